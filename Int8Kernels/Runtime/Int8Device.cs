@@ -1,0 +1,137 @@
+using System.Collections.Concurrent;
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
+
+namespace ILGPUInt8.Kernels.Runtime;
+
+/// <summary>
+/// One ILGPU context and accelerator, with a cache of loaded kernels.
+/// <see cref="Shared"/> gives one instance per kind per process; kernels are loaded once per device.
+/// </summary>
+public sealed class Int8Device : IDisposable
+{
+    /// <summary>Environment variable that overrides <see cref="DeviceKind.Auto"/>: <c>cpu</c> or <c>cuda</c>.</summary>
+    public const string DeviceEnvironmentVariable = "ILGPUINT8_DEVICE";
+
+    private static readonly ConcurrentDictionary<DeviceKind, Lazy<Int8Device>> SharedDevices = new();
+    private readonly ConcurrentDictionary<string, object> _kernels = new();
+    private bool _disposed;
+
+    private Int8Device(Context context, Accelerator accelerator, DeviceKind kind)
+    {
+        Context = context;
+        Accelerator = accelerator;
+        Kind = kind;
+    }
+
+    /// <summary>The ILGPU context that owns <see cref="Accelerator"/>.</summary>
+    public Context Context { get; }
+
+    /// <summary>The accelerator kernels run on.</summary>
+    public Accelerator Accelerator { get; }
+
+    /// <summary><see cref="DeviceKind.Cpu"/> or <see cref="DeviceKind.Cuda"/> (never Auto).</summary>
+    public DeviceKind Kind { get; }
+
+    /// <summary>True on a CUDA accelerator.</summary>
+    public bool IsCuda => Kind == DeviceKind.Cuda;
+
+    /// <summary>Compute capability as "major.minor" on CUDA, else null.</summary>
+    public string? ComputeCapability => Accelerator is CudaAccelerator cuda ? $"{cuda.Architecture.Major}.{cuda.Architecture.Minor}" : null;
+
+    /// <summary>PTX ISA ILGPU writes for this device, else null.</summary>
+    public string? PtxIsa => Accelerator is CudaAccelerator cuda ? $"{cuda.InstructionSet.Major}.{cuda.InstructionSet.Minor}" : null;
+
+    /// <summary>True when a CUDA device can be used in this process (a context is probed once).</summary>
+    public static bool CudaAvailable => CudaProbe.Value;
+
+    private static readonly Lazy<bool> CudaProbe = new(() =>
+    {
+        try
+        {
+            using var context = Context.Create(b => b.Cuda());
+            return context.GetCudaDevices().Count > 0;
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or TypeInitializationException or InvalidOperationException or CudaException or EntryPointNotFoundException)
+        {
+            return false;
+        }
+    });
+
+    /// <summary>
+    /// The process-wide device of a kind (created on first use, kept until exit).
+    /// <see cref="DeviceKind.Auto"/> reads <c>ILGPUINT8_DEVICE</c> (cpu|cuda), then prefers CUDA.
+    /// </summary>
+    public static Int8Device Shared(DeviceKind kind = DeviceKind.Auto)
+    {
+        var resolved = Resolve(kind);
+        return SharedDevices.GetOrAdd(resolved, k => new Lazy<Int8Device>(() => Create(k))).Value;
+    }
+
+    /// <summary>Resolves <see cref="DeviceKind.Auto"/> to the kind that <see cref="Shared"/> would use.</summary>
+    public static DeviceKind Resolve(DeviceKind kind)
+    {
+        if (kind != DeviceKind.Auto)
+        {
+            return kind;
+        }
+
+        var env = Environment.GetEnvironmentVariable(DeviceEnvironmentVariable)?.Trim().ToLowerInvariant();
+        return env switch
+        {
+            null or "" or "auto" => CudaAvailable ? DeviceKind.Cuda : DeviceKind.Cpu,
+            "cpu" => DeviceKind.Cpu,
+            "cuda" or "gpu" => DeviceKind.Cuda,
+            _ => throw new ArgumentException($"{DeviceEnvironmentVariable}='{env}' is not one of cpu, cuda, auto."),
+        };
+    }
+
+    /// <summary>Creates a new device of the given kind; the caller disposes it.</summary>
+    public static Int8Device Create(DeviceKind kind = DeviceKind.Auto)
+    {
+        kind = Resolve(kind);
+        if (kind == DeviceKind.Cuda)
+        {
+            if (!CudaAvailable)
+            {
+                throw new InvalidOperationException("No CUDA device was found (set ILGPUINT8_DEVICE=cpu to use the CPU accelerator).");
+            }
+
+            var context = Context.Create(b => b.Cuda().Optimize(OptimizationLevel.O2).Profiling());
+            return new Int8Device(context, context.CreateCudaAccelerator(0), DeviceKind.Cuda);
+        }
+
+        // Warp size 32 and up to 1024 threads a group, like a CUDA device, so warp-level code means the same.
+        var cpuContext = Context.Create(b => b.CPU(CPUDevice.Nvidia).Optimize(OptimizationLevel.O1).Profiling());
+        return new Int8Device(cpuContext, cpuContext.CreateCPUAccelerator(0, CPUAcceleratorMode.Parallel), DeviceKind.Cpu);
+    }
+
+    /// <summary>
+    /// A kernel launcher loaded once per device and name. Keeps the delegate alive (ILGPU's own cache holds weak references).
+    /// </summary>
+    public TDelegate GetKernel<TDelegate>(string name, Func<Accelerator, TDelegate> load)
+        where TDelegate : Delegate
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return (TDelegate)_kernels.GetOrAdd(name + "|" + typeof(TDelegate).FullName, _ => load(Accelerator));
+    }
+
+    /// <summary>Waits for all work on the device.</summary>
+    public void Synchronize() => Accelerator.Synchronize();
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _kernels.Clear();
+        Accelerator.Dispose();
+        Context.Dispose();
+    }
+}
