@@ -1,0 +1,25 @@
+using ILGPU;
+using ILGPUInt8.Kernels.Runtime;
+
+namespace ILGPUInt8.Kernels.Gemm;
+
+/// <summary>
+/// One GEMM implementation (a kernel family: reference-like simple, dp4a SIMT, tensor core, split-K...).
+/// Registered by name in <see cref="GemmVariants"/>; validates on the host (<see cref="CanImplement"/>),
+/// loads its kernels once per device and epilogue type, and launches many times.
+/// </summary>
+public interface IGemmVariant
+{
+    /// <summary>Name that says type, layout and strategy, e.g. <c>gemm_s8s8s32_tn_dp4a_128x128</c>.</summary>
+    string Name { get; }
+
+    /// <summary>Null when the variant can run the problem on the device, else the reason it cannot.</summary>
+    string? CanImplement(Int8Device device, GemmProblem problem);
+
+    /// <summary>
+    /// Launches C = A · Bᵀ finished by <paramref name="epilogue"/> on the device's default stream (asynchronous).
+    /// <paramref name="a"/> and <paramref name="b"/> must hold M·lda and N·ldb elements (callers check).
+    /// </summary>
+    void Run<TEpilogue>(Int8Device device, ArrayView<sbyte> a, ArrayView<sbyte> b, GemmProblem problem, TEpilogue epilogue)
+        where TEpilogue : struct, IGemmEpilogue;
+}
