@@ -48,7 +48,14 @@ public static class Saturate
             return -128;
         }
 
-        return (int)MathF.Round(x, MidpointRounding.ToEven);
+        // Round half to even; exact here since |x| < 128 leaves x + 0.5 representable.
+        float r = MathF.Floor(x + 0.5f);
+        if (r - x == 0.5f && ((int)r & 1) != 0)
+        {
+            r -= 1f;
+        }
+
+        return (int)r;
     }
 
     /// <summary>
