@@ -1,0 +1,86 @@
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPUInt8.Kernels.Runtime;
+
+namespace ILGPUInt8.Kernels.Quantization;
+
+/// <summary>
+/// Dequantize int8 → float: x[i] = q[i] · s[c(i)] (<see cref="QuantMath.Dequantize"/>). One thread converts 16 elements
+/// with one 16-byte load and four 16-byte stores; a tail (or unaligned views) goes element by element.
+/// </summary>
+public static class Dequantizer
+{
+    /// <summary>Per-tensor scale.</summary>
+    public static void PerTensor(Int8Device device, ArrayView<sbyte> q, ArrayView<float> x, float scale)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        QuantArgs.SameLength(q, x, nameof(q), nameof(x));
+        QuantArgs.Scale(scale, nameof(scale));
+        using var scales = device.Accelerator.Allocate1D([scale]);
+        Launch(device, q, x, scales.View, default(PerTensorIndex));
+        device.Synchronize();
+    }
+
+    /// <summary>Per-channel scales: channel(i) = (i / inner) mod scales.Length.</summary>
+    public static void PerChannel(Int8Device device, ArrayView<sbyte> q, ArrayView<float> x, ReadOnlySpan<float> scales, int inner)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        QuantArgs.SameLength(q, x, nameof(q), nameof(x));
+        var index = new PerChannelIndex(scales.Length, inner);
+        QuantArgs.Layout(q.Length, index, nameof(q));
+        QuantArgs.Scales(scales, scales.Length, nameof(scales));
+        using var deviceScales = device.Accelerator.Allocate1D(scales.ToArray());
+        Launch(device, q, x, deviceScales.View, index);
+        device.Synchronize();
+    }
+
+    /// <summary>Launches on already-validated device data (asynchronous).</summary>
+    internal static void Launch<TIndex>(Int8Device device, ArrayView<sbyte> q, ArrayView<float> x, ArrayView<float> scales, TIndex index)
+        where TIndex : struct, IChannelIndex
+    {
+        int n = (int)q.Length;
+        int vectors = QuantArgs.Aligned16(x) && QuantArgs.Aligned16(q) ? n / 16 : 0;
+        if (vectors > 0)
+        {
+            var vector = device.GetKernel("dequantize.v16." + typeof(TIndex).Name, a =>
+                a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<Int4>, ArrayView<Float4>, ArrayView<float>, TIndex>(VectorKernel));
+            vector(vectors, q.SubView(0, vectors * 16L).Cast<Int4>(), x.SubView(0, vectors * 16L).Cast<Float4>(), scales, index);
+        }
+
+        int done = vectors * 16;
+        if (done < n)
+        {
+            var scalar = device.GetKernel("dequantize.s." + typeof(TIndex).Name, a =>
+                a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<float>, ArrayView<float>, TIndex, int>(ScalarKernel));
+            scalar(n - done, q.SubView(done), x.SubView(done), scales, index, done);
+        }
+    }
+
+    /// <summary>Thread j: elements 16j..16j+15.</summary>
+    internal static void VectorKernel<TIndex>(Index1D j, ArrayView<Int4> q, ArrayView<Float4> x, ArrayView<float> scales, TIndex index)
+        where TIndex : struct, IChannelIndex
+    {
+        int e = j * 16;
+        Int4 v = q[j];
+        x[j * 4] = Unpack(v.X, e, scales, index);
+        x[(j * 4) + 1] = Unpack(v.Y, e + 4, scales, index);
+        x[(j * 4) + 2] = Unpack(v.Z, e + 8, scales, index);
+        x[(j * 4) + 3] = Unpack(v.W, e + 12, scales, index);
+    }
+
+    private static Float4 Unpack<TIndex>(int word, int e, ArrayView<float> scales, TIndex index)
+        where TIndex : struct, IChannelIndex
+    {
+        Float4 r;
+        r.X = QuantMath.Dequantize((sbyte)word, scales[index.At(e)]);
+        r.Y = QuantMath.Dequantize((sbyte)(word >> 8), scales[index.At(e + 1)]);
+        r.Z = QuantMath.Dequantize((sbyte)(word >> 16), scales[index.At(e + 2)]);
+        r.W = QuantMath.Dequantize((sbyte)(word >> 24), scales[index.At(e + 3)]);
+        return r;
+    }
+
+    /// <summary>Thread i: element offset + i.</summary>
+    internal static void ScalarKernel<TIndex>(Index1D i, ArrayView<sbyte> q, ArrayView<float> x, ArrayView<float> scales, TIndex index, int offset)
+        where TIndex : struct, IChannelIndex =>
+        x[i] = QuantMath.Dequantize(q[i], scales[index.At(offset + i)]);
+}

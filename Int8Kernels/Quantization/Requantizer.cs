@@ -1,0 +1,114 @@
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPUInt8.Kernels.Arch;
+using ILGPUInt8.Kernels.Runtime;
+
+namespace ILGPUInt8.Kernels.Quantization;
+
+/// <summary>
+/// Requantize int32 accumulators to int8 per channel: y[i] = R(acc[i], c(i)) with R a float multiplier
+/// (y = clamp(round_half_even(f32(acc + bias[c]) · m[c]), lo, 127)) or integer-only (gemmlowp multiplier + shift);
+/// lo = 0 with a fused ReLU, else -127. The channel of element i is (i / inner) mod channels
+/// (inner = 1 for NHWC / GEMM rows). One thread: four 16-byte loads, one 16-byte store.
+/// </summary>
+public static class Requantizer
+{
+    /// <summary>Float multiplier per channel (<paramref name="bias"/>, <paramref name="multiplier"/> one per channel).</summary>
+    public static void WithFloatMultiplier(
+        Int8Device device, ArrayView<int> acc, ArrayView<sbyte> y, ReadOnlySpan<int> bias, ReadOnlySpan<float> multiplier, int inner, bool relu)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        var index = Validate(acc, y, bias, multiplier.Length, inner);
+        QuantArgs.Scales(multiplier, bias.Length, nameof(multiplier));
+        using var b = device.Accelerator.Allocate1D(bias.ToArray());
+        using var m = device.Accelerator.Allocate1D(multiplier.ToArray());
+        Launch(device, acc, y, new FloatRequantize(b.View, m.View, relu ? 0 : -127), index);
+        device.Synchronize();
+    }
+
+    /// <summary>Integer-only: each float multiplier is converted by <see cref="FixedPointMultiplier.FromDouble"/>.</summary>
+    public static void WithFixedPoint(
+        Int8Device device, ArrayView<int> acc, ArrayView<sbyte> y, ReadOnlySpan<int> bias, ReadOnlySpan<double> multiplier, int inner, bool relu)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        var index = Validate(acc, y, bias, multiplier.Length, inner);
+        var q = new int[multiplier.Length];
+        var e = new int[multiplier.Length];
+        for (var i = 0; i < multiplier.Length; i++)
+        {
+            if (!(multiplier[i] > 0))
+            {
+                throw new ArgumentException($"{nameof(multiplier)}[{i}] = {multiplier[i]} must be finite and > 0.", nameof(multiplier));
+            }
+
+            (q[i], e[i]) = FixedPointMultiplier.FromDouble(multiplier[i]);
+        }
+
+        using var b = device.Accelerator.Allocate1D(bias.ToArray());
+        using var dq = device.Accelerator.Allocate1D(q);
+        using var de = device.Accelerator.Allocate1D(e);
+        Launch(device, acc, y, new FixedPointRequantize(b.View, dq.View, de.View, relu ? 0 : -127), index);
+        device.Synchronize();
+    }
+
+    private static PerChannelIndex Validate(ArrayView<int> acc, ArrayView<sbyte> y, ReadOnlySpan<int> bias, int multipliers, int inner)
+    {
+        QuantArgs.SameLength(acc, y, nameof(acc), nameof(y));
+        if (bias.Length == 0 || bias.Length != multipliers)
+        {
+            throw new ArgumentException($"bias has {bias.Length} values but multiplier has {multipliers}; both need one per channel.", nameof(bias));
+        }
+
+        var index = new PerChannelIndex(bias.Length, inner);
+        QuantArgs.Layout(acc.Length, index, nameof(acc));
+        return index;
+    }
+
+    /// <summary>Launches on already-validated device data (asynchronous).</summary>
+    internal static void Launch<TMath>(Int8Device device, ArrayView<int> acc, ArrayView<sbyte> y, TMath math, PerChannelIndex index)
+        where TMath : struct, IRequantizeMath
+    {
+        int n = (int)acc.Length;
+        int vectors = QuantArgs.Aligned16(acc) && QuantArgs.Aligned16(y) ? n / 16 : 0;
+        if (vectors > 0)
+        {
+            var vector = device.GetKernel("requantize.v16." + typeof(TMath).Name, a =>
+                a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<Int4>, ArrayView<Int4>, TMath, PerChannelIndex>(VectorKernel));
+            vector(vectors, acc.SubView(0, vectors * 16L).Cast<Int4>(), y.SubView(0, vectors * 16L).Cast<Int4>(), math, index);
+        }
+
+        int done = vectors * 16;
+        if (done < n)
+        {
+            var scalar = device.GetKernel("requantize.s." + typeof(TMath).Name, a =>
+                a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<sbyte>, TMath, PerChannelIndex, int>(ScalarKernel));
+            scalar(n - done, acc.SubView(done), y.SubView(done), math, index, done);
+        }
+    }
+
+    /// <summary>Thread j: accumulators 16j..16j+15 → one 16-byte word of int8.</summary>
+    internal static void VectorKernel<TMath>(Index1D j, ArrayView<Int4> acc, ArrayView<Int4> y, TMath math, PerChannelIndex index)
+        where TMath : struct, IRequantizeMath
+    {
+        int e = j * 16;
+        Int4 r;
+        r.X = Pack(acc[j * 4], e, math, index);
+        r.Y = Pack(acc[(j * 4) + 1], e + 4, math, index);
+        r.Z = Pack(acc[(j * 4) + 2], e + 8, math, index);
+        r.W = Pack(acc[(j * 4) + 3], e + 12, math, index);
+        y[j] = r;
+    }
+
+    private static int Pack<TMath>(Int4 a, int e, TMath math, PerChannelIndex index)
+        where TMath : struct, IRequantizeMath =>
+        Saturate.PackInt32ToInt8x4(
+            math.Apply(a.X, index.At(e)),
+            math.Apply(a.Y, index.At(e + 1)),
+            math.Apply(a.Z, index.At(e + 2)),
+            math.Apply(a.W, index.At(e + 3)));
+
+    /// <summary>Thread i: element offset + i.</summary>
+    internal static void ScalarKernel<TMath>(Index1D i, ArrayView<int> acc, ArrayView<sbyte> y, TMath math, PerChannelIndex index, int offset)
+        where TMath : struct, IRequantizeMath =>
+        y[i] = (sbyte)math.Apply(acc[i], index.At(offset + i));
+}
