@@ -1,0 +1,51 @@
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPUInt8.Kernels.Arch;
+using ILGPUInt8.Kernels.Runtime;
+
+namespace ILGPUInt8.Kernels.Gemm;
+
+/// <summary>
+/// The portable fallback: one thread per output, acc = Σ_k A[m][k]·B[n][k] with dp4a over words gathered 4 bytes at
+/// a time (any alignment, any leading dimension), then the epilogue. Slow but always applicable.
+/// </summary>
+public sealed class GemmDp4aSimple : IGemmVariant
+{
+    /// <inheritdoc />
+    public string Name => "gemm_s8s8s32_tn_dp4a_simple";
+
+    /// <inheritdoc />
+    public string? CanImplement(Int8Device device, GemmProblem problem) => null;
+
+    /// <inheritdoc />
+    public void Run<TEpilogue>(Int8Device device, ArrayView<sbyte> a, ArrayView<sbyte> b, GemmProblem problem, TEpilogue epilogue)
+        where TEpilogue : struct, IGemmEpilogue
+    {
+        var kernel = device.GetKernel("gemm.dp4a.simple." + typeof(TEpilogue).FullName, acc =>
+            acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<sbyte>, ArrayView<sbyte>, GemmProblem, TEpilogue>(Kernel));
+        kernel(new Index2D(problem.N, problem.M), a, b, problem, epilogue);
+    }
+
+    /// <summary>Thread (n, m): acc = Σ_k A[m·lda + k]·B[n·ldb + k].</summary>
+    internal static void Kernel<TEpilogue>(Index2D index, ArrayView<sbyte> a, ArrayView<sbyte> b, GemmProblem p, TEpilogue epilogue)
+        where TEpilogue : struct, IGemmEpilogue
+    {
+        int n = index.X, m = index.Y;
+        long ra = (long)m * p.Lda, rb = (long)n * p.Ldb;
+        int acc = 0;
+        int k = 0;
+        for (; k + 4 <= p.K; k += 4)
+        {
+            int wa = PackedInt8.Pack(a[ra + k], a[ra + k + 1], a[ra + k + 2], a[ra + k + 3]);
+            int wb = PackedInt8.Pack(b[rb + k], b[rb + k + 1], b[rb + k + 2], b[rb + k + 3]);
+            acc = Dp4a.SS(wa, wb, acc);
+        }
+
+        for (; k < p.K; k++)
+        {
+            acc += a[ra + k] * b[rb + k];
+        }
+
+        epilogue.Apply(m, n, acc);
+    }
+}
