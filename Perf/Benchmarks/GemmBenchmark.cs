@@ -1,0 +1,64 @@
+using ILGPU.Runtime;
+using ILGPUInt8.Kernels.Gemm;
+using ILGPUInt8.Perf.Harness;
+
+namespace ILGPUInt8.Perf.Benchmarks;
+
+/// <summary>
+/// INT8 GEMM (int32 output) of every registered variant that can run the shape, in TOPS (2·M·N·K / time), with the
+/// ratio to the dp4a instruction ceiling measured in the same run. The peers (torch._int_mm, cuBLAS FP16) run from
+/// Perf/peers/gemm_conv_peers.py in the same device call.
+/// </summary>
+public sealed class GemmBenchmark : IBenchmark
+{
+    /// <summary>The shapes of issue 3 (M, N, K).</summary>
+    public static readonly (int M, int N, int K)[] Shapes =
+        [(8192, 8192, 8192), (4096, 4096, 4096), (256, 8192, 8192), (50176, 64, 576), (3136, 256, 2304)];
+
+    /// <inheritdoc />
+    public string Name => "gemm";
+
+    /// <inheritdoc />
+    public string Description => "INT8 GEMM TOPS per variant vs the dp4a / mma.sync ceilings (issue 3 shapes)";
+
+    /// <inheritdoc />
+    public void Run(BenchContext context)
+    {
+        if (!context.Ceilings.ContainsKey(CeilingsBenchmark.Dp4a))
+        {
+            new CeilingsBenchmark().Run(context);
+        }
+
+        var device = context.Device;
+        var acc = device.Accelerator;
+        var only = context.Option("variant", string.Empty);
+        var shapes = context.Quick ? [(64, 64, 64)] : Shapes;
+        foreach (var (m, n, k) in shapes)
+        {
+            var problem = new GemmProblem(m, n, k);
+            using var a = acc.Allocate1D<sbyte>((long)m * k);
+            using var b = acc.Allocate1D<sbyte>((long)n * k);
+            using var c = acc.Allocate1D<int>((long)m * n);
+            a.MemSetToZero();
+            b.MemSetToZero();
+            foreach (var variant in GemmVariants.All)
+            {
+                if ((only.Length > 0 && variant.Name != only) || variant.CanImplement(device, problem) is not null)
+                {
+                    continue;
+                }
+
+                // The untiled fallback is far too slow for the big shapes: measure it on the smallest only.
+                if (variant is GemmDp4aSimple && problem.Macs > (1L << 33))
+                {
+                    continue;
+                }
+
+                double ms = context.TimeMedianMs(() => GemmS8.Int32(device, a.View, b.View, c.View, problem, variant.Name), warmup: 1);
+                double tops = 2.0 * problem.Macs / (ms * 1e9);
+                var ceiling = variant.Name.Contains("mma", StringComparison.Ordinal) ? CeilingsBenchmark.Mma : CeilingsBenchmark.Dp4a;
+                context.Add(new BenchResult(Name, $"{variant.Name} {m}x{n}x{k}", ms, tops, "TOPS", tops / context.Ceilings[ceiling], ceiling));
+            }
+        }
+    }
+}
