@@ -3,30 +3,56 @@ using System.Runtime.CompilerServices;
 namespace ILGPUInt8.Kernels.Quantization;
 
 /// <summary>
-/// Maps a flat element index to the index of its scale as a struct type parameter of the kernels:
-/// one scale for the tensor, or one per channel where channel(i) = (i / inner) mod channels
-/// (NCHW: inner = H·W; NHWC or a row-major [rows, channels] matrix: inner = 1; per-row of a matrix: channels = rows, inner = cols).
+/// Which scale each element of a flat array uses: channel(i) = (i / Inner) mod Channels
+/// (NCHW: inner = H·W; NHWC or a row-major [rows, channels] matrix: inner = 1; one scale for the tensor:
+/// <see cref="PerTensor"/>). Kernels walk consecutive elements with a <see cref="ChannelCursor"/>, so the two divisions
+/// happen once per thread, not once per element.
 /// </summary>
-public interface IChannelIndex
-{
-    /// <summary>The scale index of element <paramref name="i"/>.</summary>
-    int At(int i);
-}
-
-/// <summary>Every element uses scale 0.</summary>
-public readonly struct PerTensorIndex : IChannelIndex
-{
-    /// <inheritdoc />
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public int At(int i) => 0;
-}
-
-/// <summary>channel(i) = (i / Inner) mod Channels.</summary>
 /// <param name="Channels">Number of channels (scales).</param>
 /// <param name="Inner">Elements between consecutive channels.</param>
-public readonly record struct PerChannelIndex(int Channels, int Inner) : IChannelIndex
+public readonly record struct PerChannelIndex(int Channels, int Inner)
 {
-    /// <inheritdoc />
+    /// <summary>Every element uses scale 0.</summary>
+    public static PerChannelIndex PerTensor => new(1, int.MaxValue);
+
+    /// <summary>channel(i) = (i / Inner) mod Channels.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int At(int i) => (i / Inner) % Channels;
+
+    /// <summary>A cursor positioned at element <paramref name="i"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ChannelCursor Start(int i) => new(At(i), i % Inner, this);
+}
+
+/// <summary>Walks consecutive elements: <see cref="Channel"/> of the current one, <see cref="Advance"/> to the next.</summary>
+public struct ChannelCursor
+{
+    private readonly int _inner;
+    private readonly int _channels;
+    private int _within;
+
+    /// <summary>Creates a cursor at channel c, offset r within the channel's run of Inner elements.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ChannelCursor(int channel, int within, PerChannelIndex index)
+    {
+        Channel = channel;
+        _within = within;
+        _inner = index.Inner;
+        _channels = index.Channels;
+    }
+
+    /// <summary>The channel of the current element.</summary>
+    public int Channel { get; private set; }
+
+    /// <summary>Moves to the next element: r += 1; at r = Inner, r = 0 and c = (c + 1) mod Channels.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Advance()
+    {
+        _within++;
+        if (_within == _inner)
+        {
+            _within = 0;
+            Channel = Channel + 1 == _channels ? 0 : Channel + 1;
+        }
+    }
 }

@@ -17,7 +17,7 @@ public static class Dequantizer
         QuantArgs.SameLength(q, x, nameof(q), nameof(x));
         QuantArgs.Scale(scale, nameof(scale));
         using var scales = device.Accelerator.Allocate1D([scale]);
-        Launch(device, q, x, scales.View, default(PerTensorIndex));
+        Launch(device, q, x, scales.View, PerChannelIndex.PerTensor);
         device.Synchronize();
     }
 
@@ -35,52 +35,56 @@ public static class Dequantizer
     }
 
     /// <summary>Launches on already-validated device data (asynchronous).</summary>
-    internal static void Launch<TIndex>(Int8Device device, ArrayView<sbyte> q, ArrayView<float> x, ArrayView<float> scales, TIndex index)
-        where TIndex : struct, IChannelIndex
+    internal static void Launch(Int8Device device, ArrayView<sbyte> q, ArrayView<float> x, ArrayView<float> scales, PerChannelIndex index)
     {
         int n = (int)q.Length;
         int vectors = QuantArgs.Aligned16(x) && QuantArgs.Aligned16(q) ? n / 16 : 0;
         if (vectors > 0)
         {
-            var vector = device.GetKernel("dequantize.v16." + typeof(TIndex).Name, a =>
-                a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<Int4>, ArrayView<Float4>, ArrayView<float>, TIndex>(VectorKernel));
+            var vector = device.GetKernel("dequantize.v16", a =>
+                a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<Int4>, ArrayView<Float4>, ArrayView<float>, PerChannelIndex>(VectorKernel));
             vector(vectors, q.SubView(0, vectors * 16L).Cast<Int4>(), x.SubView(0, vectors * 16L).Cast<Float4>(), scales, index);
         }
 
         int done = vectors * 16;
         if (done < n)
         {
-            var scalar = device.GetKernel("dequantize.s." + typeof(TIndex).Name, a =>
-                a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<float>, ArrayView<float>, TIndex, int>(ScalarKernel));
+            var scalar = device.GetKernel("dequantize.s", a =>
+                a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<float>, ArrayView<float>, PerChannelIndex, int>(ScalarKernel));
             scalar(n - done, q.SubView(done), x.SubView(done), scales, index, done);
         }
     }
 
-    /// <summary>Thread j: elements 16j..16j+15.</summary>
-    internal static void VectorKernel<TIndex>(Index1D j, ArrayView<Int4> q, ArrayView<Float4> x, ArrayView<float> scales, TIndex index)
-        where TIndex : struct, IChannelIndex
+    /// <summary>Thread j: elements 16j..16j+15 (the load and every scale first, then four 16-byte stores).</summary>
+    internal static void VectorKernel(Index1D j, ArrayView<Int4> q, ArrayView<Float4> x, ArrayView<float> scales, PerChannelIndex index)
     {
-        int e = j * 16;
         Int4 v = q[j];
-        x[j * 4] = Unpack(v.X, e, scales, index);
-        x[(j * 4) + 1] = Unpack(v.Y, e + 4, scales, index);
-        x[(j * 4) + 2] = Unpack(v.Z, e + 8, scales, index);
-        x[(j * 4) + 3] = Unpack(v.W, e + 12, scales, index);
+        var cursor = index.Start(j * 16);
+        Float4 r0 = Unpack(v.X, ref cursor, scales);
+        Float4 r1 = Unpack(v.Y, ref cursor, scales);
+        Float4 r2 = Unpack(v.Z, ref cursor, scales);
+        Float4 r3 = Unpack(v.W, ref cursor, scales);
+        x[j * 4] = r0;
+        x[(j * 4) + 1] = r1;
+        x[(j * 4) + 2] = r2;
+        x[(j * 4) + 3] = r3;
     }
 
-    private static Float4 Unpack<TIndex>(int word, int e, ArrayView<float> scales, TIndex index)
-        where TIndex : struct, IChannelIndex
+    private static Float4 Unpack(int word, ref ChannelCursor cursor, ArrayView<float> scales)
     {
         Float4 r;
-        r.X = QuantMath.Dequantize((sbyte)word, scales[index.At(e)]);
-        r.Y = QuantMath.Dequantize((sbyte)(word >> 8), scales[index.At(e + 1)]);
-        r.Z = QuantMath.Dequantize((sbyte)(word >> 16), scales[index.At(e + 2)]);
-        r.W = QuantMath.Dequantize((sbyte)(word >> 24), scales[index.At(e + 3)]);
+        r.X = QuantMath.Dequantize((sbyte)word, scales[cursor.Channel]);
+        cursor.Advance();
+        r.Y = QuantMath.Dequantize((sbyte)(word >> 8), scales[cursor.Channel]);
+        cursor.Advance();
+        r.Z = QuantMath.Dequantize((sbyte)(word >> 16), scales[cursor.Channel]);
+        cursor.Advance();
+        r.W = QuantMath.Dequantize((sbyte)(word >> 24), scales[cursor.Channel]);
+        cursor.Advance();
         return r;
     }
 
     /// <summary>Thread i: element offset + i.</summary>
-    internal static void ScalarKernel<TIndex>(Index1D i, ArrayView<sbyte> q, ArrayView<float> x, ArrayView<float> scales, TIndex index, int offset)
-        where TIndex : struct, IChannelIndex =>
+    internal static void ScalarKernel(Index1D i, ArrayView<sbyte> q, ArrayView<float> x, ArrayView<float> scales, PerChannelIndex index, int offset) =>
         x[i] = QuantMath.Dequantize(q[i], scales[index.At(offset + i)]);
 }

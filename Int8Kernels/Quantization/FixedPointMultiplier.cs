@@ -63,7 +63,9 @@ public static class FixedPointMultiplier
 
         long ab = (long)a * b;
         long nudge = ab >= 0 ? 1L << 30 : 1 - (1L << 30);
-        return (int)((ab + nudge) / (1L << 31));
+        long sum = ab + nudge;
+        // sum / 2^31 truncated toward zero, as a shift: add 2^31 − 1 to negative sums first.
+        return (int)((sum + (sum < 0 ? (1L << 31) - 1 : 0)) >> 31);
     }
 
     /// <summary>

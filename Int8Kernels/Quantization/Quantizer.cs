@@ -19,7 +19,7 @@ public static class Quantizer
         QuantArgs.SameLength(x, q, nameof(x), nameof(q));
         QuantArgs.Scale(scale, nameof(scale));
         using var scales = device.Accelerator.Allocate1D([scale]);
-        Launch(device, x, q, scales.View, default(PerTensorIndex));
+        Launch(device, x, q, scales.View, PerChannelIndex.PerTensor);
         device.Synchronize();
     }
 
@@ -37,51 +37,53 @@ public static class Quantizer
     }
 
     /// <summary>Launches on already-validated device data (asynchronous).</summary>
-    internal static void Launch<TIndex>(Int8Device device, ArrayView<float> x, ArrayView<sbyte> q, ArrayView<float> scales, TIndex index)
-        where TIndex : struct, IChannelIndex
+    internal static void Launch(Int8Device device, ArrayView<float> x, ArrayView<sbyte> q, ArrayView<float> scales, PerChannelIndex index)
     {
         int n = (int)x.Length;
         int vectors = QuantArgs.Aligned16(x) && QuantArgs.Aligned16(q) ? n / 16 : 0;
         if (vectors > 0)
         {
-            var vector = device.GetKernel("quantize.v16." + typeof(TIndex).Name, a =>
-                a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<Float4>, ArrayView<Int4>, ArrayView<float>, TIndex>(VectorKernel));
+            var vector = device.GetKernel("quantize.v16", a =>
+                a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<Float4>, ArrayView<Int4>, ArrayView<float>, PerChannelIndex>(VectorKernel));
             vector(vectors, x.SubView(0, vectors * 16L).Cast<Float4>(), q.SubView(0, vectors * 16L).Cast<Int4>(), scales, index);
         }
 
         int done = vectors * 16;
         if (done < n)
         {
-            var scalar = device.GetKernel("quantize.s." + typeof(TIndex).Name, a =>
-                a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<sbyte>, ArrayView<float>, TIndex, int>(ScalarKernel));
+            var scalar = device.GetKernel("quantize.s", a =>
+                a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<sbyte>, ArrayView<float>, PerChannelIndex, int>(ScalarKernel));
             scalar(n - done, x.SubView(done), q.SubView(done), scales, index, done);
         }
     }
 
-    /// <summary>Thread j: elements 16j..16j+15.</summary>
-    internal static void VectorKernel<TIndex>(Index1D j, ArrayView<Float4> x, ArrayView<Int4> q, ArrayView<float> scales, TIndex index)
-        where TIndex : struct, IChannelIndex
+    /// <summary>Thread j: elements 16j..16j+15 (all loads first, then the one 16-byte store).</summary>
+    internal static void VectorKernel(Index1D j, ArrayView<Float4> x, ArrayView<Int4> q, ArrayView<float> scales, PerChannelIndex index)
     {
-        int e = j * 16;
         Float4 v0 = x[j * 4], v1 = x[(j * 4) + 1], v2 = x[(j * 4) + 2], v3 = x[(j * 4) + 3];
+        var cursor = index.Start(j * 16);
         Int4 r;
-        r.X = Pack(v0, e, scales, index);
-        r.Y = Pack(v1, e + 4, scales, index);
-        r.Z = Pack(v2, e + 8, scales, index);
-        r.W = Pack(v3, e + 12, scales, index);
+        r.X = Pack(v0, ref cursor, scales);
+        r.Y = Pack(v1, ref cursor, scales);
+        r.Z = Pack(v2, ref cursor, scales);
+        r.W = Pack(v3, ref cursor, scales);
         q[j] = r;
     }
 
-    private static int Pack<TIndex>(Float4 v, int e, ArrayView<float> scales, TIndex index)
-        where TIndex : struct, IChannelIndex =>
-        Saturate.PackInt32ToInt8x4(
-            QuantMath.Quantize(v.X, scales[index.At(e)]),
-            QuantMath.Quantize(v.Y, scales[index.At(e + 1)]),
-            QuantMath.Quantize(v.Z, scales[index.At(e + 2)]),
-            QuantMath.Quantize(v.W, scales[index.At(e + 3)]));
+    private static int Pack(Float4 v, ref ChannelCursor cursor, ArrayView<float> scales)
+    {
+        int q0 = QuantMath.Quantize(v.X, scales[cursor.Channel]);
+        cursor.Advance();
+        int q1 = QuantMath.Quantize(v.Y, scales[cursor.Channel]);
+        cursor.Advance();
+        int q2 = QuantMath.Quantize(v.Z, scales[cursor.Channel]);
+        cursor.Advance();
+        int q3 = QuantMath.Quantize(v.W, scales[cursor.Channel]);
+        cursor.Advance();
+        return Saturate.PackInt32ToInt8x4(q0, q1, q2, q3);
+    }
 
     /// <summary>Thread i: element offset + i of the whole tensor (x and q already start at offset).</summary>
-    internal static void ScalarKernel<TIndex>(Index1D i, ArrayView<float> x, ArrayView<sbyte> q, ArrayView<float> scales, TIndex index, int offset)
-        where TIndex : struct, IChannelIndex =>
+    internal static void ScalarKernel(Index1D i, ArrayView<float> x, ArrayView<sbyte> q, ArrayView<float> scales, PerChannelIndex index, int offset) =>
         q[i] = (sbyte)QuantMath.Quantize(x[i], scales[index.At(offset + i)]);
 }

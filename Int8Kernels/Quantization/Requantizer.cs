@@ -86,26 +86,33 @@ public static class Requantizer
         }
     }
 
-    /// <summary>Thread j: accumulators 16j..16j+15 → one 16-byte word of int8.</summary>
+    /// <summary>Thread j: accumulators 16j..16j+15 (four 16-byte loads first) → one 16-byte store of int8.</summary>
     internal static void VectorKernel<TMath>(Index1D j, ArrayView<Int4> acc, ArrayView<Int4> y, TMath math, PerChannelIndex index)
         where TMath : struct, IRequantizeMath
     {
-        int e = j * 16;
+        Int4 a0 = acc[j * 4], a1 = acc[(j * 4) + 1], a2 = acc[(j * 4) + 2], a3 = acc[(j * 4) + 3];
+        var cursor = index.Start(j * 16);
         Int4 r;
-        r.X = Pack(acc[j * 4], e, math, index);
-        r.Y = Pack(acc[(j * 4) + 1], e + 4, math, index);
-        r.Z = Pack(acc[(j * 4) + 2], e + 8, math, index);
-        r.W = Pack(acc[(j * 4) + 3], e + 12, math, index);
+        r.X = Pack(a0, ref cursor, math);
+        r.Y = Pack(a1, ref cursor, math);
+        r.Z = Pack(a2, ref cursor, math);
+        r.W = Pack(a3, ref cursor, math);
         y[j] = r;
     }
 
-    private static int Pack<TMath>(Int4 a, int e, TMath math, PerChannelIndex index)
-        where TMath : struct, IRequantizeMath =>
-        Saturate.PackInt32ToInt8x4(
-            math.Apply(a.X, index.At(e)),
-            math.Apply(a.Y, index.At(e + 1)),
-            math.Apply(a.Z, index.At(e + 2)),
-            math.Apply(a.W, index.At(e + 3)));
+    private static int Pack<TMath>(Int4 a, ref ChannelCursor cursor, TMath math)
+        where TMath : struct, IRequantizeMath
+    {
+        int q0 = math.Apply(a.X, cursor.Channel);
+        cursor.Advance();
+        int q1 = math.Apply(a.Y, cursor.Channel);
+        cursor.Advance();
+        int q2 = math.Apply(a.Z, cursor.Channel);
+        cursor.Advance();
+        int q3 = math.Apply(a.W, cursor.Channel);
+        cursor.Advance();
+        return Saturate.PackInt32ToInt8x4(q0, q1, q2, q3);
+    }
 
     /// <summary>Thread i: element offset + i.</summary>
     internal static void ScalarKernel<TMath>(Index1D i, ArrayView<int> acc, ArrayView<sbyte> y, TMath math, PerChannelIndex index, int offset)

@@ -49,9 +49,9 @@ public sealed class QuantBenchmark : IBenchmark
             context.Add(new BenchResult(Name, what, ms, gbs, "GB/s", gbs / copy, "copy"));
         }
 
-        Measure("quantize f32→s8 per-tensor", 5L * n, () => Quantizer.Launch(device, f.View, q.View, scales.View, default(PerTensorIndex)));
+        Measure("quantize f32→s8 per-tensor", 5L * n, () => Quantizer.Launch(device, f.View, q.View, scales.View, PerChannelIndex.PerTensor));
         Measure("quantize f32→s8 per-channel", 5L * n, () => Quantizer.Launch(device, f.View, q.View, scales.View, perChannel));
-        Measure("dequantize s8→f32 per-tensor", 5L * n, () => Dequantizer.Launch(device, q.View, f.View, scales.View, default(PerTensorIndex)));
+        Measure("dequantize s8→f32 per-tensor", 5L * n, () => Dequantizer.Launch(device, q.View, f.View, scales.View, PerChannelIndex.PerTensor));
         Measure("requantize s32→s8 float mult", 5L * n, () => Requantizer.Launch(device, a.View, q.View, new FloatRequantize(bias.View, scales.View, 0), perChannel));
         Measure("requantize s32→s8 fixed-point", 5L * n, () => Requantizer.Launch(device, a.View, q.View, new FixedPointRequantize(bias.View, mq.View, me.View, 0), perChannel));
     }

@@ -66,15 +66,16 @@ w("                nextB = GemmDp4aTiled.LoadChunk(b, bBase + (2L * (t + 1)), bV
 w("            }")
 w("")
 w("            int tileBase = buf * 8 * GemmDp4aTiled.RowInt4;")
-w("            for (int kw = 0; kw < 8; kw++)")
-w("            {")
-w("                int row = tileBase + (kw * GemmDp4aTiled.RowInt4);")
-w("                Int4 a0 = sa[row + ty], a1 = sa[row + 16 + ty];")
-w("                Int4 b0 = sb[row + tx], b1 = sb[row + 16 + tx];")
-for i in range(8):
-    for j in range(8):
-        w(f"                {acc(i, j)} = Dp4a.SS({ROWS[i]}, {COLS[j]}, {acc(i, j)});")
-w("            }")
+for kw in range(8):
+    w(f"            // k-word {kw}")
+    w("            {")
+    w(f"                int row = tileBase + ({kw} * GemmDp4aTiled.RowInt4);")
+    w("                Int4 a0 = sa[row + ty], a1 = sa[row + 16 + ty];")
+    w("                Int4 b0 = sb[row + tx], b1 = sb[row + 16 + tx];")
+    for i in range(8):
+        for j in range(8):
+            w(f"                {acc(i, j)} = Dp4a.SS({ROWS[i]}, {COLS[j]}, {acc(i, j)});")
+    w("            }")
 w("")
 w("            if (more)")
 w("            {")
