@@ -12,8 +12,8 @@ namespace ILGPUInt8.Kernels.Gemm;
 internal static class GemmDp4aTiledKernel
 {
     /// <summary>
-    /// C = A·Bᵀ for one 128×128 block tile; 256 threads in a 16×16 grid, each owning rows {4ty..4ty+3, 64+4ty..64+4ty+3}
-    /// and columns {4tx..4tx+3, 64+4tx..64+4tx+3}: acc[i][j] += Σ_k A[row_i][k]·B[col_j][k] with dp4a over 4 k at a time.
+    /// C = A·Bᵀ for one 128×128 block tile: acc[i][j] += Σ_k A[row_i][k]·B[col_j][k], dp4a over 4 k at a time.
+    /// 256 threads in a 16×16 grid, each owning rows {4ty..4ty+3, 64+4ty..64+4ty+3} and columns {4tx..4tx+3, 64+4tx..64+4tx+3}.
     /// </summary>
     internal static void Kernel<TEpilogue>(ArrayView<Int4> a, ArrayView<Int4> b, GemmDp4aTiled.Args p, TEpilogue epilogue)
         where TEpilogue : struct, IGemmEpilogue
@@ -30,9 +30,10 @@ internal static class GemmDp4aTiledKernel
         bool aValid = blockM + loadRow < p.M, bValid = blockN + loadRow < p.N;
         long aBase = ((long)(blockM + loadRow) * p.Lda16) + loadChunk;
         long bBase = ((long)(blockN + loadRow) * p.Ldb16) + loadChunk;
-        int tiles = (p.K + 31) / 32;
-        GemmDp4aTiled.StoreTransposed(saw, 0, loadChunk, loadRow, GemmDp4aTiled.LoadChunk(a, aBase, aValid, (32 * 0) + (16 * loadChunk), p.K));
-        GemmDp4aTiled.StoreTransposed(sbw, 0, loadChunk, loadRow, GemmDp4aTiled.LoadChunk(b, bBase, bValid, (32 * 0) + (16 * loadChunk), p.K));
+        int kTotal = p.K;
+        int tiles = (kTotal + 31) / 32;
+        GemmDp4aTiled.StoreTransposed(saw, 0, loadChunk, loadRow, GemmDp4aTiled.LoadChunk(a, aBase, aValid, 16 * loadChunk, kTotal));
+        GemmDp4aTiled.StoreTransposed(sbw, 0, loadChunk, loadRow, GemmDp4aTiled.LoadChunk(b, bBase, bValid, 16 * loadChunk, kTotal));
         Group.Barrier();
         int c00 = 0, c01 = 0, c02 = 0, c03 = 0, c04 = 0, c05 = 0, c06 = 0, c07 = 0;
         int c10 = 0, c11 = 0, c12 = 0, c13 = 0, c14 = 0, c15 = 0, c16 = 0, c17 = 0;
@@ -50,8 +51,8 @@ internal static class GemmDp4aTiledKernel
             if (more)
             {
                 int kb = (32 * (t + 1)) + (16 * loadChunk);
-                nextA = GemmDp4aTiled.LoadChunk(a, aBase + (2L * (t + 1)), aValid, kb, p.K);
-                nextB = GemmDp4aTiled.LoadChunk(b, bBase + (2L * (t + 1)), bValid, kb, p.K);
+                nextA = GemmDp4aTiled.LoadChunk(a, aBase + (2L * (t + 1)), aValid, kb, kTotal);
+                nextB = GemmDp4aTiled.LoadChunk(b, bBase + (2L * (t + 1)), bValid, kb, kTotal);
             }
 
             int tileBase = buf * 8 * GemmDp4aTiled.RowInt4;
@@ -626,21 +627,21 @@ internal static class GemmDp4aTiledKernel
         }
 
         // Epilogue: rows blockM + {4ty + r, 64 + 4ty + r}, column groups blockN + {4tx, 64 + 4tx}.
-        GemmDp4aTiled.Finish(ref epilogue, p, blockM + (4 * ty) + 0, blockN + (4 * tx), c00, c01, c02, c03);
-        GemmDp4aTiled.Finish(ref epilogue, p, blockM + (4 * ty) + 0, blockN + 64 + (4 * tx), c04, c05, c06, c07);
-        GemmDp4aTiled.Finish(ref epilogue, p, blockM + (4 * ty) + 1, blockN + (4 * tx), c10, c11, c12, c13);
-        GemmDp4aTiled.Finish(ref epilogue, p, blockM + (4 * ty) + 1, blockN + 64 + (4 * tx), c14, c15, c16, c17);
-        GemmDp4aTiled.Finish(ref epilogue, p, blockM + (4 * ty) + 2, blockN + (4 * tx), c20, c21, c22, c23);
-        GemmDp4aTiled.Finish(ref epilogue, p, blockM + (4 * ty) + 2, blockN + 64 + (4 * tx), c24, c25, c26, c27);
-        GemmDp4aTiled.Finish(ref epilogue, p, blockM + (4 * ty) + 3, blockN + (4 * tx), c30, c31, c32, c33);
-        GemmDp4aTiled.Finish(ref epilogue, p, blockM + (4 * ty) + 3, blockN + 64 + (4 * tx), c34, c35, c36, c37);
-        GemmDp4aTiled.Finish(ref epilogue, p, blockM + 64 + (4 * ty) + 0, blockN + (4 * tx), c40, c41, c42, c43);
-        GemmDp4aTiled.Finish(ref epilogue, p, blockM + 64 + (4 * ty) + 0, blockN + 64 + (4 * tx), c44, c45, c46, c47);
-        GemmDp4aTiled.Finish(ref epilogue, p, blockM + 64 + (4 * ty) + 1, blockN + (4 * tx), c50, c51, c52, c53);
-        GemmDp4aTiled.Finish(ref epilogue, p, blockM + 64 + (4 * ty) + 1, blockN + 64 + (4 * tx), c54, c55, c56, c57);
-        GemmDp4aTiled.Finish(ref epilogue, p, blockM + 64 + (4 * ty) + 2, blockN + (4 * tx), c60, c61, c62, c63);
-        GemmDp4aTiled.Finish(ref epilogue, p, blockM + 64 + (4 * ty) + 2, blockN + 64 + (4 * tx), c64, c65, c66, c67);
-        GemmDp4aTiled.Finish(ref epilogue, p, blockM + 64 + (4 * ty) + 3, blockN + (4 * tx), c70, c71, c72, c73);
-        GemmDp4aTiled.Finish(ref epilogue, p, blockM + 64 + (4 * ty) + 3, blockN + 64 + (4 * tx), c74, c75, c76, c77);
+        GemmDp4aTiled.Finish(ref epilogue, p, 0, blockM + (4 * ty) + 0, blockN + (4 * tx), c00, c01, c02, c03);
+        GemmDp4aTiled.Finish(ref epilogue, p, 0, blockM + (4 * ty) + 0, blockN + 64 + (4 * tx), c04, c05, c06, c07);
+        GemmDp4aTiled.Finish(ref epilogue, p, 0, blockM + (4 * ty) + 1, blockN + (4 * tx), c10, c11, c12, c13);
+        GemmDp4aTiled.Finish(ref epilogue, p, 0, blockM + (4 * ty) + 1, blockN + 64 + (4 * tx), c14, c15, c16, c17);
+        GemmDp4aTiled.Finish(ref epilogue, p, 0, blockM + (4 * ty) + 2, blockN + (4 * tx), c20, c21, c22, c23);
+        GemmDp4aTiled.Finish(ref epilogue, p, 0, blockM + (4 * ty) + 2, blockN + 64 + (4 * tx), c24, c25, c26, c27);
+        GemmDp4aTiled.Finish(ref epilogue, p, 0, blockM + (4 * ty) + 3, blockN + (4 * tx), c30, c31, c32, c33);
+        GemmDp4aTiled.Finish(ref epilogue, p, 0, blockM + (4 * ty) + 3, blockN + 64 + (4 * tx), c34, c35, c36, c37);
+        GemmDp4aTiled.Finish(ref epilogue, p, 0, blockM + 64 + (4 * ty) + 0, blockN + (4 * tx), c40, c41, c42, c43);
+        GemmDp4aTiled.Finish(ref epilogue, p, 0, blockM + 64 + (4 * ty) + 0, blockN + 64 + (4 * tx), c44, c45, c46, c47);
+        GemmDp4aTiled.Finish(ref epilogue, p, 0, blockM + 64 + (4 * ty) + 1, blockN + (4 * tx), c50, c51, c52, c53);
+        GemmDp4aTiled.Finish(ref epilogue, p, 0, blockM + 64 + (4 * ty) + 1, blockN + 64 + (4 * tx), c54, c55, c56, c57);
+        GemmDp4aTiled.Finish(ref epilogue, p, 0, blockM + 64 + (4 * ty) + 2, blockN + (4 * tx), c60, c61, c62, c63);
+        GemmDp4aTiled.Finish(ref epilogue, p, 0, blockM + 64 + (4 * ty) + 2, blockN + 64 + (4 * tx), c64, c65, c66, c67);
+        GemmDp4aTiled.Finish(ref epilogue, p, 0, blockM + 64 + (4 * ty) + 3, blockN + (4 * tx), c70, c71, c72, c73);
+        GemmDp4aTiled.Finish(ref epilogue, p, 0, blockM + 64 + (4 * ty) + 3, blockN + 64 + (4 * tx), c74, c75, c76, c77);
     }
 }

@@ -101,9 +101,12 @@ public sealed class GemmDp4aTiled : IGemmVariant
         shared[baseIndex + (3 * RowInt4 * 4)] = v.W;
     }
 
-    /// <summary>Applies the epilogue to outputs (row, col..col+3), skipping those outside M×N.</summary>
+    /// <summary>
+    /// Applies the epilogue to outputs (row, colOffset + col .. +3), skipping those outside M×N (N counted from colOffset);
+    /// four at once when they are whole and 4-aligned.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void Finish<TEpilogue>(ref TEpilogue epilogue, Args p, int row, int col, int c0, int c1, int c2, int c3)
+    internal static void Finish<TEpilogue>(ref TEpilogue epilogue, Args p, int colOffset, int row, int col, int c0, int c1, int c2, int c3)
         where TEpilogue : struct, IGemmEpilogue
     {
         if (row >= p.M)
@@ -111,25 +114,31 @@ public sealed class GemmDp4aTiled : IGemmVariant
             return;
         }
 
-        if (col + 3 < p.N)
+        int outCol = colOffset + col;
+        if (col + 3 < p.N && (outCol & 3) == 0)
         {
-            epilogue.Apply4(row, col, c0, c1, c2, c3);
+            epilogue.Apply4(row, outCol, c0, c1, c2, c3);
             return;
         }
 
         if (col < p.N)
         {
-            epilogue.Apply(row, col, c0);
+            epilogue.Apply(row, outCol, c0);
         }
 
         if (col + 1 < p.N)
         {
-            epilogue.Apply(row, col + 1, c1);
+            epilogue.Apply(row, outCol + 1, c1);
         }
 
         if (col + 2 < p.N)
         {
-            epilogue.Apply(row, col + 2, c2);
+            epilogue.Apply(row, outCol + 2, c2);
+        }
+
+        if (col + 3 < p.N)
+        {
+            epilogue.Apply(row, outCol + 3, c3);
         }
     }
 
