@@ -58,6 +58,7 @@ public sealed class GemmBenchmark : IBenchmark
                 double tops = 2.0 * problem.Macs / (ms * 1e9);
                 var ceiling = variant.Name.Contains("mma", StringComparison.Ordinal) ? CeilingsBenchmark.Mma : CeilingsBenchmark.Dp4a;
                 context.Add(new BenchResult(Name, $"{variant.Name} {m}x{n}x{k}", ms, tops, "TOPS", tops / context.Ceilings[ceiling], ceiling));
+                context.AddPeerRatios(Name, $"{m}x{n}x{k}", tops, "torch._int_mm (cuBLASLt int8 TN)", "cuBLAS fp16");
             }
         }
     }

@@ -24,6 +24,47 @@ public sealed class BenchContext
     /// <summary>Measured ceilings by name (e.g. "dp4a TOPS", "copy GB/s"), for ratios.</summary>
     public Dictionary<string, double> Ceilings { get; } = [];
 
+    /// <summary>
+    /// Peer throughput measured in the same device call by a script under Perf/peers (<c>--peers FILE</c>, its JSON:
+    /// rows of {peer, case, tops}); null when absent.
+    /// </summary>
+    public double? Peer(string peer, string caseName)
+    {
+        if (!_options.TryGetValue("peers", out var path) || !File.Exists(path))
+        {
+            return null;
+        }
+
+        _peers ??= LoadPeers(path);
+        return _peers.TryGetValue((peer, caseName), out var v) ? v : null;
+    }
+
+    /// <summary>Records, for each peer that was measured, a row with the peer's throughput and ours / theirs.</summary>
+    public void AddPeerRatios(string benchmark, string caseName, double ours, params string[] peers)
+    {
+        foreach (var peer in peers)
+        {
+            if (Peer(peer, caseName) is { } theirs)
+            {
+                Add(new BenchResult(benchmark, $"  peer {peer} {caseName}", 0, theirs, "TOPS", ours / theirs, $"ours / {peer}"));
+            }
+        }
+    }
+
+    private static Dictionary<(string, string), double> LoadPeers(string path)
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
+        var result = new Dictionary<(string, string), double>();
+        foreach (var row in doc.RootElement.GetProperty("rows").EnumerateArray())
+        {
+            result[(row.GetProperty("peer").GetString()!, row.GetProperty("case").GetString()!)] = row.GetProperty("tops").GetDouble();
+        }
+
+        return result;
+    }
+
+    private Dictionary<(string, string), double>? _peers;
+
     /// <summary>Timed repeats per measurement (<c>--repeats</c>, default 10).</summary>
     public int Repeats => int.Parse(Option("repeats", "10"), System.Globalization.CultureInfo.InvariantCulture);
 

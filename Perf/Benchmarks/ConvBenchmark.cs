@@ -1,0 +1,56 @@
+using ILGPU.Runtime;
+using ILGPUInt8.Kernels.Convolution;
+using ILGPUInt8.Kernels.Tensors;
+using ILGPUInt8.Perf.Harness;
+
+namespace ILGPUInt8.Perf.Benchmarks;
+
+/// <summary>
+/// INT8 convolution (NHWC, int32 out) on the ResNet-50 layers at batch 32, TOPS (2·MACs / time) per variant, with
+/// ratios to cuDNN FP32 and FP16 (NHWC) measured by Perf/peers/gemm_conv_peers.py in the same device call.
+/// </summary>
+public sealed class ConvBenchmark : IBenchmark
+{
+    /// <summary>The layers (name, problem); names match the peer script's cases.</summary>
+    public static readonly (string Name, ConvProblem Problem)[] Layers =
+    [
+        ("r50 3x3 64@56", new ConvProblem(32, 64, 56, 56, 64, 3, 3, PadH: 1, PadW: 1)),
+        ("r50 3x3 128@28", new ConvProblem(32, 128, 28, 28, 128, 3, 3, PadH: 1, PadW: 1)),
+        ("r50 3x3 256@14", new ConvProblem(32, 256, 14, 14, 256, 3, 3, PadH: 1, PadW: 1)),
+        ("r50 3x3 512@7", new ConvProblem(32, 512, 7, 7, 512, 3, 3, PadH: 1, PadW: 1)),
+        ("r50 1x1 256->64@56", new ConvProblem(32, 256, 56, 56, 64, 1, 1)),
+    ];
+
+    /// <inheritdoc />
+    public string Name => "conv";
+
+    /// <inheritdoc />
+    public string Description => "INT8 convolution TOPS on ResNet-50 layers (batch 32) vs cuDNN FP32/FP16";
+
+    /// <inheritdoc />
+    public void Run(BenchContext context)
+    {
+        var device = context.Device;
+        var acc = device.Accelerator;
+        var layers = context.Quick ? [("quick 3x3 16@8", new ConvProblem(1, 16, 8, 8, 16, 3, 3, PadH: 1, PadW: 1))] : Layers;
+        foreach (var (name, p) in layers)
+        {
+            using var x = acc.Allocate1D<sbyte>((long)p.N * p.H * p.W * p.C);
+            using var y = acc.Allocate1D<int>((long)p.N * p.P * p.Q * p.K);
+            x.MemSetToZero();
+            using var weights = new PackedConvWeights(device, new sbyte[p.K * p.R * p.S * p.CPerGroup], p);
+            foreach (var variant in ConvVariants.All)
+            {
+                if (variant.CanImplement(device, p, TensorFormat.NHWC) is not null || (variant is ConvDirect && !context.Quick))
+                {
+                    continue;
+                }
+
+                double ms = context.TimeMedianMs(() => ConvS8.Int32(device, x.View, TensorFormat.NHWC, weights, p, y.View, variant.Name), warmup: 1);
+                double tops = 2.0 * p.Macs / (ms * 1e9);
+                context.Add(new BenchResult(Name, $"{variant.Name} {name}", ms, tops, "TOPS", tops / context.Ceilings.GetValueOrDefault(CeilingsBenchmark.Dp4a, double.NaN), CeilingsBenchmark.Dp4a));
+                context.AddPeerRatios(Name, name, tops, "cuDNN fp32 NHWC", "cuDNN fp16 NHWC");
+            }
+        }
+    }
+}
