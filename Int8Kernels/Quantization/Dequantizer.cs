@@ -5,8 +5,8 @@ using ILGPUInt8.Kernels.Runtime;
 namespace ILGPUInt8.Kernels.Quantization;
 
 /// <summary>
-/// Dequantize int8 → float: x[i] = q[i] · s[c(i)] (<see cref="QuantMath.Dequantize"/>). One thread converts 16 elements
-/// with one 16-byte load and four 16-byte stores; a tail (or unaligned views) goes element by element.
+/// Dequantize int8 → float: x[i] = q[i] · s[c(i)] (<see cref="QuantMath.Dequantize"/>). One thread converts 4 elements:
+/// one 4-byte load, one 16-byte store (a warp's accesses contiguous); a tail (or unaligned views) goes element by element.
 /// </summary>
 public static class Dequantizer
 {
@@ -38,15 +38,15 @@ public static class Dequantizer
     internal static void Launch(Int8Device device, ArrayView<sbyte> q, ArrayView<float> x, ArrayView<float> scales, PerChannelIndex index)
     {
         int n = (int)q.Length;
-        int vectors = QuantArgs.Aligned16(x) && QuantArgs.Aligned16(q) ? n / 16 : 0;
+        int vectors = QuantArgs.Aligned16(x) && ((IContiguousArrayView)q).IndexInBytes % 4 == 0 ? n / 4 : 0;
         if (vectors > 0)
         {
-            var vector = device.GetKernel("dequantize.v16", a =>
-                a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<Int4>, ArrayView<Float4>, ArrayView<float>, PerChannelIndex>(VectorKernel));
-            vector(vectors, q.SubView(0, vectors * 16L).Cast<Int4>(), x.SubView(0, vectors * 16L).Cast<Float4>(), scales, index);
+            var vector = device.GetKernel("dequantize.v4", a =>
+                a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<Float4>, ArrayView<float>, PerChannelIndex>(VectorKernel));
+            vector(vectors, q.SubView(0, vectors * 4L).Cast<int>(), x.SubView(0, vectors * 4L).Cast<Float4>(), scales, index);
         }
 
-        int done = vectors * 16;
+        int done = vectors * 4;
         if (done < n)
         {
             var scalar = device.GetKernel("dequantize.s", a =>
@@ -55,23 +55,11 @@ public static class Dequantizer
         }
     }
 
-    /// <summary>Thread j: elements 16j..16j+15 (the load and every scale first, then four 16-byte stores).</summary>
-    internal static void VectorKernel(Index1D j, ArrayView<Int4> q, ArrayView<Float4> x, ArrayView<float> scales, PerChannelIndex index)
+    /// <summary>Thread j: elements 4j..4j+3 from one packed word.</summary>
+    internal static void VectorKernel(Index1D j, ArrayView<int> q, ArrayView<Float4> x, ArrayView<float> scales, PerChannelIndex index)
     {
-        Int4 v = q[j];
-        var cursor = index.Start(j * 16);
-        Float4 r0 = Unpack(v.X, ref cursor, scales);
-        Float4 r1 = Unpack(v.Y, ref cursor, scales);
-        Float4 r2 = Unpack(v.Z, ref cursor, scales);
-        Float4 r3 = Unpack(v.W, ref cursor, scales);
-        x[j * 4] = r0;
-        x[(j * 4) + 1] = r1;
-        x[(j * 4) + 2] = r2;
-        x[(j * 4) + 3] = r3;
-    }
-
-    private static Float4 Unpack(int word, ref ChannelCursor cursor, ArrayView<float> scales)
-    {
+        int word = q[j];
+        var cursor = index.Start(j * 4);
         Float4 r;
         r.X = QuantMath.Dequantize((sbyte)word, scales[cursor.Channel]);
         cursor.Advance();
@@ -80,8 +68,7 @@ public static class Dequantizer
         r.Z = QuantMath.Dequantize((sbyte)(word >> 16), scales[cursor.Channel]);
         cursor.Advance();
         r.W = QuantMath.Dequantize((sbyte)(word >> 24), scales[cursor.Channel]);
-        cursor.Advance();
-        return r;
+        x[j] = r;
     }
 
     /// <summary>Thread i: element offset + i.</summary>

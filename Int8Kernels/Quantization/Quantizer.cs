@@ -6,9 +6,10 @@ using ILGPUInt8.Kernels.Runtime;
 namespace ILGPUInt8.Kernels.Quantization;
 
 /// <summary>
-/// Quantize float → int8: q[i] = clamp(round_half_even(x[i] / s[c(i)]), -127, 127) (<see cref="QuantMath.Quantize"/>),
-/// NaN → 0, +Inf → 127, -Inf → -127. One thread converts 16 elements with four 16-byte loads and one 16-byte store;
-/// a tail shorter than 16 (or unaligned views) goes through a one-element-per-thread kernel.
+/// Quantize float → int8: q[i] = clamp(round_half_even(x[i] · (1/s[c(i)])), -127, 127) (<see cref="QuantMath.Quantize"/>),
+/// NaN → 0, +Inf → 127, -Inf → -127. One thread converts 4 elements: one 16-byte load, one 4-byte store, so a warp's
+/// accesses are contiguous on both sides; a tail shorter than 4 (or unaligned views) goes element by element.
+/// The kernels receive the reciprocals 1/s, computed once on the host.
 /// </summary>
 public static class Quantizer
 {
@@ -18,7 +19,7 @@ public static class Quantizer
         ArgumentNullException.ThrowIfNull(device);
         QuantArgs.SameLength(x, q, nameof(x), nameof(q));
         QuantArgs.Scale(scale, nameof(scale));
-        using var scales = device.Accelerator.Allocate1D([scale]);
+        using var scales = device.Accelerator.Allocate1D([QuantMath.Inverse(scale)]);
         Launch(device, x, q, scales.View, PerChannelIndex.PerTensor);
         device.Synchronize();
     }
@@ -31,59 +32,60 @@ public static class Quantizer
         var index = new PerChannelIndex(scales.Length, inner);
         QuantArgs.Layout(x.Length, index, nameof(x));
         QuantArgs.Scales(scales, scales.Length, nameof(scales));
-        using var deviceScales = device.Accelerator.Allocate1D(scales.ToArray());
+        using var deviceScales = device.Accelerator.Allocate1D(Inverses(scales));
         Launch(device, x, q, deviceScales.View, index);
         device.Synchronize();
     }
 
-    /// <summary>Launches on already-validated device data (asynchronous).</summary>
-    internal static void Launch(Int8Device device, ArrayView<float> x, ArrayView<sbyte> q, ArrayView<float> scales, PerChannelIndex index)
+    /// <summary>1/s for each scale.</summary>
+    public static float[] Inverses(ReadOnlySpan<float> scales)
     {
-        int n = (int)x.Length;
-        int vectors = QuantArgs.Aligned16(x) && QuantArgs.Aligned16(q) ? n / 16 : 0;
-        if (vectors > 0)
+        var inverse = new float[scales.Length];
+        for (var i = 0; i < scales.Length; i++)
         {
-            var vector = device.GetKernel("quantize.v16", a =>
-                a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<Float4>, ArrayView<Int4>, ArrayView<float>, PerChannelIndex>(VectorKernel));
-            vector(vectors, x.SubView(0, vectors * 16L).Cast<Float4>(), q.SubView(0, vectors * 16L).Cast<Int4>(), scales, index);
+            inverse[i] = QuantMath.Inverse(scales[i]);
         }
 
-        int done = vectors * 16;
+        return inverse;
+    }
+
+    /// <summary>Launches on already-validated device data with reciprocal scales (asynchronous).</summary>
+    internal static void Launch(Int8Device device, ArrayView<float> x, ArrayView<sbyte> q, ArrayView<float> inverseScales, PerChannelIndex index)
+    {
+        int n = (int)x.Length;
+        int vectors = QuantArgs.Aligned16(x) && ((IContiguousArrayView)q).IndexInBytes % 4 == 0 ? n / 4 : 0;
+        if (vectors > 0)
+        {
+            var vector = device.GetKernel("quantize.v4", a =>
+                a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<Float4>, ArrayView<int>, ArrayView<float>, PerChannelIndex>(VectorKernel));
+            vector(vectors, x.SubView(0, vectors * 4L).Cast<Float4>(), q.SubView(0, vectors * 4L).Cast<int>(), inverseScales, index);
+        }
+
+        int done = vectors * 4;
         if (done < n)
         {
             var scalar = device.GetKernel("quantize.s", a =>
                 a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<sbyte>, ArrayView<float>, PerChannelIndex, int>(ScalarKernel));
-            scalar(n - done, x.SubView(done), q.SubView(done), scales, index, done);
+            scalar(n - done, x.SubView(done), q.SubView(done), inverseScales, index, done);
         }
     }
 
-    /// <summary>Thread j: elements 16j..16j+15 (all loads first, then the one 16-byte store).</summary>
-    internal static void VectorKernel(Index1D j, ArrayView<Float4> x, ArrayView<Int4> q, ArrayView<float> scales, PerChannelIndex index)
+    /// <summary>Thread j: elements 4j..4j+3 → one packed word.</summary>
+    internal static void VectorKernel(Index1D j, ArrayView<Float4> x, ArrayView<int> q, ArrayView<float> inverseScales, PerChannelIndex index)
     {
-        Float4 v0 = x[j * 4], v1 = x[(j * 4) + 1], v2 = x[(j * 4) + 2], v3 = x[(j * 4) + 3];
-        var cursor = index.Start(j * 16);
-        Int4 r;
-        r.X = Pack(v0, ref cursor, scales);
-        r.Y = Pack(v1, ref cursor, scales);
-        r.Z = Pack(v2, ref cursor, scales);
-        r.W = Pack(v3, ref cursor, scales);
-        q[j] = r;
-    }
-
-    private static int Pack(Float4 v, ref ChannelCursor cursor, ArrayView<float> scales)
-    {
-        int q0 = QuantMath.Quantize(v.X, scales[cursor.Channel]);
+        Float4 v = x[j];
+        var cursor = index.Start(j * 4);
+        int q0 = QuantMath.QuantizeWithInverse(v.X, inverseScales[cursor.Channel]);
         cursor.Advance();
-        int q1 = QuantMath.Quantize(v.Y, scales[cursor.Channel]);
+        int q1 = QuantMath.QuantizeWithInverse(v.Y, inverseScales[cursor.Channel]);
         cursor.Advance();
-        int q2 = QuantMath.Quantize(v.Z, scales[cursor.Channel]);
+        int q2 = QuantMath.QuantizeWithInverse(v.Z, inverseScales[cursor.Channel]);
         cursor.Advance();
-        int q3 = QuantMath.Quantize(v.W, scales[cursor.Channel]);
-        cursor.Advance();
-        return Saturate.PackInt32ToInt8x4(q0, q1, q2, q3);
+        int q3 = QuantMath.QuantizeWithInverse(v.W, inverseScales[cursor.Channel]);
+        q[j] = Saturate.PackInt32ToInt8x4(q0, q1, q2, q3);
     }
 
     /// <summary>Thread i: element offset + i of the whole tensor (x and q already start at offset).</summary>
-    internal static void ScalarKernel(Index1D i, ArrayView<float> x, ArrayView<sbyte> q, ArrayView<float> scales, PerChannelIndex index, int offset) =>
-        q[i] = (sbyte)QuantMath.Quantize(x[i], scales[index.At(offset + i)]);
+    internal static void ScalarKernel(Index1D i, ArrayView<float> x, ArrayView<sbyte> q, ArrayView<float> inverseScales, PerChannelIndex index, int offset) =>
+        q[i] = (sbyte)QuantMath.QuantizeWithInverse(x[i], inverseScales[index.At(offset + i)]);
 }

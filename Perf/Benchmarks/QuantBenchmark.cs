@@ -34,7 +34,7 @@ public sealed class QuantBenchmark : IBenchmark
         f.MemSetToZero();
         q.MemSetToZero();
         a.MemSetToZero();
-        using var scales = acc.Allocate1D(Enumerable.Range(0, channels).Select(c => 0.01f + (c * 0.001f)).ToArray());
+        using var scales = acc.Allocate1D(Enumerable.Range(0, channels).Select(c => 0.01f + (c * 0.001f)).ToArray()); // (reciprocals for quantize: the values do not change the timing)
         using var bias = acc.Allocate1D(new int[channels]);
         var fixedPoint = Enumerable.Range(0, channels).Select(c => FixedPointMultiplier.FromDouble(0.001 + (c * 0.0001))).ToArray();
         using var mq = acc.Allocate1D(fixedPoint.Select(p => p.Multiplier).ToArray());
