@@ -5,8 +5,8 @@ using ILGPUInt8.Kernels.Runtime;
 namespace ILGPUInt8.Kernels.Quantization;
 
 /// <summary>
-/// Dequantize int8 → float: x[i] = q[i] · s[c(i)] (<see cref="QuantMath.Dequantize"/>). One thread converts 4 elements:
-/// one 4-byte load, one 16-byte store (a warp's accesses contiguous); a tail (or unaligned views) goes element by element.
+/// Dequantize int8 → float: x[i] = q[i] · s[c(i)] (<see cref="QuantMath.Dequantize"/>). One thread converts 8 elements:
+/// one 8-byte load, two 16-byte stores; a tail (or unaligned views) goes element by element.
 /// </summary>
 public static class Dequantizer
 {
@@ -38,15 +38,15 @@ public static class Dequantizer
     internal static void Launch(Int8Device device, ArrayView<sbyte> q, ArrayView<float> x, ArrayView<float> scales, PerChannelIndex index)
     {
         int n = (int)q.Length;
-        int vectors = QuantArgs.Aligned16(x) && ((IContiguousArrayView)q).IndexInBytes % 4 == 0 ? n / 4 : 0;
+        int vectors = QuantArgs.Aligned16(x) && ((IContiguousArrayView)q).IndexInBytes % 8 == 0 ? n / 8 : 0;
         if (vectors > 0)
         {
-            var vector = device.GetKernel("dequantize.v4", a =>
-                a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<Float4>, ArrayView<float>, PerChannelIndex>(VectorKernel));
-            vector(vectors, q.SubView(0, vectors * 4L).Cast<int>(), x.SubView(0, vectors * 4L).Cast<Float4>(), scales, index);
+            var vector = device.GetKernel("dequantize.v8", a =>
+                a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<long>, ArrayView<Float4>, ArrayView<float>, PerChannelIndex>(VectorKernel));
+            vector(vectors, q.SubView(0, vectors * 8L).Cast<long>(), x.SubView(0, vectors * 8L).Cast<Float4>(), scales, index);
         }
 
-        int done = vectors * 4;
+        int done = vectors * 8;
         if (done < n)
         {
             var scalar = device.GetKernel("dequantize.s", a =>
@@ -55,11 +55,19 @@ public static class Dequantizer
         }
     }
 
-    /// <summary>Thread j: elements 4j..4j+3 from one packed word.</summary>
-    internal static void VectorKernel(Index1D j, ArrayView<int> q, ArrayView<Float4> x, ArrayView<float> scales, PerChannelIndex index)
+    /// <summary>Thread j: elements 8j..8j+7 from one 8-byte load.</summary>
+    internal static void VectorKernel(Index1D j, ArrayView<long> q, ArrayView<Float4> x, ArrayView<float> scales, PerChannelIndex index)
     {
-        int word = q[j];
-        var cursor = index.Start(j * 4);
+        long words = q[j];
+        var cursor = index.Start(j * 8);
+        Float4 r0 = Unpack((int)words, ref cursor, scales);
+        Float4 r1 = Unpack((int)(words >> 32), ref cursor, scales);
+        x[j * 2] = r0;
+        x[(j * 2) + 1] = r1;
+    }
+
+    private static Float4 Unpack(int word, ref ChannelCursor cursor, ArrayView<float> scales)
+    {
         Float4 r;
         r.X = QuantMath.Dequantize((sbyte)word, scales[cursor.Channel]);
         cursor.Advance();
@@ -68,7 +76,8 @@ public static class Dequantizer
         r.Z = QuantMath.Dequantize((sbyte)(word >> 16), scales[cursor.Channel]);
         cursor.Advance();
         r.W = QuantMath.Dequantize((sbyte)(word >> 24), scales[cursor.Channel]);
-        x[j] = r;
+        cursor.Advance();
+        return r;
     }
 
     /// <summary>Thread i: element offset + i.</summary>

@@ -7,8 +7,8 @@ namespace ILGPUInt8.Kernels.Quantization;
 
 /// <summary>
 /// Quantize float → int8: q[i] = clamp(round_half_even(x[i] · (1/s[c(i)])), -127, 127) (<see cref="QuantMath.Quantize"/>),
-/// NaN → 0, +Inf → 127, -Inf → -127. One thread converts 4 elements: one 16-byte load, one 4-byte store, so a warp's
-/// accesses are contiguous on both sides; a tail shorter than 4 (or unaligned views) goes element by element.
+/// NaN → 0, +Inf → 127, -Inf → -127. One thread converts 16 elements: four 16-byte loads issued first, one 16-byte store;
+/// a tail shorter than 16 (or unaligned views) goes element by element.
 /// The kernels receive the reciprocals 1/s, computed once on the host.
 /// </summary>
 public static class Quantizer
@@ -53,15 +53,15 @@ public static class Quantizer
     internal static void Launch(Int8Device device, ArrayView<float> x, ArrayView<sbyte> q, ArrayView<float> inverseScales, PerChannelIndex index)
     {
         int n = (int)x.Length;
-        int vectors = QuantArgs.Aligned16(x) && ((IContiguousArrayView)q).IndexInBytes % 4 == 0 ? n / 4 : 0;
+        int vectors = QuantArgs.Aligned16(x) && QuantArgs.Aligned16(q) ? n / 16 : 0;
         if (vectors > 0)
         {
-            var vector = device.GetKernel("quantize.v4", a =>
-                a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<Float4>, ArrayView<int>, ArrayView<float>, PerChannelIndex>(VectorKernel));
-            vector(vectors, x.SubView(0, vectors * 4L).Cast<Float4>(), q.SubView(0, vectors * 4L).Cast<int>(), inverseScales, index);
+            var vector = device.GetKernel("quantize.v16", a =>
+                a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<Float4>, ArrayView<Int4>, ArrayView<float>, PerChannelIndex>(VectorKernel));
+            vector(vectors, x.SubView(0, vectors * 16L).Cast<Float4>(), q.SubView(0, vectors * 16L).Cast<Int4>(), inverseScales, index);
         }
 
-        int done = vectors * 4;
+        int done = vectors * 16;
         if (done < n)
         {
             var scalar = device.GetKernel("quantize.s", a =>
@@ -70,11 +70,21 @@ public static class Quantizer
         }
     }
 
-    /// <summary>Thread j: elements 4j..4j+3 → one packed word.</summary>
-    internal static void VectorKernel(Index1D j, ArrayView<Float4> x, ArrayView<int> q, ArrayView<float> inverseScales, PerChannelIndex index)
+    /// <summary>Thread j: elements 16j..16j+15 (the four loads first) → one 16-byte store.</summary>
+    internal static void VectorKernel(Index1D j, ArrayView<Float4> x, ArrayView<Int4> q, ArrayView<float> inverseScales, PerChannelIndex index)
     {
-        Float4 v = x[j];
-        var cursor = index.Start(j * 4);
+        Float4 v0 = x[j * 4], v1 = x[(j * 4) + 1], v2 = x[(j * 4) + 2], v3 = x[(j * 4) + 3];
+        var cursor = index.Start(j * 16);
+        Int4 r;
+        r.X = Pack(v0, ref cursor, inverseScales);
+        r.Y = Pack(v1, ref cursor, inverseScales);
+        r.Z = Pack(v2, ref cursor, inverseScales);
+        r.W = Pack(v3, ref cursor, inverseScales);
+        q[j] = r;
+    }
+
+    private static int Pack(Float4 v, ref ChannelCursor cursor, ArrayView<float> inverseScales)
+    {
         int q0 = QuantMath.QuantizeWithInverse(v.X, inverseScales[cursor.Channel]);
         cursor.Advance();
         int q1 = QuantMath.QuantizeWithInverse(v.Y, inverseScales[cursor.Channel]);
@@ -82,7 +92,8 @@ public static class Quantizer
         int q2 = QuantMath.QuantizeWithInverse(v.Z, inverseScales[cursor.Channel]);
         cursor.Advance();
         int q3 = QuantMath.QuantizeWithInverse(v.W, inverseScales[cursor.Channel]);
-        q[j] = Saturate.PackInt32ToInt8x4(q0, q1, q2, q3);
+        cursor.Advance();
+        return Saturate.PackInt32ToInt8x4(q0, q1, q2, q3);
     }
 
     /// <summary>Thread i: element offset + i of the whole tensor (x and q already start at offset).</summary>
