@@ -37,9 +37,9 @@ public static class Requantizer
         var e = new int[multiplier.Length];
         for (var i = 0; i < multiplier.Length; i++)
         {
-            if (!(multiplier[i] > 0) || multiplier[i] >= 2147483648.0)
+            if (!(multiplier[i] > 0) || multiplier[i] >= FixedPointMultiplier.Limit)
             {
-                throw new ArgumentException($"{nameof(multiplier)}[{i}] = {multiplier[i]} must be finite, > 0 and < 2^31.", nameof(multiplier));
+                throw new ArgumentException($"{nameof(multiplier)}[{i}] = {multiplier[i]} must be > 0 and < 2^31 - 1/2.", nameof(multiplier));
             }
 
             (q[i], e[i]) = FixedPointMultiplier.FromDouble(multiplier[i]);
