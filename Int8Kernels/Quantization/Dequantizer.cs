@@ -8,8 +8,9 @@ namespace ILGPUInt8.Kernels.Quantization;
 /// <summary>
 /// Dequantize int8 → float: x[i] = q[i] · s(i) (<see cref="QuantMath.Dequantize"/>, one IEEE multiply, exact for
 /// |q| ≤ 127 up to the one rounding). s(i) is one scale (<see cref="TensorScale"/>) or per channel
-/// (<see cref="ChannelScales"/>). One thread converts 16 elements with one 16-byte load and four 16-byte stores;
-/// a tail (or views not starting on 16 bytes) goes element by element.
+/// (<see cref="ChannelScales"/>). One thread converts 8 elements with one 8-byte load and two 16-byte stores;
+/// a tail (or views whose int8 side does not start on 8 bytes
+/// or float side on 16) goes element by element.
 /// </summary>
 public static class Dequantizer
 {
@@ -58,15 +59,15 @@ public static class Dequantizer
         where TScales : struct, IScaleSource
     {
         int n = (int)q.Length;
-        int vectors = QuantArgs.Aligned16(x) && QuantArgs.Aligned16(q) ? n / 16 : 0;
+        int vectors = QuantArgs.Aligned16(x) && ((IContiguousArrayView)q).IndexInBytes % 8 == 0 ? n / 8 : 0;
         if (vectors > 0)
         {
-            var vector = device.GetKernel("dequantize.v16." + typeof(TScales).Name, a =>
-                a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<Int4>, ArrayView<Float4>, TScales>(VectorKernel));
-            vector(vectors, q.SubView(0, vectors * 16L).Cast<Int4>(), x.SubView(0, vectors * 16L).Cast<Float4>(), scales);
+            var vector = device.GetKernel("dequantize.v8." + typeof(TScales).Name, a =>
+                a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<long>, ArrayView<Float4>, TScales>(VectorKernel));
+            vector(vectors, q.SubView(0, vectors * 8L).Cast<long>(), x.SubView(0, vectors * 8L).Cast<Float4>(), scales);
         }
 
-        int done = vectors * 16;
+        int done = vectors * 8;
         if (done < n)
         {
             var scalar = device.GetKernel("dequantize.s." + typeof(TScales).Name, a =>
@@ -75,21 +76,17 @@ public static class Dequantizer
         }
     }
 
-    /// <summary>Thread j: elements 16j..16j+15 (the load and every scale first, then four 16-byte stores).</summary>
-    internal static void VectorKernel<TScales>(Index1D j, ArrayView<Int4> q, ArrayView<Float4> x, TScales scales)
+    /// <summary>Thread j: elements 8j..8j+7 from one 8-byte load (little-endian: byte b of the long is element 8j + b).</summary>
+    internal static void VectorKernel<TScales>(Index1D j, ArrayView<long> q, ArrayView<Float4> x, TScales scales)
         where TScales : struct, IScaleSource
     {
-        Int4 v = q[j];
+        long words = q[j];
         var s = scales;
-        s.Seek(j * 16);
-        Float4 r0 = Unpack(v.X, ref s);
-        Float4 r1 = Unpack(v.Y, ref s);
-        Float4 r2 = Unpack(v.Z, ref s);
-        Float4 r3 = Unpack(v.W, ref s);
-        x[j * 4] = r0;
-        x[(j * 4) + 1] = r1;
-        x[(j * 4) + 2] = r2;
-        x[(j * 4) + 3] = r3;
+        s.Seek(j * 8);
+        Float4 r0 = Unpack((int)words, ref s);
+        Float4 r1 = Unpack((int)(words >> 32), ref s);
+        x[j * 2] = r0;
+        x[(j * 2) + 1] = r1;
     }
 
     // Byte b of the word (sign-extended) is element 4·word + b.

@@ -4,25 +4,25 @@ using ILGPU;
 namespace ILGPUInt8.Kernels.Quantization;
 
 /// <summary>
-/// Where the quantize and dequantize kernels take the scale of element i from, as a struct type parameter:
-/// one value for the whole tensor (<see cref="TensorScale"/>, held in a register) or one per channel
-/// (<see cref="ChannelScales"/>, channel(i) = (i / inner) mod channels). Each instantiation is its own kernel,
-/// so the per-tensor kernel has no channel arithmetic and no scale loads.
+/// Where the quantize and dequantize kernels take the float factor of element i from (1/s(i) for quantize, s(i) for
+/// dequantize), as a struct type parameter: one value for the whole tensor (<see cref="TensorScale"/>, held in a
+/// register) or one per channel (<see cref="ChannelScales"/>, channel(i) = (i / inner) mod channels). Each
+/// instantiation is its own kernel, so the per-tensor kernel has no channel arithmetic and no factor loads.
 /// </summary>
 public interface IScaleSource
 {
-    /// <summary>s(i), the scale of element <paramref name="i"/> (used by the one-element-per-thread tail kernel).</summary>
+    /// <summary>The factor of element <paramref name="i"/> (used by the one-element-per-thread tail kernel).</summary>
     float At(int i);
 
     /// <summary>Positions the walk at element <paramref name="i"/>.</summary>
     void Seek(int i);
 
-    /// <summary>Returns s of the current element and moves to the next one.</summary>
+    /// <summary>Returns the factor of the current element and moves to the next one.</summary>
     float Next();
 }
 
-/// <summary>s(i) = Value for every element (per-tensor quantization).</summary>
-/// <param name="Value">The scale.</param>
+/// <summary>factor(i) = Value for every element (per-tensor quantization).</summary>
+/// <param name="Value">The factor (1/s for quantize, s for dequantize).</param>
 public readonly record struct TensorScale(float Value) : IScaleSource
 {
     /// <inheritdoc />
@@ -41,7 +41,7 @@ public readonly record struct TensorScale(float Value) : IScaleSource
 }
 
 /// <summary>
-/// s(i) = Scales[(i / Inner) mod Channels] (per-channel quantization). The walk keeps a <see cref="ChannelCursor"/>,
+/// factor(i) = Scales[(i / Inner) mod Channels] (per-channel quantization). The walk keeps a <see cref="ChannelCursor"/>,
 /// so a thread divides once in <see cref="Seek"/> and then only counts.
 /// </summary>
 public struct ChannelScales : IScaleSource
@@ -50,7 +50,7 @@ public struct ChannelScales : IScaleSource
     private readonly PerChannelIndex _index;
     private ChannelCursor _cursor;
 
-    /// <summary>Scales on the device, one per channel of <paramref name="index"/>.</summary>
+    /// <summary>Factors on the device, one per channel of <paramref name="index"/>.</summary>
     public ChannelScales(ArrayView<float> scales, PerChannelIndex index)
     {
         _scales = scales;

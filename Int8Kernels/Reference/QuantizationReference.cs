@@ -8,13 +8,13 @@ namespace ILGPUInt8.Kernels.Reference;
 /// </summary>
 public static class QuantizationReference
 {
-    /// <summary>q[i] = clamp(round_half_even(x[i] / s[c(i)]), -127, 127); NaN → 0, ±Inf → ±127.</summary>
+    /// <summary>q[i] = clamp(round_half_even(x[i] · (1/s[c(i)])), -127, 127), 1/s rounded to float; NaN → 0, ±Inf → ±127.</summary>
     public static sbyte[] Quantize(ReadOnlySpan<float> x, ReadOnlySpan<float> scales, int inner)
     {
         var q = new sbyte[x.Length];
         for (var i = 0; i < x.Length; i++)
         {
-            q[i] = (sbyte)ArchReference.FloatToInt8Symmetric(x[i] / scales[(i / inner) % scales.Length]);
+            q[i] = (sbyte)ArchReference.FloatToInt8Symmetric(x[i] * (1f / scales[(i / inner) % scales.Length]));
         }
 
         return q;

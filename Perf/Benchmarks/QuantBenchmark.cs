@@ -44,9 +44,12 @@ public sealed class QuantBenchmark : IBenchmark
         using var multipliers = acc.Allocate1D(Enumerable.Range(0, channels).Select(c => (float)(0.0002 + (c * 0.00001))).ToArray());
         using var mq = acc.Allocate1D(fixedPoint.Select(p => p.Multiplier).ToArray());
         using var me = acc.Allocate1D(fixedPoint.Select(p => p.Shift).ToArray());
+        using var inverses = acc.Allocate1D(Quantizer.Inverses(scales.GetAsArray1D()));
         var perChannel = new PerChannelIndex(channels, 1);
         var tensorScale = new TensorScale(0.25f);
+        var tensorInverse = new TensorScale(QuantMath.Inverse(0.25f));
         var channelScales = new ChannelScales(scales.View, perChannel);
+        var channelInverses = new ChannelScales(inverses.View, perChannel);
         double copy = context.Ceilings[CeilingsBenchmark.Copy];
 
         void Measure(string what, long bytes, Action launch)
@@ -56,8 +59,8 @@ public sealed class QuantBenchmark : IBenchmark
             context.Add(new BenchResult(Name, $"{what} {size}", ms, gbs, "GB/s", gbs / copy, "copy"));
         }
 
-        Measure("quantize f32→s8 tensor", 5L * n, () => Quantizer.Launch(device, f.View, q.View, tensorScale));
-        Measure("quantize f32→s8 channel", 5L * n, () => Quantizer.Launch(device, f.View, q.View, channelScales));
+        Measure("quantize f32→s8 tensor", 5L * n, () => Quantizer.Launch(device, f.View, q.View, tensorInverse));
+        Measure("quantize f32→s8 channel", 5L * n, () => Quantizer.Launch(device, f.View, q.View, channelInverses));
         Measure("dequantize s8→f32 tensor", 5L * n, () => Dequantizer.Launch(device, q.View, f.View, tensorScale));
         Measure("dequantize s8→f32 channel", 5L * n, () => Dequantizer.Launch(device, q.View, f.View, channelScales));
         Measure("requantize s32→s8 float", 5L * n, () => Requantizer.Launch(device, a.View, q.View, new FloatRequantize(bias.View, multipliers.View, 0), perChannel));

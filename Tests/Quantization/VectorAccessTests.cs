@@ -23,11 +23,11 @@ public sealed class VectorAccessTests
         using var backend = new PTXBackend(context, CudaArchitecture.SM_90, CudaInstructionSet.ISA_88, null!);
         var flags = BindingFlags.NonPublic | BindingFlags.Static;
 
-        // (kernel, 16-byte loads, 16-byte stores) per thread of 16 elements.
+        // (kernel, 16-byte loads, 16-byte stores) per thread: quantize and requantize 16 elements, dequantize 8 (one 8-byte load).
         (MethodInfo Kernel, int Loads, int Stores, string Name)[] cases =
         [
             (typeof(Quantizer).GetMethod(nameof(Quantizer.VectorKernel), flags)!.MakeGenericMethod(typeof(TensorScale)), 4, 1, "quantize"),
-            (typeof(Dequantizer).GetMethod(nameof(Dequantizer.VectorKernel), flags)!.MakeGenericMethod(typeof(TensorScale)), 1, 4, "dequantize"),
+            (typeof(Dequantizer).GetMethod(nameof(Dequantizer.VectorKernel), flags)!.MakeGenericMethod(typeof(TensorScale)), 0, 2, "dequantize"),
             (typeof(Requantizer).GetMethod(nameof(Requantizer.VectorKernel), flags)!.MakeGenericMethod(typeof(FloatRequantize)), 4, 1, "requantize"),
         ];
         foreach (var (kernel, loads, stores, name) in cases)
@@ -38,6 +38,7 @@ public sealed class VectorAccessTests
             Assert.True(lines.Count(l => l.Contains("ld.global.v4", StringComparison.Ordinal)) == loads, $"{name}: expected {loads} ld.global.v4\n{ptx}");
             Assert.True(lines.Count(l => l.Contains("st.global.v4", StringComparison.Ordinal)) == stores, $"{name}: expected {stores} st.global.v4\n{ptx}");
             Assert.DoesNotContain(lines, l => l.Contains("st.global.b8", StringComparison.Ordinal) || l.Contains("st.global.s8", StringComparison.Ordinal));
+            Assert.DoesNotContain(lines, l => l.Contains("ld.global.s8", StringComparison.Ordinal) || l.Contains("ld.global.b8", StringComparison.Ordinal) || l.Contains("ld.global.u8", StringComparison.Ordinal));
         }
     }
 }
