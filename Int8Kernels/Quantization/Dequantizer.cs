@@ -14,7 +14,10 @@ namespace ILGPUInt8.Kernels.Quantization;
 /// </summary>
 public static class Dequantizer
 {
-    /// <summary>Per-tensor scale. Throws <see cref="ArgumentException"/> before any launch on bad input.</summary>
+    /// <summary>
+    /// Per-tensor scale. Throws <see cref="ArgumentException"/> before any launch on bad input. Asynchronous (the scale
+    /// travels as a kernel argument): read the result through a synchronising copy. The per-channel forms synchronise.
+    /// </summary>
     public static void PerTensor(Int8Device device, ArrayView<sbyte> q, ArrayView<float> x, float scale)
     {
         ArgumentNullException.ThrowIfNull(device);
