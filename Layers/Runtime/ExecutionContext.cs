@@ -151,8 +151,30 @@ public sealed class ExecutionContext : IDisposable
     /// <summary>Runs a batch showing every float tensor to <paramref name="observer"/> (calibration).</summary>
     internal void Run(int batchSize, ITensorObserver? observer, Action<string, LayerType?, bool, int>? after)
     {
+        foreach (var (tensor, name, type, int8, launches) in RunLazily(batchSize))
+        {
+            if (observer is not null && tensor is { Type: DataType.Float })
+            {
+                observer.Observe(tensor.Name, View<float>(tensor, batchSize), tensor.Dims.WithBatch(batchSize));
+            }
+
+            after?.Invoke(name, type, int8, launches);
+        }
+    }
+
+    /// <summary>
+    /// Runs a batch one step per iteration: each item is queued when yielded (the tensor it wrote, or null for an output
+    /// conversion), so a caller can look at a tensor before later steps may reuse its bytes.
+    /// </summary>
+    internal IEnumerable<(PlanTensor? Tensor, string Name, LayerType? Type, bool Int8, int Launches)> RunLazily(int batchSize)
+    {
         ObjectDisposedException.ThrowIf(_disposed, this);
         CheckBatch(batchSize);
+        return Iterate(batchSize);
+    }
+
+    private IEnumerable<(PlanTensor? Tensor, string Name, LayerType? Type, bool Int8, int Launches)> Iterate(int batchSize)
+    {
         var plan = Engine.Plan;
         var device = Engine.Device;
         for (var i = 0; i < plan.Inputs.Count; i++)
@@ -169,15 +191,13 @@ public sealed class ExecutionContext : IDisposable
                 Kernels.Ops.Convert.Float(device, staging, TensorFormat.NCHW, View<float>(t, batchSize), TensorFormat.NHWC, shape);
             }
 
-            Observe(observer, t, batchSize);
-            after?.Invoke("input:" + t.Name, null, t.Type == DataType.Int8, 1);
+            yield return (t, "input:" + t.Name, null, t.Type == DataType.Int8, 1);
         }
 
         foreach (var step in Engine.Steps)
         {
             step.Run(this, batchSize);
-            Observe(observer, step.Output, batchSize);
-            after?.Invoke(step.Node.Name, step.Node.Layer.Type, step.Node.Int8, step.Launches);
+            yield return (step.Output, step.Node.Name, step.Node.Layer.Type, step.Node.Int8, step.Launches);
         }
 
         for (var i = 0; i < plan.Outputs.Count; i++)
@@ -194,7 +214,7 @@ public sealed class ExecutionContext : IDisposable
                 Kernels.Ops.Convert.Float(device, View<float>(t, batchSize), TensorFormat.NHWC, staging, TensorFormat.NCHW, shape);
             }
 
-            after?.Invoke("output:" + t.Name, null, t.Type == DataType.Int8, 1);
+            yield return (null, "output:" + t.Name, null, t.Type == DataType.Int8, 1);
         }
     }
 
@@ -223,14 +243,6 @@ public sealed class ExecutionContext : IDisposable
         foreach (var b in _inputs.Concat(_outputs))
         {
             b.Dispose();
-        }
-    }
-
-    private void Observe(ITensorObserver? observer, PlanTensor t, int batch)
-    {
-        if (observer is not null && t.Type == DataType.Float)
-        {
-            observer.Observe(t.Name, View<float>(t, batch), t.Dims.WithBatch(batch));
         }
     }
 

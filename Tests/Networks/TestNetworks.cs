@@ -4,7 +4,7 @@ using ILGPUInt8.Layers;
 using ILGPUInt8.Tests.Infrastructure;
 using Xunit;
 
-namespace ILGPUInt8.Tests.Layers;
+namespace ILGPUInt8.Tests.Networks;
 
 /// <summary>Small networks built through the API with fixed-seed weights, and helpers to run and compare them.</summary>
 internal static class TestNetworks

@@ -4,7 +4,7 @@ using ILGPUInt8.Layers;
 using ILGPUInt8.Tests.Infrastructure;
 using Xunit;
 
-namespace ILGPUInt8.Tests.Layers;
+namespace ILGPUInt8.Tests.Networks;
 
 public sealed class EngineLifecycleTests
 {

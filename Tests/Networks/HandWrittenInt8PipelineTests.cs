@@ -3,7 +3,7 @@ using ILGPUInt8.Layers;
 using ILGPUInt8.Tests.Infrastructure;
 using Xunit;
 
-namespace ILGPUInt8.Tests.Layers;
+namespace ILGPUInt8.Tests.Networks;
 
 /// <summary>
 /// The INT8 numbers of architecture.md written out by hand for conv → ReLU → max pool → fully connected, independent of

@@ -3,7 +3,7 @@ using ILGPUInt8.Layers;
 using ILGPUInt8.Tests.Infrastructure;
 using Xunit;
 
-namespace ILGPUInt8.Tests.Layers;
+namespace ILGPUInt8.Tests.Networks;
 
 /// <summary>Every layer type in one network: FP32 against the layer-by-layer reference, INT8 against the reference pipeline.</summary>
 public sealed class LayerCoverageTests

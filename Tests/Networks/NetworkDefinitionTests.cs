@@ -2,7 +2,7 @@ using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Layers;
 using Xunit;
 
-namespace ILGPUInt8.Tests.Layers;
+namespace ILGPUInt8.Tests.Networks;
 
 public sealed class NetworkDefinitionTests
 {
