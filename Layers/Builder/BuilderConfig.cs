@@ -25,6 +25,9 @@ public sealed class BuilderConfig
     /// <summary>Computes thresholds by running the network in FP32 over calibration data (used when INT8 is on).</summary>
     public IRangeCalibrator? Calibrator { get; set; }
 
+    /// <summary>Largest batch the calibrator runs (null: <see cref="MaxBatchSize"/>).</summary>
+    public int? CalibrationBatchSize { get; set; }
+
     /// <summary>Per-layer precision by layer name (overrides <see cref="Layer.Precision"/>).</summary>
     public Dictionary<string, LayerPrecision> LayerPrecisions { get; } = new(StringComparer.Ordinal);
 
@@ -34,6 +37,11 @@ public sealed class BuilderConfig
         if (MaxBatchSize <= 0)
         {
             throw new ArgumentException($"MaxBatchSize ({MaxBatchSize}) must be positive.", nameof(MaxBatchSize));
+        }
+
+        if (CalibrationBatchSize is <= 0)
+        {
+            throw new ArgumentException($"CalibrationBatchSize ({CalibrationBatchSize}) must be positive.", nameof(CalibrationBatchSize));
         }
 
         if (CalibrationTable is not null)

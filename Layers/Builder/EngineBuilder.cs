@@ -48,8 +48,9 @@ public static class EngineBuilder
         IReadOnlyDictionary<string, float>? calibrated = null;
         if (config.Calibrator is not null)
         {
-            var fp32 = GraphLowering.Lower(network, config.MaxBatchSize);
-            PrecisionPass.Run(fp32, new BuilderConfig { MaxBatchSize = config.MaxBatchSize });
+            var batch = config.CalibrationBatchSize ?? config.MaxBatchSize;
+            var fp32 = GraphLowering.Lower(network, batch);
+            PrecisionPass.Run(fp32, new BuilderConfig { MaxBatchSize = batch });
             ConvertPass.Run(fp32);
             MemoryPlanner.Run(fp32, reuse: true);
             using var engine = new Engine(device, fp32);

@@ -55,6 +55,7 @@ public sealed class ExecutionContext : IDisposable
     {
         ArgumentNullException.ThrowIfNull(inputs);
         CheckBatch(batchSize);
+        Bind();
         var plan = Engine.Plan;
         for (var i = 0; i < plan.Inputs.Count; i++)
         {
@@ -89,6 +90,7 @@ public sealed class ExecutionContext : IDisposable
     public IReadOnlyDictionary<string, float[]> ReadOutputs(int batchSize)
     {
         CheckBatch(batchSize);
+        Bind();
         Engine.Device.Synchronize();
         var plan = Engine.Plan;
         var result = new Dictionary<string, float[]>(StringComparer.Ordinal);
@@ -170,6 +172,7 @@ public sealed class ExecutionContext : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         CheckBatch(batchSize);
+        Bind();
         return Iterate(batchSize);
     }
 
@@ -245,6 +248,10 @@ public sealed class ExecutionContext : IDisposable
             b.Dispose();
         }
     }
+
+    // Makes the device's context current on the calling thread (CUDA contexts are per thread; contexts of one engine
+    // run from several threads).
+    private void Bind() => Engine.Device.Accelerator.Bind();
 
     private void CheckBatch(int batchSize)
     {

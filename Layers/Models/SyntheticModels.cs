@@ -1,0 +1,98 @@
+using ILGPUInt8.Kernels.Ops;
+
+namespace ILGPUInt8.Layers;
+
+/// <summary>
+/// Networks of real shapes built through the API with deterministic random weights (uniform ±sqrt(3/fan-in), batch
+/// norms near identity): for benchmarks, smoke runs and tests where the numbers only need to be reproducible.
+/// </summary>
+public static class SyntheticModels
+{
+    /// <summary>
+    /// A small CNN on (1, 28, 28): conv 3×3 32 + BN + ReLU, max pool 2, conv 3×3 64 + BN + ReLU, max pool 2, flatten,
+    /// fully connected 128 + ReLU, fully connected 10, softmax. Input "input", output "prob".
+    /// </summary>
+    public static NetworkDefinition SmallCnn(int seed = 1)
+    {
+        var r = new Random(seed);
+        var net = new NetworkDefinition("small_cnn");
+        var x = net.AddInput("input", new TensorDims(1, 28, 28));
+        var t = ConvBnRelu(net, r, x, 32, 3, 1, 1, "conv1", relu: true);
+        t = net.AddPooling(t, PoolingType.Max, 2, name: "pool1").Output;
+        t = ConvBnRelu(net, r, t, 64, 3, 1, 1, "conv2", relu: true);
+        t = net.AddPooling(t, PoolingType.Max, 2, name: "pool2").Output;
+        t = net.AddFlatten(t, "flatten").Output;
+        t = net.AddFullyConnected(t, 128, Uniform(r, 128 * 64 * 49, 64 * 49), Uniform(r, 128, 100), "fc1").Output;
+        t = net.AddActivation(t, ActivationKind.Relu, name: "fc1_relu").Output;
+        t = net.AddFullyConnected(t, 10, Uniform(r, 10 * 128, 128), Uniform(r, 10, 100), "fc2").Output;
+        net.MarkOutput(net.AddSoftMax(t, "prob").Output);
+        return net;
+    }
+
+    /// <summary>
+    /// ResNet-18 (He et al.; torchvision's layout): conv 7×7/2 64 + BN + ReLU, max pool 3×3/2, four stages of two basic
+    /// blocks (64, 128, 256, 512 channels; stride 2 and a 1×1 projection at the start of stages 2-4), global average
+    /// pool, fully connected to <paramref name="classes"/>, softmax. Input "input" (3, size, size), output "prob".
+    /// </summary>
+    public static NetworkDefinition ResNet18(int inputSize = 224, int classes = 1000, int seed = 1)
+    {
+        var r = new Random(seed);
+        var net = new NetworkDefinition("resnet18");
+        var x = net.AddInput("input", new TensorDims(3, inputSize, inputSize));
+        var t = ConvBnRelu(net, r, x, 64, 7, 2, 3, "conv1", relu: true);
+        t = net.AddPooling(t, PoolingType.Max, 3, stride: 2, padding: 1, name: "maxpool").Output;
+        int[] widths = [64, 128, 256, 512];
+        for (var stage = 0; stage < 4; stage++)
+        {
+            for (var block = 0; block < 2; block++)
+            {
+                var stride = stage > 0 && block == 0 ? 2 : 1;
+                var name = $"layer{stage + 1}.{block}";
+                var a = ConvBnRelu(net, r, t, widths[stage], 3, stride, 1, name + ".conv1", relu: true);
+                var b = ConvBnRelu(net, r, a, widths[stage], 3, 1, 1, name + ".conv2", relu: false);
+                var shortcut = t.Dims.C == widths[stage] && stride == 1 ? t : ConvBnRelu(net, r, t, widths[stage], 1, stride, 0, name + ".downsample", relu: false);
+                var sum = net.AddElementWise(b, shortcut, ElementWiseOperation.Sum, name + ".add").Output;
+                t = net.AddActivation(sum, ActivationKind.Relu, name: name + ".relu").Output;
+            }
+        }
+
+        t = net.AddGlobalPooling(t, PoolingType.Average, "avgpool").Output;
+        t = net.AddFullyConnected(t, classes, Uniform(r, classes * 512, 512), Uniform(r, classes, 100), "fc").Output;
+        net.MarkOutput(net.AddSoftMax(t, "prob").Output);
+        return net;
+    }
+
+    private static Tensor ConvBnRelu(NetworkDefinition net, Random r, Tensor x, int k, int kernel, int stride, int pad, string name, bool relu)
+    {
+        var fanIn = x.Dims.C * kernel * kernel;
+        var t = net.AddConvolution(x, k, kernel, Uniform(r, k * fanIn, fanIn), null, stride, pad, name: name).Output;
+        t = net.AddBatchNormalization(
+            t, Values(r, k, 0f, 0.1f), Values(r, k, 1f, 0.2f), Values(r, k, 1f, 0.2f), Values(r, k, 0f, 0.1f), name: name.Replace("conv", "bn", StringComparison.Ordinal) + (name.Contains("conv", StringComparison.Ordinal) ? string.Empty : ".bn")).Output;
+        return relu ? net.AddActivation(t, ActivationKind.Relu, name: name + ".relu").Output : t;
+    }
+
+    // Uniform in ±sqrt(3 / fanIn): unit variance through the layer.
+    private static float[] Uniform(Random r, int count, int fanIn)
+    {
+        var bound = Math.Sqrt(3.0 / fanIn);
+        var v = new float[count];
+        for (var i = 0; i < count; i++)
+        {
+            v[i] = (float)(((r.NextDouble() * 2) - 1) * bound);
+        }
+
+        return v;
+    }
+
+    // Uniform in [center − spread, center + spread].
+    private static float[] Values(Random r, int count, float center, float spread)
+    {
+        var v = new float[count];
+        for (var i = 0; i < count; i++)
+        {
+            v[i] = center + (float)(((r.NextDouble() * 2) - 1) * spread);
+        }
+
+        return v;
+    }
+}

@@ -1,0 +1,156 @@
+using System.Globalization;
+using System.Text.Json;
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPUInt8.Layers;
+using ILGPUInt8.Perf.Harness;
+
+namespace ILGPUInt8.Perf.Benchmarks;
+
+/// <summary>
+/// End-to-end engines built through the API: a small CNN (1×28×28) and ResNet-18 (3×224×224) at batch 1, 64 and 256,
+/// FP32 and INT8 (ranges from min-max calibration on two random images). Images/s, the INT8 / FP32 ratio, the ratio to
+/// PyTorch eager (Perf/peers/engine_peers.py, same device call), a per-layer-type breakdown of one profiled run and the
+/// kernel-launch overhead share (launches × the time of an empty launch measured here / the run's time).
+/// Per-step timings go to OUT/engine-profile-*.json. <c>--quick</c>: small batches and a 32×32 ResNet-18 for a CPU smoke run.
+/// </summary>
+public sealed class EngineBenchmark : IBenchmark
+{
+    /// <inheritdoc />
+    public string Name => "engine";
+
+    /// <inheritdoc />
+    public string Description => "End-to-end small CNN and ResNet-18 engines (FP32, INT8), per-layer breakdown, launch overhead";
+
+    /// <inheritdoc />
+    public void Run(BenchContext context)
+    {
+        if (context.Quick && !context.Device.IsCuda && Environment.GetEnvironmentVariable(Kernels.Convolution.ConvVariants.ForceEnvironmentVariable) is null)
+        {
+            // The 128×128 implicit-GEMM tiles simulate slowly on the CPU accelerator (256 OS threads a block, M = 1 at
+            // ResNet's last stage): the smoke run uses the direct variant.
+            Environment.SetEnvironmentVariable(Kernels.Convolution.ConvVariants.ForceEnvironmentVariable, "conv_s8_direct");
+            Console.WriteLine("  quick on the CPU accelerator: INT8 convolutions forced to conv_s8_direct");
+        }
+
+        var launchMs = EmptyLaunchMs(context);
+        Console.WriteLine($"  empty kernel launch: {launchMs * 1000:F2} us");
+        var cases = context.Quick
+            ? new[] { ("small_cnn", SyntheticModels.SmallCnn(), new[] { 1 }), ("resnet18", SyntheticModels.ResNet18(32, 10), new[] { 1 }) }
+            : [("small_cnn", SyntheticModels.SmallCnn(), [1, 64, 256]), ("resnet18", SyntheticModels.ResNet18(), [1, 64, 256])];
+        foreach (var (name, network, batches) in cases)
+        {
+            RunNetwork(context, name, network, batches, launchMs);
+        }
+    }
+
+    private void RunNetwork(BenchContext context, string name, NetworkDefinition network, int[] batches, double launchMs)
+    {
+        var device = context.Device;
+        var maxBatch = batches.Max();
+        var input = network.Inputs[0];
+        var calibration = new Dictionary<string, float[]> { [input.Name] = Random((int)input.Dims.Volume * 2, 7) };
+        var fp32Ms = new Dictionary<int, double>();
+        foreach (var int8 in new[] { false, true })
+        {
+            var config = new BuilderConfig { MaxBatchSize = maxBatch, Int8 = int8 };
+            if (int8)
+            {
+                config.Calibrator = new MaxAbsCalibrator([(calibration, 2)]);
+                config.CalibrationBatchSize = 2;
+            }
+
+            using var engine = EngineBuilder.Build(network, config, device);
+            using var exec = engine.CreateExecutionContext();
+            var precision = int8 ? "int8" : "fp32";
+            Console.WriteLine($"  {name} {precision}: {engine.Layers.Count} steps ({engine.Layers.Count(l => l.Int8)} INT8), arena {engine.Memory.ArenaBytes / 1048576.0:F1} MiB at batch {maxBatch} (no reuse: {engine.Memory.UnsharedBytes / 1048576.0:F1} MiB)");
+            foreach (var batch in batches)
+            {
+                var inputs = new Dictionary<string, float[]> { [input.Name] = Random((int)input.Dims.Volume * batch, batch) };
+                exec.SetInputs(inputs, batch);
+                var ms = context.TimeMedianMs(() => exec.Enqueue(batch), warmup: 2);
+                var imagesPerSecond = batch / ms * 1000;
+                var caseName = $"{name} b{batch}";
+                double? ratio = null;
+                string? ratioTo = null;
+                if (int8 && fp32Ms.TryGetValue(batch, out var f))
+                {
+                    ratio = f / ms;
+                    ratioTo = "fp32 engine";
+                }
+                else if (!int8)
+                {
+                    fp32Ms[batch] = ms;
+                }
+
+                context.Add(new BenchResult(Name, $"{caseName} {precision}", ms, imagesPerSecond, "img/s", ratio, ratioTo));
+                foreach (var peer in new[] { "torch eager fp32", "torch eager fp16" })
+                {
+                    if (context.Peer(peer, caseName) is { } theirs)
+                    {
+                        context.Add(new BenchResult(Name, $"  vs {peer} {caseName}", 0, theirs, "img/s", imagesPerSecond / theirs, $"ours {precision} / {peer}"));
+                    }
+                }
+
+                var profile = exec.Profile(inputs, batch);
+                Report(context, $"{name}-{precision}-b{batch}", profile, ms, launchMs);
+            }
+        }
+    }
+
+    private void Report(BenchContext context, string key, EngineProfile profile, double endToEndMs, double launchMs)
+    {
+        var total = profile.TotalMilliseconds;
+        var share = profile.Launches * launchMs / endToEndMs;
+        var byType = profile.Layers
+            .GroupBy(l => (l.Type?.ToString() ?? "Convert") + (l.Int8 ? " int8" : " fp32"))
+            .Select(g => (Type: g.Key, Ms: g.Sum(l => l.Milliseconds), Count: g.Count()))
+            .OrderByDescending(g => g.Ms);
+        Console.WriteLine($"    {key}: profiled {total:F3} ms over {profile.Layers.Count} steps, {profile.Launches} launches, launch overhead ≈ {share:P1} of {endToEndMs:F3} ms");
+        Console.WriteLine("      " + string.Join(", ", byType.Take(6).Select(g => $"{g.Type} {100 * g.Ms / total:F0}% ({g.Count})")));
+        foreach (var l in profile.Layers.OrderByDescending(l => l.Milliseconds).Take(3))
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"      {l.Name,-32} {l.Milliseconds,9:F4} ms {(l.Int8 ? "int8" : "fp32")}"));
+        }
+
+        context.Add(new BenchResult(Name, $"  launch overhead {key}", endToEndMs, share * 100, "%"));
+        var outDir = context.Option("out", string.Empty);
+        if (outDir.Length > 0)
+        {
+            Directory.CreateDirectory(outDir);
+            File.WriteAllText(Path.Combine(outDir, $"engine-profile-{key}.json"), JsonSerializer.Serialize(new { endToEndMs, launchMs, profile }, new JsonSerializerOptions { WriteIndented = true }));
+        }
+    }
+
+    // The device time of one empty kernel launched back to back (launch throughput).
+    private static double EmptyLaunchMs(BenchContext context)
+    {
+        var device = context.Device;
+        using var buffer = device.Accelerator.Allocate1D<int>(1);
+        var kernel = device.Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>>(EmptyKernel);
+        var view = buffer.View;
+        const int Inner = 200;
+        return context.TimeMedianMs(() => kernel(32, view), warmup: 3, inner: Inner);
+    }
+
+    /// <summary>Does nothing (the write never happens).</summary>
+    internal static void EmptyKernel(Index1D i, ArrayView<int> x)
+    {
+        if (i.X < 0)
+        {
+            x[0] = 1;
+        }
+    }
+
+    private static float[] Random(int count, int seed)
+    {
+        var r = new Random(seed);
+        var v = new float[count];
+        for (var i = 0; i < count; i++)
+        {
+            v[i] = (float)((r.NextDouble() * 2) - 1);
+        }
+
+        return v;
+    }
+}
