@@ -74,7 +74,8 @@ public sealed class Calibrator
                     _device.Synchronize();
                 }
 
-                progress?.Report(new CalibrationProgress(CalibrationPhase.Range, ++batches, data.BatchCount, order.Count));
+                batches++;
+                progress?.Report(new CalibrationProgress(CalibrationPhase.Range, batches, data.BatchCount, order.Count));
             }
 
             if (batches == 0)
@@ -97,7 +98,8 @@ public sealed class Calibrator
                     _device.Synchronize();
                 }
 
-                progress?.Report(new CalibrationProgress(CalibrationPhase.Histogram, ++batches, data.BatchCount, order.Count));
+                batches++;
+                progress?.Report(new CalibrationProgress(CalibrationPhase.Histogram, batches, data.BatchCount, order.Count));
             }
 
             return ([.. order.Select(c => c.ToHistogram())], Hashing.DataHash(batchHashes));

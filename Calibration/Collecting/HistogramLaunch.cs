@@ -69,8 +69,11 @@ internal static class HistogramLaunch
 
         long vectorCount = (x.Length - headLength) / 4;
         long tailStart = headLength + (vectorCount * 4);
-        return (x.SubView(0, headLength), x.SubView(headLength, vectorCount * 4).Cast<Float4>(), x.SubView(tailStart, x.Length - tailStart));
+        return (Part(x, 0, headLength), Part(x, headLength, vectorCount * 4).Cast<Float4>(), Part(x, tailStart, x.Length - tailStart));
     }
+
+    /// <summary>x[start, start + length), or an empty view at 0 (ILGPU asserts start &lt; Length even for empty sub-views).</summary>
+    private static ArrayView<float> Part(ArrayView<float> x, long start, long length) => x.SubView(length == 0 ? 0 : start, length);
 
     /// <summary>The grid and the number of iterations in which every thread's four loads are in range.</summary>
     internal static (KernelConfig Config, int FullIterations) Geometry(Int8Device device, long vectors)

@@ -117,13 +117,13 @@ public sealed class IdxArray
         return new IdxArray(type, shape, data);
     }
 
-    /// <summary>Elements [start, start + count) as floats times <paramref name="scale"/>.</summary>
-    public float[] ToFloat(float scale, long start, int count)
+    /// <summary>Elements [start, start + count) as floats divided by <paramref name="divisor"/> (255 scales bytes to [0, 1]).</summary>
+    public float[] ToFloat(float divisor, long start, int count)
     {
         var result = new float[count];
         for (var i = 0; i < count; i++)
         {
-            result[i] = (float)this[start + i] * scale;
+            result[i] = (float)this[start + i] / divisor;
         }
 
         return result;

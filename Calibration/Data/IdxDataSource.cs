@@ -4,7 +4,7 @@ namespace ILGPUInt8.Calibration.Data;
 
 /// <summary>
 /// Calibration data from MNIST-style IDX files (plain or .gz): an image file [n, h, w] (or [n, c, h, w]) of bytes,
-/// served as float batches [B, 1, h, w] (resp. [B, c, h, w]) scaled to [0, 1] (byte / 255; other element types are
+/// served as float batches [B, 1, h, w] (resp. [B, c, h, w]) scaled to [0, 1] (float(byte) / 255, as torchvision does; other element types are
 /// taken as they are), and optionally a label file [n] whose labels ride along with each batch.
 /// </summary>
 public sealed class IdxDataSource : ICalibrationDataSource
@@ -33,8 +33,8 @@ public sealed class IdxDataSource : ICalibrationDataSource
         };
         _sampleSize = _sampleShape[0] * _sampleShape[1] * _sampleShape[2];
         _samples = Math.Min(images.Shape[0], maxSamples ?? int.MaxValue);
-        float scale = images.Type == IdxType.UInt8 ? 1f / 255f : 1f;
-        _images = images.ToFloat(scale, 0, checked(_samples * _sampleSize));
+        float divisor = images.Type == IdxType.UInt8 ? 255f : 1f;
+        _images = images.ToFloat(divisor, 0, checked(_samples * _sampleSize));
 
         if (labelsPath is not null)
         {

@@ -114,9 +114,9 @@ public static class IdxFile
                 using var gzip = new GZipStream(new MemoryStream(raw), CompressionMode.Decompress);
                 using var unpacked = new MemoryStream();
                 gzip.CopyTo(unpacked);
-                return unpacked.ToArray();
+                return unpacked.Length > 0 ? unpacked.ToArray() : throw new InvalidDataException("no data could be decompressed");
             }
-            catch (InvalidDataException ex)
+            catch (Exception ex) when (ex is InvalidDataException or IOException)
             {
                 throw new InvalidDataException($"{source}: corrupt gzip data ({ex.Message}).", ex);
             }

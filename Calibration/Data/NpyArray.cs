@@ -73,23 +73,27 @@ public sealed class NpyArray
     public float[] ToFloat(float scale = 1f)
     {
         var result = new float[Length];
-        switch (Data)
+        // Switch on DType, not on the array's type: the runtime lets a byte[] pass as sbyte[] and back.
+        switch (DType)
         {
-            case float[] f:
+            case NpyDType.Float32:
+                var f = (float[])Data;
                 for (var i = 0; i < f.Length; i++)
                 {
                     result[i] = f[i] * scale;
                 }
 
                 break;
-            case byte[] u:
+            case NpyDType.UInt8:
+                var u = (byte[])Data;
                 for (var i = 0; i < u.Length; i++)
                 {
                     result[i] = u[i] * scale;
                 }
 
                 break;
-            case sbyte[] s:
+            default:
+                var s = (sbyte[])Data;
                 for (var i = 0; i < s.Length; i++)
                 {
                     result[i] = s[i] * scale;

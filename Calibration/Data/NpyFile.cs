@@ -100,16 +100,16 @@ public static partial class NpyFile
         BinaryPrimitives.WriteUInt16LittleEndian(length, (ushort)headerLength);
         stream.Write(length);
         stream.Write(Encoding.ASCII.GetBytes(header));
-        switch (array.Data)
+        switch (array.DType)
         {
-            case float[] f:
-                stream.Write(MemoryMarshal.AsBytes(f.AsSpan()));
+            case NpyDType.Float32:
+                stream.Write(MemoryMarshal.AsBytes(((float[])array.Data).AsSpan()));
                 break;
-            case byte[] u:
-                stream.Write(u);
+            case NpyDType.UInt8:
+                stream.Write((byte[])array.Data);
                 break;
-            case sbyte[] s:
-                stream.Write(MemoryMarshal.AsBytes(s.AsSpan()));
+            default:
+                stream.Write(MemoryMarshal.AsBytes(((sbyte[])array.Data).AsSpan()));
                 break;
         }
     }
