@@ -20,7 +20,8 @@ namespace ILGPUInt8.Calibration.Methods;
 /// Σ_b P ln(P/Q) over the level = Σ_b c ln c − M·ln(M/z) (Q = M/z on each non-zero bin), so
 /// D(i) = (1/N)·Σ_levels [Σ c ln c − M' ln(M/z')] + (mass where q &gt; 0)/N · ln(ΣQ/N) + smoothing terms,
 /// M' and z' counting the outliers in the last level. The bracket of every (start, width) pair is tabulated once
-/// (width ≤ n/128 + 1), each candidate sums 127 table entries and recomputes only its last level.
+/// once (widths ≤ n/128 + 1, about 21 K pairs that candidates can use, one log each), each candidate sums 127 table
+/// entries and recomputes only its last level.
 /// </summary>
 public sealed class EntropyCalibrator : ICalibrationMethod
 {
@@ -106,6 +107,8 @@ public sealed class EntropyCalibrator : ICalibrationMethod
         }
 
         // G(s, w) = Σ_{b∈[s,s+w)} c ln c − M·ln(M/z), the level bracket without outliers (0 for an empty level).
+        // Candidate i uses widths w ∈ {⌊i/128⌋, ⌊i/128⌋ + 1}, so i < 128·(w + 1) and only starts s < 128·(w + 1) occur:
+        // about 21 K pairs (one log each) out of n·(n/128 + 1).
         int maxWidth = Math.Min(n, (n / Levels) + 1);
         int stride = n + 1;
         var table = ArrayPool<double>.Shared.Rent(maxWidth * stride);
@@ -122,7 +125,10 @@ public sealed class EntropyCalibrator : ICalibrationMethod
                     sumX += xl[b];
                     mass += c[b];
                     z += c[b] > 0 ? 1 : 0;
-                    table[((w - 1) * stride) + s] = mass > 0 ? sumX - (mass * Math.Log((double)mass / z)) : 0.0;
+                    if (s < Levels * (w + 1))
+                    {
+                        table[((w - 1) * stride) + s] = mass > 0 ? sumX - (mass * Math.Log((double)mass / z)) : 0.0;
+                    }
                 }
             }
 
@@ -166,10 +172,10 @@ public sealed class EntropyCalibrator : ICalibrationMethod
     {
         double sum = 0;
         int s = 0;
-        for (var j = 0; j < Levels - 1; j++)
+        for (var j = 1; j < Levels; j++)
         {
-            // Level j covers [⌊j·i/128⌋, ⌊(j+1)·i/128⌋).
-            int e = (j + 1) * i / Levels;
+            // Level j - 1 covers [⌊(j-1)·i/128⌋, ⌊j·i/128⌋).
+            int e = (int)((uint)(j * i) / Levels);
             sum += table[((e - s - 1) * stride) + s];
             s = e;
         }
