@@ -1,5 +1,5 @@
-using ILGPUInt8.Calibration.Collecting;
 using ILGPUInt8.Calibration.Data;
+using ILGPUInt8.Calibration.Histograms;
 using ILGPUInt8.Calibration.Methods;
 using ILGPUInt8.Calibration.Tables;
 using ILGPUInt8.Kernels.Runtime;
@@ -94,7 +94,7 @@ public sealed class Calibrator
                 cancellationToken.ThrowIfCancellationRequested();
                 foreach (var (collector, view) in Observe(batch, activations, collectors, order, allowNew: false, cancellationToken))
                 {
-                    collector.ObserveHistogram(view);
+                    collector.Count(view);
                     _device.Synchronize();
                 }
 
@@ -119,7 +119,7 @@ public sealed class Calibrator
         ArgumentNullException.ThrowIfNull(histogram);
         ArgumentNullException.ThrowIfNull(result);
         return new TensorCalibration(histogram.Name, result.Method, result.Threshold, result.Scale, histogram.Amax,
-            HistogramBinning.Bins, histogram.Batches, histogram.Count, histogram.NonFiniteCount, result.Flags);
+            HistogramBinning.Bins, histogram.Batches, histogram.Total, histogram.NonFiniteCount, result.Flags);
     }
 
     private IEnumerable<(HistogramCollector Collector, ILGPU.ArrayView<float> View)> Observe(

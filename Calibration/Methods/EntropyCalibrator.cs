@@ -1,84 +1,142 @@
 using System.Buffers;
-using ILGPUInt8.Calibration.Collecting;
+using ILGPUInt8.Calibration.Histograms;
 
 namespace ILGPUInt8.Calibration.Methods;
 
 /// <summary>
 /// Entropy (KL-divergence) calibration as published for TensorRT (Migacz, GTC 2017), following docs/calibration.md:
 /// <list type="number">
-/// <item>c = the counts with c[0] := c[1] (the spike of exact zeros must not drive the search); N = Σ c.</item>
-/// <item>For each candidate i = 128 … n (n = 2048): P = c[0..i) with the outliers Σ c[i..n) added to P[i-1];
+/// <item>c = the counts with c[0] := c[1] (the spike of exact zeros of ReLU outputs must not drive the search, as in
+/// NVIDIA's pytorch-quantization); N = Σ c.</item>
+/// <item>For each candidate i = 128 … n (n = 2048): P = c[0..i) with the outliers Σ c[i..n) added to P[i−1];
 /// Q quantizes c[0..i) (outliers not included) into 128 levels, level j covering bins [⌊j·i/128⌋, ⌊(j+1)·i/128⌋),
 /// its mass spread evenly over the bins of the level where P &gt; 0 (empty bins stay empty).</item>
-/// <item>D(i) = Σ_{P&gt;0} p·ln(p/q) with p = P/ΣP, q = Q/ΣQ; where q = 0 but p &gt; 0, q := ε = 1e-4
-/// (<see cref="Smoothing"/>, no renormalisation).</item>
-/// <item>i* = argmin D, the smallest i whose D is within <see cref="TieTolerance"/> of the minimum (float noise of the
-/// sums is ~1e-13; exact ties, e.g. all i past the end of the data, go to the tighter threshold);
-/// T = (i* + 0.5) · bin width.</item>
+/// <item>D(i) = Σ_{P&gt;0} p·ln(p/q) with p = P/ΣP, q = Q/ΣQ; where q = 0 but p &gt; 0, q := <see cref="Epsilon"/>
+/// (1e-12, no renormalisation: in effect a candidate whose last level is empty while outliers exist is ruled out).</item>
+/// <item>i* = argmin D, ties (within 1e-12 relative, the float noise of the sums being ~1e-15) to the smallest i;
+/// T = (i* + 0.5) · bin width, and <see cref="Compute"/> caps it at amax (a uniform histogram gives T = amax).</item>
 /// </list>
-/// Cost O(n·16 + n·128): per level, with M = Σ c and z = #non-zero bins of the level,
-/// Σ_b P ln(P/Q) over the level = Σ_b c ln c − M·ln(M/z) (Q = M/z on each non-zero bin), so
-/// D(i) = (1/N)·Σ_levels [Σ c ln c − M' ln(M/z')] + (mass where q &gt; 0)/N · ln(ΣQ/N) + smoothing terms,
-/// M' and z' counting the outliers in the last level. The bracket of every (start, width) pair is tabulated once
-/// once (widths ≤ n/128 + 1, about 21 K pairs that candidates can use, one log each), each candidate sums 127 table
-/// entries and recomputes only its last level.
+/// Cost O(n·16 + n·128), well under a millisecond: on a level with mass M over z bins where P &gt; 0, Q = M/z on each,
+/// so Σ_level P ln(P/Q) = Σ c ln c − M'·ln(M/z') (M', z' counting the outliers in the last level) and
+/// D(i) = (1/N)·Σ_levels [Σ c ln c − M'·ln(M/z')] + (mass where q &gt; 0)/N · ln(ΣQ/N) + ε terms.
+/// The bracket of every (start, width) pair a candidate can use is tabulated once (widths ≤ n/128 + 1, about 21 K pairs,
+/// one log each, sums of c ln c taken over the level, not as prefix differences); each candidate then adds 127 table
+/// entries and recomputes its last level. <see cref="DivergencesDirect"/> builds P and Q outright: the O(n²) oracle.
 /// </summary>
 public sealed class EntropyCalibrator : ICalibrationMethod
 {
-    /// <summary>Quantization levels of the candidate Q (int8 magnitudes 0..127).</summary>
+    /// <summary>Number of quantization levels of the candidate (int8 magnitudes 0..127).</summary>
     public const int Levels = 128;
 
-    /// <summary>ε, the probability given to q where q = 0 but p &gt; 0.</summary>
-    public const double Smoothing = 1e-4;
-
-    /// <summary>Divergences within this of the minimum (nats) count as ties; the smallest i wins.</summary>
-    public const double TieTolerance = 1e-10;
+    /// <summary>Probability given to q where it is 0 but p is not.</summary>
+    public const double Epsilon = 1e-12;
 
     /// <inheritdoc />
     public string Name => "entropy";
 
     /// <inheritdoc />
-    public CalibrationResult Compute(TensorHistogram histogram)
-    {
-        ArgumentNullException.ThrowIfNull(histogram);
-        if (Degenerate.Settle(Name, histogram, out var flags) is { } settled)
-        {
-            return settled;
-        }
-
-        return Degenerate.Finish(Name, histogram, ThresholdFromHistogram(histogram.Counts, histogram.BinWidth), flags);
-    }
+    public CalibrationResult Compute(TensorHistogram histogram) =>
+        CalibrationResult.Degenerate(histogram, Name)
+        ?? CalibrationResult.For(histogram, Name, ThresholdFromHistogram(histogram.Counts, histogram.BinWidth));
 
     /// <summary>
-    /// The entropy threshold (i* + 0.5) · <paramref name="binWidth"/> of a histogram of n ≥ 128 bins. A histogram
-    /// with no mass outside bin 0 returns n · binWidth (nothing to decide; keep the whole range).
+    /// The threshold (i* + 0.5) · <paramref name="binWidth"/> for users who keep their own histograms (any bin count
+    /// ≥ 128; not capped). A histogram with no mass outside bin 0 gives n · binWidth (nothing to decide on).
     /// </summary>
     public static double ThresholdFromHistogram(ReadOnlySpan<long> counts, double binWidth)
     {
-        if (!double.IsFinite(binWidth) || binWidth < 0)
+        if (counts.Length < Levels)
         {
-            throw new ArgumentOutOfRangeException(nameof(binWidth), binWidth, "The bin width must be finite and ≥ 0.");
+            throw new ArgumentException($"The histogram needs at least {Levels} bins, has {counts.Length}.", nameof(counts));
         }
 
-        var divergences = Divergences(counts);
-        if (divergences is null)
+        if (!(binWidth > 0) || double.IsInfinity(binWidth))
         {
-            return counts.Length * binWidth;
+            throw new ArgumentException($"binWidth = {binWidth} must be finite and > 0.", nameof(binWidth));
         }
 
-        return (ArgMin(divergences) + 0.5) * binWidth;
+        var divergences = Divergences(counts, out bool empty);
+        return empty ? counts.Length * binWidth : (ArgMin(divergences) + Levels + 0.5) * binWidth;
     }
 
-    /// <summary>
-    /// D(i) for i = 0 … n (entries below 128 are +Inf), or null when the counts (with bin 0 := bin 1) are all zero.
-    /// Throws when there are fewer than 128 bins or a count is negative.
-    /// </summary>
-    public static double[]? Divergences(ReadOnlySpan<long> counts)
+    /// <summary>KL divergence of every candidate i = 128 … n at index i − 128, O(n·128); all 0 when there is no mass.</summary>
+    public static double[] Divergences(ReadOnlySpan<long> counts) => Divergences(counts, out _);
+
+    /// <summary>Index of the smallest divergence; values within 1e-12 (relative) of it count as ties, won by the smallest index.</summary>
+    public static int ArgMin(double[] divergences)
+    {
+        ArgumentNullException.ThrowIfNull(divergences);
+        double min = divergences.Min();
+        double tolerance = 1e-12 * Math.Max(1, Math.Abs(min));
+        return Array.FindIndex(divergences, v => v <= min + tolerance);
+    }
+
+    /// <summary>The same divergences computed directly (P and Q built as arrays, normalised, compared): the O(n²) oracle.</summary>
+    public static double[] DivergencesDirect(ReadOnlySpan<long> counts)
     {
         int n = counts.Length;
         if (n < Levels)
         {
-            throw new ArgumentException($"The entropy search needs at least {Levels} bins, got {n}.", nameof(counts));
+            throw new ArgumentException($"The histogram needs at least {Levels} bins, has {n}.", nameof(counts));
+        }
+
+        var c = counts.ToArray();
+        c[0] = c[1];
+        var result = new double[n - Levels + 1];
+        for (int i = Levels; i <= n; i++)
+        {
+            var p = new double[i];
+            var q = new double[i];
+            for (var b = 0; b < i; b++)
+            {
+                p[b] = c[b];
+            }
+
+            for (int b = i; b < n; b++)
+            {
+                p[i - 1] += c[b];
+            }
+
+            for (var j = 0; j < Levels; j++)
+            {
+                int start = j * i / Levels, end = (j + 1) * i / Levels;
+                double mass = 0;
+                int nonZero = 0;
+                for (int b = start; b < end; b++)
+                {
+                    mass += c[b];
+                    nonZero += p[b] > 0 ? 1 : 0;
+                }
+
+                for (int b = start; b < end; b++)
+                {
+                    q[b] = p[b] > 0 ? mass / nonZero : 0;
+                }
+            }
+
+            double sumP = p.Sum(), sumQ = q.Sum(), divergence = 0;
+            for (var b = 0; b < i; b++)
+            {
+                if (p[b] > 0)
+                {
+                    double pb = p[b] / sumP;
+                    double qb = sumQ > 0 && q[b] > 0 ? q[b] / sumQ : Epsilon;
+                    divergence += pb * Math.Log(pb / qb);
+                }
+            }
+
+            result[i - Levels] = sumP > 0 ? divergence : 0;
+        }
+
+        return result;
+    }
+
+    private static double[] Divergences(ReadOnlySpan<long> counts, out bool empty)
+    {
+        int n = counts.Length;
+        if (n < Levels)
+        {
+            throw new ArgumentException($"The histogram needs at least {Levels} bins, has {n}.", nameof(counts));
         }
 
         // Prefix sums: C[k] = Σ_{b<k} c[b] (exact in 64 bits), Z[k] = #{b < k : c[b] > 0}; xl[b] = c[b]·ln c[b].
@@ -101,9 +159,11 @@ public sealed class EntropyCalibrator : ICalibrationMethod
         }
 
         long total = prefix[n];
-        if (total == 0)
+        var divergences = new double[n - Levels + 1];
+        empty = total == 0;
+        if (empty)
         {
-            return null;
+            return divergences;
         }
 
         // G(s, w) = Σ_{b∈[s,s+w)} c ln c − M·ln(M/z), the level bracket without outliers (0 for an empty level).
@@ -132,11 +192,9 @@ public sealed class EntropyCalibrator : ICalibrationMethod
                 }
             }
 
-            var divergences = new double[n + 1];
-            Array.Fill(divergences, double.PositiveInfinity, 0, Levels);
             for (int i = Levels; i <= n; i++)
             {
-                divergences[i] = Candidate(i, c, prefix, nonZero, xl, table, stride, total);
+                divergences[i - Levels] = Candidate(i, c, prefix, nonZero, xl, table, stride, total);
             }
 
             return divergences;
@@ -145,26 +203,6 @@ public sealed class EntropyCalibrator : ICalibrationMethod
         {
             ArrayPool<double>.Shared.Return(table);
         }
-    }
-
-    /// <summary>The smallest index whose value is within <see cref="TieTolerance"/> of the minimum.</summary>
-    public static int ArgMin(ReadOnlySpan<double> divergences)
-    {
-        double min = double.PositiveInfinity;
-        foreach (var d in divergences)
-        {
-            min = Math.Min(min, d);
-        }
-
-        for (var i = 0; i < divergences.Length; i++)
-        {
-            if (divergences[i] <= min + TieTolerance)
-            {
-                return i;
-            }
-        }
-
-        throw new ArgumentException("No finite divergence.", nameof(divergences));
     }
 
     /// <summary>D(i) from the level table (levels 0..126) and the last level recomputed with the outliers.</summary>
@@ -207,7 +245,7 @@ public sealed class EntropyCalibrator : ICalibrationMethod
             {
                 // Q is 0 over the whole last level; P > 0 only at i-1 (the outliers): p·ln(p/ε).
                 double p = (double)outliers / total;
-                smoothing = p * Math.Log(p / Smoothing);
+                smoothing = p * Math.Log(p / Epsilon);
                 qualified = total - outliers;
             }
         }

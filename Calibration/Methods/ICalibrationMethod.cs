@@ -1,16 +1,16 @@
-using ILGPUInt8.Calibration.Collecting;
+using ILGPUInt8.Calibration.Histograms;
 
 namespace ILGPUInt8.Calibration.Methods;
 
 /// <summary>
-/// One way of choosing a tensor's threshold from its |x| histogram (entropy, min-max, percentile, MSE).
-/// Implementations are stateless and thread-safe; degenerate histograms give defined, flagged results.
+/// A way of choosing a tensor's symmetric threshold T (scale = T / 127) from its |x| histogram: entropy, min-max,
+/// percentile, MSE. Implementations are stateless and thread-safe.
 /// </summary>
 public interface ICalibrationMethod
 {
-    /// <summary>Short name, e.g. "entropy", recorded in tables and reports.</summary>
+    /// <summary>Method name as written in tables (e.g. "entropy").</summary>
     string Name { get; }
 
-    /// <summary>The threshold and scale for one tensor.</summary>
+    /// <summary>The threshold; degenerate histograms get a defined result, flagged, never NaN.</summary>
     CalibrationResult Compute(TensorHistogram histogram);
 }

@@ -1,44 +1,44 @@
-using ILGPUInt8.Calibration.Collecting;
+using ILGPUInt8.Calibration.Histograms;
 
 namespace ILGPUInt8.Calibration.Methods;
 
 /// <summary>
-/// MSE calibration: T minimising the squared quantization error over the histogram, every value taken at its bin
-/// centre x_b = (b + ½)·w and weighted by its count, values beyond T clipped to T.
-/// Candidates are the bin edges T_i = i·w, i = 1 … n (T_n = amax). With s = T/127 and
-/// q_b = min(round_half_even(x_b / s), 127), the error of bin b is x_b − s·q_b = w·r_b / 254 with the integer
-/// r_b = 127·(2b+1) − 2i·q_b, so E(i) = (w/254)² · Σ_b counts[b]·r_b² is computed exactly in 128-bit integers and
-/// the smallest i with the least error wins (no float ties). Bins past T (q_b = 127) are summed in O(1) from suffix
-/// sums of counts·(2b+1)^k, k = 0, 1, 2; bins below T one by one (O(n²/2) in all, a few ms a tensor).
+/// MSE: T among the bin centres T_i = (i + ½)·w, i = 127 … n − 1, minimising the squared quantization error over the
+/// histogram, every value taken at its bin centre x_b = (b + ½)·w and weighted by its count:
+/// err(x) = (x − T)² when x &gt; T (clipped), else (x − s·round_half_even(x / s))² with s = T / 127 (<see cref="Error"/>).
+/// The search is exact: with q_b = min(round_half_even(127·(2b+1) / (2i+1)), 127) the error of bin b is
+/// x_b − s·q_b = w·r_b / 254 with the integer r_b = 127·(2b+1) − (2i+1)·q_b, so Σ counts·r² is summed in 128-bit
+/// integers and the smallest i with the least error wins (no float ties). Clipped bins (b &gt; i, r_b = 254·(b − i)) come
+/// from suffix sums of counts·b^k, k = 0, 1, 2; the others are summed one by one (O(n²/2) in all, a few ms a tensor).
 /// </summary>
 public sealed class MseCalibrator : ICalibrationMethod
 {
+    /// <summary>The first candidate bin (T ≥ 127.5·w, like entropy's 128 levels).</summary>
+    public const int FirstCandidate = 127;
+
     /// <inheritdoc />
     public string Name => "mse";
 
     /// <inheritdoc />
-    public CalibrationResult Compute(TensorHistogram histogram)
-    {
-        ArgumentNullException.ThrowIfNull(histogram);
-        return Degenerate.Settle(Name, histogram, out var flags)
-            ?? Degenerate.Finish(Name, histogram, ThresholdFromHistogram(histogram.Counts, histogram.BinWidth), flags);
-    }
+    public CalibrationResult Compute(TensorHistogram histogram) =>
+        CalibrationResult.Degenerate(histogram, Name)
+        ?? CalibrationResult.For(histogram, Name, ThresholdFromHistogram(histogram.Counts, histogram.BinWidth));
 
-    /// <summary>T = i*·binWidth for the error-minimising edge i*; 0 for an empty histogram.</summary>
-    public static double ThresholdFromHistogram(ReadOnlySpan<long> counts, double binWidth) => Search(counts).Index * binWidth;
+    /// <summary>T = (i* + ½)·binWidth for the error-minimising centre i*; 0 for an empty histogram.</summary>
+    public static double ThresholdFromHistogram(ReadOnlySpan<long> counts, double binWidth) =>
+        Search(counts) is { Index: >= 0 } best ? (best.Index + 0.5) * binWidth : 0;
 
     /// <summary>
-    /// The best edge index i* (0 for an empty histogram) and its mean squared error per value in units of w²
+    /// The best centre index i* (−1 for an empty histogram) and its mean squared error per value in units of w²
     /// (multiply by binWidth² for the MSE).
     /// </summary>
     public static (int Index, double MeanSquaredErrorInBins) Search(ReadOnlySpan<long> counts)
     {
         int n = counts.Length;
-        // Suffix sums over b ≥ k of counts·(2b+1)^e, e = 0, 1, 2 (exact in 128 bits).
-        var a0 = new Int128[n + 1];
-        var a1 = new Int128[n + 1];
-        var a2 = new Int128[n + 1];
-        var nonZero = new List<int>();
+        // Suffix sums over b ≥ k of counts·b^e, e = 0, 1, 2 (exact in 128 bits).
+        var s0 = new Int128[n + 1];
+        var s1 = new Int128[n + 1];
+        var s2 = new Int128[n + 1];
         for (int b = n - 1; b >= 0; b--)
         {
             if (counts[b] < 0)
@@ -47,12 +47,17 @@ public sealed class MseCalibrator : ICalibrationMethod
             }
 
             Int128 c = counts[b];
-            long u = (2L * b) + 1;
-            a0[b] = a0[b + 1] + c;
-            a1[b] = a1[b + 1] + (c * u);
-            a2[b] = a2[b + 1] + (c * u * u);
+            s0[b] = s0[b + 1] + c;
+            s1[b] = s1[b + 1] + (c * b);
+            s2[b] = s2[b + 1] + (c * b * b);
         }
 
+        if (s0[0] == 0)
+        {
+            return (-1, 0);
+        }
+
+        var nonZero = new List<int>();
         for (var b = 0; b < n; b++)
         {
             if (counts[b] > 0)
@@ -61,25 +66,21 @@ public sealed class MseCalibrator : ICalibrationMethod
             }
         }
 
-        if (a0[0] == 0)
-        {
-            return (0, 0);
-        }
-
         Int128 best = Int128.MaxValue;
-        int bestIndex = n;
-        for (int i = 1; i <= n; i++)
+        int bestIndex = -1;
+        for (int i = Math.Min(FirstCandidate, n - 1); i < n; i++)
         {
-            // Clipped bins b ≥ i: r = 127·(2b+1−2i) → Σ c r² = 127²·(A2 − 4i·A1 + 4i²·A0).
-            Int128 error = 127 * 127 * (a2[i] - (4 * (Int128)i * a1[i]) + (4 * (Int128)i * i * a0[i]));
+            // Clipped bins b > i: Σ c·(254·(b − i))² = 254²·(S2 − 2i·S1 + i²·S0) over b ≥ i + 1.
+            Int128 error = 254 * 254 * (s2[i + 1] - (2 * (Int128)i * s1[i + 1]) + ((Int128)i * i * s0[i + 1]));
             foreach (var b in nonZero)
             {
-                if (b >= i)
+                if (b > i)
                 {
                     break;
                 }
 
-                error += counts[b] * (Int128)Square(Residual(b, i));
+                long r = Residual(b, i);
+                error += counts[b] * (Int128)(r * r);
             }
 
             if (error < best)
@@ -89,21 +90,40 @@ public sealed class MseCalibrator : ICalibrationMethod
             }
         }
 
-        double mse = (double)best / (254.0 * 254.0) / (double)a0[0];
-        return (bestIndex, mse);
+        return (bestIndex, (double)best / (254.0 * 254.0) / (double)s0[0]);
     }
 
     /// <summary>
-    /// r = 127·(2b+1) − 2i·q with q = min(round_half_even(127·(2b+1) / (2i)), 127): the error of bin b's centre
-    /// under threshold i·w, in units of w/254. The double quotient rounds exactly: a true half-integer is representable
-    /// and any other quotient is at least 1/(2i) away from one.
+    /// r = 127·(2b+1) − (2i+1)·q with q = min(round_half_even(127·(2b+1) / (2i+1)), 127): the error of bin b's centre under
+    /// T = (i + ½)·w in units of w/254. The quotient is never a half-integer (odd over odd) and is at least 1/(2(2i+1)) away
+    /// from one, so the double division rounds exactly.
     /// </summary>
     public static long Residual(int b, int i)
     {
         long numerator = 127L * ((2L * b) + 1);
-        long q = (long)Math.Round(numerator / (2.0 * i), MidpointRounding.ToEven);
-        return numerator - (2L * i * Math.Min(q, 127));
+        long denominator = (2L * i) + 1;
+        long q = (long)Math.Round(numerator / (double)denominator, MidpointRounding.ToEven);
+        return numerator - (denominator * Math.Min(q, 127));
     }
 
-    private static long Square(long r) => r * r;
+    /// <summary>Σ_b count_b · err((b + ½)·w) for threshold t, in double: the direct evaluation.</summary>
+    public static double Error(TensorHistogram histogram, double t)
+    {
+        ArgumentNullException.ThrowIfNull(histogram);
+        double w = histogram.BinWidth, s = t / 127.0, sum = 0;
+        for (var b = 0; b < TensorHistogram.Bins; b++)
+        {
+            long c = histogram.Counts[b];
+            if (c == 0)
+            {
+                continue;
+            }
+
+            double x = (b + 0.5) * w;
+            double e = x > t ? x - t : x - (s * Math.Round(x / s, MidpointRounding.ToEven));
+            sum += c * e * e;
+        }
+
+        return sum;
+    }
 }

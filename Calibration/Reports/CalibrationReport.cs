@@ -1,4 +1,4 @@
-using ILGPUInt8.Calibration.Collecting;
+using ILGPUInt8.Calibration.Histograms;
 using ILGPUInt8.Calibration.Methods;
 using ILGPUInt8.Calibration.Tables;
 using MathNet.Numerics.Statistics;
@@ -59,7 +59,7 @@ public sealed class CalibrationReport
         {
             _histograms.TryGetValue(t.Name, out var h);
             _errors.TryGetValue(t.Name, out var e);
-            rows.Add(new TensorReportRow(t.Name, t.Method, t.Amax, t.Threshold, t.Scale, h is null ? null : Clipping.Share(h, t.Threshold),
+            rows.Add(new TensorReportRow(t.Name, t.Method, t.Amax, t.Threshold, t.Scale, h is null ? null : CalibrationResult.Clipped(h, t.Threshold),
                 t.Flags, t.NonFinite, e?.Count ?? 0, e?.SqnrDb, e?.Cosine, e?.MaxAbsError));
         }
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using ILGPUInt8.Calibration.Collecting;
+using ILGPUInt8.Calibration.Histograms;
 using ILGPUInt8.Calibration.Methods;
 using OxyPlot;
 using OxyPlot.Annotations;
@@ -22,7 +22,7 @@ public static class HistogramPlot
         var model = new PlotModel
         {
             Title = histogram.Name,
-            Subtitle = string.Create(CultureInfo.InvariantCulture, $"{histogram.Count} values, amax {histogram.Amax:G6}, {histogram.NonFiniteCount} NaN/Inf, {histogram.Batches} batches{(result.Flags == 0 ? string.Empty : ", " + result.Flags)}"),
+            Subtitle = string.Create(CultureInfo.InvariantCulture, $"{histogram.Total} values, amax {histogram.Amax:G6}, {histogram.NonFiniteCount} NaN/Inf, {histogram.Batches} batches{(result.Flags == 0 ? string.Empty : ", " + result.Flags)}"),
             Background = OxyColors.White,
         };
         double w = histogram.Amax > 0 ? histogram.BinWidth : 1.0 / HistogramBinning.Bins;

@@ -27,7 +27,7 @@ public static class CalibrationJson
     {
         ArgumentNullException.ThrowIfNull(table);
         var document = new Document(Format, table.Method, table.ModelHash, table.DataHash,
-            [.. table.Tensors.Select(t => new Entry(t.Name, t.Method, t.Amax, t.Threshold, t.Scale, ScaleHex.ToHex(t.Scale), t.Bins, t.Batches, t.Count, t.NonFinite, t.Flags))]);
+            [.. table.Tensors.Select(t => new Entry(t.Name, t.Method, t.Amax, t.Threshold, t.Scale, CalibrationCache.ToHex(t.Scale), t.Bins, t.Batches, t.Count, t.NonFinite, t.Flags))]);
         return JsonSerializer.Serialize(document, Options);
     }
 

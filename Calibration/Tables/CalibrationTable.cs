@@ -2,8 +2,9 @@ namespace ILGPUInt8.Calibration.Tables;
 
 /// <summary>
 /// The result of a calibration: tensor name → threshold and scale (with the richer record of each), the method,
-/// and hashes of the model and the calibration data. Written as TensorRT's cache text (<see cref="TensorRtCache"/>)
-/// and as JSON (<see cref="CalibrationJson"/>); reading either checks it against the model (<see cref="Validate"/>).
+/// and hashes of the model and the calibration data. Written as TensorRT's cache text (<see cref="ToCache"/>,
+/// <see cref="CalibrationCache"/>) and as JSON (<see cref="CalibrationJson"/>); reading either checks it against the
+/// model (<see cref="Validate"/>).
 /// </summary>
 public sealed class CalibrationTable
 {
@@ -50,6 +51,38 @@ public sealed class CalibrationTable
 
     /// <summary>Tensor name → scale, for an engine's SetDynamicRange-style input.</summary>
     public IReadOnlyDictionary<string, float> Scales() => Tensors.ToDictionary(t => t.Name, t => t.Scale, StringComparer.Ordinal);
+
+    /// <summary>TensorRT's cache of this table: the header for its method, then every tensor's scale.</summary>
+    public CalibrationCache ToCache() =>
+        new(CalibrationCache.HeaderFor(Method), [.. Tensors.Select(t => new KeyValuePair<string, float>(t.Name, t.Scale))]);
+
+    /// <summary>
+    /// A table from TensorRT's cache (threshold = 127 · scale, amax unknown), checked against <paramref name="model"/>
+    /// when given. Scales must be finite and &gt; 0.
+    /// </summary>
+    public static CalibrationTable FromCache(CalibrationCache cache, ModelSignature? model = null, string source = "TensorRT cache")
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        string method = cache.Method;
+        var tensors = new List<TensorCalibration>();
+        foreach (var (name, scale) in cache.Scales)
+        {
+            if (!float.IsFinite(scale) || scale <= 0f)
+            {
+                throw new InvalidDataException($"{source}: the scale {scale} of '{name}' must be finite and > 0.");
+            }
+
+            tensors.Add(new TensorCalibration(name, method, scale * 127.0, scale));
+        }
+
+        var table = new CalibrationTable(method, tensors);
+        if (model is not null)
+        {
+            table.Validate(model, source);
+        }
+
+        return table;
+    }
 
     /// <summary>
     /// Throws <see cref="CalibrationTableMismatchException"/> naming every mismatch: model tensors without an entry,

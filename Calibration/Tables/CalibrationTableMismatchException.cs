@@ -3,8 +3,11 @@ namespace ILGPUInt8.Calibration.Tables;
 /// <summary>A calibration table does not belong to the model: tensor names missing or extra, or the model hash differs.</summary>
 public sealed class CalibrationTableMismatchException : Exception
 {
-    /// <summary>Creates the exception; the message names every kind of mismatch (up to 10 names of each).</summary>
-    public CalibrationTableMismatchException(string source, IReadOnlyList<string> missing, IReadOnlyList<string> extra, string? tableHash, string? modelHash)
+    /// <summary>
+    /// Creates the exception; the message names every kind of mismatch (up to 10 names of each), e.g.
+    /// "The calibration table t.json does not match the model: missing relu1; not in the model conv1:out.".
+    /// </summary>
+    public CalibrationTableMismatchException(string? source, IReadOnlyList<string> missing, IReadOnlyList<string> extra, string? tableHash = null, string? modelHash = null)
         : base(Describe(source, missing, extra, tableHash, modelHash))
     {
         Missing = missing;
@@ -25,27 +28,28 @@ public sealed class CalibrationTableMismatchException : Exception
     /// <summary>The model's hash when it differs from the table's, else null.</summary>
     public string? ModelHash { get; }
 
-    private static string Describe(string source, IReadOnlyList<string> missing, IReadOnlyList<string> extra, string? tableHash, string? modelHash)
+    private static string Describe(string? source, IReadOnlyList<string> missing, IReadOnlyList<string> extra, string? tableHash, string? modelHash)
     {
         var parts = new List<string>();
+        if (missing.Count > 0)
+        {
+            parts.Add($"missing {List(missing)}");
+        }
+
+        if (extra.Count > 0)
+        {
+            parts.Add($"not in the model {List(extra)}");
+        }
+
         if (tableHash is not null || modelHash is not null)
         {
             parts.Add($"model hash differs (table {tableHash}, model {modelHash})");
         }
 
-        if (missing.Count > 0)
-        {
-            parts.Add($"{missing.Count} tensor(s) missing from the table: {List(missing)}");
-        }
-
-        if (extra.Count > 0)
-        {
-            parts.Add($"{extra.Count} tensor(s) in the table but not in the model: {List(extra)}");
-        }
-
-        return $"Calibration table {source} does not match the model: {string.Join("; ", parts)}.";
+        string where = string.IsNullOrEmpty(source) ? string.Empty : " " + source;
+        return $"The calibration table{where} does not match the model: {string.Join("; ", parts)}.";
     }
 
     private static string List(IReadOnlyList<string> names) =>
-        string.Join(", ", names.Take(10).Select(n => $"'{n}'")) + (names.Count > 10 ? $", … ({names.Count - 10} more)" : string.Empty);
+        string.Join(", ", names.Take(10)) + (names.Count > 10 ? $", … ({names.Count - 10} more)" : string.Empty);
 }

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using ILGPU;
 using ILGPU.Runtime;
-using ILGPUInt8.Calibration.Collecting;
+using ILGPUInt8.Calibration.Histograms;
 using ILGPUInt8.Calibration.Methods;
 using ILGPUInt8.Kernels.Quantization;
 using ILGPUInt8.Perf.Harness;
@@ -58,7 +58,7 @@ public sealed class CalibrationBenchmark : IBenchmark
             using var collector = new HistogramCollector(device, label);
             double rangeMs = context.TimeMedianMs(() => collector.ObserveRange(data.View));
             collector.FinishRange();
-            double histMs = context.TimeMedianMs(() => collector.ObserveHistogram(data.View));
+            double histMs = context.TimeMedianMs(() => collector.Count(data.View));
             double rangeGbs = bytes / (rangeMs * 1e6), histGbs = bytes / (histMs * 1e6);
             double bothGbs = 2.0 * bytes / ((rangeMs + histMs) * 1e6);
             context.Add(new BenchResult(Name, $"range pass {label}, {bytes >> 20} MiB", rangeMs, rangeGbs, "GB/s", rangeGbs / copy, copyKey));
@@ -121,7 +121,7 @@ public sealed class CalibrationBenchmark : IBenchmark
     private static long[] RandomHistogram(int seed)
     {
         var random = new Random(seed);
-        var counts = new long[HistogramBinning.Bins];
+        var counts = new long[TensorHistogram.Bins];
         int bulk = random.Next(100, 1800);
         double decay = random.NextDouble() * 5 / bulk;
         for (var b = 0; b < counts.Length; b++)

@@ -1,6 +1,5 @@
 using ILGPU.Runtime;
-using ILGPUInt8.Calibration.Collecting;
-using ILGPUInt8.Calibration.Reference;
+using ILGPUInt8.Calibration.Histograms;
 using ILGPUInt8.Kernels.Runtime;
 using ILGPUInt8.Tests.Infrastructure;
 using Xunit;
@@ -52,7 +51,7 @@ public sealed class DeviceHistogramTests
             using var collector = new HistogramCollector(device, "t");
             collector.SetRange(amax, minAbs);
             using var buffer = device.Accelerator.Allocate1D(part);
-            collector.ObserveHistogram(buffer.View);
+            collector.Count(buffer.View);
             return collector.ToHistogram();
         }
 
@@ -71,9 +70,8 @@ public sealed class DeviceHistogramTests
         float[] data = [float.NaN, 1f, float.PositiveInfinity, -2f, float.NegativeInfinity, float.NegativeInfinity, -0f, float.NaN, float.NaN];
         var h = CheckOnDevice(TestDevices.Cpu, [data], 0);
         Assert.Equal(3, h.NaNCount);
-        Assert.Equal(1, h.PositiveInfinityCount);
-        Assert.Equal(2, h.NegativeInfinityCount);
-        Assert.Equal(3, h.Count);
+        Assert.Equal(3, h.InfCount);
+        Assert.Equal(3, h.Total);
         Assert.Equal(2f, h.Amax);
         Assert.Equal(0f, h.MinAbs);
         Assert.Equal(2, h.Counts[0] + h.Counts[1024]); // -0 → bin 0, 1 → bin 1024
@@ -87,8 +85,9 @@ public sealed class DeviceHistogramTests
         Assert.Equal(0f, zeros.Amax);
         Assert.Equal(40, zeros.Counts[0]);
         var empty = CheckOnDevice(TestDevices.Cpu, [[]], 0);
-        Assert.Equal(0, empty.Count);
-        Assert.Equal(1, zeros.ToMathNet().BucketCount);
+        Assert.Equal(0, empty.Total);
+        Assert.Equal(float.PositiveInfinity, empty.MinAbs);
+        Assert.Equal(40, zeros.ToMathNet().DataCount);
     }
 
     [Fact]
@@ -97,19 +96,22 @@ public sealed class DeviceHistogramTests
         var h = HistogramReference.Build("t", [Values(3000, seed: 3)]);
         var m = h.ToMathNet();
         Assert.Equal(HistogramBinning.Bins, m.BucketCount);
-        Assert.Equal(h.Count, m.DataCount);
+        Assert.Equal(h.Total, m.DataCount);
         Assert.Equal(h.Counts[100], m[100].Count);
         Assert.Equal(h.Amax, m.UpperBound, 6);
         Assert.InRange(h.Statistics().Mean, 0, h.Amax);
     }
 
     [Fact]
-    public void Pass_two_before_the_range_is_rejected()
+    public void Pass_one_after_counting_began_is_rejected()
     {
         using var collector = new HistogramCollector(TestDevices.Cpu, "t");
-        using var buffer = TestDevices.Cpu.Accelerator.Allocate1D(new float[4]);
-        var ex = Assert.Throws<InvalidOperationException>(() => collector.ObserveHistogram(buffer.View));
+        using var buffer = TestDevices.Cpu.Accelerator.Allocate1D(new float[] { 1f, 2f, 3f, 4f });
+        collector.ObserveRange(buffer.View);
+        collector.Count(buffer.View);
+        var ex = Assert.Throws<InvalidOperationException>(() => collector.ObserveRange(buffer.View));
         Assert.Contains("'t'", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(4f, collector.Amax);
     }
 
     [Fact]
@@ -147,7 +149,7 @@ public sealed class DeviceHistogramTests
             Assert.Equal(expected.Amax, collector.FinishRange());
             foreach (var (b, buffer) in batches.Zip(buffers))
             {
-                collector.ObserveHistogram(buffer.View.SubView(offset, b.Length));
+                collector.Count(buffer.View.SubView(offset, b.Length));
             }
 
             var actual = collector.ToHistogram();
@@ -155,8 +157,7 @@ public sealed class DeviceHistogramTests
             Exact.Equal<long>(expected.Counts, actual.Counts, what);
             Assert.Equal(expected.MinAbs, actual.MinAbs);
             Assert.Equal(expected.NaNCount, actual.NaNCount);
-            Assert.Equal(expected.PositiveInfinityCount, actual.PositiveInfinityCount);
-            Assert.Equal(expected.NegativeInfinityCount, actual.NegativeInfinityCount);
+            Assert.Equal(expected.InfCount, actual.InfCount);
             Assert.Equal(batches.Count, actual.Batches);
             return actual;
         }
@@ -186,5 +187,82 @@ public sealed class DeviceHistogramTests
         }
 
         return data;
+    }
+
+    [Fact]
+    public void Device_histogram_equals_cpu_histogram_on_cpu_accelerator() => CheckLanded(TestDevices.Cpu, batches: 3, length: 3000);
+
+    [Fact]
+    [Trait("Category", "Gpu")]
+    public void Device_histogram_equals_cpu_histogram_on_gpu() => CheckLanded(TestDevices.Cuda, batches: 4, length: 3_000_001);
+
+    [Fact]
+    public void Result_does_not_depend_on_batch_order()
+    {
+        var device = TestDevices.Cpu;
+        var batches = LandedBatches(3, 2000, seed: 5);
+        var forward = Collect(device, batches);
+        var backward = Collect(device, [.. Enumerable.Reverse(batches)]);
+        Assert.Equal(forward.Amax, backward.Amax);
+        Assert.Equal(forward.Counts, backward.Counts);
+    }
+
+    private static void CheckLanded(Int8Device device, int batches, int length)
+    {
+        var data = LandedBatches(batches, length, seed: length);
+        var expected = HistogramReference.Build("t", data);
+        var actual = Collect(device, data);
+        Assert.Equal(expected.Amax, actual.Amax);
+        Assert.Equal(expected.NaNCount, actual.NaNCount);
+        Assert.Equal(expected.InfCount, actual.InfCount);
+        for (var b = 0; b < TensorHistogram.Bins; b++)
+        {
+            Assert.True(expected.Counts[b] == actual.Counts[b], $"bin {b}: {actual.Counts[b]} vs {expected.Counts[b]} on {device.Kind}");
+        }
+    }
+
+    private static TensorHistogram Collect(Int8Device device, IReadOnlyList<float[]> batches)
+    {
+        using var collector = new HistogramCollector(device, "t");
+        var buffers = batches.Select(b => device.Accelerator.Allocate1D(b)).ToList();
+        try
+        {
+            foreach (var b in buffers)
+            {
+                collector.ObserveRange(b.View);
+            }
+
+            foreach (var b in buffers)
+            {
+                collector.Count(b.View);
+            }
+
+            return collector.ToHistogram();
+        }
+        finally
+        {
+            buffers.ForEach(b => b.Dispose());
+        }
+    }
+
+    private static List<float[]> LandedBatches(int count, int length, int seed)
+    {
+        var random = new Random(seed);
+        var result = new List<float[]>();
+        for (var i = 0; i < count; i++)
+        {
+            var batch = new float[length];
+            for (var j = 0; j < length; j++)
+            {
+                batch[j] = (float)((random.NextDouble() - 0.3) * (j % 97 == 0 ? 40 : 3));
+            }
+
+            batch[0] = float.NaN;
+            batch[1] = float.NegativeInfinity;
+            batch[2] = 0f;
+            result.Add(batch);
+        }
+
+        return result;
     }
 }

@@ -1,5 +1,5 @@
+using ILGPUInt8.Calibration.Histograms;
 using ILGPUInt8.Calibration.Methods;
-using ILGPUInt8.Calibration.Reference;
 using MathNet.Numerics.Statistics;
 using Xunit;
 
@@ -52,12 +52,12 @@ public sealed class MethodTests
         double w = 0.01;
         double fast = MseCalibrator.ThresholdFromHistogram(counts, w);
 
-        // Direct: for every edge T = i·w, fake-quantize every bin centre in double and sum the weighted squared errors.
+        // Direct: for every centre T = (i + ½)·w, fake-quantize every bin centre in double and sum the weighted squared errors.
         double best = double.PositiveInfinity;
         int bestIndex = 0;
-        for (var i = 1; i <= counts.Length; i++)
+        for (var i = MseCalibrator.FirstCandidate; i < counts.Length; i++)
         {
-            double t = i * w, s = t / 127, error = 0;
+            double t = (i + 0.5) * w, s = t / 127, error = 0;
             for (var b = 0; b < counts.Length; b++)
             {
                 double x = (b + 0.5) * w;
@@ -72,7 +72,7 @@ public sealed class MethodTests
             }
         }
 
-        Assert.Equal(bestIndex * w, fast, 9);
+        Assert.Equal((bestIndex + 0.5) * w, fast, 9);
     }
 
     [Fact]
@@ -99,12 +99,20 @@ public sealed class MethodTests
     }
 
     [Fact]
-    public void Mse_residual_is_exact_at_half_way_points()
+    public void Mse_residual_is_the_exact_rational_rounding()
     {
-        // b = 0, i = 127: x/s = 127·1/254 = 0.5 → round half even → 0 → r = 127.
-        Assert.Equal(127, MseCalibrator.Residual(0, 127));
-        // b = 1, i = 127: x/s = 1.5 → 2 → r = 381 − 508 = −127.
-        Assert.Equal(-127, MseCalibrator.Residual(1, 127));
+        for (var i = 0; i < 2048; i += 7)
+        {
+            for (var b = 0; b <= i; b += 3)
+            {
+                // q = round(127(2b+1) / (2i+1)) by integer arithmetic: floor((2·num + den) / (2·den)) (no ties: odd/odd).
+                long num = 127L * ((2 * b) + 1), den = (2L * i) + 1;
+                long q = Math.Min(((2 * num) + den) / (2 * den), 127);
+                Assert.Equal(num - (den * q), MseCalibrator.Residual(b, i));
+            }
+        }
+
+        Assert.Equal(0, MseCalibrator.Residual(2047, 2047));
     }
 
     [Fact]
@@ -115,6 +123,7 @@ public sealed class MethodTests
         Assert.Equal(3.25, r.Threshold);
         Assert.Equal((float)(3.25 / 127), r.Scale);
         Assert.Equal(CalibrationFlags.NonFinite, r.Flags);
+        Assert.Equal(0, r.ClippedShare);
     }
 
     [Theory]

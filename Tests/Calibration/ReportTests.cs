@@ -1,6 +1,6 @@
 using ILGPUInt8.Calibration;
-using ILGPUInt8.Calibration.Collecting;
 using ILGPUInt8.Calibration.Data;
+using ILGPUInt8.Calibration.Histograms;
 using ILGPUInt8.Calibration.Methods;
 using ILGPUInt8.Calibration.Reports;
 using ILGPUInt8.Tests.Infrastructure;
@@ -85,12 +85,12 @@ public sealed class ReportTests
     [Fact]
     public void Clipped_share_counts_the_part_of_the_straddling_bin()
     {
-        var counts = new long[HistogramBinning.Bins];
+        var counts = new long[TensorHistogram.Bins];
         counts[10] = 100;
         counts[2047] = 100;
-        var h = new TensorHistogram("t", counts, 2048f, 10f);
-        Assert.Equal(0.5, Clipping.Share(h, 2047.0));
-        Assert.Equal(0.75, Clipping.Share(h, 10.5), 12);
-        Assert.Equal(0.0, Clipping.Share(h, 5000));
+        var h = new TensorHistogram("t", 2048f, counts);
+        Assert.Equal(0.5, CalibrationResult.Clipped(h, 2047.0));
+        Assert.Equal(0.75, CalibrationResult.Clipped(h, 10.5), 12);
+        Assert.Equal(0.0, CalibrationResult.Clipped(h, 5000));
     }
 }

@@ -9,26 +9,22 @@ public sealed class TableTests
     [Fact]
     public void Hex_encoding_of_known_values()
     {
-        Assert.Equal(0.0078451801f, ScaleHex.FromHex("3c008912"));
-        Assert.Equal("3c008912", ScaleHex.ToHex(0.0078451801f));
-        Assert.Equal("3f800000", ScaleHex.ToHex(1f));
-        Assert.Equal(1f, ScaleHex.FromHex("3F800000"));
-        Assert.Equal("3c010204", ScaleHex.ToHex(CalibrationResult.ScaleOf(1.0)));
-        Assert.Throws<FormatException>(() => ScaleHex.FromHex("3c0089"));
-        Assert.Throws<FormatException>(() => ScaleHex.FromHex("3c0089zz"));
+        Assert.Equal(0.0078451801f, CalibrationCache.FromHex("3c008912"));
+        Assert.Equal("3c008912", CalibrationCache.ToHex(0.0078451801f));
+        Assert.Equal(1f, CalibrationCache.FromHex("3F800000"));
+        Assert.Equal("3c010204", CalibrationCache.ToHex(CalibrationResult.ScaleOf(1.0)));
+        Assert.Throws<FormatException>(() => CalibrationCache.FromHex("3c0089"));
     }
 
     [Fact]
-    public void TensorRT_cache_round_trips()
+    public void TensorRT_cache_of_a_table_round_trips()
     {
         var table = Sample();
-        var writer = new StringWriter();
-        TensorRtCache.Write(writer, table);
-        string text = writer.ToString();
+        string text = table.ToCache().ToText();
         Assert.StartsWith("TRT-8601-EntropyCalibration2\n", text, StringComparison.Ordinal);
         Assert.Contains("conv1/out: 3c008912\n", text, StringComparison.Ordinal);
 
-        var read = TensorRtCache.Read(new StringReader(text), new ModelSignature(null, ["input", "conv1/out", "relu:0"]));
+        var read = CalibrationTable.FromCache(CalibrationCache.Parse(text), new ModelSignature(null, ["input", "conv1/out", "relu:0"]));
         Assert.Equal("entropy", read.Method);
         Assert.Equal(table.Tensors.Select(t => t.Name), read.Tensors.Select(t => t.Name));
         Assert.Equal(table.Tensors.Select(t => t.Scale), read.Tensors.Select(t => t.Scale));
@@ -36,12 +32,22 @@ public sealed class TableTests
     }
 
     [Fact]
-    public void TensorRT_header_names_the_method()
+    public void TensorRT_cache_file_round_trips_and_headers_name_the_method()
     {
-        var writer = new StringWriter();
-        TensorRtCache.Write(writer, new CalibrationTable("minmax", [new TensorCalibration("x", "minmax", 1, 1f / 127)]), "10000");
-        Assert.StartsWith("TRT-10000-MinMaxCalibration\n", writer.ToString(), StringComparison.Ordinal);
-        Assert.Equal("LegacyCalibration", TensorRtCache.AlgorithmOf("mse"));
+        var path = Path.GetTempFileName();
+        try
+        {
+            Sample().ToCache().Write(path);
+            Assert.Equal(Sample().Tensors.Select(t => t.Scale), CalibrationCache.Read(path).Scales.Select(s => s.Value));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+
+        Assert.Equal("TRT-8601-MinMaxCalibration", CalibrationCache.HeaderFor("minmax"));
+        Assert.Equal("TRT-8601-LegacyCalibration", CalibrationCache.HeaderFor("mse"));
+        Assert.Equal("minmax", CalibrationCache.Parse("TRT-10000-MinMaxCalibration\nx: 3c008912\n").Method);
     }
 
     [Fact]
@@ -61,36 +67,32 @@ public sealed class TableTests
     {
         string json = CalibrationJson.Serialize(Sample());
         var missing = Assert.Throws<CalibrationTableMismatchException>(() =>
-            CalibrationJson.Deserialize(json, new ModelSignature("model-hash", ["input", "conv1/out", "relu:0", "fc/out"])));
+            CalibrationJson.Deserialize(json, new ModelSignature("model-hash", ["input", "conv1/out", "relu:0", "fc/out"]), "t.json"));
         Assert.Equal(["fc/out"], missing.Missing);
-        Assert.Contains("'fc/out'", missing.Message, StringComparison.Ordinal);
+        Assert.Equal("The calibration table t.json does not match the model: missing fc/out.", missing.Message);
 
         var extra = Assert.Throws<CalibrationTableMismatchException>(() =>
             CalibrationJson.Deserialize(json, new ModelSignature("model-hash", ["input", "conv1/out"])));
         Assert.Equal(["relu:0"], extra.Extra);
-        Assert.Contains("not in the model: 'relu:0'", extra.Message, StringComparison.Ordinal);
+        Assert.Contains("not in the model relu:0", extra.Message, StringComparison.Ordinal);
 
         var hash = Assert.Throws<CalibrationTableMismatchException>(() =>
             CalibrationJson.Deserialize(json, new ModelSignature("other-hash", ["input", "conv1/out", "relu:0"])));
         Assert.Contains("model hash differs (table model-hash, model other-hash)", hash.Message, StringComparison.Ordinal);
 
-        var writer = new StringWriter();
-        TensorRtCache.Write(writer, Sample());
-        var trt = Assert.Throws<CalibrationTableMismatchException>(() =>
-            TensorRtCache.Read(new StringReader(writer.ToString()), new ModelSignature("any", ["input"])));
+        var cache = CalibrationCache.Parse(Sample().ToCache().ToText());
+        var trt = Assert.Throws<CalibrationTableMismatchException>(() => CalibrationTable.FromCache(cache, new ModelSignature("any", ["input"])));
         Assert.Equal(["conv1/out", "relu:0"], trt.Extra);
     }
 
     [Theory]
-    [InlineData("TRT-8601\nx: 3c008912\n", "first line")]
-    [InlineData("TRT-8601-EntropyCalibration2\nx 3c008912\n", "line 2")]
-    [InlineData("TRT-8601-EntropyCalibration2\nx: 3c00891\n", "line 2")]
     [InlineData("TRT-8601-EntropyCalibration2\nx: 00000000\n", "must be finite and > 0")]
-    [InlineData("TRT-8601-EntropyCalibration2\nx: 3c008912\nx: 3c008912\n", "twice")]
-    public void Corrupt_TensorRT_caches_are_rejected(string text, string expected)
+    [InlineData("TRT-8601-EntropyCalibration2\nx: 7fc00000\n", "must be finite and > 0")]
+    public void Caches_with_unusable_scales_are_rejected(string text, string expected)
     {
-        var ex = Assert.Throws<InvalidDataException>(() => TensorRtCache.Read(new StringReader(text)));
+        var ex = Assert.Throws<InvalidDataException>(() => CalibrationTable.FromCache(CalibrationCache.Parse(text)));
         Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("'x'", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
