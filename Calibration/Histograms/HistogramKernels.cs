@@ -11,7 +11,8 @@ namespace ILGPUInt8.Calibration.Histograms;
 /// <list type="bullet">
 /// <item>Pass 1 (<see cref="Range"/>): range[0] = max |x| bits, range[1] = min |x| bits over finite x
 /// (non-negative floats order like their int bits), reduced over each warp by shuffles, one atomic per warp.</item>
-/// <item>Pass 2 (<see cref="Histogram"/>): counts[bin(|x|)] += 1 for finite x (<see cref="HistogramBinning.Bin"/>),
+/// <item>Pass 2 (<see cref="Histogram"/>): counts[bin(|x|)] += 1 for finite x (<see cref="HistogramBinning.Bin"/>,
+/// computed as <see cref="HistogramBinning.FastBin"/> with scale = 2048 / amax),
 /// counts[2048] += NaN, counts[2049] += ±Inf. Each group counts into a private 2048 × int shared histogram (8 KB), bin 0
 /// (the ReLU zeros) in a register; the group then adds its non-zero bins into the 64-bit global counts.</item>
 /// </list>
@@ -78,7 +79,7 @@ internal static class HistogramKernels
     }
 
     /// <summary>Pass 2: the 2048-bin |x| histogram over [0, amax] plus NaN/±Inf counts, added into counts.</summary>
-    internal static void Histogram(ArrayView<Float4> vectors, ArrayView<float> head, ArrayView<float> tail, ArrayView<long> counts, float amax, int fullIterations)
+    internal static void Histogram(ArrayView<Float4> vectors, ArrayView<float> head, ArrayView<float> tail, ArrayView<long> counts, float amax, float scale, int fullIterations)
     {
         var shared = SharedMemory.Allocate<int>(HistogramBinning.Bins);
         for (int b = Group.IdxX; b < HistogramBinning.Bins; b += Group.DimX)
@@ -95,26 +96,26 @@ internal static class HistogramKernels
         for (int it = 0; it < fullIterations; it++)
         {
             Float4 v0 = vectors[i], v1 = vectors[i + threads], v2 = vectors[i + (2 * threads)], v3 = vectors[i + (3 * threads)];
-            Count4(v0, amax, shared, ref local);
-            Count4(v1, amax, shared, ref local);
-            Count4(v2, amax, shared, ref local);
-            Count4(v3, amax, shared, ref local);
+            Count4(v0, amax, scale, shared, ref local);
+            Count4(v1, amax, scale, shared, ref local);
+            Count4(v2, amax, scale, shared, ref local);
+            Count4(v3, amax, scale, shared, ref local);
             i += 4 * threads;
         }
 
         for (; i < vectors.IntLength; i += threads)
         {
-            Count4(vectors[i], amax, shared, ref local);
+            Count4(vectors[i], amax, scale, shared, ref local);
         }
 
         if (g < head.IntLength)
         {
-            Count(head[g], amax, shared, ref local);
+            Count(head[g], amax, scale, shared, ref local);
         }
 
         if (g < tail.IntLength)
         {
-            Count(tail[g], amax, shared, ref local);
+            Count(tail[g], amax, scale, shared, ref local);
         }
 
         if (local.Zero != 0)
@@ -162,21 +163,21 @@ internal static class HistogramKernels
         }
     }
 
-    private static void Count4(Float4 v, float amax, ArrayView<int> shared, ref LocalCounts local)
+    private static void Count4(Float4 v, float amax, float scale, ArrayView<int> shared, ref LocalCounts local)
     {
-        Count(v.X, amax, shared, ref local);
-        Count(v.Y, amax, shared, ref local);
-        Count(v.Z, amax, shared, ref local);
-        Count(v.W, amax, shared, ref local);
+        Count(v.X, amax, scale, shared, ref local);
+        Count(v.Y, amax, scale, shared, ref local);
+        Count(v.Z, amax, scale, shared, ref local);
+        Count(v.W, amax, scale, shared, ref local);
     }
 
     /// <summary>Finite x → bin(|x|) (bin 0 in a register, others by a shared atomic); NaN and ±Inf counted apart.</summary>
-    private static void Count(float x, float amax, ArrayView<int> shared, ref LocalCounts local)
+    private static void Count(float x, float amax, float scale, ArrayView<int> shared, ref LocalCounts local)
     {
         int bits = HistogramBinning.AbsBits(x);
         if (bits < HistogramBinning.InfinityBits)
         {
-            int bin = HistogramBinning.Bin(Interop.IntAsFloat((uint)bits), amax);
+            int bin = HistogramBinning.FastBin(Interop.IntAsFloat((uint)bits), amax, scale);
             if (bin == 0)
             {
                 local.Zero++;

@@ -37,13 +37,14 @@ internal static class HistogramLaunch
     public static void Histogram(Int8Device device, ArrayView<float> x, ArrayView<long> counts, float amax)
     {
         var kernel = device.GetKernel("calibration.histogram", a =>
-            a.LoadStreamKernel<ArrayView<Float4>, ArrayView<float>, ArrayView<float>, ArrayView<long>, float, int>(HistogramKernels.Histogram));
+            a.LoadStreamKernel<ArrayView<Float4>, ArrayView<float>, ArrayView<float>, ArrayView<long>, float, float, int>(HistogramKernels.Histogram));
         float kernelRange = HistogramBinning.KernelRange(amax);
+        float scale = HistogramBinning.FastScale(kernelRange);
         foreach (var piece in Pieces(x))
         {
             var (head, vectors, tail) = Split(piece);
             var (config, full) = Geometry(device, vectors.Length);
-            kernel(config, vectors, head, tail, counts, kernelRange, full);
+            kernel(config, vectors, head, tail, counts, kernelRange, scale, full);
         }
     }
 
