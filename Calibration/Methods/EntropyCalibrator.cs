@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using ILGPUInt8.Calibration.Histograms;
 
 namespace ILGPUInt8.Calibration.Methods;
@@ -131,6 +132,8 @@ public sealed class EntropyCalibrator : ICalibrationMethod
         return result;
     }
 
+    // Optimised at first call: a calibration runs it a few dozen times, too few for tiered JIT to reach full speed.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double[] Divergences(ReadOnlySpan<long> counts, out bool empty)
     {
         int n = counts.Length;
@@ -206,6 +209,7 @@ public sealed class EntropyCalibrator : ICalibrationMethod
     }
 
     /// <summary>D(i) from the level table (levels 0..126) and the last level recomputed with the outliers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double Candidate(int i, long[] c, long[] prefix, int[] nonZero, double[] xl, double[] table, int stride, long total)
     {
         double sum = 0;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ILGPUInt8.Calibration.Histograms;
 
 namespace ILGPUInt8.Calibration.Methods;
@@ -8,7 +9,8 @@ namespace ILGPUInt8.Calibration.Methods;
 /// err(x) = (x − T)² when x &gt; T (clipped), else (x − s·round_half_even(x / s))² with s = T / 127 (<see cref="Error"/>).
 /// The search is exact: with q_b = min(round_half_even(127·(2b+1) / (2i+1)), 127) the error of bin b is
 /// x_b − s·q_b = w·r_b / 254 with the integer r_b = 127·(2b+1) − (2i+1)·q_b, so Σ counts·r² is summed in 128-bit
-/// integers and the smallest i with the least error wins (no float ties). Clipped bins (b &gt; i, r_b = 254·(b − i)) come
+/// integers and the smallest i with the least error wins (no float ties); q is rounded from num · (1/den), exact because
+/// the quotient of two odd numbers is never a half-integer and lies at least 1/(2·den) from one. Clipped bins (b &gt; i, r_b = 254·(b − i)) come
 /// from suffix sums of counts·b^k, k = 0, 1, 2; the others are summed one by one (O(n²/2) in all, a few ms a tensor).
 /// </summary>
 public sealed class MseCalibrator : ICalibrationMethod
@@ -32,6 +34,7 @@ public sealed class MseCalibrator : ICalibrationMethod
     /// The best centre index i* (−1 for an empty histogram) and its mean squared error per value in units of w²
     /// (multiply by binWidth² for the MSE).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (int Index, double MeanSquaredErrorInBins) Search(ReadOnlySpan<long> counts)
     {
         int n = counts.Length;
@@ -57,32 +60,45 @@ public sealed class MseCalibrator : ICalibrationMethod
             return (-1, 0);
         }
 
-        var nonZero = new List<int>();
+        // The non-empty bins: b, 127·(2b+1) (exact as a double) and the count.
+        var bins = new List<int>();
         for (var b = 0; b < n; b++)
         {
             if (counts[b] > 0)
             {
-                nonZero.Add(b);
+                bins.Add(b);
             }
         }
 
-        Int128 best = Int128.MaxValue;
+        var nums = new long[bins.Count];
+        var cs = new ulong[bins.Count];
+        for (var k = 0; k < bins.Count; k++)
+        {
+            nums[k] = 127L * ((2L * bins[k]) + 1);
+            cs[k] = (ulong)counts[bins[k]];
+        }
+
+        UInt128 best = UInt128.MaxValue;
         int bestIndex = -1;
         for (int i = Math.Min(FirstCandidate, n - 1); i < n; i++)
         {
-            // Clipped bins b > i: Σ c·(254·(b − i))² = 254²·(S2 − 2i·S1 + i²·S0) over b ≥ i + 1.
-            Int128 error = 254 * 254 * (s2[i + 1] - (2 * (Int128)i * s1[i + 1]) + ((Int128)i * i * s0[i + 1]));
-            foreach (var b in nonZero)
+            // Clipped bins b > i: Σ c·(254·(b − i))² = 254²·(S2 − 2i·S1 + i²·S0) over b ≥ i + 1 (never negative).
+            var error = (UInt128)(254 * 254 * (s2[i + 1] - (2 * (Int128)i * s1[i + 1]) + ((Int128)i * i * s0[i + 1])));
+            long den = (2L * i) + 1;
+            double inverse = 1.0 / den;
+            ulong hi = 0, lo = 0;
+            for (var k = 0; k < nums.Length && bins[k] <= i; k++)
             {
-                if (b > i)
-                {
-                    break;
-                }
-
-                long r = Residual(b, i);
-                error += counts[b] * (Int128)(r * r);
+                // q = round_half_even(num / den): num · (1/den) is within 1e-10 of the quotient, which is at least
+                // 1/(2·den) from a half-integer, so the rounding is exact.
+                long q = Math.Min((long)Math.Round(nums[k] * inverse, MidpointRounding.ToEven), 127);
+                long r = nums[k] - (den * q);
+                ulong high = Math.BigMul(cs[k], (ulong)(r * r), out ulong low);
+                lo += low;
+                hi += high + (lo < low ? 1UL : 0UL);
             }
 
+            error += new UInt128(hi, lo);
             if (error < best)
             {
                 best = error;

@@ -47,7 +47,7 @@ public sealed class CalibrationBenchmark : IBenchmark
             double copyMs = context.TimeMedianMs(() => copyKernel(n / 4, data.View.AsContiguous().Cast<Int4>(), sink.View.AsContiguous().Cast<Int4>()));
             copy = 2.0 * bytes / (copyMs * 1e6);
             copyKey = "copy GB/s (measured here)";
-            context.Add(new BenchResult(Name, $"copy 16 B/thread, {bytes >> 20} MiB", copyMs, copy, "GB/s"));
+            context.Add(new BenchResult(Name, $"copy 16 B/thread, {bytes / 1048576.0:G4} MiB", copyMs, copy, "GB/s"));
         }
 
         var generate = device.GetKernel("perf.calib.generate", a =>
@@ -61,8 +61,8 @@ public sealed class CalibrationBenchmark : IBenchmark
             double histMs = context.TimeMedianMs(() => collector.Count(data.View));
             double rangeGbs = bytes / (rangeMs * 1e6), histGbs = bytes / (histMs * 1e6);
             double bothGbs = 2.0 * bytes / ((rangeMs + histMs) * 1e6);
-            context.Add(new BenchResult(Name, $"range pass {label}, {bytes >> 20} MiB", rangeMs, rangeGbs, "GB/s", rangeGbs / copy, copyKey));
-            context.Add(new BenchResult(Name, $"histogram pass {label}, {bytes >> 20} MiB", histMs, histGbs, "GB/s", histGbs / copy, copyKey));
+            context.Add(new BenchResult(Name, $"range pass {label}, {bytes / 1048576.0:G4} MiB", rangeMs, rangeGbs, "GB/s", rangeGbs / copy, copyKey));
+            context.Add(new BenchResult(Name, $"histogram pass {label}, {bytes / 1048576.0:G4} MiB", histMs, histGbs, "GB/s", histGbs / copy, copyKey));
             context.Add(new BenchResult(Name, $"both passes {label}", rangeMs + histMs, bothGbs, "GB/s", bothGbs / copy, copyKey));
         }
     }
