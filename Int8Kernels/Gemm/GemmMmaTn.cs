@@ -93,12 +93,11 @@ public abstract class GemmMmaTn : IGemmVariant
         }
 
         int bytes = SharedBytes;
+        // On CUDA through the PTX rewrite that keeps ILGPU's inline-asm output slots in registers (PtxLocalSlotPass).
         var kernel = device.GetKernel($"gemm.mma.{Name}.{typeof(TEpilogue).FullName}", acc =>
-        {
-            var loaded = Load<TEpilogue>(acc);
-            CudaFunctionAttributes.AllowDynamicSharedMemory(loaded, bytes);
-            return loaded;
-        });
+            acc.AcceleratorType == AcceleratorType.Cuda
+                ? PtxLocalSlotPass.LoadStreamKernel(acc, KernelFor<TEpilogue>(ptx: true), bytes)
+                : acc.LoadStreamKernel(KernelFor<TEpilogue>(ptx: false)));
 
         int tilesM = (problem.M + TileM - 1) / TileM, tilesN = (problem.N + TileN - 1) / TileN;
         var args = new Args(problem.M, problem.N, problem.K, problem.Lda, problem.Ldb, tilesM, tilesN, (problem.K + StageK - 1) / StageK);
@@ -112,8 +111,8 @@ public abstract class GemmMmaTn : IGemmVariant
             epilogue);
     }
 
-    /// <summary>Loads this tile shape's kernel for one epilogue type.</summary>
-    internal abstract Action<KernelConfig, long, long, ArrayView<sbyte>, ArrayView<sbyte>, Args, TEpilogue> Load<TEpilogue>(Accelerator accelerator)
+    /// <summary>This tile shape's kernel for one epilogue type: the PTX instructions, or their emulation.</summary>
+    internal abstract Action<long, long, ArrayView<sbyte>, ArrayView<sbyte>, Args, TEpilogue> KernelFor<TEpilogue>(bool ptx)
         where TEpilogue : struct, IGemmEpilogue;
 
     /// <summary>
