@@ -33,6 +33,9 @@ public sealed class GemmMmaTn128x256 : GemmMmaTn
     public override int Stages => 3;
 
     /// <inheritdoc />
+    public override bool PrefersFullWave => true;
+
+    /// <inheritdoc />
     internal override Action<long, long, ArrayView<sbyte>, ArrayView<sbyte>, Args, TEpilogue> KernelFor<TEpilogue>(bool ptx) =>
         ptx ? Kernel<PtxTensorCore, TEpilogue> : Kernel<EmulatedTensorCore, TEpilogue>;
 
