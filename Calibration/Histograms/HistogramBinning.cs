@@ -42,33 +42,29 @@ public static class HistogramBinning
     /// <summary>The amax passed to <see cref="Bin"/>: the range itself, or 1 when the range is 0.</summary>
     public static float KernelRange(float amax) => amax > 0f ? amax : 1f;
 
-    /// <summary>The factor of <see cref="FastBin"/>: r = 2048 / amax in float32, or 0 when that overflows (tiny amax).</summary>
+    /// <summary>The factor of <see cref="FastBin"/>: r = 2048 / amax in float32, or NaN when that overflows (tiny amax).</summary>
     public static float FastScale(float kernelRange)
     {
         float r = 2048f / kernelRange;
-        return float.IsFinite(r) ? r : 0f;
+        return float.IsFinite(r) ? r : float.NaN;
     }
 
     /// <summary>
     /// <see cref="Bin"/> without a division on almost every value. Let E = 2048·|x|/amax exactly. The spec's
     /// t = fl(fl(|x| / amax) · 2048) and the estimate t' = fl(|x| · fl(2048 / amax)) are each within 3·2⁻²⁴·E of E, so
-    /// when t' is more than m = t'·2⁻²¹ (≥ 8·2⁻²⁴·t') away from every integer, ⌊t⌋ = ⌊t'⌋; otherwise (about 2·m of the
-    /// values, ≤ 0.2 % near the top bins) the division is done. t' ≥ 2047.5 is bin 2047 either way; r = 0 (overflowed
-    /// factor) always divides. The result equals <see cref="Bin"/> for every finite |x| (tested at and around every edge).
+    /// when t' is at least m = t'·2⁻²¹ (≥ 8·2⁻²⁴·t') away from every integer, ⌊t⌋ = ⌊t'⌋ and the bin is
+    /// min(⌊t'⌋, 2047); otherwise (about 2·m of the values, ≤ 0.2 % near the top bins) the division is done.
+    /// A NaN factor (overflowed) makes every comparison false and so always divides; t' = 0 is bin 0 at once.
+    /// The result equals <see cref="Bin"/> for every finite |x| (tested at and around every edge).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int FastBin(float absX, float amax, float scale)
     {
         float t = absX * scale;
-        if (t >= 2047.5f)
-        {
-            return 2047;
-        }
-
         int b = (int)t;
         float frac = t - b;
         float margin = t * MarginFactor;
-        return frac < margin || frac > 1f - margin || scale == 0f ? Bin(absX, amax) : b;
+        return frac >= margin && frac <= 1f - margin ? Math.Min(b, 2047) : Bin(absX, amax);
     }
 
     /// <summary>2⁻²¹: the relative distance from an edge below which <see cref="FastBin"/> divides.</summary>

@@ -113,6 +113,25 @@ public sealed class CalibratorTests
         Assert.Equal(table["x"].Scale, CalibrationTable.FromCache(cache, model)["x"].Scale);
     }
 
+    [Fact]
+    [Trait("Category", "Gpu")]
+    public void Calibration_on_the_gpu_gives_the_cpu_table()
+    {
+        var device = TestDevices.Cuda;
+        var random = new Random(8);
+        var batches = Enumerable.Range(0, 6).Select(k => new CalibrationBatch(k, 4, new Dictionary<string, HostTensor>
+        {
+            ["x"] = new HostTensor([.. Enumerable.Range(0, 4 * 3 * 64 * 64).Select(_ => (float)(random.NextDouble() - 0.4) * (k + 1))], 4, 3, 64, 64),
+        })).ToList();
+        static IEnumerable<(string, float[])> Relu(string name, float[] x) => [(name, x), ("relu", [.. x.Select(v => Math.Max(v, 0f))])];
+        using var gpu = new InputActivationSource(device, Relu);
+        using var cpu = new InputActivationSource(TestDevices.Cpu, Relu);
+        var onGpu = new Calibrator(device, new EntropyCalibrator()).Run(new InMemoryDataSource(batches), gpu, cancellationToken: TestContext.Current.CancellationToken);
+        var onCpu = new Calibrator(TestDevices.Cpu, new EntropyCalibrator()).Run(new InMemoryDataSource(batches), cpu, cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal(onCpu.Table.Tensors, onGpu.Table.Tensors);
+        Assert.Equal(onCpu.Table.DataHash, onGpu.Table.DataHash);
+    }
+
     internal static List<CalibrationBatch> Batches(int count, int seed)
     {
         var random = new Random(seed);
