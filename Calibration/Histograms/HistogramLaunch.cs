@@ -7,15 +7,18 @@ namespace ILGPUInt8.Calibration.Histograms;
 
 /// <summary>
 /// Host side of <see cref="HistogramKernels"/>: splits a float view into head / 16-byte vectors / tail, picks the grid
-/// (CUDA: 512-thread groups, up to the resident groups of every multiprocessor and at least 16 vectors a thread;
-/// CPU accelerator: two 64-thread groups, each simulated thread being an OS thread) and launches asynchronously.
+/// (CUDA: <see cref="CudaGeometry"/>, by default 512-thread groups, 2 a multiprocessor, fewer when a thread would get
+/// under 16 vectors: every group flushes up to 2048 64-bit atomics, so more groups cost more flush; CPU accelerator:
+/// two 64-thread groups, each simulated thread being an OS thread) and launches asynchronously.
 /// </summary>
 internal static class HistogramLaunch
 {
-    private const int CudaGroupSize = 512;
     private const int CpuGroupSize = 64;
     private const int CpuGroups = 2;
     private const int VectorsPerThread = 16;
+
+    /// <summary>CUDA group size and groups per multiprocessor (tunable for the benchmark's sweep).</summary>
+    internal static (int GroupSize, int GroupsPerMultiprocessor) CudaGeometry { get; set; } = (512, 2);
 
     /// <summary>Elements one launch accepts (views longer than this are processed in pieces).</summary>
     internal const int MaxElementsPerLaunch = 1 << 30;
@@ -83,9 +86,10 @@ internal static class HistogramLaunch
         if (device.IsCuda)
         {
             var acc = device.Accelerator;
-            groupSize = CudaGroupSize;
-            int resident = Math.Max(1, acc.NumMultiprocessors * Math.Max(1, acc.MaxNumThreadsPerMultiprocessor / CudaGroupSize));
-            long wanted = Math.Max(1, (vectors + ((long)CudaGroupSize * VectorsPerThread) - 1) / ((long)CudaGroupSize * VectorsPerThread));
+            var (size, perSm) = CudaGeometry;
+            groupSize = Math.Min(size, acc.MaxNumThreadsPerGroup);
+            int resident = Math.Max(1, acc.NumMultiprocessors * Math.Min(perSm, Math.Max(1, acc.MaxNumThreadsPerMultiprocessor / groupSize)));
+            long wanted = Math.Max(1, (vectors + ((long)groupSize * VectorsPerThread) - 1) / ((long)groupSize * VectorsPerThread));
             groups = (int)Math.Min(resident, wanted);
         }
         else

@@ -64,6 +64,21 @@ public sealed class CalibrationBenchmark : IBenchmark
             context.Add(new BenchResult(Name, $"range pass {label}, {bytes / 1048576.0:G4} MiB", rangeMs, rangeGbs, "GB/s", rangeGbs / copy, copyKey));
             context.Add(new BenchResult(Name, $"histogram pass {label}, {bytes / 1048576.0:G4} MiB", histMs, histGbs, "GB/s", histGbs / copy, copyKey));
             context.Add(new BenchResult(Name, $"both passes {label}", rangeMs + histMs, bothGbs, "GB/s", bothGbs / copy, copyKey));
+
+            // The histogram pass over other grids (group size × groups a multiprocessor), to choose the default.
+            if (device.IsCuda && relu == 1)
+            {
+                var chosen = HistogramLaunch.CudaGeometry;
+                foreach (var geometry in new[] { (256, 8), (512, 4), (512, 1), (1024, 1), (1024, 2) })
+                {
+                    HistogramLaunch.CudaGeometry = geometry;
+                    double ms = context.TimeMedianMs(() => collector.Count(data.View));
+                    double gbs = bytes / (ms * 1e6);
+                    context.Add(new BenchResult(Name, $"histogram pass {label}, {geometry.Item1}×{geometry.Item2}/SM", ms, gbs, "GB/s", gbs / copy, copyKey));
+                }
+
+                HistogramLaunch.CudaGeometry = chosen;
+            }
         }
     }
 
