@@ -22,7 +22,7 @@ public static class HistogramPlot
         var model = new PlotModel
         {
             Title = histogram.Name,
-            Subtitle = string.Create(CultureInfo.InvariantCulture, $"{histogram.Total} values, amax {histogram.Amax:G6}, {histogram.NonFiniteCount} NaN/Inf, {histogram.Batches} batches{(result.Flags == 0 ? string.Empty : ", " + result.Flags)}"),
+            Subtitle = string.Create(CultureInfo.InvariantCulture, $"{histogram.Total} values ({histogram.Counts[0]} in bin 0), amax {histogram.Amax:G6}, {histogram.NonFiniteCount} NaN/Inf, {histogram.Batches} batches{(result.Flags == 0 ? string.Empty : ", " + result.Flags)}"),
             Background = OxyColors.White,
         };
         double w = histogram.Amax > 0 ? histogram.BinWidth : 1.0 / HistogramBinning.Bins;
@@ -59,7 +59,8 @@ public static class HistogramPlot
     {
         var model = Create(histogram, result);
         using var stream = File.Create(path);
-        var exporter = new SvgExporter { Width = width, Height = height };
+        // The workaround writes text with explicit offsets: browsers and rsvg ignore SVG's dominant-baseline.
+        var exporter = new SvgExporter { Width = width, Height = height, UseVerticalTextAlignmentWorkaround = true };
         exporter.Export(model, stream);
     }
 
