@@ -49,16 +49,18 @@ internal static class SplitK
             view.MemSetToZero();
             partials(view);
             var finish = device.GetKernel("splitk.finish." + typeof(TEpilogue).FullName, a =>
-                a.LoadAutoGroupedStreamKernel<Index2D, ArrayView<int>, int, TEpilogue>(FinishKernel));
-            finish(new Index2D((cols + 3) / 4, rows), view, cols, epilogue);
+                a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, int, TEpilogue>(FinishKernel));
+            finish(new Index1D(rows * ((cols + 3) / 4)), view, cols, epilogue);
         }
     }
 
-    /// <summary>Thread (c4, row): out(row, 4·c4 .. +3) = epilogue(ws[row·cols + 4·c4 ..]).</summary>
-    internal static void FinishKernel<TEpilogue>(Index2D index, ArrayView<int> ws, int cols, TEpilogue epilogue)
+    /// <summary>Thread i = row·⌈cols/4⌉ + c4: out(row, 4·c4 .. +3) = epilogue(ws[row·cols + 4·c4 ..]).</summary>
+    internal static void FinishKernel<TEpilogue>(Index1D index, ArrayView<int> ws, int cols, TEpilogue epilogue)
         where TEpilogue : struct, IGemmEpilogue
     {
-        int col = index.X * 4, row = index.Y;
+        int groups = (cols + 3) / 4;
+        int row = index.X / groups;
+        int col = (index.X - (row * groups)) * 4;
         long i = ((long)row * cols) + col;
         if (col + 3 < cols)
         {
