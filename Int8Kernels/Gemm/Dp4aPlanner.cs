@@ -8,7 +8,8 @@ namespace ILGPUInt8.Kernels.Gemm;
 /// cycles  = perSM·BM·BN·BK·stepsPerSplit / (256 MAC/clk/SM · efficiency(warps) · tileFactor)
 ///         + (splits &gt; 1 ? launches + workspace bytes / (1500 B/clk) : 0)
 /// </code>
-/// and takes the cheapest. The constants were fitted to H200 measurements (Perf gemm --sweep).
+/// and takes the cheapest (ties: the earlier tile of <see cref="Dp4aTile.All"/>). The tile factors were fitted to H200
+/// measurements (Perf gemm conv --sweep); on the sweep the pick was within 1.00-1.13 of the best plan of each shape.
 /// </summary>
 public static class Dp4aPlanner
 {
@@ -64,7 +65,9 @@ public static class Dp4aPlanner
         return cycles;
     }
 
-    private static double TileFactor(Dp4aTile t) => (t.Threads >= 256 ? 1.0 : t.Threads >= 128 ? 0.96 : 0.9) * (t.StepK >= 64 ? 1.02 : 1.0);
+    // Measured on the H200 (Perf gemm conv --sweep, 2026-11-28): 128×64×32 ≈ 128×128×32 (108.8 vs 102.4 TOPS at 8192³),
+    // 64-byte steps 0.9 (95.7), 64×64 0.88 (94.9 at 8192³, and behind on every mid-sized shape).
+    private static double TileFactor(Dp4aTile t) => t.StepK >= 64 ? 0.9 : t.Threads < 128 ? 0.88 : 1.0;
 
     private static double Efficiency(double warps)
     {
