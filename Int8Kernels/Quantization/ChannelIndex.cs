@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using ILGPUInt8.Kernels.Tensors;
 
 namespace ILGPUInt8.Kernels.Quantization;
 
@@ -14,6 +15,50 @@ public readonly record struct PerChannelIndex(int Channels, int Inner)
 {
     /// <summary>Every element uses scale 0.</summary>
     public static PerChannelIndex PerTensor => new(1, int.MaxValue);
+
+    /// <summary>
+    /// The channel index along logical axis <paramref name="axis"/> (0 = N, 1 = C, 2 = H, 3 = W) of a tensor stored in
+    /// <paramref name="format"/>: Channels = size of the axis, Inner = product of the sizes of the axes stored after it
+    /// (NCHW, axis 1: H·W; NHWC, axis 1: 1; a [rows, cols] matrix is shape (rows, cols, 1, 1): axis 1 → 1, axis 0 → cols).
+    /// NCHW_VECT_C interleaves channels and has no such index.
+    /// </summary>
+    public static PerChannelIndex ForAxis(TensorShape shape, TensorFormat format, int axis, string argumentName)
+    {
+        if (axis is < 0 or > 3)
+        {
+            throw new ArgumentException($"Channel axis {axis} is not one of 0 (N), 1 (C), 2 (H), 3 (W).", argumentName);
+        }
+
+        // Sizes in storage order and the storage position of each logical axis.
+        int[] sizes;
+        int[] position;
+        switch (format)
+        {
+            case TensorFormat.NCHW:
+                sizes = [shape.N, shape.C, shape.H, shape.W];
+                position = [0, 1, 2, 3];
+                break;
+            case TensorFormat.NHWC:
+                sizes = [shape.N, shape.H, shape.W, shape.C];
+                position = [0, 3, 1, 2];
+                break;
+            default:
+                throw new ArgumentException($"Per-channel scales need format NCHW or NHWC, not {format}.", argumentName);
+        }
+
+        long inner = 1;
+        for (var p = position[axis] + 1; p < 4; p++)
+        {
+            inner *= sizes[p];
+        }
+
+        if (inner > int.MaxValue)
+        {
+            throw new ArgumentException($"Tensor {shape} is too large for per-channel indexing along axis {axis}.", argumentName);
+        }
+
+        return new PerChannelIndex(sizes[position[axis]], (int)inner);
+    }
 
     /// <summary>channel(i) = (i / Inner) mod Channels.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -11,8 +11,14 @@ namespace ILGPUInt8.Kernels.Quantization;
 public static class FixedPointMultiplier
 {
     /// <summary>
-    /// (M, e) with m = M · 2^(e − 31), M in [2^30, 2^31); m = 0 gives (0, 0). Throws for m &lt; 0, NaN, ±Inf or
-    /// m ≥ 2^31 (no int32 result could use it); e below −31 (m &lt; 2^-32) flushes to (0, 0).
+    /// Multipliers must be below this, 2^31 − 1/2: larger ones round to M = 2^31 at e = 31, and e = 32 would need a
+    /// left shift past what an int32 sum can take (no int32 result could use such a multiplier anyway).
+    /// </summary>
+    public const double Limit = 2147483647.5;
+
+    /// <summary>
+    /// (M, e) with m = M · 2^(e − 31), M = round_half_away(m · 2^(31 − e)) in [2^30, 2^31), e in [−31, 31]; m = 0 gives
+    /// (0, 0). Throws for m &lt; 0, NaN, ±Inf or m ≥ <see cref="Limit"/>; e below −31 (m &lt; 2^-32 after rounding) flushes to (0, 0).
     /// </summary>
     public static (int Multiplier, int Shift) FromDouble(double m)
     {
@@ -21,9 +27,9 @@ public static class FixedPointMultiplier
             throw new ArgumentOutOfRangeException(nameof(m), m, "The multiplier must be finite and ≥ 0.");
         }
 
-        if (m >= 2147483648.0)
+        if (m >= Limit)
         {
-            throw new ArgumentOutOfRangeException(nameof(m), m, "The multiplier must be < 2^31.");
+            throw new ArgumentOutOfRangeException(nameof(m), m, "The multiplier must be < 2^31 - 1/2.");
         }
 
         if (m == 0)

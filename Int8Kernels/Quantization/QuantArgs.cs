@@ -1,4 +1,6 @@
 using ILGPU;
+using ILGPUInt8.Kernels.Runtime;
+using ILGPUInt8.Kernels.Tensors;
 
 namespace ILGPUInt8.Kernels.Quantization;
 
@@ -54,6 +56,49 @@ internal static class QuantArgs
         {
             throw new ArgumentException($"{name} with {length} elements is not a whole number of ({channels.Channels} channels × {channels.Inner}) blocks.", name);
         }
+    }
+
+    /// <summary>Throws unless input and output are tensors of the expected data types on one device with equal shape and format.</summary>
+    public static void Tensors(DeviceTensor input, DataType inputType, string inputName, DeviceTensor output, DataType outputType, string outputName)
+    {
+        ArgumentNullException.ThrowIfNull(input, inputName);
+        ArgumentNullException.ThrowIfNull(output, outputName);
+        if (input.DataType != inputType)
+        {
+            throw new ArgumentException($"{inputName} holds {input.DataType}; {inputType} is expected.", inputName);
+        }
+
+        if (output.DataType != outputType)
+        {
+            throw new ArgumentException($"{outputName} holds {output.DataType}; {outputType} is expected.", outputName);
+        }
+
+        if (!ReferenceEquals(input.Device, output.Device))
+        {
+            throw new ArgumentException($"{outputName} lives on another device than {inputName}.", outputName);
+        }
+
+        if (input.Shape != output.Shape)
+        {
+            throw new ArgumentException($"Shapes differ: {inputName} {input.Shape}, {outputName} {output.Shape}.", outputName);
+        }
+
+        if (input.Format != output.Format)
+        {
+            throw new ArgumentException($"Formats differ: {inputName} {input.Format}, {outputName} {output.Format}.", outputName);
+        }
+    }
+
+    /// <summary>The channel index of per-channel parameters on a tensor; throws unless there is one scale per index of the axis.</summary>
+    public static PerChannelIndex ChannelIndex(QuantizationParams p, TensorShape shape, TensorFormat format, string name)
+    {
+        var index = PerChannelIndex.ForAxis(shape, format, p.Axis, name);
+        if (p.Scales.Length != index.Channels)
+        {
+            throw new ArgumentException($"{name} has {p.Scales.Length} scales for axis {p.Axis} of size {index.Channels} in {shape}.", name);
+        }
+
+        return index;
     }
 
     /// <summary>True when a view starts on a 16-byte boundary (allocations do; sub-views may not).</summary>

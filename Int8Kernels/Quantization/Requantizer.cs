@@ -2,6 +2,7 @@ using ILGPU;
 using ILGPU.Runtime;
 using ILGPUInt8.Kernels.Arch;
 using ILGPUInt8.Kernels.Runtime;
+using ILGPUInt8.Kernels.Tensors;
 
 namespace ILGPUInt8.Kernels.Quantization;
 
@@ -36,9 +37,9 @@ public static class Requantizer
         var e = new int[multiplier.Length];
         for (var i = 0; i < multiplier.Length; i++)
         {
-            if (!(multiplier[i] > 0))
+            if (!(multiplier[i] > 0) || multiplier[i] >= FixedPointMultiplier.Limit)
             {
-                throw new ArgumentException($"{nameof(multiplier)}[{i}] = {multiplier[i]} must be finite and > 0.", nameof(multiplier));
+                throw new ArgumentException($"{nameof(multiplier)}[{i}] = {multiplier[i]} must be > 0 and < 2^31 - 1/2.", nameof(multiplier));
             }
 
             (q[i], e[i]) = FixedPointMultiplier.FromDouble(multiplier[i]);
@@ -49,6 +50,35 @@ public static class Requantizer
         using var de = device.Accelerator.Allocate1D(e);
         Launch(device, acc, y, new FixedPointRequantize(b.View, dq.View, de.View, relu ? 0 : -127), index);
         device.Synchronize();
+    }
+
+    /// <summary>
+    /// Float multiplier per output channel (axis C) of int32 tensor <paramref name="acc"/> into int8 tensor <paramref name="y"/>
+    /// (same device, shape and format; a [rows, cols] GEMM output is shape (rows, cols, 1, 1)).
+    /// </summary>
+    public static void WithFloatMultiplier(DeviceTensor acc, DeviceTensor y, ReadOnlySpan<int> bias, ReadOnlySpan<float> multiplier, bool relu)
+    {
+        var inner = TensorInner(acc, y, bias.Length);
+        WithFloatMultiplier(acc.Device, acc.View<int>(), y.View<sbyte>(), bias, multiplier, inner, relu);
+    }
+
+    /// <summary>Integer-only requantize per output channel (axis C) of tensors, as <see cref="WithFloatMultiplier(DeviceTensor, DeviceTensor, ReadOnlySpan{int}, ReadOnlySpan{float}, bool)"/>.</summary>
+    public static void WithFixedPoint(DeviceTensor acc, DeviceTensor y, ReadOnlySpan<int> bias, ReadOnlySpan<double> multiplier, bool relu)
+    {
+        var inner = TensorInner(acc, y, bias.Length);
+        WithFixedPoint(acc.Device, acc.View<int>(), y.View<sbyte>(), bias, multiplier, inner, relu);
+    }
+
+    private static int TensorInner(DeviceTensor acc, DeviceTensor y, int channels)
+    {
+        QuantArgs.Tensors(acc, DataType.Int32, nameof(acc), y, DataType.Int8, nameof(y));
+        var index = PerChannelIndex.ForAxis(acc.Shape, acc.Format, 1, nameof(acc));
+        if (channels != index.Channels)
+        {
+            throw new ArgumentException($"bias has {channels} values for {index.Channels} channels of {acc.Shape}.", "bias");
+        }
+
+        return index.Inner;
     }
 
     private static PerChannelIndex Validate(ArrayView<int> acc, ArrayView<sbyte> y, ReadOnlySpan<int> bias, int multipliers, int inner)

@@ -48,6 +48,33 @@ public static class ArchReference
         return (int)Math.Clamp(r, -127.0, 127.0);
     }
 
+    /// <summary>The low 8 bits of each value in bytes 0..3 (no saturation), as <c>PackedInt8.Pack</c>.</summary>
+    public static int PackBytes(int b0, int b1, int b2, int b3)
+    {
+        int[] v = [b0, b1, b2, b3];
+        uint word = 0;
+        for (var i = 0; i < 4; i++)
+        {
+            word |= (uint)(v[i] & 0xFF) << (8 * i);
+        }
+
+        return unchecked((int)word);
+    }
+
+    /// <summary>The low 16 bits of each value in halves 0..1, as <c>PackedInt8.Pack16</c>.</summary>
+    public static int PackHalves(int lo, int hi) => unchecked((int)((uint)(lo & 0xFFFF) | ((uint)(hi & 0xFFFF) << 16)));
+
+    /// <summary>clamp(v, lo, hi) written out.</summary>
+    public static int Clamp(int v, int lo, int hi)
+    {
+        if (v < lo)
+        {
+            return lo;
+        }
+
+        return v > hi ? hi : v;
+    }
+
     /// <summary>Four int32 saturated to [-128, 127] in bytes 0..3.</summary>
     public static int PackSaturated(int v0, int v1, int v2, int v3)
     {

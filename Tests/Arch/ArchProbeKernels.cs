@@ -25,6 +25,31 @@ public static class ArchProbeKernels
         output[o + 8] = Saturate.PackInt32ToInt8x4(x, y, z, x ^ y);
     }
 
+    /// <summary>Number of results per input triple in <see cref="Packing"/>.</summary>
+    public const int PackingOps = 12;
+
+    /// <summary>
+    /// out[12i..12i+11] = Pack(a, b, c, a ^ b), Lane(a, 0..3), Pack16(a, b), Half16(a, 0..1), ClampInt8(a),
+    /// ClampInt8(c &gt;&gt; 23), ClampSymmetric(c &gt;&gt; 23, -127), ClampSymmetric(b &gt;&gt; 23, 0).
+    /// </summary>
+    public static void Packing(Index1D i, ArrayView<int> a, ArrayView<int> b, ArrayView<int> c, ArrayView<int> output)
+    {
+        int x = a[i], y = b[i], z = c[i];
+        long o = (long)(int)i * PackingOps;
+        output[o] = PackedInt8.Pack(x, y, z, x ^ y);
+        output[o + 1] = PackedInt8.Lane(x, 0);
+        output[o + 2] = PackedInt8.Lane(x, 1);
+        output[o + 3] = PackedInt8.Lane(x, 2);
+        output[o + 4] = PackedInt8.Lane(x, 3);
+        output[o + 5] = PackedInt8.Pack16(x, y);
+        output[o + 6] = PackedInt8.Half16(x, 0);
+        output[o + 7] = PackedInt8.Half16(x, 1);
+        output[o + 8] = Saturate.ClampInt8(x);
+        output[o + 9] = Saturate.ClampInt8(z >> 23);
+        output[o + 10] = Saturate.ClampSymmetric(z >> 23, -127);
+        output[o + 11] = Saturate.ClampSymmetric(y >> 23, 0);
+    }
+
     /// <summary>out[i] = Saturate.FloatToInt8Symmetric(x[i]).</summary>
     public static void FloatToInt8(Index1D i, ArrayView<float> x, ArrayView<int> output) =>
         output[i] = Saturate.FloatToInt8Symmetric(x[i]);

@@ -24,6 +24,13 @@ public sealed class ArchTests
     public void Integer_wrappers_match_reference_on_gpu() => CheckInteger(TestDevices.Cuda, 1 << 20);
 
     [Fact]
+    public void Packing_and_clamps_match_reference_on_cpu() => CheckPacking(TestDevices.Cpu, 2048);
+
+    [Fact]
+    [Trait("Category", "Gpu")]
+    public void Packing_and_clamps_match_reference_on_gpu() => CheckPacking(TestDevices.Cuda, 1 << 20);
+
+    [Fact]
     public void Float_to_int8_matches_reference_on_cpu() => CheckFloat(TestDevices.Cpu, 2048);
 
     [Fact]
@@ -50,7 +57,7 @@ public sealed class ArchTests
     }
 
     [Fact]
-    public void Mma_fallback_matches_reference_gemm_on_cpu() => CheckMma(TestDevices.Cpu, seeds: 3);
+    public void Mma_fallback_matches_reference_gemm_on_cpu() => CheckMma(TestDevices.Cpu, seeds: 4);
 
     [Fact]
     [Trait("Category", "Gpu")]
@@ -58,17 +65,7 @@ public sealed class ArchTests
 
     private static void CheckInteger(Int8Device device, int count)
     {
-        var random = new Random(1234);
-        var a = new int[count];
-        var b = new int[count];
-        var c = new int[count];
-        for (var i = 0; i < count; i++)
-        {
-            a[i] = i < EdgeWords.Length ? EdgeWords[i] : random.Next(int.MinValue, int.MaxValue);
-            b[i] = i < EdgeWords.Length ? EdgeWords[(i * 7) % EdgeWords.Length] : random.Next(int.MinValue, int.MaxValue);
-            c[i] = i < EdgeWords.Length ? EdgeWords[(i * 5 + 3) % EdgeWords.Length] : random.Next(int.MinValue, int.MaxValue);
-        }
-
+        var (a, b, c) = ProbeWords(count, seed: 1234);
         var expected = new int[count * ArchProbeKernels.IntegerOps];
         for (var i = 0; i < count; i++)
         {
@@ -84,28 +81,105 @@ public sealed class ArchTests
             expected[o + 8] = ArchReference.PackSaturated(a[i], b[i], c[i], a[i] ^ b[i]);
         }
 
+        var actual = RunTriples(device, "test.arch.integer", ArchProbeKernels.Integer, a, b, c, expected.Length);
+        string[] names = ["dp4a.ss", "dp4a.uu", "dp4a.us", "dp4a.su", "dp2a.lo.ss", "dp2a.hi.ss", "dp2a.lo.uu", "dp2a.hi.uu", "cvt.pack.sat"];
+        CompareColumns(expected, actual, count, names, device);
+    }
+
+    // Edge words first (every pairing of a with shifted b and c), random words after.
+    private static (int[] A, int[] B, int[] C) ProbeWords(int count, int seed)
+    {
+        var random = new Random(seed);
+        var a = new int[count];
+        var b = new int[count];
+        var c = new int[count];
+        var edges = EdgeWords.Length * EdgeWords.Length;
+        for (var i = 0; i < count; i++)
+        {
+            if (i < edges)
+            {
+                a[i] = EdgeWords[i % EdgeWords.Length];
+                b[i] = EdgeWords[i / EdgeWords.Length];
+                c[i] = EdgeWords[((i * 5) + 3) % EdgeWords.Length];
+            }
+            else
+            {
+                a[i] = random.Next(int.MinValue, int.MaxValue);
+                b[i] = random.Next(int.MinValue, int.MaxValue);
+                c[i] = random.Next(int.MinValue, int.MaxValue);
+            }
+        }
+
+        return (a, b, c);
+    }
+
+    private static int[] RunTriples(
+        Int8Device device, string name, Action<Index1D, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>> probe, int[] a, int[] b, int[] c, int outputs)
+    {
         var acc = device.Accelerator;
         using var da = acc.Allocate1D(a);
         using var db = acc.Allocate1D(b);
         using var dc = acc.Allocate1D(c);
-        using var dout = acc.Allocate1D<int>(expected.Length);
-        var kernel = device.GetKernel("test.arch.integer", x =>
-            x.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>>(ArchProbeKernels.Integer));
-        kernel(count, da.View, db.View, dc.View, dout.View);
-        var actual = dout.GetAsArray1D();
-        string[] names = ["dp4a.ss", "dp4a.uu", "dp4a.us", "dp4a.su", "dp2a.lo.ss", "dp2a.hi.ss", "dp2a.lo.uu", "dp2a.hi.uu", "cvt.pack.sat"];
+        using var dout = acc.Allocate1D<int>(outputs);
+        var kernel = device.GetKernel(name, x =>
+            x.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>>(probe));
+        kernel(a.Length, da.View, db.View, dc.View, dout.View);
+        return dout.GetAsArray1D();
+    }
+
+    private static void CompareColumns(int[] expected, int[] actual, int count, string[] names, Int8Device device)
+    {
         for (var op = 0; op < names.Length; op++)
         {
-            var e = Enumerable.Range(0, count).Select(i => expected[(i * ArchProbeKernels.IntegerOps) + op]).ToArray();
-            var g = Enumerable.Range(0, count).Select(i => actual[(i * ArchProbeKernels.IntegerOps) + op]).ToArray();
+            var e = Enumerable.Range(0, count).Select(i => expected[(i * names.Length) + op]).ToArray();
+            var g = Enumerable.Range(0, count).Select(i => actual[(i * names.Length) + op]).ToArray();
             Exact.Equal<int>(e, g, $"{names[op]} on {device.Kind}");
         }
+    }
+
+    private static void CheckPacking(Int8Device device, int count)
+    {
+        var (a, b, c) = ProbeWords(count, seed: 4321);
+        var expected = new int[count * ArchProbeKernels.PackingOps];
+        for (var i = 0; i < count; i++)
+        {
+            var o = i * ArchProbeKernels.PackingOps;
+            expected[o] = ArchReference.PackBytes(a[i], b[i], c[i], a[i] ^ b[i]);
+            for (var lane = 0; lane < 4; lane++)
+            {
+                expected[o + 1 + lane] = (int)ArchReference.Byte(a[i], lane, signed: true);
+            }
+
+            expected[o + 5] = ArchReference.PackHalves(a[i], b[i]);
+            expected[o + 6] = (int)ArchReference.Half(a[i], 0, signed: true);
+            expected[o + 7] = (int)ArchReference.Half(a[i], 1, signed: true);
+            expected[o + 8] = ArchReference.Clamp(a[i], -128, 127);
+            expected[o + 9] = ArchReference.Clamp(c[i] >> 23, -128, 127);
+            expected[o + 10] = ArchReference.Clamp(c[i] >> 23, -127, 127);
+            expected[o + 11] = ArchReference.Clamp(b[i] >> 23, 0, 127);
+        }
+
+        var actual = RunTriples(device, "test.arch.packing", ArchProbeKernels.Packing, a, b, c, expected.Length);
+        string[] names = ["pack", "lane0", "lane1", "lane2", "lane3", "pack16", "half0", "half1", "clamp8", "clamp8 small", "clamp sym", "clamp relu"];
+        CompareColumns(expected, actual, count, names, device);
     }
 
     private static void CheckFloat(Int8Device device, int count)
     {
         var random = new Random(99);
         float[] edges = [0.5f, 1.5f, 2.5f, -0.5f, -2.5f, 126.5f, 127.5f, -127.5f, -128f, -128.5f, 1e30f, -1e30f, float.NaN, float.PositiveInfinity, float.NegativeInfinity, 0f, -0f, float.Epsilon];
+        // Every half-integer and integer in [-130, 130] with its two float neighbours (the rounding boundaries).
+        var near = new List<float>(edges);
+        for (var k = -130; k <= 130; k++)
+        {
+            foreach (var v in new[] { k + 0.5f, (float)k })
+            {
+                near.AddRange([MathF.BitDecrement(v), v, MathF.BitIncrement(v)]);
+            }
+        }
+
+        edges = [.. near];
+        Assert.True(edges.Length <= count, "the edge list must fit in the probe");
         var x = new float[count];
         for (var i = 0; i < count; i++)
         {
@@ -133,9 +207,7 @@ public sealed class ArchTests
             a.LoadStreamKernel<ArrayView<int>, ArrayView<int>, ArrayView<int>>(ArchProbeKernels.MmaTile));
         for (var seed = 0; seed < seeds; seed++)
         {
-            var a = TestData.Int8(16 * 32, seed);
-            var w = TestData.Int8(8 * 32, seed + 1000);
-            var c = TestData.Int32(16 * 8, seed + 2000, -100000, 100000);
+            var (a, w, c) = MmaCase(seed);
             var expected = GemmReference.Accumulate(a, w, new GemmProblem(16, 8, 32));
             for (var i = 0; i < expected.Length; i++)
             {
@@ -148,6 +220,19 @@ public sealed class ArchTests
             kernel(new KernelConfig(1, 32), da.View, dw.View, dd.View);
             Exact.Equal<int>(expected, dd.GetAsArray1D(), $"mma.m16n8k32 seed {seed} on {device.Kind}");
         }
+    }
+
+    // Seeds 0 and 1: all-extreme operands (|sum| = 32·128·128) on C = int32 extremes, so D wraps; then random tiles.
+    private static (sbyte[] A, sbyte[] W, int[] C) MmaCase(int seed)
+    {
+        int[] extremes = [int.MaxValue, int.MinValue, int.MinValue + 1, int.MaxValue - 1];
+        var c = Enumerable.Range(0, 16 * 8).Select(i => extremes[i % 4]).ToArray();
+        return seed switch
+        {
+            0 => (Enumerable.Repeat((sbyte)-128, 16 * 32).ToArray(), Enumerable.Repeat((sbyte)-128, 8 * 32).ToArray(), c),
+            1 => (Enumerable.Repeat((sbyte)127, 16 * 32).ToArray(), Enumerable.Repeat((sbyte)-128, 8 * 32).ToArray(), c),
+            _ => (TestData.Int8(16 * 32, seed), TestData.Int8(8 * 32, seed + 1000), TestData.Int32(16 * 8, seed + 2000, -100000, 100000)),
+        };
     }
 
     private static int[] Words(sbyte[] bytes)

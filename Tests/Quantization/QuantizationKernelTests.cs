@@ -78,6 +78,71 @@ public sealed class QuantizationKernelTests
         Assert.All(q.GetAsArray1D(), v => Assert.Equal(9, v));
     }
 
+    [Theory]
+    [InlineData(1, 1005, 201)]
+    [InlineData(3, 100, 1)]
+    [InlineData(16, 1000, 1)]
+    public void Views_at_any_byte_offset_match_reference(int offset, int n, int inner)
+    {
+        // Views that do not start on 16 bytes take the one-element path; offset 16 keeps the vector path on a sub-view.
+        var device = TestDevices.Cpu;
+        var x = TestData.Float(offset + n, seed: 77, range: 2f);
+        var q8 = TestData.Int8(offset + n, seed: 78);
+        using var dx = device.Accelerator.Allocate1D(x);
+        // Outputs pre-filled with 9: the elements before the view must keep it.
+        using var dq = device.Accelerator.Allocate1D(Enumerable.Repeat((sbyte)9, offset + n).ToArray());
+        using var dq8 = device.Accelerator.Allocate1D(q8);
+        using var df = device.Accelerator.Allocate1D(Enumerable.Repeat(9f, offset + n).ToArray());
+        Quantizer.PerChannel(device, dx.View.SubView(offset, n), dq.View.SubView(offset, n), [0.01f, 0.02f, 0.05f, 0.07f, 0.11f], inner);
+        Dequantizer.PerTensor(device, dq8.View.SubView(offset, n), df.View.SubView(offset, n), 0.125f);
+        var expectedQ = Enumerable.Repeat((sbyte)9, offset).Concat(QuantizationReference.Quantize(x.AsSpan(offset), [0.01f, 0.02f, 0.05f, 0.07f, 0.11f], inner)).ToArray();
+        var expectedF = Enumerable.Repeat(9f, offset).Concat(QuantizationReference.Dequantize(q8.AsSpan(offset), [0.125f], n)).ToArray();
+        Exact.Equal<sbyte>(expectedQ, dq.GetAsArray1D(), $"quantize view offset {offset} n {n}");
+        Exact.EqualBits(expectedF, df.GetAsArray1D(), $"dequantize view offset {offset} n {n}");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Requantize_fixed_point_over_every_shift_matches_reference(bool relu) =>
+        CheckFixedPointShifts(TestDevices.Cpu, rows: 3, relu);
+
+    [Fact]
+    [Trait("Category", "Gpu")]
+    public void Requantize_fixed_point_over_every_shift_on_gpu()
+    {
+        CheckFixedPointShifts(TestDevices.Cuda, rows: 100_003, relu: false);
+        CheckFixedPointShifts(TestDevices.Cuda, rows: 50_001, relu: true);
+    }
+
+    [Fact]
+    public void Invalid_multipliers_are_rejected_and_nothing_is_written()
+    {
+        var device = TestDevices.Cpu;
+        using var acc = device.Accelerator.Allocate1D(new[] { 1, 2, 3, 4 });
+        using var y = device.Accelerator.Allocate1D(new sbyte[] { 9, 9, 9, 9 });
+        using var x = device.Accelerator.Allocate1D(new float[] { 9, 9, 9, 9 });
+        foreach (var bad in new[] { 0f, -1f, float.NaN, float.PositiveInfinity })
+        {
+            Assert.Equal("multiplier", Assert.Throws<ArgumentException>(() =>
+                Requantizer.WithFloatMultiplier(device, acc.View, y.View, [0, 0], [1f, bad], 2, relu: false)).ParamName);
+            Assert.Equal("scale", Assert.Throws<ArgumentException>(() => Dequantizer.PerTensor(device, y.View, x.View, bad)).ParamName);
+            Assert.Equal("scales", Assert.Throws<ArgumentException>(() => Dequantizer.PerChannel(device, y.View, x.View, [bad, 1f], 1)).ParamName);
+        }
+
+        foreach (var bad in new[] { 0.0, -1.0, double.NaN, double.NegativeInfinity, double.PositiveInfinity, 4294967296.0 })
+        {
+            Assert.Equal("multiplier", Assert.Throws<ArgumentException>(() =>
+                Requantizer.WithFixedPoint(device, acc.View, y.View, [0, 0], [bad, 1.0], 2, relu: true)).ParamName);
+        }
+
+        Assert.Equal("q", Assert.Throws<ArgumentException>(() => Dequantizer.PerChannel(device, y.View, x.View, [1f, 1f, 1f], 1)).ParamName);
+        Assert.Equal("acc", Assert.Throws<ArgumentException>(() =>
+            Requantizer.WithFixedPoint(device, acc.View, y.View, [0, 0, 0], [1.0, 1.0, 1.0], 1, relu: true)).ParamName);
+        Assert.All(y.GetAsArray1D(), v => Assert.Equal(9, v));
+        Assert.All(x.GetAsArray1D(), v => Assert.Equal(9f, v));
+    }
+
     [Fact]
     public void Mismatched_lengths_and_layouts_are_rejected()
     {
@@ -90,6 +155,38 @@ public sealed class QuantizationKernelTests
         using var acc = device.Accelerator.Allocate1D<int>(10);
         Assert.Equal("bias", Assert.Throws<ArgumentException>(() =>
             Requantizer.WithFloatMultiplier(device, acc.View, q10.View, [1, 2], [1f], 1, relu: false)).ParamName);
+    }
+
+    // 63 channels: multipliers (0.5 + 0.49·k/62)·2^e for e = -31..31 (every right and left shift), near-zero and near-one
+    // values replacing a few, accumulators with the int32 extremes; rows × 63 elements, channel = column.
+    private static void CheckFixedPointShifts(Int8Device device, int rows, bool relu)
+    {
+        const int channels = 63;
+        var multiplier = Enumerable.Range(0, channels).Select(k => (0.5 + (0.49 * k / (channels - 1))) * Math.Pow(2, k - 31)).ToArray();
+        multiplier[0] = Math.Pow(2, -32); // smallest multiplier that keeps M ≠ 0 (M = 2^30, e = -31)
+        multiplier[1] = 1e-12;            // flushes to M = 0
+        multiplier[30] = 1 - Math.Pow(2, -40);
+        multiplier[31] = 1.0;
+        multiplier[32] = 1 + Math.Pow(2, -30);
+        var n = channels * rows;
+        var acc = TestData.Int32(n, seed: rows, lo: -1 << 20, hi: 1 << 20);
+        int[] edges = [int.MinValue, int.MinValue + 1, int.MaxValue, int.MaxValue - 1, 0, -1, 1, 127, -127, 1 << 30, -(1 << 30)];
+        for (var i = 0; i < n; i++)
+        {
+            if ((i / channels) < edges.Length)
+            {
+                acc[i] = edges[i / channels];
+            }
+        }
+
+        var bias = TestData.Int32(channels, seed: 5, lo: -100, hi: 100);
+        bias[2] = int.MinValue;
+        bias[60] = int.MaxValue;
+        using var da = device.Accelerator.Allocate1D(acc);
+        using var dy = device.Accelerator.Allocate1D<sbyte>(n);
+        Requantizer.WithFixedPoint(device, da.View, dy.View, bias, multiplier, inner: 1, relu);
+        Exact.Equal<sbyte>(
+            QuantizationReference.RequantizeFixedPoint(acc, bias, multiplier, 1, relu), dy.GetAsArray1D(), $"fixed-point shifts rows={rows} relu={relu} on {device.Kind}");
     }
 
     private static void CheckQuantize(Int8Device device, int n, int channels, int inner)

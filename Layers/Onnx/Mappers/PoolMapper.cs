@@ -1,0 +1,70 @@
+namespace ILGPUInt8.Layers.Onnx;
+
+/// <summary>
+/// MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool → <see cref="PoolingSpec"/> (1-D as 2-D with height 1).
+/// Output = ⌊(in + pads − k) / s⌋ + 1, or with ceil_mode ⌈…⌉ + 1 less one when the last window would start in
+/// the end padding (PyTorch's rule, which exported models assume).
+/// </summary>
+internal sealed class PoolMapper : IOnnxOpMapper
+{
+    public IReadOnlyList<string> OpTypes { get; } = ["MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool"];
+
+    public IReadOnlyList<int> ConstantInputs(OnnxNode node) => [];
+
+    public void Map(OnnxNode node, OnnxMapContext context)
+    {
+        var x = context.Runtime(node, 0);
+        if (x.Shape.Count is not (3 or 4))
+        {
+            throw node.Unsupported($"input rank {x.Shape.Count} (only NCL and NCHW)");
+        }
+        var (h, w) = SpatialAttributes.Plane(x.Shape);
+        bool max = node.OpType is "MaxPool" or "GlobalMaxPool";
+        if (node.OpType.StartsWith("Global", StringComparison.Ordinal))
+        {
+            var global = new PoolingSpec(max, ((int)h, (int)w), (1, 1), (0, 0, 0, 0), false, false, true);
+            context.AddLayer(node, global, [x], SpatialAttributes.OutputShape(x.Shape, x.Shape[1], 1, 1));
+            return;
+        }
+        if (max && node.Outputs.Count > 1 && node.Outputs[1].Length > 0)
+        {
+            throw node.Unsupported("the Indices output");
+        }
+        var a = SpatialAttributes.Read(node, x.Shape.Count - 2, null);
+        if (a.Dilation != (1, 1))
+        {
+            throw node.Unsupported($"dilations {a.Dilation} in pooling");
+        }
+        bool ceil = node.GetInt("ceil_mode", 0) != 0;
+        bool countPad = !max && node.GetInt("count_include_pad", 0) != 0;
+        var pads = a.ForwardPads(h, w);
+        if (pads.Top >= a.Kernel.H || pads.Bottom >= a.Kernel.H || pads.Left >= a.Kernel.W || pads.Right >= a.Kernel.W)
+        {
+            throw node.Unsupported($"pads {pads} as large as the {a.Kernel} window (windows of padding only)");
+        }
+        long p = OutputSize(h, a.Kernel.H, a.Stride.H, pads.Top, pads.Bottom, ceil);
+        long q = OutputSize(w, a.Kernel.W, a.Stride.W, pads.Left, pads.Right, ceil);
+        if (p <= 0 || q <= 0)
+        {
+            throw node.Error($"the {a.Kernel} window does not fit the padded {h}x{w} input.");
+        }
+        var spec = new PoolingSpec(max, a.Kernel, a.Stride, pads, ceil, countPad, false);
+        context.AddLayer(node, spec, [x], SpatialAttributes.OutputShape(x.Shape, x.Shape[1], p, q));
+    }
+
+    /// <summary>The pooled size of one dimension (see the class comment).</summary>
+    internal static long OutputSize(long input, int k, int s, int begin, int end, bool ceil)
+    {
+        long span = input + begin + end - k;
+        if (span < 0)
+        {
+            return 0;
+        }
+        long output = (ceil ? (span + s - 1) / s : span / s) + 1;
+        if (ceil && (output - 1) * s >= input + begin)
+        {
+            output--;
+        }
+        return output;
+    }
+}

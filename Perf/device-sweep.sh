@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The whole GPU sweep in one device call (packed first here with ../shared/tools/gpu-pack.sh Tests Perf):
+#   GPU tests, the torch peers, then the Perf suite with ratios to the peers measured in the same call.
+# Usage on the GPU machine: bash Perf/device-sweep.sh OUT_DIR [BENCHMARKS...]
+set -uo pipefail
+out=${1:?usage: device-sweep.sh OUT_DIR [BENCHMARKS...]}; shift
+benchmarks=${*:-all}
+mkdir -p "$out"
+nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv > "$out/gpu.txt" 2>&1
+bash .gpu/run.sh Tests -trait "Category=Gpu" > "$out/gpu-tests.log" 2>&1
+grep -E "Total:|\[FAIL\]" "$out/gpu-tests.log" | tail -20
+PYTHONUNBUFFERED=1 python3 Perf/peers/gemm_conv_peers.py "$out/peers.json" > "$out/peers.log" 2>&1 || echo "peer script failed: see peers.log"
+# shellcheck disable=SC2086
+bash .gpu/run.sh Perf $benchmarks --out "$out" --repeats 7 --peers "$out/peers.json" 2>&1 | tee "$out/perf.log" | sed -n '/^benchmark /,$p'
