@@ -1,7 +1,7 @@
 using Google.Protobuf;
 using ILGPUInt8.Layers.Onnx;
-using static ILGPUInt8.Tests.Onnx.OnnxProtoBuilder;
 using Xunit;
+using static ILGPUInt8.Tests.Onnx.OnnxProtoBuilder;
 
 namespace ILGPUInt8.Tests.Onnx;
 
