@@ -22,46 +22,63 @@ public static class Mma
     {
         if (CudaAsm.IsSupported)
         {
-            ILGPU.Runtime.Cuda.Ref<int> d0 = c0, d1 = c1, d2 = c2, d3 = c3;
-            Input<int> ia0 = a0, ia1 = a1, ia2 = a2, ia3 = a3, ib0 = b0, ib1 = b1;
-            CudaAsm.EmitRef(
-                "mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};",
-                ref d0, ref d1, ref d2, ref d3, ref ia0, ref ia1, ref ia2, ref ia3, ref ib0, ref ib1);
-            c0 = d0.Value;
-            c1 = d1.Value;
-            c2 = d2.Value;
-            c3 = d3.Value;
+            M16N8K32Ptx(ref c0, ref c1, ref c2, ref c3, a0, a1, a2, a3, b0, b1);
             return;
         }
 
-        MmaFallback(ref c0, ref c1, ref c2, ref c3, a0, a1, a2, a3, b0, b1);
+        M16N8K32Emulated(ref c0, ref c1, ref c2, ref c3, a0, a1, a2, a3, b0, b1);
     }
 
-    // Scalar twin: each lane gathers the A rows and B columns it needs from the other lanes.
-    // Row g of A is held by lanes 4g..4g+3 (a0: k 4t.., a2: k 16+4t..); row g+8 in a1/a3 of the same lanes.
-    // Column n of B is held by lanes 4n..4n+3 (b0: k 4t.., b1: k 16+4t..).
-    private static void MmaFallback(
+    /// <summary>
+    /// The PTX instruction alone (CUDA only; no fallback in the generated code). For kernels that choose the
+    /// instruction set by a struct type parameter (<see cref="ITensorCoreOps"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void M16N8K32Ptx(
+        ref int c0, ref int c1, ref int c2, ref int c3,
+        int a0, int a1, int a2, int a3, int b0, int b1)
+    {
+        ILGPU.Runtime.Cuda.Ref<int> d0 = c0, d1 = c1, d2 = c2, d3 = c3;
+        Input<int> ia0 = a0, ia1 = a1, ia2 = a2, ia3 = a3, ib0 = b0, ib1 = b1;
+        CudaAsm.EmitRef(
+            "mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};",
+            ref d0, ref d1, ref d2, ref d3, ref ia0, ref ia1, ref ia2, ref ia3, ref ib0, ref ib1);
+        c0 = d0.Value;
+        c1 = d1.Value;
+        c2 = d2.Value;
+        c3 = d3.Value;
+    }
+
+    /// <summary>
+    /// The same product computed with warp shuffles and dp4a (any accelerator with 32-lane warps). Each lane fetches the
+    /// four A registers of lane 4g+q (rows g and g+8) and the two B registers of lanes 4·(2t)+q and 4·(2t+1)+q
+    /// (columns 2t, 2t+1) for q = 0..3: 12 shuffles of 16- and 8-byte structs (each shuffle is a warp barrier on the
+    /// CPU accelerator, so fewer and wider is much faster there).
+    /// </summary>
+    public static void M16N8K32Emulated(
         ref int c0, ref int c1, ref int c2, ref int c3,
         int a0, int a1, int a2, int a3, int b0, int b1)
     {
         int lane = ILGPU.Warp.LaneIdx;
         int g = lane >> 2, t = lane & 3;
-        int n0 = 2 * t, n1 = (2 * t) + 1;
+        var a = new ARegisters(a0, a1, a2, a3);
+        var b = new BRegisters(b0, b1);
         for (int q = 0; q < 4; q++)
         {
-            int rowLane = (4 * g) + q;
-            int aLo0 = ILGPU.Warp.Shuffle(a0, rowLane);
-            int aHi0 = ILGPU.Warp.Shuffle(a2, rowLane);
-            int aLo1 = ILGPU.Warp.Shuffle(a1, rowLane);
-            int aHi1 = ILGPU.Warp.Shuffle(a3, rowLane);
-            int bLoN0 = ILGPU.Warp.Shuffle(b0, (4 * n0) + q);
-            int bHiN0 = ILGPU.Warp.Shuffle(b1, (4 * n0) + q);
-            int bLoN1 = ILGPU.Warp.Shuffle(b0, (4 * n1) + q);
-            int bHiN1 = ILGPU.Warp.Shuffle(b1, (4 * n1) + q);
-            c0 = Dp4a.SS(aHi0, bHiN0, Dp4a.SS(aLo0, bLoN0, c0));
-            c1 = Dp4a.SS(aHi0, bHiN1, Dp4a.SS(aLo0, bLoN1, c1));
-            c2 = Dp4a.SS(aHi1, bHiN0, Dp4a.SS(aLo1, bLoN0, c2));
-            c3 = Dp4a.SS(aHi1, bHiN1, Dp4a.SS(aLo1, bLoN1, c3));
+            // Lane 4g+q holds k 4q..4q+3 (R0, R1) and 16+4q.. (R2, R3) of rows g (R0, R2) and g+8 (R1, R3).
+            var rows = ILGPU.Warp.Shuffle(a, (4 * g) + q);
+            var n0 = ILGPU.Warp.Shuffle(b, (8 * t) + q);
+            var n1 = ILGPU.Warp.Shuffle(b, (8 * t) + 4 + q);
+            c0 = Dp4a.SS(rows.R2, n0.R1, Dp4a.SS(rows.R0, n0.R0, c0));
+            c1 = Dp4a.SS(rows.R2, n1.R1, Dp4a.SS(rows.R0, n1.R0, c1));
+            c2 = Dp4a.SS(rows.R3, n0.R1, Dp4a.SS(rows.R1, n0.R0, c2));
+            c3 = Dp4a.SS(rows.R3, n1.R1, Dp4a.SS(rows.R1, n1.R0, c3));
         }
     }
+
+    /// <summary>The four A registers of one lane, shuffled together.</summary>
+    internal readonly record struct ARegisters(int R0, int R1, int R2, int R3);
+
+    /// <summary>The two B registers of one lane, shuffled together.</summary>
+    internal readonly record struct BRegisters(int R0, int R1);
 }

@@ -11,7 +11,7 @@ public static class GemmVariants
     /// <summary>Environment variable that forces a variant by name.</summary>
     public const string ForceEnvironmentVariable = "ILGPUINT8_GEMM";
 
-    private static readonly List<IGemmVariant> Registered = [new GemmDp4aTiled(), new GemmDp4aSimple()];
+    private static readonly List<IGemmVariant> Registered = [new GemmMmaTn128x256(), new GemmMmaTn128x128(), new GemmDp4aTiled(), new GemmDp4aSimple()];
 
     /// <summary>All registered variants, most preferred first.</summary>
     public static IReadOnlyList<IGemmVariant> All

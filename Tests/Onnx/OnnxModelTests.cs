@@ -164,7 +164,7 @@ public class OnnxModelTests
     public void ExternalData_IsRefused()
     {
         var t = Floats("w", [2], [1, 2]);
-        t.DataLocation = Layers.Onnx.Proto.TensorProto.Types.DataLocation.External;
+        t.DataLocation = global::ILGPUInt8.Layers.Onnx.Proto.TensorProto.Types.DataLocation.External;
 
         var e = Assert.Throws<OnnxImportException>(() => OnnxModel.ParseTensor(t.ToByteArray()));
         Assert.Contains("external", e.Message, StringComparison.Ordinal);

@@ -1,0 +1,55 @@
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPUInt8.Kernels.Quantization;
+using ILGPUInt8.Kernels.Runtime;
+
+namespace ILGPUInt8.Kernels.Ops;
+
+/// <summary>
+/// Concatenation along channels of NHWC data: one input [pixels, C_i] goes to channels [offset, offset + C_i) of the output
+/// [pixels, C_total]. Float: a copy. Int8: y = clamp(round_half_even(f32(q) · m), −127, 127) with m = (float)(s_in/s_out)
+/// (exactly q when the scales agree, as m = 1).
+/// </summary>
+public static class Concat
+{
+    /// <summary>Copies one float input into its channel slice (asynchronous).</summary>
+    public static void Float(Int8Device device, ArrayView<float> x, ArrayView<float> y, int pixels, int channels, int totalChannels, int offset)
+    {
+        Check(device, x.Length, y.Length, pixels, channels, totalChannels, offset);
+        var kernel = device.GetKernel("concat.f32", a =>
+            a.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, int, int, int>(FloatKernel));
+        kernel(new Index2D(channels, pixels), x, y, channels, totalChannels, offset);
+    }
+
+    /// <summary>Requantizes one int8 input into its channel slice (asynchronous).</summary>
+    public static void Int8(Int8Device device, ArrayView<sbyte> x, ArrayView<sbyte> y, int pixels, int channels, int totalChannels, int offset, float multiplier)
+    {
+        Check(device, x.Length, y.Length, pixels, channels, totalChannels, offset);
+        OpArgs.Scale(multiplier, nameof(multiplier));
+        var kernel = device.GetKernel("concat.s8", a =>
+            a.LoadAutoGroupedStreamKernel<Index2D, ArrayView<sbyte>, ArrayView<sbyte>, int, int, int, float>(Int8Kernel));
+        kernel(new Index2D(channels, pixels), x, y, channels, totalChannels, offset, multiplier);
+    }
+
+    private static void Check(Int8Device device, long xLength, long yLength, int pixels, int channels, int totalChannels, int offset)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pixels);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
+        if (offset < 0 || offset + channels > totalChannels)
+        {
+            throw new ArgumentException($"Channels [{offset}, {offset + channels}) do not fit in {totalChannels}.", nameof(offset));
+        }
+
+        OpArgs.AtLeast(xLength, (long)pixels * channels, "x");
+        OpArgs.AtLeast(yLength, (long)pixels * totalChannels, "y");
+    }
+
+    /// <summary>Thread (c, p).</summary>
+    internal static void FloatKernel(Index2D i, ArrayView<float> x, ArrayView<float> y, int channels, int total, int offset) =>
+        y[((long)i.Y * total) + offset + i.X] = x[((long)i.Y * channels) + i.X];
+
+    /// <summary>Thread (c, p).</summary>
+    internal static void Int8Kernel(Index2D i, ArrayView<sbyte> x, ArrayView<sbyte> y, int channels, int total, int offset, float multiplier) =>
+        y[((long)i.Y * total) + offset + i.X] = (sbyte)QuantMath.Requantize(x[((long)i.Y * channels) + i.X], 0, multiplier, -127);
+}

@@ -1,0 +1,79 @@
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPUInt8.Kernels.Convolution;
+using ILGPUInt8.Kernels.Runtime;
+
+namespace ILGPUInt8.Kernels.Ops;
+
+/// <summary>
+/// FP32 direct convolution, NHWC in and out, weights KRSC [K][R][S][C/groups], bias and activation fused:
+/// y[n, p, q, k] = f(bias[k] + Σ_{r,s,c &lt; C/g} x[n, p·sh − ph + r·dh, q·sw − pw + s·dw, g·Cg + c] · w[k][r][s][c]),
+/// g = k / (K/groups), taps outside the image count zero. The sum runs r, s, c in order from bias[k].
+/// One thread per output; a fully connected layer is the 1×1 case on [N, 1, 1, C·H·W].
+/// </summary>
+public static class ConvolutionFloat
+{
+    /// <summary>Launches (asynchronous). <paramref name="bias"/> holds K values (zeros for no bias).</summary>
+    public static void Run(
+        Int8Device device, ArrayView<float> x, ArrayView<float> weights, ArrayView<float> bias, ArrayView<float> y, ConvProblem problem, ActivationSpec activation)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentNullException.ThrowIfNull(problem);
+        problem.Validate();
+        activation.Validate(nameof(activation));
+        OpArgs.AtLeast(x.Length, (long)problem.N * problem.H * problem.W * problem.C, nameof(x));
+        OpArgs.AtLeast(weights.Length, (long)problem.K * problem.R * problem.S * problem.CPerGroup, nameof(weights));
+        OpArgs.AtLeast(bias.Length, problem.K, nameof(bias));
+        OpArgs.AtLeast(y.Length, (long)problem.N * problem.P * problem.Q * problem.K, nameof(y));
+        var launcher = new Launcher(device, x, weights, bias, y, ConvGeometry.From(problem));
+        activation.Accept(ref launcher);
+    }
+
+    /// <summary>Thread (k, m), m = (n·P + p)·Q + q.</summary>
+    internal static void Kernel<TAct>(Index2D index, ArrayView<float> x, ArrayView<float> w, ArrayView<float> bias, ArrayView<float> y, ConvGeometry g, TAct act)
+        where TAct : struct, IActivation
+    {
+        int k = index.X, m = index.Y;
+        var pixel = ConvPixel.Decode(m, g);
+        int group = k / g.KPerGroup;
+        long row = (long)k * g.GemmK;
+        float acc = bias[k];
+        for (int r = 0; r < g.R; r++)
+        {
+            int h = pixel.H0 + (r * g.DilationH);
+            if (h < 0 || h >= g.H)
+            {
+                continue;
+            }
+
+            for (int s = 0; s < g.S; s++)
+            {
+                int ww = pixel.W0 + (s * g.DilationW);
+                if (ww < 0 || ww >= g.W)
+                {
+                    continue;
+                }
+
+                long xBase = ((((long)pixel.N * g.H) + h) * g.W + ww) * g.C + (group * g.CPerGroup);
+                long wBase = row + (((r * g.S) + s) * g.CPerGroup);
+                for (int c = 0; c < g.CPerGroup; c++)
+                {
+                    acc += x[xBase + c] * w[wBase + c];
+                }
+            }
+        }
+
+        y[((long)m * g.K) + k] = act.Apply(acc);
+    }
+
+    private readonly struct Launcher(Int8Device device, ArrayView<float> x, ArrayView<float> w, ArrayView<float> bias, ArrayView<float> y, ConvGeometry g) : IActivationVisitor
+    {
+        public void Visit<TAct>(TAct activation)
+            where TAct : struct, IActivation
+        {
+            var kernel = device.GetKernel("conv.f32.direct." + typeof(TAct).Name, a =>
+                a.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvGeometry, TAct>(Kernel));
+            kernel(new Index2D(g.K, g.GemmM), x, w, bias, y, g, activation);
+        }
+    }
+}

@@ -1,0 +1,43 @@
+using ILGPU;
+using ILGPUInt8.Kernels.Arch;
+using ILGPUInt8.Kernels.Gemm;
+using ILGPUInt8.Kernels.Quantization;
+
+namespace ILGPUInt8.Kernels.Ops;
+
+/// <summary>
+/// Requantize then an exact int8 activation table, fused into a GEMM or convolution:
+/// t = clamp(round_half_even(f32(acc + bias[col]) · multiplier[col]), −127, 127) (<see cref="QuantMath.Requantize"/>),
+/// y[row·ld + col] = lut[t + 128]. The same bits as the unfused requantize followed by <see cref="Activation.Int8"/>.
+/// </summary>
+/// <param name="Output">Row-major int8 output.</param>
+/// <param name="Ld">Leading dimension (elements between rows).</param>
+/// <param name="Multiplier">Per-column float multiplier s_x·s_w[col]/s_t.</param>
+/// <param name="Bias">Per-column int32 bias in accumulator units.</param>
+/// <param name="Lut">256-entry table (index t + 128).</param>
+public readonly record struct RequantizeLutEpilogue(ArrayView<sbyte> Output, int Ld, ArrayView<float> Multiplier, ArrayView<int> Bias, ArrayView<sbyte> Lut) : IGemmEpilogue
+{
+    /// <inheritdoc />
+    public void Apply(int row, int col, int acc) =>
+        Output[((long)row * Ld) + col] = Lut[QuantMath.Requantize(acc, Bias[col], Multiplier[col], -127) + 128];
+
+    /// <inheritdoc />
+    public void Apply4(int row, int col, int acc0, int acc1, int acc2, int acc3)
+    {
+        long i = ((long)row * Ld) + col;
+        int q0 = Lut[QuantMath.Requantize(acc0, Bias[col], Multiplier[col], -127) + 128];
+        int q1 = Lut[QuantMath.Requantize(acc1, Bias[col + 1], Multiplier[col + 1], -127) + 128];
+        int q2 = Lut[QuantMath.Requantize(acc2, Bias[col + 2], Multiplier[col + 2], -127) + 128];
+        int q3 = Lut[QuantMath.Requantize(acc3, Bias[col + 3], Multiplier[col + 3], -127) + 128];
+        if ((i & 3) == 0)
+        {
+            Output.Cast<int>()[i >> 2] = PackedInt8.Pack(q0, q1, q2, q3);
+            return;
+        }
+
+        Output[i] = (sbyte)q0;
+        Output[i + 1] = (sbyte)q1;
+        Output[i + 2] = (sbyte)q2;
+        Output[i + 3] = (sbyte)q3;
+    }
+}

@@ -1,0 +1,238 @@
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPUInt8.Kernels.Quantization;
+using ILGPUInt8.Kernels.Runtime;
+
+namespace ILGPUInt8.Kernels.Ops;
+
+/// <summary>How a pooling window reduces: max, average counting padding, average of the valid positions only.</summary>
+public enum PoolingMode
+{
+    /// <summary>Maximum over the valid positions (padding never wins).</summary>
+    Max,
+
+    /// <summary>Sum over valid positions / the window size clipped to the padded input (count_include_pad).</summary>
+    AverageCountPadding,
+
+    /// <summary>Sum over valid positions / their number.</summary>
+    AverageExcludePadding,
+}
+
+/// <summary>
+/// Pooling over NHWC [N, H, W, C] → [N, P, Q, C], one thread per output, window r-major then s.
+/// Float: max, or the float sum divided by the divisor (<see cref="PoolingMode"/>).
+/// Int8: max of the int8 values (the output keeps the input scale); average: the int32 sum requantized,
+/// y = clamp(round_half_even(f32(sum) · m[d]), −127, 127) with d the divisor and m[d] = (float)(s_in / (s_out · d))
+/// from <see cref="AverageMultipliers"/> (a host table, so no division on the device).
+/// </summary>
+public static class Pooling
+{
+    /// <summary>Float pooling (asynchronous).</summary>
+    public static void Float(Int8Device device, ArrayView<float> x, ArrayView<float> y, PoolProblem problem, PoolingMode mode)
+    {
+        Check(device, x.Length, y.Length, problem);
+        var g = problem.Geometry;
+        var index = new Index2D(g.C, g.N * g.P * g.Q);
+        switch (mode)
+        {
+            case PoolingMode.Max:
+                LoadFloat<MaxFloat>(device)(index, x, y, g);
+                break;
+            case PoolingMode.AverageCountPadding:
+                LoadFloat<AverageFloat<CountPadded>>(device)(index, x, y, g);
+                break;
+            default:
+                LoadFloat<AverageFloat<CountValid>>(device)(index, x, y, g);
+                break;
+        }
+    }
+
+    /// <summary>Int8 max pooling (asynchronous); the output has the input's scale.</summary>
+    public static void Int8Max(Int8Device device, ArrayView<sbyte> x, ArrayView<sbyte> y, PoolProblem problem)
+    {
+        Check(device, x.Length, y.Length, problem);
+        var g = problem.Geometry;
+        var kernel = device.GetKernel("pool.s8.max", a =>
+            a.LoadAutoGroupedStreamKernel<Index2D, ArrayView<sbyte>, ArrayView<sbyte>, PoolGeometry>(Int8MaxKernel));
+        kernel(new Index2D(g.C, g.N * g.P * g.Q), x, y, g);
+    }
+
+    /// <summary>
+    /// Int8 average pooling (asynchronous); <paramref name="multipliers"/> is the table of <see cref="AverageMultipliers"/>
+    /// (R·S + 1 entries).
+    /// </summary>
+    public static void Int8Average(Int8Device device, ArrayView<sbyte> x, ArrayView<sbyte> y, ArrayView<float> multipliers, PoolProblem problem, bool countPadding)
+    {
+        Check(device, x.Length, y.Length, problem);
+        OpArgs.AtLeast(multipliers.Length, (problem.R * problem.S) + 1, nameof(multipliers));
+        var g = problem.Geometry;
+        var index = new Index2D(g.C, g.N * g.P * g.Q);
+        if (countPadding)
+        {
+            LoadInt8Average<CountPadded>(device)(index, x, y, multipliers, g);
+        }
+        else
+        {
+            LoadInt8Average<CountValid>(device)(index, x, y, multipliers, g);
+        }
+    }
+
+    /// <summary>m[d] = (float)((double)s_in / ((double)s_out · d)) for d = 1..R·S; m[0] = 0 (never used).</summary>
+    public static float[] AverageMultipliers(float inputScale, float outputScale, int windowSize)
+    {
+        OpArgs.Scale(inputScale, nameof(inputScale));
+        OpArgs.Scale(outputScale, nameof(outputScale));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(windowSize);
+        var m = new float[windowSize + 1];
+        for (var d = 1; d <= windowSize; d++)
+        {
+            m[d] = (float)((double)inputScale / ((double)outputScale * d));
+        }
+
+        return m;
+    }
+
+    private static void Check(Int8Device device, long xLength, long yLength, PoolProblem problem)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentNullException.ThrowIfNull(problem);
+        problem.Validate();
+        OpArgs.AtLeast(xLength, (long)problem.N * problem.H * problem.W * problem.C, "x");
+        OpArgs.AtLeast(yLength, (long)problem.N * problem.P * problem.Q * problem.C, "y");
+    }
+
+    private static Action<Index2D, ArrayView<float>, ArrayView<float>, PoolGeometry> LoadFloat<TOp>(Int8Device device)
+        where TOp : struct, IFloatPool =>
+        device.GetKernel("pool.f32." + typeof(TOp).FullName, a =>
+            a.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, PoolGeometry>(FloatKernel<TOp>));
+
+    private static Action<Index2D, ArrayView<sbyte>, ArrayView<sbyte>, ArrayView<float>, PoolGeometry> LoadInt8Average<TCount>(Int8Device device)
+        where TCount : struct, IPoolDivisor =>
+        device.GetKernel("pool.s8.avg." + typeof(TCount).Name, a =>
+            a.LoadAutoGroupedStreamKernel<Index2D, ArrayView<sbyte>, ArrayView<sbyte>, ArrayView<float>, PoolGeometry>(Int8AverageKernel<TCount>));
+
+    /// <summary>Thread (c, m), m = (n·P + p)·Q + q.</summary>
+    internal static void FloatKernel<TOp>(Index2D index, ArrayView<float> x, ArrayView<float> y, PoolGeometry g)
+        where TOp : struct, IFloatPool
+    {
+        int c = index.X, m = index.Y;
+        int q = m % g.Q;
+        int p = (m / g.Q) % g.P;
+        int n = m / (g.Q * g.P);
+        var win = g.Window(p, q);
+        var op = default(TOp);
+        float acc = op.Start;
+        for (int h = win.H0; h < win.H1; h++)
+        {
+            for (int w = win.W0; w < win.W1; w++)
+            {
+                acc = op.Add(acc, x[((((long)n * g.H) + h) * g.W + w) * g.C + c]);
+            }
+        }
+
+        y[((long)m * g.C) + c] = op.Finish(acc, win);
+    }
+
+    /// <summary>Thread (c, m): the maximum int8 value of the window.</summary>
+    internal static void Int8MaxKernel(Index2D index, ArrayView<sbyte> x, ArrayView<sbyte> y, PoolGeometry g)
+    {
+        int c = index.X, m = index.Y;
+        int q = m % g.Q;
+        int p = (m / g.Q) % g.P;
+        int n = m / (g.Q * g.P);
+        var win = g.Window(p, q);
+        int acc = -128;
+        for (int h = win.H0; h < win.H1; h++)
+        {
+            for (int w = win.W0; w < win.W1; w++)
+            {
+                int v = x[((((long)n * g.H) + h) * g.W + w) * g.C + c];
+                acc = v > acc ? v : acc;
+            }
+        }
+
+        y[((long)m * g.C) + c] = (sbyte)acc;
+    }
+
+    /// <summary>Thread (c, m): the int32 window sum requantized by m[divisor].</summary>
+    internal static void Int8AverageKernel<TCount>(Index2D index, ArrayView<sbyte> x, ArrayView<sbyte> y, ArrayView<float> multipliers, PoolGeometry g)
+        where TCount : struct, IPoolDivisor
+    {
+        int c = index.X, m = index.Y;
+        int q = m % g.Q;
+        int p = (m / g.Q) % g.P;
+        int n = m / (g.Q * g.P);
+        var win = g.Window(p, q);
+        int sum = 0;
+        for (int h = win.H0; h < win.H1; h++)
+        {
+            for (int w = win.W0; w < win.W1; w++)
+            {
+                sum += x[((((long)n * g.H) + h) * g.W + w) * g.C + c];
+            }
+        }
+
+        y[((long)m * g.C) + c] = (sbyte)QuantMath.Requantize(sum, 0, multipliers[default(TCount).Divisor(win)], -127);
+    }
+}
+
+/// <summary>A float window reduction (struct type parameter).</summary>
+internal interface IFloatPool
+{
+    /// <summary>The starting accumulator.</summary>
+    float Start { get; }
+
+    /// <summary>Folds one input value in.</summary>
+    float Add(float acc, float v);
+
+    /// <summary>The output of a finished window.</summary>
+    float Finish(float acc, PoolWindow window);
+}
+
+/// <summary>Which divisor an average uses (struct type parameter).</summary>
+internal interface IPoolDivisor
+{
+    /// <summary>The divisor of a window (≥ 1).</summary>
+    int Divisor(PoolWindow window);
+}
+
+/// <summary>Divisor: the window clipped to the padded input.</summary>
+internal readonly struct CountPadded : IPoolDivisor
+{
+    /// <inheritdoc />
+    public int Divisor(PoolWindow window) => window.Padded < 1 ? 1 : window.Padded;
+}
+
+/// <summary>Divisor: the valid positions.</summary>
+internal readonly struct CountValid : IPoolDivisor
+{
+    /// <inheritdoc />
+    public int Divisor(PoolWindow window) => window.Valid < 1 ? 1 : window.Valid;
+}
+
+/// <summary>max over the window (starts at −∞).</summary>
+internal readonly struct MaxFloat : IFloatPool
+{
+    /// <inheritdoc />
+    public float Start => float.NegativeInfinity;
+
+    /// <inheritdoc />
+    public float Add(float acc, float v) => v > acc ? v : acc;
+
+    /// <inheritdoc />
+    public float Finish(float acc, PoolWindow window) => acc;
+}
+
+/// <summary>sum / divisor.</summary>
+internal readonly struct AverageFloat<TCount> : IFloatPool
+    where TCount : struct, IPoolDivisor
+{
+    /// <inheritdoc />
+    public float Start => 0f;
+
+    /// <inheritdoc />
+    public float Add(float acc, float v) => acc + v;
+
+    /// <inheritdoc />
+    public float Finish(float acc, PoolWindow window) => acc / default(TCount).Divisor(window);
+}

@@ -1,0 +1,201 @@
+namespace ILGPUInt8.Layers;
+
+/// <summary>
+/// Network → plan, then the graph rewrites that keep FP32 semantics: constant folding (a layer whose inputs are all
+/// constant is evaluated on the host by the reference and becomes a constant), batch norm lowered to a per-channel
+/// Scale, a per-channel or uniform Scale without power folded into the convolution / fully connected / deconvolution before it
+/// (w'[k] = w[k]·scale[k], b'[k] = b[k]·scale[k] + shift[k]), a flatten feeding a fully connected layer absorbed
+/// (its weights are already in flatten order), and dead layers removed.
+/// </summary>
+internal static class GraphLowering
+{
+    public static Plan Lower(NetworkDefinition network, int maxBatchSize)
+    {
+        var plan = Translate(network, maxBatchSize);
+        FoldConstants(plan);
+        foreach (var node in plan.Nodes)
+        {
+            if (node.Layer is BatchNormLayer bn)
+            {
+                node.Layer = bn.Lower();
+            }
+        }
+
+        FoldScales(plan);
+        AbsorbFlattens(plan);
+        RemoveDead(plan);
+        foreach (var id in plan.Outputs)
+        {
+            if (plan.Tensors[id].Constant is not null)
+            {
+                throw new NetworkException($"Network output '{plan.Tensors[id].Name}' is a constant; mark a computed tensor.");
+            }
+        }
+
+        foreach (var node in plan.Nodes)
+        {
+            // Element-wise operations are commutative: a constant goes second (it is broadcast over the batch).
+            if (node.Layer is ElementWiseLayer && plan.Tensors[node.Inputs[0]].Constant is not null)
+            {
+                (node.Inputs[0], node.Inputs[1]) = (node.Inputs[1], node.Inputs[0]);
+            }
+        }
+
+        plan.Compact();
+        return plan;
+    }
+
+    /// <summary>The network as a plan, one step per layer, nothing rewritten (the layer-by-layer reference runs it).</summary>
+    public static Plan Translate(NetworkDefinition network, int maxBatchSize)
+    {
+        var order = network.Validate();
+        var plan = new Plan { MaxBatchSize = maxBatchSize };
+        var ids = new Dictionary<Tensor, int>();
+        foreach (var input in network.Inputs)
+        {
+            var t = plan.Add(input.Name, input.Dims);
+            t.IsInput = true;
+            t.Threshold = input.DynamicRange;
+            ids[input] = t.Id;
+            plan.Inputs.Add(t.Id);
+        }
+
+        foreach (var layer in order)
+        {
+            var t = plan.Add(layer.Output.Name, layer.Output.Dims);
+            t.Threshold = layer.Output.DynamicRange;
+            ids[layer.Output] = t.Id;
+            if (layer is ConstantLayer constant)
+            {
+                t.Constant = constant.ValueArray;
+                continue;
+            }
+
+            plan.Nodes.Add(new PlanNode(layer, [.. layer.Inputs.Select(i => ids[i])], t.Id, [layer.Name]));
+        }
+
+        foreach (var output in network.Outputs)
+        {
+            plan.Outputs.Add(ids[output]);
+            plan.Tensors[ids[output]].IsOutput = true;
+        }
+
+        return plan;
+    }
+
+    private static void FoldConstants(Plan plan)
+    {
+        foreach (var node in plan.Nodes.ToList())
+        {
+            if (node.Inputs.Count > 0 && node.Inputs.TrueForAll(i => plan.Tensors[i].Constant is not null))
+            {
+                plan.Tensors[node.Output].Constant = PlanReference.EvaluateConstant(plan, node);
+                plan.Nodes.Remove(node);
+            }
+        }
+    }
+
+    private static void FoldScales(Plan plan)
+    {
+        foreach (var node in plan.Nodes.ToList())
+        {
+            if (node.Layer is not ScaleLayer { Mode: ScaleMode.Channel or ScaleMode.Uniform } scale || scale.HasPower)
+            {
+                continue;
+            }
+
+            var input = plan.Tensors[node.Inputs[0]];
+            var producer = plan.Producer(input.Id);
+            if (producer is null || input.IsOutput || plan.Consumers(input.Id).Count() != 1)
+            {
+                continue;
+            }
+
+            var channels = input.Dims.C;
+            float S(int k) => scale.ScaleArray is null ? 1f : scale.ScaleArray[scale.Mode == ScaleMode.Uniform ? 0 : k];
+            float B(int k) => scale.ShiftArray is null ? 0f : scale.ShiftArray[scale.Mode == ScaleMode.Uniform ? 0 : k];
+            Layer? folded = producer.Layer switch
+            {
+                ConvolutionLayer c => c.WithWeights(ScaleRows(c.WeightArray, channels, S), Bias(c.BiasArray, channels, S, B)),
+                FullyConnectedLayer f => f.WithWeights(ScaleRows(f.WeightArray, channels, S), Bias(f.BiasArray, channels, S, B)),
+                DeconvolutionLayer d => d.WithWeights(ScaleDeconv(d, plan.Tensors[producer.Inputs[0]].Dims.C, S), Bias(d.BiasArray, channels, S, B)),
+                _ => null,
+            };
+            if (folded is null)
+            {
+                continue;
+            }
+
+            producer.Layer = folded;
+            producer.Output = node.Output;
+            producer.Sources.AddRange(node.Sources);
+            plan.Nodes.Remove(node);
+        }
+    }
+
+    // Rows of [K][...] times scale[k].
+    private static float[] ScaleRows(float[] w, int k, Func<int, float> scale)
+    {
+        var row = w.Length / k;
+        var r = new float[w.Length];
+        for (var i = 0; i < w.Length; i++)
+        {
+            r[i] = w[i] * scale(i / row);
+        }
+
+        return r;
+    }
+
+    // [C][K/g][R][S]: output channel g·Kg + kk.
+    private static float[] ScaleDeconv(DeconvolutionLayer d, int inputChannels, Func<int, float> scale)
+    {
+        int kg = d.OutputChannels / d.Groups, cg = inputChannels / d.Groups, rs = d.Kernel.H * d.Kernel.W;
+        var r = new float[d.WeightArray.Length];
+        for (var i = 0; i < r.Length; i++)
+        {
+            int c = i / (kg * rs), kk = (i / rs) % kg;
+            r[i] = d.WeightArray[i] * scale(((c / cg) * kg) + kk);
+        }
+
+        return r;
+    }
+
+    private static float[] Bias(float[]? bias, int k, Func<int, float> scale, Func<int, float> shift)
+    {
+        var b = new float[k];
+        for (var i = 0; i < k; i++)
+        {
+            b[i] = ((bias?[i] ?? 0f) * scale(i)) + shift(i);
+        }
+
+        return b;
+    }
+
+    private static void AbsorbFlattens(Plan plan)
+    {
+        foreach (var node in plan.Nodes)
+        {
+            if (node.Layer is FullyConnectedLayer && plan.Producer(node.Inputs[0]) is { Layer: ReshapeLayer } reshape)
+            {
+                var dims = plan.Tensors[node.Inputs[0]].Dims;
+                if (dims.H == 1 && dims.W == 1)
+                {
+                    node.Inputs[0] = reshape.Inputs[0];
+                    node.Sources.InsertRange(0, reshape.Sources);
+                }
+            }
+        }
+    }
+
+    /// <summary>Removes nodes whose output nothing reads and that is not a network output, until none is left.</summary>
+    public static void RemoveDead(Plan plan)
+    {
+        bool changed;
+        do
+        {
+            var read = new HashSet<int>(plan.Nodes.SelectMany(n => n.Inputs).Concat(plan.Outputs));
+            changed = plan.Nodes.RemoveAll(n => !read.Contains(n.Output)) > 0;
+        }
+        while (changed);
+    }
+}

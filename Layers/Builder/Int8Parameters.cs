@@ -1,0 +1,89 @@
+using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Kernels.Quantization;
+
+namespace ILGPUInt8.Layers;
+
+/// <summary>
+/// The int8 parameters of a convolution-like layer (architecture.md, "Numbers that define INT8 here"), computed once on
+/// the host and used by both the engine and the reference pipeline, so both run on the same bits:
+/// <list type="bullet">
+/// <item>weights per output channel (row): s_w[k] = max|W[k]| / 127 (1 for an all-zero row), q = Quantize(w, s_w[k]);</item>
+/// <item>bias_q[k] = round_half_even(bias[k] / (s_x · s_w[k])) in double, saturated to int32;</item>
+/// <item>multiplier m[k] = (float)(s_x · s_w[k] / s_t) in double, s_t the scale of the accumulator's int8 target:
+/// the output scale, or with a fused activation other than ReLU the scale of the pre-activation tensor;</item>
+/// <item>y = clamp(round_half_even(f32(acc + bias_q[k]) · m[k]), lo, 127), lo = 0 for a fused ReLU, else −127, then for
+/// another fused activation lut[y + 128], the table of that activation from s_t to s_y.</item>
+/// </list>
+/// </summary>
+internal sealed class Int8Parameters
+{
+    private Int8Parameters(sbyte[] weights, float[] weightScales, float[] multiplier, int[] bias, int lo, sbyte[]? lut)
+    {
+        Weights = weights;
+        WeightScales = weightScales;
+        Multiplier = multiplier;
+        Bias = bias;
+        Lo = lo;
+        Lut = lut;
+    }
+
+    /// <summary>Quantized weights, rows in the order given.</summary>
+    public sbyte[] Weights { get; }
+
+    /// <summary>s_w per row.</summary>
+    public float[] WeightScales { get; }
+
+    /// <summary>m per row.</summary>
+    public float[] Multiplier { get; }
+
+    /// <summary>bias_q per row.</summary>
+    public int[] Bias { get; }
+
+    /// <summary>Lower clamp (0 with a fused ReLU).</summary>
+    public int Lo { get; }
+
+    /// <summary>The fused activation's table, or null (none or ReLU).</summary>
+    public sbyte[]? Lut { get; }
+
+    /// <summary>Parameters of <paramref name="rows"/> output channels of <paramref name="rowLength"/> weights each.</summary>
+    public static Int8Parameters Create(
+        float[] weights, int rows, int rowLength, float[]? bias, float inputScale, float outputScale, ActivationSpec fused, float intermediateScale)
+    {
+        var q = new sbyte[weights.Length];
+        var sw = new float[rows];
+        var m = new float[rows];
+        var b = new int[rows];
+        var plain = fused.Kind is ActivationKind.None or ActivationKind.Relu;
+        var target = plain ? outputScale : intermediateScale;
+        for (var k = 0; k < rows; k++)
+        {
+            var row = weights.AsSpan(k * rowLength, rowLength);
+            var max = 0f;
+            foreach (var v in row)
+            {
+                max = Math.Max(max, Math.Abs(v));
+            }
+
+            sw[k] = max > 0f ? max / 127f : 1f;
+            for (var i = 0; i < rowLength; i++)
+            {
+                q[(k * rowLength) + i] = (sbyte)QuantMath.Quantize(row[i], sw[k]);
+            }
+
+            var accScale = (double)inputScale * sw[k];
+            m[k] = (float)(accScale / target);
+            var bq = bias is null ? 0 : Math.Round(bias[k] / accScale, MidpointRounding.ToEven);
+            b[k] = (int)Math.Clamp(bq, int.MinValue, int.MaxValue);
+        }
+
+        var lut = plain ? null : Int8LookupTable.ForActivation(fused, intermediateScale, outputScale);
+        return new Int8Parameters(q, sw, m, b, fused.Kind == ActivationKind.Relu ? 0 : -127, lut);
+    }
+
+    /// <summary>The requantize (and table) of one accumulator of row k.</summary>
+    public sbyte Finish(int acc, int k)
+    {
+        var y = QuantMath.Requantize(acc, Bias[k], Multiplier[k], Lo);
+        return Lut is null ? (sbyte)y : Lut[y + 128];
+    }
+}

@@ -1,0 +1,177 @@
+using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Kernels.Tensors;
+
+namespace ILGPUInt8.Layers;
+
+/// <summary>
+/// A tensor of an engine plan. Activations live in the context's arena at <see cref="Offset"/> (NHWC, float or int8 with
+/// per-tensor scale); constants live in the engine; a view (<see cref="AliasOf"/>) shares another tensor's bytes.
+/// </summary>
+internal sealed class PlanTensor
+{
+    public PlanTensor(int id, string name, TensorDims dims)
+    {
+        Id = id;
+        Name = name;
+        Dims = dims;
+    }
+
+    public int Id { get; set; }
+
+    public string Name { get; }
+
+    public TensorDims Dims { get; }
+
+    /// <summary>Float or Int8.</summary>
+    public DataType Type { get; set; } = DataType.Float;
+
+    /// <summary>INT8 threshold T (scale T/127), or null when no range is known.</summary>
+    public float? Threshold { get; set; }
+
+    /// <summary>The int8 scale T/127 (int8 tensors only).</summary>
+    public float Scale => Threshold is { } t ? t / 127f : throw new InvalidOperationException($"Tensor '{Name}' has no range.");
+
+    /// <summary>Constant values (NCHW, one item), or null for an activation.</summary>
+    public float[]? Constant { get; set; }
+
+    public bool IsInput { get; set; }
+
+    public bool IsOutput { get; set; }
+
+    /// <summary>The tensor whose bytes this one views, or −1.</summary>
+    public int AliasOf { get; set; } = -1;
+
+    /// <summary>Byte offset in the arena (of the alias root for a view).</summary>
+    public long Offset { get; set; }
+
+    /// <summary>Bytes of one batch item.</summary>
+    public long ItemBytes => Dims.Volume * (Type == DataType.Int8 ? 1 : 4);
+
+    public override string ToString() => $"#{Id} {Name} {Dims} {Type}{(Threshold is { } t ? $" T={t:G6}" : string.Empty)}";
+}
+
+/// <summary>One step of an engine plan: a layer (parameters), its tensors, its precision and what was fused into it.</summary>
+internal sealed class PlanNode
+{
+    public PlanNode(Layer layer, List<int> inputs, int output, IEnumerable<string> sources)
+    {
+        Layer = layer;
+        Inputs = inputs;
+        Output = output;
+        Sources = [.. sources];
+    }
+
+    public Layer Layer { get; set; }
+
+    public List<int> Inputs { get; }
+
+    public int Output { get; set; }
+
+    /// <summary>Runs in INT8.</summary>
+    public bool Int8 { get; set; }
+
+    /// <summary>A fused activation (convolution, fully connected, deconvolution, element-wise).</summary>
+    public ActivationSpec Fused { get; set; } = ActivationSpec.None;
+
+    /// <summary>INT8 fused activation: the threshold of the pre-activation tensor that fusion removed.</summary>
+    public float IntermediateThreshold { get; set; }
+
+    /// <summary>Names of the network layers this step computes.</summary>
+    public List<string> Sources { get; }
+
+    /// <summary>The output is a view of the input (a reshape whose bytes already match): nothing runs.</summary>
+    public bool IsView { get; set; }
+
+    public string Name => Layer.Name;
+
+    public override string ToString() => $"{Name} {Layer.Type}{(Int8 ? " int8" : " fp32")}{(Fused.IsNone ? string.Empty : " +" + Fused)}";
+}
+
+/// <summary>The whole plan an engine executes: tensors, steps in order, inputs, outputs, the memory plan.</summary>
+internal sealed class Plan
+{
+    public List<PlanTensor> Tensors { get; } = [];
+
+    public List<PlanNode> Nodes { get; } = [];
+
+    public List<int> Inputs { get; } = [];
+
+    public List<int> Outputs { get; } = [];
+
+    public int MaxBatchSize { get; set; } = 1;
+
+    /// <summary>Arena bytes for the maximum batch.</summary>
+    public long ArenaBytes { get; set; }
+
+    /// <summary>Arena bytes without reuse (the sum of all activation sizes), for the report.</summary>
+    public long UnsharedBytes { get; set; }
+
+    public PlanTensor Add(string name, TensorDims dims)
+    {
+        var t = new PlanTensor(Tensors.Count, name, dims);
+        Tensors.Add(t);
+        return t;
+    }
+
+    /// <summary>The tensor whose bytes <paramref name="t"/> uses (itself unless a view).</summary>
+    public PlanTensor Root(PlanTensor t)
+    {
+        while (t.AliasOf >= 0)
+        {
+            t = Tensors[t.AliasOf];
+        }
+
+        return t;
+    }
+
+    /// <summary>Nodes reading tensor <paramref name="id"/>.</summary>
+    public IEnumerable<PlanNode> Consumers(int id) => Nodes.Where(n => n.Inputs.Contains(id));
+
+    /// <summary>The node producing <paramref name="id"/>, or null.</summary>
+    public PlanNode? Producer(int id) => Nodes.FirstOrDefault(n => n.Output == id);
+
+    /// <summary>Removes tensors nothing refers to and renumbers ids.</summary>
+    public void Compact()
+    {
+        var used = new HashSet<int>(Inputs.Concat(Outputs).Concat(Nodes.SelectMany(n => n.Inputs.Append(n.Output))));
+        foreach (var t in Tensors.Where(t => t.AliasOf >= 0).ToList())
+        {
+            used.Add(t.AliasOf);
+        }
+
+        var map = new Dictionary<int, int>();
+        var kept = Tensors.Where(t => used.Contains(t.Id)).ToList();
+        for (var i = 0; i < kept.Count; i++)
+        {
+            map[kept[i].Id] = i;
+        }
+
+        foreach (var t in kept)
+        {
+            t.Id = map[t.Id];
+            t.AliasOf = t.AliasOf >= 0 ? map[t.AliasOf] : -1;
+        }
+
+        Tensors.Clear();
+        Tensors.AddRange(kept);
+        foreach (var n in Nodes)
+        {
+            for (var i = 0; i < n.Inputs.Count; i++)
+            {
+                n.Inputs[i] = map[n.Inputs[i]];
+            }
+
+            n.Output = map[n.Output];
+        }
+
+        for (var i = 0; i < Inputs.Count; i++)
+        {
+            Inputs[i] = map[Inputs[i]];
+        }
+
+        for (var i = 0; i < Outputs.Count; i++)
+        {
+            Outputs[i] = map[Outputs[i]];
+        }
+    }
+}

@@ -1,0 +1,96 @@
+using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Kernels.Tensors;
+
+namespace ILGPUInt8.Layers;
+
+/// <summary>
+/// Chooses FP32 or INT8 per step and the scale of every INT8 tensor (T/127 of its threshold).
+/// A step runs INT8 when INT8 is on, its type has an INT8 kernel, its ranges are known and no override says FP32:
+/// convolution, deconvolution, fully connected, activation, average pooling, element-wise and concatenation need the
+/// ranges of their inputs and output; max pooling, reshape/flatten and padding need their input's, and their output
+/// takes the input's scale (the values are the same); softmax needs its input's (its output is float).
+/// Then an INT8 ReLU whose input is the sole use of an INT8 convolution-like or element-wise output gives that tensor its
+/// own scale, so the ReLU is exactly max(q, 0) and fusing it (lo = 0 in the requantize) changes no bit.
+/// </summary>
+internal static class PrecisionPass
+{
+    public static void Run(Plan plan, BuilderConfig config)
+    {
+        foreach (var node in plan.Nodes)
+        {
+            var request = config.LayerPrecisions.TryGetValue(node.Name, out var p) ? p : node.Layer.Precision;
+            var missing = Missing(plan, node);
+            if (request == LayerPrecision.Int8)
+            {
+                if (!config.Int8)
+                {
+                    throw new NetworkException(node.Name, "INT8 is requested but the builder config does not enable INT8.");
+                }
+
+                if (missing is not null)
+                {
+                    throw new NetworkException(node.Name, $"INT8 is requested but {missing}.");
+                }
+            }
+
+            node.Int8 = config.Int8 && request != LayerPrecision.Float && missing is null;
+            if (node.Int8 && FollowsInput(node.Layer))
+            {
+                plan.Tensors[node.Output].Threshold = plan.Tensors[node.Inputs[0]].Threshold;
+            }
+        }
+
+        foreach (var node in plan.Nodes)
+        {
+            if (node.Int8 && node.Layer is ActivationLayer { Activation.Kind: ActivationKind.Relu })
+            {
+                var input = plan.Tensors[node.Inputs[0]];
+                if (plan.Producer(input.Id) is { Int8: true } producer && Fusable(producer.Layer) && !input.IsOutput && plan.Consumers(input.Id).Count() == 1)
+                {
+                    input.Threshold = plan.Tensors[node.Output].Threshold;
+                }
+            }
+        }
+
+        foreach (var node in plan.Nodes)
+        {
+            plan.Tensors[node.Output].Type = node.Int8 && node.Layer is not SoftMaxLayer ? DataType.Int8 : DataType.Float;
+        }
+    }
+
+    /// <summary>Layers an activation can be fused into.</summary>
+    public static bool Fusable(Layer layer) => layer is ConvolutionLayer or FullyConnectedLayer or DeconvolutionLayer or ElementWiseLayer;
+
+    /// <summary>Why the node cannot run INT8, or null when it can.</summary>
+    private static string? Missing(Plan plan, PlanNode node)
+    {
+        if (node.Layer is ScaleLayer or LrnLayer or BatchNormLayer or ConvertLayer)
+        {
+            return $"layer type {node.Layer.Type} has no INT8 kernel";
+        }
+
+        foreach (var id in node.Inputs)
+        {
+            if (plan.Tensors[id].Threshold is null)
+            {
+                return $"input tensor '{plan.Tensors[id].Name}' has no dynamic range";
+            }
+        }
+
+        if (!FollowsInput(node.Layer) && node.Layer is not SoftMaxLayer && plan.Tensors[node.Output].Threshold is null)
+        {
+            return $"output tensor '{plan.Tensors[node.Output].Name}' has no dynamic range";
+        }
+
+        if (node.Layer is ConvolutionLayer or FullyConnectedLayer or DeconvolutionLayer && plan.Tensors[node.Inputs[0]].Constant is not null)
+        {
+            return "its input is a constant";
+        }
+
+        return null;
+    }
+
+    /// <summary>INT8 layers whose output keeps the input's scale.</summary>
+    private static bool FollowsInput(Layer layer) =>
+        layer is ReshapeLayer or PaddingLayer || (layer is PoolingLayer p && p.PoolingType == PoolingType.Max);
+}

@@ -1,0 +1,160 @@
+namespace ILGPUInt8.Layers;
+
+/// <summary>The layer types of a network.</summary>
+public enum LayerType
+{
+    /// <summary>2-D convolution.</summary>
+    Convolution,
+
+    /// <summary>2-D transposed convolution.</summary>
+    Deconvolution,
+
+    /// <summary>Fully connected (inner product over C·H·W).</summary>
+    FullyConnected,
+
+    /// <summary>Element-wise activation.</summary>
+    Activation,
+
+    /// <summary>Max or average pooling.</summary>
+    Pooling,
+
+    /// <summary>y = (x·scale + shift)^power.</summary>
+    Scale,
+
+    /// <summary>Batch normalization (lowered to Scale by the builder).</summary>
+    BatchNormalization,
+
+    /// <summary>Sum, product or max of two tensors.</summary>
+    ElementWise,
+
+    /// <summary>Local response normalization across channels.</summary>
+    Lrn,
+
+    /// <summary>Softmax across channels.</summary>
+    SoftMax,
+
+    /// <summary>Concatenation along channels.</summary>
+    Concatenation,
+
+    /// <summary>(C, H, W) → (C·H·W, 1, 1).</summary>
+    Flatten,
+
+    /// <summary>Any shape with the same volume (C-order).</summary>
+    Reshape,
+
+    /// <summary>Constant spatial padding.</summary>
+    Padding,
+
+    /// <summary>A constant tensor (weights held by the network).</summary>
+    Constant,
+
+    /// <summary>A precision conversion inserted by the builder (quantize or dequantize).</summary>
+    Convert,
+}
+
+/// <summary>The precision a layer asks the builder for.</summary>
+public enum LayerPrecision
+{
+    /// <summary>INT8 where an INT8 kernel exists and ranges are known, FP32 otherwise.</summary>
+    Auto,
+
+    /// <summary>Always FP32.</summary>
+    Float,
+
+    /// <summary>INT8, an error when impossible.</summary>
+    Int8,
+}
+
+/// <summary>
+/// A layer of a <see cref="NetworkDefinition"/>: its parameters (immutable after creation), its inputs (replaceable with
+/// <see cref="SetInput"/>) and its single output tensor. Created by the network's <c>Add…</c> methods.
+/// </summary>
+public abstract class Layer
+{
+    private readonly List<Tensor> _inputs;
+
+    /// <summary>Creates a layer; <paramref name="inputs"/> is empty for the builder's detached copies.</summary>
+    private protected Layer(string name, IEnumerable<Tensor> inputs)
+    {
+        Name = name;
+        _inputs = [.. inputs];
+    }
+
+    /// <summary>Unique layer name.</summary>
+    public string Name { get; internal set; }
+
+    /// <summary>The layer type.</summary>
+    public abstract LayerType Type { get; }
+
+    /// <summary>Input tensors in order.</summary>
+    public IReadOnlyList<Tensor> Inputs => _inputs;
+
+    /// <summary>The output tensor.</summary>
+    public Tensor Output { get; internal set; } = null!;
+
+    /// <summary>Precision request for the builder (default <see cref="LayerPrecision.Auto"/>).</summary>
+    public LayerPrecision Precision { get; set; }
+
+    /// <summary>
+    /// Replaces input <paramref name="index"/> (as TensorRT's setInput). Shapes are inferred again and cycles detected when
+    /// the network is built.
+    /// </summary>
+    public void SetInput(int index, Tensor tensor)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        if (index < 0 || index >= _inputs.Count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(index), index, $"Layer '{Name}' has {_inputs.Count} inputs.");
+        }
+
+        _inputs[index] = tensor;
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Name} ({Type})";
+
+    /// <summary>The output dimensions for these input dimensions; throws a <see cref="NetworkException"/> naming the layer.</summary>
+    internal abstract TensorDims InferOutput(IReadOnlyList<TensorDims> inputs);
+
+    /// <summary>Writes the parameters (not the inputs) for an engine file.</summary>
+    internal abstract void WriteParameters(BinaryWriter writer);
+
+    /// <summary>A <see cref="NetworkException"/> naming this layer.</summary>
+    private protected NetworkException Error(string message) => new(Name, $"({Type}) {message}");
+
+    /// <summary>Throws unless exactly <paramref name="count"/> inputs are given.</summary>
+    private protected void ExpectInputs(IReadOnlyList<TensorDims> inputs, int count)
+    {
+        if (inputs.Count != count)
+        {
+            throw Error($"expects {count} input(s), got {inputs.Count}.");
+        }
+    }
+
+    /// <summary>Throws unless <paramref name="values"/> holds <paramref name="expected"/> finite values.</summary>
+    private protected void CheckArray(float[]? values, long expected, string what, bool optional = false)
+    {
+        if (values is null)
+        {
+            if (!optional)
+            {
+                throw Error($"{what} is missing.");
+            }
+
+            return;
+        }
+
+        if (values.LongLength != expected)
+        {
+            throw Error($"{what} has {values.LongLength} values; {expected} are needed.");
+        }
+
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (!float.IsFinite(values[i]))
+            {
+                throw Error($"{what}[{i}] = {values[i]} is not finite.");
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using ILGPUInt8.Kernels.Tensors;
+
+namespace ILGPUInt8.Layers;
+
+/// <summary>
+/// The shape of one batch item of a tensor, (C, H, W); the batch dimension is implicit (an engine runs any batch up to
+/// its maximum). A vector is (C, 1, 1).
+/// </summary>
+/// <param name="C">Channels.</param>
+/// <param name="H">Height.</param>
+/// <param name="W">Width.</param>
+public readonly record struct TensorDims(int C, int H, int W)
+{
+    /// <summary>A vector of <paramref name="length"/> values, (length, 1, 1).</summary>
+    public static TensorDims Vector(int length) => new(length, 1, 1);
+
+    /// <summary>Elements of one batch item C·H·W.</summary>
+    public long Volume => (long)C * H * W;
+
+    /// <summary>H·W.</summary>
+    public int Plane => H * W;
+
+    /// <summary>True when every dimension is positive.</summary>
+    public bool IsValid => C > 0 && H > 0 && W > 0;
+
+    /// <summary>The 4-D shape of a batch of <paramref name="n"/> items.</summary>
+    public TensorShape WithBatch(int n) => new(n, C, H, W);
+
+    /// <inheritdoc />
+    public override string ToString() => $"({C}, {H}, {W})";
+}
+
+/// <summary>A height and width pair (kernel, stride, padding, dilation); an int converts to (v, v), a tuple to (h, w).</summary>
+/// <param name="H">Vertical value.</param>
+/// <param name="W">Horizontal value.</param>
+public readonly record struct Size2(int H, int W)
+{
+    /// <summary>(v, v).</summary>
+    public static implicit operator Size2(int value) => new(value, value);
+
+    /// <summary>(h, w).</summary>
+    public static implicit operator Size2((int H, int W) value) => new(value.H, value.W);
+
+    /// <summary>(v, v), the named form of the implicit conversion.</summary>
+    public static Size2 FromInt32(int value) => new(value, value);
+
+    /// <summary>(h, w), the named form of the implicit conversion.</summary>
+    public static Size2 FromValueTuple((int H, int W) value) => new(value.H, value.W);
+
+    /// <inheritdoc />
+    public override string ToString() => H == W ? H.ToString(System.Globalization.CultureInfo.InvariantCulture) : $"{H}x{W}";
+}

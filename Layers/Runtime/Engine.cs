@@ -1,0 +1,182 @@
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Kernels.Quantization;
+using ILGPUInt8.Kernels.Runtime;
+using ILGPUInt8.Kernels.Tensors;
+
+namespace ILGPUInt8.Layers;
+
+/// <summary>A network input or output of an engine: name and per-item dimensions (data is NCHW float).</summary>
+/// <param name="Name">Tensor name.</param>
+/// <param name="Dims">Per-item dimensions.</param>
+public sealed record EngineBinding(string Name, TensorDims Dims);
+
+/// <summary>One step of an engine as built: the network layers it computes, its precision and fused activation.</summary>
+/// <param name="Name">Step name (the first layer's, or the converted tensor's for a quantize/dequantize).</param>
+/// <param name="Type">Layer type.</param>
+/// <param name="Int8">Runs in INT8.</param>
+/// <param name="Layers">Network layers computed by this step (a convolution with its folded batch norm and fused ReLU…).</param>
+/// <param name="FusedActivation">The activation fused into it, or None.</param>
+public sealed record EngineLayerInfo(string Name, LayerType Type, bool Int8, IReadOnlyList<string> Layers, ActivationSpec FusedActivation)
+{
+    /// <inheritdoc />
+    public override string ToString() =>
+        $"{Name,-28} {Type,-15} {(Int8 ? "INT8" : "FP32"),-5} {(FusedActivation.IsNone ? string.Empty : "+" + FusedActivation)} [{string.Join(", ", Layers)}]";
+}
+
+/// <summary>Activation memory of an engine at its maximum batch.</summary>
+/// <param name="ArenaBytes">Bytes of one context's activation arena (the peak, with reuse).</param>
+/// <param name="UnsharedBytes">Bytes all activations would take without reuse.</param>
+/// <param name="Tensors">Activation tensors placed.</param>
+public sealed record MemoryReport(long ArenaBytes, long UnsharedBytes, int Tensors);
+
+/// <summary>
+/// A built network bound to one device: immutable steps with their weights uploaded once. Create an
+/// <see cref="ExecutionContext"/> per thread (each owns its activation buffers) to run it; several contexts run one
+/// engine concurrently with identical results. Activations are NHWC inside (float for FP32 steps, int8 with a per-tensor
+/// scale for INT8 steps); inputs and outputs are NCHW float. <see cref="Serialize"/> writes the plan to a versioned file.
+/// </summary>
+public sealed class Engine : IDisposable
+{
+    private readonly List<Step> _steps = [];
+    private readonly Dictionary<int, MemoryBuffer1D<byte, Stride1D.Dense>> _constants = [];
+    private bool _disposed;
+
+    internal Engine(Int8Device device, Plan plan)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        Device = device;
+        Plan = plan;
+        MemoryPlanner.Verify(plan);
+        try
+        {
+            foreach (var t in plan.Tensors.Where(t => t.Constant is not null))
+            {
+                _constants[t.Id] = UploadConstant(t);
+            }
+
+            foreach (var node in plan.Nodes)
+            {
+                _steps.Add(StepFactory.Create(this, node));
+            }
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+
+        Inputs = [.. plan.Inputs.Select(i => new EngineBinding(plan.Tensors[i].Name, plan.Tensors[i].Dims))];
+        Outputs = [.. plan.Outputs.Select(i => new EngineBinding(plan.Tensors[i].Name, plan.Tensors[i].Dims))];
+        Layers = [.. plan.Nodes.Select(n => new EngineLayerInfo(n.Name, n.Layer.Type, n.Int8, n.Sources, n.Fused))];
+        Memory = new MemoryReport(plan.ArenaBytes, plan.UnsharedBytes, plan.Tensors.Count(t => t.Constant is null && t.AliasOf < 0));
+    }
+
+    /// <summary>The device the engine runs on.</summary>
+    public Int8Device Device { get; }
+
+    /// <summary>Largest batch an execution accepts.</summary>
+    public int MaxBatchSize => Plan.MaxBatchSize;
+
+    /// <summary>Network inputs.</summary>
+    public IReadOnlyList<EngineBinding> Inputs { get; }
+
+    /// <summary>Network outputs.</summary>
+    public IReadOnlyList<EngineBinding> Outputs { get; }
+
+    /// <summary>The steps in execution order.</summary>
+    public IReadOnlyList<EngineLayerInfo> Layers { get; }
+
+    /// <summary>Activation memory per context.</summary>
+    public MemoryReport Memory { get; }
+
+    internal Plan Plan { get; }
+
+    internal IReadOnlyList<Step> Steps => _steps;
+
+    /// <summary>A new context with its own activation buffers (dispose it).</summary>
+    public ExecutionContext CreateExecutionContext()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return new ExecutionContext(this);
+    }
+
+    /// <summary>Writes the engine to a stream (versioned, checksummed).</summary>
+    public void Serialize(Stream stream) => EngineSerializer.Write(Plan, stream);
+
+    /// <summary>Writes the engine to a file.</summary>
+    public void Save(string path)
+    {
+        using var file = File.Create(path);
+        Serialize(file);
+    }
+
+    /// <summary>Reads an engine written by <see cref="Serialize"/> and binds it to <paramref name="device"/>.</summary>
+    public static Engine Deserialize(Stream stream, Int8Device device) => new(device, EngineSerializer.Read(stream));
+
+    /// <summary>Reads an engine file.</summary>
+    public static Engine Load(string path, Int8Device device)
+    {
+        using var file = File.OpenRead(path);
+        return Deserialize(file, device);
+    }
+
+    /// <summary>A one-line-per-step description.</summary>
+    public string Describe() =>
+        string.Join(Environment.NewLine, Layers.Select(l => l.ToString()))
+        + Environment.NewLine + $"activation arena {Memory.ArenaBytes} B (without reuse {Memory.UnsharedBytes} B), max batch {MaxBatchSize}";
+
+    /// <summary>The device bytes of a constant tensor (one item, NHWC).</summary>
+    internal ArrayView<byte> Constant(int id) => _constants[id].View;
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        foreach (var s in _steps)
+        {
+            s.Dispose();
+        }
+
+        foreach (var c in _constants.Values)
+        {
+            c.Dispose();
+        }
+    }
+
+    private MemoryBuffer1D<byte, Stride1D.Dense> UploadConstant(PlanTensor t)
+    {
+        var d = t.Dims;
+        var hwc = WeightLayout.ChwToHwc<float>(t.Constant!, d.C, d.H, d.W);
+        byte[] bytes;
+        if (t.Type == DataType.Int8)
+        {
+            var q = QuantizationReference(hwc, t.Scale);
+            bytes = (byte[])(Array)q;
+        }
+        else
+        {
+            bytes = new byte[hwc.Length * 4];
+            Buffer.BlockCopy(hwc, 0, bytes, 0, bytes.Length);
+        }
+
+        return Device.Accelerator.Allocate1D(bytes);
+    }
+
+    private static sbyte[] QuantizationReference(float[] x, float scale)
+    {
+        var q = new sbyte[x.Length];
+        for (var i = 0; i < x.Length; i++)
+        {
+            q[i] = (sbyte)QuantMath.Quantize(x[i], scale);
+        }
+
+        return q;
+    }
+}

@@ -1,0 +1,205 @@
+using System.Security.Cryptography;
+using System.Text;
+using ILGPUInt8.Kernels.Tensors;
+
+namespace ILGPUInt8.Layers;
+
+/// <summary>
+/// The engine file: magic "ILGPUI8E", format version (int32), payload length (int64), SHA-256 of the payload (32 bytes),
+/// then the payload: the finished plan (tensors with types, ranges, constants and arena offsets; steps with their layer
+/// parameters, precision and fusion; inputs; outputs). Weights are stored as FP32 and quantized again when the engine is
+/// made (deterministic host code, so the same bits). A wrong magic, another version, a short file or a checksum mismatch
+/// is rejected with <see cref="InvalidDataException"/> saying which.
+/// </summary>
+internal static class EngineSerializer
+{
+    public const int Version = 1;
+
+    private static readonly byte[] Magic = Encoding.ASCII.GetBytes("ILGPUI8E");
+
+    public static void Write(Plan plan, Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var payload = new MemoryStream();
+        using (var w = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true))
+        {
+            WritePlan(plan, w);
+        }
+
+        var bytes = payload.ToArray();
+        using var header = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+        header.Write(Magic);
+        header.Write(Version);
+        header.Write((long)bytes.Length);
+        header.Write(SHA256.HashData(bytes));
+        header.Write(bytes);
+    }
+
+    public static Plan Read(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var header = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
+        var magic = ReadExactly(header, Magic.Length, "the header");
+        if (!magic.AsSpan().SequenceEqual(Magic))
+        {
+            throw new InvalidDataException("Not an ILGPUInt8 engine file (the magic bytes 'ILGPUI8E' are missing).");
+        }
+
+        var version = BitConverter.ToInt32(ReadExactly(header, 4, "the version"));
+        if (version != Version)
+        {
+            throw new InvalidDataException($"Engine file format version {version} cannot be read: this build reads version {Version}. Rebuild the engine.");
+        }
+
+        var length = BitConverter.ToInt64(ReadExactly(header, 8, "the payload length"));
+        if (length < 0 || length > int.MaxValue)
+        {
+            throw new InvalidDataException($"Corrupt engine file: payload length {length} is impossible.");
+        }
+
+        var hash = ReadExactly(header, 32, "the checksum");
+        var bytes = ReadExactly(header, (int)length, "the payload");
+        if (!SHA256.HashData(bytes).AsSpan().SequenceEqual(hash))
+        {
+            throw new InvalidDataException("Corrupt engine file: the payload checksum does not match.");
+        }
+
+        try
+        {
+            using var r = new BinaryReader(new MemoryStream(bytes), Encoding.UTF8);
+            return ReadPlan(r);
+        }
+        catch (Exception ex) when (ex is EndOfStreamException or ArgumentException or IndexOutOfRangeException or InvalidCastException or OverflowException)
+        {
+            throw new InvalidDataException($"Corrupt engine file: {ex.Message}", ex);
+        }
+    }
+
+    private static byte[] ReadExactly(BinaryReader r, int count, string what)
+    {
+        var bytes = r.ReadBytes(count);
+        return bytes.Length == count ? bytes : throw new InvalidDataException($"Corrupt engine file: it ends inside {what}.");
+    }
+
+    private static void WritePlan(Plan plan, BinaryWriter w)
+    {
+        w.Write(plan.MaxBatchSize);
+        w.Write(plan.ArenaBytes);
+        w.Write(plan.UnsharedBytes);
+        w.Write(plan.Tensors.Count);
+        foreach (var t in plan.Tensors)
+        {
+            w.Write(t.Name);
+            w.Write(t.Dims);
+            w.Write((int)t.Type);
+            w.Write(t.Threshold.HasValue);
+            w.Write(t.Threshold ?? 0f);
+            w.WriteArray(t.Constant);
+            w.Write(t.IsInput);
+            w.Write(t.IsOutput);
+            w.Write(t.AliasOf);
+            w.Write(t.Offset);
+        }
+
+        w.Write(plan.Nodes.Count);
+        foreach (var n in plan.Nodes)
+        {
+            w.Write((int)n.Layer.Type);
+            w.Write(n.Layer.Name);
+            n.Layer.WriteParameters(w);
+            w.WriteArray([.. n.Inputs]);
+            w.Write(n.Output);
+            w.Write(n.Int8);
+            w.Write(n.Fused);
+            w.Write(n.IntermediateThreshold);
+            w.WriteArray([.. n.Sources]);
+            w.Write(n.IsView);
+        }
+
+        w.WriteArray([.. plan.Inputs]);
+        w.WriteArray([.. plan.Outputs]);
+    }
+
+    private static Plan ReadPlan(BinaryReader r)
+    {
+        var plan = new Plan { MaxBatchSize = r.ReadInt32(), ArenaBytes = r.ReadInt64(), UnsharedBytes = r.ReadInt64() };
+        var tensors = Count(r, "tensors");
+        for (var i = 0; i < tensors; i++)
+        {
+            var t = plan.Add(r.ReadString(), r.ReadDims());
+            t.Type = r.ReadEnum<DataType>();
+            var has = r.ReadBoolean();
+            var threshold = r.ReadSingle();
+            t.Threshold = has ? threshold : null;
+            t.Constant = r.ReadFloatArray();
+            t.IsInput = r.ReadBoolean();
+            t.IsOutput = r.ReadBoolean();
+            t.AliasOf = r.ReadInt32();
+            t.Offset = r.ReadInt64();
+            if (!t.Dims.IsValid || t.AliasOf >= tensors || t.Offset < 0 || (t.Type != DataType.Float && t.Type != DataType.Int8))
+            {
+                throw new InvalidDataException($"Corrupt engine file: tensor '{t.Name}' is inconsistent.");
+            }
+        }
+
+        var nodes = Count(r, "steps");
+        for (var i = 0; i < nodes; i++)
+        {
+            var type = r.ReadEnum<LayerType>();
+            var layer = ReadLayer(type, r.ReadString(), r);
+            var inputs = r.ReadIntArray();
+            var output = r.ReadInt32();
+            if (output < 0 || output >= tensors || Array.Exists(inputs, id => id < 0 || id >= tensors))
+            {
+                throw new InvalidDataException($"Corrupt engine file: step '{layer.Name}' refers to a tensor that does not exist.");
+            }
+
+            var node = new PlanNode(layer, [.. inputs], output, []) { Int8 = r.ReadBoolean(), Fused = r.ReadActivation(), IntermediateThreshold = r.ReadSingle() };
+            node.Sources.AddRange(r.ReadStringArray());
+            node.IsView = r.ReadBoolean();
+            plan.Nodes.Add(node);
+
+            // The shapes must agree with the parameters, as when the network was built.
+            var dims = layer.InferOutput([.. inputs.Select(id => plan.Tensors[id].Dims)]);
+            if (dims != plan.Tensors[output].Dims)
+            {
+                throw new InvalidDataException($"Corrupt engine file: step '{layer.Name}' computes {dims}, not {plan.Tensors[output].Dims}.");
+            }
+        }
+
+        plan.Inputs.AddRange(r.ReadIntArray());
+        plan.Outputs.AddRange(r.ReadIntArray());
+        if (plan.MaxBatchSize <= 0 || plan.Inputs.Concat(plan.Outputs).Any(id => id < 0 || id >= tensors) || r.BaseStream.Position != r.BaseStream.Length)
+        {
+            throw new InvalidDataException("Corrupt engine file: the plan is inconsistent.");
+        }
+
+        return plan;
+    }
+
+    private static int Count(BinaryReader r, string what)
+    {
+        var n = r.ReadInt32();
+        return n is >= 0 and <= 1_000_000 ? n : throw new InvalidDataException($"Corrupt engine file: {n} {what}.");
+    }
+
+    private static Layer ReadLayer(LayerType type, string name, BinaryReader r) => type switch
+    {
+        LayerType.Convolution => ConvolutionLayer.Read(name, r),
+        LayerType.Deconvolution => DeconvolutionLayer.Read(name, r),
+        LayerType.FullyConnected => FullyConnectedLayer.Read(name, r),
+        LayerType.Activation => ActivationLayer.Read(name, r),
+        LayerType.Pooling => PoolingLayer.Read(name, r),
+        LayerType.Scale => ScaleLayer.Read(name, r),
+        LayerType.BatchNormalization => BatchNormLayer.Read(name, r),
+        LayerType.ElementWise => ElementWiseLayer.Read(name, r),
+        LayerType.Lrn => LrnLayer.Read(name, r),
+        LayerType.SoftMax => SoftMaxLayer.Read(name, r),
+        LayerType.Concatenation => ConcatenationLayer.Read(name, r),
+        LayerType.Flatten or LayerType.Reshape => ReshapeLayer.Read(name, r),
+        LayerType.Padding => PaddingLayer.Read(name, r),
+        LayerType.Constant => ConstantLayer.Read(name, r),
+        LayerType.Convert => ConvertLayer.Read(name, r),
+        _ => throw new InvalidDataException($"Unknown layer type {type}."),
+    };
+}

@@ -1,0 +1,264 @@
+using System.Diagnostics;
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPUInt8.Kernels.Tensors;
+
+namespace ILGPUInt8.Layers;
+
+/// <summary>
+/// Runs an <see cref="Engine"/> on its own activation arena and input/output buffers. One thread at a time per context;
+/// create one context per thread to run an engine concurrently. Inputs and outputs are NCHW float, any batch size from
+/// 1 to the engine's maximum.
+/// </summary>
+public sealed class ExecutionContext : IDisposable
+{
+    private readonly MemoryBuffer1D<byte, Stride1D.Dense> _arena;
+    private readonly MemoryBuffer1D<float, Stride1D.Dense>[] _inputs;
+    private readonly MemoryBuffer1D<float, Stride1D.Dense>[] _outputs;
+    private bool _disposed;
+
+    internal ExecutionContext(Engine engine)
+    {
+        Engine = engine;
+        var plan = engine.Plan;
+        var accelerator = engine.Device.Accelerator;
+        _arena = accelerator.Allocate1D<byte>(Math.Max(plan.ArenaBytes, 16));
+        _inputs = [.. plan.Inputs.Select(i => accelerator.Allocate1D<float>(plan.Tensors[i].Dims.Volume * plan.MaxBatchSize))];
+        _outputs = [.. plan.Outputs.Select(i => accelerator.Allocate1D<float>(plan.Tensors[i].Dims.Volume * plan.MaxBatchSize))];
+    }
+
+    /// <summary>The engine.</summary>
+    public Engine Engine { get; }
+
+    /// <summary>Runs a batch: inputs by name (NCHW float, batch·C·H·W values each); returns the outputs by name.</summary>
+    public IReadOnlyDictionary<string, float[]> Execute(IReadOnlyDictionary<string, float[]> inputs, int batchSize)
+    {
+        SetInputs(inputs, batchSize);
+        Enqueue(batchSize);
+        return ReadOutputs(batchSize);
+    }
+
+    /// <summary>Runs a batch of a single-input, single-output engine.</summary>
+    public float[] Execute(float[] input, int batchSize)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        if (Engine.Inputs.Count != 1 || Engine.Outputs.Count != 1)
+        {
+            throw new InvalidOperationException($"The engine has {Engine.Inputs.Count} inputs and {Engine.Outputs.Count} outputs; use the dictionary overload.");
+        }
+
+        return Execute(new Dictionary<string, float[]> { [Engine.Inputs[0].Name] = input }, batchSize)[Engine.Outputs[0].Name];
+    }
+
+    /// <summary>Copies inputs to the device (validated first: names, lengths, batch size).</summary>
+    public void SetInputs(IReadOnlyDictionary<string, float[]> inputs, int batchSize)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        CheckBatch(batchSize);
+        var plan = Engine.Plan;
+        for (var i = 0; i < plan.Inputs.Count; i++)
+        {
+            var t = plan.Tensors[plan.Inputs[i]];
+            if (!inputs.TryGetValue(t.Name, out var data))
+            {
+                throw new ArgumentException($"Input '{t.Name}' is missing (inputs: {string.Join(", ", Engine.Inputs.Select(b => b.Name))}).", nameof(inputs));
+            }
+
+            var need = t.Dims.Volume * batchSize;
+            if (data.LongLength != need)
+            {
+                throw new ArgumentException($"Input '{t.Name}' has {data.LongLength} values; batch {batchSize} of {t.Dims} needs {need}.", nameof(inputs));
+            }
+
+            _inputs[i].View.SubView(0, need).CopyFromCPU(data);
+        }
+
+        foreach (var name in inputs.Keys)
+        {
+            if (Engine.Inputs.All(b => b.Name != name))
+            {
+                throw new ArgumentException($"'{name}' is not an input of the engine.", nameof(inputs));
+            }
+        }
+    }
+
+    /// <summary>Queues every step for a batch on the device (asynchronous; inputs set before).</summary>
+    public void Enqueue(int batchSize) => Run(batchSize, null, null);
+
+    /// <summary>Waits for the device and copies the outputs of the last run to the host.</summary>
+    public IReadOnlyDictionary<string, float[]> ReadOutputs(int batchSize)
+    {
+        CheckBatch(batchSize);
+        Engine.Device.Synchronize();
+        var plan = Engine.Plan;
+        var result = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        for (var i = 0; i < plan.Outputs.Count; i++)
+        {
+            var t = plan.Tensors[plan.Outputs[i]];
+            var host = new float[t.Dims.Volume * batchSize];
+            _outputs[i].View.SubView(0, host.Length).CopyToCPU(host);
+            result[t.Name] = host;
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Runs a batch and times every step on the device (profiling markers on CUDA, a synchronised stopwatch elsewhere).
+    /// The first entries are the input conversions, the last the output conversions.
+    /// </summary>
+    public EngineProfile Profile(IReadOnlyDictionary<string, float[]> inputs, int batchSize)
+    {
+        SetInputs(inputs, batchSize);
+        var device = Engine.Device;
+        device.Synchronize();
+        var entries = new List<LayerTiming>();
+        if (device.IsCuda)
+        {
+            var stream = device.Accelerator.DefaultStream;
+            var markers = new List<(string Name, LayerType? Type, bool Int8, int Launches, ProfilingMarker Marker)>();
+            var start = stream.AddProfilingMarker();
+            Run(batchSize, null, (name, type, int8, launches) => markers.Add((name, type, int8, launches, stream.AddProfilingMarker())));
+            device.Synchronize();
+            var previous = start;
+            foreach (var (name, type, int8, launches, marker) in markers)
+            {
+                entries.Add(new LayerTiming(name, type, int8, launches, marker.MeasureFrom(previous).TotalMilliseconds));
+                previous = marker;
+            }
+
+            foreach (var m in markers)
+            {
+                m.Marker.Dispose();
+            }
+
+            start.Dispose();
+        }
+        else
+        {
+            var watch = Stopwatch.StartNew();
+            Run(batchSize, null, (name, type, int8, launches) =>
+            {
+                device.Synchronize();
+                entries.Add(new LayerTiming(name, type, int8, launches, watch.Elapsed.TotalMilliseconds));
+                watch.Restart();
+            });
+        }
+
+        return new EngineProfile(batchSize, entries);
+    }
+
+    /// <summary>Runs a batch showing every float tensor to <paramref name="observer"/> (calibration).</summary>
+    internal void Run(int batchSize, ITensorObserver? observer, Action<string, LayerType?, bool, int>? after)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        CheckBatch(batchSize);
+        var plan = Engine.Plan;
+        var device = Engine.Device;
+        for (var i = 0; i < plan.Inputs.Count; i++)
+        {
+            var t = plan.Tensors[plan.Inputs[i]];
+            var shape = t.Dims.WithBatch(batchSize);
+            var staging = _inputs[i].View.SubView(0, shape.Elements);
+            if (t.Type == DataType.Int8)
+            {
+                Kernels.Ops.Convert.Quantize(device, staging, TensorFormat.NCHW, View<sbyte>(t, batchSize), TensorFormat.NHWC, shape, t.Scale);
+            }
+            else
+            {
+                Kernels.Ops.Convert.Float(device, staging, TensorFormat.NCHW, View<float>(t, batchSize), TensorFormat.NHWC, shape);
+            }
+
+            Observe(observer, t, batchSize);
+            after?.Invoke("input:" + t.Name, null, t.Type == DataType.Int8, 1);
+        }
+
+        foreach (var step in Engine.Steps)
+        {
+            step.Run(this, batchSize);
+            Observe(observer, step.Output, batchSize);
+            after?.Invoke(step.Node.Name, step.Node.Layer.Type, step.Node.Int8, step.Launches);
+        }
+
+        for (var i = 0; i < plan.Outputs.Count; i++)
+        {
+            var t = plan.Tensors[plan.Outputs[i]];
+            var shape = t.Dims.WithBatch(batchSize);
+            var staging = _outputs[i].View.SubView(0, shape.Elements);
+            if (t.Type == DataType.Int8)
+            {
+                Kernels.Ops.Convert.Dequantize(device, View<sbyte>(t, batchSize), TensorFormat.NHWC, staging, TensorFormat.NCHW, shape, t.Scale);
+            }
+            else
+            {
+                Kernels.Ops.Convert.Float(device, View<float>(t, batchSize), TensorFormat.NHWC, staging, TensorFormat.NCHW, shape);
+            }
+
+            after?.Invoke("output:" + t.Name, null, t.Type == DataType.Int8, 1);
+        }
+    }
+
+    /// <summary>The device data of a tensor for a batch: its arena bytes (or the engine's constant, one item).</summary>
+    internal ArrayView<T> View<T>(PlanTensor t, int batch)
+        where T : unmanaged
+    {
+        if (t.Constant is not null)
+        {
+            return Engine.Constant(t.Id).SubView(0, t.ItemBytes).Cast<T>();
+        }
+
+        return _arena.View.AsContiguous().SubView(t.Offset, t.ItemBytes * batch).Cast<T>();
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _arena.Dispose();
+        foreach (var b in _inputs.Concat(_outputs))
+        {
+            b.Dispose();
+        }
+    }
+
+    private void Observe(ITensorObserver? observer, PlanTensor t, int batch)
+    {
+        if (observer is not null && t.Type == DataType.Float)
+        {
+            observer.Observe(t.Name, View<float>(t, batch), t.Dims.WithBatch(batch));
+        }
+    }
+
+    private void CheckBatch(int batchSize)
+    {
+        if (batchSize < 1 || batchSize > Engine.MaxBatchSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, $"The batch size must be in [1, {Engine.MaxBatchSize}] (the engine's maximum).");
+        }
+    }
+}
+
+/// <summary>The time of one step of a profiled run.</summary>
+/// <param name="Name">Step name (input:/output: for the boundary conversions).</param>
+/// <param name="Type">Layer type (null for a boundary conversion).</param>
+/// <param name="Int8">INT8 step.</param>
+/// <param name="Launches">Kernel launches it made.</param>
+/// <param name="Milliseconds">Device time.</param>
+public sealed record LayerTiming(string Name, LayerType? Type, bool Int8, int Launches, double Milliseconds);
+
+/// <summary>Per-step times of one profiled run.</summary>
+/// <param name="BatchSize">Batch.</param>
+/// <param name="Layers">Steps in order.</param>
+public sealed record EngineProfile(int BatchSize, IReadOnlyList<LayerTiming> Layers)
+{
+    /// <summary>Sum of the step times.</summary>
+    public double TotalMilliseconds => Layers.Sum(l => l.Milliseconds);
+
+    /// <summary>Kernel launches of one run.</summary>
+    public int Launches => Layers.Sum(l => l.Launches);
+}

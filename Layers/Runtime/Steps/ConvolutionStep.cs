@@ -1,0 +1,82 @@
+using ILGPU;
+using ILGPUInt8.Kernels.Convolution;
+using ILGPUInt8.Kernels.Gemm;
+using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Kernels.Tensors;
+
+namespace ILGPUInt8.Layers;
+
+/// <summary>
+/// Convolution and fully connected (the 1×1 convolution of [N, 1, 1, C·H·W], weights put in NHWC column order), NHWC.
+/// FP32: the direct kernel with bias and activation fused. INT8: <see cref="ConvS8"/> (implicit GEMM on dp4a, or the
+/// direct variant) with requantize (+ table) fused into the epilogue, parameters from <see cref="Int8Parameters"/>.
+/// </summary>
+internal sealed class ConvolutionStep : Step
+{
+    private readonly Func<int, ConvProblem> _problem;
+    private readonly ArrayView<float> _weights;
+    private readonly ArrayView<float> _bias;
+    private readonly PackedConvWeights? _packed;
+    private readonly ArrayView<float> _multiplier;
+    private readonly ArrayView<int> _biasQ;
+    private readonly ArrayView<sbyte> _lut;
+    private readonly Int8Parameters? _int8;
+
+    public ConvolutionStep(Engine engine, PlanNode node)
+        : base(engine, node)
+    {
+        var dims = Input().Dims;
+        float[] w;
+        float[]? bias;
+        int k, cg, r, s;
+        bool fc = node.Layer is FullyConnectedLayer;
+        if (node.Layer is ConvolutionLayer conv)
+        {
+            _problem = n => conv.Problem(n, dims);
+            (w, bias, k, cg, r, s) = (conv.WeightArray, conv.BiasArray, conv.OutputChannels, dims.C / conv.Groups, conv.Kernel.H, conv.Kernel.W);
+        }
+        else
+        {
+            var f = (FullyConnectedLayer)node.Layer;
+            var volume = (int)dims.Volume;
+            _problem = n => new ConvProblem(n, volume, 1, 1, f.OutputCount, 1, 1);
+            (w, bias, k, cg, r, s) = (f.WeightArray, f.BiasArray, f.OutputCount, volume, 1, 1);
+        }
+
+        // Public order (KCRS, or [K][C·H·W] in NCHW flatten order) → the kernels' K-contiguous NHWC order.
+        T[] Relayout<T>(T[] v) => fc ? WeightLayout.FullyConnectedNchwToNhwc<T>(v, k, dims.C, dims.H, dims.W) : WeightLayout.KcrsToKrsc<T>(v, k, cg, r, s);
+        if (!node.Int8)
+        {
+            _weights = Upload(Relayout(w));
+            _bias = Upload(bias ?? new float[k]);
+            return;
+        }
+
+        _int8 = Int8Parameters.Create(w, k, cg * r * s, bias, Input().Scale, Output.Scale, node.Fused, node.IntermediateThreshold / 127f);
+        _packed = Own(new PackedConvWeights(Device, Relayout(_int8.Weights), _problem(1)));
+        _multiplier = Upload(_int8.Multiplier);
+        _biasQ = Upload(_int8.Bias);
+        _lut = Upload(_int8.Lut ?? new sbyte[256]);
+    }
+
+    public override void Run(ExecutionContext context, int batch)
+    {
+        var p = _problem(batch);
+        if (_int8 is null)
+        {
+            ConvolutionFloat.Run(Device, context.View<float>(Input(), batch), _weights, _bias, context.View<float>(Output, batch), p, Node.Fused);
+            return;
+        }
+
+        var x = context.View<sbyte>(Input(), batch);
+        var y = context.View<sbyte>(Output, batch);
+        if (_int8.Lut is null)
+        {
+            ConvS8.Forward(Device, x, TensorFormat.NHWC, _packed!, p, new RequantizeEpilogue(y, p.K, _multiplier, _biasQ, _int8.Lo));
+        }
+        else
+        {
+            ConvS8.Forward(Device, x, TensorFormat.NHWC, _packed!, p, new RequantizeLutEpilogue(y, p.K, _multiplier, _biasQ, _lut));
+        }
+    }
+}

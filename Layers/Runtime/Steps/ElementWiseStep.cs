@@ -1,0 +1,27 @@
+using ILGPUInt8.Kernels.Ops;
+
+namespace ILGPUInt8.Layers;
+
+/// <summary>Element-wise binary: FP32 with any fused activation; INT8 integer sum / product / max with a fused ReLU.</summary>
+internal sealed class ElementWiseStep : Step
+{
+    public ElementWiseStep(Engine engine, PlanNode node)
+        : base(engine, node)
+    {
+    }
+
+    public override void Run(ExecutionContext context, int batch)
+    {
+        var op = ((ElementWiseLayer)Node.Layer).Operation;
+        if (Node.Int8)
+        {
+            Int8ElementWise.Run(
+                Device, context.View<sbyte>(Input(0), batch), context.View<sbyte>(Input(1), batch), context.View<sbyte>(Output, batch), op,
+                Input(0).Scale, Input(1).Scale, Output.Scale, Node.Fused.Kind == ActivationKind.Relu);
+        }
+        else
+        {
+            ElementWise.Float(Device, context.View<float>(Input(0), batch), context.View<float>(Input(1), batch), context.View<float>(Output, batch), op, Node.Fused);
+        }
+    }
+}

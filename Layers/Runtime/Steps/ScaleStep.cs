@@ -1,0 +1,35 @@
+using ILGPU;
+using ILGPUInt8.Kernels.Ops;
+
+namespace ILGPUInt8.Layers;
+
+/// <summary>FP32 scale; per-element parameters are put in NHWC order so index i mod count finds them.</summary>
+internal sealed class ScaleStep : Step
+{
+    private readonly ArrayView<float> _scale;
+    private readonly ArrayView<float> _shift;
+    private readonly ArrayView<float> _power;
+    private readonly int _count;
+    private readonly bool _hasPower;
+
+    public ScaleStep(Engine engine, PlanNode node)
+        : base(engine, node)
+    {
+        var layer = (ScaleLayer)node.Layer;
+        var d = Input().Dims;
+        _count = (int)ScaleLayer.Count(layer.Mode, d);
+        float[] Prepare(float[]? values, float fallback)
+        {
+            var v = values ?? Enumerable.Repeat(fallback, _count).ToArray();
+            return layer.Mode == ScaleMode.Elementwise ? WeightLayout.ChwToHwc<float>(v, d.C, d.H, d.W) : v;
+        }
+
+        _scale = Upload(Prepare(layer.ScaleArray, 1f));
+        _shift = Upload(Prepare(layer.ShiftArray, 0f));
+        _hasPower = layer.HasPower;
+        _power = Upload(Prepare(layer.PowerArray, 1f));
+    }
+
+    public override void Run(ExecutionContext context, int batch) =>
+        Scale.Float(Device, context.View<float>(Input(), batch), context.View<float>(Output, batch), _scale, _shift, _power, _count, _hasPower);
+}

@@ -1,0 +1,73 @@
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPUInt8.Kernels.Runtime;
+
+namespace ILGPUInt8.Layers;
+
+/// <summary>
+/// One executable step of an engine: built once from a plan node (weights and tables uploaded then, owned by the step),
+/// run many times by execution contexts on their own activation buffers. Runs launch asynchronously on the device's
+/// default stream.
+/// </summary>
+internal abstract class Step : IDisposable
+{
+    private readonly List<IDisposable> _owned = [];
+
+    private protected Step(Engine engine, PlanNode node)
+    {
+        Engine = engine;
+        Node = node;
+    }
+
+    public Engine Engine { get; }
+
+    public PlanNode Node { get; }
+
+    public Int8Device Device => Engine.Device;
+
+    public Plan Plan => Engine.Plan;
+
+    public PlanTensor Input(int i = 0) => Plan.Tensors[Node.Inputs[i]];
+
+    public PlanTensor Output => Plan.Tensors[Node.Output];
+
+    /// <summary>Kernel launches one run makes (for the launch-overhead report).</summary>
+    public virtual int Launches => 1;
+
+    /// <summary>Runs the step for a batch of <paramref name="batch"/> items.</summary>
+    public abstract void Run(ExecutionContext context, int batch);
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        lock (_owned)
+        {
+            foreach (var d in _owned)
+            {
+                d.Dispose();
+            }
+
+            _owned.Clear();
+        }
+    }
+
+    /// <summary>Uploads host data into a buffer the step owns.</summary>
+    private protected ArrayView<T> Upload<T>(T[] data)
+        where T : unmanaged
+    {
+        var buffer = Own(Device.Accelerator.Allocate1D(data.Length == 0 ? new T[1] : data));
+        return buffer.View;
+    }
+
+    /// <summary>Keeps a disposable alive as long as the step.</summary>
+    private protected T Own<T>(T disposable)
+        where T : IDisposable
+    {
+        lock (_owned)
+        {
+            _owned.Add(disposable);
+        }
+
+        return disposable;
+    }
+}
