@@ -5,7 +5,7 @@ namespace ILGPUInt8.Tests.Onnx;
 /// <summary>
 /// ONNX node conformance (Debian libonnx-testdata, ONNX 1.12): every node test listed here imports and runs
 /// through the scalar reference interpreter within |y − e| ≤ 1e-5 + 1e-3·|e| (FP32). Node tests of the mapped
-/// operators that are not listed are refused by the importer with an <see cref="Layers.Onnx.OnnxImportException"/>;
+/// operators that are not listed are refused by the importer with an <c>OnnxImportException</c>;
 /// Tests/Onnx/CONFORMANCE.md says which and why. None listed here is skipped where the data is installed
 /// (.ci/run installs it); without the folder they skip with a message.
 /// </summary>
