@@ -5,93 +5,118 @@ using ILGPUInt8.Kernels.Runtime;
 namespace ILGPUInt8.Calibration.Histograms;
 
 /// <summary>
-/// Collects one tensor's |x| histogram on the device in two passes over the calibration batches, which makes the
-/// result independent of batch order: pass 1 (<see cref="ObserveRange"/>) takes amax = max |x| over all batches,
-/// pass 2 (<see cref="Count"/>) bins every batch against that fixed amax and adds 64-bit counts. Max and sums do not
-/// depend on order, and two collectors over halves of the data with the same amax merge exactly.
+/// Collects one tensor's |x| histogram on the device in two passes, so the result does not depend on batch order:
+/// pass 1 (<see cref="ObserveRange"/> over every batch) finds the finite range, <see cref="FinishRange"/> (or the
+/// first <see cref="Count"/>) fixes amax, pass 2 (<see cref="Count"/> over every batch) counts into 2048 bins over
+/// [0, amax]. Max/min and integer sums commute, so any order of batches gives the same bits, and two collectors over
+/// halves of the data with the same amax (<see cref="SetRange"/>) merge exactly. Launches are asynchronous on the
+/// device's default stream; a view must stay valid until the device is synchronised.
 /// </summary>
 public sealed class HistogramCollector : IDisposable
 {
     private readonly Int8Device _device;
-    private readonly MemoryBuffer1D<int, Stride1D.Dense> _amaxBits;
+    private readonly MemoryBuffer1D<int, Stride1D.Dense> _range;
     private readonly MemoryBuffer1D<long, Stride1D.Dense> _counts;
-    private int _batches;
-    private bool _counting;
+    private float? _amax;
+    private float _minAbs = float.PositiveInfinity;
+    private int _rangeBatches;
+    private int _histogramBatches;
 
-    /// <summary>A collector for one tensor on a device.</summary>
+    /// <summary>Allocates the device state (2 range words, 2048 + 2 counts) of tensor <paramref name="name"/>.</summary>
     public HistogramCollector(Int8Device device, string name)
     {
-        _device = device ?? throw new ArgumentNullException(nameof(device));
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentNullException.ThrowIfNull(name);
+        _device = device;
         Name = name;
-        _amaxBits = device.Accelerator.Allocate1D<int>(1);
-        _amaxBits.MemSetToZero();
-        _counts = device.Accelerator.Allocate1D<long>(TensorHistogram.Bins + 2);
+        _range = device.Accelerator.Allocate1D([0, HistogramBinning.InfinityBits]);
+        _counts = device.Accelerator.Allocate1D<long>(HistogramBinning.Slots);
         _counts.MemSetToZero();
     }
 
     /// <summary>Tensor name.</summary>
     public string Name { get; }
 
-    /// <summary>The largest finite |x| observed so far.</summary>
-    public float Amax => BitConverter.Int32BitsToSingle(_amaxBits.GetAsArray1D()[0]);
+    /// <summary>The range: fixed once counting began, else the largest finite |x| observed so far (synchronises).</summary>
+    public float Amax => _amax ?? CurrentRange().Amax;
 
-    /// <summary>Pass 1: folds a batch into amax (asynchronous).</summary>
+    /// <summary>True once the range is fixed (pass 2 may run).</summary>
+    public bool RangeFixed => _amax is not null;
+
+    /// <summary>Pass 1: folds the finite |x| range of <paramref name="x"/> in (asynchronous).</summary>
     public void ObserveRange(ArrayView<float> x)
     {
-        if (_counting)
+        if (_amax is not null)
         {
-            throw new InvalidOperationException($"'{Name}': the range is fixed once counting has begun (two-pass rule).");
+            throw new InvalidOperationException($"The range of '{Name}' is already fixed; pass 1 is over.");
         }
 
-        if (x.Length == 0)
+        _rangeBatches++;
+        if (x.Length > 0)
         {
-            return;
+            HistogramLaunch.Range(_device, x, _range.View);
         }
-
-        var kernel = _device.GetKernel("calib.amax", a => a.LoadStreamKernel<ArrayView<float>, ArrayView<int>, int>(HistogramKernels.Amax));
-        kernel(Launch(x.Length), x, _amaxBits.View, (int)x.Length);
     }
 
-    /// <summary>Pass 2: counts a batch against the amax of pass 1 (asynchronous).</summary>
+    /// <summary>Ends pass 1: synchronises, reads the range and fixes amax (0 when no finite value was seen).</summary>
+    public float FinishRange()
+    {
+        if (_amax is { } fixedAmax)
+        {
+            return fixedAmax;
+        }
+
+        (_amax, _minAbs) = CurrentRange();
+        return _amax.Value;
+    }
+
+    /// <summary>Fixes the range from elsewhere (another device's pass 1, a merged range), instead of pass 1.</summary>
+    public void SetRange(float amax, float minAbs)
+    {
+        if (!float.IsFinite(amax) || amax < 0f)
+        {
+            throw new ArgumentException($"amax = {amax} must be finite and ≥ 0.", nameof(amax));
+        }
+
+        if (_rangeBatches > 0 || _amax is not null)
+        {
+            throw new InvalidOperationException($"The range of '{Name}' was already observed or set.");
+        }
+
+        _amax = amax;
+        _minAbs = minAbs;
+    }
+
+    /// <summary>Pass 2: counts <paramref name="x"/> into the histogram over [0, amax] (asynchronous); the first call fixes the range.</summary>
     public void Count(ArrayView<float> x)
     {
-        if (!_counting)
+        float amax = FinishRange();
+        _histogramBatches++;
+        if (x.Length > 0)
         {
-            _counting = true;
-            _fixedAmax = Amax;
+            HistogramLaunch.Histogram(_device, x, _counts.View, amax);
         }
-
-        _batches++;
-        if (x.Length == 0)
-        {
-            return;
-        }
-
-        var kernel = _device.GetKernel("calib.count", a => a.LoadStreamKernel<ArrayView<float>, ArrayView<long>, float, int>(HistogramKernels.Count));
-        kernel(Launch(x.Length), x, _counts.View, _fixedAmax, (int)x.Length);
     }
 
-    private float _fixedAmax;
-
-    /// <summary>The histogram counted so far.</summary>
+    /// <summary>Synchronises and returns the histogram counted so far.</summary>
     public TensorHistogram ToHistogram()
     {
+        float amax = FinishRange();
         _device.Synchronize();
-        var all = _counts.GetAsArray1D();
-        var counts = all[..TensorHistogram.Bins];
-        return new TensorHistogram(Name, _counting ? _fixedAmax : Amax, counts, all[TensorHistogram.Bins], all[TensorHistogram.Bins + 1], _batches);
+        return HistogramReference.FromSlots(Name, _counts.GetAsArray1D(), amax, _minAbs, _histogramBatches);
     }
 
-    private KernelConfig Launch(long length)
+    private (float Amax, float MinAbs) CurrentRange()
     {
-        int groups = (int)Math.Min((length + HistogramKernels.GroupSize - 1) / HistogramKernels.GroupSize, Math.Max(1, _device.Accelerator.NumMultiprocessors) * 8L);
-        return new KernelConfig(groups, HistogramKernels.GroupSize);
+        _device.Synchronize();
+        var bits = _range.GetAsArray1D();
+        return (BitConverter.Int32BitsToSingle(bits[0]), BitConverter.Int32BitsToSingle(bits[1]));
     }
 
     /// <inheritdoc />
     public void Dispose()
     {
-        _amaxBits.Dispose();
+        _range.Dispose();
         _counts.Dispose();
     }
 }

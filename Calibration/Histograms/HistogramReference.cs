@@ -1,45 +1,79 @@
 namespace ILGPUInt8.Calibration.Histograms;
 
-/// <summary>The host twin of the device histogram: same amax rule, same bin expression, same NaN/Inf handling.</summary>
+/// <summary>
+/// The host twin of the device histogram (the test oracle): the same range rule (finite |x| only), the same bin
+/// expression (<see cref="HistogramBinning.Bin"/>), NaN and ±Inf counted apart.
+/// </summary>
 public static class HistogramReference
 {
-    /// <summary>Two passes over host batches: amax of finite |x|, then counts.</summary>
+    /// <summary>(max |x|, min |x|) over finite x; (0, +Inf) when there is none.</summary>
+    public static (float Amax, float MinAbs) Range(ReadOnlySpan<float> x)
+    {
+        float amax = 0f, minAbs = float.PositiveInfinity;
+        foreach (var v in x)
+        {
+            if (float.IsFinite(v))
+            {
+                float a = MathF.Abs(v);
+                amax = Math.Max(amax, a);
+                minAbs = Math.Min(minAbs, a);
+            }
+        }
+
+        return (amax, minAbs);
+    }
+
+    /// <summary>
+    /// Adds x into <paramref name="slots"/> (<see cref="HistogramBinning.Slots"/> long): the bins of finite |x| over
+    /// [0, amax], then the NaN count, then the ±Inf count.
+    /// </summary>
+    public static void Accumulate(ReadOnlySpan<float> x, float amax, Span<long> slots)
+    {
+        if (slots.Length != HistogramBinning.Slots)
+        {
+            throw new ArgumentException($"slots needs {HistogramBinning.Slots} entries, got {slots.Length}.", nameof(slots));
+        }
+
+        float range = HistogramBinning.KernelRange(amax);
+        foreach (var v in x)
+        {
+            if (float.IsNaN(v))
+            {
+                slots[HistogramBinning.NaNSlot]++;
+            }
+            else if (float.IsInfinity(v))
+            {
+                slots[HistogramBinning.InfinitySlot]++;
+            }
+            else
+            {
+                slots[HistogramBinning.Bin(MathF.Abs(v), range)]++;
+            }
+        }
+    }
+
+    /// <summary>Two passes over host batches: the range over all of them, then the counts.</summary>
     public static TensorHistogram Build(string name, IReadOnlyList<float[]> batches)
     {
         ArgumentNullException.ThrowIfNull(batches);
-        float amax = 0;
+        float amax = 0f, minAbs = float.PositiveInfinity;
         foreach (var batch in batches)
         {
-            foreach (var v in batch)
-            {
-                if (float.IsFinite(v) && MathF.Abs(v) > amax)
-                {
-                    amax = MathF.Abs(v);
-                }
-            }
+            var (a, m) = Range(batch);
+            amax = Math.Max(amax, a);
+            minAbs = Math.Min(minAbs, m);
         }
 
-        var counts = new long[TensorHistogram.Bins];
-        long nan = 0, inf = 0;
+        var slots = new long[HistogramBinning.Slots];
         foreach (var batch in batches)
         {
-            foreach (var v in batch)
-            {
-                if (float.IsNaN(v))
-                {
-                    nan++;
-                }
-                else if (float.IsInfinity(v))
-                {
-                    inf++;
-                }
-                else
-                {
-                    counts[amax > 0 ? TensorHistogram.BinOf(v, amax) : 0]++;
-                }
-            }
+            Accumulate(batch, amax, slots);
         }
 
-        return new TensorHistogram(name, amax, counts, nan, inf, batches.Count);
+        return FromSlots(name, slots, amax, minAbs, batches.Count);
     }
+
+    /// <summary>A histogram from the slot layout (bins, NaN, ±Inf).</summary>
+    public static TensorHistogram FromSlots(string name, ReadOnlySpan<long> slots, float amax, float minAbs, int batches) =>
+        new(name, amax, slots[..HistogramBinning.Bins], minAbs, slots[HistogramBinning.NaNSlot], slots[HistogramBinning.InfinitySlot], batches);
 }

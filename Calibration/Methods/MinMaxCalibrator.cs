@@ -2,7 +2,7 @@ using ILGPUInt8.Calibration.Histograms;
 
 namespace ILGPUInt8.Calibration.Methods;
 
-/// <summary>Min-max: T = amax (nothing clipped).</summary>
+/// <summary>Min-max: T = amax, the largest finite |x| seen (nothing clipped).</summary>
 public sealed class MinMaxCalibrator : ICalibrationMethod
 {
     /// <inheritdoc />
@@ -10,5 +10,5 @@ public sealed class MinMaxCalibrator : ICalibrationMethod
 
     /// <inheritdoc />
     public CalibrationResult Compute(TensorHistogram histogram) =>
-        CalibrationResult.Degenerate(histogram, Name) ?? new CalibrationResult(histogram.Name, Name, histogram.Amax, histogram.Amax, 0);
+        CalibrationResult.Degenerate(histogram, Name) ?? CalibrationResult.For(histogram, Name, histogram.Amax);
 }

@@ -3,8 +3,9 @@ using ILGPUInt8.Calibration.Histograms;
 namespace ILGPUInt8.Calibration.Methods;
 
 /// <summary>
-/// Percentile: T = the upper edge (b + 1)·w of the first bin b where the cumulative count reaches p % of all counts
-/// (the p-th percentile of |x| at histogram resolution; default p = 99.99).
+/// Percentile: T = the p-th percentile of |x| (default p = 99.99) at histogram resolution, the upper edge (b + 1)·w of
+/// the first bin b where the cumulative count reaches p % of all counts. So T &gt; 0 whenever amax &gt; 0, T = amax at
+/// p = 100, at most (100 − p) % of the values are clipped, and T is at most one bin above the exact sample percentile.
 /// </summary>
 public sealed class PercentileCalibrator(double percentile = 99.99) : ICalibrationMethod
 {
@@ -15,26 +16,35 @@ public sealed class PercentileCalibrator(double percentile = 99.99) : ICalibrati
     public string Name => "percentile";
 
     /// <inheritdoc />
-    public CalibrationResult Compute(TensorHistogram histogram)
+    public CalibrationResult Compute(TensorHistogram histogram) =>
+        CalibrationResult.Degenerate(histogram, Name)
+        ?? CalibrationResult.For(histogram, Name, ThresholdFromHistogram(histogram.Counts, histogram.BinWidth, Percentile));
+
+    /// <summary>(b + 1) · binWidth for the first bin b with Σ_{≤b} counts ≥ p/100 · Σ counts; 0 for an empty histogram.</summary>
+    public static double ThresholdFromHistogram(ReadOnlySpan<long> counts, double binWidth, double percentile)
     {
-        if (CalibrationResult.Degenerate(histogram, Name) is { } d)
+        long total = 0;
+        foreach (var c in counts)
         {
-            return d;
+            total += c;
         }
 
-        double need = histogram.Total * (Percentile / 100.0);
-        long cumulative = 0;
-        var b = 0;
-        for (; b < TensorHistogram.Bins; b++)
+        if (total == 0)
         {
-            cumulative += histogram.Counts[b];
+            return 0;
+        }
+
+        double need = total * (percentile / 100.0);
+        long cumulative = 0;
+        for (var b = 0; b < counts.Length; b++)
+        {
+            cumulative += counts[b];
             if (cumulative >= need)
             {
-                break;
+                return (b + 1) * binWidth;
             }
         }
 
-        double threshold = Math.Min(b + 1, TensorHistogram.Bins) * histogram.BinWidth;
-        return new CalibrationResult(histogram.Name, Name, histogram.Amax, threshold, CalibrationResult.Clipped(histogram, threshold));
+        return counts.Length * binWidth;
     }
 }

@@ -6,7 +6,8 @@ namespace ILGPUInt8.Calibration.Tables;
 /// <summary>
 /// TensorRT's calibration cache text format: a header line <c>TRT-&lt;version&gt;-&lt;Calibrator&gt;</c>, then one line per
 /// tensor <c>name: xxxxxxxx</c>, the 8 hex digits being the big-endian IEEE-754 bits of the float32 scale = T / 127
-/// (e.g. <c>3c008912</c> = 0.0078451801). Tensor order is kept as written.
+/// (e.g. <c>3c008912</c> = 0.0078451801). Tensor order is kept as written. <see cref="CalibrationTable.ToCache"/> and
+/// <see cref="CalibrationTable.FromCache"/> convert to and from the richer table.
 /// </summary>
 public sealed class CalibrationCache
 {
@@ -25,13 +26,49 @@ public sealed class CalibrationCache
     /// <summary>Tensor name → scale, in file order.</summary>
     public IReadOnlyList<KeyValuePair<string, float>> Scales { get; }
 
-    /// <summary>The header TensorRT writes for a method (TensorRT version 8.6.1 as the nominal version).</summary>
+    /// <summary>
+    /// The header TensorRT writes for a method (TensorRT 8.6.1 as the nominal version): entropy → EntropyCalibration2,
+    /// minmax → MinMaxCalibration, any other (percentile, MSE) → LegacyCalibration, TensorRT's user-tuned calibrator,
+    /// the one whose caches TensorRT accepts for thresholds chosen some other way.
+    /// </summary>
     public static string HeaderFor(string method) => method switch
     {
         "entropy" => "TRT-8601-EntropyCalibration2",
         "minmax" => "TRT-8601-MinMaxCalibration",
-        _ => $"TRT-8601-{char.ToUpperInvariant(method[0])}{method[1..]}Calibration",
+        _ => "TRT-8601-LegacyCalibration",
     };
+
+    /// <summary>The method a header names: EntropyCalibration(2) → entropy, MinMaxCalibration → minmax, else the algorithm name.</summary>
+    public string Method
+    {
+        get
+        {
+            int dash = Header.LastIndexOf('-');
+            string algorithm = dash >= 0 ? Header[(dash + 1)..] : Header;
+            return algorithm switch
+            {
+                "EntropyCalibration2" or "EntropyCalibration" => "entropy",
+                "MinMaxCalibration" => "minmax",
+                _ => algorithm,
+            };
+        }
+    }
+
+    /// <summary>Reads a cache file.</summary>
+    public static CalibrationCache Read(string path)
+    {
+        try
+        {
+            return Parse(File.ReadAllText(path));
+        }
+        catch (FormatException ex)
+        {
+            throw new FormatException($"{path}: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Writes the cache file.</summary>
+    public void Write(string path) => File.WriteAllText(path, ToText());
 
     /// <summary>The 8 hex digits of a scale (big-endian float32 bits).</summary>
     public static string ToHex(float scale) => BitConverter.SingleToUInt32Bits(scale).ToString("x8", CultureInfo.InvariantCulture);
@@ -111,6 +148,7 @@ public sealed class CalibrationCache
     /// Checks the cache against a model's tensor names: every name the model needs must be present and every name in the
     /// cache must exist in the model; the error names the missing and unknown tensors.
     /// </summary>
+    /// <exception cref="CalibrationTableMismatchException">The names differ.</exception>
     public void CheckAgainst(IEnumerable<string> modelTensors)
     {
         var model = new HashSet<string>(modelTensors, StringComparer.Ordinal);
@@ -119,8 +157,7 @@ public sealed class CalibrationCache
         var unknown = cached.Where(c => !model.Contains(c)).Order(StringComparer.Ordinal).ToList();
         if (missing.Count > 0 || unknown.Count > 0)
         {
-            throw new InvalidDataException(
-                $"The calibration table does not match the model: missing {(missing.Count > 0 ? string.Join(", ", missing) : "none")}; not in the model {(unknown.Count > 0 ? string.Join(", ", unknown) : "none")}.");
+            throw new CalibrationTableMismatchException(null, missing, unknown);
         }
     }
 }

@@ -76,6 +76,24 @@ public static class Saturate
         return PackedInt8.Pack(ClampInt8(v0), ClampInt8(v1), ClampInt8(v2), ClampInt8(v3));
     }
 
+    /// <summary>
+    /// Saturating int32 addition: clamp(a + b, int.MinValue, int.MaxValue), the sum taken exactly
+    /// (PTX <c>add.sat.s32</c>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int AddInt32(int a, int b)
+    {
+        if (CudaAsm.IsSupported)
+        {
+            CudaAsm.Emit("add.sat.s32 %0, %1, %2;", out int sum, a, b);
+            return sum;
+        }
+
+        // The wrapped sum overflowed iff a and b share a sign that the sum does not.
+        int s = unchecked(a + b);
+        return ((a ^ s) & (b ^ s)) < 0 ? (a < 0 ? int.MinValue : int.MaxValue) : s;
+    }
+
     /// <summary>clamp(v, -128, 127).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int ClampInt8(int v) => v < -128 ? -128 : v > 127 ? 127 : v;

@@ -39,16 +39,17 @@ public sealed class ConvDirect : IConvVariant
         where TEpilogue : struct, IGemmEpilogue
     {
         var kernel = device.GetKernel($"conv.direct.{typeof(TLayout).Name}.{typeof(TEpilogue).FullName}", a =>
-            a.LoadAutoGroupedStreamKernel<Index2D, ArrayView<sbyte>, ArrayView<sbyte>, ConvGeometry, int, TEpilogue>(Kernel<TLayout, TEpilogue>));
-        kernel(new Index2D(g.K, g.GemmM), x, weights.View, g, weights.Stride, epilogue);
+            a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, ConvGeometry, int, TEpilogue>(Kernel<TLayout, TEpilogue>));
+        // One thread per output, a 1-D index (a 2-D grid is limited to 65535 rows).
+        kernel(new Index1D(g.K * g.GemmM), x, weights.View, g, weights.Stride, epilogue);
     }
 
-    /// <summary>Thread (k, m).</summary>
-    internal static void Kernel<TLayout, TEpilogue>(Index2D index, ArrayView<sbyte> x, ArrayView<sbyte> w, ConvGeometry g, int stride, TEpilogue epilogue)
+    /// <summary>Thread m·K + k.</summary>
+    internal static void Kernel<TLayout, TEpilogue>(Index1D index, ArrayView<sbyte> x, ArrayView<sbyte> w, ConvGeometry g, int stride, TEpilogue epilogue)
         where TLayout : struct, ILayout
         where TEpilogue : struct, IGemmEpilogue
     {
-        int k = index.X, m = index.Y;
+        int m = index.X / g.K, k = index.X - (m * g.K);
         var pixel = ConvPixel.Decode(m, g);
         int group = k / g.KPerGroup;
         long row = (long)k * stride;

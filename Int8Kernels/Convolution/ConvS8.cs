@@ -33,6 +33,11 @@ public static class ConvS8
         }
 
         var chosen = ConvVariants.Select(device, problem, format, variant);
+        if (chosen is ConvDp4aImplicitGemm && ((IContiguousArrayView)x).IndexInBytes % 4 != 0)
+        {
+            throw new ArgumentException($"{chosen.Name} reads x as 4-channel words: x must start on a 4-byte boundary.", nameof(x));
+        }
+
         chosen.Run(device, x, format, weights, problem, epilogue);
         return chosen;
     }
@@ -50,6 +55,11 @@ public static class ConvS8
         ArrayView<sbyte> y, ArrayView<float> multiplier, ArrayView<int> bias, bool relu, string? variant = null)
     {
         CheckOutput(y.Length, problem, nameof(y));
+        if (((IContiguousArrayView)y).IndexInBytes % 4 != 0)
+        {
+            throw new ArgumentException("The int8 output must start on a 4-byte boundary (four channels are stored as one word).", nameof(y));
+        }
+
         if (multiplier.Length < problem.K || bias.Length < problem.K)
         {
             throw new ArgumentException($"multiplier and bias need one value per output channel ({problem.K}).", nameof(multiplier));

@@ -1,3 +1,4 @@
+using ILGPUInt8.Kernels.Gemm;
 using ILGPUInt8.Kernels.Runtime;
 using ILGPUInt8.Kernels.Tensors;
 
@@ -11,8 +12,53 @@ public static class ConvVariants
     /// <summary>Environment variable that forces a variant by name.</summary>
     public const string ForceEnvironmentVariable = "ILGPUINT8_CONV";
 
+    private static readonly List<IConvVariant> Registered = [];
+
+    /// <summary>
+    /// Registers the built-in variants, most preferred first: the dp4a implicit GEMM with the planner's tile and
+    /// split-K, the same with split-K forced, each dp4a tile on its own, and the direct fallback (any C, depthwise).
+    /// </summary>
+    static ConvVariants()
+    {
+        Register(new ConvDp4aImplicitGemm());
+        Register(new ConvDp4aImplicitGemm(splitK: true));
+        foreach (var tile in Dp4aTile.All)
+        {
+            Register(new ConvDp4aImplicitGemm(tile));
+        }
+
+        Register(new ConvDirect());
+    }
+
     /// <summary>All variants, most preferred first.</summary>
-    public static IReadOnlyList<IConvVariant> All { get; } = [new ConvDp4aImplicitGemm(), new ConvDirect()];
+    public static IReadOnlyList<IConvVariant> All
+    {
+        get
+        {
+            lock (Registered)
+            {
+                return [.. Registered];
+            }
+        }
+    }
+
+    /// <summary>Adds a variant (a later call with the same name replaces it); <paramref name="preferred"/> puts it first.</summary>
+    public static void Register(IConvVariant variant, bool preferred = false)
+    {
+        ArgumentNullException.ThrowIfNull(variant);
+        lock (Registered)
+        {
+            Registered.RemoveAll(v => v.Name == variant.Name);
+            if (preferred)
+            {
+                Registered.Insert(0, variant);
+            }
+            else
+            {
+                Registered.Add(variant);
+            }
+        }
+    }
 
     /// <summary>The variant with this name, or an exception listing the names.</summary>
     public static IConvVariant Get(string name) =>

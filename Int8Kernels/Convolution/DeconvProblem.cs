@@ -46,6 +46,11 @@ public sealed record DeconvProblem(
         {
             throw new ArgumentException($"Invalid deconvolution {this}: the output would be {OutH}×{OutW}.");
         }
+
+        if ((long)N * OutH * OutW * K >= int.MaxValue || (long)N * H * W * C >= int.MaxValue)
+        {
+            throw new ArgumentException($"Invalid deconvolution {this}: tensors over 2^31 elements are not supported.");
+        }
     }
 
     /// <summary>Multiply-adds N·H·W·K·R·S·C/groups.</summary>

@@ -49,9 +49,9 @@ public sealed class DeconvolutionS8 : IDisposable
         }
 
         var kernel = Device.GetKernel("deconv.s8." + typeof(TEpilogue).FullName, a =>
-            a.LoadAutoGroupedStreamKernel<Index2D, ArrayView<sbyte>, ArrayView<sbyte>, Args, TEpilogue>(Kernel));
+            a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, Args, TEpilogue>(Kernel));
         var args = new Args(p.N, p.C, p.H, p.W, p.K, p.R, p.S, p.StrideH, p.StrideW, p.PadH, p.PadW, p.DilationH, p.DilationW, p.CPerGroup, p.KPerGroup, p.OutH, p.OutW);
-        kernel(new Index2D(p.K, p.N * p.OutH * p.OutW), x, _weights.View, args, epilogue);
+        kernel(new Index1D(p.K * p.N * p.OutH * p.OutW), x, _weights.View, args, epilogue);
     }
 
     /// <summary>Int32 output NHWC [N, OutH, OutW, K].</summary>
@@ -66,11 +66,11 @@ public sealed class DeconvolutionS8 : IDisposable
         Run(x, new Int32Epilogue(y, Problem.K));
     }
 
-    /// <summary>Thread (k, m), m = (n·OutH + oh)·OutW + ow.</summary>
-    internal static void Kernel<TEpilogue>(Index2D index, ArrayView<sbyte> x, ArrayView<sbyte> w, Args a, TEpilogue epilogue)
+    /// <summary>Thread m·K + k, m = (n·OutH + oh)·OutW + ow.</summary>
+    internal static void Kernel<TEpilogue>(Index1D index, ArrayView<sbyte> x, ArrayView<sbyte> w, Args a, TEpilogue epilogue)
         where TEpilogue : struct, IGemmEpilogue
     {
-        int k = index.X, m = index.Y;
+        int m = index.X / a.K, k = index.X - (m * a.K);
         int ow = m % a.OutW;
         int oh = (m / a.OutW) % a.OutH;
         int n = m / (a.OutW * a.OutH);

@@ -15,22 +15,24 @@ public sealed class GemmDp4aSimple : IGemmVariant
     public string Name => "gemm_s8s8s32_tn_dp4a_simple";
 
     /// <inheritdoc />
-    public string? CanImplement(Int8Device device, GemmProblem problem) => null;
+    public string? CanImplement(Int8Device device, GemmProblem problem) =>
+        (long)problem.M * problem.N > int.MaxValue ? "outputs over 2^31 elements are not supported" : null;
 
     /// <inheritdoc />
     public void Run<TEpilogue>(Int8Device device, ArrayView<sbyte> a, ArrayView<sbyte> b, GemmProblem problem, TEpilogue epilogue)
         where TEpilogue : struct, IGemmEpilogue
     {
         var kernel = device.GetKernel("gemm.dp4a.simple." + typeof(TEpilogue).FullName, acc =>
-            acc.LoadAutoGroupedStreamKernel<Index2D, ArrayView<sbyte>, ArrayView<sbyte>, GemmProblem, TEpilogue>(Kernel));
-        kernel(new Index2D(problem.N, problem.M), a, b, problem, epilogue);
+            acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, GemmProblem, TEpilogue>(Kernel));
+        // One thread per output, a 1-D index (a 2-D grid is limited to 65535 rows).
+        kernel(new Index1D(problem.M * problem.N), a, b, problem, epilogue);
     }
 
-    /// <summary>Thread (n, m): acc = Σ_k A[m·lda + k]·B[n·ldb + k].</summary>
-    internal static void Kernel<TEpilogue>(Index2D index, ArrayView<sbyte> a, ArrayView<sbyte> b, GemmProblem p, TEpilogue epilogue)
+    /// <summary>Thread m·N + n: acc = Σ_k A[m·lda + k]·B[n·ldb + k].</summary>
+    internal static void Kernel<TEpilogue>(Index1D index, ArrayView<sbyte> a, ArrayView<sbyte> b, GemmProblem p, TEpilogue epilogue)
         where TEpilogue : struct, IGemmEpilogue
     {
-        int n = index.X, m = index.Y;
+        int m = index.X / p.N, n = index.X - (m * p.N);
         long ra = (long)m * p.Lda, rb = (long)n * p.Ldb;
         int acc = 0;
         int k = 0;

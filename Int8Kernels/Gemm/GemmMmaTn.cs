@@ -54,8 +54,33 @@ public abstract class GemmMmaTn : IGemmVariant
     /// </summary>
     public int SharedBytes => Math.Max(Stages * (TileM + TileN) * StageK, TileM * (TileN + 8) * 4);
 
+    /// <summary>
+    /// True for a tile shape that should leave problems with fewer tiles than multiprocessors to a smaller tile (the
+    /// registry takes the first variant that can implement a problem, so <see cref="CanImplement"/> declines them;
+    /// <see cref="Run"/> still runs them).
+    /// </summary>
+    public virtual bool PrefersFullWave => false;
+
     /// <inheritdoc />
     public string? CanImplement(Int8Device device, GemmProblem problem)
+    {
+        var reason = HardLimit(device, problem);
+        if (reason is null && PrefersFullWave && device.IsCuda)
+        {
+            // Measured at M=256, N=K=8192: 64 tiles of 128×256 ran 355 TOPS, 128 tiles of 128×128 535 TOPS.
+            long tiles = (long)((problem.M + TileM - 1) / TileM) * ((problem.N + TileN - 1) / TileN);
+            int sms = device.Accelerator.NumMultiprocessors;
+            if (tiles < sms)
+            {
+                return $"{tiles} tiles of {TileM}×{TileN} leave some of the {sms} multiprocessors idle: a smaller tile fills the device better";
+            }
+        }
+
+        return reason;
+    }
+
+    // What the kernel needs to run at all.
+    private string? HardLimit(Int8Device device, GemmProblem problem)
     {
         ArgumentNullException.ThrowIfNull(device);
         if (!device.IsCuda && !_allowCpu)
@@ -81,7 +106,7 @@ public abstract class GemmMmaTn : IGemmVariant
         where TEpilogue : struct, IGemmEpilogue
     {
         ArgumentNullException.ThrowIfNull(device);
-        var reason = CanImplement(device, problem);
+        var reason = HardLimit(device, problem);
         if (reason is not null)
         {
             throw new NotSupportedException($"{Name} cannot run {problem}: {reason}");
@@ -93,12 +118,11 @@ public abstract class GemmMmaTn : IGemmVariant
         }
 
         int bytes = SharedBytes;
+        // On CUDA through the PTX rewrite that keeps ILGPU's inline-asm output slots in registers (PtxLocalSlotPass).
         var kernel = device.GetKernel($"gemm.mma.{Name}.{typeof(TEpilogue).FullName}", acc =>
-        {
-            var loaded = Load<TEpilogue>(acc);
-            CudaFunctionAttributes.AllowDynamicSharedMemory(loaded, bytes);
-            return loaded;
-        });
+            acc.AcceleratorType == AcceleratorType.Cuda
+                ? PtxLocalSlotPass.LoadStreamKernel(acc, KernelFor<TEpilogue>(ptx: true), bytes)
+                : acc.LoadStreamKernel(KernelFor<TEpilogue>(ptx: false)));
 
         int tilesM = (problem.M + TileM - 1) / TileM, tilesN = (problem.N + TileN - 1) / TileN;
         var args = new Args(problem.M, problem.N, problem.K, problem.Lda, problem.Ldb, tilesM, tilesN, (problem.K + StageK - 1) / StageK);
@@ -112,8 +136,8 @@ public abstract class GemmMmaTn : IGemmVariant
             epilogue);
     }
 
-    /// <summary>Loads this tile shape's kernel for one epilogue type.</summary>
-    internal abstract Action<KernelConfig, long, long, ArrayView<sbyte>, ArrayView<sbyte>, Args, TEpilogue> Load<TEpilogue>(Accelerator accelerator)
+    /// <summary>This tile shape's kernel for one epilogue type: the PTX instructions, or their emulation.</summary>
+    internal abstract Action<long, long, ArrayView<sbyte>, ArrayView<sbyte>, Args, TEpilogue> KernelFor<TEpilogue>(bool ptx)
         where TEpilogue : struct, IGemmEpilogue;
 
     /// <summary>

@@ -3,7 +3,6 @@
 //   python3 Int8Kernels/Gemm/gen/gen_mma_gemm.py
 // </auto-generated>
 using ILGPU;
-using ILGPU.Runtime;
 using ILGPUInt8.Kernels.Arch;
 using ILGPUInt8.Kernels.Quantization;
 
@@ -34,10 +33,11 @@ public sealed class GemmMmaTn128x256 : GemmMmaTn
     public override int Stages => 3;
 
     /// <inheritdoc />
-    internal override Action<KernelConfig, long, long, ArrayView<sbyte>, ArrayView<sbyte>, Args, TEpilogue> Load<TEpilogue>(Accelerator accelerator) =>
-        accelerator.AcceleratorType == AcceleratorType.Cuda
-            ? accelerator.LoadStreamKernel<long, long, ArrayView<sbyte>, ArrayView<sbyte>, Args, TEpilogue>(Kernel<PtxTensorCore, TEpilogue>)
-            : accelerator.LoadStreamKernel<long, long, ArrayView<sbyte>, ArrayView<sbyte>, Args, TEpilogue>(Kernel<EmulatedTensorCore, TEpilogue>);
+    public override bool PrefersFullWave => true;
+
+    /// <inheritdoc />
+    internal override Action<long, long, ArrayView<sbyte>, ArrayView<sbyte>, Args, TEpilogue> KernelFor<TEpilogue>(bool ptx) =>
+        ptx ? Kernel<PtxTensorCore, TEpilogue> : Kernel<EmulatedTensorCore, TEpilogue>;
 
     /// <summary>
     /// One 128×256 tile of C: acc[m][n] = Σ_k A[m][k]·B[n][k] with m16n8k32 MMAs; warp (wm, wn) owns rows

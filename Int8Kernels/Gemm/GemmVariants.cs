@@ -11,7 +11,27 @@ public static class GemmVariants
     /// <summary>Environment variable that forces a variant by name.</summary>
     public const string ForceEnvironmentVariable = "ILGPUINT8_GEMM";
 
-    private static readonly List<IGemmVariant> Registered = [new GemmMmaTn128x256(), new GemmMmaTn128x128(), new GemmDp4aTiled(), new GemmDp4aSimple()];
+    private static readonly List<IGemmVariant> Registered = [];
+
+    /// <summary>
+    /// Registers the built-in variants, most preferred first: the tensor-core (mma.sync) GEMMs, the dp4a GEMM with the planner's tile and split-K, the
+    /// same with split-K forced, each dp4a tile on its own, and the untiled fallback. Other families (tensor cores)
+    /// register themselves with <see cref="Register"/>, <c>preferred: true</c> to go first.
+    /// </summary>
+    static GemmVariants()
+    {
+        // Tensor cores first where they can run (CUDA, 16-byte aligned K), then dp4a.
+        Register(new GemmMmaTn128x256());
+        Register(new GemmMmaTn128x128());
+        Register(new GemmDp4aTiled());
+        Register(new GemmDp4aTiled(splitK: true));
+        foreach (var tile in Dp4aTile.All)
+        {
+            Register(new GemmDp4aTiled(tile));
+        }
+
+        Register(new GemmDp4aSimple());
+    }
 
     /// <summary>All registered variants, most preferred first.</summary>
     public static IReadOnlyList<IGemmVariant> All

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using ILGPUInt8.Kernels.Arch;
 
 namespace ILGPUInt8.Kernels.Quantization;
 
@@ -81,24 +82,40 @@ public static class FixedPointMultiplier
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int RoundingDivideByPOT(int x, int n)
     {
-        int mask = (int)((1L << n) - 1);
+        // 2^n − 1 in 32 bits (n = 31: 2^31 wraps to int.MinValue, minus 1 wraps to int.MaxValue = 2^31 − 1).
+        int mask = unchecked((1 << n) - 1);
         int remainder = x & mask;
-        int threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+        // x >> 31 is −1 for negative x: threshold = (mask >> 1) + 1 then.
+        int threshold = (mask >> 1) - (x >> 31);
         return (x >> n) + (remainder > threshold ? 1 : 0);
     }
 
     /// <summary>
     /// Integer requantize: s = sat32(acc + bias); s' = sat32(s · 2^max(e,0)); y = clamp(RDBPOT(SRDHM(s', M), max(−e,0)), lo, 127).
+    /// M in [0, 2^31) as <see cref="FromDouble"/> gives it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int Requantize(int acc, int bias, int multiplier, int shift, int lo)
+    public static int Requantize(int acc, int bias, int multiplier, int shift, int lo) =>
+        Requantize(acc, bias, multiplier, shift > 0 ? shift : 0, shift > 0 ? 0 : -shift, lo);
+
+    /// <summary>
+    /// The same with the exponent split into l = max(e, 0) and r = max(−e, 0), all in 32-bit arithmetic but one
+    /// 32 × 32 → 64-bit product (the kernels' form; M in [0, 2^31), l and r in [0, 31]):
+    /// s = sat32(acc + bias) (add.sat.s32); s' = sat32(s · 2^l); h = SRDHM(s', M) = ⌊(s'·M + 2^30) / 2^31⌋
+    /// (M ≥ 0, so the one saturating case of SRDHM, int.MinValue², cannot occur); y = clamp(RDBPOT(h, r), lo, 127).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Requantize(int acc, int bias, int multiplier, int leftShift, int rightShift, int lo)
     {
-        long sum = (long)acc + bias;
-        int leftShift = shift > 0 ? shift : 0;
-        int rightShift = shift > 0 ? 0 : -shift;
-        long shifted = sum << leftShift;
-        int s = shifted > int.MaxValue ? int.MaxValue : shifted < int.MinValue ? int.MinValue : (int)shifted;
-        int y = RoundingDivideByPOT(SaturatingRoundingDoublingHighMul(s, multiplier), rightShift);
+        int s = Saturate.AddInt32(acc, bias);
+
+        // sat32(s · 2^l): the shift overflowed iff shifting back does not give s again.
+        int shifted = s << leftShift;
+        s = (shifted >> leftShift) == s ? shifted : s < 0 ? int.MinValue : int.MaxValue;
+
+        // ⌊(s·M + 2^30) / 2^31⌋: an arithmetic shift of the exact 64-bit sum is the floor.
+        int h = (int)((MulWide.S32(s, multiplier) + (1L << 30)) >> 31);
+        int y = RoundingDivideByPOT(h, rightShift);
         return y < lo ? lo : y > 127 ? 127 : y;
     }
 }

@@ -21,9 +21,8 @@ public static class Requantizer
         ArgumentNullException.ThrowIfNull(device);
         var index = Validate(acc, y, bias, multiplier.Length, inner);
         QuantArgs.Scales(multiplier, bias.Length, nameof(multiplier));
-        using var b = device.Accelerator.Allocate1D(bias.ToArray());
-        using var m = device.Accelerator.Allocate1D(multiplier.ToArray());
-        Launch(device, acc, y, new FloatRequantize(b.View, m.View, relu ? 0 : -127), index);
+        using var channels = device.Accelerator.Allocate1D(FloatRequantizeChannel.Create(bias, multiplier));
+        Launch(device, acc, y, new FloatRequantize(channels.View, relu ? 0 : -127), index);
         device.Synchronize();
     }
 
@@ -33,22 +32,16 @@ public static class Requantizer
     {
         ArgumentNullException.ThrowIfNull(device);
         var index = Validate(acc, y, bias, multiplier.Length, inner);
-        var q = new int[multiplier.Length];
-        var e = new int[multiplier.Length];
         for (var i = 0; i < multiplier.Length; i++)
         {
             if (!(multiplier[i] > 0) || multiplier[i] >= FixedPointMultiplier.Limit)
             {
                 throw new ArgumentException($"{nameof(multiplier)}[{i}] = {multiplier[i]} must be > 0 and < 2^31 - 1/2.", nameof(multiplier));
             }
-
-            (q[i], e[i]) = FixedPointMultiplier.FromDouble(multiplier[i]);
         }
 
-        using var b = device.Accelerator.Allocate1D(bias.ToArray());
-        using var dq = device.Accelerator.Allocate1D(q);
-        using var de = device.Accelerator.Allocate1D(e);
-        Launch(device, acc, y, new FixedPointRequantize(b.View, dq.View, de.View, relu ? 0 : -127), index);
+        using var channels = device.Accelerator.Allocate1D(FixedPointChannel.Create(bias, multiplier));
+        Launch(device, acc, y, new FixedPointRequantize(channels.View, relu ? 0 : -127), index);
         device.Synchronize();
     }
 

@@ -75,6 +75,12 @@ public static class ArchReference
         return v > hi ? hi : v;
     }
 
+    /// <summary>a + b in 64 bits, clamped to the int32 range.</summary>
+    public static int AddSaturate(int a, int b) => (int)Math.Clamp((long)a + b, int.MinValue, int.MaxValue);
+
+    /// <summary>The exact 64-bit product, by 128-bit arithmetic.</summary>
+    public static long MulWide(int a, int b) => (long)((Int128)a * b);
+
     /// <summary>Four int32 saturated to [-128, 127] in bytes 0..3.</summary>
     public static int PackSaturated(int v0, int v1, int v2, int v3)
     {

@@ -18,7 +18,16 @@ internal static partial class CudaFunctionAttributes
     /// </summary>
     public static void AllowDynamicSharedMemory(Delegate launcher, int bytes)
     {
-        if (!KernelUtil.TryGetKernel(launcher, out var kernel) || kernel is not CudaKernel cuda)
+        if (KernelUtil.TryGetKernel(launcher, out var kernel))
+        {
+            AllowDynamicSharedMemory(kernel, bytes);
+        }
+    }
+
+    /// <summary>The same for a loaded kernel object (no-op off CUDA).</summary>
+    public static void AllowDynamicSharedMemory(Kernel kernel, int bytes)
+    {
+        if (kernel is not CudaKernel cuda)
         {
             return;
         }

@@ -98,4 +98,12 @@ public static class CeilingKernels
 
     /// <summary>dst[i] = src[i], 16 bytes a thread.</summary>
     public static void Copy16(Index1D i, ArrayView<Int4> src, ArrayView<Int4> dst) => dst[i] = src[i];
+
+    /// <summary>dst[2i..2i+1] = src[2i..2i+1], 32 bytes a thread (both loads issued before the stores).</summary>
+    public static void Copy32(Index1D i, ArrayView<Int4> src, ArrayView<Int4> dst)
+    {
+        Int4 a = src[2 * i], b = src[(2 * i) + 1];
+        dst[2 * i] = a;
+        dst[(2 * i) + 1] = b;
+    }
 }

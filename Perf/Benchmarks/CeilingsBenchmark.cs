@@ -44,31 +44,51 @@ public sealed class CeilingsBenchmark : IBenchmark
         context.Ceilings[Dp4a] = tops;
         context.Add(new BenchResult(Name, $"dp4a {threads} threads × {iterations}", ms, tops, "TOPS"));
 
-        // mma.sync m16n8k32: ops = warps · iterations · 16 MMAs · 16·8·32 MACs · 2.
-        int groups = context.Quick ? 1 : sms * 8;
-        int groupSize = context.Quick ? 32 : 256;
-        int mmaIterations = context.Quick ? 2 : 2048;
+        // mma.sync m16n8k32: ops = warps · iterations · 16 MMAs · 16·8·32 MACs · 2. Two launch shapes (one wave of 8-warp
+        // blocks, and many 4-warp blocks so that the last partial wave matters little); the ceiling is the faster.
         var mma = device.GetKernel("perf.ceiling.mma", a =>
             a.LoadStreamKernel<int, int, int, ArrayView<int>>(CeilingKernels.MmaThroughput));
-        ms = context.TimeMedianMs(() => mma(new KernelConfig(groups, groupSize), 0x01020304, 0x05060708, mmaIterations, sink.View));
-        double warps = (double)groups * groupSize / 32;
-        tops = warps * mmaIterations * CeilingKernels.MmaPerIteration * 16 * 8 * 32 * 2 / (ms * 1e9);
-        context.Ceilings[Mma] = tops;
-        context.Add(new BenchResult(Name, $"mma.sync m16n8k32 {warps} warps × {mmaIterations}", ms, tops, "TOPS"));
+        (int Groups, int GroupSize, int Iterations)[] mmaShapes = context.Quick
+            ? [(1, 32, 2)]
+            : [(sms * 8, 256, 2048), (sms * 64, 128, 512)];
+        double best = 0;
+        foreach (var (groups, groupSize, mmaIterations) in mmaShapes)
+        {
+            ms = context.TimeMedianMs(() => mma(new KernelConfig(groups, groupSize), 0x01020304, 0x05060708, mmaIterations, sink.View));
+            double warps = (double)groups * groupSize / 32;
+            tops = warps * mmaIterations * CeilingKernels.MmaPerIteration * 16 * 8 * 32 * 2 / (ms * 1e9);
+            best = Math.Max(best, tops);
+            context.Add(new BenchResult(Name, $"mma.sync m16n8k32 {groups}×{groupSize / 32} warps × {mmaIterations}", ms, tops, "TOPS"));
+        }
 
-        // Copy: 1 GiB read + 1 GiB written (16-byte accesses), and ILGPU's buffer copy.
+        context.Ceilings[Mma] = best;
+
+        // Copy of 1 GiB (bytes read + written): 16 and 32 bytes a thread, and ILGPU's buffer copy. The copy ceiling is
+        // the fastest of the three, so ratios to it are never flattered by a slow copy kernel.
         long bytes = context.Quick ? 1 << 20 : 1L << 30;
         string size = context.Quick ? "1 MiB" : "1 GiB";
         using var src = acc.Allocate1D<Int4>(bytes / 16);
         using var dst = acc.Allocate1D<Int4>(bytes / 16);
         src.MemSetToZero();
-        var copy = device.GetKernel("perf.ceiling.copy", a =>
+        var copy16 = device.GetKernel("perf.ceiling.copy16", a =>
             a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<Int4>, ArrayView<Int4>>(CeilingKernels.Copy16));
-        ms = context.TimeMedianMs(() => copy((int)(bytes / 16), src.View, dst.View));
-        double gbs = 2.0 * bytes / (ms * 1e6);
-        context.Ceilings[Copy] = gbs;
-        context.Add(new BenchResult(Name, $"copy kernel 16 B/thread, {size}", ms, gbs, "GB/s"));
-        ms = context.TimeMedianMs(() => src.View.CopyTo(dst.View));
-        context.Add(new BenchResult(Name, $"ILGPU buffer CopyTo, {size}", ms, 2.0 * bytes / (ms * 1e6), "GB/s", 2.0 * bytes / (ms * 1e6) / gbs, "copy kernel"));
+        var copy32 = device.GetKernel("perf.ceiling.copy32", a =>
+            a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<Int4>, ArrayView<Int4>>(CeilingKernels.Copy32));
+        (string Case, Action Launch)[] copies =
+        [
+            ($"copy kernel 16 B/thread, {size}", () => copy16((int)(bytes / 16), src.View, dst.View)),
+            ($"copy kernel 32 B/thread, {size}", () => copy32((int)(bytes / 32), src.View, dst.View)),
+            ($"ILGPU buffer CopyTo, {size}", () => src.View.CopyTo(dst.View)),
+        ];
+        best = 0;
+        foreach (var (name, launch) in copies)
+        {
+            ms = context.TimeMedianMs(launch);
+            double gbs = 2.0 * bytes / (ms * 1e6);
+            best = Math.Max(best, gbs);
+            context.Add(new BenchResult(Name, name, ms, gbs, "GB/s"));
+        }
+
+        context.Ceilings[Copy] = best;
     }
 }

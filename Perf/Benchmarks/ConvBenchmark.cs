@@ -1,5 +1,6 @@
 using ILGPU.Runtime;
 using ILGPUInt8.Kernels.Convolution;
+using ILGPUInt8.Kernels.Gemm;
 using ILGPUInt8.Kernels.Tensors;
 using ILGPUInt8.Perf.Harness;
 
@@ -8,6 +9,7 @@ namespace ILGPUInt8.Perf.Benchmarks;
 /// <summary>
 /// INT8 convolution (NHWC, int32 out) on the ResNet-50 layers at batch 32, TOPS (2·MACs / time) per variant, with
 /// ratios to cuDNN FP32 and FP16 (NHWC) measured by Perf/peers/gemm_conv_peers.py in the same device call.
+/// <c>--sweep</c> adds every dp4a tile × split-K count.
 /// </summary>
 public sealed class ConvBenchmark : IBenchmark
 {
@@ -25,13 +27,19 @@ public sealed class ConvBenchmark : IBenchmark
     public string Name => "conv";
 
     /// <inheritdoc />
-    public string Description => "INT8 convolution TOPS on ResNet-50 layers (batch 32) vs cuDNN FP32/FP16";
+    public string Description => "INT8 convolution TOPS on ResNet-50 layers (batch 32) vs cuDNN FP32/FP16; --sweep: tiles × split-K";
 
     /// <inheritdoc />
     public void Run(BenchContext context)
     {
+        if (!context.Ceilings.ContainsKey(CeilingsBenchmark.Dp4a))
+        {
+            new CeilingsBenchmark().Run(context);
+        }
+
         var device = context.Device;
         var acc = device.Accelerator;
+        bool sweep = context.Option("sweep", "no") != "no";
         var layers = context.Quick ? [("quick 3x3 16@8", new ConvProblem(1, 16, 8, 8, 16, 3, 3, PadH: 1, PadW: 1))] : Layers;
         foreach (var (name, p) in layers)
         {
@@ -39,6 +47,7 @@ public sealed class ConvBenchmark : IBenchmark
             using var y = acc.Allocate1D<int>((long)p.N * p.P * p.Q * p.K);
             x.MemSetToZero();
             using var weights = new PackedConvWeights(device, new sbyte[p.K * p.R * p.S * p.CPerGroup], p);
+            double best = 0;
             foreach (var variant in ConvVariants.All)
             {
                 if (variant.CanImplement(device, p, TensorFormat.NHWC) is not null || (variant is ConvDirect && !context.Quick))
@@ -48,8 +57,33 @@ public sealed class ConvBenchmark : IBenchmark
 
                 double ms = context.TimeMedianMs(() => ConvS8.Int32(device, x.View, TensorFormat.NHWC, weights, p, y.View, variant.Name), warmup: 1);
                 double tops = 2.0 * p.Macs / (ms * 1e9);
-                context.Add(new BenchResult(Name, $"{variant.Name} {name}", ms, tops, "TOPS", tops / context.Ceilings.GetValueOrDefault(CeilingsBenchmark.Dp4a, double.NaN), CeilingsBenchmark.Dp4a));
-                context.AddPeerRatios(Name, name, tops, "cuDNN fp32 NHWC", "cuDNN fp16 NHWC");
+                var plan = variant is ConvDp4aImplicitGemm igemm ? $" [{igemm.Plan(device, p)}]" : string.Empty;
+                context.Add(new BenchResult(Name, $"{variant.Name}{plan} {name}", ms, tops, "TOPS", tops / context.Ceilings[CeilingsBenchmark.Dp4a], CeilingsBenchmark.Dp4a));
+                if (variant == ConvVariants.All[0])
+                {
+                    best = tops;
+                }
+            }
+
+            context.AddPeerRatios(Name, name, best, "cuDNN fp32 NHWC", "cuDNN fp16 NHWC");
+            if (sweep && !context.Quick)
+            {
+                foreach (var tile in Dp4aTile.All)
+                {
+                    foreach (int splits in new[] { 1, 2, 3, 4, 6 })
+                    {
+                        var plan = Dp4aPlan.Create(tile, p.R * p.S * p.CPerGroup, splits);
+                        if (plan.Splits != splits)
+                        {
+                            continue;
+                        }
+
+                        double ms = context.TimeMedianMs(() => ConvDp4aImplicitGemm.Launch(device, x.View, TensorFormat.NHWC, weights, p, new Int32Epilogue(y.View, p.K), plan), warmup: 1);
+                        double tops = 2.0 * p.Macs / (ms * 1e9);
+                        double model = Dp4aPlanner.Cycles(plan, p.N * p.P * p.Q, p.KPerGroup, p.Groups, acc.NumMultiprocessors) / 1.98e6;
+                        context.Add(new BenchResult(Name, $"  sweep {plan} {name} model {model:F3} ms", ms, tops, "TOPS", tops / context.Ceilings[CeilingsBenchmark.Dp4a], CeilingsBenchmark.Dp4a));
+                    }
+                }
             }
         }
     }

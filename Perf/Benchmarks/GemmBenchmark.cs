@@ -1,3 +1,4 @@
+using ILGPU;
 using ILGPU.Runtime;
 using ILGPUInt8.Kernels.Gemm;
 using ILGPUInt8.Perf.Harness;
@@ -7,7 +8,8 @@ namespace ILGPUInt8.Perf.Benchmarks;
 /// <summary>
 /// INT8 GEMM (int32 output) of every registered variant that can run the shape, in TOPS (2·M·N·K / time), with the
 /// ratio to the dp4a instruction ceiling measured in the same run. The peers (torch._int_mm, cuBLAS FP16) run from
-/// Perf/peers/gemm_conv_peers.py in the same device call.
+/// Perf/peers/gemm_conv_peers.py in the same device call. <c>--sweep</c> adds every dp4a tile × split-K count on
+/// shapes whose 128×128 grid underfills the GPU (the data the planner's constants come from).
 /// </summary>
 public sealed class GemmBenchmark : IBenchmark
 {
@@ -19,7 +21,7 @@ public sealed class GemmBenchmark : IBenchmark
     public string Name => "gemm";
 
     /// <inheritdoc />
-    public string Description => "INT8 GEMM TOPS per variant vs the dp4a / mma.sync ceilings (issue 3 shapes)";
+    public string Description => "INT8 GEMM TOPS per variant vs the dp4a / mma.sync ceilings (issue 3 shapes); --sweep: tiles × split-K";
 
     /// <inheritdoc />
     public void Run(BenchContext context)
@@ -32,6 +34,7 @@ public sealed class GemmBenchmark : IBenchmark
         var device = context.Device;
         var acc = device.Accelerator;
         var only = context.Option("variant", string.Empty);
+        bool sweep = context.Option("sweep", "no") != "no";
         var shapes = context.Quick ? [(64, 64, 64)] : Shapes;
         foreach (var (m, n, k) in shapes)
         {
@@ -41,6 +44,7 @@ public sealed class GemmBenchmark : IBenchmark
             using var c = acc.Allocate1D<int>((long)m * n);
             a.MemSetToZero();
             b.MemSetToZero();
+            double best = 0;
             foreach (var variant in GemmVariants.All)
             {
                 if ((only.Length > 0 && variant.Name != only) || variant.CanImplement(device, problem) is not null)
@@ -56,9 +60,40 @@ public sealed class GemmBenchmark : IBenchmark
 
                 double ms = context.TimeMedianMs(() => GemmS8.Int32(device, a.View, b.View, c.View, problem, variant.Name), warmup: 1);
                 double tops = 2.0 * problem.Macs / (ms * 1e9);
+                var plan = variant is GemmDp4aTiled tiled ? $" [{tiled.Plan(device, problem)}]" : string.Empty;
                 var ceiling = variant.Name.Contains("mma", StringComparison.Ordinal) ? CeilingsBenchmark.Mma : CeilingsBenchmark.Dp4a;
-                context.Add(new BenchResult(Name, $"{variant.Name} {m}x{n}x{k}", ms, tops, "TOPS", tops / context.Ceilings[ceiling], ceiling));
-                context.AddPeerRatios(Name, $"{m}x{n}x{k}", tops, "torch._int_mm (cuBLASLt int8 TN)", "cuBLAS fp16");
+                context.Add(new BenchResult(Name, $"{variant.Name}{plan} {m}x{n}x{k}", ms, tops, "TOPS", tops / context.Ceilings[ceiling], ceiling));
+                if (variant == GemmVariants.All[0])
+                {
+                    best = tops;
+                }
+            }
+
+            context.AddPeerRatios(Name, $"{m}x{n}x{k}", best, "torch._int_mm (cuBLASLt int8 TN)", "cuBLAS fp16");
+            if (sweep && !context.Quick && (long)((m + 127) / 128) * ((n + 127) / 128) < 4L * acc.NumMultiprocessors)
+            {
+                Sweep(context, problem, a.View, b.View, c.View);
+            }
+        }
+    }
+
+    private void Sweep(BenchContext context, GemmProblem problem, ArrayView<sbyte> a, ArrayView<sbyte> b, ArrayView<int> c)
+    {
+        var device = context.Device;
+        foreach (var tile in Dp4aTile.All)
+        {
+            foreach (int splits in new[] { 1, 2, 3, 4, 6, 8 })
+            {
+                var plan = Dp4aPlan.Create(tile, problem.K, splits);
+                if (plan.Splits != splits)
+                {
+                    continue;
+                }
+
+                double ms = context.TimeMedianMs(() => GemmDp4aTiled.Launch(device, a, b, problem, new Int32Epilogue(c, problem.N), plan), warmup: 1);
+                double tops = 2.0 * problem.Macs / (ms * 1e9);
+                double model = Dp4aPlanner.Cycles(plan, problem.M, problem.N, 1, device.Accelerator.NumMultiprocessors) / 1.98e6;
+                context.Add(new BenchResult(Name, $"  sweep {plan} {problem.M}x{problem.N}x{problem.K} model {model:F3} ms", ms, tops, "TOPS", tops / context.Ceilings[CeilingsBenchmark.Dp4a], CeilingsBenchmark.Dp4a));
             }
         }
     }

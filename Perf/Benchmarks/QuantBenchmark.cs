@@ -39,11 +39,10 @@ public sealed class QuantBenchmark : IBenchmark
             x.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>>(Fill));
         fill(n, f.View, a.View);
         using var scales = acc.Allocate1D(Enumerable.Range(0, channels).Select(c => 0.1f + (c * 0.01f)).ToArray());
-        using var bias = acc.Allocate1D(Enumerable.Range(0, channels).Select(c => (c * 37) - 1000).ToArray());
-        var fixedPoint = Enumerable.Range(0, channels).Select(c => FixedPointMultiplier.FromDouble(0.0002 + (c * 0.00001))).ToArray();
-        using var multipliers = acc.Allocate1D(Enumerable.Range(0, channels).Select(c => (float)(0.0002 + (c * 0.00001))).ToArray());
-        using var mq = acc.Allocate1D(fixedPoint.Select(p => p.Multiplier).ToArray());
-        using var me = acc.Allocate1D(fixedPoint.Select(p => p.Shift).ToArray());
+        var bias = Enumerable.Range(0, channels).Select(c => (c * 37) - 1000).ToArray();
+        var multiplier = Enumerable.Range(0, channels).Select(c => 0.0002 + (c * 0.00001)).ToArray();
+        using var floatChannels = acc.Allocate1D(FloatRequantizeChannel.Create(bias, multiplier.Select(m => (float)m).ToArray()));
+        using var fixedChannels = acc.Allocate1D(FixedPointChannel.Create(bias, multiplier));
         using var inverses = acc.Allocate1D(Quantizer.Inverses(scales.GetAsArray1D()));
         var perChannel = new PerChannelIndex(channels, 1);
         var tensorScale = new TensorScale(0.25f);
@@ -63,8 +62,8 @@ public sealed class QuantBenchmark : IBenchmark
         Measure("quantize f32→s8 channel", 5L * n, () => Quantizer.Launch(device, f.View, q.View, channelInverses));
         Measure("dequantize s8→f32 tensor", 5L * n, () => Dequantizer.Launch(device, q.View, f.View, tensorScale));
         Measure("dequantize s8→f32 channel", 5L * n, () => Dequantizer.Launch(device, q.View, f.View, channelScales));
-        Measure("requantize s32→s8 float", 5L * n, () => Requantizer.Launch(device, a.View, q.View, new FloatRequantize(bias.View, multipliers.View, 0), perChannel));
-        Measure("requantize s32→s8 fixed", 5L * n, () => Requantizer.Launch(device, a.View, q.View, new FixedPointRequantize(bias.View, mq.View, me.View, 0), perChannel));
+        Measure("requantize s32→s8 float", 5L * n, () => Requantizer.Launch(device, a.View, q.View, new FloatRequantize(floatChannels.View, 0), perChannel));
+        Measure("requantize s32→s8 fixed", 5L * n, () => Requantizer.Launch(device, a.View, q.View, new FixedPointRequantize(fixedChannels.View, 0), perChannel));
     }
 
     /// <summary>f[i] = (h mod 2^16 − 2^15) / 1024, a[i] = h &gt;&gt; 15 (in ±2^16), h = an integer hash of i.</summary>

@@ -7,9 +7,12 @@ namespace ILGPUInt8.Tests.Arch;
 public static class ArchProbeKernels
 {
     /// <summary>Number of results per input triple in <see cref="Integer"/>.</summary>
-    public const int IntegerOps = 9;
+    public const int IntegerOps = 12;
 
-    /// <summary>out[9i..9i+8] = dp4a SS, UU, US, SU, dp2a lo/hi SS, lo/hi UU, pack-saturate(a, b, c, a ^ b).</summary>
+    /// <summary>
+    /// out[12i..12i+11] = dp4a SS, UU, US, SU, dp2a lo/hi SS, lo/hi UU, pack-saturate(a, b, c, a ^ b), add.sat(a, b),
+    /// mul.wide(a, c) low and high words.
+    /// </summary>
     public static void Integer(Index1D i, ArrayView<int> a, ArrayView<int> b, ArrayView<int> c, ArrayView<int> output)
     {
         int x = a[i], y = b[i], z = c[i];
@@ -23,6 +26,10 @@ public static class ArchProbeKernels
         output[o + 6] = (int)Dp2a.LoUU((uint)x, (uint)y, (uint)z);
         output[o + 7] = (int)Dp2a.HiUU((uint)x, (uint)y, (uint)z);
         output[o + 8] = Saturate.PackInt32ToInt8x4(x, y, z, x ^ y);
+        output[o + 9] = Saturate.AddInt32(x, y);
+        long p = MulWide.S32(x, z);
+        output[o + 10] = (int)p;
+        output[o + 11] = (int)(p >> 32);
     }
 
     /// <summary>Number of results per input triple in <see cref="Packing"/>.</summary>

@@ -79,10 +79,13 @@ public sealed class ArchTests
             expected[o + 6] = ArchReference.Dp2a(a[i], b[i], c[i], hi: false, signed: false);
             expected[o + 7] = ArchReference.Dp2a(a[i], b[i], c[i], hi: true, signed: false);
             expected[o + 8] = ArchReference.PackSaturated(a[i], b[i], c[i], a[i] ^ b[i]);
+            expected[o + 9] = ArchReference.AddSaturate(a[i], b[i]);
+            expected[o + 10] = (int)ArchReference.MulWide(a[i], c[i]);
+            expected[o + 11] = (int)(ArchReference.MulWide(a[i], c[i]) >> 32);
         }
 
         var actual = RunTriples(device, "test.arch.integer", ArchProbeKernels.Integer, a, b, c, expected.Length);
-        string[] names = ["dp4a.ss", "dp4a.uu", "dp4a.us", "dp4a.su", "dp2a.lo.ss", "dp2a.hi.ss", "dp2a.lo.uu", "dp2a.hi.uu", "cvt.pack.sat"];
+        string[] names = ["dp4a.ss", "dp4a.uu", "dp4a.us", "dp4a.su", "dp2a.lo.ss", "dp2a.hi.ss", "dp2a.lo.uu", "dp2a.hi.uu", "cvt.pack.sat", "add.sat.s32", "mul.wide.s32 lo", "mul.wide.s32 hi"];
         CompareColumns(expected, actual, count, names, device);
     }
 

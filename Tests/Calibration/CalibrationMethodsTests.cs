@@ -87,7 +87,7 @@ public sealed class CalibrationMethodsTests
         Assert.Equal(cache.Header, back.Header);
         Assert.Equal(cache.Scales, back.Scales);
         back.CheckAgainst(["input", "conv1:out"]);
-        var ex = Assert.Throws<InvalidDataException>(() => back.CheckAgainst(["input", "relu1"]));
+        var ex = Assert.Throws<CalibrationTableMismatchException>(() => back.CheckAgainst(["input", "relu1"]));
         Assert.Contains("missing relu1", ex.Message, StringComparison.Ordinal);
         Assert.Contains("conv1:out", ex.Message, StringComparison.Ordinal);
         Assert.Contains("Line 2", Assert.Throws<FormatException>(() => CalibrationCache.Parse("TRT-1-X\nbad line\n")).Message, StringComparison.Ordinal);

@@ -27,11 +27,13 @@ public sealed class ConvolutionTests
         var data = new TheoryData<string, int, TensorFormat>();
         foreach (var v in ConvVariants.All)
         {
+            // The default variant and the direct one on every problem and format; each fixed tile and forced split-K on a few.
+            bool all = v == ConvVariants.All[0] || v is ConvDirect;
             for (var i = 0; i < CpuProblems.Length; i++)
             {
                 foreach (var f in new[] { TensorFormat.NHWC, TensorFormat.NCHW_VECT_C })
                 {
-                    if (v.CanImplement(TestDevices.Cpu, CpuProblems[i], f) is null)
+                    if ((all || (i is 1 or 2 or 4 && f == TensorFormat.NHWC) || (i == 7 && f == TensorFormat.NCHW_VECT_C)) && v.CanImplement(TestDevices.Cpu, CpuProblems[i], f) is null)
                     {
                         data.Add(v.Name, i, f);
                     }
@@ -96,29 +98,40 @@ public sealed class ConvolutionTests
     {
         var device = TestDevices.Cuda;
         var random = new Random(77);
-        for (var t = 0; t < 150; t++)
+        for (var t = 0; t < 200; t++)
         {
             var groups = random.Next(4) == 0 ? 2 : 1;
-            var c = 4 * groups * random.Next(1, 9);
-            var k = groups * random.Next(1, 40);
+            var c = 4 * groups * random.Next(1, 17);
+            var k = groups * random.Next(1, 80);
             var r = random.Next(1, 4);
             var p = new ConvProblem(random.Next(1, 3), c, random.Next(r, 12), random.Next(r, 12), k, r, r,
                 StrideH: random.Next(1, 3), StrideW: random.Next(1, 3), PadH: random.Next(0, 2), PadW: random.Next(0, 2), Groups: groups);
-            foreach (var v in ConvVariants.All)
+            // The default variant on NHWC, and one other variant (round robin) on a random format.
+            var variants = ConvVariants.All;
+            var other = variants[1 + (t % (variants.Count - 1))];
+            var format = random.Next(2) == 0 ? TensorFormat.NHWC : TensorFormat.NCHW_VECT_C;
+            if (variants[0].CanImplement(device, p, TensorFormat.NHWC) is null)
             {
-                foreach (var f in new[] { TensorFormat.NHWC, TensorFormat.NCHW_VECT_C })
-                {
-                    if (v.CanImplement(device, p, f) is null)
-                    {
-                        Check(device, v.Name, p, f, seed: t);
-                    }
-                }
+                Check(device, variants[0].Name, p, TensorFormat.NHWC, seed: t);
             }
+
+            if (other.CanImplement(device, p, format) is null)
+            {
+                Check(device, other.Name, p, format, seed: t + 1000);
+            }
+        }
+
+        // Depthwise and grouped through the tiles, and ResNet-like shapes through each variant.
+        foreach (var v in ConvVariants.All)
+        {
+            Check(device, v.Name, new ConvProblem(2, 64, 20, 20, 64, 3, 3, PadH: 1, PadW: 1), TensorFormat.NHWC, seed: 11);
+            Check(device, v.Name, new ConvProblem(3, 32, 9, 9, 48, 3, 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1, Groups: 2), TensorFormat.NCHW_VECT_C, seed: 12);
+            Check(device, v.Name, new ConvProblem(2, 32, 12, 12, 32, 3, 3, PadH: 2, PadW: 2, DilationH: 2, DilationW: 2, Groups: 8), TensorFormat.NHWC, seed: 13);
         }
 
         Check(device, ConvVariants.All[0].Name, new ConvProblem(4, 64, 28, 28, 64, 3, 3, PadH: 1, PadW: 1), TensorFormat.NHWC, seed: 1);
         Check(device, ConvVariants.All[0].Name, new ConvProblem(2, 128, 14, 14, 256, 3, 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1), TensorFormat.NHWC, seed: 2);
-        Check(device, ConvVariants.All[1].Name, new ConvProblem(2, 32, 14, 14, 32, 3, 3, PadH: 1, PadW: 1, Groups: 32), TensorFormat.NHWC, seed: 3);
+        Check(device, "conv_s8_direct", new ConvProblem(2, 32, 14, 14, 32, 3, 3, PadH: 1, PadW: 1, Groups: 32), TensorFormat.NHWC, seed: 3);
     }
 
     [Fact]

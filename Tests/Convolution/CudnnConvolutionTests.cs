@@ -69,6 +69,7 @@ public sealed class CudnnConvolutionTests
         var int32 = new TensorDescriptor(TensorFormat.NHWC, DataType.Int32, 2, 6, 5, 5);
         Assert.Throws<NotSupportedException>(() => CudnnConvolution.ConvolutionForward(device, 2f, X, buf.View, W, weights, Conv, ConvolutionForwardAlgorithm.ImplicitGemm, default, 0f, int32, buf.View));
         Assert.Throws<ArgumentException>(() => CudnnConvolution.ConvolutionForward(device, 1f, X, buf.View.SubView(0, 10), W, weights, Conv, ConvolutionForwardAlgorithm.ImplicitGemm, default, 0f, int32, buf.View));
+        Assert.Equal("y", Assert.Throws<ArgumentException>(() => CudnnConvolution.ConvolutionForward(device, 1f, X, buf.View, W, weights, Conv, ConvolutionForwardAlgorithm.ImplicitGemm, default, 0f, int32, buf.View.SubView(2, 4096))).ParamName);
         var badFilter = W with { C = 4 };
         Assert.Throws<ArgumentException>(() => CudnnConvolution.GetOutputDim(Conv, X, badFilter));
     }

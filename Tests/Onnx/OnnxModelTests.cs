@@ -1,7 +1,7 @@
 using Google.Protobuf;
 using ILGPUInt8.Layers.Onnx;
-using static ILGPUInt8.Tests.Onnx.OnnxProtoBuilder;
 using Xunit;
+using static ILGPUInt8.Tests.Onnx.OnnxProtoBuilder;
 
 namespace ILGPUInt8.Tests.Onnx;
 
@@ -164,7 +164,7 @@ public class OnnxModelTests
     public void ExternalData_IsRefused()
     {
         var t = Floats("w", [2], [1, 2]);
-        t.DataLocation = Layers.Onnx.Proto.TensorProto.Types.DataLocation.External;
+        t.DataLocation = global::ILGPUInt8.Layers.Onnx.Proto.TensorProto.Types.DataLocation.External;
 
         var e = Assert.Throws<OnnxImportException>(() => OnnxModel.ParseTensor(t.ToByteArray()));
         Assert.Contains("external", e.Message, StringComparison.Ordinal);

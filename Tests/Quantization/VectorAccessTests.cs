@@ -23,19 +23,21 @@ public sealed class VectorAccessTests
         using var backend = new PTXBackend(context, CudaArchitecture.SM_90, CudaInstructionSet.ISA_88, null!);
         var flags = BindingFlags.NonPublic | BindingFlags.Static;
 
-        // (kernel, 16-byte loads, 16-byte stores) per thread: quantize and requantize 16 elements, dequantize 8 (one 8-byte load).
-        (MethodInfo Kernel, int Loads, int Stores, string Name)[] cases =
+        // (kernel, 16-byte loads, all global loads, 16-byte stores) per thread: quantize and requantize 16 elements, dequantize 8
+        // (one 8-byte load); requantize also loads its 8-byte channel parameters once per element.
+        (MethodInfo Kernel, int Loads, int AllLoads, int Stores, string Name)[] cases =
         [
-            (typeof(Quantizer).GetMethod(nameof(Quantizer.VectorKernel), flags)!.MakeGenericMethod(typeof(TensorScale)), 4, 1, "quantize"),
-            (typeof(Dequantizer).GetMethod(nameof(Dequantizer.VectorKernel), flags)!.MakeGenericMethod(typeof(TensorScale)), 0, 2, "dequantize"),
-            (typeof(Requantizer).GetMethod(nameof(Requantizer.VectorKernel), flags)!.MakeGenericMethod(typeof(FloatRequantize)), 4, 1, "requantize"),
+            (typeof(Quantizer).GetMethod(nameof(Quantizer.VectorKernel), flags)!.MakeGenericMethod(typeof(TensorScale)), 4, 4, 1, "quantize"),
+            (typeof(Dequantizer).GetMethod(nameof(Dequantizer.VectorKernel), flags)!.MakeGenericMethod(typeof(TensorScale)), 0, 1, 2, "dequantize"),
+            (typeof(Requantizer).GetMethod(nameof(Requantizer.VectorKernel), flags)!.MakeGenericMethod(typeof(FloatRequantize)), 4, 20, 1, "requantize"),
         ];
-        foreach (var (kernel, loads, stores, name) in cases)
+        foreach (var (kernel, loads, allLoads, stores, name) in cases)
         {
             var entry = EntryPointDescription.FromImplicitlyGroupedKernel(kernel);
             var ptx = ((PTXCompiledKernel)backend.Compile(entry, KernelSpecialization.Empty)).PTXAssembly;
             var lines = ptx.Split('\n');
             Assert.True(lines.Count(l => l.Contains("ld.global.v4", StringComparison.Ordinal)) == loads, $"{name}: expected {loads} ld.global.v4\n{ptx}");
+            Assert.True(lines.Count(l => l.Contains("ld.global", StringComparison.Ordinal)) == allLoads, $"{name}: expected {allLoads} global loads\n{ptx}");
             Assert.True(lines.Count(l => l.Contains("st.global.v4", StringComparison.Ordinal)) == stores, $"{name}: expected {stores} st.global.v4\n{ptx}");
             Assert.DoesNotContain(lines, l => l.Contains("st.global.b8", StringComparison.Ordinal) || l.Contains("st.global.s8", StringComparison.Ordinal));
             Assert.DoesNotContain(lines, l => l.Contains("ld.global.s8", StringComparison.Ordinal) || l.Contains("ld.global.b8", StringComparison.Ordinal) || l.Contains("ld.global.u8", StringComparison.Ordinal));

@@ -56,6 +56,11 @@ public static class CudnnConvolution
             throw new ArgumentException($"y has {y.Length} bytes; {yDesc} needs {yDesc.Bytes}.", nameof(y));
         }
 
+        if (((IContiguousArrayView)x).IndexInBytes % 4 != 0 || ((IContiguousArrayView)y).IndexInBytes % 4 != 0)
+        {
+            throw new ArgumentException("x and y must start on 4-byte boundaries.", ((IContiguousArrayView)x).IndexInBytes % 4 != 0 ? nameof(x) : nameof(y));
+        }
+
         string? variant = algo == ConvolutionForwardAlgorithm.Direct ? "conv_s8_direct" : null;
         var xs = x.Cast<sbyte>();
         switch (yDesc.DataType)

@@ -1,18 +1,19 @@
 #!/usr/bin/env python3
-"""Generates the unrolled 128x128x32 dp4a SIMT kernels (ILGPU does not unroll loops, so the 8x8 register tile,
-the 8 k-words of a step and the epilogue are written out):
+"""Generates the unrolled dp4a SIMT kernels (ILGPU does not unroll loops, so the 8x8 register tile, the 8 k-words of
+a 32-byte step, the chunk loads and the epilogue are written out), one kernel per block tile in TILES:
 
     python3 Int8Kernels/Gemm/gen/gen_dp4a_tile.py > Int8Kernels/Gemm/GemmDp4aTiled.Generated.cs
     python3 Int8Kernels/Gemm/gen/gen_dp4a_tile.py --conv > Int8Kernels/Convolution/ConvDp4aImplicitGemm.Generated.cs
 
-Both kernels share the main loop; they differ in how a 16-byte chunk of the A tile is fetched (a GEMM row, or an
-implicit-GEMM gather from the NHWC / NCHW_VECT_C activation) and in the output column offset of a group.
+GEMM and convolution share the main loop; they differ in how a 16-byte chunk of the A tile is fetched (a GEMM row,
+or an implicit-GEMM gather from the NHWC / NCHW_VECT_C activation) and in the output column offset of a group.
+Every kernel takes a K range from Grid.Z (split-K): steps [split·TilesPerSplit, min(+TilesPerSplit, ⌈K/BK⌉)).
 """
 import sys
 
 CONV = "--conv" in sys.argv
-ROWS = ["a0.X", "a0.Y", "a0.Z", "a0.W", "a1.X", "a1.Y", "a1.Z", "a1.W"]
-COLS = ["b0.X", "b0.Y", "b0.Z", "b0.W", "b1.X", "b1.Y", "b1.Z", "b1.W"]
+# (BM, BN, BK): block tile and bytes of K a step; threads = (BM/8)·(BN/8), each owning an 8×8 accumulator tile.
+TILES = [(128, 128, 32), (128, 128, 64), (128, 64, 32), (64, 64, 32)]
 
 
 def acc(i, j):
@@ -36,107 +37,155 @@ w("")
 w("namespace ILGPUInt8.Kernels." + ("Convolution;" if CONV else "Gemm;"))
 w("")
 if CONV:
-    w("/// <summary>The kernel of <see cref=\"ConvDp4aImplicitGemm\"/> (generated: unrolled 8×8 thread tile).</summary>")
-    w("internal static class ConvDp4aImplicitGemmKernel")
+    w("/// <summary>The kernels of <see cref=\"ConvDp4aImplicitGemm\"/> (generated: unrolled 8×8 thread tiles).</summary>")
+    w("internal static class ConvDp4aImplicitGemmKernels")
 else:
-    w("/// <summary>The kernel of <see cref=\"GemmDp4aTiled\"/> (generated: unrolled 8×8 thread tile).</summary>")
-    w("internal static class GemmDp4aTiledKernel")
+    w("/// <summary>The kernels of <see cref=\"GemmDp4aTiled\"/> (generated: unrolled 8×8 thread tiles).</summary>")
+    w("internal static class GemmDp4aTiledKernels")
 w("{")
-w("    /// <summary>")
-if CONV:
-    w("    /// Implicit-GEMM convolution for one 128×128 tile of (output pixels × output channels of group Grid.Z):")
-    w("    /// acc[m][k] = Σ_{r,s,c} x[n, p·sh − ph + r·dh, q·sw − pw + s·dw, g·Cg + c] · w[g·Kg + k][r][s][c].")
-else:
-    w("    /// C = A·Bᵀ for one 128×128 block tile: acc[i][j] += Σ_k A[row_i][k]·B[col_j][k], dp4a over 4 k at a time.")
-w("    /// 256 threads in a 16×16 grid, each owning rows {4ty..4ty+3, 64+4ty..64+4ty+3} and columns {4tx..4tx+3, 64+4tx..64+4tx+3}.")
-w("    /// </summary>")
-if CONV:
-    w("    internal static void Kernel<TLoader, TEpilogue>(ArrayView<int> x, ArrayView<Int4> b, ConvDp4aImplicitGemm.Args p, TLoader loader, TEpilogue epilogue)")
-    w("        where TLoader : struct, IConvTileLoader")
-    w("        where TEpilogue : struct, IGemmEpilogue")
-else:
-    w("    internal static void Kernel<TEpilogue>(ArrayView<Int4> a, ArrayView<Int4> b, GemmDp4aTiled.Args p, TEpilogue epilogue)")
-    w("        where TEpilogue : struct, IGemmEpilogue")
-w("    {")
-w("        // Shared tiles, double-buffered: [buffer][kw = word of k (8 per 32-byte step)][132 ints: 128 rows + 4 padding].")
-w("        var sa = SharedMemory.Allocate<Int4>(GemmDp4aTiled.SharedInt4);")
-w("        var sb = SharedMemory.Allocate<Int4>(GemmDp4aTiled.SharedInt4);")
-w("        var saw = sa.Cast<int>();")
-w("        var sbw = sb.Cast<int>();")
-w("        int tid = Group.IdxX;")
-w("        int tx = tid & 15, ty = tid >> 4;")
-w("        int blockM = Grid.IdxY * 128, blockN = Grid.IdxX * 128;")
-w("        int loadRow = tid >> 1, loadChunk = tid & 1;")
-if CONV:
-    w("        int group = Grid.IdxZ;")
-    w("        var pixel = ConvPixel.Decode(blockM + loadRow, p.Geometry);")
-    w("        bool bValid = blockN + loadRow < p.Geometry.KPerGroup;")
-    w("        long bBase = ((long)((group * p.Geometry.KPerGroup) + blockN + loadRow) * p.Ldb16) + loadChunk;")
-    w("        int kTotal = p.Geometry.GemmK;")
-    load_a = lambda kb: f"loader.Load(x, pixel, group, {kb}, p.Geometry)"
-else:
-    w("        bool aValid = blockM + loadRow < p.M, bValid = blockN + loadRow < p.N;")
-    w("        long aBase = ((long)(blockM + loadRow) * p.Lda16) + loadChunk;")
-    w("        long bBase = ((long)(blockN + loadRow) * p.Ldb16) + loadChunk;")
-    w("        int kTotal = p.K;")
-w("        int tiles = (kTotal + 31) / 32;")
-if CONV:
-    w(f"        GemmDp4aTiled.StoreTransposed(saw, 0, loadChunk, loadRow, {load_a('16 * loadChunk')});")
-else:
-    w("        GemmDp4aTiled.StoreTransposed(saw, 0, loadChunk, loadRow, GemmDp4aTiled.LoadChunk(a, aBase, aValid, 16 * loadChunk, kTotal));")
-w("        GemmDp4aTiled.StoreTransposed(sbw, 0, loadChunk, loadRow, GemmDp4aTiled.LoadChunk(b, bBase, bValid, 16 * loadChunk, kTotal));")
-w("        Group.Barrier();")
-for i in range(8):
-    w("        int " + ", ".join(f"{acc(i, j)} = 0" for j in range(8)) + ";")
-w("        for (int t = 0; t < tiles; t++)")
-w("        {")
-w("            int buf = t & 1;")
-w("            bool more = t + 1 < tiles;")
-w("            Int4 nextA = default, nextB = default;")
-w("            if (more)")
-w("            {")
-w("                int kb = (32 * (t + 1)) + (16 * loadChunk);")
-if CONV:
-    w(f"                nextA = {load_a('kb')};")
-else:
-    w("                nextA = GemmDp4aTiled.LoadChunk(a, aBase + (2L * (t + 1)), aValid, kb, kTotal);")
-w("                nextB = GemmDp4aTiled.LoadChunk(b, bBase + (2L * (t + 1)), bValid, kb, kTotal);")
-w("            }")
-w("")
-w("            int tileBase = buf * 8 * GemmDp4aTiled.RowInt4;")
-for kw in range(8):
-    w(f"            // k-word {kw}")
-    w("            {")
-    w(f"                int row = tileBase + ({kw} * GemmDp4aTiled.RowInt4);")
-    w("                Int4 a0 = sa[row + ty], a1 = sa[row + 16 + ty];")
-    w("                Int4 b0 = sb[row + tx], b1 = sb[row + 16 + tx];")
-    for i in range(8):
-        for j in range(8):
-            w(f"                {acc(i, j)} = Dp4a.SS({ROWS[i]}, {COLS[j]}, {acc(i, j)});")
-    w("            }")
-w("")
-w("            if (more)")
-w("            {")
-w("                GemmDp4aTiled.StoreTransposed(saw, buf ^ 1, loadChunk, loadRow, nextA);")
-w("                GemmDp4aTiled.StoreTransposed(sbw, buf ^ 1, loadChunk, loadRow, nextB);")
-w("            }")
-w("")
-w("            Group.Barrier();")
-w("        }")
-w("")
-w("        // Epilogue: rows blockM + {4ty + r, 64 + 4ty + r}, column groups blockN + {4tx, 64 + 4tx}.")
-if CONV:
-    w("        var bounds = new GemmDp4aTiled.Args(p.Geometry.GemmM, p.Geometry.KPerGroup, kTotal, 0, 0);")
-    w("        int colOffset = group * p.Geometry.KPerGroup;")
-for i in range(8):
-    row = f"blockM + {'64 + ' if i >= 4 else ''}(4 * ty) + {i % 4}"
-    for half in range(2):
-        col = f"blockN + {'64 + ' if half else ''}(4 * tx)"
-        cs = ", ".join(acc(i, 4 * half + j) for j in range(4))
+
+
+def kernel(bm, bn, bk):
+    threads = (bm // 8) * (bn // 8)
+    tx_count = bn // 8
+    tx_shift = tx_count.bit_length() - 1
+    kwords = bk // 4  # k-words a step
+    cpr = bk // 16  # 16-byte chunks of one row a step
+    cpr_shift = cpr.bit_length() - 1
+    ra, rb = bm // 4 + 1, bn // 4 + 1  # Int4 per padded shared row (rows + 4 ints)
+    na, nb = bm * cpr // threads, bn * cpr // threads  # chunks a thread loads a step
+    rows_per_pass = threads // cpr
+    rows = [f"a0.{c}" for c in "XYZW"] + [f"a1.{c}" for c in "XYZW"]
+    cols = [f"b0.{c}" for c in "XYZW"] + [f"b1.{c}" for c in "XYZW"]
+    name = f"Kernel{bm}x{bn}x{bk}"
+    w("    /// <summary>")
+    if CONV:
+        w(f"    /// Implicit-GEMM convolution for one {bm}×{bn} tile of (output pixels × output channels of one group), K in steps of {bk}:")
+        w("    /// acc[m][k] = Σ_{r,s,c} x[n, p·sh − ph + r·dh, q·sw − pw + s·dw, g·Cg + c] · w[g·Kg + k][r][s][c],")
+        w("    /// over the K steps of split Grid.Z mod Splits (group Grid.Z / Splits).")
+    else:
+        w(f"    /// C = A·Bᵀ for one {bm}×{bn} block tile, K in steps of {bk} bytes: acc[i][j] += Σ_k A[row_i][k]·B[col_j][k],")
+        w("    /// dp4a over 4 k at a time, over the K steps of split Grid.Z.")
+    w(f"    /// {threads} threads in a {bm // 8}×{bn // 8} grid, thread (ty, tx) owning rows {{4ty..4ty+3, {bm // 2}+4ty..}} and")
+    w(f"    /// columns {{4tx..4tx+3, {bn // 2}+4tx..}}; {na} A and {nb} B chunks of 16 bytes loaded a thread a step.")
+    w("    /// </summary>")
+    if CONV:
+        w(f"    internal static void {name}<TLoader, TEpilogue>(ArrayView<int> x, ArrayView<Int4> b, ConvDp4aImplicitGemm.Args p, TLoader loader, TEpilogue epilogue)")
+        w("        where TLoader : struct, IConvTileLoader")
+        w("        where TEpilogue : struct, IGemmEpilogue")
+    else:
+        w(f"    internal static void {name}<TEpilogue>(ArrayView<Int4> a, ArrayView<Int4> b, GemmDp4aTiled.Args p, TEpilogue epilogue)")
+        w("        where TEpilogue : struct, IGemmEpilogue")
+    w("    {")
+    w(f"        // Shared tiles, double-buffered: [buffer][kw = word of k ({kwords} a step)][rows + 4 ints of padding].")
+    w(f"        var sa = SharedMemory.Allocate<Int4>({2 * kwords * ra});")
+    w(f"        var sb = SharedMemory.Allocate<Int4>({2 * kwords * rb});")
+    w("        var saw = sa.Cast<int>();")
+    w("        var sbw = sb.Cast<int>();")
+    w("        int tid = Group.IdxX;")
+    w(f"        int tx = tid & {tx_count - 1}, ty = tid >> {tx_shift};")
+    w(f"        int blockM = Grid.IdxY * {bm}, blockN = Grid.IdxX * {bn};")
+    w(f"        int loadRow = tid >> {cpr_shift}, loadChunk = tid & {cpr - 1};")
+    if CONV:
+        w("        int group = Grid.IdxZ / p.Splits;")
+        w("        int split = Grid.IdxZ - (group * p.Splits);")
+        w("        int kTotal = p.Geometry.GemmK;")
+        for i in range(na):
+            w(f"        var pixel{i} = ConvPixel.Decode(blockM + loadRow + {i * rows_per_pass}, p.Geometry);")
+        for i in range(nb):
+            w(f"        bool bValid{i} = blockN + loadRow + {i * rows_per_pass} < p.Geometry.KPerGroup;")
+            w(f"        long bBase{i} = ((long)((group * p.Geometry.KPerGroup) + blockN + loadRow + {i * rows_per_pass}) * p.Ldb16) + loadChunk;")
+    else:
+        w("        int split = Grid.IdxZ;")
+        w("        int kTotal = p.K;")
+        for i in range(na):
+            w(f"        bool aValid{i} = blockM + loadRow + {i * rows_per_pass} < p.M;")
+            w(f"        long aBase{i} = ((long)(blockM + loadRow + {i * rows_per_pass}) * p.Lda16) + loadChunk;")
+        for i in range(nb):
+            w(f"        bool bValid{i} = blockN + loadRow + {i * rows_per_pass} < p.N;")
+            w(f"        long bBase{i} = ((long)(blockN + loadRow + {i * rows_per_pass}) * p.Ldb16) + loadChunk;")
+    w("        int tileBegin = split * p.TilesPerSplit;")
+    w(f"        int tileEnd = IntrinsicMath.Min(tileBegin + p.TilesPerSplit, (kTotal + {bk - 1}) / {bk});")
+
+    def load_a(i, t, kb):
         if CONV:
-            w(f"        GemmDp4aTiled.Finish(ref epilogue, bounds, colOffset, {row}, {col}, {cs});")
-        else:
-            w(f"        GemmDp4aTiled.Finish(ref epilogue, p, 0, {row}, {col}, {cs});")
-w("    }")
+            return f"loader.Load(x, pixel{i}, group, {kb}, p.Geometry)"
+        return f"Dp4aTileOps.LoadChunk(a, aBase{i} + ({cpr}L * {t}), aValid{i}, {kb}, kTotal)"
+
+    def load_b(i, t, kb):
+        return f"Dp4aTileOps.LoadChunk(b, bBase{i} + ({cpr}L * {t}), bValid{i}, {kb}, kTotal)"
+
+    def store(shared, row_ints, buf, i, value):
+        return f"Dp4aTileOps.StoreTransposed({shared}, {row_ints}, {kwords}, {buf}, loadChunk, loadRow + {i * rows_per_pass}, {value});"
+
+    w(f"        int kb0 = ({bk} * tileBegin) + (16 * loadChunk);")
+    for i in range(na):
+        w("        " + store("saw", bm + 4, "0", i, load_a(i, "tileBegin", "kb0")))
+    for i in range(nb):
+        w("        " + store("sbw", bn + 4, "0", i, load_b(i, "tileBegin", "kb0")))
+    w("        Group.Barrier();")
+    for i in range(8):
+        w("        int " + ", ".join(f"{acc(i, j)} = 0" for j in range(8)) + ";")
+    la, lb = (kwords - 1) * ra + bm // 8 + 1, (kwords - 1) * rb + bn // 8 + 1
+    w("        // This thread's fragments of each buffer as views (constant offsets inside: immediate-offset shared loads).")
+    w(f"        var fa0 = sa.SubView(ty, {la});")
+    w(f"        var fa1 = sa.SubView({kwords * ra} + ty, {la});")
+    w(f"        var fb0 = sb.SubView(tx, {lb});")
+    w(f"        var fb1 = sb.SubView({kwords * rb} + tx, {lb});")
+    w("        for (int t = tileBegin; t < tileEnd; t++)")
+    w("        {")
+    w("            int buf = (t - tileBegin) & 1;")
+    w("            bool more = t + 1 < tileEnd;")
+    w("            Int4 " + ", ".join([f"nextA{i} = default" for i in range(na)] + [f"nextB{i} = default" for i in range(nb)]) + ";")
+    w("            if (more)")
+    w("            {")
+    w(f"                int kb = ({bk} * (t + 1)) + (16 * loadChunk);")
+    for i in range(na):
+        w(f"                nextA{i} = {load_a(i, '(t + 1)', 'kb')};")
+    for i in range(nb):
+        w(f"                nextB{i} = {load_b(i, '(t + 1)', 'kb')};")
+    w("            }")
+    w("")
+    w("            var fa = buf == 0 ? fa0 : fa1;")
+    w("            var fb = buf == 0 ? fb0 : fb1;")
+    for kw in range(kwords):
+        w(f"            // k-word {kw}")
+        w("            {")
+        w(f"                Int4 a0 = fa[{kw * ra}], a1 = fa[{kw * ra + bm // 8}];")
+        w(f"                Int4 b0 = fb[{kw * rb}], b1 = fb[{kw * rb + bn // 8}];")
+        for i in range(8):
+            for j in range(8):
+                w(f"                {acc(i, j)} = Dp4a.SS({rows[i]}, {cols[j]}, {acc(i, j)});")
+        w("            }")
+    w("")
+    w("            if (more)")
+    w("            {")
+    for i in range(na):
+        w("                " + store("saw", bm + 4, "buf ^ 1", i, f"nextA{i}"))
+    for i in range(nb):
+        w("                " + store("sbw", bn + 4, "buf ^ 1", i, f"nextB{i}"))
+    w("            }")
+    w("")
+    w("            Group.Barrier();")
+    w("        }")
+    w("")
+    w(f"        // Epilogue: rows blockM + {{4ty + r, {bm // 2} + 4ty + r}}, column groups blockN + {{4tx, {bn // 2} + 4tx}}.")
+    if CONV:
+        w("        int m = p.Geometry.GemmM, n = p.Geometry.KPerGroup, colOffset = group * p.Geometry.KPerGroup;")
+    else:
+        w("        int m = p.M, n = p.N, colOffset = 0;")
+    for i in range(8):
+        row = f"blockM + {str(bm // 2) + ' + ' if i >= 4 else ''}(4 * ty) + {i % 4}"
+        for half in range(2):
+            col = f"blockN + {str(bn // 2) + ' + ' if half else ''}(4 * tx)"
+            cs = ", ".join(acc(i, 4 * half + j) for j in range(4))
+            w(f"        Dp4aTileOps.Finish(ref epilogue, m, n, colOffset, {row}, {col}, {cs});")
+    w("    }")
+
+
+for index, (bm, bn, bk) in enumerate(TILES):
+    if index:
+        w("")
+    kernel(bm, bn, bk)
 w("}")
 print("\n".join(out))

@@ -17,10 +17,10 @@ KSTEPS = STAGE_K // 32
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT_DIR = os.path.dirname(HERE)
 
-# (TileM, TileN, warps along M, warps along N, stages)
+# (TileM, TileN, warps along M, warps along N, stages, leaves problems of fewer tiles than SMs to the next variant)
 CONFIGS = [
-    (128, 256, 2, 4, 3),
-    (128, 128, 2, 2, 4),
+    (128, 256, 2, 4, 3, True),
+    (128, 128, 2, 2, 4, False),
 ]
 
 
@@ -30,7 +30,7 @@ def log2(x):
     return r
 
 
-def generate(tm, tn, wm_count, wn_count, stages):
+def generate(tm, tn, wm_count, wn_count, stages, prefers_full_wave):
     threads = wm_count * wn_count * 32
     assert tm == 64 * wm_count and tn == 64 * wn_count
     rows_per_pass = threads // 8          # rows one round of 16-byte copies covers (8 chunks a row)
@@ -93,7 +93,6 @@ def generate(tm, tn, wm_count, wn_count, stages):
     w("//   python3 Int8Kernels/Gemm/gen/gen_mma_gemm.py")
     w("// </auto-generated>")
     w("using ILGPU;")
-    w("using ILGPU.Runtime;")
     w("using ILGPUInt8.Kernels.Arch;")
     w("using ILGPUInt8.Kernels.Quantization;")
     w("")
@@ -123,11 +122,13 @@ def generate(tm, tn, wm_count, wn_count, stages):
     w("    /// <inheritdoc />")
     w(f"    public override int Stages => {stages};")
     w("")
+    if prefers_full_wave:
+        w("    /// <inheritdoc />")
+        w("    public override bool PrefersFullWave => true;")
+        w("")
     w("    /// <inheritdoc />")
-    w("    internal override Action<KernelConfig, long, long, ArrayView<sbyte>, ArrayView<sbyte>, Args, TEpilogue> Load<TEpilogue>(Accelerator accelerator) =>")
-    w("        accelerator.AcceleratorType == AcceleratorType.Cuda")
-    w("            ? accelerator.LoadStreamKernel<long, long, ArrayView<sbyte>, ArrayView<sbyte>, Args, TEpilogue>(Kernel<PtxTensorCore, TEpilogue>)")
-    w("            : accelerator.LoadStreamKernel<long, long, ArrayView<sbyte>, ArrayView<sbyte>, Args, TEpilogue>(Kernel<EmulatedTensorCore, TEpilogue>);")
+    w("    internal override Action<long, long, ArrayView<sbyte>, ArrayView<sbyte>, Args, TEpilogue> KernelFor<TEpilogue>(bool ptx) =>")
+    w("        ptx ? Kernel<PtxTensorCore, TEpilogue> : Kernel<EmulatedTensorCore, TEpilogue>;")
     w("")
     w("    /// <summary>")
     w(f"    /// One {tm}×{tn} tile of C: acc[m][n] = Σ_k A[m][k]·B[n][k] with m16n8k32 MMAs; warp (wm, wn) owns rows")

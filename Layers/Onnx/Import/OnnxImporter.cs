@@ -10,7 +10,7 @@ namespace ILGPUInt8.Layers.Onnx;
 /// </summary>
 public static class OnnxImporter
 {
-    /// <summary>The lowest default-domain opset whose semantics the importer implements.</summary>
+    /// <summary>The lowest default-domain opset whose semantics the importer implements (see <see cref="EarliestOpset"/>).</summary>
     public const long MinOpset = 7;
 
     /// <summary>The highest default-domain opset whose semantics the importer implements.</summary>
@@ -104,15 +104,49 @@ public static class OnnxImporter
         return ByOp.TryGetValue(node.OpType, out var m) ? m.ConstantInputs(node) : [];
     }
 
+    /// <summary>
+    /// Operators whose definition, as mapped, holds from an opset before <see cref="MinOpset"/> (their latest
+    /// change is that old); every other operator needs opset 7 or later (legacy broadcasting, consumed_inputs).
+    /// </summary>
+    private static readonly FrozenDictionary<string, long> EarliestOpsets = new Dictionary<string, long>
+    {
+        ["GlobalAveragePool"] = 1,
+        ["GlobalMaxPool"] = 1,
+        ["LRN"] = 1,
+        ["Identity"] = 1,
+        ["Flatten"] = 1,
+        ["Softmax"] = 1,
+        ["Squeeze"] = 1,
+        ["Unsqueeze"] = 1,
+        ["Constant"] = 1,
+        ["Shape"] = 1,
+        ["Size"] = 1,
+        ["Gather"] = 1,
+        ["Slice"] = 1,
+        ["Concat"] = 4,
+        ["Reshape"] = 5,
+        ["Relu"] = 6,
+        ["LeakyRelu"] = 6,
+        ["Sigmoid"] = 6,
+        ["Tanh"] = 6,
+        ["Clip"] = 6,
+        ["Cast"] = 6,
+        ["Neg"] = 6,
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    /// <summary>The earliest opset at which the importer's reading of <paramref name="opType"/> holds.</summary>
+    public static long EarliestOpset(string opType) => EarliestOpsets.GetValueOrDefault(opType, MinOpset);
+
     private static void CheckDomainAndOpset(OnnxNode node)
     {
         if (!node.IsDefaultDomain)
         {
             throw node.Unsupported($"operator {node.OpType} of domain '{node.Domain}' (only the default ONNX domain is mapped)");
         }
-        if (node.Opset < MinOpset || node.Opset > MaxOpset)
+        long earliest = EarliestOpset(node.OpType);
+        if (node.Opset < earliest || node.Opset > MaxOpset)
         {
-            throw node.Unsupported($"opset {node.Opset} (the importer implements opsets {MinOpset} to {MaxOpset})");
+            throw node.Unsupported($"opset {node.Opset} (the importer implements {node.OpType} for opsets {earliest} to {MaxOpset})");
         }
     }
 

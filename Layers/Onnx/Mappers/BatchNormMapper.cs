@@ -27,7 +27,7 @@ internal sealed class BatchNormMapper : IOnnxOpMapper
         }
         for (int o = 1; o < node.Outputs.Count; o++)
         {
-            if (node.Outputs[o].Length > 0 && context.Graph.Consumers(node.Outputs[o]).Count > 0)
+            if (node.Outputs[o].Length > 0 && (context.Graph.Consumers(node.Outputs[o]).Count > 0 || context.Graph.IsGraphOutput(node.Outputs[o])))
             {
                 throw node.Unsupported($"reading the training output '{node.Outputs[o]}'");
             }

@@ -60,7 +60,8 @@ internal sealed class ShapeOpsMapper : IOnnxOpMapper
     {
         if (node.OpType == "Dropout")
         {
-            if (node.Outputs.Count > 1 && node.Outputs[1].Length > 0 && context.Graph.Consumers(node.Outputs[1]).Count > 0)
+            if (node.Outputs.Count > 1 && node.Outputs[1].Length > 0
+                && (context.Graph.Consumers(node.Outputs[1]).Count > 0 || context.Graph.IsGraphOutput(node.Outputs[1])))
             {
                 throw node.Unsupported("reading the mask output");
             }

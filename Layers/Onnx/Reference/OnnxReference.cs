@@ -10,7 +10,13 @@ public static class OnnxReference
     /// <summary>Runs the network on inputs given by name; returns every network output by name.</summary>
     /// <param name="network">The imported network.</param>
     /// <param name="inputs">One tensor per network input; all share the batch size (dimension 0).</param>
-    public static IReadOnlyDictionary<string, ReferenceTensor> Run(ImportedNetwork network, IReadOnlyDictionary<string, ReferenceTensor> inputs)
+    /// <param name="simulateRanges">
+    /// Fake-quantize every tensor that has a dynamic range T as symmetric int8 right after it is computed:
+    /// x ← clamp(round_half_even(x / s), −127, 127) · s with s = T / 127 (what a QDQ model computes, up to its
+    /// −128 level).
+    /// </param>
+    public static IReadOnlyDictionary<string, ReferenceTensor> Run(ImportedNetwork network, IReadOnlyDictionary<string, ReferenceTensor> inputs,
+        bool simulateRanges = false)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(inputs);
@@ -28,7 +34,7 @@ public static class OnnxReference
             {
                 throw new ArgumentException($"Input '{input.Name}' has shape {OnnxShapes.Format(t.Shape)}; {OnnxShapes.Format(expected)} is expected.", nameof(inputs));
             }
-            values[input.Id] = t;
+            values[input.Id] = simulateRanges ? FakeQuantize(network, input, t) : t;
         }
         foreach (var layer in network.Layers)
         {
@@ -39,9 +45,19 @@ public static class OnnxReference
             {
                 throw new InvalidOperationException($"Layer {layer} computed shape {OnnxShapes.Format(result.Shape)}, not {OnnxShapes.Format(shape)}.");
             }
-            values[layer.Output.Id] = result;
+            values[layer.Output.Id] = simulateRanges ? FakeQuantize(network, layer.Output, result) : result;
         }
         return network.Outputs.ToDictionary(o => o.Name, o => values[o.Id]!);
+    }
+
+    private static ReferenceTensor FakeQuantize(ImportedNetwork network, ImportedTensor tensor, ReferenceTensor x)
+    {
+        if (!network.DynamicRanges.TryGetValue(tensor.Name, out float threshold))
+        {
+            return x;
+        }
+        float s = threshold / 127f;
+        return Map(x, v => (float)(Math.Clamp(Math.Round(v / s, MidpointRounding.ToEven), -127, 127) * s));
     }
 
     private static ReferenceTensor Compute(LayerSpec spec, ReferenceTensor[] x, long[] shape) => spec switch

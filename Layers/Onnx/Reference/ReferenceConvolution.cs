@@ -4,49 +4,58 @@ namespace ILGPUInt8.Layers.Onnx.Reference;
 internal static class ReferenceConvolution
 {
     // y[n,k,p,q] = bias[k] + Σ_{c,r,s} x[n, g·Cg + c, p·sh − top + r·dh, q·sw − left + s·dw] · W[k,c,r,s], zeros outside.
+    // Loop order: one (n, k) output plane at a time (planes in parallel: they are disjoint), accumulated in double
+    // tap by tap; for each tap the valid output columns are those whose input column lies inside the row.
     public static ReferenceTensor Forward(ConvolutionSpec spec, ReferenceTensor input, long[] shape)
     {
         var (n, c, h, w) = input.Nchw;
         var y = ReferenceTensor.Zeros(shape);
         var (_, k, p, q) = y.Nchw;
         int cg = spec.WeightDims[1], r = spec.WeightDims[2], s = spec.WeightDims[3], kg = k / spec.Groups;
-        for (int b = 0; b < n; b++)
+        var (sh, sw) = spec.Stride;
+        var (dh, dw) = spec.Dilation;
+        int top = spec.Pads.Top, left = spec.Pads.Left;
+        float[] x = input.Data, weights = spec.Weights, output = y.Data;
+        Parallel.For(0, n * k, plane =>
         {
-            for (int ko = 0; ko < k; ko++)
+            int b = plane / k, ko = plane % k, g = ko / kg;
+            var acc = new double[(long)p * q];
+            Array.Fill(acc, spec.Bias?[ko] ?? 0);
+            for (int ci = 0; ci < cg; ci++)
             {
-                int g = ko / kg;
-                for (int po = 0; po < p; po++)
+                long channel = (((long)b * c) + (g * cg) + ci) * h * w;
+                for (int ri = 0; ri < r; ri++)
                 {
-                    for (int qo = 0; qo < q; qo++)
+                    for (int si = 0; si < s; si++)
                     {
-                        double acc = spec.Bias?[ko] ?? 0;
-                        for (int ci = 0; ci < cg; ci++)
+                        double wv = weights[((((long)ko * cg) + ci) * r + ri) * s + si];
+                        // Columns qo with 0 ≤ qo·sw − left + si·dw < w.
+                        int offset = (si * dw) - left;
+                        int q0 = offset >= 0 ? 0 : (-offset + sw - 1) / sw;
+                        int q1 = Math.Min(q - 1, (w - 1 - offset) < 0 ? -1 : (w - 1 - offset) / sw);
+                        for (int po = 0; po < p; po++)
                         {
-                            for (int ri = 0; ri < r; ri++)
+                            int hi = (po * sh) - top + (ri * dh);
+                            if (hi < 0 || hi >= h)
                             {
-                                int hi = (po * spec.Stride.H) - spec.Pads.Top + (ri * spec.Dilation.H);
-                                if (hi < 0 || hi >= h)
-                                {
-                                    continue;
-                                }
-                                for (int si = 0; si < s; si++)
-                                {
-                                    int wi = (qo * spec.Stride.W) - spec.Pads.Left + (si * spec.Dilation.W);
-                                    if (wi < 0 || wi >= w)
-                                    {
-                                        continue;
-                                    }
-                                    float xv = input.Data[((((long)b * c) + (g * cg) + ci) * h + hi) * w + wi];
-                                    float wv = spec.Weights[((((long)ko * cg) + ci) * r + ri) * s + si];
-                                    acc += (double)xv * wv;
-                                }
+                                continue;
+                            }
+                            long row = channel + ((long)hi * w) + offset;
+                            long outRow = (long)po * q;
+                            for (int qo = q0; qo <= q1; qo++)
+                            {
+                                acc[outRow + qo] += x[row + ((long)qo * sw)] * wv;
                             }
                         }
-                        y.Data[((((long)b * k) + ko) * p + po) * q + qo] = (float)acc;
                     }
                 }
             }
-        }
+            long at = plane * (long)p * q;
+            for (long e = 0; e < acc.LongLength; e++)
+            {
+                output[at + e] = (float)acc[e];
+            }
+        });
         return y;
     }
 

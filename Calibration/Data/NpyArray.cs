@@ -1,0 +1,107 @@
+namespace ILGPUInt8.Calibration.Data;
+
+/// <summary>Element types the .npy reader and writer support.</summary>
+public enum NpyDType
+{
+    /// <summary>'&lt;f4': little-endian IEEE float32.</summary>
+    Float32,
+
+    /// <summary>'|u1': unsigned bytes.</summary>
+    UInt8,
+
+    /// <summary>'|i1': signed bytes.</summary>
+    Int8,
+}
+
+/// <summary>An array read from or written to a .npy file: element type, C-order shape and the typed data.</summary>
+public sealed class NpyArray
+{
+    private NpyArray(NpyDType dtype, int[] shape, Array data)
+    {
+        long elements = 1;
+        foreach (var d in shape)
+        {
+            if (d < 0)
+            {
+                throw new ArgumentException($"Shape ({string.Join(", ", shape)}) has a negative dimension.", nameof(shape));
+            }
+
+            elements *= d;
+        }
+
+        if (elements != data.Length)
+        {
+            throw new ArgumentException($"Shape ({string.Join(", ", shape)}) holds {elements} elements but the data has {data.Length}.", nameof(data));
+        }
+
+        DType = dtype;
+        Shape = shape;
+        Data = data;
+    }
+
+    /// <summary>A float32 array.</summary>
+    public NpyArray(float[] data, params int[] shape)
+        : this(NpyDType.Float32, shape, data)
+    {
+    }
+
+    /// <summary>A uint8 array.</summary>
+    public NpyArray(byte[] data, params int[] shape)
+        : this(NpyDType.UInt8, shape, data)
+    {
+    }
+
+    /// <summary>An int8 array.</summary>
+    public NpyArray(sbyte[] data, params int[] shape)
+        : this(NpyDType.Int8, shape, data)
+    {
+    }
+
+    /// <summary>Element type.</summary>
+    public NpyDType DType { get; }
+
+    /// <summary>Dimensions in C order (empty for a scalar).</summary>
+    public IReadOnlyList<int> Shape { get; }
+
+    /// <summary>The elements: float[], byte[] or sbyte[] by <see cref="DType"/>.</summary>
+    public Array Data { get; }
+
+    /// <summary>Element count.</summary>
+    public int Length => Data.Length;
+
+    /// <summary>The elements as floats, each multiplied by <paramref name="scale"/> (e.g. 1/255 for images).</summary>
+    public float[] ToFloat(float scale = 1f)
+    {
+        var result = new float[Length];
+        // Switch on DType, not on the array's type: the runtime lets a byte[] pass as sbyte[] and back.
+        switch (DType)
+        {
+            case NpyDType.Float32:
+                var f = (float[])Data;
+                for (var i = 0; i < f.Length; i++)
+                {
+                    result[i] = f[i] * scale;
+                }
+
+                break;
+            case NpyDType.UInt8:
+                var u = (byte[])Data;
+                for (var i = 0; i < u.Length; i++)
+                {
+                    result[i] = u[i] * scale;
+                }
+
+                break;
+            default:
+                var s = (sbyte[])Data;
+                for (var i = 0; i < s.Length; i++)
+                {
+                    result[i] = s[i] * scale;
+                }
+
+                break;
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.Reflection;
+using ILGPU;
+using ILGPU.Backends.EntryPoints;
+using ILGPU.Backends.PTX;
+using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
+using ILGPUInt8.Kernels.Convolution;
+using ILGPUInt8.Kernels.Gemm;
+using ILGPUInt8.Perf.Harness;
+
+namespace ILGPUInt8.Perf.Benchmarks;
+
+/// <summary>
+/// Not a timing: writes the PTX that ILGPU generates for the hot GEMM and convolution kernels (sm_90, ISA 8.8, O2,
+/// as on the H200) into <c>--out DIR/ptx</c> (default ./ptx), and, where <c>ptxas</c> is on the PATH (or
+/// <c>--ptxas PATH</c>), its register and spill report and the SASS instruction mix (<c>cuobjdump</c> beside it).
+/// Works without a GPU, so kernels can be inspected on any machine.
+/// </summary>
+public sealed class PtxBenchmark : IBenchmark
+{
+    /// <inheritdoc />
+    public string Name => "ptx";
+
+    /// <inheritdoc />
+    public string Description => "dump PTX (and ptxas -v / SASS counts when ptxas is found) of the GEMM and conv kernels; no timing";
+
+    /// <inheritdoc />
+    public void Run(BenchContext context)
+    {
+        var dir = Path.Combine(context.Option("out", "."), "ptx");
+        Directory.CreateDirectory(dir);
+        using var ptxContext = Context.Create(b => b.Cuda().Optimize(OptimizationLevel.O2));
+        using var backend = new PTXBackend(ptxContext, new CudaCapabilityContext(CudaArchitecture.SM_90), CudaArchitecture.SM_90, CudaInstructionSet.ISA_88, null);
+        foreach (var (name, method, specialization) in Kernels())
+        {
+            var entry = EntryPointDescription.FromExplicitlyGroupedKernel(method);
+            var compiled = (PTXCompiledKernel)backend.Compile(entry, specialization);
+            var path = Path.Combine(dir, name + ".ptx");
+            var ptx = compiled.PTXAssembly;
+            var version = context.Option("ptx-version", string.Empty);
+            if (version.Length > 0)
+            {
+                // For an older local ptxas: the kernels use no instruction newer than ISA 7.x.
+                ptx = System.Text.RegularExpressions.Regex.Replace(ptx, @"\.version \d+\.\d+", ".version " + version);
+            }
+
+            File.WriteAllText(path, ptx);
+            Console.WriteLine($"  ptx {name}: {compiled.PTXAssembly.Length} chars, {Count(compiled.PTXAssembly, "dp4a.")} dp4a, "
+                + $"{Count(compiled.PTXAssembly, "ld.shared.v4")} ld.shared.v4, {Count(compiled.PTXAssembly, "ld.global.v4")} ld.global.v4 -> {path}");
+            Ptxas(context, path);
+        }
+    }
+
+    // Every generated dp4a kernel (looked up by name, so this file compiles whatever the generator emits):
+    // GEMM kernels with the int32 and requantize epilogues, convolution kernels with the NHWC 16-byte loader.
+    private static IEnumerable<(string Name, MethodInfo Method, KernelSpecialization Specialization)> Kernels()
+    {
+        const BindingFlags flags = BindingFlags.Static | BindingFlags.NonPublic;
+        foreach (var tile in Dp4aTile.All)
+        {
+            var gemm = typeof(GemmDp4aTiledKernels).GetMethod("Kernel" + tile.Name, flags)!;
+            yield return ($"gemm_dp4a_{tile.Name}_int32", gemm.MakeGenericMethod(typeof(Int32Epilogue)), GemmDp4aTiled.LaunchBounds(tile));
+        }
+
+        var t = Dp4aTile.T128x128x32;
+        var gemm128 = typeof(GemmDp4aTiledKernels).GetMethod("Kernel" + t.Name, flags)!;
+        yield return ($"gemm_dp4a_{t.Name}_requant", gemm128.MakeGenericMethod(typeof(RequantizeEpilogue)), GemmDp4aTiled.LaunchBounds(t));
+        var c = Dp4aTile.T128x64x32;
+        var conv = typeof(ConvDp4aImplicitGemmKernels).GetMethod("Kernel" + c.Name, flags)!;
+        yield return ($"conv_dp4a_{c.Name}_nhwc16_requant", conv.MakeGenericMethod(typeof(NhwcChunkLoader), typeof(RequantizeEpilogue)), GemmDp4aTiled.LaunchBounds(c));
+    }
+
+    private static int Count(string text, string what)
+    {
+        int n = 0;
+        for (int i = text.IndexOf(what, StringComparison.Ordinal); i >= 0; i = text.IndexOf(what, i + what.Length, StringComparison.Ordinal))
+        {
+            n++;
+        }
+
+        return n;
+    }
+
+    // ptxas -v (registers, spills) and a SASS opcode histogram, when the tools exist on this machine.
+    private static void Ptxas(BenchContext context, string ptxPath)
+    {
+        var ptxas = context.Option("ptxas", "ptxas");
+        var cubin = Path.ChangeExtension(ptxPath, ".cubin");
+        var (rc, output) = Exec(ptxas, $"-arch=sm_90 -O3 -v -o \"{cubin}\" \"{ptxPath}\"");
+        if (rc is null)
+        {
+            return;
+        }
+
+        File.WriteAllText(Path.ChangeExtension(ptxPath, ".ptxas.txt"), output);
+        Console.WriteLine("    " + string.Join("\n    ", output.Split('\n').Where(l => l.Contains("registers", StringComparison.Ordinal) || l.Contains("spill", StringComparison.Ordinal))));
+        var cuobjdump = Path.Combine(Path.GetDirectoryName(ptxas) ?? string.Empty, "cuobjdump");
+        var (rc2, sass) = Exec(File.Exists(cuobjdump) ? cuobjdump : "cuobjdump", $"-sass \"{cubin}\"");
+        if (rc2 == 0)
+        {
+            File.WriteAllText(Path.ChangeExtension(ptxPath, ".sass"), sass);
+            var histogram = sass.Split('\n')
+                .Select(l => l.Split("*/", 2) is [_, var rest] ? rest.Trim() : string.Empty)
+                .Where(l => l.Length > 0 && !l.StartsWith('/') && !l.StartsWith('.'))
+                .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                .Select(t => t[0].StartsWith('@') ? t[1] : t[0])
+                .GroupBy(op => op).OrderByDescending(g => g.Count()).Take(14).Select(g => $"{g.Key} {g.Count()}");
+            Console.WriteLine("    SASS: " + string.Join(", ", histogram));
+        }
+    }
+
+    private static (int? ExitCode, string Output) Exec(string file, string arguments)
+    {
+        try
+        {
+            using var process = Process.Start(new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEnd();
+            process.WaitForExit();
+            return (process.ExitCode, stdout.Result + stderr);
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return (null, string.Empty);
+        }
+    }
+}

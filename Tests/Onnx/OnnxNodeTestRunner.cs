@@ -1,0 +1,93 @@
+using ILGPUInt8.Layers.Onnx;
+using ILGPUInt8.Layers.Onnx.Reference;
+
+namespace ILGPUInt8.Tests.Onnx;
+
+/// <summary>
+/// Runs one ONNX node test (model.onnx with test_data_set_*/input_*.pb and output_*.pb): inputs that the
+/// importer needs as constants (weights, shapes, bounds) or that do not share the first input's batch become
+/// initializers, the rest are run-time inputs with the batch fixed to the first one's; the imported network
+/// runs on the scalar reference interpreter and every output is compared with |y − e| ≤ atol + rtol·|e|.
+/// </summary>
+internal static class OnnxNodeTestRunner
+{
+    public const double RelativeTolerance = 1e-3;
+    public const double AbsoluteTolerance = 1e-5;
+
+    /// <summary>Runs every data set of the test; returns null on success or what failed.</summary>
+    public static string? Run(string directory)
+    {
+        var model = OnnxModel.Load(Path.Combine(directory, "model.onnx"));
+        foreach (string set in Directory.GetDirectories(directory, "test_data_set_*").Order(StringComparer.Ordinal))
+        {
+            var inputs = model.Graph.Inputs.Select((v, i) => Tensor(set, "input", i)).ToArray();
+            var constantNames = ConstantInputNames(model);
+            var runtime = new List<int>();
+            for (int i = 0; i < inputs.Length; i++)
+            {
+                string name = model.Graph.Inputs[i].Name;
+                bool batched = runtime.Count == 0 || (inputs[i].Dims.Count == inputs[runtime[0]].Dims.Count
+                    && inputs[i].Dims.Count > 0 && inputs[i].Dims[0] == inputs[runtime[0]].Dims[0]);
+                if (!constantNames.Contains(name) && batched && inputs[i].IsFloat && inputs[i].Dims.Count > 0)
+                {
+                    runtime.Add(i);
+                }
+            }
+            if (runtime.Count == 0)
+            {
+                return "no float run-time input";
+            }
+            if (inputs[runtime[0]].Dims[0] == 0)
+            {
+                return "an empty batch";
+            }
+            var options = new OnnxImportOptions
+            {
+                BatchSize = (int)inputs[runtime[0]].Dims[0],
+                ConstantInputs = Enumerable.Range(0, inputs.Length).Where(i => !runtime.Contains(i))
+                    .ToDictionary(i => model.Graph.Inputs[i].Name, i => inputs[i]),
+            };
+            var network = OnnxImporter.Import(model, options);
+            var feeds = runtime.ToDictionary(i => model.Graph.Inputs[i].Name, i => ReferenceTensor.From(inputs[i]));
+            var outputs = OnnxReference.Run(network, feeds);
+            for (int o = 0; o < model.Graph.Outputs.Count; o++)
+            {
+                var expected = Tensor(set, "output", o);
+                var actual = outputs[network.Outputs[o].Name];
+                if (!actual.Shape.SequenceEqual(expected.Dims))
+                {
+                    return $"{Path.GetFileName(set)} output {o}: shape [{string.Join(", ", actual.Shape)}], expected [{string.Join(", ", expected.Dims)}]";
+                }
+                float[] e = expected.ToFloatArray();
+                for (int k = 0; k < e.Length; k++)
+                {
+                    double diff = Math.Abs((double)actual.Data[k] - e[k]);
+                    if (!(diff <= AbsoluteTolerance + (RelativeTolerance * Math.Abs(e[k]))) && !(float.IsNaN(e[k]) && float.IsNaN(actual.Data[k])))
+                    {
+                        return $"{Path.GetFileName(set)} output {o}: element {k} is {actual.Data[k]}, expected {e[k]}";
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    private static OnnxTensor Tensor(string set, string kind, int i) =>
+        OnnxModel.ParseTensor(File.ReadAllBytes(Path.Combine(set, $"{kind}_{i}.pb")));
+
+    private static HashSet<string> ConstantInputNames(OnnxModel model)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var node in model.Graph.Nodes)
+        {
+            foreach (int slot in OnnxImporter.ConstantInputs(node))
+            {
+                if (node.InputOrNull(slot) is { } name)
+                {
+                    names.Add(name);
+                }
+            }
+        }
+        return names;
+    }
+}
