@@ -32,6 +32,12 @@ public interface ICalibrationRunner
 
     /// <summary>Runs one batch (inputs NCHW float by name) and shows every tensor to <paramref name="observer"/>.</summary>
     void Run(IReadOnlyDictionary<string, float[]> inputs, int batchSize, ITensorObserver observer);
+
+    /// <summary>
+    /// Runs one batch step by step: each float tensor is yielded as soon as it is queued, and its view stays valid until
+    /// the enumeration moves on (the pull form the Calibration project's activation sources use).
+    /// </summary>
+    IEnumerable<(string Name, ArrayView<float> Data)> RunLazily(IReadOnlyDictionary<string, float[]> inputs, int batchSize);
 }
 
 /// <summary>

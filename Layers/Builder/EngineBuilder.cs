@@ -1,4 +1,6 @@
+using ILGPU;
 using ILGPUInt8.Kernels.Runtime;
+using ILGPUInt8.Kernels.Tensors;
 
 namespace ILGPUInt8.Layers;
 
@@ -98,6 +100,20 @@ public static class EngineBuilder
             ArgumentNullException.ThrowIfNull(observer);
             _context.SetInputs(inputs, batchSize);
             _context.Run(batchSize, observer, null);
+            engine.Device.Synchronize();
+        }
+
+        public IEnumerable<(string Name, ArrayView<float> Data)> RunLazily(IReadOnlyDictionary<string, float[]> inputs, int batchSize)
+        {
+            _context.SetInputs(inputs, batchSize);
+            foreach (var (tensor, _, _, _, _) in _context.RunLazily(batchSize))
+            {
+                if (tensor is { Type: DataType.Float })
+                {
+                    yield return (tensor.Name, _context.View<float>(tensor, batchSize));
+                }
+            }
+
             engine.Device.Synchronize();
         }
 

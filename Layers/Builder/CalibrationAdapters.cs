@@ -1,0 +1,85 @@
+using ILGPU;
+using ILGPUInt8.Calibration;
+using ILGPUInt8.Calibration.Data;
+using ILGPUInt8.Calibration.Tables;
+
+namespace ILGPUInt8.Layers;
+
+/// <summary>
+/// The Calibration project's <see cref="Calibrator"/> as the builder's <see cref="IRangeCalibrator"/>: its two passes run
+/// over the FP32 engine of the network (every tensor observed through <see cref="IActivationSource"/>), its method picks
+/// the thresholds. <see cref="LastRun"/> keeps the table, histograms and results for saving and reports.
+/// </summary>
+public sealed class CalibratorRanges : IRangeCalibrator
+{
+    private readonly Calibrator _calibrator;
+    private readonly ICalibrationDataSource _data;
+    private readonly IProgress<CalibrationProgress>? _progress;
+    private readonly CancellationToken _cancellationToken;
+
+    /// <summary>Calibrates with <paramref name="calibrator"/> over <paramref name="data"/> (NCHW float inputs by name).</summary>
+    public CalibratorRanges(Calibrator calibrator, ICalibrationDataSource data, IProgress<CalibrationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(calibrator);
+        ArgumentNullException.ThrowIfNull(data);
+        _calibrator = calibrator;
+        _data = data;
+        _progress = progress;
+        _cancellationToken = cancellationToken;
+    }
+
+    /// <summary>The run of the last <see cref="Calibrate"/> (null before).</summary>
+    public CalibrationRun? LastRun { get; private set; }
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, float> Calibrate(ICalibrationRunner runner)
+    {
+        ArgumentNullException.ThrowIfNull(runner);
+        if (_data.BatchSize > runner.MaxBatchSize)
+        {
+            throw new ArgumentException($"Calibration batches of {_data.BatchSize} exceed the calibration engine's maximum batch {runner.MaxBatchSize}; set BuilderConfig.CalibrationBatchSize.", nameof(runner));
+        }
+
+        LastRun = _calibrator.Run(_data, new EngineActivationSource(runner), _progress, _cancellationToken);
+        return LastRun.Table.ToThresholds();
+    }
+}
+
+/// <summary>An FP32 engine run as the Calibration project's activation source: every float tensor of every batch.</summary>
+public sealed class EngineActivationSource : IActivationSource
+{
+    private readonly ICalibrationRunner _runner;
+
+    /// <summary>Observes the runner's FP32 engine.</summary>
+    public EngineActivationSource(ICalibrationRunner runner)
+    {
+        ArgumentNullException.ThrowIfNull(runner);
+        _runner = runner;
+    }
+
+    /// <inheritdoc />
+    public IEnumerable<(string Name, ArrayView<float> Data)> Run(CalibrationBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var inputs = batch.Inputs.ToDictionary(kv => kv.Key, kv => kv.Value.Data, StringComparer.Ordinal);
+        return _runner.RunLazily(inputs, batch.Size);
+    }
+}
+
+/// <summary>Thresholds from the Calibration project's tables, for <see cref="BuilderConfig.CalibrationTable"/>.</summary>
+public static class CalibrationTableExtensions
+{
+    /// <summary>Tensor name → threshold T (scale = T/127).</summary>
+    public static IReadOnlyDictionary<string, float> ToThresholds(this CalibrationTable table)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        return table.Tensors.ToDictionary(t => t.Name, t => (float)t.Threshold, StringComparer.Ordinal);
+    }
+
+    /// <summary>Tensor name → threshold T = 127 · scale from a TensorRT calibration cache.</summary>
+    public static IReadOnlyDictionary<string, float> ToThresholds(this CalibrationCache cache)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        return cache.Scales.ToDictionary(kv => kv.Key, kv => kv.Value * 127f, StringComparer.Ordinal);
+    }
+}
