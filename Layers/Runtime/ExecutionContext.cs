@@ -15,6 +15,7 @@ public sealed class ExecutionContext : IDisposable
     private readonly MemoryBuffer1D<byte, Stride1D.Dense> _arena;
     private readonly MemoryBuffer1D<float, Stride1D.Dense>[] _inputs;
     private readonly MemoryBuffer1D<float, Stride1D.Dense>[] _outputs;
+    private readonly Dictionary<Step, MemoryBuffer1D<byte, Stride1D.Dense>> _scratch = [];
     private bool _disposed;
 
     internal ExecutionContext(Engine engine)
@@ -233,6 +234,24 @@ public sealed class ExecutionContext : IDisposable
         return _arena.View.AsContiguous().SubView(t.Offset, t.ItemBytes * batch).Cast<T>();
     }
 
+    /// <summary>
+    /// A step's private work buffer in this context (allocated on first use, kept until the context is disposed; for
+    /// data that lives only inside one step, such as channel-padded copies).
+    /// </summary>
+    internal ArrayView<T> Scratch<T>(Step step, long length)
+        where T : unmanaged
+    {
+        var bytes = length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        if (!_scratch.TryGetValue(step, out var buffer) || buffer.Length < bytes)
+        {
+            buffer?.Dispose();
+            buffer = Engine.Device.Accelerator.Allocate1D<byte>((bytes + 15) / 16 * 16);
+            _scratch[step] = buffer;
+        }
+
+        return buffer.View.AsContiguous().SubView(0, bytes).Cast<T>();
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {
@@ -244,6 +263,11 @@ public sealed class ExecutionContext : IDisposable
         _disposed = true;
         _arena.Dispose();
         foreach (var b in _inputs.Concat(_outputs))
+        {
+            b.Dispose();
+        }
+
+        foreach (var b in _scratch.Values)
         {
             b.Dispose();
         }

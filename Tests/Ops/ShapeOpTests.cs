@@ -28,6 +28,19 @@ public sealed class ShapeOpTests
     public void Convert_round_trip_matches_reference() => CheckConvert(TestDevices.Cpu, new TensorShape(2, 3, 4, 5));
 
     [Fact]
+    public void Channel_pad_adds_zero_channels()
+    {
+        var device = TestDevices.Cpu;
+        var x = TestData.Int8(2 * 5 * 3, 1);
+        using var dx = OpTestDevice.Upload(device, x);
+        using var dy = OpTestDevice.Upload(device, Enumerable.Repeat((sbyte)9, 2 * 5 * 4).ToArray());
+        ChannelPad.Run<sbyte>(device, dx.View, dy.View, 10, 3, 4);
+        var y = OpTestDevice.Read(device, dy);
+        Exact.Equal<sbyte>(x, y.Where((v, i) => i % 4 != 3).ToArray(), "channel pad values");
+        Assert.All(y.Where((v, i) => i % 4 == 3), v => Assert.Equal(0, v));
+    }
+
+    [Fact]
     [Trait("Category", "Gpu")]
     public void Shape_ops_on_gpu_match_reference()
     {

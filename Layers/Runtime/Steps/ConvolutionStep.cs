@@ -21,6 +21,8 @@ internal sealed class ConvolutionStep : Step
     private readonly ArrayView<int> _biasQ;
     private readonly ArrayView<sbyte> _lut;
     private readonly Int8Parameters? _int8;
+    private readonly int _paddedC;
+    private readonly bool _padChannels;
 
     public ConvolutionStep(Engine engine, PlanNode node)
         : base(engine, node)
@@ -53,10 +55,38 @@ internal sealed class ConvolutionStep : Step
         }
 
         _int8 = Int8Parameters.Create(w, k, cg * r * s, bias, Input().Scale, Output.Scale, node.Fused, node.IntermediateThreshold / 127f);
-        _packed = Own(new PackedConvWeights(Device, Relayout(_int8.Weights), _problem(1)));
+        var krsc = Relayout(_int8.Weights);
+        var p1 = _problem(1);
+        _paddedC = p1.C;
+        if (p1.Groups == 1 && p1.C % 4 != 0 && p1.C < 16 && !fc)
+        {
+            // A few input channels (an RGB image): widen them to a multiple of 4 with zeros, and the weights with zero
+            // taps, so the packed implicit GEMM runs instead of the direct kernel; the sums are unchanged.
+            _paddedC = (p1.C + 3) / 4 * 4;
+            _padChannels = true;
+            krsc = PadChannels(krsc, k * r * s, p1.C, _paddedC);
+            var inner = _problem;
+            _problem = n => inner(n) with { C = _paddedC };
+        }
+
+        _packed = Own(new PackedConvWeights(Device, krsc, _problem(1)));
         _multiplier = Upload(_int8.Multiplier);
         _biasQ = Upload(_int8.Bias);
         _lut = Upload(_int8.Lut ?? new sbyte[256]);
+    }
+
+    public override int Launches => _padChannels ? 2 : 1;
+
+    // Rows of c channels → rows of padded channels with zeros (KRSC: the channel index is innermost).
+    private static sbyte[] PadChannels(sbyte[] krsc, int taps, int c, int padded)
+    {
+        var result = new sbyte[taps * padded];
+        for (var t = 0; t < taps; t++)
+        {
+            Array.Copy(krsc, t * c, result, t * padded, c);
+        }
+
+        return result;
     }
 
     public override void Run(ExecutionContext context, int batch)
@@ -69,6 +99,14 @@ internal sealed class ConvolutionStep : Step
         }
 
         var x = context.View<sbyte>(Input(), batch);
+        var dims = Input().Dims;
+        if (_padChannels)
+        {
+            var padded = context.Scratch<sbyte>(this, (long)Plan.MaxBatchSize * dims.Plane * _paddedC);
+            ChannelPad.Run(Device, x, padded, batch * dims.Plane, dims.C, _paddedC);
+            x = padded;
+        }
+
         var y = context.View<sbyte>(Output, batch);
         if (_int8.Lut is null)
         {
