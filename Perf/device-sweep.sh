@@ -10,5 +10,6 @@ nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv > "$out/gp
 bash .gpu/run.sh Tests -trait "Category=Gpu" > "$out/gpu-tests.log" 2>&1
 grep -E "Total:|\[FAIL\]" "$out/gpu-tests.log" | tail -20
 PYTHONUNBUFFERED=1 python3 Perf/peers/gemm_conv_peers.py "$out/peers.json" > "$out/peers.log" 2>&1 || echo "peer script failed: see peers.log"
+PYTHONUNBUFFERED=1 python3 Perf/peers/engine_peers.py "$out/peers.json" --append > "$out/engine-peers.log" 2>&1 || echo "engine peer script failed: see engine-peers.log"
 # shellcheck disable=SC2086
 bash .gpu/run.sh Perf $benchmarks --out "$out" --repeats 7 --peers "$out/peers.json" 2>&1 | tee "$out/perf.log" | sed -n '/^benchmark /,$p'

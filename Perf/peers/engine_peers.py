@@ -5,7 +5,9 @@ PyTorch eager FP32 and FP16 (channels_last, cudnn.benchmark) on the same two net
 the small CNN (1x28x28: conv3x3 32+BN+ReLU, maxpool, conv3x3 64+BN+ReLU, maxpool, fc 128+ReLU, fc 10, softmax) and
 ResNet-18 (3x224x224, torchvision layout, written out here so torchvision is not needed), batch 1, 64, 256, random
 weights. Prints a table and writes JSON rows {peer, case, tops} where "tops" holds images/s:
-    python3 Perf/peers/engine_peers.py OUT.json
+    python3 Perf/peers/engine_peers.py OUT.json [--append]
+With --append the rows are added to an existing OUT.json (e.g. the one gemm_conv_peers.py wrote), so one --peers file
+serves the whole Perf run.
 """
 import json
 import sys
@@ -82,8 +84,16 @@ def main():
     print(f"{'peer':20} {'case':18} {'ms':>10} {'img/s':>10}")
     for r in rows:
         print(f"{r['peer']:20} {r['case']:18} {r['ms']:10.4f} {r['tops']:10.1f}")
+    doc = {"device": torch.cuda.get_device_name(), "torch": torch.__version__, "rows": []}
+    if "--append" in sys.argv:
+        try:
+            with open(out) as f:
+                doc = json.load(f)
+        except FileNotFoundError:
+            pass
+    doc["rows"] += rows
     with open(out, "w") as f:
-        json.dump({"device": torch.cuda.get_device_name(), "torch": torch.__version__, "rows": rows}, f, indent=2)
+        json.dump(doc, f, indent=2)
 
 
 if __name__ == "__main__":
