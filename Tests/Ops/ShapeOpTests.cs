@@ -62,7 +62,7 @@ public sealed class ShapeOpTests
         using var dx = OpTestDevice.Upload(device, LayoutReference.NchwToNhwc<float>(x, shape));
         using var dy = OpTestDevice.Zeros<float>(device, x.Length);
         SoftMax.Float(device, dx.View, dy.View, n * hw, c);
-        Close.Equal(expected, LayoutReference.NhwcToNchw<float>(OpTestDevice.Read(device, dy), shape), $"softmax f32 on {device.Kind}", 1e-5f, 1e-7f);
+        Close.Equal(expected, LayoutReference.NhwcToNchw<float>(OpTestDevice.Read(device, dy), shape), $"softmax f32 on {device.Kind}", device.IsCuda ? 1e-4f : 1e-5f, 1e-7f);
 
         var q = TestData.Int8(n * c * hw, 12, -127);
         var table = Int8LookupTable.SoftMaxExp(0.05f);
@@ -81,7 +81,7 @@ public sealed class ShapeOpTests
         using var dx = OpTestDevice.Upload(device, LayoutReference.NchwToNhwc<float>(x, shape));
         using var dy = OpTestDevice.Zeros<float>(device, x.Length);
         Lrn.Float(device, dx.View, dy.View, n * hw, c, 5, 1e-2f, 0.75f, 2f);
-        Close.Equal(expected, LayoutReference.NhwcToNchw<float>(OpTestDevice.Read(device, dy), shape), $"lrn on {device.Kind}", 1e-5f, 1e-6f);
+        Close.Equal(expected, LayoutReference.NhwcToNchw<float>(OpTestDevice.Read(device, dy), shape), $"lrn on {device.Kind}", device.IsCuda ? 1e-4f : 1e-5f, 1e-6f);
     }
 
     private static void CheckConcat(Int8Device device, int n, int hw)
