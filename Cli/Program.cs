@@ -63,7 +63,7 @@ public static class Program
             console.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
             return 2;
         }
-        catch (Exception ex) when (ex is IOException or OnnxImportException or NetworkException or CalibrationTableMismatchException
+        catch (Exception ex) when (ex is IOException or InvalidDataException or OnnxImportException or NetworkException or CalibrationTableMismatchException
             or ArgumentException or InvalidOperationException or NotSupportedException or UnauthorizedAccessException or FormatException)
         {
             console.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
@@ -79,7 +79,7 @@ public static class Program
             table.AddRow(name, Markup.Escape(usage));
         }
 
-        console.MarkupLine("usage: ilgpu-int8 [command] [options]   (no command: the demo)");
+        console.MarkupLine("usage: ilgpu-int8 [[command]] [[options]]   (no command: the demo)");
         console.Write(table);
     }
 }

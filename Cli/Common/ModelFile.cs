@@ -1,5 +1,5 @@
 using ILGPUInt8.Layers;
-
+using ILGPUInt8.Layers.Onnx;
 
 namespace ILGPUInt8.Cli.Common;
 
@@ -67,6 +67,21 @@ public sealed class ModelFile
             throw new CliUsageException($"'{path}': models are ONNX files (.onnx).");
         }
 
-        throw new NotSupportedException("TEMP: ONNX loader not merged yet");
+        OnnxLoadedModel loaded;
+        try
+        {
+            loaded = OnnxNetworkLoader.Load(path);
+        }
+        catch (OnnxImportException ex)
+        {
+            throw new InvalidDataException($"Cannot import '{path}': {ex.Message}", ex);
+        }
+        catch (NetworkException ex)
+        {
+            throw new InvalidDataException($"Cannot import '{path}': {ex.Message}", ex);
+        }
+
+        var shapes = loaded.Imported.Outputs.ToDictionary(o => o.Name, o => o.Shape.ToArray(), StringComparer.Ordinal);
+        return new ModelFile(path, loaded.Network, loaded.ModelSha256, loaded.Notes, loaded.QdqRanges.Count, shapes);
     }
 }
