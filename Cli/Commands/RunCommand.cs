@@ -65,7 +65,7 @@ public static class RunCommand
                 where = string.Join(", ", values.Take(6).Select(v => v.ToString("G5", CultureInfo.InvariantCulture))) + (values.Length > 6 ? ", ..." : string.Empty);
             }
 
-            table.AddRow(Markup.Escape(binding.Name), "[" + string.Join(", ", shape) + "]", Markup.Escape(where));
+            table.AddRow(Markup.Escape(binding.Name), Markup.Escape("[" + string.Join(", ", shape) + "]"), Markup.Escape(where));
         }
 
         console.Write(table);

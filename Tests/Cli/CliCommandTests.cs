@@ -78,6 +78,17 @@ public sealed class CliCommandTests : IDisposable
     }
 
     [Fact]
+    public void RunInt8OnTheQdqModelUsesItsOwnRanges()
+    {
+        var (images, _) = OnnxFixtures.FashionTestImages(2);
+        var input = _h.Path("two.npy");
+        TensorFiles.Write(input, "input", new FileTensor(images, [2, 1, 28, 28]));
+        var output = CliHarness.RunOk("run", "--model", OnnxFixtures.FashionCnnQdq, "--precision", "int8", "--input", input, "--output", _h.Path("q.pb"));
+        Assert.Contains("INT8 outputs", output, StringComparison.Ordinal);
+        Assert.Equal(20, TensorFiles.Read(_h.Path("q.pb")).Data.Length);
+    }
+
+    [Fact]
     public void EvalJsonHasTop1AndAgreement()
     {
         var output = CliHarness.RunOk("eval", "--model", CliHarness.Model, "--data", _h.Data, "--normalize", "0.2860,0.3530",

@@ -1,6 +1,7 @@
 using ILGPUInt8.Cli.Commands;
 using ILGPUInt8.Cli.Common;
 using ILGPUInt8.Layers.Onnx;
+using ILGPUInt8.Tests.Onnx;
 using Xunit;
 
 namespace ILGPUInt8.Tests.Cli;
@@ -114,6 +115,14 @@ public sealed class CliParsingTests
         (code, output) = CliHarness.Run("eval", "--model", CliHarness.Model, "--data", h.Data, "--normalize", "x");
         Assert.Equal(2, code);
         Assert.Contains("--normalize", output, StringComparison.Ordinal);
+
+        var unsupported = h.Path("einsum.onnx");
+        File.WriteAllBytes(unsupported, OnnxProtoBuilder.Model(13,
+            [OnnxProtoBuilder.Node("Einsum", ["x", "x"], ["y"], OnnxProtoBuilder.String("equation", "ij,jk->ik"))],
+            [OnnxProtoBuilder.Value("x", 2, 2)], [OnnxProtoBuilder.Value("y", 2, 2)]).Bytes());
+        (code, output) = CliHarness.Run("bench", "--model", unsupported);
+        Assert.Equal(1, code);
+        Assert.Contains("Einsum", output, StringComparison.Ordinal);
 
         (code, output) = CliHarness.Run("calibrate", "--model", CliHarness.Model);
         Assert.Equal(2, code);
