@@ -21,6 +21,9 @@ public static class Program
         ("report", "--model M.onnx --data IDX_DIR [--table T] [--out DIR] [--images 200] [--normalize mean,std] [--json]: per-tensor INT8 error vs FP32", ReportCommand.Run),
     ];
 
+    /// <summary>Set to 1 to print the stack trace of an error.</summary>
+    public const string TraceVariable = "ILGPUINT8_TRACE";
+
     /// <summary>Runs a command; with no arguments, the demo.</summary>
     public static int Main(string[] args) => Run(args, AnsiConsole.Console);
 
@@ -67,6 +70,11 @@ public static class Program
             or ArgumentException or InvalidOperationException or NotSupportedException or UnauthorizedAccessException or FormatException)
         {
             console.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
+            if (Environment.GetEnvironmentVariable(TraceVariable) == "1")
+            {
+                console.WriteLine(ex.ToString());
+            }
+
             return 1;
         }
     }

@@ -25,15 +25,23 @@ public static class ConvolutionFloat
         OpArgs.AtLeast(weights.Length, (long)problem.K * problem.R * problem.S * problem.CPerGroup, nameof(weights));
         OpArgs.AtLeast(bias.Length, problem.K, nameof(bias));
         OpArgs.AtLeast(y.Length, (long)problem.N * problem.P * problem.Q * problem.K, nameof(y));
+        if ((long)problem.N * problem.P * problem.Q * problem.K > int.MaxValue)
+        {
+            throw new ArgumentException($"The output of {problem} has more than {int.MaxValue} values; split the batch.", nameof(problem));
+        }
+
         var launcher = new Launcher(device, x, weights, bias, y, ConvGeometry.From(problem));
         activation.Accept(ref launcher);
     }
 
-    /// <summary>Thread (k, m), m = (n·P + p)·Q + q.</summary>
-    internal static void Kernel<TAct>(Index2D index, ArrayView<float> x, ArrayView<float> w, ArrayView<float> bias, ArrayView<float> y, ConvGeometry g, TAct act)
+    /// <summary>
+    /// Thread i = m·K + k, m = (n·P + p)·Q + q: one dimension, so a large batch never exceeds a grid's Y limit (65535),
+    /// and neighbouring threads write neighbouring outputs.
+    /// </summary>
+    internal static void Kernel<TAct>(Index1D index, ArrayView<float> x, ArrayView<float> w, ArrayView<float> bias, ArrayView<float> y, ConvGeometry g, TAct act)
         where TAct : struct, IActivation
     {
-        int k = index.X, m = index.Y;
+        int k = index.X % g.K, m = index.X / g.K;
         var pixel = ConvPixel.Decode(m, g);
         int group = k / g.KPerGroup;
         long row = (long)k * g.GemmK;
@@ -72,8 +80,8 @@ public static class ConvolutionFloat
             where TAct : struct, IActivation
         {
             var kernel = device.GetKernel("conv.f32.direct." + typeof(TAct).Name, a =>
-                a.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvGeometry, TAct>(Kernel));
-            kernel(new Index2D(g.K, g.GemmM), x, w, bias, y, g, activation);
+                a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvGeometry, TAct>(Kernel));
+            kernel(g.K * g.GemmM, x, w, bias, y, g, activation);
         }
     }
 }

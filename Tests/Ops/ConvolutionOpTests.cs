@@ -63,6 +63,8 @@ public sealed class ConvolutionOpTests
         }
 
         CheckFloat(device, new ConvProblem(4, 64, 14, 14, 64, 3, 3, PadH: 1, PadW: 1), ActivationSpec.Relu, 99);
+        // N·P·Q = 100·28·28 = 78400 output pixels: past the 65535 a grid's Y dimension allows (a batch of 100 Fashion-MNIST images).
+        CheckFloat(device, new ConvProblem(100, 1, 28, 28, 16, 3, 3, PadH: 1, PadW: 1), ActivationSpec.Relu, 98);
         CheckInt8Lut(device, new ConvProblem(2, 64, 14, 14, 32, 3, 3, PadH: 1, PadW: 1), new ActivationSpec(ActivationKind.Sigmoid));
     }
 
