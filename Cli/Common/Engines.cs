@@ -53,7 +53,10 @@ public static class Engines
         return EngineBuilder.Build(model.Network, new BuilderConfig { MaxBatchSize = maxBatch, Int8 = true, CalibrationTable = thresholds });
     }
 
-    /// <summary>Calibrates with <paramref name="method"/> over <paramref name="data"/> (two bars: range pass, histogram pass) and builds the INT8 engine.</summary>
+    /// <summary>
+    /// Calibrates with <paramref name="method"/> over <paramref name="data"/> (two bars: range pass, histogram pass) and
+    /// builds the INT8 engine. With entropy, the network's inputs are calibrated min-max (<see cref="InputsMinMax"/>).
+    /// </summary>
     public static CalibratedEngine Calibrate(ModelFile model, ICalibrationDataSource data, ICalibrationMethod method, int maxBatch, IProgressBars bars)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -72,6 +75,12 @@ public static class Engines
             };
             bar?.SetValue(p.Done);
         });
+        // Network inputs get min-max unless min-max/percentile/MSE was asked for everything (see InputsMinMax).
+        if (method is EntropyCalibrator)
+        {
+            method = new InputsMinMax(method, [.. model.Network.Inputs.Select(i => i.Name)]);
+        }
+
         var calibrator = new Calibrator(Int8Device.Shared(), method) { ModelHash = string.IsNullOrEmpty(model.Sha256) ? null : model.Sha256 };
         var ranges = new CalibratorRanges(calibrator, data, progress);
         var config = new BuilderConfig { MaxBatchSize = maxBatch, Int8 = true, Calibrator = ranges, CalibrationBatchSize = data.BatchSize };
