@@ -7,6 +7,7 @@ using ILGPU.Runtime;
 using ILGPU.Runtime.Cuda;
 using ILGPUInt8.Kernels.Convolution;
 using ILGPUInt8.Kernels.Gemm;
+using ILGPUInt8.Kernels.Runtime;
 using ILGPUInt8.Perf.Harness;
 
 namespace ILGPUInt8.Perf.Benchmarks;
@@ -30,7 +31,7 @@ public sealed class PtxBenchmark : IBenchmark
     {
         var dir = Path.Combine(context.Option("out", "."), "ptx");
         Directory.CreateDirectory(dir);
-        using var ptxContext = Context.Create(b => b.Cuda().Optimize(OptimizationLevel.O2));
+        using var ptxContext = Context.Create(b => Int8Device.Configure(b.Cuda().Optimize(OptimizationLevel.O2)));
         using var backend = new PTXBackend(ptxContext, new CudaCapabilityContext(CudaArchitecture.SM_90), CudaArchitecture.SM_90, CudaInstructionSet.ISA_88, null);
         foreach (var (name, method, specialization) in Kernels())
         {
