@@ -2,6 +2,7 @@ using System.Diagnostics;
 using ILGPUInt8.Calibration;
 using ILGPUInt8.Calibration.Data;
 using ILGPUInt8.Calibration.Methods;
+using ILGPUInt8.Kernels.Cpu;
 using ILGPUInt8.Kernels.Runtime;
 using ILGPUInt8.Layers;
 
@@ -29,9 +30,10 @@ public static class Engines
             return $"CUDA: {device.Accelerator.Name}, compute capability {device.ComputeCapability}{forced}";
         }
 
+        var isa = Environment.GetEnvironmentVariable(CpuIsaSupport.ForceEnvironmentVariable) is { Length: > 0 } v ? v : CpuIsaSupport.Best().ToString();
         return forced.Length > 0
-            ? $"CPU{forced}"
-            : "CPU (no CUDA device found: running on the CPU)";
+            ? $"CPU backend, {isa}{forced}"
+            : $"CPU backend, {isa} (no CUDA device found: running on the CPU, {Environment.ProcessorCount} cores)";
     }
 
     /// <summary>An FP32 engine.</summary>
