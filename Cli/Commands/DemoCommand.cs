@@ -47,7 +47,8 @@ public static class DemoCommand
             var split = Math.Max(1, all.Count - Math.Min(calibrationImages, all.Count / 3));
             calibration = LabelledImages.Load(shipped.Images, shipped.Labels, norm, split);
             evaluation = LabelledImages.Load(shipped.Images, shipped.Labels, norm, 0, Math.Min(split, a.PositiveInt("images", int.MaxValue)));
-            dataLine = $"Fashion-MNIST subset shipped in the repository ({all.Count} test images; no training set found at {folder}): "
+            var why = a.Flag("shipped") ? "--shipped" : $"no training set found at {folder}";
+            dataLine = $"Fashion-MNIST subset shipped in the repository ({all.Count} test images; {why}): "
                 + $"calibration on images {split}-{all.Count - 1}, evaluation on the disjoint images 0-{evaluation.Count - 1}";
         }
 
