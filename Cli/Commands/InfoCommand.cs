@@ -1,7 +1,6 @@
 using ILGPU;
 using ILGPU.Runtime.CPU;
 using ILGPU.Runtime.Cuda;
-using ILGPUInt8.Kernels.Runtime;
 using ILGPUInt8.Cli.Common;
 using Spectre.Console;
 
@@ -46,11 +45,7 @@ public static class InfoCommand
         }
 
         console.Write(table);
-        var chosen = Int8Device.Resolve(DeviceKind.Auto);
-        var reason = Environment.GetEnvironmentVariable(Int8Device.DeviceEnvironmentVariable) is { Length: > 0 } env
-            ? $"{Int8Device.DeviceEnvironmentVariable}={env}"
-            : Int8Device.CudaAvailable ? "a CUDA device is present" : "no CUDA device found: using ILGPU's CPU accelerator";
-        console.MarkupLineInterpolated($"The library runs on: [bold]{chosen}[/] ({reason}).");
+        console.MarkupLineInterpolated($"The library runs on: [bold]{Engines.DeviceLine()}[/].");
         return 0;
     }
 
