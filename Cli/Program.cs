@@ -34,9 +34,10 @@ public static class Program
         ArgumentNullException.ThrowIfNull(console);
         try
         {
-            if (args.Length == 0)
+            if (args.Length == 0 || (args[0].StartsWith("--", StringComparison.Ordinal) && args[0] != "--help"))
             {
-                return DemoCommand.Run(console, []);
+                // No command: the demo (its options may follow directly).
+                return DemoCommand.Run(console, args);
             }
 
             if (args[0] is "-h" or "--help" or "help")
