@@ -85,6 +85,11 @@ public sealed class CliParsingTests
         (code, output) = CliHarness.Run("frobnicate");
         Assert.Equal(2, code);
         Assert.Contains("unknown command 'frobnicate'", output, StringComparison.Ordinal);
+
+        // Options without a command belong to the demo.
+        (code, output) = CliHarness.Run("--frobnicate");
+        Assert.Equal(2, code);
+        Assert.Contains("demo: unknown option --frobnicate", output, StringComparison.Ordinal);
     }
 
     [Fact]
