@@ -18,7 +18,7 @@ public static class Concat
         Check(device, x.Length, y.Length, pixels, channels, totalChannels, offset);
         var kernel = device.GetKernel("concat.f32", a =>
             a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>(FloatKernel));
-        kernel(pixels * channels, x, y, channels, totalChannels, offset);
+        kernel(checked(channels * pixels), x, y, channels, totalChannels, offset);
     }
 
     /// <summary>Requantizes one int8 input into its channel slice (asynchronous).</summary>
@@ -28,7 +28,7 @@ public static class Concat
         OpArgs.Scale(multiplier, nameof(multiplier));
         var kernel = device.GetKernel("concat.s8", a =>
             a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, int, int, int, float>(Int8Kernel));
-        kernel(pixels * channels, x, y, channels, totalChannels, offset, multiplier);
+        kernel(checked(channels * pixels), x, y, channels, totalChannels, offset, multiplier);
     }
 
     private static void Check(Int8Device device, long xLength, long yLength, int pixels, int channels, int totalChannels, int offset)
@@ -43,17 +43,19 @@ public static class Concat
 
         OpArgs.AtLeast(xLength, (long)pixels * channels, "x");
         OpArgs.AtLeast(yLength, (long)pixels * totalChannels, "y");
-        if ((long)pixels * channels > int.MaxValue)
-        {
-            throw new ArgumentException($"{pixels} pixels × {channels} channels exceed {int.MaxValue} values; split the batch.", nameof(pixels));
-        }
     }
 
-    /// <summary>Thread i = p·channels + c.</summary>
-    internal static void FloatKernel(Index1D i, ArrayView<float> x, ArrayView<float> y, int channels, int total, int offset) =>
-        y[((long)(i.X / channels) * total) + offset + (i.X % channels)] = x[i.X];
+    /// <summary>Thread i = p·channels + c writes y[p, offset + c].</summary>
+    internal static void FloatKernel(Index1D i, ArrayView<float> x, ArrayView<float> y, int channels, int total, int offset)
+    {
+        int t = i;
+        y[((long)(t / channels) * total) + offset + (t % channels)] = x[t];
+    }
 
-    /// <summary>Thread i = p·channels + c.</summary>
-    internal static void Int8Kernel(Index1D i, ArrayView<sbyte> x, ArrayView<sbyte> y, int channels, int total, int offset, float multiplier) =>
-        y[((long)(i.X / channels) * total) + offset + (i.X % channels)] = (sbyte)QuantMath.Requantize(x[i.X], 0, multiplier, -127);
+    /// <summary>Thread i = p·channels + c writes y[p, offset + c].</summary>
+    internal static void Int8Kernel(Index1D i, ArrayView<sbyte> x, ArrayView<sbyte> y, int channels, int total, int offset, float multiplier)
+    {
+        int t = i;
+        y[((long)(t / channels) * total) + offset + (t % channels)] = (sbyte)QuantMath.Requantize(x[t], 0, multiplier, -127);
+    }
 }

@@ -25,23 +25,15 @@ public static class ConvolutionFloat
         OpArgs.AtLeast(weights.Length, (long)problem.K * problem.R * problem.S * problem.CPerGroup, nameof(weights));
         OpArgs.AtLeast(bias.Length, problem.K, nameof(bias));
         OpArgs.AtLeast(y.Length, (long)problem.N * problem.P * problem.Q * problem.K, nameof(y));
-        if ((long)problem.N * problem.P * problem.Q * problem.K > int.MaxValue)
-        {
-            throw new ArgumentException($"The output of {problem} has more than {int.MaxValue} values; split the batch.", nameof(problem));
-        }
-
         var launcher = new Launcher(device, x, weights, bias, y, ConvGeometry.From(problem));
         activation.Accept(ref launcher);
     }
 
-    /// <summary>
-    /// Thread i = m·K + k, m = (n·P + p)·Q + q: one dimension, so a large batch never exceeds a grid's Y limit (65535),
-    /// and neighbouring threads write neighbouring outputs.
-    /// </summary>
+    /// <summary>Thread index = m·K + k, m = (n·P + p)·Q + q.</summary>
     internal static void Kernel<TAct>(Index1D index, ArrayView<float> x, ArrayView<float> w, ArrayView<float> bias, ArrayView<float> y, ConvGeometry g, TAct act)
         where TAct : struct, IActivation
     {
-        int k = index.X % g.K, m = index.X / g.K;
+        int k = index % g.K, m = index / g.K;
         var pixel = ConvPixel.Decode(m, g);
         int group = k / g.KPerGroup;
         long row = (long)k * g.GemmK;
@@ -81,7 +73,7 @@ public static class ConvolutionFloat
         {
             var kernel = device.GetKernel("conv.f32.direct." + typeof(TAct).Name, a =>
                 a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvGeometry, TAct>(Kernel));
-            kernel(g.K * g.GemmM, x, w, bias, y, g, activation);
+            kernel(checked(g.K * g.GemmM), x, w, bias, y, g, activation);
         }
     }
 }

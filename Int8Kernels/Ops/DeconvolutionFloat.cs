@@ -25,20 +25,16 @@ public static class DeconvolutionFloat
         OpArgs.AtLeast(weights.Length, (long)p.K * p.R * p.S * p.CPerGroup, nameof(weights));
         OpArgs.AtLeast(bias.Length, p.K, nameof(bias));
         OpArgs.AtLeast(y.Length, (long)p.N * p.OutH * p.OutW * p.K, nameof(y));
-        if ((long)p.N * p.OutH * p.OutW * p.K > int.MaxValue)
-        {
-            throw new ArgumentException($"The output of {problem} has more than {int.MaxValue} values; split the batch.", nameof(problem));
-        }
         var args = new DeconvArgs(p.N, p.C, p.H, p.W, p.K, p.R, p.S, p.StrideH, p.StrideW, p.PadH, p.PadW, p.DilationH, p.DilationW, p.CPerGroup, p.KPerGroup, p.OutH, p.OutW);
         var launcher = new Launcher(device, x, weights, bias, y, args);
         activation.Accept(ref launcher);
     }
 
-    /// <summary>Thread i = m·K + k, m = (n·OutH + oh)·OutW + ow (one dimension: no grid Y limit).</summary>
+    /// <summary>Thread (k, m), m = (n·OutH + oh)·OutW + ow.</summary>
     internal static void Kernel<TAct>(Index1D index, ArrayView<float> x, ArrayView<float> w, ArrayView<float> bias, ArrayView<float> y, DeconvArgs a, TAct act)
         where TAct : struct, IActivation
     {
-        int k = index.X % a.K, m = index.X / a.K;
+        int k = index % a.K, m = index / a.K;
         int ow = m % a.OutW;
         int oh = (m / a.OutW) % a.OutH;
         int n = m / (a.OutW * a.OutH);
@@ -86,7 +82,7 @@ public static class DeconvolutionFloat
         {
             var kernel = device.GetKernel("deconv.f32." + typeof(TAct).Name, a =>
                 a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, DeconvArgs, TAct>(Kernel));
-            kernel(args.K * args.N * args.OutH * args.OutW, x, w, bias, y, args, activation);
+            kernel(checked(args.K * args.N * args.OutH * args.OutW), x, w, bias, y, args, activation);
         }
     }
 }

@@ -32,7 +32,7 @@ public static class Pooling
     {
         Check(device, x.Length, y.Length, problem);
         var g = problem.Geometry;
-        var index = new Index1D(Threads(problem));
+        Index1D index = checked(g.C * g.N * g.P * g.Q);
         switch (mode)
         {
             case PoolingMode.Max:
@@ -54,7 +54,7 @@ public static class Pooling
         var g = problem.Geometry;
         var kernel = device.GetKernel("pool.s8.max", a =>
             a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, PoolGeometry>(Int8MaxKernel));
-        kernel(Threads(problem), x, y, g);
+        kernel(checked(g.C * g.N * g.P * g.Q), x, y, g);
     }
 
     /// <summary>
@@ -66,7 +66,7 @@ public static class Pooling
         Check(device, x.Length, y.Length, problem);
         OpArgs.AtLeast(multipliers.Length, (problem.R * problem.S) + 1, nameof(multipliers));
         var g = problem.Geometry;
-        var index = new Index1D(Threads(problem));
+        Index1D index = checked(g.C * g.N * g.P * g.Q);
         if (countPadding)
         {
             LoadInt8Average<CountPadded>(device)(index, x, y, multipliers, g);
@@ -99,13 +99,7 @@ public static class Pooling
         problem.Validate();
         OpArgs.AtLeast(xLength, (long)problem.N * problem.H * problem.W * problem.C, "x");
         OpArgs.AtLeast(yLength, (long)problem.N * problem.P * problem.Q * problem.C, "y");
-        if ((long)problem.N * problem.P * problem.Q * problem.C > int.MaxValue)
-        {
-            throw new ArgumentException($"The output of {problem} has more than {int.MaxValue} values; split the batch.", nameof(problem));
-        }
     }
-
-    private static int Threads(PoolProblem problem) => problem.N * problem.P * problem.Q * problem.C;
 
     private static Action<Index1D, ArrayView<float>, ArrayView<float>, PoolGeometry> LoadFloat<TOp>(Int8Device device)
         where TOp : struct, IFloatPool =>
@@ -117,11 +111,11 @@ public static class Pooling
         device.GetKernel("pool.s8.avg." + typeof(TCount).Name, a =>
             a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, ArrayView<float>, PoolGeometry>(Int8AverageKernel<TCount>));
 
-    /// <summary>Thread i = m·C + c, m = (n·P + p)·Q + q (one dimension: no grid Y limit; neighbours write neighbours).</summary>
+    /// <summary>Thread (c, m), m = (n·P + p)·Q + q.</summary>
     internal static void FloatKernel<TOp>(Index1D index, ArrayView<float> x, ArrayView<float> y, PoolGeometry g)
         where TOp : struct, IFloatPool
     {
-        int c = index.X % g.C, m = index.X / g.C;
+        int c = index % g.C, m = index / g.C;
         int q = m % g.Q;
         int p = (m / g.Q) % g.P;
         int n = m / (g.Q * g.P);
@@ -139,10 +133,10 @@ public static class Pooling
         y[((long)m * g.C) + c] = op.Finish(acc, win);
     }
 
-    /// <summary>Thread i = m·C + c: the maximum int8 value of the window.</summary>
+    /// <summary>Thread (c, m): the maximum int8 value of the window.</summary>
     internal static void Int8MaxKernel(Index1D index, ArrayView<sbyte> x, ArrayView<sbyte> y, PoolGeometry g)
     {
-        int c = index.X % g.C, m = index.X / g.C;
+        int c = index % g.C, m = index / g.C;
         int q = m % g.Q;
         int p = (m / g.Q) % g.P;
         int n = m / (g.Q * g.P);
@@ -160,11 +154,11 @@ public static class Pooling
         y[((long)m * g.C) + c] = (sbyte)acc;
     }
 
-    /// <summary>Thread i = m·C + c: the int32 window sum requantized by m[divisor].</summary>
+    /// <summary>Thread (c, m): the int32 window sum requantized by m[divisor].</summary>
     internal static void Int8AverageKernel<TCount>(Index1D index, ArrayView<sbyte> x, ArrayView<sbyte> y, ArrayView<float> multipliers, PoolGeometry g)
         where TCount : struct, IPoolDivisor
     {
-        int c = index.X % g.C, m = index.X / g.C;
+        int c = index % g.C, m = index / g.C;
         int q = m % g.Q;
         int p = (m / g.Q) % g.P;
         int n = m / (g.Q * g.P);
