@@ -12,7 +12,7 @@ public static class Program
 {
     private static readonly (string Name, string Usage, Func<IAnsiConsole, string[], int> Run)[] Commands =
     [
-        ("demo", "(the default) Fashion-MNIST CNN: entropy calibration, FP32 vs INT8 top-1, speed, per-layer SQNR [--out DIR] [--data DIR] [--shipped]", DemoCommand.Run),
+        ("demo", "(the default) Fashion-MNIST CNN: entropy calibration, FP32 vs INT8 top-1, speed, per-layer SQNR [--out DIR] [--data DIR] [--shipped] [--method entropy|minmax|percentile|mse]", DemoCommand.Run),
         ("info", "devices, ILGPU version, compute capability, PTX ISA, multiprocessors, memory", InfoCommand.Run),
         ("calibrate", "--model M.onnx --data DIR|X.npy|NPY_DIR [--method entropy|minmax|percentile|mse] --table OUT [--json] [--plots DIR] [--images 1000] [--normalize mean,std]", CalibrateCommand.Run),
         ("run", "--model M.onnx [--precision fp32|int8] [--table T] --input [name=]x.npy|x.pb ... --output [name=]y.npy|y.pb ...", RunCommand.Run),

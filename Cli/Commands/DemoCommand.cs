@@ -13,7 +13,7 @@ namespace ILGPUInt8.Cli.Commands;
 /// </summary>
 public static class DemoCommand
 {
-    private static readonly string[] Options = ["out", "data", "calibration-images", "images", "batch", "compare-images"];
+    private static readonly string[] Options = ["out", "data", "calibration-images", "images", "batch", "compare-images", "method"];
     private static readonly string[] Flags = ["shipped", "no-progress"];
 
     /// <summary>Runs the demo.</summary>
@@ -26,6 +26,7 @@ public static class DemoCommand
         var batch = a.PositiveInt("batch", 250);
         var compareImages = a.PositiveInt("compare-images", 200);
         var norm = DemoAssets.Normalization;
+        var method = a.Optional("method") ?? "entropy";
 
         // Data: the full set when installed (train for calibration, t10k for evaluation), else the shipped 3000 test
         // images split in two disjoint parts: the last ones calibrate, the first ones evaluate.
@@ -66,7 +67,7 @@ public static class DemoCommand
         var buildSeconds = watch.Elapsed.TotalSeconds;
         var (calibrated, fp32, int8) = ProgressBars.Run(console, show, bars =>
         {
-            var c = Engines.Calibrate(model, calibration.AsDataSource(input, Math.Min(batch, calibration.Count)), CalibrationFiles.Method("entropy"), batch, bars);
+            var c = Engines.Calibrate(model, calibration.AsDataSource(input, Math.Min(batch, calibration.Count)), CalibrationFiles.Method(method), batch, bars);
             var p32 = Evaluation.Predict(engine32, evaluation, batch, bars.Add("evaluate FP32", evaluation.Count));
             var p8 = Evaluation.Predict(c.Engine, evaluation, batch, bars.Add("evaluate INT8", evaluation.Count));
             return (c, p32, p8);
@@ -89,7 +90,7 @@ public static class DemoCommand
         results.AddRow("INT8 - FP32", string.Empty, Points(int8.Top1(labels) - fp32.Top1(labels)));
         results.AddRow("agreement FP32/INT8", string.Empty, Pct(int8.Agreement(fp32)));
         results.AddRow("images/s (batch " + batch.ToString(CultureInfo.InvariantCulture) + ")", Num(fp32.ImagesPerSecond), Num(int8.ImagesPerSecond));
-        results.AddRow("calibration (entropy, " + calibration.Count.ToString(CultureInfo.InvariantCulture) + " images) + INT8 build", string.Empty, Sec(calibrated.Seconds));
+        results.AddRow("calibration (" + Markup.Escape(method) + ", " + calibration.Count.ToString(CultureInfo.InvariantCulture) + " images) + INT8 build", string.Empty, Sec(calibrated.Seconds));
         results.AddRow("FP32 build", Sec(buildSeconds), string.Empty);
         console.Write(results);
 
@@ -106,7 +107,8 @@ public static class DemoCommand
     {
         var table = new Table().Title($"[bold]Per-tensor INT8 error on {images} held-out images[/]")
             .AddColumn("tensor").AddColumn(new TableColumn("threshold").RightAligned()).AddColumn(new TableColumn("clipped").RightAligned())
-            .AddColumn(new TableColumn("SQNR dB").RightAligned()).AddColumn(new TableColumn("cosine").RightAligned());
+            .AddColumn(new TableColumn("SQNR dB").RightAligned()).AddColumn(new TableColumn("cosine").RightAligned())
+            .Caption("SQNR = 20·log10(‖x‖ / ‖x − x̂‖) of the INT8 engine's tensor against FP32; - : no such tensor in the engine (folded into the layer before)");
         foreach (var r in report.Rows().Where(r => r.Compared > 0 || r.Threshold is not null))
         {
             table.AddRow(
