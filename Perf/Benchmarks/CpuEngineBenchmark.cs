@@ -37,7 +37,7 @@ public sealed class CpuEngineBenchmark : IBenchmark
         if (context.Option("only", "all") is "all" or "models")
         {
             var root = RepositoryRoot();
-            Model(context, "fashion_cnn", Path.Combine(root, "Models", "fashion_cnn.onnx"), Path.Combine(root, "Models", "fashion_cnn_qdq.onnx"), context.Quick ? [1] : [1, 64]);
+            Model(context, "fashion_cnn", Path.Combine(root, "Models", "fashion_cnn.onnx"), Path.Combine(root, "Models", "fashion_cnn_qdq.onnx"), context.Quick ? [1] : [.. context.Option("fashion-batches", "1,64").Split(',').Select(int.Parse)]);
             var resnet = Path.Combine(NuGetRoot(), "microsoft.ml.dnnimagefeaturizer.resnet18", "0.23.1", "tools", "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx");
             if (File.Exists(resnet) && !context.Quick)
             {
@@ -91,7 +91,17 @@ public sealed class CpuEngineBenchmark : IBenchmark
 
     private void Model(BenchContext context, string name, string path, string? qdqPath, int[] batches)
     {
-        var network = OnnxNetworkLoader.Load(path).Network;
+        NetworkDefinition network;
+        try
+        {
+            network = OnnxNetworkLoader.Load(path).Network;
+        }
+        catch (OnnxImportException e)
+        {
+            Console.WriteLine($"  {name}: not importable, skipped: {e.Message}");
+            return;
+        }
+
         var input = network.Inputs[0];
         int item = (int)input.Dims.Volume;
         var calibration = new Dictionary<string, float[]>(StringComparer.Ordinal) { [input.Name] = Random(item * 2, 7) };
@@ -127,6 +137,20 @@ public sealed class CpuEngineBenchmark : IBenchmark
             if (qdqRun is not null)
             {
                 runners.Add(("ort qdq int8", () => qdqRun()));
+            }
+
+            if (context.Option("profile", "no") != "no")
+            {
+                foreach (var (label, exec) in new[] { ("int8", c8), ("fp32", c32) })
+                {
+                    exec.Profile(inputs, batch);
+                    var profile = exec.Profile(inputs, batch);
+                    Console.WriteLine($"  profile {name} b{batch} {label}: {profile.TotalMilliseconds:F2} ms");
+                    foreach (var l in profile.Layers)
+                    {
+                        Console.WriteLine($"    {l.Name,-40} {l.Type,-14} {(l.Int8 ? "int8" : "fp32")} {l.Milliseconds,9:F3} ms");
+                    }
+                }
             }
 
             var times = Interleaved(context.Quick ? 3 : Math.Max(5, context.Repeats), runners.Select(r => r.Run).ToArray());
