@@ -15,10 +15,12 @@ namespace ILGPUInt8.Perf.Benchmarks;
 /// and 2048³; (2) images/s of the Fashion-MNIST CNN (Models/fashion_cnn.onnx, batch 1 and 64) and ResNet-18 (the ML.NET
 /// package's ResNet18.onnx, batch 8): our INT8 and FP32 CPU engines, ORT FP32 on the same file, and ORT on the torch QDQ
 /// model (Fashion). Each repeat times ours and ORT's back to back (the machine may be shared), medians after warm-up;
-/// ratios are to ORT FP32. INT8 ranges: min-max over two random calibration batches. Runs on the host only.
+/// ratios are to ORT FP32. <c>--threads N</c> limits both (1 is robust on a shared machine). INT8 ranges: min-max over two random calibration batches. Runs on the host only.
 /// </summary>
 public sealed class CpuEngineBenchmark : IBenchmark
 {
+    private int _threads;
+
     /// <inheritdoc />
     public string Name => "cpu-engine";
 
@@ -28,7 +30,9 @@ public sealed class CpuEngineBenchmark : IBenchmark
     /// <inheritdoc />
     public void Run(BenchContext context)
     {
-        Console.WriteLine($"  {Environment.ProcessorCount} cores, load average {LoadAverage()}");
+        _threads = int.Parse(context.Option("threads", Environment.ProcessorCount.ToString(System.Globalization.CultureInfo.InvariantCulture)), System.Globalization.CultureInfo.InvariantCulture);
+        CpuThreads.Max = _threads;
+        Console.WriteLine($"  {Environment.ProcessorCount} cores, {_threads} threads for ours and ORT, load average {LoadAverage()}");
         if (context.Option("only", "all") is "all" or "gemm")
         {
             Gemm(context);
@@ -75,7 +79,7 @@ public sealed class CpuEngineBenchmark : IBenchmark
                 var ms = Median(size > 1024 ? 3 : 7, () => Forward(conv, a, size, c));
                 double gops = 2.0 * size * size * size / (ms * 1e6);
                 scalar ??= isa == CpuIsa.Scalar ? gops : null;
-                context.Add(new BenchResult(Name, $"gemm {isa} {size}^3 ({Environment.ProcessorCount} cores)", ms, gops, "GOPS", scalar is { } s && isa != CpuIsa.Scalar ? gops / s : null, scalar is null ? null : "scalar 512^3"));
+                context.Add(new BenchResult(Name, $"gemm {isa} {size}^3 ({_threads} threads)", ms, gops, "GOPS", scalar is { } s && isa != CpuIsa.Scalar ? gops / s : null, scalar is null ? null : "scalar 512^3"));
             }
         }
     }
@@ -163,7 +167,7 @@ public sealed class CpuEngineBenchmark : IBenchmark
         }
     }
 
-    private static SessionOptions Options() => new() { IntraOpNumThreads = Environment.ProcessorCount, InterOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+    private SessionOptions Options() => new() { IntraOpNumThreads = _threads, InterOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
 
     // ORT on a batch: one run of the whole batch when the model's batch dimension is free, else one run per image.
     private static Func<float[]> OrtRunner(InferenceSession session, float[] data, int batch, TensorDims dims)
