@@ -17,8 +17,8 @@ public static class Concat
     {
         Check(device, x.Length, y.Length, pixels, channels, totalChannels, offset);
         var kernel = device.GetKernel("concat.f32", a =>
-            a.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, int, int, int>(FloatKernel));
-        kernel(new Index2D(channels, pixels), x, y, channels, totalChannels, offset);
+            a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>(FloatKernel));
+        kernel(checked(channels * pixels), x, y, channels, totalChannels, offset);
     }
 
     /// <summary>Requantizes one int8 input into its channel slice (asynchronous).</summary>
@@ -27,8 +27,8 @@ public static class Concat
         Check(device, x.Length, y.Length, pixels, channels, totalChannels, offset);
         OpArgs.Scale(multiplier, nameof(multiplier));
         var kernel = device.GetKernel("concat.s8", a =>
-            a.LoadAutoGroupedStreamKernel<Index2D, ArrayView<sbyte>, ArrayView<sbyte>, int, int, int, float>(Int8Kernel));
-        kernel(new Index2D(channels, pixels), x, y, channels, totalChannels, offset, multiplier);
+            a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, int, int, int, float>(Int8Kernel));
+        kernel(checked(channels * pixels), x, y, channels, totalChannels, offset, multiplier);
     }
 
     private static void Check(Int8Device device, long xLength, long yLength, int pixels, int channels, int totalChannels, int offset)
@@ -45,11 +45,17 @@ public static class Concat
         OpArgs.AtLeast(yLength, (long)pixels * totalChannels, "y");
     }
 
-    /// <summary>Thread (c, p).</summary>
-    internal static void FloatKernel(Index2D i, ArrayView<float> x, ArrayView<float> y, int channels, int total, int offset) =>
-        y[((long)i.Y * total) + offset + i.X] = x[((long)i.Y * channels) + i.X];
+    /// <summary>Thread i = p·channels + c writes y[p, offset + c].</summary>
+    internal static void FloatKernel(Index1D i, ArrayView<float> x, ArrayView<float> y, int channels, int total, int offset)
+    {
+        int t = i;
+        y[((long)(t / channels) * total) + offset + (t % channels)] = x[t];
+    }
 
-    /// <summary>Thread (c, p).</summary>
-    internal static void Int8Kernel(Index2D i, ArrayView<sbyte> x, ArrayView<sbyte> y, int channels, int total, int offset, float multiplier) =>
-        y[((long)i.Y * total) + offset + i.X] = (sbyte)QuantMath.Requantize(x[((long)i.Y * channels) + i.X], 0, multiplier, -127);
+    /// <summary>Thread i = p·channels + c writes y[p, offset + c].</summary>
+    internal static void Int8Kernel(Index1D i, ArrayView<sbyte> x, ArrayView<sbyte> y, int channels, int total, int offset, float multiplier)
+    {
+        int t = i;
+        y[((long)(t / channels) * total) + offset + (t % channels)] = (sbyte)QuantMath.Requantize(x[t], 0, multiplier, -127);
+    }
 }

@@ -29,11 +29,11 @@ public static class ConvolutionFloat
         activation.Accept(ref launcher);
     }
 
-    /// <summary>Thread (k, m), m = (n·P + p)·Q + q.</summary>
-    internal static void Kernel<TAct>(Index2D index, ArrayView<float> x, ArrayView<float> w, ArrayView<float> bias, ArrayView<float> y, ConvGeometry g, TAct act)
+    /// <summary>Thread index = m·K + k, m = (n·P + p)·Q + q.</summary>
+    internal static void Kernel<TAct>(Index1D index, ArrayView<float> x, ArrayView<float> w, ArrayView<float> bias, ArrayView<float> y, ConvGeometry g, TAct act)
         where TAct : struct, IActivation
     {
-        int k = index.X, m = index.Y;
+        int k = index % g.K, m = index / g.K;
         var pixel = ConvPixel.Decode(m, g);
         int group = k / g.KPerGroup;
         long row = (long)k * g.GemmK;
@@ -72,8 +72,8 @@ public static class ConvolutionFloat
             where TAct : struct, IActivation
         {
             var kernel = device.GetKernel("conv.f32.direct." + typeof(TAct).Name, a =>
-                a.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvGeometry, TAct>(Kernel));
-            kernel(new Index2D(g.K, g.GemmM), x, w, bias, y, g, activation);
+                a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvGeometry, TAct>(Kernel));
+            kernel(checked(g.K * g.GemmM), x, w, bias, y, g, activation);
         }
     }
 }

@@ -31,10 +31,10 @@ public static class DeconvolutionFloat
     }
 
     /// <summary>Thread (k, m), m = (n·OutH + oh)·OutW + ow.</summary>
-    internal static void Kernel<TAct>(Index2D index, ArrayView<float> x, ArrayView<float> w, ArrayView<float> bias, ArrayView<float> y, DeconvArgs a, TAct act)
+    internal static void Kernel<TAct>(Index1D index, ArrayView<float> x, ArrayView<float> w, ArrayView<float> bias, ArrayView<float> y, DeconvArgs a, TAct act)
         where TAct : struct, IActivation
     {
-        int k = index.X, m = index.Y;
+        int k = index % a.K, m = index / a.K;
         int ow = m % a.OutW;
         int oh = (m / a.OutW) % a.OutH;
         int n = m / (a.OutW * a.OutH);
@@ -81,8 +81,8 @@ public static class DeconvolutionFloat
             where TAct : struct, IActivation
         {
             var kernel = device.GetKernel("deconv.f32." + typeof(TAct).Name, a =>
-                a.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, DeconvArgs, TAct>(Kernel));
-            kernel(new Index2D(args.K, args.N * args.OutH * args.OutW), x, w, bias, y, args, activation);
+                a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, DeconvArgs, TAct>(Kernel));
+            kernel(checked(args.K * args.N * args.OutH * args.OutW), x, w, bias, y, args, activation);
         }
     }
 }

@@ -32,7 +32,7 @@ public static class Pooling
     {
         Check(device, x.Length, y.Length, problem);
         var g = problem.Geometry;
-        var index = new Index2D(g.C, g.N * g.P * g.Q);
+        Index1D index = checked(g.C * g.N * g.P * g.Q);
         switch (mode)
         {
             case PoolingMode.Max:
@@ -53,8 +53,8 @@ public static class Pooling
         Check(device, x.Length, y.Length, problem);
         var g = problem.Geometry;
         var kernel = device.GetKernel("pool.s8.max", a =>
-            a.LoadAutoGroupedStreamKernel<Index2D, ArrayView<sbyte>, ArrayView<sbyte>, PoolGeometry>(Int8MaxKernel));
-        kernel(new Index2D(g.C, g.N * g.P * g.Q), x, y, g);
+            a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, PoolGeometry>(Int8MaxKernel));
+        kernel(checked(g.C * g.N * g.P * g.Q), x, y, g);
     }
 
     /// <summary>
@@ -66,7 +66,7 @@ public static class Pooling
         Check(device, x.Length, y.Length, problem);
         OpArgs.AtLeast(multipliers.Length, (problem.R * problem.S) + 1, nameof(multipliers));
         var g = problem.Geometry;
-        var index = new Index2D(g.C, g.N * g.P * g.Q);
+        Index1D index = checked(g.C * g.N * g.P * g.Q);
         if (countPadding)
         {
             LoadInt8Average<CountPadded>(device)(index, x, y, multipliers, g);
@@ -101,21 +101,21 @@ public static class Pooling
         OpArgs.AtLeast(yLength, (long)problem.N * problem.P * problem.Q * problem.C, "y");
     }
 
-    private static Action<Index2D, ArrayView<float>, ArrayView<float>, PoolGeometry> LoadFloat<TOp>(Int8Device device)
+    private static Action<Index1D, ArrayView<float>, ArrayView<float>, PoolGeometry> LoadFloat<TOp>(Int8Device device)
         where TOp : struct, IFloatPool =>
         device.GetKernel("pool.f32." + typeof(TOp).FullName, a =>
-            a.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>, PoolGeometry>(FloatKernel<TOp>));
+            a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, PoolGeometry>(FloatKernel<TOp>));
 
-    private static Action<Index2D, ArrayView<sbyte>, ArrayView<sbyte>, ArrayView<float>, PoolGeometry> LoadInt8Average<TCount>(Int8Device device)
+    private static Action<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, ArrayView<float>, PoolGeometry> LoadInt8Average<TCount>(Int8Device device)
         where TCount : struct, IPoolDivisor =>
         device.GetKernel("pool.s8.avg." + typeof(TCount).Name, a =>
-            a.LoadAutoGroupedStreamKernel<Index2D, ArrayView<sbyte>, ArrayView<sbyte>, ArrayView<float>, PoolGeometry>(Int8AverageKernel<TCount>));
+            a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, ArrayView<float>, PoolGeometry>(Int8AverageKernel<TCount>));
 
     /// <summary>Thread (c, m), m = (n·P + p)·Q + q.</summary>
-    internal static void FloatKernel<TOp>(Index2D index, ArrayView<float> x, ArrayView<float> y, PoolGeometry g)
+    internal static void FloatKernel<TOp>(Index1D index, ArrayView<float> x, ArrayView<float> y, PoolGeometry g)
         where TOp : struct, IFloatPool
     {
-        int c = index.X, m = index.Y;
+        int c = index % g.C, m = index / g.C;
         int q = m % g.Q;
         int p = (m / g.Q) % g.P;
         int n = m / (g.Q * g.P);
@@ -134,9 +134,9 @@ public static class Pooling
     }
 
     /// <summary>Thread (c, m): the maximum int8 value of the window.</summary>
-    internal static void Int8MaxKernel(Index2D index, ArrayView<sbyte> x, ArrayView<sbyte> y, PoolGeometry g)
+    internal static void Int8MaxKernel(Index1D index, ArrayView<sbyte> x, ArrayView<sbyte> y, PoolGeometry g)
     {
-        int c = index.X, m = index.Y;
+        int c = index % g.C, m = index / g.C;
         int q = m % g.Q;
         int p = (m / g.Q) % g.P;
         int n = m / (g.Q * g.P);
@@ -155,10 +155,10 @@ public static class Pooling
     }
 
     /// <summary>Thread (c, m): the int32 window sum requantized by m[divisor].</summary>
-    internal static void Int8AverageKernel<TCount>(Index2D index, ArrayView<sbyte> x, ArrayView<sbyte> y, ArrayView<float> multipliers, PoolGeometry g)
+    internal static void Int8AverageKernel<TCount>(Index1D index, ArrayView<sbyte> x, ArrayView<sbyte> y, ArrayView<float> multipliers, PoolGeometry g)
         where TCount : struct, IPoolDivisor
     {
-        int c = index.X, m = index.Y;
+        int c = index % g.C, m = index / g.C;
         int q = m % g.Q;
         int p = (m / g.Q) % g.P;
         int n = m / (g.Q * g.P);

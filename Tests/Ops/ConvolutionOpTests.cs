@@ -63,6 +63,9 @@ public sealed class ConvolutionOpTests
         }
 
         CheckFloat(device, new ConvProblem(4, 64, 14, 14, 64, 3, 3, PadH: 1, PadW: 1), ActivationSpec.Relu, 99);
+        // 2·200·200 = 80000 output pixels: more than a grid's 65535 in y (ResNet-18's first layer at batch 256 has 3.2 M).
+        CheckFloat(device, new ConvProblem(2, 4, 200, 200, 4, 3, 3, PadH: 1, PadW: 1), ActivationSpec.Relu, 98);
+        CheckDeconv(device, new DeconvProblem(2, 4, 100, 100, 4, 2, 2, StrideH: 2, StrideW: 2), ActivationSpec.None, 97);
         CheckInt8Lut(device, new ConvProblem(2, 64, 14, 14, 32, 3, 3, PadH: 1, PadW: 1), new ActivationSpec(ActivationKind.Sigmoid));
     }
 

@@ -49,6 +49,7 @@ public sealed class ShapeOpTests
         CheckSoftMax(device, 4, 21, 49);
         CheckLrn(device, 8, 96, 27 * 27);
         CheckConcat(device, 16, 28 * 28);
+        CheckConcat(device, 2, 200 * 200); // 80000 pixels: more than a grid's 65535 in y
         CheckReshape(device, new TensorShape(8, 64, 7, 7), new TensorShape(8, 3136, 1, 1));
         CheckPad(device, new TensorShape(8, 16, 30, 30));
         CheckConvert(device, new TensorShape(16, 3, 224, 224));
