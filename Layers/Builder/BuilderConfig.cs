@@ -1,3 +1,5 @@
+using ILGPUInt8.Kernels.Cpu;
+
 namespace ILGPUInt8.Layers;
 
 /// <summary>
@@ -27,6 +29,12 @@ public sealed class BuilderConfig
 
     /// <summary>Largest batch the calibrator runs (null: <see cref="MaxBatchSize"/>).</summary>
     public int? CalibrationBatchSize { get; set; }
+
+    /// <summary>
+    /// The instruction-set variant of the CPU backend's INT8 kernels (null: <c>ILGPUINT8_CPU_ISA</c>, else the best the
+    /// processor supports); ignored by the ILGPU backends. Every variant gives the same bits.
+    /// </summary>
+    public CpuIsa? CpuIsa { get; set; }
 
     /// <summary>Per-layer precision by layer name (overrides <see cref="Layer.Precision"/>).</summary>
     public Dictionary<string, LayerPrecision> LayerPrecisions { get; } = new(StringComparer.Ordinal);

@@ -1,4 +1,5 @@
 using ILGPU;
+using ILGPUInt8.Kernels.Cpu;
 using ILGPUInt8.Kernels.Runtime;
 using ILGPUInt8.Kernels.Tensors;
 
@@ -18,17 +19,54 @@ namespace ILGPUInt8.Layers;
 /// </summary>
 public static class EngineBuilder
 {
-    /// <summary>Builds an engine on <paramref name="device"/>.</summary>
+    /// <summary>Builds an engine on <paramref name="device"/> (ILGPU kernels: "cuda", or "ilgpu-cpu" on the CPU accelerator).</summary>
     public static Engine Build(NetworkDefinition network, BuilderConfig config, Int8Device device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        return Build(network, config, device, null);
+    }
+
+    /// <summary>
+    /// Builds for the default backend: CUDA when a CUDA device is present (and <c>ILGPUINT8_DEVICE</c> does not say cpu),
+    /// else the CPU backend (<see cref="BuildCpu"/>).
+    /// </summary>
+    public static Engine Build(NetworkDefinition network, BuilderConfig config) =>
+        CudaPreferred ? Build(network, config, Int8Device.Shared(DeviceKind.Cuda)) : BuildCpu(network, config);
+
+    /// <summary>
+    /// Builds for the CPU backend: the same plan run by managed SIMD code on the host (INT8 through im2col and the
+    /// VNNI/AVX2/scalar GEMM, chosen by <see cref="BuilderConfig.CpuIsa"/>, else <c>ILGPUINT8_CPU_ISA</c>, else the best
+    /// supported), bit-exact with the ILGPU backends for INT8.
+    /// </summary>
+    public static Engine BuildCpu(NetworkDefinition network, BuilderConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return Build(network, config, Int8Device.Shared(DeviceKind.Cpu), CheckedIsa(config.CpuIsa));
+    }
+
+    /// <summary>True when the default backend is CUDA.</summary>
+    internal static bool CudaPreferred => Int8Device.Resolve(DeviceKind.Auto) == DeviceKind.Cuda;
+
+    /// <summary>The CPU variant to use: the requested one (an error if unsupported here), else the best.</summary>
+    internal static CpuIsa CheckedIsa(CpuIsa? isa)
+    {
+        if (isa is { } forced && !CpuIsaSupport.IsSupported(forced))
+        {
+            throw new NotSupportedException($"This processor does not support the CPU variant {forced}.");
+        }
+
+        return isa ?? CpuIsaSupport.Best();
+    }
+
+    private static Engine Build(NetworkDefinition network, BuilderConfig config, Int8Device device, CpuIsa? hostIsa)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(config);
-        ArgumentNullException.ThrowIfNull(device);
         config.Validate();
         var plan = GraphLowering.Lower(network, config.MaxBatchSize);
         if (config.Int8)
         {
-            AssignRanges(plan, network, config, device);
+            AssignRanges(plan, network, config, device, hostIsa);
         }
 
         PrecisionPass.Run(plan, config);
@@ -39,13 +77,10 @@ public static class EngineBuilder
 
         ConvertPass.Run(plan);
         MemoryPlanner.Run(plan, config.MemoryReuse);
-        return new Engine(device, plan);
+        return new Engine(device, plan, hostIsa);
     }
 
-    /// <summary>Builds on the process's default device (<see cref="Int8Device.Shared"/>).</summary>
-    public static Engine Build(NetworkDefinition network, BuilderConfig config) => Build(network, config, Int8Device.Shared());
-
-    private static void AssignRanges(Plan plan, NetworkDefinition network, BuilderConfig config, Int8Device device)
+    private static void AssignRanges(Plan plan, NetworkDefinition network, BuilderConfig config, Int8Device device, CpuIsa? hostIsa)
     {
         IReadOnlyDictionary<string, float>? calibrated = null;
         if (config.Calibrator is not null)
@@ -55,7 +90,7 @@ public static class EngineBuilder
             PrecisionPass.Run(fp32, new BuilderConfig { MaxBatchSize = batch });
             ConvertPass.Run(fp32);
             MemoryPlanner.Run(fp32, reuse: true);
-            using var engine = new Engine(device, fp32);
+            using var engine = new Engine(device, fp32, hostIsa);
             using var runner = new CalibrationRunner(engine);
             calibrated = config.Calibrator.Calibrate(runner);
         }

@@ -1,5 +1,6 @@
 using ILGPU;
 using ILGPU.Runtime;
+using ILGPUInt8.Kernels.Cpu;
 using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Kernels.Quantization;
 using ILGPUInt8.Kernels.Runtime;
@@ -43,11 +44,12 @@ public sealed class Engine : IDisposable
     private readonly Dictionary<int, MemoryBuffer1D<byte, Stride1D.Dense>> _constants = [];
     private bool _disposed;
 
-    internal Engine(Int8Device device, Plan plan)
+    internal Engine(Int8Device device, Plan plan, CpuIsa? hostIsa = null)
     {
         ArgumentNullException.ThrowIfNull(device);
         Device = device;
         Plan = plan;
+        HostIsa = hostIsa;
         MemoryPlanner.Verify(plan);
         try
         {
@@ -58,7 +60,7 @@ public sealed class Engine : IDisposable
 
             foreach (var node in plan.Nodes)
             {
-                _steps.Add(StepFactory.Create(this, node));
+                _steps.Add(HostIsa is null ? StepFactory.Create(this, node) : HostStepFactory.Create(this, node));
             }
         }
         catch
@@ -73,8 +75,20 @@ public sealed class Engine : IDisposable
         Memory = new MemoryReport(plan.ArenaBytes, plan.UnsharedBytes, plan.Tensors.Count(t => t.Constant is null && t.AliasOf < 0));
     }
 
-    /// <summary>The device the engine runs on.</summary>
+    /// <summary>
+    /// The device the engine runs on: its accelerator for the ILGPU backends; for the CPU backend the ILGPU CPU
+    /// accelerator whose host memory holds the activations (its kernels are not used).
+    /// </summary>
     public Int8Device Device { get; }
+
+    /// <summary>
+    /// Which backend runs the steps: "cuda" (ILGPU kernels on a CUDA device), "ilgpu-cpu" (the same kernels on ILGPU's CPU
+    /// accelerator, for testing their semantics) or "cpu" (managed SIMD code with Parallel.For, bit-exact with both).
+    /// </summary>
+    public string BackendName => HostIsa is not null ? "cpu" : Device.IsCuda ? "cuda" : "ilgpu-cpu";
+
+    /// <summary>The instruction-set variant of the CPU backend's INT8 kernels (null on the ILGPU backends).</summary>
+    public CpuIsa? HostIsa { get; }
 
     /// <summary>Largest batch an execution accepts.</summary>
     public int MaxBatchSize => Plan.MaxBatchSize;
@@ -115,6 +129,28 @@ public sealed class Engine : IDisposable
     /// <summary>Reads an engine written by <see cref="Serialize"/> and binds it to <paramref name="device"/>.</summary>
     public static Engine Deserialize(Stream stream, Int8Device device) => new(device, EngineSerializer.Read(stream));
 
+    /// <summary>Reads an engine for the default backend: CUDA when present, else the CPU backend.</summary>
+    public static Engine Deserialize(Stream stream) =>
+        EngineBuilder.CudaPreferred ? Deserialize(stream, Int8Device.Shared(DeviceKind.Cuda)) : DeserializeCpu(stream);
+
+    /// <summary>Reads an engine for the CPU backend (<paramref name="isa"/> forces an instruction-set variant).</summary>
+    public static Engine DeserializeCpu(Stream stream, CpuIsa? isa = null) =>
+        new(Int8Device.Shared(DeviceKind.Cpu), EngineSerializer.Read(stream), EngineBuilder.CheckedIsa(isa));
+
+    /// <summary>Reads an engine file for the default backend (CUDA when present, else the CPU backend).</summary>
+    public static Engine Load(string path)
+    {
+        using var file = File.OpenRead(path);
+        return Deserialize(file);
+    }
+
+    /// <summary>Reads an engine file for the CPU backend.</summary>
+    public static Engine LoadCpu(string path, CpuIsa? isa = null)
+    {
+        using var file = File.OpenRead(path);
+        return DeserializeCpu(file, isa);
+    }
+
     /// <summary>Reads an engine file.</summary>
     public static Engine Load(string path, Int8Device device)
     {
@@ -124,7 +160,7 @@ public sealed class Engine : IDisposable
 
     /// <summary>A one-line-per-step description.</summary>
     public string Describe() =>
-        string.Join(Environment.NewLine, Layers.Select(l => l.ToString()))
+        $"backend {BackendName}{(HostIsa is { } isa ? $" ({isa})" : string.Empty)}" + Environment.NewLine + string.Join(Environment.NewLine, Layers.Select(l => l.ToString()))
         + Environment.NewLine + $"activation arena {Memory.ArenaBytes} B (without reuse {Memory.UnsharedBytes} B), max batch {MaxBatchSize}";
 
     /// <summary>The device bytes of a constant tensor (one item, NHWC).</summary>

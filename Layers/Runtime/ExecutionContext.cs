@@ -186,7 +186,11 @@ public sealed class ExecutionContext : IDisposable
             var t = plan.Tensors[plan.Inputs[i]];
             var shape = t.Dims.WithBatch(batchSize);
             var staging = _inputs[i].View.SubView(0, shape.Elements);
-            if (t.Type == DataType.Int8)
+            if (Engine.HostIsa is not null)
+            {
+                HostConvert.FromNchw(staging, this, t, shape);
+            }
+            else if (t.Type == DataType.Int8)
             {
                 Kernels.Ops.Convert.Quantize(device, staging, TensorFormat.NCHW, View<sbyte>(t, batchSize), TensorFormat.NHWC, shape, t.Scale);
             }
@@ -209,7 +213,11 @@ public sealed class ExecutionContext : IDisposable
             var t = plan.Tensors[plan.Outputs[i]];
             var shape = t.Dims.WithBatch(batchSize);
             var staging = _outputs[i].View.SubView(0, shape.Elements);
-            if (t.Type == DataType.Int8)
+            if (Engine.HostIsa is not null)
+            {
+                HostConvert.ToNchw(this, t, shape, staging);
+            }
+            else if (t.Type == DataType.Int8)
             {
                 Kernels.Ops.Convert.Dequantize(device, View<sbyte>(t, batchSize), TensorFormat.NHWC, staging, TensorFormat.NCHW, shape, t.Scale);
             }
@@ -233,6 +241,14 @@ public sealed class ExecutionContext : IDisposable
 
         return _arena.View.AsContiguous().SubView(t.Offset, t.ItemBytes * batch).Cast<T>();
     }
+
+    /// <summary>The host address of a tensor's data (the CPU backend; its memory is the CPU accelerator's, on the host).</summary>
+    internal unsafe T* Pointer<T>(PlanTensor t, int batch)
+        where T : unmanaged => Pointer(View<T>(t, batch));
+
+    /// <summary>The host address of a view of host (CPU accelerator) memory.</summary>
+    internal static unsafe T* Pointer<T>(ArrayView<T> view)
+        where T : unmanaged => (T*)ArrayViewExtensions.LoadEffectiveAddressAsPtr(view);
 
     /// <summary>
     /// A step's private work buffer in this context (allocated on first use, kept until the context is disposed; for

@@ -8,7 +8,7 @@ namespace ILGPUInt8.Tests.Networks;
 /// <summary>Every layer type in one network: FP32 against the layer-by-layer reference, INT8 against the reference pipeline.</summary>
 public sealed class LayerCoverageTests
 {
-    private static NetworkDefinition Wide()
+    internal static NetworkDefinition Wide()
     {
         var net = new NetworkDefinition("wide");
         var x = net.AddInput("x", new TensorDims(4, 6, 6));

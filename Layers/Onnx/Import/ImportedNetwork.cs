@@ -51,7 +51,10 @@ public sealed class ImportedTensor
 /// <param name="Inputs">Input tensors in order.</param>
 /// <param name="Output">The output tensor.</param>
 /// <param name="SourceNode">The ONNX node (its display name) the layer implements.</param>
-public sealed record ImportedLayer(LayerSpec Spec, IReadOnlyList<ImportedTensor> Inputs, ImportedTensor Output, string SourceNode)
+/// <param name="OpType">The ONNX operator of that node.</param>
+/// <param name="Opset">The opset the node was read with.</param>
+public sealed record ImportedLayer(LayerSpec Spec, IReadOnlyList<ImportedTensor> Inputs, ImportedTensor Output, string SourceNode,
+    string OpType = "", long Opset = 0)
 {
     /// <inheritdoc />
     public override string ToString() =>

@@ -88,7 +88,7 @@ internal sealed class OnnxMapContext
         }
         OnnxTensor.ElementCountChecked(outputShape.Select(d => Math.Abs(d)).ToArray(), 1L << 40, $"node {node.DisplayName}", outputName);
         var tensor = Network.NewTensor(outputName, outputShape);
-        Network.AddLayer(new ImportedLayer(spec, inputs, tensor, node.DisplayName));
+        Network.AddLayer(new ImportedLayer(spec, inputs, tensor, node.DisplayName, node.OpType, node.Opset));
         _values[outputName] = new RuntimeValue(tensor);
         return tensor;
     }
@@ -115,7 +115,7 @@ internal sealed class OnnxMapContext
             throw node.Unsupported($"input '{name}' is a {value.DataType} constant used as a run-time tensor (only float tensors flow through layers)");
         }
         var tensor = Network.NewTensor(name, [.. value.Dims]);
-        Network.AddLayer(new ImportedLayer(new ConstantSpec(value), [], tensor, node.DisplayName));
+        Network.AddLayer(new ImportedLayer(new ConstantSpec(value), [], tensor, node.DisplayName, node.OpType, node.Opset));
         _materialized[name] = tensor;
         return tensor;
     }

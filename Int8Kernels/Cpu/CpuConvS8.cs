@@ -1,0 +1,197 @@
+using System.Buffers;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using ILGPUInt8.Kernels.Convolution;
+
+namespace ILGPUInt8.Kernels.Cpu;
+
+/// <summary>
+/// Receives tiles of int32 accumulators of a CPU INT8 GEMM: rows [m0, m0 + rows) × columns [k0, k0 + count) of the
+/// output, acc[r·ldc + j] the accumulator of row m0 + r, column k0 + j.
+/// </summary>
+public unsafe interface ICpuInt8Sink
+{
+    /// <summary>Consumes one tile (called concurrently for disjoint tiles).</summary>
+    void Store(int* acc, int ldc, int m0, int rows, int k0, int count);
+}
+
+/// <summary>
+/// INT8 convolution (and fully connected, as the 1×1 convolution of [N, 1, 1, C·H·W]) on the CPU: NHWC im2col rows packed
+/// per instruction-set variant × weights packed once (<see cref="PackedB"/>, one per group), register-blocked micro-kernels
+/// (<see cref="CpuGemmTile"/>), cache-blocked: a work item is a chunk of output pixels (its A tile, ≈ 192 KiB) × a range of
+/// output channels walked in B panels of ≈ 256 KiB, items spread over cores with Parallel.For. Exact wrapping int32 sums,
+/// so the accumulators equal <see cref="Reference.ConvolutionReference.Forward"/> bit for bit whatever the variant.
+/// </summary>
+public sealed unsafe class CpuConvS8
+{
+    private readonly PackedB[] _groups;
+
+    /// <summary>Packs KRSC weights [K][R][S][C/groups] for problems shaped like <paramref name="problem"/> (any N).</summary>
+    public CpuConvS8(ReadOnlySpan<sbyte> krsc, ConvProblem problem, CpuIsa? isa = null)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        problem.Validate();
+        int taps = problem.R * problem.S * problem.CPerGroup, kg = problem.KPerGroup;
+        if (krsc.Length != (long)problem.K * taps)
+        {
+            throw new ArgumentException($"The weights have {krsc.Length} values; K={problem.K} × R·S·C/g={taps} needs {(long)problem.K * taps}.", nameof(krsc));
+        }
+
+        Problem = problem;
+        _groups = new PackedB[problem.Groups];
+        for (var g = 0; g < problem.Groups; g++)
+        {
+            _groups[g] = new PackedB(krsc.Slice(g * kg * taps, kg * taps), kg, taps, isa);
+        }
+    }
+
+    /// <summary>The problem the weights were packed for (batch 1).</summary>
+    public ConvProblem Problem { get; }
+
+    /// <summary>The variant the weights are packed for.</summary>
+    public CpuIsa Isa => _groups[0].Isa;
+
+    /// <summary>
+    /// Runs the GEMM of a batch: x NHWC [N, H, W, C] (N·H·W·C bytes at <paramref name="x"/>), accumulators of output
+    /// pixel m = (n·P + p)·Q + q and channel k handed to <paramref name="sink"/>.
+    /// </summary>
+    public void Forward<TSink>(sbyte* x, int batch, TSink sink)
+        where TSink : ICpuInt8Sink
+    {
+        if (batch < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(batch), batch, "The batch must be at least 1.");
+        }
+
+        var p = Problem with { N = batch };
+        for (var g = 0; g < _groups.Length; g++)
+        {
+            Group(x, p, g, sink);
+        }
+    }
+
+    private void Group<TSink>(sbyte* x, ConvProblem p, int g, TSink sink)
+        where TSink : ICpuInt8Sink
+    {
+        var b = _groups[g];
+        int taps = b.K, kp = PackedB.PaddedK(taps), wpr = CpuGemmTile.WordsPerRow(taps, b.Isa);
+        long m = (long)p.N * p.P * p.Q, xLength = (long)p.N * p.H * p.W * p.C;
+        int blocks = (b.N + 7) / 8;
+
+        // A tile ≈ 192 KiB of packed rows (a multiple of the micro-kernel's 6 rows), B panels ≈ 256 KiB (an even block count).
+        int chunk = Math.Clamp(196608 / (wpr * 4) / CpuGemmTile.Rows, 1, 32) * CpuGemmTile.Rows;
+        int panel = Math.Max(2, 262144 / (wpr * 4 * 8) / 2 * 2);
+        int chunks = (int)((m + chunk - 1) / chunk);
+
+        // Few pixels (a fully connected layer, small images): split the channels too, so every core has work.
+        int want = 4 * CpuThreads.Max, colGroups = 1;
+        while (chunks * colGroups < want && colGroups * 4 <= blocks)
+        {
+            colGroups *= 2;
+        }
+
+        int groupBlocks = (blocks + colGroups - 1) / colGroups;
+        nint xp = (nint)x;
+        fixed (int* words = b.Words)
+        {
+            nint wp = (nint)words;
+            CpuThreads.For(chunks * colGroups, m * taps * b.N, item =>
+            {
+                int ci = item / colGroups, gi = item % colGroups;
+                int gb0 = gi * groupBlocks, gb1 = Math.Min(blocks, gb0 + groupBlocks);
+                if (gb0 >= gb1)
+                {
+                    return;
+                }
+
+                int m0 = ci * chunk, rows = (int)Math.Min(chunk, m - m0), padded = (rows + CpuGemmTile.Rows - 1) / CpuGemmTile.Rows * CpuGemmTile.Rows;
+                int ldc = (gb1 - gb0) * 8;
+                var aTile = ArrayPool<int>.Shared.Rent(padded * wpr);
+                var bytes = b.Isa == CpuIsa.Avx2 ? ArrayPool<sbyte>.Shared.Rent(padded * kp) : null;
+                var cTile = ArrayPool<int>.Shared.Rent(padded * ldc);
+                try
+                {
+                    fixed (int* a = aTile)
+                    fixed (int* c = cTile)
+                    {
+                        var xs = new ReadOnlySpan<sbyte>((sbyte*)xp, (int)xLength);
+                        var raw = bytes is null ? new Span<sbyte>(a, padded * kp) : bytes.AsSpan(0, padded * kp);
+                        CpuIm2Col.Rows(xs, p, g, m0, rows, raw, kp);
+                        raw[(rows * kp)..].Clear();
+                        PackRows(raw, padded, kp, b.Isa, a);
+                        for (var p0 = gb0; p0 < gb1; p0 += panel)
+                        {
+                            CpuGemmTile.Run(a, padded, b, (int*)wp, p0, Math.Min(gb1, p0 + panel), c - (gb0 * 8), ldc);
+                        }
+
+                        sink.Store(c, ldc, m0, rows, (g * b.N) + (gb0 * 8), Math.Min(b.N, gb1 * 8) - (gb0 * 8));
+                    }
+                }
+                finally
+                {
+                    ArrayPool<int>.Shared.Return(aTile);
+                    ArrayPool<int>.Shared.Return(cTile);
+                    if (bytes is not null)
+                    {
+                        ArrayPool<sbyte>.Shared.Return(bytes);
+                    }
+                }
+            });
+        }
+
+    }
+
+    /// <summary>
+    /// Rows of s8 (row length kp) → the variant's packed words at <paramref name="a"/>: VNNI a + 128 as u8 (in place when
+    /// <paramref name="raw"/> is that memory), AVX2 sign-extended int16 pairs, scalar unchanged.
+    /// </summary>
+    internal static void PackRows(Span<sbyte> raw, int rows, int kp, CpuIsa isa, int* a)
+    {
+        int total = rows * kp;
+        if (isa == CpuIsa.AvxVnni)
+        {
+            var flip = Vector256.Create((sbyte)-128);
+            fixed (sbyte* s = raw)
+            {
+                byte* d = (byte*)a;
+                int i = 0;
+                for (; i + 32 <= total; i += 32)
+                {
+                    (Vector256.Load(s + i) ^ flip).AsByte().Store(d + i);
+                }
+
+                for (; i < total; i++)
+                {
+                    d[i] = (byte)(s[i] ^ 0x80);
+                }
+            }
+        }
+        else if (isa == CpuIsa.Avx2)
+        {
+            fixed (sbyte* s = raw)
+            {
+                short* d = (short*)a;
+                int i = 0;
+                for (; i + 16 <= total; i += 16)
+                {
+                    Avx2.ConvertToVector256Int16(Vector128.Load(s + i)).Store(d + i);
+                }
+
+                for (; i < total; i++)
+                {
+                    d[i] = s[i];
+                }
+            }
+        }
+        else if (raw.Length > 0)
+        {
+            fixed (sbyte* s = raw)
+            {
+                if (s != (sbyte*)a)
+                {
+                    raw[..total].CopyTo(new Span<sbyte>(a, total));
+                }
+            }
+        }
+    }
+}

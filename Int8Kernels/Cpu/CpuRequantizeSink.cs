@@ -1,0 +1,104 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using ILGPUInt8.Kernels.Quantization;
+
+namespace ILGPUInt8.Kernels.Cpu;
+
+/// <summary>
+/// The INT8 epilogue of the CPU convolutions, QuantMath's formula: y[m][k] = clamp(round_half_even(f32(acc + bias[k]) ·
+/// m[k]), lo, 127), then lut[y + 128] when a table is given; y row-major with <see cref="Stride"/> columns. Vectorised 8
+/// lanes at a time (int32 sum, one rounding to float, one multiply, round to nearest even, clamp); a lane group whose
+/// int32 sum would overflow, or any non-finite multiplier, takes the scalar formula (the sum in int64).
+/// </summary>
+public readonly unsafe struct CpuRequantizeSink : ICpuInt8Sink
+{
+    private readonly nint _y;
+    private readonly float[] _multiplier;
+    private readonly int[] _bias;
+    private readonly sbyte[]? _lut;
+    private readonly bool _vector;
+
+    /// <summary>Writes int8 rows of <paramref name="stride"/> columns at <paramref name="y"/>.</summary>
+    public CpuRequantizeSink(sbyte* y, int stride, float[] multiplier, int[] bias, int lo, sbyte[]? lut)
+    {
+        ArgumentNullException.ThrowIfNull(multiplier);
+        ArgumentNullException.ThrowIfNull(bias);
+        if (multiplier.Length < stride || bias.Length < stride || (lut is not null && lut.Length != 256))
+        {
+            throw new ArgumentException($"Need {stride} multipliers and biases (got {multiplier.Length}, {bias.Length}) and a 256-entry table.", nameof(multiplier));
+        }
+
+        _y = (nint)y;
+        Stride = stride;
+        _multiplier = multiplier;
+        _bias = bias;
+        Lo = lo;
+        _lut = lut;
+        _vector = multiplier.All(float.IsFinite);
+    }
+
+    /// <summary>Columns of a row of y.</summary>
+    public int Stride { get; }
+
+    /// <summary>Lower clamp.</summary>
+    public int Lo { get; }
+
+    /// <inheritdoc />
+    public void Store(int* acc, int ldc, int m0, int rows, int k0, int count)
+    {
+        var lo = Vector256.Create((float)Lo);
+        var hi = Vector256.Create(127f);
+        fixed (float* mult = _multiplier)
+        fixed (int* bias = _bias)
+        {
+            for (var r = 0; r < rows; r++)
+            {
+                int* a = acc + ((long)r * ldc);
+                sbyte* y = (sbyte*)_y + ((long)(m0 + r) * Stride) + k0;
+                int j = 0;
+                if (_vector)
+                {
+                    for (; j + 8 <= count; j += 8)
+                    {
+                        var v = Vector256.Load(a + j);
+                        var b = Vector256.Load(bias + k0 + j);
+                        var sum = v + b;
+                        if ((((v ^ sum) & (b ^ sum)).ExtractMostSignificantBits()) != 0)
+                        {
+                            Scalar(a, y, k0, j, j + 8);
+                            continue;
+                        }
+
+                        // f32(acc + bias) · m, rounded half to even, clamped to [lo, 127] (cvt.rni.sat then max(lo)).
+                        var f = Vector256.ConvertToSingle(sum) * Vector256.Load(mult + k0 + j);
+                        var q = Vector256.ConvertToInt32(Vector256.Min(Vector256.Max(Vector256.Round(f), lo), hi));
+                        var bytes = Vector256.Narrow(Vector256.Narrow(q, q), Vector256.Narrow(q, q));
+                        if (_lut is null)
+                        {
+                            *(long*)(y + j) = bytes.AsInt64().ToScalar();
+                        }
+                        else
+                        {
+                            for (var i = 0; i < 8; i++)
+                            {
+                                y[j + i] = _lut[bytes.GetElement(i) + 128];
+                            }
+                        }
+                    }
+                }
+
+                Scalar(a, y, k0, j, count);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Scalar(int* a, sbyte* y, int k0, int from, int to)
+    {
+        for (var j = from; j < to; j++)
+        {
+            var q = QuantMath.Requantize(a[j], _bias[k0 + j], _multiplier[k0 + j], Lo);
+            y[j] = _lut is null ? (sbyte)q : _lut[q + 128];
+        }
+    }
+}

@@ -1,0 +1,125 @@
+using ILGPUInt8.Kernels.Cpu;
+using ILGPUInt8.Layers;
+using Xunit;
+
+namespace ILGPUInt8.Tests.Networks;
+
+/// <summary>
+/// The CPU backend runs the same plans as the ILGPU backends: INT8 bit-exact with the reference pipeline (and so with
+/// the ILGPU CPU accelerator and CUDA) for every instruction-set variant, FP32 within float tolerance.
+/// </summary>
+public sealed class CpuBackendTests
+{
+    public static TheoryData<CpuIsa> Isas() => [.. Enum.GetValues<CpuIsa>()];
+
+    private static Engine BuildCpu(NetworkDefinition net, int maxBatch, bool int8, CpuIsa? isa = null, bool fusion = true) =>
+        EngineBuilder.BuildCpu(net, new BuilderConfig { MaxBatchSize = maxBatch, Int8 = int8, Fusion = fusion, CpuIsa = isa });
+
+    [Theory]
+    [MemberData(nameof(Isas))]
+    public void Int8_small_cnn_equals_reference_pipeline_and_ilgpu_backend(CpuIsa isa)
+    {
+        Assert.SkipUnless(CpuIsaSupport.IsSupported(isa), $"{isa} is not supported here.");
+        var net = TestNetworks.SmallCnn();
+        var inputs = TestNetworks.Inputs(net, 3);
+        TestNetworks.SetRanges(net, inputs, 3);
+        using var engine = BuildCpu(net, 3, int8: true, isa);
+        Assert.Equal("cpu", engine.BackendName);
+        Assert.Equal(isa, engine.HostIsa);
+        var actual = TestNetworks.Run(engine, inputs, 3);
+        TestNetworks.SameBits(PlanReference.Outputs(engine.Plan, inputs, 3), actual, $"cpu {isa} vs reference pipeline");
+        using var ilgpu = TestNetworks.Build(net, 3, int8: true);
+        Assert.Equal("ilgpu-cpu", ilgpu.BackendName);
+        TestNetworks.SameBits(TestNetworks.Run(ilgpu, inputs, 3), actual, $"cpu {isa} vs ilgpu-cpu");
+    }
+
+    [Theory]
+    [MemberData(nameof(Isas))]
+    public void Int8_every_layer_type_equals_reference_pipeline(CpuIsa isa)
+    {
+        Assert.SkipUnless(CpuIsaSupport.IsSupported(isa), $"{isa} is not supported here.");
+        var net = LayerCoverageTests.Wide();
+        var inputs = TestNetworks.Inputs(net, 2);
+        TestNetworks.SetRanges(net, inputs, 2);
+        using var engine = BuildCpu(net, 2, int8: true, isa);
+        using var unfused = BuildCpu(net, 2, int8: true, isa, fusion: false);
+        var actual = TestNetworks.Run(engine, inputs, 2);
+        TestNetworks.SameBits(PlanReference.Outputs(engine.Plan, inputs, 2), actual, $"wide cpu {isa} vs reference pipeline");
+        TestNetworks.SameBits(TestNetworks.Run(unfused, inputs, 2), actual, $"wide cpu {isa} fusion on vs off");
+    }
+
+    [Fact]
+    public void Fp32_engines_match_the_layer_by_layer_reference()
+    {
+        var wide = LayerCoverageTests.Wide();
+        var inputs = TestNetworks.Inputs(wide, 2);
+        using var engine = BuildCpu(wide, 2, int8: false);
+        TestNetworks.Near(NetworkReference.Run(wide, inputs, 2), TestNetworks.Run(engine, inputs, 2), "wide cpu fp32", 2e-4f, 2e-5f);
+
+        var small = TestNetworks.SmallCnn();
+        var smallInputs = TestNetworks.Inputs(small, 3);
+        using var cnn = BuildCpu(small, 3, int8: false);
+        TestNetworks.Near(NetworkReference.Run(small, smallInputs, 3), TestNetworks.Run(cnn, smallInputs, 3), "small cnn cpu fp32");
+    }
+
+    [Fact]
+    public void Default_build_without_cuda_is_the_cpu_backend()
+    {
+        Assert.SkipWhen(Kernels.Runtime.Int8Device.CudaAvailable, "A CUDA device is present: the default is cuda.");
+        var net = TestNetworks.SmallCnn();
+        using var engine = EngineBuilder.Build(net, new BuilderConfig { MaxBatchSize = 1 });
+        Assert.Equal("cpu", engine.BackendName);
+        Assert.StartsWith("backend cpu", engine.Describe(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Save_load_profile_and_concurrent_contexts_work_as_on_the_accelerator()
+    {
+        var net = TestNetworks.SmallCnn();
+        var inputs = TestNetworks.Inputs(net, 2);
+        TestNetworks.SetRanges(net, inputs, 2);
+        using var engine = BuildCpu(net, 2, int8: true);
+        var expected = TestNetworks.Run(engine, inputs, 2);
+        using var stream = new MemoryStream();
+        engine.Serialize(stream);
+        stream.Position = 0;
+        using var loaded = Engine.DeserializeCpu(stream);
+        Assert.Equal("cpu", loaded.BackendName);
+        TestNetworks.SameBits(expected, TestNetworks.Run(loaded, inputs, 2), "cpu engine after save/load");
+
+        var results = new IReadOnlyDictionary<string, float[]>[4];
+        Parallel.For(0, results.Length, i => results[i] = TestNetworks.Run(engine, inputs, 2));
+        foreach (var r in results)
+        {
+            TestNetworks.SameBits(expected, r, "concurrent cpu contexts");
+        }
+
+        using var context = engine.CreateExecutionContext();
+        var profile = context.Profile(inputs, 2);
+        Assert.Equal(engine.Layers.Count + 2, profile.Layers.Count);
+        Assert.All(profile.Layers, l => Assert.True(l.Milliseconds >= 0));
+    }
+
+    [Fact]
+    public void Environment_variable_forces_the_variant_when_the_config_does_not()
+    {
+        var before = Environment.GetEnvironmentVariable(CpuIsaSupport.ForceEnvironmentVariable);
+        try
+        {
+            Environment.SetEnvironmentVariable(CpuIsaSupport.ForceEnvironmentVariable, "scalar");
+            using var engine = BuildCpu(TestNetworks.SmallCnn(), 1, int8: false);
+            Assert.Equal(CpuIsa.Scalar, engine.HostIsa);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(CpuIsaSupport.ForceEnvironmentVariable, before);
+        }
+    }
+
+    [Fact]
+    public void Unsupported_forced_variant_is_refused_before_building()
+    {
+        Assert.SkipWhen(CpuIsaSupport.IsSupported(CpuIsa.AvxVnni), "Every variant is supported here.");
+        Assert.Throws<NotSupportedException>(() => BuildCpu(TestNetworks.SmallCnn(), 1, int8: false, CpuIsa.AvxVnni));
+    }
+}
