@@ -10,7 +10,8 @@ namespace ILGPUInt8.Calibration.Histograms;
 /// first <see cref="Count"/>) fixes amax, pass 2 (<see cref="Count"/> over every batch) counts into 2048 bins over
 /// [0, amax]. Max/min and integer sums commute, so any order of batches gives the same bits, and two collectors over
 /// halves of the data with the same amax (<see cref="SetRange"/>) merge exactly. Launches are asynchronous on the
-/// device's default stream; a view must stay valid until the device is synchronised.
+/// device's default stream; a view must stay valid until the device is synchronised. Views of CPU-accelerator (host)
+/// memory take <see cref="HostHistogram"/> instead (synchronous SIMD on the host, the same counts).
 /// </summary>
 public sealed class HistogramCollector : IDisposable
 {
@@ -34,6 +35,12 @@ public sealed class HistogramCollector : IDisposable
         _counts.MemSetToZero();
     }
 
+    /// <summary>
+    /// Count views of CPU-accelerator memory on the host with SIMD (default) rather than with the simulated kernels
+    /// (tests turn it off to check the kernels' semantics on the CPU accelerator).
+    /// </summary>
+    internal bool HostPath { get; init; } = true;
+
     /// <summary>Tensor name.</summary>
     public string Name { get; }
 
@@ -52,7 +59,12 @@ public sealed class HistogramCollector : IDisposable
         }
 
         _rangeBatches++;
-        if (x.Length > 0)
+        if (x.Length > 0 && HostPath && !_device.IsCuda && HostHistogram.Applies(x))
+        {
+            _device.Synchronize();
+            HostHistogram.Range(x, _range.View);
+        }
+        else if (x.Length > 0)
         {
             HistogramLaunch.Range(_device, x, _range.View);
         }
@@ -92,7 +104,12 @@ public sealed class HistogramCollector : IDisposable
     {
         float amax = FinishRange();
         _histogramBatches++;
-        if (x.Length > 0)
+        if (x.Length > 0 && HostPath && !_device.IsCuda && HostHistogram.Applies(x))
+        {
+            _device.Synchronize();
+            HostHistogram.Count(x, _counts.View, amax);
+        }
+        else if (x.Length > 0)
         {
             HistogramLaunch.Histogram(_device, x, _counts.View, amax);
         }

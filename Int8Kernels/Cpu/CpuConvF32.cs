@@ -80,7 +80,7 @@ public sealed unsafe class CpuConvF32
         int chunk = Math.Clamp(196608 / (taps * 4) / Rows, 1, 32) * Rows;
         int panel = Math.Max(1, 262144 / (taps * 4 * 16));
         int chunks = (int)((m + chunk - 1) / chunk);
-        int want = 4 * Environment.ProcessorCount, colGroups = 1;
+        int want = 4 * CpuThreads.Max, colGroups = 1;
         while (chunks * colGroups < want && colGroups * 2 <= blocks)
         {
             colGroups *= 2;
@@ -91,7 +91,7 @@ public sealed unsafe class CpuConvF32
         fixed (float* packed = _panels[g])
         {
             nint wp = (nint)packed;
-            Parallel.For(0, chunks * colGroups, item =>
+            CpuThreads.For(chunks * colGroups, m * taps * _kg, item =>
             {
                 int ci = item / colGroups, gi = item % colGroups;
                 int gb0 = gi * groupBlocks, gb1 = Math.Min(blocks, gb0 + groupBlocks);

@@ -84,7 +84,7 @@ public sealed unsafe class CpuConvS8
         int chunks = (int)((m + chunk - 1) / chunk);
 
         // Few pixels (a fully connected layer, small images): split the channels too, so every core has work.
-        int want = 4 * Environment.ProcessorCount, colGroups = 1;
+        int want = 4 * CpuThreads.Max, colGroups = 1;
         while (chunks * colGroups < want && colGroups * 4 <= blocks)
         {
             colGroups *= 2;
@@ -95,7 +95,7 @@ public sealed unsafe class CpuConvS8
         fixed (int* words = b.Words)
         {
             nint wp = (nint)words;
-            Parallel.For(0, chunks * colGroups, item =>
+            CpuThreads.For(chunks * colGroups, m * taps * b.N, item =>
             {
                 int ci = item / colGroups, gi = item % colGroups;
                 int gb0 = gi * groupBlocks, gb1 = Math.Min(blocks, gb0 + groupBlocks);

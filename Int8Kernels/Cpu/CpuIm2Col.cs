@@ -22,11 +22,12 @@ public static class CpuIm2Col
     {
         ArgumentNullException.ThrowIfNull(p);
         int cg = p.CPerGroup, taps = p.R * p.S * cg, pq = p.P * p.Q;
+        bool identity = IsIdentity(p);
         for (var i = 0; i < rows; i++)
         {
             int m = m0 + i, n = m / pq, pix = m % pq, oh = pix / p.Q, ow = pix % p.Q;
             var row = dst.Slice(i * ld, ld);
-            if (IsIdentity(p))
+            if (identity)
             {
                 x.Slice(m * p.C, p.C).CopyTo(row);
                 row[p.C..].Clear();
@@ -39,14 +40,23 @@ public static class CpuIm2Col
                 for (var s = 0; s < p.S; s++)
                 {
                     int w = (ow * p.StrideW) - p.PadW + (s * p.DilationW);
-                    var part = row.Slice(((r * p.S) + s) * cg, cg);
+                    int at = ((r * p.S) + s) * cg;
                     if (h < 0 || h >= p.H || w < 0 || w >= p.W)
                     {
-                        part.Clear();
+                        row.Slice(at, cg).Clear();
+                    }
+                    else if (cg < 16)
+                    {
+                        // A few channels (the first layer): an element loop beats a copy call per tap.
+                        int from = (((((n * p.H) + h) * p.W) + w) * p.C) + (group * cg);
+                        for (var c = 0; c < cg; c++)
+                        {
+                            row[at + c] = x[from + c];
+                        }
                     }
                     else
                     {
-                        x.Slice((((((n * p.H) + h) * p.W) + w) * p.C) + (group * cg), cg).CopyTo(part);
+                        x.Slice((((((n * p.H) + h) * p.W) + w) * p.C) + (group * cg), cg).CopyTo(row.Slice(at, cg));
                     }
                 }
             }

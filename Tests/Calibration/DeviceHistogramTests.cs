@@ -27,6 +27,14 @@ public sealed class DeviceHistogramTests
         // An offset sub-view exercises the head / 16-byte vectors / tail split.
         var data = Values(length, seed: length + offset);
         CheckOnDevice(TestDevices.Cpu, [data], offset);
+        CheckOnDevice(TestDevices.Cpu, [data], offset, hostPath: false);
+    }
+
+    [Fact]
+    public void Host_path_on_the_cpu_accelerator_equals_host_reference_on_a_million_values()
+    {
+        var relu = Values(1_000_003, seed: 25).Select((v, i) => i % 3 == 0 ? Math.Max(v, 0f) : v).ToArray();
+        CheckOnDevice(TestDevices.Cpu, [relu, Values(70_001, seed: 26)], 3);
     }
 
     [Fact]
@@ -128,10 +136,10 @@ public sealed class DeviceHistogramTests
     }
 
     /// <summary>Runs both passes on the device over the batches (each copied at an element offset) and compares with the host.</summary>
-    private static TensorHistogram CheckOnDevice(Int8Device device, IReadOnlyList<float[]> batches, int offset)
+    private static TensorHistogram CheckOnDevice(Int8Device device, IReadOnlyList<float[]> batches, int offset, bool hostPath = true)
     {
         var expected = HistogramReference.Build("t", batches);
-        using var collector = new HistogramCollector(device, "t");
+        using var collector = new HistogramCollector(device, "t") { HostPath = hostPath };
         var buffers = batches.Select(b =>
         {
             var buffer = device.Accelerator.Allocate1D<float>(b.Length + offset + 1);

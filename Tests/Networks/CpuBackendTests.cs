@@ -101,6 +101,22 @@ public sealed class CpuBackendTests
     }
 
     [Fact]
+    public void Environment_variable_forces_the_variant_when_the_config_does_not()
+    {
+        var before = Environment.GetEnvironmentVariable(CpuIsaSupport.ForceEnvironmentVariable);
+        try
+        {
+            Environment.SetEnvironmentVariable(CpuIsaSupport.ForceEnvironmentVariable, "scalar");
+            using var engine = BuildCpu(TestNetworks.SmallCnn(), 1, int8: false);
+            Assert.Equal(CpuIsa.Scalar, engine.HostIsa);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(CpuIsaSupport.ForceEnvironmentVariable, before);
+        }
+    }
+
+    [Fact]
     public void Unsupported_forced_variant_is_refused_before_building()
     {
         Assert.SkipWhen(CpuIsaSupport.IsSupported(CpuIsa.AvxVnni), "Every variant is supported here.");

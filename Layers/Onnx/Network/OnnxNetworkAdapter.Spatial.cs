@@ -73,6 +73,18 @@ internal sealed partial class OnnxNetworkAdapter
             }
 
             var expected = ItemDims(_layer.Output.Shape);
+            if (p.Max && !p.CeilMode)
+            {
+                // Max pooling with pads of any form: an explicit pad by the lowest float (INT8: −127, the tensor keeps the
+                // input's scale) never wins a max, so padding + unpadded pooling is the same operator.
+                var padded = _net.AddPadding(x, (top, left), (bottom, right), float.MinValue, Unique($"{name}/pad")).Output;
+                var unpadded = new PoolProblem(1, padded.Dims.C, padded.Dims.H, padded.Dims.W, p.Window.H, p.Window.W, p.Stride.H, p.Stride.W);
+                if (new TensorDims(padded.Dims.C, unpadded.P, unpadded.Q) == expected)
+                {
+                    return _net.AddPooling(padded, type, p.Window, p.Stride, 0, countPadding: false, ceilMode: false, name);
+                }
+            }
+
             var probe = new PoolProblem(1, x.Dims.C, x.Dims.H, x.Dims.W, p.Window.H, p.Window.W, p.Stride.H, p.Stride.W, top, left, p.CeilMode);
             var trial = new TensorDims(x.Dims.C, probe.P, probe.Q);
             if (bottom < top || right < left || p.CountIncludePad || trial != expected)

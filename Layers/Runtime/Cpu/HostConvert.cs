@@ -1,5 +1,5 @@
-using ILGPU;
 using System.Runtime.Intrinsics;
+using ILGPU;
 using ILGPUInt8.Kernels.Quantization;
 using ILGPUInt8.Kernels.Tensors;
 

@@ -1,3 +1,5 @@
+using ILGPUInt8.Kernels.Cpu;
+
 namespace ILGPUInt8.Layers;
 
 /// <summary>
@@ -18,14 +20,8 @@ internal abstract unsafe class HostStep(Engine engine, PlanNode node) : Step(eng
     public static void ForRanges(long count, long grain, Action<long, long> body)
     {
         ArgumentNullException.ThrowIfNull(body);
-        long pieces = Math.Clamp(count / Math.Max(1, grain), 1, 8L * Environment.ProcessorCount);
-        if (pieces == 1)
-        {
-            body(0, count);
-            return;
-        }
-
-        Parallel.For(0, pieces, i => body(count * i / pieces, count * (i + 1) / pieces));
+        long pieces = Math.Clamp(count / Math.Max(1, grain), 1, 4L * CpuThreads.Max);
+        CpuThreads.For((int)pieces, count * 16, i => body(count * i / pieces, count * (i + 1) / pieces));
     }
 }
 
