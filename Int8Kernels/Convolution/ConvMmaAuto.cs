@@ -6,7 +6,7 @@ using ILGPUInt8.Kernels.Tensors;
 namespace ILGPUInt8.Kernels.Convolution;
 
 /// <summary>
-/// The tensor-core convolution with the tile chosen per problem (<see cref="Choose"/>): 128×128 when the grid fills the
+/// The tensor-core convolution with the tile chosen per problem (<see cref="Choose(Int8Device, ConvProblem)"/>): 128×128 when the grid fills the
 /// multiprocessors, 128×64 for K ≤ 64 (no half-empty 128-wide tiles) or when 128×128 tiles would be too few, and the
 /// one-warp 64×64 tile when even 128×64 tiles leave multiprocessors idle (the 7×7 layers).
 /// </summary>
