@@ -178,12 +178,18 @@ public abstract class ConvMma : IConvVariant
     {
         int h = (hw >> 16) + dr;
         int w = ((hw << 16) >> 16) + ds;
-        return (uint)h < (uint)g.H && (uint)w < (uint)g.W ? kBytes : 0;
+        // Inside iff h, w, H − 1 − h and W − 1 − w are all ≥ 0: the sign bit of their OR, spread by >> 31, masks kBytes
+        // (no branch: a per-row branch would diverge inside the warp).
+        int outside = (h | w | (g.H - 1 - h) | (g.W - 1 - w)) >> 31;
+        return kBytes & ~outside;
     }
 
-    /// <summary>Source byte offset in x: rowBase + tapOff when bytes are copied, else 0 (a zero-fill reads nothing there).</summary>
+    /// <summary>
+    /// Source byte offset in x: rowBase + tapOff when bytes are copied, else 0 (a zero-fill reads nothing there):
+    /// (rowBase + tapOff) &amp; −(bytes &gt;&gt; 4) for bytes ∈ {0, 16}.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static long GatherOffset(int rowBase, int tapOff, int bytes) => bytes == 0 ? 0 : rowBase + tapOff;
+    internal static long GatherOffset(int rowBase, int tapOff, int bytes) => (rowBase + tapOff) & -(bytes >> 4);
 
     // The device address of a view's first element (the kernel adds byte offsets for cp.async).
     private static long DeviceAddress(ArrayView<sbyte> view) =>

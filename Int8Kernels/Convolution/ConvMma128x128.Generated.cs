@@ -78,7 +78,8 @@ public sealed class ConvMma128x128 : ConvMma
         }
 
         Group.Barrier();
-        int rowInfo = 32768 + (2 * ldRow);
+        var table = smem.SubView(32768, 256).Cast<long>();
+        int rowInfo = ldRow;
 
         // Prologue: stages 0..2 in flight, one commit group each.
         for (int s = 0; s < 3; s++)
@@ -93,22 +94,30 @@ public sealed class ConvMma128x128 : ConvMma
                     int kb = GemmMmaTn.CopyBytes(kLeftT);
                     // This thread's chunk k = kBase + 128·kt lies in filter tap (r, s) = (rs / S, rs mod S), rs = k / C, channel c = k mod C.
                     ConvMma.Tap(kBase + (128 * (s)), c.G, out int dr, out int ds, out int tapOff);
-                    int na0 = ConvMma.GatherBytes(smem[rowInfo + 0], dr, ds, kb, c.G);
-                    ops.Copy16(smem, sbase, (s * 32768) + sCopy + 0, a, aAddress, ConvMma.GatherOffset(smem[rowInfo + 1], tapOff, na0), na0);
-                    int na1 = ConvMma.GatherBytes(smem[rowInfo + 32], dr, ds, kb, c.G);
-                    ops.Copy16(smem, sbase, (s * 32768) + sCopy + 2048, a, aAddress, ConvMma.GatherOffset(smem[rowInfo + 33], tapOff, na1), na1);
-                    int na2 = ConvMma.GatherBytes(smem[rowInfo + 64], dr, ds, kb, c.G);
-                    ops.Copy16(smem, sbase, (s * 32768) + sCopy + 4096, a, aAddress, ConvMma.GatherOffset(smem[rowInfo + 65], tapOff, na2), na2);
-                    int na3 = ConvMma.GatherBytes(smem[rowInfo + 96], dr, ds, kb, c.G);
-                    ops.Copy16(smem, sbase, (s * 32768) + sCopy + 6144, a, aAddress, ConvMma.GatherOffset(smem[rowInfo + 97], tapOff, na3), na3);
-                    int na4 = ConvMma.GatherBytes(smem[rowInfo + 128], dr, ds, kb, c.G);
-                    ops.Copy16(smem, sbase, (s * 32768) + sCopy + 8192, a, aAddress, ConvMma.GatherOffset(smem[rowInfo + 129], tapOff, na4), na4);
-                    int na5 = ConvMma.GatherBytes(smem[rowInfo + 160], dr, ds, kb, c.G);
-                    ops.Copy16(smem, sbase, (s * 32768) + sCopy + 10240, a, aAddress, ConvMma.GatherOffset(smem[rowInfo + 161], tapOff, na5), na5);
-                    int na6 = ConvMma.GatherBytes(smem[rowInfo + 192], dr, ds, kb, c.G);
-                    ops.Copy16(smem, sbase, (s * 32768) + sCopy + 12288, a, aAddress, ConvMma.GatherOffset(smem[rowInfo + 193], tapOff, na6), na6);
-                    int na7 = ConvMma.GatherBytes(smem[rowInfo + 224], dr, ds, kb, c.G);
-                    ops.Copy16(smem, sbase, (s * 32768) + sCopy + 14336, a, aAddress, ConvMma.GatherOffset(smem[rowInfo + 225], tapOff, na7), na7);
+                    long row0 = table[rowInfo + 0];
+                    int na0 = ConvMma.GatherBytes((int)row0, dr, ds, kb, c.G);
+                    ops.Copy16(smem, sbase, (s * 32768) + sCopy + 0, a, aAddress, ConvMma.GatherOffset((int)(row0 >> 32), tapOff, na0), na0);
+                    long row1 = table[rowInfo + 16];
+                    int na1 = ConvMma.GatherBytes((int)row1, dr, ds, kb, c.G);
+                    ops.Copy16(smem, sbase, (s * 32768) + sCopy + 2048, a, aAddress, ConvMma.GatherOffset((int)(row1 >> 32), tapOff, na1), na1);
+                    long row2 = table[rowInfo + 32];
+                    int na2 = ConvMma.GatherBytes((int)row2, dr, ds, kb, c.G);
+                    ops.Copy16(smem, sbase, (s * 32768) + sCopy + 4096, a, aAddress, ConvMma.GatherOffset((int)(row2 >> 32), tapOff, na2), na2);
+                    long row3 = table[rowInfo + 48];
+                    int na3 = ConvMma.GatherBytes((int)row3, dr, ds, kb, c.G);
+                    ops.Copy16(smem, sbase, (s * 32768) + sCopy + 6144, a, aAddress, ConvMma.GatherOffset((int)(row3 >> 32), tapOff, na3), na3);
+                    long row4 = table[rowInfo + 64];
+                    int na4 = ConvMma.GatherBytes((int)row4, dr, ds, kb, c.G);
+                    ops.Copy16(smem, sbase, (s * 32768) + sCopy + 8192, a, aAddress, ConvMma.GatherOffset((int)(row4 >> 32), tapOff, na4), na4);
+                    long row5 = table[rowInfo + 80];
+                    int na5 = ConvMma.GatherBytes((int)row5, dr, ds, kb, c.G);
+                    ops.Copy16(smem, sbase, (s * 32768) + sCopy + 10240, a, aAddress, ConvMma.GatherOffset((int)(row5 >> 32), tapOff, na5), na5);
+                    long row6 = table[rowInfo + 96];
+                    int na6 = ConvMma.GatherBytes((int)row6, dr, ds, kb, c.G);
+                    ops.Copy16(smem, sbase, (s * 32768) + sCopy + 12288, a, aAddress, ConvMma.GatherOffset((int)(row6 >> 32), tapOff, na6), na6);
+                    long row7 = table[rowInfo + 112];
+                    int na7 = ConvMma.GatherBytes((int)row7, dr, ds, kb, c.G);
+                    ops.Copy16(smem, sbase, (s * 32768) + sCopy + 14336, a, aAddress, ConvMma.GatherOffset((int)(row7 >> 32), tapOff, na7), na7);
                     ops.Copy16(smem, sbase, (s * 32768) + sCopy + 16384, b, bAddress, gb, GemmMmaTn.IfRowInside(kb, bRows, 0));
                     gb += bStep;
                     ops.Copy16(smem, sbase, (s * 32768) + sCopy + 18432, b, bAddress, gb, GemmMmaTn.IfRowInside(kb, bRows, 16));
@@ -210,22 +219,30 @@ public sealed class ConvMma128x128 : ConvMma
                     int kb = GemmMmaTn.CopyBytes(kLeftT);
                     // This thread's chunk k = kBase + 128·kt lies in filter tap (r, s) = (rs / S, rs mod S), rs = k / C, channel c = k mod C.
                     ConvMma.Tap(kBase + (128 * (kt + 3)), c.G, out int dr, out int ds, out int tapOff);
-                    int na0 = ConvMma.GatherBytes(smem[rowInfo + 0], dr, ds, kb, c.G);
-                    ops.Copy16(smem, sbase, writeOff + sCopy + 0, a, aAddress, ConvMma.GatherOffset(smem[rowInfo + 1], tapOff, na0), na0);
-                    int na1 = ConvMma.GatherBytes(smem[rowInfo + 32], dr, ds, kb, c.G);
-                    ops.Copy16(smem, sbase, writeOff + sCopy + 2048, a, aAddress, ConvMma.GatherOffset(smem[rowInfo + 33], tapOff, na1), na1);
-                    int na2 = ConvMma.GatherBytes(smem[rowInfo + 64], dr, ds, kb, c.G);
-                    ops.Copy16(smem, sbase, writeOff + sCopy + 4096, a, aAddress, ConvMma.GatherOffset(smem[rowInfo + 65], tapOff, na2), na2);
-                    int na3 = ConvMma.GatherBytes(smem[rowInfo + 96], dr, ds, kb, c.G);
-                    ops.Copy16(smem, sbase, writeOff + sCopy + 6144, a, aAddress, ConvMma.GatherOffset(smem[rowInfo + 97], tapOff, na3), na3);
-                    int na4 = ConvMma.GatherBytes(smem[rowInfo + 128], dr, ds, kb, c.G);
-                    ops.Copy16(smem, sbase, writeOff + sCopy + 8192, a, aAddress, ConvMma.GatherOffset(smem[rowInfo + 129], tapOff, na4), na4);
-                    int na5 = ConvMma.GatherBytes(smem[rowInfo + 160], dr, ds, kb, c.G);
-                    ops.Copy16(smem, sbase, writeOff + sCopy + 10240, a, aAddress, ConvMma.GatherOffset(smem[rowInfo + 161], tapOff, na5), na5);
-                    int na6 = ConvMma.GatherBytes(smem[rowInfo + 192], dr, ds, kb, c.G);
-                    ops.Copy16(smem, sbase, writeOff + sCopy + 12288, a, aAddress, ConvMma.GatherOffset(smem[rowInfo + 193], tapOff, na6), na6);
-                    int na7 = ConvMma.GatherBytes(smem[rowInfo + 224], dr, ds, kb, c.G);
-                    ops.Copy16(smem, sbase, writeOff + sCopy + 14336, a, aAddress, ConvMma.GatherOffset(smem[rowInfo + 225], tapOff, na7), na7);
+                    long row0 = table[rowInfo + 0];
+                    int na0 = ConvMma.GatherBytes((int)row0, dr, ds, kb, c.G);
+                    ops.Copy16(smem, sbase, writeOff + sCopy + 0, a, aAddress, ConvMma.GatherOffset((int)(row0 >> 32), tapOff, na0), na0);
+                    long row1 = table[rowInfo + 16];
+                    int na1 = ConvMma.GatherBytes((int)row1, dr, ds, kb, c.G);
+                    ops.Copy16(smem, sbase, writeOff + sCopy + 2048, a, aAddress, ConvMma.GatherOffset((int)(row1 >> 32), tapOff, na1), na1);
+                    long row2 = table[rowInfo + 32];
+                    int na2 = ConvMma.GatherBytes((int)row2, dr, ds, kb, c.G);
+                    ops.Copy16(smem, sbase, writeOff + sCopy + 4096, a, aAddress, ConvMma.GatherOffset((int)(row2 >> 32), tapOff, na2), na2);
+                    long row3 = table[rowInfo + 48];
+                    int na3 = ConvMma.GatherBytes((int)row3, dr, ds, kb, c.G);
+                    ops.Copy16(smem, sbase, writeOff + sCopy + 6144, a, aAddress, ConvMma.GatherOffset((int)(row3 >> 32), tapOff, na3), na3);
+                    long row4 = table[rowInfo + 64];
+                    int na4 = ConvMma.GatherBytes((int)row4, dr, ds, kb, c.G);
+                    ops.Copy16(smem, sbase, writeOff + sCopy + 8192, a, aAddress, ConvMma.GatherOffset((int)(row4 >> 32), tapOff, na4), na4);
+                    long row5 = table[rowInfo + 80];
+                    int na5 = ConvMma.GatherBytes((int)row5, dr, ds, kb, c.G);
+                    ops.Copy16(smem, sbase, writeOff + sCopy + 10240, a, aAddress, ConvMma.GatherOffset((int)(row5 >> 32), tapOff, na5), na5);
+                    long row6 = table[rowInfo + 96];
+                    int na6 = ConvMma.GatherBytes((int)row6, dr, ds, kb, c.G);
+                    ops.Copy16(smem, sbase, writeOff + sCopy + 12288, a, aAddress, ConvMma.GatherOffset((int)(row6 >> 32), tapOff, na6), na6);
+                    long row7 = table[rowInfo + 112];
+                    int na7 = ConvMma.GatherBytes((int)row7, dr, ds, kb, c.G);
+                    ops.Copy16(smem, sbase, writeOff + sCopy + 14336, a, aAddress, ConvMma.GatherOffset((int)(row7 >> 32), tapOff, na7), na7);
                     ops.Copy16(smem, sbase, writeOff + sCopy + 16384, b, bAddress, gb, GemmMmaTn.IfRowInside(kb, bRows, 0));
                     gb += bStep;
                     ops.Copy16(smem, sbase, writeOff + sCopy + 18432, b, bAddress, gb, GemmMmaTn.IfRowInside(kb, bRows, 16));

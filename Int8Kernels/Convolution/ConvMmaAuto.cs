@@ -6,9 +6,10 @@ using ILGPUInt8.Kernels.Tensors;
 namespace ILGPUInt8.Kernels.Convolution;
 
 /// <summary>
-/// The tensor-core convolution with the tile chosen per problem (<see cref="Choose(Int8Device, ConvProblem)"/>): 128×128 when the grid fills the
-/// multiprocessors, 128×64 for K ≤ 64 (no half-empty 128-wide tiles) or when 128×128 tiles would be too few, and the
-/// one-warp 64×64 tile when even 128×64 tiles leave multiprocessors idle (the 7×7 layers).
+/// The tensor-core convolution with the tile chosen per problem (<see cref="Choose(Int8Device, ConvProblem)"/>):
+/// 128×64 for K ≤ 64 output channels (no half-empty 128-wide tiles), else 128×128, both with 3 pipeline stages so that
+/// several blocks share a multiprocessor. Measured on the H200 (Perf/NOTES.md): 128×128 beat 128×64 and 64×64 on every
+/// ResNet-50 3×3 layer with K ≥ 128, even where its grid (52 tiles at 512@7) leaves multiprocessors idle.
 /// </summary>
 public sealed class ConvMmaAuto : IConvVariant
 {
@@ -17,14 +18,12 @@ public sealed class ConvMmaAuto : IConvVariant
 
     private readonly ConvMma _large;
     private readonly ConvMma _narrow;
-    private readonly ConvMma _small;
 
     /// <summary>Creates the variant (<paramref name="allowCpuAccelerator"/>: also on the CPU accelerator, for tests).</summary>
     public ConvMmaAuto(bool allowCpuAccelerator = false)
     {
-        _large = new ConvMma128x128(allowCpuAccelerator);
-        _narrow = new ConvMma128x64(allowCpuAccelerator);
-        _small = new ConvMma64x64(allowCpuAccelerator);
+        _large = new ConvMma128x128S3(allowCpuAccelerator);
+        _narrow = new ConvMma128x64S3(allowCpuAccelerator);
     }
 
     /// <inheritdoc />
@@ -33,25 +32,12 @@ public sealed class ConvMmaAuto : IConvVariant
     /// <inheritdoc />
     public string? CanImplement(Int8Device device, ConvProblem problem, TensorFormat format) => _large.CanImplement(device, problem, format);
 
-    /// <summary>
-    /// The tile for a problem: with M = N·P·Q, tiles(tm, tn) = ⌈M / tm⌉·⌈K / tn⌉ and S multiprocessors,
-    /// 128×128 if K &gt; 64 and tiles(128, 128) ≥ S, else 128×64 if tiles(128, 64) ≥ S, else 64×64.
-    /// </summary>
+    /// <summary>The tile for a problem: 128×64 when K ≤ 64, else 128×128 (3 stages each).</summary>
     public ConvMma Choose(Int8Device device, ConvProblem problem)
     {
         ArgumentNullException.ThrowIfNull(device);
-        return Choose(problem, device.Accelerator.NumMultiprocessors);
-    }
-
-    /// <summary>The tile for a problem on a device with <paramref name="sms"/> multiprocessors.</summary>
-    internal ConvMma Choose(ConvProblem problem, int sms)
-    {
         ArgumentNullException.ThrowIfNull(problem);
-        long m = (long)problem.N * problem.P * problem.Q;
-        long Tiles(ConvMma t) => ((m + t.TileM - 1) / t.TileM) * ((problem.K + t.TileN - 1) / t.TileN);
-        return problem.K > 64 && Tiles(_large) >= sms ? _large
-            : Tiles(_narrow) >= sms ? _narrow
-            : _small;
+        return problem.K <= 64 ? _narrow : _large;
     }
 
     /// <inheritdoc />

@@ -33,6 +33,8 @@ public static class ConvVariants
         Register(new ConvMma128x128());
         Register(new ConvMma128x64());
         Register(new ConvMma64x64());
+        Register(new ConvMma128x128S3());
+        Register(new ConvMma128x64S3());
         Register(new ConvDirect());
     }
 

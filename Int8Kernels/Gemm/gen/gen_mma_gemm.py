@@ -31,11 +31,13 @@ CONFIGS = [
 ]
 
 # Convolution tiles (TileM, TileN, warps along M, warps along N, stages): 128×64 for K = 64 layers, 64×64 (one warp)
-# for grids that would leave multiprocessors idle and for the emulated CPU tests.
+# for the emulated CPU tests; 3 stages let two 128×128 blocks (three 128×64) share a multiprocessor, 4 give one (two).
 CONV_CONFIGS = [
     (128, 128, 2, 2, 4),
     (128, 64, 2, 1, 4),
     (64, 64, 1, 1, 4),
+    (128, 128, 2, 2, 3),
+    (128, 64, 2, 1, 3),
 ]
 
 
@@ -54,7 +56,7 @@ def generate(tm, tn, wm_count, wn_count, stages, prefers_full_wave, conv=False):
     stage_bytes = (tm + tn) * STAGE_K
     lds = tn + 8                           # epilogue staging row stride in int32 (8 ints of padding)
     passes = tm * tn // 4 // threads
-    cls = f"ConvMma{tm}x{tn}" if conv else f"GemmMmaTn{tm}x{tn}"
+    cls = (f"ConvMma{tm}x{tn}" + ("" if stages == 4 else f"S{stages}")) if conv else f"GemmMmaTn{tm}x{tn}"
     name = f"conv_s8_nhwc_mma_implicit_gemm_{tm}x{tn}x{STAGE_K}_s{stages}" if conv else f"gemm_s8s8s32_tn_mma_{tm}x{tn}x{STAGE_K}_s{stages}"
     table = stages * stage_bytes // 4      # conv: int offset of the per-row pixel table (2 ints a row) after the pipeline
     q = "GemmMmaTn." if conv else ""      # qualifier of the shared helpers
@@ -85,8 +87,9 @@ def generate(tm, tn, wm_count, wn_count, stages, prefers_full_wave, conv=False):
             w(p + f"    ConvMma.Tap(kBase + ({STAGE_K} * ({k_index})), c.G, out int dr, out int ds, out int tapOff);")
         for i in range(copies_a):
             if conv:
-                w(p + f"    int na{i} = ConvMma.GatherBytes(smem[rowInfo + {2 * rows_per_pass * i}], dr, ds, kb, c.G);")
-                w(p + f"    ops.Copy16(smem, sbase, {stage_off} + {scopy(i)}, a, aAddress, ConvMma.GatherOffset(smem[rowInfo + {2 * rows_per_pass * i + 1}], tapOff, na{i}), na{i});")
+                w(p + f"    long row{i} = table[rowInfo + {rows_per_pass * i}];")
+                w(p + f"    int na{i} = ConvMma.GatherBytes((int)row{i}, dr, ds, kb, c.G);")
+                w(p + f"    ops.Copy16(smem, sbase, {stage_off} + {scopy(i)}, a, aAddress, ConvMma.GatherOffset((int)(row{i} >> 32), tapOff, na{i}), na{i});")
                 continue
             w(p + f"    ops.Copy16(smem, sbase, {stage_off} + {scopy(i)}, a, aAddress, ga, GemmMmaTn.IfRowInside(kb, aRows, {rows_per_pass * i}));")
             if i + 1 < copies_a:
@@ -222,7 +225,8 @@ def generate(tm, tn, wm_count, wn_count, stages, prefers_full_wave, conv=False):
         w("        }")
         w("")
         w("        Group.Barrier();")
-        w(f"        int rowInfo = {table} + (2 * ldRow);")
+        w(f"        var table = smem.SubView({table}, {2 * tm}).Cast<long>();")
+        w("        int rowInfo = ldRow;")
     else:
         w("        int aRows = p.M - blockRow - ldRow, bRows = p.N - blockCol - ldRow;")
         w("        long aOff = ((long)(blockRow + ldRow) * p.Lda) + (ldChunk * 16);")
