@@ -55,28 +55,28 @@ public abstract class GemmMmaTn : IGemmVariant
     public int SharedBytes => Math.Max(Stages * (TileM + TileN) * StageK, TileM * (TileN + 8) * 4);
 
     /// <summary>
-    /// True for a tile shape that should leave problems with fewer tiles than multiprocessors to a smaller tile (the
-    /// registry takes the first variant that can implement a problem, so <see cref="CanImplement"/> declines them;
-    /// <see cref="Run"/> still runs them).
+    /// True for a tile shape that should leave problems with fewer tiles than multiprocessors to a smaller tile
+    /// (<see cref="Declines"/> says so to the registry's automatic selection; forced by name it still runs).
     /// </summary>
     public virtual bool PrefersFullWave => false;
 
     /// <inheritdoc />
-    public string? CanImplement(Int8Device device, GemmProblem problem)
+    public string? CanImplement(Int8Device device, GemmProblem problem) => HardLimit(device, problem);
+
+    /// <inheritdoc />
+    public string? Declines(Int8Device device, GemmProblem problem)
     {
-        var reason = HardLimit(device, problem);
-        if (reason is null && PrefersFullWave && device.IsCuda)
+        if (!PrefersFullWave || !device.IsCuda)
         {
-            // Measured at M=256, N=K=8192: 64 tiles of 128×256 ran 355 TOPS, 128 tiles of 128×128 535 TOPS.
-            long tiles = (long)((problem.M + TileM - 1) / TileM) * ((problem.N + TileN - 1) / TileN);
-            int sms = device.Accelerator.NumMultiprocessors;
-            if (tiles < sms)
-            {
-                return $"{tiles} tiles of {TileM}×{TileN} leave some of the {sms} multiprocessors idle: a smaller tile fills the device better";
-            }
+            return null;
         }
 
-        return reason;
+        // Measured at M=256, N=K=8192: 64 tiles of 128×256 ran 355 TOPS, 128 tiles of 128×128 535 TOPS.
+        long tiles = (long)((problem.M + TileM - 1) / TileM) * ((problem.N + TileN - 1) / TileN);
+        int sms = device.Accelerator.NumMultiprocessors;
+        return tiles < sms
+            ? $"{tiles} tiles of {TileM}×{TileN} leave some of the {sms} multiprocessors idle: a smaller tile fills the device better"
+            : null;
     }
 
     // What the kernel needs to run at all.

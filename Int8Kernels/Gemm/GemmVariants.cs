@@ -82,7 +82,7 @@ public static class GemmVariants
         var reasons = new List<string>();
         foreach (var variant in All)
         {
-            var reason = variant.CanImplement(device, problem);
+            var reason = variant.CanImplement(device, problem) ?? variant.Declines(device, problem);
             if (reason is null)
             {
                 return variant;

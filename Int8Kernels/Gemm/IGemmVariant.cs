@@ -17,6 +17,12 @@ public interface IGemmVariant
     string? CanImplement(Int8Device device, GemmProblem problem);
 
     /// <summary>
+    /// Null when automatic selection should take this variant for a problem it can implement, else why a later
+    /// variant suits it better (a preference, not a limit: a variant forced by name still runs).
+    /// </summary>
+    string? Declines(Int8Device device, GemmProblem problem) => null;
+
+    /// <summary>
     /// Launches C = A · Bᵀ finished by <paramref name="epilogue"/> on the device's default stream (asynchronous).
     /// <paramref name="a"/> and <paramref name="b"/> must hold M·lda and N·ldb elements (callers check).
     /// </summary>

@@ -99,14 +99,20 @@ public sealed class Int8Device : IDisposable
                 throw new InvalidOperationException("No CUDA device was found (set ILGPUINT8_DEVICE=cpu to use the CPU accelerator).");
             }
 
-            var context = Context.Create(b => b.Cuda().Optimize(OptimizationLevel.O2).Profiling());
+            var context = Context.Create(b => Configure(b.Cuda().Optimize(OptimizationLevel.O2).Profiling()));
             return new Int8Device(context, context.CreateCudaAccelerator(0), DeviceKind.Cuda);
         }
 
         // Warp size 32 and up to 1024 threads a group, like a CUDA device, so warp-level code means the same.
-        var cpuContext = Context.Create(b => b.CPU(CPUDevice.Nvidia).Optimize(OptimizationLevel.O1).Profiling());
+        var cpuContext = Context.Create(b => Configure(b.CPU(CPUDevice.Nvidia).Optimize(OptimizationLevel.O1).Profiling()));
         return new Int8Device(cpuContext, cpuContext.CreateCPUAccelerator(0, CPUAcceleratorMode.Parallel), DeviceKind.Cpu);
     }
+
+    /// <summary>
+    /// What every context of the project enables besides its accelerator: ILGPU.Algorithms, whose XMath functions
+    /// (exp, tanh) have no PTX intrinsic without it.
+    /// </summary>
+    public static Context.Builder Configure(Context.Builder builder) => builder.EnableAlgorithms();
 
     /// <summary>
     /// A kernel launcher loaded once per device and name. Keeps the delegate alive (ILGPU's own cache holds weak references).

@@ -32,7 +32,7 @@ public sealed class PtxBenchmark : IBenchmark
     {
         var dir = Path.Combine(context.Option("out", "."), "ptx");
         Directory.CreateDirectory(dir);
-        using var ptxContext = Context.Create(b => b.Cuda().Optimize(OptimizationLevel.O2));
+        using var ptxContext = Context.Create(b => Int8Device.Configure(b.Cuda().Optimize(OptimizationLevel.O2)));
         using var backend = new PTXBackend(ptxContext, new CudaCapabilityContext(CudaArchitecture.SM_90), CudaArchitecture.SM_90, CudaInstructionSet.ISA_88, null);
         string only = context.Option("only", string.Empty);
         foreach (var (name, method, specialization) in Kernels().Where(k => k.Name.Contains(only, StringComparison.Ordinal)))
