@@ -8,7 +8,7 @@ namespace ILGPUInt8.Perf.Benchmarks;
 /// <summary>
 /// Tensor-core INT8 GEMM (issue 4): every <see cref="GemmMmaTn"/> variant on square and small-M shapes, int32 out,
 /// in TOPS (2·M·N·K / time) with the ratio to the mma.sync ceiling measured in the same run and to torch._int_mm and
-/// cuBLAS FP16 (Perf/peers/tc_gemm_peers.py, same device call, <c>--peers FILE</c>); at 8192³ also the fused
+/// cuBLAS FP16 (Perf/peers/gemm_conv_peers.py, same device call, <c>--peers FILE</c>); at 8192³ also the fused
 /// requantize (int8 out) and dequantize (float out) epilogues. Operands hold pseudo-random bytes (not zeros).
 /// </summary>
 public sealed class TensorCoreGemmBenchmark : IBenchmark
