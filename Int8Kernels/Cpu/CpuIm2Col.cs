@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ILGPUInt8.Kernels.Convolution;
 
 namespace ILGPUInt8.Kernels.Cpu;
@@ -17,6 +18,7 @@ public static class CpuIm2Col
     }
 
     /// <summary>Writes rows [m0, m0 + rows) of A for group g into <paramref name="dst"/> (row stride <paramref name="ld"/> ≥ R·S·Cg).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Rows<T>(ReadOnlySpan<T> x, ConvProblem p, int group, int m0, int rows, Span<T> dst, int ld)
         where T : unmanaged
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using ILGPUInt8.Kernels.Ops;
 
@@ -23,7 +24,7 @@ internal sealed unsafe class HostActivationStep : HostStep
         if (_lut is { } lut)
         {
             nint x = (nint)context.Pointer<sbyte>(Input(), batch), y = (nint)context.Pointer<sbyte>(Output, batch);
-            ForRanges(count, 65536, (i0, i1) =>
+            ForRanges(count, 65536, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (i0, i1) =>
             {
                 for (var i = i0; i < i1; i++)
                 {
@@ -35,10 +36,11 @@ internal sealed unsafe class HostActivationStep : HostStep
 
         var act = ((ActivationLayer)Node.Layer).Activation;
         nint xf = (nint)context.Pointer<float>(Input(), batch), yf = (nint)context.Pointer<float>(Output, batch);
-        ForRanges(count, 32768, (i0, i1) => Apply((float*)xf, (float*)yf, i0, i1, act));
+        ForRanges(count, 32768, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (i0, i1) => Apply((float*)xf, (float*)yf, i0, i1, act));
     }
 
     /// <summary>y[i] = act(x[i]) for i in [i0, i1) (ReLU as max(x, 0) 8 lanes at a time).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Apply(float* x, float* y, long i0, long i1, ActivationSpec act)
     {
         var i = i0;
@@ -75,7 +77,7 @@ internal sealed unsafe class HostElementWiseStep(Engine engine, PlanNode node) :
             int lo = Node.Fused.Kind == ActivationKind.Relu ? 0 : -127;
             var (ma, mb, shift) = Int8ElementWise.SumParameters(sa, sb, sy);
             float pm = Int8ElementWise.ProductMultiplier(sa, sb, sy), ra = Int8ElementWise.RatioMultiplier(sa, sy), rb = Int8ElementWise.RatioMultiplier(sb, sy);
-            ForRanges(count, 32768, (i0, i1) =>
+            ForRanges(count, 32768, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (i0, i1) =>
             {
                 for (var i = i0; i < i1; i++)
                 {
@@ -93,7 +95,7 @@ internal sealed unsafe class HostElementWiseStep(Engine engine, PlanNode node) :
 
         nint fa = (nint)context.Pointer<float>(Input(0), batch), fb = (nint)context.Pointer<float>(Input(1), batch), fy = (nint)context.Pointer<float>(Output, batch);
         var act = Node.Fused;
-        ForRanges(count, 32768, (i0, i1) =>
+        ForRanges(count, 32768, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (i0, i1) =>
         {
             float* x = (float*)fa, z = (float*)fb, y = (float*)fy;
             var i = i0;
@@ -150,7 +152,7 @@ internal sealed unsafe class HostScaleStep : HostStep
     {
         nint x = (nint)context.Pointer<float>(Input(), batch), y = (nint)context.Pointer<float>(Output, batch);
         int count = _scale.Length;
-        ForRanges(Elements(Output, batch), 32768, (i0, i1) =>
+        ForRanges(Elements(Output, batch), 32768, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (i0, i1) =>
         {
             for (var i = i0; i < i1; i++)
             {
