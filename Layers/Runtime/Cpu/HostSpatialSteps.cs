@@ -133,6 +133,11 @@ internal sealed unsafe class HostPoolingStep : HostStep
                         Vector256.Max(Vector256.Load(src + j), Vector256.Load(y + j)).Store(y + j);
                     }
 
+                    for (; j + 16 <= c; j += 16)
+                    {
+                        Vector128.Max(Vector128.Load(src + j), Vector128.Load(y + j)).Store(y + j);
+                    }
+
                     for (; j < c; j++)
                     {
                         y[j] = Math.Max(src[j], y[j]);
