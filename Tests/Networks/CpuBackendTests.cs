@@ -49,6 +49,17 @@ public sealed class CpuBackendTests
     }
 
     [Fact]
+    public void Int8_resnet_with_residual_sums_equals_reference_pipeline()
+    {
+        var net = SyntheticModels.ResNet18(32, 10);
+        var inputs = TestNetworks.Inputs(net, 2);
+        TestNetworks.SetRanges(net, inputs, 2);
+        using var engine = BuildCpu(net, 2, int8: true);
+        Assert.Contains(engine.Layers, l => l.Int8 && l.Type == LayerType.ElementWise);
+        TestNetworks.SameBits(PlanReference.Outputs(engine.Plan, inputs, 2), TestNetworks.Run(engine, inputs, 2), "resnet18-32 cpu int8 vs reference pipeline");
+    }
+
+    [Fact]
     public void Fp32_engines_match_the_layer_by_layer_reference()
     {
         var wide = LayerCoverageTests.Wide();
