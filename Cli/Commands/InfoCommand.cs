@@ -1,7 +1,7 @@
 using ILGPU;
 using ILGPU.Runtime.CPU;
 using ILGPU.Runtime.Cuda;
-using ILGPUInt8.Kernels.Runtime;
+using ILGPUInt8.Cli.Common;
 using Spectre.Console;
 
 namespace ILGPUInt8.Cli.Commands;
@@ -10,11 +10,12 @@ namespace ILGPUInt8.Cli.Commands;
 public static class InfoCommand
 {
     /// <summary>Prints the device table.</summary>
-    public static int Run(string[] args)
+    public static int Run(IAnsiConsole console, string[] args)
     {
-        _ = args;
+        ArgumentNullException.ThrowIfNull(console);
+        _ = CliArgs.Parse("info", args, [], []);
         var ilgpuVersion = typeof(Context).Assembly.GetName().Version?.ToString() ?? "?";
-        AnsiConsole.MarkupLineInterpolated($"ILGPUInt8 · ILGPU {ilgpuVersion} · .NET {Environment.Version}");
+        console.MarkupLineInterpolated($"ILGPUInt8 · ILGPU {ilgpuVersion} · .NET {Environment.Version}");
 
         var table = new Table().Title("Devices")
             .AddColumn("device").AddColumn("kind").AddColumn("compute capability").AddColumn("PTX ISA")
@@ -43,12 +44,8 @@ public static class InfoCommand
             }
         }
 
-        AnsiConsole.Write(table);
-        var chosen = Int8Device.Resolve(DeviceKind.Auto);
-        var reason = Environment.GetEnvironmentVariable(Int8Device.DeviceEnvironmentVariable) is { Length: > 0 } env
-            ? $"{Int8Device.DeviceEnvironmentVariable}={env}"
-            : Int8Device.CudaAvailable ? "a CUDA device is present" : "no CUDA device found: using ILGPU's CPU accelerator";
-        AnsiConsole.MarkupLineInterpolated($"The library runs on: [bold]{chosen}[/] ({reason}).");
+        console.Write(table);
+        console.MarkupLineInterpolated($"The library runs on: [bold]{Engines.DeviceLine()}[/].");
         return 0;
     }
 

@@ -15,6 +15,77 @@ internal interface IConvTileLoader
     Int4 Load(ArrayView<int> x, ConvPixel pixel, int group, int kb, ConvGeometry g);
 }
 
+/// <summary>
+/// The input position of reduction index k for an output pixel: k = (r·S + s)·Cg + c reads row h = h0 + r·dh, column
+/// w = w0 + s·dw, channel g·Cg + c; <see cref="Inside"/> is false for padding, rows past M and k past R·S·Cg.
+/// </summary>
+internal readonly record struct ConvTap(bool Inside, int N, int H, int W, int Channel)
+{
+    /// <summary>Decodes k for <paramref name="pixel"/> in <paramref name="group"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ConvTap Locate(ConvPixel pixel, int group, int k, ConvGeometry g)
+    {
+        int rs = k / g.CPerGroup;
+        int c = k - (rs * g.CPerGroup);
+        int r = rs / g.S;
+        int s = rs - (r * g.S);
+        int h = pixel.H0 + (r * g.DilationH);
+        int w = pixel.W0 + (s * g.DilationW);
+        bool inside = pixel.Valid && k < g.GemmK && h >= 0 && h < g.H && w >= 0 && w < g.W;
+        return new ConvTap(inside, pixel.N, h, w, (group * g.CPerGroup) + c);
+    }
+
+    /// <summary>NHWC word index of the tap's 4 channels: ((n·H + h)·W + w)·C/4 + channel/4.</summary>
+    public long NhwcWord(ConvGeometry g) => ((((long)N * g.H) + H) * g.W + W) * g.C4 + (Channel >> 2);
+
+    /// <summary>NCHW_VECT_C word index: ((n·C/4 + channel/4)·H + h)·W + w.</summary>
+    public long VectCWord(ConvGeometry g) => ((((long)N * g.C4) + (Channel >> 2)) * g.H + H) * g.W + W;
+}
+
+/// <summary>Where a tap's word lies in memory (struct type parameter of <see cref="WordGather"/>).</summary>
+internal interface IWordLayout
+{
+    /// <summary>The word index of the tap's 4 channels.</summary>
+    long Word(ConvTap tap, ConvGeometry g);
+}
+
+/// <summary>NHWC words.</summary>
+internal readonly struct NhwcWords : IWordLayout
+{
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public long Word(ConvTap tap, ConvGeometry g) => tap.NhwcWord(g);
+}
+
+/// <summary>NCHW_VECT_C words.</summary>
+internal readonly struct VectCWords : IWordLayout
+{
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public long Word(ConvTap tap, ConvGeometry g) => tap.VectCWord(g);
+}
+
+/// <summary>A chunk gathered as four separate words (each may come from a different pixel).</summary>
+internal static class WordGather
+{
+    /// <summary>Words k = kb, kb + 4, kb + 8, kb + 12, zero where the tap is outside.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Int4 Load<TLayout>(ArrayView<int> x, ConvPixel pixel, int group, int kb, ConvGeometry g)
+        where TLayout : struct, IWordLayout
+    {
+        Int4 v;
+        v.X = Word<TLayout>(x, ConvTap.Locate(pixel, group, kb, g), g);
+        v.Y = Word<TLayout>(x, ConvTap.Locate(pixel, group, kb + 4, g), g);
+        v.Z = Word<TLayout>(x, ConvTap.Locate(pixel, group, kb + 8, g), g);
+        v.W = Word<TLayout>(x, ConvTap.Locate(pixel, group, kb + 12, g), g);
+        return v;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Word<TLayout>(ArrayView<int> x, ConvTap tap, ConvGeometry g)
+        where TLayout : struct, IWordLayout => tap.Inside ? x[default(TLayout).Word(tap, g)] : 0;
+}
+
 /// <summary>NHWC with C and Cg multiples of 16: a chunk is 16 channels of one input pixel, one 16-byte load.</summary>
 internal readonly struct NhwcChunkLoader : IConvTileLoader
 {
@@ -22,25 +93,8 @@ internal readonly struct NhwcChunkLoader : IConvTileLoader
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Int4 Load(ArrayView<int> x, ConvPixel pixel, int group, int kb, ConvGeometry g)
     {
-        Int4 v = default;
-        if (!pixel.Valid || kb >= g.GemmK)
-        {
-            return v;
-        }
-
-        int rs = kb / g.CPerGroup;
-        int c = kb - (rs * g.CPerGroup);
-        int r = rs / g.S;
-        int s = rs - (r * g.S);
-        int h = pixel.H0 + (r * g.DilationH);
-        int w = pixel.W0 + (s * g.DilationW);
-        if (h >= 0 && h < g.H && w >= 0 && w < g.W)
-        {
-            long word = ((((long)pixel.N * g.H) + h) * g.W + w) * g.C4 + (((group * g.CPerGroup) + c) >> 2);
-            v = x.Cast<Int4>()[word >> 2];
-        }
-
-        return v;
+        var tap = ConvTap.Locate(pixel, group, kb, g);
+        return tap.Inside ? x.Cast<Int4>()[tap.NhwcWord(g) >> 2] : default;
     }
 }
 
@@ -49,34 +103,8 @@ internal readonly struct NhwcWordLoader : IConvTileLoader
 {
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Int4 Load(ArrayView<int> x, ConvPixel pixel, int group, int kb, ConvGeometry g)
-    {
-        Int4 v;
-        v.X = Word(x, pixel, group, kb, g);
-        v.Y = Word(x, pixel, group, kb + 4, g);
-        v.Z = Word(x, pixel, group, kb + 8, g);
-        v.W = Word(x, pixel, group, kb + 12, g);
-        return v;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Word(ArrayView<int> x, ConvPixel pixel, int group, int k, ConvGeometry g)
-    {
-        if (!pixel.Valid || k >= g.GemmK)
-        {
-            return 0;
-        }
-
-        int rs = k / g.CPerGroup;
-        int c = k - (rs * g.CPerGroup);
-        int r = rs / g.S;
-        int s = rs - (r * g.S);
-        int h = pixel.H0 + (r * g.DilationH);
-        int w = pixel.W0 + (s * g.DilationW);
-        return h >= 0 && h < g.H && w >= 0 && w < g.W
-            ? x[((((long)pixel.N * g.H) + h) * g.W + w) * g.C4 + (((group * g.CPerGroup) + c) >> 2)]
-            : 0;
-    }
+    public Int4 Load(ArrayView<int> x, ConvPixel pixel, int group, int kb, ConvGeometry g) =>
+        WordGather.Load<NhwcWords>(x, pixel, group, kb, g);
 }
 
 /// <summary>NCHW_VECT_C (cuDNN INT8x4: [N][C/4][H][W][4]) with Cg a multiple of 4: word = 4 channels of one pixel.</summary>
@@ -84,32 +112,6 @@ internal readonly struct VectCWordLoader : IConvTileLoader
 {
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Int4 Load(ArrayView<int> x, ConvPixel pixel, int group, int kb, ConvGeometry g)
-    {
-        Int4 v;
-        v.X = Word(x, pixel, group, kb, g);
-        v.Y = Word(x, pixel, group, kb + 4, g);
-        v.Z = Word(x, pixel, group, kb + 8, g);
-        v.W = Word(x, pixel, group, kb + 12, g);
-        return v;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Word(ArrayView<int> x, ConvPixel pixel, int group, int k, ConvGeometry g)
-    {
-        if (!pixel.Valid || k >= g.GemmK)
-        {
-            return 0;
-        }
-
-        int rs = k / g.CPerGroup;
-        int c = k - (rs * g.CPerGroup);
-        int r = rs / g.S;
-        int s = rs - (r * g.S);
-        int h = pixel.H0 + (r * g.DilationH);
-        int w = pixel.W0 + (s * g.DilationW);
-        return h >= 0 && h < g.H && w >= 0 && w < g.W
-            ? x[((((long)pixel.N * g.C4) + (((group * g.CPerGroup) + c) >> 2)) * g.H + h) * g.W + w]
-            : 0;
-    }
+    public Int4 Load(ArrayView<int> x, ConvPixel pixel, int group, int kb, ConvGeometry g) =>
+        WordGather.Load<VectCWords>(x, pixel, group, kb, g);
 }

@@ -15,11 +15,14 @@ public static class ConvVariants
     private static readonly List<IConvVariant> Registered = [];
 
     /// <summary>
-    /// Registers the built-in variants, most preferred first: the dp4a implicit GEMM with the planner's tile and
-    /// split-K, the same with split-K forced, each dp4a tile on its own, and the direct fallback (any C, depthwise).
+    /// Registers the built-in variants, most preferred first: the tensor-core implicit GEMM (CUDA sm_80+, NHWC,
+    /// groups = 1, C a multiple of 16) with its tile chosen per problem, the dp4a implicit GEMM with the planner's tile and
+    /// split-K, the same with split-K forced, each dp4a tile on its own, each tensor-core tile on its own, and the direct
+    /// fallback (any C, depthwise).
     /// </summary>
     static ConvVariants()
     {
+        Register(new ConvMmaAuto());
         Register(new ConvDp4aImplicitGemm());
         Register(new ConvDp4aImplicitGemm(splitK: true));
         foreach (var tile in Dp4aTile.All)
@@ -27,6 +30,11 @@ public static class ConvVariants
             Register(new ConvDp4aImplicitGemm(tile));
         }
 
+        Register(new ConvMma128x128());
+        Register(new ConvMma128x64());
+        Register(new ConvMma64x64());
+        Register(new ConvMma128x128S3());
+        Register(new ConvMma128x64S3());
         Register(new ConvDirect());
     }
 
@@ -66,7 +74,14 @@ public static class ConvVariants
         ?? throw new ArgumentException($"No convolution variant named '{name}'. Known: {string.Join(", ", All.Select(v => v.Name))}.", nameof(name));
 
     /// <summary>The forced variant, else the first that can run the problem; the reasons of all otherwise.</summary>
-    public static IConvVariant Select(Int8Device device, ConvProblem problem, TensorFormat format, string? name = null)
+    public static IConvVariant Select(Int8Device device, ConvProblem problem, TensorFormat format, string? name = null) =>
+        SelectFor(device, problem, format, name, inputAligned16: true);
+
+    /// <summary>
+    /// As <see cref="Select(Int8Device, ConvProblem, TensorFormat, string?)"/>; an input that does not start on a
+    /// 16-byte boundary skips the tensor-core variants (their cp.async copies need it) unless one is forced by name.
+    /// </summary>
+    internal static IConvVariant SelectFor(Int8Device device, ConvProblem problem, TensorFormat format, string? name, bool inputAligned16)
     {
         name ??= Environment.GetEnvironmentVariable(ForceEnvironmentVariable);
         if (!string.IsNullOrWhiteSpace(name))
@@ -79,7 +94,9 @@ public static class ConvVariants
         var reasons = new List<string>();
         foreach (var v in All)
         {
-            var why = v.CanImplement(device, problem, format);
+            var why = !inputAligned16 && v is ConvMma or ConvMmaAuto
+                ? "x does not start on a 16-byte boundary (16-byte cp.async copies)"
+                : v.CanImplement(device, problem, format);
             if (why is null)
             {
                 return v;

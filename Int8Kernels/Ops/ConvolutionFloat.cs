@@ -9,7 +9,8 @@ namespace ILGPUInt8.Kernels.Ops;
 /// FP32 direct convolution, NHWC in and out, weights KRSC [K][R][S][C/groups], bias and activation fused:
 /// y[n, p, q, k] = f(bias[k] + Σ_{r,s,c &lt; C/g} x[n, p·sh − ph + r·dh, q·sw − pw + s·dw, g·Cg + c] · w[k][r][s][c]),
 /// g = k / (K/groups), taps outside the image count zero. The sum runs r, s, c in order from bias[k].
-/// One thread per output; a fully connected layer is the 1×1 case on [N, 1, 1, C·H·W].
+/// Ungrouped convolutions run as a tiled implicit GEMM (<see cref="ConvolutionFloatTiled"/>), grouped ones one
+/// thread per output; a fully connected layer is the 1×1 case on [N, 1, 1, C·H·W].
 /// </summary>
 public static class ConvolutionFloat
 {
@@ -71,6 +72,14 @@ public static class ConvolutionFloat
         public void Visit<TAct>(TAct activation)
             where TAct : struct, IActivation
         {
+            if (g.CPerGroup == g.C)
+            {
+                var tiled = device.GetKernel("conv.f32.tiled." + typeof(TAct).Name, a =>
+                    a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvGeometry, TAct>(ConvolutionFloatTiled.Kernel));
+                tiled(ConvolutionFloatTiled.Config(g), x, w, bias, y, g, activation);
+                return;
+            }
+
             var kernel = device.GetKernel("conv.f32.direct." + typeof(TAct).Name, a =>
                 a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvGeometry, TAct>(Kernel));
             kernel(checked(g.K * g.GemmM), x, w, bias, y, g, activation);

@@ -5,6 +5,7 @@ using ILGPU.Backends.EntryPoints;
 using ILGPU.Backends.PTX;
 using ILGPU.Runtime;
 using ILGPU.Runtime.Cuda;
+using ILGPUInt8.Kernels.Arch;
 using ILGPUInt8.Kernels.Convolution;
 using ILGPUInt8.Kernels.Gemm;
 using ILGPUInt8.Kernels.Runtime;
@@ -33,12 +34,14 @@ public sealed class PtxBenchmark : IBenchmark
         Directory.CreateDirectory(dir);
         using var ptxContext = Context.Create(b => Int8Device.Configure(b.Cuda().Optimize(OptimizationLevel.O2)));
         using var backend = new PTXBackend(ptxContext, new CudaCapabilityContext(CudaArchitecture.SM_90), CudaArchitecture.SM_90, CudaInstructionSet.ISA_88, null);
-        foreach (var (name, method, specialization) in Kernels())
+        string only = context.Option("only", string.Empty);
+        foreach (var (name, method, specialization) in Kernels().Where(k => k.Name.Contains(only, StringComparison.Ordinal)))
         {
             var entry = EntryPointDescription.FromExplicitlyGroupedKernel(method);
             var compiled = (PTXCompiledKernel)backend.Compile(entry, specialization);
             var path = Path.Combine(dir, name + ".ptx");
-            var ptx = compiled.PTXAssembly;
+            // The tensor-core kernels are loaded through the rewrite of ILGPU's inline-asm output slots (as at run time).
+            var ptx = name.Contains("_mma_", StringComparison.Ordinal) ? PtxLocalSlotPass.Rewrite(compiled.PTXAssembly) : compiled.PTXAssembly;
             var version = context.Option("ptx-version", string.Empty);
             if (version.Length > 0)
             {
@@ -47,8 +50,8 @@ public sealed class PtxBenchmark : IBenchmark
             }
 
             File.WriteAllText(path, ptx);
-            Console.WriteLine($"  ptx {name}: {compiled.PTXAssembly.Length} chars, {Count(compiled.PTXAssembly, "dp4a.")} dp4a, "
-                + $"{Count(compiled.PTXAssembly, "ld.shared.v4")} ld.shared.v4, {Count(compiled.PTXAssembly, "ld.global.v4")} ld.global.v4 -> {path}");
+            Console.WriteLine($"  ptx {name}: {ptx.Length} chars, {Count(ptx, "dp4a.")} dp4a, {Count(ptx, "mma.sync")} mma.sync, "
+                + $"{Count(ptx, "cp.async.cg")} cp.async, {Count(ptx, "ld.shared.v4")} ld.shared.v4, {Count(ptx, "ld.global.v4")} ld.global.v4, {Count(ptx, "ld.local")} ld.local -> {path}");
             Ptxas(context, path);
         }
     }
@@ -70,6 +73,11 @@ public sealed class PtxBenchmark : IBenchmark
         var c = Dp4aTile.T128x64x32;
         var conv = typeof(ConvDp4aImplicitGemmKernels).GetMethod("Kernel" + c.Name, flags)!;
         yield return ($"conv_dp4a_{c.Name}_nhwc16_requant", conv.MakeGenericMethod(typeof(NhwcChunkLoader), typeof(RequantizeEpilogue)), GemmDp4aTiled.LaunchBounds(c));
+        foreach (var tile in new ConvMma[] { new ConvMma128x128(), new ConvMma128x64(), new ConvMma64x64() })
+        {
+            var kernel = tile.GetType().GetMethod("Kernel", flags)!;
+            yield return ($"conv_mma_{tile.TileM}x{tile.TileN}_int32", kernel.MakeGenericMethod(typeof(PtxTensorCore), typeof(Int32Epilogue)), default);
+        }
     }
 
     private static int Count(string text, string what)

@@ -3,7 +3,7 @@
 
 GEMM: torch._int_mm (cuBLASLt int8, both operands K-contiguous: a[M,K] @ b[N,K].t()) and cuBLAS FP16.
 Conv: cuDNN FP32 and FP16 (NHWC / channels_last) through torch.nn.functional.conv2d.
-Prints a table and writes JSON:  python3 Perf/peers/gemm_conv_peers.py OUT.json [--tc]
+Prints a table and writes JSON:  python3 Perf/peers/gemm_conv_peers.py OUT.json [--tc | --conv (convolutions only)]
 """
 import json
 import sys
@@ -71,7 +71,7 @@ def conv_rows():
 
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "peers.json"
-    rows = gemm_rows(TC_SHAPES if "--tc" in sys.argv else GEMM_SHAPES)
+    rows = [] if "--conv" in sys.argv else gemm_rows(TC_SHAPES if "--tc" in sys.argv else GEMM_SHAPES)
     if "--tc" not in sys.argv:
         rows += conv_rows()
     print(f"{'peer':36} {'case':24} {'ms':>10} {'TOPS':>9}")

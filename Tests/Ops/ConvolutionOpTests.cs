@@ -17,6 +17,8 @@ public sealed class ConvolutionOpTests
         new(1, 6, 6, 6, 4, 3, 3, PadH: 2, PadW: 2, DilationH: 2, DilationW: 2, Groups: 2),
         new(1, 4, 5, 5, 4, 3, 3, PadH: 1, PadW: 1, Groups: 4),
         new(3, 10, 1, 1, 5, 1, 1),
+        // Tile edges of the tiled FP32 kernel: M = 162 and K = 70 past whole 64-tiles, R·S·C = 180 not a multiple of 16.
+        new(2, 20, 9, 9, 70, 3, 3, StrideH: 1, StrideW: 1, PadH: 2, PadW: 1, DilationH: 2, DilationW: 1),
     ];
 
     private static readonly DeconvProblem[] DeconvProblems =

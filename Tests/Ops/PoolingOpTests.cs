@@ -13,6 +13,7 @@ public sealed class PoolingOpTests
     [
         new(1, 3, 6, 6, 2, 2, 2, 2),
         new(2, 4, 7, 7, 3, 3, 2, 2, 1, 1),
+        new(2, 8, 5, 5, 3, 3, 2, 2, 1, 1, CeilMode: true), // int8 max: four channels a 32-bit word
         new(1, 2, 7, 6, 3, 3, 2, 2, 1, 1, CeilMode: true),
         new(1, 3, 5, 8, 2, 3, 2, 3, 0, 1, CeilMode: true),
         PoolProblem.Global(2, 5, 4, 3),

@@ -1,7 +1,13 @@
 #!/usr/bin/env python3
-"""Generates the unrolled tensor-core (mma.sync m16n8k32) GEMM kernels, one C# file per block tile shape:
+"""Generates the unrolled tensor-core (mma.sync m16n8k32) GEMM kernels, one C# file per block tile shape, and the
+implicit-GEMM convolution kernels that share their pipeline:
 
-    python3 Int8Kernels/Gemm/gen/gen_mma_gemm.py            (writes every Int8Kernels/Gemm/GemmMmaTn*.Generated.cs)
+    python3 Int8Kernels/Gemm/gen/gen_mma_gemm.py    (writes Int8Kernels/Gemm/GemmMmaTn*.Generated.cs and
+                                                      Int8Kernels/Convolution/ConvMma*.Generated.cs)
+
+A convolution kernel differs only in how the A tile is copied: row m is output pixel (n, p, q), the 16-byte chunk at
+reduction index k = (r·S + s)·C + c is x[n, p·sh − ph + r·dh, q·sw − pw + s·dw, c..c+15] (C a multiple of 16, so a
+chunk never spans two filter taps), zero-filled by cp.async (src-size 0) outside the image, past M or past K.
 
 ILGPU does not unroll loops and would put an indexed register tile in local memory, so each thread's 64x64 warp-tile
 share (4 m16 x 8 n8 tiles = 128 int32 accumulators), its double-buffered A/B fragments (2 x 32 registers) and the four
@@ -16,11 +22,22 @@ STAGE_K = 128  # bytes of K a stage holds
 KSTEPS = STAGE_K // 32
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT_DIR = os.path.dirname(HERE)
+CONV_DIR = os.path.join(os.path.dirname(OUT_DIR), "Convolution")
 
 # (TileM, TileN, warps along M, warps along N, stages, leaves problems of fewer tiles than SMs to the next variant)
 CONFIGS = [
     (128, 256, 2, 4, 3, True),
     (128, 128, 2, 2, 4, False),
+]
+
+# Convolution tiles (TileM, TileN, warps along M, warps along N, stages): 128×64 for K = 64 layers, 64×64 (one warp)
+# for the emulated CPU tests; 3 stages let two 128×128 blocks (three 128×64) share a multiprocessor, 4 give one (two).
+CONV_CONFIGS = [
+    (128, 128, 2, 2, 4),
+    (128, 64, 2, 1, 4),
+    (64, 64, 1, 1, 4),
+    (128, 128, 2, 2, 3),
+    (128, 64, 2, 1, 3),
 ]
 
 
@@ -30,7 +47,7 @@ def log2(x):
     return r
 
 
-def generate(tm, tn, wm_count, wn_count, stages, prefers_full_wave):
+def generate(tm, tn, wm_count, wn_count, stages, prefers_full_wave, conv=False):
     threads = wm_count * wn_count * 32
     assert tm == 64 * wm_count and tn == 64 * wn_count
     rows_per_pass = threads // 8          # rows one round of 16-byte copies covers (8 chunks a row)
@@ -39,13 +56,20 @@ def generate(tm, tn, wm_count, wn_count, stages, prefers_full_wave):
     stage_bytes = (tm + tn) * STAGE_K
     lds = tn + 8                           # epilogue staging row stride in int32 (8 ints of padding)
     passes = tm * tn // 4 // threads
-    cls = f"GemmMmaTn{tm}x{tn}"
-    name = f"gemm_s8s8s32_tn_mma_{tm}x{tn}x{STAGE_K}_s{stages}"
+    cls = (f"ConvMma{tm}x{tn}" + ("" if stages == 4 else f"S{stages}")) if conv else f"GemmMmaTn{tm}x{tn}"
+    name = f"conv_s8_nhwc_mma_implicit_gemm_{tm}x{tn}x{STAGE_K}_s{stages}" if conv else f"gemm_s8s8s32_tn_mma_{tm}x{tn}x{STAGE_K}_s{stages}"
+    table = stages * stage_bytes // 4      # conv: int offset of the per-row pixel table (2 ints a row) after the pipeline
+    q = "GemmMmaTn." if conv else ""      # qualifier of the shared helpers
     wait = \
         {3: "WaitGroup1", 4: "WaitGroup2", 5: "WaitGroup3"}[stages]
 
     out = []
     w = out.append
+
+    def scopy(i, base=0):
+        # Row ldRow + rows_per_pass·i; its swizzle key (row & 7) differs from ldRow's when rows_per_pass < 8 (one warp).
+        j = (rows_per_pass * i) % 8
+        return f"sCopy{j or ''} + {base + (rows_per_pass * i - j) * STAGE_K}"
 
     def issue(indent, k_index, stage_off):
         p = " " * indent
@@ -53,14 +77,25 @@ def generate(tm, tn, wm_count, wn_count, stages, prefers_full_wave):
         w(p + f"    // Stage of k bytes [{STAGE_K}·kt, {STAGE_K}·kt + {STAGE_K}) for kt = {k_index}: A then B rows, this thread's chunk of every {rows_per_pass}th row.")
         w(p + f"    int kLeftT = kLeft - ({STAGE_K} * ({k_index}));")
         w(p + f"    long kOff = {STAGE_K}L * ({k_index});")
-        w(p + "    long ga = aOff + kOff, gb = bOff + kOff;")
+        if conv:
+            w(p + "    long gb = bOff + kOff;")
+        else:
+            w(p + "    long ga = aOff + kOff, gb = bOff + kOff;")
         w(p + "    int kb = GemmMmaTn.CopyBytes(kLeftT);")
+        if conv:
+            w(p + "    // This thread's chunk k = kBase + 128·kt lies in filter tap (r, s) = (rs / S, rs mod S), rs = k / C, channel c = k mod C.")
+            w(p + f"    ConvMma.Tap(kBase + ({STAGE_K} * ({k_index})), c.G, out int dr, out int ds, out int tapOff);")
         for i in range(copies_a):
-            w(p + f"    ops.Copy16(smem, sbase, {stage_off} + sCopy + {rows_per_pass * i * STAGE_K}, a, aAddress, ga, GemmMmaTn.IfRowInside(kb, aRows, {rows_per_pass * i}));")
+            if conv:
+                w(p + f"    long row{i} = table[rowInfo + {rows_per_pass * i}];")
+                w(p + f"    int na{i} = ConvMma.GatherBytes((int)row{i}, dr, ds, kb, c.G);")
+                w(p + f"    ops.Copy16(smem, sbase, {stage_off} + {scopy(i)}, a, aAddress, ConvMma.GatherOffset((int)(row{i} >> 32), tapOff, na{i}), na{i});")
+                continue
+            w(p + f"    ops.Copy16(smem, sbase, {stage_off} + {scopy(i)}, a, aAddress, ga, GemmMmaTn.IfRowInside(kb, aRows, {rows_per_pass * i}));")
             if i + 1 < copies_a:
                 w(p + "    ga += aStep;")
         for i in range(copies_b):
-            w(p + f"    ops.Copy16(smem, sbase, {stage_off} + sCopy + {tm * STAGE_K + rows_per_pass * i * STAGE_K}, b, bAddress, gb, GemmMmaTn.IfRowInside(kb, bRows, {rows_per_pass * i}));")
+            w(p + f"    ops.Copy16(smem, sbase, {stage_off} + {scopy(i, tm * STAGE_K)}, b, bAddress, gb, GemmMmaTn.IfRowInside(kb, bRows, {rows_per_pass * i}));")
             if i + 1 < copies_b:
                 w(p + "    gb += bStep;")
         w(p + "}")
@@ -94,15 +129,27 @@ def generate(tm, tn, wm_count, wn_count, stages, prefers_full_wave):
     w("// </auto-generated>")
     w("using ILGPU;")
     w("using ILGPUInt8.Kernels.Arch;")
+    if conv:
+        w("using ILGPUInt8.Kernels.Gemm;")
     w("using ILGPUInt8.Kernels.Quantization;")
     w("")
-    w("namespace ILGPUInt8.Kernels.Gemm;")
-    w("")
-    w(f"/// <summary>")
-    w(f"/// Tensor-core GEMM <c>{name}</c>: {tm}×{tn} block tiles, {threads // 32} warps ({wm_count}×{wn_count}) of 64×64,")
-    w(f"/// K in {STAGE_K}-byte stages through a {stages}-stage cp.async pipeline (see <see cref=\"GemmMmaTn\"/>).")
-    w(f"/// </summary>")
-    w(f"public sealed class {cls} : GemmMmaTn")
+    if conv:
+        w("namespace ILGPUInt8.Kernels.Convolution;")
+        w("")
+        w(f"/// <summary>")
+        w(f"/// Tensor-core implicit-GEMM convolution <c>{name}</c>: {tm}×{tn} tiles of (output pixels × output channels),")
+        w(f"/// {threads // 32} warp(s) ({wm_count}×{wn_count}) of 64×64, K = R·S·C in {STAGE_K}-byte stages through a {stages}-stage cp.async")
+        w(f"/// pipeline, A gathered from the NHWC activation (see <see cref=\"ConvMma\"/> and <see cref=\"GemmMmaTn\"/>).")
+        w(f"/// </summary>")
+        w(f"public sealed class {cls} : ConvMma")
+    else:
+        w("namespace ILGPUInt8.Kernels.Gemm;")
+        w("")
+        w(f"/// <summary>")
+        w(f"/// Tensor-core GEMM <c>{name}</c>: {tm}×{tn} block tiles, {threads // 32} warps ({wm_count}×{wn_count}) of 64×64,")
+        w(f"/// K in {STAGE_K}-byte stages through a {stages}-stage cp.async pipeline (see <see cref=\"GemmMmaTn\"/>).")
+        w(f"/// </summary>")
+        w(f"public sealed class {cls} : GemmMmaTn")
     w("{")
     w("    /// <summary>Creates the variant (<paramref name=\"allowCpuAccelerator\"/>: also on the CPU accelerator, for tests).</summary>")
     w(f"    public {cls}(bool allowCpuAccelerator = false)")
@@ -127,7 +174,7 @@ def generate(tm, tn, wm_count, wn_count, stages, prefers_full_wave):
         w("    public override bool PrefersFullWave => true;")
         w("")
     w("    /// <inheritdoc />")
-    w("    internal override Action<long, long, ArrayView<sbyte>, ArrayView<sbyte>, Args, TEpilogue> KernelFor<TEpilogue>(bool ptx) =>")
+    w(f"    internal override Action<long, long, ArrayView<sbyte>, ArrayView<sbyte>, {'ConvMma.' if conv else ''}Args, TEpilogue> KernelFor<TEpilogue>(bool ptx) =>")
     w("        ptx ? Kernel<PtxTensorCore, TEpilogue> : Kernel<EmulatedTensorCore, TEpilogue>;")
     w("")
     w("    /// <summary>")
@@ -135,28 +182,57 @@ def generate(tm, tn, wm_count, wn_count, stages, prefers_full_wave):
     w("    /// 64·wm.. and columns 64·wn..; lane (g = lane &gt;&gt; 2, t = lane &amp; 3) holds, for m16 tile i and n8 tile j,")
     w("    /// C[16i + g (+8)][8j + 2t (+1)]. Global addresses are <paramref name=\"aAddress\"/>/<paramref name=\"bAddress\"/>")
     w("    /// plus byte offsets; the views are what the emulated instructions read (<typeparamref name=\"TOps\"/>).")
-    w("    /// </summary>")
-    w("    internal static void Kernel<TOps, TEpilogue>(long aAddress, long bAddress, ArrayView<sbyte> a, ArrayView<sbyte> b, Args p, TEpilogue epilogue)")
+    if conv:
+        w("    /// For the convolution, A row m is output pixel m = (n·P + p)·Q + q and A is the NHWC activation <paramref name=\"a\"/>;")
+        w("    /// B is the KRSC weights (row stride Ldb), C is the NHWC output [N·P·Q][K].")
+        w("    /// </summary>")
+        w("    internal static void Kernel<TOps, TEpilogue>(long aAddress, long bAddress, ArrayView<sbyte> a, ArrayView<sbyte> b, ConvMma.Args c, TEpilogue epilogue)")
+    else:
+        w("    /// </summary>")
+        w("    internal static void Kernel<TOps, TEpilogue>(long aAddress, long bAddress, ArrayView<sbyte> a, ArrayView<sbyte> b, Args p, TEpilogue epilogue)")
     w("        where TOps : struct, ITensorCoreOps")
     w("        where TEpilogue : struct, IGemmEpilogue")
     w("    {")
+    if conv:
+        w("        var p = c.Gemm;")
     w("        var smem = SharedMemory.GetDynamic<int>();")
     w("        var ops = default(TOps);")
     w("        uint sbase = ops.DynamicSharedBase();")
     w("        int tid = Group.IdxX;")
     w("        int lane = tid & 31, warp = tid >> 5;")
     w(f"        int wm = warp >> {log2(wn_count)}, wn = warp & {wn_count - 1};")
-    w("        TileOf(Grid.IdxX, p, out int tileM, out int tileN);")
+    w(f"        {q}TileOf(Grid.IdxX, p, out int tileM, out int tileN);")
     w(f"        int blockRow = tileM * {tm}, blockCol = tileN * {tn};")
     w("")
     w(f"        // Copies: this thread moves 16-byte chunk (tid & 7) of rows (tid >> 3) + {rows_per_pass}·i, stored at chunk ^ (row & 7).")
     w("        int ldRow = tid >> 3, ldChunk = tid & 7;")
     w(f"        int sCopy = (ldRow * {STAGE_K}) + ((ldChunk ^ (ldRow & 7)) << 4);")
-    w("        int aRows = p.M - blockRow - ldRow, bRows = p.N - blockCol - ldRow;")
-    w("        long aOff = ((long)(blockRow + ldRow) * p.Lda) + (ldChunk * 16);")
-    w("        long bOff = ((long)(blockCol + ldRow) * p.Ldb) + (ldChunk * 16);")
-    w(f"        long aStep = {rows_per_pass}L * p.Lda, bStep = {rows_per_pass}L * p.Ldb;")
-    w("        int kLeft = p.K - (ldChunk * 16);")
+    if rows_per_pass < 8:
+        w(f"        int sCopy4 = ((ldRow + 4) * {STAGE_K}) + ((ldChunk ^ ((ldRow + 4) & 7)) << 4);")
+    if conv:
+        w("        int bRows = p.N - blockCol - ldRow;")
+        w("        long bOff = ((long)(blockCol + ldRow) * p.Ldb) + (ldChunk * 16);")
+        w(f"        long bStep = {rows_per_pass}L * p.Ldb;")
+        w("        int kLeft = p.K - (ldChunk * 16), kBase = ldChunk * 16;")
+        w("")
+        w(f"        // Pixel table after the pipeline: for tile row i, (h0 << 16 | w0 & 0xFFFF, ((n·H + h0)·W + w0)·C) at ints {table} + 2i")
+        w("        // (h0 = p·sh − ph, w0 = q·sw − pw; rows past M get h0 = −32768, outside every image).")
+        w(f"        for (int i = tid; i < {tm}; i += {threads})")
+        w("        {")
+        w(f"            ConvMma.RowInfo(blockRow + i, c.G, out int hw, out int rowBase);")
+        w(f"            smem[{table} + (2 * i)] = hw;")
+        w(f"            smem[{table} + (2 * i) + 1] = rowBase;")
+        w("        }")
+        w("")
+        w("        Group.Barrier();")
+        w(f"        var table = smem.SubView({table}, {2 * tm}).Cast<long>();")
+        w("        int rowInfo = ldRow;")
+    else:
+        w("        int aRows = p.M - blockRow - ldRow, bRows = p.N - blockCol - ldRow;")
+        w("        long aOff = ((long)(blockRow + ldRow) * p.Lda) + (ldChunk * 16);")
+        w("        long bOff = ((long)(blockCol + ldRow) * p.Ldb) + (ldChunk * 16);")
+        w(f"        long aStep = {rows_per_pass}L * p.Lda, bStep = {rows_per_pass}L * p.Ldb;")
+        w("        int kLeft = p.K - (ldChunk * 16);")
     w("")
     w(f"        // Prologue: stages 0..{stages - 2} in flight, one commit group each.")
     w(f"        for (int s = 0; s < {stages - 1}; s++)")
@@ -223,7 +299,7 @@ def generate(tm, tn, wm_count, wn_count, stages, prefers_full_wave):
     w(f"            int idx = (pass * {threads}) + tid;")
     w(f"            int row = idx >> {log2(tn // 4)}, col4 = idx & {tn // 4 - 1};")
     w(f"            Int4 v = tile4[(row * {lds // 4}) + col4];")
-    w("            Finish(ref epilogue, p, blockRow + row, blockCol + (4 * col4), v.X, v.Y, v.Z, v.W);")
+    w(f"            {q}Finish(ref epilogue, p, blockRow + row, blockCol + (4 * col4), v.X, v.Y, v.Z, v.W);")
     w("        }")
     w("    }")
     w("}")
@@ -231,9 +307,10 @@ def generate(tm, tn, wm_count, wn_count, stages, prefers_full_wave):
 
 
 def main():
-    for cfg in CONFIGS:
-        cls, text = generate(*cfg)
-        path = os.path.join(OUT_DIR, f"{cls}.Generated.cs")
+    jobs = [(OUT_DIR, cfg, False) for cfg in CONFIGS] + [(CONV_DIR, cfg + (False,), True) for cfg in CONV_CONFIGS]
+    for folder, cfg, conv in jobs:
+        cls, text = generate(*cfg, conv=conv)
+        path = os.path.join(folder, f"{cls}.Generated.cs")
         with open(path, "w", encoding="utf-8") as f:
             f.write(text)
         print(f"wrote {os.path.relpath(path)}")

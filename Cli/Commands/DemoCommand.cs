@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using System.Globalization;
+using ILGPUInt8.Calibration.Reports;
+using ILGPUInt8.Cli.Common;
+using Spectre.Console;
+
+namespace ILGPUInt8.Cli.Commands;
+
+/// <summary>
+/// <c>ilgpu-int8</c> with no arguments: the Fashion-MNIST CNN calibrated with entropy on at most 1000 training images,
+/// FP32 and INT8 engines evaluated on the test set, the table of top-1, agreement, speed and per-layer SQNR, and the
+/// calibration table, report and histogram plots written to a folder.
+/// </summary>
+public static class DemoCommand
+{
+    private static readonly string[] Options = ["out", "data", "calibration-images", "images", "batch", "compare-images", "method"];
+    private static readonly string[] Flags = ["shipped", "no-progress"];
+
+    /// <summary>Runs the demo.</summary>
+    public static int Run(IAnsiConsole console, string[] args)
+    {
+        var a = CliArgs.Parse("demo", args, Options, Flags);
+        var total = Stopwatch.StartNew();
+        var outDir = Path.GetFullPath(a.Optional("out") ?? "ilgpu-int8-demo");
+        var calibrationImages = a.PositiveInt("calibration-images", 1000);
+        var batch = a.PositiveInt("batch", 250);
+        var compareImages = a.PositiveInt("compare-images", 200);
+        var norm = DemoAssets.Normalization;
+        var method = a.Optional("method") ?? "entropy";
+
+        // Data: the full set when installed (train for calibration, t10k for evaluation), else the shipped 3000 test
+        // images split in two disjoint parts: the last ones calibrate, the first ones evaluate.
+        var folder = a.Optional("data") ?? DemoAssets.DebianFashionMnist;
+        var train = !a.Flag("shipped") && Directory.Exists(folder) ? IdxFolder.Find(folder, train: true) : null;
+        var test = train is null ? null : IdxFolder.Find(folder, train: false);
+        LabelledImages calibration, evaluation;
+        string dataLine;
+        if (train is not null && test is not null)
+        {
+            calibration = LabelledImages.Load(train.Images, train.Labels, norm, 0, calibrationImages);
+            evaluation = LabelledImages.Load(test.Images, test.Labels, norm, 0, a.PositiveInt("images", int.MaxValue));
+            dataLine = $"Fashion-MNIST from {folder}: calibration on the first {calibration.Count} training images, evaluation on {evaluation.Count} test images";
+        }
+        else
+        {
+            var shipped = DemoAssets.ShippedTest;
+            var all = LabelledImages.Load(shipped.Images, null, norm);
+            var split = Math.Max(1, all.Count - Math.Min(calibrationImages, all.Count / 3));
+            calibration = LabelledImages.Load(shipped.Images, shipped.Labels, norm, split);
+            evaluation = LabelledImages.Load(shipped.Images, shipped.Labels, norm, 0, Math.Min(split, a.PositiveInt("images", int.MaxValue)));
+            var why = a.Flag("shipped") ? "--shipped" : $"no training set found at {folder}";
+            dataLine = $"Fashion-MNIST subset shipped in the repository ({all.Count} test images; {why}): "
+                + $"calibration on images {split}-{all.Count - 1}, evaluation on the disjoint images 0-{evaluation.Count - 1}";
+        }
+
+        console.Write(new Rule("[bold]ILGPUInt8 demo: Fashion-MNIST CNN, FP32 vs INT8[/]").LeftJustified());
+        console.MarkupLineInterpolated($"device      {Engines.DeviceLine()}");
+        console.MarkupLineInterpolated($"model       {DemoAssets.Model}");
+        console.MarkupLineInterpolated($"data        {dataLine}");
+        console.MarkupLineInterpolated($"input       {norm}");
+
+        var model = ModelFile.Load(DemoAssets.Model);
+        var input = model.SingleInput;
+        var show = !a.Flag("no-progress");
+        var watch = Stopwatch.StartNew();
+        using var engine32 = Engines.Fp32(ModelFile.Load(DemoAssets.Model).Network, batch);
+        var buildSeconds = watch.Elapsed.TotalSeconds;
+        var (calibrated, fp32, int8) = ProgressBars.Run(console, show, bars =>
+        {
+            var c = Engines.Calibrate(model, calibration.AsDataSource(input, Math.Min(batch, calibration.Count)), CalibrationFiles.Method(method), batch, bars);
+            var p32 = Evaluation.Predict(engine32, evaluation, batch, bars.Add("evaluate FP32", evaluation.Count));
+            var p8 = Evaluation.Predict(c.Engine, evaluation, batch, bars.Add("evaluate INT8", evaluation.Count));
+            return (c, p32, p8);
+        });
+
+        using var engine8 = calibrated.Engine;
+        var report = new CalibrationReport(calibrated.Run);
+        var compared = Math.Min(compareImages, evaluation.Count);
+        LayerErrors.Compare(engine32, engine8, evaluation, compared, 50, report);
+
+        Directory.CreateDirectory(outDir);
+        var (cache, json) = CalibrationFiles.Write(calibrated.Run.Table, Path.Combine(outDir, "fashion_cnn.calibration.cache"));
+        var reports = ReportFormats.WriteAll(report, outDir);
+        var plotDir = Path.Combine(outDir, "plots");
+        var plots = HistogramPlot.WriteAll(plotDir, calibrated.Run);
+
+        var labels = evaluation.Labels!;
+        var results = new Table().Title("[bold]Fashion-MNIST top-1[/]").AddColumn("").AddColumn(new TableColumn("FP32").RightAligned()).AddColumn(new TableColumn("INT8").RightAligned());
+        results.AddRow("top-1", Pct(fp32.Top1(labels)), Pct(int8.Top1(labels)));
+        results.AddRow("INT8 - FP32", string.Empty, Points(int8.Top1(labels) - fp32.Top1(labels)));
+        results.AddRow("agreement FP32/INT8", string.Empty, Pct(int8.Agreement(fp32)));
+        results.AddRow("images/s (batch " + batch.ToString(CultureInfo.InvariantCulture) + ")", Num(fp32.ImagesPerSecond), Num(int8.ImagesPerSecond));
+        results.AddRow("calibration (" + Markup.Escape(method) + ", " + calibration.Count.ToString(CultureInfo.InvariantCulture) + " images) + INT8 build", string.Empty, Sec(calibrated.Seconds));
+        results.AddRow("FP32 build", Sec(buildSeconds), string.Empty);
+        console.Write(results);
+
+        console.Write(LayerTable(report, compared));
+        console.MarkupLineInterpolated($"calibration table  {cache} (TensorRT cache) and {json}");
+        console.MarkupLineInterpolated($"report             {string.Join(", ", reports)}");
+        console.MarkupLineInterpolated($"plots              {plots.Count} histograms with their thresholds in {plotDir}");
+        console.MarkupLineInterpolated($"total time         {Sec(total.Elapsed.TotalSeconds)}");
+        return 0;
+    }
+
+    /// <summary>The per-layer table: threshold, clipped share, SQNR and cosine of every calibrated tensor.</summary>
+    internal static Table LayerTable(CalibrationReport report, int images)
+    {
+        var table = new Table().Title($"[bold]Per-tensor INT8 error on {images} held-out images[/]")
+            .AddColumn("tensor").AddColumn(new TableColumn("threshold").RightAligned()).AddColumn(new TableColumn("clipped").RightAligned())
+            .AddColumn(new TableColumn("SQNR dB").RightAligned()).AddColumn(new TableColumn("cosine").RightAligned())
+            .Caption("SQNR = 20·log10(‖x‖ / ‖x − x̂‖) of the INT8 engine's tensor against FP32; - : no such tensor in the engine (folded into the layer before)");
+        foreach (var r in report.Rows().Where(r => r.Compared > 0 || r.Threshold is not null))
+        {
+            table.AddRow(
+                Markup.Escape(r.Name),
+                r.Threshold is { } t ? t.ToString("G4", CultureInfo.InvariantCulture) : "-",
+                r.ClippedShare is { } c ? (c * 100).ToString("G3", CultureInfo.InvariantCulture) + " %" : "-",
+                r.SqnrDb is { } s ? (double.IsPositiveInfinity(s) ? "exact" : s.ToString("F1", CultureInfo.InvariantCulture)) : "-",
+                r.Cosine is { } k ? k.ToString("F5", CultureInfo.InvariantCulture) : "-");
+        }
+
+        return table;
+    }
+
+    private static string Pct(double share) => (share * 100).ToString("F2", CultureInfo.InvariantCulture) + " %";
+
+    private static string Points(double delta) => (delta * 100).ToString("+0.00;-0.00;0.00", CultureInfo.InvariantCulture) + " points";
+
+    private static string Num(double v) => v.ToString("N0", CultureInfo.InvariantCulture);
+
+    private static string Sec(double s) => s.ToString("F2", CultureInfo.InvariantCulture) + " s";
+}

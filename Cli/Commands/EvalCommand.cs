@@ -1,0 +1,115 @@
+using System.Globalization;
+using System.Text.Json;
+using ILGPUInt8.Cli.Common;
+using ILGPUInt8.Layers;
+using Spectre.Console;
+
+namespace ILGPUInt8.Cli.Commands;
+
+/// <summary>
+/// <c>ilgpu-int8 eval --model M --data IDX_DIR [--table T] [--json]</c>: top-1 of the FP32 and the INT8 engine on the
+/// labelled test images of an IDX folder, and how often they agree. Images are fed as pixels / 255 unless
+/// <c>--normalize mean,std</c>. INT8 ranges: the table, else calibration on the folder's first 1000 training images,
+/// else (no training images) the model's QDQ ranges.
+/// </summary>
+public static class EvalCommand
+{
+    private static readonly string[] Options = ["model", "data", "table", "normalize", "images", "calibration-images", "batch", "method"];
+    private static readonly string[] Flags = ["json"];
+
+    /// <summary>Runs the command.</summary>
+    public static int Run(IAnsiConsole console, string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(console);
+        var a = CliArgs.Parse("eval", args, Options, Flags);
+        var modelPath = a.Required("model", "eval");
+        var folder = a.Required("data", "eval");
+        var json = a.Flag("json");
+        var batch = a.PositiveInt("batch", 250);
+        var norm = Normalization.Parse(a.Optional("normalize"));
+        var model = ModelFile.Load(modelPath);
+        var input = model.SingleInput;
+
+        var testFiles = IdxFolder.Require(folder, train: false);
+        if (testFiles.Labels is null)
+        {
+            throw new FileNotFoundException($"No labels for '{testFiles.Images}' (expected the same name with 'labels' for 'images').");
+        }
+
+        var test = LabelledImages.Load(testFiles.Images, testFiles.Labels, norm, 0, a.PositiveInt("images", int.MaxValue));
+        var thresholds = a.Optional("table") is { } t ? CalibrationFiles.ReadThresholds(t, model) : null;
+        var trainFiles = thresholds is null && !File.Exists(folder) ? IdxFolder.Find(folder, train: true) : null;
+        if (thresholds is null && trainFiles is null && model.QdqRanges == 0)
+        {
+            throw new CliUsageException($"No training images in '{folder}' to calibrate on: give --table (made by `ilgpu-int8 calibrate`).");
+        }
+
+        if (!json)
+        {
+            console.MarkupLineInterpolated($"device  {Engines.DeviceLine()}");
+            console.MarkupLineInterpolated($"data    {test.Count} test images of {testFiles.Images} ({norm})");
+        }
+
+        using var fp32Engine = Engines.Fp32(model.Network, batch);
+        var ranges = string.Empty;
+        double? calibrationSeconds = null;
+        var (int8Engine, fp32, int8) = ProgressBars.Run(console, !json, bars =>
+        {
+            Engine engine8;
+            if (thresholds is not null)
+            {
+                engine8 = Engines.Int8(model, batch, thresholds);
+                ranges = "calibration table " + a.Optional("table");
+            }
+            else if (trainFiles is not null)
+            {
+                var calibration = LabelledImages.Load(trainFiles.Images, null, norm, 0, a.PositiveInt("calibration-images", 1000));
+                var method = CalibrationFiles.Method(a.Optional("method") ?? "entropy");
+                var c = Engines.Calibrate(model, calibration.AsDataSource(input, Math.Min(100, calibration.Count)), method, batch, bars);
+                engine8 = c.Engine;
+                calibrationSeconds = c.Seconds;
+                ranges = $"{method.Name} calibration on the first {calibration.Count} images of {trainFiles.Images}";
+            }
+            else
+            {
+                engine8 = Engines.Int8(model, batch, null);
+                ranges = "the model's QDQ ranges";
+            }
+
+            var p32 = Evaluation.Predict(fp32Engine, test, batch, bars.Add("evaluate FP32", test.Count));
+            var p8 = Evaluation.Predict(engine8, test, batch, bars.Add("evaluate INT8", test.Count));
+            return (engine8, p32, p8);
+        });
+        using var disposeInt8 = int8Engine;
+
+        var labels = test.Labels!;
+        if (json)
+        {
+            var result = new
+            {
+                model = modelPath,
+                data = testFiles.Images,
+                images = test.Count,
+                fp32_top1 = fp32.Top1(labels),
+                int8_top1 = int8.Top1(labels),
+                agreement = int8.Agreement(fp32),
+                fp32_images_per_s = fp32.ImagesPerSecond,
+                int8_images_per_s = int8.ImagesPerSecond,
+                calibration_seconds = calibrationSeconds,
+                ranges,
+            };
+            console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(result, JsonOutput.Options));
+            return 0;
+        }
+
+        var table = new Table().Title($"[bold]top-1 on {test.Count} images[/]").AddColumn("").AddColumn(new TableColumn("FP32").RightAligned()).AddColumn(new TableColumn("INT8").RightAligned());
+        table.AddRow("top-1", Pct(fp32.Top1(labels)), Pct(int8.Top1(labels)));
+        table.AddRow("agreement", string.Empty, Pct(int8.Agreement(fp32)));
+        table.AddRow("images/s", fp32.ImagesPerSecond.ToString("N0", CultureInfo.InvariantCulture), int8.ImagesPerSecond.ToString("N0", CultureInfo.InvariantCulture));
+        console.Write(table);
+        console.MarkupLineInterpolated($"INT8 ranges: {ranges}{(calibrationSeconds is { } s ? $" ({s:F2} s)" : string.Empty)}");
+        return 0;
+    }
+
+    private static string Pct(double share) => (share * 100).ToString("F2", CultureInfo.InvariantCulture) + " %";
+}

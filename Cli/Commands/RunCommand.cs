@@ -1,0 +1,148 @@
+using System.Globalization;
+using ILGPUInt8.Cli.Common;
+using ILGPUInt8.Layers;
+using Spectre.Console;
+
+namespace ILGPUInt8.Cli.Commands;
+
+/// <summary>
+/// <c>ilgpu-int8 run --model M [--precision fp32|int8] [--table T] --input x.npy|x.pb --output y.npy|y.pb</c>: one
+/// batch through an engine. <c>--input</c> repeats in the graph's input order or names its input (<c>name=file</c>);
+/// <c>--output</c> likewise. The batch is the first dimension of the inputs. Without --output the outputs are summarized.
+/// </summary>
+public static class RunCommand
+{
+    private static readonly string[] Options = ["model", "precision", "table", "input", "output"];
+
+    /// <summary>Runs the command.</summary>
+    public static int Run(IAnsiConsole console, string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(console);
+        var a = CliArgs.Parse("run", args, Options, []);
+        var model = ModelFile.Load(a.Required("model", "run"));
+        var precision = a.Choice("precision", "fp32", "fp32", "int8");
+        var thresholds = a.Optional("table") is { } t ? CalibrationFiles.ReadThresholds(t, model) : null;
+        var inputNames = model.Network.Inputs.Select(i => i.Name).ToList();
+        var outputNames = model.Network.Outputs.Select(o => o.Name).ToList();
+        var inputFiles = Bind("--input", a.All("input"), inputNames, requireAll: true);
+        var outputFiles = Bind("--output", a.All("output"), outputNames, requireAll: false);
+
+        var inputs = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        int? batch = null;
+        foreach (var tensor in model.Network.Inputs)
+        {
+            var file = inputFiles[tensor.Name];
+            var data = TensorFiles.Read(file);
+            var n = BatchOf(data, tensor.Dims, tensor.Name, file);
+            if (batch is { } b && b != n)
+            {
+                throw new CliUsageException($"Input '{tensor.Name}' ({file}) has batch {n}, the other inputs {b}.");
+            }
+
+            batch = n;
+            inputs[tensor.Name] = data.Data;
+        }
+
+        var batchSize = batch ?? 1;
+        console.MarkupLineInterpolated($"device  {Engines.DeviceLine()}");
+        using var engine = precision == "int8" ? Engines.Int8(model, batchSize, thresholds) : Engines.Fp32(model.Network, batchSize);
+        using var context = engine.CreateExecutionContext();
+        var outputs = context.Execute(inputs, batchSize);
+
+        var table = new Table().Title($"[bold]{precision.ToUpperInvariant()} outputs, batch {batchSize}[/]").AddColumn("output").AddColumn("shape").AddColumn("written to / first values");
+        foreach (var binding in engine.Outputs)
+        {
+            var shape = OutputShape(model, binding, batchSize);
+            var values = outputs[binding.Name];
+            string where;
+            if (outputFiles.TryGetValue(binding.Name, out var path))
+            {
+                TensorFiles.Write(path, binding.Name, new FileTensor(values, shape));
+                where = Path.GetFullPath(path);
+            }
+            else
+            {
+                where = string.Join(", ", values.Take(6).Select(v => v.ToString("G5", CultureInfo.InvariantCulture))) + (values.Length > 6 ? ", ..." : string.Empty);
+            }
+
+            table.AddRow(Markup.Escape(binding.Name), Markup.Escape("[" + string.Join(", ", shape) + "]"), Markup.Escape(where));
+        }
+
+        console.Write(table);
+        return 0;
+    }
+
+    /// <summary>Matches <c>name=file</c> and positional files to tensor names (positional ones in graph order).</summary>
+    internal static Dictionary<string, string> Bind(string option, IReadOnlyList<string> values, IReadOnlyList<string> names, bool requireAll)
+    {
+        var bound = new Dictionary<string, string>(StringComparer.Ordinal);
+        var positional = new List<string>();
+        foreach (var v in values)
+        {
+            var eq = v.IndexOf('=', StringComparison.Ordinal);
+            if (eq > 0 && names.Contains(v[..eq]))
+            {
+                if (!bound.TryAdd(v[..eq], v[(eq + 1)..]))
+                {
+                    throw new CliUsageException($"{option} names '{v[..eq]}' twice.");
+                }
+            }
+            else if (eq > 0 && !File.Exists(v) && option == "--input")
+            {
+                throw new CliUsageException($"{option} {v}: the model has no tensor '{v[..eq]}' (it has {string.Join(", ", names)}).");
+            }
+            else
+            {
+                positional.Add(v);
+            }
+        }
+
+        var free = names.Where(n => !bound.ContainsKey(n)).ToList();
+        if (positional.Count > free.Count)
+        {
+            throw new CliUsageException($"{option} was given {values.Count} times; the model has {names.Count} ({string.Join(", ", names)}).");
+        }
+
+        for (var i = 0; i < positional.Count; i++)
+        {
+            bound[free[i]] = positional[i];
+        }
+
+        if (requireAll && bound.Count < names.Count)
+        {
+            throw new CliUsageException($"{option}: give a file for every input ({string.Join(", ", names.Where(n => !bound.ContainsKey(n)))} missing).");
+        }
+
+        return bound;
+    }
+
+    private static int BatchOf(FileTensor data, TensorDims dims, string name, string file)
+    {
+        var volume = dims.Volume;
+        if (data.Shape.Length > 0 && (long)data.Shape[0] * volume == data.Data.Length && data.Shape[0] > 0)
+        {
+            return data.Shape[0];
+        }
+
+        if (data.Data.Length == volume)
+        {
+            return 1;
+        }
+
+        throw new CliUsageException($"Input '{name}' ({file}) has shape [{string.Join(", ", data.Shape)}]; the model takes [N, {dims.C}, {dims.H}, {dims.W}].");
+    }
+
+    private static int[] OutputShape(ModelFile model, EngineBinding binding, int batch)
+    {
+        if (model.OutputShapes.TryGetValue(binding.Name, out var onnx) && onnx.Length > 0)
+        {
+            var shape = onnx.Select((d, i) => i == 0 && d < 0 ? batch : (int)d).ToArray();
+            if (shape.All(d => d > 0) && shape.Aggregate(1L, (p, d) => p * d) == batch * binding.Dims.Volume)
+            {
+                return shape;
+            }
+        }
+
+        return [batch, binding.Dims.C, binding.Dims.H, binding.Dims.W];
+    }
+}

@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using ILGPUInt8.Calibration;
+using ILGPUInt8.Calibration.Data;
+using ILGPUInt8.Calibration.Methods;
+using ILGPUInt8.Kernels.Cpu;
+using ILGPUInt8.Kernels.Runtime;
+using ILGPUInt8.Layers;
+
+namespace ILGPUInt8.Cli.Common;
+
+/// <summary>A calibrated INT8 engine, the calibration run it came from and the seconds it took.</summary>
+/// <param name="Engine">The INT8 engine.</param>
+/// <param name="Run">Table, histograms and per-tensor results.</param>
+/// <param name="Seconds">Calibration (two FP32 passes, the method) and the INT8 build, in seconds.</param>
+public sealed record CalibratedEngine(Engine Engine, CalibrationRun Run, double Seconds);
+
+/// <summary>Builds FP32 and INT8 engines on the default device and says which device that is.</summary>
+public static class Engines
+{
+    /// <summary>One line: the device engines run on, and why (CUDA found, or the CPU fallback).</summary>
+    public static string DeviceLine()
+    {
+        var kind = Int8Device.Resolve(DeviceKind.Auto);
+        var forced = Environment.GetEnvironmentVariable(Int8Device.DeviceEnvironmentVariable) is { Length: > 0 } env
+            ? $" ({Int8Device.DeviceEnvironmentVariable}={env})"
+            : string.Empty;
+        if (kind == DeviceKind.Cuda)
+        {
+            var device = Int8Device.Shared();
+            return $"CUDA: {device.Accelerator.Name}, compute capability {device.ComputeCapability}{forced}";
+        }
+
+        var isa = Environment.GetEnvironmentVariable(CpuIsaSupport.ForceEnvironmentVariable) is { Length: > 0 } v ? v : CpuIsaSupport.Best().ToString();
+        return forced.Length > 0
+            ? $"CPU backend, {isa}{forced}"
+            : $"CPU backend, {isa} (no CUDA device found: running on the CPU, {Environment.ProcessorCount} cores)";
+    }
+
+    /// <summary>An FP32 engine.</summary>
+    public static Engine Fp32(NetworkDefinition network, int maxBatch) =>
+        EngineBuilder.Build(network, new BuilderConfig { MaxBatchSize = maxBatch });
+
+    /// <summary>
+    /// An INT8 engine from ranges already known: <paramref name="thresholds"/> (a table) and the network's own dynamic
+    /// ranges (QDQ models). Without either it is an error: INT8 needs ranges.
+    /// </summary>
+    public static Engine Int8(ModelFile model, int maxBatch, IReadOnlyDictionary<string, float>? thresholds)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (thresholds is null && model.QdqRanges == 0)
+        {
+            throw new CliUsageException($"INT8 needs activation ranges: give --table (made by `ilgpu-int8 calibrate`), or use a QDQ-quantized model. '{model.Path}' has no QDQ ranges.");
+        }
+
+        return EngineBuilder.Build(model.Network, new BuilderConfig { MaxBatchSize = maxBatch, Int8 = true, CalibrationTable = thresholds });
+    }
+
+    /// <summary>
+    /// Calibrates with <paramref name="method"/> over <paramref name="data"/> (two bars: range pass, histogram pass) and
+    /// builds the INT8 engine. With entropy, the network's inputs are calibrated min-max (<see cref="InputsMinMax"/>).
+    /// </summary>
+    public static CalibratedEngine Calibrate(ModelFile model, ICalibrationDataSource data, ICalibrationMethod method, int maxBatch, IProgressBars bars)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(bars);
+        var batches = data.BatchCount ?? 1;
+        var range = bars.Add($"calibrate ({method.Name}): ranges", batches);
+        var histogram = bars.Add($"calibrate ({method.Name}): histograms", batches);
+        var progress = new InlineProgress<CalibrationProgress>(p =>
+        {
+            var bar = p.Phase switch
+            {
+                CalibrationPhase.Range => range,
+                CalibrationPhase.Histogram => histogram,
+                _ => null,
+            };
+            bar?.SetValue(p.Done);
+        });
+        // Network inputs get min-max unless min-max/percentile/MSE was asked for everything (see InputsMinMax).
+        if (method is EntropyCalibrator)
+        {
+            method = new InputsMinMax(method, [.. model.Network.Inputs.Select(i => i.Name)]);
+        }
+
+        var calibrator = new Calibrator(Int8Device.Shared(), method) { ModelHash = string.IsNullOrEmpty(model.Sha256) ? null : model.Sha256 };
+        var ranges = new CalibratorRanges(calibrator, data, progress);
+        var config = new BuilderConfig { MaxBatchSize = maxBatch, Int8 = true, Calibrator = ranges, CalibrationBatchSize = data.BatchSize };
+        var watch = Stopwatch.StartNew();
+        var engine = EngineBuilder.Build(model.Network, config);
+        var seconds = watch.Elapsed.TotalSeconds;
+        range.Finish();
+        histogram.Finish();
+        return new CalibratedEngine(engine, ranges.LastRun!, seconds);
+    }
+}

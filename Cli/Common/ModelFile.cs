@@ -1,0 +1,87 @@
+using ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Onnx;
+
+namespace ILGPUInt8.Cli.Common;
+
+/// <summary>
+/// A model given on the command line: an ONNX file (FP32, or QDQ-quantized: its ranges become the tensors' dynamic
+/// ranges), or <c>synthetic:small-cnn</c> / <c>synthetic:resnet18</c> (deterministic random weights, for benchmarks).
+/// </summary>
+public sealed class ModelFile
+{
+    private ModelFile(string path, NetworkDefinition network, string sha256, IReadOnlyList<string> notes, int qdqRanges, IReadOnlyDictionary<string, long[]> outputShapes)
+    {
+        Path = path;
+        Network = network;
+        Sha256 = sha256;
+        Notes = notes;
+        QdqRanges = qdqRanges;
+        OutputShapes = outputShapes;
+    }
+
+    /// <summary>What was given.</summary>
+    public string Path { get; }
+
+    /// <summary>The network (a fresh one per load: builds may read its dynamic ranges).</summary>
+    public NetworkDefinition Network { get; }
+
+    /// <summary>SHA-256 of the file (empty for a synthetic model).</summary>
+    public string Sha256 { get; }
+
+    /// <summary>What the importer changed or could not keep.</summary>
+    public IReadOnlyList<string> Notes { get; }
+
+    /// <summary>Tensors with ranges from QDQ pairs (0 for an FP32 model).</summary>
+    public int QdqRanges { get; }
+
+    /// <summary>ONNX output shapes by name, batch as -1 (to write outputs in the model's own rank).</summary>
+    public IReadOnlyDictionary<string, long[]> OutputShapes { get; }
+
+    /// <summary>The name of the single input, or an error naming the inputs.</summary>
+    public string SingleInput =>
+        Network.Inputs.Count == 1 ? Network.Inputs[0].Name
+        : throw new CliUsageException($"The model has {Network.Inputs.Count} inputs ({string.Join(", ", Network.Inputs.Select(i => i.Name))}); this command needs one.");
+
+    /// <summary>Loads a model; a missing file, a file that is not ONNX or an operator we lack is a clear error.</summary>
+    public static ModelFile Load(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (path.StartsWith("synthetic:", StringComparison.Ordinal))
+        {
+            var net = path["synthetic:".Length..] switch
+            {
+                "small-cnn" => SyntheticModels.SmallCnn(),
+                "resnet18" => SyntheticModels.ResNet18(),
+                var other => throw new CliUsageException($"Unknown synthetic model '{other}' (known: synthetic:small-cnn, synthetic:resnet18)."),
+            };
+            return new ModelFile(path, net, string.Empty, [], 0, new Dictionary<string, long[]>());
+        }
+
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"Model file '{path}' not found.", path);
+        }
+
+        if (!path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new CliUsageException($"'{path}': models are ONNX files (.onnx).");
+        }
+
+        OnnxLoadedModel loaded;
+        try
+        {
+            loaded = OnnxNetworkLoader.Load(path);
+        }
+        catch (OnnxImportException ex)
+        {
+            throw new InvalidDataException($"Cannot import '{path}': {ex.Message}", ex);
+        }
+        catch (NetworkException ex)
+        {
+            throw new InvalidDataException($"Cannot import '{path}': {ex.Message}", ex);
+        }
+
+        var shapes = loaded.Imported.Outputs.ToDictionary(o => o.Name, o => o.Shape.ToArray(), StringComparer.Ordinal);
+        return new ModelFile(path, loaded.Network, loaded.ModelSha256, loaded.Notes, loaded.QdqRanges.Count, shapes);
+    }
+}

@@ -1,0 +1,47 @@
+using ILGPU;
+using ILGPUInt8.Kernels.Gemm;
+using ILGPUInt8.Kernels.Runtime;
+using ILGPUInt8.Kernels.Tensors;
+
+namespace ILGPUInt8.Kernels.Convolution;
+
+/// <summary>
+/// The tensor-core convolution with the tile chosen per problem (<see cref="Choose(Int8Device, ConvProblem)"/>):
+/// 128×64 for K ≤ 64 output channels (no half-empty 128-wide tiles), else 128×128, both with 3 pipeline stages so that
+/// several blocks share a multiprocessor. Measured on the H200 (Perf/NOTES.md): 128×128 beat 128×64 and 64×64 on every
+/// ResNet-50 3×3 layer with K ≥ 128, even where its grid (52 tiles at 512@7) leaves multiprocessors idle.
+/// </summary>
+public sealed class ConvMmaAuto : IConvVariant
+{
+    /// <summary>The registered name.</summary>
+    public const string VariantName = "conv_s8_nhwc_mma_implicit_gemm";
+
+    private readonly ConvMma _large;
+    private readonly ConvMma _narrow;
+
+    /// <summary>Creates the variant (<paramref name="allowCpuAccelerator"/>: also on the CPU accelerator, for tests).</summary>
+    public ConvMmaAuto(bool allowCpuAccelerator = false)
+    {
+        _large = new ConvMma128x128S3(allowCpuAccelerator);
+        _narrow = new ConvMma128x64S3(allowCpuAccelerator);
+    }
+
+    /// <inheritdoc />
+    public string Name => VariantName;
+
+    /// <inheritdoc />
+    public string? CanImplement(Int8Device device, ConvProblem problem, TensorFormat format) => _large.CanImplement(device, problem, format);
+
+    /// <summary>The tile for a problem: 128×64 when K ≤ 64, else 128×128 (3 stages each).</summary>
+    public ConvMma Choose(Int8Device device, ConvProblem problem)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentNullException.ThrowIfNull(problem);
+        return problem.K <= 64 ? _narrow : _large;
+    }
+
+    /// <inheritdoc />
+    public void Run<TEpilogue>(Int8Device device, ArrayView<sbyte> x, TensorFormat format, PackedConvWeights weights, ConvProblem problem, TEpilogue epilogue)
+        where TEpilogue : struct, IGemmEpilogue =>
+        Choose(device, problem).Run(device, x, format, weights, problem, epilogue);
+}
