@@ -1,5 +1,6 @@
 using ILGPUInt8.Kernels.Cpu;
 using ILGPUInt8.Layers;
+using ILGPUInt8.Tests.Infrastructure;
 using Xunit;
 
 namespace ILGPUInt8.Tests.Networks;
@@ -125,6 +126,20 @@ public sealed class CpuBackendTests
         {
             Environment.SetEnvironmentVariable(CpuIsaSupport.ForceEnvironmentVariable, before);
         }
+    }
+
+    [Fact]
+    [Trait("Category", "Gpu")]
+    public void Int8_cpu_backend_equals_the_cuda_engine_bit_for_bit()
+    {
+        var device = TestDevices.Cuda;
+        var net = LayerCoverageTests.Wide();
+        var inputs = TestNetworks.Inputs(net, 2);
+        TestNetworks.SetRanges(net, inputs, 2);
+        using var cuda = TestNetworks.Build(net, 2, int8: true, device: device);
+        Assert.Equal("cuda", cuda.BackendName);
+        using var cpu = BuildCpu(net, 2, int8: true);
+        TestNetworks.SameBits(TestNetworks.Run(cuda, inputs, 2), TestNetworks.Run(cpu, inputs, 2), "wide int8: cuda vs cpu backend");
     }
 
     [Fact]
