@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using ILGPU;
 using ILGPU.Runtime;
@@ -27,7 +28,7 @@ internal static unsafe class HostHistogram
         var los = new int[pieces];
         nint data = (nint)Pointer(x);
         long length = x.Length;
-        Parallel.For(0, pieces, p =>
+        Parallel.For(0, pieces, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (p) =>
         {
             long i = length * p / pieces, end = length * (p + 1) / pieces;
             int* v = (int*)data;
@@ -75,7 +76,7 @@ internal static unsafe class HostHistogram
         var local = new long[pieces][];
         nint data = (nint)Pointer(x);
         long length = x.Length;
-        Parallel.For(0, pieces, p =>
+        Parallel.For(0, pieces, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (p) =>
         {
             var slots = local[p] = new long[HistogramBinning.Slots];
             long i = length * p / pieces, end = length * (p + 1) / pieces;

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using ILGPUInt8.Kernels.Convolution;
 using ILGPUInt8.Kernels.Ops;
@@ -91,7 +92,7 @@ public sealed unsafe class CpuConvF32
         fixed (float* packed = _panels[g])
         {
             nint wp = (nint)packed;
-            CpuThreads.For(chunks * colGroups, m * taps * _kg, item =>
+            CpuThreads.For(chunks * colGroups, m * taps * _kg, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (item) =>
             {
                 int ci = item / colGroups, gi = item % colGroups;
                 int gb0 = gi * groupBlocks, gb1 = Math.Min(blocks, gb0 + groupBlocks);
@@ -136,6 +137,7 @@ public sealed unsafe class CpuConvF32
     }
 
     // c[r][0..16) = Σ_t a[r][t] · b[t][0..16) for 6 rows, fused multiply-adds in t order.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Micro(float* a, int taps, float* b, float* c, int ldc)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
@@ -180,6 +182,7 @@ public sealed unsafe class CpuConvF32
     }
 
     // y[m][kBase + col0 + j] = act(c[r][j] + bias), ReLU and none vectorised.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Finish(float* c, int ldc, int m0, int rows, int kBase, int col0, int count, float* y, int stride)
     {
         var zero = Vector256<float>.Zero;

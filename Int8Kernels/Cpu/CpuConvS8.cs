@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using ILGPUInt8.Kernels.Convolution;
@@ -95,7 +96,7 @@ public sealed unsafe class CpuConvS8
         fixed (int* words = b.Words)
         {
             nint wp = (nint)words;
-            CpuThreads.For(chunks * colGroups, m * taps * b.N, item =>
+            CpuThreads.For(chunks * colGroups, m * taps * b.N, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (item) =>
             {
                 int ci = item / colGroups, gi = item % colGroups;
                 int gb0 = gi * groupBlocks, gb1 = Math.Min(blocks, gb0 + groupBlocks);
@@ -145,6 +146,7 @@ public sealed unsafe class CpuConvS8
     /// Rows of s8 (row length kp) → the variant's packed words at <paramref name="a"/>: VNNI a + 128 as u8 (in place when
     /// <paramref name="raw"/> is that memory), AVX2 sign-extended int16 pairs, scalar unchanged.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void PackRows(Span<sbyte> raw, int rows, int kp, CpuIsa isa, int* a)
     {
         int total = rows * kp;

@@ -23,6 +23,7 @@ internal static unsafe class CpuGemmTile
     /// C[0..rows)[nb0·8 .. nb1·8) for a tile of <paramref name="rows"/> (a multiple of <see cref="Rows"/>) packed A rows;
     /// C has row stride <paramref name="ldc"/> (≥ the padded column count), <paramref name="words"/> pins B's words.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(int* a, int rows, PackedB b, int* words, int nb0, int nb1, int* c, int ldc)
     {
         int wpr = WordsPerRow(b.K, b.Isa);
@@ -77,6 +78,7 @@ internal static unsafe class CpuGemmTile
     }
 
     // acc += vpdpbusd(u8 a-word broadcast, 8 s8 B words) for 6 rows × 2 column blocks; then C = acc − 128·Σ_k B[n][k].
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Vnni6x16(int* a, int wpr, int* b0, int* b1, int[] sums, int nb, int* c, int ldc)
     {
         Vector256<int> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
@@ -123,6 +125,7 @@ internal static unsafe class CpuGemmTile
         (c51 - k1).Store(c + (5 * ldc) + 8);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Vnni6x8(int* a, int wpr, int* b0, int[] sums, int nb, int* c, int ldc)
     {
         Vector256<int> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
@@ -147,6 +150,7 @@ internal static unsafe class CpuGemmTile
     }
 
     // acc += vpmaddwd(int16 pair broadcast, 8 int16-pair B words): exact int32 lanes, no int16 saturation.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Avx2x6x8(int* a, int wpr, int* b0, int* c, int ldc)
     {
         Vector256<int> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
@@ -170,6 +174,7 @@ internal static unsafe class CpuGemmTile
     }
 
     // c = Σ over the 4 bytes of each word pair a·b (portable).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Scalar6x8(int* a, int wpr, int* b0, int* c, int ldc)
     {
         for (var r = 0; r < Rows; r++)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ILGPUInt8.Kernels.Convolution;
 
 namespace ILGPUInt8.Kernels.Cpu;
@@ -17,6 +18,7 @@ public static class CpuIm2Col
     }
 
     /// <summary>Writes rows [m0, m0 + rows) of A for group g into <paramref name="dst"/> (row stride <paramref name="ld"/> ≥ R·S·Cg).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Rows<T>(ReadOnlySpan<T> x, ConvProblem p, int group, int m0, int rows, Span<T> dst, int ld)
         where T : unmanaged
     {
@@ -34,9 +36,18 @@ public static class CpuIm2Col
                 continue;
             }
 
+            int w0 = (ow * p.StrideW) - p.PadW;
+            bool runs = p.DilationW == 1 && p.Groups == 1 && w0 >= 0 && w0 + p.S <= p.W;
             for (var r = 0; r < p.R; r++)
             {
                 int h = (oh * p.StrideH) - p.PadH + (r * p.DilationH);
+                if (runs && h >= 0 && h < p.H)
+                {
+                    // The S taps of this row are S·C contiguous input values (one group, no dilation, all inside).
+                    x.Slice(((((n * p.H) + h) * p.W) + w0) * p.C, p.S * p.C).CopyTo(row.Slice(r * p.S * cg, p.S * cg));
+                    continue;
+                }
+
                 for (var s = 0; s < p.S; s++)
                 {
                     int w = (ow * p.StrideW) - p.PadW + (s * p.DilationW);

@@ -44,6 +44,7 @@ public readonly unsafe struct CpuRequantizeSink : ICpuInt8Sink
     public int Lo { get; }
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Store(int* acc, int ldc, int m0, int rows, int k0, int count)
     {
         var lo = Vector256.Create((float)Lo);

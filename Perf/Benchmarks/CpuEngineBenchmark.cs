@@ -14,7 +14,7 @@ namespace ILGPUInt8.Perf.Benchmarks;
 /// CPU convolution's GEMM (a 1×1 convolution, A = M×K activations, weights packed once) per instruction-set variant at 512³
 /// and 2048³; (2) images/s of the Fashion-MNIST CNN (Models/fashion_cnn.onnx, batch 1 and 64) and ResNet-18 (the ML.NET
 /// package's ResNet18.onnx, batch 8): our INT8 and FP32 CPU engines, ORT FP32 on the same file, and ORT on the torch QDQ
-/// model (Fashion). Each repeat times ours and ORT's back to back (the machine may be shared), medians after warm-up;
+/// model (Fashion), one after the other in the same process (blocks of repeats: ORT's threads spin after a run), medians after warm-up;
 /// ratios are to ORT FP32. <c>--threads N</c> limits both (1 is robust on a shared machine). INT8 ranges: min-max over two random calibration batches. Runs on the host only.
 /// </summary>
 public sealed class CpuEngineBenchmark : IBenchmark
@@ -131,7 +131,6 @@ public sealed class CpuEngineBenchmark : IBenchmark
             double maxDiff = ours32.Zip(reference).Max(p => Math.Abs(p.First - p.Second));
             Console.WriteLine($"  {name} b{batch}: max |ours FP32 − ORT FP32| = {maxDiff:G3} over {reference.Length} outputs");
 
-            // Interleaved repeats: every round times each runner once, so all see the same machine load.
             List<(string Label, Action Run)> runners =
             [
                 ("ours int8", () => c8.Enqueue(batch)),
@@ -157,7 +156,7 @@ public sealed class CpuEngineBenchmark : IBenchmark
                 }
             }
 
-            var times = Interleaved(context.Quick ? 3 : Math.Max(5, context.Repeats), runners.Select(r => r.Run).ToArray());
+            var times = Blocks(context.Quick ? 3 : Math.Max(5, context.Repeats), runners.Select(r => r.Run).ToArray());
             double ortMs = times[2];
             for (var i = 0; i < runners.Count; i++)
             {
@@ -191,30 +190,13 @@ public sealed class CpuEngineBenchmark : IBenchmark
         };
     }
 
-    private static double[] Interleaved(int repeats, Action[] runs)
-    {
-        foreach (var r in runs)
-        {
-            r();
-            r();
-        }
-
-        var samples = runs.Select(_ => new double[repeats]).ToArray();
-        for (var s = 0; s < repeats; s++)
-        {
-            for (var i = 0; i < runs.Length; i++)
-            {
-                var watch = Stopwatch.StartNew();
-                runs[i]();
-                samples[i][s] = watch.Elapsed.TotalMilliseconds;
-            }
-        }
-
-        return [.. samples.Select(v => v.Order().ElementAt(repeats / 2))];
-    }
+    // Each runner in its own block (warm-up, then the repeats), one after the other: interleaving single runs would let
+    // ORT's intra-op threads, which spin for a while after each run, steal the cores from the next runner.
+    private static double[] Blocks(int repeats, Action[] runs) => [.. runs.Select(r => Median(repeats, r))];
 
     private static double Median(int repeats, Action run)
     {
+        run();
         run();
         var samples = new double[repeats];
         for (var i = 0; i < repeats; i++)

@@ -1,5 +1,6 @@
 using ILGPUInt8.Kernels.Cpu;
 using ILGPUInt8.Layers;
+using ILGPUInt8.Tests.Infrastructure;
 using Xunit;
 
 namespace ILGPUInt8.Tests.Networks;
@@ -46,6 +47,17 @@ public sealed class CpuBackendTests
         var actual = TestNetworks.Run(engine, inputs, 2);
         TestNetworks.SameBits(PlanReference.Outputs(engine.Plan, inputs, 2), actual, $"wide cpu {isa} vs reference pipeline");
         TestNetworks.SameBits(TestNetworks.Run(unfused, inputs, 2), actual, $"wide cpu {isa} fusion on vs off");
+    }
+
+    [Fact]
+    public void Int8_resnet_with_residual_sums_equals_reference_pipeline()
+    {
+        var net = SyntheticModels.ResNet18(32, 10);
+        var inputs = TestNetworks.Inputs(net, 2);
+        TestNetworks.SetRanges(net, inputs, 2);
+        using var engine = BuildCpu(net, 2, int8: true);
+        Assert.Contains(engine.Layers, l => l.Int8 && l.Type == LayerType.ElementWise);
+        TestNetworks.SameBits(PlanReference.Outputs(engine.Plan, inputs, 2), TestNetworks.Run(engine, inputs, 2), "resnet18-32 cpu int8 vs reference pipeline");
     }
 
     [Fact]
@@ -114,6 +126,20 @@ public sealed class CpuBackendTests
         {
             Environment.SetEnvironmentVariable(CpuIsaSupport.ForceEnvironmentVariable, before);
         }
+    }
+
+    [Fact]
+    [Trait("Category", "Gpu")]
+    public void Int8_cpu_backend_equals_the_cuda_engine_bit_for_bit()
+    {
+        var device = TestDevices.Cuda;
+        var net = LayerCoverageTests.Wide();
+        var inputs = TestNetworks.Inputs(net, 2);
+        TestNetworks.SetRanges(net, inputs, 2);
+        using var cuda = TestNetworks.Build(net, 2, int8: true, device: device);
+        Assert.Equal("cuda", cuda.BackendName);
+        using var cpu = BuildCpu(net, 2, int8: true);
+        TestNetworks.SameBits(TestNetworks.Run(cuda, inputs, 2), TestNetworks.Run(cpu, inputs, 2), "wide int8: cuda vs cpu backend");
     }
 
     [Fact]

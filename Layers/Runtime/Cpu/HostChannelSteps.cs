@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ILGPUInt8.Kernels.Ops;
 
 namespace ILGPUInt8.Layers;
@@ -28,7 +29,7 @@ internal sealed unsafe class HostSoftMaxStep : HostStep
         if (_exp is { } exp)
         {
             nint xq = (nint)context.Pointer<sbyte>(Input(), batch);
-            ForRanges(pixels, 256, (p0, p1) =>
+            ForRanges(pixels, 256, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (p0, p1) =>
             {
                 for (var p = p0; p < p1; p++)
                 {
@@ -56,7 +57,7 @@ internal sealed unsafe class HostSoftMaxStep : HostStep
         }
 
         nint xf = (nint)context.Pointer<float>(Input(), batch);
-        ForRanges(pixels, 256, (p0, p1) =>
+        ForRanges(pixels, 256, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (p0, p1) =>
         {
             for (var p = p0; p < p1; p++)
             {
@@ -93,7 +94,7 @@ internal sealed unsafe class HostLrnStep(Engine engine, PlanNode node) : HostSte
         int c = Input().Dims.C, size = l.WindowSize, before = (size - 1) / 2, after = size / 2;
         double alpha = l.Alpha, beta = l.Beta, k = l.K;
         nint xf = (nint)context.Pointer<float>(Input(), batch), yf = (nint)context.Pointer<float>(Output, batch);
-        ForRanges((long)batch * Input().Dims.Plane, 256, (p0, p1) =>
+        ForRanges((long)batch * Input().Dims.Plane, 256, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (p0, p1) =>
         {
             for (var p = p0; p < p1; p++)
             {

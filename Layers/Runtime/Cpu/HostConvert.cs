@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using ILGPU;
 using ILGPUInt8.Kernels.Quantization;
@@ -20,7 +21,7 @@ internal static unsafe class HostConvert
         bool int8 = t.Type == DataType.Int8;
         float inverse = int8 ? QuantMath.Inverse(t.Scale) : 0f;
         int c = shape.C, hw = shape.H * shape.W;
-        HostStep.ForRanges((long)shape.N * hw, 4096, (p0, p1) =>
+        HostStep.ForRanges((long)shape.N * hw, 4096, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (p0, p1) =>
         {
             for (var p = p0; p < p1; p++)
             {
@@ -53,7 +54,7 @@ internal static unsafe class HostConvert
         nint s = int8 ? (nint)context.Pointer<sbyte>(t, shape.N) : (nint)context.Pointer<float>(t, shape.N), d = (nint)ExecutionContext.Pointer(dst);
         float scale = int8 ? t.Scale : 0f;
         int c = shape.C, hw = shape.H * shape.W;
-        HostStep.ForRanges((long)shape.N * hw, 4096, (p0, p1) =>
+        HostStep.ForRanges((long)shape.N * hw, 4096, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (p0, p1) =>
         {
             for (var p = p0; p < p1; p++)
             {
@@ -72,7 +73,7 @@ internal static unsafe class HostConvert
     {
         nint xs = (nint)x, ys = (nint)y;
         float inverse = QuantMath.Inverse(scale);
-        HostStep.ForRanges(count, 65536, (i0, i1) =>
+        HostStep.ForRanges(count, 65536, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (i0, i1) =>
         {
             float* a = (float*)xs;
             sbyte* b = (sbyte*)ys;
@@ -100,7 +101,7 @@ internal static unsafe class HostConvert
     public static void Dequantize(sbyte* x, float* y, long count, float scale)
     {
         nint xs = (nint)x, ys = (nint)y;
-        HostStep.ForRanges(count, 65536, (i0, i1) =>
+        HostStep.ForRanges(count, 65536, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (i0, i1) =>
         {
             for (var i = i0; i < i1; i++)
             {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ILGPUInt8.Kernels.Convolution;
 using ILGPUInt8.Kernels.Cpu;
 using ILGPUInt8.Kernels.Ops;
@@ -110,11 +111,11 @@ internal sealed unsafe class HostDeconvolutionStep : HostStep
             {
                 _int8.Forward(context.Pointer<sbyte>(Input(), batch), batch, new RawSink(c, columns));
                 nint cp = (nint)c, ap = (nint)a;
-                Parallel.For(0, p.N, n => Scatter((int*)cp, (int*)ap, p, n));
+                Parallel.For(0, p.N, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (n) => Scatter((int*)cp, (int*)ap, p, n));
                 var prm = _parameters!;
                 var sink = new CpuRequantizeSink(context.Pointer<sbyte>(Output, batch), p.K, prm.Multiplier, prm.Bias, prm.Lo, prm.Lut);
                 long rows = (long)p.N * p.OutH * p.OutW;
-                ForRanges(rows, 256, (r0, r1) => sink.Store((int*)ap + (r0 * p.K), p.K, (int)r0, (int)(r1 - r0), 0, p.K));
+                ForRanges(rows, 256, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (r0, r1) => sink.Store((int*)ap + (r0 * p.K), p.K, (int)r0, (int)(r1 - r0), 0, p.K));
             }
 
             return;
@@ -127,10 +128,10 @@ internal sealed unsafe class HostDeconvolutionStep : HostStep
             float* y = context.Pointer<float>(Output, batch);
             new Span<float>(y, (int)outputs).Clear();
             nint cp = (nint)c, yp = (nint)y;
-            Parallel.For(0, p.N, n => Scatter((float*)cp, (float*)yp, p, n));
+            Parallel.For(0, p.N, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (n) => Scatter((float*)cp, (float*)yp, p, n));
             var act = Node.Fused;
             var bias = _bias;
-            ForRanges(outputs, 65536, (i0, i1) =>
+            ForRanges(outputs, 65536, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (i0, i1) =>
             {
                 for (var i = i0; i < i1; i++)
                 {
@@ -141,6 +142,7 @@ internal sealed unsafe class HostDeconvolutionStep : HostStep
     }
 
     // y[n, oh, ow, k] += cols[n, ih, iw][(k·R + r)·S + s] for every tap that lands inside the output.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Scatter<T>(T* cols, T* y, DeconvProblem p, int n)
         where T : unmanaged, System.Numerics.IAdditionOperators<T, T, T>
     {

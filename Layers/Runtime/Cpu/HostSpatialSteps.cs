@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Kernels.Quantization;
@@ -34,7 +35,7 @@ internal sealed unsafe class HostPoolingStep : HostStep
         nint x = int8 ? (nint)context.Pointer<sbyte>(Input(), batch) : (nint)context.Pointer<float>(Input(), batch);
         nint y = int8 ? (nint)context.Pointer<sbyte>(Output, batch) : (nint)context.Pointer<float>(Output, batch);
         int c = p.C;
-        ForRanges((long)p.N * p.P * p.Q, 256, (o0, o1) =>
+        ForRanges((long)p.N * p.P * p.Q, 256, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (o0, o1) =>
         {
             var sums = ArrayPool<float>.Shared.Rent(c);
             var isums = ArrayPool<int>.Shared.Rent(c);
@@ -67,6 +68,7 @@ internal sealed unsafe class HostPoolingStep : HostStep
         });
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Float(float* x, float* y, int c, long inBase, int width, int h0, int h1, int w0, int w1, PoolingMode mode, int divisor, float[] sums)
     {
         if (mode == PoolingMode.Max)
@@ -114,6 +116,7 @@ internal sealed unsafe class HostPoolingStep : HostStep
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Int8(sbyte* x, sbyte* y, int c, long inBase, int width, int h0, int h1, int w0, int w1, PoolingMode mode, int divisor, int[] sums)
     {
         if (mode == PoolingMode.Max)
@@ -128,6 +131,11 @@ internal sealed unsafe class HostPoolingStep : HostStep
                     for (; j + 32 <= c; j += 32)
                     {
                         Vector256.Max(Vector256.Load(src + j), Vector256.Load(y + j)).Store(y + j);
+                    }
+
+                    for (; j + 16 <= c; j += 16)
+                    {
+                        Vector128.Max(Vector128.Load(src + j), Vector128.Load(y + j)).Store(y + j);
                     }
 
                     for (; j < c; j++)
@@ -183,7 +191,7 @@ internal sealed unsafe class HostPaddingStep(Engine engine, PlanNode node) : Hos
         var d = Input().Dims;
         int c = d.C, top = l.PrePadding.H, left = l.PrePadding.W, oh = Output.Dims.H, ow = Output.Dims.W;
         nint xs = (nint)x, ys = (nint)y;
-        ForRanges((long)batch * oh, 64, (r0, r1) =>
+        ForRanges((long)batch * oh, 64, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (r0, r1) =>
         {
             for (var r = r0; r < r1; r++)
             {
@@ -228,7 +236,7 @@ internal sealed unsafe class HostReshapeStep(Engine engine, PlanNode node) : Hos
         TensorDims a = Input().Dims, b = Output.Dims;
         long volume = b.Volume;
         nint xs = (nint)x, ys = (nint)y;
-        ForRanges(batch * volume, 65536, (i0, i1) =>
+        ForRanges(batch * volume, 65536, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (i0, i1) =>
         {
             for (var i = i0; i < i1; i++)
             {
@@ -259,7 +267,7 @@ internal sealed unsafe class HostConcatStep(Engine engine, PlanNode node) : Host
             {
                 nint x = (nint)context.Pointer<sbyte>(t, batch), y = (nint)context.Pointer<sbyte>(Output, batch);
                 float m = Int8ElementWise.RatioMultiplier(t.Scale, Output.Scale);
-                ForRanges(pixels, 1024, (p0, p1) =>
+                ForRanges(pixels, 1024, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (p0, p1) =>
                 {
                     for (var p = p0; p < p1; p++)
                     {
@@ -274,7 +282,7 @@ internal sealed unsafe class HostConcatStep(Engine engine, PlanNode node) : Host
             else
             {
                 nint x = (nint)context.Pointer<float>(t, batch), y = (nint)context.Pointer<float>(Output, batch);
-                ForRanges(pixels, 1024, (p0, p1) =>
+                ForRanges(pixels, 1024, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (p0, p1) =>
                 {
                     for (var p = p0; p < p1; p++)
                     {
