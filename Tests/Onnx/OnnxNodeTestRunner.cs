@@ -1,5 +1,7 @@
+using ILGPUInt8.Layers;
 using ILGPUInt8.Layers.Onnx;
 using ILGPUInt8.Layers.Onnx.Reference;
+using ILGPUInt8.Tests.Infrastructure;
 
 namespace ILGPUInt8.Tests.Onnx;
 
@@ -14,8 +16,12 @@ internal static class OnnxNodeTestRunner
     public const double RelativeTolerance = 1e-3;
     public const double AbsoluteTolerance = 1e-5;
 
-    /// <summary>Runs every data set of the test; returns null on success or what failed.</summary>
-    public static string? Run(string directory)
+    /// <summary>
+    /// Runs every data set of the test; returns null on success or what failed. With <paramref name="engine"/> the
+    /// network goes through <see cref="OnnxNetworkLoader"/> and an FP32 engine on the CPU accelerator instead of the
+    /// reference interpreter (same tolerance).
+    /// </summary>
+    public static string? Run(string directory, bool engine = false)
     {
         var model = OnnxModel.Load(Path.Combine(directory, "model.onnx"));
         foreach (string set in Directory.GetDirectories(directory, "test_data_set_*").Order(StringComparer.Ordinal))
@@ -49,7 +55,7 @@ internal static class OnnxNodeTestRunner
             };
             var network = OnnxImporter.Import(model, options);
             var feeds = runtime.ToDictionary(i => model.Graph.Inputs[i].Name, i => ReferenceTensor.From(inputs[i]));
-            var outputs = OnnxReference.Run(network, feeds);
+            var outputs = engine ? RunEngine(network, feeds, options.BatchSize.Value) : OnnxReference.Run(network, feeds);
             for (int o = 0; o < model.Graph.Outputs.Count; o++)
             {
                 var expected = Tensor(set, "output", o);
@@ -70,6 +76,16 @@ internal static class OnnxNodeTestRunner
             }
         }
         return null;
+    }
+
+    /// <summary>The network as an FP32 engine on the CPU accelerator; outputs reshaped to the imported shapes.</summary>
+    private static Dictionary<string, ReferenceTensor> RunEngine(ImportedNetwork network, Dictionary<string, ReferenceTensor> feeds, int batch)
+    {
+        var loaded = OnnxNetworkLoader.FromImported(network, "node_test");
+        using var built = EngineBuilder.Build(loaded.Network, new BuilderConfig { MaxBatchSize = batch }, TestDevices.Cpu);
+        using var context = built.CreateExecutionContext();
+        var results = context.Execute(feeds.ToDictionary(f => f.Key, f => f.Value.Data), batch);
+        return network.Outputs.ToDictionary(o => o.Name, o => new ReferenceTensor(o.WithBatch(batch), results[o.Name]));
     }
 
     private static OnnxTensor Tensor(string set, string kind, int i) =>

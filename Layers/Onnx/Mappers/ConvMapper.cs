@@ -72,6 +72,8 @@ internal sealed class ConvMapper : IOnnxOpMapper
         }
         int spatialRank = x.Shape.Count - 2;
         var outPad = SpatialAttributes.Pair(node, node.GetInts("output_padding"), spatialRank, "output_padding", 0);
+        // A 1-D operator is 2-D with height 1: no output padding along H (Pair's H of 1 is for kernels and strides).
+        outPad = spatialRank == 1 ? (0, outPad.W) : outPad;
         // Full output before cropping: s·(in − 1) + outPad + (k − 1)·d + 1.
         long fullH = (a.Stride.H * (h - 1)) + outPad.H + ((long)(a.Kernel.H - 1) * a.Dilation.H) + 1;
         long fullW = (a.Stride.W * (w - 1)) + outPad.W + ((long)(a.Kernel.W - 1) * a.Dilation.W) + 1;

@@ -51,9 +51,10 @@ internal sealed partial class OnnxNetworkAdapter
     }
 
     /// <summary>
-    /// Pooling: symmetric pads as is; asymmetric ones (bottom ≥ top, right ≥ left) as pads (top, left) when that gives
-    /// the same output size and the extra pads cannot change a value (max, or average over valid pixels); average that
-    /// counts the padding gets a zero Padding layer instead (in floor mode).
+    /// Pooling: symmetric pads up to half the window go to the layer. Other pads: max pooling pads with the lowest
+    /// float first (never a window's maximum: every ONNX window holds an input pixel), average pooling that counts
+    /// the padding pads with zeros first (both then pool without padding; the output size is checked); average pooling
+    /// over valid pixels only, with such pads, has no engine form.
     /// </summary>
     private Layer Pooling(PoolingSpec p, Tensor x, string name)
     {
@@ -64,12 +65,12 @@ internal sealed partial class OnnxNetworkAdapter
         }
 
         var (top, left, bottom, right) = p.Pads;
-        if (top != bottom || left != right)
+        bool symmetric = top == bottom && left == right && 2 * top <= p.Window.H && 2 * left <= p.Window.W;
+        if (!symmetric)
         {
-            if (!p.Max && p.CountIncludePad && !p.CeilMode)
+            if (!p.Max && !p.CountIncludePad)
             {
-                x = _net.AddPadding(x, (top, left), (bottom, right), 0f, Unique($"{name}/pad")).Output;
-                return _net.AddPooling(x, type, p.Window, p.Stride, 0, countPadding: true, ceilMode: false, name);
+                throw Unsupported($"average pooling over valid pixels with pads ({top}, {left}, {bottom}, {right}) (the engine pads symmetrically, at most half the window)");
             }
 
             var expected = ItemDims(_layer.Output.Shape);
@@ -158,8 +159,11 @@ internal sealed partial class OnnxNetworkAdapter
             }
         }
 
+        // Rank 4 pads H (dimension 2) and W (3); rank 3 [N, C, L] is (C, 1, L): dimension 2 is W.
         int Get(int[] a, int d) => d < a.Length ? a[d] : 0;
-        return _net.AddPadding(x, (Get(pad.Begin, 2), Get(pad.Begin, 3)), (Get(pad.End, 2), Get(pad.End, 3)), pad.Value, name);
+        return rank == 3
+            ? _net.AddPadding(x, (0, Get(pad.Begin, 2)), (0, Get(pad.End, 2)), pad.Value, name)
+            : _net.AddPadding(x, (Get(pad.Begin, 2), Get(pad.Begin, 3)), (Get(pad.End, 2), Get(pad.End, 3)), pad.Value, name);
     }
 
     /// <summary>

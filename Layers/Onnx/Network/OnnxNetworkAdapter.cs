@@ -134,7 +134,17 @@ internal sealed partial class OnnxNetworkAdapter
         }
     }
 
-    private void Define(Layer layer) => _tensors[_layer.Output.Id] = layer.Output;
+    /// <summary>Records the layer computing the current spec's output, after checking it has the imported shape.</summary>
+    private void Define(Layer layer)
+    {
+        var expected = ItemDims(_layer.Output.Shape);
+        if (layer.Output.Dims != expected)
+        {
+            throw Unsupported($"the engine's {layer.Type} layer gives {layer.Output.Dims} where ONNX gives {expected} ({_layer.Output})");
+        }
+
+        _tensors[_layer.Output.Id] = layer.Output;
+    }
 
     /// <summary>Run-time input <paramref name="index"/> of the current layer (a constant there is materialized as is).</summary>
     private Tensor In(int index)
@@ -265,22 +275,41 @@ internal sealed partial class OnnxNetworkAdapter
         _ => throw new ArgumentOutOfRangeException(nameof(m), m, "Unknown scale mode."),
     };
 
-    /// <summary>Per-item dims of a batched ONNX shape (see the class summary).</summary>
+    /// <summary>
+    /// Per-item dims of a batched ONNX shape: [N, C, H, W] → (C, H, W); [N, C, L] → (C, 1, L) (the importer's 1-D
+    /// convolutions and pools run along W); [N, C] → (C, 1, 1); rank 5 and up when dropping unit dimensions brings it to 4.
+    /// </summary>
     private TensorDims ItemDims(IReadOnlyList<long> shape, string? what = null)
     {
-        if (shape.Count == 0 || (shape.Count > 4 && shape.Skip(4).Any(d => d != 1)))
+        var item = shape.Skip(1).ToList();
+        for (int i = item.Count - 1; i >= 0 && item.Count > 3; i--)
         {
-            throw Fail($"shape [{string.Join(", ", shape)}] has rank {shape.Count}; the engine's tensors are [N, C, H, W] (rank 1 to 4, or higher with trailing 1s)", what);
+            if (item[i] == 1)
+            {
+                item.RemoveAt(i);
+            }
         }
 
-        var d = new int[3];
-        for (int i = 0; i < 3; i++)
+        if (shape.Count == 0 || item.Count > 3)
         {
-            long v = i + 1 < shape.Count ? shape[i + 1] : 1;
-            d[i] = v is > 0 and <= int.MaxValue ? (int)v : throw Fail($"dimension {v} of [{string.Join(", ", shape)}] is out of range", what);
+            throw Fail($"shape [{string.Join(", ", shape)}] has rank {shape.Count}; the engine's tensors are [N, C, H, W] (rank 1 to 4, or higher with unit dimensions)", what);
         }
 
-        return new TensorDims(d[0], d[1], d[2]);
+        foreach (long v in item)
+        {
+            if (v is <= 0 or > int.MaxValue)
+            {
+                throw Fail($"dimension {v} of [{string.Join(", ", shape)}] is out of range", what);
+            }
+        }
+
+        return item.Count switch
+        {
+            0 => new TensorDims(1, 1, 1),
+            1 => new TensorDims((int)item[0], 1, 1),
+            2 => new TensorDims((int)item[0], 1, (int)item[1]),
+            _ => new TensorDims((int)item[0], (int)item[1], (int)item[2]),
+        };
     }
 
     private OnnxImportException Fail(string message, string? what) =>
