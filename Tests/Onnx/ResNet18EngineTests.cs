@@ -1,3 +1,4 @@
+using ILGPUInt8.Calibration.Reports;
 using ILGPUInt8.Layers;
 using ILGPUInt8.Layers.Onnx;
 using Microsoft.ML.OnnxRuntime;
@@ -49,12 +50,10 @@ public sealed class ResNet18EngineTests
         double cosine = 0;
         for (int item = 0; item < 2; item++)
         {
-            var a = features.AsSpan(item * 512, 512);
-            var b = quantized.AsSpan(item * 512, 512);
-            double c = Cosine(a, b);
-            double sqnr = -20 * Math.Log10(RelativeL2(a, b));
-            TestContext.Current.SendDiagnosticMessage($"ResNet18 INT8 vs FP32, item {item}: cosine {c:F5}, SQNR {sqnr:F1} dB");
-            cosine += c / 2;
+            var error = new QuantizationError();
+            error.Add(features.AsSpan(item * 512, 512), quantized.AsSpan(item * 512, 512));
+            TestContext.Current.SendDiagnosticMessage($"ResNet18 INT8 vs FP32, item {item}: cosine {error.Cosine:F5}, SQNR {error.SqnrDb:F1} dB");
+            cosine += error.Cosine / 2;
         }
 
         Assert.True(cosine >= 0.99, $"mean cosine of INT8 and FP32 features {cosine:F4} < 0.99");
@@ -88,30 +87,11 @@ public sealed class ResNet18EngineTests
         return [.. results.First().AsEnumerable<float>()];
     }
 
-    // ‖a − b‖ / ‖a‖.
+    // ‖a − b‖ / ‖a‖, from the report's error accumulator.
     private static double RelativeL2(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
-        double num = 0, den = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            num += (double)(a[i] - b[i]) * (a[i] - b[i]);
-            den += (double)a[i] * a[i];
-        }
-
-        return Math.Sqrt(num / den);
-    }
-
-    // a·b / (‖a‖ ‖b‖).
-    private static double Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
-    {
-        double dot = 0, na = 0, nb = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            dot += (double)a[i] * b[i];
-            na += (double)a[i] * a[i];
-            nb += (double)b[i] * b[i];
-        }
-
-        return dot / Math.Sqrt(na * nb);
+        var error = new QuantizationError();
+        error.Add(a, b);
+        return Math.Sqrt(error.ErrorSquares / error.SignalSquares);
     }
 }
