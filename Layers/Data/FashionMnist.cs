@@ -1,3 +1,5 @@
+using ILGPUInt8.Calibration.Data;
+
 namespace ILGPUInt8.Layers.Data;
 
 /// <summary>
@@ -24,8 +26,8 @@ public static class FashionMnist
     /// <param name="labelsPath">[N] labels 0–9.</param>
     public static (byte[] Images, byte[] Labels, int Count) Load(string imagesPath, string labelsPath)
     {
-        var (imageDims, images) = IdxFile.Read(imagesPath);
-        var (labelDims, labels) = IdxFile.Read(labelsPath);
+        var (imageDims, images) = ReadBytes(imagesPath);
+        var (labelDims, labels) = ReadBytes(labelsPath);
         if (imageDims.Length != 3 || imageDims[1] != Side || imageDims[2] != Side)
         {
             throw new InvalidDataException($"'{imagesPath}' holds [{string.Join(", ", imageDims)}], not [N, 28, 28] images.");
@@ -35,6 +37,15 @@ public static class FashionMnist
             throw new InvalidDataException($"'{labelsPath}' holds {labelDims.FirstOrDefault()} labels for {imageDims[0]} images.");
         }
         return (images, labels, imageDims[0]);
+    }
+
+    // An unsigned-byte IDX file (plain or .gz) through the Calibration project's reader.
+    private static (int[] Dims, byte[] Data) ReadBytes(string path)
+    {
+        var array = IdxFile.Read(path);
+        return array.Type == IdxType.UInt8
+            ? ([.. array.Shape], array.RawData.ToArray())
+            : throw new InvalidDataException($"'{path}' is not an unsigned-byte IDX file (element type {array.Type}).");
     }
 
     /// <summary>Normalized NCHW floats for images [first, first + count).</summary>
