@@ -35,6 +35,9 @@ internal readonly record struct ConvTap(bool Inside, int N, int H, int W, int Ch
         return new ConvTap(inside, pixel.N, h, w, (group * g.CPerGroup) + c);
     }
 
+    /// <summary>NHWC element index: ((n·H + h)·W + w)·C + channel.</summary>
+    public long NhwcElement(ConvGeometry g) => ((((long)N * g.H) + H) * g.W + W) * g.C + Channel;
+
     /// <summary>NHWC word index of the tap's 4 channels: ((n·H + h)·W + w)·C/4 + channel/4.</summary>
     public long NhwcWord(ConvGeometry g) => ((((long)N * g.H) + H) * g.W + W) * g.C4 + (Channel >> 2);
 

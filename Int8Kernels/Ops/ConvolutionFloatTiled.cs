@@ -83,19 +83,8 @@ internal static class ConvolutionFloatTiled
     // A[m, j]: j = (r·S + s)·C + c read from x at (n, h0 + r·dh, w0 + s·dw, c); zero for padding, m ≥ M or j ≥ R·S·C.
     private static float LoadA(ArrayView<float> x, ConvGeometry g, int m, int j)
     {
-        if (m >= g.GemmM || j >= g.GemmK)
-        {
-            return 0f;
-        }
-
-        var pixel = ConvPixel.Decode(m, g);
-        int rs = j / g.C;
-        int c = j - (rs * g.C);
-        int r = rs / g.S;
-        int s = rs - (r * g.S);
-        int h = pixel.H0 + (r * g.DilationH);
-        int ww = pixel.W0 + (s * g.DilationW);
-        return h >= 0 && h < g.H && ww >= 0 && ww < g.W ? x[((((long)pixel.N * g.H) + h) * g.W + ww) * g.C + c] : 0f;
+        var tap = ConvTap.Locate(ConvPixel.Decode(m, g), 0, j, g);
+        return tap.Inside ? x[tap.NhwcElement(g)] : 0f;
     }
 
     /// <summary>Four accumulators of one output pixel: channels n .. n + 3.</summary>
