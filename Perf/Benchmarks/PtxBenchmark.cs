@@ -18,7 +18,9 @@ namespace ILGPUInt8.Perf.Benchmarks;
 /// and, where <c>ptxas</c> is on the PATH (or <c>--ptxas PATH</c>), its register and spill report and the SASS
 /// instruction mix (<c>cuobjdump</c> beside it).
 /// Works without a GPU, so kernels can be inspected on any machine, and a change to the generators
-/// (Int8Kernels/Gemm/gen) can be checked by diffing two dumps: <c>dotnet run -c Release --project Perf -- ptx --out DIR</c>.
+/// (Int8Kernels/Gemm/gen) is checked by dumping before it (<c>dotnet run -c Release --project Perf -- ptx --out OLD</c>)
+/// and after it with <c>--compare OLD</c>: each kernel is then reported identical, equal up to register renaming, or
+/// different with its instruction-count changes (<see cref="PtxCompare"/>).
 /// </summary>
 public sealed class PtxBenchmark : IBenchmark
 {
@@ -36,6 +38,8 @@ public sealed class PtxBenchmark : IBenchmark
         using var ptxContext = Context.Create(b => Int8Device.Configure(b.Cuda().Optimize(OptimizationLevel.O2)));
         using var backend = new PTXBackend(ptxContext, new CudaCapabilityContext(CudaArchitecture.SM_90), CudaArchitecture.SM_90, CudaInstructionSet.ISA_88, null);
         string only = context.Option("only", string.Empty);
+        string compare = context.Option("compare", string.Empty);
+        var verdicts = new List<string>();
         foreach (var (name, method, specialization) in Kernels().Where(k => k.Name.Contains(only, StringComparison.Ordinal)))
         {
             var entry = EntryPointDescription.FromExplicitlyGroupedKernel(method);
@@ -51,11 +55,30 @@ public sealed class PtxBenchmark : IBenchmark
             }
 
             File.WriteAllText(path, ptx);
-            Console.WriteLine($"  ptx {name}: {ptx.Length} chars, {Count(ptx, "dp4a.")} dp4a, {Count(ptx, "mma.sync")} mma.sync, "
-                + $"{Count(ptx, "cp.async.cg")} cp.async, {Count(ptx, "ld.shared.v4")} ld.shared.v4, {Count(ptx, "ld.global.v4")} ld.global.v4, {Count(ptx, "ld.local")} ld.local, {Count(ptx, "st.local")} st.local -> {path}");
+            Console.WriteLine($"  ptx {name}: {ptx.Length} chars, {Summary(ptx)} -> {path}");
+            if (compare.Length > 0)
+            {
+                // A dump of the same kernel from another build (e.g. before a generator change).
+                var old = Path.Combine(compare, "ptx", name + ".ptx");
+                var oldPtx = File.Exists(old) ? File.ReadAllText(old) : null;
+                var verdict = oldPtx is null ? "DIFFERS: no earlier dump" : PtxCompare.Verdict(oldPtx, ptx);
+                verdicts.Add(verdict.Split(':')[0]);
+                Console.WriteLine($"    vs {old}: {verdict}" + (oldPtx is null || Summary(oldPtx) == Summary(ptx) ? string.Empty : $"; counts were {Summary(oldPtx)}"));
+            }
+
             Ptxas(context, path);
         }
+
+        if (compare.Length > 0)
+        {
+            Console.WriteLine("  compared with " + compare + ": " + string.Join(", ", verdicts.GroupBy(v => v).Select(g => $"{g.Count()} {g.Key}")));
+        }
     }
+
+    // The instruction counts that matter for the hot loops (tensor-core kernels after the local-slot rewrite).
+    private static string Summary(string ptx) =>
+        $"{Count(ptx, "dp4a.")} dp4a, {Count(ptx, "mma.sync")} mma.sync, {Count(ptx, "cp.async.cg")} cp.async, {Count(ptx, "ld.shared.v4")} ld.shared.v4, "
+        + $"{Count(ptx, "ld.global.v4")} ld.global.v4, {Count(ptx, "ld.local")} ld.local, {Count(ptx, "st.local")} st.local";
 
     /// <summary>
     /// Every generated kernel as it is loaded at run time, found through the variants' own kernel selectors (so the
