@@ -6,7 +6,11 @@ namespace ILGPUInt8.Layers.Onnx;
 /// <summary>The spatial and shape layers: convolutions, pooling, softmax, concatenation, reshape, padding.</summary>
 internal sealed partial class OnnxNetworkAdapter
 {
-    /// <summary>Conv: symmetric pads go to the layer; asymmetric ones become a zero Padding layer before it.</summary>
+    /// <summary>
+    /// Conv: symmetric pads go to the layer, and so do pads whose bottom/right are smaller than their top/left when the
+    /// symmetric (top, left) padding gives the same output size (CNTK's 7×7/2 stem, pads (3, 3, 2, 2)); other asymmetric
+    /// pads become a zero Padding layer before it.
+    /// </summary>
     private Layer Convolution(ConvolutionSpec conv, Tensor x, string name)
     {
         if (conv.WeightDims.Length != 4)
@@ -17,7 +21,11 @@ internal sealed partial class OnnxNetworkAdapter
         CheckQdqWeights(conv.Int8Weights, conv.Weights, conv.OutputChannels, 0);
         var (top, left, bottom, right) = conv.Pads;
         Size2 padding = (top, left);
-        if (top != bottom || left != right)
+        var expected = ItemDims(_layer.Output.Shape);
+        bool leadingCovers = bottom <= top && right <= left
+            && ConvOutput(x.Dims.H, conv.Kernel.H, conv.Stride.H, conv.Dilation.H, top) == expected.H
+            && ConvOutput(x.Dims.W, conv.Kernel.W, conv.Stride.W, conv.Dilation.W, left) == expected.W;
+        if ((top != bottom || left != right) && !leadingCovers)
         {
             // y = conv(pad(x, top, left, bottom, right), pads 0): the same sums, zeros outside the input.
             x = _net.AddPadding(x, (top, left), (bottom, right), 0f, Unique($"{name}/pad")).Output;
@@ -26,6 +34,13 @@ internal sealed partial class OnnxNetworkAdapter
 
         return _net.AddConvolution(x, conv.OutputChannels, conv.Kernel, conv.Weights, conv.Bias, conv.Stride, padding, conv.Dilation, conv.Groups, name);
     }
+
+    /// <summary>
+    /// Output size of a window sliding over n with pad on both sides: ⌊(n + 2·pad − dilation·(k − 1) − 1) / stride⌋ + 1.
+    /// When it equals the ONNX size for pads (pad, end ≤ pad), both place every window at the same rows and no window
+    /// reaches past the end pad, so the symmetric form computes the same operator.
+    /// </summary>
+    private static int ConvOutput(int n, int k, int stride, int dilation, int pad) => ((n + (2 * pad) - (dilation * (k - 1)) - 1) / stride) + 1;
 
     /// <summary>
     /// ConvTranspose: output row i is full[i + top] either way, so asymmetric crops map to symmetric padding = top with
