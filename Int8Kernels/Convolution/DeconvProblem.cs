@@ -3,7 +3,8 @@ namespace ILGPUInt8.Kernels.Convolution;
 /// <summary>
 /// A 2-D transposed convolution (deconvolution): x [N, H, W, C] NHWC, weights [K][R][S][C/groups] (KRSC: for each
 /// output channel k and tap (r, s), the input-channel vector), y [N, OutH, OutW, K] with
-/// OutH = (H − 1)·strideH − 2·padH + dilationH·(R − 1) + 1 + outputPaddingH (OutW likewise).
+/// OutH = (H − 1)·strideH − 2·padH + dilationH·(R − 1) + 1 + outputPaddingH (OutW likewise); a negative output
+/// padding crops that many more rows at the bottom (ONNX's end pad larger than its begin pad).
 /// y[n, oh, ow, k] = Σ over taps with oh = ih·sh − ph + r·dh (and the same for w) of Σ_c x[n, ih, iw, g·Cg + c]·w[k][r][s][c].
 /// </summary>
 public sealed record DeconvProblem(
@@ -37,9 +38,9 @@ public sealed record DeconvProblem(
             throw new ArgumentException($"Invalid deconvolution {this}: groups ({Groups}) must divide C ({C}) and K ({K}).");
         }
 
-        if (OutputPaddingH < 0 || OutputPaddingW < 0 || OutputPaddingH >= Math.Max(StrideH, DilationH) || OutputPaddingW >= Math.Max(StrideW, DilationW))
+        if (OutputPaddingH >= Math.Max(StrideH, DilationH) || OutputPaddingW >= Math.Max(StrideW, DilationW))
         {
-            throw new ArgumentException($"Invalid deconvolution {this}: output padding must be in [0, max(stride, dilation)).");
+            throw new ArgumentException($"Invalid deconvolution {this}: output padding must be below max(stride, dilation).");
         }
 
         if (OutH <= 0 || OutW <= 0)

@@ -83,12 +83,12 @@ public static class PoolingReference
         return y;
     }
 
-    // PyTorch's window: start = o·stride − pad, end = min(start + window, size + pad) (the divisor with padding counted),
+    // PyTorch's window: start = o·stride − pad, end = min(start + window, size + end pad) (the divisor with padding counted),
     // then both clipped to [0, size).
     private static (int H0, int H1, int W0, int W1, int Padded) Window(PoolProblem p, int oh, int ow)
     {
         int hs = (oh * p.StrideH) - p.PadH, ws = (ow * p.StrideW) - p.PadW;
-        int he = Math.Min(hs + p.R, p.H + p.PadH), we = Math.Min(ws + p.S, p.W + p.PadW);
+        int he = Math.Min(hs + p.R, p.H + p.PadBottom), we = Math.Min(ws + p.S, p.W + p.PadRight);
         var padded = (he - hs) * (we - ws);
         return (Math.Max(hs, 0), Math.Min(he, p.H), Math.Max(ws, 0), Math.Min(we, p.W), padded);
     }

@@ -8,7 +8,8 @@ namespace ILGPUInt8.Layers;
 /// A step runs INT8 when INT8 is on, its type has an INT8 kernel, its ranges are known and no override says FP32:
 /// convolution, deconvolution, fully connected, activation, average pooling, element-wise and concatenation need the
 /// ranges of their inputs and output; max pooling, reshape/flatten and padding need their input's, and their output
-/// takes the input's scale (the values are the same); softmax needs its input's (its output is float).
+/// takes the input's scale (the values are the same); softmax needs its input's (its output is float) and runs INT8 only
+/// along channels.
 /// Before that, a tensor read only by a max pooling (or reshape/flatten/padding) that can run INT8 takes the threshold
 /// of that reader's output: clipping and rounding commute with max (clip(max x) = max(clip x)), so quantizing before
 /// or after the pool gives the same int8 values, and the pooled tensor is what the next layer reads, so its histogram is
@@ -85,6 +86,11 @@ internal static class PrecisionPass
         if (node.Layer is ScaleLayer or LrnLayer or BatchNormLayer or ConvertLayer)
         {
             return $"layer type {node.Layer.Type} has no INT8 kernel";
+        }
+
+        if (node.Layer is SoftMaxLayer { Axis: not ItemAxis.Channel } softMax)
+        {
+            return $"softmax along {softMax.Axis} has no INT8 kernel (only along channels)";
         }
 
         foreach (var id in node.Inputs)

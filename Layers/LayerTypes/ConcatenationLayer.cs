@@ -1,15 +1,22 @@
 namespace ILGPUInt8.Layers;
 
-/// <summary>Concatenation along channels of inputs with equal H and W: output (Σ C_i, H, W).</summary>
+/// <summary>
+/// Concatenation along one item axis (channels by default) of inputs that agree on the other two dimensions: along
+/// channels the output is (Σ C_i, H, W), along height (C, Σ H_i, W), along width (C, H, Σ W_i).
+/// </summary>
 public sealed class ConcatenationLayer : Layer
 {
-    internal ConcatenationLayer(string name, IEnumerable<Tensor> inputs)
+    internal ConcatenationLayer(string name, IEnumerable<Tensor> inputs, ItemAxis axis = ItemAxis.Channel)
         : base(name, inputs)
     {
+        Axis = Enum.IsDefined(axis) ? axis : throw new ArgumentOutOfRangeException(nameof(axis), axis, "Unknown axis.");
     }
 
     /// <inheritdoc />
     public override LayerType Type => LayerType.Concatenation;
+
+    /// <summary>The axis the inputs are joined along.</summary>
+    public ItemAxis Axis { get; }
 
     /// <inheritdoc />
     internal override TensorDims InferOutput(IReadOnlyList<TensorDims> inputs)
@@ -19,25 +26,40 @@ public sealed class ConcatenationLayer : Layer
             throw Error("needs at least one input.");
         }
 
-        var c = 0L;
+        var sum = 0L;
+        var first = inputs[0];
         foreach (var d in inputs)
         {
-            if (d.H != inputs[0].H || d.W != inputs[0].W)
+            bool agree = Axis switch
             {
-                throw Error($"inputs must share H and W: {inputs[0]} and {d}.");
+                ItemAxis.Channel => d.H == first.H && d.W == first.W,
+                ItemAxis.Height => d.C == first.C && d.W == first.W,
+                _ => d.C == first.C && d.H == first.H,
+            };
+            if (!agree)
+            {
+                throw Error($"inputs must agree on every dimension but {Axis}: {first} and {d}.");
             }
 
-            c += d.C;
+            sum += d.Size(Axis);
         }
 
-        return c > int.MaxValue ? throw Error("too many channels.") : new TensorDims((int)c, inputs[0].H, inputs[0].W);
+        if (sum > int.MaxValue)
+        {
+            throw Error($"the {Axis} dimension is too large.");
+        }
+
+        return Axis switch
+        {
+            ItemAxis.Channel => first with { C = (int)sum },
+            ItemAxis.Height => first with { H = (int)sum },
+            _ => first with { W = (int)sum },
+        };
     }
 
     /// <inheritdoc />
-    internal override void WriteParameters(BinaryWriter writer)
-    {
-    }
+    internal override void WriteParameters(BinaryWriter writer) => writer.Write((int)Axis);
 
     /// <summary>Reads what <see cref="WriteParameters"/> wrote.</summary>
-    internal static ConcatenationLayer Read(string name, BinaryReader r) => new(name, []);
+    internal static ConcatenationLayer Read(string name, BinaryReader r) => new(name, [], r.ReadEnum<ItemAxis>());
 }

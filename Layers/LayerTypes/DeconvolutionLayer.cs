@@ -4,7 +4,8 @@ namespace ILGPUInt8.Layers;
 
 /// <summary>
 /// 2-D transposed convolution (ONNX ConvTranspose): weights [C][K/groups][R][S], output (K, OutH, OutW) with
-/// OutH = (H − 1)·sh − 2·ph + dh·(R − 1) + 1 + output padding (OutW likewise). Bias optional.
+/// OutH = (H − 1)·sh − 2·ph + dh·(R − 1) + 1 + output padding (OutW likewise; a negative output padding crops more at
+/// the bottom/right than at the top/left). Bias optional.
 /// </summary>
 public sealed class DeconvolutionLayer : Layer
 {
@@ -39,7 +40,7 @@ public sealed class DeconvolutionLayer : Layer
     /// <summary>Padding removed from each side of the full output.</summary>
     public Size2 Padding { get; }
 
-    /// <summary>Extra rows/columns added at the bottom/right.</summary>
+    /// <summary>Extra rows/columns added at the bottom/right (negative: removed there beyond <see cref="Padding"/>).</summary>
     public Size2 OutputPadding { get; }
 
     /// <summary>Dilation.</summary>

@@ -13,14 +13,15 @@ public enum PoolingType
 }
 
 /// <summary>
-/// Max or average pooling over (R, S) windows with stride and padding; average either counts the padding positions
-/// (count_include_pad) or not; output size floor or ceil (<see cref="PoolProblem"/>). Global pooling takes the whole image.
+/// Max or average pooling over (R, S) windows with stride and padding (top/left <see cref="Padding"/>, bottom/right
+/// <see cref="PaddingEnd"/>, each below the window); average either counts the padding positions (count_include_pad) or not; output size floor or ceil (<see cref="PoolProblem"/>). Global pooling takes the whole image.
 /// </summary>
 public sealed class PoolingLayer : Layer
 {
-    internal PoolingLayer(string name, IEnumerable<Tensor> inputs, PoolingType poolingType, Size2 window, Size2 stride, Size2 padding, bool countPadding, bool ceilMode, bool global)
+    internal PoolingLayer(string name, IEnumerable<Tensor> inputs, PoolingType poolingType, Size2 window, Size2 stride, Size2 padding, bool countPadding, bool ceilMode, bool global, Size2? paddingEnd = null)
         : base(name, inputs)
     {
+        PaddingEnd = paddingEnd ?? padding;
         PoolingType = poolingType;
         Window = window;
         Stride = stride;
@@ -42,8 +43,11 @@ public sealed class PoolingLayer : Layer
     /// <summary>Stride.</summary>
     public Size2 Stride { get; }
 
-    /// <summary>Padding on each side.</summary>
+    /// <summary>Padding at the top and left (and, unless <see cref="PaddingEnd"/> differs, at the bottom and right).</summary>
     public Size2 Padding { get; }
+
+    /// <summary>Padding at the bottom and right.</summary>
+    public Size2 PaddingEnd { get; }
 
     /// <summary>Average divides by the window clipped to the padded input (true) or by the valid positions (false).</summary>
     public bool CountPadding { get; }
@@ -61,7 +65,11 @@ public sealed class PoolingLayer : Layer
     /// <summary>The problem for a batch of <paramref name="n"/> items of <paramref name="input"/>.</summary>
     internal PoolProblem Problem(int n, TensorDims input) => Global
         ? PoolProblem.Global(n, input.C, input.H, input.W)
-        : new PoolProblem(n, input.C, input.H, input.W, Window.H, Window.W, Stride.H, Stride.W, Padding.H, Padding.W, CeilMode);
+        : new PoolProblem(n, input.C, input.H, input.W, Window.H, Window.W, Stride.H, Stride.W, Padding.H, Padding.W, CeilMode)
+        {
+            PadBottom = PaddingEnd.H,
+            PadRight = PaddingEnd.W,
+        };
 
     /// <inheritdoc />
     internal override TensorDims InferOutput(IReadOnlyList<TensorDims> inputs)
@@ -90,9 +98,10 @@ public sealed class PoolingLayer : Layer
         writer.Write(CountPadding);
         writer.Write(CeilMode);
         writer.Write(Global);
+        writer.Write(PaddingEnd);
     }
 
     /// <summary>Reads what <see cref="WriteParameters"/> wrote.</summary>
     internal static PoolingLayer Read(string name, BinaryReader r) =>
-        new(name, [], r.ReadEnum<PoolingType>(), r.ReadSize2(), r.ReadSize2(), r.ReadSize2(), r.ReadBoolean(), r.ReadBoolean(), r.ReadBoolean());
+        new(name, [], r.ReadEnum<PoolingType>(), r.ReadSize2(), r.ReadSize2(), r.ReadSize2(), r.ReadBoolean(), r.ReadBoolean(), r.ReadBoolean(), r.ReadSize2());
 }

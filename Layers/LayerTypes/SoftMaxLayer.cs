@@ -1,15 +1,20 @@
 namespace ILGPUInt8.Layers;
 
 /// <summary>
-/// Softmax across channels: y_c = exp(x_c − max) / Σ_j exp(x_j − max) at every (h, w). Float output; an INT8 input goes
-/// through an exact exp table built from its scale.
+/// Softmax along one item axis (channels by default): y_j = exp(x_j − max) / Σ_k exp(x_k − max) over the values along
+/// <see cref="Axis"/>. Float output; along channels an INT8 input goes through an exact exp table built from its scale
+/// (along H or W the layer runs FP32).
 /// </summary>
 public sealed class SoftMaxLayer : Layer
 {
-    internal SoftMaxLayer(string name, IEnumerable<Tensor> inputs)
+    internal SoftMaxLayer(string name, IEnumerable<Tensor> inputs, ItemAxis axis = ItemAxis.Channel)
         : base(name, inputs)
     {
+        Axis = Enum.IsDefined(axis) ? axis : throw new ArgumentOutOfRangeException(nameof(axis), axis, "Unknown axis.");
     }
+
+    /// <summary>The axis the softmax normalizes along.</summary>
+    public ItemAxis Axis { get; }
 
     /// <inheritdoc />
     public override LayerType Type => LayerType.SoftMax;
@@ -22,10 +27,8 @@ public sealed class SoftMaxLayer : Layer
     }
 
     /// <inheritdoc />
-    internal override void WriteParameters(BinaryWriter writer)
-    {
-    }
+    internal override void WriteParameters(BinaryWriter writer) => writer.Write((int)Axis);
 
     /// <summary>Reads what <see cref="WriteParameters"/> wrote.</summary>
-    internal static SoftMaxLayer Read(string name, BinaryReader r) => new(name, []);
+    internal static SoftMaxLayer Read(string name, BinaryReader r) => new(name, [], r.ReadEnum<ItemAxis>());
 }

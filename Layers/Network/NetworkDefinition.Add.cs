@@ -46,6 +46,15 @@ public sealed partial class NetworkDefinition
         Tensor input, PoolingType type, Size2 window, Size2? stride = null, Size2? padding = null, bool countPadding = false, bool ceilMode = false, string? name = null) =>
         Add(new PoolingLayer(LayerName(name, LayerType.Pooling), [input], type, window, stride ?? window, padding ?? 0, countPadding, ceilMode, global: false));
 
+    /// <summary>
+    /// Adds a pooling layer with padding <paramref name="paddingBegin"/> at the top/left and <paramref name="paddingEnd"/>
+    /// at the bottom/right (ONNX's explicit pads; each below the window); average with <paramref name="countPadding"/>
+    /// counts the padding positions inside the window, not those a ceil-mode window reaches past the end padding.
+    /// </summary>
+    public PoolingLayer AddPooling(
+        Tensor input, PoolingType type, Size2 window, Size2 stride, Size2 paddingBegin, Size2 paddingEnd, bool countPadding, bool ceilMode, string? name = null) =>
+        Add(new PoolingLayer(LayerName(name, LayerType.Pooling), [input], type, window, stride, paddingBegin, countPadding, ceilMode, global: false, paddingEnd));
+
     /// <summary>Adds a global pooling layer (window = the whole input, output (C, 1, 1)).</summary>
     public PoolingLayer AddGlobalPooling(Tensor input, PoolingType type, string? name = null) =>
         Add(new PoolingLayer(LayerName(name, LayerType.Pooling), [input], type, 1, 1, 0, countPadding: false, ceilMode: false, global: true));
@@ -73,13 +82,20 @@ public sealed partial class NetworkDefinition
         Add(new LrnLayer(LayerName(name, LayerType.Lrn), [input], window, alpha, beta, k));
 
     /// <summary>Adds a softmax across channels.</summary>
-    public SoftMaxLayer AddSoftMax(Tensor input, string? name = null) => Add(new SoftMaxLayer(LayerName(name, LayerType.SoftMax), [input]));
+    public SoftMaxLayer AddSoftMax(Tensor input, string? name = null) => AddSoftMax(input, ItemAxis.Channel, name);
+
+    /// <summary>Adds a softmax along <paramref name="axis"/> (FP32 only unless along channels).</summary>
+    public SoftMaxLayer AddSoftMax(Tensor input, ItemAxis axis, string? name = null) =>
+        Add(new SoftMaxLayer(LayerName(name, LayerType.SoftMax), [input], axis));
 
     /// <summary>Adds a concatenation along channels.</summary>
-    public ConcatenationLayer AddConcatenation(IReadOnlyList<Tensor> inputs, string? name = null)
+    public ConcatenationLayer AddConcatenation(IReadOnlyList<Tensor> inputs, string? name = null) => AddConcatenation(inputs, ItemAxis.Channel, name);
+
+    /// <summary>Adds a concatenation along <paramref name="axis"/> (the inputs agree on the other two dimensions).</summary>
+    public ConcatenationLayer AddConcatenation(IReadOnlyList<Tensor> inputs, ItemAxis axis, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(inputs);
-        return Add(new ConcatenationLayer(LayerName(name, LayerType.Concatenation), inputs));
+        return Add(new ConcatenationLayer(LayerName(name, LayerType.Concatenation), inputs, axis));
     }
 
     /// <summary>Adds (C, H, W) → (C·H·W, 1, 1).</summary>

@@ -26,8 +26,48 @@ public readonly record struct TensorDims(int C, int H, int W)
     /// <summary>The 4-D shape of a batch of <paramref name="n"/> items.</summary>
     public TensorShape WithBatch(int n) => new(n, C, H, W);
 
+    /// <summary>Size along <paramref name="axis"/>.</summary>
+    public int Size(ItemAxis axis) => axis switch
+    {
+        ItemAxis.Channel => C,
+        ItemAxis.Height => H,
+        _ => W,
+    };
+
+    /// <summary>
+    /// A batch of <paramref name="n"/> items held NHWC seen as [outer, length, inner] along <paramref name="axis"/>:
+    /// channels (N·H·W, C, 1), height (N, H, W·C), width (N·H, W, C).
+    /// </summary>
+    public (int Outer, int Length, int Inner) Nhwc(ItemAxis axis, int n) => axis switch
+    {
+        ItemAxis.Channel => (n * Plane, C, 1),
+        ItemAxis.Height => (n, H, W * C),
+        _ => (n * H, W, C),
+    };
+
+    /// <summary>The same view of the NCHW layout (references): channels (N, C, H·W), height (N·C, H, W), width (N·C·H, W, 1).</summary>
+    public (int Outer, int Length, int Inner) Nchw(ItemAxis axis, int n) => axis switch
+    {
+        ItemAxis.Channel => (n, C, Plane),
+        ItemAxis.Height => (n * C, H, W),
+        _ => (n * C * H, W, 1),
+    };
+
     /// <inheritdoc />
     public override string ToString() => $"({C}, {H}, {W})";
+}
+
+/// <summary>An axis of a batch item (C, H, W) that a softmax or a concatenation works along.</summary>
+public enum ItemAxis
+{
+    /// <summary>Channels C (ONNX axis 1).</summary>
+    Channel,
+
+    /// <summary>Height H (ONNX axis 2 of [N, C, H, W]).</summary>
+    Height,
+
+    /// <summary>Width W (ONNX axis 3 of [N, C, H, W], axis 2 of [N, C, L]).</summary>
+    Width,
 }
 
 /// <summary>A height and width pair (kernel, stride, padding, dilation); an int converts to (v, v), a tuple to (h, w).</summary>

@@ -82,9 +82,9 @@ internal static class PlanReference
             BatchNormLayer bn => BatchNorm((float[])x, bn, inDims),
             ElementWiseLayer e => Binary(plan, node, e, x, get(node.Inputs[1]), output),
             LrnLayer l => NormalizationReference.Lrn((float[])x, n, inDims.C, inDims.Plane, l.WindowSize, l.Alpha, l.Beta, l.K),
-            SoftMaxLayer => node.Int8
+            SoftMaxLayer sm => node.Int8
                 ? NormalizationReference.SoftMaxInt8((sbyte[])x, Int8LookupTable.SoftMaxExp(Sx()), n, inDims.C, inDims.Plane)
-                : NormalizationReference.SoftMax((float[])x, n, inDims.C, inDims.Plane),
+                : SoftMaxAlong((float[])x, inDims.Nchw(sm.Axis, n)),
             ConcatenationLayer => ConcatAll(plan, node, get, n, output),
             ReshapeLayer => (Array)x.Clone(),
             PaddingLayer p => node.Int8
@@ -208,18 +208,24 @@ internal static class PlanReference
         return ElementWiseReference.Int8((sbyte[])a, (sbyte[])b, e.Operation, sa, sb, output.Scale, node.Fused.Kind == ActivationKind.Relu);
     }
 
+    // NCHW seen as [outer, length, inner] along the axis: the channel softmax reference with c = length, hw = inner.
+    private static float[] SoftMaxAlong(float[] x, (int Outer, int Length, int Inner) view) =>
+        NormalizationReference.SoftMax(x, view.Outer, view.Length, view.Inner);
+
+    // NCHW seen as [outer, length, inner] along the axis: the channel concatenation reference with channels = length_i, hw = inner.
     private static Array ConcatAll(Plan plan, PlanNode node, Func<int, Array> get, int n, PlanTensor output)
     {
-        var channels = node.Inputs.Select(i => plan.Tensors[i].Dims.C).ToList();
-        var hw = output.Dims.Plane;
+        var axis = ((ConcatenationLayer)node.Layer).Axis;
+        var (outer, _, hw) = output.Dims.Nchw(axis, n);
+        var channels = node.Inputs.Select(i => plan.Tensors[i].Dims.Size(axis)).ToList();
         if (!node.Int8)
         {
-            return ShapeReference.Concat(node.Inputs.Select(i => (float[])Repeat(get(i), plan.Tensors[i].Dims, n)).ToList(), channels, n, hw);
+            return ShapeReference.Concat(node.Inputs.Select(i => (float[])Repeat(get(i), plan.Tensors[i].Dims, n)).ToList(), channels, outer, hw);
         }
 
         var multipliers = node.Inputs.Select(i => Int8ElementWise.RatioMultiplier(plan.Tensors[i].Scale, output.Scale)).ToArray();
         return ShapeReference.Concat(
-            node.Inputs.Select(i => (sbyte[])Repeat(get(i), plan.Tensors[i].Dims, n)).ToList(), channels, n, hw,
+            node.Inputs.Select(i => (sbyte[])Repeat(get(i), plan.Tensors[i].Dims, n)).ToList(), channels, outer, hw,
             (part, q) => ShapeReference.RequantizeCopy(q, multipliers[part]));
     }
 }

@@ -13,7 +13,7 @@ namespace ILGPUInt8.Layers;
 /// </summary>
 internal static class EngineSerializer
 {
-    public const int Version = 1;
+    public const int Version = 2;
 
     private static readonly byte[] Magic = Encoding.ASCII.GetBytes("ILGPUI8E");
 

@@ -1,4 +1,3 @@
-using ILGPUInt8.Layers.Onnx;
 using Xunit;
 
 namespace ILGPUInt8.Tests.Onnx;
@@ -146,22 +145,9 @@ public class OnnxNodeConformanceTests
         Assert.True(failure is null, $"{name}: {failure}");
     }
 
-    /// <summary>
-    /// Node tests the reference interpreter passes but the engine refuses, each with an <see cref="OnnxImportException"/>
-    /// naming the operator, node and opset ("not supported by the engine"): softmax and concatenation along a
-    /// non-channel axis with other dimensions before it, average pooling with asymmetric pads or pads the engine's
-    /// symmetric padding cannot express, and a transposed convolution that crops more than its output padding adds.
-    /// </summary>
-    private static readonly HashSet<string> EngineRefused = new(StringComparer.Ordinal)
-    {
-        "test_averagepool_2d_pads", "test_averagepool_2d_pads_count_include_pad", "test_averagepool_2d_same_lower",
-        "test_averagepool_2d_same_upper", "test_concat_3d_axis_2", "test_concat_3d_axis_negative_1",
-        "test_convtranspose_autopad_same", "test_softmax_axis_2", "test_softmax_default_axis", "test_softmax_negative_axis",
-    };
-
     public static TheoryData<string> EngineTests() => [.. Claimed];
 
-    /// <summary>Every claimed node test through the FP32 engine (ILGPU CPU accelerator): the same tolerance, or the documented refusal.</summary>
+    /// <summary>Every claimed node test through the FP32 engine (ILGPU CPU accelerator), within the same tolerance.</summary>
     [Theory]
     [MemberData(nameof(EngineTests))]
     public void NodeTest_ThroughTheFp32Engine(string name)
@@ -169,13 +155,6 @@ public class OnnxNodeConformanceTests
         Assert.SkipUnless(Directory.Exists(OnnxFixtures.NodeTestsDir),
             $"{OnnxFixtures.NodeTestsDir} is absent: install Debian's libonnx-testdata (apt-get install -y libonnx-testdata).");
         string directory = Path.Combine(OnnxFixtures.NodeTestsDir, name);
-        if (EngineRefused.Contains(name))
-        {
-            var ex = Assert.Throws<OnnxImportException>(() => OnnxNodeTestRunner.Run(directory, engine: true));
-            Assert.Contains("not supported by the engine", ex.Message, StringComparison.Ordinal);
-            return;
-        }
-
         string? failure = OnnxNodeTestRunner.Run(directory, engine: true);
         Assert.True(failure is null, $"{name}: {failure}");
     }

@@ -26,6 +26,8 @@ public sealed class ConvolutionOpTests
         new(1, 4, 3, 3, 3, 3, 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1, OutputPaddingH: 1, OutputPaddingW: 1),
         new(2, 4, 4, 3, 6, 2, 2, StrideH: 2, StrideW: 2, Groups: 2),
         new(1, 3, 4, 4, 2, 3, 3, PadH: 1, PadW: 1),
+        new(1, 2, 3, 3, 2, 3, 3, StrideH: 2, StrideW: 2, OutputPaddingH: -1, OutputPaddingW: -1), // ONNX SAME_UPPER: the end crops one more
+        new(2, 4, 3, 4, 3, 3, 3, StrideH: 2, StrideW: 1, PadH: 1, PadW: 0, OutputPaddingH: -1, OutputPaddingW: -2),
     ];
 
     public static TheoryData<int> ProblemIndices() => [.. Enumerable.Range(0, Problems.Length)];

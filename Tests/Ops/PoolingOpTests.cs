@@ -17,6 +17,10 @@ public sealed class PoolingOpTests
         new(1, 2, 7, 6, 3, 3, 2, 2, 1, 1, CeilMode: true),
         new(1, 3, 5, 8, 2, 3, 2, 3, 0, 1, CeilMode: true),
         PoolProblem.Global(2, 5, 4, 3),
+        new(1, 3, 5, 5, 3, 3, 1, 1, 0, 0) { PadBottom = 1, PadRight = 1 },       // ONNX SAME_UPPER: the extra pad at the end
+        new(1, 2, 6, 6, 3, 3, 2, 2, 1, 1) { PadBottom = 0, PadRight = 0 },       // SAME_LOWER: at the start
+        new(2, 3, 5, 5, 3, 3, 1, 1, 2, 2),                                       // pads 2 > half the window 3
+        new(1, 2, 7, 6, 3, 2, 2, 2, 2, 0, CeilMode: true) { PadBottom = 1, PadRight = 1 },
     ];
 
     public static TheoryData<int, PoolingMode> Cases()
@@ -53,10 +57,23 @@ public sealed class PoolingOpTests
     }
 
     [Fact]
-    public void Padding_larger_than_half_the_window_is_rejected()
+    public void Separate_end_padding_sizes_the_output()
+    {
+        // H = 5, window 3, stride 2, pads 0 and 1: ⌊(5 + 0 + 1 − 3) / 2⌋ + 1 = 2; ceil: ⌈3 / 2⌉ + 1 = 3 (start 4 < H + 0 stays).
+        Assert.Equal(2, PoolProblem.OutputSize(5, 3, 2, 0, 1, ceil: false));
+        Assert.Equal(3, PoolProblem.OutputSize(5, 3, 2, 0, 1, ceil: true));
+        var p = new PoolProblem(1, 1, 5, 4, 3, 3, 2, 1, 0, 1) { PadBottom = 1, PadRight = 0 };
+        Assert.Equal((2, 3), (p.P, p.Q));
+        Assert.Contains("pad=0x1/1x0", p.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Padding_as_large_as_the_window_is_rejected()
     {
         var ex = Assert.Throws<ArgumentException>(() => new PoolProblem(1, 1, 4, 4, 2, 2, 1, 1, 2, 0).Validate());
         Assert.Contains("padding", ex.Message, StringComparison.Ordinal);
+        var end = Assert.Throws<ArgumentException>(() => (new PoolProblem(1, 1, 4, 4, 2, 2, 1, 1) { PadRight = 2 }).Validate());
+        Assert.Contains("padding", end.Message, StringComparison.Ordinal);
     }
 
     [Fact]

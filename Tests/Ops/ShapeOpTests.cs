@@ -19,6 +19,9 @@ public sealed class ShapeOpTests
     public void Concat_float_and_int8_match_reference() => CheckConcat(TestDevices.Cpu, 2, 6);
 
     [Fact]
+    public void Concat_along_a_middle_axis_is_a_block_copy() => CheckConcatBlocks(TestDevices.Cpu, 6, 4);
+
+    [Fact]
     public void Reshape_keeps_nchw_order() => CheckReshape(TestDevices.Cpu, new TensorShape(2, 3, 2, 4), new TensorShape(2, 4, 3, 2));
 
     [Fact]
@@ -50,6 +53,7 @@ public sealed class ShapeOpTests
         CheckLrn(device, 8, 96, 27 * 27);
         CheckConcat(device, 16, 28 * 28);
         CheckConcat(device, 2, 200 * 200); // 80000 pixels: more than a grid's 65535 in y
+        CheckConcatBlocks(device, 16 * 28, 28 * 16); // along W of [16, 16, 28, w_i]
         CheckReshape(device, new TensorShape(8, 64, 7, 7), new TensorShape(8, 3136, 1, 1));
         CheckPad(device, new TensorShape(8, 16, 30, 30));
         CheckConvert(device, new TensorShape(16, 3, 224, 224));
@@ -111,6 +115,33 @@ public sealed class ShapeOpTests
         var outShape = new TensorShape(n, total, hw, 1);
         Exact.EqualBits(expected, LayoutReference.NhwcToNchw<float>(OpTestDevice.Read(device, dy), outShape), $"concat f32 on {device.Kind}");
         Exact.Equal<sbyte>(expectedQ, LayoutReference.NhwcToNchw<sbyte>(OpTestDevice.Read(device, dyq), outShape), $"concat s8 on {device.Kind}");
+    }
+
+    // Parts [outer, length_i, inner] (C order; NHWC along W is outer = N·H, inner = C): the channel kernel with
+    // pixels = outer, channels = length_i·inner, total = Σ length·inner; the reference is the NCHW one with n = outer, hw = inner.
+    private static void CheckConcatBlocks(Int8Device device, int outer, int inner)
+    {
+        int[] lengths = [2, 3, 1];
+        var parts = lengths.Select((l, i) => TestData.Float(outer * l * inner, 40 + i)).ToArray();
+        var partsQ = lengths.Select((l, i) => TestData.Int8(outer * l * inner, 50 + i, -127)).ToArray();
+        float[] multipliers = [0.75f, 1f, 1.3f];
+        var expected = ShapeReference.Concat(parts, lengths, outer, inner);
+        var expectedQ = ShapeReference.Concat(partsQ, lengths, outer, inner, (part, q) => ShapeReference.RequantizeCopy(q, multipliers[part]));
+        int total = lengths.Sum() * inner, offset = 0;
+        using var dy = OpTestDevice.Zeros<float>(device, (long)outer * total);
+        using var dyq = OpTestDevice.Zeros<sbyte>(device, (long)outer * total);
+        for (var i = 0; i < lengths.Length; i++)
+        {
+            using var dx = OpTestDevice.Upload(device, parts[i]);
+            using var dq = OpTestDevice.Upload(device, partsQ[i]);
+            Concat.Float(device, dx.View, dy.View, outer, lengths[i] * inner, total, offset);
+            Concat.Int8(device, dq.View, dyq.View, outer, lengths[i] * inner, total, offset, multipliers[i]);
+            device.Synchronize();
+            offset += lengths[i] * inner;
+        }
+
+        Exact.EqualBits(expected, OpTestDevice.Read(device, dy), $"concat blocks f32 on {device.Kind}");
+        Exact.Equal<sbyte>(expectedQ, OpTestDevice.Read(device, dyq), $"concat blocks s8 on {device.Kind}");
     }
 
     private static void CheckReshape(Int8Device device, TensorShape from, TensorShape to)

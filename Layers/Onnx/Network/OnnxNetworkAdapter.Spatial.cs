@@ -1,5 +1,4 @@
 using System.Globalization;
-using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Kernels.Quantization;
 
 namespace ILGPUInt8.Layers.Onnx;
@@ -45,7 +44,7 @@ internal sealed partial class OnnxNetworkAdapter
 
     /// <summary>
     /// ConvTranspose: output row i is full[i + top] either way, so asymmetric crops map to symmetric padding = top with
-    /// output padding outPad + top − bottom (which must be ≥ 0), and likewise for columns.
+    /// output padding outPad + top − bottom (negative when the bottom crops more), and likewise for columns.
     /// </summary>
     private Layer Deconvolution(DeconvolutionSpec d, Tensor x, string name)
     {
@@ -57,20 +56,12 @@ internal sealed partial class OnnxNetworkAdapter
         CheckQdqWeights(d.Int8Weights, null, d.OutputChannels, 1);
         var (top, left, bottom, right) = d.Pads;
         int outH = d.OutputPadding.H + top - bottom, outW = d.OutputPadding.W + left - right;
-        if (outH < 0 || outW < 0)
-        {
-            throw Unsupported($"transposed-convolution pads ({top}, {left}, {bottom}, {right}) that crop more at the bottom/right than the output padding adds");
-        }
-
         return _net.AddDeconvolution(x, d.OutputChannels, (d.WeightDims[2], d.WeightDims[3]), d.Weights, d.Bias, d.Stride, (top, left), (outH, outW), d.Dilation, d.Groups, name);
     }
 
     /// <summary>
-    /// Pooling: symmetric pads up to half the window go to the layer, and so do smaller bottom/right pads that give the
-    /// same output size (see <see cref="ConvOutput"/>). Other pads: max pooling pads with the lowest
-    /// float first (never a window's maximum: every ONNX window holds an input pixel), average pooling that counts
-    /// the padding pads with zeros first (both then pool without padding; the output size is checked); average pooling
-    /// over valid pixels only, with such pads, has no engine form.
+    /// Pooling: the layer takes ONNX's begin and end pads as they are (each below the window, as ONNX requires); average
+    /// with count_include_pad divides by the window clipped to the explicitly padded input, as ONNX.
     /// </summary>
     private Layer Pooling(PoolingSpec p, Tensor x, string name)
     {
@@ -81,47 +72,18 @@ internal sealed partial class OnnxNetworkAdapter
         }
 
         var (top, left, bottom, right) = p.Pads;
-        bool halfWindow = 2 * top <= p.Window.H && 2 * left <= p.Window.W;
-        bool symmetric = top == bottom && left == right && halfWindow;
-        if (!symmetric && halfWindow && !p.CeilMode && bottom <= top && right <= left
-            && new TensorDims(x.Dims.C, ConvOutput(x.Dims.H, p.Window.H, p.Stride.H, 1, top), ConvOutput(x.Dims.W, p.Window.W, p.Stride.W, 1, left)) == ItemDims(_layer.Output.Shape))
+        if (Math.Max(top, bottom) >= p.Window.H || Math.Max(left, right) >= p.Window.W)
         {
-            // Pads (1, 1, 0, 0) of a 3×3/2 max pooling: the symmetric (top, left) form reads the same windows (see ConvOutput).
-            symmetric = true;
+            throw Unsupported($"pooling pads ({top}, {left}, {bottom}, {right}) as large as the window {p.Window}");
         }
 
-        if (!symmetric)
-        {
-            if (!p.Max && !p.CountIncludePad)
-            {
-                throw Unsupported($"average pooling over valid pixels with pads ({top}, {left}, {bottom}, {right}) (the engine pads symmetrically, at most half the window)");
-            }
-
-            var expected = ItemDims(_layer.Output.Shape);
-            if (p.Max && !p.CeilMode)
-            {
-                // Max pooling with pads of any form: an explicit pad by the lowest float (INT8: −127, the tensor keeps the
-                // input's scale) never wins a max, so padding + unpadded pooling is the same operator.
-                var padded = _net.AddPadding(x, (top, left), (bottom, right), float.MinValue, Unique($"{name}/pad")).Output;
-                var unpadded = new PoolProblem(1, padded.Dims.C, padded.Dims.H, padded.Dims.W, p.Window.H, p.Window.W, p.Stride.H, p.Stride.W);
-                if (new TensorDims(padded.Dims.C, unpadded.P, unpadded.Q) == expected)
-                {
-                    return _net.AddPooling(padded, type, p.Window, p.Stride, 0, countPadding: false, ceilMode: false, name);
-                }
-            }
-
-            var probe = new PoolProblem(1, x.Dims.C, x.Dims.H, x.Dims.W, p.Window.H, p.Window.W, p.Stride.H, p.Stride.W, top, left, p.CeilMode);
-            var trial = new TensorDims(x.Dims.C, probe.P, probe.Q);
-            if (bottom < top || right < left || p.CountIncludePad || trial != expected)
-            {
-                throw Unsupported($"asymmetric pooling pads ({top}, {left}, {bottom}, {right}) of this form");
-            }
-        }
-
-        return _net.AddPooling(x, type, p.Window, p.Stride, (top, left), p.CountIncludePad, p.CeilMode, name);
+        return _net.AddPooling(x, type, p.Window, p.Stride, (top, left), (bottom, right), p.CountIncludePad, p.CeilMode, name);
     }
 
-    /// <summary>Softmax along axis a: across channels when a = 1, else through a reshape to (d_a, inner, 1) when every dimension between the batch and a is 1.</summary>
+    /// <summary>
+    /// Softmax along axis a: across channels when a = 1; through a reshape to (d_a, inner, 1) when every dimension
+    /// between the batch and a is 1 (the channel kernel, INT8 too); else along the item's H or W (FP32).
+    /// </summary>
     private Layer SoftMax(SoftMaxSpec sm, Tensor x, string name)
     {
         var shape = _layer.Inputs[0].Shape;
@@ -130,25 +92,41 @@ internal sealed partial class OnnxNetworkAdapter
             return _net.AddSoftMax(x, name);
         }
 
-        var view = AxisView(shape, sm.Axis, "softmax");
-        var flat = Reshape(x, view, Unique($"{name}/view"));
-        var soft = _net.AddSoftMax(flat.Output, Unique($"{name}/softmax"));
-        return Reshape(soft.Output, ItemDims(shape), name);
+        if (sm.Axis >= 1 && sm.Axis < shape.Count && shape.Skip(1).Take(sm.Axis - 1).All(d => d == 1))
+        {
+            var view = AxisView(shape, sm.Axis, "softmax");
+            var flat = Reshape(x, view, Unique($"{name}/view"));
+            var soft = _net.AddSoftMax(flat.Output, Unique($"{name}/softmax"));
+            return Reshape(soft.Output, ItemDims(shape), name);
+        }
+
+        return _net.AddSoftMax(x, ItemAxisOf(shape, sm.Axis, "softmax"), name);
     }
 
-    /// <summary>Concatenation along axis a: channels when a = 1, else through reshapes as for softmax.</summary>
+    /// <summary>Concatenation along axis a: the item axis it names (channels, H or W); above rank 4 through reshapes as for softmax.</summary>
     private Layer Concatenation(ConcatenationSpec cat, string name)
     {
         var inputs = Enumerable.Range(0, _layer.Inputs.Count).Select(In).ToList();
-        if (cat.Axis == 1 && _layer.Output.Shape.Count <= 4)
+        var shape = _layer.Output.Shape;
+        if (shape.Count <= 4)
         {
-            return _net.AddConcatenation(inputs, name);
+            return _net.AddConcatenation(inputs, ItemAxisOf(shape, cat.Axis, "concatenation"), name);
         }
 
         var views = inputs.Select((t, i) => Reshape(t, AxisView(_layer.Inputs[i].Shape, cat.Axis, "concatenation"), Unique($"{name}/view{i}")).Output).ToList();
         var joined = _net.AddConcatenation(views, Unique($"{name}/concat"));
-        return Reshape(joined.Output, ItemDims(_layer.Output.Shape), name);
+        return Reshape(joined.Output, ItemDims(shape), name);
     }
+
+    /// <summary>The item axis of ONNX axis a of a rank ≤ 4 shape (as <see cref="ItemDims"/> maps it): 1 → C; [N, C, L]: 2 → W; [N, C, H, W]: 2 → H, 3 → W.</summary>
+    private ItemAxis ItemAxisOf(IReadOnlyList<long> shape, int axis, string what) => (shape.Count, axis) switch
+    {
+        ( <= 4, 1) => ItemAxis.Channel,
+        (3, 2) => ItemAxis.Width,
+        (4, 2) => ItemAxis.Height,
+        (4, 3) => ItemAxis.Width,
+        _ => throw Unsupported($"{what} along axis {axis} of [{string.Join(", ", shape)}] (the engine works along C, H or W of a rank-2 to rank-4 tensor)"),
+    };
 
     /// <summary>(d_axis, ∏ dims after it, 1), allowed when the dimensions between the batch and the axis are all 1.</summary>
     private TensorDims AxisView(IReadOnlyList<long> shape, int axis, string what)

@@ -11,8 +11,8 @@ namespace ILGPUInt8.Layers.Onnx;
 /// ONNX output tensor, so tensor names (and calibration tables, QDQ ranges) carry over. What the engine's layers
 /// cannot express is an <see cref="OnnxImportException"/> naming the operator, the node and the opset:
 /// element-wise broadcasting between two run-time tensors of different shapes (constants are expanded), softmax and
-/// concatenation along an axis with non-unit dimensions between the batch and it, padding of the batch or channel
-/// dimension, 1-D or 3-D convolutions, asymmetric pooling pads that change the windows.
+/// concatenation above rank 4 along an axis with non-unit dimensions between the batch and it, padding of the batch or
+/// channel dimension, 1-D or 3-D convolutions, pooling pads as large as the window.
 /// </summary>
 internal sealed partial class OnnxNetworkAdapter
 {

@@ -5,10 +5,10 @@ using ILGPUInt8.Kernels.Reference;
 namespace ILGPUInt8.Layers;
 
 /// <summary>
-/// Softmax across channels on the CPU backend (NHWC: a pixel's channels are contiguous). FP32: y = exp(x − max) /
-/// Σ exp(x − max), exp and sum in double; INT8 input: e_j = E[q_max − q_j] from the exp table, the sum in float in the
-/// lane order of the GPU kernels (<see cref="NormalizationReference.SumInLaneOrder"/>), y = e_j / sum (float output), as
-/// the reference.
+/// Softmax on the CPU backend (NHWC: a pixel's channels are contiguous). FP32, along any axis seen as [outer, length,
+/// inner]: y = exp(x − max) / Σ exp(x − max), exp and sum in double; INT8 input (channels only): e_j = E[q_max − q_j] from
+/// the exp table, the sum in float in the lane order of the GPU kernels (<see cref="NormalizationReference.SumInLaneOrder"/>),
+/// y = e_j / sum (float output), as the reference.
 /// </summary>
 internal sealed unsafe class HostSoftMaxStep : HostStep
 {
@@ -60,27 +60,30 @@ internal sealed unsafe class HostSoftMaxStep : HostStep
             return;
         }
 
+        // FP32 along any axis: [outer, length, inner] (channels: inner = 1), one (o, i) pair a task, values at stride inner.
+        var (outer, length, inner) = Input().Dims.Nhwc(((SoftMaxLayer)Node.Layer).Axis, batch);
         nint xf = (nint)context.Pointer<float>(Input(), batch);
-        ForRanges(pixels, 256, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (p0, p1) =>
+        ForRanges((long)outer * inner, 256, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (p0, p1) =>
         {
             for (var p = p0; p < p1; p++)
             {
-                float* x = (float*)xf + (p * c), o = (float*)y + (p * c);
+                long start = (p / inner * length * inner) + (p % inner);
+                float* x = (float*)xf + start, o = (float*)y + start;
                 var max = float.NegativeInfinity;
-                for (var j = 0; j < c; j++)
+                for (var j = 0; j < length; j++)
                 {
-                    max = Math.Max(max, x[j]);
+                    max = Math.Max(max, x[j * inner]);
                 }
 
                 double sum = 0;
-                for (var j = 0; j < c; j++)
+                for (var j = 0; j < length; j++)
                 {
-                    sum += Math.Exp(x[j] - max);
+                    sum += Math.Exp(x[j * inner] - max);
                 }
 
-                for (var j = 0; j < c; j++)
+                for (var j = 0; j < length; j++)
                 {
-                    o[j] = (float)(Math.Exp(x[j] - max) / sum);
+                    o[j * inner] = (float)(Math.Exp(x[j * inner] - max) / sum);
                 }
             }
         });

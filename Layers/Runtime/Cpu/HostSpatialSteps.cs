@@ -45,7 +45,7 @@ internal sealed unsafe class HostPoolingStep : HostStep
                 {
                     int n = (int)(o / (p.P * p.Q)), oh = (int)(o / p.Q % p.P), ow = (int)(o % p.Q);
                     int hs = (oh * p.StrideH) - p.PadH, ws = (ow * p.StrideW) - p.PadW;
-                    int he = Math.Min(hs + p.R, p.H + p.PadH), we = Math.Min(ws + p.S, p.W + p.PadW);
+                    int he = Math.Min(hs + p.R, p.H + p.PadBottom), we = Math.Min(ws + p.S, p.W + p.PadRight);
                     int padded = (he - hs) * (we - ws);
                     int h0 = Math.Max(hs, 0), h1 = Math.Min(he, p.H), w0 = Math.Max(ws, 0), w1 = Math.Min(we, p.W);
                     int valid = (h1 - h0) * (w1 - w0);
@@ -250,19 +250,23 @@ internal sealed unsafe class HostReshapeStep(Engine engine, PlanNode node) : Hos
     }
 }
 
-/// <summary>Concatenation along channels on the CPU backend: per pixel, one slice per input (INT8 requantized to the output scale).</summary>
+/// <summary>
+/// Concatenation on the CPU backend, seen as [outer, length, inner] along the layer's axis (<see cref="TensorDims.Nhwc"/>):
+/// per outer index, one block of length_i·inner values per input (INT8 requantized to the output scale).
+/// </summary>
 internal sealed unsafe class HostConcatStep(Engine engine, PlanNode node) : HostStep(engine, node)
 {
     public override void Run(ExecutionContext context, int batch)
     {
-        int total = Output.Dims.C, offset = 0;
-        long pixels = (long)batch * Output.Dims.Plane;
+        var axis = ((ConcatenationLayer)Node.Layer).Axis;
+        var (pixels, length, inner) = Output.Dims.Nhwc(axis, batch);
+        int total = length * inner, offset = 0;
         for (var i = 0; i < Node.Inputs.Count; i++)
         {
             var t = Input(i);
-            int c = t.Dims.C, o = offset;
+            int c = t.Dims.Size(axis) * inner, o = offset;
             bool constant = t.Constant is not null;
-            long items = t.Dims.Plane;
+            long items = t.Dims.Nhwc(axis, 1).Outer;
             if (Node.Int8)
             {
                 nint x = (nint)context.Pointer<sbyte>(t, batch), y = (nint)context.Pointer<sbyte>(Output, batch);

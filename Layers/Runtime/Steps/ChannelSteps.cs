@@ -14,7 +14,7 @@ internal sealed class LrnStep(Engine engine, PlanNode node) : Step(engine, node)
     }
 }
 
-/// <summary>Softmax across channels: FP32, or int8 input through the exp table (float output).</summary>
+/// <summary>Softmax across channels: FP32, or int8 input through the exp table (float output); along H or W, FP32 strided.</summary>
 internal sealed class SoftMaxStep : Step
 {
     private readonly ArrayView<float> _exp;
@@ -31,7 +31,13 @@ internal sealed class SoftMaxStep : Step
     public override void Run(ExecutionContext context, int batch)
     {
         var d = Input().Dims;
-        if (Node.Int8)
+        var axis = ((SoftMaxLayer)Node.Layer).Axis;
+        if (axis != ItemAxis.Channel)
+        {
+            var (outer, length, inner) = d.Nhwc(axis, batch);
+            SoftMaxStrided.Float(Device, context.View<float>(Input(), batch), context.View<float>(Output, batch), outer, length, inner);
+        }
+        else if (Node.Int8)
         {
             SoftMax.Int8(Device, context.View<sbyte>(Input(), batch), context.View<float>(Output, batch), _exp, batch * d.Plane, d.C);
         }
@@ -42,29 +48,34 @@ internal sealed class SoftMaxStep : Step
     }
 }
 
-/// <summary>Concatenation along channels: one copy (FP32) or requantizing copy (INT8) per input.</summary>
+/// <summary>
+/// Concatenation along an axis: one strided block copy (FP32) or requantizing copy (INT8) per input. Seen as
+/// [outer, length, inner] (<see cref="TensorDims.Nhwc"/>), input i's blocks of length_i·inner values go to offset
+/// Σ_{j&lt;i} length_j·inner of each output block of length·inner (the channel kernel with pixels = outer).
+/// </summary>
 internal sealed class ConcatStep(Engine engine, PlanNode node) : Step(engine, node)
 {
     public override int Launches => Node.Inputs.Count;
 
     public override void Run(ExecutionContext context, int batch)
     {
-        var total = Output.Dims.C;
-        var pixels = batch * Output.Dims.Plane;
-        var offset = 0;
+        var axis = ((ConcatenationLayer)Node.Layer).Axis;
+        var (pixels, length, inner) = Output.Dims.Nhwc(axis, batch);
+        int total = length * inner, offset = 0;
         for (var i = 0; i < Node.Inputs.Count; i++)
         {
             var t = Input(i);
+            int block = t.Dims.Size(axis) * inner;
             if (Node.Int8)
             {
-                Concat.Int8(Device, context.View<sbyte>(t, batch), context.View<sbyte>(Output, batch), pixels, t.Dims.C, total, offset, Int8ElementWise.RatioMultiplier(t.Scale, Output.Scale));
+                Concat.Int8(Device, context.View<sbyte>(t, batch), context.View<sbyte>(Output, batch), pixels, block, total, offset, Int8ElementWise.RatioMultiplier(t.Scale, Output.Scale));
             }
             else
             {
-                Concat.Float(Device, context.View<float>(t, batch), context.View<float>(Output, batch), pixels, t.Dims.C, total, offset);
+                Concat.Float(Device, context.View<float>(t, batch), context.View<float>(Output, batch), pixels, block, total, offset);
             }
 
-            offset += t.Dims.C;
+            offset += block;
         }
     }
 }
