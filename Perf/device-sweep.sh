@@ -2,6 +2,9 @@
 # The whole GPU sweep in one device call (packed first here with ../shared/tools/gpu-pack.sh Tests Perf):
 #   GPU tests, the torch peers, then the Perf suite with ratios to the peers measured in the same call.
 # Usage on the GPU machine: bash Perf/device-sweep.sh OUT_DIR [BENCHMARKS...]
+#   RESNET18_ONNX=path/ResNet18.onnx adds the engine benchmark's "resnet18_onnx" case (the real ML.NET weights) and its
+#   torch peer built from the same file (Perf/peers/resnet18_torch_peer.py); the 64 MB model travels in a device call
+#   of its own (see Perf/NOTES.md). SWEEP_TESTS=0 skips the GPU tests.
 # Everything lands in OUT_DIR/sweep/ and, packed, in OUT_DIR/sweep.tgz (the device tool returns a few files only).
 set -uo pipefail
 top=${1:?usage: device-sweep.sh OUT_DIR [BENCHMARKS...]}; shift
@@ -12,11 +15,24 @@ nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv > "$out/gp
 # ptxas/cuobjdump for the `ptx` benchmark's register and SASS report, where the machine has them.
 ptxas=$(command -v ptxas || find / -name ptxas -type f -perm -u+x 2>/dev/null | head -1)
 [ -n "$ptxas" ] && export PATH="$(dirname "$ptxas"):$PATH"
-bash .gpu/run.sh Tests -trait "Category=Gpu" > "$out/gpu-tests.log" 2>&1
-grep -E "Total:|\[FAIL\]" "$out/gpu-tests.log" | tail -20
-PYTHONUNBUFFERED=1 python3 Perf/peers/gemm_conv_peers.py "$out/peers.json" > "$out/peers.log" 2>&1 || echo "peer script failed: see peers.log"
-PYTHONUNBUFFERED=1 python3 Perf/peers/engine_peers.py "$out/peers.json" --append > "$out/engine-peers.log" 2>&1 || echo "engine peer script failed: see engine-peers.log"
+if [ "${SWEEP_TESTS:-1}" != 0 ]; then
+  bash .gpu/run.sh Tests -trait "Category=Gpu" > "$out/gpu-tests.log" 2>&1
+  grep -E "Total:|\[FAIL\]" "$out/gpu-tests.log" | tail -20
+fi
+wants() { [[ " $benchmarks " =~ \ (all|$1)\  ]]; }
+if wants "gemm|conv|tcgemm"; then
+  PYTHONUNBUFFERED=1 python3 Perf/peers/gemm_conv_peers.py "$out/peers.json" > "$out/peers.log" 2>&1 || echo "peer script failed: see peers.log"
+fi
+onnx_args=()
+if wants engine; then
+  PYTHONUNBUFFERED=1 python3 Perf/peers/engine_peers.py "$out/peers.json" --append > "$out/engine-peers.log" 2>&1 || echo "engine peer script failed: see engine-peers.log"
+  if [ -n "${RESNET18_ONNX:-}" ]; then
+    PYTHONUNBUFFERED=1 python3 Perf/peers/resnet18_torch_peer.py "$RESNET18_ONNX" "$out/peers.json" --append > "$out/resnet18-peer.log" 2>&1 \
+      && onnx_args=(--resnet18-onnx "$RESNET18_ONNX") || echo "resnet18 peer failed: see resnet18-peer.log"
+    cat "$out/resnet18-peer.log"
+  fi
+fi
 # shellcheck disable=SC2086
-bash .gpu/run.sh Perf $benchmarks --out "$out" --repeats 7 --peers "$out/peers.json" > "$out/perf.log" 2>&1
+bash .gpu/run.sh Perf $benchmarks "${onnx_args[@]}" --out "$out" --repeats 7 --peers "$out/peers.json" > "$out/perf.log" 2>&1
 grep -v "^\s*at " "$out/perf.log" | sed -n '/^benchmark /,$p'
 tar -C "$top" -czf "$top/sweep.tgz" sweep && rm -rf "$out"

@@ -10,12 +10,13 @@ namespace ILGPUInt8.Calibration.Reports;
 
 /// <summary>
 /// Histogram plots with the chosen threshold marked, as SVG (OxyPlot's managed SVG exporter): one bar per non-empty
-/// bin over |x| with log-scale counts, a vertical line at T labelled "method T = …", and amax in the title.
+/// bin over |x| with log-scale counts, a vertical line at T labelled "method T = …", and amax in the title; where the
+/// INT8 engine uses another threshold for the tensor (a max pooling's output shares it), a dashed line "engine T = …".
 /// </summary>
 public static class HistogramPlot
 {
-    /// <summary>The plot model of one tensor.</summary>
-    public static PlotModel Create(TensorHistogram histogram, CalibrationResult result)
+    /// <summary>The plot model of one tensor; <paramref name="engineThreshold"/> is marked when it differs from the result's.</summary>
+    public static PlotModel Create(TensorHistogram histogram, CalibrationResult result, double? engineThreshold = null)
     {
         ArgumentNullException.ThrowIfNull(histogram);
         ArgumentNullException.ThrowIfNull(result);
@@ -26,7 +27,8 @@ public static class HistogramPlot
             Background = OxyColors.White,
         };
         double w = histogram.Amax > 0 ? histogram.BinWidth : 1.0 / HistogramBinning.Bins;
-        double right = Math.Max(histogram.Amax > 0 ? histogram.Amax : 1.0, Math.Min(result.Threshold, 2 * Math.Max(histogram.Amax, 1e-30))) * 1.02;
+        double marked = Math.Max(result.Threshold, engineThreshold ?? 0);
+        double right = Math.Max(histogram.Amax > 0 ? histogram.Amax : 1.0, Math.Min(marked, 2 * Math.Max(histogram.Amax, 1e-30))) * 1.02;
         long max = 1;
         var bars = new RectangleBarSeries { FillColor = OxyColor.FromRgb(70, 110, 170), StrokeThickness = 0 };
         var counts = histogram.Counts;
@@ -51,21 +53,38 @@ public static class HistogramPlot
             Text = string.Create(CultureInfo.InvariantCulture, $"{result.Method} T = {result.Threshold:G5}"),
             TextColor = OxyColors.Red,
         });
+        if (engineThreshold is double e && Math.Abs(e - result.Threshold) > 1e-6 * result.Threshold)
+        {
+            model.Annotations.Add(new LineAnnotation
+            {
+                Type = LineAnnotationType.Vertical,
+                X = Math.Min(e, right),
+                Color = OxyColors.DarkOrange,
+                LineStyle = LineStyle.Dash,
+                StrokeThickness = 2,
+                Text = string.Create(CultureInfo.InvariantCulture, $"engine T = {e:G5}"),
+                TextColor = OxyColors.DarkOrange,
+            });
+        }
+
         return model;
     }
 
-    /// <summary>Writes one tensor's plot as an SVG file.</summary>
-    public static void WriteSvg(string path, TensorHistogram histogram, CalibrationResult result, double width = 900, double height = 450)
+    /// <summary>Writes one tensor's plot as an SVG file (the engine's threshold marked when given and different).</summary>
+    public static void WriteSvg(string path, TensorHistogram histogram, CalibrationResult result, double width = 900, double height = 450, double? engineThreshold = null)
     {
-        var model = Create(histogram, result);
+        var model = Create(histogram, result, engineThreshold);
         using var stream = File.Create(path);
         // The workaround writes text with explicit offsets: browsers and rsvg ignore SVG's dominant-baseline.
         var exporter = new SvgExporter { Width = width, Height = height, UseVerticalTextAlignmentWorkaround = true };
         exporter.Export(model, stream);
     }
 
-    /// <summary>Writes a plot per tensor of a run into <paramref name="folder"/> (file names from tensor names); returns the paths.</summary>
-    public static IReadOnlyList<string> WriteAll(string folder, CalibrationRun run)
+    /// <summary>
+    /// Writes a plot per tensor of a run into <paramref name="folder"/> (file names from tensor names); returns the paths.
+    /// <paramref name="engineThresholds"/> (tensor name → T the INT8 engine uses) adds the engine's line where it differs.
+    /// </summary>
+    public static IReadOnlyList<string> WriteAll(string folder, CalibrationRun run, IReadOnlyDictionary<string, float>? engineThresholds = null)
     {
         ArgumentNullException.ThrowIfNull(run);
         Directory.CreateDirectory(folder);
@@ -80,7 +99,7 @@ public static class HistogramPlot
             }
 
             var path = Path.Combine(folder, file + ".svg");
-            WriteSvg(path, h, run.Results[h.Name]);
+            WriteSvg(path, h, run.Results[h.Name], engineThreshold: engineThresholds is not null && engineThresholds.TryGetValue(h.Name, out var e) ? e : null);
             paths.Add(path);
         }
 

@@ -82,7 +82,7 @@ public static class DemoCommand
         var (cache, json) = CalibrationFiles.Write(calibrated.Run.Table, Path.Combine(outDir, "fashion_cnn.calibration.cache"));
         var reports = ReportFormats.WriteAll(report, outDir);
         var plotDir = Path.Combine(outDir, "plots");
-        var plots = HistogramPlot.WriteAll(plotDir, calibrated.Run);
+        var plots = HistogramPlot.WriteAll(plotDir, calibrated.Run, engine8.Int8Thresholds);
 
         var labels = evaluation.Labels!;
         var results = new Table().Title("[bold]Fashion-MNIST top-1[/]").AddColumn("").AddColumn(new TableColumn("FP32").RightAligned()).AddColumn(new TableColumn("INT8").RightAligned());
@@ -94,7 +94,7 @@ public static class DemoCommand
         results.AddRow("FP32 build", Sec(buildSeconds), string.Empty);
         console.Write(results);
 
-        console.Write(LayerTable(report, compared));
+        console.Write(LayerTable(report, compared, engine8.Int8Thresholds));
         console.MarkupLineInterpolated($"calibration table  {cache} (TensorRT cache) and {json}");
         console.MarkupLineInterpolated($"report             {string.Join(", ", reports)}");
         console.MarkupLineInterpolated($"plots              {plots.Count} histograms with their thresholds in {plotDir}");
@@ -102,18 +102,23 @@ public static class DemoCommand
         return 0;
     }
 
-    /// <summary>The per-layer table: threshold, clipped share, SQNR and cosine of every calibrated tensor.</summary>
-    internal static Table LayerTable(CalibrationReport report, int images)
+    /// <summary>
+    /// The per-layer table: calibrated threshold, the threshold the engine uses, clipped share, SQNR and cosine of every
+    /// calibrated tensor.
+    /// </summary>
+    internal static Table LayerTable(CalibrationReport report, int images, IReadOnlyDictionary<string, float> engineThresholds)
     {
         var table = new Table().Title($"[bold]Per-tensor INT8 error on {images} held-out images[/]")
-            .AddColumn("tensor").AddColumn(new TableColumn("threshold").RightAligned()).AddColumn(new TableColumn("clipped").RightAligned())
-            .AddColumn(new TableColumn("SQNR dB").RightAligned()).AddColumn(new TableColumn("cosine").RightAligned())
-            .Caption("SQNR = 20·log10(‖x‖ / ‖x − x̂‖) of the INT8 engine's tensor against FP32; - : no such tensor in the engine (folded into the layer before)");
+            .AddColumn("tensor").AddColumn(new TableColumn("threshold").RightAligned()).AddColumn(new TableColumn("engine").RightAligned())
+            .AddColumn(new TableColumn("clipped").RightAligned()).AddColumn(new TableColumn("SQNR dB").RightAligned()).AddColumn(new TableColumn("cosine").RightAligned())
+            .Caption("threshold: calibrated; engine: the one the INT8 engine uses (a fused ReLU's or a max pooling's output shares it); clipped: by the calibrated one. " +
+                "SQNR = 20·log10(‖x‖ / ‖x − x̂‖) of the INT8 engine's tensor against FP32; - : no such tensor in the engine (folded into the layer before)");
         foreach (var r in report.Rows().Where(r => r.Compared > 0 || r.Threshold is not null))
         {
             table.AddRow(
                 Markup.Escape(r.Name),
                 r.Threshold is { } t ? t.ToString("G4", CultureInfo.InvariantCulture) : "-",
+                engineThresholds.TryGetValue(r.Name, out var used) ? used.ToString("G4", CultureInfo.InvariantCulture) : "-",
                 r.ClippedShare is { } c ? (c * 100).ToString("G3", CultureInfo.InvariantCulture) + " %" : "-",
                 r.SqnrDb is { } s ? (double.IsPositiveInfinity(s) ? "exact" : s.ToString("F1", CultureInfo.InvariantCulture)) : "-",
                 r.Cosine is { } k ? k.ToString("F5", CultureInfo.InvariantCulture) : "-");

@@ -9,8 +9,8 @@ namespace ILGPUInt8.Cli.Commands;
 /// <summary>
 /// <c>ilgpu-int8 eval --model M --data IDX_DIR [--table T] [--json]</c>: top-1 of the FP32 and the INT8 engine on the
 /// labelled test images of an IDX folder, and how often they agree. Images are fed as pixels / 255 unless
-/// <c>--normalize mean,std</c>. INT8 ranges: the table, else calibration on the folder's first 1000 training images,
-/// else (no training images) the model's QDQ ranges.
+/// <c>--normalize mean,std</c>. INT8 ranges: the table, else the model's own QDQ ranges (unless <c>--method</c> asks to
+/// calibrate), else calibration on the folder's first 1000 training images.
 /// </summary>
 public static class EvalCommand
 {
@@ -38,7 +38,8 @@ public static class EvalCommand
 
         var test = LabelledImages.Load(testFiles.Images, testFiles.Labels, norm, 0, a.PositiveInt("images", int.MaxValue));
         var thresholds = a.Optional("table") is { } t ? CalibrationFiles.ReadThresholds(t, model) : null;
-        var trainFiles = thresholds is null && !File.Exists(folder) ? IdxFolder.Find(folder, train: true) : null;
+        var useQdq = thresholds is null && model.QdqRanges > 0 && a.Optional("method") is null;
+        var trainFiles = thresholds is null && !useQdq && !File.Exists(folder) ? IdxFolder.Find(folder, train: true) : null;
         if (thresholds is null && trainFiles is null && model.QdqRanges == 0)
         {
             throw new CliUsageException($"No training images in '{folder}' to calibrate on: give --table (made by `ilgpu-int8 calibrate`).");

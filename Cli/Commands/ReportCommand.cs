@@ -56,9 +56,10 @@ public static class ReportCommand
             var (cache, tableJson) = CalibrationFiles.Write(c.Run.Table, Path.Combine(outDir, "calibration.cache"));
             written.Add(cache);
             written.Add(tableJson);
-            written.AddRange(HistogramPlot.WriteAll(Path.Combine(outDir, "plots"), c.Run));
+            written.AddRange(HistogramPlot.WriteAll(Path.Combine(outDir, "plots"), c.Run, c.Engine.Int8Thresholds));
         }
 
+        var engineThresholds = int8.Int8Thresholds;
         using (int8)
         using (var fp32 = Engines.Fp32(ModelFile.Load(modelPath).Network, 50))
         {
@@ -72,7 +73,7 @@ public static class ReportCommand
             return 0;
         }
 
-        console.Write(DemoCommand.LayerTable(report, held.Count));
+        console.Write(DemoCommand.LayerTable(report, held.Count, engineThresholds));
         console.MarkupLineInterpolated($"written: {written.Count} files in {outDir} (report.txt, report.csv, report.json{(written.Count > 3 ? ", calibration table, plots/" : string.Empty)})");
         return 0;
     }

@@ -9,6 +9,10 @@ namespace ILGPUInt8.Layers;
 /// convolution, deconvolution, fully connected, activation, average pooling, element-wise and concatenation need the
 /// ranges of their inputs and output; max pooling, reshape/flatten and padding need their input's, and their output
 /// takes the input's scale (the values are the same); softmax needs its input's (its output is float).
+/// Before that, a tensor read only by a max pooling (or reshape/flatten/padding) that can run INT8 takes the threshold
+/// of that reader's output: clipping and rounding commute with max (clip(max x) = max(clip x)), so quantizing before
+/// or after the pool gives the same int8 values, and the pooled tensor is what the next layer reads, so its histogram is
+/// the one the threshold should answer for (a ReLU output's background spikes can pull its own entropy threshold low).
 /// Then an INT8 ReLU whose input is the sole use of an INT8 convolution-like or element-wise output gives that tensor its
 /// own scale, so the ReLU is exactly max(q, 0) and fusing it (lo = 0 in the requantize) changes no bit.
 /// </summary>
@@ -16,9 +20,23 @@ internal static class PrecisionPass
 {
     public static void Run(Plan plan, BuilderConfig config)
     {
+        LayerPrecision Request(PlanNode node) => config.LayerPrecisions.TryGetValue(node.Name, out var p) ? p : node.Layer.Precision;
+        if (config.Int8)
+        {
+            foreach (var node in plan.Nodes.AsEnumerable().Reverse())
+            {
+                var input = plan.Tensors[node.Inputs[0]];
+                if (FollowsInput(node.Layer) && Request(node) != LayerPrecision.Float && plan.Tensors[node.Output].Threshold is float pooled
+                    && input.Threshold is not null && !input.IsOutput && plan.Consumers(input.Id).Count() == 1)
+                {
+                    input.Threshold = pooled;
+                }
+            }
+        }
+
         foreach (var node in plan.Nodes)
         {
-            var request = config.LayerPrecisions.TryGetValue(node.Name, out var p) ? p : node.Layer.Precision;
+            var request = Request(node);
             var missing = Missing(plan, node);
             if (request == LayerPrecision.Int8)
             {

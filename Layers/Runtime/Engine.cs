@@ -73,6 +73,8 @@ public sealed class Engine : IDisposable
         Outputs = [.. plan.Outputs.Select(i => new EngineBinding(plan.Tensors[i].Name, plan.Tensors[i].Dims))];
         Layers = [.. plan.Nodes.Select(n => new EngineLayerInfo(n.Name, n.Layer.Type, n.Int8, n.Sources, n.Fused))];
         Memory = new MemoryReport(plan.ArenaBytes, plan.UnsharedBytes, plan.Tensors.Count(t => t.Constant is null && t.AliasOf < 0));
+        Int8Thresholds = plan.Tensors.Where(t => t.Type == DataType.Int8 && t.Threshold is not null)
+            .GroupBy(t => t.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Threshold!.Value, StringComparer.Ordinal);
     }
 
     /// <summary>
@@ -104,6 +106,12 @@ public sealed class Engine : IDisposable
 
     /// <summary>Activation memory per context.</summary>
     public MemoryReport Memory { get; }
+
+    /// <summary>
+    /// Threshold T (scale T/127) of every INT8 activation, by tensor name, as the engine uses it: the calibrated one,
+    /// or the one the builder gave it (a fused ReLU's output, a max pooling's output, a max pooling's input).
+    /// </summary>
+    public IReadOnlyDictionary<string, float> Int8Thresholds { get; }
 
     internal Plan Plan { get; }
 

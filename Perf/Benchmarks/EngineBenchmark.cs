@@ -3,6 +3,7 @@ using System.Text.Json;
 using ILGPU;
 using ILGPU.Runtime;
 using ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Onnx;
 using ILGPUInt8.Perf.Harness;
 
 namespace ILGPUInt8.Perf.Benchmarks;
@@ -13,6 +14,9 @@ namespace ILGPUInt8.Perf.Benchmarks;
 /// PyTorch eager (Perf/peers/engine_peers.py, same device call), a per-layer-type breakdown of one profiled run and the
 /// kernel-launch overhead share (launches × the time of an empty launch measured here / the run's time).
 /// Per-step timings go to OUT/engine-profile-*.json. <c>--quick</c>: small batches and a 32×32 ResNet-18 for a CPU smoke run.
+/// <c>--resnet18-onnx PATH</c> adds "resnet18_onnx": ML.NET's ResNet18.onnx imported with its real weights (inputs are
+/// pixel-like, 0–255 minus 117, as the model expects), against Perf/peers/resnet18_torch_peer.py, which builds the same
+/// graph in PyTorch from the same file.
 /// </summary>
 public sealed class EngineBenchmark : IBenchmark
 {
@@ -38,18 +42,27 @@ public sealed class EngineBenchmark : IBenchmark
         var cases = context.Quick
             ? new[] { ("small_cnn", SyntheticModels.SmallCnn(), new[] { 1 }), ("resnet18", SyntheticModels.ResNet18(32, 10), new[] { 1 }) }
             : [("small_cnn", SyntheticModels.SmallCnn(), [1, 64, 256]), ("resnet18", SyntheticModels.ResNet18(), [1, 64, 256])];
+        var onnx = context.Option("resnet18-onnx", string.Empty);
+        if (onnx.Length > 0)
+        {
+            cases = [.. cases, ("resnet18_onnx", OnnxNetworkLoader.Load(onnx).Network, context.Quick ? [1] : [1, 64, 256])];
+        }
+
         foreach (var (name, network, batches) in cases)
         {
-            RunNetwork(context, name, network, batches, launchMs);
+            // The ONNX model takes pixels (0..255) minus the mean; the synthetic networks take values in ±1.
+            var (scale, offset) = name == "resnet18_onnx" ? (127.5f, 10.5f) : (1f, 0f);
+            RunNetwork(context, name, network, batches, launchMs, v => (v * scale) + offset);
         }
     }
 
-    private void RunNetwork(BenchContext context, string name, NetworkDefinition network, int[] batches, double launchMs)
+    private void RunNetwork(BenchContext context, string name, NetworkDefinition network, int[] batches, double launchMs, Func<float, float> pixel)
     {
         var device = context.Device;
         var maxBatch = batches.Max();
         var input = network.Inputs[0];
-        var calibration = new Dictionary<string, float[]> { [input.Name] = Random((int)input.Dims.Volume * 2, 7) };
+        float[] Inputs(int count, int seed) => Array.ConvertAll(Random(count, seed), v => pixel(v));
+        var calibration = new Dictionary<string, float[]> { [input.Name] = Inputs((int)input.Dims.Volume * 2, 7) };
         var fp32Ms = new Dictionary<int, double>();
         foreach (var int8 in new[] { false, true })
         {
@@ -66,7 +79,7 @@ public sealed class EngineBenchmark : IBenchmark
             Console.WriteLine($"  {name} {precision}: {engine.Layers.Count} steps ({engine.Layers.Count(l => l.Int8)} INT8), arena {engine.Memory.ArenaBytes / 1048576.0:F1} MiB at batch {maxBatch} (no reuse: {engine.Memory.UnsharedBytes / 1048576.0:F1} MiB)");
             foreach (var batch in batches)
             {
-                var inputs = new Dictionary<string, float[]> { [input.Name] = Random((int)input.Dims.Volume * batch, batch) };
+                var inputs = new Dictionary<string, float[]> { [input.Name] = Inputs((int)input.Dims.Volume * batch, batch) };
                 exec.SetInputs(inputs, batch);
                 var ms = context.TimeMedianMs(() => exec.Enqueue(batch), warmup: 2);
                 var imagesPerSecond = batch / ms * 1000;

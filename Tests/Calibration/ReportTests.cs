@@ -75,6 +75,13 @@ public sealed class ReportTests
             string svg = File.ReadAllText(plots[0]);
             Assert.Contains("<svg", svg, StringComparison.Ordinal);
             Assert.Contains("entropy T = ", svg, StringComparison.Ordinal);
+            Assert.DoesNotContain("engine T = ", svg, StringComparison.Ordinal);
+
+            // The engine's own threshold, where it differs, is marked beside the calibrated one.
+            var first = run.Histograms.First();
+            var engine = new Dictionary<string, float>(StringComparer.Ordinal) { [first.Name] = (float)(run.Results[first.Name].Threshold * 2 + 1) };
+            var marked = HistogramPlot.WriteAll(Path.Combine(dir, "plots-engine"), run, engine);
+            Assert.Contains("engine T = ", File.ReadAllText(marked[0]), StringComparison.Ordinal);
         }
         finally
         {

@@ -107,6 +107,16 @@ public sealed class CliCommandTests : IDisposable
     }
 
     [Fact]
+    public void EvalOnTheQdqModelUsesItsOwnRangesUnlessAMethodIsGiven()
+    {
+        string[] common = ["eval", "--model", OnnxFixtures.FashionCnnQdq, "--data", _h.Data, "--normalize", "0.2860,0.3530", "--calibration-images", "8", "--batch", "8", "--json"];
+        using var own = JsonDocument.Parse(CliHarness.RunOk(common));
+        Assert.Equal("the model's QDQ ranges", own.RootElement.GetProperty("ranges").GetString());
+        using var calibrated = JsonDocument.Parse(CliHarness.RunOk([.. common, "--method", "minmax"]));
+        Assert.StartsWith("minmax calibration", calibrated.RootElement.GetProperty("ranges").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void BenchJsonReportsBothPrecisions()
     {
         var output = CliHarness.RunOk("bench", "--model", CliHarness.Model, "--batch", "2", "--iterations", "1", "--warmup", "1", "--json");
