@@ -58,7 +58,14 @@ public static class Im2Col
     /// Writes y [N·P·Q, <paramref name="columns"/>] from x NHWC [N, H, W, C] (asynchronous). Throws before any launch for
     /// grouped problems, columns &lt; R·S·C or not a multiple of 4, short views, or y not on a 4-byte boundary.
     /// </summary>
-    public static void Run(Int8Device device, ArrayView<sbyte> x, ConvProblem problem, ArrayView<sbyte> y, int columns)
+    public static void Run(Int8Device device, ArrayView<sbyte> x, ConvProblem problem, ArrayView<sbyte> y, int columns) =>
+        Run(device, x, problem, y, columns, tiled: true);
+
+    /// <summary>
+    /// As the public overload; <paramref name="tiled"/> = false forces the one-thread-a-word kernel that the tiled one
+    /// falls back to when a tile's input patch exceeds <see cref="Im2ColTiled.PatchBytes"/> (tests run both).
+    /// </summary>
+    internal static void Run(Int8Device device, ArrayView<sbyte> x, ConvProblem problem, ArrayView<sbyte> y, int columns, bool tiled)
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(problem);
@@ -82,14 +89,23 @@ public static class Im2Col
             throw new ArgumentException("y must start on a 4-byte boundary (four columns are stored as one word).", nameof(y));
         }
 
+        var yWords = y.SubView(0, rows * columns).Cast<int>();
+        var tiles = tiled ? Im2ColTiled.Plan(problem, columns) : null;
+        if (tiles is { } d)
+        {
+            var fast = device.GetKernel("im2col.s8.tiled", a => a.LoadStreamKernel<ArrayView<sbyte>, ArrayView<int>, Im2ColTiles>(Im2ColTiled.Kernel));
+            fast(Im2ColTiled.Config(d), x, yWords, d);
+            return;
+        }
+
         var kernel = device.GetKernel("im2col.s8", a =>
             a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<int>, ConvGeometry, int>(Kernel));
         int words = columns / 4;
-        kernel((int)(rows * words), x, y.SubView(0, rows * columns).Cast<int>(), ConvGeometry.From(problem), words);
+        kernel((int)(rows * words), x, yWords, ConvGeometry.From(problem), words);
     }
 
     /// <summary>
-    /// Thread i writes word i of y: row m = i / (Kp/4), columns t = 4·(i mod Kp/4) .. +3, each
+    /// The simple kernel (large patches): thread i writes word i of y: row m = i / (Kp/4), columns t = 4·(i mod Kp/4) .. +3, each
     /// y[m, t] = x[n, p·sh − ph + r·dh, q·sw − pw + s·dw, c] for t = (r·S + s)·C + c &lt; R·S·C, else 0 (also outside the
     /// image), packed little-endian (<see cref="PackedInt8.Pack"/>). Reads of consecutive t are consecutive bytes of x
     /// within a filter row (s, c), so a warp reads a few contiguous runs and writes 128 contiguous bytes.

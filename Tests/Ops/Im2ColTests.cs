@@ -23,6 +23,9 @@ public sealed class Im2ColTests
         { 1, 3, 6, 6, 3, 3, 1, 2, 2, 0 },   // dilation 2
         { 1, 3, 5, 4, 3, 2, 1, 1, 1, 20 },  // 18 taps in 20 columns (a multiple of 4, not of 32)
         { 1, 2, 4, 4, 3, 3, 1, 1, 1, 24 },  // R·S·C = 18 in 24
+        { 1, 3, 3, 150, 3, 3, 1, 1, 1, 0 }, // Q = 150: three tiles of 50 pixels a row
+        { 1, 12, 7, 160, 7, 7, 4, 0, 1, 0 }, // wide patch: the tile halves to 20 pixels; 147 words a row, one row a pass
+        { 1, 15, 121, 121, 5, 5, 1, 0, 30, 0 }, // one pixel's patch exceeds the shared memory: the simple kernel only
     };
 
     [Theory]
@@ -43,6 +46,16 @@ public sealed class Im2ColTests
         var b = Im2Col.PadWeightRows(krsc, K, kp);
         var gemm = ConvolutionReference.Forward(a, Kernels.Tensors.TensorFormat.NHWC, b, Im2Col.GemmProblem(p, kp));
         Exact.Equal<int>(ConvolutionReference.Forward(x, Kernels.Tensors.TensorFormat.NHWC, krsc, p), gemm, $"im2col gemm vs conv {p}");
+    }
+
+    [Fact]
+    public void Tiling_plans()
+    {
+        var stem = new ConvProblem(256, 3, 224, 224, 64, 7, 7, 2, 2, 3, 3);
+        var d = Im2ColTiled.Plan(stem, 160)!.Value;
+        Assert.Equal((56, 2, 40, 6, 117), (d.TileQ, d.TilesQ, d.Words, d.RowsPerPass, d.PatchWidth));
+        Assert.Equal(256 * 112 * 2, Im2ColTiled.Config(d).GridDim.X);
+        Assert.Null(Im2ColTiled.Plan(new ConvProblem(1, 15, 121, 121, 8, 5, 5, DilationH: 30, DilationW: 30), 384));
     }
 
     [Fact]
@@ -82,8 +95,11 @@ public sealed class Im2ColTests
         var x = TestData.Int8(p.N * p.H * p.W * p.C, seed);
         var expected = Im2ColReference.Forward(x, p, kp);
         using var dx = OpTestDevice.Upload(device, x);
-        using var dy = OpTestDevice.Upload(device, Enumerable.Repeat((sbyte)99, expected.Length).ToArray());
-        Im2Col.Run(device, dx.View, p, dy.View, kp);
-        Exact.Equal<sbyte>(expected, OpTestDevice.Read(device, dy), $"im2col {p} into {kp} columns");
+        foreach (var tiled in new[] { true, false })
+        {
+            using var dy = OpTestDevice.Upload(device, Enumerable.Repeat((sbyte)99, expected.Length).ToArray());
+            Im2Col.Run(device, dx.View, p, dy.View, kp, tiled);
+            Exact.Equal<sbyte>(expected, OpTestDevice.Read(device, dy), $"im2col {p} into {kp} columns, tiled {tiled}");
+        }
     }
 }
