@@ -1,3 +1,5 @@
+using ILGPUInt8.Kernels.Convolution;
+using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Kernels.Runtime;
 using ILGPUInt8.Layers;
 using ILGPUInt8.Tests.Infrastructure;
@@ -49,6 +51,9 @@ public sealed class StemConvolutionTests
         TestNetworks.SetRanges(net, inputs, maxBatch);
         using var engine = TestNetworks.Build(net, maxBatch, int8: true, device: device);
         Assert.Contains(engine.Layers, l => l.Int8 && l.Type == LayerType.Convolution);
+        var p = new ConvProblem(maxBatch, c, h, w, k, kernel, kernel, stride, stride, pad, pad);
+        long scratch = kernel > 1 ? (long)maxBatch * p.P * p.Q * Im2Col.Columns(p) : (long)maxBatch * h * w * ((c + 3) / 4 * 4);
+        Assert.Equal(scratch, engine.Memory.ScratchBytes);
         string what = $"stem C={c} {h}×{w} K={k} {kernel}×{kernel}/{stride} pad {pad} on {device.Accelerator.AcceleratorType}";
         using var context = engine.CreateExecutionContext();
         TestNetworks.SameBits(PlanReference.Outputs(engine.Plan, inputs, maxBatch), context.Execute(inputs, maxBatch), what);

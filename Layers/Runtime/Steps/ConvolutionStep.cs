@@ -90,6 +90,12 @@ internal sealed class ConvolutionStep : Step
 
     public override int Launches => _padChannels || _im2colColumns > 0 ? 2 : 1;
 
+    // The im2col matrix [N·P·Q, Kp] or the channel-padded input [N·H·W, C'] at the maximum batch.
+    public override long ScratchBytes =>
+        _im2colColumns > 0 ? (long)Plan.MaxBatchSize * Output.Dims.Plane * _im2colColumns
+        : _padChannels ? (long)Plan.MaxBatchSize * Input().Dims.Plane * _paddedC
+        : 0;
+
     // Rows of c channels → rows of padded channels with zeros (KRSC: the channel index is innermost).
     private static sbyte[] PadChannels(sbyte[] krsc, int taps, int c, int padded)
     {
@@ -116,13 +122,13 @@ internal sealed class ConvolutionStep : Step
         if (_im2colColumns > 0)
         {
             // The gemm problem's input is the im2col matrix [N, P, Q, Kp] (H = P, W = Q).
-            var a = context.Scratch<sbyte>(this, (long)Plan.MaxBatchSize * p.H * p.W * _im2colColumns);
+            var a = context.Scratch<sbyte>(this, ScratchBytes);
             Im2Col.Run(Device, x, _stemProblem!(batch), a, _im2colColumns);
             x = a;
         }
         else if (_padChannels)
         {
-            var padded = context.Scratch<sbyte>(this, (long)Plan.MaxBatchSize * dims.Plane * _paddedC);
+            var padded = context.Scratch<sbyte>(this, ScratchBytes);
             ChannelPad.Run(Device, x, padded, batch * dims.Plane, dims.C, _paddedC);
             x = padded;
         }
