@@ -82,35 +82,46 @@ internal static class Im2ColTiled
         }
 
         Group.Barrier();
+
+        // The patch offsets of this thread's 4 columns and its output word index advance by a fixed step per row pass:
+        // kept as loop-carried values so that the decode (divisions) stays before the loop (ILGPU sinks a loop-invariant
+        // value computed from the tid into the loop body that uses it).
         int cw = tid % d.Words;
         int j0 = tid / d.Words;
         int t = cw * 4;
-        int o0 = Offset(t, g, rowBytes);
-        int o1 = Offset(t + 1, g, rowBytes);
-        int o2 = Offset(t + 2, g, rowBytes);
-        int o3 = Offset(t + 3, g, rowBytes);
-        int count = Math.Min(d.TileQ, g.Q - q0);
         int step = g.StrideW * g.C;
-        long row0 = ((long)np * g.Q) + q0;
+        int jump = d.RowsPerPass * step;
+        int o0 = Offset(t, g, rowBytes) + (j0 * step);
+        int o1 = Offset(t + 1, g, rowBytes) + (j0 * step);
+        int o2 = Offset(t + 2, g, rowBytes) + (j0 * step);
+        int o3 = Offset(t + 3, g, rowBytes) + (j0 * step);
+        bool v0 = t < g.GemmK, v1 = t + 1 < g.GemmK, v2 = t + 2 < g.GemmK, v3 = t + 3 < g.GemmK;
+        long word = ((((long)np * g.Q) + q0 + j0) * d.Words) + cw;
+        long wordJump = (long)d.RowsPerPass * d.Words;
+        int count = Math.Min(d.TileQ, g.Q - q0);
         for (int j = j0; j < count; j += d.RowsPerPass)
         {
-            int shift = j * step;
-            int b0 = o0 >= 0 ? patch[o0 + shift] : 0;
-            int b1 = o1 >= 0 ? patch[o1 + shift] : 0;
-            int b2 = o2 >= 0 ? patch[o2 + shift] : 0;
-            int b3 = o3 >= 0 ? patch[o3 + shift] : 0;
-            y[((row0 + j) * d.Words) + cw] = PackedInt8.Pack(b0, b1, b2, b3);
+            int b0 = v0 ? patch[o0] : 0;
+            int b1 = v1 ? patch[o1] : 0;
+            int b2 = v2 ? patch[o2] : 0;
+            int b3 = v3 ? patch[o3] : 0;
+            y[word] = PackedInt8.Pack(b0, b1, b2, b3);
+            o0 += jump;
+            o1 += jump;
+            o2 += jump;
+            o3 += jump;
+            word += wordJump;
         }
     }
 
-    // Patch offset of column t = (r·S + s)·C + c: r·PW·C + s·dw·C + c; −1 for t ≥ R·S·C (a zero column).
+    // Patch offset of column t = (r·S + s)·C + c: r·PW·C + s·dw·C + c (meaningful for t < R·S·C only).
     internal static int Offset(int t, ConvGeometry g, int rowBytes)
     {
         int rs = t / g.C;
         int c = t - (rs * g.C);
         int r = rs / g.S;
         int s = rs - (r * g.S);
-        return t < g.GemmK ? (r * rowBytes) + (s * g.DilationW * g.C) + c : -1;
+        return (r * rowBytes) + (s * g.DilationW * g.C) + c;
     }
 
     private static int PatchWidth(ConvProblem p, int tileQ) => ((tileQ - 1) * p.StrideW) + ((p.S - 1) * p.DilationW) + 1;

@@ -1,3 +1,9 @@
+using System.Reflection;
+using ILGPU;
+using ILGPU.Backends.EntryPoints;
+using ILGPU.Backends.PTX;
+using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
 using ILGPUInt8.Kernels.Convolution;
 using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Kernels.Reference;
@@ -56,6 +62,25 @@ public sealed class Im2ColTests
         Assert.Equal((56, 2, 40, 6, 117), (d.TileQ, d.TilesQ, d.Words, d.RowsPerPass, d.PatchWidth));
         Assert.Equal(256 * 112 * 2, Im2ColTiled.Config(d).GridDim.X);
         Assert.Null(Im2ColTiled.Plan(new ConvProblem(1, 15, 121, 121, 8, 5, 5, DilationH: 30, DilationW: 30), 384));
+    }
+
+    [Fact]
+    public void Tiled_kernel_ptx_keeps_registers_and_stores_words()
+    {
+        using var context = Context.Create(b => b.Optimize(OptimizationLevel.O2));
+        using var backend = new PTXBackend(context, CudaArchitecture.SM_90, CudaInstructionSet.ISA_88, null!);
+        var method = typeof(Im2ColTiled).GetMethod(nameof(Im2ColTiled.Kernel), BindingFlags.NonPublic | BindingFlags.Static)!;
+        var ptx = ((PTXCompiledKernel)backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(method), KernelSpecialization.Empty)).PTXAssembly;
+        if (Environment.GetEnvironmentVariable("ILGPUINT8_DUMP_PTX") is { Length: > 0 } dir)
+        {
+            File.WriteAllText(Path.Combine(dir, "im2col_tiled.ptx"), ptx);
+        }
+
+        Assert.DoesNotContain("ld.local", ptx, StringComparison.Ordinal);
+        Assert.DoesNotContain("st.local", ptx, StringComparison.Ordinal);
+        Assert.Contains("bar.sync", ptx, StringComparison.Ordinal);
+        Assert.Contains("ld.shared.b8", ptx, StringComparison.Ordinal);
+        Assert.Contains("st.global.b32", ptx, StringComparison.Ordinal);
     }
 
     [Fact]
