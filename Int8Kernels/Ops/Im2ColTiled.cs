@@ -67,18 +67,29 @@ internal static class Im2ColTiled
         int tid = Group.IdxX;
         int threads = Group.DimX;
 
-        // Byte e of a patch row is pixel w0 + e/C: inside the image for lo ≤ e < hi (no division).
+        // Byte e of a patch row is pixel w0 + e/C: inside the image for lo ≤ e < hi (no division). The source address, the
+        // shared index and the row are loop-carried so that the decode above stays out of the loops (see below).
         int lo = Math.Max(0, -w0) * g.C;
         int hi = (g.W - w0) * g.C;
+        int h = h0;
+        long rowStart = (((((long)n * g.H) + h0) * g.W) + w0) * g.C;
+        long rowStep = (long)g.DilationH * g.W * g.C;
+        int rowOffset = 0;
         for (int r = 0; r < g.R; r++)
         {
-            int h = h0 + (r * g.DilationH);
             bool rowInside = h >= 0 && h < g.H;
-            long rowStart = ((((long)n * g.H) + h) * g.W + w0) * g.C;
+            long src = rowStart + tid;
+            int dst = rowOffset + tid;
             for (int e = tid; e < rowBytes; e += threads)
             {
-                patch[(r * rowBytes) + e] = rowInside && e >= lo && e < hi ? x[rowStart + e] : (sbyte)0;
+                patch[dst] = rowInside && e >= lo && e < hi ? x[src] : (sbyte)0;
+                src += threads;
+                dst += threads;
             }
+
+            h += g.DilationH;
+            rowStart += rowStep;
+            rowOffset += rowBytes;
         }
 
         Group.Barrier();
