@@ -116,7 +116,7 @@ public sealed class ConvDp4aImplicitGemm : IConvVariant
             epilogue);
     }
 
-    private static Action<ArrayView<int>, ArrayView<Int4>, Args, TLoader, TEpilogue> KernelFor<TLoader, TEpilogue>(Dp4aTile tile)
+    internal static Action<ArrayView<int>, ArrayView<Int4>, Args, TLoader, TEpilogue> KernelFor<TLoader, TEpilogue>(Dp4aTile tile)
         where TLoader : struct, IConvTileLoader
         where TEpilogue : struct, IGemmEpilogue =>
         tile == Dp4aTile.T128x128x32 ? ConvDp4aImplicitGemmKernels.Kernel128x128x32

@@ -5,7 +5,6 @@
 using ILGPU;
 using ILGPUInt8.Kernels.Arch;
 using ILGPUInt8.Kernels.Gemm;
-using ILGPUInt8.Kernels.Quantization;
 
 namespace ILGPUInt8.Kernels.Convolution;
 
@@ -36,23 +35,29 @@ public sealed class ConvMma64x64 : ConvMma
 
     /// <inheritdoc />
     internal override Action<long, long, ArrayView<sbyte>, ArrayView<sbyte>, ConvMma.Args, TEpilogue> KernelFor<TEpilogue>(bool ptx) =>
-        ptx ? Kernel<PtxTensorCore, TEpilogue> : Kernel<EmulatedTensorCore, TEpilogue>;
+        ptx ? Kernel<MmaStages4, PtxTensorCore, TEpilogue> : Kernel<MmaStages4, EmulatedTensorCore, TEpilogue>;
 
     /// <summary>
     /// One 64×64 tile of C: acc[m][n] = Σ_k A[m][k]·B[n][k] with m16n8k32 MMAs; warp (wm, wn) owns rows
     /// 64·wm.. and columns 64·wn..; lane (g = lane &gt;&gt; 2, t = lane &amp; 3) holds, for m16 tile i and n8 tile j,
     /// C[16i + g (+8)][8j + 2t (+1)]. Global addresses are <paramref name="aAddress"/>/<paramref name="bAddress"/>
     /// plus byte offsets; the views are what the emulated instructions read (<typeparamref name="TOps"/>).
+    /// K runs through a ring of S = <typeparamref name="TStages"/> stages of 16384 bytes (S − 1 in flight).
     /// For the convolution, A row m is output pixel m = (n·P + p)·Q + q and A is the NHWC activation <paramref name="a"/>;
     /// B is the KRSC weights (row stride Ldb), C is the NHWC output [N·P·Q][K].
     /// </summary>
-    internal static void Kernel<TOps, TEpilogue>(long aAddress, long bAddress, ArrayView<sbyte> a, ArrayView<sbyte> b, ConvMma.Args c, TEpilogue epilogue)
+    internal static void Kernel<TStages, TOps, TEpilogue>(long aAddress, long bAddress, ArrayView<sbyte> a, ArrayView<sbyte> b, ConvMma.Args c, TEpilogue epilogue)
+        where TStages : struct, IMmaStages
         where TOps : struct, ITensorCoreOps
         where TEpilogue : struct, IGemmEpilogue
     {
         var p = c.Gemm;
         var smem = SharedMemory.GetDynamic<int>();
         var ops = default(TOps);
+        var pipe = default(TStages);
+        // Stages in flight ahead of the one being read, and the byte offset of the ring's last stage (16384 bytes a stage).
+        int ahead = pipe.Count - 1;
+        int lastStage = ahead * 16384;
         uint sbase = ops.DynamicSharedBase();
         int tid = Group.IdxX;
         int lane = tid & 31, warp = tid >> 5;
@@ -69,21 +74,22 @@ public sealed class ConvMma64x64 : ConvMma
         long bStep = 4L * p.Ldb;
         int kLeft = p.K - (ldChunk * 16), kBase = ldChunk * 16;
 
-        // Pixel table after the pipeline: for tile row i, (h0 << 16 | w0 & 0xFFFF, ((n·H + h0)·W + w0)·C) at ints 16384 + 2i
+        // Pixel table after the pipeline: for tile row i, (h0 << 16 | w0 & 0xFFFF, ((n·H + h0)·W + w0)·C) at ints S·4096 + 2i
         // (h0 = p·sh − ph, w0 = q·sw − pw; rows past M get h0 = −32768, outside every image).
+        int tableInts = pipe.Count * 4096;
         for (int i = tid; i < 64; i += 32)
         {
             ConvMma.RowInfo(blockRow + i, c.G, out int hw, out int rowBase);
-            smem[16384 + (2 * i)] = hw;
-            smem[16384 + (2 * i) + 1] = rowBase;
+            smem[tableInts + (2 * i)] = hw;
+            smem[tableInts + (2 * i) + 1] = rowBase;
         }
 
         Group.Barrier();
-        var table = smem.SubView(16384, 128).Cast<long>();
+        var table = smem.SubView(tableInts, 128).Cast<long>();
         int rowInfo = ldRow;
 
-        // Prologue: stages 0..2 in flight, one commit group each.
-        for (int s = 0; s < 3; s++)
+        // Prologue: stages 0..S − 2 in flight, one commit group each.
+        for (int s = 0; s < ahead; s++)
         {
             if (s < p.KTiles)
             {
@@ -180,14 +186,14 @@ public sealed class ConvMma64x64 : ConvMma
             ops.CommitGroup();
         }
 
-        ops.WaitGroup2();
+        pipe.WaitOldest(ops);
         Group.Barrier();
 
         // ldmatrix row addresses: A lane l → row 64·wm + (l & 15), chunk (l >> 4); B lane l → row 64·wn + (l & 7) + 8·(l >> 4),
         // chunk (l >> 3) & 1; both swizzled by (row & 7) = (l & 7). k step ks adds chunk 2·ks, i.e. XOR 32·ks on the offset.
         int aLane = (((64 * wm) + (lane & 15)) * 128) + (((lane >> 4) ^ (lane & 7)) << 4);
         int bLane = 8192 + (((64 * wn) + (lane & 7) + ((lane >> 4) << 3)) * 128) + ((((lane >> 3) & 1) ^ (lane & 7)) << 4);
-        int readOff = 0, writeOff = 49152;
+        int readOff = 0, writeOff = lastStage;
         int ak, bk;
         int c0_0_0 = 0, c0_0_1 = 0, c0_0_2 = 0, c0_0_3 = 0;
         int c0_1_0 = 0, c0_1_1 = 0, c0_1_2 = 0, c0_1_3 = 0;
@@ -250,16 +256,16 @@ public sealed class ConvMma64x64 : ConvMma
             ops.LdMatrixX4(smem, sbase, bk + 2048, out b1_1_0, out b1_1_1, out b1_1_2, out b1_1_3);
             ops.LdMatrixX4(smem, sbase, bk + 4096, out b1_2_0, out b1_2_1, out b1_2_2, out b1_2_3);
             ops.LdMatrixX4(smem, sbase, bk + 6144, out b1_3_0, out b1_3_1, out b1_3_2, out b1_3_3);
-            if (kt + 3 < p.KTiles)
+            if (kt + ahead < p.KTiles)
             {
                 {
-                    // Stage of k bytes [128·kt, 128·kt + 128) for kt = kt + 3: A then B rows, this thread's chunk of every 4th row.
-                    int kLeftT = kLeft - (128 * (kt + 3));
-                    long kOff = 128L * (kt + 3);
+                    // Stage of k bytes [128·kt, 128·kt + 128) for kt = kt + ahead: A then B rows, this thread's chunk of every 4th row.
+                    int kLeftT = kLeft - (128 * (kt + ahead));
+                    long kOff = 128L * (kt + ahead);
                     long gb = bOff + kOff;
                     int kb = GemmMmaTn.CopyBytes(kLeftT);
                     // This thread's chunk k = kBase + 128·kt lies in filter tap (r, s) = (rs / S, rs mod S), rs = k / C, channel c = k mod C.
-                    ConvMma.Tap(kBase + (128 * (kt + 3)), c.G, out int dr, out int ds, out int tapOff);
+                    ConvMma.Tap(kBase + (128 * (kt + ahead)), c.G, out int dr, out int ds, out int tapOff);
                     long row0 = table[rowInfo + 0];
                     int na0 = ConvMma.GatherBytes((int)row0, dr, ds, kb, c.G);
                     ops.Copy16(smem, sbase, writeOff + sCopy + 0, a, aAddress, ConvMma.GatherOffset((int)(row0 >> 32), tapOff, na0), na0);
@@ -470,10 +476,10 @@ public sealed class ConvMma64x64 : ConvMma
             ops.Mma(ref c3_0_0, ref c3_0_1, ref c3_0_2, ref c3_0_3, a0_3_0, a0_3_1, a0_3_2, a0_3_3, b0_0_0, b0_0_1);
 
             // ---- k step 3: load step 0 fragments while set 1 multiplies
-            ops.WaitGroup2();
+            pipe.WaitOldest(ops);
             Group.Barrier();
-            readOff = readOff == 49152 ? 0 : readOff + 16384;
-            writeOff = writeOff == 49152 ? 0 : writeOff + 16384;
+            readOff = readOff == lastStage ? 0 : readOff + 16384;
+            writeOff = writeOff == lastStage ? 0 : writeOff + 16384;
             // fragments of k step 0 into set 0
             ak = readOff + (aLane ^ 0);
             bk = readOff + (bLane ^ 0);
@@ -522,145 +528,22 @@ public sealed class ConvMma64x64 : ConvMma
         }
 
         // Epilogue: stage the tile through shared memory as [64][72] int32, then 4 consecutive columns a thread.
-        ops.WaitAll();
-        Group.Barrier();
-        int e = (((64 * wm) + (lane >> 2)) * 72) + (64 * wn) + (2 * (lane & 3));
-        smem[e + 0] = c0_0_0;
-        smem[e + 1] = c0_0_1;
-        smem[e + 576] = c0_0_2;
-        smem[e + 577] = c0_0_3;
-        smem[e + 8] = c0_1_0;
-        smem[e + 9] = c0_1_1;
-        smem[e + 584] = c0_1_2;
-        smem[e + 585] = c0_1_3;
-        smem[e + 16] = c0_2_0;
-        smem[e + 17] = c0_2_1;
-        smem[e + 592] = c0_2_2;
-        smem[e + 593] = c0_2_3;
-        smem[e + 24] = c0_3_0;
-        smem[e + 25] = c0_3_1;
-        smem[e + 600] = c0_3_2;
-        smem[e + 601] = c0_3_3;
-        smem[e + 32] = c0_4_0;
-        smem[e + 33] = c0_4_1;
-        smem[e + 608] = c0_4_2;
-        smem[e + 609] = c0_4_3;
-        smem[e + 40] = c0_5_0;
-        smem[e + 41] = c0_5_1;
-        smem[e + 616] = c0_5_2;
-        smem[e + 617] = c0_5_3;
-        smem[e + 48] = c0_6_0;
-        smem[e + 49] = c0_6_1;
-        smem[e + 624] = c0_6_2;
-        smem[e + 625] = c0_6_3;
-        smem[e + 56] = c0_7_0;
-        smem[e + 57] = c0_7_1;
-        smem[e + 632] = c0_7_2;
-        smem[e + 633] = c0_7_3;
-        smem[e + 1152] = c1_0_0;
-        smem[e + 1153] = c1_0_1;
-        smem[e + 1728] = c1_0_2;
-        smem[e + 1729] = c1_0_3;
-        smem[e + 1160] = c1_1_0;
-        smem[e + 1161] = c1_1_1;
-        smem[e + 1736] = c1_1_2;
-        smem[e + 1737] = c1_1_3;
-        smem[e + 1168] = c1_2_0;
-        smem[e + 1169] = c1_2_1;
-        smem[e + 1744] = c1_2_2;
-        smem[e + 1745] = c1_2_3;
-        smem[e + 1176] = c1_3_0;
-        smem[e + 1177] = c1_3_1;
-        smem[e + 1752] = c1_3_2;
-        smem[e + 1753] = c1_3_3;
-        smem[e + 1184] = c1_4_0;
-        smem[e + 1185] = c1_4_1;
-        smem[e + 1760] = c1_4_2;
-        smem[e + 1761] = c1_4_3;
-        smem[e + 1192] = c1_5_0;
-        smem[e + 1193] = c1_5_1;
-        smem[e + 1768] = c1_5_2;
-        smem[e + 1769] = c1_5_3;
-        smem[e + 1200] = c1_6_0;
-        smem[e + 1201] = c1_6_1;
-        smem[e + 1776] = c1_6_2;
-        smem[e + 1777] = c1_6_3;
-        smem[e + 1208] = c1_7_0;
-        smem[e + 1209] = c1_7_1;
-        smem[e + 1784] = c1_7_2;
-        smem[e + 1785] = c1_7_3;
-        smem[e + 2304] = c2_0_0;
-        smem[e + 2305] = c2_0_1;
-        smem[e + 2880] = c2_0_2;
-        smem[e + 2881] = c2_0_3;
-        smem[e + 2312] = c2_1_0;
-        smem[e + 2313] = c2_1_1;
-        smem[e + 2888] = c2_1_2;
-        smem[e + 2889] = c2_1_3;
-        smem[e + 2320] = c2_2_0;
-        smem[e + 2321] = c2_2_1;
-        smem[e + 2896] = c2_2_2;
-        smem[e + 2897] = c2_2_3;
-        smem[e + 2328] = c2_3_0;
-        smem[e + 2329] = c2_3_1;
-        smem[e + 2904] = c2_3_2;
-        smem[e + 2905] = c2_3_3;
-        smem[e + 2336] = c2_4_0;
-        smem[e + 2337] = c2_4_1;
-        smem[e + 2912] = c2_4_2;
-        smem[e + 2913] = c2_4_3;
-        smem[e + 2344] = c2_5_0;
-        smem[e + 2345] = c2_5_1;
-        smem[e + 2920] = c2_5_2;
-        smem[e + 2921] = c2_5_3;
-        smem[e + 2352] = c2_6_0;
-        smem[e + 2353] = c2_6_1;
-        smem[e + 2928] = c2_6_2;
-        smem[e + 2929] = c2_6_3;
-        smem[e + 2360] = c2_7_0;
-        smem[e + 2361] = c2_7_1;
-        smem[e + 2936] = c2_7_2;
-        smem[e + 2937] = c2_7_3;
-        smem[e + 3456] = c3_0_0;
-        smem[e + 3457] = c3_0_1;
-        smem[e + 4032] = c3_0_2;
-        smem[e + 4033] = c3_0_3;
-        smem[e + 3464] = c3_1_0;
-        smem[e + 3465] = c3_1_1;
-        smem[e + 4040] = c3_1_2;
-        smem[e + 4041] = c3_1_3;
-        smem[e + 3472] = c3_2_0;
-        smem[e + 3473] = c3_2_1;
-        smem[e + 4048] = c3_2_2;
-        smem[e + 4049] = c3_2_3;
-        smem[e + 3480] = c3_3_0;
-        smem[e + 3481] = c3_3_1;
-        smem[e + 4056] = c3_3_2;
-        smem[e + 4057] = c3_3_3;
-        smem[e + 3488] = c3_4_0;
-        smem[e + 3489] = c3_4_1;
-        smem[e + 4064] = c3_4_2;
-        smem[e + 4065] = c3_4_3;
-        smem[e + 3496] = c3_5_0;
-        smem[e + 3497] = c3_5_1;
-        smem[e + 4072] = c3_5_2;
-        smem[e + 4073] = c3_5_3;
-        smem[e + 3504] = c3_6_0;
-        smem[e + 3505] = c3_6_1;
-        smem[e + 4080] = c3_6_2;
-        smem[e + 4081] = c3_6_3;
-        smem[e + 3512] = c3_7_0;
-        smem[e + 3513] = c3_7_1;
-        smem[e + 4088] = c3_7_2;
-        smem[e + 4089] = c3_7_3;
-        Group.Barrier();
-        var tile4 = smem.Cast<Int4>();
-        for (int pass = 0; pass < 32; pass++)
-        {
-            int idx = (pass * 32) + tid;
-            int row = idx >> 4, col4 = idx & 15;
-            Int4 v = tile4[(row * 18) + col4];
-            GemmMmaTn.Finish(ref epilogue, p, blockRow + row, blockCol + (4 * col4), v.X, v.Y, v.Z, v.W);
-        }
+        MmaTileEpilogue.Store(ops, smem, ref epilogue, p, tid, lane, wm, wn, blockRow, blockCol, tileN: 64, threads: 32, passes: 32, colShift: 4,
+            c0_0_0, c0_0_1, c0_0_2, c0_0_3, c0_1_0, c0_1_1, c0_1_2, c0_1_3,
+            c0_2_0, c0_2_1, c0_2_2, c0_2_3, c0_3_0, c0_3_1, c0_3_2, c0_3_3,
+            c0_4_0, c0_4_1, c0_4_2, c0_4_3, c0_5_0, c0_5_1, c0_5_2, c0_5_3,
+            c0_6_0, c0_6_1, c0_6_2, c0_6_3, c0_7_0, c0_7_1, c0_7_2, c0_7_3,
+            c1_0_0, c1_0_1, c1_0_2, c1_0_3, c1_1_0, c1_1_1, c1_1_2, c1_1_3,
+            c1_2_0, c1_2_1, c1_2_2, c1_2_3, c1_3_0, c1_3_1, c1_3_2, c1_3_3,
+            c1_4_0, c1_4_1, c1_4_2, c1_4_3, c1_5_0, c1_5_1, c1_5_2, c1_5_3,
+            c1_6_0, c1_6_1, c1_6_2, c1_6_3, c1_7_0, c1_7_1, c1_7_2, c1_7_3,
+            c2_0_0, c2_0_1, c2_0_2, c2_0_3, c2_1_0, c2_1_1, c2_1_2, c2_1_3,
+            c2_2_0, c2_2_1, c2_2_2, c2_2_3, c2_3_0, c2_3_1, c2_3_2, c2_3_3,
+            c2_4_0, c2_4_1, c2_4_2, c2_4_3, c2_5_0, c2_5_1, c2_5_2, c2_5_3,
+            c2_6_0, c2_6_1, c2_6_2, c2_6_3, c2_7_0, c2_7_1, c2_7_2, c2_7_3,
+            c3_0_0, c3_0_1, c3_0_2, c3_0_3, c3_1_0, c3_1_1, c3_1_2, c3_1_3,
+            c3_2_0, c3_2_1, c3_2_2, c3_2_3, c3_3_0, c3_3_1, c3_3_2, c3_3_3,
+            c3_4_0, c3_4_1, c3_4_2, c3_4_3, c3_5_0, c3_5_1, c3_5_2, c3_5_3,
+            c3_6_0, c3_6_1, c3_6_2, c3_6_3, c3_7_0, c3_7_1, c3_7_2, c3_7_3);
     }
 }

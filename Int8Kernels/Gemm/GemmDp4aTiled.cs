@@ -101,7 +101,7 @@ public sealed class GemmDp4aTiled : IGemmVariant
         kernel(new KernelConfig(grid, new Index3D(tile.Threads, 1, 1)), a, b, args, epilogue);
     }
 
-    private static Action<ArrayView<Int4>, ArrayView<Int4>, Args, TEpilogue> KernelFor<TEpilogue>(Dp4aTile tile)
+    internal static Action<ArrayView<Int4>, ArrayView<Int4>, Args, TEpilogue> KernelFor<TEpilogue>(Dp4aTile tile)
         where TEpilogue : struct, IGemmEpilogue =>
         tile == Dp4aTile.T128x128x32 ? GemmDp4aTiledKernels.Kernel128x128x32
         : tile == Dp4aTile.T128x128x64 ? GemmDp4aTiledKernels.Kernel128x128x64

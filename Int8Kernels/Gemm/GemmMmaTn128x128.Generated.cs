@@ -4,7 +4,6 @@
 // </auto-generated>
 using ILGPU;
 using ILGPUInt8.Kernels.Arch;
-using ILGPUInt8.Kernels.Quantization;
 
 namespace ILGPUInt8.Kernels.Gemm;
 
@@ -34,20 +33,26 @@ public sealed class GemmMmaTn128x128 : GemmMmaTn
 
     /// <inheritdoc />
     internal override Action<long, long, ArrayView<sbyte>, ArrayView<sbyte>, Args, TEpilogue> KernelFor<TEpilogue>(bool ptx) =>
-        ptx ? Kernel<PtxTensorCore, TEpilogue> : Kernel<EmulatedTensorCore, TEpilogue>;
+        ptx ? Kernel<MmaStages4, PtxTensorCore, TEpilogue> : Kernel<MmaStages4, EmulatedTensorCore, TEpilogue>;
 
     /// <summary>
     /// One 128×128 tile of C: acc[m][n] = Σ_k A[m][k]·B[n][k] with m16n8k32 MMAs; warp (wm, wn) owns rows
     /// 64·wm.. and columns 64·wn..; lane (g = lane &gt;&gt; 2, t = lane &amp; 3) holds, for m16 tile i and n8 tile j,
     /// C[16i + g (+8)][8j + 2t (+1)]. Global addresses are <paramref name="aAddress"/>/<paramref name="bAddress"/>
     /// plus byte offsets; the views are what the emulated instructions read (<typeparamref name="TOps"/>).
+    /// K runs through a ring of S = <typeparamref name="TStages"/> stages of 32768 bytes (S − 1 in flight).
     /// </summary>
-    internal static void Kernel<TOps, TEpilogue>(long aAddress, long bAddress, ArrayView<sbyte> a, ArrayView<sbyte> b, Args p, TEpilogue epilogue)
+    internal static void Kernel<TStages, TOps, TEpilogue>(long aAddress, long bAddress, ArrayView<sbyte> a, ArrayView<sbyte> b, Args p, TEpilogue epilogue)
+        where TStages : struct, IMmaStages
         where TOps : struct, ITensorCoreOps
         where TEpilogue : struct, IGemmEpilogue
     {
         var smem = SharedMemory.GetDynamic<int>();
         var ops = default(TOps);
+        var pipe = default(TStages);
+        // Stages in flight ahead of the one being read, and the byte offset of the ring's last stage (32768 bytes a stage).
+        int ahead = pipe.Count - 1;
+        int lastStage = ahead * 32768;
         uint sbase = ops.DynamicSharedBase();
         int tid = Group.IdxX;
         int lane = tid & 31, warp = tid >> 5;
@@ -64,8 +69,8 @@ public sealed class GemmMmaTn128x128 : GemmMmaTn
         long aStep = 16L * p.Lda, bStep = 16L * p.Ldb;
         int kLeft = p.K - (ldChunk * 16);
 
-        // Prologue: stages 0..2 in flight, one commit group each.
-        for (int s = 0; s < 3; s++)
+        // Prologue: stages 0..S − 2 in flight, one commit group each.
+        for (int s = 0; s < ahead; s++)
         {
             if (s < p.KTiles)
             {
@@ -111,14 +116,14 @@ public sealed class GemmMmaTn128x128 : GemmMmaTn
             ops.CommitGroup();
         }
 
-        ops.WaitGroup2();
+        pipe.WaitOldest(ops);
         Group.Barrier();
 
         // ldmatrix row addresses: A lane l → row 64·wm + (l & 15), chunk (l >> 4); B lane l → row 64·wn + (l & 7) + 8·(l >> 4),
         // chunk (l >> 3) & 1; both swizzled by (row & 7) = (l & 7). k step ks adds chunk 2·ks, i.e. XOR 32·ks on the offset.
         int aLane = (((64 * wm) + (lane & 15)) * 128) + (((lane >> 4) ^ (lane & 7)) << 4);
         int bLane = 16384 + (((64 * wn) + (lane & 7) + ((lane >> 4) << 3)) * 128) + ((((lane >> 3) & 1) ^ (lane & 7)) << 4);
-        int readOff = 0, writeOff = 98304;
+        int readOff = 0, writeOff = lastStage;
         int ak, bk;
         int c0_0_0 = 0, c0_0_1 = 0, c0_0_2 = 0, c0_0_3 = 0;
         int c0_1_0 = 0, c0_1_1 = 0, c0_1_2 = 0, c0_1_3 = 0;
@@ -181,12 +186,12 @@ public sealed class GemmMmaTn128x128 : GemmMmaTn
             ops.LdMatrixX4(smem, sbase, bk + 2048, out b1_1_0, out b1_1_1, out b1_1_2, out b1_1_3);
             ops.LdMatrixX4(smem, sbase, bk + 4096, out b1_2_0, out b1_2_1, out b1_2_2, out b1_2_3);
             ops.LdMatrixX4(smem, sbase, bk + 6144, out b1_3_0, out b1_3_1, out b1_3_2, out b1_3_3);
-            if (kt + 3 < p.KTiles)
+            if (kt + ahead < p.KTiles)
             {
                 {
-                    // Stage of k bytes [128·kt, 128·kt + 128) for kt = kt + 3: A then B rows, this thread's chunk of every 16th row.
-                    int kLeftT = kLeft - (128 * (kt + 3));
-                    long kOff = 128L * (kt + 3);
+                    // Stage of k bytes [128·kt, 128·kt + 128) for kt = kt + ahead: A then B rows, this thread's chunk of every 16th row.
+                    int kLeftT = kLeft - (128 * (kt + ahead));
+                    long kOff = 128L * (kt + ahead);
                     long ga = aOff + kOff, gb = bOff + kOff;
                     int kb = GemmMmaTn.CopyBytes(kLeftT);
                     ops.Copy16(smem, sbase, writeOff + sCopy + 0, a, aAddress, ga, GemmMmaTn.IfRowInside(kb, aRows, 0));
@@ -350,10 +355,10 @@ public sealed class GemmMmaTn128x128 : GemmMmaTn
             ops.Mma(ref c3_0_0, ref c3_0_1, ref c3_0_2, ref c3_0_3, a0_3_0, a0_3_1, a0_3_2, a0_3_3, b0_0_0, b0_0_1);
 
             // ---- k step 3: load step 0 fragments while set 1 multiplies
-            ops.WaitGroup2();
+            pipe.WaitOldest(ops);
             Group.Barrier();
-            readOff = readOff == 98304 ? 0 : readOff + 32768;
-            writeOff = writeOff == 98304 ? 0 : writeOff + 32768;
+            readOff = readOff == lastStage ? 0 : readOff + 32768;
+            writeOff = writeOff == lastStage ? 0 : writeOff + 32768;
             // fragments of k step 0 into set 0
             ak = readOff + (aLane ^ 0);
             bk = readOff + (bLane ^ 0);
@@ -402,145 +407,22 @@ public sealed class GemmMmaTn128x128 : GemmMmaTn
         }
 
         // Epilogue: stage the tile through shared memory as [128][136] int32, then 4 consecutive columns a thread.
-        ops.WaitAll();
-        Group.Barrier();
-        int e = (((64 * wm) + (lane >> 2)) * 136) + (64 * wn) + (2 * (lane & 3));
-        smem[e + 0] = c0_0_0;
-        smem[e + 1] = c0_0_1;
-        smem[e + 1088] = c0_0_2;
-        smem[e + 1089] = c0_0_3;
-        smem[e + 8] = c0_1_0;
-        smem[e + 9] = c0_1_1;
-        smem[e + 1096] = c0_1_2;
-        smem[e + 1097] = c0_1_3;
-        smem[e + 16] = c0_2_0;
-        smem[e + 17] = c0_2_1;
-        smem[e + 1104] = c0_2_2;
-        smem[e + 1105] = c0_2_3;
-        smem[e + 24] = c0_3_0;
-        smem[e + 25] = c0_3_1;
-        smem[e + 1112] = c0_3_2;
-        smem[e + 1113] = c0_3_3;
-        smem[e + 32] = c0_4_0;
-        smem[e + 33] = c0_4_1;
-        smem[e + 1120] = c0_4_2;
-        smem[e + 1121] = c0_4_3;
-        smem[e + 40] = c0_5_0;
-        smem[e + 41] = c0_5_1;
-        smem[e + 1128] = c0_5_2;
-        smem[e + 1129] = c0_5_3;
-        smem[e + 48] = c0_6_0;
-        smem[e + 49] = c0_6_1;
-        smem[e + 1136] = c0_6_2;
-        smem[e + 1137] = c0_6_3;
-        smem[e + 56] = c0_7_0;
-        smem[e + 57] = c0_7_1;
-        smem[e + 1144] = c0_7_2;
-        smem[e + 1145] = c0_7_3;
-        smem[e + 2176] = c1_0_0;
-        smem[e + 2177] = c1_0_1;
-        smem[e + 3264] = c1_0_2;
-        smem[e + 3265] = c1_0_3;
-        smem[e + 2184] = c1_1_0;
-        smem[e + 2185] = c1_1_1;
-        smem[e + 3272] = c1_1_2;
-        smem[e + 3273] = c1_1_3;
-        smem[e + 2192] = c1_2_0;
-        smem[e + 2193] = c1_2_1;
-        smem[e + 3280] = c1_2_2;
-        smem[e + 3281] = c1_2_3;
-        smem[e + 2200] = c1_3_0;
-        smem[e + 2201] = c1_3_1;
-        smem[e + 3288] = c1_3_2;
-        smem[e + 3289] = c1_3_3;
-        smem[e + 2208] = c1_4_0;
-        smem[e + 2209] = c1_4_1;
-        smem[e + 3296] = c1_4_2;
-        smem[e + 3297] = c1_4_3;
-        smem[e + 2216] = c1_5_0;
-        smem[e + 2217] = c1_5_1;
-        smem[e + 3304] = c1_5_2;
-        smem[e + 3305] = c1_5_3;
-        smem[e + 2224] = c1_6_0;
-        smem[e + 2225] = c1_6_1;
-        smem[e + 3312] = c1_6_2;
-        smem[e + 3313] = c1_6_3;
-        smem[e + 2232] = c1_7_0;
-        smem[e + 2233] = c1_7_1;
-        smem[e + 3320] = c1_7_2;
-        smem[e + 3321] = c1_7_3;
-        smem[e + 4352] = c2_0_0;
-        smem[e + 4353] = c2_0_1;
-        smem[e + 5440] = c2_0_2;
-        smem[e + 5441] = c2_0_3;
-        smem[e + 4360] = c2_1_0;
-        smem[e + 4361] = c2_1_1;
-        smem[e + 5448] = c2_1_2;
-        smem[e + 5449] = c2_1_3;
-        smem[e + 4368] = c2_2_0;
-        smem[e + 4369] = c2_2_1;
-        smem[e + 5456] = c2_2_2;
-        smem[e + 5457] = c2_2_3;
-        smem[e + 4376] = c2_3_0;
-        smem[e + 4377] = c2_3_1;
-        smem[e + 5464] = c2_3_2;
-        smem[e + 5465] = c2_3_3;
-        smem[e + 4384] = c2_4_0;
-        smem[e + 4385] = c2_4_1;
-        smem[e + 5472] = c2_4_2;
-        smem[e + 5473] = c2_4_3;
-        smem[e + 4392] = c2_5_0;
-        smem[e + 4393] = c2_5_1;
-        smem[e + 5480] = c2_5_2;
-        smem[e + 5481] = c2_5_3;
-        smem[e + 4400] = c2_6_0;
-        smem[e + 4401] = c2_6_1;
-        smem[e + 5488] = c2_6_2;
-        smem[e + 5489] = c2_6_3;
-        smem[e + 4408] = c2_7_0;
-        smem[e + 4409] = c2_7_1;
-        smem[e + 5496] = c2_7_2;
-        smem[e + 5497] = c2_7_3;
-        smem[e + 6528] = c3_0_0;
-        smem[e + 6529] = c3_0_1;
-        smem[e + 7616] = c3_0_2;
-        smem[e + 7617] = c3_0_3;
-        smem[e + 6536] = c3_1_0;
-        smem[e + 6537] = c3_1_1;
-        smem[e + 7624] = c3_1_2;
-        smem[e + 7625] = c3_1_3;
-        smem[e + 6544] = c3_2_0;
-        smem[e + 6545] = c3_2_1;
-        smem[e + 7632] = c3_2_2;
-        smem[e + 7633] = c3_2_3;
-        smem[e + 6552] = c3_3_0;
-        smem[e + 6553] = c3_3_1;
-        smem[e + 7640] = c3_3_2;
-        smem[e + 7641] = c3_3_3;
-        smem[e + 6560] = c3_4_0;
-        smem[e + 6561] = c3_4_1;
-        smem[e + 7648] = c3_4_2;
-        smem[e + 7649] = c3_4_3;
-        smem[e + 6568] = c3_5_0;
-        smem[e + 6569] = c3_5_1;
-        smem[e + 7656] = c3_5_2;
-        smem[e + 7657] = c3_5_3;
-        smem[e + 6576] = c3_6_0;
-        smem[e + 6577] = c3_6_1;
-        smem[e + 7664] = c3_6_2;
-        smem[e + 7665] = c3_6_3;
-        smem[e + 6584] = c3_7_0;
-        smem[e + 6585] = c3_7_1;
-        smem[e + 7672] = c3_7_2;
-        smem[e + 7673] = c3_7_3;
-        Group.Barrier();
-        var tile4 = smem.Cast<Int4>();
-        for (int pass = 0; pass < 32; pass++)
-        {
-            int idx = (pass * 128) + tid;
-            int row = idx >> 5, col4 = idx & 31;
-            Int4 v = tile4[(row * 34) + col4];
-            Finish(ref epilogue, p, blockRow + row, blockCol + (4 * col4), v.X, v.Y, v.Z, v.W);
-        }
+        MmaTileEpilogue.Store(ops, smem, ref epilogue, p, tid, lane, wm, wn, blockRow, blockCol, tileN: 128, threads: 128, passes: 32, colShift: 5,
+            c0_0_0, c0_0_1, c0_0_2, c0_0_3, c0_1_0, c0_1_1, c0_1_2, c0_1_3,
+            c0_2_0, c0_2_1, c0_2_2, c0_2_3, c0_3_0, c0_3_1, c0_3_2, c0_3_3,
+            c0_4_0, c0_4_1, c0_4_2, c0_4_3, c0_5_0, c0_5_1, c0_5_2, c0_5_3,
+            c0_6_0, c0_6_1, c0_6_2, c0_6_3, c0_7_0, c0_7_1, c0_7_2, c0_7_3,
+            c1_0_0, c1_0_1, c1_0_2, c1_0_3, c1_1_0, c1_1_1, c1_1_2, c1_1_3,
+            c1_2_0, c1_2_1, c1_2_2, c1_2_3, c1_3_0, c1_3_1, c1_3_2, c1_3_3,
+            c1_4_0, c1_4_1, c1_4_2, c1_4_3, c1_5_0, c1_5_1, c1_5_2, c1_5_3,
+            c1_6_0, c1_6_1, c1_6_2, c1_6_3, c1_7_0, c1_7_1, c1_7_2, c1_7_3,
+            c2_0_0, c2_0_1, c2_0_2, c2_0_3, c2_1_0, c2_1_1, c2_1_2, c2_1_3,
+            c2_2_0, c2_2_1, c2_2_2, c2_2_3, c2_3_0, c2_3_1, c2_3_2, c2_3_3,
+            c2_4_0, c2_4_1, c2_4_2, c2_4_3, c2_5_0, c2_5_1, c2_5_2, c2_5_3,
+            c2_6_0, c2_6_1, c2_6_2, c2_6_3, c2_7_0, c2_7_1, c2_7_2, c2_7_3,
+            c3_0_0, c3_0_1, c3_0_2, c3_0_3, c3_1_0, c3_1_1, c3_1_2, c3_1_3,
+            c3_2_0, c3_2_1, c3_2_2, c3_2_3, c3_3_0, c3_3_1, c3_3_2, c3_3_3,
+            c3_4_0, c3_4_1, c3_4_2, c3_4_3, c3_5_0, c3_5_1, c3_5_2, c3_5_3,
+            c3_6_0, c3_6_1, c3_6_2, c3_6_3, c3_7_0, c3_7_1, c3_7_2, c3_7_3);
     }
 }

@@ -4,7 +4,6 @@
 // </auto-generated>
 using ILGPU;
 using ILGPUInt8.Kernels.Arch;
-using ILGPUInt8.Kernels.Quantization;
 
 namespace ILGPUInt8.Kernels.Gemm;
 
@@ -37,20 +36,26 @@ public sealed class GemmMmaTn128x256 : GemmMmaTn
 
     /// <inheritdoc />
     internal override Action<long, long, ArrayView<sbyte>, ArrayView<sbyte>, Args, TEpilogue> KernelFor<TEpilogue>(bool ptx) =>
-        ptx ? Kernel<PtxTensorCore, TEpilogue> : Kernel<EmulatedTensorCore, TEpilogue>;
+        ptx ? Kernel<MmaStages3, PtxTensorCore, TEpilogue> : Kernel<MmaStages3, EmulatedTensorCore, TEpilogue>;
 
     /// <summary>
     /// One 128×256 tile of C: acc[m][n] = Σ_k A[m][k]·B[n][k] with m16n8k32 MMAs; warp (wm, wn) owns rows
     /// 64·wm.. and columns 64·wn..; lane (g = lane &gt;&gt; 2, t = lane &amp; 3) holds, for m16 tile i and n8 tile j,
     /// C[16i + g (+8)][8j + 2t (+1)]. Global addresses are <paramref name="aAddress"/>/<paramref name="bAddress"/>
     /// plus byte offsets; the views are what the emulated instructions read (<typeparamref name="TOps"/>).
+    /// K runs through a ring of S = <typeparamref name="TStages"/> stages of 49152 bytes (S − 1 in flight).
     /// </summary>
-    internal static void Kernel<TOps, TEpilogue>(long aAddress, long bAddress, ArrayView<sbyte> a, ArrayView<sbyte> b, Args p, TEpilogue epilogue)
+    internal static void Kernel<TStages, TOps, TEpilogue>(long aAddress, long bAddress, ArrayView<sbyte> a, ArrayView<sbyte> b, Args p, TEpilogue epilogue)
+        where TStages : struct, IMmaStages
         where TOps : struct, ITensorCoreOps
         where TEpilogue : struct, IGemmEpilogue
     {
         var smem = SharedMemory.GetDynamic<int>();
         var ops = default(TOps);
+        var pipe = default(TStages);
+        // Stages in flight ahead of the one being read, and the byte offset of the ring's last stage (49152 bytes a stage).
+        int ahead = pipe.Count - 1;
+        int lastStage = ahead * 49152;
         uint sbase = ops.DynamicSharedBase();
         int tid = Group.IdxX;
         int lane = tid & 31, warp = tid >> 5;
@@ -67,8 +72,8 @@ public sealed class GemmMmaTn128x256 : GemmMmaTn
         long aStep = 32L * p.Lda, bStep = 32L * p.Ldb;
         int kLeft = p.K - (ldChunk * 16);
 
-        // Prologue: stages 0..1 in flight, one commit group each.
-        for (int s = 0; s < 2; s++)
+        // Prologue: stages 0..S − 2 in flight, one commit group each.
+        for (int s = 0; s < ahead; s++)
         {
             if (s < p.KTiles)
             {
@@ -106,14 +111,14 @@ public sealed class GemmMmaTn128x256 : GemmMmaTn
             ops.CommitGroup();
         }
 
-        ops.WaitGroup1();
+        pipe.WaitOldest(ops);
         Group.Barrier();
 
         // ldmatrix row addresses: A lane l → row 64·wm + (l & 15), chunk (l >> 4); B lane l → row 64·wn + (l & 7) + 8·(l >> 4),
         // chunk (l >> 3) & 1; both swizzled by (row & 7) = (l & 7). k step ks adds chunk 2·ks, i.e. XOR 32·ks on the offset.
         int aLane = (((64 * wm) + (lane & 15)) * 128) + (((lane >> 4) ^ (lane & 7)) << 4);
         int bLane = 16384 + (((64 * wn) + (lane & 7) + ((lane >> 4) << 3)) * 128) + ((((lane >> 3) & 1) ^ (lane & 7)) << 4);
-        int readOff = 0, writeOff = 98304;
+        int readOff = 0, writeOff = lastStage;
         int ak, bk;
         int c0_0_0 = 0, c0_0_1 = 0, c0_0_2 = 0, c0_0_3 = 0;
         int c0_1_0 = 0, c0_1_1 = 0, c0_1_2 = 0, c0_1_3 = 0;
@@ -176,12 +181,12 @@ public sealed class GemmMmaTn128x256 : GemmMmaTn
             ops.LdMatrixX4(smem, sbase, bk + 2048, out b1_1_0, out b1_1_1, out b1_1_2, out b1_1_3);
             ops.LdMatrixX4(smem, sbase, bk + 4096, out b1_2_0, out b1_2_1, out b1_2_2, out b1_2_3);
             ops.LdMatrixX4(smem, sbase, bk + 6144, out b1_3_0, out b1_3_1, out b1_3_2, out b1_3_3);
-            if (kt + 2 < p.KTiles)
+            if (kt + ahead < p.KTiles)
             {
                 {
-                    // Stage of k bytes [128·kt, 128·kt + 128) for kt = kt + 2: A then B rows, this thread's chunk of every 32th row.
-                    int kLeftT = kLeft - (128 * (kt + 2));
-                    long kOff = 128L * (kt + 2);
+                    // Stage of k bytes [128·kt, 128·kt + 128) for kt = kt + ahead: A then B rows, this thread's chunk of every 32th row.
+                    int kLeftT = kLeft - (128 * (kt + ahead));
+                    long kOff = 128L * (kt + ahead);
                     long ga = aOff + kOff, gb = bOff + kOff;
                     int kb = GemmMmaTn.CopyBytes(kLeftT);
                     ops.Copy16(smem, sbase, writeOff + sCopy + 0, a, aAddress, ga, GemmMmaTn.IfRowInside(kb, aRows, 0));
@@ -337,10 +342,10 @@ public sealed class GemmMmaTn128x256 : GemmMmaTn
             ops.Mma(ref c3_0_0, ref c3_0_1, ref c3_0_2, ref c3_0_3, a0_3_0, a0_3_1, a0_3_2, a0_3_3, b0_0_0, b0_0_1);
 
             // ---- k step 3: load step 0 fragments while set 1 multiplies
-            ops.WaitGroup1();
+            pipe.WaitOldest(ops);
             Group.Barrier();
-            readOff = readOff == 98304 ? 0 : readOff + 49152;
-            writeOff = writeOff == 98304 ? 0 : writeOff + 49152;
+            readOff = readOff == lastStage ? 0 : readOff + 49152;
+            writeOff = writeOff == lastStage ? 0 : writeOff + 49152;
             // fragments of k step 0 into set 0
             ak = readOff + (aLane ^ 0);
             bk = readOff + (bLane ^ 0);
@@ -389,145 +394,22 @@ public sealed class GemmMmaTn128x256 : GemmMmaTn
         }
 
         // Epilogue: stage the tile through shared memory as [128][264] int32, then 4 consecutive columns a thread.
-        ops.WaitAll();
-        Group.Barrier();
-        int e = (((64 * wm) + (lane >> 2)) * 264) + (64 * wn) + (2 * (lane & 3));
-        smem[e + 0] = c0_0_0;
-        smem[e + 1] = c0_0_1;
-        smem[e + 2112] = c0_0_2;
-        smem[e + 2113] = c0_0_3;
-        smem[e + 8] = c0_1_0;
-        smem[e + 9] = c0_1_1;
-        smem[e + 2120] = c0_1_2;
-        smem[e + 2121] = c0_1_3;
-        smem[e + 16] = c0_2_0;
-        smem[e + 17] = c0_2_1;
-        smem[e + 2128] = c0_2_2;
-        smem[e + 2129] = c0_2_3;
-        smem[e + 24] = c0_3_0;
-        smem[e + 25] = c0_3_1;
-        smem[e + 2136] = c0_3_2;
-        smem[e + 2137] = c0_3_3;
-        smem[e + 32] = c0_4_0;
-        smem[e + 33] = c0_4_1;
-        smem[e + 2144] = c0_4_2;
-        smem[e + 2145] = c0_4_3;
-        smem[e + 40] = c0_5_0;
-        smem[e + 41] = c0_5_1;
-        smem[e + 2152] = c0_5_2;
-        smem[e + 2153] = c0_5_3;
-        smem[e + 48] = c0_6_0;
-        smem[e + 49] = c0_6_1;
-        smem[e + 2160] = c0_6_2;
-        smem[e + 2161] = c0_6_3;
-        smem[e + 56] = c0_7_0;
-        smem[e + 57] = c0_7_1;
-        smem[e + 2168] = c0_7_2;
-        smem[e + 2169] = c0_7_3;
-        smem[e + 4224] = c1_0_0;
-        smem[e + 4225] = c1_0_1;
-        smem[e + 6336] = c1_0_2;
-        smem[e + 6337] = c1_0_3;
-        smem[e + 4232] = c1_1_0;
-        smem[e + 4233] = c1_1_1;
-        smem[e + 6344] = c1_1_2;
-        smem[e + 6345] = c1_1_3;
-        smem[e + 4240] = c1_2_0;
-        smem[e + 4241] = c1_2_1;
-        smem[e + 6352] = c1_2_2;
-        smem[e + 6353] = c1_2_3;
-        smem[e + 4248] = c1_3_0;
-        smem[e + 4249] = c1_3_1;
-        smem[e + 6360] = c1_3_2;
-        smem[e + 6361] = c1_3_3;
-        smem[e + 4256] = c1_4_0;
-        smem[e + 4257] = c1_4_1;
-        smem[e + 6368] = c1_4_2;
-        smem[e + 6369] = c1_4_3;
-        smem[e + 4264] = c1_5_0;
-        smem[e + 4265] = c1_5_1;
-        smem[e + 6376] = c1_5_2;
-        smem[e + 6377] = c1_5_3;
-        smem[e + 4272] = c1_6_0;
-        smem[e + 4273] = c1_6_1;
-        smem[e + 6384] = c1_6_2;
-        smem[e + 6385] = c1_6_3;
-        smem[e + 4280] = c1_7_0;
-        smem[e + 4281] = c1_7_1;
-        smem[e + 6392] = c1_7_2;
-        smem[e + 6393] = c1_7_3;
-        smem[e + 8448] = c2_0_0;
-        smem[e + 8449] = c2_0_1;
-        smem[e + 10560] = c2_0_2;
-        smem[e + 10561] = c2_0_3;
-        smem[e + 8456] = c2_1_0;
-        smem[e + 8457] = c2_1_1;
-        smem[e + 10568] = c2_1_2;
-        smem[e + 10569] = c2_1_3;
-        smem[e + 8464] = c2_2_0;
-        smem[e + 8465] = c2_2_1;
-        smem[e + 10576] = c2_2_2;
-        smem[e + 10577] = c2_2_3;
-        smem[e + 8472] = c2_3_0;
-        smem[e + 8473] = c2_3_1;
-        smem[e + 10584] = c2_3_2;
-        smem[e + 10585] = c2_3_3;
-        smem[e + 8480] = c2_4_0;
-        smem[e + 8481] = c2_4_1;
-        smem[e + 10592] = c2_4_2;
-        smem[e + 10593] = c2_4_3;
-        smem[e + 8488] = c2_5_0;
-        smem[e + 8489] = c2_5_1;
-        smem[e + 10600] = c2_5_2;
-        smem[e + 10601] = c2_5_3;
-        smem[e + 8496] = c2_6_0;
-        smem[e + 8497] = c2_6_1;
-        smem[e + 10608] = c2_6_2;
-        smem[e + 10609] = c2_6_3;
-        smem[e + 8504] = c2_7_0;
-        smem[e + 8505] = c2_7_1;
-        smem[e + 10616] = c2_7_2;
-        smem[e + 10617] = c2_7_3;
-        smem[e + 12672] = c3_0_0;
-        smem[e + 12673] = c3_0_1;
-        smem[e + 14784] = c3_0_2;
-        smem[e + 14785] = c3_0_3;
-        smem[e + 12680] = c3_1_0;
-        smem[e + 12681] = c3_1_1;
-        smem[e + 14792] = c3_1_2;
-        smem[e + 14793] = c3_1_3;
-        smem[e + 12688] = c3_2_0;
-        smem[e + 12689] = c3_2_1;
-        smem[e + 14800] = c3_2_2;
-        smem[e + 14801] = c3_2_3;
-        smem[e + 12696] = c3_3_0;
-        smem[e + 12697] = c3_3_1;
-        smem[e + 14808] = c3_3_2;
-        smem[e + 14809] = c3_3_3;
-        smem[e + 12704] = c3_4_0;
-        smem[e + 12705] = c3_4_1;
-        smem[e + 14816] = c3_4_2;
-        smem[e + 14817] = c3_4_3;
-        smem[e + 12712] = c3_5_0;
-        smem[e + 12713] = c3_5_1;
-        smem[e + 14824] = c3_5_2;
-        smem[e + 14825] = c3_5_3;
-        smem[e + 12720] = c3_6_0;
-        smem[e + 12721] = c3_6_1;
-        smem[e + 14832] = c3_6_2;
-        smem[e + 14833] = c3_6_3;
-        smem[e + 12728] = c3_7_0;
-        smem[e + 12729] = c3_7_1;
-        smem[e + 14840] = c3_7_2;
-        smem[e + 14841] = c3_7_3;
-        Group.Barrier();
-        var tile4 = smem.Cast<Int4>();
-        for (int pass = 0; pass < 32; pass++)
-        {
-            int idx = (pass * 256) + tid;
-            int row = idx >> 6, col4 = idx & 63;
-            Int4 v = tile4[(row * 66) + col4];
-            Finish(ref epilogue, p, blockRow + row, blockCol + (4 * col4), v.X, v.Y, v.Z, v.W);
-        }
+        MmaTileEpilogue.Store(ops, smem, ref epilogue, p, tid, lane, wm, wn, blockRow, blockCol, tileN: 256, threads: 256, passes: 32, colShift: 6,
+            c0_0_0, c0_0_1, c0_0_2, c0_0_3, c0_1_0, c0_1_1, c0_1_2, c0_1_3,
+            c0_2_0, c0_2_1, c0_2_2, c0_2_3, c0_3_0, c0_3_1, c0_3_2, c0_3_3,
+            c0_4_0, c0_4_1, c0_4_2, c0_4_3, c0_5_0, c0_5_1, c0_5_2, c0_5_3,
+            c0_6_0, c0_6_1, c0_6_2, c0_6_3, c0_7_0, c0_7_1, c0_7_2, c0_7_3,
+            c1_0_0, c1_0_1, c1_0_2, c1_0_3, c1_1_0, c1_1_1, c1_1_2, c1_1_3,
+            c1_2_0, c1_2_1, c1_2_2, c1_2_3, c1_3_0, c1_3_1, c1_3_2, c1_3_3,
+            c1_4_0, c1_4_1, c1_4_2, c1_4_3, c1_5_0, c1_5_1, c1_5_2, c1_5_3,
+            c1_6_0, c1_6_1, c1_6_2, c1_6_3, c1_7_0, c1_7_1, c1_7_2, c1_7_3,
+            c2_0_0, c2_0_1, c2_0_2, c2_0_3, c2_1_0, c2_1_1, c2_1_2, c2_1_3,
+            c2_2_0, c2_2_1, c2_2_2, c2_2_3, c2_3_0, c2_3_1, c2_3_2, c2_3_3,
+            c2_4_0, c2_4_1, c2_4_2, c2_4_3, c2_5_0, c2_5_1, c2_5_2, c2_5_3,
+            c2_6_0, c2_6_1, c2_6_2, c2_6_3, c2_7_0, c2_7_1, c2_7_2, c2_7_3,
+            c3_0_0, c3_0_1, c3_0_2, c3_0_3, c3_1_0, c3_1_1, c3_1_2, c3_1_3,
+            c3_2_0, c3_2_1, c3_2_2, c3_2_3, c3_3_0, c3_3_1, c3_3_2, c3_3_3,
+            c3_4_0, c3_4_1, c3_4_2, c3_4_3, c3_5_0, c3_5_1, c3_5_2, c3_5_3,
+            c3_6_0, c3_6_1, c3_6_2, c3_6_3, c3_7_0, c3_7_1, c3_7_2, c3_7_3);
     }
 }

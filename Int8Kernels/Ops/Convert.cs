@@ -10,6 +10,13 @@ namespace ILGPUInt8.Kernels.Ops;
 /// Data-type and layout conversion of a whole tensor (the reformat layers at precision and engine boundaries):
 /// quantize q = clamp(round_half_even(x · (1/s)), −127, 127) (<see cref="QuantMath.Quantize"/>, 1/s rounded on the host),
 /// dequantize x = q · s, or a float copy; from NCHW or NHWC to NCHW or NHWC.
+/// <para>
+/// Same layout (or a layout change that moves nothing: H = W = 1 or C = 1): the vectorised kernels of
+/// <see cref="Quantizer"/> and <see cref="Dequantizer"/> (16 / 8 elements a thread, 16-byte accesses) or a device copy.
+/// NCHW → NHWC with C = 3 (network images) and H·W a multiple of 4: one thread converts 4 consecutive pixels, reading one
+/// 16-byte <see cref="Float4"/> from each of the 3 channel planes and writing the 12 interleaved outputs as 3 words
+/// (int8) or 3 <see cref="Float4"/> (float), so both sides are coalesced. Other layout changes: one thread an element.
+/// </para>
 /// </summary>
 public static class Convert
 {
@@ -49,9 +56,11 @@ public static class Convert
         int count = (int)shape.Elements;
         if (from == to || (shape.H == 1 && shape.W == 1) || shape.C == 1)
         {
-            var same = device.GetKernel("convert.same." + typeof(TConv).Name, a =>
-                a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<TIn>, ArrayView<TOut>, TConv>(SameKernel<TIn, TOut, TConv>));
-            same(count, x, y, conv);
+            conv.Same(device, x.SubView(0, count), y.SubView(0, count));
+        }
+        else if (from == TensorFormat.NCHW && shape.C == 3 && conv.RgbQuads(device, x, y, shape))
+        {
+            // Launched by the element conversion's own 4-pixel kernel.
         }
         else if (from == TensorFormat.NCHW)
         {
@@ -71,13 +80,6 @@ public static class Convert
         where TConv : struct, IElementConvert<TIn, TOut> =>
         device.GetKernel($"convert.{typeof(TSrc).Name}.{typeof(TDst).Name}.{typeof(TConv).Name}", a =>
             a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<TIn>, ArrayView<TOut>, ConvertArgs, TConv>(PermuteKernel<TIn, TOut, TSrc, TDst, TConv>));
-
-    /// <summary>Thread i: y[i] = convert(x[i]).</summary>
-    internal static void SameKernel<TIn, TOut, TConv>(Index1D i, ArrayView<TIn> x, ArrayView<TOut> y, TConv conv)
-        where TIn : unmanaged
-        where TOut : unmanaged
-        where TConv : struct, IElementConvert<TIn, TOut> =>
-        y[i] = conv.Convert(x[i]);
 
     /// <summary>Thread i enumerates (n, c, h, w) in NCHW order: y[TDst(n,c,h,w)] = convert(x[TSrc(n,c,h,w)]).</summary>
     internal static void PermuteKernel<TIn, TOut, TSrc, TDst, TConv>(Index1D i, ArrayView<TIn> x, ArrayView<TOut> y, ConvertArgs a, TConv conv)
@@ -104,6 +106,15 @@ public static class Convert
     {
         /// <summary>The converted value.</summary>
         TOut Convert(TIn x);
+
+        /// <summary>Host: launches y[i] = convert(x[i]) for the whole of both views (same length).</summary>
+        void Same(Int8Device device, ArrayView<TIn> x, ArrayView<TOut> y);
+
+        /// <summary>
+        /// Host: launches NCHW → NHWC of a C = 3 tensor four pixels a thread and returns true, or returns false (nothing
+        /// launched) when this conversion or the shape/alignment has no such kernel.
+        /// </summary>
+        bool RgbQuads(Int8Device device, ArrayView<TIn> x, ArrayView<TOut> y, TensorShape shape);
     }
 
     /// <summary>y = x.</summary>
@@ -111,6 +122,13 @@ public static class Convert
     {
         /// <inheritdoc />
         public float Convert(float x) => x;
+
+        /// <inheritdoc />
+        public void Same(Int8Device device, ArrayView<float> x, ArrayView<float> y) => x.CopyTo(y);
+
+        /// <inheritdoc />
+        public bool RgbQuads(Int8Device device, ArrayView<float> x, ArrayView<float> y, TensorShape shape) =>
+            ConvertRgb.TryLaunch<float, RgbFloat, Float4>(device, x, y, shape, default);
     }
 
     /// <summary>q = clamp(round_half_even(x · inverse), −127, 127).</summary>
@@ -118,6 +136,14 @@ public static class Convert
     {
         /// <inheritdoc />
         public sbyte Convert(float x) => (sbyte)QuantMath.QuantizeWithInverse(x, Inverse);
+
+        /// <inheritdoc />
+        public void Same(Int8Device device, ArrayView<float> x, ArrayView<sbyte> y) =>
+            Quantizer.Launch(device, x, y, new TensorScale(Inverse));
+
+        /// <inheritdoc />
+        public bool RgbQuads(Int8Device device, ArrayView<float> x, ArrayView<sbyte> y, TensorShape shape) =>
+            ConvertRgb.TryLaunch<sbyte, RgbQuantize, int>(device, x, y, shape, new RgbQuantize(Inverse));
     }
 
     /// <summary>x = q · s.</summary>
@@ -125,5 +151,12 @@ public static class Convert
     {
         /// <inheritdoc />
         public float Convert(sbyte q) => QuantMath.Dequantize(q, Scale);
+
+        /// <inheritdoc />
+        public void Same(Int8Device device, ArrayView<sbyte> x, ArrayView<float> y) =>
+            Dequantizer.Launch(device, x, y, new TensorScale(Scale));
+
+        /// <inheritdoc />
+        public bool RgbQuads(Int8Device device, ArrayView<sbyte> x, ArrayView<float> y, TensorShape shape) => false;
     }
 }

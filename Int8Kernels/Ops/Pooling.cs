@@ -47,22 +47,14 @@ public static class Pooling
         }
     }
 
-    /// <summary>Int8 max pooling (asynchronous); the output has the input's scale.</summary>
+    /// <summary>
+    /// Int8 max pooling (asynchronous); the output has the input's scale. One thread an output pixel's 16 channels when
+    /// C is a multiple of 16 (16-byte accesses), else 4 or 1 (see <see cref="PoolingMaxInt8"/>).
+    /// </summary>
     public static void Int8Max(Int8Device device, ArrayView<sbyte> x, ArrayView<sbyte> y, PoolProblem problem)
     {
         Check(device, x.Length, y.Length, problem);
-        var g = problem.Geometry;
-        if (g.C % 4 == 0 && ((IContiguousArrayView)x).IndexInBytes % 4 == 0 && ((IContiguousArrayView)y).IndexInBytes % 4 == 0)
-        {
-            var packed = device.GetKernel("pool.s8.max.x4", a =>
-                a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<int>, PoolGeometry>(Int8Max4Kernel));
-            packed(checked(g.C / 4 * g.N * g.P * g.Q), x.SubView(0, x.Length / 4 * 4).Cast<int>(), y.SubView(0, y.Length / 4 * 4).Cast<int>(), g);
-            return;
-        }
-
-        var kernel = device.GetKernel("pool.s8.max", a =>
-            a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, PoolGeometry>(Int8MaxKernel));
-        kernel(checked(g.C * g.N * g.P * g.Q), x, y, g);
+        PoolingMaxInt8.Run(device, x, y, problem.Geometry);
     }
 
     /// <summary>
@@ -139,57 +131,6 @@ public static class Pooling
         }
 
         y[((long)m * g.C) + c] = op.Finish(acc, win);
-    }
-
-    /// <summary>Thread (c, m): the maximum int8 value of the window.</summary>
-    internal static void Int8MaxKernel(Index1D index, ArrayView<sbyte> x, ArrayView<sbyte> y, PoolGeometry g)
-    {
-        int c = index % g.C, m = index / g.C;
-        int q = m % g.Q;
-        int p = (m / g.Q) % g.P;
-        int n = m / (g.Q * g.P);
-        var win = g.Window(p, q);
-        int acc = -128;
-        for (int h = win.H0; h < win.H1; h++)
-        {
-            for (int w = win.W0; w < win.W1; w++)
-            {
-                int v = x[((((long)n * g.H) + h) * g.W + w) * g.C + c];
-                acc = v > acc ? v : acc;
-            }
-        }
-
-        y[((long)m * g.C) + c] = (sbyte)acc;
-    }
-
-    /// <summary>
-    /// Thread (c4, m): four channels 4·c4 .. 4·c4 + 3 at once, read as one 32-bit word a tap (C a multiple of 4, views
-    /// 4-byte aligned); each byte's maximum as in <see cref="Int8MaxKernel"/>.
-    /// </summary>
-    internal static void Int8Max4Kernel(Index1D index, ArrayView<int> x, ArrayView<int> y, PoolGeometry g)
-    {
-        int c4Count = g.C / 4;
-        int c4 = index % c4Count, m = index / c4Count;
-        int q = m % g.Q;
-        int p = (m / g.Q) % g.P;
-        int n = m / (g.Q * g.P);
-        var win = g.Window(p, q);
-        int a0 = -128, a1 = -128, a2 = -128, a3 = -128;
-        for (int h = win.H0; h < win.H1; h++)
-        {
-            for (int w = win.W0; w < win.W1; w++)
-            {
-                int v = x[((((long)n * g.H) + h) * g.W + w) * c4Count + c4];
-                // Byte i sign-extended: (v << (24 − 8i)) >> 24 (arithmetic shift).
-                int v0 = (v << 24) >> 24, v1 = (v << 16) >> 24, v2 = (v << 8) >> 24, v3 = v >> 24;
-                a0 = v0 > a0 ? v0 : a0;
-                a1 = v1 > a1 ? v1 : a1;
-                a2 = v2 > a2 ? v2 : a2;
-                a3 = v3 > a3 ? v3 : a3;
-            }
-        }
-
-        y[((long)m * c4Count) + c4] = (a0 & 0xFF) | ((a1 & 0xFF) << 8) | ((a2 & 0xFF) << 16) | (a3 << 24);
     }
 
     /// <summary>Thread (c, m): the int32 window sum requantized by m[divisor].</summary>

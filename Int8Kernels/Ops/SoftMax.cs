@@ -6,20 +6,44 @@ using ILGPUInt8.Kernels.Runtime;
 namespace ILGPUInt8.Kernels.Ops;
 
 /// <summary>
-/// Softmax across channels of NHWC data (the C values of a pixel are contiguous), one thread per pixel, float output.
+/// Softmax across channels of NHWC data (the C values of a pixel are contiguous), float output.
 /// Float: y_c = exp(x_c − max) / Σ_j exp(x_j − max). Int8: e_c = E[q_max − q_c] from the table of
-/// <see cref="Int8LookupTable.SoftMaxExp"/> (E[d] = exp(−d·s)), sum = Σ_j e_j in channel order, y_c = e_c / sum
-/// (the same float operations in the reference, so the int8 path is bit-exact).
+/// <see cref="Int8LookupTable.SoftMaxExp"/> (E[d] = exp(−d·s)), y_c = e_c / sum.
+/// <para>
+/// The sum's order (the int8 path is bit-exact with <see cref="Reference.NormalizationReference.SoftMaxInt8"/>, which
+/// follows it): L = <see cref="LanesPerRow"/>(C) lanes a row, 32 (one warp a pixel) when C ≥ 32, else 1 (one thread a
+/// pixel). Lane l sums e_l, e_{l+L}, e_{l+2L}, … in that order from 0f into s_l; with L = 32 the lanes then combine by
+/// the butterfly k = 16, 8, 4, 2, 1: s_l ← s_l + s_{l⊕k} (each lane ends with the same sum, i.e. s_0 after
+/// s_l ← s_l + s_{l+k} for l &lt; k); with L = 1 the sum is s_0, channel order. The maximum is exact in any order; a
+/// NaN input makes the whole row NaN (its exp poisons the sum).
+/// </para>
 /// </summary>
 public static class SoftMax
 {
+    /// <summary>From this many channels on a warp handles a pixel's row; below, one thread a pixel.</summary>
+    public const int WarpChannels = 32;
+
+    private const int WarpSize = 32;
+    private const int WarpsPerGroup = 8;
+
+    /// <summary>The lanes L that share a row of <paramref name="channels"/> values: 32 when C ≥ 32, else 1.</summary>
+    public static int LanesPerRow(int channels) => channels >= WarpChannels ? WarpSize : 1;
+
     /// <summary>Float softmax over the last (channel) axis of [pixels, channels] (asynchronous).</summary>
     public static void Float(Int8Device device, ArrayView<float> x, ArrayView<float> y, int pixels, int channels)
     {
         Check(device, x.Length, y.Length, pixels, channels);
-        var kernel = device.GetKernel("softmax.f32", a =>
-            a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(FloatKernel));
-        kernel(pixels, x, y, channels);
+        if (LanesPerRow(channels) == 1)
+        {
+            var thread = device.GetKernel("softmax.f32", a =>
+                a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(FloatKernel));
+            thread(pixels, x, y, channels);
+            return;
+        }
+
+        var warp = device.GetKernel("softmax.f32.warp", a =>
+            a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int>(FloatWarpKernel));
+        warp(WarpConfig(pixels), x, y, pixels, channels);
     }
 
     /// <summary>Int8 input, float output; <paramref name="expTable"/> holds 256 entries.</summary>
@@ -27,9 +51,24 @@ public static class SoftMax
     {
         Check(device, x.Length, y.Length, pixels, channels);
         OpArgs.AtLeast(expTable.Length, 256, nameof(expTable));
-        var kernel = device.GetKernel("softmax.s8", a =>
-            a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<float>, ArrayView<float>, int>(Int8Kernel));
-        kernel(pixels, x, y, expTable, channels);
+        if (LanesPerRow(channels) == 1)
+        {
+            var thread = device.GetKernel("softmax.s8", a =>
+                a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<float>, ArrayView<float>, int>(Int8Kernel));
+            thread(pixels, x, y, expTable, channels);
+            return;
+        }
+
+        var warp = device.GetKernel("softmax.s8.warp", a =>
+            a.LoadStreamKernel<ArrayView<sbyte>, ArrayView<float>, ArrayView<float>, int, int>(Int8WarpKernel));
+        warp(WarpConfig(pixels), x, y, expTable, pixels, channels);
+    }
+
+    // One warp a row, up to 8 warps a group (fewer for a few rows: each CPU-simulated thread is an OS thread).
+    private static KernelConfig WarpConfig(int pixels)
+    {
+        int warps = Math.Min(WarpsPerGroup, pixels);
+        return new KernelConfig((pixels + warps - 1) / warps, warps * WarpSize);
     }
 
     private static void Check(Int8Device device, long xLength, long yLength, int pixels, int channels)
@@ -41,10 +80,10 @@ public static class SoftMax
         OpArgs.AtLeast(yLength, (long)pixels * channels, "y");
     }
 
-    /// <summary>Thread p: the softmax of pixel p's channels.</summary>
+    /// <summary>Thread p: the softmax of pixel p's channels (L = 1: the sum in channel order).</summary>
     internal static void FloatKernel(Index1D p, ArrayView<float> x, ArrayView<float> y, int channels)
     {
-        long start = (long)p.X * channels;
+        int start = p * channels;
         float max = x[start];
         for (int c = 1; c < channels; c++)
         {
@@ -66,10 +105,42 @@ public static class SoftMax
         }
     }
 
-    /// <summary>Thread p: the int8 softmax of pixel p's channels through the exp table.</summary>
+    /// <summary>Warp w, lane l: row w; lane l reads channels l, l + 32, … (coalesced), the sums combined by the butterfly.</summary>
+    internal static void FloatWarpKernel(ArrayView<float> x, ArrayView<float> y, int pixels, int channels)
+    {
+        int row = Grid.GlobalIndex.X / WarpSize;
+        if (row >= pixels)
+        {
+            return; // a whole warp leaves together (groups are whole warps)
+        }
+
+        int lane = Warp.LaneIdx;
+        int start = row * channels;
+        float max = float.NegativeInfinity;
+        for (int c = lane; c < channels; c += WarpSize)
+        {
+            float v = x[start + c];
+            max = v > max ? v : max;
+        }
+
+        max = WarpMax(max);
+        float sum = 0f;
+        for (int c = lane; c < channels; c += WarpSize)
+        {
+            sum += XMath.Exp(x[start + c] - max);
+        }
+
+        sum = WarpSum(sum);
+        for (int c = lane; c < channels; c += WarpSize)
+        {
+            y[start + c] = XMath.Exp(x[start + c] - max) / sum;
+        }
+    }
+
+    /// <summary>Thread p: the int8 softmax of pixel p's channels through the exp table (L = 1).</summary>
     internal static void Int8Kernel(Index1D p, ArrayView<sbyte> x, ArrayView<float> y, ArrayView<float> exp, int channels)
     {
-        long start = (long)p.X * channels;
+        int start = p * channels;
         int max = x[start];
         for (int c = 1; c < channels; c++)
         {
@@ -87,5 +158,72 @@ public static class SoftMax
         {
             y[start + c] = exp[max - x[start + c]] / sum;
         }
+    }
+
+    /// <summary>Warp w, lane l: the int8 softmax of row w, lane l summing e_l, e_{l+32}, …, then the butterfly.</summary>
+    internal static void Int8WarpKernel(ArrayView<sbyte> x, ArrayView<float> y, ArrayView<float> exp, int pixels, int channels)
+    {
+        int row = Grid.GlobalIndex.X / WarpSize;
+        if (row >= pixels)
+        {
+            return;
+        }
+
+        int lane = Warp.LaneIdx;
+        int start = row * channels;
+        int max = -128;
+        for (int c = lane; c < channels; c += WarpSize)
+        {
+            int v = x[start + c];
+            max = v > max ? v : max;
+        }
+
+        max = WarpMax(max);
+        float sum = 0f;
+        for (int c = lane; c < channels; c += WarpSize)
+        {
+            sum += exp[max - x[start + c]];
+        }
+
+        sum = WarpSum(sum);
+        for (int c = lane; c < channels; c += WarpSize)
+        {
+            y[start + c] = exp[max - x[start + c]] / sum;
+        }
+    }
+
+    // s_l ← s_l + s_{l⊕k} for k = 16, 8, 4, 2, 1 (the order of the class comment).
+    private static float WarpSum(float s)
+    {
+        s += Warp.ShuffleXor(s, 16);
+        s += Warp.ShuffleXor(s, 8);
+        s += Warp.ShuffleXor(s, 4);
+        s += Warp.ShuffleXor(s, 2);
+        s += Warp.ShuffleXor(s, 1);
+        return s;
+    }
+
+    // The maximum of the warp's values, on every lane (NaN never wins a comparison).
+    private static float WarpMax(float m)
+    {
+        float o = Warp.ShuffleXor(m, 16);
+        m = o > m ? o : m;
+        o = Warp.ShuffleXor(m, 8);
+        m = o > m ? o : m;
+        o = Warp.ShuffleXor(m, 4);
+        m = o > m ? o : m;
+        o = Warp.ShuffleXor(m, 2);
+        m = o > m ? o : m;
+        o = Warp.ShuffleXor(m, 1);
+        return o > m ? o : m;
+    }
+
+    private static int WarpMax(int m)
+    {
+        m = IntrinsicMath.Max(m, Warp.ShuffleXor(m, 16));
+        m = IntrinsicMath.Max(m, Warp.ShuffleXor(m, 8));
+        m = IntrinsicMath.Max(m, Warp.ShuffleXor(m, 4));
+        m = IntrinsicMath.Max(m, Warp.ShuffleXor(m, 2));
+        return IntrinsicMath.Max(m, Warp.ShuffleXor(m, 1));
     }
 }

@@ -5,7 +5,6 @@ using ILGPU.Backends.EntryPoints;
 using ILGPU.Backends.PTX;
 using ILGPU.Runtime;
 using ILGPU.Runtime.Cuda;
-using ILGPUInt8.Kernels.Arch;
 using ILGPUInt8.Kernels.Convolution;
 using ILGPUInt8.Kernels.Gemm;
 using ILGPUInt8.Kernels.Runtime;
@@ -14,10 +13,14 @@ using ILGPUInt8.Perf.Harness;
 namespace ILGPUInt8.Perf.Benchmarks;
 
 /// <summary>
-/// Not a timing: writes the PTX that ILGPU generates for the hot GEMM and convolution kernels (sm_90, ISA 8.8, O2,
-/// as on the H200) into <c>--out DIR/ptx</c> (default ./ptx), and, where <c>ptxas</c> is on the PATH (or
-/// <c>--ptxas PATH</c>), its register and spill report and the SASS instruction mix (<c>cuobjdump</c> beside it).
-/// Works without a GPU, so kernels can be inspected on any machine.
+/// Not a timing: writes the PTX that ILGPU generates for every generated GEMM and convolution kernel (sm_90, ISA 8.8,
+/// O2, as on the H200) into <c>--out DIR/ptx</c> (default ./ptx; <c>--only TEXT</c> keeps names containing TEXT),
+/// and, where <c>ptxas</c> is on the PATH (or <c>--ptxas PATH</c>), its register and spill report and the SASS
+/// instruction mix (<c>cuobjdump</c> beside it).
+/// Works without a GPU, so kernels can be inspected on any machine, and a change to the generators
+/// (Int8Kernels/Gemm/gen) is checked by dumping before it (<c>dotnet run -c Release --project Perf -- ptx --out OLD</c>)
+/// and after it with <c>--compare OLD</c>: each kernel is then reported identical, equal up to register renaming, or
+/// different with its instruction-count changes (<see cref="PtxCompare"/>).
 /// </summary>
 public sealed class PtxBenchmark : IBenchmark
 {
@@ -35,6 +38,8 @@ public sealed class PtxBenchmark : IBenchmark
         using var ptxContext = Context.Create(b => Int8Device.Configure(b.Cuda().Optimize(OptimizationLevel.O2)));
         using var backend = new PTXBackend(ptxContext, new CudaCapabilityContext(CudaArchitecture.SM_90), CudaArchitecture.SM_90, CudaInstructionSet.ISA_88, null);
         string only = context.Option("only", string.Empty);
+        string compare = context.Option("compare", string.Empty);
+        var verdicts = new List<string>();
         foreach (var (name, method, specialization) in Kernels().Where(k => k.Name.Contains(only, StringComparison.Ordinal)))
         {
             var entry = EntryPointDescription.FromExplicitlyGroupedKernel(method);
@@ -50,35 +55,69 @@ public sealed class PtxBenchmark : IBenchmark
             }
 
             File.WriteAllText(path, ptx);
-            Console.WriteLine($"  ptx {name}: {ptx.Length} chars, {Count(ptx, "dp4a.")} dp4a, {Count(ptx, "mma.sync")} mma.sync, "
-                + $"{Count(ptx, "cp.async.cg")} cp.async, {Count(ptx, "ld.shared.v4")} ld.shared.v4, {Count(ptx, "ld.global.v4")} ld.global.v4, {Count(ptx, "ld.local")} ld.local -> {path}");
+            Console.WriteLine($"  ptx {name}: {ptx.Length} chars, {Summary(ptx)} -> {path}");
+            if (compare.Length > 0)
+            {
+                // A dump of the same kernel from another build (e.g. before a generator change).
+                var old = Path.Combine(compare, "ptx", name + ".ptx");
+                var oldPtx = File.Exists(old) ? File.ReadAllText(old) : null;
+                var verdict = oldPtx is null ? "DIFFERS: no earlier dump" : PtxCompare.Verdict(oldPtx, ptx);
+                verdicts.Add(verdict.Split(':')[0]);
+                Console.WriteLine($"    vs {old}: {verdict}" + (oldPtx is null || Summary(oldPtx) == Summary(ptx) ? string.Empty : $"; counts were {Summary(oldPtx)}"));
+            }
+
             Ptxas(context, path);
         }
+
+        if (compare.Length > 0)
+        {
+            Console.WriteLine("  compared with " + compare + ": " + string.Join(", ", verdicts.GroupBy(v => v).Select(g => $"{g.Count()} {g.Key}")));
+        }
     }
 
-    // Every generated dp4a kernel (looked up by name, so this file compiles whatever the generator emits):
-    // GEMM kernels with the int32 and requantize epilogues, convolution kernels with the NHWC 16-byte loader.
-    private static IEnumerable<(string Name, MethodInfo Method, KernelSpecialization Specialization)> Kernels()
+    // The instruction counts that matter for the hot loops (tensor-core kernels after the local-slot rewrite).
+    private static string Summary(string ptx) =>
+        $"{Count(ptx, "dp4a.")} dp4a, {Count(ptx, "mma.sync")} mma.sync, {Count(ptx, "cp.async.cg")} cp.async, {Count(ptx, "ld.shared.v4")} ld.shared.v4, "
+        + $"{Count(ptx, "ld.global.v4")} ld.global.v4, {Count(ptx, "ld.local")} ld.local, {Count(ptx, "st.local")} st.local";
+
+    /// <summary>
+    /// Every generated kernel as it is loaded at run time, found through the variants' own kernel selectors (so the
+    /// names stay stable when the generator's layout changes): the dp4a GEMM tiles and the dp4a convolution tiles with
+    /// each A loader, with the int32 and requantize epilogues; every tensor-core GEMM and convolution variant (all
+    /// tile shapes and stage counts) with the same two epilogues.
+    /// </summary>
+    internal static IEnumerable<(string Name, MethodInfo Method, KernelSpecialization Specialization)> Kernels()
     {
-        const BindingFlags flags = BindingFlags.Static | BindingFlags.NonPublic;
         foreach (var tile in Dp4aTile.All)
         {
-            var gemm = typeof(GemmDp4aTiledKernels).GetMethod("Kernel" + tile.Name, flags)!;
-            yield return ($"gemm_dp4a_{tile.Name}_int32", gemm.MakeGenericMethod(typeof(Int32Epilogue)), GemmDp4aTiled.LaunchBounds(tile));
+            var bounds = GemmDp4aTiled.LaunchBounds(tile);
+            yield return ($"gemm_dp4a_{tile.Name}_int32", GemmDp4aTiled.KernelFor<Int32Epilogue>(tile).Method, bounds);
+            yield return ($"gemm_dp4a_{tile.Name}_requant", GemmDp4aTiled.KernelFor<RequantizeEpilogue>(tile).Method, bounds);
+            yield return ($"conv_dp4a_{tile.Name}_nhwc16_int32", ConvDp4aImplicitGemm.KernelFor<NhwcChunkLoader, Int32Epilogue>(tile).Method, bounds);
+            yield return ($"conv_dp4a_{tile.Name}_nhwc16_requant", ConvDp4aImplicitGemm.KernelFor<NhwcChunkLoader, RequantizeEpilogue>(tile).Method, bounds);
+            yield return ($"conv_dp4a_{tile.Name}_nhwc4_requant", ConvDp4aImplicitGemm.KernelFor<NhwcWordLoader, RequantizeEpilogue>(tile).Method, bounds);
+            yield return ($"conv_dp4a_{tile.Name}_vectc_requant", ConvDp4aImplicitGemm.KernelFor<VectCWordLoader, RequantizeEpilogue>(tile).Method, bounds);
         }
 
-        var t = Dp4aTile.T128x128x32;
-        var gemm128 = typeof(GemmDp4aTiledKernels).GetMethod("Kernel" + t.Name, flags)!;
-        yield return ($"gemm_dp4a_{t.Name}_requant", gemm128.MakeGenericMethod(typeof(RequantizeEpilogue)), GemmDp4aTiled.LaunchBounds(t));
-        var c = Dp4aTile.T128x64x32;
-        var conv = typeof(ConvDp4aImplicitGemmKernels).GetMethod("Kernel" + c.Name, flags)!;
-        yield return ($"conv_dp4a_{c.Name}_nhwc16_requant", conv.MakeGenericMethod(typeof(NhwcChunkLoader), typeof(RequantizeEpilogue)), GemmDp4aTiled.LaunchBounds(c));
-        foreach (var tile in new ConvMma[] { new ConvMma128x128(), new ConvMma128x64(), new ConvMma64x64() })
+        foreach (var gemm in Instances<GemmMmaTn>())
         {
-            var kernel = tile.GetType().GetMethod("Kernel", flags)!;
-            yield return ($"conv_mma_{tile.TileM}x{tile.TileN}_int32", kernel.MakeGenericMethod(typeof(PtxTensorCore), typeof(Int32Epilogue)), default);
+            yield return (gemm.Name + "_int32", gemm.KernelFor<Int32Epilogue>(ptx: true).Method, default);
+            yield return (gemm.Name + "_requant", gemm.KernelFor<RequantizeEpilogue>(ptx: true).Method, default);
+        }
+
+        foreach (var conv in Instances<ConvMma>())
+        {
+            yield return (conv.Name + "_int32", conv.KernelFor<Int32Epilogue>(ptx: true).Method, default);
+            yield return (conv.Name + "_requant", conv.KernelFor<RequantizeEpilogue>(ptx: true).Method, default);
         }
     }
+
+    // One instance of every concrete subclass of T in the kernels assembly (each generated tile shape and stage count).
+    private static IEnumerable<T> Instances<T>() =>
+        typeof(T).Assembly.GetTypes()
+            .Where(t => t.IsSubclassOf(typeof(T)) && !t.IsAbstract && t.GetConstructor([typeof(bool)]) is not null)
+            .OrderBy(t => t.Name, StringComparer.Ordinal)
+            .Select(t => (T)Activator.CreateInstance(t, [false])!);
 
     private static int Count(string text, string what)
     {

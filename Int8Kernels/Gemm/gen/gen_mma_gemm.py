@@ -2,8 +2,14 @@
 """Generates the unrolled tensor-core (mma.sync m16n8k32) GEMM kernels, one C# file per block tile shape, and the
 implicit-GEMM convolution kernels that share their pipeline:
 
-    python3 Int8Kernels/Gemm/gen/gen_mma_gemm.py    (writes Int8Kernels/Gemm/GemmMmaTn*.Generated.cs and
+    python3 Int8Kernels/Gemm/gen/gen_mma_gemm.py    (writes Int8Kernels/Gemm/GemmMmaTn*.Generated.cs,
+                                                      Int8Kernels/Gemm/MmaTileEpilogue.Generated.cs and
                                                       Int8Kernels/Convolution/ConvMma*.Generated.cs)
+
+One kernel per tile shape, generic in the pipeline depth (a struct type parameter, IMmaStages): every stage count of
+a shape is a small variant class beside it that instantiates the same kernel. The epilogue (accumulator fragments ->
+shared staging tile -> IGemmEpilogue on 4 columns a thread) is one generated helper, MmaTileEpilogue.Store, that the
+GEMM and the convolution kernels of every shape call (ILGPU inlines it; its tile constants fold).
 
 A convolution kernel differs only in how the A tile is copied: row m is output pixel (n, p, q), the 16-byte chunk at
 reduction index k = (r·S + s)·C + c is x[n, p·sh − ph + r·dh, q·sw − pw + s·dw, c..c+15] (C a multiple of 16, so a
@@ -24,21 +30,23 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 OUT_DIR = os.path.dirname(HERE)
 CONV_DIR = os.path.join(os.path.dirname(OUT_DIR), "Convolution")
 
-# (TileM, TileN, warps along M, warps along N, stages, leaves problems of fewer tiles than SMs to the next variant)
+# (TileM, TileN, warps along M, warps along N, [(stages, leaves problems of fewer tiles than SMs to the next variant)])
 CONFIGS = [
-    (128, 256, 2, 4, 3, True),
-    (128, 128, 2, 2, 4, False),
+    (128, 256, 2, 4, [(3, True)]),
+    (128, 128, 2, 2, [(4, False)]),
 ]
 
-# Convolution tiles (TileM, TileN, warps along M, warps along N, stages): 128×64 for K = 64 layers, 64×64 (one warp)
+# Convolution tiles (TileM, TileN, warps along M, warps along N, [stages]): 128×64 for K = 64 layers, 64×64 (one warp)
 # for the emulated CPU tests; 3 stages let two 128×128 blocks (three 128×64) share a multiprocessor, 4 give one (two).
+# The first stage count names the class (ConvMma128x128); the others add S<stages> (ConvMma128x128S3).
 CONV_CONFIGS = [
-    (128, 128, 2, 2, 4),
-    (128, 64, 2, 1, 4),
-    (64, 64, 1, 1, 4),
-    (128, 128, 2, 2, 3),
-    (128, 64, 2, 1, 3),
+    (128, 128, 2, 2, [4, 3]),
+    (128, 64, 2, 1, [4, 3]),
+    (64, 64, 1, 1, [4]),
 ]
+
+# The stage-count structs of Int8Kernels/Gemm/MmaStages.cs.
+STAGE_TYPES = {3: "MmaStages3", 4: "MmaStages4"}
 
 
 def log2(x):
@@ -47,7 +55,21 @@ def log2(x):
     return r
 
 
-def generate(tm, tn, wm_count, wn_count, stages, prefers_full_wave, conv=False):
+def class_name(tm, tn, stages, first, conv):
+    if conv:
+        return f"ConvMma{tm}x{tn}" + ("" if first else f"S{stages}")
+    return f"GemmMmaTn{tm}x{tn}"
+
+
+def variant_name(tm, tn, stages, conv):
+    if conv:
+        return f"conv_s8_nhwc_mma_implicit_gemm_{tm}x{tn}x{STAGE_K}_s{stages}"
+    return f"gemm_s8s8s32_tn_mma_{tm}x{tn}x{STAGE_K}_s{stages}"
+
+
+def generate(tm, tn, wm_count, wn_count, variants, conv=False):
+    """One file: the kernel of a tile shape (generic in TStages) inside the class of the first variant, and a class per
+    other stage count. variants: [(stages, prefers_full_wave)]."""
     threads = wm_count * wn_count * 32
     assert tm == 64 * wm_count and tn == 64 * wn_count
     rows_per_pass = threads // 8          # rows one round of 16-byte copies covers (8 chunks a row)
@@ -56,12 +78,8 @@ def generate(tm, tn, wm_count, wn_count, stages, prefers_full_wave, conv=False):
     stage_bytes = (tm + tn) * STAGE_K
     lds = tn + 8                           # epilogue staging row stride in int32 (8 ints of padding)
     passes = tm * tn // 4 // threads
-    cls = (f"ConvMma{tm}x{tn}" + ("" if stages == 4 else f"S{stages}")) if conv else f"GemmMmaTn{tm}x{tn}"
-    name = f"conv_s8_nhwc_mma_implicit_gemm_{tm}x{tn}x{STAGE_K}_s{stages}" if conv else f"gemm_s8s8s32_tn_mma_{tm}x{tn}x{STAGE_K}_s{stages}"
-    table = stages * stage_bytes // 4      # conv: int offset of the per-row pixel table (2 ints a row) after the pipeline
+    cls = class_name(tm, tn, variants[0][0], True, conv)
     q = "GemmMmaTn." if conv else ""      # qualifier of the shared helpers
-    wait = \
-        {3: "WaitGroup1", 4: "WaitGroup2", 5: "WaitGroup3"}[stages]
 
     out = []
     w = out.append
@@ -123,6 +141,129 @@ def generate(tm, tn, wm_count, wn_count, stages, prefers_full_wave, conv=False):
                 bv = f"b{s}_{jj >> 1}_{2 * (jj & 1)}, b{s}_{jj >> 1}_{2 * (jj & 1) + 1}"
                 w(p + f"ops.Mma({c}, {av}, {bv});")
 
+    def kernel_body(w):
+        w("")
+        w("    /// <summary>")
+        w(f"    /// One {tm}×{tn} tile of C: acc[m][n] = Σ_k A[m][k]·B[n][k] with m16n8k32 MMAs; warp (wm, wn) owns rows")
+        w("    /// 64·wm.. and columns 64·wn..; lane (g = lane &gt;&gt; 2, t = lane &amp; 3) holds, for m16 tile i and n8 tile j,")
+        w("    /// C[16i + g (+8)][8j + 2t (+1)]. Global addresses are <paramref name=\"aAddress\"/>/<paramref name=\"bAddress\"/>")
+        w("    /// plus byte offsets; the views are what the emulated instructions read (<typeparamref name=\"TOps\"/>).")
+        w(f"    /// K runs through a ring of S = <typeparamref name=\"TStages\"/> stages of {stage_bytes} bytes (S − 1 in flight).")
+        if conv:
+            w("    /// For the convolution, A row m is output pixel m = (n·P + p)·Q + q and A is the NHWC activation <paramref name=\"a\"/>;")
+            w("    /// B is the KRSC weights (row stride Ldb), C is the NHWC output [N·P·Q][K].")
+            w("    /// </summary>")
+            w("    internal static void Kernel<TStages, TOps, TEpilogue>(long aAddress, long bAddress, ArrayView<sbyte> a, ArrayView<sbyte> b, ConvMma.Args c, TEpilogue epilogue)")
+        else:
+            w("    /// </summary>")
+            w("    internal static void Kernel<TStages, TOps, TEpilogue>(long aAddress, long bAddress, ArrayView<sbyte> a, ArrayView<sbyte> b, Args p, TEpilogue epilogue)")
+        w("        where TStages : struct, IMmaStages")
+        w("        where TOps : struct, ITensorCoreOps")
+        w("        where TEpilogue : struct, IGemmEpilogue")
+        w("    {")
+        if conv:
+            w("        var p = c.Gemm;")
+        w("        var smem = SharedMemory.GetDynamic<int>();")
+        w("        var ops = default(TOps);")
+        w("        var pipe = default(TStages);")
+        w(f"        // Stages in flight ahead of the one being read, and the byte offset of the ring's last stage ({stage_bytes} bytes a stage).")
+        w("        int ahead = pipe.Count - 1;")
+        w(f"        int lastStage = ahead * {stage_bytes};")
+        w("        uint sbase = ops.DynamicSharedBase();")
+        w("        int tid = Group.IdxX;")
+        w("        int lane = tid & 31, warp = tid >> 5;")
+        w(f"        int wm = warp >> {log2(wn_count)}, wn = warp & {wn_count - 1};")
+        w(f"        {q}TileOf(Grid.IdxX, p, out int tileM, out int tileN);")
+        w(f"        int blockRow = tileM * {tm}, blockCol = tileN * {tn};")
+        w("")
+        w(f"        // Copies: this thread moves 16-byte chunk (tid & 7) of rows (tid >> 3) + {rows_per_pass}·i, stored at chunk ^ (row & 7).")
+        w("        int ldRow = tid >> 3, ldChunk = tid & 7;")
+        w(f"        int sCopy = (ldRow * {STAGE_K}) + ((ldChunk ^ (ldRow & 7)) << 4);")
+        if rows_per_pass < 8:
+            w(f"        int sCopy4 = ((ldRow + 4) * {STAGE_K}) + ((ldChunk ^ ((ldRow + 4) & 7)) << 4);")
+        if conv:
+            w("        int bRows = p.N - blockCol - ldRow;")
+            w("        long bOff = ((long)(blockCol + ldRow) * p.Ldb) + (ldChunk * 16);")
+            w(f"        long bStep = {rows_per_pass}L * p.Ldb;")
+            w("        int kLeft = p.K - (ldChunk * 16), kBase = ldChunk * 16;")
+            w("")
+            w(f"        // Pixel table after the pipeline: for tile row i, (h0 << 16 | w0 & 0xFFFF, ((n·H + h0)·W + w0)·C) at ints S·{stage_bytes // 4} + 2i")
+            w("        // (h0 = p·sh − ph, w0 = q·sw − pw; rows past M get h0 = −32768, outside every image).")
+            w(f"        int tableInts = pipe.Count * {stage_bytes // 4};")
+            w(f"        for (int i = tid; i < {tm}; i += {threads})")
+            w("        {")
+            w(f"            ConvMma.RowInfo(blockRow + i, c.G, out int hw, out int rowBase);")
+            w(f"            smem[tableInts + (2 * i)] = hw;")
+            w(f"            smem[tableInts + (2 * i) + 1] = rowBase;")
+            w("        }")
+            w("")
+            w("        Group.Barrier();")
+            w(f"        var table = smem.SubView(tableInts, {2 * tm}).Cast<long>();")
+            w("        int rowInfo = ldRow;")
+        else:
+            w("        int aRows = p.M - blockRow - ldRow, bRows = p.N - blockCol - ldRow;")
+            w("        long aOff = ((long)(blockRow + ldRow) * p.Lda) + (ldChunk * 16);")
+            w("        long bOff = ((long)(blockCol + ldRow) * p.Ldb) + (ldChunk * 16);")
+            w(f"        long aStep = {rows_per_pass}L * p.Lda, bStep = {rows_per_pass}L * p.Ldb;")
+            w("        int kLeft = p.K - (ldChunk * 16);")
+        w("")
+        w("        // Prologue: stages 0..S − 2 in flight, one commit group each.")
+        w("        for (int s = 0; s < ahead; s++)")
+        w("        {")
+        w("            if (s < p.KTiles)")
+        w("            {")
+        issue(16, "s", f"(s * {stage_bytes})")
+        w("            }")
+        w("")
+        w("            ops.CommitGroup();")
+        w("        }")
+        w("")
+        w("        pipe.WaitOldest(ops);")
+        w("        Group.Barrier();")
+        w("")
+        w("        // ldmatrix row addresses: A lane l → row 64·wm + (l & 15), chunk (l >> 4); B lane l → row 64·wn + (l & 7) + 8·(l >> 4),")
+        w("        // chunk (l >> 3) & 1; both swizzled by (row & 7) = (l & 7). k step ks adds chunk 2·ks, i.e. XOR 32·ks on the offset.")
+        w(f"        int aLane = (((64 * wm) + (lane & 15)) * {STAGE_K}) + (((lane >> 4) ^ (lane & 7)) << 4);")
+        w(f"        int bLane = {tm * STAGE_K} + (((64 * wn) + (lane & 7) + ((lane >> 4) << 3)) * {STAGE_K}) + ((((lane >> 3) & 1) ^ (lane & 7)) << 4);")
+        w("        int readOff = 0, writeOff = lastStage;")
+        w("        int ak, bk;")
+        for i in range(4):
+            for jj in range(8):
+                w("        int " + ", ".join(f"c{i}_{jj}_{r} = 0" for r in range(4)) + ";")
+        for s in range(2):
+            w("        int " + ", ".join(f"a{s}_{i}_{r} = 0" for i in range(4) for r in range(4)) + ";")
+            w("        int " + ", ".join(f"b{s}_{j}_{r} = 0" for j in range(4) for r in range(4)) + ";")
+        frags(8, 0, 0, "readOff")
+        w("        for (int kt = 0; kt < p.KTiles; kt++)")
+        w("        {")
+        for ks in range(KSTEPS):
+            s = ks % 2
+            w(f"            // ---- k step {ks}: load step {(ks + 1) % KSTEPS} fragments while set {s} multiplies")
+            if ks == KSTEPS - 1:
+                w("            pipe.WaitOldest(ops);")
+                w("            Group.Barrier();")
+                w(f"            readOff = readOff == lastStage ? 0 : readOff + {stage_bytes};")
+                w(f"            writeOff = writeOff == lastStage ? 0 : writeOff + {stage_bytes};")
+            frags(12, 1 - s, (ks + 1) % KSTEPS, "readOff")
+            if ks == 0:
+                w("            if (kt + ahead < p.KTiles)")
+                w("            {")
+                issue(16, "kt + ahead", "writeOff")
+                w("            }")
+                w("")
+                w("            ops.CommitGroup();")
+            mmas(12, s)
+            w("")
+        w("        }")
+        w("")
+        w(f"        // Epilogue: stage the tile through shared memory as [{tm}][{lds}] int32, then 4 consecutive columns a thread.")
+        w(f"        MmaTileEpilogue.Store(ops, smem, ref epilogue, p, tid, lane, wm, wn, blockRow, blockCol, tileN: {tn}, threads: {threads}, passes: {passes}, colShift: {log2(tn // 4)},")
+        accs = [f"c{i}_{jj}_{r}" for i in range(4) for jj in range(8) for r in range(4)]
+        for line in range(16):
+            end = ");" if line == 15 else ","
+            w("            " + ", ".join(accs[8 * line:8 * line + 8]) + end)
+        w("    }")
+
     w("// <auto-generated>")
     w("// Generated by Int8Kernels/Gemm/gen/gen_mma_gemm.py; do not edit. Regenerate with:")
     w("//   python3 Int8Kernels/Gemm/gen/gen_mma_gemm.py")
@@ -131,186 +272,138 @@ def generate(tm, tn, wm_count, wn_count, stages, prefers_full_wave, conv=False):
     w("using ILGPUInt8.Kernels.Arch;")
     if conv:
         w("using ILGPUInt8.Kernels.Gemm;")
-    w("using ILGPUInt8.Kernels.Quantization;")
     w("")
-    if conv:
-        w("namespace ILGPUInt8.Kernels.Convolution;")
+    w("namespace ILGPUInt8.Kernels." + ("Convolution;" if conv else "Gemm;"))
+    for index, (stages, prefers_full_wave) in enumerate(variants):
+        vcls = class_name(tm, tn, stages, index == 0, conv)
+        name = variant_name(tm, tn, stages, conv)
         w("")
-        w(f"/// <summary>")
-        w(f"/// Tensor-core implicit-GEMM convolution <c>{name}</c>: {tm}×{tn} tiles of (output pixels × output channels),")
-        w(f"/// {threads // 32} warp(s) ({wm_count}×{wn_count}) of 64×64, K = R·S·C in {STAGE_K}-byte stages through a {stages}-stage cp.async")
-        w(f"/// pipeline, A gathered from the NHWC activation (see <see cref=\"ConvMma\"/> and <see cref=\"GemmMmaTn\"/>).")
-        w(f"/// </summary>")
-        w(f"public sealed class {cls} : ConvMma")
-    else:
-        w("namespace ILGPUInt8.Kernels.Gemm;")
+        w("/// <summary>")
+        if conv:
+            w(f"/// Tensor-core implicit-GEMM convolution <c>{name}</c>: {tm}×{tn} tiles of (output pixels × output channels),")
+            w(f"/// {threads // 32} warp(s) ({wm_count}×{wn_count}) of 64×64, K = R·S·C in {STAGE_K}-byte stages through a {stages}-stage cp.async")
+            w(f"/// pipeline, A gathered from the NHWC activation (see <see cref=\"ConvMma\"/> and <see cref=\"GemmMmaTn\"/>).")
+        else:
+            w(f"/// Tensor-core GEMM <c>{name}</c>: {tm}×{tn} block tiles, {threads // 32} warps ({wm_count}×{wn_count}) of 64×64,")
+            w(f"/// K in {STAGE_K}-byte stages through a {stages}-stage cp.async pipeline (see <see cref=\"GemmMmaTn\"/>).")
+        if index:
+            w(f"/// The kernel is <see cref=\"{cls}\"/>'s with <see cref=\"{STAGE_TYPES[stages]}\"/>.")
+        w("/// </summary>")
+        w(f"public sealed {'partial ' if False else ''}class {vcls} : {'ConvMma' if conv else 'GemmMmaTn'}")
+        w("{")
+        w("    /// <summary>Creates the variant (<paramref name=\"allowCpuAccelerator\"/>: also on the CPU accelerator, for tests).</summary>")
+        w(f"    public {vcls}(bool allowCpuAccelerator = false)")
+        w("        : base(allowCpuAccelerator)")
+        w("    {")
+        w("    }")
         w("")
-        w(f"/// <summary>")
-        w(f"/// Tensor-core GEMM <c>{name}</c>: {tm}×{tn} block tiles, {threads // 32} warps ({wm_count}×{wn_count}) of 64×64,")
-        w(f"/// K in {STAGE_K}-byte stages through a {stages}-stage cp.async pipeline (see <see cref=\"GemmMmaTn\"/>).")
-        w(f"/// </summary>")
-        w(f"public sealed class {cls} : GemmMmaTn")
-    w("{")
-    w("    /// <summary>Creates the variant (<paramref name=\"allowCpuAccelerator\"/>: also on the CPU accelerator, for tests).</summary>")
-    w(f"    public {cls}(bool allowCpuAccelerator = false)")
-    w("        : base(allowCpuAccelerator)")
-    w("    {")
-    w("    }")
-    w("")
-    w("    /// <inheritdoc />")
-    w(f"    public override string Name => \"{name}\";")
-    w("")
-    w("    /// <inheritdoc />")
-    w(f"    public override int TileM => {tm};")
-    w("")
-    w("    /// <inheritdoc />")
-    w(f"    public override int TileN => {tn};")
-    w("")
-    w("    /// <inheritdoc />")
-    w(f"    public override int Stages => {stages};")
-    w("")
-    if prefers_full_wave:
         w("    /// <inheritdoc />")
-        w("    public override bool PrefersFullWave => true;")
+        w(f"    public override string Name => \"{name}\";")
         w("")
-    w("    /// <inheritdoc />")
-    w(f"    internal override Action<long, long, ArrayView<sbyte>, ArrayView<sbyte>, {'ConvMma.' if conv else ''}Args, TEpilogue> KernelFor<TEpilogue>(bool ptx) =>")
-    w("        ptx ? Kernel<PtxTensorCore, TEpilogue> : Kernel<EmulatedTensorCore, TEpilogue>;")
-    w("")
-    w("    /// <summary>")
-    w(f"    /// One {tm}×{tn} tile of C: acc[m][n] = Σ_k A[m][k]·B[n][k] with m16n8k32 MMAs; warp (wm, wn) owns rows")
-    w("    /// 64·wm.. and columns 64·wn..; lane (g = lane &gt;&gt; 2, t = lane &amp; 3) holds, for m16 tile i and n8 tile j,")
-    w("    /// C[16i + g (+8)][8j + 2t (+1)]. Global addresses are <paramref name=\"aAddress\"/>/<paramref name=\"bAddress\"/>")
-    w("    /// plus byte offsets; the views are what the emulated instructions read (<typeparamref name=\"TOps\"/>).")
-    if conv:
-        w("    /// For the convolution, A row m is output pixel m = (n·P + p)·Q + q and A is the NHWC activation <paramref name=\"a\"/>;")
-        w("    /// B is the KRSC weights (row stride Ldb), C is the NHWC output [N·P·Q][K].")
-        w("    /// </summary>")
-        w("    internal static void Kernel<TOps, TEpilogue>(long aAddress, long bAddress, ArrayView<sbyte> a, ArrayView<sbyte> b, ConvMma.Args c, TEpilogue epilogue)")
-    else:
-        w("    /// </summary>")
-        w("    internal static void Kernel<TOps, TEpilogue>(long aAddress, long bAddress, ArrayView<sbyte> a, ArrayView<sbyte> b, Args p, TEpilogue epilogue)")
-    w("        where TOps : struct, ITensorCoreOps")
-    w("        where TEpilogue : struct, IGemmEpilogue")
-    w("    {")
-    if conv:
-        w("        var p = c.Gemm;")
-    w("        var smem = SharedMemory.GetDynamic<int>();")
-    w("        var ops = default(TOps);")
-    w("        uint sbase = ops.DynamicSharedBase();")
-    w("        int tid = Group.IdxX;")
-    w("        int lane = tid & 31, warp = tid >> 5;")
-    w(f"        int wm = warp >> {log2(wn_count)}, wn = warp & {wn_count - 1};")
-    w(f"        {q}TileOf(Grid.IdxX, p, out int tileM, out int tileN);")
-    w(f"        int blockRow = tileM * {tm}, blockCol = tileN * {tn};")
-    w("")
-    w(f"        // Copies: this thread moves 16-byte chunk (tid & 7) of rows (tid >> 3) + {rows_per_pass}·i, stored at chunk ^ (row & 7).")
-    w("        int ldRow = tid >> 3, ldChunk = tid & 7;")
-    w(f"        int sCopy = (ldRow * {STAGE_K}) + ((ldChunk ^ (ldRow & 7)) << 4);")
-    if rows_per_pass < 8:
-        w(f"        int sCopy4 = ((ldRow + 4) * {STAGE_K}) + ((ldChunk ^ ((ldRow + 4) & 7)) << 4);")
-    if conv:
-        w("        int bRows = p.N - blockCol - ldRow;")
-        w("        long bOff = ((long)(blockCol + ldRow) * p.Ldb) + (ldChunk * 16);")
-        w(f"        long bStep = {rows_per_pass}L * p.Ldb;")
-        w("        int kLeft = p.K - (ldChunk * 16), kBase = ldChunk * 16;")
+        w("    /// <inheritdoc />")
+        w(f"    public override int TileM => {tm};")
         w("")
-        w(f"        // Pixel table after the pipeline: for tile row i, (h0 << 16 | w0 & 0xFFFF, ((n·H + h0)·W + w0)·C) at ints {table} + 2i")
-        w("        // (h0 = p·sh − ph, w0 = q·sw − pw; rows past M get h0 = −32768, outside every image).")
-        w(f"        for (int i = tid; i < {tm}; i += {threads})")
-        w("        {")
-        w(f"            ConvMma.RowInfo(blockRow + i, c.G, out int hw, out int rowBase);")
-        w(f"            smem[{table} + (2 * i)] = hw;")
-        w(f"            smem[{table} + (2 * i) + 1] = rowBase;")
-        w("        }")
+        w("    /// <inheritdoc />")
+        w(f"    public override int TileN => {tn};")
         w("")
-        w("        Group.Barrier();")
-        w(f"        var table = smem.SubView({table}, {2 * tm}).Cast<long>();")
-        w("        int rowInfo = ldRow;")
-    else:
-        w("        int aRows = p.M - blockRow - ldRow, bRows = p.N - blockCol - ldRow;")
-        w("        long aOff = ((long)(blockRow + ldRow) * p.Lda) + (ldChunk * 16);")
-        w("        long bOff = ((long)(blockCol + ldRow) * p.Ldb) + (ldChunk * 16);")
-        w(f"        long aStep = {rows_per_pass}L * p.Lda, bStep = {rows_per_pass}L * p.Ldb;")
-        w("        int kLeft = p.K - (ldChunk * 16);")
-    w("")
-    w(f"        // Prologue: stages 0..{stages - 2} in flight, one commit group each.")
-    w(f"        for (int s = 0; s < {stages - 1}; s++)")
-    w("        {")
-    w("            if (s < p.KTiles)")
-    w("            {")
-    issue(16, "s", f"(s * {stage_bytes})")
-    w("            }")
-    w("")
-    w("            ops.CommitGroup();")
-    w("        }")
-    w("")
-    w(f"        ops.{wait}();")
-    w("        Group.Barrier();")
-    w("")
-    w("        // ldmatrix row addresses: A lane l → row 64·wm + (l & 15), chunk (l >> 4); B lane l → row 64·wn + (l & 7) + 8·(l >> 4),")
-    w("        // chunk (l >> 3) & 1; both swizzled by (row & 7) = (l & 7). k step ks adds chunk 2·ks, i.e. XOR 32·ks on the offset.")
-    w(f"        int aLane = (((64 * wm) + (lane & 15)) * {STAGE_K}) + (((lane >> 4) ^ (lane & 7)) << 4);")
-    w(f"        int bLane = {tm * STAGE_K} + (((64 * wn) + (lane & 7) + ((lane >> 4) << 3)) * {STAGE_K}) + ((((lane >> 3) & 1) ^ (lane & 7)) << 4);")
-    w(f"        int readOff = 0, writeOff = {(stages - 1) * stage_bytes};")
-    w("        int ak, bk;")
-    for i in range(4):
-        for jj in range(8):
-            w("        int " + ", ".join(f"c{i}_{jj}_{r} = 0" for r in range(4)) + ";")
-    for s in range(2):
-        w("        int " + ", ".join(f"a{s}_{i}_{r} = 0" for i in range(4) for r in range(4)) + ";")
-        w("        int " + ", ".join(f"b{s}_{j}_{r} = 0" for j in range(4) for r in range(4)) + ";")
-    frags(8, 0, 0, "readOff")
-    w("        for (int kt = 0; kt < p.KTiles; kt++)")
-    w("        {")
-    for ks in range(KSTEPS):
-        s = ks % 2
-        w(f"            // ---- k step {ks}: load step {(ks + 1) % KSTEPS} fragments while set {s} multiplies")
-        if ks == KSTEPS - 1:
-            w(f"            ops.{wait}();")
-            w("            Group.Barrier();")
-            w(f"            readOff = readOff == {(stages - 1) * stage_bytes} ? 0 : readOff + {stage_bytes};")
-            w(f"            writeOff = writeOff == {(stages - 1) * stage_bytes} ? 0 : writeOff + {stage_bytes};")
-        frags(12, 1 - s, (ks + 1) % KSTEPS, "readOff")
-        if ks == 0:
-            w(f"            if (kt + {stages - 1} < p.KTiles)")
-            w("            {")
-            issue(16, f"kt + {stages - 1}", "writeOff")
-            w("            }")
+        w("    /// <inheritdoc />")
+        w(f"    public override int Stages => {stages};")
+        w("")
+        if prefers_full_wave:
+            w("    /// <inheritdoc />")
+            w("    public override bool PrefersFullWave => true;")
             w("")
-            w("            ops.CommitGroup();")
-        mmas(12, s)
-        w("")
-    w("        }")
-    w("")
-    w(f"        // Epilogue: stage the tile through shared memory as [{tm}][{lds}] int32, then 4 consecutive columns a thread.")
-    w("        ops.WaitAll();")
-    w("        Group.Barrier();")
-    w(f"        int e = (((64 * wm) + (lane >> 2)) * {lds}) + (64 * wn) + (2 * (lane & 3));")
-    for i in range(4):
-        for jj in range(8):
-            for r in range(4):
-                off = (16 * i + 8 * (r >> 1)) * lds + 8 * jj + (r & 1)
-                w(f"        smem[e + {off}] = c{i}_{jj}_{r};")
-    w("        Group.Barrier();")
-    w("        var tile4 = smem.Cast<Int4>();")
-    w(f"        for (int pass = 0; pass < {passes}; pass++)")
-    w("        {")
-    w(f"            int idx = (pass * {threads}) + tid;")
-    w(f"            int row = idx >> {log2(tn // 4)}, col4 = idx & {tn // 4 - 1};")
-    w(f"            Int4 v = tile4[(row * {lds // 4}) + col4];")
-    w(f"            {q}Finish(ref epilogue, p, blockRow + row, blockCol + (4 * col4), v.X, v.Y, v.Z, v.W);")
-    w("        }")
-    w("    }")
-    w("}")
+        kernel_ref = "Kernel" if index == 0 else f"{cls}.Kernel"
+        st = STAGE_TYPES[stages]
+        w("    /// <inheritdoc />")
+        w(f"    internal override Action<long, long, ArrayView<sbyte>, ArrayView<sbyte>, {'ConvMma.' if conv else ''}Args, TEpilogue> KernelFor<TEpilogue>(bool ptx) =>")
+        w(f"        ptx ? {kernel_ref}<{st}, PtxTensorCore, TEpilogue> : {kernel_ref}<{st}, EmulatedTensorCore, TEpilogue>;")
+        if index == 0:
+            kernel_body(w)
+        w("}")
     return cls, "\n".join(out) + "\n"
 
 
+def generate_epilogue():
+    """The shared epilogue: this thread's 128 accumulators of its 64×64 warp tile -> the shared staging tile -> the
+    IGemmEpilogue, 4 consecutive columns a thread. The tile constants are parameters that ILGPU folds after inlining."""
+    out = []
+    w = out.append
+    accs = [f"c{i}_{jj}_{r}" for i in range(4) for jj in range(8) for r in range(4)]
+    w("// <auto-generated>")
+    w("// Generated by Int8Kernels/Gemm/gen/gen_mma_gemm.py; do not edit. Regenerate with:")
+    w("//   python3 Int8Kernels/Gemm/gen/gen_mma_gemm.py")
+    w("// </auto-generated>")
+    w("using System.Runtime.CompilerServices;")
+    w("using ILGPU;")
+    w("using ILGPUInt8.Kernels.Arch;")
+    w("using ILGPUInt8.Kernels.Quantization;")
+    w("")
+    w("namespace ILGPUInt8.Kernels.Gemm;")
+    w("")
+    w("/// <summary>")
+    w("/// The epilogue every tensor-core GEMM and convolution kernel ends with (<see cref=\"GemmMmaTn\"/>, <c>ConvMma</c>):")
+    w("/// the block's accumulators, held as m16n8 fragments by each warp's lanes, are staged through shared memory so that")
+    w("/// each thread then finishes 4 consecutive columns with coalesced stores.")
+    w("/// </summary>")
+    w("internal static class MmaTileEpilogue")
+    w("{")
+    w("    /// <summary>")
+    w("    /// Waits for every copy, then writes this thread's accumulators of warp tile (<paramref name=\"wm\"/>,")
+    w("    /// <paramref name=\"wn\"/>) to the staging tile [TileM][lds = <paramref name=\"tileN\"/> + 8] int32: lane")
+    w("    /// (g = lane &gt;&gt; 2, t = lane &amp; 3) holds cI_J_R = C[64·wm + 16I + g + 8(R &gt;&gt; 1)][64·wn + 8J + 2t + (R &amp; 1)]")
+    w("    /// (m16 tile I, n8 tile J, register R). After a barrier, pass k (of <paramref name=\"passes\"/>) reads Int4 idx =")
+    w("    /// k·<paramref name=\"threads\"/> + tid: row idx &gt;&gt; <paramref name=\"colShift\"/> (= log2(TileN / 4)),")
+    w("    /// columns 4·(idx mod TileN / 4) .. +3, and applies the epilogue to those inside M × N (<see cref=\"GemmMmaTn.Finish\"/>).")
+    w("    /// The tile constants are literals at every call, so ILGPU folds them into immediate offsets after inlining.")
+    w("    /// </summary>")
+    w("    [MethodImpl(MethodImplOptions.AggressiveInlining)]")
+    w("    internal static void Store<TOps, TEpilogue>(TOps ops, ArrayView<int> smem, ref TEpilogue epilogue, GemmMmaTn.Args p, int tid, int lane, int wm, int wn, int blockRow, int blockCol, int tileN, int threads, int passes, int colShift,")
+    for line in range(16):
+        end = ")" if line == 15 else ","
+        w("        " + ", ".join("int " + c for c in accs[8 * line:8 * line + 8]) + end)
+    w("        where TOps : struct, ITensorCoreOps")
+    w("        where TEpilogue : struct, IGemmEpilogue")
+    w("    {")
+    w("        int lds = tileN + 8;")
+    w("        ops.WaitAll();")
+    w("        Group.Barrier();")
+    w("        int e = (((64 * wm) + (lane >> 2)) * lds) + (64 * wn) + (2 * (lane & 3));")
+    for i in range(4):
+        for jj in range(8):
+            for r in range(4):
+                rows = 16 * i + 8 * (r >> 1)
+                col = 8 * jj + (r & 1)
+                if rows == 0:
+                    off = f"{col}"
+                elif col == 0:
+                    off = f"({rows} * lds)"
+                else:
+                    off = f"(({rows} * lds) + {col})"
+                w(f"        smem[e + {off}] = c{i}_{jj}_{r};")
+    w("        Group.Barrier();")
+    w("        var tile4 = smem.Cast<Int4>();")
+    w("        for (int pass = 0; pass < passes; pass++)")
+    w("        {")
+    w("            int idx = (pass * threads) + tid;")
+    w("            int row = idx >> colShift, col4 = idx & ((1 << colShift) - 1);")
+    w("            Int4 v = tile4[(row * (lds >> 2)) + col4];")
+    w("            GemmMmaTn.Finish(ref epilogue, p, blockRow + row, blockCol + (4 * col4), v.X, v.Y, v.Z, v.W);")
+    w("        }")
+    w("    }")
+    w("}")
+    return "\n".join(out) + "\n"
+
+
 def main():
-    jobs = [(OUT_DIR, cfg, False) for cfg in CONFIGS] + [(CONV_DIR, cfg + (False,), True) for cfg in CONV_CONFIGS]
+    jobs = [(OUT_DIR, cfg, False) for cfg in CONFIGS]
+    jobs += [(CONV_DIR, (tm, tn, wm, wn, [(st, False) for st in stages]), True) for tm, tn, wm, wn, stages in CONV_CONFIGS]
+    written = []
     for folder, cfg, conv in jobs:
         cls, text = generate(*cfg, conv=conv)
-        path = os.path.join(folder, f"{cls}.Generated.cs")
+        written.append((os.path.join(folder, f"{cls}.Generated.cs"), text))
+    written.append((os.path.join(OUT_DIR, "MmaTileEpilogue.Generated.cs"), generate_epilogue()))
+    for path, text in written:
         with open(path, "w", encoding="utf-8") as f:
             f.write(text)
         print(f"wrote {os.path.relpath(path)}")

@@ -7,7 +7,11 @@ namespace ILGPUInt8.Layers.Onnx;
 /// <summary>The spatial and shape layers: convolutions, pooling, softmax, concatenation, reshape, padding.</summary>
 internal sealed partial class OnnxNetworkAdapter
 {
-    /// <summary>Conv: symmetric pads go to the layer; asymmetric ones become a zero Padding layer before it.</summary>
+    /// <summary>
+    /// Conv: symmetric pads go to the layer, and so do pads whose bottom/right are smaller than their top/left when the
+    /// symmetric (top, left) padding gives the same output size (CNTK's 7×7/2 stem, pads (3, 3, 2, 2)); other asymmetric
+    /// pads become a zero Padding layer before it.
+    /// </summary>
     private Layer Convolution(ConvolutionSpec conv, Tensor x, string name)
     {
         if (conv.WeightDims.Length != 4)
@@ -18,7 +22,11 @@ internal sealed partial class OnnxNetworkAdapter
         CheckQdqWeights(conv.Int8Weights, conv.Weights, conv.OutputChannels, 0);
         var (top, left, bottom, right) = conv.Pads;
         Size2 padding = (top, left);
-        if (top != bottom || left != right)
+        var expected = ItemDims(_layer.Output.Shape);
+        bool leadingCovers = bottom <= top && right <= left
+            && ConvOutput(x.Dims.H, conv.Kernel.H, conv.Stride.H, conv.Dilation.H, top) == expected.H
+            && ConvOutput(x.Dims.W, conv.Kernel.W, conv.Stride.W, conv.Dilation.W, left) == expected.W;
+        if ((top != bottom || left != right) && !leadingCovers)
         {
             // y = conv(pad(x, top, left, bottom, right), pads 0): the same sums, zeros outside the input.
             x = _net.AddPadding(x, (top, left), (bottom, right), 0f, Unique($"{name}/pad")).Output;
@@ -27,6 +35,13 @@ internal sealed partial class OnnxNetworkAdapter
 
         return _net.AddConvolution(x, conv.OutputChannels, conv.Kernel, conv.Weights, conv.Bias, conv.Stride, padding, conv.Dilation, conv.Groups, name);
     }
+
+    /// <summary>
+    /// Output size of a window sliding over n with pad on both sides: ⌊(n + 2·pad − dilation·(k − 1) − 1) / stride⌋ + 1.
+    /// When it equals the ONNX size for pads (pad, end ≤ pad), both place every window at the same rows and no window
+    /// reaches past the end pad, so the symmetric form computes the same operator.
+    /// </summary>
+    private static int ConvOutput(int n, int k, int stride, int dilation, int pad) => ((n + (2 * pad) - (dilation * (k - 1)) - 1) / stride) + 1;
 
     /// <summary>
     /// ConvTranspose: output row i is full[i + top] either way, so asymmetric crops map to symmetric padding = top with
@@ -51,7 +66,8 @@ internal sealed partial class OnnxNetworkAdapter
     }
 
     /// <summary>
-    /// Pooling: symmetric pads up to half the window go to the layer. Other pads: max pooling pads with the lowest
+    /// Pooling: symmetric pads up to half the window go to the layer, and so do smaller bottom/right pads that give the
+    /// same output size (see <see cref="ConvOutput"/>). Other pads: max pooling pads with the lowest
     /// float first (never a window's maximum: every ONNX window holds an input pixel), average pooling that counts
     /// the padding pads with zeros first (both then pool without padding; the output size is checked); average pooling
     /// over valid pixels only, with such pads, has no engine form.
@@ -65,7 +81,15 @@ internal sealed partial class OnnxNetworkAdapter
         }
 
         var (top, left, bottom, right) = p.Pads;
-        bool symmetric = top == bottom && left == right && 2 * top <= p.Window.H && 2 * left <= p.Window.W;
+        bool halfWindow = 2 * top <= p.Window.H && 2 * left <= p.Window.W;
+        bool symmetric = top == bottom && left == right && halfWindow;
+        if (!symmetric && halfWindow && !p.CeilMode && bottom <= top && right <= left
+            && new TensorDims(x.Dims.C, ConvOutput(x.Dims.H, p.Window.H, p.Stride.H, 1, top), ConvOutput(x.Dims.W, p.Window.W, p.Stride.W, 1, left)) == ItemDims(_layer.Output.Shape))
+        {
+            // Pads (1, 1, 0, 0) of a 3×3/2 max pooling: the symmetric (top, left) form reads the same windows (see ConvOutput).
+            symmetric = true;
+        }
+
         if (!symmetric)
         {
             if (!p.Max && !p.CountIncludePad)

@@ -1,12 +1,14 @@
 using System.Runtime.CompilerServices;
 using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Kernels.Reference;
 
 namespace ILGPUInt8.Layers;
 
 /// <summary>
 /// Softmax across channels on the CPU backend (NHWC: a pixel's channels are contiguous). FP32: y = exp(x − max) /
-/// Σ exp(x − max), exp and sum in double; INT8 input: e_j = E[q_max − q_j] from the exp table, the sum in float in channel
-/// order, y = e_j / sum (float output), as the reference.
+/// Σ exp(x − max), exp and sum in double; INT8 input: e_j = E[q_max − q_j] from the exp table, the sum in float in the
+/// lane order of the GPU kernels (<see cref="NormalizationReference.SumInLaneOrder"/>), y = e_j / sum (float output), as
+/// the reference.
 /// </summary>
 internal sealed unsafe class HostSoftMaxStep : HostStep
 {
@@ -31,6 +33,8 @@ internal sealed unsafe class HostSoftMaxStep : HostStep
             nint xq = (nint)context.Pointer<sbyte>(Input(), batch);
             ForRanges(pixels, 256, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (p0, p1) =>
             {
+                var e = new float[c];
+                int lanes = SoftMax.LanesPerRow(c);
                 for (var p = p0; p < p1; p++)
                 {
                     sbyte* x = (sbyte*)xq + (p * c);
@@ -41,15 +45,15 @@ internal sealed unsafe class HostSoftMaxStep : HostStep
                         max = Math.Max(max, x[j]);
                     }
 
-                    var sum = 0f;
                     for (var j = 0; j < c; j++)
                     {
-                        sum += exp[max - x[j]];
+                        e[j] = exp[max - x[j]];
                     }
 
+                    var sum = NormalizationReference.SumInLaneOrder(e, lanes);
                     for (var j = 0; j < c; j++)
                     {
-                        o[j] = exp[max - x[j]] / sum;
+                        o[j] = e[j] / sum;
                     }
                 }
             });

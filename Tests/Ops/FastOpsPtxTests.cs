@@ -1,0 +1,61 @@
+using System.Reflection;
+using ILGPU;
+using ILGPU.Backends.EntryPoints;
+using ILGPU.Backends.PTX;
+using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
+using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Kernels.Quantization;
+using ILGPUInt8.Kernels.Runtime;
+using Xunit;
+
+namespace ILGPUInt8.Tests.Ops;
+
+/// <summary>
+/// The warp softmax, the int8 max pooling and the RGB convert kernels compile to PTX for sm_90 here (no GPU needed), and
+/// use what they were written for: warp shuffles, 16-byte global loads and stores.
+/// </summary>
+public sealed class FastOpsPtxTests
+{
+    [Fact]
+    public void Warp_softmax_kernels_use_butterfly_shuffles()
+    {
+        foreach (var name in new[] { nameof(SoftMax.FloatWarpKernel), nameof(SoftMax.Int8WarpKernel) })
+        {
+            var ptx = Ptx(typeof(SoftMax).GetMethod(name, BindingFlags.NonPublic | BindingFlags.Static)!);
+            Assert.True(ptx.Contains("shfl.sync.bfly", StringComparison.Ordinal), $"{name}: no butterfly shuffle in\n{ptx}");
+        }
+    }
+
+    [Fact]
+    public void Int8_max_pool_16_lanes_loads_and_stores_16_bytes()
+    {
+        var kernel = typeof(PoolingMaxInt8).GetMethod(nameof(PoolingMaxInt8.Kernel), BindingFlags.NonPublic | BindingFlags.Static)!;
+        var ptx = Ptx(kernel.MakeGenericMethod(typeof(Int4), typeof(MaxLanes16)));
+        Assert.True(ptx.Contains("ld.global.v4", StringComparison.Ordinal), $"no 16-byte load in\n{ptx}");
+        Assert.True(ptx.Contains("st.global.v4", StringComparison.Ordinal), $"no 16-byte store in\n{ptx}");
+        // The only local slots are the 4-byte ones ILGPU gives each inline-PTX output (cvt.pack), which ptxas promotes.
+        var slots = ptx.Split('\n').Where(l => l.Contains(".local .align", StringComparison.Ordinal)).ToArray();
+        Assert.All(slots, l => Assert.EndsWith("[4];", l.Trim(), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Rgb_convert_kernels_load_16_bytes()
+    {
+        var kernel = typeof(ConvertRgb).GetMethod(nameof(ConvertRgb.Kernel), BindingFlags.NonPublic | BindingFlags.Static)!;
+        var quantize = Ptx(kernel.MakeGenericMethod(typeof(sbyte), typeof(RgbQuantize), typeof(int)));
+        var copy = Ptx(kernel.MakeGenericMethod(typeof(float), typeof(RgbFloat), typeof(Float4)));
+        Assert.True(quantize.Contains("ld.global.v4", StringComparison.Ordinal), $"no 16-byte load in\n{quantize}");
+        Assert.True(copy.Contains("st.global.v4", StringComparison.Ordinal), $"no 16-byte store in\n{copy}");
+    }
+
+    private static string Ptx(MethodInfo method)
+    {
+        using var context = Context.Create(b => Int8Device.Configure(b.Optimize(OptimizationLevel.O2)));
+        using var backend = new PTXBackend(context, CudaArchitecture.SM_90, CudaInstructionSet.ISA_88, null!);
+        var entry = method.GetParameters()[0].ParameterType == typeof(Index1D)
+            ? EntryPointDescription.FromImplicitlyGroupedKernel(method)
+            : EntryPointDescription.FromExplicitlyGroupedKernel(method);
+        return ((PTXCompiledKernel)backend.Compile(entry, KernelSpecialization.Empty)).PTXAssembly;
+    }
+}
