@@ -30,7 +30,11 @@ public sealed record EngineLayerInfo(string Name, LayerType Type, bool Int8, IRe
 /// <param name="ArenaBytes">Bytes of one context's activation arena (the peak, with reuse).</param>
 /// <param name="UnsharedBytes">Bytes all activations would take without reuse.</param>
 /// <param name="Tensors">Activation tensors placed.</param>
-public sealed record MemoryReport(long ArenaBytes, long UnsharedBytes, int Tensors);
+/// <param name="ScratchBytes">
+/// Bytes of the steps' private work buffers one context adds beside its arena (the stem convolution's im2col matrix, a
+/// channel-padded input), allocated on first use.
+/// </param>
+public sealed record MemoryReport(long ArenaBytes, long UnsharedBytes, int Tensors, long ScratchBytes = 0);
 
 /// <summary>
 /// A built network bound to one device: immutable steps with their weights uploaded once. Create an
@@ -72,7 +76,7 @@ public sealed class Engine : IDisposable
         Inputs = [.. plan.Inputs.Select(i => new EngineBinding(plan.Tensors[i].Name, plan.Tensors[i].Dims))];
         Outputs = [.. plan.Outputs.Select(i => new EngineBinding(plan.Tensors[i].Name, plan.Tensors[i].Dims))];
         Layers = [.. plan.Nodes.Select(n => new EngineLayerInfo(n.Name, n.Layer.Type, n.Int8, n.Sources, n.Fused))];
-        Memory = new MemoryReport(plan.ArenaBytes, plan.UnsharedBytes, plan.Tensors.Count(t => t.Constant is null && t.AliasOf < 0));
+        Memory = new MemoryReport(plan.ArenaBytes, plan.UnsharedBytes, plan.Tensors.Count(t => t.Constant is null && t.AliasOf < 0), _steps.Sum(s => s.ScratchBytes));
         Int8Thresholds = plan.Tensors.Where(t => t.Type == DataType.Int8 && t.Threshold is not null)
             .GroupBy(t => t.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Threshold!.Value, StringComparer.Ordinal);
     }
@@ -169,7 +173,7 @@ public sealed class Engine : IDisposable
     /// <summary>A one-line-per-step description.</summary>
     public string Describe() =>
         $"backend {BackendName}{(HostIsa is { } isa ? $" ({isa})" : string.Empty)}" + Environment.NewLine + string.Join(Environment.NewLine, Layers.Select(l => l.ToString()))
-        + Environment.NewLine + $"activation arena {Memory.ArenaBytes} B (without reuse {Memory.UnsharedBytes} B), max batch {MaxBatchSize}";
+        + Environment.NewLine + $"activation arena {Memory.ArenaBytes} B (without reuse {Memory.UnsharedBytes} B), step scratch {Memory.ScratchBytes} B, max batch {MaxBatchSize}";
 
     /// <summary>The device bytes of a constant tensor (one item, NHWC).</summary>
     internal ArrayView<byte> Constant(int id) => _constants[id].View;

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using ILGPU.Runtime;
 using ILGPUInt8.Kernels.Convolution;
 using ILGPUInt8.Kernels.Gemm;
+using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Kernels.Tensors;
 using ILGPUInt8.Perf.Harness;
 
@@ -12,7 +13,9 @@ namespace ILGPUInt8.Perf.Benchmarks;
 /// variant as a fraction of the dp4a or mma.sync ceiling, with ratios of the variant the operator selects to cuDNN FP32
 /// and FP16 (NHWC) measured by Perf/peers/gemm_conv_peers.py in the same device call; the tensor-core variant's int8
 /// requantize epilogue is timed too. <c>--sweep</c> adds every dp4a tile × split-K count; <c>--only TEXT</c> times only
-/// the variants whose name contains TEXT.
+/// the variants whose name contains TEXT. The ResNet-18 stem (batch 256, 224×224×3, 7×7/2, K = 64, int8 requantize out) is
+/// timed as the engine runs it, <see cref="Im2Col"/> + the 1×1 convolution of the im2col matrix, each part alone, and as
+/// it ran before (channel pad 3 → 4 + implicit GEMM on C = 4), with ratios to cuDNN (peer case "r18 stem 7x7/2 3->64@224").
 /// </summary>
 public sealed class ConvBenchmark : IBenchmark
 {
@@ -25,6 +28,10 @@ public sealed class ConvBenchmark : IBenchmark
         ("r50 3x3 512@7", new ConvProblem(32, 512, 7, 7, 512, 3, 3, PadH: 1, PadW: 1)),
         ("r50 1x1 256->64@56", new ConvProblem(32, 256, 56, 56, 64, 1, 1)),
     ];
+
+    /// <summary>The ResNet-18 stem (name, problem); the name matches the peer script's case.</summary>
+    public static readonly (string Name, ConvProblem Problem) Stem =
+        ("r18 stem 7x7/2 3->64@224", new ConvProblem(256, 3, 224, 224, 64, 7, 7, 2, 2, 3, 3));
 
     /// <inheritdoc />
     public string Name => "conv";
@@ -45,6 +52,11 @@ public sealed class ConvBenchmark : IBenchmark
         bool sweep = context.Option("sweep", "no") != "no";
         var layers = context.Quick ? [("quick 3x3 16@8", new ConvProblem(1, 16, 8, 8, 16, 3, 3, PadH: 1, PadW: 1))] : Layers;
         string only = context.Option("only", string.Empty);
+        if (only.Length == 0 || "stem".Contains(only, StringComparison.Ordinal))
+        {
+            RunStem(context);
+        }
+
         var random = new Random(1);
         foreach (var (name, p) in layers)
         {
@@ -113,5 +125,63 @@ public sealed class ConvBenchmark : IBenchmark
                 }
             }
         }
+    }
+
+    private void RunStem(BenchContext context)
+    {
+        var device = context.Device;
+        var acc = device.Accelerator;
+        var (name, p) = context.Quick ? ("quick stem 7x7/2 3->8@16", new ConvProblem(1, 3, 16, 16, 8, 7, 7, 2, 2, 3, 3)) : Stem;
+        int kp = Im2Col.Columns(p);
+        var gemm = Im2Col.GemmProblem(p, kp);
+        var padded = p with { C = 4 };
+        var random = new Random(2);
+        var hostX = new sbyte[(long)p.N * p.H * p.W * p.C];
+        var hostW = new sbyte[p.K * p.R * p.S * p.C];
+        random.NextBytes(MemoryMarshal.AsBytes(hostX.AsSpan()));
+        random.NextBytes(MemoryMarshal.AsBytes(hostW.AsSpan()));
+        var hostW4 = new sbyte[p.K * p.R * p.S * 4];
+        for (var t = 0; t < p.K * p.R * p.S; t++)
+        {
+            Array.Copy(hostW, t * 3, hostW4, t * 4, 3);
+        }
+
+        using var x = acc.Allocate1D(hostX);
+        using var x4 = acc.Allocate1D<sbyte>((long)p.N * p.H * p.W * 4);
+        using var a = acc.Allocate1D<sbyte>((long)gemm.N * gemm.H * gemm.W * kp);
+        using var y = acc.Allocate1D<sbyte>((long)p.N * p.P * p.Q * p.K);
+        using var multiplier = acc.Allocate1D(Enumerable.Repeat(1e-4f, p.K).ToArray());
+        using var bias = acc.Allocate1D(new int[p.K]);
+        using var weights = new PackedConvWeights(device, Im2Col.PadWeightRows(hostW, p.K, kp), gemm);
+        using var weights4 = new PackedConvWeights(device, hostW4, padded);
+        var epilogue = new RequantizeEpilogue(y.View, p.K, multiplier.View, bias.View, 0);
+        double im2col = context.TimeMedianMs(() => Im2Col.Run(device, x.View, p, a.View, kp), warmup: 1);
+        var variant = ConvS8.Forward(device, a.View, TensorFormat.NHWC, weights, gemm, epilogue);
+        double gemmMs = context.TimeMedianMs(() => ConvS8.Forward(device, a.View, TensorFormat.NHWC, weights, gemm, epilogue), warmup: 1);
+        double both = context.TimeMedianMs(
+            () =>
+            {
+                Im2Col.Run(device, x.View, p, a.View, kp);
+                ConvS8.Forward(device, a.View, TensorFormat.NHWC, weights, gemm, epilogue);
+            },
+            warmup: 1);
+        var before = ConvS8.Forward(device, x4.View, TensorFormat.NHWC, weights4, padded, epilogue);
+        double old = context.TimeMedianMs(
+            () =>
+            {
+                ChannelPad.Run<sbyte>(device, x.View, x4.View, p.N * p.H * p.W, 3, 4);
+                ConvS8.Forward(device, x4.View, TensorFormat.NHWC, weights4, padded, epilogue);
+            },
+            warmup: 1);
+
+        // TOPS count the stem's real multiply-adds (C = 3); im2col's GB/s its bytes read (x) + written (A).
+        double Tops(double ms) => 2.0 * p.Macs / (ms * 1e9);
+        double gbs = (hostX.Length + a.Length) / (im2col * 1e6);
+        context.Ceilings.TryGetValue(CeilingsBenchmark.Copy, out var copy);
+        context.Add(new BenchResult(Name, $"im2col {kp} columns {name}", im2col, gbs, "GB/s", copy > 0 ? gbs / copy : null, copy > 0 ? CeilingsBenchmark.Copy : null));
+        context.Add(new BenchResult(Name, $"1x1 gemm {variant.Name} K={kp} {name}", gemmMs, Tops(gemmMs), "TOPS", Tops(gemmMs) / context.Ceilings[CeilingsBenchmark.Mma], CeilingsBenchmark.Mma));
+        context.Add(new BenchResult(Name, $"channel pad + {before.Name} (before) {name}", old, Tops(old), "TOPS"));
+        context.Add(new BenchResult(Name, $"im2col + 1x1 gemm {name}", both, Tops(both), "TOPS", old / both, "speed-up over channel pad"));
+        context.AddPeerRatios(Name, name, Tops(both), "cuDNN fp32 NHWC", "cuDNN fp16 NHWC");
     }
 }

@@ -76,7 +76,7 @@ public sealed class EngineBenchmark : IBenchmark
             using var engine = EngineBuilder.Build(network, config, device);
             using var exec = engine.CreateExecutionContext();
             var precision = int8 ? "int8" : "fp32";
-            Console.WriteLine($"  {name} {precision}: {engine.Layers.Count} steps ({engine.Layers.Count(l => l.Int8)} INT8), arena {engine.Memory.ArenaBytes / 1048576.0:F1} MiB at batch {maxBatch} (no reuse: {engine.Memory.UnsharedBytes / 1048576.0:F1} MiB)");
+            Console.WriteLine($"  {name} {precision}: {engine.Layers.Count} steps ({engine.Layers.Count(l => l.Int8)} INT8), arena {engine.Memory.ArenaBytes / 1048576.0:F1} MiB at batch {maxBatch} (no reuse: {engine.Memory.UnsharedBytes / 1048576.0:F1} MiB), step scratch {engine.Memory.ScratchBytes / 1048576.0:F1} MiB");
             foreach (var batch in batches)
             {
                 var inputs = new Dictionary<string, float[]> { [input.Name] = Inputs((int)input.Dims.Volume * batch, batch) };

@@ -10,6 +10,8 @@ namespace ILGPUInt8.Layers;
 /// Convolution and fully connected (the 1×1 convolution of [N, 1, 1, C·H·W], weights put in NHWC column order), NHWC.
 /// FP32: the direct kernel with bias and activation fused. INT8: <see cref="ConvS8"/> (implicit GEMM on dp4a, or the
 /// direct variant) with requantize (+ table) fused into the epilogue, parameters from <see cref="Int8Parameters"/>.
+/// A stem (groups = 1, C &lt; 16, R·S &gt; 1, e.g. RGB 7×7) runs as <see cref="Im2Col"/> into a scratch matrix and the 1×1
+/// convolution of it, which the tensor cores take (C = Kp, a multiple of 32).
 /// </summary>
 internal sealed class ConvolutionStep : Step
 {
@@ -23,6 +25,8 @@ internal sealed class ConvolutionStep : Step
     private readonly Int8Parameters? _int8;
     private readonly int _paddedC;
     private readonly bool _padChannels;
+    private readonly int _im2colColumns;
+    private readonly Func<int, ConvProblem>? _stemProblem;
 
     public ConvolutionStep(Engine engine, PlanNode node)
         : base(engine, node)
@@ -58,7 +62,16 @@ internal sealed class ConvolutionStep : Step
         var krsc = Relayout(_int8.Weights);
         var p1 = _problem(1);
         _paddedC = p1.C;
-        if (p1.Groups == 1 && p1.C % 4 != 0 && p1.C < 16 && !fc)
+        if (p1.Groups == 1 && p1.C < 16 && p1.R * p1.S > 1 && !fc)
+        {
+            // A stem: x [N, H, W, C] → im2col A [N·P·Q, Kp] (Kp = R·S·C rounded up to 32), then the 1×1 convolution of A
+            // with the KRSC rows zero-padded to Kp: the same int32 products plus zeros, so the same bits as the direct path.
+            _im2colColumns = Im2Col.Columns(p1);
+            krsc = Im2Col.PadWeightRows(krsc, k, _im2colColumns);
+            var stem = _stemProblem = _problem;
+            _problem = n => Im2Col.GemmProblem(stem(n), _im2colColumns);
+        }
+        else if (p1.Groups == 1 && p1.C % 4 != 0 && p1.C < 16 && !fc)
         {
             // A few input channels (an RGB image): widen them to a multiple of 4 with zeros, and the weights with zero
             // taps, so the packed implicit GEMM runs instead of the direct kernel; the sums are unchanged.
@@ -75,7 +88,13 @@ internal sealed class ConvolutionStep : Step
         _lut = Upload(_int8.Lut ?? new sbyte[256]);
     }
 
-    public override int Launches => _padChannels ? 2 : 1;
+    public override int Launches => _padChannels || _im2colColumns > 0 ? 2 : 1;
+
+    // The im2col matrix [N·P·Q, Kp] or the channel-padded input [N·H·W, C'] at the maximum batch.
+    public override long ScratchBytes =>
+        _im2colColumns > 0 ? (long)Plan.MaxBatchSize * Output.Dims.Plane * _im2colColumns
+        : _padChannels ? (long)Plan.MaxBatchSize * Input().Dims.Plane * _paddedC
+        : 0;
 
     // Rows of c channels → rows of padded channels with zeros (KRSC: the channel index is innermost).
     private static sbyte[] PadChannels(sbyte[] krsc, int taps, int c, int padded)
@@ -100,9 +119,16 @@ internal sealed class ConvolutionStep : Step
 
         var x = context.View<sbyte>(Input(), batch);
         var dims = Input().Dims;
-        if (_padChannels)
+        if (_im2colColumns > 0)
         {
-            var padded = context.Scratch<sbyte>(this, (long)Plan.MaxBatchSize * dims.Plane * _paddedC);
+            // The gemm problem's input is the im2col matrix [N, P, Q, Kp] (H = P, W = Q).
+            var a = context.Scratch<sbyte>(this, ScratchBytes);
+            Im2Col.Run(Device, x, _stemProblem!(batch), a, _im2colColumns);
+            x = a;
+        }
+        else if (_padChannels)
+        {
+            var padded = context.Scratch<sbyte>(this, ScratchBytes);
             ChannelPad.Run(Device, x, padded, batch * dims.Plane, dims.C, _paddedC);
             x = padded;
         }

@@ -34,6 +34,12 @@ internal abstract class Step : IDisposable
     /// <summary>Kernel launches one run makes (for the launch-overhead report).</summary>
     public virtual int Launches => 1;
 
+    /// <summary>
+    /// Bytes of the private work buffer each execution context allocates for this step (on first use, sized for the
+    /// maximum batch; <see cref="ExecutionContext.Scratch{T}(Step, long)"/>), 0 when it needs none.
+    /// </summary>
+    public virtual long ScratchBytes => 0;
+
     /// <summary>Runs the step for a batch of <paramref name="batch"/> items.</summary>
     public abstract void Run(ExecutionContext context, int batch);
 
