@@ -24,7 +24,7 @@ public static class SoftMax
     public const int WarpChannels = 32;
 
     private const int WarpSize = 32;
-    private const int WarpsPerGroup = 8;
+    private const int WarpsPerGroup = 4;
 
     /// <summary>The lanes L that share a row of <paramref name="channels"/> values: 32 when C ≥ 32, else 1.</summary>
     public static int LanesPerRow(int channels) => channels >= WarpChannels ? WarpSize : 1;
@@ -64,7 +64,7 @@ public static class SoftMax
         warp(WarpConfig(pixels), x, y, expTable, pixels, channels);
     }
 
-    // One warp a row, up to 8 warps a group (fewer for a few rows: each CPU-simulated thread is an OS thread).
+    // One warp a row, up to 4 warps a group (fewer for a few rows: each CPU-simulated thread is an OS thread).
     private static KernelConfig WarpConfig(int pixels)
     {
         int warps = Math.Min(WarpsPerGroup, pixels);
@@ -116,8 +116,21 @@ public static class SoftMax
 
         int lane = Warp.LaneIdx;
         int start = row * channels;
+
+        // Each loop takes four of the lane's channels a step (four independent loads in flight), then the rest one at a
+        // time; the sum still adds e_l, e_{l+32}, … in order.
         float max = float.NegativeInfinity;
-        for (int c = lane; c < channels; c += WarpSize)
+        int c = lane;
+        for (; c + (3 * WarpSize) < channels; c += 4 * WarpSize)
+        {
+            float v0 = x[start + c], v1 = x[start + c + WarpSize], v2 = x[start + c + (2 * WarpSize)], v3 = x[start + c + (3 * WarpSize)];
+            max = v0 > max ? v0 : max;
+            max = v1 > max ? v1 : max;
+            max = v2 > max ? v2 : max;
+            max = v3 > max ? v3 : max;
+        }
+
+        for (; c < channels; c += WarpSize)
         {
             float v = x[start + c];
             max = v > max ? v : max;
@@ -125,13 +138,33 @@ public static class SoftMax
 
         max = WarpMax(max);
         float sum = 0f;
-        for (int c = lane; c < channels; c += WarpSize)
+        c = lane;
+        for (; c + (3 * WarpSize) < channels; c += 4 * WarpSize)
+        {
+            float v0 = x[start + c], v1 = x[start + c + WarpSize], v2 = x[start + c + (2 * WarpSize)], v3 = x[start + c + (3 * WarpSize)];
+            sum += XMath.Exp(v0 - max);
+            sum += XMath.Exp(v1 - max);
+            sum += XMath.Exp(v2 - max);
+            sum += XMath.Exp(v3 - max);
+        }
+
+        for (; c < channels; c += WarpSize)
         {
             sum += XMath.Exp(x[start + c] - max);
         }
 
         sum = WarpSum(sum);
-        for (int c = lane; c < channels; c += WarpSize)
+        c = lane;
+        for (; c + (3 * WarpSize) < channels; c += 4 * WarpSize)
+        {
+            float v0 = x[start + c], v1 = x[start + c + WarpSize], v2 = x[start + c + (2 * WarpSize)], v3 = x[start + c + (3 * WarpSize)];
+            y[start + c] = XMath.Exp(v0 - max) / sum;
+            y[start + c + WarpSize] = XMath.Exp(v1 - max) / sum;
+            y[start + c + (2 * WarpSize)] = XMath.Exp(v2 - max) / sum;
+            y[start + c + (3 * WarpSize)] = XMath.Exp(v3 - max) / sum;
+        }
+
+        for (; c < channels; c += WarpSize)
         {
             y[start + c] = XMath.Exp(x[start + c] - max) / sum;
         }
@@ -171,22 +204,52 @@ public static class SoftMax
 
         int lane = Warp.LaneIdx;
         int start = row * channels;
+
+        // Four of the lane's channels a step, then the rest (as the float kernel); the sum adds e_l, e_{l+32}, … in order.
         int max = -128;
-        for (int c = lane; c < channels; c += WarpSize)
+        int c = lane;
+        for (; c + (3 * WarpSize) < channels; c += 4 * WarpSize)
         {
-            int v = x[start + c];
-            max = v > max ? v : max;
+            int v0 = x[start + c], v1 = x[start + c + WarpSize], v2 = x[start + c + (2 * WarpSize)], v3 = x[start + c + (3 * WarpSize)];
+            max = IntrinsicMath.Max(max, IntrinsicMath.Max(IntrinsicMath.Max(v0, v1), IntrinsicMath.Max(v2, v3)));
+        }
+
+        for (; c < channels; c += WarpSize)
+        {
+            max = IntrinsicMath.Max(max, (int)x[start + c]);
         }
 
         max = WarpMax(max);
         float sum = 0f;
-        for (int c = lane; c < channels; c += WarpSize)
+        c = lane;
+        for (; c + (3 * WarpSize) < channels; c += 4 * WarpSize)
+        {
+            int v0 = x[start + c], v1 = x[start + c + WarpSize], v2 = x[start + c + (2 * WarpSize)], v3 = x[start + c + (3 * WarpSize)];
+            float e0 = exp[max - v0], e1 = exp[max - v1], e2 = exp[max - v2], e3 = exp[max - v3];
+            sum += e0;
+            sum += e1;
+            sum += e2;
+            sum += e3;
+        }
+
+        for (; c < channels; c += WarpSize)
         {
             sum += exp[max - x[start + c]];
         }
 
         sum = WarpSum(sum);
-        for (int c = lane; c < channels; c += WarpSize)
+        c = lane;
+        for (; c + (3 * WarpSize) < channels; c += 4 * WarpSize)
+        {
+            int v0 = x[start + c], v1 = x[start + c + WarpSize], v2 = x[start + c + (2 * WarpSize)], v3 = x[start + c + (3 * WarpSize)];
+            float e0 = exp[max - v0], e1 = exp[max - v1], e2 = exp[max - v2], e3 = exp[max - v3];
+            y[start + c] = e0 / sum;
+            y[start + c + WarpSize] = e1 / sum;
+            y[start + c + (2 * WarpSize)] = e2 / sum;
+            y[start + c + (3 * WarpSize)] = e3 / sum;
+        }
+
+        for (; c < channels; c += WarpSize)
         {
             y[start + c] = exp[max - x[start + c]] / sum;
         }
