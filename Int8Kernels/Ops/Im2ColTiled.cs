@@ -67,35 +67,29 @@ internal static class Im2ColTiled
         int tid = Group.IdxX;
         int threads = Group.DimX;
 
-        // Patch byte i = r·rowBytes + e is input row h0 + r·dh, pixel w0 + e/C: inside the image for 0 ≤ h < H and
-        // lo ≤ e < hi. Four independent loads a pass (i, i + T, i + 2T, i + 3T) before their shared stores, so a thread has
-        // four global loads in flight instead of one (the copy is latency-bound otherwise).
+        // Byte e of a patch row is pixel w0 + e/C: inside the image for lo ≤ e < hi (no division). The source address, the
+        // shared index and the row are loop-carried so that the decode above stays out of the loops (see below).
         int lo = Math.Max(0, -w0) * g.C;
         int hi = (g.W - w0) * g.C;
-        long imageRow0 = (long)n * g.H;
-        int total = g.R * rowBytes;
-        for (int i = tid; i < total; i += 4 * threads)
+        int h = h0;
+        long rowStart = (((((long)n * g.H) + h0) * g.W) + w0) * g.C;
+        long rowStep = (long)g.DilationH * g.W * g.C;
+        int rowOffset = 0;
+        for (int r = 0; r < g.R; r++)
         {
-            int i1 = i + threads, i2 = i1 + threads, i3 = i2 + threads;
-            int b0 = PatchByte(x, i, g, rowBytes, h0, w0, lo, hi, imageRow0);
-            int b1 = i1 < total ? PatchByte(x, i1, g, rowBytes, h0, w0, lo, hi, imageRow0) : 0;
-            int b2 = i2 < total ? PatchByte(x, i2, g, rowBytes, h0, w0, lo, hi, imageRow0) : 0;
-            int b3 = i3 < total ? PatchByte(x, i3, g, rowBytes, h0, w0, lo, hi, imageRow0) : 0;
-            patch[i] = (sbyte)b0;
-            if (i1 < total)
+            bool rowInside = h >= 0 && h < g.H;
+            long src = rowStart + tid;
+            int dst = rowOffset + tid;
+            for (int e = tid; e < rowBytes; e += threads)
             {
-                patch[i1] = (sbyte)b1;
+                patch[dst] = rowInside && e >= lo && e < hi ? x[src] : (sbyte)0;
+                src += threads;
+                dst += threads;
             }
 
-            if (i2 < total)
-            {
-                patch[i2] = (sbyte)b2;
-            }
-
-            if (i3 < total)
-            {
-                patch[i3] = (sbyte)b3;
-            }
+            h += g.DilationH;
+            rowStart += rowStep;
+            rowOffset += rowBytes;
         }
 
         Group.Barrier();
@@ -129,15 +123,6 @@ internal static class Im2ColTiled
             o3 += jump;
             word += wordJump;
         }
-    }
-
-    // Patch byte i = r·rowBytes + e: x[n, h0 + r·dh, w0 + e/C, e mod C], 0 outside the image.
-    internal static int PatchByte(ArrayView<sbyte> x, int i, ConvGeometry g, int rowBytes, int h0, int w0, int lo, int hi, long imageRow0)
-    {
-        int r = i / rowBytes;
-        int e = i - (r * rowBytes);
-        int h = h0 + (r * g.DilationH);
-        return h >= 0 && h < g.H && e >= lo && e < hi ? x[((((imageRow0 + h) * g.W) + w0) * g.C) + e] : 0;
     }
 
     // Patch offset of column t = (r·S + s)·C + c: r·PW·C + s·dw·C + c (meaningful for t < R·S·C only).
