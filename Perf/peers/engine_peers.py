@@ -67,6 +67,23 @@ def time_ms(fn, warmup=3, repeats=10):
     return samples[len(samples) // 2]
 
 
+def write_rows(out, rows, append):
+    """Prints the rows as a table and writes them to OUT.json (added to its rows with append)."""
+    print(f"{'peer':20} {'case':22} {'ms':>10} {'img/s':>10}")
+    for r in rows:
+        print(f"{r['peer']:20} {r['case']:22} {r['ms']:10.4f} {r['tops']:10.1f}")
+    doc = {"device": torch.cuda.get_device_name(), "torch": torch.__version__, "rows": []}
+    if append:
+        try:
+            with open(out) as f:
+                doc = json.load(f)
+        except FileNotFoundError:
+            pass
+    doc["rows"] += rows
+    with open(out, "w") as f:
+        json.dump(doc, f, indent=2)
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "engine_peers.json"
     torch.backends.cudnn.benchmark = True
@@ -81,19 +98,7 @@ def main():
                 with torch.inference_mode():
                     ms = time_ms(lambda: model(x))
                 rows.append({"peer": label, "case": f"{name} b{batch}", "ms": ms, "tops": batch / ms * 1000})
-    print(f"{'peer':20} {'case':18} {'ms':>10} {'img/s':>10}")
-    for r in rows:
-        print(f"{r['peer']:20} {r['case']:18} {r['ms']:10.4f} {r['tops']:10.1f}")
-    doc = {"device": torch.cuda.get_device_name(), "torch": torch.__version__, "rows": []}
-    if "--append" in sys.argv:
-        try:
-            with open(out) as f:
-                doc = json.load(f)
-        except FileNotFoundError:
-            pass
-    doc["rows"] += rows
-    with open(out, "w") as f:
-        json.dump(doc, f, indent=2)
+    write_rows(out, rows, "--append" in sys.argv)
 
 
 if __name__ == "__main__":

@@ -8,10 +8,9 @@ BatchNormalization that is the only reader of a Conv output is folded into that 
 (w' = w * g / sqrt(v + eps), b' = (b - m) * g / sqrt(v + eps) + beta), as an inference stack does, so the peer is
 not slowed by separate BN kernels. Checks its FP32 output against ONNX Runtime (CPU) on one image, then times eager
 FP32 and FP16, channels_last, cudnn.benchmark, TF32 off, at batch 1, 64 and 256 (median of 10 after 3 warm-ups, CUDA
-events). Writes rows {peer, case, ms, tops} with tops = images/s and case "resnet18_onnx bN":
+events, engine_peers.time_ms). Writes rows {peer, case, ms, tops} with tops = images/s and case "resnet18_onnx bN":
     python3 Perf/peers/resnet18_torch_peer.py MODEL.onnx OUT.json [--append]
 """
-import json
 import sys
 
 import numpy as np
@@ -19,6 +18,8 @@ import onnx
 import torch
 import torch.nn.functional as F
 from onnx import helper, numpy_helper
+
+from engine_peers import time_ms, write_rows
 
 
 def attributes(node):
@@ -144,22 +145,6 @@ class OnnxGraph(torch.nn.Module):
         return env[self.outputs[0]]
 
 
-def time_ms(fn, warmup=3, repeats=10):
-    for _ in range(warmup):
-        fn()
-    torch.cuda.synchronize()
-    samples = []
-    for _ in range(repeats):
-        start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        start.record()
-        fn()
-        stop.record()
-        stop.synchronize()
-        samples.append(start.elapsed_time(stop))
-    samples.sort()
-    return samples[len(samples) // 2]
-
-
 def check_against_onnxruntime(path, net, shape):
     # One pixel-like image (0..255 minus 117, as ML.NET feeds this model); relative L2 of torch FP32 vs ONNX Runtime.
     try:
@@ -205,19 +190,7 @@ def main():
             with torch.inference_mode():
                 ms = time_ms(lambda: net(x))
             rows.append({"peer": label, "case": f"resnet18_onnx b{batch}", "ms": ms, "tops": batch / ms * 1000})
-    print(f"{'peer':20} {'case':22} {'ms':>10} {'img/s':>10}")
-    for r in rows:
-        print(f"{r['peer']:20} {r['case']:22} {r['ms']:10.4f} {r['tops']:10.1f}")
-    doc = {"device": torch.cuda.get_device_name(), "torch": torch.__version__, "rows": []}
-    if "--append" in sys.argv:
-        try:
-            with open(out) as f:
-                doc = json.load(f)
-        except FileNotFoundError:
-            pass
-    doc["rows"] += rows
-    with open(out, "w") as f:
-        json.dump(doc, f, indent=2)
+    write_rows(out, rows, "--append" in sys.argv)
 
 
 if __name__ == "__main__":
