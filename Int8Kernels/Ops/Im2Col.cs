@@ -2,6 +2,7 @@ using ILGPU;
 using ILGPU.Runtime;
 using ILGPUInt8.Kernels.Arch;
 using ILGPUInt8.Kernels.Convolution;
+using ILGPUInt8.Kernels.Quantization;
 using ILGPUInt8.Kernels.Runtime;
 
 namespace ILGPUInt8.Kernels.Ops;
@@ -35,18 +36,21 @@ public static class Im2Col
         return new ConvProblem(problem.N, columns, problem.P, problem.Q, problem.K, 1, 1);
     }
 
-    /// <summary>Weights KRSC [K][R·S·C] → [K][<paramref name="columns"/>], each row followed by zeros.</summary>
-    public static sbyte[] PadWeightRows(ReadOnlySpan<sbyte> krsc, int k, int columns)
+    /// <summary>
+    /// Weights as <paramref name="rows"/> equal rows → rows of <paramref name="columns"/>, each followed by zeros: KRSC
+    /// [K][R·S·C] → [K][Kp] for the im2col GEMM, or its taps [K·R·S][C] → [K·R·S][C'] to widen the channels.
+    /// </summary>
+    public static sbyte[] PadWeightRows(ReadOnlySpan<sbyte> krsc, int rows, int columns)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(k);
-        if (krsc.Length % k != 0 || krsc.Length / k > columns)
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rows);
+        if (krsc.Length % rows != 0 || krsc.Length / rows > columns)
         {
-            throw new ArgumentException($"Weights have {krsc.Length} values: not {k} rows of at most {columns}.", nameof(krsc));
+            throw new ArgumentException($"Weights have {krsc.Length} values: not {rows} rows of at most {columns}.", nameof(krsc));
         }
 
-        int row = krsc.Length / k;
-        var result = new sbyte[(long)k * columns];
-        for (var i = 0; i < k; i++)
+        int row = krsc.Length / rows;
+        var result = new sbyte[(long)rows * columns];
+        for (var i = 0; i < rows; i++)
         {
             krsc.Slice(i * row, row).CopyTo(result.AsSpan(i * columns, row));
         }
@@ -84,7 +88,7 @@ public static class Im2Col
         long rows = (long)problem.N * problem.P * problem.Q;
         OpArgs.AtLeast(x.Length, (long)problem.N * problem.H * problem.W * problem.C, nameof(x));
         OpArgs.AtLeast(y.Length, rows * columns, nameof(y));
-        if (((IContiguousArrayView)y).IndexInBytes % 4 != 0)
+        if (!QuantArgs.Aligned(y, 4))
         {
             throw new ArgumentException("y must start on a 4-byte boundary (four columns are stored as one word).", nameof(y));
         }

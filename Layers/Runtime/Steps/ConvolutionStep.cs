@@ -77,7 +77,7 @@ internal sealed class ConvolutionStep : Step
             // taps, so the packed implicit GEMM runs instead of the direct kernel; the sums are unchanged.
             _paddedC = (p1.C + 3) / 4 * 4;
             _padChannels = true;
-            krsc = PadChannels(krsc, k * r * s, p1.C, _paddedC);
+            krsc = Im2Col.PadWeightRows(krsc, k * r * s, _paddedC);
             var inner = _problem;
             _problem = n => inner(n) with { C = _paddedC };
         }
@@ -95,18 +95,6 @@ internal sealed class ConvolutionStep : Step
         _im2colColumns > 0 ? (long)Plan.MaxBatchSize * Output.Dims.Plane * _im2colColumns
         : _padChannels ? (long)Plan.MaxBatchSize * Input().Dims.Plane * _paddedC
         : 0;
-
-    // Rows of c channels → rows of padded channels with zeros (KRSC: the channel index is innermost).
-    private static sbyte[] PadChannels(sbyte[] krsc, int taps, int c, int padded)
-    {
-        var result = new sbyte[taps * padded];
-        for (var t = 0; t < taps; t++)
-        {
-            Array.Copy(krsc, t * c, result, t * padded, c);
-        }
-
-        return result;
-    }
 
     public override void Run(ExecutionContext context, int batch)
     {
