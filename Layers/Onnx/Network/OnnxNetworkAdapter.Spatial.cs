@@ -1,4 +1,5 @@
 using System.Globalization;
+using ILGPUInt8.Kernels.Convolution;
 using ILGPUInt8.Kernels.Quantization;
 
 namespace ILGPUInt8.Layers.Onnx;
@@ -21,10 +22,12 @@ internal sealed partial class OnnxNetworkAdapter
         CheckQdqWeights(conv.Int8Weights, conv.Weights, conv.OutputChannels, 0);
         var (top, left, bottom, right) = conv.Pads;
         Size2 padding = (top, left);
+        // With pads (top, left) on both sides the output size is the same as ONNX's when every window sits at the same rows
+        // and none reaches past the smaller end pads, so the symmetric layer computes the same operator.
         var expected = ItemDims(_layer.Output.Shape);
-        bool leadingCovers = bottom <= top && right <= left
-            && ConvOutput(x.Dims.H, conv.Kernel.H, conv.Stride.H, conv.Dilation.H, top) == expected.H
-            && ConvOutput(x.Dims.W, conv.Kernel.W, conv.Stride.W, conv.Dilation.W, left) == expected.W;
+        var symmetric = new ConvProblem(1, x.Dims.C, x.Dims.H, x.Dims.W, conv.OutputChannels, conv.Kernel.H, conv.Kernel.W,
+            conv.Stride.H, conv.Stride.W, top, left, conv.Dilation.H, conv.Dilation.W, conv.Groups);
+        bool leadingCovers = bottom <= top && right <= left && symmetric.P == expected.H && symmetric.Q == expected.W;
         if ((top != bottom || left != right) && !leadingCovers)
         {
             // y = conv(pad(x, top, left, bottom, right), pads 0): the same sums, zeros outside the input.
@@ -34,13 +37,6 @@ internal sealed partial class OnnxNetworkAdapter
 
         return _net.AddConvolution(x, conv.OutputChannels, conv.Kernel, conv.Weights, conv.Bias, conv.Stride, padding, conv.Dilation, conv.Groups, name);
     }
-
-    /// <summary>
-    /// Output size of a window sliding over n with pad on both sides: ⌊(n + 2·pad − dilation·(k − 1) − 1) / stride⌋ + 1.
-    /// When it equals the ONNX size for pads (pad, end ≤ pad), both place every window at the same rows and no window
-    /// reaches past the end pad, so the symmetric form computes the same operator.
-    /// </summary>
-    private static int ConvOutput(int n, int k, int stride, int dilation, int pad) => ((n + (2 * pad) - (dilation * (k - 1)) - 1) / stride) + 1;
 
     /// <summary>
     /// ConvTranspose: output row i is full[i + top] either way, so asymmetric crops map to symmetric padding = top with
