@@ -35,9 +35,8 @@ public static class SoftMax
         Check(device, x.Length, y.Length, pixels, channels);
         if (LanesPerRow(channels) == 1)
         {
-            var thread = device.GetKernel("softmax.f32", a =>
-                a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(FloatKernel));
-            thread(pixels, x, y, channels);
+            // One thread a pixel: the strided kernel with contiguous rows ([pixels, channels, 1]).
+            SoftMaxStrided.Float(device, x, y, pixels, channels, 1);
             return;
         }
 
@@ -78,31 +77,6 @@ public static class SoftMax
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
         OpArgs.AtLeast(xLength, (long)pixels * channels, "x");
         OpArgs.AtLeast(yLength, (long)pixels * channels, "y");
-    }
-
-    /// <summary>Thread p: the softmax of pixel p's channels (L = 1: the sum in channel order).</summary>
-    internal static void FloatKernel(Index1D p, ArrayView<float> x, ArrayView<float> y, int channels)
-    {
-        int start = p * channels;
-        float max = x[start];
-        for (int c = 1; c < channels; c++)
-        {
-            float v = x[start + c];
-            max = v > max ? v : max;
-        }
-
-        float sum = 0f;
-        for (int c = 0; c < channels; c++)
-        {
-            float e = XMath.Exp(x[start + c] - max);
-            y[start + c] = e;
-            sum += e;
-        }
-
-        for (int c = 0; c < channels; c++)
-        {
-            y[start + c] = y[start + c] / sum;
-        }
     }
 
     /// <summary>Warp w, lane l: row w; lane l reads channels l, l + 32, … (coalesced), the sums combined by the butterfly.</summary>

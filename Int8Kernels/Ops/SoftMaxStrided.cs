@@ -8,8 +8,8 @@ namespace ILGPUInt8.Kernels.Ops;
 /// <summary>
 /// Float softmax along any one axis of a dense tensor seen as [outer, length, inner] (C order): for every (o, i) the
 /// <c>length</c> values x[(o·length + j)·inner + i], j = 0..length − 1, become y_j = exp(x_j − max) / Σ_k exp(x_k − max).
-/// NHWC along W is (N·H, W, C); along H it is (N, H, W·C); along C it is (N·H·W, C, 1), where <see cref="SoftMax"/>
-/// (contiguous, with an INT8 form) is the faster choice. One thread per (o, i); reference
+/// NHWC along W is (N·H, W, C); along H it is (N, H, W·C); along C it is (N·H·W, C, 1), which <see cref="SoftMax"/>
+/// hands to this kernel below 32 channels (from 32 on it runs a warp a row; it also has the INT8 form). One thread per (o, i); reference
 /// <c>NormalizationReference.SoftMax(x, outer, length, inner)</c> (exp in double there, so within float rounding).
 /// </summary>
 public static class SoftMaxStrided

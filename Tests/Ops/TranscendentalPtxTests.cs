@@ -19,7 +19,7 @@ public sealed class TranscendentalPtxTests
     [Fact]
     public void Softmax_sigmoid_and_tanh_kernels_compile_to_ptx()
     {
-        var softmax = typeof(SoftMax).GetMethod(nameof(SoftMax.FloatKernel), BindingFlags.NonPublic | BindingFlags.Static)!;
+        var softmax = typeof(SoftMaxStrided).GetMethod(nameof(SoftMaxStrided.FloatKernel), BindingFlags.NonPublic | BindingFlags.Static)!;
         var activation = typeof(Activation).GetMethod(nameof(Activation.FloatKernel), BindingFlags.NonPublic | BindingFlags.Static)!;
         foreach (var method in new[]
         {
