@@ -97,7 +97,7 @@ internal readonly struct RgbFloat : IRgbQuadStore<float, Float4>
 internal readonly record struct RgbQuantize(float Inverse) : IRgbQuadStore<sbyte, int>
 {
     /// <inheritdoc />
-    public bool Aligned(ArrayView<sbyte> y) => ((IContiguousArrayView)y).IndexInBytes % 4 == 0;
+    public bool Aligned(ArrayView<sbyte> y) => QuantArgs.Aligned(y, 4);
 
     /// <inheritdoc />
     public ArrayView<int> Words(ArrayView<sbyte> y) => y.Cast<int>();

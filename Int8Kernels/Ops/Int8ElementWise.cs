@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Runtime;
+using ILGPUInt8.Kernels.Arch;
 using ILGPUInt8.Kernels.Quantization;
 using ILGPUInt8.Kernels.Runtime;
 
@@ -112,7 +113,7 @@ public static class Int8ElementWise
             return;
         }
 
-        if (a.Length == b.Length && a.Length % 4 == 0 && Aligned4(a) && Aligned4(b) && Aligned4(y))
+        if (a.Length == b.Length && a.Length % 4 == 0 && QuantArgs.Aligned(a, 4) && QuantArgs.Aligned(b, 4) && QuantArgs.Aligned(y, 4))
         {
             var words = device.GetKernel("eltwise.s8x4." + typeof(TOp).Name, acc =>
                 acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<int>, ArrayView<int>, TOp>(WordKernel));
@@ -125,21 +126,19 @@ public static class Int8ElementWise
         kernel((int)a.Length, a, b, y, (int)b.Length, op);
     }
 
-    private static bool Aligned4(ArrayView<sbyte> v) => ((IContiguousArrayView)v).IndexInBytes % 4 == 0;
-
     /// <summary>
-    /// Thread i: the four bytes of word i (same lengths, 4-byte aligned views): y byte j = a byte j op b byte j, byte j of
-    /// a word sign-extended as (w &lt;&lt; (24 − 8j)) &gt;&gt; 24; one 32-bit load of each input and one store.
+    /// Thread i: the four bytes of word i (same lengths, 4-byte aligned views): y byte j = a byte j op b byte j
+    /// (<see cref="PackedInt8.Lane"/>, <see cref="PackedInt8.Pack"/>); one 32-bit load of each input and one store.
     /// </summary>
     internal static void WordKernel<TOp>(Index1D i, ArrayView<int> a, ArrayView<int> b, ArrayView<int> y, TOp op)
         where TOp : struct, IInt8Binary
     {
         int wa = a[i], wb = b[i];
-        int y0 = op.Apply((wa << 24) >> 24, (wb << 24) >> 24);
-        int y1 = op.Apply((wa << 16) >> 24, (wb << 16) >> 24);
-        int y2 = op.Apply((wa << 8) >> 24, (wb << 8) >> 24);
-        int y3 = op.Apply(wa >> 24, wb >> 24);
-        y[i] = (y0 & 0xFF) | ((y1 & 0xFF) << 8) | ((y2 & 0xFF) << 16) | (y3 << 24);
+        y[i] = PackedInt8.Pack(
+            op.Apply(PackedInt8.Lane(wa, 0), PackedInt8.Lane(wb, 0)),
+            op.Apply(PackedInt8.Lane(wa, 1), PackedInt8.Lane(wb, 1)),
+            op.Apply(PackedInt8.Lane(wa, 2), PackedInt8.Lane(wb, 2)),
+            op.Apply(PackedInt8.Lane(wa, 3), PackedInt8.Lane(wb, 3)));
     }
 
     /// <summary>Thread i: y[i] = a[i] op b[i mod len(b)].</summary>

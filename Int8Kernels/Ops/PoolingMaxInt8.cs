@@ -31,7 +31,7 @@ internal static class PoolingMaxInt8
             Load<Int4, MaxLanes16>(device, "pool.s8.max.x16")(
                 checked(outputs * lanes), Vectors<Int4>(x, 16), Vectors<Int4>(y, 16), g, lanes);
         }
-        else if (g.C % 4 == 0 && Aligned(x, 4) && Aligned(y, 4))
+        else if (g.C % 4 == 0 && QuantArgs.Aligned(x, 4) && QuantArgs.Aligned(y, 4))
         {
             int lanes = g.C / 4;
             Load<int, MaxLanes4>(device, "pool.s8.max.x4")(checked(outputs * lanes), Vectors<int>(x, 4), Vectors<int>(y, 4), g, lanes);
@@ -41,8 +41,6 @@ internal static class PoolingMaxInt8
             Load<sbyte, MaxLanes1>(device, "pool.s8.max")(checked(outputs * g.C), x, y, g, g.C);
         }
     }
-
-    private static bool Aligned(ArrayView<sbyte> view, int bytes) => ((IContiguousArrayView)view).IndexInBytes % bytes == 0;
 
     private static ArrayView<T> Vectors<T>(ArrayView<sbyte> view, int bytes)
         where T : unmanaged =>

@@ -104,5 +104,10 @@ internal static class QuantArgs
     /// <summary>True when a view starts on a 16-byte boundary (allocations do; sub-views may not).</summary>
     public static bool Aligned16<T>(ArrayView<T> view)
         where T : unmanaged =>
-        ((IContiguousArrayView)view).IndexInBytes % 16 == 0;
+        Aligned(view, 16);
+
+    /// <summary>True when a view starts on a multiple of <paramref name="bytes"/> bytes (for word or vector accesses).</summary>
+    public static bool Aligned<T>(ArrayView<T> view, int bytes)
+        where T : unmanaged =>
+        ((IContiguousArrayView)view).IndexInBytes % bytes == 0;
 }
