@@ -5,23 +5,32 @@ using ILGPUInt8.Calibration.Data;
 using ILGPUInt8.Cli.Common;
 using ILGPUInt8.Layers;
 using Spectre.Console;
+using ExecutionContext = ILGPUInt8.Layers.ExecutionContext;
 
 namespace ILGPUInt8.Cli.Commands;
 
 /// <summary>
-/// <c>ilgpu-int8 bench --model M --batch 64 --precision fp32|int8|both</c>: images/s of the engines on random inputs
-/// (seeded), the median of timed runs after warm-up, inputs copied in and outputs out each run. INT8 ranges come from
-/// --table, the model's QDQ ranges, or else a min-max calibration on random batches (speed only: its accuracy means
-/// nothing).
+/// <c>ilgpu-int8 bench --model M [--precision fp32|int8|both] [--batch 64]</c>, trtexec's way: seeded random inputs,
+/// warm-up runs, then at least --iterations timed runs and at least --duration seconds; throughput and latency
+/// min/mean/median/p90/p95/p99/max; --export-times (every run), --profile (per-step times, --export-profile),
+/// --layer-info, --save-engine / --load-engine. Each run copies the inputs in and the outputs out. INT8 ranges come
+/// from --table, the model's QDQ ranges, or else a min-max calibration on the random batch (speed only).
 /// </summary>
 public sealed class BenchCommand : CliCommand
 {
-    private readonly Option<string?> _model = CliOptions.Model();
+    private readonly Option<string?> _model = CliOptions.Text("--model", "the ONNX model, or synthetic:small-cnn | synthetic:resnet18 (required unless --load-engine)", "M.onnx");
+    private readonly Option<string?> _loadEngine = CliOptions.Text("--load-engine", "benchmark an engine file saved by --save-engine (versioned and checksummed) instead of building one", "F");
+    private readonly Option<string?> _saveEngine = CliOptions.Text("--save-engine", "write the built engine to this file (one --precision, not both)", "F");
     private readonly Option<int> _batch = CliOptions.Int("--batch", "batch size", 64, 1, CliOptions.MaxBatch);
     private readonly Option<string> _precision = CliOptions.Choice("--precision", "engine precision", "both", "fp32", "int8", "both");
-    private readonly Option<int> _iterations = CliOptions.Int("--iterations", "timed runs", 20, 1, 10_000_000);
-    private readonly Option<int> _warmup = CliOptions.Int("--warmup", "untimed runs first", 3, 0, 10_000_000);
     private readonly Option<string?> _table = CliOptions.Table();
+    private readonly Option<int> _warmup = CliOptions.Int("--warmup", "untimed runs first", 3, 0, 1_000_000);
+    private readonly Option<int> _iterations = CliOptions.Int("--iterations", "timed runs (at least)", 20, 1, 1_000_000);
+    private readonly Option<double> _duration = CliOptions.Number("--duration", "keep timing until this many seconds have passed (at least)", 0, 0, 86_400);
+    private readonly Option<string?> _exportTimes = CliOptions.Text("--export-times", "write every timed run's milliseconds as JSON", "F.json");
+    private readonly Option<bool> _profile = CliOptions.Flag("--profile", "time every step (per-layer profile, averaged over up to 10 runs)");
+    private readonly Option<string?> _exportProfile = CliOptions.Text("--export-profile", "write the per-step profile as JSON (implies --profile)", "F.json");
+    private readonly Option<bool> _layerInfo = CliOptions.Flag("--layer-info", "print every step: type, precision, fused activation, network layers, memory");
     private readonly Option<bool> _json = CliOptions.Json();
     private readonly Option<string> _device = CliOptions.Device();
 
@@ -29,123 +38,232 @@ public sealed class BenchCommand : CliCommand
     public override string Name => "bench";
 
     /// <inheritdoc />
-    public override string Description => "images/s of the FP32 and INT8 engines on seeded random inputs, after warm-up";
+    public override string Description => "throughput and latency percentiles of the FP32 and INT8 engines on seeded random inputs";
 
     /// <inheritdoc />
     public override int Run(CliInvocation run)
     {
         ArgumentNullException.ThrowIfNull(run);
         var console = run.Console;
-        var modelPath = run.Required(_model);
+        var modelPath = run.Get(_model);
+        var loadPath = run.Get(_loadEngine);
+        var savePath = run.Get(_saveEngine);
         var batch = run.Get(_batch);
         var precision = run.Get(_precision);
-        var iterations = run.Get(_iterations);
-        var warmup = run.Get(_warmup);
         var tablePath = run.Get(_table);
+        var warmup = run.Get(_warmup);
+        var iterations = run.Get(_iterations);
+        var duration = run.Get(_duration);
+        var timesPath = run.Get(_exportTimes);
+        var profilePath = run.Get(_exportProfile);
+        var profile = run.Get(_profile) || profilePath is not null;
+        var layerInfo = run.Get(_layerInfo);
         var json = run.Get(_json);
         using var device = run.UseDevice(_device);
-        var model = ModelFile.Load(modelPath);
-        run.PrintNotes(model, json);
-        var thresholds = tablePath is not null ? CalibrationFiles.ReadThresholds(tablePath, model) : null;
-        var inputs = RandomInputs(model.Network, batch, seed: 1);
+
+        if (modelPath is null && loadPath is null)
+        {
+            throw new CliUsageException("bench needs --model (to build an engine) or --load-engine (a saved one).");
+        }
+
+        if (savePath is not null && (loadPath is not null || precision == "both"))
+        {
+            throw new CliUsageException("--save-engine saves one built engine: give --precision fp32 or int8, and no --load-engine.");
+        }
+
+        var model = modelPath is not null ? ModelFile.Load(modelPath) : null;
+        if (model is not null)
+        {
+            run.PrintNotes(model, json);
+        }
+
+        var thresholds = tablePath is not null && model is not null ? CalibrationFiles.ReadThresholds(tablePath, model) : null;
         if (!json)
         {
             console.MarkupLineInterpolated($"device  {Engines.DeviceLine()}");
         }
 
-        var rows = new List<(string Precision, double MedianMs, double ImagesPerSecond, string Ranges)>();
-        foreach (var p in precision == "both" ? new[] { "fp32", "int8" } : [precision])
+        var results = new List<object>();
+        var table = new Table().AddColumn("");
+        var rows = new List<(string Label, List<string> Cells)>
         {
-            var ranges = "-";
-            Engine engine;
-            if (p == "fp32")
-            {
-                engine = Engines.Fp32(model.Network, batch);
-            }
-            else if (thresholds is not null || model.QdqRanges > 0)
-            {
-                engine = Engines.Int8(model, batch, thresholds);
-                ranges = thresholds is not null ? "table" : "QDQ";
-            }
-            else
-            {
-                var data = new InMemoryDataSource([new CalibrationBatch(0, batch, inputs.ToDictionary(kv => kv.Key, kv => new HostTensor(kv.Value, [batch, .. Item(model.Network, kv.Key)]), StringComparer.Ordinal))]);
-                engine = ProgressBars.Run(console, false, bars => Engines.Calibrate(model, data, CalibrationFiles.Method("minmax"), batch, bars)).Engine;
-                ranges = "min-max on random inputs";
-            }
-
+            ("images/s", []), ("latency min (ms)", []), ("mean", []), ("median", []), ("p90", []), ("p95", []), ("p99", []), ("max", []),
+            ("timed runs", []), ("INT8 ranges", []), ("outputs SHA-256", []),
+        };
+        var times = new Dictionary<string, double[]>(StringComparer.Ordinal);
+        var profiles = new Dictionary<string, object>(StringComparer.Ordinal);
+        var precisions = loadPath is not null ? ["engine"] : precision == "both" ? new[] { "fp32", "int8" } : [precision];
+        foreach (var p in precisions)
+        {
+            var (engine, ranges) = p == "engine" ? (EngineFiles.Load(loadPath!), "saved engine") : Build(console, model!, p, batch, thresholds);
             using (engine)
             {
-                var median = MedianMs(engine, inputs, batch, warmup, iterations);
-                rows.Add((p, median, batch * 1000.0 / median, ranges));
+                var label = p == "engine" ? EngineFiles.Precision(engine) : p;
+                if (batch > engine.MaxBatchSize)
+                {
+                    throw new CliUsageException($"--batch {batch} is larger than the engine's maximum batch {engine.MaxBatchSize}; give --batch {engine.MaxBatchSize} or less.");
+                }
+
+                if (savePath is not null)
+                {
+                    var saved = EngineFiles.Save(engine, savePath);
+                    if (!json)
+                    {
+                        console.MarkupLineInterpolated($"engine  saved to {saved}");
+                    }
+                }
+
+                var inputs = RandomInputs.For(engine.Inputs, batch, seed: 1);
+                using var context = engine.CreateExecutionContext();
+                var hash = RandomInputs.Hash(engine, context.Execute(inputs, batch));
+                var ms = Time(context, inputs, batch, warmup, iterations, duration);
+                var stats = LatencyStats.Of(ms);
+                times[label] = ms;
+                var cells = new[] { stats.ImagesPerSecond(batch), stats.Min, stats.Mean, stats.Median, stats.P90, stats.P95, stats.P99, stats.Max };
+                for (var i = 0; i < cells.Length; i++)
+                {
+                    rows[i].Cells.Add(cells[i].ToString(i == 0 ? "N1" : "F3", CultureInfo.InvariantCulture));
+                }
+
+                rows[8].Cells.Add(stats.Count.ToString(CultureInfo.InvariantCulture));
+                rows[9].Cells.Add(Markup.Escape(ranges));
+                rows[10].Cells.Add(hash[..16]);
+                table.AddColumn(new TableColumn(label.ToUpperInvariant()).RightAligned());
+                EngineProfile? steps = profile ? Profile(context, inputs, batch, Math.Min(iterations, 10)) : null;
+                if (steps is not null)
+                {
+                    profiles[label] = ProfileJson(steps);
+                }
+
+                results.Add(new
+                {
+                    precision = label,
+                    images_per_s = stats.ImagesPerSecond(batch),
+                    median_ms = stats.Median,
+                    latency_ms = new { min = stats.Min, mean = stats.Mean, median = stats.Median, p90 = stats.P90, p95 = stats.P95, p99 = stats.P99, max = stats.Max },
+                    timed_runs = stats.Count,
+                    seconds = stats.TotalSeconds,
+                    ranges,
+                    outputs_sha256 = hash,
+                    layers = layerInfo ? EngineFiles.LayerJson(engine) : null,
+                    profile = steps is not null ? ProfileJson(steps) : null,
+                });
+                if (!json && layerInfo)
+                {
+                    console.Write(EngineFiles.LayerTable(engine));
+                }
+
+                if (!json && steps is not null)
+                {
+                    console.Write(ProfileTable(steps, label));
+                }
             }
+        }
+
+        if (timesPath is not null)
+        {
+            JsonFiles.Write(timesPath, new { batch, warmup, times_ms = times });
+        }
+
+        if (profilePath is not null)
+        {
+            JsonFiles.Write(profilePath, new { batch, profiles });
         }
 
         if (json)
         {
-            var result = new
-            {
-                model = modelPath,
-                batch,
-                iterations,
-                results = rows.Select(r => new { precision = r.Precision, median_ms = r.MedianMs, images_per_s = r.ImagesPerSecond, ranges = r.Ranges }),
-            };
-            run.WriteJson(result);
+            run.WriteJson(new { model = modelPath ?? loadPath, batch, warmup, iterations, duration_s = duration, device = Engines.DeviceLine(), notes = model?.Notes ?? [], results });
             return 0;
         }
 
-        var table = new Table().Title($"[bold]{Markup.Escape(modelPath)}, batch {batch}, median of {iterations} runs[/]")
-            .AddColumn("precision").AddColumn(new TableColumn("ms / batch").RightAligned()).AddColumn(new TableColumn("images/s").RightAligned()).AddColumn("INT8 ranges");
-        foreach (var r in rows)
+        foreach (var (label, cells) in rows)
         {
-            table.AddRow(r.Precision.ToUpperInvariant(), r.MedianMs.ToString("F3", CultureInfo.InvariantCulture), r.ImagesPerSecond.ToString("N1", CultureInfo.InvariantCulture), Markup.Escape(r.Ranges));
+            table.AddRow([label, .. cells]);
         }
 
+        table.Title($"[bold]{Markup.Escape(modelPath ?? loadPath!)}, batch {batch}[/]")
+            .Caption("latency: ms per batch, inputs in and outputs out; percentiles nearest-rank");
         console.Write(table);
         return 0;
     }
 
-    private static double MedianMs(Engine engine, Dictionary<string, float[]> inputs, int batch, int warmup, int iterations)
+    private static (Engine Engine, string Ranges) Build(IAnsiConsole console, ModelFile model, string precision, int batch, IReadOnlyDictionary<string, float>? thresholds)
     {
-        using var context = engine.CreateExecutionContext();
+        if (precision == "fp32")
+        {
+            return (Engines.Fp32(model.Network, batch), "-");
+        }
+
+        if (thresholds is not null || model.QdqRanges > 0)
+        {
+            return (Engines.Int8(model, batch, thresholds), thresholds is not null ? "table" : "QDQ");
+        }
+
+        // Speed only: min-max ranges of the random batch itself.
+        var bindings = model.Network.Inputs.Select(i => new EngineBinding(i.Name, i.Dims)).ToList();
+        var inputs = RandomInputs.For(bindings, batch, seed: 1);
+        var tensors = bindings.ToDictionary(b => b.Name, b => new HostTensor(inputs[b.Name], [batch, b.Dims.C, b.Dims.H, b.Dims.W]), StringComparer.Ordinal);
+        var data = new InMemoryDataSource([new CalibrationBatch(0, batch, tensors)]);
+        var engine = ProgressBars.Run(console, false, bars => Engines.Calibrate(model, data, CalibrationFiles.Method("minmax"), batch, bars)).Engine;
+        return (engine, "min-max on random inputs");
+    }
+
+    /// <summary>Warm-up runs, then timed runs until both <paramref name="iterations"/> and <paramref name="seconds"/> are reached.</summary>
+    private static double[] Time(ExecutionContext context, Dictionary<string, float[]> inputs, int batch, int warmup, int iterations, double seconds)
+    {
         for (var i = 0; i < warmup; i++)
         {
             context.Execute(inputs, batch);
         }
 
-        var times = new double[iterations];
-        for (var i = 0; i < iterations; i++)
+        var times = new List<double>(iterations);
+        var total = Stopwatch.StartNew();
+        while (times.Count < iterations || total.Elapsed.TotalSeconds < seconds)
         {
             var watch = Stopwatch.StartNew();
             context.Execute(inputs, batch);
-            times[i] = watch.Elapsed.TotalMilliseconds;
+            times.Add(watch.Elapsed.TotalMilliseconds);
         }
 
-        Array.Sort(times);
-        return iterations % 2 == 1 ? times[iterations / 2] : (times[(iterations / 2) - 1] + times[iterations / 2]) / 2;
+        return [.. times];
     }
 
-    private static Dictionary<string, float[]> RandomInputs(NetworkDefinition network, int batch, int seed)
+    /// <summary>The per-step profile averaged over <paramref name="runs"/> profiled runs.</summary>
+    private static EngineProfile Profile(ExecutionContext context, Dictionary<string, float[]> inputs, int batch, int runs)
     {
-        var random = new Random(seed);
-        var inputs = new Dictionary<string, float[]>(StringComparer.Ordinal);
-        foreach (var input in network.Inputs)
+        var first = context.Profile(inputs, batch);
+        var sums = first.Layers.Select(l => l.Milliseconds).ToArray();
+        for (var r = 1; r < runs; r++)
         {
-            var values = new float[input.Dims.Volume * batch];
-            for (var i = 0; i < values.Length; i++)
+            var next = context.Profile(inputs, batch);
+            for (var i = 0; i < sums.Length && i < next.Layers.Count; i++)
             {
-                values[i] = (float)((random.NextDouble() * 2) - 1);
+                sums[i] += next.Layers[i].Milliseconds;
             }
-
-            inputs[input.Name] = values;
         }
 
-        return inputs;
+        return new EngineProfile(batch, [.. first.Layers.Select((l, i) => l with { Milliseconds = sums[i] / runs })]);
     }
 
-    private static int[] Item(NetworkDefinition network, string input)
+    private static object ProfileJson(EngineProfile p) => new
     {
-        var d = network.FindTensor(input)!.Dims;
-        return [d.C, d.H, d.W];
+        total_ms = p.TotalMilliseconds,
+        launches = p.Launches,
+        steps = p.Layers.Select(l => new { name = l.Name, type = l.Type?.ToString(), precision = l.Int8 ? "int8" : "fp32", launches = l.Launches, ms = l.Milliseconds }),
+    };
+
+    private static Table ProfileTable(EngineProfile p, string label)
+    {
+        var table = new Table().Title($"[bold]{label.ToUpperInvariant()} profile, batch {p.BatchSize}[/]").AddColumn("step").AddColumn("type").AddColumn("prec")
+            .AddColumn(new TableColumn("launches").RightAligned()).AddColumn(new TableColumn("ms").RightAligned()).AddColumn(new TableColumn("%").RightAligned());
+        var total = p.TotalMilliseconds;
+        foreach (var l in p.Layers)
+        {
+            table.AddRow(Markup.Escape(l.Name), l.Type?.ToString() ?? "convert", l.Int8 ? "INT8" : "FP32", l.Launches.ToString(CultureInfo.InvariantCulture),
+                l.Milliseconds.ToString("F4", CultureInfo.InvariantCulture), (total > 0 ? l.Milliseconds / total * 100 : 0).ToString("F1", CultureInfo.InvariantCulture));
+        }
+
+        table.AddRow("total", string.Empty, string.Empty, p.Launches.ToString(CultureInfo.InvariantCulture), total.ToString("F4", CultureInfo.InvariantCulture), "100.0");
+        return table;
     }
 }

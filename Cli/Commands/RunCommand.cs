@@ -13,7 +13,9 @@ namespace ILGPUInt8.Cli.Commands;
 /// </summary>
 public sealed class RunCommand : CliCommand
 {
-    private readonly Option<string?> _model = CliOptions.Model();
+    private readonly Option<string?> _model = CliOptions.Text("--model", "the ONNX model, or synthetic:small-cnn | synthetic:resnet18 (required unless --load-engine)", "M.onnx");
+    private readonly Option<string?> _loadEngine = CliOptions.Text("--load-engine", "run an engine file saved by --save-engine (versioned and checksummed) instead of building one", "F");
+    private readonly Option<string?> _saveEngine = CliOptions.Text("--save-engine", "write the built engine (max batch = the input's batch) to this file", "F");
     private readonly Option<string[]> _input = CliOptions.Repeated("--input", "an input tensor (.npy or ONNX .pb), repeated in graph order or as name=file; the batch is its first dimension", "[NAME=]X.npy");
     private readonly Option<string[]> _output = CliOptions.Repeated("--output", "where to write an output (.npy or .pb), repeated in graph order or as name=file; without it the first values are printed", "[NAME=]Y.npy");
     private readonly Option<string> _precision = CliOptions.Choice("--precision", "engine precision", "fp32", "fp32", "int8");
@@ -32,24 +34,42 @@ public sealed class RunCommand : CliCommand
     {
         ArgumentNullException.ThrowIfNull(run);
         var console = run.Console;
-        var modelPath = run.Required(_model);
+        var modelPath = run.Get(_model);
+        var loadPath = run.Get(_loadEngine);
+        var savePath = run.Get(_saveEngine);
         var inputArgs = run.Get(_input);
         var outputArgs = run.Get(_output);
         var precision = run.Get(_precision);
         var tablePath = run.Get(_table);
         var json = run.Get(_json);
         using var device = run.UseDevice(_device);
-        var model = ModelFile.Load(modelPath);
-        run.PrintNotes(model, json);
-        var thresholds = tablePath is not null ? CalibrationFiles.ReadThresholds(tablePath, model) : null;
-        var inputNames = model.Network.Inputs.Select(i => i.Name).ToList();
-        var outputNames = model.Network.Outputs.Select(o => o.Name).ToList();
+        if (modelPath is null && loadPath is null)
+        {
+            throw new CliUsageException("run needs --model (to build an engine) or --load-engine (a saved one).");
+        }
+
+        if (loadPath is not null && savePath is not null)
+        {
+            throw new CliUsageException("--save-engine saves a built engine; it cannot go with --load-engine.");
+        }
+
+        var model = modelPath is not null ? ModelFile.Load(modelPath) : null;
+        if (model is not null)
+        {
+            run.PrintNotes(model, json);
+        }
+
+        var thresholds = tablePath is not null && model is not null ? CalibrationFiles.ReadThresholds(tablePath, model) : null;
+        using var loaded = loadPath is not null ? EngineFiles.Load(loadPath) : null;
+        IReadOnlyList<EngineBinding> inputBindings = loaded?.Inputs ?? [.. model!.Network.Inputs.Select(i => new EngineBinding(i.Name, i.Dims))];
+        var inputNames = inputBindings.Select(i => i.Name).ToList();
+        var outputNames = (loaded?.Outputs.Select(o => o.Name) ?? model!.Network.Outputs.Select(o => o.Name)).ToList();
         var inputFiles = Bind("--input", inputArgs, inputNames, requireAll: true);
         var outputFiles = Bind("--output", outputArgs, outputNames, requireAll: false);
 
         var inputs = new Dictionary<string, float[]>(StringComparer.Ordinal);
         int? batch = null;
-        foreach (var tensor in model.Network.Inputs)
+        foreach (var tensor in inputBindings)
         {
             var file = inputFiles[tensor.Name];
             var data = TensorFiles.Read(file);
@@ -69,7 +89,22 @@ public sealed class RunCommand : CliCommand
             console.MarkupLineInterpolated($"device  {Engines.DeviceLine()}");
         }
 
-        using var engine = precision == "int8" ? Engines.Int8(model, batchSize, thresholds) : Engines.Fp32(model.Network, batchSize);
+        if (loaded is not null && batchSize > loaded.MaxBatchSize)
+        {
+            throw new CliUsageException($"The inputs have batch {batchSize}; the engine '{loadPath}' takes at most {loaded.MaxBatchSize}.");
+        }
+
+        using var engine = loaded ?? (precision == "int8" ? Engines.Int8(model!, batchSize, thresholds) : Engines.Fp32(model!.Network, batchSize));
+        precision = EngineFiles.Precision(engine);
+        if (savePath is not null)
+        {
+            var saved = EngineFiles.Save(engine, savePath);
+            if (!json)
+            {
+                console.MarkupLineInterpolated($"engine  saved to {saved}");
+            }
+        }
+
         using var context = engine.CreateExecutionContext();
         var outputs = context.Execute(inputs, batchSize);
 
@@ -96,7 +131,7 @@ public sealed class RunCommand : CliCommand
 
         if (json)
         {
-            run.WriteJson(new { model = modelPath, precision, batch = batchSize, device = Engines.DeviceLine(), notes = model.Notes, outputs = rows });
+            run.WriteJson(new { model = modelPath ?? loadPath, precision, batch = batchSize, device = Engines.DeviceLine(), notes = model?.Notes ?? [], outputs = rows });
             return 0;
         }
 
@@ -164,9 +199,9 @@ public sealed class RunCommand : CliCommand
         throw new CliUsageException($"Input '{name}' ({file}) has shape [{string.Join(", ", data.Shape)}]; the model takes [N, {dims.C}, {dims.H}, {dims.W}].");
     }
 
-    private static int[] OutputShape(ModelFile model, EngineBinding binding, int batch)
+    private static int[] OutputShape(ModelFile? model, EngineBinding binding, int batch)
     {
-        if (model.OutputShapes.TryGetValue(binding.Name, out var onnx) && onnx.Length > 0)
+        if (model is not null && model.OutputShapes.TryGetValue(binding.Name, out var onnx) && onnx.Length > 0)
         {
             var shape = onnx.Select((d, i) => i == 0 && d < 0 ? batch : (int)d).ToArray();
             if (shape.All(d => d > 0) && shape.Aggregate(1L, (p, d) => p * d) == batch * binding.Dims.Volume)

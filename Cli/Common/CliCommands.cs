@@ -11,6 +11,7 @@ public static class CliCommands
         new DemoCommand(),
         new InfoCommand(),
         new CalibrateCommand(),
+        new BuildCommand(),
         new RunCommand(),
         new EvalCommand(),
         new BenchCommand(),

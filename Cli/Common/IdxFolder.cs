@@ -7,7 +7,8 @@ public sealed record IdxPair(string Images, string? Labels);
 
 /// <summary>
 /// Finds MNIST-style IDX files in a folder: <c>train-images-idx3-ubyte[.gz]</c> / <c>t10k-…</c> and their
-/// <c>…-labels-idx1-…</c> twins. A file whose name contains "train" is training data; any other images file is test data.
+/// <c>…-labels-idx1-…</c> twins (or <c>.npy</c> files named the same way). A file whose name contains "train" is training
+/// data; any other images file is test data. A folder of .npy images with a <c>*labels*.npy</c> is test data.
 /// </summary>
 public static class IdxFolder
 {
@@ -29,7 +30,13 @@ public static class IdxFolder
             .Where(f => Path.GetFileName(f).Contains("train", StringComparison.OrdinalIgnoreCase) == train)
             .Order(StringComparer.Ordinal)
             .FirstOrDefault();
-        return images is null ? null : new IdxPair(images, LabelsFor(images));
+        if (images is not null)
+        {
+            return new IdxPair(images, LabelsFor(images));
+        }
+
+        // A folder of .npy images with a labels .npy: all of it is test data (no training split to calibrate on).
+        return !train && NpyImages.LabelsIn(path) is { } labels && NpyImages.ImagesIn(path).Length > 0 ? new IdxPair(path, labels) : null;
     }
 
     /// <summary>Like <see cref="Find"/>, but a missing split is an error saying what was looked for.</summary>

@@ -37,8 +37,8 @@ public sealed class LabelledImages
     public int ItemSize { get; }
 
     /// <summary>
-    /// Reads images [first, first + count) of an IDX image file ([n, h, w] or [n, c, h, w]) and the labels of a label
-    /// file ([n]), if given; count is clipped to what the file holds.
+    /// Reads images [first, first + count) of an IDX or .npy image file ([n, h, w] or [n, c, h, w]), or of a folder of
+    /// .npy images, and the labels of a label file ([n], IDX or .npy), if given; count is clipped to what there is.
     /// </summary>
     public static LabelledImages Load(string imagesPath, string? labelsPath, Normalization normalization, int first = 0, int? count = null)
     {
@@ -97,13 +97,19 @@ public sealed class LabelledImages
         return new InMemoryDataSource(batches);
     }
 
+    /// <summary>An IDX file, a .npy file or a folder of .npy images (<see cref="NpyImages"/>).</summary>
     private static IdxArray ReadIdx(string path)
     {
-        if (!File.Exists(path))
+        if (Directory.Exists(path))
         {
-            throw new FileNotFoundException($"IDX file '{path}' not found.", path);
+            return NpyImages.Read(path);
         }
 
-        return IdxFile.Read(path);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"{(NpyImages.IsNpy(path) ? "NumPy" : "IDX")} file '{path}' not found.", path);
+        }
+
+        return NpyImages.IsNpy(path) ? NpyImages.Read(path) : IdxFile.Read(path);
     }
 }

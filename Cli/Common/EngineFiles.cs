@@ -1,0 +1,101 @@
+using System.Globalization;
+using ILGPUInt8.Layers;
+using Spectre.Console;
+
+namespace ILGPUInt8.Cli.Common;
+
+/// <summary>
+/// Engine files for --save-engine / --load-engine (the format of <see cref="Engine.Serialize"/>: magic, version, SHA-256
+/// of the payload, checked on load), and the --layer-info table.
+/// </summary>
+public static class EngineFiles
+{
+    /// <summary>Writes the engine atomically (a temp file beside the target, then a rename); returns the full path.</summary>
+    public static string Save(Engine engine, string path)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        var full = Path.GetFullPath(path);
+        if (Directory.Exists(full))
+        {
+            throw new CliUsageException($"--save-engine {path}: that is a folder; give a file name such as model.plan.");
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var temp = full + ".tmp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        try
+        {
+            engine.Save(temp);
+            File.Move(temp, full, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+
+        return full;
+    }
+
+    /// <summary>Reads an engine for the device in use; a missing, foreign, corrupt or other-version file is a clear error.</summary>
+    public static Engine Load(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"Engine file '{path}' not found (make one with --save-engine).", path);
+        }
+
+        try
+        {
+            return Engine.Load(path);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new InvalidDataException($"'{path}': {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>The precision of an engine: int8 when any step runs in INT8.</summary>
+    public static string Precision(Engine engine) => engine?.Layers.Any(l => l.Int8) == true ? "int8" : "fp32";
+
+    /// <summary>--layer-info: every step with its type, precision, fused activation and the network layers it computes.</summary>
+    public static Table LayerTable(Engine engine)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        var m = engine.Memory;
+        var table = new Table().Title($"[bold]{engine.Layers.Count} steps, backend {Markup.Escape(engine.BackendName)}[/]")
+            .AddColumn("step").AddColumn("type").AddColumn("prec").AddColumn("fused").AddColumn("layers")
+            .Caption(Markup.Escape($"activation arena {Bytes(m.ArenaBytes)} (without reuse {Bytes(m.UnsharedBytes)}), step scratch {Bytes(m.ScratchBytes)}, max batch {engine.MaxBatchSize}"));
+        foreach (var l in engine.Layers)
+        {
+            table.AddRow(Markup.Escape(l.Name), l.Type.ToString(), l.Int8 ? "INT8" : "FP32",
+                l.FusedActivation.IsNone ? "-" : Markup.Escape(l.FusedActivation.ToString()), Markup.Escape(string.Join(", ", l.Layers)));
+        }
+
+        return table;
+    }
+
+    /// <summary>--layer-info under --json.</summary>
+    public static object LayerJson(Engine engine)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        return new
+        {
+            backend = engine.BackendName,
+            max_batch = engine.MaxBatchSize,
+            arena_bytes = engine.Memory.ArenaBytes,
+            unshared_bytes = engine.Memory.UnsharedBytes,
+            scratch_bytes = engine.Memory.ScratchBytes,
+            inputs = engine.Inputs.Select(i => new { name = i.Name, dims = new[] { i.Dims.C, i.Dims.H, i.Dims.W } }),
+            outputs = engine.Outputs.Select(o => new { name = o.Name, dims = new[] { o.Dims.C, o.Dims.H, o.Dims.W } }),
+            steps = engine.Layers.Select(l => new
+            {
+                name = l.Name,
+                type = l.Type.ToString(),
+                precision = l.Int8 ? "int8" : "fp32",
+                fused = l.FusedActivation.IsNone ? null : l.FusedActivation.ToString(),
+                layers = l.Layers,
+            }),
+        };
+    }
+
+    private static string Bytes(long bytes) => Commands.InfoCommand.FormatBytes(bytes);
+}
