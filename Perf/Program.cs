@@ -1,13 +1,17 @@
+using System.CommandLine;
 using System.Globalization;
+using System.Reflection;
 using System.Text.Json;
+using ILGPU.Runtime.Cuda;
 using ILGPUInt8.Kernels.Runtime;
 using ILGPUInt8.Perf.Harness;
 
 namespace ILGPUInt8.Perf;
 
 /// <summary>
-/// The GPU performance suite: <c>Perf NAME|all [--out DIR] [--repeats N] [--quick] [--device cpu|cuda]</c>.
-/// Results are printed as they come, as a table at the end, and written to DIR/perf.json.
+/// The GPU performance suite: <c>Perf NAME|all [NAME...] [--out DIR] [--repeats N] [--quick] [--device cpu|cuda] ...</c>
+/// (System.CommandLine: --help, typed values, unknown options refused with a suggestion). Results are printed as they
+/// come, as a table at the end, and written to DIR/perf.json with the device, driver, versions, commit and date.
 /// </summary>
 public static class Program
 {
@@ -20,30 +24,83 @@ public static class Program
             .OrderBy(b => b.Name == "ceilings" ? 0 : 1).ThenBy(b => b.Name, StringComparer.Ordinal)
             .ToList();
 
-        if (args.Length == 0 || args[0] is "-h" or "--help")
+        var names = new Argument<string[]>("benchmarks")
         {
-            Console.WriteLine("usage: Perf NAME|all [NAME...] [--out DIR] [--repeats N] [--quick] [--device cpu|cuda]");
-            foreach (var b in benchmarks)
+            Description = "benchmarks to run, or all: " + string.Join(", ", benchmarks.Select(b => b.Name)),
+            Arity = ArgumentArity.OneOrMore,
+        };
+        names.AcceptOnlyFromAmong([.. benchmarks.Select(b => b.Name), "all"]);
+        var repeats = PerfOptions.Repeats();
+        var values = PerfOptions.Values.Select(v => new Option<string?>("--" + v.Name) { Description = v.Description }).ToList();
+        var flags = PerfOptions.Flags.Select(f => new Option<bool>("--" + f.Name) { Description = f.Description }).ToList();
+        var root = new RootCommand("ILGPUInt8 performance suite: " + string.Join("; ", benchmarks.Select(b => $"{b.Name}: {b.Description}"))) { names, repeats };
+        values.ForEach(root.Add);
+        flags.ForEach(root.Add);
+        root.SetAction(parse =>
+        {
+            var options = new Dictionary<string, string>(StringComparer.Ordinal) { ["repeats"] = parse.GetValue(repeats).ToString(CultureInfo.InvariantCulture) };
+            foreach (var o in values)
             {
-                Console.WriteLine($"  {b.Name,-14} {b.Description}");
+                if (parse.GetValue(o) is { } v)
+                {
+                    options[o.Name.TrimStart('-')] = v;
+                }
             }
 
-            return args.Length == 0 ? 2 : 0;
+            foreach (var f in flags.Where(f => parse.GetValue(f)))
+            {
+                options[f.Name.TrimStart('-')] = "true";
+            }
+
+            var selected = parse.GetValue(names)!;
+            return Run(selected.Contains("all") ? benchmarks : [.. benchmarks.Where(b => selected.Contains(b.Name))], options);
+        });
+
+        // An unknown option is named as such (not as an unknown benchmark), with the options that start alike.
+        var known = root.Options.SelectMany(o => o.Aliases.Prepend(o.Name)).ToHashSet(StringComparer.Ordinal);
+        var unknown = args.Where(a => a.StartsWith('-') && a != "--" && !known.Contains(a.Split('=', 2)[0])).ToList();
+        foreach (var u in unknown)
+        {
+            var name = u.Split('=', 2)[0].TrimStart('-');
+            var alike = known.Where(k => k.StartsWith("--", StringComparison.Ordinal) && name.Length >= 2 && k[2..].StartsWith(name[..2], StringComparison.Ordinal)).Order(StringComparer.Ordinal);
+            Console.Error.WriteLine($"Perf: error: unknown option '{u}'{(alike.Any() ? $"; did you mean {string.Join(" or ", alike)}?" : string.Empty)}");
         }
 
-        var names = args.TakeWhile(a => !a.StartsWith("--", StringComparison.Ordinal)).ToList();
-        var options = ParseOptions(args.Skip(names.Count).ToArray());
-        var selected = names.Contains("all") ? benchmarks : benchmarks.Where(b => names.Contains(b.Name)).ToList();
-        var unknown = names.Where(n => n != "all" && benchmarks.TrueForAll(b => b.Name != n)).ToList();
-        if (unknown.Count > 0)
+        var result = root.Parse(args);
+        if (unknown.Count > 0 || (result.Errors.Count > 0 && result.Action is System.CommandLine.Invocation.ParseErrorAction))
         {
-            Console.Error.WriteLine($"unknown benchmark(s): {string.Join(", ", unknown)}");
+            foreach (var e in result.Errors.Select(e => e.Message).Distinct(StringComparer.Ordinal).Where(m => unknown.Count == 0 || !m.Contains("not recognized", StringComparison.Ordinal)))
+            {
+                Console.Error.WriteLine($"Perf: error: {e}");
+            }
+
+            Console.Error.WriteLine("(see `Perf --help`)");
             return 2;
         }
 
-        var kind = options.TryGetValue("device", out var d) ? (d == "cpu" ? DeviceKind.Cpu : DeviceKind.Cuda) : DeviceKind.Auto;
+        try
+        {
+            return result.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException or FormatException or JsonException)
+        {
+            Console.Error.WriteLine($"Perf: error: {ex.Message}");
+            return 1;
+        }
+    }
+
+    private static int Run(List<IBenchmark> selected, Dictionary<string, string> options)
+    {
+        if (options.TryGetValue("device", out var d) && d is not ("cpu" or "cuda"))
+        {
+            Console.Error.WriteLine($"Perf: error: --device must be cpu or cuda, not '{d}'.");
+            return 2;
+        }
+
+        var kind = options.TryGetValue("device", out d) ? (d == "cpu" ? DeviceKind.Cpu : DeviceKind.Cuda) : DeviceKind.Auto;
         var device = Int8Device.Shared(kind);
-        Console.WriteLine($"device: {device.Accelerator.Name} ({device.Kind}), cc {device.ComputeCapability ?? "-"}, PTX ISA {device.PtxIsa ?? "-"}");
+        var driver = device.Accelerator is CudaAccelerator cuda ? cuda.DriverVersion.ToString() : null;
+        Console.WriteLine($"device: {device.Accelerator.Name} ({device.Kind}), cc {device.ComputeCapability ?? "-"}, PTX ISA {device.PtxIsa ?? "-"}, driver {driver ?? "-"}");
         var context = new BenchContext(device, options);
         foreach (var benchmark in selected)
         {
@@ -60,37 +117,40 @@ public static class Program
                 device = device.Accelerator.Name,
                 kind = device.Kind.ToString(),
                 computeCapability = device.ComputeCapability,
+                ptxIsa = device.PtxIsa,
+                driver,
+                ilgpu = Informational(typeof(ILGPU.Context).Assembly),
+                ilgpuInt8 = Informational(typeof(Program).Assembly),
+                commit = Informational(typeof(Program).Assembly).Split('+') is [_, var commit] ? commit : null,
+                dotnet = Environment.Version.ToString(),
+                date = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
+                repeats = context.Repeats,
+                peers = context.PeerVersions(),
                 ceilings = context.Ceilings,
                 results = context.Results,
             }, new JsonSerializerOptions { WriteIndented = true });
-            File.WriteAllText(Path.Combine(outDir, "perf.json"), json);
-            Console.WriteLine($"wrote {Path.Combine(outDir, "perf.json")}");
+            var path = Path.Combine(outDir, "perf.json");
+            File.WriteAllText(path + ".tmp", json);
+            File.Move(path + ".tmp", path, overwrite: true);
+            Console.WriteLine($"wrote {path}");
         }
 
         return 0;
     }
 
-    private static Dictionary<string, string> ParseOptions(string[] args)
-    {
-        var options = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (var i = 0; i < args.Length; i++)
-        {
-            var key = args[i].TrimStart('-');
-            var hasValue = i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal);
-            options[key] = hasValue ? args[++i] : "true";
-        }
-
-        return options;
-    }
+    private static string Informational(Assembly assembly) =>
+        assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? assembly.GetName().Version?.ToString() ?? "?";
 
     private static void PrintTable(List<BenchResult> results)
     {
         Console.WriteLine();
-        Console.WriteLine($"{"benchmark",-14} {"case",-40} {"ms",10} {"throughput",12} {"unit",-6} {"ratio",8}  vs");
+        Console.WriteLine($"{"benchmark",-14} {"case",-40} {"ms",10} {"min",10} {"max",10} {"throughput",12} {"unit",-6} {"ratio",8}  vs");
         foreach (var r in results)
         {
             var ratio = r.Ratio is { } x ? x.ToString("F3", CultureInfo.InvariantCulture) : "-";
-            Console.WriteLine($"{r.Benchmark,-14} {r.Case,-40} {r.MedianMs,10:F4} {r.Throughput,12:F1} {r.Unit,-6} {ratio,8}  {r.RatioTo}");
+            var min = r.MinMs is { } lo ? lo.ToString("F4", CultureInfo.InvariantCulture) : "-";
+            var max = r.MaxMs is { } hi ? hi.ToString("F4", CultureInfo.InvariantCulture) : "-";
+            Console.WriteLine($"{r.Benchmark,-14} {r.Case,-40} {r.MedianMs,10:F4} {min,10} {max,10} {r.Throughput,12:F1} {r.Unit,-6} {ratio,8}  {r.RatioTo}");
         }
     }
 }

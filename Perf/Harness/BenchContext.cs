@@ -65,6 +65,21 @@ public sealed class BenchContext
 
     private Dictionary<(string, string), double>? _peers;
 
+    private (double Min, double Median, double Max)? _lastTiming;
+
+    /// <summary>What the peers file says about the peers besides their rows (device, library versions), or null.</summary>
+    public Dictionary<string, string>? PeerVersions()
+    {
+        if (!_options.TryGetValue("peers", out var path) || !File.Exists(path))
+        {
+            return null;
+        }
+
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
+        return doc.RootElement.EnumerateObject().Where(p => p.Value.ValueKind == System.Text.Json.JsonValueKind.String)
+            .ToDictionary(p => p.Name, p => p.Value.GetString()!, StringComparer.Ordinal);
+    }
+
     /// <summary>Timed repeats per measurement (<c>--repeats</c>, default 10).</summary>
     public int Repeats => int.Parse(Option("repeats", "10"), System.Globalization.CultureInfo.InvariantCulture);
 
@@ -74,9 +89,18 @@ public sealed class BenchContext
     /// <summary>An option's value or a default.</summary>
     public string Option(string name, string fallback) => _options.TryGetValue(name, out var v) ? v : fallback;
 
-    /// <summary>Records a result and prints it.</summary>
+    /// <summary>
+    /// Records a result and prints it. When its median is the median of the last <see cref="TimeMedianMs"/> call, that
+    /// timing's min and max go with it.
+    /// </summary>
     public void Add(BenchResult result)
     {
+        ArgumentNullException.ThrowIfNull(result);
+        if (_lastTiming is { } t && t.Median == result.MedianMs && result.MinMs is null)
+        {
+            result = result with { MinMs = t.Min, MaxMs = t.Max };
+        }
+
         Results.Add(result);
         var ratio = result.Ratio is { } r ? $"  {r:F3}× {result.RatioTo}" : string.Empty;
         Console.WriteLine($"  {result.Benchmark,-14} {result.Case,-40} {result.MedianMs,10:F4} ms {result.Throughput,10:F1} {result.Unit}{ratio}");
@@ -125,6 +149,8 @@ public sealed class BenchContext
         }
 
         Array.Sort(samples);
-        return samples[samples.Length / 2];
+        var median = samples[samples.Length / 2];
+        _lastTiming = (samples[0], median, samples[^1]);
+        return median;
     }
 }

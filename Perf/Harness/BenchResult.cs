@@ -11,4 +11,11 @@ namespace ILGPUInt8.Perf.Harness;
 /// <param name="Unit">Throughput unit (TOPS, GB/s, img/s).</param>
 /// <param name="Ratio">Ratio to <paramref name="RatioTo"/> (null when none).</param>
 /// <param name="RatioTo">What the ratio compares against.</param>
-public sealed record BenchResult(string Benchmark, string Case, double MedianMs, double Throughput, string Unit, double? Ratio = null, string? RatioTo = null);
+public sealed record BenchResult(string Benchmark, string Case, double MedianMs, double Throughput, string Unit, double? Ratio = null, string? RatioTo = null)
+{
+    /// <summary>Fastest repeat of the timing whose median this row reports (set by <see cref="BenchContext.Add"/>), or null.</summary>
+    public double? MinMs { get; init; }
+
+    /// <summary>Slowest repeat of that timing, or null.</summary>
+    public double? MaxMs { get; init; }
+}

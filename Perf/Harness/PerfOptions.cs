@@ -1,0 +1,56 @@
+using System.CommandLine;
+
+namespace ILGPUInt8.Perf.Harness;
+
+/// <summary>
+/// Every option of the Perf runner, declared once with its description (System.CommandLine rejects any other, with a
+/// suggestion). Benchmarks read them through <see cref="BenchContext.Option"/> by name without the dashes; a benchmark
+/// that needs a new option adds one line here.
+/// </summary>
+public static class PerfOptions
+{
+    /// <summary>Options that take a value: name, description.</summary>
+    public static readonly (string Name, string Description)[] Values =
+    [
+        ("out", "folder for perf.json (and the PTX benchmark's files)"),
+        ("peers", "peers.json written by a Perf/peers script in the same device call (ratios to the strongest peer)"),
+        ("device", "cpu or cuda (default: CUDA when found)"),
+        ("variant", "gemm/tensorcore: only this kernel variant"),
+        ("only", "conv/ptx/cpuengine: only this case or part"),
+        ("compare", "ptx: compare against this PTX file"),
+        ("ptx-version", "ptx: the PTX ISA version to write"),
+        ("ptxas", "ptx: the ptxas executable"),
+        ("threads", "cpuengine: threads of the CPU backend"),
+        ("fashion-batches", "cpuengine: batch sizes of the Fashion CNN, comma-separated"),
+        ("resnet18-onnx", "engine: path of ResNet18.onnx (ML.NET's real weights)"),
+    ];
+
+    /// <summary>Flags: name, description (read as "true" when given).</summary>
+    public static readonly (string Name, string Description)[] Flags =
+    [
+        ("quick", "small sizes: a smoke run on the CPU accelerator"),
+        ("sweep", "gemm/conv: sweep the tile sizes"),
+        ("profile", "cpuengine: per-step profile"),
+    ];
+
+    /// <summary>--repeats: timed repeats per measurement.</summary>
+    public static Option<int> Repeats()
+    {
+        var option = new Option<int>("--repeats") { Description = "timed repeats per measurement (median, min and max recorded)", DefaultValueFactory = _ => 10, HelpName = "N" };
+        option.Validators.Add(r =>
+        {
+            try
+            {
+                if (r.GetValueOrDefault<int>() is < 1 or > 100_000)
+                {
+                    r.AddError("--repeats must be an integer in [1, 100000].");
+                }
+            }
+            catch (InvalidOperationException ex)
+            {
+                r.AddError(ex.Message);
+            }
+        });
+        return option;
+    }
+}
