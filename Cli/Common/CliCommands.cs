@@ -16,5 +16,6 @@ public static class CliCommands
         new EvalCommand(),
         new BenchCommand(),
         new ReportCommand(),
+        new CompletionCommand(),
     ];
 }

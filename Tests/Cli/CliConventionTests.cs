@@ -184,4 +184,56 @@ public sealed class CliConventionTests
         Assert.True(json.RootElement.GetProperty("devices").GetArrayLength() >= 1);
         Assert.Equal(CliVersion.Informational, json.RootElement.GetProperty("version").GetString());
     }
+
+    [Fact]
+    public void CompletionSuggestsOptionsAndValuesAndPrintsAScript()
+    {
+        var options = CliHarness.RunOk("[suggest:9]", "bench --p");
+        Assert.Contains("--precision", options, StringComparison.Ordinal);
+        Assert.Contains("--profile", options, StringComparison.Ordinal);
+        var values = CliHarness.RunOk("[suggest:18]", "bench --precision ");
+        Assert.Equal(["both", "fp32", "int8"], values.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        var script = CliHarness.RunOk("completion", "--shell", "zsh");
+        Assert.Contains("bashcompinit", script, StringComparison.Ordinal);
+        Assert.Contains("complete -o default -F _ilgpu_int8_complete ilgpu-int8", script, StringComparison.Ordinal);
+    }
+
+    /// <summary>The built tool as a process: real stdout, stderr and exit codes.</summary>
+    [Fact]
+    public async Task AsAProcessErrorsGoToStderrWithExitCodes()
+    {
+        var tool = Path.Combine(AppContext.BaseDirectory, "ilgpu-int8.dll");
+        Assert.True(File.Exists(tool), tool);
+        (string[] Args, int Code, string Stderr)[] cases =
+        [
+            (["--version"], 0, string.Empty),
+            (["bench", "--model", "m.onnx", "--batch", "3000000"], 2, "--batch must be an integer in [1, 65536]"),
+            (["run", "--model", "missing.onnx", "--input", "x.npy", "--json"], 1, "not found"),
+        ];
+        foreach (var (args, code, stderr) in cases)
+        {
+            var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+            start.ArgumentList.Add(tool);
+            foreach (var a in args)
+            {
+                start.ArgumentList.Add(a);
+            }
+
+            using var process = System.Diagnostics.Process.Start(start)!;
+            var cancel = TestContext.Current.CancellationToken;
+            var outTask = process.StandardOutput.ReadToEndAsync(cancel);
+            var errTask = process.StandardError.ReadToEndAsync(cancel);
+            await process.WaitForExitAsync(cancel);
+            var outText = await outTask;
+            var errText = await errTask;
+            Assert.Equal(code, process.ExitCode);
+            Assert.Contains(stderr, errText, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", errText, StringComparison.Ordinal);
+            if (args.Contains("--json"))
+            {
+                using var json = JsonDocument.Parse(outText);
+                Assert.Equal(code, json.RootElement.GetProperty("error").GetProperty("exit_code").GetInt32());
+            }
+        }
+    }
 }
