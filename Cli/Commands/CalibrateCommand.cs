@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using ILGPUInt8.Calibration.Reports;
 using ILGPUInt8.Cli.Common;
+using ILGPUInt8.Layers.Onnx;
 using Spectre.Console;
 
 namespace ILGPUInt8.Cli.Commands;
@@ -22,6 +23,7 @@ public sealed class CalibrateCommand : CliCommand
     private readonly Option<int> _batch = CliOptions.Int("--batch", "calibration batch size", 100, 1, CliOptions.MaxBatch);
     private readonly Option<string?> _normalize = CliOptions.Normalize();
     private readonly Option<string?> _plots = CliOptions.Text("--plots", "folder for one SVG histogram per tensor", "DIR");
+    private readonly Option<string?> _exportQdq = CliOptions.Text("--export-qdq", "also write the FP32 model with QuantizeLinear/DequantizeLinear pairs from these thresholds and per-channel int8 weights (ONNX Runtime / TensorRT QDQ format)", "OUT.onnx");
     private readonly Option<bool> _json = CliOptions.Json();
     private readonly Option<string> _device = CliOptions.Device();
 
@@ -44,6 +46,7 @@ public sealed class CalibrateCommand : CliCommand
         var images = run.Get(_images);
         var normalization = Normalization.Parse(run.Get(_normalize));
         var plotDir = run.Get(_plots);
+        var qdqPath = run.Get(_exportQdq);
         var json = run.Get(_json);
         using var device = run.UseDevice(_device);
 
@@ -57,9 +60,11 @@ public sealed class CalibrateCommand : CliCommand
         }
 
         var calibrated = ProgressBars.Run(console, !json, bars => Engines.Calibrate(model, data, method, batch, bars));
+        var thresholds = calibrated.Engine.Int8Thresholds;
         calibrated.Engine.Dispose();
         var calibration = calibrated.Run;
         var (cache, jsonTable) = CalibrationFiles.Write(calibration.Table, tablePath);
+        var qdq = qdqPath is not null ? QdqExporter.Export(modelPath, thresholds, qdqPath) : null;
         var plots = plotDir is not null ? HistogramPlot.WriteAll(Path.GetFullPath(plotDir), calibration) : [];
 
         if (json)
@@ -75,6 +80,9 @@ public sealed class CalibrateCommand : CliCommand
                 table = cache,
                 table_json = jsonTable,
                 plots,
+                qdq_model = qdqPath,
+                qdq_activations = qdq?.Activations.Count,
+                qdq_weights = qdq?.Weights.Count,
                 notes = model.Notes,
                 tensors = calibration.Table.Tensors.Select(t => new
                 {
@@ -104,6 +112,11 @@ public sealed class CalibrateCommand : CliCommand
         if (plots.Count > 0)
         {
             console.MarkupLineInterpolated($"{plots.Count} histogram plots in {Path.GetDirectoryName(plots[0])}");
+        }
+
+        if (qdq is not null)
+        {
+            console.MarkupLineInterpolated($"QDQ model written to {qdqPath}: {qdq.Activations.Count} activations and {qdq.Weights.Count} weights quantized ({qdq.Skipped.Count} table entries not in the graph)");
         }
 
         return 0;

@@ -21,10 +21,16 @@ public sealed class CliCommandTests : IDisposable
     {
         var table = _h.Path("fashion.cache");
         var output = CliHarness.RunOk("calibrate", "--model", CliHarness.Model, "--data", _h.Data, "--method", "entropy",
-            "--table", table, "--plots", _h.Path("plots"), "--images", "8", "--batch", "4", "--normalize", "0.2860,0.3530", "--json");
+            "--table", table, "--plots", _h.Path("plots"), "--images", "8", "--batch", "4", "--normalize", "0.2860,0.3530", "--json",
+            "--export-qdq", _h.Path("qdq.onnx"));
         using var json = JsonDocument.Parse(output);
         var root = json.RootElement;
         Assert.Equal("entropy", root.GetProperty("method").GetString());
+        Assert.Equal(4, root.GetProperty("qdq_weights").GetInt32());
+        using (var session = new Microsoft.ML.OnnxRuntime.InferenceSession(_h.Path("qdq.onnx")))
+        {
+            Assert.Contains("input", session.InputMetadata.Keys);
+        }
         var tensors = root.GetProperty("tensors");
         Assert.True(tensors.GetArrayLength() >= 5, output);
         foreach (var t in tensors.EnumerateArray())
