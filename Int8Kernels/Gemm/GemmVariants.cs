@@ -14,13 +14,16 @@ public static class GemmVariants
     private static readonly List<IGemmVariant> Registered = [];
 
     /// <summary>
-    /// Registers the built-in variants, most preferred first: the tensor-core (mma.sync) GEMMs, the dp4a GEMM with the planner's tile and split-K, the
+    /// Registers the built-in variants, most preferred first: the Hopper wgmma GEMMs (sm_90a), the tensor-core (mma.sync) GEMMs, the dp4a GEMM with the planner's tile and split-K, the
     /// same with split-K forced, each dp4a tile on its own, and the untiled fallback. Other families (tensor cores)
     /// register themselves with <see cref="Register"/>, <c>preferred: true</c> to go first.
     /// </summary>
     static GemmVariants()
     {
-        // Tensor cores first where they can run (CUDA, 16-byte aligned K), then dp4a.
+        // Hopper's wgmma first on compute capability 9.x (they decline every other device), then mma.sync tensor
+        // cores where they can run (CUDA, 16-byte aligned K), then dp4a.
+        Register(new GemmWgmmaTn(256));
+        Register(new GemmWgmmaTn(128));
         Register(new GemmMmaTn128x256());
         Register(new GemmMmaTn128x128());
         Register(new GemmDp4aTiled());
