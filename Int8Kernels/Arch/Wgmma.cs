@@ -8,8 +8,8 @@ namespace ILGPUInt8.Kernels.Arch;
 /// type parameter, as <see cref="ITensorCoreOps"/> for mma.sync): <c>wgmma.mma_async.sync.aligned.m64nNk32.s32.s8.s8</c>
 /// with both operands in shared memory (matrix descriptors, <see cref="WgmmaDescriptor"/>), its fence / commit / wait,
 /// and the cp.async copies that fill the pipeline. <see cref="PtxWgmmaN256"/> and <see cref="PtxWgmmaN128"/> are the PTX
-/// (accumulators in named PTX registers, see <c>Int8Kernels/gen/gen_wgmma_ptx.py</c>); <see cref="EmulatedWgmmaN256"/> and
-/// <see cref="EmulatedWgmmaN128"/> run the same kernel on the CPU accelerator, decoding the descriptors and the 128-byte
+/// (accumulators in named PTX registers, see <c>Int8Kernels/gen/gen_wgmma_ptx.py</c>); <see cref="EmulatedWgmmaN256"/>,
+/// <see cref="EmulatedWgmmaN128"/> and <see cref="EmulatedWgmmaN64"/> run the same kernel on the CPU accelerator, decoding the descriptors and the 128-byte
 /// swizzle exactly as the hardware does and keeping each thread's accumulators in a scratch buffer.
 /// </summary>
 public interface IWgmmaOps
@@ -162,124 +162,4 @@ public static class WgmmaEmulation
             shared[offset >> 2] = scratch[slot + i];
         }
     }
-}
-
-/// <summary>Emulated m64n256k32 (see <see cref="WgmmaEmulation"/>), 4 stages.</summary>
-public readonly struct EmulatedWgmmaN256 : IWgmmaOps
-{
-    /// <inheritdoc />
-    public int TileN => 256;
-
-    /// <inheritdoc />
-    public int Stages => 4;
-
-    /// <inheritdoc />
-    public int StagingPitchBytes => 264 * 4;
-
-    /// <inheritdoc />
-    public uint DynamicSharedBase() => 0;
-
-    /// <inheritdoc />
-    public void Copy16(ArrayView<int> shared, uint sharedBase, int sharedOffset, ArrayView<sbyte> global, long globalAddress, long globalOffset, int srcBytes) =>
-        CpAsync.Copy16Emulated(shared, sharedOffset, global, globalOffset, srcBytes);
-
-    /// <inheritdoc />
-    public void CommitCopies()
-    {
-    }
-
-    /// <inheritdoc />
-    public void WaitCopies(int pending)
-    {
-    }
-
-    /// <inheritdoc />
-    public void FenceProxyAsync()
-    {
-    }
-
-    /// <inheritdoc />
-    public void ZeroAccumulators(ArrayView<int> scratch) => WgmmaEmulation.Zero(TileN, scratch);
-
-    /// <inheritdoc />
-    public void Fence()
-    {
-    }
-
-    /// <inheritdoc />
-    public void Mma(ArrayView<int> shared, long descA, long descB, ArrayView<int> scratch) => WgmmaEmulation.Mma(TileN, shared, descA, descB, scratch);
-
-    /// <inheritdoc />
-    public void CommitMma()
-    {
-    }
-
-    /// <inheritdoc />
-    public void WaitMma(int pending)
-    {
-    }
-
-    /// <inheritdoc />
-    public void StoreAccumulators(ArrayView<int> shared, uint sharedAddress, int viewByteOffset, ArrayView<int> scratch) =>
-        WgmmaEmulation.Store(TileN, shared, viewByteOffset, scratch);
-}
-
-/// <summary>Emulated m64n128k32 (see <see cref="WgmmaEmulation"/>), 6 stages.</summary>
-public readonly struct EmulatedWgmmaN128 : IWgmmaOps
-{
-    /// <inheritdoc />
-    public int TileN => 128;
-
-    /// <inheritdoc />
-    public int Stages => 6;
-
-    /// <inheritdoc />
-    public int StagingPitchBytes => 136 * 4;
-
-    /// <inheritdoc />
-    public uint DynamicSharedBase() => 0;
-
-    /// <inheritdoc />
-    public void Copy16(ArrayView<int> shared, uint sharedBase, int sharedOffset, ArrayView<sbyte> global, long globalAddress, long globalOffset, int srcBytes) =>
-        CpAsync.Copy16Emulated(shared, sharedOffset, global, globalOffset, srcBytes);
-
-    /// <inheritdoc />
-    public void CommitCopies()
-    {
-    }
-
-    /// <inheritdoc />
-    public void WaitCopies(int pending)
-    {
-    }
-
-    /// <inheritdoc />
-    public void FenceProxyAsync()
-    {
-    }
-
-    /// <inheritdoc />
-    public void ZeroAccumulators(ArrayView<int> scratch) => WgmmaEmulation.Zero(TileN, scratch);
-
-    /// <inheritdoc />
-    public void Fence()
-    {
-    }
-
-    /// <inheritdoc />
-    public void Mma(ArrayView<int> shared, long descA, long descB, ArrayView<int> scratch) => WgmmaEmulation.Mma(TileN, shared, descA, descB, scratch);
-
-    /// <inheritdoc />
-    public void CommitMma()
-    {
-    }
-
-    /// <inheritdoc />
-    public void WaitMma(int pending)
-    {
-    }
-
-    /// <inheritdoc />
-    public void StoreAccumulators(ArrayView<int> shared, uint sharedAddress, int viewByteOffset, ArrayView<int> scratch) =>
-        WgmmaEmulation.Store(TileN, shared, viewByteOffset, scratch);
 }

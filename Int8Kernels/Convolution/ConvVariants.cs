@@ -15,13 +15,15 @@ public static class ConvVariants
     private static readonly List<IConvVariant> Registered = [];
 
     /// <summary>
-    /// Registers the built-in variants, most preferred first: the tensor-core implicit GEMM (CUDA sm_80+, NHWC,
+    /// Registers the built-in variants, most preferred first: the mma.sync tensor-core implicit GEMM (CUDA sm_80+, NHWC,
     /// groups = 1, C a multiple of 16) with its tile chosen per problem, the dp4a implicit GEMM with the planner's tile and
-    /// split-K, the same with split-K forced, each dp4a tile on its own, each tensor-core tile on its own, and the direct
+    /// split-K, the same with split-K forced, each dp4a tile on its own, each mma.sync tile on its own, the Hopper wgmma implicit GEMM (automatic and each tile; not preferred yet), and the direct
     /// fallback (any C, depthwise).
     /// </summary>
     static ConvVariants()
     {
+        // The wgmma convolution (sm_90a) is not preferred yet: measured on the H200 it runs below the mma.sync one on
+        // four of the five ResNet-50 layers (Perf/NOTES.md, issue 13). It stays available by name.
         Register(new ConvMmaAuto());
         Register(new ConvDp4aImplicitGemm());
         Register(new ConvDp4aImplicitGemm(splitK: true));
@@ -35,6 +37,12 @@ public static class ConvVariants
         Register(new ConvMma64x64());
         Register(new ConvMma128x128S3());
         Register(new ConvMma128x64S3());
+        Register(new ConvWgmma());
+        Register(new ConvWgmma(64));
+        Register(new ConvWgmma(64, stages: 4));
+        Register(new ConvWgmma(128));
+        Register(new ConvWgmma(128, stages: 3));
+        Register(new ConvWgmma(256));
         Register(new ConvDirect());
     }
 
@@ -94,7 +102,7 @@ public static class ConvVariants
         var reasons = new List<string>();
         foreach (var v in All)
         {
-            var why = !inputAligned16 && v is ConvMma or ConvMmaAuto
+            var why = !inputAligned16 && v is ConvMma or ConvMmaAuto or ConvWgmma
                 ? "x does not start on a 16-byte boundary (16-byte cp.async copies)"
                 : v.CanImplement(device, problem, format);
             if (why is null)

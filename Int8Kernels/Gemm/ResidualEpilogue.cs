@@ -8,10 +8,10 @@ namespace ILGPUInt8.Kernels.Gemm;
 /// <summary>
 /// Requantize with a residual (skip) input added before the ReLU, the fused form of ResNet's
 /// <c>relu(conv(x) + skip)</c> on int8 tensors:
-/// y[row·ld + col] = clamp(round_half_even(fma(f32(r), s_r, f32(acc + bias[col]) · multiplier[col])), lo, 127),
+/// y[row·ld + col] = clamp(round_half_even(f32(acc + bias[col]) · multiplier[col] + f32(r) · s_r), lo, 127),
 /// r = Residual[row·residualLd + col] (int8), s_r = <see cref="ResidualScale"/> = s_skip / s_y, lo = 0 with ReLU else -127.
-/// The product is rounded once to f32, then one fused multiply-add (<c>fma.rn.f32</c> on the GPU,
-/// <see cref="MathF.FusedMultiplyAdd"/> elsewhere), so every device gives the same bits (<see cref="Reference"/>).
+/// Each product and the sum are rounded to f32 separately (on the GPU <c>mul.rn.f32</c> / <c>add.rn.f32</c>, which
+/// ptxas never contracts into an FMA), so every device gives the same bits (<see cref="Reference"/>).
 /// </summary>
 /// <param name="Output">Row-major int8 output.</param>
 /// <param name="Ld">Leading dimension of the output (elements between rows).</param>
@@ -29,8 +29,8 @@ public readonly record struct ResidualRequantizeEpilogue(
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int Reference(int acc, int bias, float multiplier, int residual, float residualScale, int lo)
     {
-        float main = (float)((long)acc + bias) * multiplier;
-        float v = Fma(residual, residualScale, main);
+        float main = Mul((float)((long)acc + bias), multiplier);
+        float v = Add(main, Mul(residual, residualScale));
         int q = Saturate.FloatToInt8Symmetric(v);
         return q < lo ? lo : q;
     }
@@ -60,16 +60,30 @@ public readonly record struct ResidualRequantizeEpilogue(
         Output[i + 3] = (sbyte)q3;
     }
 
-    // a·b + c with one rounding.
+    // a·b rounded once to f32, never fused with a neighbouring add.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Fma(float a, float b, float c)
+    private static float Mul(float a, float b)
     {
         if (CudaAsm.IsSupported)
         {
-            CudaAsm.Emit("fma.rn.f32 %0, %1, %2, %3;", out float d, a, b, c);
-            return d;
+            // The result travels as bits (a .b32 output, which PtxLocalSlotPass keeps in a register; a .f32 one would stay in local memory).
+            CudaAsm.Emit("{ .reg .f32 t; mul.rn.f32 t, %1, %2; mov.b32 %0, t; }", out int bits, a, b);
+            return Interop.IntAsFloat((uint)bits);
         }
 
-        return MathF.FusedMultiplyAdd(a, b, c);
+        return a * b;
+    }
+
+    // a + b rounded once to f32, never fused with a neighbouring multiply.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Add(float a, float b)
+    {
+        if (CudaAsm.IsSupported)
+        {
+            CudaAsm.Emit("{ .reg .f32 t; add.rn.f32 t, %1, %2; mov.b32 %0, t; }", out int bits, a, b);
+            return Interop.IntAsFloat((uint)bits);
+        }
+
+        return a + b;
     }
 }

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""Generates the PTX halves of the wgmma instruction sets (Int8Kernels/Arch/WgmmaPtx.Generated.cs):
+"""Generates the wgmma instruction sets, PTX (Int8Kernels/Arch/WgmmaPtx.Generated.cs) and emulated
+(Int8Kernels/Arch/WgmmaEmulated.Generated.cs):
 
     python3 Int8Kernels/gen/gen_wgmma_ptx.py
 
-One readonly struct per accumulator width N (a warpgroup's m64nN tile), implementing IWgmmaOps with inline PTX.
+One readonly struct per accumulator width N (a warpgroup's m64nN tile) and ring depth, implementing IWgmmaOps with
+inline PTX, and its emulated twin for the CPU accelerator (WgmmaEmulation in Int8Kernels/Arch/Wgmma.cs).
 ILGPU's CudaAsm takes at most 44 operands, and a wgmma.m64n256k32 has 128 accumulator registers, so the accumulators
 are not C# values at all: they are the PTX registers %wacc0 .. %wacc{N/2 - 1}, named in the asm text (written %%wacc
 so that ILGPU passes the % through) and declared once per kernel by Int8Kernels/Runtime/PtxSm90aPass.cs. The kernel
@@ -19,8 +21,10 @@ import os
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(os.path.dirname(HERE), "Arch", "WgmmaPtx.Generated.cs")
-# (N, pipeline stages of 128 bytes of K that fit 227 KB with a 128-row A tile)
-SHAPES = [(256, 4), (128, 6)]
+OUT_EMULATED = os.path.join(os.path.dirname(HERE), "Arch", "WgmmaEmulated.Generated.cs")
+# (N, pipeline stages of 128 bytes of K, name suffix): the first of each N fills 227 KB with a 128-row A tile (the
+# GEMM's); the suffixed shallower rings let two blocks share a multiprocessor (short-K convolutions).
+SHAPES = [(256, 4, ""), (128, 6, ""), (64, 8, ""), (128, 3, "S3"), (64, 4, "S4")]
 
 
 def regs(n):
@@ -40,13 +44,23 @@ def zero(n):
     return " ".join(f"mov.b32 %%wacc{i}, 0;" for i in range(n // 2))
 
 
-def struct(n, stages):
+def waits(stages):
+    # wait_group 0 .. stages - 3 (the most the ring keeps in flight).
+    top = stages - 3
+    lines = []
+    for k in range(top + 1):
+        head = "if (pending <= 0)" if k == 0 else ("else" if k == top else f"else if (pending == {k})")
+        lines.append(f"        {head}\n        {{{{\n            CudaAsm.Emit(\"cp.async.wait_group {k};\");\n        }}}}")
+    return "\n".join(lines)
+
+
+def struct(n, stages, suffix):
     return f'''
 /// <summary>
 /// wgmma m64n{n}k32 (s32 += s8·s8) and cp.async in PTX (CUDA sm_90a only: load through <c>PtxSm90aPass</c>).
 /// Accumulators: registers %wacc0..%wacc{n // 2 - 1} (see the generator's notes); {stages} pipeline stages.
 /// </summary>
-public readonly struct PtxWgmmaN{n} : IWgmmaOps
+public readonly struct PtxWgmmaN{n}{suffix} : IWgmmaOps
 {{
     /// <inheritdoc />
     public int TileN => {n};
@@ -75,26 +89,7 @@ public readonly struct PtxWgmmaN{n} : IWgmmaOps
     public void WaitCopies(int pending)
     {{
         // pending is a constant at every call: ILGPU folds the comparisons.
-        if (pending <= 0)
-        {{
-            CudaAsm.Emit("cp.async.wait_group 0;");
-        }}
-        else if (pending == 1)
-        {{
-            CudaAsm.Emit("cp.async.wait_group 1;");
-        }}
-        else if (pending == 2)
-        {{
-            CudaAsm.Emit("cp.async.wait_group 2;");
-        }}
-        else if (pending == 3)
-        {{
-            CudaAsm.Emit("cp.async.wait_group 3;");
-        }}
-        else
-        {{
-            CudaAsm.Emit("cp.async.wait_group 4;");
-        }}
+{waits(stages)}
     }}
 
     /// <inheritdoc />
@@ -141,20 +136,87 @@ public readonly struct PtxWgmmaN{n} : IWgmmaOps
 '''
 
 
-def main():
-    body = "".join(struct(n, s) for n, s in SHAPES)
+def emulated(n, stages, suffix):
+    return f'''
+/// <summary>Emulated m64n{n}k32 with {stages} stages (see <see cref="WgmmaEmulation"/>; CPU accelerator, tests).</summary>
+public readonly struct EmulatedWgmmaN{n}{suffix} : IWgmmaOps
+{{
+    /// <inheritdoc />
+    public int TileN => {n};
+
+    /// <inheritdoc />
+    public int Stages => {stages};
+
+    /// <inheritdoc />
+    public int StagingPitchBytes => {(n + 8) * 4};
+
+    /// <inheritdoc />
+    public uint DynamicSharedBase() => 0;
+
+    /// <inheritdoc />
+    public void Copy16(ArrayView<int> shared, uint sharedBase, int sharedOffset, ArrayView<sbyte> global, long globalAddress, long globalOffset, int srcBytes) =>
+        CpAsync.Copy16Emulated(shared, sharedOffset, global, globalOffset, srcBytes);
+
+    /// <inheritdoc />
+    public void CommitCopies()
+    {{
+    }}
+
+    /// <inheritdoc />
+    public void WaitCopies(int pending)
+    {{
+    }}
+
+    /// <inheritdoc />
+    public void FenceProxyAsync()
+    {{
+    }}
+
+    /// <inheritdoc />
+    public void ZeroAccumulators(ArrayView<int> scratch) => WgmmaEmulation.Zero(TileN, scratch);
+
+    /// <inheritdoc />
+    public void Fence()
+    {{
+    }}
+
+    /// <inheritdoc />
+    public void Mma(ArrayView<int> shared, long descA, long descB, ArrayView<int> scratch) => WgmmaEmulation.Mma(TileN, shared, descA, descB, scratch);
+
+    /// <inheritdoc />
+    public void CommitMma()
+    {{
+    }}
+
+    /// <inheritdoc />
+    public void WaitMma(int pending)
+    {{
+    }}
+
+    /// <inheritdoc />
+    public void StoreAccumulators(ArrayView<int> shared, uint sharedAddress, int viewByteOffset, ArrayView<int> scratch) =>
+        WgmmaEmulation.Store(TileN, shared, viewByteOffset, scratch);
+}}
+'''
+
+
+def write(path, body, usings):
     text = f'''// <auto-generated>
 // Generated by Int8Kernels/gen/gen_wgmma_ptx.py; do not edit. Regenerate with:
 //   python3 Int8Kernels/gen/gen_wgmma_ptx.py
 // </auto-generated>
-using System.Runtime.CompilerServices;
-using ILGPU;
-using ILGPU.Runtime.Cuda;
+{usings}
 
 namespace ILGPUInt8.Kernels.Arch;
 {body}'''
-    with open(OUT, "w", encoding="utf-8", newline="\n") as f:
+    with open(path, "w", encoding="utf-8", newline="\n") as f:
         f.write(text)
+
+
+def main():
+    write(OUT, "".join(struct(n, s, x) for n, s, x in SHAPES),
+          "using System.Runtime.CompilerServices;\nusing ILGPU;\nusing ILGPU.Runtime.Cuda;")
+    write(OUT_EMULATED, "".join(emulated(n, s, x) for n, s, x in SHAPES), "using ILGPU;")
 
 
 if __name__ == "__main__":

@@ -113,6 +113,7 @@ public sealed class PtxBenchmark : IBenchmark
             var wgmma = new GemmWgmmaTn(tileN);
             yield return (wgmma.Name + "_int32", GemmWgmmaTn.KernelFor<Int32Epilogue>(tileN, ptx: true).Method, default);
             yield return (wgmma.Name + "_requant", GemmWgmmaTn.KernelFor<RequantizeEpilogue>(tileN, ptx: true).Method, default);
+            yield return (wgmma.Name + "_residual", GemmWgmmaTn.KernelFor<ResidualRequantizeEpilogue>(tileN, ptx: true).Method, default);
         }
 
         foreach (var conv in Instances<ConvMma>())
@@ -152,7 +153,7 @@ public sealed class PtxBenchmark : IBenchmark
         }
 
         File.WriteAllText(Path.ChangeExtension(ptxPath, ".ptxas.txt"), output);
-        Console.WriteLine("    " + string.Join("\n    ", output.Split('\n').Where(l => l.Contains("registers", StringComparison.Ordinal) || l.Contains("spill", StringComparison.Ordinal))));
+        Console.WriteLine("    " + string.Join("\n    ", output.Split('\n').Where(l => l.Contains("registers", StringComparison.Ordinal) || l.Contains("spill", StringComparison.Ordinal) || l.Contains("rror", StringComparison.Ordinal))));
         var cuobjdump = Path.Combine(Path.GetDirectoryName(ptxas) ?? string.Empty, "cuobjdump");
         var (rc2, sass) = Exec(File.Exists(cuobjdump) ? cuobjdump : "cuobjdump", $"-sass \"{cubin}\"");
         if (rc2 == 0)

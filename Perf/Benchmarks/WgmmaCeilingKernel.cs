@@ -17,8 +17,11 @@ public static class WgmmaCeilingKernel
     /// <summary>wgmma instructions a warpgroup issues per loop turn.</summary>
     public const int MmaPerIteration = 4;
 
-    /// <summary>Dynamic shared memory a block: A (128 rows) and B (256 rows) of 128 bytes, plus 1 KB for alignment.</summary>
-    public const int SharedBytes = (384 * 128) + 1024;
+    /// <summary>
+    /// Dynamic shared memory a block: the operands (A 128 rows and B 256 rows of 128 bytes) or the staging tile the
+    /// accumulators are stored to at the end (128 × 264 int32), whichever is larger, plus 1 KB for alignment.
+    /// </summary>
+    public const int SharedBytes = (128 * 264 * 4) + 1024;
 
     /// <summary>The kernel (CUDA sm_90a only: load through <see cref="PtxSm90aPass"/>).</summary>
     public static void WgmmaThroughput(int seed, int iterations, ArrayView<int> sink)

@@ -91,7 +91,7 @@ public sealed class GemmTests
 
     // The tiled and tensor-core variants need 16-byte leading dimensions: tests lay the operands out padded (ld = round up K to 16).
     private static GemmProblem Pad(GemmProblem p, IGemmVariant v) =>
-        v is GemmDp4aTiled or GemmMmaTn ? new GemmProblem(p.M, p.N, p.K, (p.K + 15) / 16 * 16, (p.K + 15) / 16 * 16) : p;
+        v is GemmDp4aTiled or GemmMmaTn or GemmWgmmaTn ? new GemmProblem(p.M, p.N, p.K, (p.K + 15) / 16 * 16, (p.K + 15) / 16 * 16) : p;
 
     private static (sbyte[] A, sbyte[] B, GemmProblem P) Operands(string variant, int m, int n, int k, int seed)
     {

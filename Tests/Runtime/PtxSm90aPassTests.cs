@@ -60,6 +60,19 @@ public sealed class PtxSm90aPassTests
         Assert.DoesNotContain("ld.local", ptx, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Residual_epilogue_kernel_calls_no_function()
+    {
+        // The CPU half of an IsSupported branch is compiled too: a .NET math call there becomes an unresolved
+        // extern function that the driver's JIT refuses (seen on the H200 with MathF.FusedMultiplyAdd).
+        var method = typeof(GemmWgmmaTn).GetMethod(nameof(GemmWgmmaTn.Kernel), BindingFlags.NonPublic | BindingFlags.Static)!
+            .MakeGenericMethod(typeof(PtxWgmmaN128), typeof(ResidualRequantizeEpilogue));
+        var ptx = Compile(method);
+        Assert.DoesNotContain("call.uni", ptx, StringComparison.Ordinal);
+        Assert.DoesNotContain(".extern .func", ptx, StringComparison.Ordinal);
+        Assert.Contains("add.rn.f32", ptx, StringComparison.Ordinal);
+    }
+
     private static int Count(string text, string what)
     {
         int count = 0;
