@@ -33,7 +33,7 @@ public static class ConvS8
         }
 
         var chosen = ConvVariants.SelectFor(device, problem, format, variant, ((IContiguousArrayView)x).IndexInBytes % 16 == 0);
-        if (chosen is ConvMma or ConvMmaAuto && ((IContiguousArrayView)x).IndexInBytes % 16 != 0)
+        if (chosen is ConvMma or ConvMmaAuto or ConvWgmma && ((IContiguousArrayView)x).IndexInBytes % 16 != 0)
         {
             throw new ArgumentException($"{chosen.Name} copies x in 16-byte chunks: x must start on a 16-byte boundary.", nameof(x));
         }
