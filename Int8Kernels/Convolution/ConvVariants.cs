@@ -14,9 +14,9 @@ public static class ConvVariants
     public const string ForceEnvironmentVariable = "ILGPUINT8_CONV";
 
     /// <summary>
-    /// The registry, built-in variants most preferred first: the tensor-core implicit GEMM (CUDA sm_80+, NHWC,
+    /// The registry, built-in variants most preferred first: the mma.sync tensor-core implicit GEMM (CUDA sm_80+, NHWC,
     /// groups = 1, C a multiple of 16) with its tile chosen per problem, the dp4a implicit GEMM with the planner's tile and
-    /// split-K, the same with split-K forced, each dp4a tile on its own, each tensor-core tile on its own, and the direct
+    /// split-K, the same with split-K forced, each dp4a tile on its own, each mma.sync tile on its own, the Hopper wgmma implicit GEMM (automatic and each tile; not preferred yet), and the direct
     /// fallback (any C, depthwise).
     /// </summary>
     public static VariantRegistry<IConvVariant> Registry { get; } = CreateRegistry();
@@ -53,6 +53,15 @@ public static class ConvVariants
         registry.Register(new ConvMma64x64());
         registry.Register(new ConvMma128x128S3());
         registry.Register(new ConvMma128x64S3());
+
+        // The wgmma convolution (sm_90a) is not preferred yet: measured on the H200 it runs below the mma.sync one on
+        // four of the five ResNet-50 layers (Perf/NOTES.md, issue 13). It stays available by name.
+        registry.Register(new ConvWgmma());
+        registry.Register(new ConvWgmma(64));
+        registry.Register(new ConvWgmma(64, stages: 4));
+        registry.Register(new ConvWgmma(128));
+        registry.Register(new ConvWgmma(128, stages: 3));
+        registry.Register(new ConvWgmma(256));
         registry.Register(new ConvDirect());
         return registry;
     }

@@ -13,7 +13,7 @@ public static class GemmVariants
     public const string ForceEnvironmentVariable = "ILGPUINT8_GEMM";
 
     /// <summary>
-    /// The registry, built-in variants most preferred first: the tensor-core (mma.sync) GEMMs, the dp4a GEMM with the
+    /// The registry, built-in variants most preferred first: the Hopper wgmma GEMMs (sm_90a), the tensor-core (mma.sync) GEMMs, the dp4a GEMM with the
     /// planner's tile and split-K, the same with split-K forced, each dp4a tile on its own, and the untiled fallback.
     /// Other families register themselves with <see cref="Register"/>, <c>preferred: true</c> to go first.
     /// </summary>
@@ -37,8 +37,11 @@ public static class GemmVariants
 
     private static VariantRegistry<IGemmVariant> CreateRegistry()
     {
-        // Tensor cores first where they can run (CUDA, 16-byte aligned K), then dp4a.
+        // Hopper's wgmma first on compute capability 9.x (they decline every other device), then mma.sync tensor
+        // cores where they can run (CUDA, 16-byte aligned K), then dp4a.
         var registry = new VariantRegistry<IGemmVariant>("GEMM", ForceEnvironmentVariable);
+        registry.Register(new GemmWgmmaTn(256));
+        registry.Register(new GemmWgmmaTn(128));
         registry.Register(new GemmMmaTn128x256());
         registry.Register(new GemmMmaTn128x128());
         registry.Register(new GemmDp4aTiled());

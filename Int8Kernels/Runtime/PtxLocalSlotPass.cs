@@ -113,7 +113,7 @@ internal static partial class PtxLocalSlotPass
     }
 
     // PTXCompiledKernel's constructor and CompiledKernel.EntryPoint are internal in ILGPU 1.5.3.
-    private static PTXCompiledKernel WithAssembly(PTXCompiledKernel compiled, string ptx)
+    internal static PTXCompiledKernel WithAssembly(PTXCompiledKernel compiled, string ptx)
     {
         var entryPoint = typeof(CompiledKernel).GetProperty("EntryPoint", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(compiled)!;
         var constructor = typeof(PTXCompiledKernel).GetConstructors(BindingFlags.Instance | BindingFlags.NonPublic).Single(c => c.GetParameters().Length == 4);

@@ -17,6 +17,9 @@ public sealed class CeilingsBenchmark : IBenchmark
     /// <summary>Key of the mma.sync ceiling.</summary>
     public const string Mma = "mma TOPS";
 
+    /// <summary>Key of the wgmma (Hopper) instruction ceiling.</summary>
+    public const string Wgmma = "wgmma TOPS";
+
     /// <summary>Key of the copy bandwidth.</summary>
     public const string Copy = "copy GB/s";
 
@@ -24,7 +27,7 @@ public sealed class CeilingsBenchmark : IBenchmark
     public string Name => "ceilings";
 
     /// <inheritdoc />
-    public string Description => "dp4a and mma.sync instruction throughput, device copy bandwidth";
+    public string Description => "dp4a, mma.sync and wgmma instruction throughput, device copy bandwidth";
 
     /// <inheritdoc />
     public void Run(BenchContext context)
@@ -62,6 +65,13 @@ public sealed class CeilingsBenchmark : IBenchmark
         }
 
         context.Ceilings[Mma] = best;
+
+        // wgmma m64n256k32 (sm_90a only).
+        double wgmma = WgmmaCeilingKernel.Measure(context, Name);
+        if (wgmma > 0)
+        {
+            context.Ceilings[Wgmma] = wgmma;
+        }
 
         // Copy of 1 GiB (bytes read + written): 16 and 32 bytes a thread, and ILGPU's buffer copy. The copy ceiling is
         // the fastest of the three, so ratios to it are never flattered by a slow copy kernel.

@@ -83,17 +83,18 @@ public sealed class ConvBenchmark : IBenchmark
                 {
                     ConvDp4aImplicitGemm igemm => $" [{igemm.Plan(device, p)}]",
                     ConvMmaAuto auto => $" [{auto.Choose(device, p).Name}]",
+                    ConvWgmma { TileN: 0 } wgmma => $" [{wgmma.Choose(p).Name}]",
                     _ => string.Empty,
                 };
-                string ceiling = variant is ConvMma or ConvMmaAuto ? CeilingsBenchmark.Mma : CeilingsBenchmark.Dp4a;
-                context.Add(new BenchResult(Name, $"{variant.Name}{plan} {name}", ms, tops, "TOPS", tops / context.Ceilings[ceiling], ceiling));
+                string ceiling = variant is ConvWgmma ? CeilingsBenchmark.Wgmma : variant is ConvMma or ConvMmaAuto ? CeilingsBenchmark.Mma : CeilingsBenchmark.Dp4a;
+                context.Add(new BenchResult(Name, $"{variant.Name}{plan} {name}", ms, tops, "TOPS", tops / context.Ceilings.GetValueOrDefault(ceiling, double.NaN), ceiling));
                 if (variant == selected)
                 {
                     best = tops;
                 }
             }
 
-            if (selected is ConvMmaAuto)
+            if (selected is ConvMmaAuto or ConvWgmma)
             {
                 // The fused int8 requantize epilogue (per-channel multiplier and bias, ReLU) on the selected variant.
                 using var y8 = acc.Allocate1D<sbyte>((long)p.N * p.P * p.Q * p.K);
@@ -102,6 +103,7 @@ public sealed class ConvBenchmark : IBenchmark
                 double ms = context.TimeMedianMs(() => ConvS8.Requantize(device, x.View, TensorFormat.NHWC, weights, p, y8.View, multiplier.View, bias.View, relu: true), warmup: 1);
                 double tops = 2.0 * p.Macs / (ms * 1e9);
                 context.Add(new BenchResult(Name, $"{selected.Name} requantize+relu {name}", ms, tops, "TOPS", tops / context.Ceilings[CeilingsBenchmark.Mma], CeilingsBenchmark.Mma));
+                context.AddPeerRatios(Name, name, tops, "cuDNN fp16 NHWC");
             }
 
             context.AddPeerRatios(Name, name, best, "cuDNN fp32 NHWC", "cuDNN fp16 NHWC");

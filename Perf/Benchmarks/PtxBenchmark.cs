@@ -28,7 +28,7 @@ public sealed class PtxBenchmark : IBenchmark
     public string Name => "ptx";
 
     /// <inheritdoc />
-    public string Description => "dump PTX (and ptxas -v / SASS counts when ptxas is found) of the GEMM and conv kernels; no timing";
+    public string Description => "dump PTX (and ptxas -v / SASS counts when ptxas is found) of the GEMM and conv kernels (wgmma ones for sm_90a); no timing";
 
     /// <inheritdoc />
     public void Run(BenchContext context)
@@ -46,7 +46,10 @@ public sealed class PtxBenchmark : IBenchmark
             var compiled = (PTXCompiledKernel)backend.Compile(entry, specialization);
             var path = Path.Combine(dir, name + ".ptx");
             // The tensor-core kernels are loaded through the rewrite of ILGPU's inline-asm output slots (as at run time).
-            var ptx = name.Contains("_mma_", StringComparison.Ordinal) ? PtxLocalSlotPass.Rewrite(compiled.PTXAssembly) : compiled.PTXAssembly;
+            // The wgmma kernels also through the sm_90a rewrite (PtxSm90aPass).
+            bool wgmma = name.Contains("_wgmma_", StringComparison.Ordinal);
+            var ptx = wgmma ? PtxSm90aPass.Rewrite(PtxLocalSlotPass.Rewrite(compiled.PTXAssembly))
+                : name.Contains("_mma_", StringComparison.Ordinal) ? PtxLocalSlotPass.Rewrite(compiled.PTXAssembly) : compiled.PTXAssembly;
             var version = context.Option("ptx-version", string.Empty);
             if (version.Length > 0)
             {
@@ -66,7 +69,7 @@ public sealed class PtxBenchmark : IBenchmark
                 Console.WriteLine($"    vs {old}: {verdict}" + (oldPtx is null || Summary(oldPtx) == Summary(ptx) ? string.Empty : $"; counts were {Summary(oldPtx)}"));
             }
 
-            Ptxas(context, path);
+            Ptxas(context, path, wgmma ? "sm_90a" : "sm_90");
         }
 
         if (compare.Length > 0)
@@ -77,7 +80,7 @@ public sealed class PtxBenchmark : IBenchmark
 
     // The instruction counts that matter for the hot loops (tensor-core kernels after the local-slot rewrite).
     private static string Summary(string ptx) =>
-        $"{Count(ptx, "dp4a.")} dp4a, {Count(ptx, "mma.sync")} mma.sync, {Count(ptx, "cp.async.cg")} cp.async, {Count(ptx, "ld.shared.v4")} ld.shared.v4, "
+        $"{Count(ptx, "dp4a.")} dp4a, {Count(ptx, "mma.sync")} mma.sync, {Count(ptx, "wgmma.mma_async")} wgmma, {Count(ptx, "cp.async.cg")} cp.async, {Count(ptx, "ld.shared.v4")} ld.shared.v4, "
         + $"{Count(ptx, "ld.global.v4")} ld.global.v4, {Count(ptx, "ld.local")} ld.local, {Count(ptx, "st.local")} st.local";
 
     /// <summary>
@@ -103,6 +106,14 @@ public sealed class PtxBenchmark : IBenchmark
         {
             yield return (gemm.Name + "_int32", gemm.KernelFor<Int32Epilogue>(ptx: true).Method, default);
             yield return (gemm.Name + "_requant", gemm.KernelFor<RequantizeEpilogue>(ptx: true).Method, default);
+        }
+
+        foreach (var tileN in new[] { 256, 128 })
+        {
+            var wgmma = new GemmWgmmaTn(tileN);
+            yield return (wgmma.Name + "_int32", GemmWgmmaTn.KernelFor<Int32Epilogue>(tileN, ptx: true).Method, default);
+            yield return (wgmma.Name + "_requant", GemmWgmmaTn.KernelFor<RequantizeEpilogue>(tileN, ptx: true).Method, default);
+            yield return (wgmma.Name + "_residual", GemmWgmmaTn.KernelFor<ResidualRequantizeEpilogue>(tileN, ptx: true).Method, default);
         }
 
         foreach (var conv in Instances<ConvMma>())
@@ -131,18 +142,18 @@ public sealed class PtxBenchmark : IBenchmark
     }
 
     // ptxas -v (registers, spills) and a SASS opcode histogram, when the tools exist on this machine.
-    private static void Ptxas(BenchContext context, string ptxPath)
+    private static void Ptxas(BenchContext context, string ptxPath, string arch)
     {
         var ptxas = context.Option("ptxas", "ptxas");
         var cubin = Path.ChangeExtension(ptxPath, ".cubin");
-        var (rc, output) = Exec(ptxas, $"-arch=sm_90 -O3 -v -o \"{cubin}\" \"{ptxPath}\"");
+        var (rc, output) = Exec(ptxas, $"-arch={arch} -O3 -v -o \"{cubin}\" \"{ptxPath}\"");
         if (rc is null)
         {
             return;
         }
 
         File.WriteAllText(Path.ChangeExtension(ptxPath, ".ptxas.txt"), output);
-        Console.WriteLine("    " + string.Join("\n    ", output.Split('\n').Where(l => l.Contains("registers", StringComparison.Ordinal) || l.Contains("spill", StringComparison.Ordinal))));
+        Console.WriteLine("    " + string.Join("\n    ", output.Split('\n').Where(l => l.Contains("registers", StringComparison.Ordinal) || l.Contains("spill", StringComparison.Ordinal) || l.Contains("rror", StringComparison.Ordinal))));
         var cuobjdump = Path.Combine(Path.GetDirectoryName(ptxas) ?? string.Empty, "cuobjdump");
         var (rc2, sass) = Exec(File.Exists(cuobjdump) ? cuobjdump : "cuobjdump", $"-sass \"{cubin}\"");
         if (rc2 == 0)

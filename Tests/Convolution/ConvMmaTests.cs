@@ -152,7 +152,7 @@ public sealed class ConvMmaTests
         return (x, w);
     }
 
-    private static void CheckInt32(Int8Device device, IConvVariant variant, ConvProblem p, int seed, bool edges)
+    internal static void CheckInt32(Int8Device device, IConvVariant variant, ConvProblem p, int seed, bool edges)
     {
         var (x, w) = Operands(p, seed, edges);
         var expected = ConvolutionReference.Forward(x, TensorFormat.NHWC, w, p);
@@ -165,7 +165,7 @@ public sealed class ConvMmaTests
         Exact.Equal<int>(expected, dy.GetAsArray1D(), $"{variant.Name} {p} seed {seed} on {device.Kind}");
     }
 
-    private static void CheckRequantize(Int8Device device, IConvVariant variant, ConvProblem p, bool relu, int seed)
+    internal static void CheckRequantize(Int8Device device, IConvVariant variant, ConvProblem p, bool relu, int seed)
     {
         var (x, w) = Operands(p, seed, edges: false);
         var acc = ConvolutionReference.Forward(x, TensorFormat.NHWC, w, p);
@@ -182,7 +182,7 @@ public sealed class ConvMmaTests
         Exact.Equal<sbyte>(expected, dy.GetAsArray1D(), $"{variant.Name} requantize {p} relu={relu} on {device.Kind}");
     }
 
-    private static void CheckDequantize(Int8Device device, IConvVariant variant, ConvProblem p, int seed)
+    internal static void CheckDequantize(Int8Device device, IConvVariant variant, ConvProblem p, int seed)
     {
         var (x, w) = Operands(p, seed, edges: false);
         var acc = ConvolutionReference.Forward(x, TensorFormat.NHWC, w, p);

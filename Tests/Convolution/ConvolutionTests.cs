@@ -132,7 +132,7 @@ public sealed class ConvolutionTests
                 (new ConvProblem(2, 32, 12, 12, 32, 3, 3, PadH: 2, PadW: 2, DilationH: 2, DilationW: 2, Groups: 8), TensorFormat.NHWC, 13),
             })
             {
-                if (v is not (ConvMma or ConvMmaAuto) || v.CanImplement(device, problem, format) is null)
+                if (v is not (ConvMma or ConvMmaAuto or ConvWgmma) || v.CanImplement(device, problem, format) is null)
                 {
                     Check(device, v.Name, problem, format, seed);
                 }

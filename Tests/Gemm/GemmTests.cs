@@ -15,8 +15,8 @@ public sealed class GemmTests
         (int M, int N, int K)[] shapes = [(1, 1, 1), (3, 5, 7), (17, 9, 33), (130, 7, 20), (5, 131, 45), (129, 130, 64)];
         // Each fixed tile and forced split-K on fewer shapes (a 256-thread group is 256 OS threads here).
         (int M, int N, int K)[] few = [(3, 5, 7), (70, 66, 100), (129, 65, 161)];
-        // Tensor-core variants refuse the CPU accelerator (their emulation is tested in GemmMmaTests).
-        foreach (var v in GemmVariants.All.Where(v => v is not GemmMmaTn))
+        // Tensor-core variants refuse the CPU accelerator (their emulation is tested in GemmMmaTests and GemmWgmmaTests).
+        foreach (var v in GemmVariants.All.Where(v => v is not (GemmMmaTn or GemmWgmmaTn)))
         {
             foreach (var (m, n, k) in v.Name.EndsWith("x32", StringComparison.Ordinal) || v.Name.EndsWith("x64", StringComparison.Ordinal) || v.Name.Contains("splitk", StringComparison.Ordinal) ? few : shapes)
             {
@@ -91,7 +91,7 @@ public sealed class GemmTests
 
     // The tiled and tensor-core variants need 16-byte leading dimensions: tests lay the operands out padded (ld = round up K to 16).
     private static GemmProblem Pad(GemmProblem p, IGemmVariant v) =>
-        v is GemmDp4aTiled or GemmMmaTn ? new GemmProblem(p.M, p.N, p.K, (p.K + 15) / 16 * 16, (p.K + 15) / 16 * 16) : p;
+        v is GemmDp4aTiled or GemmMmaTn or GemmWgmmaTn ? new GemmProblem(p.M, p.N, p.K, (p.K + 15) / 16 * 16, (p.K + 15) / 16 * 16) : p;
 
     private static (sbyte[] A, sbyte[] B, GemmProblem P) Operands(string variant, int m, int n, int k, int seed)
     {

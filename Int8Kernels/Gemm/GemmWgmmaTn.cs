@@ -1,0 +1,196 @@
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPUInt8.Kernels.Arch;
+using ILGPUInt8.Kernels.Runtime;
+
+namespace ILGPUInt8.Kernels.Gemm;
+
+/// <summary>
+/// Hopper tensor-core GEMM C[M,N] = A[M,K]·B[N,K]ᵀ (int8, both K-contiguous, int32 wrapping accumulation) with
+/// <c>wgmma.mma_async.sync.aligned.m64nNk32.s32.s8.s8</c> (sm_90a), finished by a fused epilogue: blocks of two
+/// warpgroups computing 128×N tiles (N = 256 with 4 stages or 128 with 6), the pipeline of <see cref="WgmmaMainloop"/>
+/// (16-byte cp.async copies into the 128-byte-swizzled K-major layout wgmma reads, <see cref="WgmmaDescriptor"/>).
+/// K is arbitrary (zero-filled copies past K), M and N edges masked. Needs compute capability 9.0, lda and ldb
+/// multiples of 16 and 16-byte aligned operands; the PTX is loaded through <see cref="PtxSm90aPass"/>. On the CPU
+/// accelerator (tests only) the same kernel runs the emulated instructions.
+/// </summary>
+public sealed class GemmWgmmaTn : IGemmVariant
+{
+    /// <summary>Rows of C a block computes (two warpgroups of 64).</summary>
+    public const int TileM = WgmmaMainloop.TileM;
+
+    /// <summary>Threads a block.</summary>
+    public const int Threads = WgmmaMainloop.Threads;
+
+    private readonly bool _allowCpu;
+
+    /// <summary>
+    /// Creates the variant for block tiles of 128×<paramref name="tileN"/> (256: 4 stages; 128: 6 stages);
+    /// <paramref name="allowCpuAccelerator"/> lets it run emulated on the CPU accelerator (tests only).
+    /// </summary>
+    public GemmWgmmaTn(int tileN = 256, bool allowCpuAccelerator = false)
+    {
+        if (tileN is not (256 or 128))
+        {
+            throw new ArgumentOutOfRangeException(nameof(tileN), tileN, "wgmma GEMM tiles are 128×256 or 128×128.");
+        }
+
+        TileN = tileN;
+        _allowCpu = allowCpuAccelerator;
+    }
+
+    /// <summary>Columns of C a block computes.</summary>
+    public int TileN { get; }
+
+    /// <summary>Pipeline stages of 128 bytes of K.</summary>
+    public int Stages => StagesFor(TileN);
+
+    /// <inheritdoc />
+    public string Name => $"gemm_s8s8s32_tn_wgmma_128x{TileN}x128_s{Stages}";
+
+    /// <summary>Bytes of one pipeline stage: (128 + N) rows of 128 bytes.</summary>
+    public int StageBytes => WgmmaMainloop.StageBytes(TileN);
+
+    /// <summary>Dynamic shared memory a block: the ring (or the staging tile, if larger) plus 1 KB to align it to 1024 bytes.</summary>
+    public int SharedBytes => Math.Max(Stages * StageBytes, TileM * (TileN + 8) * 4) + WgmmaDescriptor.AtomBytes;
+
+    /// <summary>
+    /// True when the wgmma variants should be preferred: a CUDA device of compute capability 9.x (the only one whose
+    /// PTX JIT takes sm_90a).
+    /// </summary>
+    public static bool Supported(Int8Device device) =>
+        device?.Accelerator is ILGPU.Runtime.Cuda.CudaAccelerator cuda && cuda.Architecture.Major == 9;
+
+    /// <inheritdoc />
+    public string? CanImplement(Int8Device device, GemmProblem problem, GemmOperands? operands = null) =>
+        HardLimit(device, problem)
+        ?? (operands is { } o && !o.StartAligned(16) ? "A and B must start on a 16-byte boundary (16-byte cp.async)" : null);
+
+    // What the kernel needs to run at all.
+    private string? HardLimit(Int8Device device, GemmProblem problem)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        if (!device.IsCuda)
+        {
+            return _allowCpu ? Alignment(problem) : "wgmma variant: needs a CUDA device of compute capability 9.0 (sm_90a)";
+        }
+
+        if (!Supported(device))
+        {
+            var arch = ((ILGPU.Runtime.Cuda.CudaAccelerator)device.Accelerator).Architecture;
+            return $"wgmma needs sm_90a (compute capability 9.0); this device is sm_{arch.Major}{arch.Minor}";
+        }
+
+        return Alignment(problem);
+    }
+
+    /// <inheritdoc />
+    public string? Declines(Int8Device device, GemmProblem problem)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        if (TileN != 256 || !device.IsCuda)
+        {
+            return null;
+        }
+
+        long tiles = (long)((problem.M + TileM - 1) / TileM) * ((problem.N + TileN - 1) / TileN);
+        int sms = device.Accelerator.NumMultiprocessors;
+        return tiles < sms
+            ? $"{tiles} tiles of {TileM}×{TileN} leave some of the {sms} multiprocessors idle: a smaller tile fills the device better"
+            : null;
+    }
+
+    /// <inheritdoc />
+    public void Run<TEpilogue>(Int8Device device, ArrayView<sbyte> a, ArrayView<sbyte> b, GemmProblem problem, TEpilogue epilogue)
+        where TEpilogue : struct, IGemmEpilogue
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        var reason = CanImplement(device, problem);
+        if (reason is not null)
+        {
+            throw new NotSupportedException($"{Name} cannot run {problem}: {reason}");
+        }
+
+        if (((IContiguousArrayView)a).IndexInBytes % 16 != 0 || ((IContiguousArrayView)b).IndexInBytes % 16 != 0)
+        {
+            throw new ArgumentException($"{Name} needs operands that start on a 16-byte boundary.", nameof(a));
+        }
+
+        int bytes = SharedBytes;
+        bool cuda = device.IsCuda;
+        var kernel = device.GetKernel($"gemm.wgmma.{Name}.{typeof(TEpilogue).FullName}", acc => cuda
+            ? PtxSm90aPass.LoadStreamKernel(acc, KernelFor<TEpilogue>(TileN, ptx: true), bytes)
+            : acc.LoadStreamKernel(KernelFor<TEpilogue>(TileN, ptx: false)));
+
+        int tilesM = (problem.M + TileM - 1) / TileM, tilesN = (problem.N + TileN - 1) / TileN;
+        int blocks = tilesM * tilesN;
+        var args = new GemmMmaTn.Args(problem.M, problem.N, problem.K, problem.Lda, problem.Ldb, tilesM, tilesN, (problem.K + 127) / 128);
+
+        // The emulation keeps each thread's N/2 accumulators in a scratch buffer; the PTX keeps them in registers.
+        using var scratch = cuda ? null : device.Accelerator.Allocate1D<int>((long)blocks * Threads * (TileN / 2));
+        kernel(
+            new KernelConfig(blocks, Threads, SharedMemoryConfig.RequestDynamic<int>(bytes / 4)),
+            DeviceAddress(a),
+            DeviceAddress(b),
+            a,
+            b,
+            scratch?.View ?? ArrayView<int>.Empty,
+            args,
+            epilogue);
+        if (!cuda)
+        {
+            device.Synchronize();
+        }
+    }
+
+    /// <summary>The kernel for one tile width and epilogue: the PTX instructions, or their emulation.</summary>
+    internal static Action<long, long, ArrayView<sbyte>, ArrayView<sbyte>, ArrayView<int>, GemmMmaTn.Args, TEpilogue> KernelFor<TEpilogue>(int tileN, bool ptx)
+        where TEpilogue : struct, IGemmEpilogue =>
+        (tileN, ptx) switch
+        {
+            (256, true) => Kernel<PtxWgmmaN256, TEpilogue>,
+            (256, false) => Kernel<EmulatedWgmmaN256, TEpilogue>,
+            (_, true) => Kernel<PtxWgmmaN128, TEpilogue>,
+            _ => Kernel<EmulatedWgmmaN128, TEpilogue>,
+        };
+
+    private static string? Alignment(GemmProblem problem) =>
+        problem.Lda % 16 != 0 || problem.Ldb % 16 != 0
+            ? $"lda ({problem.Lda}) and ldb ({problem.Ldb}) must be multiples of 16 bytes for 16-byte cp.async"
+            : null;
+
+    /// <summary>
+    /// One 128×N tile of C: thread tid copies 16-byte chunk (tid &amp; 7) of A and B rows (tid &gt;&gt; 3) + 32·i
+    /// (<see cref="GemmWgmmaLoader"/>), then the shared main loop and epilogue (<see cref="WgmmaMainloop"/>).
+    /// </summary>
+    internal static void Kernel<TOps, TEpilogue>(long aAddress, long bAddress, ArrayView<sbyte> a, ArrayView<sbyte> b, ArrayView<int> scratch, GemmMmaTn.Args p, TEpilogue epilogue)
+        where TOps : struct, IWgmmaOps
+        where TEpilogue : struct, IGemmEpilogue
+    {
+        var smem = SharedMemory.GetDynamic<int>();
+        var ops = default(TOps);
+        uint sbase = ops.DynamicSharedBase();
+        int align = WgmmaMainloop.AlignOffset(sbase);
+        int tid = Group.IdxX;
+        GemmMmaTn.TileOf(Grid.IdxX, p, out int tileM, out int tileNIdx);
+        int blockRow = tileM * TileM, blockCol = tileNIdx * ops.TileN;
+        int ldRow = tid >> 3, ldChunk = tid & 7;
+        var loader = new GemmWgmmaLoader(
+            a, aAddress, ((long)(blockRow + ldRow) * p.Lda) + (ldChunk * 16), 32L * p.Lda, p.M - blockRow - ldRow,
+            b, bAddress, ((long)(blockCol + ldRow) * p.Ldb) + (ldChunk * 16), 32L * p.Ldb, p.N - blockCol - ldRow,
+            p.K - (ldChunk * 16), WgmmaMainloop.CopySlot(align, tid));
+        WgmmaMainloop.Run(ops, smem, sbase, align, loader, scratch, p, blockRow, blockCol, ref epilogue);
+    }
+
+    /// <summary>Pipeline stages of 128 bytes of K that fit 227 KB with a 128-row A tile and N B rows (the ops' constant).</summary>
+    internal static int StagesFor(int tileN) => tileN switch
+    {
+        256 => default(PtxWgmmaN256).Stages,
+        128 => default(PtxWgmmaN128).Stages,
+        _ => default(PtxWgmmaN64).Stages,
+    };
+
+    /// <summary>The device address of a view's first element (the kernels add byte offsets for cp.async).</summary>
+    internal static long DeviceAddress(ArrayView<sbyte> view) =>
+        ((IArrayView)view).Buffer.NativePtr.ToInt64() + ((IContiguousArrayView)view).IndexInBytes;
+}

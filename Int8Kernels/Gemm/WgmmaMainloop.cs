@@ -1,0 +1,174 @@
+using ILGPU;
+using ILGPUInt8.Kernels.Arch;
+using ILGPUInt8.Kernels.Quantization;
+
+namespace ILGPUInt8.Kernels.Gemm;
+
+/// <summary>
+/// How a wgmma kernel fills one pipeline stage: the A rows (GEMM rows or gathered convolution pixels) and the B rows of
+/// K bytes [128·kt, 128·kt + 128), 16-byte chunks at chunk c ^ (row &amp; 7) of 128-byte rows (the 128-byte swizzle).
+/// A struct built once per thread (its fields hold the thread's precomputed offsets).
+/// </summary>
+internal interface IWgmmaTileLoader
+{
+    /// <summary>Issues this thread's copies of stage <paramref name="kt"/> into the ring slot at byte <paramref name="slotOffset"/>.</summary>
+    void CopyStage<TOps>(TOps ops, ArrayView<int> smem, uint sbase, int slotOffset, int kt)
+        where TOps : struct, IWgmmaOps;
+}
+
+/// <summary>
+/// The main loop and epilogue every wgmma kernel shares (<see cref="GemmWgmmaTn"/>, <c>ConvWgmma</c>): a block is two
+/// warpgroups (256 threads) computing a 128×N tile, warpgroup w the rows 64w..64w+63. K advances 128 bytes per stage
+/// through a ring of S stages; each stage is 4 wgmma k steps of 32 bytes issued back to back and one commit group; the
+/// warpgroups keep one group in flight (<c>wgmma.wait_group 1</c>) across the next stage's barrier, and the copies run
+/// S − 2 stages ahead. Then the accumulators are staged through shared memory as [128][N + 8] int32 and each thread
+/// finishes 4 consecutive columns at a time (<see cref="GemmMmaTn.Finish{TEpilogue}"/>).
+/// </summary>
+internal static class WgmmaMainloop
+{
+    /// <summary>Rows of C a block computes (two warpgroups of 64).</summary>
+    public const int TileM = 128;
+
+    /// <summary>Threads a block.</summary>
+    public const int Threads = 256;
+
+    /// <summary>Bytes of one stage for N columns: (128 + N) rows of 128 bytes.</summary>
+    public static int StageBytes(int tileN) => (TileM + tileN) * 128;
+
+    /// <summary>
+    /// Offset from the dynamic shared base to the first 1024-byte aligned shared address (the swizzle atoms need it):
+    /// ((base + 1023) &amp; ~1023) − base.
+    /// </summary>
+    public static int AlignOffset(uint sbase) => (int)(((sbase + 1023u) & ~1023u) - sbase);
+
+    /// <summary>
+    /// Byte offset (from the dynamic base) of thread <paramref name="tid"/>'s 16-byte copy slot in row tid &gt;&gt; 3 of a
+    /// stage: chunk tid &amp; 7 stored at chunk (tid &amp; 7) ^ (row &amp; 7).
+    /// </summary>
+    public static int CopySlot(int align, int tid)
+    {
+        int row = tid >> 3, chunk = tid & 7;
+        return align + (row * 128) + ((chunk ^ (row & 7)) << 4);
+    }
+
+    /// <summary>Runs the main loop over p.KTiles stages and the epilogue of the tile at (blockRow, blockCol).</summary>
+    public static void Run<TOps, TLoader, TEpilogue>(
+        TOps ops, ArrayView<int> smem, uint sbase, int align, TLoader loader, ArrayView<int> scratch, GemmMmaTn.Args p,
+        int blockRow, int blockCol, ref TEpilogue epilogue)
+        where TOps : struct, IWgmmaOps
+        where TLoader : struct, IWgmmaTileLoader
+        where TEpilogue : struct, IGemmEpilogue
+    {
+        int tileN = ops.TileN;
+        int stages = ops.Stages;
+        int stageBytes = StageBytes(tileN);
+        uint ring = sbase + (uint)align;
+        int tid = Group.IdxX;
+        int wg = tid >> 7;
+
+        // Prologue: stages 0..S − 3 in flight, one commit group each (empty groups past K keep the count uniform).
+        for (int s = 0; s < stages - 2; s++)
+        {
+            if (s < p.KTiles)
+            {
+                loader.CopyStage(ops, smem, sbase, s * stageBytes, s);
+            }
+
+            ops.CommitCopies();
+        }
+
+        ops.ZeroAccumulators(scratch);
+        long descA0 = WgmmaDescriptor.Swizzle128(ring + (uint)(wg * 64 * 128));
+        long descB0 = WgmmaDescriptor.Swizzle128(ring + (uint)(TileM * 128));
+        int readSlot = 0, writeSlot = stages - 2;
+        for (int kt = 0; kt < p.KTiles; kt++)
+        {
+            // Stage kt has landed for this thread (S − 3 younger groups may still fly), then for everyone; the barrier
+            // also means every warpgroup's wgmma of stage kt − 2 has finished (wait_group 1 below): its slot is free.
+            ops.WaitCopies(stages - 3);
+            ops.FenceProxyAsync();
+            Group.Barrier();
+            if (kt + stages - 2 < p.KTiles)
+            {
+                loader.CopyStage(ops, smem, sbase, writeSlot * stageBytes, kt + stages - 2);
+            }
+
+            ops.CommitCopies();
+
+            // Four k steps of 32 bytes: the descriptors advance 32 bytes (2 in the address field) each.
+            long slotDesc = (long)(readSlot * stageBytes) >> 4;
+            long da = descA0 + slotDesc, db = descB0 + slotDesc;
+            ops.Fence();
+            ops.Mma(smem, da, db, scratch);
+            ops.Mma(smem, da + 2, db + 2, scratch);
+            ops.Mma(smem, da + 4, db + 4, scratch);
+            ops.Mma(smem, da + 6, db + 6, scratch);
+            ops.CommitMma();
+            ops.WaitMma(1);
+            readSlot = readSlot == stages - 1 ? 0 : readSlot + 1;
+            writeSlot = writeSlot == stages - 1 ? 0 : writeSlot + 1;
+        }
+
+        ops.WaitMma(0);
+        ops.WaitCopies(0);
+        Group.Barrier();
+
+        // Staging tile [128][N + 8] int32 from the aligned base: thread (warp w of its warpgroup, g, t) owns row
+        // 64·wg + 16·w + g, column 2t, and its registers fan out from there.
+        int pitch = ops.StagingPitchBytes;
+        int lane = tid & 31, warpInGroup = (tid >> 5) & 3;
+        int own = (((64 * wg) + (16 * warpInGroup) + (lane >> 2)) * pitch) + (8 * (lane & 3));
+        ops.StoreAccumulators(smem, ring + (uint)own, align + own, scratch);
+        Group.Barrier();
+
+        var tile4 = smem.Cast<Int4>();
+        int quadsPerRow = tileN / 4;
+        int passes = TileM * quadsPerRow / Threads;
+        int base4 = align >> 4, pitch4 = pitch >> 4;
+        for (int pass = 0; pass < passes; pass++)
+        {
+            int idx = (pass * Threads) + tid;
+            int row = idx / quadsPerRow, col4 = idx - (row * quadsPerRow);
+            Int4 v = tile4[base4 + (row * pitch4) + col4];
+            GemmMmaTn.Finish(ref epilogue, p, blockRow + row, blockCol + (4 * col4), v.X, v.Y, v.Z, v.W);
+        }
+    }
+
+    /// <summary>
+    /// Copies this thread's B chunks of stage kt: rows (tid &gt;&gt; 3) + 32·i of the N-row B tile, K-contiguous at stride
+    /// <paramref name="bStep"/> / 32, zero-filled past N (<paramref name="bRows"/>) and past K (<paramref name="kb"/>).
+    /// </summary>
+    public static void CopyB<TOps>(TOps ops, ArrayView<int> smem, uint sbase, int at, ArrayView<sbyte> b, long bAddress, long gb, long bStep, int bRows, int kb)
+        where TOps : struct, IWgmmaOps
+    {
+        int bAt = at + (TileM * 128);
+        for (int i = 0; i < ops.TileN / 32; i++)
+        {
+            ops.Copy16(smem, sbase, bAt + (i * 4096), b, bAddress, gb, GemmMmaTn.IfRowInside(kb, bRows, 32 * i));
+            gb += bStep;
+        }
+    }
+}
+
+/// <summary>The GEMM's loader: A rows blockRow + (tid &gt;&gt; 3) + 32·i of a row-major [M][lda] matrix, B likewise.</summary>
+internal readonly struct GemmWgmmaLoader(
+    ArrayView<sbyte> a, long aAddress, long aOff, long aStep, int aRows,
+    ArrayView<sbyte> b, long bAddress, long bOff, long bStep, int bRows, int kLeft, int sCopy) : IWgmmaTileLoader
+{
+    /// <inheritdoc />
+    public void CopyStage<TOps>(TOps ops, ArrayView<int> smem, uint sbase, int slotOffset, int kt)
+        where TOps : struct, IWgmmaOps
+    {
+        long kOff = 128L * kt;
+        int kb = GemmMmaTn.CopyBytes(kLeft - (128 * kt));
+        int at = slotOffset + sCopy;
+        long ga = aOff + kOff;
+        for (int i = 0; i < WgmmaMainloop.TileM / 32; i++)
+        {
+            ops.Copy16(smem, sbase, at + (i * 4096), a, aAddress, ga, GemmMmaTn.IfRowInside(kb, aRows, 32 * i));
+            ga += aStep;
+        }
+
+        WgmmaMainloop.CopyB(ops, smem, sbase, at, b, bAddress, bOff + kOff, bStep, bRows, kb);
+    }
+}
