@@ -16,11 +16,13 @@ public static class OnnxImporter
     /// <summary>The highest default-domain opset whose semantics the importer implements.</summary>
     public const long MaxOpset = 21;
 
+    // Every mapper of this assembly (each operator folder under Layers/Operators/ holds its own), found by reflection.
     private static readonly IOnnxOpMapper[] Mappers =
     [
-        new ConvMapper(), new GemmMapper(), new BatchNormMapper(), new ActivationMapper(), new PoolMapper(),
-        new ElementWiseMapper(), new LrnMapper(), new SoftmaxMapper(), new ConcatMapper(), new ShapeOpsMapper(),
-        new PadMapper(), new ConstantMapper(), new QdqMapper(),
+        .. typeof(IOnnxOpMapper).Assembly.GetTypes()
+            .Where(t => typeof(IOnnxOpMapper).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false })
+            .OrderBy(t => t.FullName, StringComparer.Ordinal)
+            .Select(t => (IOnnxOpMapper)Activator.CreateInstance(t, nonPublic: true)!),
     ];
 
     private static readonly FrozenDictionary<string, IOnnxOpMapper> ByOp =
