@@ -52,6 +52,9 @@ public enum LayerType
 
     /// <summary>A precision conversion inserted by the builder (quantize or dequantize).</summary>
     Convert,
+
+    /// <summary>Hard sigmoid y = max(0, min(1, alpha·x + beta)) (Layers/Operators/HardSigmoid/).</summary>
+    HardSigmoid,
 }
 
 /// <summary>The precision a layer asks the builder for.</summary>
