@@ -136,8 +136,9 @@ public static class OnnxImporter
         ["Neg"] = 6,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
-    /// <summary>The earliest opset at which the importer's reading of <paramref name="opType"/> holds.</summary>
-    public static long EarliestOpset(string opType) => EarliestOpsets.GetValueOrDefault(opType, MinOpset);
+    /// <summary>The earliest opset at which the importer's reading of <paramref name="opType"/> holds (its mapper's, else the table's).</summary>
+    public static long EarliestOpset(string opType) =>
+        (ByOp.TryGetValue(opType, out var mapper) ? mapper.EarliestOpset(opType) : null) ?? EarliestOpsets.GetValueOrDefault(opType, MinOpset);
 
     private static void CheckDomainAndOpset(OnnxNode node)
     {
