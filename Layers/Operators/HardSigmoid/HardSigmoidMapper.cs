@@ -9,6 +9,9 @@ internal sealed class HardSigmoidMapper : IOnnxOpMapper
 
     public IReadOnlyList<int> ConstantInputs(OnnxNode node) => [];
 
+    // Opset 6 dropped consumed_inputs; the definition has not changed since.
+    public long? EarliestOpset(string opType) => 6;
+
     public void Map(OnnxNode node, OnnxMapContext context)
     {
         var x = context.Runtime(node, 0);
