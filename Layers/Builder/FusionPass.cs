@@ -1,5 +1,3 @@
-using ILGPUInt8.Kernels.Ops;
-
 namespace ILGPUInt8.Layers;
 
 /// <summary>
@@ -17,13 +15,8 @@ internal static class FusionPass
             var activation = ((ActivationLayer)act.Layer).Activation;
             var middle = plan.Tensors[act.Inputs[0]];
             var producer = plan.Producer(middle.Id);
-            if (producer is null || !producer.Fused.IsNone || !PrecisionPass.Fusable(producer.Layer) || producer.Int8 != act.Int8
+            if (producer is null || !producer.Fused.IsNone || !producer.Layer.FusesActivation(activation, producer.Int8) || producer.Int8 != act.Int8
                 || middle.IsOutput || plan.Consumers(middle.Id).Count() != 1)
-            {
-                continue;
-            }
-
-            if (producer.Int8 && producer.Layer is ElementWiseLayer && activation.Kind != ActivationKind.Relu)
             {
                 continue;
             }

@@ -27,7 +27,7 @@ internal static class PrecisionPass
             foreach (var node in plan.Nodes.AsEnumerable().Reverse())
             {
                 var input = plan.Tensors[node.Inputs[0]];
-                if (FollowsInput(node.Layer) && Request(node) != LayerPrecision.Float && plan.Tensors[node.Output].Threshold is float pooled
+                if (node.Layer.Int8KeepsInputScale && Request(node) != LayerPrecision.Float && plan.Tensors[node.Output].Threshold is float pooled
                     && input.Threshold is not null && !input.IsOutput && plan.Consumers(input.Id).Count() == 1)
                 {
                     input.Threshold = pooled;
@@ -53,7 +53,7 @@ internal static class PrecisionPass
             }
 
             node.Int8 = config.Int8 && request != LayerPrecision.Float && missing is null;
-            if (node.Int8 && FollowsInput(node.Layer))
+            if (node.Int8 && node.Layer.Int8KeepsInputScale)
             {
                 plan.Tensors[node.Output].Threshold = plan.Tensors[node.Inputs[0]].Threshold;
             }
@@ -64,7 +64,7 @@ internal static class PrecisionPass
             if (node.Int8 && node.Layer is ActivationLayer { Activation.Kind: ActivationKind.Relu })
             {
                 var input = plan.Tensors[node.Inputs[0]];
-                if (plan.Producer(input.Id) is { Int8: true } producer && Fusable(producer.Layer) && !input.IsOutput && plan.Consumers(input.Id).Count() == 1)
+                if (plan.Producer(input.Id) is { Int8: true } producer && producer.Layer.FusesActivation(ActivationSpec.Relu, int8: true) && !input.IsOutput && plan.Consumers(input.Id).Count() == 1)
                 {
                     input.Threshold = plan.Tensors[node.Output].Threshold;
                 }
@@ -73,24 +73,16 @@ internal static class PrecisionPass
 
         foreach (var node in plan.Nodes)
         {
-            plan.Tensors[node.Output].Type = node.Int8 && node.Layer is not SoftMaxLayer ? DataType.Int8 : DataType.Float;
+            plan.Tensors[node.Output].Type = node.Int8 && !node.Layer.Int8OutputIsFloat ? DataType.Int8 : DataType.Float;
         }
     }
-
-    /// <summary>Layers an activation can be fused into.</summary>
-    public static bool Fusable(Layer layer) => layer is ConvolutionLayer or FullyConnectedLayer or DeconvolutionLayer or ElementWiseLayer;
 
     /// <summary>Why the node cannot run INT8, or null when it can.</summary>
     private static string? Missing(Plan plan, PlanNode node)
     {
-        if (node.Layer is ScaleLayer or LrnLayer or BatchNormLayer or ConvertLayer)
+        if (node.Layer.Int8Limit is { } limit)
         {
-            return $"layer type {node.Layer.Type} has no INT8 kernel";
-        }
-
-        if (node.Layer is SoftMaxLayer { Axis: not ItemAxis.Channel } softMax)
-        {
-            return $"softmax along {softMax.Axis} has no INT8 kernel (only along channels)";
+            return limit;
         }
 
         foreach (var id in node.Inputs)
@@ -101,20 +93,16 @@ internal static class PrecisionPass
             }
         }
 
-        if (!FollowsInput(node.Layer) && node.Layer is not SoftMaxLayer && plan.Tensors[node.Output].Threshold is null)
+        if (!node.Layer.Int8KeepsInputScale && !node.Layer.Int8OutputIsFloat && plan.Tensors[node.Output].Threshold is null)
         {
             return $"output tensor '{plan.Tensors[node.Output].Name}' has no dynamic range";
         }
 
-        if (node.Layer is ConvolutionLayer or FullyConnectedLayer or DeconvolutionLayer && plan.Tensors[node.Inputs[0]].Constant is not null)
+        if (node.Layer.Int8NeedsRuntimeInput && plan.Tensors[node.Inputs[0]].Constant is not null)
         {
             return "its input is a constant";
         }
 
         return null;
     }
-
-    /// <summary>INT8 layers whose output keeps the input's scale.</summary>
-    private static bool FollowsInput(Layer layer) =>
-        layer is ReshapeLayer or PaddingLayer || (layer is PoolingLayer p && p.PoolingType == PoolingType.Max);
 }

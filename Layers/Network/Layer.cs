@@ -1,3 +1,5 @@
+using ILGPUInt8.Kernels.Ops;
+
 namespace ILGPUInt8.Layers;
 
 /// <summary>The layer types of a network.</summary>
@@ -50,6 +52,9 @@ public enum LayerType
 
     /// <summary>A precision conversion inserted by the builder (quantize or dequantize).</summary>
     Convert,
+
+    /// <summary>Hard sigmoid y = max(0, min(1, alpha·x + beta)) (Layers/Operators/HardSigmoid/).</summary>
+    HardSigmoid,
 }
 
 /// <summary>The precision a layer asks the builder for.</summary>
@@ -118,6 +123,21 @@ public abstract class Layer
 
     /// <summary>Writes the parameters (not the inputs) for an engine file.</summary>
     internal abstract void WriteParameters(BinaryWriter writer);
+
+    /// <summary>Precision trait: why this layer has no INT8 kernel, or null when it has one.</summary>
+    internal virtual string? Int8Limit => null;
+
+    /// <summary>Precision trait: in INT8 the output keeps the input's scale (the values are the same).</summary>
+    internal virtual bool Int8KeepsInputScale => false;
+
+    /// <summary>Precision trait: in INT8 the output is float (the layer dequantizes as it computes).</summary>
+    internal virtual bool Int8OutputIsFloat => false;
+
+    /// <summary>Precision trait: INT8 needs a run-time input (weights layers do not quantize a constant input).</summary>
+    internal virtual bool Int8NeedsRuntimeInput => false;
+
+    /// <summary>Fusion trait: whether <paramref name="activation"/> after this layer can be fused into its step.</summary>
+    internal virtual bool FusesActivation(ActivationSpec activation, bool int8) => false;
 
     /// <summary>A <see cref="NetworkException"/> naming this layer.</summary>
     private protected NetworkException Error(string message) => new(Name, $"({Type}) {message}");

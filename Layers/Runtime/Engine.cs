@@ -64,7 +64,7 @@ public sealed class Engine : IDisposable
 
             foreach (var node in plan.Nodes)
             {
-                _steps.Add(HostIsa is null ? StepFactory.Create(this, node) : HostStepFactory.Create(this, node));
+                _steps.Add(OperatorRegistry.CreateStep(this, node));
             }
         }
         catch

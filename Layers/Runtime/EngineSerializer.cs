@@ -183,23 +183,6 @@ internal static class EngineSerializer
         return n is >= 0 and <= 1_000_000 ? n : throw new InvalidDataException($"Corrupt engine file: {n} {what}.");
     }
 
-    private static Layer ReadLayer(LayerType type, string name, BinaryReader r) => type switch
-    {
-        LayerType.Convolution => ConvolutionLayer.Read(name, r),
-        LayerType.Deconvolution => DeconvolutionLayer.Read(name, r),
-        LayerType.FullyConnected => FullyConnectedLayer.Read(name, r),
-        LayerType.Activation => ActivationLayer.Read(name, r),
-        LayerType.Pooling => PoolingLayer.Read(name, r),
-        LayerType.Scale => ScaleLayer.Read(name, r),
-        LayerType.BatchNormalization => BatchNormLayer.Read(name, r),
-        LayerType.ElementWise => ElementWiseLayer.Read(name, r),
-        LayerType.Lrn => LrnLayer.Read(name, r),
-        LayerType.SoftMax => SoftMaxLayer.Read(name, r),
-        LayerType.Concatenation => ConcatenationLayer.Read(name, r),
-        LayerType.Flatten or LayerType.Reshape => ReshapeLayer.Read(name, r),
-        LayerType.Padding => PaddingLayer.Read(name, r),
-        LayerType.Constant => ConstantLayer.Read(name, r),
-        LayerType.Convert => ConvertLayer.Read(name, r),
-        _ => throw new InvalidDataException($"Unknown layer type {type}."),
-    };
+    private static Layer ReadLayer(LayerType type, string name, BinaryReader r) =>
+        (OperatorRegistry.Find(type) ?? throw new InvalidDataException($"Unknown layer type {type}.")).Read(name, r);
 }

@@ -16,11 +16,13 @@ public static class OnnxImporter
     /// <summary>The highest default-domain opset whose semantics the importer implements.</summary>
     public const long MaxOpset = 21;
 
+    // Every mapper of this assembly (each operator folder under Layers/Operators/ holds its own), found by reflection.
     private static readonly IOnnxOpMapper[] Mappers =
     [
-        new ConvMapper(), new GemmMapper(), new BatchNormMapper(), new ActivationMapper(), new PoolMapper(),
-        new ElementWiseMapper(), new LrnMapper(), new SoftmaxMapper(), new ConcatMapper(), new ShapeOpsMapper(),
-        new PadMapper(), new ConstantMapper(), new QdqMapper(),
+        .. typeof(IOnnxOpMapper).Assembly.GetTypes()
+            .Where(t => typeof(IOnnxOpMapper).IsAssignableFrom(t) && t is { IsAbstract: false, IsInterface: false })
+            .OrderBy(t => t.FullName, StringComparer.Ordinal)
+            .Select(t => (IOnnxOpMapper)Activator.CreateInstance(t, nonPublic: true)!),
     ];
 
     private static readonly FrozenDictionary<string, IOnnxOpMapper> ByOp =
@@ -134,8 +136,9 @@ public static class OnnxImporter
         ["Neg"] = 6,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
-    /// <summary>The earliest opset at which the importer's reading of <paramref name="opType"/> holds.</summary>
-    public static long EarliestOpset(string opType) => EarliestOpsets.GetValueOrDefault(opType, MinOpset);
+    /// <summary>The earliest opset at which the importer's reading of <paramref name="opType"/> holds (its mapper's, else the table's).</summary>
+    public static long EarliestOpset(string opType) =>
+        (ByOp.TryGetValue(opType, out var mapper) ? mapper.EarliestOpset(opType) : null) ?? EarliestOpsets.GetValueOrDefault(opType, MinOpset);
 
     private static void CheckDomainAndOpset(OnnxNode node)
     {

@@ -129,6 +129,9 @@ internal sealed partial class OnnxNetworkAdapter
             case PaddingSpec pad:
                 Define(Padding(pad, In(0), name));
                 return;
+            case IOperatorSpec op:
+                Define(op.AddTo(_net, [.. layer.Inputs.Select((_, i) => In(i))], name));
+                return;
             default:
                 throw Unsupported($"layer kind {layer.Spec.Kind} has no engine layer");
         }

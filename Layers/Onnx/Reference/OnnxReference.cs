@@ -75,6 +75,7 @@ public static class OnnxReference
         ReshapeSpec => new ReferenceTensor(shape, (float[])x[0].Data.Clone()),
         PaddingSpec p => Pad(p, x[0], shape),
         ConstantSpec c => ReferenceTensor.From(c.Value),
+        IOperatorSpec op => op.Reference(x, shape),
         _ => throw new NotSupportedException($"No reference for {spec.Kind}."),
     };
 

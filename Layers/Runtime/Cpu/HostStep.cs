@@ -24,24 +24,3 @@ internal abstract unsafe class HostStep(Engine engine, PlanNode node) : Step(eng
         CpuThreads.For((int)pieces, count * 16, i => body(count * i / pieces, count * (i + 1) / pieces));
     }
 }
-
-/// <summary>The CPU backend's step for a plan node, by layer type.</summary>
-internal static class HostStepFactory
-{
-    public static Step Create(Engine engine, PlanNode node) => node.Layer switch
-    {
-        ConvolutionLayer or FullyConnectedLayer => new HostConvolutionStep(engine, node),
-        DeconvolutionLayer => new HostDeconvolutionStep(engine, node),
-        ActivationLayer => new HostActivationStep(engine, node),
-        PoolingLayer => new HostPoolingStep(engine, node),
-        ScaleLayer => new HostScaleStep(engine, node),
-        ElementWiseLayer => new HostElementWiseStep(engine, node),
-        LrnLayer => new HostLrnStep(engine, node),
-        SoftMaxLayer => new HostSoftMaxStep(engine, node),
-        ConcatenationLayer => new HostConcatStep(engine, node),
-        ReshapeLayer => new HostReshapeStep(engine, node),
-        PaddingLayer => new HostPaddingStep(engine, node),
-        ConvertLayer => new HostConvertStep(engine, node),
-        _ => throw new NetworkException(node.Name, $"layer type {node.Layer.Type} cannot be executed (it should have been lowered)."),
-    };
-}

@@ -1,0 +1,17 @@
+namespace ILGPUInt8.Layers;
+
+/// <summary>The convolution operator: reads its layer from an engine file and creates its steps.</summary>
+internal sealed class ConvolutionOperator : Operator
+{
+    /// <inheritdoc />
+    public override IReadOnlyList<LayerType> Types { get; } = [LayerType.Convolution];
+
+    /// <inheritdoc />
+    public override Layer Read(string name, BinaryReader reader) => ConvolutionLayer.Read(name, reader);
+
+    /// <inheritdoc />
+    public override Step CreateCudaStep(Engine engine, PlanNode node) => new ConvolutionStep(engine, node);
+
+    /// <inheritdoc />
+    public override Step CreateCpuStep(Engine engine, PlanNode node) => new HostConvolutionStep(engine, node);
+}

@@ -1,0 +1,64 @@
+using ILGPUInt8.Kernels.Convolution;
+using ILGPUInt8.Kernels.Cpu;
+using ILGPUInt8.Kernels.Ops;
+
+namespace ILGPUInt8.Layers;
+
+/// <summary>
+/// Convolution and fully connected on the CPU backend (NHWC; the fully connected layer as the 1×1 convolution of
+/// [N, 1, 1, C·H·W] with its weights in NHWC column order): INT8 through <see cref="CpuConvS8"/> with the requantize (+ table)
+/// epilogue of <see cref="Int8Parameters"/>, FP32 through <see cref="CpuConvF32"/> with bias and activation fused.
+/// Weights are quantized and packed once, here.
+/// </summary>
+internal sealed unsafe class HostConvolutionStep : HostStep
+{
+    private readonly CpuConvS8? _int8;
+    private readonly CpuConvF32? _fp32;
+    private readonly Int8Parameters? _parameters;
+    private readonly int _k;
+
+    public HostConvolutionStep(Engine engine, PlanNode node)
+        : base(engine, node)
+    {
+        var dims = Input().Dims;
+        float[] w;
+        float[]? bias;
+        ConvProblem p;
+        int cg;
+        bool fc = node.Layer is FullyConnectedLayer;
+        if (node.Layer is ConvolutionLayer conv)
+        {
+            p = conv.Problem(1, dims);
+            (w, bias, cg) = (conv.WeightArray, conv.BiasArray, dims.C / conv.Groups);
+        }
+        else
+        {
+            var f = (FullyConnectedLayer)node.Layer;
+            p = new ConvProblem(1, (int)dims.Volume, 1, 1, f.OutputCount, 1, 1);
+            (w, bias, cg) = (f.WeightArray, f.BiasArray, (int)dims.Volume);
+        }
+
+        _k = p.K;
+        T[] Relayout<T>(T[] v) => fc ? WeightLayout.FullyConnectedNchwToNhwc<T>(v, p.K, dims.C, dims.H, dims.W) : WeightLayout.KcrsToKrsc<T>(v, p.K, cg, p.R, p.S);
+        if (!node.Int8)
+        {
+            _fp32 = new CpuConvF32(Relayout(w), bias ?? [], p, node.Fused);
+            return;
+        }
+
+        _parameters = Int8Parameters.Create(w, p.K, cg * p.R * p.S, bias, Input().Scale, Output.Scale, node.Fused, node.IntermediateThreshold / 127f);
+        _int8 = new CpuConvS8(Relayout(_parameters.Weights), p, engine.HostIsa);
+    }
+
+    public override void Run(ExecutionContext context, int batch)
+    {
+        if (_int8 is null)
+        {
+            _fp32!.Forward(context.Pointer<float>(Input(), batch), batch, context.Pointer<float>(Output, batch));
+            return;
+        }
+
+        var prm = _parameters!;
+        _int8.Forward(context.Pointer<sbyte>(Input(), batch), batch, new CpuRequantizeSink(context.Pointer<sbyte>(Output, batch), _k, prm.Multiplier, prm.Bias, prm.Lo, prm.Lut));
+    }
+}

@@ -1,0 +1,126 @@
+using ILGPUInt8.Kernels.Convolution;
+using ILGPUInt8.Kernels.Ops;
+
+namespace ILGPUInt8.Layers;
+
+/// <summary>
+/// 2-D transposed convolution (ONNX ConvTranspose): weights [C][K/groups][R][S], output (K, OutH, OutW) with
+/// OutH = (H − 1)·sh − 2·ph + dh·(R − 1) + 1 + output padding (OutW likewise; a negative output padding crops more at
+/// the bottom/right than at the top/left). Bias optional.
+/// </summary>
+public sealed class DeconvolutionLayer : Layer
+{
+    internal DeconvolutionLayer(
+        string name, IEnumerable<Tensor> inputs, int outputChannels, Size2 kernel, float[] weights, float[]? bias,
+        Size2 stride, Size2 padding, Size2 outputPadding, Size2 dilation, int groups)
+        : base(name, inputs)
+    {
+        OutputChannels = outputChannels;
+        Kernel = kernel;
+        WeightArray = weights;
+        BiasArray = bias;
+        Stride = stride;
+        Padding = padding;
+        OutputPadding = outputPadding;
+        Dilation = dilation;
+        Groups = groups;
+    }
+
+    /// <inheritdoc />
+    public override LayerType Type => LayerType.Deconvolution;
+
+    /// <summary>Output channels K.</summary>
+    public int OutputChannels { get; }
+
+    /// <summary>Filter size (R, S).</summary>
+    public Size2 Kernel { get; }
+
+    /// <summary>Stride.</summary>
+    public Size2 Stride { get; }
+
+    /// <summary>Padding removed from each side of the full output.</summary>
+    public Size2 Padding { get; }
+
+    /// <summary>Extra rows/columns added at the bottom/right (negative: removed there beyond <see cref="Padding"/>).</summary>
+    public Size2 OutputPadding { get; }
+
+    /// <summary>Dilation.</summary>
+    public Size2 Dilation { get; }
+
+    /// <summary>Groups.</summary>
+    public int Groups { get; }
+
+    /// <summary>Weights [C][K/groups][R][S].</summary>
+    public ReadOnlyMemory<float> Weights => WeightArray;
+
+    /// <summary>Bias (K values) or empty.</summary>
+    public ReadOnlyMemory<float> Bias => BiasArray;
+
+    internal float[] WeightArray { get; }
+
+    internal float[]? BiasArray { get; }
+
+    /// <summary>The problem for a batch of <paramref name="n"/> items of <paramref name="input"/>.</summary>
+    internal DeconvProblem Problem(int n, TensorDims input) => new(
+        n, input.C, input.H, input.W, OutputChannels, Kernel.H, Kernel.W, Stride.H, Stride.W, Padding.H, Padding.W,
+        Dilation.H, Dilation.W, Groups, OutputPadding.H, OutputPadding.W);
+
+    /// <summary>A detached copy with other weights and bias.</summary>
+    internal DeconvolutionLayer WithWeights(float[] weights, float[]? bias) =>
+        new(Name, [], OutputChannels, Kernel, weights, bias, Stride, Padding, OutputPadding, Dilation, Groups);
+
+    /// <inheritdoc />
+    internal override TensorDims InferOutput(IReadOnlyList<TensorDims> inputs)
+    {
+        ExpectInputs(inputs, 1);
+        var x = inputs[0];
+        if (Groups <= 0 || x.C % Groups != 0 || OutputChannels <= 0 || OutputChannels % Groups != 0)
+        {
+            throw Error($"groups ({Groups}) must divide the input channels ({x.C}) and the output channels ({OutputChannels}).");
+        }
+
+        var p = Problem(1, x);
+        try
+        {
+            p.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            throw Error(ex.Message);
+        }
+
+        CheckArray(WeightArray, (long)x.C * (OutputChannels / Groups) * Kernel.H * Kernel.W, $"weights [C={x.C}][K/g={OutputChannels / Groups}][R={Kernel.H}][S={Kernel.W}]");
+        CheckArray(BiasArray, OutputChannels, "bias", optional: true);
+        return new TensorDims(OutputChannels, p.OutH, p.OutW);
+    }
+
+    /// <inheritdoc />
+    internal override void WriteParameters(BinaryWriter writer)
+    {
+        writer.Write(OutputChannels);
+        writer.Write(Kernel);
+        writer.Write(Stride);
+        writer.Write(Padding);
+        writer.Write(OutputPadding);
+        writer.Write(Dilation);
+        writer.Write(Groups);
+        writer.WriteArray(WeightArray);
+        writer.WriteArray(BiasArray);
+    }
+
+    /// <summary>Reads what <see cref="WriteParameters"/> wrote.</summary>
+    internal static DeconvolutionLayer Read(string name, BinaryReader r)
+    {
+        int k = r.ReadInt32();
+        Size2 kernel = r.ReadSize2(), stride = r.ReadSize2(), padding = r.ReadSize2(), outputPadding = r.ReadSize2(), dilation = r.ReadSize2();
+        int groups = r.ReadInt32();
+        var w = r.ReadFloatArray() ?? throw new InvalidDataException("Deconvolution weights are missing.");
+        return new DeconvolutionLayer(name, [], k, kernel, w, r.ReadFloatArray(), stride, padding, outputPadding, dilation, groups);
+    }
+
+    /// <inheritdoc />
+    internal override bool Int8NeedsRuntimeInput => true;
+
+    /// <inheritdoc />
+    internal override bool FusesActivation(ActivationSpec activation, bool int8) => true;
+}

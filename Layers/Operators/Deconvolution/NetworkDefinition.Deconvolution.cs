@@ -1,0 +1,16 @@
+namespace ILGPUInt8.Layers;
+
+/// <summary>The network builder method of the Deconvolution operator.</summary>
+public sealed partial class NetworkDefinition
+{
+    /// <summary>Adds a transposed convolution; weights [C][K/groups][R][S], bias K values or null.</summary>
+    public DeconvolutionLayer AddDeconvolution(
+        Tensor input, int outputChannels, Size2 kernel, float[] weights, float[]? bias = null,
+        Size2? stride = null, Size2? padding = null, Size2? outputPadding = null, Size2? dilation = null, int groups = 1, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        return Add(new DeconvolutionLayer(
+            LayerName(name, LayerType.Deconvolution), [input], outputChannels, kernel, Copy(weights)!, Copy(bias),
+            stride ?? 1, padding ?? 0, outputPadding ?? 0, dilation ?? 1, groups));
+    }
+}

@@ -1,0 +1,48 @@
+using ILGPUInt8.Kernels.Ops;
+
+namespace ILGPUInt8.Layers;
+
+/// <summary>
+/// y = a op b (sum, product, max) of two tensors of the same dimensions. In INT8 the sum is integer-only with per-tensor
+/// scales; a following ReLU is fused by the builder (residual blocks).
+/// </summary>
+public sealed class ElementWiseLayer : Layer
+{
+    internal ElementWiseLayer(string name, IEnumerable<Tensor> inputs, ElementWiseOperation operation)
+        : base(name, inputs)
+    {
+        Operation = operation;
+    }
+
+    /// <inheritdoc />
+    public override LayerType Type => LayerType.ElementWise;
+
+    /// <summary>The operation.</summary>
+    public ElementWiseOperation Operation { get; }
+
+    /// <inheritdoc />
+    internal override TensorDims InferOutput(IReadOnlyList<TensorDims> inputs)
+    {
+        ExpectInputs(inputs, 2);
+        if (!Enum.IsDefined(Operation))
+        {
+            throw Error($"unknown operation {(int)Operation}.");
+        }
+
+        if (inputs[0] != inputs[1])
+        {
+            throw Error($"input dimensions differ: {inputs[0]} and {inputs[1]}.");
+        }
+
+        return inputs[0];
+    }
+
+    /// <inheritdoc />
+    internal override void WriteParameters(BinaryWriter writer) => writer.Write((int)Operation);
+
+    /// <summary>Reads what <see cref="WriteParameters"/> wrote.</summary>
+    internal static ElementWiseLayer Read(string name, BinaryReader r) => new(name, [], r.ReadEnum<ElementWiseOperation>());
+
+    /// <inheritdoc />
+    internal override bool FusesActivation(ActivationSpec activation, bool int8) => !int8 || activation.Kind == ActivationKind.Relu;
+}

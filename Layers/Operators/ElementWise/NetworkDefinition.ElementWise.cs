@@ -1,0 +1,11 @@
+using ILGPUInt8.Kernels.Ops;
+
+namespace ILGPUInt8.Layers;
+
+/// <summary>The network builder method of the ElementWise operator.</summary>
+public sealed partial class NetworkDefinition
+{
+    /// <summary>Adds a sum, product or max of two tensors of equal dimensions.</summary>
+    public ElementWiseLayer AddElementWise(Tensor a, Tensor b, ElementWiseOperation operation, string? name = null) =>
+        Add(new ElementWiseLayer(LayerName(name, LayerType.ElementWise), [a, b], operation));
+}

@@ -1,0 +1,64 @@
+namespace ILGPUInt8.Layers;
+
+/// <summary>
+/// Hard sigmoid, y = max(0, min(1, alpha·x + beta)) (ONNX HardSigmoid: alpha 0.2, beta 0.5 by default). FP32 only: in an
+/// INT8 engine the builder runs it in float between quantize/dequantize steps.
+/// </summary>
+public sealed class HardSigmoidLayer : Layer
+{
+    internal HardSigmoidLayer(string name, IEnumerable<Tensor> inputs, float alpha, float beta)
+        : base(name, inputs)
+    {
+        Alpha = alpha;
+        Beta = beta;
+    }
+
+    /// <inheritdoc />
+    public override LayerType Type => LayerType.HardSigmoid;
+
+    /// <summary>The slope.</summary>
+    public float Alpha { get; }
+
+    /// <summary>The offset.</summary>
+    public float Beta { get; }
+
+    /// <inheritdoc />
+    internal override string? Int8Limit => $"layer type {Type} has no INT8 kernel";
+
+    /// <summary>y = max(0, min(1, alpha·x + beta)) in float; NaN stays NaN. Both backends' steps compute it.</summary>
+    internal static float Apply(float x, float alpha, float beta)
+    {
+        float v = (alpha * x) + beta;
+        return v < 0f ? 0f : v > 1f ? 1f : v;
+    }
+
+    /// <inheritdoc />
+    internal override TensorDims InferOutput(IReadOnlyList<TensorDims> inputs)
+    {
+        ExpectInputs(inputs, 1);
+        if (!float.IsFinite(Alpha) || !float.IsFinite(Beta))
+        {
+            throw Error($"alpha ({Alpha}) and beta ({Beta}) must be finite.");
+        }
+
+        return inputs[0];
+    }
+
+    /// <inheritdoc />
+    internal override void WriteParameters(BinaryWriter writer)
+    {
+        writer.Write(Alpha);
+        writer.Write(Beta);
+    }
+
+    /// <summary>Reads what <see cref="WriteParameters"/> wrote.</summary>
+    internal static HardSigmoidLayer Read(string name, BinaryReader r) => new(name, [], r.ReadSingle(), r.ReadSingle());
+}
+
+/// <summary>The network builder method of the HardSigmoid operator.</summary>
+public sealed partial class NetworkDefinition
+{
+    /// <summary>Adds a hard sigmoid y = max(0, min(1, alpha·x + beta)).</summary>
+    public HardSigmoidLayer AddHardSigmoid(Tensor input, float alpha = 0.2f, float beta = 0.5f, string? name = null) =>
+        Add(new HardSigmoidLayer(LayerName(name, LayerType.HardSigmoid), [input], alpha, beta));
+}

@@ -1,0 +1,36 @@
+using ILGPUInt8.Layers.Onnx.Reference;
+
+namespace ILGPUInt8.Layers.Onnx;
+
+/// <summary>ONNX HardSigmoid (opset 6 and later: attributes alpha = 0.2, beta = 0.5) → <see cref="HardSigmoidLayer"/>.</summary>
+internal sealed class HardSigmoidMapper : IOnnxOpMapper
+{
+    public IReadOnlyList<string> OpTypes { get; } = ["HardSigmoid"];
+
+    public IReadOnlyList<int> ConstantInputs(OnnxNode node) => [];
+
+    // Opset 6 dropped consumed_inputs; the definition has not changed since.
+    public long? EarliestOpset(string opType) => 6;
+
+    public void Map(OnnxNode node, OnnxMapContext context)
+    {
+        var x = context.Runtime(node, 0);
+        context.AddLayer(node, new HardSigmoidSpec(node.GetFloat("alpha", 0.2f), node.GetFloat("beta", 0.5f)), [x], [.. x.Shape]);
+    }
+}
+
+/// <summary>y = max(0, min(1, alpha·x + beta)), element-wise.</summary>
+/// <param name="Alpha">The slope.</param>
+/// <param name="Beta">The offset.</param>
+internal sealed record HardSigmoidSpec(float Alpha, float Beta) : LayerSpec, IOperatorSpec
+{
+    /// <inheritdoc />
+    public override string Kind => "HardSigmoid";
+
+    /// <inheritdoc />
+    public Layer AddTo(NetworkDefinition network, IReadOnlyList<Tensor> inputs, string name) => network.AddHardSigmoid(inputs[0], Alpha, Beta, name);
+
+    /// <inheritdoc />
+    public ReferenceTensor Reference(IReadOnlyList<ReferenceTensor> inputs, long[] shape) =>
+        new(shape, [.. inputs[0].Data.Select(v => (float)Math.Clamp((Alpha * (double)v) + Beta, 0d, 1d))]);
+}

@@ -1,0 +1,22 @@
+using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Kernels.Quantization;
+
+namespace ILGPUInt8.Layers;
+
+/// <summary>Constant padding (an INT8 value is the quantized float value).</summary>
+internal sealed class PaddingStep(Engine engine, PlanNode node) : Step(engine, node)
+{
+    public override void Run(ExecutionContext context, int batch)
+    {
+        var p = (PaddingLayer)Node.Layer;
+        var shape = Input().Dims.WithBatch(batch);
+        if (Node.Int8)
+        {
+            Padding.Run(Device, context.View<sbyte>(Input(), batch), context.View<sbyte>(Output, batch), shape, p.PrePadding.H, p.PostPadding.H, p.PrePadding.W, p.PostPadding.W, (sbyte)QuantMath.Quantize(p.Value, Output.Scale));
+        }
+        else
+        {
+            Padding.Run(Device, context.View<float>(Input(), batch), context.View<float>(Output, batch), shape, p.PrePadding.H, p.PostPadding.H, p.PrePadding.W, p.PostPadding.W, p.Value);
+        }
+    }
+}

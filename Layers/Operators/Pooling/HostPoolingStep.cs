@@ -1,0 +1,170 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Kernels.Quantization;
+
+namespace ILGPUInt8.Layers;
+
+/// <summary>
+/// Pooling on the CPU backend, NHWC, one output pixel's channels at a time (max vectorised over channels): windows as the
+/// references' (PyTorch: start = o·stride − pad, end = min(start + window, size + pad), both clipped); FP32 max / average
+/// (sum in window order / count); INT8 max (same scale) or average (int32 sum requantized by m[divisor]).
+/// </summary>
+internal sealed unsafe class HostPoolingStep : HostStep
+{
+    private readonly PoolingLayer _layer;
+    private readonly float[] _multipliers = [];
+
+    public HostPoolingStep(Engine engine, PlanNode node)
+        : base(engine, node)
+    {
+        _layer = (PoolingLayer)node.Layer;
+        if (node.Int8 && _layer.Mode != PoolingMode.Max)
+        {
+            var p = _layer.Problem(1, Input().Dims);
+            _multipliers = Pooling.AverageMultipliers(Input().Scale, Output.Scale, p.R * p.S);
+        }
+    }
+
+    public override void Run(ExecutionContext context, int batch)
+    {
+        var p = _layer.Problem(batch, Input().Dims);
+        var mode = _layer.Mode;
+        bool int8 = Node.Int8;
+        nint x = int8 ? (nint)context.Pointer<sbyte>(Input(), batch) : (nint)context.Pointer<float>(Input(), batch);
+        nint y = int8 ? (nint)context.Pointer<sbyte>(Output, batch) : (nint)context.Pointer<float>(Output, batch);
+        int c = p.C;
+        ForRanges((long)p.N * p.P * p.Q, 256, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (o0, o1) =>
+        {
+            var sums = ArrayPool<float>.Shared.Rent(c);
+            var isums = ArrayPool<int>.Shared.Rent(c);
+            try
+            {
+                for (var o = o0; o < o1; o++)
+                {
+                    int n = (int)(o / (p.P * p.Q)), oh = (int)(o / p.Q % p.P), ow = (int)(o % p.Q);
+                    int hs = (oh * p.StrideH) - p.PadH, ws = (ow * p.StrideW) - p.PadW;
+                    int he = Math.Min(hs + p.R, p.H + p.PadBottom), we = Math.Min(ws + p.S, p.W + p.PadRight);
+                    int padded = (he - hs) * (we - ws);
+                    int h0 = Math.Max(hs, 0), h1 = Math.Min(he, p.H), w0 = Math.Max(ws, 0), w1 = Math.Min(we, p.W);
+                    int valid = (h1 - h0) * (w1 - w0);
+                    long inBase = (long)n * p.H * p.W;
+                    if (int8)
+                    {
+                        Int8((sbyte*)x, (sbyte*)y + (o * c), c, inBase, p.W, h0, h1, w0, w1, mode, mode == PoolingMode.AverageCountPadding ? padded : valid, isums);
+                    }
+                    else
+                    {
+                        Float((float*)x, (float*)y + (o * c), c, inBase, p.W, h0, h1, w0, w1, mode, mode == PoolingMode.AverageCountPadding ? padded : valid, sums);
+                    }
+                }
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(sums);
+                ArrayPool<int>.Shared.Return(isums);
+            }
+        });
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Float(float* x, float* y, int c, long inBase, int width, int h0, int h1, int w0, int w1, PoolingMode mode, int divisor, float[] sums)
+    {
+        if (mode == PoolingMode.Max)
+        {
+            new Span<float>(y, c).Fill(float.NegativeInfinity);
+            for (var h = h0; h < h1; h++)
+            {
+                for (var w = w0; w < w1; w++)
+                {
+                    float* src = x + ((inBase + ((long)h * width) + w) * c);
+                    int j = 0;
+                    for (; j + 8 <= c; j += 8)
+                    {
+                        var v = Vector256.Load(src + j);
+                        var m = Vector256.Load(y + j);
+                        Vector256.ConditionalSelect(Vector256.GreaterThan(v, m), v, m).Store(y + j);
+                    }
+
+                    for (; j < c; j++)
+                    {
+                        y[j] = src[j] > y[j] ? src[j] : y[j];
+                    }
+                }
+            }
+
+            return;
+        }
+
+        Array.Clear(sums, 0, c);
+        for (var h = h0; h < h1; h++)
+        {
+            for (var w = w0; w < w1; w++)
+            {
+                float* src = x + ((inBase + ((long)h * width) + w) * c);
+                for (var j = 0; j < c; j++)
+                {
+                    sums[j] += src[j];
+                }
+            }
+        }
+
+        for (var j = 0; j < c; j++)
+        {
+            y[j] = sums[j] / divisor;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Int8(sbyte* x, sbyte* y, int c, long inBase, int width, int h0, int h1, int w0, int w1, PoolingMode mode, int divisor, int[] sums)
+    {
+        if (mode == PoolingMode.Max)
+        {
+            new Span<sbyte>(y, c).Fill(sbyte.MinValue);
+            for (var h = h0; h < h1; h++)
+            {
+                for (var w = w0; w < w1; w++)
+                {
+                    sbyte* src = x + ((inBase + ((long)h * width) + w) * c);
+                    int j = 0;
+                    for (; j + 32 <= c; j += 32)
+                    {
+                        Vector256.Max(Vector256.Load(src + j), Vector256.Load(y + j)).Store(y + j);
+                    }
+
+                    for (; j + 16 <= c; j += 16)
+                    {
+                        Vector128.Max(Vector128.Load(src + j), Vector128.Load(y + j)).Store(y + j);
+                    }
+
+                    for (; j < c; j++)
+                    {
+                        y[j] = Math.Max(src[j], y[j]);
+                    }
+                }
+            }
+
+            return;
+        }
+
+        Array.Clear(sums, 0, c);
+        for (var h = h0; h < h1; h++)
+        {
+            for (var w = w0; w < w1; w++)
+            {
+                sbyte* src = x + ((inBase + ((long)h * width) + w) * c);
+                for (var j = 0; j < c; j++)
+                {
+                    sums[j] += src[j];
+                }
+            }
+        }
+
+        float m = _multipliers[divisor];
+        for (var j = 0; j < c; j++)
+        {
+            y[j] = (sbyte)QuantMath.Requantize(sums[j], 0, m, -127);
+        }
+    }
+}

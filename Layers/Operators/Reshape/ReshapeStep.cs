@@ -1,0 +1,28 @@
+using ILGPUInt8.Kernels.Ops;
+
+namespace ILGPUInt8.Layers;
+
+/// <summary>Reshape / flatten: nothing for a view, else the NHWC copy with C-order semantics.</summary>
+internal sealed class ReshapeStep(Engine engine, PlanNode node) : Step(engine, node)
+{
+    public override int Launches => Node.IsView ? 0 : 1;
+
+    public override void Run(ExecutionContext context, int batch)
+    {
+        if (Node.IsView)
+        {
+            return;
+        }
+
+        var from = Input().Dims.WithBatch(batch);
+        var to = Output.Dims.WithBatch(batch);
+        if (Node.Int8)
+        {
+            Reshape.Run(Device, context.View<sbyte>(Input(), batch), context.View<sbyte>(Output, batch), from, to);
+        }
+        else
+        {
+            Reshape.Run(Device, context.View<float>(Input(), batch), context.View<float>(Output, batch), from, to);
+        }
+    }
+}

@@ -1,0 +1,38 @@
+using ILGPU;
+using ILGPUInt8.Kernels.Ops;
+
+namespace ILGPUInt8.Layers;
+
+/// <summary>Softmax across channels: FP32, or int8 input through the exp table (float output); along H or W, FP32 strided.</summary>
+internal sealed class SoftMaxStep : Step
+{
+    private readonly ArrayView<float> _exp;
+
+    public SoftMaxStep(Engine engine, PlanNode node)
+        : base(engine, node)
+    {
+        if (node.Int8)
+        {
+            _exp = Upload(Int8LookupTable.SoftMaxExp(Input().Scale));
+        }
+    }
+
+    public override void Run(ExecutionContext context, int batch)
+    {
+        var d = Input().Dims;
+        var axis = ((SoftMaxLayer)Node.Layer).Axis;
+        if (axis != ItemAxis.Channel)
+        {
+            var (outer, length, inner) = d.Nhwc(axis, batch);
+            SoftMaxStrided.Float(Device, context.View<float>(Input(), batch), context.View<float>(Output, batch), outer, length, inner);
+        }
+        else if (Node.Int8)
+        {
+            SoftMax.Int8(Device, context.View<sbyte>(Input(), batch), context.View<float>(Output, batch), _exp, batch * d.Plane, d.C);
+        }
+        else
+        {
+            SoftMax.Float(Device, context.View<float>(Input(), batch), context.View<float>(Output, batch), batch * d.Plane, d.C);
+        }
+    }
+}
