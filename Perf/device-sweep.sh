@@ -4,7 +4,9 @@
 # Usage on the GPU machine: bash Perf/device-sweep.sh OUT_DIR [BENCHMARKS...]
 #   RESNET18_ONNX=path/ResNet18.onnx adds the engine benchmark's "resnet18_onnx" case (the real ML.NET weights) and its
 #   torch peer built from the same file (Perf/peers/resnet18_torch_peer.py); the 64 MB model travels in a device call
-#   of its own (see Perf/NOTES.md). SWEEP_TESTS=0 skips the GPU tests.
+#   of its own (see Perf/NOTES.md). SWEEP_TESTS=0 skips the GPU tests; TEST_ARGS adds test-runner filters (e.g.
+#   "-class ILGPUInt8.Tests.Oracle.Int8OracleGpuTests"); PEERS_COMPILE=1 adds the torch.compile engine peers (minutes);
+#   PERF_ARGS adds options to the Perf run (e.g. "--cases resnet18").
 # Everything lands in OUT_DIR/sweep/ and, packed, in OUT_DIR/sweep.tgz (the device tool returns a few files only).
 set -uo pipefail
 top=${1:?usage: device-sweep.sh OUT_DIR [BENCHMARKS...]}; shift
@@ -19,16 +21,19 @@ if [ "${SWEEP_TESTS:-1}" != 0 ]; then
   # run.sh picks the first *.runtimeconfig.json of a project folder, and Tests' folder also holds the CLI's
   # (ilgpu-int8.runtimeconfig.json sorts first): unpack through it, then start the test assembly by name.
   bash .gpu/run.sh Perf --help > /dev/null 2>&1
-  DOTNET_ROOT=/tmp/gpu-dotnet /tmp/gpu-dotnet/dotnet /tmp/gpu-app/Tests/ILGPUInt8.Tests.dll -trait "Category=Gpu" > "$out/gpu-tests.log" 2>&1
+  DOTNET_ROOT=/tmp/gpu-dotnet /tmp/gpu-dotnet/dotnet /tmp/gpu-app/Tests/ILGPUInt8.Tests.dll -trait "Category=Gpu" ${TEST_ARGS:-} > "$out/gpu-tests.log" 2>&1
   grep -E "Total:|\[FAIL\]" "$out/gpu-tests.log" | tail -20
 fi
 wants() { [[ " $benchmarks " =~ \ (all|$1)\  ]]; }
 if wants "gemm|conv|tcgemm"; then
-  PYTHONUNBUFFERED=1 python3 Perf/peers/gemm_conv_peers.py "$out/peers.json" > "$out/peers.log" 2>&1 || echo "peer script failed: see peers.log"
+  peer_flags=(); wants "conv|tcgemm" || peer_flags=(--gemm)
+  PYTHONUNBUFFERED=1 python3 Perf/peers/gemm_conv_peers.py "$out/peers.json" "${peer_flags[@]}" > "$out/peers.log" 2>&1 || echo "peer script failed: see peers.log"
 fi
 onnx_args=()
 if wants engine; then
-  PYTHONUNBUFFERED=1 python3 Perf/peers/engine_peers.py "$out/peers.json" --append > "$out/engine-peers.log" 2>&1 || echo "engine peer script failed: see engine-peers.log"
+  compile_flag=(); [ "${PEERS_COMPILE:-0}" = 1 ] && compile_flag=(--compile)
+  PYTHONUNBUFFERED=1 python3 Perf/peers/engine_peers.py "$out/peers.json" --append "${compile_flag[@]}" > "$out/engine-peers.log" 2>&1 || echo "engine peer script failed: see engine-peers.log"
+  cat "$out/engine-peers.log"
   if [ -n "${RESNET18_ONNX:-}" ]; then
     PYTHONUNBUFFERED=1 python3 Perf/peers/resnet18_torch_peer.py "$RESNET18_ONNX" "$out/peers.json" --append > "$out/resnet18-peer.log" 2>&1 \
       && onnx_args=(--resnet18-onnx "$RESNET18_ONNX") || echo "resnet18 peer failed: see resnet18-peer.log"
@@ -36,6 +41,6 @@ if wants engine; then
   fi
 fi
 # shellcheck disable=SC2086
-bash .gpu/run.sh Perf $benchmarks "${onnx_args[@]}" --out "$out" --repeats 7 --peers "$out/peers.json" > "$out/perf.log" 2>&1
+bash .gpu/run.sh Perf $benchmarks "${onnx_args[@]}" ${PERF_ARGS:-} --out "$out" --repeats 7 --peers "$out/peers.json" > "$out/perf.log" 2>&1
 grep -v "^\s*at " "$out/perf.log" | sed -n '/^benchmark /,$p'
 tar -C "$top" -czf "$top/sweep.tgz" sweep && rm -rf "$out"

@@ -21,13 +21,33 @@ public static class CpuIsaSupport
     /// <summary>Environment variable that forces a variant: vnni, avx2 or scalar.</summary>
     public const string ForceEnvironmentVariable = "ILGPUINT8_CPU_ISA";
 
-    /// <summary>True when this processor and runtime can run the variant.</summary>
-    public static bool IsSupported(CpuIsa isa) => isa switch
+    // The best variant the current flow of execution may use (null: what the processor has); see LimitTo.
+    private static readonly AsyncLocal<CpuIsa?> Limit = new();
+
+    /// <summary>True when this processor and runtime can run the variant (and no <see cref="LimitTo"/> scope excludes it).</summary>
+    public static bool IsSupported(CpuIsa isa) => (Limit.Value is not { } limit || isa >= limit) && isa switch
     {
         CpuIsa.AvxVnni => AvxVnni.IsSupported,
         CpuIsa.Avx2 => Avx2.IsSupported,
         _ => true,
     };
+
+    /// <summary>
+    /// Until the returned scope is disposed, the current flow of execution (this thread and the tasks it starts) sees
+    /// a processor whose best variant is <paramref name="best"/>: better ones are unsupported. For tests of the refusal
+    /// paths on machines that have every variant, and for comparing variants without the environment variable.
+    /// </summary>
+    public static IDisposable LimitTo(CpuIsa best)
+    {
+        var previous = Limit.Value;
+        Limit.Value = best;
+        return new Scope(() => Limit.Value = previous);
+    }
+
+    private sealed class Scope(Action restore) : IDisposable
+    {
+        public void Dispose() => restore();
+    }
 
     /// <summary>The forced variant (an error if unsupported here), else the best supported.</summary>
     public static CpuIsa Best()

@@ -44,6 +44,14 @@ public static class EngineBuilder
         return Build(network, config, Int8Device.Shared(DeviceKind.Cpu), CheckedIsa(config.CpuIsa));
     }
 
+    /// <summary>
+    /// Builds on <paramref name="device"/> (or the CPU backend with <paramref name="hostIsa"/>) and lets
+    /// <paramref name="edit"/> change the finished plan before the steps are made: the tests' hook to corrupt one scale
+    /// and show that the INT8 oracle notices.
+    /// </summary>
+    internal static Engine BuildEdited(NetworkDefinition network, BuilderConfig config, Int8Device device, CpuIsa? hostIsa, Action<Plan> edit) =>
+        Build(network, config, device, hostIsa, edit);
+
     /// <summary>True when the default backend is CUDA.</summary>
     internal static bool CudaPreferred => Int8Device.Resolve(DeviceKind.Auto) == DeviceKind.Cuda;
 
@@ -58,7 +66,7 @@ public static class EngineBuilder
         return isa ?? CpuIsaSupport.Best();
     }
 
-    private static Engine Build(NetworkDefinition network, BuilderConfig config, Int8Device device, CpuIsa? hostIsa)
+    private static Engine Build(NetworkDefinition network, BuilderConfig config, Int8Device device, CpuIsa? hostIsa, Action<Plan>? edit = null)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(config);
@@ -77,6 +85,7 @@ public static class EngineBuilder
 
         ConvertPass.Run(plan);
         MemoryPlanner.Run(plan, config.MemoryReuse);
+        edit?.Invoke(plan);
         return new Engine(device, plan, hostIsa);
     }
 

@@ -37,7 +37,7 @@ public sealed class ConvBenchmark : IBenchmark
     public string Name => "conv";
 
     /// <inheritdoc />
-    public string Description => "INT8 convolution TOPS on ResNet-50 layers (batch 32) vs cuDNN FP32/FP16; --sweep: tiles × split-K";
+    public string Description => "INT8 convolution TOPS on ResNet-50 layers (batch 32) vs cuDNN FP32 (strict), TF32 and FP16; --sweep: tiles × split-K";
 
     /// <inheritdoc />
     public void Run(BenchContext context)
@@ -106,7 +106,7 @@ public sealed class ConvBenchmark : IBenchmark
                 context.AddPeerRatios(Name, name, tops, "cuDNN fp16 NHWC");
             }
 
-            context.AddPeerRatios(Name, name, best, "cuDNN fp32 NHWC", "cuDNN fp16 NHWC");
+            context.AddPeerRatios(Name, name, best, "cuDNN fp32 NHWC (strict, TF32 off)", "cuDNN tf32 NHWC", "cuDNN fp16 NHWC");
             if (sweep && !context.Quick)
             {
                 foreach (var tile in Dp4aTile.All)
@@ -184,6 +184,6 @@ public sealed class ConvBenchmark : IBenchmark
         context.Add(new BenchResult(Name, $"1x1 gemm {variant.Name} K={kp} {name}", gemmMs, Tops(gemmMs), "TOPS", Tops(gemmMs) / context.Ceilings[CeilingsBenchmark.Mma], CeilingsBenchmark.Mma));
         context.Add(new BenchResult(Name, $"channel pad + {before.Name} (before) {name}", old, Tops(old), "TOPS"));
         context.Add(new BenchResult(Name, $"im2col + 1x1 gemm {name}", both, Tops(both), "TOPS", old / both, "speed-up over channel pad"));
-        context.AddPeerRatios(Name, name, Tops(both), "cuDNN fp32 NHWC", "cuDNN fp16 NHWC");
+        context.AddPeerRatios(Name, name, Tops(both), "cuDNN fp32 NHWC (strict, TF32 off)", "cuDNN tf32 NHWC", "cuDNN fp16 NHWC");
     }
 }

@@ -1,8 +1,10 @@
 using System.Diagnostics;
+using Google.Protobuf;
 using ILGPUInt8.Kernels.Convolution;
 using ILGPUInt8.Kernels.Cpu;
 using ILGPUInt8.Layers;
 using ILGPUInt8.Layers.Onnx;
+using ILGPUInt8.Layers.Onnx.Proto;
 using ILGPUInt8.Perf.Harness;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
@@ -14,8 +16,11 @@ namespace ILGPUInt8.Perf.Benchmarks;
 /// CPU convolution's GEMM (a 1×1 convolution, A = M×K activations, weights packed once) per instruction-set variant at 512³
 /// and 2048³; (2) images/s of the Fashion-MNIST CNN (Models/fashion_cnn.onnx, batch 1 and 64) and ResNet-18 (the ML.NET
 /// package's ResNet18.onnx, batch 8): our INT8 and FP32 CPU engines, ORT FP32 on the same file, and ORT on the torch QDQ
-/// model (Fashion), one after the other in the same process (blocks of repeats: ORT's threads spin after a run), medians after warm-up;
-/// ratios are to ORT FP32. <c>--threads N</c> limits both (1 is robust on a shared machine). INT8 ranges: min-max over two random calibration batches. Runs on the host only.
+/// model (Fashion), one after the other in the same process (blocks of repeats: ORT's threads spin after a run), medians
+/// after warm-up; ratios are to ORT FP32. Equal work on both sides: ORT gets the whole batch in one run (a model with a
+/// fixed batch of 1 is rewritten batch-dynamic, <see cref="BatchDynamic"/>), and both sides are timed over the same span:
+/// the float inputs handed over, the network run, the float outputs copied into a new array. <c>--threads N</c> limits
+/// both (1 is robust on a shared machine). INT8 ranges: min-max over two random calibration batches. Runs on the host only.
 /// </summary>
 public sealed class CpuEngineBenchmark : IBenchmark
 {
@@ -114,8 +119,8 @@ public sealed class CpuEngineBenchmark : IBenchmark
         var watch = Stopwatch.StartNew();
         using var int8 = EngineBuilder.BuildCpu(network, new BuilderConfig { MaxBatchSize = maxBatch, Int8 = true, Calibrator = new MaxAbsCalibrator([(calibration, 2)]), CalibrationBatchSize = 2 });
         Console.WriteLine($"  {name}: {int8.Layers.Count} steps, {int8.Layers.Count(l => l.Int8)} INT8, ISA {int8.HostIsa}; INT8 build with calibration {watch.Elapsed.TotalMilliseconds:F0} ms");
-        using var ort = new InferenceSession(path, Options());
-        using var ortQdq = qdqPath is not null && File.Exists(qdqPath) ? new InferenceSession(qdqPath, Options()) : null;
+        using var ort = new InferenceSession(BatchDynamic(path), Options());
+        using var ortQdq = qdqPath is not null && File.Exists(qdqPath) ? new InferenceSession(BatchDynamic(qdqPath), Options()) : null;
         using var c32 = fp32.CreateExecutionContext();
         using var c8 = int8.CreateExecutionContext();
         foreach (var batch in batches)
@@ -129,12 +134,13 @@ public sealed class CpuEngineBenchmark : IBenchmark
             var ours32 = c32.Execute(inputs, batch)[fp32.Outputs[0].Name];
             var reference = ortRun();
             double maxDiff = ours32.Zip(reference).Max(p => Math.Abs(p.First - p.Second));
-            Console.WriteLine($"  {name} b{batch}: max |ours FP32 − ORT FP32| = {maxDiff:G3} over {reference.Length} outputs");
+            Console.WriteLine($"  {name} b{batch}: max |ours FP32 − ORT FP32| = {maxDiff:G3} over {reference.Length} outputs (ORT: one run of batch {batch})");
 
+            // Both sides: inputs handed over, the run, outputs copied out (ours: Execute = SetInputs + Enqueue + ReadOutputs).
             List<(string Label, Action Run)> runners =
             [
-                ("ours int8", () => c8.Enqueue(batch)),
-                ("ours fp32", () => c32.Enqueue(batch)),
+                ("ours int8", () => c8.Execute(inputs, batch)),
+                ("ours fp32", () => c32.Execute(inputs, batch)),
                 ("ort fp32", () => ortRun()),
             ];
             if (qdqRun is not null)
@@ -168,26 +174,55 @@ public sealed class CpuEngineBenchmark : IBenchmark
 
     private SessionOptions Options() => new() { IntraOpNumThreads = _threads, InterOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
 
-    // ORT on a batch: one run of the whole batch when the model's batch dimension is free, else one run per image.
+    // ORT on a batch: one run of the whole batch (the model is batch-dynamic, see BatchDynamic); the input tensor wraps
+    // our float array (as our SetInputs reads it), the output is copied into a new array (as our ReadOutputs).
     private static Func<float[]> OrtRunner(InferenceSession session, float[] data, int batch, TensorDims dims)
     {
         var name = session.InputMetadata.Keys.First();
         var declared = session.InputMetadata[name].Dimensions;
-        int perRun = declared[0] > 0 ? declared[0] : batch;
-        int runs = batch / perRun, item = (int)dims.Volume;
-        var tensors = Enumerable.Range(0, runs).Select(r =>
-            new DenseTensor<float>(data.AsMemory(r * perRun * item, perRun * item), [perRun, .. declared.Skip(1).Select((d, i) => d > 0 ? d : new[] { dims.C, dims.H, dims.W }[i])])).ToArray();
+        if (declared[0] > 0 && declared[0] != batch)
+        {
+            throw new InvalidOperationException($"ORT's model has a fixed batch of {declared[0]}; the benchmark needs batch {batch} in one run.");
+        }
+
+        var tensor = new DenseTensor<float>(data.AsMemory(0, batch * (int)dims.Volume), [batch, .. declared.Skip(1).Select((d, i) => d > 0 ? d : new[] { dims.C, dims.H, dims.W }[i])]);
         return () =>
         {
-            var output = new List<float>();
-            foreach (var t in tensors)
-            {
-                using var result = session.Run([NamedOnnxValue.CreateFromTensor(name, t)]);
-                output.AddRange(result.First().AsEnumerable<float>());
-            }
-
-            return [.. output];
+            using var result = session.Run([NamedOnnxValue.CreateFromTensor(name, tensor)]);
+            return result.First().AsTensor<float>().ToArray();
         };
+    }
+
+    /// <summary>
+    /// A copy of the ONNX model whose inputs and outputs have a free first (batch) dimension "N" instead of a fixed one,
+    /// its intermediate shape annotations dropped (ORT infers them again); the same file when already free. Valid for
+    /// graphs without a batch baked into a Reshape, which ORT's run on the batch then checks (and the FP32 comparison).
+    /// </summary>
+    internal static string BatchDynamic(string path)
+    {
+        var model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
+        var graph = model.Graph;
+        var initializers = graph.Initializer.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+        var values = graph.Input.Where(v => !initializers.Contains(v.Name)).Concat(graph.Output).ToList();
+        if (values.All(v => v.Type?.TensorType?.Shape?.Dim is not { Count: > 0 } d || d[0].ValueCase != TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue))
+        {
+            return path;
+        }
+
+        foreach (var v in values)
+        {
+            if (v.Type?.TensorType?.Shape?.Dim is { Count: > 0 } d)
+            {
+                d[0] = new TensorShapeProto.Types.Dimension { DimParam = "N" };
+            }
+        }
+
+        graph.ValueInfo.Clear();
+        var copy = Path.Combine(Path.GetTempPath(), $"ilgpuint8-batchdyn-{Environment.ProcessId}-{Path.GetFileName(path)}");
+        var temp = copy + ".tmp";
+        File.WriteAllBytes(temp, model.ToByteArray());
+        File.Move(temp, copy, overwrite: true);
+        return copy;
     }
 
     // Each runner in its own block (warm-up, then the repeats), one after the other: interleaving single runs would let

@@ -39,14 +39,30 @@ public sealed class BenchContext
         return _peers.TryGetValue((peer, caseName), out var v) ? v : null;
     }
 
+    /// <summary>Every peer measured for <paramref name="caseName"/>, by peer name (empty without <c>--peers</c>).</summary>
+    public IReadOnlyList<(string Peer, double Value)> Peers(string caseName)
+    {
+        if (!_options.TryGetValue("peers", out var path) || !File.Exists(path))
+        {
+            return [];
+        }
+
+        _peers ??= LoadPeers(path);
+        return [.. _peers.Where(p => p.Key.Item2 == caseName).Select(p => (p.Key.Item1, p.Value))];
+    }
+
     /// <summary>Records, for each peer that was measured, a row with the peer's throughput and ours / theirs.</summary>
-    public void AddPeerRatios(string benchmark, string caseName, double ours, params string[] peers)
+    public void AddPeerRatios(string benchmark, string caseName, double ours, params string[] peers) =>
+        AddPeerRatios(benchmark, caseName, ours, "ours", peers);
+
+    /// <summary>As above, the ratio labelled <paramref name="oursLabel"/> / peer (e.g. "selected", "best of 4").</summary>
+    public void AddPeerRatios(string benchmark, string caseName, double ours, string oursLabel, params string[] peers)
     {
         foreach (var peer in peers)
         {
             if (Peer(peer, caseName) is { } theirs)
             {
-                Add(new BenchResult(benchmark, $"  peer {peer} {caseName}", 0, theirs, "TOPS", ours / theirs, $"ours / {peer}"));
+                Add(new BenchResult(benchmark, $"  peer {peer} {caseName}", 0, theirs, "TOPS", ours / theirs, $"{oursLabel} / {peer}"));
             }
         }
     }

@@ -2,8 +2,9 @@
 """Peers for the INT8 GEMM and convolution benchmarks, run on the GPU machine in the same call as `Perf gemm conv`.
 
 GEMM: torch._int_mm (cuBLASLt int8, both operands K-contiguous: a[M,K] @ b[N,K].t()) and cuBLAS FP16.
-Conv: cuDNN FP32 and FP16 (NHWC / channels_last) through torch.nn.functional.conv2d.
-Prints a table and writes JSON:  python3 Perf/peers/gemm_conv_peers.py OUT.json [--tc | --conv (convolutions only)]
+Conv: cuDNN FP32 strict (TF32 off), TF32 and FP16 (NHWC / channels_last) through torch.nn.functional.conv2d.
+Prints a table and writes JSON:  python3 Perf/peers/gemm_conv_peers.py OUT.json [--tc | --conv (convolutions only) | --gemm (the
+DP4A issue's GEMM shapes only)]
 Without flags: the DP4A issue's GEMM shapes, the tensor-core issue's (for `Perf tcgemm`) and the convolutions.
 """
 import json
@@ -56,26 +57,32 @@ def gemm_rows(shapes):
 
 
 def conv_rows():
+    """Each layer in three precisions, labelled: FP32 with TF32 off (strict), FP32 inputs with TF32 tensor cores
+    allowed, and FP16; all NHWC (channels_last), cudnn.benchmark picking the algorithm."""
     rows = []
     torch.backends.cudnn.benchmark = True
     torch.backends.cuda.matmul.allow_tf32 = False
-    torch.backends.cudnn.allow_tf32 = False
+    precisions = ((torch.float32, False, "cuDNN fp32 NHWC (strict, TF32 off)"), (torch.float32, True, "cuDNN tf32 NHWC"),
+                  (torch.float16, False, "cuDNN fp16 NHWC"))
     for name, n, c, k, hw, r, stride, pad in CONV_LAYERS:
         p = (hw + 2 * pad - r) // stride + 1
         macs = n * k * p * p * c * r * r
-        for dtype, label in ((torch.float32, "cuDNN fp32 NHWC"), (torch.float16, "cuDNN fp16 NHWC")):
+        for dtype, tf32, label in precisions:
+            torch.backends.cudnn.allow_tf32 = tf32
             x = torch.randn(n, c, hw, hw, device="cuda", dtype=dtype).to(memory_format=torch.channels_last)
             w = torch.randn(k, c, r, r, device="cuda", dtype=dtype).to(memory_format=torch.channels_last)
             ms = time_ms(lambda: F.conv2d(x, w, stride=stride, padding=pad))
             rows.append({"peer": label, "case": name, "ms": ms, "tops": 2 * macs / ms / 1e9})
+    torch.backends.cudnn.allow_tf32 = False
     return rows
 
 
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else "peers.json"
     every_shape = GEMM_SHAPES + [s for s in TC_SHAPES if s not in GEMM_SHAPES]
-    rows = [] if "--conv" in sys.argv else gemm_rows(TC_SHAPES if "--tc" in sys.argv else every_shape)
-    if "--tc" not in sys.argv:
+    gemm_only = "--gemm" in sys.argv
+    rows = [] if "--conv" in sys.argv else gemm_rows(TC_SHAPES if "--tc" in sys.argv else GEMM_SHAPES if gemm_only else every_shape)
+    if "--tc" not in sys.argv and not gemm_only:
         rows += conv_rows()
     print(f"{'peer':36} {'case':24} {'ms':>10} {'TOPS':>9}")
     for r in rows:

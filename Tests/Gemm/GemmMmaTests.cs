@@ -14,10 +14,7 @@ namespace ILGPUInt8.Tests.Gemm;
 /// </summary>
 public sealed class GemmMmaTests
 {
-    /// <summary>Environment variable that enables the slow emulated whole-kernel cases (each 1-2 minutes on 2 cores).</summary>
-    public const string SlowTestsVariable = "ILGPUINT8_SLOW_TESTS";
-
-    // The one emulated whole-kernel case CI runs (about 40 s on 2 cores: every MMA is 12 warp barriers there).
+    // The emulated whole-kernel cases run in CI (tens of seconds each on 2 cores: every MMA is 12 warp barriers there).
     [Fact]
     public void Emulated_requantize_epilogue_matches_reference_on_cpu() =>
         CheckRequantize(TestDevices.Cpu, new GemmMmaTn128x128(allowCpuAccelerator: true), 17, 30, 64, relu: true, seed: 4);
@@ -27,14 +24,12 @@ public sealed class GemmMmaTests
     [InlineData(130, 9, 300)]
     public void Emulated_128x128_matches_reference_on_cpu(int m, int n, int k)
     {
-        Assert.SkipUnless(Environment.GetEnvironmentVariable(SlowTestsVariable) == "1", $"slow: set {SlowTestsVariable}=1");
         CheckInt32(TestDevices.Cpu, new GemmMmaTn128x128(allowCpuAccelerator: true), m, n, k, padTo: 16, seed: m + n + k);
     }
 
     [Fact]
     public void Emulated_128x256_matches_reference_on_cpu()
     {
-        Assert.SkipUnless(Environment.GetEnvironmentVariable(SlowTestsVariable) == "1", $"slow: set {SlowTestsVariable}=1");
         CheckInt32(TestDevices.Cpu, new GemmMmaTn128x256(allowCpuAccelerator: true), 9, 260, 50, padTo: 64, seed: 3);
     }
 

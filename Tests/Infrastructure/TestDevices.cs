@@ -13,11 +13,18 @@ public static class TestDevices
     /// <summary>The shared CPU accelerator (warp size 32).</summary>
     public static Int8Device Cpu => Int8Device.Shared(DeviceKind.Cpu);
 
-    /// <summary>The shared CUDA device; skips the calling test when none is present.</summary>
+    /// <summary>
+    /// The shared CUDA device; skips the calling test when none is present. The test must carry the Gpu trait (the GPU
+    /// machine runs only <c>Category=Gpu</c>): one without it would be skipped everywhere, so it fails here instead.
+    /// </summary>
     public static Int8Device Cuda
     {
         get
         {
+            var traits = TestContext.Current.Test?.Traits;
+            Assert.True(
+                traits is null || (traits.TryGetValue("Category", out var categories) && categories.Contains("Gpu")),
+                $"{TestContext.Current.Test?.TestDisplayName} needs CUDA but lacks [Trait(\"Category\", \"Gpu\")]: the GPU machine would never run it.");
             Assert.SkipUnless(Int8Device.CudaAvailable, "No CUDA device: GPU test skipped.");
             return Int8Device.Shared(DeviceKind.Cuda);
         }

@@ -17,14 +17,20 @@ internal static class OnnxNodeTestRunner
     public const double AbsoluteTolerance = 1e-5;
 
     /// <summary>
-    /// Runs every data set of the test; returns null on success or what failed. With <paramref name="engine"/> the
+    /// Runs every data set of the test; returns null on success or what failed (a folder without data sets fails). With <paramref name="engine"/> the
     /// network goes through <see cref="OnnxNetworkLoader"/> and an FP32 engine on the CPU accelerator instead of the
     /// reference interpreter (same tolerance).
     /// </summary>
     public static string? Run(string directory, bool engine = false)
     {
         var model = OnnxModel.Load(Path.Combine(directory, "model.onnx"));
-        foreach (string set in Directory.GetDirectories(directory, "test_data_set_*").Order(StringComparer.Ordinal))
+        var sets = Directory.GetDirectories(directory, "test_data_set_*").Order(StringComparer.Ordinal).ToList();
+        if (sets.Count == 0)
+        {
+            return $"{directory} has no test_data_set_* folder: nothing was compared";
+        }
+
+        foreach (string set in sets)
         {
             var inputs = model.Graph.Inputs.Select((v, i) => Tensor(set, "input", i)).ToArray();
             var constantNames = ConstantInputNames(model);
