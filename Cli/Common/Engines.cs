@@ -78,10 +78,7 @@ public static class Engines
             bar?.SetValue(p.Done);
         });
         // Network inputs get min-max unless min-max/percentile/MSE was asked for everything (see InputsMinMax).
-        if (method is EntropyCalibrator)
-        {
-            method = new InputsMinMax(method, [.. model.Network.Inputs.Select(i => i.Name)]);
-        }
+        method = InputsMinMax.ForNetwork(method, [.. model.Network.Inputs.Select(i => i.Name)]);
 
         var calibrator = new Calibrator(Int8Device.Shared(), method) { ModelHash = string.IsNullOrEmpty(model.Sha256) ? null : model.Sha256 };
         var ranges = new CalibratorRanges(calibrator, data, progress);

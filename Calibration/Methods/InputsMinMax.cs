@@ -1,7 +1,6 @@
 using ILGPUInt8.Calibration.Histograms;
-using ILGPUInt8.Calibration.Methods;
 
-namespace ILGPUInt8.Cli.Common;
+namespace ILGPUInt8.Calibration.Methods;
 
 /// <summary>
 /// A method for every activation, min-max for the network's inputs. An input image has a known, bounded range, and
@@ -24,4 +23,11 @@ public sealed class InputsMinMax(ICalibrationMethod method, IReadOnlyCollection<
         ArgumentNullException.ThrowIfNull(histogram);
         return inputs.Contains(histogram.Name) ? _minMax.Compute(histogram) : method.Compute(histogram);
     }
+
+    /// <summary>
+    /// The method a calibration of a network uses: entropy wraps into <see cref="InputsMinMax"/> over the network's
+    /// inputs, the other methods apply to every tensor as asked.
+    /// </summary>
+    public static ICalibrationMethod ForNetwork(ICalibrationMethod method, IReadOnlyCollection<string> inputs) =>
+        method is EntropyCalibrator ? new InputsMinMax(method, inputs) : method;
 }
