@@ -32,6 +32,9 @@ public sealed class Calibrator
     /// <summary>Hash of the model, recorded in the table (null: none).</summary>
     public string? ModelHash { get; init; }
 
+    /// <summary>The same calibrator (device, model hash) choosing thresholds with <paramref name="method"/>.</summary>
+    public Calibrator WithMethod(ICalibrationMethod method) => new(_device, method) { ModelHash = ModelHash };
+
     /// <summary>Both passes and the method: the table, the histograms and each tensor's result.</summary>
     public CalibrationRun Run(ICalibrationDataSource data, IActivationSource activations, IProgress<CalibrationProgress>? progress = null, CancellationToken cancellationToken = default)
     {

@@ -7,6 +7,7 @@ namespace ILGPUInt8.Calibration.Methods;
 /// its histogram is dominated by a spike away from zero (the background pixel value, e.g. (0 − 0.286) / 0.353 = −0.81
 /// for Fashion-MNIST): the entropy search settles on that spike and clips every brighter pixel (28 % of the pixels, an
 /// input SQNR of 9 dB, −4 points of top-1). T = max |x| keeps every pixel; the table records the method per tensor.
+/// The engine builder applies it by default (ILGPUInt8.Layers' <c>CalibrationPolicy.InputsMinMaxUnderEntropy</c>).
 /// </summary>
 /// <param name="method">The method for the other tensors.</param>
 /// <param name="inputs">Names of the network's inputs.</param>
@@ -23,11 +24,4 @@ public sealed class InputsMinMax(ICalibrationMethod method, IReadOnlyCollection<
         ArgumentNullException.ThrowIfNull(histogram);
         return inputs.Contains(histogram.Name) ? _minMax.Compute(histogram) : method.Compute(histogram);
     }
-
-    /// <summary>
-    /// The method a calibration of a network uses: entropy wraps into <see cref="InputsMinMax"/> over the network's
-    /// inputs, the other methods apply to every tensor as asked.
-    /// </summary>
-    public static ICalibrationMethod ForNetwork(ICalibrationMethod method, IReadOnlyCollection<string> inputs) =>
-        method is EntropyCalibrator ? new InputsMinMax(method, inputs) : method;
 }

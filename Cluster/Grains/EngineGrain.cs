@@ -7,7 +7,7 @@ namespace ILGPUInt8.Cluster.Grains;
 
 /// <summary>
 /// <see cref="IEngineGrain"/>: checks it runs on the silo its key names (else the placement went wrong, and the caller
-/// retries elsewhere), then runs the shard off Orleans' scheduler on the silo's <see cref="SiloEngines"/>. Calls are not
+/// retries elsewhere), then runs the shard off Orleans' scheduler (on a thread of its own) on the silo's <see cref="SiloEngines"/>. Calls are not
 /// interleaved, so a silo works on one shard at a time: its device is the unit of work. The silo stopping cancels the work
 /// between batches (nothing is written), and the job gives the shard to another silo.
 /// </summary>
@@ -19,7 +19,9 @@ public sealed class EngineGrain(SiloEngines engines, ILocalSiloDetails silo, IHo
         CheckPlacement();
         var name = silo.Name;
         var stopping = lifetime.ApplicationStopping;
-        return await Task.Run(() => ShardExecutor.Execute(spec, task, engines, name, stopping), stopping);
+        // A thread of its own (the shard blocks it for seconds), so the pool's threads stay free for the engine's
+        // parallel loops and Orleans' messaging.
+        return await Task.Factory.StartNew(() => ShardExecutor.Execute(spec, task, engines, name, stopping), stopping, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     /// <inheritdoc />

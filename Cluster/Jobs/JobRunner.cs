@@ -5,6 +5,7 @@ using ILGPUInt8.Calibration.Methods;
 using ILGPUInt8.Calibration.Tables;
 using ILGPUInt8.Cluster.Results;
 using ILGPUInt8.Cluster.Work;
+using ILGPUInt8.Layers;
 
 namespace ILGPUInt8.Cluster.Jobs;
 
@@ -17,7 +18,7 @@ public delegate Task<IReadOnlyList<ShardResult>> PhaseDispatcher(IReadOnlyList<S
 /// A job from start to end, whoever does the shards: check the spec, run its phases through a dispatcher (the cluster's
 /// scheduler, or <see cref="LocalJob"/>'s loop), merge what the shards wrote and record the job. Calibration is two
 /// phases: pass 1 gives every shard's ranges, merged (max, min) into one range per tensor; pass 2 counts every shard's
-/// histograms over those ranges, so they add exactly; the method then reads the summed histograms: the same table as a
+/// histograms over those ranges, so they add exactly; the method (with the builder's <see cref="CalibrationPolicy"/>) then reads the summed histograms: the same table as a
 /// single machine's two passes over the same batches, bit for bit. A failed shard is left out of what is merged and
 /// listed in the job's failures.
 /// </summary>
@@ -87,7 +88,7 @@ public static class JobRunner
     private static async Task<string> Calibrate(JobSpec spec, PhaseDispatcher dispatch, JobProgress progress)
     {
         var (modelHash, inputs) = SiloEngines.Describe(spec.Model);
-        var method = InputsMinMax.ForNetwork(CalibrationMethods.Create(spec.Method, spec.Percentile), inputs);
+        var method = CalibrationPolicy.Default.MethodFor(CalibrationMethods.Create(spec.Method, spec.Percentile), inputs);
 
         var pass1 = Succeeded(await Phase(spec, ShardPhase.Ranges, Enumerable.Range(0, spec.Shards.Count), dispatch, progress));
         if (pass1.Count == 0)

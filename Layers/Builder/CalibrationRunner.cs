@@ -13,9 +13,10 @@ public sealed class CalibrationRunner : ICalibrationRunner, IDisposable
     private readonly Engine _engine;
     private readonly ExecutionContext _context;
 
-    internal CalibrationRunner(Engine engine)
+    internal CalibrationRunner(Engine engine, CalibrationPolicy policy)
     {
         _engine = engine;
+        Policy = policy;
         _context = engine.CreateExecutionContext();
         TensorNames = [.. engine.Plan.Tensors.Where(t => t.Constant is null).Select(t => t.Name)];
         Inputs = [.. engine.Inputs.Select(b => (b.Name, b.Dims))];
@@ -32,6 +33,9 @@ public sealed class CalibrationRunner : ICalibrationRunner, IDisposable
 
     /// <inheritdoc />
     public int MaxBatchSize => _engine.MaxBatchSize;
+
+    /// <inheritdoc />
+    public CalibrationPolicy Policy { get; }
 
     /// <inheritdoc />
     public void Run(IReadOnlyDictionary<string, float[]> inputs, int batchSize, ITensorObserver observer)

@@ -83,14 +83,14 @@ public static class EngineBuilder
     /// passes shard by shard): the network's FP32 engine on the default backend (as <see cref="Build(NetworkDefinition, BuilderConfig)"/>
     /// picks it) with every float tensor observable, batches up to <paramref name="batchSize"/>.
     /// </summary>
-    public static CalibrationRunner CreateCalibrationRunner(NetworkDefinition network, int batchSize)
+    public static CalibrationRunner CreateCalibrationRunner(NetworkDefinition network, int batchSize, CalibrationPolicy? policy = null)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
         var engine = CudaPreferred
             ? CalibrationEngine(network, batchSize, Int8Device.Shared(DeviceKind.Cuda), null)
             : CalibrationEngine(network, batchSize, Int8Device.Shared(DeviceKind.Cpu), CheckedIsa(null));
-        return new CalibrationRunner(engine);
+        return new CalibrationRunner(engine, policy ?? CalibrationPolicy.Default);
     }
 
     private static Engine CalibrationEngine(NetworkDefinition network, int batch, Int8Device device, CpuIsa? hostIsa)
@@ -107,7 +107,7 @@ public static class EngineBuilder
         IReadOnlyDictionary<string, float>? calibrated = null;
         if (config.Calibrator is not null)
         {
-            using var runner = new CalibrationRunner(CalibrationEngine(network, config.CalibrationBatchSize ?? config.MaxBatchSize, device, hostIsa));
+            using var runner = new CalibrationRunner(CalibrationEngine(network, config.CalibrationBatchSize ?? config.MaxBatchSize, device, hostIsa), config.CalibrationPolicy);
             calibrated = config.Calibrator.Calibrate(runner);
         }
 

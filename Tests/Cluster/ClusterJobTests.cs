@@ -186,7 +186,7 @@ public sealed class ClusterJobTests
         return status;
     }
 
-    /// <summary>The single-machine calibration: the Calibrator's two passes over every shard's batches in order.</summary>
+    /// <summary>The single-machine calibration: the builder's calibrator (two passes, its policy) over every shard's batches in order.</summary>
     private static CalibrationTable OneMachineTable(IReadOnlyList<string> list)
     {
         var model = OnnxNetworkLoader.Load(OnnxFixtures.FashionCnn);
@@ -194,9 +194,9 @@ public sealed class ClusterJobTests
         var batches = list.SelectMany(p => ShardInput.Load(p, input, ClusterShards.Batch, ClusterShards.Mean, ClusterShards.Std).Batches)
             .Select((b, i) => new CalibrationBatch(i, b.Size, b.Inputs)).ToList();
         using var runner = EngineBuilder.CreateCalibrationRunner(model.Network, ClusterShards.Batch);
-        var method = InputsMinMax.ForNetwork(new EntropyCalibrator(), [input]);
-        var calibrator = new Calibrator(runner.Device, method) { ModelHash = model.ModelSha256 };
-        return calibrator.Run(new InMemoryDataSource(batches), new EngineActivationSource(runner)).Table;
+        var ranges = new CalibratorRanges(new Calibrator(runner.Device, new EntropyCalibrator()) { ModelHash = model.ModelSha256 }, new InMemoryDataSource(batches));
+        ranges.Calibrate(runner);
+        return ranges.LastRun!.Table;
     }
 
     private static NpyArray ReadNpz(string path)
