@@ -82,6 +82,22 @@ public static class ClusterHosting
         return host;
     }
 
+    /// <summary>Runs a local silo until <paramref name="cancellationToken"/> fires (Ctrl-C in a host command), then stops it gracefully.</summary>
+    public static async Task RunLocalSiloAsync(SiloSettings settings, CancellationToken cancellationToken)
+    {
+        using var host = await StartLocalSiloAsync(settings, cancellationToken);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Asked to stop.
+        }
+
+        await host.StopAsync(CancellationToken.None);
+    }
+
     /// <summary>Connects a client to the silos' gateways on this machine.</summary>
     public static async Task<IHost> ConnectLocalClientAsync(IReadOnlyList<int> gatewayPorts, string clusterId = "ilgpu-int8", string serviceId = "ilgpu-int8", CancellationToken cancellationToken = default)
     {

@@ -37,6 +37,17 @@ public static class JobRunner
                 throw new InvalidDataException(problem);
             }
 
+            var (_, inputs, qdq) = SiloEngines.Describe(spec.Model);
+            if (inputs.Count != 1)
+            {
+                throw new InvalidDataException($"Shards feed one input; '{spec.Model}' has {inputs.Count} ({string.Join(", ", inputs)}).");
+            }
+
+            if ((spec.Kind == JobKind.Eval || (spec.Kind == JobKind.Run && spec.Int8)) && spec.Table is null && qdq == 0)
+            {
+                throw new InvalidDataException($"INT8 needs activation ranges: give a calibration table (a calibrate job writes one), or use a QDQ-quantized model. '{spec.Model}' has no QDQ ranges.");
+            }
+
             Directory.CreateDirectory(spec.Output);
             var message = spec.Kind switch
             {
@@ -47,8 +58,9 @@ public static class JobRunner
             };
             progress.End(JobState.Completed, message);
         }
-        catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException or InvalidOperationException or CalibrationTableMismatchException)
+        catch (Exception ex)
         {
+            // Whatever stops the job ends it as Failed with the reason: a job that threw would otherwise stay Running.
             progress.End(JobState.Failed, $"{ex.GetType().Name}: {ex.Message}");
         }
 
@@ -87,7 +99,7 @@ public static class JobRunner
 
     private static async Task<string> Calibrate(JobSpec spec, PhaseDispatcher dispatch, JobProgress progress)
     {
-        var (modelHash, inputs) = SiloEngines.Describe(spec.Model);
+        var (modelHash, inputs, _) = SiloEngines.Describe(spec.Model);
         var method = CalibrationPolicy.Default.MethodFor(CalibrationMethods.Create(spec.Method, spec.Percentile), inputs);
 
         var pass1 = Succeeded(await Phase(spec, ShardPhase.Ranges, Enumerable.Range(0, spec.Shards.Count), dispatch, progress));

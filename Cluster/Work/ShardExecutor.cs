@@ -32,7 +32,7 @@ public static class ShardExecutor
         BeforeShard?.Invoke(silo, task, cancellationToken);
         try
         {
-            var (_, inputs) = SiloEngines.Describe(spec.Model);
+            var (_, inputs, _) = SiloEngines.Describe(spec.Model);
             var shard = ShardInput.Load(task.Path, inputs.Count == 1 ? inputs[0] : "input", spec.BatchSize, spec.NormalizeMean, spec.NormalizeStd);
             bool written;
             switch (task.Phase)

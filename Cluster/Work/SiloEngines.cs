@@ -14,7 +14,7 @@ namespace ILGPUInt8.Cluster.Work;
 /// </summary>
 public sealed class SiloEngines : IDisposable
 {
-    private static readonly ConcurrentDictionary<string, (string, IReadOnlyList<string>)> Descriptions = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, (string, IReadOnlyList<string>, int)> Descriptions = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private bool _disposed;
@@ -47,8 +47,8 @@ public sealed class SiloEngines : IDisposable
         return Take(key, () => EngineBuilder.CreateCalibrationRunner(Model(spec.Model).Network, spec.BatchSize));
     }
 
-    /// <summary>The model's hash and its input names (for tables and checks).</summary>
-    public static (string Sha256, IReadOnlyList<string> Inputs) Describe(string model)
+    /// <summary>The model's hash, its input names and how many tensors have QDQ ranges (for tables and checks).</summary>
+    public static (string Sha256, IReadOnlyList<string> Inputs, int QdqRanges) Describe(string model)
     {
         var file = new FileInfo(model);
         if (!file.Exists)
@@ -59,7 +59,7 @@ public sealed class SiloEngines : IDisposable
         return Descriptions.GetOrAdd($"{file.FullName}|{file.Length}|{file.LastWriteTimeUtc.Ticks}", _ =>
         {
             var loaded = Model(model);
-            return (loaded.ModelSha256, [.. loaded.Network.Inputs.Select(i => i.Name)]);
+            return (loaded.ModelSha256, [.. loaded.Network.Inputs.Select(i => i.Name)], loaded.QdqRanges.Count);
         });
     }
 
