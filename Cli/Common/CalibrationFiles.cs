@@ -12,14 +12,10 @@ namespace ILGPUInt8.Cli.Common;
 public static class CalibrationFiles
 {
     /// <summary>The method called <paramref name="name"/>.</summary>
-    public static ICalibrationMethod Method(string name, double percentile = 99.99) => name.ToLowerInvariant() switch
-    {
-        "entropy" => new EntropyCalibrator(),
-        "minmax" => new MinMaxCalibrator(),
-        "percentile" => new PercentileCalibrator(percentile),
-        "mse" => new MseCalibrator(),
-        _ => throw new CliUsageException($"--method must be entropy, minmax, percentile or mse, not '{name}'."),
-    };
+    public static ICalibrationMethod Method(string name, double percentile = 99.99) =>
+        CalibrationMethods.Names.Contains(name.ToLowerInvariant())
+            ? CalibrationMethods.Create(name, percentile)
+            : throw new CliUsageException($"--method must be entropy, minmax, percentile or mse, not '{name}'.");
 
     /// <summary>Writes the table in both formats; returns (cache path, JSON path).</summary>
     public static (string Cache, string Json) Write(CalibrationTable table, string path)

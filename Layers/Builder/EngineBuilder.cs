@@ -1,7 +1,5 @@
-using ILGPU;
 using ILGPUInt8.Kernels.Cpu;
 using ILGPUInt8.Kernels.Runtime;
-using ILGPUInt8.Kernels.Tensors;
 
 namespace ILGPUInt8.Layers;
 
@@ -89,18 +87,36 @@ public static class EngineBuilder
         return new Engine(device, plan, hostIsa);
     }
 
+    /// <summary>
+    /// The FP32 run a calibrator sees, on its own (for calibrations split over processes or machines, which run the two
+    /// passes shard by shard): the network's FP32 engine on the default backend (as <see cref="Build(NetworkDefinition, BuilderConfig)"/>
+    /// picks it) with every float tensor observable, batches up to <paramref name="batchSize"/>.
+    /// </summary>
+    public static CalibrationRunner CreateCalibrationRunner(NetworkDefinition network, int batchSize, CalibrationPolicy? policy = null)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        var engine = CudaPreferred
+            ? CalibrationEngine(network, batchSize, Int8Device.Shared(DeviceKind.Cuda), null)
+            : CalibrationEngine(network, batchSize, Int8Device.Shared(DeviceKind.Cpu), CheckedIsa(null));
+        return new CalibrationRunner(engine, policy ?? CalibrationPolicy.Default);
+    }
+
+    private static Engine CalibrationEngine(NetworkDefinition network, int batch, Int8Device device, CpuIsa? hostIsa)
+    {
+        var fp32 = GraphLowering.Lower(network, batch);
+        PrecisionPass.Run(fp32, new BuilderConfig { MaxBatchSize = batch });
+        ConvertPass.Run(fp32);
+        MemoryPlanner.Run(fp32, reuse: true);
+        return new Engine(device, fp32, hostIsa);
+    }
+
     private static void AssignRanges(Plan plan, NetworkDefinition network, BuilderConfig config, Int8Device device, CpuIsa? hostIsa)
     {
         IReadOnlyDictionary<string, float>? calibrated = null;
         if (config.Calibrator is not null)
         {
-            var batch = config.CalibrationBatchSize ?? config.MaxBatchSize;
-            var fp32 = GraphLowering.Lower(network, batch);
-            PrecisionPass.Run(fp32, new BuilderConfig { MaxBatchSize = batch });
-            ConvertPass.Run(fp32);
-            MemoryPlanner.Run(fp32, reuse: true);
-            using var engine = new Engine(device, fp32, hostIsa);
-            using var runner = new CalibrationRunner(engine, config.CalibrationPolicy);
+            using var runner = new CalibrationRunner(CalibrationEngine(network, config.CalibrationBatchSize ?? config.MaxBatchSize, device, hostIsa), config.CalibrationPolicy);
             calibrated = config.Calibrator.Calibrate(runner);
         }
 
@@ -125,44 +141,5 @@ public static class EngineBuilder
                 t.Threshold = max > 0f ? max : 1f;
             }
         }
-    }
-
-    private sealed class CalibrationRunner(Engine engine, CalibrationPolicy policy) : ICalibrationRunner, IDisposable
-    {
-        private readonly ExecutionContext _context = engine.CreateExecutionContext();
-
-        public Int8Device Device => engine.Device;
-
-        public IReadOnlyList<string> TensorNames { get; } = [.. engine.Plan.Tensors.Where(t => t.Constant is null).Select(t => t.Name)];
-
-        public IReadOnlyList<(string Name, TensorDims Dims)> Inputs { get; } = [.. engine.Inputs.Select(b => (b.Name, b.Dims))];
-
-        public int MaxBatchSize => engine.MaxBatchSize;
-
-        public CalibrationPolicy Policy => policy;
-
-        public void Run(IReadOnlyDictionary<string, float[]> inputs, int batchSize, ITensorObserver observer)
-        {
-            ArgumentNullException.ThrowIfNull(observer);
-            _context.SetInputs(inputs, batchSize);
-            _context.Run(batchSize, observer, null);
-            engine.Device.Synchronize();
-        }
-
-        public IEnumerable<(string Name, ArrayView<float> Data)> RunLazily(IReadOnlyDictionary<string, float[]> inputs, int batchSize)
-        {
-            _context.SetInputs(inputs, batchSize);
-            foreach (var (tensor, _, _, _, _) in _context.RunLazily(batchSize))
-            {
-                if (tensor is { Type: DataType.Float })
-                {
-                    yield return (tensor.Name, _context.View<float>(tensor, batchSize));
-                }
-            }
-
-            engine.Device.Synchronize();
-        }
-
-        public void Dispose() => _context.Dispose();
     }
 }
