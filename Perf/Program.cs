@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using ILGPUInt8.Calibration.IO;
 using ILGPUInt8.Kernels.Runtime;
 using ILGPUInt8.Perf.Harness;
 
@@ -63,7 +64,7 @@ public static class Program
                 ceilings = context.Ceilings,
                 results = context.Results,
             }, new JsonSerializerOptions { WriteIndented = true });
-            File.WriteAllText(Path.Combine(outDir, "perf.json"), json);
+            AtomicFile.WriteAllText(Path.Combine(outDir, "perf.json"), json);
             Console.WriteLine($"wrote {Path.Combine(outDir, "perf.json")}");
         }
 

@@ -67,6 +67,7 @@ public static class EngineBuilder
         if (config.Int8)
         {
             AssignRanges(plan, network, config, device, hostIsa);
+            RangeCheck.Run(plan, config);
         }
 
         PrecisionPass.Run(plan, config);

@@ -80,17 +80,25 @@ internal static class PrecisionPass
     /// <summary>Layers an activation can be fused into.</summary>
     public static bool Fusable(Layer layer) => layer is ConvolutionLayer or FullyConnectedLayer or DeconvolutionLayer or ElementWiseLayer;
 
+    /// <summary>Why the layer has no INT8 kernel, or null when it has one.</summary>
+    public static string? NoKernel(Layer layer)
+    {
+        if (layer is ScaleLayer or LrnLayer or BatchNormLayer or ConvertLayer)
+        {
+            return $"layer type {layer.Type} has no INT8 kernel";
+        }
+
+        return layer is SoftMaxLayer { Axis: not ItemAxis.Channel } softMax
+            ? $"softmax along {softMax.Axis} has no INT8 kernel (only along channels)"
+            : null;
+    }
+
     /// <summary>Why the node cannot run INT8, or null when it can.</summary>
     private static string? Missing(Plan plan, PlanNode node)
     {
-        if (node.Layer is ScaleLayer or LrnLayer or BatchNormLayer or ConvertLayer)
+        if (NoKernel(node.Layer) is { } reason)
         {
-            return $"layer type {node.Layer.Type} has no INT8 kernel";
-        }
-
-        if (node.Layer is SoftMaxLayer { Axis: not ItemAxis.Channel } softMax)
-        {
-            return $"softmax along {softMax.Axis} has no INT8 kernel (only along channels)";
+            return reason;
         }
 
         foreach (var id in node.Inputs)
@@ -115,6 +123,6 @@ internal static class PrecisionPass
     }
 
     /// <summary>INT8 layers whose output keeps the input's scale.</summary>
-    private static bool FollowsInput(Layer layer) =>
+    public static bool FollowsInput(Layer layer) =>
         layer is ReshapeLayer or PaddingLayer || (layer is PoolingLayer p && p.PoolingType == PoolingType.Max);
 }
