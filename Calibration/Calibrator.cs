@@ -38,6 +38,10 @@ public sealed class Calibrator
     /// <summary>A share of clipped values above which a tensor is reported as saturating (default 1 %).</summary>
     public double SaturationWarning { get; init; } = 0.01;
 
+    /// <summary>The same calibrator (device, model hash, preprocessing, warning level) choosing thresholds with <paramref name="method"/>.</summary>
+    public Calibrator WithMethod(ICalibrationMethod method) =>
+        new(_device, method) { ModelHash = ModelHash, Preprocessing = Preprocessing, SaturationWarning = SaturationWarning };
+
     /// <summary>Both passes and the method: the table, the histograms and each tensor's result.</summary>
     public CalibrationRun Run(ICalibrationDataSource data, IActivationSource activations, IProgress<CalibrationProgress>? progress = null, CancellationToken cancellationToken = default)
     {

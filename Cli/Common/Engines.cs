@@ -57,7 +57,8 @@ public static class Engines
 
     /// <summary>
     /// Calibrates with <paramref name="method"/> over <paramref name="data"/> (two bars: range pass, histogram pass) and
-    /// builds the INT8 engine. With entropy, the network's inputs are calibrated min-max (<see cref="InputsMinMax"/>).
+    /// builds the INT8 engine. The library's <see cref="CalibrationPolicy"/> applies
+    /// (with entropy, the network's inputs are calibrated min-max), so the CLI and a library caller get the same table.
     /// </summary>
     public static CalibratedEngine Calibrate(ModelFile model, ICalibrationDataSource data, ICalibrationMethod method, int maxBatch, IProgressBars bars)
     {
@@ -77,12 +78,6 @@ public static class Engines
             };
             bar?.SetValue(p.Done);
         });
-        // Network inputs get min-max unless min-max/percentile/MSE was asked for everything (see InputsMinMax).
-        if (method is EntropyCalibrator)
-        {
-            method = new InputsMinMax(method, [.. model.Network.Inputs.Select(i => i.Name)]);
-        }
-
         var calibrator = new Calibrator(Int8Device.Shared(), method) { ModelHash = string.IsNullOrEmpty(model.Sha256) ? null : model.Sha256 };
         var ranges = new CalibratorRanges(calibrator, data, progress);
         var config = new BuilderConfig { MaxBatchSize = maxBatch, Int8 = true, Calibrator = ranges, CalibrationBatchSize = data.BatchSize };

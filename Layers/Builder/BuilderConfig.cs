@@ -45,6 +45,9 @@ public sealed class BuilderConfig
     /// <summary>Computes thresholds by running the network in FP32 over calibration data (used when INT8 is on).</summary>
     public IRangeCalibrator? Calibrator { get; set; }
 
+    /// <summary>The rules that turn calibrated ranges into the thresholds an engine uses (see <see cref="Layers.CalibrationPolicy"/>).</summary>
+    public CalibrationPolicy CalibrationPolicy { get; set; } = CalibrationPolicy.Default;
+
     /// <summary>Largest batch the calibrator runs (null: <see cref="MaxBatchSize"/>).</summary>
     public int? CalibrationBatchSize { get; set; }
 
@@ -70,6 +73,7 @@ public sealed class BuilderConfig
             throw new ArgumentException($"CalibrationBatchSize ({CalibrationBatchSize}) must be positive.", nameof(CalibrationBatchSize));
         }
 
+        ArgumentNullException.ThrowIfNull(CalibrationPolicy);
         if (CalibrationTable is not null)
         {
             if (CalibrationTable.Count == 0)

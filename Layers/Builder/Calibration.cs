@@ -30,6 +30,9 @@ public interface ICalibrationRunner
     /// <summary>Largest batch a run accepts.</summary>
     int MaxBatchSize { get; }
 
+    /// <summary>The build's calibration policy (<see cref="BuilderConfig.CalibrationPolicy"/>).</summary>
+    CalibrationPolicy Policy { get; }
+
     /// <summary>Runs one batch (inputs NCHW float by name) and shows every tensor to <paramref name="observer"/>.</summary>
     void Run(IReadOnlyDictionary<string, float[]> inputs, int batchSize, ITensorObserver observer);
 

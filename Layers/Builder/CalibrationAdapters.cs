@@ -8,7 +8,8 @@ namespace ILGPUInt8.Layers;
 /// <summary>
 /// The Calibration project's <see cref="Calibrator"/> as the builder's <see cref="IRangeCalibrator"/>: its two passes run
 /// over the FP32 engine of the network (every tensor observed through <see cref="IActivationSource"/>), its method picks
-/// the thresholds. <see cref="LastRun"/> keeps the table, histograms and results for saving and reports.
+/// the thresholds, with the builder's <see cref="CalibrationPolicy"/> applied (entropy: network inputs min-max).
+/// <see cref="LastRun"/> keeps the table, histograms and results for saving and reports.
 /// </summary>
 public sealed class CalibratorRanges : IRangeCalibrator
 {
@@ -40,7 +41,9 @@ public sealed class CalibratorRanges : IRangeCalibrator
             throw new ArgumentException($"Calibration batches of {_data.BatchSize} exceed the calibration engine's maximum batch {runner.MaxBatchSize}; set BuilderConfig.CalibrationBatchSize.", nameof(runner));
         }
 
-        LastRun = _calibrator.Run(_data, new EngineActivationSource(runner), _progress, _cancellationToken);
+        var method = runner.Policy.MethodFor(_calibrator.Method, [.. runner.Inputs.Select(i => i.Name)]);
+        var calibrator = ReferenceEquals(method, _calibrator.Method) ? _calibrator : _calibrator.WithMethod(method);
+        LastRun = calibrator.Run(_data, new EngineActivationSource(runner), _progress, _cancellationToken);
         return LastRun.Table.ToThresholds();
     }
 }

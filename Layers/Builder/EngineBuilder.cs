@@ -92,7 +92,7 @@ public static class EngineBuilder
             ConvertPass.Run(fp32);
             MemoryPlanner.Run(fp32, reuse: true);
             using var engine = new Engine(device, fp32, hostIsa);
-            using var runner = new CalibrationRunner(engine);
+            using var runner = new CalibrationRunner(engine, config.CalibrationPolicy);
             calibrated = config.Calibrator.Calibrate(runner);
         }
 
@@ -119,7 +119,7 @@ public static class EngineBuilder
         }
     }
 
-    private sealed class CalibrationRunner(Engine engine) : ICalibrationRunner, IDisposable
+    private sealed class CalibrationRunner(Engine engine, CalibrationPolicy policy) : ICalibrationRunner, IDisposable
     {
         private readonly ExecutionContext _context = engine.CreateExecutionContext();
 
@@ -130,6 +130,8 @@ public static class EngineBuilder
         public IReadOnlyList<(string Name, TensorDims Dims)> Inputs { get; } = [.. engine.Inputs.Select(b => (b.Name, b.Dims))];
 
         public int MaxBatchSize => engine.MaxBatchSize;
+
+        public CalibrationPolicy Policy => policy;
 
         public void Run(IReadOnlyDictionary<string, float[]> inputs, int batchSize, ITensorObserver observer)
         {

@@ -22,7 +22,7 @@ internal static class PrecisionPass
     public static void Run(Plan plan, BuilderConfig config)
     {
         LayerPrecision Request(PlanNode node) => config.LayerPrecisions.TryGetValue(node.Name, out var p) ? p : node.Layer.Precision;
-        if (config.Int8)
+        if (config.Int8 && config.CalibrationPolicy.ThresholdsFromPooling)
         {
             foreach (var node in plan.Nodes.AsEnumerable().Reverse())
             {
