@@ -16,7 +16,7 @@ public sealed class ConvDirect : IConvVariant
     public string Name => "conv_s8_direct";
 
     /// <inheritdoc />
-    public string? CanImplement(Int8Device device, ConvProblem problem, TensorFormat format) =>
+    public string? CanImplement(Int8Device device, ConvProblem problem, TensorFormat format, long inputOffset = 0) =>
         format is TensorFormat.NHWC or TensorFormat.NCHW_VECT_C ? null : $"input format {format} is not NHWC or NCHW_VECT_C";
 
     /// <inheritdoc />

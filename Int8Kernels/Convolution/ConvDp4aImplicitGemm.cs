@@ -33,7 +33,7 @@ public sealed class ConvDp4aImplicitGemm : IConvVariant
     public string Name { get; }
 
     /// <inheritdoc />
-    public string? CanImplement(Int8Device device, ConvProblem problem, TensorFormat format)
+    public string? CanImplement(Int8Device device, ConvProblem problem, TensorFormat format, long inputOffset = 0)
     {
         if (format is not (TensorFormat.NHWC or TensorFormat.NCHW_VECT_C))
         {
@@ -45,7 +45,7 @@ public sealed class ConvDp4aImplicitGemm : IConvVariant
             return $"C ({problem.C}) and C/groups ({problem.CPerGroup}) must be multiples of 4 (pad channels, or use the direct variant)";
         }
 
-        return null;
+        return inputOffset % 4 != 0 ? "x must start on a 4-byte boundary (it is read as 4-channel words)" : null;
     }
 
     /// <summary>The tile and split this variant would launch for a problem on a device.</summary>

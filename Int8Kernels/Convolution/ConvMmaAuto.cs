@@ -30,7 +30,7 @@ public sealed class ConvMmaAuto : IConvVariant
     public string Name => VariantName;
 
     /// <inheritdoc />
-    public string? CanImplement(Int8Device device, ConvProblem problem, TensorFormat format) => _large.CanImplement(device, problem, format);
+    public string? CanImplement(Int8Device device, ConvProblem problem, TensorFormat format, long inputOffset = 0) => _large.CanImplement(device, problem, format, inputOffset);
 
     /// <summary>The tile for a problem: 128×64 when K ≤ 64, else 128×128 (3 stages each).</summary>
     public ConvMma Choose(Int8Device device, ConvProblem problem)

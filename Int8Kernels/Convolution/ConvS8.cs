@@ -32,17 +32,7 @@ public static class ConvS8
             throw new ArgumentException($"The packed weights ({weights.K} rows of {weights.RowLength}) do not belong to {problem}.", nameof(weights));
         }
 
-        var chosen = ConvVariants.SelectFor(device, problem, format, variant, ((IContiguousArrayView)x).IndexInBytes % 16 == 0);
-        if (chosen is ConvMma or ConvMmaAuto && ((IContiguousArrayView)x).IndexInBytes % 16 != 0)
-        {
-            throw new ArgumentException($"{chosen.Name} copies x in 16-byte chunks: x must start on a 16-byte boundary.", nameof(x));
-        }
-
-        if (chosen is ConvDp4aImplicitGemm && ((IContiguousArrayView)x).IndexInBytes % 4 != 0)
-        {
-            throw new ArgumentException($"{chosen.Name} reads x as 4-channel words: x must start on a 4-byte boundary.", nameof(x));
-        }
-
+        var chosen = ConvVariants.Select(device, problem, format, variant, ((IContiguousArrayView)x).IndexInBytes);
         chosen.Run(device, x, format, weights, problem, epilogue);
         return chosen;
     }

@@ -3,7 +3,7 @@ namespace ILGPUInt8.Kernels.Gemm;
 /// <summary>
 /// A dp4a block tile: BlockM × BlockN outputs computed by (BlockM/8)·(BlockN/8) threads with 8×8 int32 accumulators
 /// each, K consumed in steps of StepK bytes, both operands staged in double-buffered shared memory.
-/// One generated kernel exists per tile (Gemm/gen/gen_dp4a_tile.py: GemmDp4aTiled.T*.Generated.cs, ConvDp4aImplicitGemm.T*.Generated.cs).
+/// One generated kernel exists per tile (gen/gen_dp4a_tile.py: GemmDp4aTiled.T*.Generated.cs, ConvDp4aImplicitGemm.T*.Generated.cs).
 /// </summary>
 /// <param name="BlockM">Rows (GEMM M, output pixels) per block.</param>
 /// <param name="BlockN">Columns (GEMM N, output channels) per block.</param>

@@ -15,7 +15,7 @@ public sealed class GemmDp4aSimple : IGemmVariant
     public string Name => "gemm_s8s8s32_tn_dp4a_simple";
 
     /// <inheritdoc />
-    public string? CanImplement(Int8Device device, GemmProblem problem) =>
+    public string? CanImplement(Int8Device device, GemmProblem problem, GemmOperands? operands = null) =>
         (long)problem.M * problem.N > int.MaxValue ? "outputs over 2^31 elements are not supported" : null;
 
     /// <inheritdoc />

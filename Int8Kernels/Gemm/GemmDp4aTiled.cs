@@ -34,7 +34,7 @@ public sealed class GemmDp4aTiled : IGemmVariant
     public string Name { get; }
 
     /// <inheritdoc />
-    public string? CanImplement(Int8Device device, GemmProblem problem)
+    public string? CanImplement(Int8Device device, GemmProblem problem, GemmOperands? operands = null)
     {
         if (problem.Lda % 16 != 0 || problem.Ldb % 16 != 0)
         {
@@ -49,6 +49,17 @@ public sealed class GemmDp4aTiled : IGemmVariant
         if ((long)problem.M * problem.N > int.MaxValue)
         {
             return "outputs over 2^31 elements are not supported";
+        }
+
+        if (operands is { } o && !o.StartAligned(16))
+        {
+            return "A and B must start on a 16-byte boundary (16-byte loads)";
+        }
+
+        // 16-byte loads read whole rows of lda bytes; the buffers must hold them.
+        if (operands is { } r && !r.HoldWholeRows(problem))
+        {
+            return $"reads whole rows: A needs M·lda = {(long)problem.M * problem.Lda} bytes and B N·ldb = {(long)problem.N * problem.Ldb}";
         }
 
         return null;

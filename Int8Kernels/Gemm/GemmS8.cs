@@ -5,8 +5,8 @@ namespace ILGPUInt8.Kernels.Gemm;
 
 /// <summary>
 /// The GEMM operator: C[M,N] = A[M,K]·B[N,K]ᵀ (int8, both K-contiguous) finished as int32, requantized int8 or
-/// dequantized float. Validates buffers on the host, picks a variant (<see cref="GemmVariants.Select"/>, or the named
-/// one), then launches on the default stream; results are ready after <see cref="Int8Device.Synchronize"/>.
+/// dequantized float. Validates buffers on the host, picks a variant (<see cref="GemmVariants.Select"/>: the named
+/// one, else the first that can run these operands), then launches on the default stream; results are ready after <see cref="Int8Device.Synchronize"/>.
 /// </summary>
 public static class GemmS8
 {
@@ -59,27 +59,7 @@ public static class GemmS8
             throw new ArgumentException($"B has {b.Length} bytes; {problem} with ldb={problem.Ldb} needs {needB}.", nameof(b));
         }
 
-        IGemmVariant chosen;
-        if (variant is null)
-        {
-            chosen = GemmVariants.Select(device, problem);
-        }
-        else
-        {
-            chosen = GemmVariants.Get(variant);
-            var reason = chosen.CanImplement(device, problem);
-            if (reason is not null)
-            {
-                throw new NotSupportedException($"{chosen.Name} cannot run {problem}: {reason}");
-            }
-        }
-
-        // Variants with 16-byte loads read whole rows of lda bytes; the buffers must hold them.
-        if (chosen is GemmDp4aTiled && (a.Length < (long)problem.M * problem.Lda || b.Length < (long)problem.N * problem.Ldb))
-        {
-            throw new ArgumentException($"{chosen.Name} reads whole rows: A needs M·lda = {(long)problem.M * problem.Lda} bytes and B N·ldb = {(long)problem.N * problem.Ldb}.", nameof(a));
-        }
-
+        var chosen = GemmVariants.Select(device, problem, GemmOperands.Of(a, b), variant);
         chosen.Run(device, a, b, problem, epilogue);
         return chosen;
     }

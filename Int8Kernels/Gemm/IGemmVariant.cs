@@ -5,16 +5,16 @@ namespace ILGPUInt8.Kernels.Gemm;
 
 /// <summary>
 /// One GEMM implementation (a kernel family: reference-like simple, dp4a SIMT, tensor core, split-K...).
-/// Registered by name in <see cref="GemmVariants"/>; validates on the host (<see cref="CanImplement"/>),
+/// Registered by name in <see cref="GemmVariants.Registry"/>; validates on the host (<see cref="CanImplement"/>),
 /// loads its kernels once per device and epilogue type, and launches many times.
 /// </summary>
-public interface IGemmVariant
+public interface IGemmVariant : IKernelVariant
 {
-    /// <summary>Name that says type, layout and strategy, e.g. <c>gemm_s8s8s32_tn_dp4a_128x128</c>.</summary>
-    string Name { get; }
-
-    /// <summary>Null when the variant can run the problem on the device, else the reason it cannot.</summary>
-    string? CanImplement(Int8Device device, GemmProblem problem);
+    /// <summary>
+    /// Null when the variant can run the problem on the device with these operands (<see langword="null"/>: whole
+    /// rows, 16-byte aligned), else the reason it cannot; its alignment and buffer rules live here.
+    /// </summary>
+    string? CanImplement(Int8Device device, GemmProblem problem, GemmOperands? operands = null);
 
     /// <summary>
     /// Null when automatic selection should take this variant for a problem it can implement, else why a later

@@ -10,7 +10,7 @@ namespace ILGPUInt8.Layers;
 /// create one context per thread to run an engine concurrently. Inputs and outputs are NCHW float, any batch size from
 /// 1 to the engine's maximum.
 /// </summary>
-public sealed class ExecutionContext : IDisposable
+public sealed partial class ExecutionContext : IDisposable
 {
     private readonly MemoryBuffer1D<byte, Stride1D.Dense> _arena;
     private readonly MemoryBuffer1D<float, Stride1D.Dense>[] _inputs;
@@ -103,7 +103,7 @@ public sealed class ExecutionContext : IDisposable
     }
 
     /// <summary>Queues every step for a batch on the device (asynchronous; inputs set before).</summary>
-    public void Enqueue(int batchSize) => Run(batchSize, null, null);
+    public void Enqueue(int batchSize) => RunAll(batchSize);
 
     /// <summary>Waits for the device and copies the outputs of the last run to the host.</summary>
     public IReadOnlyDictionary<string, float[]> ReadOutputs(int batchSize)
@@ -198,25 +198,9 @@ public sealed class ExecutionContext : IDisposable
     private IEnumerable<(PlanTensor? Tensor, string Name, LayerType? Type, bool Int8, int Launches)> Iterate(int batchSize)
     {
         var plan = Engine.Plan;
-        var device = Engine.Device;
         for (var i = 0; i < plan.Inputs.Count; i++)
         {
-            var t = plan.Tensors[plan.Inputs[i]];
-            var shape = t.Dims.WithBatch(batchSize);
-            var staging = _inputs[i].View.SubView(0, shape.Elements);
-            if (Engine.HostIsa is not null)
-            {
-                HostConvert.FromNchw(staging, this, t, shape);
-            }
-            else if (t.Type == DataType.Int8)
-            {
-                Kernels.Ops.Convert.Quantize(device, staging, TensorFormat.NCHW, View<sbyte>(t, batchSize), TensorFormat.NHWC, shape, t.Scale);
-            }
-            else
-            {
-                Kernels.Ops.Convert.Float(device, staging, TensorFormat.NCHW, View<float>(t, batchSize), TensorFormat.NHWC, shape);
-            }
-
+            var t = ConvertInput(i, batchSize);
             yield return (t, "input:" + t.Name, null, t.Type == DataType.Int8, 1);
         }
 
@@ -228,24 +212,79 @@ public sealed class ExecutionContext : IDisposable
 
         for (var i = 0; i < plan.Outputs.Count; i++)
         {
-            var t = plan.Tensors[plan.Outputs[i]];
-            var shape = t.Dims.WithBatch(batchSize);
-            var staging = _outputs[i].View.SubView(0, shape.Elements);
-            if (Engine.HostIsa is not null)
-            {
-                HostConvert.ToNchw(this, t, shape, staging);
-            }
-            else if (t.Type == DataType.Int8)
-            {
-                Kernels.Ops.Convert.Dequantize(device, View<sbyte>(t, batchSize), TensorFormat.NHWC, staging, TensorFormat.NCHW, shape, t.Scale);
-            }
-            else
-            {
-                Kernels.Ops.Convert.Float(device, View<float>(t, batchSize), TensorFormat.NHWC, staging, TensorFormat.NCHW, shape);
-            }
-
+            var t = ConvertOutput(i, batchSize);
             yield return (null, "output:" + t.Name, null, t.Type == DataType.Int8, 1);
         }
+    }
+
+    /// <summary>Queues every step with no per-call allocation (the path of <see cref="Enqueue"/> and the span overloads).</summary>
+    private void RunAll(int batchSize)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        CheckBatch(batchSize);
+        Bind();
+        var plan = Engine.Plan;
+        for (var i = 0; i < plan.Inputs.Count; i++)
+        {
+            ConvertInput(i, batchSize);
+        }
+
+        var steps = Engine.Steps;
+        for (var s = 0; s < steps.Count; s++)
+        {
+            steps[s].Run(this, batchSize);
+        }
+
+        for (var i = 0; i < plan.Outputs.Count; i++)
+        {
+            ConvertOutput(i, batchSize);
+        }
+    }
+
+    /// <summary>Converts input <paramref name="i"/> from its NCHW float staging buffer into the engine's tensor.</summary>
+    private PlanTensor ConvertInput(int i, int batchSize)
+    {
+        var plan = Engine.Plan;
+        var t = plan.Tensors[plan.Inputs[i]];
+        var shape = t.Dims.WithBatch(batchSize);
+        var staging = _inputs[i].View.SubView(0, shape.Elements);
+        if (Engine.HostIsa is not null)
+        {
+            HostConvert.FromNchw(staging, this, t, shape);
+        }
+        else if (t.Type == DataType.Int8)
+        {
+            Kernels.Ops.Convert.Quantize(Engine.Device, staging, TensorFormat.NCHW, View<sbyte>(t, batchSize), TensorFormat.NHWC, shape, t.Scale);
+        }
+        else
+        {
+            Kernels.Ops.Convert.Float(Engine.Device, staging, TensorFormat.NCHW, View<float>(t, batchSize), TensorFormat.NHWC, shape);
+        }
+
+        return t;
+    }
+
+    /// <summary>Converts output <paramref name="i"/> into its NCHW float staging buffer.</summary>
+    private PlanTensor ConvertOutput(int i, int batchSize)
+    {
+        var plan = Engine.Plan;
+        var t = plan.Tensors[plan.Outputs[i]];
+        var shape = t.Dims.WithBatch(batchSize);
+        var staging = _outputs[i].View.SubView(0, shape.Elements);
+        if (Engine.HostIsa is not null)
+        {
+            HostConvert.ToNchw(this, t, shape, staging);
+        }
+        else if (t.Type == DataType.Int8)
+        {
+            Kernels.Ops.Convert.Dequantize(Engine.Device, View<sbyte>(t, batchSize), TensorFormat.NHWC, staging, TensorFormat.NCHW, shape, t.Scale);
+        }
+        else
+        {
+            Kernels.Ops.Convert.Float(Engine.Device, View<float>(t, batchSize), TensorFormat.NHWC, staging, TensorFormat.NCHW, shape);
+        }
+
+        return t;
     }
 
     /// <summary>The device data of a tensor for a batch: its arena bytes (or the engine's constant, one item).</summary>

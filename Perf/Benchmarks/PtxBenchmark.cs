@@ -19,7 +19,7 @@ namespace ILGPUInt8.Perf.Benchmarks;
 /// and, where <c>ptxas</c> is on the PATH (or <c>--ptxas PATH</c>), its register and spill report and the SASS
 /// instruction mix (<c>cuobjdump</c> beside it).
 /// Works without a GPU, so kernels can be inspected on any machine, and a change to the generators
-/// (Int8Kernels/Gemm/gen) is checked by dumping before it (<c>dotnet run -c Release --project Perf -- ptx --out OLD</c>)
+/// (Int8Kernels/gen) is checked by dumping before it (<c>dotnet run -c Release --project Perf -- ptx --out OLD</c>)
 /// and after it with <c>--compare OLD</c>: each kernel is then reported identical, equal up to register renaming, or
 /// different with its instruction-count changes (<see cref="PtxCompare"/>).
 /// </summary>

@@ -80,7 +80,7 @@ public sealed class ConvMmaTests
         var shifted = x.View.SubView(4, 3 * 3 * 16);
         var e = Assert.Throws<ArgumentException>(() => new ConvMma64x64(allowCpuAccelerator: true).Run(cpu, shifted, TensorFormat.NHWC, weights, p, new Int32Epilogue(y.View, 4)));
         Assert.Equal("x", e.ParamName);
-        Assert.IsNotType<ConvMmaAuto>(ConvVariants.SelectFor(cpu, p, TensorFormat.NHWC, null, inputAligned16: false));
+        Assert.IsNotType<ConvMmaAuto>(ConvVariants.Select(cpu, p, TensorFormat.NHWC, inputOffset: 4));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using ILGPUInt8.Kernels.Convolution;
+using ILGPUInt8.Kernels.Gemm;
 using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Kernels.Reference;
 using ILGPUInt8.Kernels.Runtime;

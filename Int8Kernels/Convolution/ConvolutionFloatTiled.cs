@@ -1,7 +1,7 @@
 using ILGPU;
-using ILGPUInt8.Kernels.Convolution;
+using ILGPUInt8.Kernels.Ops;
 
-namespace ILGPUInt8.Kernels.Ops;
+namespace ILGPUInt8.Kernels.Convolution;
 
 /// <summary>
 /// FP32 convolution as a shared-memory tiled implicit GEMM (groups = 1): Y[m, k] = f(bias[k] + Σ_j A[m, j] · W[k, j])

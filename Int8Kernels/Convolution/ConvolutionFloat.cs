@@ -1,9 +1,9 @@
 using ILGPU;
 using ILGPU.Runtime;
-using ILGPUInt8.Kernels.Convolution;
+using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Kernels.Runtime;
 
-namespace ILGPUInt8.Kernels.Ops;
+namespace ILGPUInt8.Kernels.Convolution;
 
 /// <summary>
 /// FP32 direct convolution, NHWC in and out, weights KRSC [K][R][S][C/groups], bias and activation fused:

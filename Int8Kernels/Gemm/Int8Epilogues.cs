@@ -1,14 +1,13 @@
 using ILGPU;
 using ILGPUInt8.Kernels.Arch;
-using ILGPUInt8.Kernels.Gemm;
 using ILGPUInt8.Kernels.Quantization;
 
-namespace ILGPUInt8.Kernels.Ops;
+namespace ILGPUInt8.Kernels.Gemm;
 
 /// <summary>
 /// Requantize then an exact int8 activation table, fused into a GEMM or convolution:
 /// t = clamp(round_half_even(f32(acc + bias[col]) · multiplier[col]), −127, 127) (<see cref="QuantMath.Requantize"/>),
-/// y[row·ld + col] = lut[t + 128]. The same bits as the unfused requantize followed by <see cref="Activation.Int8"/>.
+/// y[row·ld + col] = lut[t + 128]. The same bits as the unfused requantize followed by <see cref="Ops.Activation.Int8"/>.
 /// </summary>
 /// <param name="Output">Row-major int8 output.</param>
 /// <param name="Ld">Leading dimension (elements between rows).</param>
