@@ -1,94 +1,100 @@
-using ILGPUInt8.Calibration.Tables;
-using ILGPUInt8.Cli.Commands;
+using System.CommandLine;
+using System.CommandLine.Invocation;
 using ILGPUInt8.Cli.Common;
-using ILGPUInt8.Layers;
-using ILGPUInt8.Layers.Onnx;
 using Spectre.Console;
 
 namespace ILGPUInt8.Cli;
 
-/// <summary>Entry point of <c>ilgpu-int8</c>.</summary>
+/// <summary>
+/// Entry point of <c>ilgpu-int8</c>: System.CommandLine parses (POSIX conventions, --help/-h anywhere, typo
+/// suggestions, completion through the [suggest] directive), the commands of <see cref="CliCommands.All"/> run, and every
+/// error ends here as a message on stderr (and a JSON object on stdout under --json) with exit code 1 (failure) or 2
+/// (usage).
+/// </summary>
 public static class Program
 {
-    private static readonly (string Name, string Usage, Func<IAnsiConsole, string[], int> Run)[] Commands =
-    [
-        ("demo", "(the default) Fashion-MNIST CNN: entropy calibration, FP32 vs INT8 top-1, speed, per-layer SQNR [--out DIR] [--data DIR] [--shipped] [--method entropy|minmax|percentile|mse]", DemoCommand.Run),
-        ("info", "devices, ILGPU version, compute capability, PTX ISA, multiprocessors, memory", InfoCommand.Run),
-        ("calibrate", "--model M.onnx --data DIR|X.npy|NPY_DIR [--method entropy|minmax|percentile|mse] --table OUT [--json] [--plots DIR] [--images 1000] [--normalize mean,std]", CalibrateCommand.Run),
-        ("run", "--model M.onnx [--precision fp32|int8] [--table T] --input [name=]x.npy|x.pb ... --output [name=]y.npy|y.pb ...", RunCommand.Run),
-        ("eval", "--model M.onnx --data IDX_DIR [--table T] [--json] [--normalize mean,std] [--images N] [--calibration-images 1000]", EvalCommand.Run),
-        ("bench", "--model M.onnx|synthetic:resnet18 [--batch 64] [--precision fp32|int8|both] [--iterations 20] [--json]", BenchCommand.Run),
-        ("report", "--model M.onnx --data IDX_DIR [--table T] [--out DIR] [--images 200] [--normalize mean,std] [--json]: per-tensor INT8 error vs FP32", ReportCommand.Run),
-    ];
-
     /// <summary>Set to 1 to print the stack trace of an error.</summary>
-    public const string TraceVariable = "ILGPUINT8_TRACE";
+    public const string TraceVariable = CliErrors.TraceVariable;
 
-    /// <summary>Runs a command; with no arguments, the demo.</summary>
-    public static int Main(string[] args) => Run(args, AnsiConsole.Console);
+    /// <summary>Runs a command; with no command, the demo.</summary>
+    public static int Main(string[] args) => Run(args, AnsiConsole.Console, Console.Error);
 
-    /// <summary>Runs a command writing to <paramref name="console"/> (tests pass a recording console). Returns the exit code.</summary>
-    public static int Run(string[] args, IAnsiConsole console)
+    /// <summary>
+    /// Runs a command writing results to <paramref name="console"/> and errors to <paramref name="error"/> (stderr when
+    /// null; tests pass recorders). Returns the exit code.
+    /// </summary>
+    public static int Run(string[] args, IAnsiConsole console, TextWriter? error = null) => RunTracked(args, console, error, []);
+
+    /// <summary>Like <see cref="Run"/>, recording in <paramref name="read"/> the names of the options the command read.</summary>
+    internal static int RunTracked(string[] args, IAnsiConsole console, TextWriter? error, HashSet<string> read)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(console);
+        error ??= Console.Error;
+        var output = console.Profile.Out.Writer;
+        var json = args.Contains("--json", StringComparer.Ordinal);
+        if (args is ["help", .. var rest])
+        {
+            // `ilgpu-int8 help [COMMAND]` is `ilgpu-int8 [COMMAND] --help`.
+            args = [.. rest, "--help"];
+        }
+
         try
         {
-            if (args.Length == 0 || (args[0].StartsWith("--", StringComparison.Ordinal) && args[0] != "--help"))
+            var root = BuildRoot(console, error, read);
+            var parse = root.Parse(args);
+            if (parse.Action is ParseErrorAction)
             {
-                // No command: the demo (its options may follow directly).
-                return DemoCommand.Run(console, args);
+                var command = parse.CommandResult.Command;
+                var name = command is RootCommand ? "ilgpu-int8" : $"ilgpu-int8 {command.Name}";
+                var message = string.Join(" ", parse.Errors.Select(e => e.Message).Distinct(StringComparer.Ordinal))
+                    + Suggestions.For(parse.UnmatchedTokens, command) + $" (see `{name} --help`)";
+                return CliErrors.Report(new CliError(2, "usage", "ParseError", message), null, error, output, json);
             }
 
-            if (args[0] is "-h" or "--help" or "help")
-            {
-                PrintHelp(console);
-                return 0;
-            }
-
-            var command = Commands.FirstOrDefault(c => c.Name == args[0]);
-            if (command.Run is null)
-            {
-                console.MarkupLineInterpolated($"[red]error:[/] unknown command '{args[0]}'.");
-                PrintHelp(console);
-                return 2;
-            }
-
-            if (args.Length > 1 && args[1] is "-h" or "--help")
-            {
-                console.MarkupLineInterpolated($"usage: ilgpu-int8 {command.Name} {command.Usage}");
-                return 0;
-            }
-
-            return command.Run(console, args[1..]);
+            return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
         }
-        catch (CliUsageException ex)
+        catch (Exception ex)
         {
-            console.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
-            return 2;
-        }
-        catch (Exception ex) when (ex is IOException or InvalidDataException or OnnxImportException or NetworkException or CalibrationTableMismatchException
-            or ArgumentException or InvalidOperationException or NotSupportedException or UnauthorizedAccessException or FormatException)
-        {
-            console.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
-            if (Environment.GetEnvironmentVariable(TraceVariable) == "1")
-            {
-                console.WriteLine(ex.ToString());
-            }
-
-            return 1;
+            return CliErrors.Report(CliErrors.Describe(ex), ex, error, output, json);
         }
     }
 
-    private static void PrintHelp(IAnsiConsole console)
+    /// <summary>The parser: the root (the demo's options and action, --version) and one subcommand per command.</summary>
+    internal static RootCommand BuildRoot(IAnsiConsole console, TextWriter error, HashSet<string> read)
     {
-        var table = new Table().AddColumn("command").AddColumn("options");
-        foreach (var (name, usage, _) in Commands)
+        var root = new RootCommand("ilgpu-int8: INT8 inference on ILGPU (CUDA, else the CPU). No command: the demo.");
+        foreach (var option in root.Options)
         {
-            table.AddRow(name, Markup.Escape(usage));
+            if (option is VersionOption version)
+            {
+                version.Action = new VersionAction();
+            }
         }
 
-        console.MarkupLine("usage: ilgpu-int8 [[command]] [[options]]   (no command: the demo)");
-        console.Write(table);
+        var demo = new Commands.DemoCommand();
+        demo.Configure(root, parse => Invoke(demo, parse, console, error, read));
+        foreach (var command in CliCommands.All())
+        {
+            var sub = new Command(command.Name, command.Description);
+            command.Configure(sub, parse => Invoke(command, parse, console, error, read));
+            root.Add(sub);
+        }
+
+        return root;
+    }
+
+    private static int Invoke(CliCommand command, ParseResult parse, IAnsiConsole console, TextWriter error, HashSet<string> read) =>
+        command.Run(new CliInvocation(parse, console, error, read));
+
+    /// <summary>--version: the informational version (with the git commit it was built from), ILGPU's and .NET's.</summary>
+    private sealed class VersionAction : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            ArgumentNullException.ThrowIfNull(parseResult);
+            parseResult.InvocationConfiguration.Output.WriteLine($"ilgpu-int8 {CliVersion.Informational} (ILGPU {CliVersion.Ilgpu}, .NET {Environment.Version})");
+            return 0;
+        }
     }
 }

@@ -1,6 +1,6 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using ILGPUInt8.Calibration.Data;
 using ILGPUInt8.Cli.Common;
 using ILGPUInt8.Layers;
@@ -14,24 +14,39 @@ namespace ILGPUInt8.Cli.Commands;
 /// --table, the model's QDQ ranges, or else a min-max calibration on random batches (speed only: its accuracy means
 /// nothing).
 /// </summary>
-public static class BenchCommand
+public sealed class BenchCommand : CliCommand
 {
-    private static readonly string[] Options = ["model", "batch", "precision", "iterations", "warmup", "table"];
-    private static readonly string[] Flags = ["json"];
+    private readonly Option<string?> _model = CliOptions.Model();
+    private readonly Option<int> _batch = CliOptions.Int("--batch", "batch size", 64, 1, CliOptions.MaxBatch);
+    private readonly Option<string> _precision = CliOptions.Choice("--precision", "engine precision", "both", "fp32", "int8", "both");
+    private readonly Option<int> _iterations = CliOptions.Int("--iterations", "timed runs", 20, 1, 10_000_000);
+    private readonly Option<int> _warmup = CliOptions.Int("--warmup", "untimed runs first", 3, 0, 10_000_000);
+    private readonly Option<string?> _table = CliOptions.Table();
+    private readonly Option<bool> _json = CliOptions.Json();
+    private readonly Option<string> _device = CliOptions.Device();
 
-    /// <summary>Runs the command.</summary>
-    public static int Run(IAnsiConsole console, string[] args)
+    /// <inheritdoc />
+    public override string Name => "bench";
+
+    /// <inheritdoc />
+    public override string Description => "images/s of the FP32 and INT8 engines on seeded random inputs, after warm-up";
+
+    /// <inheritdoc />
+    public override int Run(CliInvocation run)
     {
-        ArgumentNullException.ThrowIfNull(console);
-        var a = CliArgs.Parse("bench", args, Options, Flags);
-        var modelPath = a.Required("model", "bench");
-        var batch = a.PositiveInt("batch", 64);
-        var precision = a.Choice("precision", "both", "fp32", "int8", "both");
-        var iterations = a.PositiveInt("iterations", 20);
-        var warmup = a.PositiveInt("warmup", 3);
-        var json = a.Flag("json");
+        ArgumentNullException.ThrowIfNull(run);
+        var console = run.Console;
+        var modelPath = run.Required(_model);
+        var batch = run.Get(_batch);
+        var precision = run.Get(_precision);
+        var iterations = run.Get(_iterations);
+        var warmup = run.Get(_warmup);
+        var tablePath = run.Get(_table);
+        var json = run.Get(_json);
+        using var device = run.UseDevice(_device);
         var model = ModelFile.Load(modelPath);
-        var thresholds = a.Optional("table") is { } t ? CalibrationFiles.ReadThresholds(t, model) : null;
+        run.PrintNotes(model, json);
+        var thresholds = tablePath is not null ? CalibrationFiles.ReadThresholds(tablePath, model) : null;
         var inputs = RandomInputs(model.Network, batch, seed: 1);
         if (!json)
         {
@@ -75,7 +90,7 @@ public static class BenchCommand
                 iterations,
                 results = rows.Select(r => new { precision = r.Precision, median_ms = r.MedianMs, images_per_s = r.ImagesPerSecond, ranges = r.Ranges }),
             };
-            console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(result, JsonOutput.Options));
+            run.WriteJson(result);
             return 0;
         }
 

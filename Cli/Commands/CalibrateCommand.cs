@@ -1,5 +1,5 @@
+using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using ILGPUInt8.Calibration.Reports;
 using ILGPUInt8.Cli.Common;
 using Spectre.Console;
@@ -11,25 +11,45 @@ namespace ILGPUInt8.Cli.Commands;
 /// network over the calibration data (two passes: ranges, then 2048-bin histograms), chooses every tensor's threshold,
 /// writes the table (TensorRT cache and JSON) and, with --plots, one SVG histogram per tensor.
 /// </summary>
-public static class CalibrateCommand
+public sealed class CalibrateCommand : CliCommand
 {
-    private static readonly string[] Options = ["model", "data", "method", "table", "plots", "images", "batch", "normalize", "percentile"];
-    private static readonly string[] Flags = ["json"];
+    private readonly Option<string?> _model = CliOptions.Model();
+    private readonly Option<string?> _data = CliOptions.Text("--data", "calibration data: an IDX folder or file, a folder of .npy samples, or one .npy/.pb batch [N, ...]", "DIR|X.npy", required: true);
+    private readonly Option<string?> _table = CliOptions.Text("--table", "where to write the table: X.cache (TensorRT cache, plus X.cache.json) or X.json (plus X.cache)", "OUT", required: true);
+    private readonly Option<string> _method = CliOptions.Method();
+    private readonly Option<double> _percentile = CliOptions.Number("--percentile", "the percentile of |x| kept by --method percentile", 99.99, 50, 100);
+    private readonly Option<int> _images = CliOptions.Int("--images", "images (samples) to calibrate on", 1000);
+    private readonly Option<int> _batch = CliOptions.Int("--batch", "calibration batch size", 100, 1, CliOptions.MaxBatch);
+    private readonly Option<string?> _normalize = CliOptions.Normalize();
+    private readonly Option<string?> _plots = CliOptions.Text("--plots", "folder for one SVG histogram per tensor", "DIR");
+    private readonly Option<bool> _json = CliOptions.Json();
+    private readonly Option<string> _device = CliOptions.Device();
 
-    /// <summary>Runs the command.</summary>
-    public static int Run(IAnsiConsole console, string[] args)
+    /// <inheritdoc />
+    public override string Name => "calibrate";
+
+    /// <inheritdoc />
+    public override string Description => "thresholds of every tensor: writes the TensorRT cache and our JSON table (hashes of model and data)";
+
+    /// <inheritdoc />
+    public override int Run(CliInvocation run)
     {
-        ArgumentNullException.ThrowIfNull(console);
-        var a = CliArgs.Parse("calibrate", args, Options, Flags);
-        var modelPath = a.Required("model", "calibrate");
-        var dataPath = a.Required("data", "calibrate");
-        var tablePath = a.Required("table", "calibrate");
-        var method = CalibrationFiles.Method(a.Optional("method") ?? "entropy", a.Number("percentile", 99.99));
-        var batch = a.PositiveInt("batch", 100);
-        var json = a.Flag("json");
+        ArgumentNullException.ThrowIfNull(run);
+        var console = run.Console;
+        var modelPath = run.Required(_model);
+        var dataPath = run.Required(_data);
+        var tablePath = run.Required(_table);
+        var method = CalibrationFiles.Method(run.Get(_method), run.Get(_percentile));
+        var batch = run.Get(_batch);
+        var images = run.Get(_images);
+        var normalization = Normalization.Parse(run.Get(_normalize));
+        var plotDir = run.Get(_plots);
+        var json = run.Get(_json);
+        using var device = run.UseDevice(_device);
 
         var model = ModelFile.Load(modelPath);
-        var (data, description) = CalibrationData.Open(dataPath, model.SingleInput, batch, a.PositiveInt("images", 1000), Normalization.Parse(a.Optional("normalize")));
+        run.PrintNotes(model, json);
+        var (data, description) = CalibrationData.Open(dataPath, model.SingleInput, batch, images, normalization);
         if (!json)
         {
             console.MarkupLineInterpolated($"device  {Engines.DeviceLine()}");
@@ -38,9 +58,9 @@ public static class CalibrateCommand
 
         var calibrated = ProgressBars.Run(console, !json, bars => Engines.Calibrate(model, data, method, batch, bars));
         calibrated.Engine.Dispose();
-        var run = calibrated.Run;
-        var (cache, jsonTable) = CalibrationFiles.Write(run.Table, tablePath);
-        var plots = a.Optional("plots") is { } plotDir ? HistogramPlot.WriteAll(Path.GetFullPath(plotDir), run) : [];
+        var calibration = calibrated.Run;
+        var (cache, jsonTable) = CalibrationFiles.Write(calibration.Table, tablePath);
+        var plots = plotDir is not null ? HistogramPlot.WriteAll(Path.GetFullPath(plotDir), calibration) : [];
 
         if (json)
         {
@@ -50,31 +70,32 @@ public static class CalibrateCommand
                 model_sha256 = model.Sha256,
                 method = method.Name,
                 data = description,
-                data_hash = run.Table.DataHash,
+                data_hash = calibration.Table.DataHash,
                 seconds = calibrated.Seconds,
                 table = cache,
                 table_json = jsonTable,
                 plots,
-                tensors = run.Table.Tensors.Select(t => new
+                notes = model.Notes,
+                tensors = calibration.Table.Tensors.Select(t => new
                 {
                     name = t.Name,
                     amax = t.Amax,
                     threshold = t.Threshold,
                     scale = t.Scale,
-                    clipped = run.Results.TryGetValue(t.Name, out var r) ? r.ClippedShare : (double?)null,
+                    clipped = calibration.Results.TryGetValue(t.Name, out var r) ? r.ClippedShare : (double?)null,
                     flags = t.Flags.ToString(),
                 }),
             };
-            console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(result, JsonOutput.Options));
+            run.WriteJson(result);
             return 0;
         }
 
         var table = new Table().Title($"[bold]{Markup.Escape(method.Name)} thresholds[/]").AddColumn("tensor")
             .AddColumn(new TableColumn("amax").RightAligned()).AddColumn(new TableColumn("threshold").RightAligned())
             .AddColumn(new TableColumn("clipped").RightAligned()).AddColumn("flags");
-        foreach (var t in run.Table.Tensors)
+        foreach (var t in calibration.Table.Tensors)
         {
-            var clipped = run.Results.TryGetValue(t.Name, out var r) ? (r.ClippedShare * 100).ToString("G3", CultureInfo.InvariantCulture) + " %" : "-";
+            var clipped = calibration.Results.TryGetValue(t.Name, out var r) ? (r.ClippedShare * 100).ToString("G3", CultureInfo.InvariantCulture) + " %" : "-";
             table.AddRow(Markup.Escape(t.Name), t.Amax?.ToString("G5", CultureInfo.InvariantCulture) ?? "-", t.Threshold.ToString("G5", CultureInfo.InvariantCulture), clipped, t.Flags.ToString());
         }
 

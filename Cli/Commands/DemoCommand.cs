@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using ILGPUInt8.Calibration.Reports;
@@ -11,34 +12,53 @@ namespace ILGPUInt8.Cli.Commands;
 /// FP32 and INT8 engines evaluated on the test set, the table of top-1, agreement, speed and per-layer SQNR, and the
 /// calibration table, report and histogram plots written to a folder.
 /// </summary>
-public static class DemoCommand
+public sealed class DemoCommand : CliCommand
 {
-    private static readonly string[] Options = ["out", "data", "calibration-images", "images", "batch", "compare-images", "method"];
-    private static readonly string[] Flags = ["shipped", "no-progress"];
+    private readonly Option<string> _out = CliOptions.TextWithDefault("--out", "folder for the calibration table, the report and the plots", "ilgpu-int8-demo", "DIR");
+    private readonly Option<string> _data = CliOptions.TextWithDefault("--data", "Fashion-MNIST IDX folder (train + t10k); without it the shipped 3000 test images", DemoAssets.DebianFashionMnist, "DIR");
+    private readonly Option<bool> _shipped = CliOptions.Flag("--shipped", "use the 3000 test images shipped with the tool even when --data exists");
+    private readonly Option<string> _method = CliOptions.Method();
+    private readonly Option<int> _calibrationImages = CliOptions.Int("--calibration-images", "images to calibrate on", 1000);
+    private readonly Option<int?> _images = CliOptions.OptionalInt("--images", "test images to evaluate (default: all)");
+    private readonly Option<int> _batch = CliOptions.Int("--batch", "batch size of the engines", 250, 1, CliOptions.MaxBatch);
+    private readonly Option<int> _compareImages = CliOptions.Int("--compare-images", "images for the per-tensor FP32/INT8 comparison", 200);
+    private readonly Option<bool> _noProgress = CliOptions.Flag("--no-progress", "no progress bars");
+    private readonly Option<string> _device = CliOptions.Device();
 
-    /// <summary>Runs the demo.</summary>
-    public static int Run(IAnsiConsole console, string[] args)
+    /// <inheritdoc />
+    public override string Name => "demo";
+
+    /// <inheritdoc />
+    public override string Description => "(the default) Fashion-MNIST CNN: entropy calibration, FP32 vs INT8 top-1, speed, per-tensor SQNR";
+
+    /// <inheritdoc />
+    public override int Run(CliInvocation run)
     {
-        var a = CliArgs.Parse("demo", args, Options, Flags);
+        ArgumentNullException.ThrowIfNull(run);
+        var console = run.Console;
         var total = Stopwatch.StartNew();
-        var outDir = Path.GetFullPath(a.Optional("out") ?? "ilgpu-int8-demo");
-        var calibrationImages = a.PositiveInt("calibration-images", 1000);
-        var batch = a.PositiveInt("batch", 250);
-        var compareImages = a.PositiveInt("compare-images", 200);
+        var outDir = Path.GetFullPath(run.Get(_out));
+        var calibrationImages = run.Get(_calibrationImages);
+        var batch = run.Get(_batch);
+        var compareImages = run.Get(_compareImages);
         var norm = DemoAssets.Normalization;
-        var method = a.Optional("method") ?? "entropy";
+        var method = run.Get(_method);
+        var folder = run.Get(_data);
+        var useShipped = run.Get(_shipped);
+        var maxImages = run.Get(_images) ?? int.MaxValue;
+        var show = !run.Get(_noProgress);
+        using var device = run.UseDevice(_device);
 
         // Data: the full set when installed (train for calibration, t10k for evaluation), else the shipped 3000 test
         // images split in two disjoint parts: the last ones calibrate, the first ones evaluate.
-        var folder = a.Optional("data") ?? DemoAssets.DebianFashionMnist;
-        var train = !a.Flag("shipped") && Directory.Exists(folder) ? IdxFolder.Find(folder, train: true) : null;
+        var train = !useShipped && Directory.Exists(folder) ? IdxFolder.Find(folder, train: true) : null;
         var test = train is null ? null : IdxFolder.Find(folder, train: false);
         LabelledImages calibration, evaluation;
         string dataLine;
         if (train is not null && test is not null)
         {
             calibration = LabelledImages.Load(train.Images, train.Labels, norm, 0, calibrationImages);
-            evaluation = LabelledImages.Load(test.Images, test.Labels, norm, 0, a.PositiveInt("images", int.MaxValue));
+            evaluation = LabelledImages.Load(test.Images, test.Labels, norm, 0, maxImages);
             dataLine = $"Fashion-MNIST from {folder}: calibration on the first {calibration.Count} training images, evaluation on {evaluation.Count} test images";
         }
         else
@@ -47,8 +67,8 @@ public static class DemoCommand
             var all = LabelledImages.Load(shipped.Images, null, norm);
             var split = Math.Max(1, all.Count - Math.Min(calibrationImages, all.Count / 3));
             calibration = LabelledImages.Load(shipped.Images, shipped.Labels, norm, split);
-            evaluation = LabelledImages.Load(shipped.Images, shipped.Labels, norm, 0, Math.Min(split, a.PositiveInt("images", int.MaxValue)));
-            var why = a.Flag("shipped") ? "--shipped" : $"no training set found at {folder}";
+            evaluation = LabelledImages.Load(shipped.Images, shipped.Labels, norm, 0, Math.Min(split, maxImages));
+            var why = useShipped ? "--shipped" : $"no training set found at {folder}";
             dataLine = $"Fashion-MNIST subset shipped in the repository ({all.Count} test images; {why}): "
                 + $"calibration on images {split}-{all.Count - 1}, evaluation on the disjoint images 0-{evaluation.Count - 1}";
         }
@@ -60,8 +80,8 @@ public static class DemoCommand
         console.MarkupLineInterpolated($"input       {norm}");
 
         var model = ModelFile.Load(DemoAssets.Model);
+        run.PrintNotes(model, json: false);
         var input = model.SingleInput;
-        var show = !a.Flag("no-progress");
         var watch = Stopwatch.StartNew();
         using var engine32 = Engines.Fp32(ModelFile.Load(DemoAssets.Model).Network, batch);
         var buildSeconds = watch.Elapsed.TotalSeconds;

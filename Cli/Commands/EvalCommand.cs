@@ -1,5 +1,5 @@
+using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using ILGPUInt8.Cli.Common;
 using ILGPUInt8.Layers;
 using Spectre.Console;
@@ -12,22 +12,42 @@ namespace ILGPUInt8.Cli.Commands;
 /// <c>--normalize mean,std</c>. INT8 ranges: the table, else the model's own QDQ ranges (unless <c>--method</c> asks to
 /// calibrate), else calibration on the folder's first 1000 training images.
 /// </summary>
-public static class EvalCommand
+public sealed class EvalCommand : CliCommand
 {
-    private static readonly string[] Options = ["model", "data", "table", "normalize", "images", "calibration-images", "batch", "method"];
-    private static readonly string[] Flags = ["json"];
+    private readonly Option<string?> _model = CliOptions.Model();
+    private readonly Option<string?> _data = CliOptions.Text("--data", "labelled images: an IDX folder (t10k-* to evaluate, train-* to calibrate) or file", "DIR", required: true);
+    private readonly Option<string?> _table = CliOptions.Table();
+    private readonly Option<string?> _method = CliOptions.OptionalMethod("calibrate with this method even when the model has QDQ ranges (default without --table: entropy, or the model's QDQ ranges)");
+    private readonly Option<string?> _normalize = CliOptions.Normalize();
+    private readonly Option<int?> _images = CliOptions.OptionalInt("--images", "test images to evaluate (default: all)");
+    private readonly Option<int> _calibrationImages = CliOptions.Int("--calibration-images", "training images to calibrate on (without --table)", 1000);
+    private readonly Option<int> _batch = CliOptions.Int("--batch", "batch size of the engines", 250, 1, CliOptions.MaxBatch);
+    private readonly Option<bool> _json = CliOptions.Json();
+    private readonly Option<string> _device = CliOptions.Device();
 
-    /// <summary>Runs the command.</summary>
-    public static int Run(IAnsiConsole console, string[] args)
+    /// <inheritdoc />
+    public override string Name => "eval";
+
+    /// <inheritdoc />
+    public override string Description => "FP32 and INT8 top-1 and their agreement on labelled test images";
+
+    /// <inheritdoc />
+    public override int Run(CliInvocation run)
     {
-        ArgumentNullException.ThrowIfNull(console);
-        var a = CliArgs.Parse("eval", args, Options, Flags);
-        var modelPath = a.Required("model", "eval");
-        var folder = a.Required("data", "eval");
-        var json = a.Flag("json");
-        var batch = a.PositiveInt("batch", 250);
-        var norm = Normalization.Parse(a.Optional("normalize"));
+        ArgumentNullException.ThrowIfNull(run);
+        var console = run.Console;
+        var modelPath = run.Required(_model);
+        var folder = run.Required(_data);
+        var tablePath = run.Get(_table);
+        var methodName = run.Get(_method);
+        var json = run.Get(_json);
+        var batch = run.Get(_batch);
+        var norm = Normalization.Parse(run.Get(_normalize));
+        var maxImages = run.Get(_images) ?? int.MaxValue;
+        var calibrationImages = run.Get(_calibrationImages);
+        using var device = run.UseDevice(_device);
         var model = ModelFile.Load(modelPath);
+        run.PrintNotes(model, json);
         var input = model.SingleInput;
 
         var testFiles = IdxFolder.Require(folder, train: false);
@@ -36,9 +56,9 @@ public static class EvalCommand
             throw new FileNotFoundException($"No labels for '{testFiles.Images}' (expected the same name with 'labels' for 'images').");
         }
 
-        var test = LabelledImages.Load(testFiles.Images, testFiles.Labels, norm, 0, a.PositiveInt("images", int.MaxValue));
-        var thresholds = a.Optional("table") is { } t ? CalibrationFiles.ReadThresholds(t, model) : null;
-        var useQdq = thresholds is null && model.QdqRanges > 0 && a.Optional("method") is null;
+        var test = LabelledImages.Load(testFiles.Images, testFiles.Labels, norm, 0, maxImages);
+        var thresholds = tablePath is not null ? CalibrationFiles.ReadThresholds(tablePath, model) : null;
+        var useQdq = thresholds is null && model.QdqRanges > 0 && methodName is null;
         var trainFiles = thresholds is null && !useQdq && !File.Exists(folder) ? IdxFolder.Find(folder, train: true) : null;
         if (thresholds is null && trainFiles is null && model.QdqRanges == 0)
         {
@@ -60,12 +80,12 @@ public static class EvalCommand
             if (thresholds is not null)
             {
                 engine8 = Engines.Int8(model, batch, thresholds);
-                ranges = "calibration table " + a.Optional("table");
+                ranges = "calibration table " + tablePath;
             }
             else if (trainFiles is not null)
             {
-                var calibration = LabelledImages.Load(trainFiles.Images, null, norm, 0, a.PositiveInt("calibration-images", 1000));
-                var method = CalibrationFiles.Method(a.Optional("method") ?? "entropy");
+                var calibration = LabelledImages.Load(trainFiles.Images, null, norm, 0, calibrationImages);
+                var method = CalibrationFiles.Method(methodName ?? "entropy");
                 var c = Engines.Calibrate(model, calibration.AsDataSource(input, Math.Min(100, calibration.Count)), method, batch, bars);
                 engine8 = c.Engine;
                 calibrationSeconds = c.Seconds;
@@ -98,8 +118,9 @@ public static class EvalCommand
                 int8_images_per_s = int8.ImagesPerSecond,
                 calibration_seconds = calibrationSeconds,
                 ranges,
+                notes = model.Notes,
             };
-            console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(result, JsonOutput.Options));
+            run.WriteJson(result);
             return 0;
         }
 

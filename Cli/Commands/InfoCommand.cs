@@ -1,4 +1,7 @@
+using System.CommandLine;
+using System.Globalization;
 using ILGPU;
+using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
 using ILGPU.Runtime.Cuda;
 using ILGPUInt8.Cli.Common;
@@ -6,54 +9,111 @@ using Spectre.Console;
 
 namespace ILGPUInt8.Cli.Commands;
 
-/// <summary><c>ilgpu-int8 info</c>: the devices ILGPU finds and which one the library would use.</summary>
-public static class InfoCommand
+/// <summary>
+/// <c>ilgpu-int8 info [--json]</c>: the devices ILGPU finds (compute capability, PTX ISA, multiprocessors, memory in
+/// binary units) and which one the library uses. The table fits 80 columns; the CPU accelerator's memory is the host's.
+/// </summary>
+public sealed class InfoCommand : CliCommand
 {
-    /// <summary>Prints the device table.</summary>
-    public static int Run(IAnsiConsole console, string[] args)
+    private readonly Option<bool> _json = CliOptions.Json();
+
+    /// <inheritdoc />
+    public override string Name => "info";
+
+    /// <inheritdoc />
+    public override string Description => "devices, ILGPU version, compute capability, PTX ISA, multiprocessors, memory; which one is used";
+
+    /// <inheritdoc />
+    public override int Run(CliInvocation run)
     {
-        ArgumentNullException.ThrowIfNull(console);
-        _ = CliArgs.Parse("info", args, [], []);
-        var ilgpuVersion = typeof(Context).Assembly.GetName().Version?.ToString() ?? "?";
-        console.MarkupLineInterpolated($"ILGPUInt8 · ILGPU {ilgpuVersion} · .NET {Environment.Version}");
-
-        var table = new Table().Title("Devices")
-            .AddColumn("device").AddColumn("kind").AddColumn("compute capability").AddColumn("PTX ISA")
-            .AddColumn("multiprocessors").AddColumn("memory").AddColumn("shared mem / group").AddColumn("warp");
-
+        ArgumentNullException.ThrowIfNull(run);
+        var json = run.Get(_json);
+        var devices = new List<DeviceRow>();
         using (var context = Context.Create(b => b.CPU(CPUDevice.Nvidia).Cuda()))
         {
             foreach (var device in context)
             {
-                string cc = "-", isa = "-";
-                if (device is CudaDevice cuda)
-                {
-                    cc = cuda.Architecture is { } arch ? $"{arch.Major}.{arch.Minor}" : "?";
-                    isa = cuda.InstructionSet is { } set ? $"{set.Major}.{set.Minor}" : "?";
-                }
-
-                table.AddRow(
-                    Markup.Escape(device.Name),
-                    device.AcceleratorType.ToString(),
-                    cc,
-                    isa,
-                    device.NumMultiprocessors.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    FormatBytes(device.MemorySize),
-                    FormatBytes(device.MaxSharedMemoryPerGroup),
-                    device.WarpSize.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                devices.Add(DeviceRow.Of(device));
             }
         }
 
+        var used = Engines.DeviceLine();
+        if (json)
+        {
+            run.WriteJson(new
+            {
+                version = CliVersion.Informational,
+                ilgpu = CliVersion.Ilgpu,
+                dotnet = Environment.Version.ToString(),
+                devices = devices.Select(d => new
+                {
+                    name = d.Name,
+                    kind = d.Kind,
+                    compute_capability = d.ComputeCapability,
+                    ptx_isa = d.PtxIsa,
+                    multiprocessors = d.Multiprocessors,
+                    memory_bytes = d.MemoryBytes,
+                    shared_memory_per_group_bytes = d.SharedBytes,
+                    warp_size = d.WarpSize,
+                }),
+                used,
+            });
+            return 0;
+        }
+
+        var console = run.Console;
+        console.MarkupLineInterpolated($"ilgpu-int8 {CliVersion.Informational}");
+        console.MarkupLineInterpolated($"ILGPU {CliVersion.Ilgpu}, .NET {Environment.Version}");
+        var table = new Table().Title("Devices")
+            .AddColumn("device").AddColumn("kind").AddColumn("cc").AddColumn("PTX")
+            .AddColumn(new TableColumn("SMs").RightAligned()).AddColumn(new TableColumn("memory").RightAligned())
+            .AddColumn(new TableColumn("smem").RightAligned()).AddColumn(new TableColumn("warp").RightAligned())
+            .Caption("cc: compute capability; SMs: multiprocessors; smem: shared memory per group; CPU memory: the host's");
+        foreach (var d in devices)
+        {
+            table.AddRow(
+                Markup.Escape(d.Name),
+                d.Kind,
+                d.ComputeCapability ?? "-",
+                d.PtxIsa ?? "-",
+                d.Multiprocessors.ToString(CultureInfo.InvariantCulture),
+                d.MemoryBytes is { } m ? FormatBytes(m) : "-",
+                FormatBytes(d.SharedBytes),
+                d.WarpSize.ToString(CultureInfo.InvariantCulture));
+        }
+
         console.Write(table);
-        console.MarkupLineInterpolated($"The library runs on: [bold]{Engines.DeviceLine()}[/].");
+        console.MarkupLineInterpolated($"The library runs on: [bold]{used}[/].");
         return 0;
     }
 
-    private static string FormatBytes(long bytes) => bytes switch
+    /// <summary>Bytes in binary units: B, KiB, MiB, GiB, TiB (one decimal from MiB up).</summary>
+    internal static string FormatBytes(long bytes) => bytes switch
     {
-        >= 1L << 30 => $"{bytes / (double)(1L << 30):F1} GiB",
-        >= 1L << 20 => $"{bytes / (double)(1L << 20):F1} MiB",
-        >= 1L << 10 => $"{bytes / (double)(1L << 10):F0} KiB",
-        _ => $"{bytes} B",
+        >= 1L << 40 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 40):F1} TiB"),
+        >= 1L << 30 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 30):F1} GiB"),
+        >= 1L << 20 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 20):F1} MiB"),
+        >= 1L << 10 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 10):F0} KiB"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{bytes} B"),
     };
+
+    private sealed record DeviceRow(string Name, string Kind, string? ComputeCapability, string? PtxIsa, int Multiprocessors, long? MemoryBytes, long SharedBytes, int WarpSize)
+    {
+        public static DeviceRow Of(Device device)
+        {
+            string? cc = null, isa = null;
+            if (device is CudaDevice cuda)
+            {
+                cc = cuda.Architecture is { } arch ? $"{arch.Major}.{arch.Minor}" : "?";
+                isa = cuda.InstructionSet is { } set ? $"{set.Major}.{set.Minor}" : "?";
+            }
+
+            // ILGPU's CPU device reports long.MaxValue-ish memory (no limit): show the host's memory instead.
+            long? memory = device.AcceleratorType == AcceleratorType.CPU
+                ? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes
+                : device.MemorySize;
+            var kind = device.AcceleratorType == AcceleratorType.CPU ? "CPU" : device.AcceleratorType.ToString();
+            return new DeviceRow(device.Name, kind, cc, isa, device.NumMultiprocessors, memory, device.MaxSharedMemoryPerGroup, device.WarpSize);
+        }
+    }
 }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using ILGPUInt8.Calibration.Reports;
 using ILGPUInt8.Cli.Common;
 using Spectre.Console;
@@ -10,25 +11,45 @@ namespace ILGPUInt8.Cli.Commands;
 /// report.txt/.csv/.json. Without --table it calibrates (entropy) on the folder's training images first and also writes
 /// the table and one histogram plot per tensor.
 /// </summary>
-public static class ReportCommand
+public sealed class ReportCommand : CliCommand
 {
-    private static readonly string[] Options = ["model", "data", "table", "out", "images", "calibration-images", "normalize", "method"];
-    private static readonly string[] Flags = ["json"];
+    private readonly Option<string?> _model = CliOptions.Model();
+    private readonly Option<string?> _data = CliOptions.Text("--data", "images: an IDX folder (t10k-* held out, train-* to calibrate) or file", "DIR", required: true);
+    private readonly Option<string?> _table = CliOptions.Table();
+    private readonly Option<string> _method = CliOptions.Method();
+    private readonly Option<string> _out = CliOptions.TextWithDefault("--out", "folder for report.txt/.csv/.json (and the table and plots when it calibrates)", "ilgpu-int8-report", "DIR");
+    private readonly Option<int> _images = CliOptions.Int("--images", "held-out images to compare FP32 and INT8 on", 200);
+    private readonly Option<int> _calibrationImages = CliOptions.Int("--calibration-images", "training images to calibrate on (without --table)", 1000);
+    private readonly Option<string?> _normalize = CliOptions.Normalize();
+    private readonly Option<bool> _json = CliOptions.Json();
+    private readonly Option<string> _device = CliOptions.Device();
 
-    /// <summary>Runs the command.</summary>
-    public static int Run(IAnsiConsole console, string[] args)
+    /// <inheritdoc />
+    public override string Name => "report";
+
+    /// <inheritdoc />
+    public override string Description => "per-tensor INT8 error against FP32 (SQNR, cosine, max error) with thresholds, clipped shares and plots";
+
+    /// <inheritdoc />
+    public override int Run(CliInvocation run)
     {
-        ArgumentNullException.ThrowIfNull(console);
-        var a = CliArgs.Parse("report", args, Options, Flags);
-        var modelPath = a.Required("model", "report");
-        var folder = a.Required("data", "report");
-        var outDir = Path.GetFullPath(a.Optional("out") ?? "ilgpu-int8-report");
-        var json = a.Flag("json");
-        var norm = Normalization.Parse(a.Optional("normalize"));
+        ArgumentNullException.ThrowIfNull(run);
+        var console = run.Console;
+        var modelPath = run.Required(_model);
+        var folder = run.Required(_data);
+        var tablePath = run.Get(_table);
+        var methodName = run.Get(_method);
+        var outDir = Path.GetFullPath(run.Get(_out));
+        var images = run.Get(_images);
+        var calibrationImages = run.Get(_calibrationImages);
+        var json = run.Get(_json);
+        var norm = Normalization.Parse(run.Get(_normalize));
+        using var device = run.UseDevice(_device);
         var model = ModelFile.Load(modelPath);
+        run.PrintNotes(model, json);
         var input = model.SingleInput;
         var testFiles = IdxFolder.Require(folder, train: false);
-        var held = LabelledImages.Load(testFiles.Images, null, norm, 0, a.PositiveInt("images", 200));
+        var held = LabelledImages.Load(testFiles.Images, null, norm, 0, images);
         if (!json)
         {
             console.MarkupLineInterpolated($"device  {Engines.DeviceLine()}");
@@ -38,7 +59,7 @@ public static class ReportCommand
         var written = new List<string>();
         CalibrationReport report;
         Layers.Engine int8;
-        if (a.Optional("table") is { } tablePath)
+        if (tablePath is not null)
         {
             var table = CalibrationFiles.ReadTable(tablePath, model);
             report = new CalibrationReport(table);
@@ -48,8 +69,8 @@ public static class ReportCommand
         {
             var trainFiles = IdxFolder.Find(folder, train: true)
                 ?? throw new CliUsageException($"No training images in '{folder}' to calibrate on: give --table.");
-            var calibration = LabelledImages.Load(trainFiles.Images, null, norm, 0, a.PositiveInt("calibration-images", 1000));
-            var method = CalibrationFiles.Method(a.Optional("method") ?? "entropy");
+            var calibration = LabelledImages.Load(trainFiles.Images, null, norm, 0, calibrationImages);
+            var method = CalibrationFiles.Method(methodName);
             var c = ProgressBars.Run(console, !json, bars => Engines.Calibrate(model, calibration.AsDataSource(input, Math.Min(100, calibration.Count)), method, 50, bars));
             report = new CalibrationReport(c.Run);
             int8 = c.Engine;

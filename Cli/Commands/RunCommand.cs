@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using ILGPUInt8.Cli.Common;
 using ILGPUInt8.Layers;
@@ -10,22 +11,41 @@ namespace ILGPUInt8.Cli.Commands;
 /// batch through an engine. <c>--input</c> repeats in the graph's input order or names its input (<c>name=file</c>);
 /// <c>--output</c> likewise. The batch is the first dimension of the inputs. Without --output the outputs are summarized.
 /// </summary>
-public static class RunCommand
+public sealed class RunCommand : CliCommand
 {
-    private static readonly string[] Options = ["model", "precision", "table", "input", "output"];
+    private readonly Option<string?> _model = CliOptions.Model();
+    private readonly Option<string[]> _input = CliOptions.Repeated("--input", "an input tensor (.npy or ONNX .pb), repeated in graph order or as name=file; the batch is its first dimension", "[NAME=]X.npy");
+    private readonly Option<string[]> _output = CliOptions.Repeated("--output", "where to write an output (.npy or .pb), repeated in graph order or as name=file; without it the first values are printed", "[NAME=]Y.npy");
+    private readonly Option<string> _precision = CliOptions.Choice("--precision", "engine precision", "fp32", "fp32", "int8");
+    private readonly Option<string?> _table = CliOptions.Table();
+    private readonly Option<bool> _json = CliOptions.Json();
+    private readonly Option<string> _device = CliOptions.Device();
 
-    /// <summary>Runs the command.</summary>
-    public static int Run(IAnsiConsole console, string[] args)
+    /// <inheritdoc />
+    public override string Name => "run";
+
+    /// <inheritdoc />
+    public override string Description => "one batch through an engine: NumPy or ONNX TensorProto inputs and outputs";
+
+    /// <inheritdoc />
+    public override int Run(CliInvocation run)
     {
-        ArgumentNullException.ThrowIfNull(console);
-        var a = CliArgs.Parse("run", args, Options, []);
-        var model = ModelFile.Load(a.Required("model", "run"));
-        var precision = a.Choice("precision", "fp32", "fp32", "int8");
-        var thresholds = a.Optional("table") is { } t ? CalibrationFiles.ReadThresholds(t, model) : null;
+        ArgumentNullException.ThrowIfNull(run);
+        var console = run.Console;
+        var modelPath = run.Required(_model);
+        var inputArgs = run.Get(_input);
+        var outputArgs = run.Get(_output);
+        var precision = run.Get(_precision);
+        var tablePath = run.Get(_table);
+        var json = run.Get(_json);
+        using var device = run.UseDevice(_device);
+        var model = ModelFile.Load(modelPath);
+        run.PrintNotes(model, json);
+        var thresholds = tablePath is not null ? CalibrationFiles.ReadThresholds(tablePath, model) : null;
         var inputNames = model.Network.Inputs.Select(i => i.Name).ToList();
         var outputNames = model.Network.Outputs.Select(o => o.Name).ToList();
-        var inputFiles = Bind("--input", a.All("input"), inputNames, requireAll: true);
-        var outputFiles = Bind("--output", a.All("output"), outputNames, requireAll: false);
+        var inputFiles = Bind("--input", inputArgs, inputNames, requireAll: true);
+        var outputFiles = Bind("--output", outputArgs, outputNames, requireAll: false);
 
         var inputs = new Dictionary<string, float[]>(StringComparer.Ordinal);
         int? batch = null;
@@ -44,11 +64,16 @@ public static class RunCommand
         }
 
         var batchSize = batch ?? 1;
-        console.MarkupLineInterpolated($"device  {Engines.DeviceLine()}");
+        if (!json)
+        {
+            console.MarkupLineInterpolated($"device  {Engines.DeviceLine()}");
+        }
+
         using var engine = precision == "int8" ? Engines.Int8(model, batchSize, thresholds) : Engines.Fp32(model.Network, batchSize);
         using var context = engine.CreateExecutionContext();
         var outputs = context.Execute(inputs, batchSize);
 
+        var rows = new List<object>();
         var table = new Table().Title($"[bold]{precision.ToUpperInvariant()} outputs, batch {batchSize}[/]").AddColumn("output").AddColumn("shape").AddColumn("written to / first values");
         foreach (var binding in engine.Outputs)
         {
@@ -66,6 +91,13 @@ public static class RunCommand
             }
 
             table.AddRow(Markup.Escape(binding.Name), Markup.Escape("[" + string.Join(", ", shape) + "]"), Markup.Escape(where));
+            rows.Add(new { name = binding.Name, shape, file = outputFiles.ContainsKey(binding.Name) ? where : null, first_values = values.Take(16) });
+        }
+
+        if (json)
+        {
+            run.WriteJson(new { model = modelPath, precision, batch = batchSize, device = Engines.DeviceLine(), notes = model.Notes, outputs = rows });
+            return 0;
         }
 
         console.Write(table);

@@ -35,10 +35,28 @@ public sealed class CliHarness : IDisposable
     /// <summary>A path inside the temp folder.</summary>
     public string Path(string name) => System.IO.Path.Combine(Dir, name);
 
-    /// <summary>Runs the tool; returns the exit code and everything it printed.</summary>
+    /// <summary>Runs the tool; returns the exit code and everything it printed (stdout, then stderr).</summary>
     public static (int Code, string Output) Run(params string[] args)
     {
+        var (code, output, error) = RunFull(args);
+        return (code, output + error);
+    }
+
+    /// <summary>Runs the tool; returns the exit code, stdout and stderr apart.</summary>
+    public static (int Code, string Out, string Err) RunFull(params string[] args) => RunTracked(args, []);
+
+    /// <summary>Runs the tool recording the names of the options the command read.</summary>
+    public static (int Code, string Out, string Err) RunTracked(string[] args, HashSet<string> read)
+    {
         var writer = new StringWriter();
+        var error = new StringWriter();
+        var code = Program.RunTracked(args, Console(writer), error, read);
+        return (code, writer.ToString(), error.ToString());
+    }
+
+    /// <summary>A recording console: no colours, no animation, 240 columns.</summary>
+    public static IAnsiConsole Console(TextWriter writer, int width = 240)
+    {
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Ansi = AnsiSupport.No,
@@ -46,9 +64,8 @@ public sealed class CliHarness : IDisposable
             Interactive = InteractionSupport.No,
             Out = new AnsiConsoleOutput(writer),
         });
-        console.Profile.Width = 240;
-        var code = Program.Run(args, console);
-        return (code, writer.ToString());
+        console.Profile.Width = width;
+        return console;
     }
 
     /// <summary>Runs and asserts exit code 0, printing the output on failure.</summary>

@@ -10,19 +10,6 @@ namespace ILGPUInt8.Tests.Cli;
 public sealed class CliParsingTests
 {
     [Fact]
-    public void OptionsFlagsAndRepeats()
-    {
-        var a = CliArgs.Parse("x", ["--model", "m.onnx", "--input=a.npy", "--input", "b.npy", "--json"], ["model", "input"], ["json"]);
-        Assert.Equal("m.onnx", a.Required("model", "x"));
-        Assert.Equal(["a.npy", "b.npy"], a.All("input"));
-        Assert.True(a.Flag("json"));
-        Assert.Throws<CliUsageException>(() => a.Optional("input"));
-        Assert.Contains("--model", Assert.Throws<CliUsageException>(() => CliArgs.Parse("x", ["--modle", "m"], ["model"], [])).Message);
-        Assert.Contains("needs a value", Assert.Throws<CliUsageException>(() => CliArgs.Parse("x", ["--model"], ["model"], [])).Message);
-        Assert.Contains("positive", Assert.Throws<CliUsageException>(() => CliArgs.Parse("x", ["--batch", "0"], ["batch"], []).PositiveInt("batch", 1)).Message);
-    }
-
-    [Fact]
     public void NormalizationParses()
     {
         Assert.Equal(new Normalization(0.286f, 0.353f), Normalization.Parse("0.286,0.353"));
@@ -84,12 +71,12 @@ public sealed class CliParsingTests
 
         (code, output) = CliHarness.Run("frobnicate");
         Assert.Equal(2, code);
-        Assert.Contains("unknown command 'frobnicate'", output, StringComparison.Ordinal);
+        Assert.Contains("Unrecognized command or argument 'frobnicate'", output, StringComparison.Ordinal);
 
         // Options without a command belong to the demo.
         (code, output) = CliHarness.Run("--frobnicate");
         Assert.Equal(2, code);
-        Assert.Contains("demo: unknown option --frobnicate", output, StringComparison.Ordinal);
+        Assert.Contains("Unrecognized command or argument '--frobnicate'", output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -131,6 +118,6 @@ public sealed class CliParsingTests
 
         (code, output) = CliHarness.Run("calibrate", "--model", CliHarness.Model);
         Assert.Equal(2, code);
-        Assert.Contains("--data is required", output, StringComparison.Ordinal);
+        Assert.Contains("Option '--data' is required", output, StringComparison.Ordinal);
     }
 }

@@ -1,0 +1,154 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+
+namespace ILGPUInt8.Cli.Common;
+
+/// <summary>
+/// Option factories shared by the commands: every option has a description, its default shown in --help, a type and a
+/// range. Each call makes a new option (an option belongs to one command).
+/// </summary>
+public static class CliOptions
+{
+    /// <summary>Largest batch any command accepts (larger ones overflow the engine's int32 tensor sizes).</summary>
+    public const int MaxBatch = 65536;
+
+    /// <summary>An integer option in [<paramref name="min"/>, <paramref name="max"/>] with a default.</summary>
+    public static Option<int> Int(string name, string description, int fallback, int min = 1, int max = int.MaxValue)
+    {
+        var option = new Option<int>(name) { Description = description, DefaultValueFactory = _ => fallback, HelpName = "N" };
+        option.Validators.Add(r =>
+        {
+            if (TryValue<int>(r, out var v))
+            {
+                CheckRange(r, v, min, max);
+            }
+        });
+        return option;
+    }
+
+    /// <summary>An optional integer option in [<paramref name="min"/>, <paramref name="max"/>] (null when not given).</summary>
+    public static Option<int?> OptionalInt(string name, string description, int min = 1, int max = int.MaxValue)
+    {
+        var option = new Option<int?>(name) { Description = description, HelpName = "N" };
+        option.Validators.Add(r =>
+        {
+            if (TryValue<int?>(r, out var value) && value is { } v)
+            {
+                CheckRange(r, v, min, max);
+            }
+        });
+        return option;
+    }
+
+    /// <summary>A finite number in [<paramref name="min"/>, <paramref name="max"/>] with a default.</summary>
+    public static Option<double> Number(string name, string description, double fallback, double min, double max)
+    {
+        var option = new Option<double>(name) { Description = description, DefaultValueFactory = _ => fallback, HelpName = "X" };
+        option.Validators.Add(r =>
+        {
+            if (TryValue<double>(r, out var v) && (!double.IsFinite(v) || v < min || v > max))
+            {
+                r.AddError(string.Create(CultureInfo.InvariantCulture, $"{r.Option.Name} must be a number in [{min}, {max}], not '{Text(r)}'."));
+            }
+        });
+        return option;
+    }
+
+    /// <summary>One of <paramref name="choices"/> (completion lists them), with a default.</summary>
+    public static Option<string> Choice(string name, string description, string fallback, params string[] choices)
+    {
+        var option = new Option<string>(name) { Description = description, DefaultValueFactory = _ => fallback };
+        option.AcceptOnlyFromAmong(choices);
+        return option;
+    }
+
+    /// <summary>A string option (a path, usually); <paramref name="required"/> makes leaving it out a usage error.</summary>
+    public static Option<string?> Text(string name, string description, string helpName = "PATH", bool required = false) =>
+        new(name) { Description = description, HelpName = helpName, Required = required };
+
+    /// <summary>A string option with a default.</summary>
+    public static Option<string> TextWithDefault(string name, string description, string fallback, string helpName = "PATH") =>
+        new(name) { Description = description, HelpName = helpName, DefaultValueFactory = _ => fallback };
+
+    /// <summary>A repeatable string option (<c>--input a --input b</c>).</summary>
+    public static Option<string[]> Repeated(string name, string description, string helpName) =>
+        new(name) { Description = description, HelpName = helpName, Arity = ArgumentArity.OneOrMore, DefaultValueFactory = _ => [] };
+
+    /// <summary>A flag.</summary>
+    public static Option<bool> Flag(string name, string description) => new(name) { Description = description };
+
+    /// <summary>--model: an ONNX file or synthetic:NAME.</summary>
+    public static Option<string?> Model() =>
+        Text("--model", "the ONNX model (FP32, or QDQ-quantized: its own ranges), or synthetic:small-cnn | synthetic:resnet18", "M.onnx", required: true);
+
+    /// <summary>--json: machine-readable output on stdout (errors too, as {"error": ...}).</summary>
+    public static Option<bool> Json() => Flag("--json", "print the result as JSON on stdout (an error as {\"error\": {...}})");
+
+    /// <summary>--table: a calibration table from `calibrate`.</summary>
+    public static Option<string?> Table() =>
+        Text("--table", "calibration table from `ilgpu-int8 calibrate` (TensorRT cache or our JSON); checked against the model", "T");
+
+    /// <summary>--normalize mean,std for 8-bit images.</summary>
+    public static Option<string?> Normalize() =>
+        Text("--normalize", "8-bit pixels become (p/255 - mean) / std (default: p/255)", "MEAN,STD");
+
+    /// <summary>--method: the calibration method.</summary>
+    public static Option<string> Method(string fallback = "entropy") =>
+        Choice("--method", "calibration method", fallback, "entropy", "minmax", "percentile", "mse");
+
+    /// <summary>--method without a default (commands where leaving it out means "use the model's own ranges").</summary>
+    public static Option<string?> OptionalMethod(string description)
+    {
+        var option = new Option<string?>("--method") { Description = description };
+        option.AcceptOnlyFromAmong("entropy", "minmax", "percentile", "mse");
+        return option;
+    }
+
+    /// <summary>--device: cpu, cuda or cuda:N (auto: CUDA when found, else the CPU backend).</summary>
+    public static Option<string> Device()
+    {
+        var option = new Option<string>("--device")
+        {
+            Description = "where engines run: auto (CUDA when found, else the CPU backend), cpu, cuda or cuda:N (overrides ILGPUINT8_DEVICE)",
+            DefaultValueFactory = _ => "auto",
+            HelpName = "auto|cpu|cuda[:N]",
+        };
+        option.Validators.Add(r =>
+        {
+            if (!DeviceChoice.TryParse(r.GetValueOrDefault<string>(), out _))
+            {
+                r.AddError($"--device must be auto, cpu, cuda or cuda:N, not '{Text(r)}'.");
+            }
+        });
+        option.CompletionSources.Add("auto", "cpu", "cuda", "cuda:0");
+        return option;
+    }
+
+    /// <summary>The parsed value, or false when the text does not parse (the parser reports that error itself).</summary>
+    private static bool TryValue<T>(OptionResult r, out T value)
+    {
+        try
+        {
+            value = r.GetValueOrDefault<T>();
+            return true;
+        }
+        catch (InvalidOperationException ex)
+        {
+            r.AddError(ex.Message);
+            value = default!;
+            return false;
+        }
+    }
+
+    private static void CheckRange(OptionResult r, long v, long min, long max)
+    {
+        if (v < min || v > max)
+        {
+            var range = max == int.MaxValue ? $"at least {min}" : $"in [{min}, {max}]";
+            r.AddError($"{r.Option.Name} must be an integer {range}, not '{Text(r)}'.");
+        }
+    }
+
+    private static string Text(OptionResult r) => string.Join(' ', r.Tokens.Select(t => t.Value));
+}
