@@ -22,6 +22,7 @@ public sealed class BenchCommand : CliCommand
     private readonly Option<int> _iterations = CliOptions.Int("--iterations", "timed runs", 20, 1, 10_000_000);
     private readonly Option<int> _warmup = CliOptions.Int("--warmup", "untimed runs first", 3, 0, 10_000_000);
     private readonly Option<string?> _table = CliOptions.Table();
+    private readonly Option<string[]> _allowMissing = CliOptions.AllowMissing();
     private readonly Option<bool> _json = CliOptions.Json();
     private readonly Option<string> _device = CliOptions.Device();
 
@@ -43,10 +44,11 @@ public sealed class BenchCommand : CliCommand
         var warmup = run.Get(_warmup);
         var tablePath = run.Get(_table);
         var json = run.Get(_json);
+        var allowMissing = run.Get(_allowMissing);
         using var device = run.UseDevice(_device);
         var model = ModelFile.Load(modelPath);
         run.PrintNotes(model, json);
-        var thresholds = tablePath is not null ? CalibrationFiles.ReadThresholds(tablePath, model) : null;
+        var thresholds = tablePath is not null ? CalibrationFiles.ReadTable(tablePath, model) : null;
         var inputs = RandomInputs(model.Network, batch, seed: 1);
         if (!json)
         {
@@ -64,7 +66,7 @@ public sealed class BenchCommand : CliCommand
             }
             else if (thresholds is not null || model.QdqRanges > 0)
             {
-                engine = Engines.Int8(model, batch, thresholds);
+                engine = Engines.Int8(model, batch, thresholds, null, allowMissing);
                 ranges = thresholds is not null ? "table" : "QDQ";
             }
             else
