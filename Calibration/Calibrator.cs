@@ -32,25 +32,80 @@ public sealed class Calibrator
     /// <summary>Hash of the model, recorded in the table (null: none).</summary>
     public string? ModelHash { get; init; }
 
-    /// <summary>The same calibrator (device, model hash) choosing thresholds with <paramref name="method"/>.</summary>
-    public Calibrator WithMethod(ICalibrationMethod method) => new(_device, method) { ModelHash = ModelHash };
+    /// <summary>How the calibration data was prepared, recorded in the table (null: unknown).</summary>
+    public Preprocessing? Preprocessing { get; init; }
+
+    /// <summary>A share of clipped values above which a tensor is reported as saturating (default 1 %).</summary>
+    public double SaturationWarning { get; init; } = 0.01;
+
+    /// <summary>The same calibrator (device, model hash, preprocessing, warning level) choosing thresholds with <paramref name="method"/>.</summary>
+    public Calibrator WithMethod(ICalibrationMethod method) =>
+        new(_device, method) { ModelHash = ModelHash, Preprocessing = Preprocessing, SaturationWarning = SaturationWarning };
 
     /// <summary>Both passes and the method: the table, the histograms and each tensor's result.</summary>
     public CalibrationRun Run(ICalibrationDataSource data, IActivationSource activations, IProgress<CalibrationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(data);
         var (histograms, dataHash) = CollectHistograms(data, activations, progress, cancellationToken);
+        var inputs = data.InputNames.ToHashSet(StringComparer.Ordinal);
         var results = new Dictionary<string, CalibrationResult>(StringComparer.Ordinal);
         var entries = new List<TensorCalibration>();
+        var warnings = new List<string>();
         foreach (var h in histograms)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var r = Method.Compute(h);
+            if (inputs.Contains(h.Name) && (r.Flags & (CalibrationFlags.Empty | CalibrationFlags.AllZero)) != 0)
+            {
+                // Ranges measured on data without one finite non-zero value describe nothing (every threshold would be
+                // the placeholder): refuse, naming the tensor, instead of writing a table that gives random answers.
+                throw new InvalidDataException(
+                    $"The calibration data for input '{h.Name}' has no finite non-zero value ({h.Total} finite values, all zero; {h.NonFiniteCount} NaN/Inf): check the data and its preprocessing.");
+            }
+
             results[h.Name] = r;
             entries.Add(Entry(h, r));
+            if (Warning(h, r, SaturationWarning) is { } warning)
+            {
+                warnings.Add(warning);
+            }
+
             progress?.Report(new CalibrationProgress(CalibrationPhase.Thresholds, entries.Count, histograms.Count, histograms.Count));
         }
 
-        return new CalibrationRun(new CalibrationTable(Method.Name, entries, ModelHash, dataHash), histograms, results);
+        var table = new CalibrationTable(Method.Name, entries, ModelHash, dataHash, Preprocessing) { Warnings = warnings };
+        return new CalibrationRun(table, histograms, results);
+    }
+
+    /// <summary>
+    /// What is worth a warning about one tensor, or null: no finite value, all zero, NaN/Inf seen, or more than
+    /// <paramref name="saturation"/> of its values beyond the threshold.
+    /// </summary>
+    public static string? Warning(TensorHistogram histogram, CalibrationResult result, double saturation)
+    {
+        ArgumentNullException.ThrowIfNull(histogram);
+        ArgumentNullException.ThrowIfNull(result);
+        var notes = new List<string>();
+        if ((result.Flags & CalibrationFlags.Empty) != 0)
+        {
+            notes.Add("empty (no finite value): scale 1");
+        }
+        else if ((result.Flags & CalibrationFlags.AllZero) != 0)
+        {
+            notes.Add("all zero: scale 1");
+        }
+
+        if (histogram.NonFiniteCount > 0)
+        {
+            notes.Add($"{histogram.NonFiniteCount} NaN/Inf values");
+        }
+
+        if (result.ClippedShare > saturation)
+        {
+            notes.Add($"saturates: {result.ClippedShare * 100:G3} % of its values beyond T = {result.Threshold:G5}");
+        }
+
+        return notes.Count == 0 ? null : $"tensor '{histogram.Name}': {string.Join("; ", notes)}";
     }
 
     /// <summary>

@@ -33,6 +33,8 @@ import torch.ao.quantization as tq
 DATA = "/usr/share/datasets/fashion-mnist"
 HERE = os.path.dirname(os.path.abspath(__file__))
 SUBSET = 3000
+from add_preprocessing_metadata import add as add_preprocessing  # noqa: E402
+
 # Fashion-MNIST pixel statistics: the model's input is (pixel / 255 - MEAN) / STD (see Models/README.md).
 MEAN, STD = 0.2860, 0.3530
 
@@ -109,6 +111,8 @@ def export(model, path, example):
         dynamic_axes={"input": {0: "N"}, "probabilities": {0: "N"}},
         # PRESERVE with the model in eval mode keeps BatchNormalization as its own node (EVAL would fold it).
         training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=True)
+    # The preprocessing travels with the model (metadata_props), so tools use it without being told.
+    add_preprocessing(path, f"scale={1.0 / 255.0!r};mean={MEAN!r};std={STD!r};layout=NCHW")
 
 
 def train(model, xtr, ytr):

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
 using ILGPU.Runtime.Cuda;
+using ILGPUInt8.Calibration.IO;
 using ILGPUInt8.Kernels.Runtime;
 using ILGPUInt8.Perf.Harness;
 
@@ -129,10 +130,8 @@ public static class Program
                 ceilings = context.Ceilings,
                 results = context.Results,
             }, new JsonSerializerOptions { WriteIndented = true });
-            var path = Path.Combine(outDir, "perf.json");
-            File.WriteAllText(path + ".tmp", json);
-            File.Move(path + ".tmp", path, overwrite: true);
-            Console.WriteLine($"wrote {path}");
+            AtomicFile.WriteAllText(Path.Combine(outDir, "perf.json"), json);
+            Console.WriteLine($"wrote {Path.Combine(outDir, "perf.json")}");
         }
 
         return 0;

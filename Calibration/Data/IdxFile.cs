@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using ILGPUInt8.Calibration.IO;
 
 namespace ILGPUInt8.Calibration.Data;
 
@@ -74,16 +75,18 @@ public static class IdxFile
     public static void Write(string path, IdxArray array)
     {
         ArgumentNullException.ThrowIfNull(array);
-        using var file = File.Create(path);
-        if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
+        AtomicFile.Write(path, file =>
         {
-            using var gzip = new GZipStream(file, CompressionLevel.Fastest);
-            Write(gzip, array);
-        }
-        else
-        {
-            Write(file, array);
-        }
+            if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
+            {
+                using var gzip = new GZipStream(file, CompressionLevel.Fastest, leaveOpen: true);
+                Write(gzip, array);
+            }
+            else
+            {
+                Write(file, array);
+            }
+        });
     }
 
     /// <summary>Writes an IDX array to a stream (uncompressed).</summary>

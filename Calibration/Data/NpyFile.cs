@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.RegularExpressions;
+using ILGPUInt8.Calibration.IO;
 
 namespace ILGPUInt8.Calibration.Data;
 
@@ -72,8 +73,7 @@ public static partial class NpyFile
     /// <summary>Writes <paramref name="array"/> as a version 1.0 .npy file.</summary>
     public static void Write(string path, NpyArray array)
     {
-        using var stream = File.Create(path);
-        Write(stream, array);
+        AtomicFile.Write(path, stream => Write(stream, array));
     }
 
     /// <summary>Writes <paramref name="array"/> as version 1.0 .npy to a stream.</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using ILGPUInt8.Calibration.Histograms;
+using ILGPUInt8.Calibration.IO;
 using ILGPUInt8.Calibration.Methods;
 using OxyPlot;
 using OxyPlot.Annotations;
@@ -74,10 +75,9 @@ public static class HistogramPlot
     public static void WriteSvg(string path, TensorHistogram histogram, CalibrationResult result, double width = 900, double height = 450, double? engineThreshold = null)
     {
         var model = Create(histogram, result, engineThreshold);
-        using var stream = File.Create(path);
         // The workaround writes text with explicit offsets: browsers and rsvg ignore SVG's dominant-baseline.
         var exporter = new SvgExporter { Width = width, Height = height, UseVerticalTextAlignmentWorkaround = true };
-        exporter.Export(model, stream);
+        AtomicFile.Write(path, stream => exporter.Export(model, stream));
     }
 
     /// <summary>

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ILGPUInt8.Calibration.IO;
 
 namespace ILGPUInt8.Calibration.Reports;
 
@@ -66,9 +67,9 @@ public static class ReportFormats
     {
         Directory.CreateDirectory(folder);
         var paths = new[] { Path.Combine(folder, "report.txt"), Path.Combine(folder, "report.csv"), Path.Combine(folder, "report.json") };
-        File.WriteAllText(paths[0], ToText(report));
-        File.WriteAllText(paths[1], ToCsv(report));
-        File.WriteAllText(paths[2], ToJson(report));
+        AtomicFile.WriteAllText(paths[0], ToText(report));
+        AtomicFile.WriteAllText(paths[1], ToCsv(report));
+        AtomicFile.WriteAllText(paths[2], ToJson(report));
         return paths;
     }
 

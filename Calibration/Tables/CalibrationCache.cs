@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using ILGPUInt8.Calibration.IO;
 
 namespace ILGPUInt8.Calibration.Tables;
 
@@ -67,8 +68,8 @@ public sealed class CalibrationCache
         }
     }
 
-    /// <summary>Writes the cache file.</summary>
-    public void Write(string path) => File.WriteAllText(path, ToText());
+    /// <summary>Writes the cache file (atomically: <see cref="AtomicFile"/>).</summary>
+    public void Write(string path) => AtomicFile.WriteAllText(path, ToText());
 
     /// <summary>The 8 hex digits of a scale (big-endian float32 bits).</summary>
     public static string ToHex(float scale) => BitConverter.SingleToUInt32Bits(scale).ToString("x8", CultureInfo.InvariantCulture);

@@ -1,13 +1,19 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ILGPUInt8.Calibration.Data;
+using ILGPUInt8.Calibration.IO;
 using ILGPUInt8.Calibration.Methods;
 
 namespace ILGPUInt8.Calibration.Tables;
 
 /// <summary>
 /// The richer calibration record as JSON: format tag, method, model and data hashes, and per tensor method, amax,
-/// threshold, scale (also as TensorRT hex), bins, batches, counts and flags. Reading checks the format tag and,
-/// when a model is given, the names and the model hash (<see cref="CalibrationTable.Validate"/>).
+/// threshold, scale (also as TensorRT hex), bins, batches, counts and flags; the preprocessing of the calibration data,
+/// the warnings, and the exact text of the TensorRT cache written beside it (<c>trtCache</c>), so a reader can tell a
+/// cache of the same write from one of another (<see cref="CalibrationTablePair"/>). Reading checks the format tag,
+/// that the table is not empty and its thresholds sane (<see cref="CalibrationTable.CheckSane"/>), that each
+/// <c>scaleHex</c> and the embedded cache agree with the scales and, when a model is given, the names and the model hash
+/// (<see cref="CalibrationTable.Validate"/>).
 /// </summary>
 public static class CalibrationJson
 {
@@ -27,12 +33,13 @@ public static class CalibrationJson
     {
         ArgumentNullException.ThrowIfNull(table);
         var document = new Document(Format, table.Method, table.ModelHash, table.DataHash,
-            [.. table.Tensors.Select(t => new Entry(t.Name, t.Method, t.Amax, t.Threshold, t.Scale, CalibrationCache.ToHex(t.Scale), t.Bins, t.Batches, t.Count, t.NonFinite, t.Flags))]);
+            [.. table.Tensors.Select(t => new Entry(t.Name, t.Method, t.Amax, t.Threshold, t.Scale, CalibrationCache.ToHex(t.Scale), t.Bins, t.Batches, t.Count, t.NonFinite, t.Flags))],
+            table.Preprocessing?.ToText(), table.Warnings.Count > 0 ? [.. table.Warnings] : null, table.ToCache().ToText());
         return JsonSerializer.Serialize(document, Options);
     }
 
-    /// <summary>Writes the JSON file.</summary>
-    public static void Write(string path, CalibrationTable table) => File.WriteAllText(path, Serialize(table));
+    /// <summary>Writes the JSON file (atomically: <see cref="AtomicFile"/>).</summary>
+    public static void Write(string path, CalibrationTable table) => AtomicFile.WriteAllText(path, Serialize(table));
 
     /// <summary>Reads a JSON file and, when <paramref name="model"/> is given, checks it against the model.</summary>
     public static CalibrationTable Read(string path, ModelSignature? model = null) => Deserialize(File.ReadAllText(path), model, path);
@@ -58,13 +65,30 @@ public static class CalibrationJson
         CalibrationTable table;
         try
         {
-            table = new CalibrationTable(document.Method, (document.Tensors ?? []).Select(e =>
-                new TensorCalibration(e.Name, e.Method, e.Threshold, e.Scale, e.Amax, e.Bins, e.Batches, e.Count, e.NonFinite, e.Flags)),
-                document.ModelHash, document.DataHash);
+            var preprocessing = document.Preprocessing is { } p ? Preprocessing.Parse(p) : null;
+            table = new CalibrationTable(document.Method ?? throw new InvalidDataException($"{source}: no method."), (document.Tensors ?? []).Select(e =>
+                e is null || e.Name is null || e.Method is null ? throw new InvalidDataException($"{source}: a tensor entry lacks its name or method.")
+                : new TensorCalibration(e.Name, e.Method, e.Threshold, e.Scale, e.Amax, e.Bins, e.Batches, e.Count, e.NonFinite, e.Flags)),
+                document.ModelHash, document.DataHash, preprocessing)
+            { Warnings = [.. (document.Warnings ?? []).OfType<string>()] };
         }
-        catch (ArgumentException ex)
+        catch (Exception ex) when (ex is ArgumentException or FormatException)
         {
             throw new InvalidDataException($"{source}: {ex.Message}", ex);
+        }
+
+        table.CheckSane(source);
+        foreach (var e in document.Tensors!.OfType<Entry>())
+        {
+            if (e.ScaleHex is { } hex && !string.Equals(hex, CalibrationCache.ToHex(e.Scale), StringComparison.OrdinalIgnoreCase))
+            {
+                throw new InvalidDataException($"{source}: tensor '{e.Name}' has scale {e.Scale:R} but scaleHex {hex} ({CalibrationCache.ToHex(e.Scale)} expected).");
+            }
+        }
+
+        if (document.TrtCache is { } cache && cache != table.ToCache().ToText())
+        {
+            throw new InvalidDataException($"{source}: the embedded TensorRT cache (trtCache) differs from the tensors' scales.");
         }
 
         if (model is not null)
@@ -75,15 +99,29 @@ public static class CalibrationJson
         return table;
     }
 
-    private sealed record Document(string Format, string Method, string? ModelHash, string? DataHash, List<Entry>? Tensors);
+    /// <summary>The TensorRT cache text embedded in a JSON table (null when the JSON has none, or is not ours).</summary>
+    public static string? EmbeddedCache(string json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<Document>(json, Options)?.TrtCache;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private sealed record Document(string Format, string? Method, string? ModelHash, string? DataHash, List<Entry?>? Tensors,
+        string? Preprocessing = null, List<string?>? Warnings = null, string? TrtCache = null);
 
     private sealed record Entry(
-        string Name,
-        string Method,
+        string? Name,
+        string? Method,
         double? Amax,
         double Threshold,
         float Scale,
-        string ScaleHex,
+        string? ScaleHex,
         int Bins,
         int Batches,
         long Count,

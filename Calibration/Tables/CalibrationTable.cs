@@ -1,3 +1,5 @@
+using ILGPUInt8.Calibration.Data;
+
 namespace ILGPUInt8.Calibration.Tables;
 
 /// <summary>
@@ -10,8 +12,17 @@ public sealed class CalibrationTable
 {
     private readonly Dictionary<string, TensorCalibration> _byName;
 
+    /// <summary>Smallest threshold a table may hold: below it the scale is meaningless (or denormal) for float32 data.</summary>
+    public const double MinThreshold = 1e-8;
+
+    /// <summary>Largest threshold a table may hold.</summary>
+    public const double MaxThreshold = 1e8;
+
+    /// <summary>Smallest scale a table may hold (T ≥ 1.27e-6): a scale of 1e-10 turns every activation into ±127.</summary>
+    public const float MinScale = 1e-8f;
+
     /// <summary>Creates a table; tensor names must be unique.</summary>
-    public CalibrationTable(string method, IEnumerable<TensorCalibration> tensors, string? modelHash = null, string? dataHash = null)
+    public CalibrationTable(string method, IEnumerable<TensorCalibration> tensors, string? modelHash = null, string? dataHash = null, Preprocessing? preprocessing = null)
     {
         ArgumentNullException.ThrowIfNull(method);
         ArgumentNullException.ThrowIfNull(tensors);
@@ -28,6 +39,7 @@ public sealed class CalibrationTable
 
         ModelHash = modelHash;
         DataHash = dataHash;
+        Preprocessing = preprocessing;
     }
 
     /// <summary>The method that chose the thresholds (entries may name their own).</summary>
@@ -41,6 +53,12 @@ public sealed class CalibrationTable
 
     /// <summary>Order-independent hash of the calibration data (<see cref="Hashing.DataHash"/>), or null.</summary>
     public string? DataHash { get; }
+
+    /// <summary>How the calibration data was prepared (null: unknown, e.g. a TensorRT cache).</summary>
+    public Preprocessing? Preprocessing { get; }
+
+    /// <summary>What the calibration noticed: tensors that saturate, are empty or all zero, saw NaN/Inf.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
 
     /// <summary>The entry of a tensor.</summary>
     public TensorCalibration this[string name] =>
@@ -65,13 +83,14 @@ public sealed class CalibrationTable
         ArgumentNullException.ThrowIfNull(cache);
         string method = cache.Method;
         var tensors = new List<TensorCalibration>();
+        if (cache.Scales.Count == 0)
+        {
+            throw new InvalidDataException($"{source}: the table holds no tensor (a header only); an empty table would run every layer in FP32.");
+        }
+
         foreach (var (name, scale) in cache.Scales)
         {
-            if (!float.IsFinite(scale) || scale <= 0f)
-            {
-                throw new InvalidDataException($"{source}: the scale {scale} of '{name}' must be finite and > 0.");
-            }
-
+            CheckRange(name, scale * 127.0, scale, source);
             tensors.Add(new TensorCalibration(name, method, scale * 127.0, scale));
         }
 
@@ -82,6 +101,38 @@ public sealed class CalibrationTable
         }
 
         return table;
+    }
+
+    /// <summary>
+    /// Throws <see cref="InvalidDataException"/> unless the entry is sane: threshold T finite in
+    /// [<see cref="MinThreshold"/>, <see cref="MaxThreshold"/>] and scale a normal float32 of at least <see cref="MinScale"/>.
+    /// A table with T = 1e-10 or a denormal scale would quantize every value to ±127 without a word.
+    /// </summary>
+    public static void CheckRange(string name, double threshold, float scale, string source = "calibration table")
+    {
+        if (!float.IsNormal(scale) || scale < MinScale)
+        {
+            throw new InvalidDataException($"{source}: the scale {scale:R} of '{name}' is not a normal float32 ≥ {MinScale:G} (threshold ≥ {MinScale * 127:G}).");
+        }
+
+        if (!double.IsFinite(threshold) || threshold < MinThreshold || threshold > MaxThreshold)
+        {
+            throw new InvalidDataException($"{source}: the threshold {threshold:R} of '{name}' is outside [{MinThreshold:G}, {MaxThreshold:G}].");
+        }
+    }
+
+    /// <summary>Throws <see cref="InvalidDataException"/> when the table is empty or an entry fails <see cref="CheckRange"/>.</summary>
+    public void CheckSane(string source = "calibration table")
+    {
+        if (Tensors.Count == 0)
+        {
+            throw new InvalidDataException($"{source}: the table holds no tensor; an empty table would run every layer in FP32.");
+        }
+
+        foreach (var t in Tensors)
+        {
+            CheckRange(t.Name, t.Threshold, t.Scale, source);
+        }
     }
 
     /// <summary>

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using ILGPUInt8.Calibration.Data;
+using ILGPUInt8.Calibration.Tables;
 using ILGPUInt8.Cli.Common;
 using ILGPUInt8.Layers;
 using Spectre.Console;
@@ -31,6 +32,7 @@ public sealed class BenchCommand : CliCommand
     private readonly Option<bool> _profile = CliOptions.Flag("--profile", "time every step (per-layer profile, averaged over up to 10 runs)");
     private readonly Option<string?> _exportProfile = CliOptions.Text("--export-profile", "write the per-step profile as JSON (implies --profile)", "F.json");
     private readonly Option<bool> _layerInfo = CliOptions.Flag("--layer-info", "print every step: type, precision, fused activation, network layers, memory");
+    private readonly Option<string[]> _allowMissing = CliOptions.AllowMissing();
     private readonly Option<bool> _json = CliOptions.Json();
     private readonly Option<string> _device = CliOptions.Device();
 
@@ -59,6 +61,7 @@ public sealed class BenchCommand : CliCommand
         var profile = run.Get(_profile) || profilePath is not null;
         var layerInfo = run.Get(_layerInfo);
         var json = run.Get(_json);
+        var allowMissing = run.Get(_allowMissing);
         using var device = run.UseDevice(_device);
 
         if (modelPath is null && loadPath is null)
@@ -77,7 +80,7 @@ public sealed class BenchCommand : CliCommand
             run.PrintNotes(model, json);
         }
 
-        var thresholds = tablePath is not null && model is not null ? CalibrationFiles.ReadThresholds(tablePath, model) : null;
+        var thresholds = tablePath is not null && model is not null ? CalibrationFiles.ReadTable(tablePath, model) : null;
         if (!json)
         {
             console.MarkupLineInterpolated($"device  {Engines.DeviceLine()}");
@@ -95,7 +98,7 @@ public sealed class BenchCommand : CliCommand
         var precisions = loadPath is not null ? ["engine"] : precision == "both" ? new[] { "fp32", "int8" } : [precision];
         foreach (var p in precisions)
         {
-            var (engine, ranges) = p == "engine" ? (EngineFiles.Load(loadPath!), "saved engine") : Build(console, model!, p, batch, thresholds);
+            var (engine, ranges) = p == "engine" ? (EngineFiles.Load(loadPath!), "saved engine") : Build(console, model!, p, batch, thresholds, allowMissing);
             using (engine)
             {
                 var label = p == "engine" ? EngineFiles.Precision(engine) : p;
@@ -187,7 +190,7 @@ public sealed class BenchCommand : CliCommand
         return 0;
     }
 
-    private static (Engine Engine, string Ranges) Build(IAnsiConsole console, ModelFile model, string precision, int batch, IReadOnlyDictionary<string, float>? thresholds)
+    private static (Engine Engine, string Ranges) Build(IAnsiConsole console, ModelFile model, string precision, int batch, CalibrationTable? thresholds, IReadOnlyCollection<string> allowMissing)
     {
         if (precision == "fp32")
         {
@@ -196,7 +199,7 @@ public sealed class BenchCommand : CliCommand
 
         if (thresholds is not null || model.QdqRanges > 0)
         {
-            return (Engines.Int8(model, batch, thresholds), thresholds is not null ? "table" : "QDQ");
+            return (Engines.Int8(model, batch, thresholds, null, allowMissing), thresholds is not null ? "table" : "QDQ");
         }
 
         // Speed only: min-max ranges of the random batch itself.

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
+using ILGPUInt8.Calibration.IO;
 using ILGPUInt8.Calibration.Reports;
+using ILGPUInt8.Calibration.Tables;
 using ILGPUInt8.Cli.Common;
 using ILGPUInt8.Layers.Onnx;
 using Spectre.Console;
@@ -44,14 +46,27 @@ public sealed class CalibrateCommand : CliCommand
         var method = CalibrationFiles.Method(run.Get(_method), run.Get(_percentile));
         var batch = run.Get(_batch);
         var images = run.Get(_images);
-        var normalization = Normalization.Parse(run.Get(_normalize));
         var plotDir = run.Get(_plots);
         var qdqPath = run.Get(_exportQdq);
         var json = run.Get(_json);
-        using var device = run.UseDevice(_device);
+        var normalize = run.Get(_normalize);
 
+        // Outputs are checked before any work: a table or plots folder that cannot be written fails now, not after calibrating.
+        CalibrationTablePair.CheckWritable(tablePath);
+        if (qdqPath is not null)
+        {
+            OutputPaths.CheckFile(qdqPath, "QDQ model");
+        }
+        if (plotDir is not null)
+        {
+            OutputPaths.CheckFolder(plotDir, "plots folder");
+        }
+
+        using var device = run.UseDevice(_device);
         var model = ModelFile.Load(modelPath);
         run.PrintNotes(model, json);
+        var images8Bit = CalibrationData.IsImages(dataPath);
+        var normalization = images8Bit ? Normalization.Resolve(normalize, model, run.Error) : Normalization.Parse(normalize);
         var (data, description) = CalibrationData.Open(dataPath, model.SingleInput, batch, images, normalization);
         if (!json)
         {
@@ -59,13 +74,18 @@ public sealed class CalibrateCommand : CliCommand
             console.MarkupLineInterpolated($"data    {description}");
         }
 
-        var calibrated = ProgressBars.Run(console, !json, bars => Engines.Calibrate(model, data, method, batch, bars));
+        var calibrated = ProgressBars.Run(console, !json, bars => Engines.Calibrate(model, data, method, batch, bars, images8Bit ? normalization.ToPreprocessing() : null));
         var thresholds = calibrated.Engine.Int8Thresholds;
         calibrated.Engine.Dispose();
         var calibration = calibrated.Run;
         var (cache, jsonTable) = CalibrationFiles.Write(calibration.Table, tablePath);
         var qdq = qdqPath is not null ? QdqExporter.Export(modelPath, thresholds, qdqPath) : null;
         var plots = plotDir is not null ? HistogramPlot.WriteAll(Path.GetFullPath(plotDir), calibration) : [];
+        foreach (var warning in json ? [] : calibration.Table.Warnings)
+        {
+            // Under --json the warnings are the result's "warnings" field.
+            run.Error.WriteLine($"ilgpu-int8: warning: {warning}");
+        }
 
         if (json)
         {
@@ -84,6 +104,8 @@ public sealed class CalibrateCommand : CliCommand
                 qdq_activations = qdq?.Activations.Count,
                 qdq_weights = qdq?.Weights.Count,
                 notes = model.Notes,
+                warnings = calibration.Table.Warnings,
+                preprocessing = calibration.Table.Preprocessing?.ToText(),
                 tensors = calibration.Table.Tensors.Select(t => new
                 {
                     name = t.Name,

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using ILGPUInt8.Calibration.IO;
 using ILGPUInt8.Calibration.Reports;
 using ILGPUInt8.Cli.Common;
 using Spectre.Console;
@@ -37,7 +38,7 @@ public sealed class DemoCommand : CliCommand
         ArgumentNullException.ThrowIfNull(run);
         var console = run.Console;
         var total = Stopwatch.StartNew();
-        var outDir = Path.GetFullPath(run.Get(_out));
+        var outArg = run.Get(_out);
         var calibrationImages = run.Get(_calibrationImages);
         var batch = run.Get(_batch);
         var compareImages = run.Get(_compareImages);
@@ -48,6 +49,7 @@ public sealed class DemoCommand : CliCommand
         var maxImages = run.Get(_images) ?? int.MaxValue;
         var show = !run.Get(_noProgress);
         using var device = run.UseDevice(_device);
+        var outDir = OutputPaths.CheckFolder(outArg, "demo output folder");
 
         // Data: the full set when installed (train for calibration, t10k for evaluation), else the shipped 3000 test
         // images split in two disjoint parts: the last ones calibrate, the first ones evaluate.
@@ -87,7 +89,7 @@ public sealed class DemoCommand : CliCommand
         var buildSeconds = watch.Elapsed.TotalSeconds;
         var (calibrated, fp32, int8) = ProgressBars.Run(console, show, bars =>
         {
-            var c = Engines.Calibrate(model, calibration.AsDataSource(input, Math.Min(batch, calibration.Count)), CalibrationFiles.Method(method), batch, bars);
+            var c = Engines.Calibrate(model, calibration.AsDataSource(input, Math.Min(batch, calibration.Count)), CalibrationFiles.Method(method), batch, bars, norm.ToPreprocessing());
             var p32 = Evaluation.Predict(engine32, evaluation, batch, bars.Add("evaluate FP32", evaluation.Count));
             var p8 = Evaluation.Predict(c.Engine, evaluation, batch, bars.Add("evaluate INT8", evaluation.Count));
             return (c, p32, p8);

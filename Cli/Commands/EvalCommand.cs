@@ -19,6 +19,7 @@ public sealed class EvalCommand : CliCommand
     private readonly Option<string?> _table = CliOptions.Table();
     private readonly Option<string?> _method = CliOptions.OptionalMethod("calibrate with this method even when the model has QDQ ranges (default without --table: entropy, or the model's QDQ ranges)");
     private readonly Option<string?> _normalize = CliOptions.Normalize();
+    private readonly Option<string[]> _allowMissing = CliOptions.AllowMissing();
     private readonly Option<int?> _images = CliOptions.OptionalInt("--images", "test images to evaluate (default: all)");
     private readonly Option<int> _calibrationImages = CliOptions.Int("--calibration-images", "training images to calibrate on (without --table)", 1000);
     private readonly Option<int> _batch = CliOptions.Int("--batch", "batch size of the engines", 250, 1, CliOptions.MaxBatch);
@@ -42,12 +43,14 @@ public sealed class EvalCommand : CliCommand
         var methodName = run.Get(_method);
         var json = run.Get(_json);
         var batch = run.Get(_batch);
-        var norm = Normalization.Parse(run.Get(_normalize));
+        var allowMissing = run.Get(_allowMissing);
+        var normalize = run.Get(_normalize);
         var maxImages = run.Get(_images) ?? int.MaxValue;
         var calibrationImages = run.Get(_calibrationImages);
         using var device = run.UseDevice(_device);
         var model = ModelFile.Load(modelPath);
         run.PrintNotes(model, json);
+        var norm = Normalization.Resolve(normalize, model, run.Error);
         var input = model.SingleInput;
 
         var testFiles = IdxFolder.Require(folder, train: false);
@@ -57,7 +60,7 @@ public sealed class EvalCommand : CliCommand
         }
 
         var test = LabelledImages.Load(testFiles.Images, testFiles.Labels, norm, 0, maxImages);
-        var thresholds = tablePath is not null ? CalibrationFiles.ReadThresholds(tablePath, model) : null;
+        var thresholds = tablePath is not null ? CalibrationFiles.ReadTable(tablePath, model) : null;
         var useQdq = thresholds is null && model.QdqRanges > 0 && methodName is null;
         var trainFiles = thresholds is null && !useQdq && !File.Exists(folder) ? IdxFolder.Find(folder, train: true) : null;
         if (thresholds is null && trainFiles is null && model.QdqRanges == 0)
@@ -79,14 +82,14 @@ public sealed class EvalCommand : CliCommand
             Engine engine8;
             if (thresholds is not null)
             {
-                engine8 = Engines.Int8(model, batch, thresholds);
+                engine8 = Engines.Int8(model, batch, thresholds, norm.ToPreprocessing(), allowMissing);
                 ranges = "calibration table " + tablePath;
             }
             else if (trainFiles is not null)
             {
                 var calibration = LabelledImages.Load(trainFiles.Images, null, norm, 0, calibrationImages);
                 var method = CalibrationFiles.Method(methodName ?? "entropy");
-                var c = Engines.Calibrate(model, calibration.AsDataSource(input, Math.Min(100, calibration.Count)), method, batch, bars);
+                var c = Engines.Calibrate(model, calibration.AsDataSource(input, Math.Min(100, calibration.Count)), method, batch, bars, norm.ToPreprocessing());
                 engine8 = c.Engine;
                 calibrationSeconds = c.Seconds;
                 ranges = $"{method.Name} calibration on the first {calibration.Count} images of {trainFiles.Images}";

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ILGPUInt8.Calibration.IO;
 using ILGPUInt8.Calibration.Reports;
 using ILGPUInt8.Cli.Common;
 using Spectre.Console;
@@ -21,6 +22,7 @@ public sealed class ReportCommand : CliCommand
     private readonly Option<int> _images = CliOptions.Int("--images", "held-out images to compare FP32 and INT8 on", 200);
     private readonly Option<int> _calibrationImages = CliOptions.Int("--calibration-images", "training images to calibrate on (without --table)", 1000);
     private readonly Option<string?> _normalize = CliOptions.Normalize();
+    private readonly Option<string[]> _allowMissing = CliOptions.AllowMissing();
     private readonly Option<bool> _json = CliOptions.Json();
     private readonly Option<string> _device = CliOptions.Device();
 
@@ -43,10 +45,13 @@ public sealed class ReportCommand : CliCommand
         var images = run.Get(_images);
         var calibrationImages = run.Get(_calibrationImages);
         var json = run.Get(_json);
-        var norm = Normalization.Parse(run.Get(_normalize));
+        var allowMissing = run.Get(_allowMissing);
+        var normalize = run.Get(_normalize);
         using var device = run.UseDevice(_device);
+        OutputPaths.CheckFolder(outDir, "report folder");
         var model = ModelFile.Load(modelPath);
         run.PrintNotes(model, json);
+        var norm = Normalization.Resolve(normalize, model, run.Error);
         var input = model.SingleInput;
         var testFiles = IdxFolder.Require(folder, train: false);
         var held = LabelledImages.Load(testFiles.Images, null, norm, 0, images);
@@ -63,7 +68,7 @@ public sealed class ReportCommand : CliCommand
         {
             var table = CalibrationFiles.ReadTable(tablePath, model);
             report = new CalibrationReport(table);
-            int8 = Engines.Int8(model, 50, Layers.CalibrationTableExtensions.ToThresholds(table));
+            int8 = Engines.Int8(model, 50, table, norm.ToPreprocessing(), allowMissing);
         }
         else
         {
@@ -71,7 +76,7 @@ public sealed class ReportCommand : CliCommand
                 ?? throw new CliUsageException($"No training images in '{folder}' to calibrate on: give --table.");
             var calibration = LabelledImages.Load(trainFiles.Images, null, norm, 0, calibrationImages);
             var method = CalibrationFiles.Method(methodName);
-            var c = ProgressBars.Run(console, !json, bars => Engines.Calibrate(model, calibration.AsDataSource(input, Math.Min(100, calibration.Count)), method, 50, bars));
+            var c = ProgressBars.Run(console, !json, bars => Engines.Calibrate(model, calibration.AsDataSource(input, Math.Min(100, calibration.Count)), method, 50, bars, norm.ToPreprocessing()));
             report = new CalibrationReport(c.Run);
             int8 = c.Engine;
             var (cache, tableJson) = CalibrationFiles.Write(c.Run.Table, Path.Combine(outDir, "calibration.cache"));

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using ILGPUInt8.Calibration.IO;
 using ILGPUInt8.Cli.Common;
 using ILGPUInt8.Layers;
 using Spectre.Console;
@@ -20,6 +21,7 @@ public sealed class RunCommand : CliCommand
     private readonly Option<string[]> _output = CliOptions.Repeated("--output", "where to write an output (.npy or .pb), repeated in graph order or as name=file; without it the first values are printed", "[NAME=]Y.npy");
     private readonly Option<string> _precision = CliOptions.Choice("--precision", "engine precision", "fp32", "fp32", "int8");
     private readonly Option<string?> _table = CliOptions.Table();
+    private readonly Option<string[]> _allowMissing = CliOptions.AllowMissing();
     private readonly Option<bool> _json = CliOptions.Json();
     private readonly Option<string> _device = CliOptions.Device();
 
@@ -41,6 +43,7 @@ public sealed class RunCommand : CliCommand
         var outputArgs = run.Get(_output);
         var precision = run.Get(_precision);
         var tablePath = run.Get(_table);
+        var allowMissing = run.Get(_allowMissing);
         var json = run.Get(_json);
         using var device = run.UseDevice(_device);
         if (modelPath is null && loadPath is null)
@@ -59,13 +62,17 @@ public sealed class RunCommand : CliCommand
             run.PrintNotes(model, json);
         }
 
-        var thresholds = tablePath is not null && model is not null ? CalibrationFiles.ReadThresholds(tablePath, model) : null;
+        var thresholds = tablePath is not null && model is not null ? CalibrationFiles.ReadTable(tablePath, model) : null;
         using var loaded = loadPath is not null ? EngineFiles.Load(loadPath) : null;
         IReadOnlyList<EngineBinding> inputBindings = loaded?.Inputs ?? [.. model!.Network.Inputs.Select(i => new EngineBinding(i.Name, i.Dims))];
         var inputNames = inputBindings.Select(i => i.Name).ToList();
         var outputNames = (loaded?.Outputs.Select(o => o.Name) ?? model!.Network.Outputs.Select(o => o.Name)).ToList();
         var inputFiles = Bind("--input", inputArgs, inputNames, requireAll: true);
         var outputFiles = Bind("--output", outputArgs, outputNames, requireAll: false);
+        foreach (var path in outputFiles.Values)
+        {
+            OutputPaths.CheckFile(path, "output file");
+        }
 
         var inputs = new Dictionary<string, float[]>(StringComparer.Ordinal);
         int? batch = null;
@@ -94,7 +101,7 @@ public sealed class RunCommand : CliCommand
             throw new CliUsageException($"The inputs have batch {batchSize}; the engine '{loadPath}' takes at most {loaded.MaxBatchSize}.");
         }
 
-        using var engine = loaded ?? (precision == "int8" ? Engines.Int8(model!, batchSize, thresholds) : Engines.Fp32(model!.Network, batchSize));
+        using var engine = loaded ?? (precision == "int8" ? Engines.Int8(model!, batchSize, thresholds, null, allowMissing) : Engines.Fp32(model!.Network, batchSize));
         precision = EngineFiles.Precision(engine);
         if (savePath is not null)
         {
@@ -154,8 +161,9 @@ public sealed class RunCommand : CliCommand
                     throw new CliUsageException($"{option} names '{v[..eq]}' twice.");
                 }
             }
-            else if (eq > 0 && !File.Exists(v) && option == "--input")
+            else if (eq > 0 && !(option == "--input" && File.Exists(v)))
             {
+                // An unknown name is a mistake, not a file called "unknown=y.npy" (name a file with '=' as NAME=FILE).
                 throw new CliUsageException($"{option} {v}: the model has no tensor '{v[..eq]}' (it has {string.Join(", ", names)}).");
             }
             else
@@ -185,15 +193,9 @@ public sealed class RunCommand : CliCommand
 
     private static int BatchOf(FileTensor data, TensorDims dims, string name, string file)
     {
-        var volume = dims.Volume;
-        if (data.Shape.Length > 0 && (long)data.Shape[0] * volume == data.Data.Length && data.Shape[0] > 0)
+        if (dims.BatchOf(data.Shape) is { } n && n * dims.Volume == data.Data.Length)
         {
-            return data.Shape[0];
-        }
-
-        if (data.Data.Length == volume)
-        {
-            return 1;
+            return n;
         }
 
         throw new CliUsageException($"Input '{name}' ({file}) has shape [{string.Join(", ", data.Shape)}]; the model takes [N, {dims.C}, {dims.H}, {dims.W}].");

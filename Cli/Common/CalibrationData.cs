@@ -9,6 +9,15 @@ namespace ILGPUInt8.Cli.Common;
 /// </summary>
 public static class CalibrationData
 {
+    /// <summary>True when <paramref name="path"/> holds IDX images (normalized by <see cref="Normalization"/>), not .npy/.pb tensors.</summary>
+    public static bool IsImages(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return Directory.Exists(path)
+            ? (IdxFolder.Find(path, train: true) ?? IdxFolder.Find(path, train: false)) is not null
+            : Path.GetExtension(path).ToLowerInvariant() is not (".npy" or ".pb");
+    }
+
     /// <summary>The data source and a line saying what it holds.</summary>
     public static (ICalibrationDataSource Source, string Description) Open(string path, string inputName, int batchSize, int maxImages, Normalization normalization)
     {

@@ -17,19 +17,8 @@ public static class CalibrationFiles
             ? CalibrationMethods.Create(name, percentile)
             : throw new CliUsageException($"--method must be entropy, minmax, percentile or mse, not '{name}'.");
 
-    /// <summary>Writes the table in both formats; returns (cache path, JSON path).</summary>
-    public static (string Cache, string Json) Write(CalibrationTable table, string path)
-    {
-        ArgumentNullException.ThrowIfNull(table);
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var isJson = full.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
-        var cache = isJson ? Path.ChangeExtension(full, ".cache") : full;
-        var json = isJson ? full : full + ".json";
-        table.ToCache().Write(cache);
-        CalibrationJson.Write(json, table);
-        return (cache, json);
-    }
+    /// <summary>Writes the table in both formats, atomically and as one pair (<see cref="CalibrationTablePair"/>); returns (cache path, JSON path).</summary>
+    public static (string Cache, string Json) Write(CalibrationTable table, string path) => CalibrationTablePair.Write(table, path);
 
     /// <summary>
     /// Reads thresholds (name → T) from a JSON table or a TensorRT cache and checks them against the model: every name
@@ -37,21 +26,14 @@ public static class CalibrationFiles
     /// </summary>
     public static IReadOnlyDictionary<string, float> ReadThresholds(string path, ModelFile model) => ReadTable(path, model).ToThresholds();
 
-    /// <summary>The table itself, checked as in <see cref="ReadThresholds"/>.</summary>
+    /// <summary>The table itself (a cache beside its JSON must be that JSON's: <see cref="CalibrationTablePair.Read"/>), checked as in <see cref="ReadThresholds"/>.</summary>
     public static CalibrationTable ReadTable(string path, ModelFile model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"Calibration table '{path}' not found.", path);
-        }
-
         CalibrationTable table;
         try
         {
-            table = path.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
-                ? CalibrationJson.Read(path)
-                : CalibrationTable.FromCache(CalibrationCache.Read(path), source: path);
+            table = CalibrationTablePair.Read(path);
         }
         catch (Exception ex) when (ex is FormatException or System.Text.Json.JsonException)
         {

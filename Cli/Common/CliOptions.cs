@@ -91,7 +91,11 @@ public static class CliOptions
 
     /// <summary>--normalize mean,std for 8-bit images.</summary>
     public static Option<string?> Normalize() =>
-        Text("--normalize", "8-bit pixels become (p/255 - mean) / std (default: p/255)", "MEAN,STD");
+        Text("--normalize", "8-bit pixels become (p/255 - mean) / std (default: the model's own preprocessing from its metadata, else p/255 with a warning)", "MEAN,STD");
+
+    /// <summary>--allow-missing NAME...: tensors a --table may lack (the layers around them run FP32).</summary>
+    public static Option<string[]> AllowMissing() =>
+        Repeated("--allow-missing", "tensors the --table may lack: the layers that read or write them run FP32 (without it a missing tensor is an error)", "NAME");
 
     /// <summary>--method: the calibration method.</summary>
     public static Option<string> Method(string fallback = "entropy") =>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using ILGPUInt8.Calibration;
 using ILGPUInt8.Calibration.Data;
 using ILGPUInt8.Calibration.Methods;
+using ILGPUInt8.Calibration.Tables;
 using ILGPUInt8.Kernels.Cpu;
 using ILGPUInt8.Kernels.Runtime;
 using ILGPUInt8.Layers;
@@ -41,18 +42,31 @@ public static class Engines
         EngineBuilder.Build(network, new BuilderConfig { MaxBatchSize = maxBatch });
 
     /// <summary>
-    /// An INT8 engine from ranges already known: <paramref name="thresholds"/> (a table) and the network's own dynamic
-    /// ranges (QDQ models). Without either it is an error: INT8 needs ranges.
+    /// An INT8 engine from ranges already known: <paramref name="table"/> and the network's own dynamic ranges (QDQ
+    /// models). Without either it is an error: INT8 needs ranges. A table must cover every tensor the engine quantizes
+    /// except those in <paramref name="allowMissing"/>, and must have been made with the preprocessing
+    /// <paramref name="inputs"/> says the engine's inputs get, when both are known.
     /// </summary>
-    public static Engine Int8(ModelFile model, int maxBatch, IReadOnlyDictionary<string, float>? thresholds)
+    public static Engine Int8(ModelFile model, int maxBatch, CalibrationTable? table, Preprocessing? inputs = null, IReadOnlyCollection<string>? allowMissing = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        if (thresholds is null && model.QdqRanges == 0)
+        if (table is null && model.QdqRanges == 0)
         {
             throw new CliUsageException($"INT8 needs activation ranges: give --table (made by `ilgpu-int8 calibrate`), or use a QDQ-quantized model. '{model.Path}' has no QDQ ranges.");
         }
 
-        return EngineBuilder.Build(model.Network, new BuilderConfig { MaxBatchSize = maxBatch, Int8 = true, CalibrationTable = thresholds });
+        var config = new BuilderConfig { MaxBatchSize = maxBatch, Int8 = true, InputPreprocessing = inputs };
+        if (table is not null)
+        {
+            config.UseTable(table);
+        }
+
+        foreach (var name in allowMissing ?? [])
+        {
+            config.AllowMissingRanges.Add(name);
+        }
+
+        return EngineBuilder.Build(model.Network, config);
     }
 
     /// <summary>
@@ -60,7 +74,7 @@ public static class Engines
     /// builds the INT8 engine. The library's <see cref="CalibrationPolicy"/> applies
     /// (with entropy, the network's inputs are calibrated min-max), so the CLI and a library caller get the same table.
     /// </summary>
-    public static CalibratedEngine Calibrate(ModelFile model, ICalibrationDataSource data, ICalibrationMethod method, int maxBatch, IProgressBars bars)
+    public static CalibratedEngine Calibrate(ModelFile model, ICalibrationDataSource data, ICalibrationMethod method, int maxBatch, IProgressBars bars, Preprocessing? preprocessing = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
@@ -78,7 +92,7 @@ public static class Engines
             };
             bar?.SetValue(p.Done);
         });
-        var calibrator = new Calibrator(Int8Device.Shared(), method) { ModelHash = string.IsNullOrEmpty(model.Sha256) ? null : model.Sha256 };
+        var calibrator = new Calibrator(Int8Device.Shared(), method) { ModelHash = string.IsNullOrEmpty(model.Sha256) ? null : model.Sha256, Preprocessing = preprocessing };
         var ranges = new CalibratorRanges(calibrator, data, progress);
         var config = new BuilderConfig { MaxBatchSize = maxBatch, Int8 = true, Calibrator = ranges, CalibrationBatchSize = data.BatchSize };
         var watch = Stopwatch.StartNew();

@@ -1,3 +1,4 @@
+using ILGPUInt8.Calibration.Data;
 using ILGPUInt8.Layers;
 using ILGPUInt8.Layers.Onnx;
 
@@ -36,6 +37,9 @@ public sealed class ModelFile
 
     /// <summary>ONNX output shapes by name, batch as -1 (to write outputs in the model's own rank).</summary>
     public IReadOnlyDictionary<string, long[]> OutputShapes { get; }
+
+    /// <summary>How the model's inputs are prepared, from its ONNX metadata (null: the model does not say).</summary>
+    public Preprocessing? Preprocessing { get; private init; }
 
     /// <summary>The name of the single input, or an error naming the inputs.</summary>
     public string SingleInput =>
@@ -82,6 +86,6 @@ public sealed class ModelFile
         }
 
         var shapes = loaded.Imported.Outputs.ToDictionary(o => o.Name, o => o.Shape.ToArray(), StringComparer.Ordinal);
-        return new ModelFile(path, loaded.Network, loaded.ModelSha256, loaded.Notes, loaded.QdqRanges.Count, shapes);
+        return new ModelFile(path, loaded.Network, loaded.ModelSha256, loaded.Notes, loaded.QdqRanges.Count, shapes) { Preprocessing = loaded.Preprocessing };
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ILGPUInt8.Calibration.Data;
 
 namespace ILGPUInt8.Cli.Common;
 
@@ -28,6 +29,37 @@ public sealed record Normalization(float Mean, float Std)
         }
 
         throw new CliUsageException($"--normalize takes 'mean,std' with std > 0 (e.g. 0.2860,0.3530), not '{text}'.");
+    }
+
+    /// <summary>The library's record of this normalization: x = (p · 1/255 − Mean) / Std, NCHW.</summary>
+    public Preprocessing ToPreprocessing() => new(1.0 / 255.0, [Mean], [Std]);
+
+    /// <summary>
+    /// The normalization to use: <c>--normalize</c> when given, else the model's own (its ONNX metadata), else pixels / 255
+    /// with a warning on <paramref name="warnings"/> (stderr): a model trained on normalized pixels gives nonsense otherwise.
+    /// </summary>
+    public static Normalization Resolve(string? text, ModelFile model, TextWriter warnings)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(warnings);
+        if (text is not null)
+        {
+            return Parse(text);
+        }
+
+        if (model.Preprocessing is { } p)
+        {
+            if (p.Mean.Count == 1 && Math.Abs((p.Scale * 255.0) - 1.0) < 1e-6 && p.Layout == "NCHW")
+            {
+                return new Normalization((float)p.Mean[0], (float)p.Std[0]);
+            }
+
+            warnings.WriteLine($"ilgpu-int8: warning: the model's preprocessing {p} does not apply to 8-bit single-channel images; using pixels / 255 (give --normalize mean,std).");
+            return Unit;
+        }
+
+        warnings.WriteLine($"ilgpu-int8: warning: '{model.Path}' does not say how its inputs are prepared (no '{Preprocessing.MetadataKey}' metadata); using pixels / 255. Give --normalize mean,std if it was trained on normalized pixels.");
+        return Unit;
     }
 
     /// <summary>The input value of one pixel value already divided by 255.</summary>

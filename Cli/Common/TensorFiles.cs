@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using ILGPUInt8.Calibration.Data;
+using ILGPUInt8.Calibration.IO;
 using ILGPUInt8.Layers.Onnx;
 
 namespace ILGPUInt8.Cli.Common;
@@ -55,7 +56,7 @@ public static class TensorFiles
                 NpyFile.Write(path, new NpyArray(tensor.Data, tensor.Shape));
                 break;
             case ".pb":
-                File.WriteAllBytes(path, TensorProtoBytes(name, tensor));
+                AtomicFile.WriteAllBytes(path, TensorProtoBytes(name, tensor));
                 break;
             default:
                 throw new CliUsageException($"'{path}': output files must be .npy (NumPy) or .pb (ONNX TensorProto).");

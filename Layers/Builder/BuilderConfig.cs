@@ -1,3 +1,4 @@
+using ILGPUInt8.Calibration.Data;
 using ILGPUInt8.Kernels.Cpu;
 
 namespace ILGPUInt8.Layers;
@@ -23,6 +24,23 @@ public sealed class BuilderConfig
 
     /// <summary>Thresholds T by tensor name (e.g. read from a calibration cache); T/127 is the scale.</summary>
     public IReadOnlyDictionary<string, float>? CalibrationTable { get; set; }
+
+    /// <summary>
+    /// Tensors a <see cref="CalibrationTable"/> may lack: the layers that read or write them run in FP32. Any other tensor
+    /// an INT8-capable layer needs and the table lacks is an error (a table missing a tensor is a wrong table far more
+    /// often than a wish for FP32).
+    /// </summary>
+    public ISet<string> AllowMissingRanges { get; } = new HashSet<string>(StringComparer.Ordinal);
+
+    /// <summary>How the engine's inputs will be prepared (null: not stated, not checked).</summary>
+    public Preprocessing? InputPreprocessing { get; set; }
+
+    /// <summary>
+    /// How the data the <see cref="CalibrationTable"/> was measured on was prepared (the table records it; null: unknown).
+    /// When both this and <see cref="InputPreprocessing"/> are known they must match: ranges measured on other inputs do
+    /// not fit.
+    /// </summary>
+    public Preprocessing? CalibrationPreprocessing { get; set; }
 
     /// <summary>Computes thresholds by running the network in FP32 over calibration data (used when INT8 is on).</summary>
     public IRangeCalibrator? Calibrator { get; set; }
@@ -58,13 +76,27 @@ public sealed class BuilderConfig
         ArgumentNullException.ThrowIfNull(CalibrationPolicy);
         if (CalibrationTable is not null)
         {
+            if (CalibrationTable.Count == 0)
+            {
+                throw new ArgumentException("The calibration table is empty: it would run every layer in FP32.", nameof(CalibrationTable));
+            }
+
             foreach (var (name, t) in CalibrationTable)
             {
-                if (!(t > 0f) || !float.IsFinite(t))
+                if (!float.IsFinite(t) || t < Calibration.Tables.CalibrationTable.MinScale * 127f || t > Calibration.Tables.CalibrationTable.MaxThreshold)
                 {
-                    throw new ArgumentException($"Calibration table threshold of '{name}' ({t}) must be finite and > 0.", nameof(CalibrationTable));
+                    throw new ArgumentException(
+                        $"Calibration table threshold of '{name}' ({t:R}) is outside [{Calibration.Tables.CalibrationTable.MinScale * 127f:G}, {Calibration.Tables.CalibrationTable.MaxThreshold:G}].",
+                        nameof(CalibrationTable));
                 }
             }
+        }
+
+        if (InputPreprocessing is not null && CalibrationPreprocessing is not null && !InputPreprocessing.Matches(CalibrationPreprocessing))
+        {
+            throw new ArgumentException(
+                $"The calibration table was measured on inputs prepared as {CalibrationPreprocessing}, but the engine's inputs are prepared as {InputPreprocessing}: calibrate again with the engine's preprocessing.",
+                nameof(CalibrationPreprocessing));
         }
     }
 }

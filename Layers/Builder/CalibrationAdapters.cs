@@ -79,6 +79,20 @@ public static class CalibrationTableExtensions
         return table.Tensors.ToDictionary(t => t.Name, t => (float)t.Threshold, StringComparer.Ordinal);
     }
 
+    /// <summary>
+    /// Uses <paramref name="table"/> for the ranges: its thresholds (checked for sanity first) and the preprocessing its
+    /// data had, which the build compares with <see cref="BuilderConfig.InputPreprocessing"/>.
+    /// </summary>
+    public static BuilderConfig UseTable(this BuilderConfig config, CalibrationTable table)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(table);
+        table.CheckSane();
+        config.CalibrationTable = table.ToThresholds();
+        config.CalibrationPreprocessing = table.Preprocessing;
+        return config;
+    }
+
     /// <summary>Tensor name → threshold T = 127 · scale from a TensorRT calibration cache.</summary>
     public static IReadOnlyDictionary<string, float> ToThresholds(this CalibrationCache cache)
     {

@@ -73,6 +73,7 @@ public static class EngineBuilder
         if (config.Int8)
         {
             AssignRanges(plan, network, config, device, hostIsa);
+            RangeCheck.Run(plan, config);
         }
 
         PrecisionPass.Run(plan, config);

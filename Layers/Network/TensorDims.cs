@@ -23,6 +23,27 @@ public readonly record struct TensorDims(int C, int H, int W)
     /// <summary>True when every dimension is positive.</summary>
     public bool IsValid => C > 0 && H > 0 && W > 0;
 
+    /// <summary>
+    /// The batch size of a tensor of shape <paramref name="shape"/> holding items of these dimensions, checked dimension by
+    /// dimension (never by element count alone: channels-last [N, H, W, C] data must not pass for [N, C, H, W]), or null
+    /// when the shape does not fit. Accepted: [N, C, H, W]; [C, H, W] (one item); [N, C, H] when W = 1; [N, C] and [C]
+    /// when H = W = 1.
+    /// </summary>
+    public int? BatchOf(IReadOnlyList<int> shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        bool Tail(int from, params int[] dims) => shape.Count - from == dims.Length && dims.Select((d, i) => shape[from + i] == d).All(x => x);
+        if (shape.Count > 0 && shape[0] > 0)
+        {
+            if (Tail(1, C, H, W) || (W == 1 && Tail(1, C, H)) || (H == 1 && W == 1 && Tail(1, C)))
+            {
+                return shape[0];
+            }
+        }
+
+        return Tail(0, C, H, W) || (H == 1 && W == 1 && Tail(0, C)) ? 1 : null;
+    }
+
     /// <summary>The 4-D shape of a batch of <paramref name="n"/> items.</summary>
     public TensorShape WithBatch(int n) => new(n, C, H, W);
 

@@ -10,8 +10,9 @@ namespace ILGPUInt8.Layers.Onnx;
 /// </summary>
 public sealed class OnnxModel
 {
-    private OnnxModel(long irVersion, string producer, IReadOnlyDictionary<string, long> opsets, OnnxGraph graph)
+    private OnnxModel(long irVersion, string producer, IReadOnlyDictionary<string, long> opsets, OnnxGraph graph, IReadOnlyDictionary<string, string> metadata)
     {
+        Metadata = metadata;
         IrVersion = irVersion;
         Producer = producer;
         OpsetImports = opsets;
@@ -32,6 +33,9 @@ public sealed class OnnxModel
 
     /// <summary>The main graph.</summary>
     public OnnxGraph Graph { get; }
+
+    /// <summary>The model's <c>metadata_props</c> (key → value; a repeated key keeps its last value).</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; }
 
     /// <summary>Reads a model file.</summary>
     /// <param name="path">Path to a .onnx file.</param>
@@ -89,7 +93,13 @@ public sealed class OnnxModel
         }
         var graph = OnnxGraph.Decode(proto.Graph, opsets, options);
         string producer = $"{proto.ProducerName} {proto.ProducerVersion}".Trim();
-        return new OnnxModel(proto.IrVersion, producer, opsets, graph);
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var entry in proto.MetadataProps)
+        {
+            metadata[entry.Key ?? string.Empty] = entry.Value ?? string.Empty;
+        }
+
+        return new OnnxModel(proto.IrVersion, producer, opsets, graph, metadata);
     }
 
     /// <summary>Parses a TensorProto file (the ONNX test-data format input_0.pb / output_0.pb).</summary>

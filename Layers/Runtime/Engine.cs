@@ -1,5 +1,6 @@
 using ILGPU;
 using ILGPU.Runtime;
+using ILGPUInt8.Calibration.IO;
 using ILGPUInt8.Kernels.Cpu;
 using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Kernels.Quantization;
@@ -55,17 +56,23 @@ public sealed class Engine : IDisposable
         Plan = plan;
         HostIsa = hostIsa;
         MemoryPlanner.Verify(plan);
+        EngineResources.Check(plan, device);
         try
         {
-            foreach (var t in plan.Tensors.Where(t => t.Constant is not null))
+            EngineResources.Allocating("the engine's weights and constants", EngineResources.Required(plan).Engine, () =>
             {
-                _constants[t.Id] = UploadConstant(t);
-            }
+                foreach (var t in plan.Tensors.Where(t => t.Constant is not null))
+                {
+                    _constants[t.Id] = UploadConstant(t);
+                }
 
-            foreach (var node in plan.Nodes)
-            {
-                _steps.Add(OperatorRegistry.CreateStep(this, node));
-            }
+                foreach (var node in plan.Nodes)
+                {
+                    _steps.Add(OperatorRegistry.CreateStep(this, node));
+                }
+
+                return 0;
+            });
         }
         catch
         {
@@ -134,8 +141,7 @@ public sealed class Engine : IDisposable
     /// <summary>Writes the engine to a file.</summary>
     public void Save(string path)
     {
-        using var file = File.Create(path);
-        Serialize(file);
+        AtomicFile.Write(path, Serialize);
     }
 
     /// <summary>Reads an engine written by <see cref="Serialize"/> and binds it to <paramref name="device"/>.</summary>

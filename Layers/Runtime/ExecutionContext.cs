@@ -23,9 +23,27 @@ public sealed partial class ExecutionContext : IDisposable
         Engine = engine;
         var plan = engine.Plan;
         var accelerator = engine.Device.Accelerator;
-        _arena = accelerator.Allocate1D<byte>(Math.Max(plan.ArenaBytes, 16));
-        _inputs = [.. plan.Inputs.Select(i => accelerator.Allocate1D<float>(plan.Tensors[i].Dims.Volume * plan.MaxBatchSize))];
-        _outputs = [.. plan.Outputs.Select(i => accelerator.Allocate1D<float>(plan.Tensors[i].Dims.Volume * plan.MaxBatchSize))];
+        var bytes = EngineResources.Required(plan).Context;
+        var buffers = new List<MemoryBuffer1D<float, Stride1D.Dense>>();
+        MemoryBuffer1D<byte, Stride1D.Dense>? arena = null;
+        try
+        {
+            arena = EngineResources.Allocating("a context's activations", bytes, () => accelerator.Allocate1D<byte>(Math.Max(plan.ArenaBytes, 16)));
+            foreach (var id in plan.Inputs.Concat(plan.Outputs))
+            {
+                buffers.Add(EngineResources.Allocating("a context's inputs and outputs", bytes, () => accelerator.Allocate1D<float>(checked(plan.Tensors[id].Dims.Volume * plan.MaxBatchSize))));
+            }
+        }
+        catch
+        {
+            arena?.Dispose();
+            buffers.ForEach(b => b.Dispose());
+            throw;
+        }
+
+        _arena = arena;
+        _inputs = [.. buffers.Take(plan.Inputs.Count)];
+        _outputs = [.. buffers.Skip(plan.Inputs.Count)];
     }
 
     /// <summary>The engine.</summary>

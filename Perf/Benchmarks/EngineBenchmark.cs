@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using ILGPU;
 using ILGPU.Runtime;
+using ILGPUInt8.Calibration.IO;
 using ILGPUInt8.Layers;
 using ILGPUInt8.Layers.Onnx;
 using ILGPUInt8.Perf.Harness;
@@ -142,7 +143,7 @@ public sealed class EngineBenchmark : IBenchmark
         if (outDir.Length > 0)
         {
             Directory.CreateDirectory(outDir);
-            File.WriteAllText(Path.Combine(outDir, $"engine-profile-{key}.json"), JsonSerializer.Serialize(new { endToEndMs, launchMs, profile }, new JsonSerializerOptions { WriteIndented = true }));
+            AtomicFile.WriteAllText(Path.Combine(outDir, $"engine-profile-{key}.json"), JsonSerializer.Serialize(new { endToEndMs, launchMs, profile }, new JsonSerializerOptions { WriteIndented = true }));
         }
     }
 

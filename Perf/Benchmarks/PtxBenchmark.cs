@@ -5,6 +5,7 @@ using ILGPU.Backends.EntryPoints;
 using ILGPU.Backends.PTX;
 using ILGPU.Runtime;
 using ILGPU.Runtime.Cuda;
+using ILGPUInt8.Calibration.IO;
 using ILGPUInt8.Kernels.Convolution;
 using ILGPUInt8.Kernels.Gemm;
 using ILGPUInt8.Kernels.Runtime;
@@ -57,7 +58,7 @@ public sealed class PtxBenchmark : IBenchmark
                 ptx = System.Text.RegularExpressions.Regex.Replace(ptx, @"\.version \d+\.\d+", ".version " + version);
             }
 
-            File.WriteAllText(path, ptx);
+            AtomicFile.WriteAllText(path, ptx);
             Console.WriteLine($"  ptx {name}: {ptx.Length} chars, {Summary(ptx)} -> {path}");
             if (compare.Length > 0)
             {
@@ -152,13 +153,13 @@ public sealed class PtxBenchmark : IBenchmark
             return;
         }
 
-        File.WriteAllText(Path.ChangeExtension(ptxPath, ".ptxas.txt"), output);
+        AtomicFile.WriteAllText(Path.ChangeExtension(ptxPath, ".ptxas.txt"), output);
         Console.WriteLine("    " + string.Join("\n    ", output.Split('\n').Where(l => l.Contains("registers", StringComparison.Ordinal) || l.Contains("spill", StringComparison.Ordinal) || l.Contains("rror", StringComparison.Ordinal))));
         var cuobjdump = Path.Combine(Path.GetDirectoryName(ptxas) ?? string.Empty, "cuobjdump");
         var (rc2, sass) = Exec(File.Exists(cuobjdump) ? cuobjdump : "cuobjdump", $"-sass \"{cubin}\"");
         if (rc2 == 0)
         {
-            File.WriteAllText(Path.ChangeExtension(ptxPath, ".sass"), sass);
+            AtomicFile.WriteAllText(Path.ChangeExtension(ptxPath, ".sass"), sass);
             var histogram = sass.Split('\n')
                 .Select(l => l.Split("*/", 2) is [_, var rest] ? rest.Trim() : string.Empty)
                 .Where(l => l.Length > 0 && !l.StartsWith('/') && !l.StartsWith('.'))

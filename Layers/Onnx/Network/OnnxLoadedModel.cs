@@ -1,3 +1,5 @@
+using ILGPUInt8.Calibration.Data;
+
 namespace ILGPUInt8.Layers.Onnx;
 
 /// <summary>
@@ -29,6 +31,34 @@ public sealed class OnnxLoadedModel
 
     /// <summary>SHA-256 of the model bytes, lower-case hex (empty when loaded from a parsed model).</summary>
     public string ModelSha256 { get; }
+
+    /// <summary>The model's <c>metadata_props</c> (empty when loaded from a parsed model).</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; internal set; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// How the model's inputs are prepared, from its <c>metadata_props</c> entry <see cref="Preprocessing.MetadataKey"/>
+    /// (our shipped models carry one), or null when the model does not say.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The entry is malformed.</exception>
+    public Preprocessing? Preprocessing
+    {
+        get
+        {
+            if (!Metadata.TryGetValue(Preprocessing.MetadataKey, out var text))
+            {
+                return null;
+            }
+
+            try
+            {
+                return Preprocessing.Parse(text);
+            }
+            catch (FormatException ex)
+            {
+                throw new InvalidDataException($"The model's metadata '{Preprocessing.MetadataKey}' is malformed: {ex.Message}", ex);
+            }
+        }
+    }
 
     /// <summary>True when the model carries QDQ ranges (an INT8 engine needs no calibration for those tensors).</summary>
     public bool IsQuantized => Imported.DynamicRanges.Count > 0;

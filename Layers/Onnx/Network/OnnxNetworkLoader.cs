@@ -34,7 +34,9 @@ public static class OnnxNetworkLoader
         ArgumentNullException.ThrowIfNull(bytes);
         var model = OnnxModel.Parse(bytes);
         var imported = OnnxImporter.Import(model, options);
-        return FromImported(imported, name, Convert.ToHexStringLower(SHA256.HashData(bytes)));
+        var loaded = FromImported(imported, name, Convert.ToHexStringLower(SHA256.HashData(bytes)));
+        loaded.Metadata = model.Metadata;
+        return loaded;
     }
 
     /// <summary>Adapts an already imported network (the ONNX node tests feed weights as constant inputs this way).</summary>
