@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using ILGPUInt8.Calibration.IO;
 using ILGPUInt8.Cli.Common;
 using ILGPUInt8.Layers;
 using Spectre.Console;
@@ -22,6 +23,7 @@ public sealed class BuildCommand : CliCommand
     private readonly Option<string> _method = CliOptions.Method();
     private readonly Option<int> _images = CliOptions.Int("--images", "images (samples) to calibrate on", 1000);
     private readonly Option<string?> _normalize = CliOptions.Normalize();
+    private readonly Option<string[]> _allowMissing = CliOptions.AllowMissing();
     private readonly Option<bool> _layerInfo = CliOptions.Flag("--layer-info", "print every step: type, precision, fused activation, network layers, memory");
     private readonly Option<bool> _json = CliOptions.Json();
     private readonly Option<string> _device = CliOptions.Device();
@@ -46,13 +48,15 @@ public sealed class BuildCommand : CliCommand
         var methodName = run.Get(_method);
         var images = run.Get(_images);
         var normalization = Normalization.Parse(run.Get(_normalize));
+        var allowMissing = run.Get(_allowMissing);
         var layerInfo = run.Get(_layerInfo);
         var json = run.Get(_json);
         using var device = run.UseDevice(_device);
 
         var model = ModelFile.Load(modelPath);
         run.PrintNotes(model, json);
-        var thresholds = tablePath is not null ? CalibrationFiles.ReadThresholds(tablePath, model) : null;
+        OutputPaths.CheckFile(savePath, "engine file");
+        var thresholds = tablePath is not null ? CalibrationFiles.ReadTable(tablePath, model) : null;
         var watch = Stopwatch.StartNew();
         Engine engine;
         var ranges = "-";
@@ -62,7 +66,7 @@ public sealed class BuildCommand : CliCommand
         }
         else if (thresholds is not null || model.QdqRanges > 0 || dataPath is null)
         {
-            engine = Engines.Int8(model, batch, thresholds);
+            engine = Engines.Int8(model, batch, thresholds, null, allowMissing);
             ranges = thresholds is not null ? $"table {tablePath}" : "the model's QDQ ranges";
         }
         else
