@@ -1,4 +1,3 @@
-using System.Globalization;
 using ILGPUInt8.Layers;
 using Spectre.Console;
 
@@ -10,7 +9,7 @@ namespace ILGPUInt8.Cli.Common;
 /// </summary>
 public static class EngineFiles
 {
-    /// <summary>Writes the engine atomically (a temp file beside the target, then a rename); returns the full path.</summary>
+    /// <summary>Writes the engine (atomically: <see cref="Engine.Save"/>); returns the full path.</summary>
     public static string Save(Engine engine, string path)
     {
         ArgumentNullException.ThrowIfNull(engine);
@@ -20,18 +19,7 @@ public static class EngineFiles
             throw new CliUsageException($"--save-engine {path}: that is a folder; give a file name such as model.plan.");
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temp = full + ".tmp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
-        try
-        {
-            engine.Save(temp);
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
-
+        engine.Save(full);
         return full;
     }
 

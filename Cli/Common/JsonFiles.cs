@@ -1,5 +1,5 @@
-using System.Globalization;
 using System.Text.Json;
+using ILGPUInt8.Calibration.IO;
 
 namespace ILGPUInt8.Cli.Common;
 
@@ -15,18 +15,7 @@ public static class JsonFiles
             throw new CliUsageException($"'{path}' is a folder; give a file name.");
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temp = full + ".tmp-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
-        try
-        {
-            File.WriteAllText(temp, JsonSerializer.Serialize(value, JsonOutput.Options));
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
-
+        AtomicFile.WriteAllText(full, JsonSerializer.Serialize(value, JsonOutput.Options));
         return full;
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Google.Protobuf;
+using ILGPUInt8.Calibration.IO;
 using ILGPUInt8.Kernels.Convolution;
 using ILGPUInt8.Kernels.Cpu;
 using ILGPUInt8.Layers;
@@ -219,9 +220,7 @@ public sealed class CpuEngineBenchmark : IBenchmark
 
         graph.ValueInfo.Clear();
         var copy = Path.Combine(Path.GetTempPath(), $"ilgpuint8-batchdyn-{Environment.ProcessId}-{Path.GetFileName(path)}");
-        var temp = copy + ".tmp";
-        File.WriteAllBytes(temp, model.ToByteArray());
-        File.Move(temp, copy, overwrite: true);
+        AtomicFile.WriteAllBytes(copy, model.ToByteArray());
         return copy;
     }
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Google.Protobuf;
+using ILGPUInt8.Calibration.IO;
 using ILGPUInt8.Layers.Onnx;
 using ILGPUInt8.Layers.Onnx.Proto;
 using ILGPUInt8.Training.Layers;
@@ -91,10 +92,7 @@ public static class OnnxTrainable
             init.RawData = ByteString.CopyFrom(bytes);
         }
 
-        var full = Path.GetFullPath(outputPath);
-        var temp = full + ".tmp";
-        File.WriteAllBytes(temp, proto.ToByteArray());
-        File.Move(temp, full, overwrite: true);
+        AtomicFile.WriteAllBytes(outputPath, proto.ToByteArray());
     }
 
     private static ITrainLayer? Map(OnnxGraph graph, OnnxNode node, FeatureShape shape)

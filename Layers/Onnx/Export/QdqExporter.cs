@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using ILGPUInt8.Calibration.IO;
 using ILGPUInt8.Kernels.Quantization;
 using ILGPUInt8.Layers.Onnx.Proto;
 
@@ -25,23 +26,7 @@ public static class QdqExporter
     {
         ArgumentNullException.ThrowIfNull(outputPath);
         var bytes = Export(File.ReadAllBytes(modelPath), thresholds, out var summary);
-        var full = Path.GetFullPath(outputPath);
-        var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-            {
-                stream.Write(bytes);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
-
+        AtomicFile.WriteAllBytes(outputPath, bytes);
         return summary;
     }
 
