@@ -123,7 +123,7 @@ public static class QdqExporter
                 continue;
             }
 
-            var values = FloatData(w);
+            var values = OnnxTensor.Decode(w, $"graph.initializer '{w.Name}'", int.MaxValue).ToFloatArray();
             var dims = w.Dims.Select(d => (int)d).ToArray();
             var channels = dims[k];
             var inner = dims.Skip(k + 1).Aggregate(1, (a, b) => a * b);
@@ -175,23 +175,6 @@ public static class QdqExporter
         }
 
         return done;
-    }
-
-    private static float[] FloatData(TensorProto t)
-    {
-        if (t.FloatData.Count > 0)
-        {
-            return [.. t.FloatData];
-        }
-
-        var raw = t.RawData.Span;
-        var values = new float[raw.Length / 4];
-        for (var i = 0; i < values.Length; i++)
-        {
-            values[i] = BitConverter.ToSingle(raw.Slice(i * 4, 4));
-        }
-
-        return values;
     }
 
     private static string AddScalar(GraphProto graph, string name, float value) => AddFloats(graph, name, [value], []);
