@@ -139,6 +139,16 @@ public abstract class Layer
     /// <summary>Fusion trait: whether <paramref name="activation"/> after this layer can be fused into its step.</summary>
     internal virtual bool FusesActivation(ActivationSpec activation, bool int8) => false;
 
+    /// <summary>
+    /// Resource trait: bytes of the weights and biases this layer's step uploads to the device (1 byte an INT8 weight, 4 a
+    /// float weight, 4 a bias), in checked arithmetic; 0 for a layer without weights.
+    /// </summary>
+    internal virtual long WeightBytes(bool int8) => 0;
+
+    /// <summary>Bytes of a weight array and an optional bias: |w|·(1 or 4) + |b|·4, checked.</summary>
+    private protected static long WeightBytes(float[] weights, float[]? bias, bool int8) =>
+        checked((weights.LongLength * (int8 ? 1 : 4)) + ((bias?.LongLength ?? 0) * 4));
+
     /// <summary>A <see cref="NetworkException"/> naming this layer.</summary>
     private protected NetworkException Error(string message) => new(Name, $"({Type}) {message}");
 

@@ -123,4 +123,7 @@ public sealed class DeconvolutionLayer : Layer
 
     /// <inheritdoc />
     internal override bool FusesActivation(ActivationSpec activation, bool int8) => true;
+
+    /// <inheritdoc />
+    internal override long WeightBytes(bool int8) => WeightBytes(WeightArray, BiasArray, int8);
 }

@@ -70,4 +70,7 @@ public sealed class FullyConnectedLayer : Layer
 
     /// <inheritdoc />
     internal override bool FusesActivation(ActivationSpec activation, bool int8) => true;
+
+    /// <inheritdoc />
+    internal override long WeightBytes(bool int8) => WeightBytes(WeightArray, BiasArray, int8);
 }
