@@ -73,4 +73,8 @@ public sealed class FullyConnectedLayer : Layer
 
     /// <inheritdoc />
     internal override long WeightBytes(bool int8) => WeightBytes(WeightArray, BiasArray, int8);
+
+    /// <inheritdoc />
+    internal override Layer FoldScale(Func<int, float> scale, Func<int, float> shift, int channels, TensorDims input) =>
+        WithWeights(ScaleFolding.ScaleRows(WeightArray, channels, scale), ScaleFolding.Bias(BiasArray, channels, scale, shift));
 }
