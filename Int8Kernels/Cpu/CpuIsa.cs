@@ -32,6 +32,17 @@ public static class CpuIsaSupport
         _ => true,
     };
 
+    /// <summary>The variant to use: the requested one (a <see cref="NotSupportedException"/> if unsupported here), else the best.</summary>
+    public static CpuIsa Checked(CpuIsa? isa)
+    {
+        if (isa is { } forced && !IsSupported(forced))
+        {
+            throw new NotSupportedException($"This processor does not support the CPU variant {forced}.");
+        }
+
+        return isa ?? Best();
+    }
+
     /// <summary>
     /// Until the returned scope is disposed, the current flow of execution (this thread and the tasks it starts) sees
     /// a processor whose best variant is <paramref name="best"/>: better ones are unsupported. For tests of the refusal

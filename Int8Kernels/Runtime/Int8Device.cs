@@ -70,6 +70,9 @@ public sealed class Int8Device : IDisposable
         return SharedDevices.GetOrAdd(resolved, k => new Lazy<Int8Device>(() => Create(k))).Value;
     }
 
+    /// <summary>True when the default backend (<see cref="DeviceKind.Auto"/>) is CUDA: what the engine builder and loader pick by default.</summary>
+    public static bool CudaPreferred => Resolve(DeviceKind.Auto) == DeviceKind.Cuda;
+
     /// <summary>Resolves <see cref="DeviceKind.Auto"/> to the kind that <see cref="Shared"/> would use.</summary>
     public static DeviceKind Resolve(DeviceKind kind)
     {

@@ -1,6 +1,6 @@
 using ILGPUInt8.Kernels.Tensors;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Builder;
 
 /// <summary>
 /// Inserts quantize / dequantize steps where a step reads a tensor in the other precision (INT8 steps read int8, FP32

@@ -1,5 +1,6 @@
 using ILGPUInt8.Kernels.Cpu;
 using ILGPUInt8.Kernels.Runtime;
+using ILGPUInt8.Layers.Builder;
 
 namespace ILGPUInt8.Layers;
 
@@ -29,7 +30,7 @@ public static class EngineBuilder
     /// else the CPU backend (<see cref="BuildCpu"/>).
     /// </summary>
     public static Engine Build(NetworkDefinition network, BuilderConfig config) =>
-        CudaPreferred ? Build(network, config, Int8Device.Shared(DeviceKind.Cuda)) : BuildCpu(network, config);
+        Int8Device.CudaPreferred ? Build(network, config, Int8Device.Shared(DeviceKind.Cuda)) : BuildCpu(network, config);
 
     /// <summary>
     /// Builds for the CPU backend: the same plan run by managed SIMD code on the host (INT8 through im2col and the
@@ -39,7 +40,7 @@ public static class EngineBuilder
     public static Engine BuildCpu(NetworkDefinition network, BuilderConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        return Build(network, config, Int8Device.Shared(DeviceKind.Cpu), CheckedIsa(config.CpuIsa));
+        return Build(network, config, Int8Device.Shared(DeviceKind.Cpu), CpuIsaSupport.Checked(config.CpuIsa));
     }
 
     /// <summary>
@@ -49,20 +50,6 @@ public static class EngineBuilder
     /// </summary>
     internal static Engine BuildEdited(NetworkDefinition network, BuilderConfig config, Int8Device device, CpuIsa? hostIsa, Action<Plan> edit) =>
         Build(network, config, device, hostIsa, edit);
-
-    /// <summary>True when the default backend is CUDA.</summary>
-    internal static bool CudaPreferred => Int8Device.Resolve(DeviceKind.Auto) == DeviceKind.Cuda;
-
-    /// <summary>The CPU variant to use: the requested one (an error if unsupported here), else the best.</summary>
-    internal static CpuIsa CheckedIsa(CpuIsa? isa)
-    {
-        if (isa is { } forced && !CpuIsaSupport.IsSupported(forced))
-        {
-            throw new NotSupportedException($"This processor does not support the CPU variant {forced}.");
-        }
-
-        return isa ?? CpuIsaSupport.Best();
-    }
 
     private static Engine Build(NetworkDefinition network, BuilderConfig config, Int8Device device, CpuIsa? hostIsa, Action<Plan>? edit = null)
     {
@@ -97,9 +84,9 @@ public static class EngineBuilder
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
-        var engine = CudaPreferred
+        var engine = Int8Device.CudaPreferred
             ? CalibrationEngine(network, batchSize, Int8Device.Shared(DeviceKind.Cuda), null)
-            : CalibrationEngine(network, batchSize, Int8Device.Shared(DeviceKind.Cpu), CheckedIsa(null));
+            : CalibrationEngine(network, batchSize, Int8Device.Shared(DeviceKind.Cpu), CpuIsaSupport.Checked(null));
         return new CalibrationRunner(engine, policy ?? CalibrationPolicy.Default);
     }
 

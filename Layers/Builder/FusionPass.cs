@@ -1,4 +1,4 @@
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Builder;
 
 /// <summary>
 /// Fuses an activation into the convolution, deconvolution, fully connected or element-wise step before it when that

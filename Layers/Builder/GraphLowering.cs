@@ -1,4 +1,4 @@
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Builder;
 
 /// <summary>
 /// Network → plan, then the graph rewrites that keep FP32 semantics: constant folding (a layer whose inputs are all

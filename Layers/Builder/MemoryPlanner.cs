@@ -1,17 +1,18 @@
 using ILGPUInt8.Kernels.Ops;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Builder;
 
 /// <summary>
 /// Places every activation tensor in one arena (sizes for the maximum batch, 256-byte aligned). A tensor lives from the
 /// step that writes it (network inputs: from the start) to the last step that reads it or a view of it (network outputs:
 /// to the end). With reuse, tensors sorted by size (largest first) take the lowest offset that overlaps no placed tensor
 /// whose lifetime overlaps theirs (greedy by size); without reuse, each gets its own bytes. Views (a reshape whose bytes
-/// already match) share their source's bytes. <see cref="Verify"/> checks that no two live tensors overlap.
+/// already match) share their source's bytes. <see cref="PlanMemory.Verify"/> checks that no two live tensors overlap.
 /// </summary>
 internal static class MemoryPlanner
 {
-    public const long Alignment = 256;
+    /// <summary>Byte alignment of every tensor in the arena.</summary>
+    public const long Alignment = PlanMemory.Alignment;
 
     public static void Run(Plan plan, bool reuse)
     {
@@ -26,12 +27,12 @@ internal static class MemoryPlanner
             }
         }
 
-        var lifetimes = Lifetimes(plan);
+        var lifetimes = PlanMemory.Lifetimes(plan);
         var placed = new List<(long Offset, long Size, int Start, int End)>();
         long arena = 0, unshared = 0;
-        foreach (var (root, (start, end)) in lifetimes.OrderByDescending(kv => Size(plan, kv.Key)).ThenBy(kv => kv.Key))
+        foreach (var (root, (start, end)) in lifetimes.OrderByDescending(kv => PlanMemory.Size(plan, kv.Key)).ThenBy(kv => kv.Key))
         {
-            var size = Size(plan, root);
+            var size = PlanMemory.Size(plan, root);
             unshared += size;
             long offset = 0;
             if (reuse)
@@ -64,70 +65,4 @@ internal static class MemoryPlanner
         plan.ArenaBytes = arena;
         plan.UnsharedBytes = unshared;
     }
-
-    /// <summary>Throws when two tensors with overlapping lifetimes share bytes.</summary>
-    public static void Verify(Plan plan)
-    {
-        var lifetimes = Lifetimes(plan).ToList();
-        for (var i = 0; i < lifetimes.Count; i++)
-        {
-            for (var j = i + 1; j < lifetimes.Count; j++)
-            {
-                var (a, (sa, ea)) = lifetimes[i];
-                var (b, (sb, eb)) = lifetimes[j];
-                long oa = plan.Tensors[a].Offset, ob = plan.Tensors[b].Offset;
-                if (sa <= eb && sb <= ea && oa < ob + Size(plan, b) && ob < oa + Size(plan, a))
-                {
-                    throw new InvalidOperationException(
-                        $"Memory plan aliases live tensors '{plan.Tensors[a].Name}' [{oa}, {oa + Size(plan, a)}) steps {sa}..{ea} and '{plan.Tensors[b].Name}' [{ob}, {ob + Size(plan, b)}) steps {sb}..{eb}.");
-                }
-            }
-
-            if (plan.Tensors[lifetimes[i].Key].Offset + Size(plan, lifetimes[i].Key) > plan.ArenaBytes)
-            {
-                throw new InvalidOperationException($"Tensor '{plan.Tensors[lifetimes[i].Key].Name}' ends past the arena.");
-            }
-        }
-    }
-
-    /// <summary>Root activation tensor → (first step, last step) it must stay intact.</summary>
-    private static Dictionary<int, (int Start, int End)> Lifetimes(Plan plan)
-    {
-        var life = new Dictionary<int, (int Start, int End)>();
-        void Touch(int id, int step)
-        {
-            var t = plan.Tensors[id];
-            if (t.Constant is not null)
-            {
-                return;
-            }
-
-            var root = plan.Root(t).Id;
-            life[root] = life.TryGetValue(root, out var l) ? (Math.Min(l.Start, step), Math.Max(l.End, step)) : (step, step);
-        }
-
-        foreach (var id in plan.Inputs)
-        {
-            Touch(id, -1);
-        }
-
-        for (var i = 0; i < plan.Nodes.Count; i++)
-        {
-            Touch(plan.Nodes[i].Output, i);
-            foreach (var id in plan.Nodes[i].Inputs)
-            {
-                Touch(id, i);
-            }
-        }
-
-        foreach (var id in plan.Outputs)
-        {
-            Touch(id, plan.Nodes.Count);
-        }
-
-        return life;
-    }
-
-    private static long Size(Plan plan, int id) =>
-        (plan.Tensors[id].ItemBytes * plan.MaxBatchSize + Alignment - 1) / Alignment * Alignment;
 }

@@ -1,7 +1,7 @@
 using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Kernels.Tensors;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Builder;
 
 /// <summary>
 /// Chooses FP32 or INT8 per step and the scale of every INT8 tensor (T/127 of its threshold).

@@ -1,4 +1,4 @@
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Builder;
 
 /// <summary>
 /// With a calibration table, every tensor an INT8-capable step reads or writes must have a range: the table lacking one

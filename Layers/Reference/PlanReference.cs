@@ -1,5 +1,6 @@
 using ILGPUInt8.Kernels.Reference;
 using ILGPUInt8.Kernels.Tensors;
+using ILGPUInt8.Layers.Builder;
 
 namespace ILGPUInt8.Layers.Reference;
 

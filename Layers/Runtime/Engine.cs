@@ -55,7 +55,7 @@ public sealed class Engine : IDisposable
         Device = device;
         Plan = plan;
         HostIsa = hostIsa;
-        MemoryPlanner.Verify(plan);
+        PlanMemory.Verify(plan);
         EngineResources.Check(plan, device);
         try
         {
@@ -149,11 +149,11 @@ public sealed class Engine : IDisposable
 
     /// <summary>Reads an engine for the default backend: CUDA when present, else the CPU backend.</summary>
     public static Engine Deserialize(Stream stream) =>
-        EngineBuilder.CudaPreferred ? Deserialize(stream, Int8Device.Shared(DeviceKind.Cuda)) : DeserializeCpu(stream);
+        Int8Device.CudaPreferred ? Deserialize(stream, Int8Device.Shared(DeviceKind.Cuda)) : DeserializeCpu(stream);
 
     /// <summary>Reads an engine for the CPU backend (<paramref name="isa"/> forces an instruction-set variant).</summary>
     public static Engine DeserializeCpu(Stream stream, CpuIsa? isa = null) =>
-        new(Int8Device.Shared(DeviceKind.Cpu), EngineSerializer.Read(stream), EngineBuilder.CheckedIsa(isa));
+        new(Int8Device.Shared(DeviceKind.Cpu), EngineSerializer.Read(stream), CpuIsaSupport.Checked(isa));
 
     /// <summary>Reads an engine file for the default backend (CUDA when present, else the CPU backend).</summary>
     public static Engine Load(string path)

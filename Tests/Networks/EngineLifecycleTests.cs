@@ -41,7 +41,7 @@ public sealed class EngineLifecycleTests
         using var separate = TestNetworks.Build(net, 2, int8, reuse: false);
         Assert.True(shared.Memory.ArenaBytes < separate.Memory.ArenaBytes, $"no reuse: {shared.Memory}");
         Assert.Equal(separate.Memory.UnsharedBytes, separate.Memory.ArenaBytes);
-        MemoryPlanner.Verify(shared.Plan);
+        PlanMemory.Verify(shared.Plan);
         TestNetworks.SameBits(TestNetworks.Run(separate, inputs, 2), TestNetworks.Run(shared, inputs, 2), $"reuse vs none (int8={int8})");
         if (int8)
         {
@@ -65,7 +65,7 @@ public sealed class EngineLifecycleTests
         b.Offset = a.Offset;
         try
         {
-            var ex = Assert.Throws<InvalidOperationException>(() => MemoryPlanner.Verify(plan));
+            var ex = Assert.Throws<InvalidOperationException>(() => PlanMemory.Verify(plan));
             Assert.Contains("aliases live tensors", ex.Message, StringComparison.Ordinal);
 
             // And the outputs really change when the bytes are shared.

@@ -1,7 +1,7 @@
 using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Kernels.Tensors;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Plans;
 
 /// <summary>
 /// A tensor of an engine plan. Activations live in the context's arena at <see cref="Offset"/> (NHWC, float or int8 with

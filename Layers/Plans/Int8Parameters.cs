@@ -1,7 +1,7 @@
 using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Kernels.Quantization;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Plans;
 
 /// <summary>
 /// The int8 parameters of a convolution-like layer (architecture.md, "Numbers that define INT8 here"), computed once on
