@@ -18,6 +18,7 @@ public sealed class Int8Device : IDisposable
     private static readonly ConcurrentDictionary<DeviceKind, Lazy<Int8Device>> SharedDevices = new();
     private readonly ConcurrentDictionary<string, object> _kernels = new();
     private bool _disposed;
+    private long _bufferEpoch;
 
     private Int8Device(Context context, Accelerator accelerator, DeviceKind kind)
     {
@@ -34,6 +35,15 @@ public sealed class Int8Device : IDisposable
 
     /// <summary><see cref="DeviceKind.Cpu"/> or <see cref="DeviceKind.Cuda"/> (never Auto).</summary>
     public DeviceKind Kind { get; }
+
+    /// <summary>Orders launch sequences against CUDA graph captures (<see cref="CudaGraph"/>).</summary>
+    public LaunchGate LaunchGate { get; } = new();
+
+    /// <summary>
+    /// Changes whenever a device-wide buffer that launches write into (the split-K workspace) is reallocated: a captured
+    /// CUDA graph holds its address and must be captured again.
+    /// </summary>
+    public long BufferEpoch => Interlocked.Read(ref _bufferEpoch);
 
     /// <summary>True on a CUDA accelerator.</summary>
     public bool IsCuda => Kind == DeviceKind.Cuda;
@@ -124,6 +134,9 @@ public sealed class Int8Device : IDisposable
         return (TDelegate)_kernels.GetOrAdd(name + "|" + typeof(TDelegate).FullName, _ => load(Accelerator));
     }
 
+    /// <summary>Records that a device-wide buffer was reallocated (see <see cref="BufferEpoch"/>).</summary>
+    public void NoteBufferReallocated() => Interlocked.Increment(ref _bufferEpoch);
+
     /// <summary>Waits for all work on the device.</summary>
     public void Synchronize() => Accelerator.Synchronize();
 
@@ -139,5 +152,6 @@ public sealed class Int8Device : IDisposable
         _kernels.Clear();
         Accelerator.Dispose();
         Context.Dispose();
+        LaunchGate.Dispose();
     }
 }

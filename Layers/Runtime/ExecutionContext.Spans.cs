@@ -38,6 +38,7 @@ public sealed partial class ExecutionContext
             throw new ArgumentException($"Input '{name}' has {values.Length} values; batch {batchSize} of {Engine.Inputs[i].Dims} needs {need}.", nameof(values));
         }
 
+        using var launching = Engine.Device.LaunchGate.Launching();
         _inputs[i].View.SubView(0, need).CopyFromCPU(ref MemoryMarshal.GetReference(values), values.Length);
     }
 
@@ -55,6 +56,7 @@ public sealed partial class ExecutionContext
         }
 
         Engine.Device.Synchronize();
+        using var launching = Engine.Device.LaunchGate.Launching();
         _outputs[i].View.SubView(0, need).CopyToCPU(ref MemoryMarshal.GetReference(destination), destination.Length);
     }
 
