@@ -19,7 +19,7 @@ namespace ILGPUInt8.Cli.Commands;
 /// </summary>
 public sealed class BenchCommand : CliCommand
 {
-    private readonly Option<string?> _model = CliOptions.Text("--model", "the ONNX model, or synthetic:small-cnn | synthetic:resnet18 (required unless --load-engine)", "M.onnx");
+    private readonly Option<string?> _model = CliOptions.Text("--model", "the ONNX model, or synthetic:small-cnn | synthetic:resnet18 | synthetic:resnet50 (required unless --load-engine)", "M.onnx");
     private readonly Option<string?> _loadEngine = CliOptions.Text("--load-engine", "benchmark an engine file saved by --save-engine (versioned and checksummed) instead of building one", "F");
     private readonly Option<string?> _saveEngine = CliOptions.Text("--save-engine", "write the built engine to this file (one --precision, not both)", "F");
     private readonly Option<int> _batch = CliOptions.Int("--batch", "batch size", 64, 1, CliOptions.MaxBatch);

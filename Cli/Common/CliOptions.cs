@@ -80,7 +80,7 @@ public static class CliOptions
 
     /// <summary>--model: an ONNX file or synthetic:NAME.</summary>
     public static Option<string?> Model() =>
-        Text("--model", "the ONNX model (FP32, or QDQ-quantized: its own ranges), or synthetic:small-cnn | synthetic:resnet18", "M.onnx", required: true);
+        Text("--model", "the ONNX model (FP32, or QDQ-quantized: its own ranges), or synthetic:small-cnn | synthetic:resnet18 | synthetic:resnet50", "M.onnx", required: true);
 
     /// <summary>--json: machine-readable output on stdout (errors too, as {"error": ...}).</summary>
     public static Option<bool> Json() => Flag("--json", "print the result as JSON on stdout (an error as {\"error\": {...}})");
