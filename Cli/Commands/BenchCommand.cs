@@ -31,7 +31,7 @@ public sealed class BenchCommand : CliCommand
     private readonly Option<string?> _exportTimes = CliOptions.Text("--export-times", "write every timed run's milliseconds as JSON", "F.json");
     private readonly Option<bool> _profile = CliOptions.Flag("--profile", "time every step (per-layer profile, averaged over up to 10 runs)");
     private readonly Option<string?> _exportProfile = CliOptions.Text("--export-profile", "write the per-step profile as JSON (implies --profile)", "F.json");
-    private readonly Option<bool> _layerInfo = CliOptions.Flag("--layer-info", "print every step: type, precision, fused activation, network layers, memory");
+    private readonly Option<bool> _layerInfo = CliOptions.Flag("--layer-info", "print every step: type, fused activation, precision, shapes, kernel, scratch, network layers, memory");
     private readonly Option<string[]> _allowMissing = CliOptions.AllowMissing();
     private readonly Option<bool> _json = CliOptions.Json();
     private readonly Option<string> _device = CliOptions.Device();

@@ -27,6 +27,7 @@ internal sealed class ConvolutionStep : Step
     private readonly bool _padChannels;
     private readonly int _im2colColumns;
     private readonly Func<int, ConvProblem>? _stemProblem;
+    private string? _kernelName;
 
     public ConvolutionStep(Engine engine, PlanNode node)
         : base(engine, node)
@@ -96,6 +97,13 @@ internal sealed class ConvolutionStep : Step
         : _padChannels ? (long)Plan.MaxBatchSize * Input().Dims.Plane * _paddedC
         : 0;
 
+    /// <summary>
+    /// The variant <see cref="ConvVariants.Select"/> takes for this layer at the maximum batch (with its tile when it picks
+    /// one per problem), after the im2col or channel-padding launch when there is one; FP32: the tiled kernel, or the
+    /// direct one for a grouped convolution.
+    /// </summary>
+    public override string KernelName => _kernelName ??= ChooseKernelName();
+
     public override void Run(ExecutionContext context, int batch)
     {
         var p = _problem(batch);
@@ -130,5 +138,33 @@ internal sealed class ConvolutionStep : Step
         {
             ConvS8.Forward(Device, x, TensorFormat.NHWC, _packed!, p, new RequantizeLutEpilogue(y, p.K, _multiplier, _biasQ, _lut));
         }
+    }
+
+    private string ChooseKernelName()
+    {
+        var p = _problem(Plan.MaxBatchSize);
+        if (_int8 is null)
+        {
+            return p.CPerGroup == p.C ? "conv_f32_tiled" : "conv_f32_direct";
+        }
+
+        string variant;
+        try
+        {
+            var chosen = ConvVariants.Select(Device, p, TensorFormat.NHWC, null, _im2colColumns > 0 || _padChannels ? 0 : Input().Offset);
+            variant = chosen switch
+            {
+                ConvMmaAuto auto => $"{chosen.Name} ({auto.Choose(Device, p).Name})",
+                ConvWgmma { TileN: 0 } wgmma => $"{chosen.Name} ({wgmma.Choose(p).Name})",
+                ConvDp4aImplicitGemm dp4a when dp4a.Plan(Device, p) is var plan => $"{chosen.Name} ({plan.Tile.Name}, split-K {plan.Splits})",
+                _ => chosen.Name,
+            };
+        }
+        catch (Exception ex) when (ex is NotSupportedException or ArgumentException)
+        {
+            variant = $"none ({ex.Message})";
+        }
+
+        return _im2colColumns > 0 ? $"im2col_s8 + {variant}" : _padChannels ? $"channel_pad_s8 + {variant}" : variant;
     }
 }

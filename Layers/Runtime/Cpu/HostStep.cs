@@ -9,6 +9,9 @@ namespace ILGPUInt8.Layers;
 /// </summary>
 internal abstract unsafe class HostStep(Engine engine, PlanNode node) : Step(engine, node)
 {
+    /// <inheritdoc />
+    public override string KernelName => "cpu_" + base.KernelName;
+
     /// <summary>Elements of a tensor for a batch (one item for a constant, which is not repeated).</summary>
     public static int Elements(PlanTensor t, int batch) => checked((int)(t.Dims.Volume * (t.Constant is null ? batch : 1)));
 
