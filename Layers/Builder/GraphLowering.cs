@@ -1,3 +1,5 @@
+using ILGPUInt8.Layers.Reference;
+
 namespace ILGPUInt8.Layers;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using ILGPUInt8.Layers.Onnx.Reference;
-
 namespace ILGPUInt8.Layers.Onnx;
 
 /// <summary>ONNX HardSigmoid (opset 6 and later: attributes alpha = 0.2, beta = 0.5) → <see cref="HardSigmoidLayer"/>.</summary>
@@ -29,8 +27,4 @@ internal sealed record HardSigmoidSpec(float Alpha, float Beta) : LayerSpec, IOp
 
     /// <inheritdoc />
     public Layer AddTo(NetworkDefinition network, IReadOnlyList<Tensor> inputs, string name) => network.AddHardSigmoid(inputs[0], Alpha, Beta, name);
-
-    /// <inheritdoc />
-    public ReferenceTensor Reference(IReadOnlyList<ReferenceTensor> inputs, long[] shape) =>
-        new(shape, [.. inputs[0].Data.Select(v => (float)Math.Clamp((Alpha * (double)v) + Beta, 0d, 1d))]);
 }

@@ -1,0 +1,18 @@
+namespace ILGPUInt8.Layers.Onnx.Reference;
+
+/// <summary>The ONNX activations, element by element.</summary>
+internal sealed class ActivationOnnxReference : OnnxEvaluator<ActivationLayerSpec>
+{
+    /// <inheritdoc />
+    protected override ReferenceTensor Evaluate(ActivationLayerSpec spec, IReadOnlyList<ReferenceTensor> x, long[] shape) => Map(x[0], v => Activation(spec, v));
+
+    /// <summary>The activation functions, evaluated in double and rounded once.</summary>
+    private static float Activation(ActivationLayerSpec a, float v) => a.Function switch
+    {
+        OnnxActivation.Relu => v < 0f ? 0f : v,
+        OnnxActivation.LeakyRelu => v < 0f ? v * a.Alpha : v,
+        OnnxActivation.Sigmoid => (float)(1.0 / (1.0 + Math.Exp(-(double)v))),
+        OnnxActivation.Tanh => (float)Math.Tanh(v),
+        _ => v < a.Alpha ? a.Alpha : v > a.Beta ? a.Beta : v,
+    };
+}

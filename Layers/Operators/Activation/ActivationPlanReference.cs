@@ -1,0 +1,13 @@
+using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Kernels.Reference;
+
+namespace ILGPUInt8.Layers.Reference;
+
+/// <summary>The plan reference of an activation: the float function, or the int8 lookup table.</summary>
+internal sealed class ActivationPlanReference : PlanEvaluator<ActivationLayer>
+{
+    /// <inheritdoc />
+    protected override Array Evaluate(ActivationLayer layer, PlanEvaluation e) => e.Node.Int8
+        ? ElementWiseReference.Lookup((sbyte[])e.X, Int8LookupTable.ForActivation(layer.Activation, e.Sx, e.Output.Scale))
+        : ElementWiseReference.Activation((float[])e.X, layer.Activation);
+}

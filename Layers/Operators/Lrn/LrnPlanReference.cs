@@ -1,0 +1,11 @@
+using ILGPUInt8.Kernels.Reference;
+
+namespace ILGPUInt8.Layers.Reference;
+
+/// <summary>The plan reference of local response normalization across channels (FP32).</summary>
+internal sealed class LrnPlanReference : PlanEvaluator<LrnLayer>
+{
+    /// <inheritdoc />
+    protected override Array Evaluate(LrnLayer l, PlanEvaluation e) =>
+        NormalizationReference.Lrn((float[])e.X, e.N, e.InDims.C, e.InDims.Plane, l.WindowSize, l.Alpha, l.Beta, l.K);
+}
