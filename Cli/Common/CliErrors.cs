@@ -11,7 +11,7 @@ namespace ILGPUInt8.Cli.Common;
 
 /// <summary>An error as the user sees it: exit code (1 failure, 2 usage), kind, exception type and what to do.</summary>
 /// <param name="ExitCode">1 for a failure, 2 for a usage error.</param>
-/// <param name="Kind">usage, input, io, memory, overflow, device or internal.</param>
+/// <param name="Kind">usage, input, io, cluster, memory, overflow, device or internal.</param>
 /// <param name="Type">The exception type's name.</param>
 /// <param name="Message">What went wrong and what to do.</param>
 public sealed record CliError(int ExitCode, string Kind, string Type, string Message)
@@ -41,6 +41,9 @@ public static class CliErrors
         return ex switch
         {
             CliUsageException => new(2, "usage", type, ex.Message),
+            ClusterException => new(1, "cluster", type, ex.Message),
+            TimeoutException => new(1, "cluster", type, $"{ex.Message} Check that the silos are running (`ilgpu-int8 cluster host`)."),
+            System.Net.Sockets.SocketException => new(1, "io", type, $"network error: {ex.Message} (a port in use, or a host that cannot be reached)."),
             OverflowException => new(1, "overflow", type,
                 $"a size or value does not fit: {ex.Message} Use a smaller --batch or fewer --images (tensor sizes must fit 32-bit integers)."),
             OutOfMemoryException or InsufficientMemoryException => new(1, "memory", type,
