@@ -68,10 +68,10 @@ public sealed class Engine : IDisposable
         Plan = plan;
         HostIsa = hostIsa;
         MemoryPlanner.Verify(plan);
-        EngineResources.Check(plan, device);
+        EngineResources.Check(plan, device, hostIsa is not null);
         try
         {
-            EngineResources.Allocating("the engine's weights and constants", EngineResources.Required(plan).Engine, () =>
+            EngineResources.Allocating("the engine's weights and constants", EngineResources.Required(plan, hostIsa is not null).Engine, () =>
             {
                 foreach (var t in plan.Tensors.Where(t => t.Constant is not null))
                 {

@@ -23,7 +23,7 @@ public sealed partial class ExecutionContext : IDisposable
         Engine = engine;
         var plan = engine.Plan;
         var accelerator = engine.Device.Accelerator;
-        var bytes = EngineResources.Required(plan).Context;
+        var bytes = EngineResources.Required(plan, engine.HostIsa is not null).Context;
         var buffers = new List<MemoryBuffer1D<float, Stride1D.Dense>>();
         MemoryBuffer1D<byte, Stride1D.Dense>? arena = null;
         try
@@ -358,7 +358,7 @@ public sealed partial class ExecutionContext : IDisposable
             // Captured graphs address the old buffer.
             DropGraphs();
             buffer?.Dispose();
-            buffer = Engine.Device.Accelerator.Allocate1D<byte>((bytes + 15) / 16 * 16);
+            buffer = EngineResources.Allocating($"the scratch buffer of step '{step.Node.Name}'", bytes, () => Engine.Device.Accelerator.Allocate1D<byte>((bytes + 15) / 16 * 16));
             _scratch[step] = buffer;
         }
 

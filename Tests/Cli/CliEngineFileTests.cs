@@ -102,7 +102,8 @@ public sealed class CliEngineFileTests : IDisposable
             NpyFile.Write(Path.Combine(npyDir, $"img_{i:D3}.npy"), new NpyArray(images.RawData.Slice(i * 784, 784).ToArray(), 28, 28));
         }
 
-        NpyFile.Write(Path.Combine(npyDir, "labels.npy"), new NpyArray(labels.RawData.ToArray(), CliHarness.Images));
+        // int64 labels, as np.save writes np.array([...]) by default.
+        NpyFile.Write(Path.Combine(npyDir, "labels.npy"), new NpyArray([.. labels.RawData.ToArray().Select(b => (long)b)], CliHarness.Images));
         var table = _h.Path("t.cache");
         CliHarness.RunOk("calibrate", "--model", CliHarness.Model, "--data", _h.Data, "--table", table, "--images", "8", "--normalize", "0.2860,0.3530");
         string[] common = ["--model", CliHarness.Model, "--table", table, "--normalize", "0.2860,0.3530", "--batch", "8", "--json"];
