@@ -29,6 +29,39 @@ public static class SoftMax
     /// <summary>The lanes L that share a row of <paramref name="channels"/> values: 32 when C ≥ 32, else 1.</summary>
     public static int LanesPerRow(int channels) => channels >= WarpChannels ? WarpSize : 1;
 
+    /// <summary>
+    /// Σ values in the softmax kernels' order with L lanes (a power of two ≤ 32): lane l sums values l, l + L, l + 2L, … in
+    /// that order from 0f into s_l; then for k = L/2, …, 2, 1: s_l ← s_l + s_{l+k} for l &lt; k; the result is s_0. (The
+    /// warp butterfly s_l ← s_l + s_{l⊕k} leaves this s_0 on every lane.) L = 1: plain left-to-right order.
+    /// </summary>
+    public static float SumInLaneOrder(ReadOnlySpan<float> values, int lanes)
+    {
+        if (lanes < 1 || lanes > 32 || (lanes & (lanes - 1)) != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(lanes), lanes, "Lanes must be a power of two in [1, 32].");
+        }
+
+        Span<float> s = stackalloc float[32];
+        s.Clear();
+        for (var l = 0; l < lanes; l++)
+        {
+            for (var j = l; j < values.Length; j += lanes)
+            {
+                s[l] += values[j];
+            }
+        }
+
+        for (var k = lanes / 2; k >= 1; k /= 2)
+        {
+            for (var l = 0; l < k; l++)
+            {
+                s[l] += s[l + k];
+            }
+        }
+
+        return s[0];
+    }
+
     /// <summary>Float softmax over the last (channel) axis of [pixels, channels] (asynchronous).</summary>
     public static void Float(Int8Device device, ArrayView<float> x, ArrayView<float> y, int pixels, int channels)
     {

@@ -35,7 +35,7 @@ public static class NormalizationReference
 
     /// <summary>
     /// Int8 softmax across C with the exp table E (E[d] = exp(−d·s)): e_j = E[q_max − q_j], sum = Σ_j e_j in float in the
-    /// lane order of <see cref="SumInLaneOrder"/> with L = <see cref="Ops.SoftMax.LanesPerRow"/>(C), y = e_j / sum.
+    /// lane order of <see cref="Ops.SoftMax.SumInLaneOrder"/> with L = <see cref="Ops.SoftMax.LanesPerRow"/>(C), y = e_j / sum.
     /// </summary>
     public static float[] SoftMaxInt8(ReadOnlySpan<sbyte> x, ReadOnlySpan<float> exp, int n, int c, int hw)
     {
@@ -57,7 +57,7 @@ public static class NormalizationReference
                     e[j] = exp[max - x[(((b * c) + j) * hw) + p]];
                 }
 
-                var sum = SumInLaneOrder(e, lanes);
+                var sum = Ops.SoftMax.SumInLaneOrder(e, lanes);
                 for (var j = 0; j < c; j++)
                 {
                     y[(((b * c) + j) * hw) + p] = e[j] / sum;
@@ -66,39 +66,6 @@ public static class NormalizationReference
         }
 
         return y;
-    }
-
-    /// <summary>
-    /// Σ values in the softmax kernels' order with L lanes (a power of two ≤ 32): lane l sums values l, l + L, l + 2L, … in
-    /// that order from 0f into s_l; then for k = L/2, …, 2, 1: s_l ← s_l + s_{l+k} for l &lt; k; the result is s_0. (The
-    /// warp butterfly s_l ← s_l + s_{l⊕k} leaves this s_0 on every lane.) L = 1: plain left-to-right order.
-    /// </summary>
-    public static float SumInLaneOrder(ReadOnlySpan<float> values, int lanes)
-    {
-        if (lanes < 1 || lanes > 32 || (lanes & (lanes - 1)) != 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(lanes), lanes, "Lanes must be a power of two in [1, 32].");
-        }
-
-        Span<float> s = stackalloc float[32];
-        s.Clear();
-        for (var l = 0; l < lanes; l++)
-        {
-            for (var j = l; j < values.Length; j += lanes)
-            {
-                s[l] += values[j];
-            }
-        }
-
-        for (var k = lanes / 2; k >= 1; k /= 2)
-        {
-            for (var l = 0; l < k; l++)
-            {
-                s[l] += s[l + k];
-            }
-        }
-
-        return s[0];
     }
 
     /// <summary>LRN across C (ONNX): y = x / (k + alpha/size · Σ_{j ∈ [c − ⌊(size−1)/2⌋, c + ⌈(size−1)/2⌉]} x_j²)^beta, in double.</summary>

@@ -1,10 +1,8 @@
-using ILGPUInt8.Layers.Reference;
-
 namespace ILGPUInt8.Layers;
 
 /// <summary>
 /// Network → plan, then the graph rewrites that keep FP32 semantics: constant folding (a layer whose inputs are all
-/// constant is evaluated on the host by the reference and becomes a constant), batch norm lowered to a per-channel
+/// constant is evaluated on the host by its <see cref="Layer.EvaluateConstant"/> and becomes a constant), batch norm lowered to a per-channel
 /// Scale, a per-channel or uniform Scale without power folded into the convolution / fully connected / deconvolution before it
 /// (w'[k] = w[k]·scale[k], b'[k] = b[k]·scale[k] + shift[k]), a flatten feeding a fully connected layer absorbed
 /// (its weights are already in flatten order), and dead layers removed.
@@ -91,7 +89,8 @@ internal static class GraphLowering
         {
             if (node.Inputs.Count > 0 && node.Inputs.TrueForAll(i => plan.Tensors[i].Constant is not null))
             {
-                plan.Tensors[node.Output].Constant = PlanReference.EvaluateConstant(plan, node);
+                var inputs = node.Inputs.Select(i => plan.Tensors[i]).ToList();
+                plan.Tensors[node.Output].Constant = node.Layer.EvaluateConstant([.. inputs.Select(t => t.Constant!)], [.. inputs.Select(t => t.Dims)]);
                 plan.Nodes.Remove(node);
             }
         }
@@ -116,13 +115,7 @@ internal static class GraphLowering
             var channels = input.Dims.C;
             float S(int k) => scale.ScaleArray is null ? 1f : scale.ScaleArray[scale.Mode == ScaleMode.Uniform ? 0 : k];
             float B(int k) => scale.ShiftArray is null ? 0f : scale.ShiftArray[scale.Mode == ScaleMode.Uniform ? 0 : k];
-            Layer? folded = producer.Layer switch
-            {
-                ConvolutionLayer c => c.WithWeights(ScaleRows(c.WeightArray, channels, S), Bias(c.BiasArray, channels, S, B)),
-                FullyConnectedLayer f => f.WithWeights(ScaleRows(f.WeightArray, channels, S), Bias(f.BiasArray, channels, S, B)),
-                DeconvolutionLayer d => d.WithWeights(ScaleDeconv(d, plan.Tensors[producer.Inputs[0]].Dims.C, S), Bias(d.BiasArray, channels, S, B)),
-                _ => null,
-            };
+            var folded = producer.Layer.FoldScale(S, B, channels, plan.Tensors[producer.Inputs[0]].Dims);
             if (folded is null)
             {
                 continue;
@@ -133,44 +126,6 @@ internal static class GraphLowering
             producer.Sources.AddRange(node.Sources);
             plan.Nodes.Remove(node);
         }
-    }
-
-    // Rows of [K][...] times scale[k].
-    private static float[] ScaleRows(float[] w, int k, Func<int, float> scale)
-    {
-        var row = w.Length / k;
-        var r = new float[w.Length];
-        for (var i = 0; i < w.Length; i++)
-        {
-            r[i] = w[i] * scale(i / row);
-        }
-
-        return r;
-    }
-
-    // [C][K/g][R][S]: output channel g·Kg + kk.
-    private static float[] ScaleDeconv(DeconvolutionLayer d, int inputChannels, Func<int, float> scale)
-    {
-        int kg = d.OutputChannels / d.Groups, cg = inputChannels / d.Groups, rs = d.Kernel.H * d.Kernel.W;
-        var r = new float[d.WeightArray.Length];
-        for (var i = 0; i < r.Length; i++)
-        {
-            int c = i / (kg * rs), kk = (i / rs) % kg;
-            r[i] = d.WeightArray[i] * scale(((c / cg) * kg) + kk);
-        }
-
-        return r;
-    }
-
-    private static float[] Bias(float[]? bias, int k, Func<int, float> scale, Func<int, float> shift)
-    {
-        var b = new float[k];
-        for (var i = 0; i < k; i++)
-        {
-            b[i] = ((bias?[i] ?? 0f) * scale(i)) + shift(i);
-        }
-
-        return b;
     }
 
     private static void AbsorbFlattens(Plan plan)

@@ -139,6 +139,31 @@ public abstract class Layer
     /// <summary>Fusion trait: whether <paramref name="activation"/> after this layer can be fused into its step.</summary>
     internal virtual bool FusesActivation(ActivationSpec activation, bool int8) => false;
 
+    /// <summary>
+    /// Fusion trait: this layer with a per-channel (or uniform) scale y = x·scale(k) + shift(k) over its
+    /// <paramref name="channels"/> output channels folded into its weights and bias, or null when it cannot absorb one.
+    /// <paramref name="input"/> is its input's per-item dims.
+    /// </summary>
+    internal virtual Layer? FoldScale(Func<int, float> scale, Func<int, float> shift, int channels, TensorDims input) => null;
+
+    /// <summary>
+    /// Build-time constant folding: this layer's FP32 output (one item, NCHW) for constant <paramref name="inputs"/> of
+    /// per-item dims <paramref name="dims"/>. Layers without it (the weight, window and normalization layers) refuse
+    /// with a <see cref="NetworkException"/> naming the layer.
+    /// </summary>
+    internal virtual float[] EvaluateConstant(IReadOnlyList<float[]> inputs, IReadOnlyList<TensorDims> dims) =>
+        throw Error("all its inputs are constants, but this layer type cannot be evaluated at build time (constant folding): give it a run-time input, or compute the constant before building.");
+
+    /// <summary>
+    /// Resource trait: bytes of the weights and biases this layer's step uploads to the device (1 byte an INT8 weight, 4 a
+    /// float weight, 4 a bias), in checked arithmetic; 0 for a layer without weights.
+    /// </summary>
+    internal virtual long WeightBytes(bool int8) => 0;
+
+    /// <summary>Bytes of a weight array and an optional bias: |w|·(1 or 4) + |b|·4, checked.</summary>
+    private protected static long WeightBytes(float[] weights, float[]? bias, bool int8) =>
+        checked((weights.LongLength * (int8 ? 1 : 4)) + ((bias?.LongLength ?? 0) * 4));
+
     /// <summary>A <see cref="NetworkException"/> naming this layer.</summary>
     private protected NetworkException Error(string message) => new(Name, $"({Type}) {message}");
 

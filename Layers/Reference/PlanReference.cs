@@ -57,10 +57,6 @@ internal static class PlanReference
         return result;
     }
 
-    /// <summary>The value of a node whose inputs are all constants (FP32, one item).</summary>
-    public static float[] EvaluateConstant(Plan plan, PlanNode node) =>
-        (float[])Evaluate(plan, node, id => plan.Tensors[id].Constant!, 1);
-
     private static Array Evaluate(Plan plan, PlanNode node, Func<int, Array> get, int n) =>
         PlanEvaluator.For(node).Evaluate(new PlanEvaluation(plan, node, get, n));
 }

@@ -4,7 +4,7 @@ namespace ILGPUInt8.Layers;
 
 /// <summary>
 /// The memory an engine and one context need, computed before anything is allocated, in checked 64-bit arithmetic:
-/// weights (convolution / fully connected / deconvolution, 1 byte an INT8 weight, 4 a float, plus float biases), constants,
+/// weights (each layer's <see cref="Layer.WeightBytes(bool)"/>: 1 byte an INT8 weight, 4 a float, plus float biases), constants,
 /// the activation arena at the maximum batch, the steps' scratch buffers (<see cref="Operator.ScratchBytes"/>: an im2col
 /// matrix, a channel-padded input) and the float input and output buffers. An engine the device cannot hold,
 /// or a tensor too large to index (more than 2³¹ − 1 elements at the maximum batch), is refused with the numbers
@@ -28,14 +28,7 @@ internal static class EngineResources
                 long weights = 0, constants = 0, io = 0;
                 foreach (var node in plan.Nodes)
                 {
-                    long perWeight = node.Int8 ? 1 : 4;
-                    weights += node.Layer switch
-                    {
-                        ConvolutionLayer c => (c.WeightArray.LongLength * perWeight) + ((c.BiasArray?.LongLength ?? 0) * 4),
-                        FullyConnectedLayer f => (f.WeightArray.LongLength * perWeight) + ((f.BiasArray?.LongLength ?? 0) * 4),
-                        DeconvolutionLayer d => (d.WeightArray.LongLength * perWeight) + ((d.BiasArray?.LongLength ?? 0) * 4),
-                        _ => 0,
-                    };
+                    weights += node.Layer.WeightBytes(node.Int8);
                 }
 
                 foreach (var t in plan.Tensors)

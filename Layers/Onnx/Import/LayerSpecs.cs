@@ -8,6 +8,13 @@ public abstract record LayerSpec
 {
     /// <summary>A short name of the layer kind ("Convolution").</summary>
     public abstract string Kind { get; }
+
+    /// <summary>
+    /// Adds the engine layer computing this spec to the adapter's network (its inputs through
+    /// <see cref="OnnxNetworkAdapter.In"/>), named <paramref name="name"/>; null when nothing runs (a constant, used
+    /// where it is read). Each operator's folder defines its spec's method beside its mapper.
+    /// </summary>
+    internal abstract Layer? AddTo(OnnxNetworkAdapter adapter, string name);
 }
 
 /// <summary>
@@ -37,7 +44,7 @@ public sealed record QuantizedWeights(long[] Values, float[] Scales, long[] Zero
 /// <param name="Dilation">(dh, dw).</param>
 /// <param name="Groups">Groups.</param>
 /// <param name="Int8Weights">The QDQ int8 weights, when the model carries them.</param>
-public sealed record ConvolutionSpec(float[] Weights, int[] WeightDims, float[]? Bias, (int H, int W) Stride,
+public sealed partial record ConvolutionSpec(float[] Weights, int[] WeightDims, float[]? Bias, (int H, int W) Stride,
     (int Top, int Left, int Bottom, int Right) Pads, (int H, int W) Dilation, int Groups, QuantizedWeights? Int8Weights) : LayerSpec
 {
     /// <inheritdoc />
@@ -64,7 +71,7 @@ public sealed record ConvolutionSpec(float[] Weights, int[] WeightDims, float[]?
 /// <param name="Dilation">(dh, dw).</param>
 /// <param name="Groups">Groups.</param>
 /// <param name="Int8Weights">The QDQ int8 weights, when present.</param>
-public sealed record DeconvolutionSpec(float[] Weights, int[] WeightDims, float[]? Bias, (int H, int W) Stride,
+public sealed partial record DeconvolutionSpec(float[] Weights, int[] WeightDims, float[]? Bias, (int H, int W) Stride,
     (int Top, int Left, int Bottom, int Right) Pads, (int H, int W) OutputPadding, (int H, int W) Dilation, int Groups,
     QuantizedWeights? Int8Weights) : LayerSpec
 {
@@ -81,7 +88,7 @@ public sealed record DeconvolutionSpec(float[] Weights, int[] WeightDims, float[
 /// <param name="InputCount">K.</param>
 /// <param name="Bias">M values or null.</param>
 /// <param name="Int8Weights">The QDQ int8 weights in [M, K] order with axis 0, when present.</param>
-public sealed record FullyConnectedSpec(float[] Weights, int OutputCount, int InputCount, float[]? Bias,
+public sealed partial record FullyConnectedSpec(float[] Weights, int OutputCount, int InputCount, float[]? Bias,
     QuantizedWeights? Int8Weights) : LayerSpec
 {
     /// <inheritdoc />
@@ -107,7 +114,7 @@ public enum OnnxActivation
 /// <param name="Function">Which function.</param>
 /// <param name="Alpha">Leaky slope, or clip minimum.</param>
 /// <param name="Beta">Clip maximum.</param>
-public sealed record ActivationLayerSpec(OnnxActivation Function, float Alpha = 0f, float Beta = 0f) : LayerSpec
+public sealed partial record ActivationLayerSpec(OnnxActivation Function, float Alpha = 0f, float Beta = 0f) : LayerSpec
 {
     /// <inheritdoc />
     public override string Kind => "Activation";
@@ -126,7 +133,7 @@ public sealed record ActivationLayerSpec(OnnxActivation Function, float Alpha = 
 /// <param name="CeilMode">Round the output size up.</param>
 /// <param name="CountIncludePad">Average counts padding pixels.</param>
 /// <param name="Global">Global pooling (output 1×1).</param>
-public sealed record PoolingSpec(bool Max, (int H, int W) Window, (int H, int W) Stride,
+public sealed partial record PoolingSpec(bool Max, (int H, int W) Window, (int H, int W) Stride,
     (int Top, int Left, int Bottom, int Right) Pads, bool CeilMode, bool CountIncludePad, bool Global) : LayerSpec
 {
     /// <inheritdoc />
@@ -149,7 +156,7 @@ public enum ScaleMode
 /// <param name="Scale">Multipliers.</param>
 /// <param name="Shift">Addends.</param>
 /// <param name="Power">Exponents, or null for 1.</param>
-public sealed record ScaleSpec(ScaleMode Mode, float[] Scale, float[] Shift, float[]? Power = null) : LayerSpec
+public sealed partial record ScaleSpec(ScaleMode Mode, float[] Scale, float[] Shift, float[]? Power = null) : LayerSpec
 {
     /// <inheritdoc />
     public override string Kind => "Scale";
@@ -168,7 +175,7 @@ public enum OnnxElementWise
 
 /// <summary>A binary element-wise operation with numpy (multidirectional) broadcasting.</summary>
 /// <param name="Operation">The operation.</param>
-public sealed record ElementWiseSpec(OnnxElementWise Operation) : LayerSpec
+public sealed partial record ElementWiseSpec(OnnxElementWise Operation) : LayerSpec
 {
     /// <inheritdoc />
     public override string Kind => "ElementWise";
@@ -182,7 +189,7 @@ public sealed record ElementWiseSpec(OnnxElementWise Operation) : LayerSpec
 /// <param name="Alpha">Alpha (divided by size in the formula).</param>
 /// <param name="Beta">Beta.</param>
 /// <param name="Bias">Bias (k).</param>
-public sealed record LrnSpec(int Size, float Alpha, float Beta, float Bias) : LayerSpec
+public sealed partial record LrnSpec(int Size, float Alpha, float Beta, float Bias) : LayerSpec
 {
     /// <inheritdoc />
     public override string Kind => "LRN";
@@ -190,7 +197,7 @@ public sealed record LrnSpec(int Size, float Alpha, float Beta, float Bias) : La
 
 /// <summary>Softmax along one axis: y = e^(x − max) / Σ e^(x − max).</summary>
 /// <param name="Axis">Non-negative axis (≥ 1: never the batch).</param>
-public sealed record SoftMaxSpec(int Axis) : LayerSpec
+public sealed partial record SoftMaxSpec(int Axis) : LayerSpec
 {
     /// <inheritdoc />
     public override string Kind => "SoftMax";
@@ -198,14 +205,14 @@ public sealed record SoftMaxSpec(int Axis) : LayerSpec
 
 /// <summary>Concatenation along one axis.</summary>
 /// <param name="Axis">Non-negative axis (≥ 1).</param>
-public sealed record ConcatenationSpec(int Axis) : LayerSpec
+public sealed partial record ConcatenationSpec(int Axis) : LayerSpec
 {
     /// <inheritdoc />
     public override string Kind => "Concatenation";
 }
 
 /// <summary>A view with another shape and the same elements in C order; the output tensor's shape is the target.</summary>
-public sealed record ReshapeSpec : LayerSpec
+public sealed partial record ReshapeSpec : LayerSpec
 {
     /// <inheritdoc />
     public override string Kind => "Reshape";
@@ -215,7 +222,7 @@ public sealed record ReshapeSpec : LayerSpec
 /// <param name="Begin">Per dimension (the batch entry is 0).</param>
 /// <param name="End">Per dimension.</param>
 /// <param name="Value">The fill value.</param>
-public sealed record PaddingSpec(int[] Begin, int[] End, float Value) : LayerSpec
+public sealed partial record PaddingSpec(int[] Begin, int[] End, float Value) : LayerSpec
 {
     /// <inheritdoc />
     public override string Kind => "Padding";
@@ -223,7 +230,7 @@ public sealed record PaddingSpec(int[] Begin, int[] End, float Value) : LayerSpe
 
 /// <summary>A constant tensor used as a layer input (its first dimension is not a batch).</summary>
 /// <param name="Value">The values.</param>
-public sealed record ConstantSpec(OnnxTensor Value) : LayerSpec
+public sealed partial record ConstantSpec(OnnxTensor Value) : LayerSpec
 {
     /// <inheritdoc />
     public override string Kind => "Constant";

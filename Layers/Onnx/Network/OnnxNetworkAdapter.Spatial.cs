@@ -12,7 +12,7 @@ internal sealed partial class OnnxNetworkAdapter
     /// symmetric (top, left) padding gives the same output size (CNTK's 7×7/2 stem, pads (3, 3, 2, 2)); other asymmetric
     /// pads become a zero Padding layer before it.
     /// </summary>
-    private Layer Convolution(ConvolutionSpec conv, Tensor x, string name)
+    internal Layer Convolution(ConvolutionSpec conv, Tensor x, string name)
     {
         if (conv.WeightDims.Length != 4)
         {
@@ -42,7 +42,7 @@ internal sealed partial class OnnxNetworkAdapter
     /// ConvTranspose: output row i is full[i + top] either way, so asymmetric crops map to symmetric padding = top with
     /// output padding outPad + top − bottom (negative when the bottom crops more), and likewise for columns.
     /// </summary>
-    private Layer Deconvolution(DeconvolutionSpec d, Tensor x, string name)
+    internal Layer Deconvolution(DeconvolutionSpec d, Tensor x, string name)
     {
         if (d.WeightDims.Length != 4)
         {
@@ -59,7 +59,7 @@ internal sealed partial class OnnxNetworkAdapter
     /// Pooling: the layer takes ONNX's begin and end pads as they are (each below the window, as ONNX requires); average
     /// with count_include_pad divides by the window clipped to the explicitly padded input, as ONNX.
     /// </summary>
-    private Layer Pooling(PoolingSpec p, Tensor x, string name)
+    internal Layer Pooling(PoolingSpec p, Tensor x, string name)
     {
         var type = p.Max ? PoolingType.Max : PoolingType.Average;
         if (p.Global)
@@ -80,7 +80,7 @@ internal sealed partial class OnnxNetworkAdapter
     /// Softmax along axis a: across channels when a = 1; through a reshape to (d_a, inner, 1) when every dimension
     /// between the batch and a is 1 (the channel kernel, INT8 too); else along the item's H or W (FP32).
     /// </summary>
-    private Layer SoftMax(SoftMaxSpec sm, Tensor x, string name)
+    internal Layer SoftMax(SoftMaxSpec sm, Tensor x, string name)
     {
         var shape = _layer.Inputs[0].Shape;
         if (sm.Axis == 1 && shape.Count <= 4)
@@ -100,7 +100,7 @@ internal sealed partial class OnnxNetworkAdapter
     }
 
     /// <summary>Concatenation along axis a: the item axis it names (channels, H or W); above rank 4 through reshapes as for softmax.</summary>
-    private Layer Concatenation(ConcatenationSpec cat, string name)
+    internal Layer Concatenation(ConcatenationSpec cat, string name)
     {
         var inputs = Enumerable.Range(0, _layer.Inputs.Count).Select(In).ToList();
         var shape = _layer.Output.Shape;
@@ -137,11 +137,11 @@ internal sealed partial class OnnxNetworkAdapter
     }
 
     /// <summary>A reshape; a flatten when the target is a vector (so a following fully connected layer absorbs it).</summary>
-    private Layer Reshape(Tensor x, TensorDims dims, string name) =>
+    internal Layer Reshape(Tensor x, TensorDims dims, string name) =>
         dims.H == 1 && dims.W == 1 ? _net.AddFlatten(x, name) : _net.AddReshape(x, dims, name);
 
     /// <summary>Pad: constant padding of the two spatial dimensions (H and W of the item) only.</summary>
-    private Layer Padding(PaddingSpec pad, Tensor x, string name)
+    internal Layer Padding(PaddingSpec pad, Tensor x, string name)
     {
         int rank = pad.Begin.Length;
         for (int d = 0; d < rank; d++)
@@ -169,7 +169,7 @@ internal sealed partial class OnnxNetworkAdapter
     /// when the model's QDQ integers are what that gives back, the INT8 engine runs on the model's own weights; else
     /// a note says how many differ.
     /// </summary>
-    private void CheckQdqWeights(QuantizedWeights? q, float[]? weights, int outputChannels, int channelAxis)
+    internal void CheckQdqWeights(QuantizedWeights? q, float[]? weights, int outputChannels, int channelAxis)
     {
         if (q is null)
         {

@@ -1,6 +1,5 @@
 using System.Globalization;
 using ILGPUInt8.Kernels.Ops;
-using NetScaleMode = ILGPUInt8.Layers.ScaleMode;
 
 namespace ILGPUInt8.Layers.Onnx;
 
@@ -85,57 +84,23 @@ internal sealed partial class OnnxNetworkAdapter
 
     private void Map(ImportedLayer layer)
     {
-        string name = layer.Output.Name;
-        switch (layer.Spec)
+        if (layer.Spec.AddTo(this, layer.Output.Name) is { } added)
         {
-            case ConstantSpec c:
-                // Materialized where it is used, in the shape its reader needs.
-                _constants[layer.Output.Id] = c;
-                return;
-            case ConvolutionSpec conv:
-                Define(Convolution(conv, In(0), name));
-                return;
-            case DeconvolutionSpec deconv:
-                Define(Deconvolution(deconv, In(0), name));
-                return;
-            case FullyConnectedSpec fc:
-                CheckQdqWeights(fc.Int8Weights, fc.Weights, fc.OutputCount, 0);
-                Define(_net.AddFullyConnected(In(0), fc.OutputCount, fc.Weights, fc.Bias, name));
-                return;
-            case ActivationLayerSpec a:
-                Define(_net.AddActivation(In(0), Kind(a.Function), a.Alpha, a.Beta, name));
-                return;
-            case PoolingSpec p:
-                Define(Pooling(p, In(0), name));
-                return;
-            case ScaleSpec s:
-                Define(_net.AddScale(In(0), Mode(s.Mode), s.Scale, s.Shift, s.Power, name));
-                return;
-            case ElementWiseSpec e:
-                Define(ElementWise(e, name));
-                return;
-            case LrnSpec l:
-                Define(_net.AddLrn(In(0), l.Size, l.Alpha, l.Beta, l.Bias, name));
-                return;
-            case SoftMaxSpec sm:
-                Define(SoftMax(sm, In(0), name));
-                return;
-            case ConcatenationSpec cat:
-                Define(Concatenation(cat, name));
-                return;
-            case ReshapeSpec:
-                Define(Reshape(In(0), ItemDims(layer.Output.Shape), name));
-                return;
-            case PaddingSpec pad:
-                Define(Padding(pad, In(0), name));
-                return;
-            case IOperatorSpec op:
-                Define(op.AddTo(_net, [.. layer.Inputs.Select((_, i) => In(i))], name));
-                return;
-            default:
-                throw Unsupported($"layer kind {layer.Spec.Kind} has no engine layer");
+            Define(added);
         }
     }
+
+    /// <summary>The network being built.</summary>
+    internal NetworkDefinition Network => _net;
+
+    /// <summary>The current layer's inputs, each as a run-time tensor (<see cref="In"/>).</summary>
+    internal IReadOnlyList<Tensor> Inputs() => [.. _layer.Inputs.Select((_, i) => In(i))];
+
+    /// <summary>The current layer's output as per-item dims.</summary>
+    internal TensorDims OutputDims => ItemDims(_layer.Output.Shape);
+
+    /// <summary>Keeps a constant's value; it is materialized where it is read, in the shape its reader needs.</summary>
+    internal void DeferConstant(ConstantSpec c) => _constants[_layer.Output.Id] = c;
 
     /// <summary>Records the layer computing the current spec's output, after checking it has the imported shape.</summary>
     private void Define(Layer layer)
@@ -150,7 +115,7 @@ internal sealed partial class OnnxNetworkAdapter
     }
 
     /// <summary>Run-time input <paramref name="index"/> of the current layer (a constant there is materialized as is).</summary>
-    private Tensor In(int index)
+    internal Tensor In(int index)
     {
         var t = _layer.Inputs[index];
         if (_tensors.TryGetValue(t.Id, out var tensor))
@@ -215,7 +180,7 @@ internal sealed partial class OnnxNetworkAdapter
         return _net.AddConstant(item, tiled, Unique(name)).Output;
     }
 
-    private Layer ElementWise(ElementWiseSpec e, string name)
+    internal Layer ElementWise(ElementWiseSpec e, string name)
     {
         var shape = _layer.Output.Shape;
         var operands = new Tensor[2];
@@ -259,24 +224,6 @@ internal sealed partial class OnnxNetworkAdapter
         };
         return _net.AddElementWise(operands[0], operands[1], op, name);
     }
-
-    private static ActivationKind Kind(OnnxActivation f) => f switch
-    {
-        OnnxActivation.Relu => ActivationKind.Relu,
-        OnnxActivation.LeakyRelu => ActivationKind.LeakyRelu,
-        OnnxActivation.Sigmoid => ActivationKind.Sigmoid,
-        OnnxActivation.Tanh => ActivationKind.Tanh,
-        OnnxActivation.Clip => ActivationKind.Clip,
-        _ => throw new ArgumentOutOfRangeException(nameof(f), f, "Unknown activation."),
-    };
-
-    private static NetScaleMode Mode(ScaleMode m) => m switch
-    {
-        ScaleMode.PerTensor => NetScaleMode.Uniform,
-        ScaleMode.PerChannel => NetScaleMode.Channel,
-        ScaleMode.PerElement => NetScaleMode.Elementwise,
-        _ => throw new ArgumentOutOfRangeException(nameof(m), m, "Unknown scale mode."),
-    };
 
     /// <summary>
     /// Per-item dims of a batched ONNX shape: [N, C, H, W] → (C, H, W); [N, C, L] → (C, 1, L) (the importer's 1-D
@@ -329,6 +276,6 @@ internal sealed partial class OnnxNetworkAdapter
         return candidate;
     }
 
-    private OnnxImportException Unsupported(string message, Exception? inner = null) =>
+    internal OnnxImportException Unsupported(string message, Exception? inner = null) =>
         new($"not supported by the engine: {message}.", null, _layer.OpType.Length > 0 ? _layer.OpType : _layer.Spec.Kind, _layer.SourceNode, _layer.Opset, inner);
 }

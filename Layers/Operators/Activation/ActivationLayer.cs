@@ -21,6 +21,11 @@ public sealed class ActivationLayer : Layer
     public ActivationSpec Activation { get; }
 
     /// <inheritdoc />
+    // y = f(x), the activation of the kernels (ActivationSpec.Apply).
+    internal override float[] EvaluateConstant(IReadOnlyList<float[]> inputs, IReadOnlyList<TensorDims> dims) =>
+        [.. inputs[0].Select(Activation.Apply)];
+
+    /// <inheritdoc />
     internal override TensorDims InferOutput(IReadOnlyList<TensorDims> inputs)
     {
         ExpectInputs(inputs, 1);

@@ -1,3 +1,5 @@
+using ILGPUInt8.Kernels.Ops;
+
 namespace ILGPUInt8.Layers.Onnx;
 
 /// <summary>
@@ -54,4 +56,21 @@ internal sealed class ActivationMapper : IOnnxOpMapper
         return c.Tensor.ElementCount == 1 ? c.Tensor.ToFloatArray()[0]
             : throw node.Error($"{what} must be a scalar; it has {c.Tensor.ElementCount} values.");
     }
+}
+
+/// <summary>An ONNX activation → an activation layer.</summary>
+public sealed partial record ActivationLayerSpec
+{
+    internal override Layer AddTo(OnnxNetworkAdapter adapter, string name) =>
+        adapter.Network.AddActivation(adapter.In(0), EngineKind(Function), Alpha, Beta, name);
+
+    private static ActivationKind EngineKind(OnnxActivation f) => f switch
+    {
+        OnnxActivation.Relu => ActivationKind.Relu,
+        OnnxActivation.LeakyRelu => ActivationKind.LeakyRelu,
+        OnnxActivation.Sigmoid => ActivationKind.Sigmoid,
+        OnnxActivation.Tanh => ActivationKind.Tanh,
+        OnnxActivation.Clip => ActivationKind.Clip,
+        _ => throw new ArgumentOutOfRangeException(nameof(f), f, "Unknown activation."),
+    };
 }

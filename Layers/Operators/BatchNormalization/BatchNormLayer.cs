@@ -60,6 +60,22 @@ public sealed class BatchNormLayer : Layer
     }
 
     /// <inheritdoc />
+    // y = gamma · (x − mean) / sqrt(variance + epsilon) + beta, in double, per channel.
+    internal override float[] EvaluateConstant(IReadOnlyList<float[]> inputs, IReadOnlyList<TensorDims> dims)
+    {
+        float[] x = inputs[0];
+        var d = dims[0];
+        var y = new float[x.Length];
+        for (var i = 0; i < x.Length; i++)
+        {
+            var c = (int)((i / d.Plane) % d.C);
+            y[i] = (float)((GammaArray[c] * (x[i] - (double)MeanArray[c]) / Math.Sqrt((double)VarianceArray[c] + Epsilon)) + BetaArray[c]);
+        }
+
+        return y;
+    }
+
+    /// <inheritdoc />
     internal override TensorDims InferOutput(IReadOnlyList<TensorDims> inputs)
     {
         ExpectInputs(inputs, 1);

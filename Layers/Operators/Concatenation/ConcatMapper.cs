@@ -46,3 +46,9 @@ internal sealed class ConcatMapper : IOnnxOpMapper
         context.AddLayer(node, new ConcatenationSpec(axis), inputs, shape);
     }
 }
+
+/// <summary>Concat → a concatenation layer.</summary>
+public sealed partial record ConcatenationSpec
+{
+    internal override Layer AddTo(OnnxNetworkAdapter adapter, string name) => adapter.Concatenation(this, name);
+}

@@ -19,6 +19,27 @@ public sealed class ConcatenationLayer : Layer
     public ItemAxis Axis { get; }
 
     /// <inheritdoc />
+    // Each input seen as [outer, length_i, inner] along the axis: y[o] = x_0[o] ‖ x_1[o] ‖ … (the blocks of length_i·inner).
+    internal override float[] EvaluateConstant(IReadOnlyList<float[]> inputs, IReadOnlyList<TensorDims> dims)
+    {
+        var y = new float[inputs.Sum(x => x.LongLength)];
+        var (outer, _, _) = dims[0].Nchw(Axis, 1);
+        long at = 0;
+        for (var o = 0; o < outer; o++)
+        {
+            for (var part = 0; part < inputs.Count; part++)
+            {
+                var (_, length, inner) = dims[part].Nchw(Axis, 1);
+                long block = (long)length * inner;
+                Array.Copy(inputs[part], o * block, y, at, block);
+                at += block;
+            }
+        }
+
+        return y;
+    }
+
+    /// <inheritdoc />
     internal override TensorDims InferOutput(IReadOnlyList<TensorDims> inputs)
     {
         if (inputs.Count < 1)

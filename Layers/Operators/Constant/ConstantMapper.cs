@@ -38,3 +38,13 @@ internal sealed class ConstantMapper : IOnnxOpMapper
         context.Define(name, new ConstantValue(value));
     }
 }
+
+/// <summary>A constant adds no layer: it is materialized where it is read, in the shape its reader needs.</summary>
+public sealed partial record ConstantSpec
+{
+    internal override Layer? AddTo(OnnxNetworkAdapter adapter, string name)
+    {
+        adapter.DeferConstant(this);
+        return null;
+    }
+}

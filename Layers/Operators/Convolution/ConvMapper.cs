@@ -170,3 +170,9 @@ internal sealed class ConvMapper : IOnnxOpMapper
         return bias.Tensor.ToFloatArray();
     }
 }
+
+/// <summary>Conv → a convolution layer (asymmetric pads through a padding layer before it).</summary>
+public sealed partial record ConvolutionSpec
+{
+    internal override Layer AddTo(OnnxNetworkAdapter adapter, string name) => adapter.Convolution(this, adapter.In(0), name);
+}

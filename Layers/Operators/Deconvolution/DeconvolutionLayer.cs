@@ -123,4 +123,25 @@ public sealed class DeconvolutionLayer : Layer
 
     /// <inheritdoc />
     internal override bool FusesActivation(ActivationSpec activation, bool int8) => true;
+
+    /// <inheritdoc />
+    internal override long WeightBytes(bool int8) => WeightBytes(WeightArray, BiasArray, int8);
+
+    /// <inheritdoc />
+    internal override Layer FoldScale(Func<int, float> scale, Func<int, float> shift, int channels, TensorDims input) =>
+        WithWeights(ScaleWeights(input.C, scale), ScaleFolding.Bias(BiasArray, channels, scale, shift));
+
+    // [C][K/g][R][S]: output channel g·Kg + kk.
+    private float[] ScaleWeights(int inputChannels, Func<int, float> scale)
+    {
+        int kg = OutputChannels / Groups, cg = inputChannels / Groups, rs = Kernel.H * Kernel.W;
+        var r = new float[WeightArray.Length];
+        for (var i = 0; i < r.Length; i++)
+        {
+            int c = i / (kg * rs), kk = (i / rs) % kg;
+            r[i] = WeightArray[i] * scale(((c / cg) * kg) + kk);
+        }
+
+        return r;
+    }
 }

@@ -21,6 +21,26 @@ public sealed class ElementWiseLayer : Layer
     public ElementWiseOperation Operation { get; }
 
     /// <inheritdoc />
+    // y[i] = a[i] op b[i] (sum, product or max), in float.
+    internal override float[] EvaluateConstant(IReadOnlyList<float[]> inputs, IReadOnlyList<TensorDims> dims)
+    {
+        float[] a = inputs[0], b = inputs[1];
+        var y = new float[a.Length];
+        for (var i = 0; i < a.Length; i++)
+        {
+            float u = a[i], v = b[i % b.Length];
+            y[i] = Operation switch
+            {
+                ElementWiseOperation.Sum => u + v,
+                ElementWiseOperation.Product => u * v,
+                _ => u > v ? u : v,
+            };
+        }
+
+        return y;
+    }
+
+    /// <inheritdoc />
     internal override TensorDims InferOutput(IReadOnlyList<TensorDims> inputs)
     {
         ExpectInputs(inputs, 2);

@@ -144,3 +144,9 @@ internal sealed class ElementWiseMapper : IOnnxOpMapper
         return result;
     }
 }
+
+/// <summary>Add / Mul / Max → an element-wise layer (constant operands expanded, second).</summary>
+public sealed partial record ElementWiseSpec
+{
+    internal override Layer AddTo(OnnxNetworkAdapter adapter, string name) => adapter.ElementWise(this, name);
+}

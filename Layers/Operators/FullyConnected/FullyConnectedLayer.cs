@@ -70,4 +70,11 @@ public sealed class FullyConnectedLayer : Layer
 
     /// <inheritdoc />
     internal override bool FusesActivation(ActivationSpec activation, bool int8) => true;
+
+    /// <inheritdoc />
+    internal override long WeightBytes(bool int8) => WeightBytes(WeightArray, BiasArray, int8);
+
+    /// <inheritdoc />
+    internal override Layer FoldScale(Func<int, float> scale, Func<int, float> shift, int channels, TensorDims input) =>
+        WithWeights(ScaleFolding.ScaleRows(WeightArray, channels, scale), ScaleFolding.Bias(BiasArray, channels, scale, shift));
 }

@@ -134,3 +134,13 @@ internal sealed class GemmMapper : IOnnxOpMapper
         return fits && c.IsFloat ? (add, c.ToFloatArray()) : null;
     }
 }
+
+/// <summary>Gemm / MatMul → a fully connected layer (its QDQ int8 weights compared with the engine's).</summary>
+public sealed partial record FullyConnectedSpec
+{
+    internal override Layer AddTo(OnnxNetworkAdapter adapter, string name)
+    {
+        adapter.CheckQdqWeights(Int8Weights, Weights, OutputCount, 0);
+        return adapter.Network.AddFullyConnected(adapter.In(0), OutputCount, Weights, Bias, name);
+    }
+}

@@ -33,6 +33,11 @@ public sealed class HardSigmoidLayer : Layer
     }
 
     /// <inheritdoc />
+    // y = max(0, min(1, alpha·x + beta)), as the steps compute it.
+    internal override float[] EvaluateConstant(IReadOnlyList<float[]> inputs, IReadOnlyList<TensorDims> dims) =>
+        [.. inputs[0].Select(v => Apply(v, Alpha, Beta))];
+
+    /// <inheritdoc />
     internal override TensorDims InferOutput(IReadOnlyList<TensorDims> inputs)
     {
         ExpectInputs(inputs, 1);

@@ -20,11 +20,11 @@ internal sealed class HardSigmoidMapper : IOnnxOpMapper
 /// <summary>y = max(0, min(1, alpha·x + beta)), element-wise.</summary>
 /// <param name="Alpha">The slope.</param>
 /// <param name="Beta">The offset.</param>
-internal sealed record HardSigmoidSpec(float Alpha, float Beta) : LayerSpec, IOperatorSpec
+internal sealed record HardSigmoidSpec(float Alpha, float Beta) : LayerSpec
 {
     /// <inheritdoc />
     public override string Kind => "HardSigmoid";
 
     /// <inheritdoc />
-    public Layer AddTo(NetworkDefinition network, IReadOnlyList<Tensor> inputs, string name) => network.AddHardSigmoid(inputs[0], Alpha, Beta, name);
+    internal override Layer AddTo(OnnxNetworkAdapter adapter, string name) => adapter.Network.AddHardSigmoid(adapter.In(0), Alpha, Beta, name);
 }

@@ -23,3 +23,10 @@ internal sealed class LrnMapper : IOnnxOpMapper
         context.AddLayer(node, spec, [x], [.. x.Shape]);
     }
 }
+
+/// <summary>LRN → a local response normalization layer.</summary>
+public sealed partial record LrnSpec
+{
+    internal override Layer AddTo(OnnxNetworkAdapter adapter, string name) =>
+        adapter.Network.AddLrn(adapter.In(0), Size, Alpha, Beta, Bias, name);
+}

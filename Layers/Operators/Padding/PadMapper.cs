@@ -62,3 +62,9 @@ internal sealed class PadMapper : IOnnxOpMapper
         context.AddLayer(node, new PaddingSpec(begin, end, value), [x], shape);
     }
 }
+
+/// <summary>Pad → a spatial padding layer.</summary>
+public sealed partial record PaddingSpec
+{
+    internal override Layer AddTo(OnnxNetworkAdapter adapter, string name) => adapter.Padding(this, adapter.In(0), name);
+}

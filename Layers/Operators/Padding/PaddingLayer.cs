@@ -24,6 +24,26 @@ public sealed class PaddingLayer : Layer
     public float Value { get; }
 
     /// <inheritdoc />
+    // y[c][h + top][w + left] = x[c][h][w], the value elsewhere.
+    internal override float[] EvaluateConstant(IReadOnlyList<float[]> inputs, IReadOnlyList<TensorDims> dims)
+    {
+        float[] x = inputs[0];
+        var d = dims[0];
+        int oh = d.H + PrePadding.H + PostPadding.H, ow = d.W + PrePadding.W + PostPadding.W;
+        var y = new float[(long)d.C * oh * ow];
+        Array.Fill(y, Value);
+        for (var c = 0; c < d.C; c++)
+        {
+            for (var h = 0; h < d.H; h++)
+            {
+                Array.Copy(x, ((c * d.H) + h) * d.W, y, ((((long)c * oh) + h + PrePadding.H) * ow) + PrePadding.W, d.W);
+            }
+        }
+
+        return y;
+    }
+
+    /// <inheritdoc />
     internal override TensorDims InferOutput(IReadOnlyList<TensorDims> inputs)
     {
         ExpectInputs(inputs, 1);

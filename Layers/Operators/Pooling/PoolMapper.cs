@@ -68,3 +68,9 @@ internal sealed class PoolMapper : IOnnxOpMapper
         return output;
     }
 }
+
+/// <summary>MaxPool / AveragePool / global pools → a pooling layer.</summary>
+public sealed partial record PoolingSpec
+{
+    internal override Layer AddTo(OnnxNetworkAdapter adapter, string name) => adapter.Pooling(this, adapter.In(0), name);
+}

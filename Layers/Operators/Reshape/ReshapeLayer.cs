@@ -20,6 +20,10 @@ public sealed class ReshapeLayer : Layer
     public TensorDims? TargetDims { get; }
 
     /// <inheritdoc />
+    // The C-order values do not change.
+    internal override float[] EvaluateConstant(IReadOnlyList<float[]> inputs, IReadOnlyList<TensorDims> dims) => [.. inputs[0]];
+
+    /// <inheritdoc />
     internal override TensorDims InferOutput(IReadOnlyList<TensorDims> inputs)
     {
         ExpectInputs(inputs, 1);

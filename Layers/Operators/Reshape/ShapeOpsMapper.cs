@@ -254,3 +254,9 @@ internal sealed class ShapeOpsMapper : IOnnxOpMapper
         return r;
     }
 }
+
+/// <summary>Reshape / Flatten / Squeeze / Unsqueeze → a reshape (a flatten when the target is a vector).</summary>
+public sealed partial record ReshapeSpec
+{
+    internal override Layer AddTo(OnnxNetworkAdapter adapter, string name) => adapter.Reshape(adapter.In(0), adapter.OutputDims, name);
+}

@@ -61,6 +61,28 @@ public sealed class ScaleLayer : Layer
     };
 
     /// <inheritdoc />
+    // y[i] = (x[i]·scale[j] + shift[j])^power[j] in float (the power in double), j = 0, the channel or i by mode.
+    internal override float[] EvaluateConstant(IReadOnlyList<float[]> inputs, IReadOnlyList<TensorDims> dims)
+    {
+        float[] x = inputs[0];
+        var d = dims[0];
+        var y = new float[x.Length];
+        for (var i = 0; i < x.Length; i++)
+        {
+            var j = Mode switch
+            {
+                ScaleMode.Uniform => 0,
+                ScaleMode.Channel => (int)((i / d.Plane) % d.C),
+                _ => (int)(i % d.Volume),
+            };
+            var v = (x[i] * (ScaleArray?[j] ?? 1f)) + (ShiftArray?[j] ?? 0f);
+            y[i] = PowerArray is { } power ? (float)Math.Pow(v, power[j]) : v;
+        }
+
+        return y;
+    }
+
+    /// <inheritdoc />
     internal override TensorDims InferOutput(IReadOnlyList<TensorDims> inputs)
     {
         ExpectInputs(inputs, 1);

@@ -1,13 +1,12 @@
 using System.Runtime.CompilerServices;
 using ILGPUInt8.Kernels.Ops;
-using ILGPUInt8.Kernels.Reference;
 
 namespace ILGPUInt8.Layers;
 
 /// <summary>
 /// Softmax on the CPU backend (NHWC: a pixel's channels are contiguous). FP32, along any axis seen as [outer, length,
 /// inner]: y = exp(x − max) / Σ exp(x − max), exp and sum in double; INT8 input (channels only): e_j = E[q_max − q_j] from
-/// the exp table, the sum in float in the lane order of the GPU kernels (<see cref="NormalizationReference.SumInLaneOrder"/>),
+/// the exp table, the sum in float in the lane order of the GPU kernels (<see cref="SoftMax.SumInLaneOrder"/>),
 /// y = e_j / sum (float output), as the reference.
 /// </summary>
 internal sealed unsafe class HostSoftMaxStep : HostStep
@@ -50,7 +49,7 @@ internal sealed unsafe class HostSoftMaxStep : HostStep
                         e[j] = exp[max - x[j]];
                     }
 
-                    var sum = NormalizationReference.SumInLaneOrder(e, lanes);
+                    var sum = SoftMax.SumInLaneOrder(e, lanes);
                     for (var j = 0; j < c; j++)
                     {
                         o[j] = e[j] / sum;

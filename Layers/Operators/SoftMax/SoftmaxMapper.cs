@@ -32,3 +32,9 @@ internal sealed class SoftmaxMapper : IOnnxOpMapper
         context.AddLayer(node, new ReshapeSpec(), [soft], [.. x.Shape]);
     }
 }
+
+/// <summary>Softmax → a softmax layer along the item axis it names.</summary>
+public sealed partial record SoftMaxSpec
+{
+    internal override Layer AddTo(OnnxNetworkAdapter adapter, string name) => adapter.SoftMax(this, adapter.In(0), name);
+}
