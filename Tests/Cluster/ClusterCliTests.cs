@@ -85,6 +85,11 @@ public sealed class ClusterCliTests : IDisposable
                 Assert.Equal(single.GetProperty(key).GetRawText(), eval.GetProperty(key).GetRawText());
             }
 
+            // A table measured on other preprocessing is refused before any silo sees it (as one machine's builder refuses it).
+            var (code, _, error) = CliHarness.RunFull(["cluster", "eval", "--model", model, "--data", Path("shards"), "--out", Path("job-eval-2"), "--table", Path("cluster.json"), "--normalize", "0.5,0.5", .. cluster]);
+            Assert.Equal(1, code);
+            Assert.Contains("prepared as", error, StringComparison.Ordinal);
+
             // Run: one .npz per shard ([8, 10, 1, 1] logits), no temporary file; a rerun writes nothing new.
             var ran = Json(["cluster", "run", "--model", model, "--data", Path("shards"), "--out", Path("job-run"), "--precision", "int8", "--table", Path("cluster.json"), "--batch", $"{Batch}", "--normalize", Normalize, "--json", .. cluster]);
             Assert.Equal(Shards, ran.GetProperty("written").GetInt32());
