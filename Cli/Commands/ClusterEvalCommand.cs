@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using ILGPUInt8.Calibration.IO;
+using ILGPUInt8.Calibration.Tables;
 using ILGPUInt8.Cli.Common;
 using ILGPUInt8.Cluster.Jobs;
 using ILGPUInt8.Cluster.Results;
@@ -52,10 +53,11 @@ public sealed class ClusterEvalCommand : CliCommand
         OutputPaths.CheckFolder(output, "job folder");
         var model = ModelFile.Load(modelPath);
         run.PrintNotes(model, json);
+        CalibrationTable? table = null;
         if (tablePath is not null)
         {
             // Checked here, before the silos see it: a table of another model is a clear error now.
-            CalibrationFiles.ReadTable(tablePath, model);
+            table = CalibrationFiles.ReadTable(tablePath, model);
         }
         else if (model.QdqRanges == 0)
         {
@@ -77,6 +79,7 @@ public sealed class ClusterEvalCommand : CliCommand
             NormalizeStd = norm.Std,
         };
         spec = spec with { Id = ClusterClient.JobId(spec) };
+        ClusterClient.CheckPreprocessing(table, spec);
         if (!json)
         {
             run.Console.MarkupLineInterpolated($"data    {shards.Count} shards of {data}{(ClusterClient.HasImages(shards) ? $" ({norm})" : string.Empty)}");

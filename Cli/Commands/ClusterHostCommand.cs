@@ -8,10 +8,10 @@ using Microsoft.Extensions.Logging;
 namespace ILGPUInt8.Cli.Commands;
 
 /// <summary>
-/// <c>ilgpu-int8 cluster host [--silo-port 11111] [--gateway-port 30000] [--primary-port P]</c>: runs a silo of an
+/// <c>ilgpu-int8 cluster host [--silo-port 11111] [--gateway-port 30000] [--primary-port P] [--json]</c>: runs a silo of an
 /// Orleans cluster on this machine (localhost clustering: the first silo is the primary and holds the membership; the
 /// others join it with --primary-port). The silo owns this process's device (--device) and runs the shards the cluster's
-/// jobs give it. It prints where it listens and runs until Ctrl-C (exit 130, "interrupted") or SIGTERM (143), stopping
+/// jobs give it. It prints where it listens (under --json as one object) and runs until Ctrl-C (exit 130, "interrupted") or SIGTERM (143), stopping
 /// gracefully: a shard in progress is abandoned between batches and given to another silo.
 /// </summary>
 public sealed class ClusterHostCommand : CliCommand
@@ -22,6 +22,7 @@ public sealed class ClusterHostCommand : CliCommand
     private readonly Option<string> _clusterId = CliOptions.TextWithDefault("--cluster-id", "the cluster id (silos and clients of one cluster share it)", ClusterClient.DefaultClusterId, "ID");
     private readonly Option<string?> _name = CliOptions.Text("--name", "the silo's name in the cluster (default: chosen by Orleans)", "NAME");
     private readonly Option<double?> _stopAfter = CliOptions.OptionalNumber("--stop-after", "stop the silo gracefully after this many seconds (exit 0; default: run until Ctrl-C)", 0, 1e7);
+    private readonly Option<bool> _json = CliOptions.Json();
     private readonly Option<string> _device = CliOptions.Device();
 
     /// <inheritdoc />
@@ -48,6 +49,7 @@ public sealed class ClusterHostCommand : CliCommand
             LogLevel = LogLevel.Error,
         };
         var stopAfter = run.Get(_stopAfter);
+        var json = run.Get(_json);
         using var device = run.UseDevice(_device);
         if (settings.SiloPort == settings.GatewayPort)
         {
@@ -65,7 +67,8 @@ public sealed class ClusterHostCommand : CliCommand
         }
 
         using var interruption = new Interruption();
-        var output = run.Console.Profile.Out.Writer;
+        // Under --json stdout gets one object once the silo listens; the text lines go nowhere.
+        var output = json ? TextWriter.Null : run.Console.Profile.Out.Writer;
         output.WriteLine($"device  {Engines.DeviceLine()}");
         IHost silo;
         try
@@ -93,6 +96,18 @@ public sealed class ClusterHostCommand : CliCommand
             output.WriteLine($"clients ilgpu-int8 cluster calibrate|eval|run --gateway {settings.GatewayPort} --cluster-id {settings.ClusterId} ...");
             output.WriteLine("        Ctrl-C stops this silo");
             output.Flush();
+            if (json)
+            {
+                run.WriteJson(new
+                {
+                    silo = $"127.0.0.1:{settings.SiloPort}",
+                    gateway = $"127.0.0.1:{settings.GatewayPort}",
+                    cluster_id = settings.ClusterId,
+                    primary = settings.PrimarySiloPort is { } pp ? $"127.0.0.1:{pp}" : null,
+                    device = Engines.DeviceLine(),
+                });
+                run.Console.Profile.Out.Writer.Flush();
+            }
             var lifetime = (IHostApplicationLifetime?)silo.Services.GetService(typeof(IHostApplicationLifetime));
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(interruption.Token, lifetime?.ApplicationStopping ?? CancellationToken.None);
             if (stopAfter is { } seconds)

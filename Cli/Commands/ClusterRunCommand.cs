@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ILGPUInt8.Calibration.IO;
+using ILGPUInt8.Calibration.Tables;
 using ILGPUInt8.Cli.Common;
 using ILGPUInt8.Cluster.Jobs;
 using ILGPUInt8.Cluster.Results;
@@ -58,9 +59,10 @@ public sealed class ClusterRunCommand : CliCommand
         OutputPaths.CheckFolder(output, "output folder");
         var model = ModelFile.Load(modelPath);
         run.PrintNotes(model, json);
+        CalibrationTable? table = null;
         if (tablePath is not null)
         {
-            CalibrationFiles.ReadTable(tablePath, model);
+            table = CalibrationFiles.ReadTable(tablePath, model);
         }
         else if (int8 && model.QdqRanges == 0)
         {
@@ -83,6 +85,7 @@ public sealed class ClusterRunCommand : CliCommand
             NormalizeStd = norm.Std,
         };
         spec = spec with { Id = ClusterClient.JobId(spec) };
+        ClusterClient.CheckPreprocessing(table, spec);
         if (!json)
         {
             run.Console.MarkupLineInterpolated($"data    {shards.Count} shards of {data}{(ClusterClient.HasImages(shards) ? $" ({norm})" : string.Empty)}");

@@ -3,8 +3,10 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using ILGPUInt8.Calibration.Tables;
 using ILGPUInt8.Cluster.Hosting;
 using ILGPUInt8.Cluster.Jobs;
+using ILGPUInt8.Cluster.Results;
 using ILGPUInt8.Cluster.Shards;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -46,6 +48,20 @@ public static class ClusterClient
     /// <summary>The normalization of IDX shards: --normalize, else the model's own (as the single-machine commands do).</summary>
     public static Normalization Normalization(string? text, ModelFile model, IReadOnlyList<string> shards, TextWriter warnings) =>
         HasImages(shards) ? Common.Normalization.Resolve(text, model, warnings) : Common.Normalization.Parse(text);
+
+    /// <summary>
+    /// Refuses a table measured on inputs prepared otherwise than the job's IDX shards will be (as one machine's engine
+    /// builder does): the silos would build engines whose ranges do not fit their inputs.
+    /// </summary>
+    public static void CheckPreprocessing(CalibrationTable? table, JobSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (table?.Preprocessing is { } measured && JobCalibration.Preprocessing(spec) is { } inputs && !inputs.Matches(measured))
+        {
+            throw new InvalidDataException(
+                $"The calibration table was measured on inputs prepared as {measured}, but the shards' pixels are prepared as {inputs}: give the table's --normalize, or calibrate again.");
+        }
+    }
 
     /// <summary>A job id that names this job and nothing else: the same command line follows (or resumes) the same job.</summary>
     public static string JobId(JobSpec spec)
