@@ -114,7 +114,7 @@ public sealed class Engine : IDisposable
 
     /// <summary>
     /// Which backend runs the steps: "cuda" (ILGPU kernels on a CUDA device), "ilgpu-cpu" (the same kernels on ILGPU's CPU
-    /// accelerator, for testing their semantics) or "cpu" (managed SIMD code with Parallel.For, bit-exact with both).
+    /// accelerator, for testing their semantics) or "cpu" (managed SIMD code on CpuThreads' persistent workers, bit-exact with both).
     /// </summary>
     public string BackendName => HostIsa is not null ? "cpu" : Device.IsCuda ? "cuda" : "ilgpu-cpu";
 
