@@ -37,6 +37,10 @@ public static class CliErrors
     {
         var ex = Unwrap(exception);
         var type = ex.GetType().Name;
+        // An ArgumentException's message ends in " (Parameter 'name')", a detail of the code, not of the command line.
+        var message = ex is ArgumentException { ParamName: { } parameter } argument
+            ? argument.Message.Replace($" (Parameter '{parameter}')", string.Empty, StringComparison.Ordinal)
+            : ex.Message;
         var trace = $"(set {TraceVariable}=1 for the stack trace)";
         return ex switch
         {
@@ -58,7 +62,7 @@ public static class CliErrors
                 or FormatException or JsonException => new(1, "input", type, ex.Message),
             IOException => new(1, "io", type, $"input/output error: {ex.Message} Check the path, the free disk space and the permissions."),
             ArgumentException or InvalidOperationException or NotSupportedException or KeyNotFoundException or IndexOutOfRangeException
-                => new(1, "input", type, $"{ex.Message} Check the model and the options against `--help`."),
+                => new(1, "input", type, $"{message} Check the model and the options against `--help`."),
             _ => new(1, "internal", type, $"internal error ({type}): {ex.Message} This is a bug: please report it {trace}."),
         };
     }
