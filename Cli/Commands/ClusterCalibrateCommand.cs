@@ -84,7 +84,7 @@ public sealed class ClusterCalibrateCommand : CliCommand
         spec = spec with { Id = ClusterClient.JobId(spec) };
         if (!json)
         {
-            run.Console.MarkupLineInterpolated($"data    {shards.Count} shards of {data}{(ClusterClient.HasImages(shards) ? $" ({norm})" : string.Empty)}");
+            run.Console.MarkupLineInterpolated($"data    {ClusterClient.Describe(shards, data, norm)}");
         }
 
         using var interruption = new Interruption();

@@ -82,7 +82,7 @@ public sealed class ClusterEvalCommand : CliCommand
         ClusterClient.CheckPreprocessing(table, spec);
         if (!json)
         {
-            run.Console.MarkupLineInterpolated($"data    {shards.Count} shards of {data}{(ClusterClient.HasImages(shards) ? $" ({norm})" : string.Empty)}");
+            run.Console.MarkupLineInterpolated($"data    {ClusterClient.Describe(shards, data, norm)}");
         }
 
         using var interruption = new Interruption();

@@ -45,6 +45,14 @@ public static class ClusterClient
     /// <summary>True when some shard is IDX images (pixels normalized by --normalize or the model's metadata).</summary>
     public static bool HasImages(IReadOnlyList<string> shards) => shards.Any(s => File.Exists(s) && ShardInput.IsIdxImages(Path.GetFileName(s)));
 
+    /// <summary>What the job runs over, for the "data" line: "10 shards of DIR (normalization)".</summary>
+    public static string Describe(IReadOnlyList<string> shards, string data, Normalization normalization)
+    {
+        ArgumentNullException.ThrowIfNull(shards);
+        var count = shards.Count == 1 ? "1 shard" : $"{shards.Count} shards";
+        return HasImages(shards) ? $"{count} of {data} (IDX pixels: {normalization})" : $"{count} of {data}";
+    }
+
     /// <summary>The normalization of IDX shards: --normalize, else the model's own (as the single-machine commands do).</summary>
     public static Normalization Normalization(string? text, ModelFile model, IReadOnlyList<string> shards, TextWriter warnings) =>
         HasImages(shards) ? Common.Normalization.Resolve(text, model, warnings) : Common.Normalization.Parse(text);
