@@ -48,13 +48,29 @@ public sealed class Calibrator
         ArgumentNullException.ThrowIfNull(data);
         var (histograms, dataHash) = CollectHistograms(data, activations, progress, cancellationToken);
         var inputs = data.InputNames.ToHashSet(StringComparer.Ordinal);
+        return Tabulate(histograms, Method, inputs, new TableRecord(ModelHash, dataHash, Preprocessing), SaturationWarning, progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// The method over collected histograms: each tensor's result, its table entry and warnings, in histogram order. The
+    /// table records <paramref name="record"/> (hashes, preprocessing). Used by
+    /// <see cref="Run"/> and by whoever sums histograms collected elsewhere (a cluster's shards), so both give the same table.
+    /// An input tensor without one finite non-zero value is an error.
+    /// </summary>
+    public static CalibrationRun Tabulate(IReadOnlyList<TensorHistogram> histograms, ICalibrationMethod method, IReadOnlySet<string> inputs, TableRecord record,
+        double saturation = 0.01, IProgress<CalibrationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(histograms);
+        ArgumentNullException.ThrowIfNull(method);
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(record);
         var results = new Dictionary<string, CalibrationResult>(StringComparer.Ordinal);
         var entries = new List<TensorCalibration>();
         var warnings = new List<string>();
         foreach (var h in histograms)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var r = Method.Compute(h);
+            var r = method.Compute(h);
             if (inputs.Contains(h.Name) && (r.Flags & (CalibrationFlags.Empty | CalibrationFlags.AllZero)) != 0)
             {
                 // Ranges measured on data without one finite non-zero value describe nothing (every threshold would be
@@ -65,7 +81,7 @@ public sealed class Calibrator
 
             results[h.Name] = r;
             entries.Add(Entry(h, r));
-            if (Warning(h, r, SaturationWarning) is { } warning)
+            if (Warning(h, r, saturation) is { } warning)
             {
                 warnings.Add(warning);
             }
@@ -73,7 +89,7 @@ public sealed class Calibrator
             progress?.Report(new CalibrationProgress(CalibrationPhase.Thresholds, entries.Count, histograms.Count, histograms.Count));
         }
 
-        var table = new CalibrationTable(Method.Name, entries, ModelHash, dataHash, Preprocessing) { Warnings = warnings };
+        var table = new CalibrationTable(method.Name, entries, record.ModelHash, record.DataHash, record.Preprocessing) { Warnings = warnings };
         return new CalibrationRun(table, histograms, results);
     }
 
@@ -209,6 +225,12 @@ public sealed class Calibrator
         }
     }
 }
+
+/// <summary>What a table records besides its entries: the model's and the data's hashes and the data's preprocessing (each may be unknown).</summary>
+/// <param name="ModelHash">SHA-256 of the model file, or null.</param>
+/// <param name="DataHash">The data hash (<see cref="Hashing.DataHash"/>), or null.</param>
+/// <param name="Preprocessing">How the data was prepared, or null.</param>
+public sealed record TableRecord(string? ModelHash, string? DataHash, Preprocessing? Preprocessing);
 
 /// <summary>A finished calibration: the table, the histograms it came from and each tensor's method result.</summary>
 /// <param name="Table">Tensor name → threshold, scale and record.</param>

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 using ILGPUInt8.Cli.Common;
 using Spectre.Console;
 
@@ -46,7 +47,7 @@ public static class Program
             if (parse.Action is ParseErrorAction)
             {
                 var command = parse.CommandResult.Command;
-                var name = command is RootCommand ? "ilgpu-int8" : $"ilgpu-int8 {command.Name}";
+                var name = string.Join(' ', ["ilgpu-int8", .. CommandPath(parse.CommandResult)]);
                 var message = string.Join(" ", parse.Errors.Select(e => e.Message).Distinct(StringComparer.Ordinal))
                     + Suggestions.For(parse.UnmatchedTokens, command) + $" (see `{name} --help`)";
                 return CliErrors.Report(new CliError(2, "usage", "ParseError", message), null, error, output, json);
@@ -74,14 +75,42 @@ public static class Program
 
         var demo = new Commands.DemoCommand();
         demo.Configure(root, parse => Invoke(demo, parse, console, error, read));
+        var groups = new Dictionary<string, Command>(StringComparer.Ordinal);
         foreach (var command in CliCommands.All())
         {
             var sub = new Command(command.Name, command.Description);
             command.Configure(sub, parse => Invoke(command, parse, console, error, read));
-            root.Add(sub);
+            if (command.Group is { } group)
+            {
+                if (!groups.TryGetValue(group, out var parent))
+                {
+                    // A group has no action of its own: `ilgpu-int8 cluster` alone is a usage error listing its commands.
+                    parent = new Command(group, CliCommands.Groups[group]);
+                    groups[group] = parent;
+                    root.Add(parent);
+                }
+
+                parent.Add(sub);
+            }
+            else
+            {
+                root.Add(sub);
+            }
         }
 
         return root;
+    }
+
+    /// <summary>The command words of a parse, outermost first (none for the root).</summary>
+    private static List<string> CommandPath(CommandResult? result)
+    {
+        var names = new List<string>();
+        for (var r = result; r is not null && r.Command is not RootCommand; r = r.Parent as CommandResult)
+        {
+            names.Insert(0, r.Command.Name);
+        }
+
+        return names;
     }
 
     private static int Invoke(CliCommand command, ParseResult parse, IAnsiConsole console, TextWriter error, HashSet<string> read) =>

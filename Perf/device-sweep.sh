@@ -5,7 +5,9 @@
 #   RESNET18_ONNX=path/ResNet18.onnx adds the engine benchmark's "resnet18_onnx" case (the real ML.NET weights) and its
 #   torch peer built from the same file (Perf/peers/resnet18_torch_peer.py); the 64 MB model travels in a device call
 #   of its own (see Perf/NOTES.md). SWEEP_TESTS=0 skips the GPU tests; TEST_ARGS adds test-runner filters (e.g.
-#   "-class ILGPUInt8.Tests.Oracle.Int8OracleGpuTests"); PEERS_COMPILE=1 adds the torch.compile engine peers (minutes);
+#   "-class ILGPUInt8.Tests.Oracle.Int8OracleGpuTests"); PEERS_COMPILE=1 adds the torch.compile engine peers
+#   (reduce-overhead for ResNet-18 and ResNet-50 at b1/64/256, about 10 s of compile each; max-autotune for ResNet-18
+#   b256, about 2 minutes), PEERS_COMPILE=2 also max-autotune for ResNet-50 b256 (2 more minutes);
 #   PERF_ARGS adds options to the Perf run (e.g. "--cases resnet18").
 # Everything lands in OUT_DIR/sweep/ and, packed, in OUT_DIR/sweep.tgz (the device tool returns a few files only).
 set -uo pipefail
@@ -31,7 +33,11 @@ if wants "gemm|conv|tcgemm"; then
 fi
 onnx_args=()
 if wants engine; then
-  compile_flag=(); [ "${PEERS_COMPILE:-0}" = 1 ] && compile_flag=(--compile)
+  compile_flag=()
+  case "${PEERS_COMPILE:-0}" in
+    1) compile_flag=(--compile) ;;
+    2) compile_flag=(--compile --autotune-all) ;;
+  esac
   PYTHONUNBUFFERED=1 python3 Perf/peers/engine_peers.py "$out/peers.json" --append "${compile_flag[@]}" > "$out/engine-peers.log" 2>&1 || echo "engine peer script failed: see engine-peers.log"
   cat "$out/engine-peers.log"
   if [ -n "${RESNET18_ONNX:-}" ]; then

@@ -11,6 +11,15 @@ public enum NpyDType
 
     /// <summary>'|i1': signed bytes.</summary>
     Int8,
+
+    /// <summary>'&lt;i4': little-endian int32.</summary>
+    Int32,
+
+    /// <summary>'&lt;i8': little-endian int64 (NumPy's default integer: labels).</summary>
+    Int64,
+
+    /// <summary>'&lt;f8': little-endian IEEE float64 (NumPy's default float).</summary>
+    Float64,
 }
 
 /// <summary>An array read from or written to a .npy file: element type, C-order shape and the typed data.</summary>
@@ -57,17 +66,54 @@ public sealed class NpyArray
     {
     }
 
+    /// <summary>An int32 array.</summary>
+    public NpyArray(int[] data, params int[] shape)
+        : this(NpyDType.Int32, shape, data)
+    {
+    }
+
+    /// <summary>An int64 array.</summary>
+    public NpyArray(long[] data, params int[] shape)
+        : this(NpyDType.Int64, shape, data)
+    {
+    }
+
+    /// <summary>A float64 array.</summary>
+    public NpyArray(double[] data, params int[] shape)
+        : this(NpyDType.Float64, shape, data)
+    {
+    }
+
+    /// <summary>Bytes of one element.</summary>
+    public static int ItemSize(NpyDType dtype) => dtype switch
+    {
+        NpyDType.UInt8 or NpyDType.Int8 => 1,
+        NpyDType.Float32 or NpyDType.Int32 => 4,
+        _ => 8,
+    };
+
     /// <summary>Element type.</summary>
     public NpyDType DType { get; }
 
     /// <summary>Dimensions in C order (empty for a scalar).</summary>
     public IReadOnlyList<int> Shape { get; }
 
-    /// <summary>The elements: float[], byte[] or sbyte[] by <see cref="DType"/>.</summary>
+    /// <summary>The elements: float[], byte[], sbyte[], int[], long[] or double[] by <see cref="DType"/>.</summary>
     public Array Data { get; }
 
     /// <summary>Element count.</summary>
     public int Length => Data.Length;
+
+    /// <summary>The elements as doubles (exact for every type but int64 beyond 2⁵³).</summary>
+    public double[] ToDouble() => DType switch
+    {
+        NpyDType.Float32 => [.. ((float[])Data).Select(v => (double)v)],
+        NpyDType.UInt8 => [.. ((byte[])Data).Select(v => (double)v)],
+        NpyDType.Int8 => [.. ((sbyte[])Data).Select(v => (double)v)],
+        NpyDType.Int32 => [.. ((int[])Data).Select(v => (double)v)],
+        NpyDType.Int64 => [.. ((long[])Data).Select(v => (double)v)],
+        _ => [.. (double[])Data],
+    };
 
     /// <summary>The elements as floats, each multiplied by <paramref name="scale"/> (e.g. 1/255 for images).</summary>
     public float[] ToFloat(float scale = 1f)
@@ -92,11 +138,19 @@ public sealed class NpyArray
                 }
 
                 break;
-            default:
+            case NpyDType.Int8:
                 var s = (sbyte[])Data;
                 for (var i = 0; i < s.Length; i++)
                 {
                     result[i] = s[i] * scale;
+                }
+
+                break;
+            default:
+                var d = ToDouble();
+                for (var i = 0; i < d.Length; i++)
+                {
+                    result[i] = (float)d[i] * scale;
                 }
 
                 break;

@@ -11,7 +11,8 @@ namespace ILGPUInt8.Calibration.Data;
 /// A small reader and writer of NumPy's .npy format (versions 1.0, 2.0 and 3.0): the magic "\x93NUMPY", a version,
 /// a little-endian header length (2 bytes in 1.0, 4 bytes after), a Python dict literal
 /// <c>{'descr': '&lt;f4', 'fortran_order': False, 'shape': (2, 3), }</c> padded to a multiple of 64 bytes, then the
-/// raw elements. Supported: float32 little-endian ('&lt;f4'), uint8 ('|u1'), int8 ('|i1'), C order. Anything else
+/// raw elements. Supported: float32 and float64 little-endian ('&lt;f4', '&lt;f8'), uint8 ('|u1'), int8 ('|i1'), int32 and
+/// int64 little-endian ('&lt;i4', '&lt;i8'), C order. Anything else
 /// (big-endian, Fortran order, other types, truncated or over-long data) is rejected with a
 /// <see cref="InvalidDataException"/> naming the file and the problem. Writes version 1.0.
 /// </summary>
@@ -37,7 +38,7 @@ public static partial class NpyFile
             elements *= d;
         }
 
-        int itemSize = dtype == NpyDType.Float32 ? 4 : 1;
+        int itemSize = NpyArray.ItemSize(dtype);
         if (elements * itemSize > Array.MaxLength)
         {
             throw Error(source, $"shape ({string.Join(", ", shape)}) is too large to read into one array");
@@ -59,7 +60,10 @@ public static partial class NpyFile
         {
             NpyDType.Float32 => new NpyArray(MemoryMarshal.Cast<byte, float>(bytes).ToArray(), shape),
             NpyDType.UInt8 => new NpyArray(bytes, shape),
-            _ => new NpyArray(MemoryMarshal.Cast<byte, sbyte>(bytes).ToArray(), shape),
+            NpyDType.Int8 => new NpyArray(MemoryMarshal.Cast<byte, sbyte>(bytes).ToArray(), shape),
+            NpyDType.Int32 => new NpyArray(MemoryMarshal.Cast<byte, int>(bytes).ToArray(), shape),
+            NpyDType.Int64 => new NpyArray(MemoryMarshal.Cast<byte, long>(bytes).ToArray(), shape),
+            _ => new NpyArray(MemoryMarshal.Cast<byte, double>(bytes).ToArray(), shape),
         };
     }
 
@@ -85,7 +89,10 @@ public static partial class NpyFile
         {
             NpyDType.Float32 => "<f4",
             NpyDType.UInt8 => "|u1",
-            _ => "|i1",
+            NpyDType.Int8 => "|i1",
+            NpyDType.Int32 => "<i4",
+            NpyDType.Int64 => "<i8",
+            _ => "<f8",
         };
         string shape = array.Shape.Count == 1 ? $"({array.Shape[0]},)" : $"({string.Join(", ", array.Shape)})";
         string dict = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}";
@@ -108,8 +115,17 @@ public static partial class NpyFile
             case NpyDType.UInt8:
                 stream.Write((byte[])array.Data);
                 break;
-            default:
+            case NpyDType.Int8:
                 stream.Write(MemoryMarshal.AsBytes(((sbyte[])array.Data).AsSpan()));
+                break;
+            case NpyDType.Int32:
+                stream.Write(MemoryMarshal.AsBytes(((int[])array.Data).AsSpan()));
+                break;
+            case NpyDType.Int64:
+                stream.Write(MemoryMarshal.AsBytes(((long[])array.Data).AsSpan()));
+                break;
+            default:
+                stream.Write(MemoryMarshal.AsBytes(((double[])array.Data).AsSpan()));
                 break;
         }
     }
@@ -176,8 +192,11 @@ public static partial class NpyFile
             "<f4" => NpyDType.Float32,
             "|u1" or "<u1" or ">u1" or "u1" => NpyDType.UInt8,
             "|i1" or "<i1" or ">i1" or "i1" => NpyDType.Int8,
-            ">f4" => throw Error(source, "big-endian float32 ('>f4') is not supported (only little-endian '<f4')"),
-            var other => throw Error(source, $"element type '{other}' is not supported (only '<f4', '|u1', '|i1')"),
+            "<i4" => NpyDType.Int32,
+            "<i8" => NpyDType.Int64,
+            "<f8" => NpyDType.Float64,
+            ">f4" or ">f8" or ">i4" or ">i8" => throw Error(source, $"big-endian '{descr.Groups[1].Value}' is not supported (only little-endian)"),
+            var other => throw Error(source, $"element type '{other}' is not supported (only '<f4', '<f8', '|u1', '|i1', '<i4', '<i8')"),
         };
     }
 

@@ -19,7 +19,7 @@ namespace ILGPUInt8.Cli.Commands;
 /// </summary>
 public sealed class BenchCommand : CliCommand
 {
-    private readonly Option<string?> _model = CliOptions.Text("--model", "the ONNX model, or synthetic:small-cnn | synthetic:resnet18 (required unless --load-engine)", "M.onnx");
+    private readonly Option<string?> _model = CliOptions.Text("--model", "the ONNX model, or synthetic:small-cnn | synthetic:resnet18 | synthetic:resnet50 (required unless --load-engine)", "M.onnx");
     private readonly Option<string?> _loadEngine = CliOptions.Text("--load-engine", "benchmark an engine file saved by --save-engine (versioned and checksummed) instead of building one", "F");
     private readonly Option<string?> _saveEngine = CliOptions.Text("--save-engine", "write the built engine to this file (one --precision, not both)", "F");
     private readonly Option<int> _batch = CliOptions.Int("--batch", "batch size", 64, 1, CliOptions.MaxBatch);
@@ -31,7 +31,7 @@ public sealed class BenchCommand : CliCommand
     private readonly Option<string?> _exportTimes = CliOptions.Text("--export-times", "write every timed run's milliseconds as JSON", "F.json");
     private readonly Option<bool> _profile = CliOptions.Flag("--profile", "time every step (per-layer profile, averaged over up to 10 runs)");
     private readonly Option<string?> _exportProfile = CliOptions.Text("--export-profile", "write the per-step profile as JSON (implies --profile)", "F.json");
-    private readonly Option<bool> _layerInfo = CliOptions.Flag("--layer-info", "print every step: type, precision, fused activation, network layers, memory");
+    private readonly Option<bool> _layerInfo = CliOptions.Flag("--layer-info", "print every step: type, fused activation, precision, shapes, kernel, scratch, network layers, memory");
     private readonly Option<string[]> _allowMissing = CliOptions.AllowMissing();
     private readonly Option<bool> _json = CliOptions.Json();
     private readonly Option<string> _device = CliOptions.Device();

@@ -24,7 +24,7 @@ public sealed class BuildCommand : CliCommand
     private readonly Option<int> _images = CliOptions.Int("--images", "images (samples) to calibrate on", 1000);
     private readonly Option<string?> _normalize = CliOptions.Normalize();
     private readonly Option<string[]> _allowMissing = CliOptions.AllowMissing();
-    private readonly Option<bool> _layerInfo = CliOptions.Flag("--layer-info", "print every step: type, precision, fused activation, network layers, memory");
+    private readonly Option<bool> _layerInfo = CliOptions.Flag("--layer-info", "print every step: type, fused activation, precision, shapes, kernel, scratch, network layers, memory");
     private readonly Option<bool> _json = CliOptions.Json();
     private readonly Option<string> _device = CliOptions.Device();
 

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using ILGPUInt8.Calibration.IO;
 using ILGPUInt8.Calibration.Reports;
 using ILGPUInt8.Calibration.Tables;
@@ -81,12 +80,7 @@ public sealed class CalibrateCommand : CliCommand
         var (cache, jsonTable) = CalibrationFiles.Write(calibration.Table, tablePath);
         var qdq = qdqPath is not null ? QdqExporter.Export(modelPath, thresholds, qdqPath) : null;
         var plots = plotDir is not null ? HistogramPlot.WriteAll(Path.GetFullPath(plotDir), calibration) : [];
-        foreach (var warning in json ? [] : calibration.Table.Warnings)
-        {
-            // Under --json the warnings are the result's "warnings" field.
-            run.Error.WriteLine($"ilgpu-int8: warning: {warning}");
-        }
-
+        CalibrationOutput.PrintWarnings(run, calibration, json);
         if (json)
         {
             var result = new
@@ -106,30 +100,13 @@ public sealed class CalibrateCommand : CliCommand
                 notes = model.Notes,
                 warnings = calibration.Table.Warnings,
                 preprocessing = calibration.Table.Preprocessing?.ToText(),
-                tensors = calibration.Table.Tensors.Select(t => new
-                {
-                    name = t.Name,
-                    amax = t.Amax,
-                    threshold = t.Threshold,
-                    scale = t.Scale,
-                    clipped = calibration.Results.TryGetValue(t.Name, out var r) ? r.ClippedShare : (double?)null,
-                    flags = t.Flags.ToString(),
-                }),
+                tensors = CalibrationOutput.JsonTensors(calibration),
             };
             run.WriteJson(result);
             return 0;
         }
 
-        var table = new Table().Title($"[bold]{Markup.Escape(method.Name)} thresholds[/]").AddColumn("tensor")
-            .AddColumn(new TableColumn("amax").RightAligned()).AddColumn(new TableColumn("threshold").RightAligned())
-            .AddColumn(new TableColumn("clipped").RightAligned()).AddColumn("flags");
-        foreach (var t in calibration.Table.Tensors)
-        {
-            var clipped = calibration.Results.TryGetValue(t.Name, out var r) ? (r.ClippedShare * 100).ToString("G3", CultureInfo.InvariantCulture) + " %" : "-";
-            table.AddRow(Markup.Escape(t.Name), t.Amax?.ToString("G5", CultureInfo.InvariantCulture) ?? "-", t.Threshold.ToString("G5", CultureInfo.InvariantCulture), clipped, t.Flags.ToString());
-        }
-
-        console.Write(table);
+        CalibrationOutput.PrintTable(console, method.Name, calibration);
         console.MarkupLineInterpolated($"calibrated in {calibrated.Seconds:F2} s; table written to {cache} (TensorRT cache) and {jsonTable}");
         if (plots.Count > 0)
         {

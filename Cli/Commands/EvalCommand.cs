@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using ILGPUInt8.Cli.Common;
 using ILGPUInt8.Layers;
 using Spectre.Console;
@@ -127,14 +126,8 @@ public sealed class EvalCommand : CliCommand
             return 0;
         }
 
-        var table = new Table().Title($"[bold]top-1 on {test.Count} images[/]").AddColumn("").AddColumn(new TableColumn("FP32").RightAligned()).AddColumn(new TableColumn("INT8").RightAligned());
-        table.AddRow("top-1", Pct(fp32.Top1(labels)), Pct(int8.Top1(labels)));
-        table.AddRow("agreement", string.Empty, Pct(int8.Agreement(fp32)));
-        table.AddRow("images/s", fp32.ImagesPerSecond.ToString("N0", CultureInfo.InvariantCulture), int8.ImagesPerSecond.ToString("N0", CultureInfo.InvariantCulture));
-        console.Write(table);
+        EvalOutput.PrintTable(console, test.Count, fp32.Top1(labels), int8.Top1(labels), int8.Agreement(fp32), ("images/s", EvalOutput.Rate(fp32.ImagesPerSecond), EvalOutput.Rate(int8.ImagesPerSecond)));
         console.MarkupLineInterpolated($"INT8 ranges: {ranges}{(calibrationSeconds is { } s ? $" ({s:F2} s)" : string.Empty)}");
         return 0;
     }
-
-    private static string Pct(double share) => (share * 100).ToString("F2", CultureInfo.InvariantCulture) + " %";
 }

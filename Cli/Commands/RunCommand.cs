@@ -14,7 +14,7 @@ namespace ILGPUInt8.Cli.Commands;
 /// </summary>
 public sealed class RunCommand : CliCommand
 {
-    private readonly Option<string?> _model = CliOptions.Text("--model", "the ONNX model, or synthetic:small-cnn | synthetic:resnet18 (required unless --load-engine)", "M.onnx");
+    private readonly Option<string?> _model = CliOptions.Text("--model", "the ONNX model, or synthetic:small-cnn | synthetic:resnet18 | synthetic:resnet50 (required unless --load-engine)", "M.onnx");
     private readonly Option<string?> _loadEngine = CliOptions.Text("--load-engine", "run an engine file saved by --save-engine (versioned and checksummed) instead of building one", "F");
     private readonly Option<string?> _saveEngine = CliOptions.Text("--save-engine", "write the built engine (max batch = the input's batch) to this file", "F");
     private readonly Option<string[]> _input = CliOptions.Repeated("--input", "an input tensor (.npy or ONNX .pb), repeated in graph order or as name=file; the batch is its first dimension", "[NAME=]X.npy");

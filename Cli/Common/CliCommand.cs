@@ -14,6 +14,12 @@ public abstract class CliCommand
     /// <summary>The command's name (<c>ilgpu-int8 NAME</c>).</summary>
     public abstract string Name { get; }
 
+    /// <summary>The command group it belongs to (<c>ilgpu-int8 GROUP NAME</c>, e.g. <c>cluster</c>), or null for a top-level command.</summary>
+    public virtual string? Group => null;
+
+    /// <summary>The words that invoke it: <c>NAME</c>, or <c>GROUP NAME</c>.</summary>
+    public string FullName => Group is null ? Name : $"{Group} {Name}";
+
     /// <summary>One line for --help.</summary>
     public abstract string Description { get; }
 

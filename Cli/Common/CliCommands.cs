@@ -2,7 +2,7 @@ using ILGPUInt8.Cli.Commands;
 
 namespace ILGPUInt8.Cli.Common;
 
-/// <summary>The commands of <c>ilgpu-int8</c>, in help order. A new command: a class in Commands/ and one line here.</summary>
+/// <summary>The commands of <c>ilgpu-int8</c>, in help order. A new command: a class in Commands/ and one line here (a grouped one also names its group in <see cref="Groups"/>).</summary>
 public static class CliCommands
 {
     /// <summary>New instances of every command (options are per instance).</summary>
@@ -17,5 +17,15 @@ public static class CliCommands
         new BenchCommand(),
         new ReportCommand(),
         new CompletionCommand(),
+        new ClusterHostCommand(),
+        new ClusterCalibrateCommand(),
+        new ClusterEvalCommand(),
+        new ClusterRunCommand(),
     ];
+
+    /// <summary>The command groups (<see cref="CliCommand.Group"/>) and their one-line descriptions.</summary>
+    public static IReadOnlyDictionary<string, string> Groups { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["cluster"] = "jobs on a Microsoft Orleans cluster: `host` starts a silo; `calibrate`, `eval` and `run` spread shards over the silos",
+    };
 }

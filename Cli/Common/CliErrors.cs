@@ -11,7 +11,7 @@ namespace ILGPUInt8.Cli.Common;
 
 /// <summary>An error as the user sees it: exit code (1 failure, 2 usage), kind, exception type and what to do.</summary>
 /// <param name="ExitCode">1 for a failure, 2 for a usage error.</param>
-/// <param name="Kind">usage, input, io, memory, overflow, device or internal.</param>
+/// <param name="Kind">usage, input, io, cluster, memory, overflow, device or internal.</param>
 /// <param name="Type">The exception type's name.</param>
 /// <param name="Message">What went wrong and what to do.</param>
 public sealed record CliError(int ExitCode, string Kind, string Type, string Message)
@@ -37,10 +37,17 @@ public static class CliErrors
     {
         var ex = Unwrap(exception);
         var type = ex.GetType().Name;
+        // An ArgumentException's message ends in " (Parameter 'name')", a detail of the code, not of the command line.
+        var message = ex is ArgumentException { ParamName: { } parameter } argument
+            ? argument.Message.Replace($" (Parameter '{parameter}')", string.Empty, StringComparison.Ordinal)
+            : ex.Message;
         var trace = $"(set {TraceVariable}=1 for the stack trace)";
         return ex switch
         {
             CliUsageException => new(2, "usage", type, ex.Message),
+            ClusterException => new(1, "cluster", type, ex.Message),
+            TimeoutException => new(1, "cluster", type, $"{ex.Message} Check that the silos are running (`ilgpu-int8 cluster host`)."),
+            System.Net.Sockets.SocketException => new(1, "io", type, $"network error: {ex.Message} (a port in use, or a host that cannot be reached)."),
             OverflowException => new(1, "overflow", type,
                 $"a size or value does not fit: {ex.Message} Use a smaller --batch or fewer --images (tensor sizes must fit 32-bit integers)."),
             OutOfMemoryException or InsufficientMemoryException => new(1, "memory", type,
@@ -55,7 +62,7 @@ public static class CliErrors
                 or FormatException or JsonException => new(1, "input", type, ex.Message),
             IOException => new(1, "io", type, $"input/output error: {ex.Message} Check the path, the free disk space and the permissions."),
             ArgumentException or InvalidOperationException or NotSupportedException or KeyNotFoundException or IndexOutOfRangeException
-                => new(1, "input", type, $"{ex.Message} Check the model and the options against `--help`."),
+                => new(1, "input", type, $"{message} Check the model and the options against `--help`."),
             _ => new(1, "internal", type, $"internal error ({type}): {ex.Message} This is a bug: please report it {trace}."),
         };
     }

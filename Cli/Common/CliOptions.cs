@@ -13,6 +13,12 @@ public static class CliOptions
     /// <summary>Largest batch any command accepts (larger ones overflow the engine's int32 tensor sizes).</summary>
     public const int MaxBatch = 65536;
 
+    /// <summary>Smallest TCP port the cluster commands accept (below are privileged ports).</summary>
+    public const int MinPort = 1024;
+
+    /// <summary>Largest TCP port.</summary>
+    public const int MaxPort = 65535;
+
     /// <summary>An integer option in [<paramref name="min"/>, <paramref name="max"/>] with a default.</summary>
     public static Option<int> Int(string name, string description, int fallback, int min = 1, int max = int.MaxValue)
     {
@@ -55,6 +61,47 @@ public static class CliOptions
         return option;
     }
 
+    /// <summary>An optional finite number in [<paramref name="min"/>, <paramref name="max"/>] (null when not given).</summary>
+    public static Option<double?> OptionalNumber(string name, string description, double min, double max)
+    {
+        var option = new Option<double?>(name) { Description = description, HelpName = "X" };
+        option.Validators.Add(r =>
+        {
+            if (TryValue<double?>(r, out var value) && value is { } v && (!double.IsFinite(v) || v < min || v > max))
+            {
+                r.AddError(string.Create(CultureInfo.InvariantCulture, $"{r.Option.Name} must be a number in [{min}, {max}], not '{Text(r)}'."));
+            }
+        });
+        return option;
+    }
+
+    /// <summary>A TCP port in [1024, 65535] (unprivileged) with a default.</summary>
+    public static Option<int> Port(string name, string description, int fallback) => Int(name, description, fallback, MinPort, MaxPort);
+
+    /// <summary>An optional TCP port in [1024, 65535].</summary>
+    public static Option<int?> OptionalPort(string name, string description) => OptionalInt(name, description, MinPort, MaxPort);
+
+    /// <summary>One or more TCP ports in [1024, 65535] (<c>--gateway 30000 30001</c> or repeated), with a default.</summary>
+    public static Option<int[]> Ports(string name, string description, int fallback)
+    {
+        var option = new Option<int[]>(name)
+        {
+            Description = description,
+            HelpName = "PORT",
+            Arity = ArgumentArity.OneOrMore,
+            AllowMultipleArgumentsPerToken = true,
+            DefaultValueFactory = _ => [fallback],
+        };
+        option.Validators.Add(r =>
+        {
+            if (TryValue<int[]>(r, out var ports) && ports.Where(p => p is < MinPort or > MaxPort).Select(p => (int?)p).FirstOrDefault() is { } bad)
+            {
+                r.AddError($"{r.Option.Name} takes ports in [{MinPort}, {MaxPort}], not '{bad}'.");
+            }
+        });
+        return option;
+    }
+
     /// <summary>One of <paramref name="choices"/> (completion lists them), with a default.</summary>
     public static Option<string> Choice(string name, string description, string fallback, params string[] choices)
     {
@@ -80,7 +127,7 @@ public static class CliOptions
 
     /// <summary>--model: an ONNX file or synthetic:NAME.</summary>
     public static Option<string?> Model() =>
-        Text("--model", "the ONNX model (FP32, or QDQ-quantized: its own ranges), or synthetic:small-cnn | synthetic:resnet18", "M.onnx", required: true);
+        Text("--model", "the ONNX model (FP32, or QDQ-quantized: its own ranges), or synthetic:small-cnn | synthetic:resnet18 | synthetic:resnet50", "M.onnx", required: true);
 
     /// <summary>--json: machine-readable output on stdout (errors too, as {"error": ...}).</summary>
     public static Option<bool> Json() => Flag("--json", "print the result as JSON on stdout (an error as {\"error\": {...}})");

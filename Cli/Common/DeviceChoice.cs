@@ -32,31 +32,56 @@ public sealed record DeviceChoice(string Kind, int Ordinal)
         return false;
     }
 
-    /// <summary>Sets the device for the run; dispose to restore the environment as it was.</summary>
+    /// <summary>
+    /// Sets the device for the run; dispose to restore the environment as it was. A CUDA device that is not there
+    /// (<c>cuda</c> without a device, <c>cuda:N</c> beyond the last) is a usage error naming how many there are; with
+    /// auto, an <c>ILGPUINT8_DEVICE</c> already set is checked the same way.
+    /// </summary>
     public IDisposable Apply()
     {
         var variable = Int8Device.DeviceEnvironmentVariable;
         var before = Environment.GetEnvironmentVariable(variable);
         if (Kind == "auto")
         {
+            if (!string.IsNullOrWhiteSpace(before))
+            {
+                if (!TryParse(before, out var fromEnvironment))
+                {
+                    throw new CliUsageException($"{variable}='{before}' is not auto, cpu, cuda or cuda:N; fix or unset it, or pass --device.");
+                }
+
+                fromEnvironment.Check($"{variable}={before.Trim()}");
+            }
+
             return new Restore(variable, before, changed: false);
         }
 
-        if (Kind == "cuda")
-        {
-            if (!Int8Device.CudaAvailable)
-            {
-                throw new CliUsageException("--device cuda: no CUDA device was found here; use --device cpu (or leave --device out).");
-            }
+        Check($"--device {Text}");
+        Environment.SetEnvironmentVariable(variable, Text);
+        return new Restore(variable, before, changed: true);
+    }
 
-            if (Ordinal != 0)
-            {
-                throw new CliUsageException($"--device cuda:{Ordinal}: this build runs on CUDA device 0 only; use --device cuda:0 or set CUDA_VISIBLE_DEVICES={Ordinal}.");
-            }
+    /// <summary>The value as ILGPUINT8_DEVICE takes it: cpu, cuda or cuda:N.</summary>
+    private string Text => Kind == "cuda" && Ordinal > 0 ? $"cuda:{Ordinal}" : Kind;
+
+    /// <summary>Refuses a CUDA device this machine does not have, naming how many CUDA devices there are.</summary>
+    private void Check(string source)
+    {
+        if (Kind != "cuda")
+        {
+            return;
         }
 
-        Environment.SetEnvironmentVariable(variable, Kind);
-        return new Restore(variable, before, changed: true);
+        var count = Int8Device.CudaDeviceCount;
+        if (count == 0)
+        {
+            throw new CliUsageException($"{source}: no CUDA device was found here (0 CUDA devices); use --device cpu (or leave --device out).");
+        }
+
+        if (Ordinal >= count)
+        {
+            throw new CliUsageException($"{source}: this machine has {count} CUDA device{(count == 1 ? string.Empty : "s")} (cuda:0 to cuda:{count - 1}).");
+        }
     }
 
     private sealed class Restore(string variable, string? before, bool changed) : IDisposable

@@ -44,18 +44,22 @@ public static class EngineFiles
     /// <summary>The precision of an engine: int8 when any step runs in INT8.</summary>
     public static string Precision(Engine engine) => engine?.Layers.Any(l => l.Int8) == true ? "int8" : "fp32";
 
-    /// <summary>--layer-info: every step with its type, precision, fused activation and the network layers it computes.</summary>
+    /// <summary>
+    /// --layer-info: every step with its type and fused activation, precision, input and output shapes per item (C×H×W),
+    /// the kernel it launches at the maximum batch, its scratch bytes and the network layers it computes.
+    /// </summary>
     public static Table LayerTable(Engine engine)
     {
         ArgumentNullException.ThrowIfNull(engine);
         var m = engine.Memory;
         var table = new Table().Title($"[bold]{engine.Layers.Count} steps, backend {Markup.Escape(engine.BackendName)}[/]")
-            .AddColumn("step").AddColumn("type").AddColumn("prec").AddColumn("fused").AddColumn("layers")
+            .AddColumn("step").AddColumn("type (+fused)").AddColumn("prec").AddColumn("in -> out").AddColumn("kernel").AddColumn("scratch").AddColumn("layers")
             .Caption(Markup.Escape($"activation arena {Bytes(m.ArenaBytes)} (without reuse {Bytes(m.UnsharedBytes)}), step scratch {Bytes(m.ScratchBytes)}, max batch {engine.MaxBatchSize}"));
         foreach (var l in engine.Layers)
         {
-            table.AddRow(Markup.Escape(l.Name), l.Type.ToString(), l.Int8 ? "INT8" : "FP32",
-                l.FusedActivation.IsNone ? "-" : Markup.Escape(l.FusedActivation.ToString()), Markup.Escape(string.Join(", ", l.Layers)));
+            table.AddRow(Markup.Escape(l.Name), Markup.Escape(l.Type + (l.FusedActivation.IsNone ? string.Empty : " +" + l.FusedActivation)), l.Int8 ? "INT8" : "FP32",
+                $"{string.Join(" ", l.InputDims.Select(Shape))} -> {Shape(l.OutputDims)}", Markup.Escape(l.KernelName), l.ScratchBytes > 0 ? Bytes(l.ScratchBytes) : "-",
+                Markup.Escape(string.Join(", ", l.Layers)));
         }
 
         return table;
@@ -81,9 +85,16 @@ public static class EngineFiles
                 precision = l.Int8 ? "int8" : "fp32",
                 fused = l.FusedActivation.IsNone ? null : l.FusedActivation.ToString(),
                 layers = l.Layers,
+                inputs = l.InputDims.Select(d => new[] { d.C, d.H, d.W }),
+                output = new[] { l.OutputDims.C, l.OutputDims.H, l.OutputDims.W },
+                kernel = l.KernelName,
+                scratch_bytes = l.ScratchBytes,
             }),
         };
     }
+
+    /// <summary>Per-item dimensions as C×H×W.</summary>
+    public static string Shape(TensorDims d) => $"{d.C}x{d.H}x{d.W}";
 
     private static string Bytes(long bytes) => Commands.InfoCommand.FormatBytes(bytes);
 }

@@ -74,7 +74,7 @@ public sealed class LabelledImages
                 throw new InvalidDataException($"'{labelsPath}' holds [{string.Join(", ", l.Shape)}] labels for {total} images in '{imagesPath}'.");
             }
 
-            labels = [.. Enumerable.Range(first, n).Select(i => (int)l[i])];
+            labels = [.. Enumerable.Range(first, n).Select(i => Label(l[i], i, labelsPath))];
         }
 
         return new LabelledImages(imagesPath, pixels, labels, n, item);
@@ -96,6 +96,12 @@ public sealed class LabelledImages
 
         return new InMemoryDataSource(batches);
     }
+
+    /// <summary>A class number: a whole, non-negative value that fits an int (any integer or float element type).</summary>
+    private static int Label(double value, int index, string path) =>
+        value >= 0 && value <= int.MaxValue && value == Math.Floor(value)
+            ? (int)value
+            : throw new InvalidDataException($"'{path}': label {index} is {value}, not a class number (a whole number ≥ 0).");
 
     /// <summary>An IDX file, a .npy file or a folder of .npy images (<see cref="NpyImages"/>).</summary>
     private static IdxArray ReadIdx(string path)

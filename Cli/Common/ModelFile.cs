@@ -6,7 +6,7 @@ namespace ILGPUInt8.Cli.Common;
 
 /// <summary>
 /// A model given on the command line: an ONNX file (FP32, or QDQ-quantized: its ranges become the tensors' dynamic
-/// ranges), or <c>synthetic:small-cnn</c> / <c>synthetic:resnet18</c> (deterministic random weights, for benchmarks).
+/// ranges), or <c>synthetic:small-cnn</c> / <c>synthetic:resnet18</c> / <c>synthetic:resnet50</c> (deterministic random weights, for benchmarks).
 /// </summary>
 public sealed class ModelFile
 {
@@ -52,12 +52,8 @@ public sealed class ModelFile
         ArgumentNullException.ThrowIfNull(path);
         if (path.StartsWith("synthetic:", StringComparison.Ordinal))
         {
-            var net = path["synthetic:".Length..] switch
-            {
-                "small-cnn" => SyntheticModels.SmallCnn(),
-                "resnet18" => SyntheticModels.ResNet18(),
-                var other => throw new CliUsageException($"Unknown synthetic model '{other}' (known: synthetic:small-cnn, synthetic:resnet18)."),
-            };
+            var name = path["synthetic:".Length..];
+            var net = SyntheticModels.ByName(name) ?? throw new CliUsageException($"Unknown synthetic model '{name}' (known: {SyntheticModels.Names}).");
             return new ModelFile(path, net, string.Empty, [], 0, new Dictionary<string, long[]>());
         }
 

@@ -44,14 +44,20 @@ public sealed record Normalization(float Mean, float Std)
         ArgumentNullException.ThrowIfNull(warnings);
         if (text is not null)
         {
-            return Parse(text);
+            var given = Parse(text);
+            if (FromModel(model) is { } own && (Math.Abs(own.Mean - given.Mean) > 1e-4f || Math.Abs(own.Std - given.Std) > 1e-4f))
+            {
+                warnings.WriteLine($"ilgpu-int8: warning: --normalize gives {given}, but '{model.Path}' says its inputs are {own} (its metadata); results will be off unless the model really expects {given}.");
+            }
+
+            return given;
         }
 
         if (model.Preprocessing is { } p)
         {
-            if (p.Mean.Count == 1 && Math.Abs((p.Scale * 255.0) - 1.0) < 1e-6 && p.Layout == "NCHW")
+            if (FromModel(model) is { } own)
             {
-                return new Normalization((float)p.Mean[0], (float)p.Std[0]);
+                return own;
             }
 
             warnings.WriteLine($"ilgpu-int8: warning: the model's preprocessing {p} does not apply to 8-bit single-channel images; using pixels / 255 (give --normalize mean,std).");
@@ -61,6 +67,12 @@ public sealed record Normalization(float Mean, float Std)
         warnings.WriteLine($"ilgpu-int8: warning: '{model.Path}' does not say how its inputs are prepared (no '{Preprocessing.MetadataKey}' metadata); using pixels / 255. Give --normalize mean,std if it was trained on normalized pixels.");
         return Unit;
     }
+
+    /// <summary>The model's own normalization (its ONNX metadata) when it applies to 8-bit single-channel NCHW images, else null.</summary>
+    private static Normalization? FromModel(ModelFile model) =>
+        model.Preprocessing is { } p && p.Mean.Count == 1 && Math.Abs((p.Scale * 255.0) - 1.0) < 1e-6 && p.Layout == "NCHW"
+            ? new Normalization((float)p.Mean[0], (float)p.Std[0])
+            : null;
 
     /// <summary>The input value of one pixel value already divided by 255.</summary>
     public float Apply(float unit) => (unit - Mean) / Std;

@@ -6,7 +6,8 @@ namespace ILGPUInt8.Cli.Common;
 /// Labelled images as NumPy files, for eval and report beside IDX: one <c>.npy</c> of images ([n, h, w] or [n, c, h, w];
 /// uint8 pixels are scaled by 1/255 and normalized like IDX, float32 values are taken as they are), or a folder of
 /// <c>.npy</c> files (sorted by name, each one image [h, w] / [c, h, w] or a batch [n, ...]) with the labels in a
-/// <c>*labels*.npy</c> of shape [n] (uint8, int8 or float32: NumPy's default int64 labels need <c>.astype('uint8')</c>).
+/// <c>*labels*.npy</c> of shape [n] (uint8, int8, int32, int64 — NumPy's default — float32 or float64 holding whole
+/// non-negative class numbers).
 /// Both are read into an <see cref="IdxArray"/> so the rest of the pipeline is the IDX one.
 /// </summary>
 public static class NpyImages
@@ -75,6 +76,9 @@ public static class NpyImages
         NpyDType.UInt8 => new IdxArray(IdxType.UInt8, [.. array.Shape], (byte[])array.Data),
         NpyDType.Int8 => IdxArray.FromValues(IdxType.Int8, [.. array.Shape], [.. ((sbyte[])array.Data).Select(v => (double)v)]),
         NpyDType.Float32 => IdxArray.FromValues(IdxType.Float32, [.. array.Shape], [.. ((float[])array.Data).Select(v => (double)v)]),
+        NpyDType.Int32 => IdxArray.FromValues(IdxType.Int32, [.. array.Shape], array.ToDouble()),
+        // int64 (NumPy's default integer, e.g. labels) and float64 as IDX float64: exact for |v| ≤ 2⁵³.
+        NpyDType.Int64 or NpyDType.Float64 => IdxArray.FromValues(IdxType.Float64, [.. array.Shape], array.ToDouble()),
         _ => throw new InvalidDataException($"'{path}': unsupported element type {array.DType}."),
     };
 }

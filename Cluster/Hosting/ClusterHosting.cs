@@ -3,6 +3,7 @@ using ILGPUInt8.Cluster.Work;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 using Orleans.Configuration;
 using Orleans.Serialization;
 
@@ -28,6 +29,9 @@ public sealed record SiloSettings
 
     /// <summary>The silo's name (null: Orleans picks one).</summary>
     public string? Name { get; init; }
+
+    /// <summary>The least severe log messages shown (on stderr).</summary>
+    public LogLevel LogLevel { get; init; } = LogLevel.Warning;
 }
 
 /// <summary>
@@ -65,7 +69,7 @@ public static class ClusterHosting
     {
         ArgumentNullException.ThrowIfNull(settings);
         var builder = Host.CreateApplicationBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        Logging(builder, settings.LogLevel);
         builder.UseOrleans(silo =>
         {
             var primary = settings.PrimarySiloPort is { } p ? new IPEndPoint(IPAddress.Loopback, p) : null;
@@ -99,14 +103,21 @@ public static class ClusterHosting
     }
 
     /// <summary>Connects a client to the silos' gateways on this machine.</summary>
-    public static async Task<IHost> ConnectLocalClientAsync(IReadOnlyList<int> gatewayPorts, string clusterId = "ilgpu-int8", string serviceId = "ilgpu-int8", CancellationToken cancellationToken = default)
+    public static async Task<IHost> ConnectLocalClientAsync(IReadOnlyList<int> gatewayPorts, string clusterId = "ilgpu-int8", string serviceId = "ilgpu-int8", CancellationToken cancellationToken = default, LogLevel logLevel = LogLevel.Warning)
     {
         ArgumentNullException.ThrowIfNull(gatewayPorts);
         var builder = Host.CreateApplicationBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        Logging(builder, logLevel);
         builder.UseOrleansClient(client => client.UseLocalhostClustering([.. gatewayPorts], serviceId, clusterId).AddInt8Engines());
         var host = builder.Build();
         await host.StartAsync(cancellationToken);
         return host;
+    }
+
+    /// <summary>Log messages from <paramref name="level"/> up, all on stderr (stdout is the command's: tables, JSON).</summary>
+    private static void Logging(HostApplicationBuilder builder, LogLevel level)
+    {
+        builder.Logging.SetMinimumLevel(level);
+        builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
     }
 }

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using ILGPUInt8.Calibration;
-using ILGPUInt8.Calibration.Methods;
 using ILGPUInt8.Calibration.Tables;
 using ILGPUInt8.Cluster.Results;
 using ILGPUInt8.Cluster.Work;
@@ -100,7 +99,7 @@ public static class JobRunner
     private static async Task<string> Calibrate(JobSpec spec, PhaseDispatcher dispatch, JobProgress progress)
     {
         var (modelHash, inputs, _) = SiloEngines.Describe(spec.Model);
-        var method = CalibrationPolicy.Default.MethodFor(CalibrationMethods.Create(spec.Method, spec.Percentile), inputs);
+        var method = JobCalibration.Method(spec, inputs);
 
         var pass1 = Succeeded(await Phase(spec, ShardPhase.Ranges, Enumerable.Range(0, spec.Shards.Count), dispatch, progress));
         if (pass1.Count == 0)
@@ -120,8 +119,10 @@ public static class JobRunner
         var histograms = HistogramFile.Merge(pass2.Select(i => HistogramFile.Read(JobFiles.ShardResult(spec, Tasks(spec, ShardPhase.Histograms, [i], ranges)[0]))));
         var used = new HashSet<int>(pass2);
         var dataHash = Hashing.DataHash(pass1.Zip(rangeFiles).Where(p => used.Contains(p.First)).SelectMany(p => p.Second.BatchHashes));
-        var entries = histograms.Select(h => Calibrator.Entry(h, method.Compute(h))).ToList();
-        var table = new CalibrationTable(method.Name, entries, string.IsNullOrEmpty(modelHash) ? null : modelHash, dataHash);
+        // The method over the summed histograms, as Calibrator.Run does on one machine (entries, warnings, the input check).
+        var record = new TableRecord(string.IsNullOrEmpty(modelHash) ? null : modelHash, dataHash, JobCalibration.Preprocessing(spec));
+        var table = Calibrator.Tabulate(histograms, method, inputs.ToHashSet(StringComparer.Ordinal), record).Table;
+        AtomicFile.Replace(JobFiles.MergedHistograms(spec), s => HistogramFile.Write(s, histograms));
         AtomicFile.ReplaceText(JobFiles.TableCache(spec), table.ToCache().ToText());
         AtomicFile.ReplaceText(JobFiles.TableJson(spec), CalibrationJson.Serialize(table));
         return $"{table.Tensors.Count} tensors calibrated ({method.Name}) on {pass2.Count} of {spec.Shards.Count} shards: {JobFiles.TableJson(spec)} and {JobFiles.TableCache(spec)}";

@@ -9,6 +9,7 @@ namespace ILGPUInt8.Cluster.Results;
 /// OUT/ID.eval.json                           eval: the shard's FP32 and INT8 classes and counts
 /// OUT/calibration/ranges/ID.ranges           calibrate pass 1: the shard's ranges and batch hashes
 /// OUT/calibration/histograms-KEY/ID.hist     calibrate pass 2: the shard's histograms over the merged ranges KEY
+/// OUT/calibration/merged.hist              calibrate: the summed histograms the table was chosen from
 /// OUT/eval.json, OUT/table.json, OUT/table.cache, OUT/job.json    the job's merged results and its record
 /// </code>
 /// A shard's file exists only once it is complete (<see cref="AtomicFile"/>), so a rerun skips every shard whose file is there.
@@ -39,6 +40,9 @@ public static class JobFiles
 
     /// <summary>Calibrate: the table as our JSON (<c>OUT/table.json</c>).</summary>
     public static string TableJson(JobSpec spec) => Path.Combine(spec.Output, "table.json");
+
+    /// <summary>Calibrate: the histograms of every shard summed, the table's source (<c>OUT/calibration/merged.hist</c>).</summary>
+    public static string MergedHistograms(JobSpec spec) => Path.Combine(spec.Output, "calibration", "merged.hist");
 
     /// <summary>Calibrate: the table as a TensorRT cache (<c>OUT/table.cache</c>).</summary>
     public static string TableCache(JobSpec spec) => Path.Combine(spec.Output, "table.cache");

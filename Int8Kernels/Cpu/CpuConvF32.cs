@@ -20,6 +20,7 @@ public sealed unsafe class CpuConvF32
     private readonly ActivationSpec _activation;
     private readonly int _taps;
     private readonly int _kg;
+    private readonly PerBatch<ConvProblem> _batches;
 
     /// <summary>Packs KRSC float weights for problems shaped like <paramref name="problem"/>; bias may be empty (zeros).</summary>
     public CpuConvF32(ReadOnlySpan<float> krsc, ReadOnlySpan<float> bias, ConvProblem problem, ActivationSpec activation)
@@ -39,6 +40,7 @@ public sealed unsafe class CpuConvF32
         }
 
         Problem = problem;
+        _batches = new PerBatch<ConvProblem>(n => problem with { N = n });
         _bias = bias.IsEmpty ? new float[problem.K] : bias.ToArray();
         _activation = activation;
         int blocks = (_kg + 15) / 16;
@@ -67,7 +69,7 @@ public sealed unsafe class CpuConvF32
             throw new ArgumentOutOfRangeException(nameof(batch), batch, "The batch must be at least 1.");
         }
 
-        var p = Problem with { N = batch };
+        var p = _batches[batch];
         for (var g = 0; g < p.Groups; g++)
         {
             Group(x, p, g, y);
@@ -88,51 +90,80 @@ public sealed unsafe class CpuConvF32
         }
 
         int groupBlocks = (blocks + colGroups - 1) / colGroups;
-        nint xp = (nint)x, yp = (nint)y;
         fixed (float* packed = _panels[g])
         {
-            nint wp = (nint)packed;
-            CpuThreads.For(chunks * colGroups, m * taps * _kg, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (item) =>
+            var items = new GroupItems
             {
-                int ci = item / colGroups, gi = item % colGroups;
-                int gb0 = gi * groupBlocks, gb1 = Math.Min(blocks, gb0 + groupBlocks);
-                if (gb0 >= gb1)
-                {
-                    return;
-                }
+                Owner = this,
+                Weights = packed,
+                X = x,
+                Y = y,
+                P = p,
+                G = g,
+                M = m,
+                XLength = xLength,
+                Taps = taps,
+                Blocks = blocks,
+                Chunk = chunk,
+                Panel = panel,
+                ColGroups = colGroups,
+                GroupBlocks = groupBlocks,
+            };
+            CpuThreads.For(chunks * colGroups, m * taps * _kg, ref items);
+        }
+    }
 
-                int m0 = ci * chunk, rows = (int)Math.Min(chunk, m - m0), padded = (rows + Rows - 1) / Rows * Rows;
-                int ldc = (gb1 - gb0) * 16;
-                var aTile = ArrayPool<float>.Shared.Rent(padded * taps);
-                var cTile = ArrayPool<float>.Shared.Rent(padded * ldc);
-                try
+    /// <summary>One work item of <see cref="Group"/>: a chunk of output pixels × a range of 16-column blocks.</summary>
+    private struct GroupItems : ICpuForBody
+    {
+        public CpuConvF32 Owner;
+        public float* Weights, X, Y;
+        public ConvProblem P;
+        public int G, Taps, Blocks, Chunk, Panel, ColGroups, GroupBlocks;
+        public long M, XLength;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run(int item)
+        {
+            int ci = item / ColGroups, gi = item % ColGroups, taps = Taps;
+            int gb0 = gi * GroupBlocks, gb1 = Math.Min(Blocks, gb0 + GroupBlocks);
+            if (gb0 >= gb1)
+            {
+                return;
+            }
+
+            int m0 = ci * Chunk, rows = (int)Math.Min(Chunk, M - m0), padded = (rows + Rows - 1) / Rows * Rows;
+            int ldc = (gb1 - gb0) * 16;
+            var aTile = ArrayPool<float>.Shared.Rent(padded * taps);
+            var cTile = ArrayPool<float>.Shared.Rent(padded * ldc);
+            try
+            {
+                fixed (float* a = aTile)
+                fixed (float* c = cTile)
                 {
-                    fixed (float* a = aTile)
-                    fixed (float* c = cTile)
+                    var raw = new Span<float>(a, padded * taps);
+                    CpuIm2Col.Rows(new ReadOnlySpan<float>(X, (int)XLength), P, G, m0, rows, raw, taps);
+                    raw[(rows * taps)..].Clear();
+                    for (var p0 = gb0; p0 < gb1; p0 += Panel)
                     {
-                        var raw = new Span<float>(a, padded * taps);
-                        CpuIm2Col.Rows(new ReadOnlySpan<float>((float*)xp, (int)xLength), p, g, m0, rows, raw, taps);
-                        raw[(rows * taps)..].Clear();
-                        for (var p0 = gb0; p0 < gb1; p0 += panel)
+                        for (var r0 = 0; r0 < padded; r0 += Rows)
                         {
-                            for (var r0 = 0; r0 < padded; r0 += Rows)
+                            for (var nb = p0; nb < Math.Min(gb1, p0 + Panel); nb++)
                             {
-                                for (var nb = p0; nb < Math.Min(gb1, p0 + panel); nb++)
-                                {
-                                    Micro(a + (r0 * taps), taps, (float*)wp + ((long)nb * taps * 16), c + (r0 * ldc) + ((nb - gb0) * 16), ldc);
-                                }
+                                Micro(a + (r0 * taps), taps, Weights + ((long)nb * taps * 16), c + (r0 * ldc) + ((nb - gb0) * 16), ldc);
                             }
                         }
-
-                        Finish(c, ldc, m0, rows, g * _kg, gb0 * 16, Math.Min(_kg, gb1 * 16) - (gb0 * 16), (float*)yp, p.K);
                     }
+
+                    var kg = Owner._kg;
+                    Owner.Finish(c, ldc, m0, rows, G * kg, gb0 * 16, Math.Min(kg, gb1 * 16) - (gb0 * 16), Y, P.K);
                 }
-                finally
-                {
-                    ArrayPool<float>.Shared.Return(aTile);
-                    ArrayPool<float>.Shared.Return(cTile);
-                }
-            });
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(aTile);
+                ArrayPool<float>.Shared.Return(cTile);
+            }
         }
     }
 

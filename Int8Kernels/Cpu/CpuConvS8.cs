@@ -20,12 +20,13 @@ public unsafe interface ICpuInt8Sink
 /// INT8 convolution (and fully connected, as the 1×1 convolution of [N, 1, 1, C·H·W]) on the CPU: NHWC im2col rows packed
 /// per instruction-set variant × weights packed once (<see cref="PackedB"/>, one per group), register-blocked micro-kernels
 /// (<see cref="CpuGemmTile"/>), cache-blocked: a work item is a chunk of output pixels (its A tile, ≈ 192 KiB) × a range of
-/// output channels walked in B panels of ≈ 256 KiB, items spread over cores with Parallel.For. Exact wrapping int32 sums,
+/// output channels walked in B panels of ≈ 256 KiB, items spread over cores by <see cref="CpuThreads"/>. Exact wrapping int32 sums,
 /// so the accumulators equal <see cref="Reference.ConvolutionReference.Forward"/> bit for bit whatever the variant.
 /// </summary>
 public sealed unsafe class CpuConvS8
 {
     private readonly PackedB[] _groups;
+    private readonly PerBatch<ConvProblem> _batches;
 
     /// <summary>Packs KRSC weights [K][R][S][C/groups] for problems shaped like <paramref name="problem"/> (any N).</summary>
     public CpuConvS8(ReadOnlySpan<sbyte> krsc, ConvProblem problem, CpuIsa? isa = null)
@@ -39,6 +40,7 @@ public sealed unsafe class CpuConvS8
         }
 
         Problem = problem;
+        _batches = new PerBatch<ConvProblem>(n => problem with { N = n });
         _groups = new PackedB[problem.Groups];
         for (var g = 0; g < problem.Groups; g++)
         {
@@ -64,7 +66,7 @@ public sealed unsafe class CpuConvS8
             throw new ArgumentOutOfRangeException(nameof(batch), batch, "The batch must be at least 1.");
         }
 
-        var p = Problem with { N = batch };
+        var p = _batches[batch];
         for (var g = 0; g < _groups.Length; g++)
         {
             Group(x, p, g, sink);
@@ -92,54 +94,87 @@ public sealed unsafe class CpuConvS8
         }
 
         int groupBlocks = (blocks + colGroups - 1) / colGroups;
-        nint xp = (nint)x;
         fixed (int* words = b.Words)
         {
-            nint wp = (nint)words;
-            CpuThreads.For(chunks * colGroups, m * taps * b.N, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (item) =>
+            var items = new GroupItems<TSink>
             {
-                int ci = item / colGroups, gi = item % colGroups;
-                int gb0 = gi * groupBlocks, gb1 = Math.Min(blocks, gb0 + groupBlocks);
-                if (gb0 >= gb1)
-                {
-                    return;
-                }
-
-                int m0 = ci * chunk, rows = (int)Math.Min(chunk, m - m0), padded = (rows + CpuGemmTile.Rows - 1) / CpuGemmTile.Rows * CpuGemmTile.Rows;
-                int ldc = (gb1 - gb0) * 8;
-                var aTile = ArrayPool<int>.Shared.Rent(padded * wpr);
-                var bytes = b.Isa == CpuIsa.Avx2 ? ArrayPool<sbyte>.Shared.Rent(padded * kp) : null;
-                var cTile = ArrayPool<int>.Shared.Rent(padded * ldc);
-                try
-                {
-                    fixed (int* a = aTile)
-                    fixed (int* c = cTile)
-                    {
-                        var xs = new ReadOnlySpan<sbyte>((sbyte*)xp, (int)xLength);
-                        var raw = bytes is null ? new Span<sbyte>(a, padded * kp) : bytes.AsSpan(0, padded * kp);
-                        CpuIm2Col.Rows(xs, p, g, m0, rows, raw, kp);
-                        raw[(rows * kp)..].Clear();
-                        PackRows(raw, padded, kp, b.Isa, a);
-                        for (var p0 = gb0; p0 < gb1; p0 += panel)
-                        {
-                            CpuGemmTile.Run(a, padded, b, (int*)wp, p0, Math.Min(gb1, p0 + panel), c - (gb0 * 8), ldc);
-                        }
-
-                        sink.Store(c, ldc, m0, rows, (g * b.N) + (gb0 * 8), Math.Min(b.N, gb1 * 8) - (gb0 * 8));
-                    }
-                }
-                finally
-                {
-                    ArrayPool<int>.Shared.Return(aTile);
-                    ArrayPool<int>.Shared.Return(cTile);
-                    if (bytes is not null)
-                    {
-                        ArrayPool<sbyte>.Shared.Return(bytes);
-                    }
-                }
-            });
+                B = b,
+                Words = words,
+                X = x,
+                P = p,
+                G = g,
+                M = m,
+                XLength = xLength,
+                Kp = kp,
+                Wpr = wpr,
+                Blocks = blocks,
+                Chunk = chunk,
+                Panel = panel,
+                ColGroups = colGroups,
+                GroupBlocks = groupBlocks,
+                Sink = sink,
+            };
+            CpuThreads.For(chunks * colGroups, m * taps * b.N, ref items);
         }
+    }
 
+    /// <summary>One work item of <see cref="Group"/>: a chunk of output pixels × a range of B blocks, tiles from the array pool.</summary>
+    private struct GroupItems<TSink> : ICpuForBody
+        where TSink : ICpuInt8Sink
+    {
+        public PackedB B;
+        public int* Words;
+        public sbyte* X;
+        public ConvProblem P;
+        public int G, Kp, Wpr, Blocks, Chunk, Panel, ColGroups, GroupBlocks;
+        public long M, XLength;
+        public TSink Sink;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Run(int item)
+        {
+            int ci = item / ColGroups, gi = item % ColGroups;
+            int gb0 = gi * GroupBlocks, gb1 = Math.Min(Blocks, gb0 + GroupBlocks);
+            if (gb0 >= gb1)
+            {
+                return;
+            }
+
+            var b = B;
+            int kp = Kp, wpr = Wpr;
+            int m0 = ci * Chunk, rows = (int)Math.Min(Chunk, M - m0), padded = (rows + CpuGemmTile.Rows - 1) / CpuGemmTile.Rows * CpuGemmTile.Rows;
+            int ldc = (gb1 - gb0) * 8;
+            var aTile = ArrayPool<int>.Shared.Rent(padded * wpr);
+            var bytes = b.Isa == CpuIsa.Avx2 ? ArrayPool<sbyte>.Shared.Rent(padded * kp) : null;
+            var cTile = ArrayPool<int>.Shared.Rent(padded * ldc);
+            try
+            {
+                fixed (int* a = aTile)
+                fixed (int* c = cTile)
+                {
+                    var xs = new ReadOnlySpan<sbyte>(X, (int)XLength);
+                    var raw = bytes is null ? new Span<sbyte>(a, padded * kp) : bytes.AsSpan(0, padded * kp);
+                    CpuIm2Col.Rows(xs, P, G, m0, rows, raw, kp);
+                    raw[(rows * kp)..].Clear();
+                    PackRows(raw, padded, kp, b.Isa, a);
+                    for (var p0 = gb0; p0 < gb1; p0 += Panel)
+                    {
+                        CpuGemmTile.Run(a, padded, b, Words, p0, Math.Min(gb1, p0 + Panel), c - (gb0 * 8), ldc);
+                    }
+
+                    Sink.Store(c, ldc, m0, rows, (G * b.N) + (gb0 * 8), Math.Min(b.N, gb1 * 8) - (gb0 * 8));
+                }
+            }
+            finally
+            {
+                ArrayPool<int>.Shared.Return(aTile);
+                ArrayPool<int>.Shared.Return(cTile);
+                if (bytes is not null)
+                {
+                    ArrayPool<sbyte>.Shared.Return(bytes);
+                }
+            }
+        }
     }
 
     /// <summary>

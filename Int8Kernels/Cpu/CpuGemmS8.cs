@@ -3,7 +3,7 @@ namespace ILGPUInt8.Kernels.Cpu;
 /// <summary>
 /// INT8 GEMM on the CPU with System.Runtime.Intrinsics: C[M,N] = A[M,K]·B[N,K]ᵀ in wrapping int32, bit-exact with
 /// <see cref="Reference.GemmReference"/> and the GPU kernels. B (the weights) is packed once per variant
-/// (<see cref="PackedB"/>); rows of C are split across cores with Parallel.For.
+/// (<see cref="PackedB"/>); rows of C are split across cores by <see cref="CpuThreads"/>.
 /// </summary>
 public static class CpuGemmS8
 {
@@ -30,28 +30,42 @@ public static class CpuGemmS8
         // Cache blocking: work items are (row chunk × column panel) tiles, so a B panel (K × 64 columns) stays in L2
         // while the row blocks of a chunk stream past it.
         int rowChunks = (m + RowChunk - 1) / RowChunk, panels = (b.N + PanelColumns - 1) / PanelColumns;
-        Parallel.For(0, rowChunks * panels, item =>
+        var items = new Tiles { A = packedA, B = b, C = c, M = m, Panels = panels };
+        CpuThreads.For(rowChunks * panels, (long)m * b.K * b.N, ref items);
+    }
+
+    /// <summary>One work item: a row chunk × a column panel.</summary>
+    private struct Tiles : ICpuForBody
+    {
+        public int[] A;
+        public PackedB B;
+        public int[] C;
+        public int M;
+        public int Panels;
+
+        public readonly void Run(int item)
         {
-            int chunk = item / panels, panel = item % panels;
+            var b = B;
+            int chunk = item / Panels, panel = item % Panels;
             int nb0 = panel * (PanelColumns / 8), nb1 = Math.Min(nb0 + (PanelColumns / 8), (b.N + 7) / 8);
-            int rowEnd = Math.Min(m, (chunk + 1) * RowChunk);
+            int rowEnd = Math.Min(M, (chunk + 1) * RowChunk);
             for (int m0 = chunk * RowChunk; m0 < rowEnd; m0 += RowBlock)
             {
                 int rows = Math.Min(RowBlock, rowEnd - m0);
                 switch (b.Isa)
                 {
                     case CpuIsa.AvxVnni:
-                        CpuGemmVnni.Block(packedA, m0, rows, b, c, nb0, nb1);
+                        CpuGemmVnni.Block(A, m0, rows, b, C, nb0, nb1);
                         break;
                     case CpuIsa.Avx2:
-                        CpuGemmAvx2.Block(packedA, m0, rows, b, c, nb0, nb1);
+                        CpuGemmAvx2.Block(A, m0, rows, b, C, nb0, nb1);
                         break;
                     default:
-                        CpuGemmScalar.Block(packedA, m0, rows, b, c, nb0, nb1);
+                        CpuGemmScalar.Block(A, m0, rows, b, C, nb0, nb1);
                         break;
                 }
             }
-        });
+        }
     }
 
     /// <summary>Rows of a work item.</summary>

@@ -43,6 +43,10 @@ internal static class SplitK
         where TEpilogue : struct, IGemmEpilogue
     {
         var workspace = Workspaces.GetValue(device, _ => new Workspace());
+
+        // The shared side of the launch gate: a CUDA graph replay (which may use the same workspace) never falls
+        // between these three launches.
+        using var launching = device.LaunchGate.Launching();
         lock (workspace)
         {
             var view = workspace.Get(device, (long)rows * cols);
@@ -90,6 +94,7 @@ internal static class SplitK
                 }
 
                 _buffer = device.Accelerator.Allocate1D<int>(Math.Max(length, 1 << 16));
+                device.NoteBufferReallocated();
             }
 
             return _buffer.View.SubView(0, length);

@@ -12,12 +12,13 @@ namespace ILGPUInt8.Kernels.Runtime;
 /// </summary>
 public sealed class Int8Device : IDisposable
 {
-    /// <summary>Environment variable that overrides <see cref="DeviceKind.Auto"/>: <c>cpu</c> or <c>cuda</c>.</summary>
+    /// <summary>Environment variable that overrides <see cref="DeviceKind.Auto"/>: <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>.</summary>
     public const string DeviceEnvironmentVariable = "ILGPUINT8_DEVICE";
 
     private static readonly ConcurrentDictionary<DeviceKind, Lazy<Int8Device>> SharedDevices = new();
     private readonly ConcurrentDictionary<string, object> _kernels = new();
     private bool _disposed;
+    private long _bufferEpoch;
 
     private Int8Device(Context context, Accelerator accelerator, DeviceKind kind)
     {
@@ -35,6 +36,15 @@ public sealed class Int8Device : IDisposable
     /// <summary><see cref="DeviceKind.Cpu"/> or <see cref="DeviceKind.Cuda"/> (never Auto).</summary>
     public DeviceKind Kind { get; }
 
+    /// <summary>Orders launch sequences against CUDA graph captures (<see cref="CudaGraph"/>).</summary>
+    public LaunchGate LaunchGate { get; } = new();
+
+    /// <summary>
+    /// Changes whenever a device-wide buffer that launches write into (the split-K workspace) is reallocated: a captured
+    /// CUDA graph holds its address and must be captured again.
+    /// </summary>
+    public long BufferEpoch => Interlocked.Read(ref _bufferEpoch);
+
     /// <summary>True on a CUDA accelerator.</summary>
     public bool IsCuda => Kind == DeviceKind.Cuda;
 
@@ -45,20 +55,43 @@ public sealed class Int8Device : IDisposable
     public string? PtxIsa => Accelerator is CudaAccelerator cuda ? $"{cuda.InstructionSet.Major}.{cuda.InstructionSet.Minor}" : null;
 
     /// <summary>True when a CUDA device can be used in this process (a context is probed once).</summary>
-    public static bool CudaAvailable => CudaProbe.Value;
+    public static bool CudaAvailable => CudaDeviceCount > 0;
 
-    private static readonly Lazy<bool> CudaProbe = new(() =>
+    /// <summary>How many CUDA devices this process sees (0 without a driver; a context is probed once).</summary>
+    public static int CudaDeviceCount => CudaProbe.Value;
+
+    private static readonly Lazy<int> CudaProbe = new(() =>
     {
         try
         {
             using var context = Context.Create(b => b.Cuda());
-            return context.GetCudaDevices().Count > 0;
+            return context.GetCudaDevices().Count;
         }
         catch (Exception ex) when (ex is DllNotFoundException or TypeInitializationException or InvalidOperationException or CudaException or EntryPointNotFoundException)
         {
-            return false;
+            return 0;
         }
     });
+
+    /// <summary>
+    /// The CUDA device number <c>ILGPUINT8_DEVICE</c> names (<c>cuda:N</c>; 0 for <c>cuda</c>, <c>auto</c> or unset), or
+    /// -1 when the value is not a device this library knows. The device is chosen when the shared CUDA device is first
+    /// created, so a process uses one CUDA device.
+    /// </summary>
+    public static int CudaOrdinal => ParseCudaOrdinal(Environment.GetEnvironmentVariable(DeviceEnvironmentVariable));
+
+    /// <summary>N of <c>cuda:N</c>, 0 of <c>cuda</c>/<c>gpu</c>/<c>auto</c>/<c>cpu</c>/empty, else -1.</summary>
+    public static int ParseCudaOrdinal(string? value)
+    {
+        var v = value?.Trim().ToLowerInvariant();
+        if (v is null or "" or "auto" or "cpu" or "cuda" or "gpu")
+        {
+            return 0;
+        }
+
+        return v.StartsWith("cuda:", StringComparison.Ordinal)
+            && int.TryParse(v.AsSpan(5), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : -1;
+    }
 
     /// <summary>
     /// The process-wide device of a kind (created on first use, kept until exit).
@@ -87,7 +120,8 @@ public sealed class Int8Device : IDisposable
             null or "" or "auto" => CudaAvailable ? DeviceKind.Cuda : DeviceKind.Cpu,
             "cpu" => DeviceKind.Cpu,
             "cuda" or "gpu" => DeviceKind.Cuda,
-            _ => throw new ArgumentException($"{DeviceEnvironmentVariable}='{env}' is not one of cpu, cuda, auto."),
+            _ when ParseCudaOrdinal(env) >= 0 => DeviceKind.Cuda,
+            _ => throw new ArgumentException($"{DeviceEnvironmentVariable}='{env}' is not one of cpu, cuda, cuda:N, auto."),
         };
     }
 
@@ -102,8 +136,15 @@ public sealed class Int8Device : IDisposable
                 throw new InvalidOperationException("No CUDA device was found (set ILGPUINT8_DEVICE=cpu to use the CPU accelerator).");
             }
 
+            // cuda:N picks the N-th device (in CUDA_VISIBLE_DEVICES order); one beyond the last is refused with the count.
+            var ordinal = CudaOrdinal;
+            if (ordinal >= CudaDeviceCount)
+            {
+                throw new ArgumentException($"{DeviceEnvironmentVariable}=cuda:{ordinal}: this machine has {CudaDeviceCount} CUDA device{(CudaDeviceCount == 1 ? string.Empty : "s")} (cuda:0 to cuda:{CudaDeviceCount - 1}).");
+            }
+
             var context = Context.Create(b => Configure(b.Cuda().Optimize(OptimizationLevel.O2).Profiling()));
-            return new Int8Device(context, context.CreateCudaAccelerator(0), DeviceKind.Cuda);
+            return new Int8Device(context, context.CreateCudaAccelerator(Math.Max(0, ordinal)), DeviceKind.Cuda);
         }
 
         // Warp size 32 and up to 1024 threads a group, like a CUDA device, so warp-level code means the same.
@@ -127,6 +168,9 @@ public sealed class Int8Device : IDisposable
         return (TDelegate)_kernels.GetOrAdd(name + "|" + typeof(TDelegate).FullName, _ => load(Accelerator));
     }
 
+    /// <summary>Records that a device-wide buffer was reallocated (see <see cref="BufferEpoch"/>).</summary>
+    public void NoteBufferReallocated() => Interlocked.Increment(ref _bufferEpoch);
+
     /// <summary>Waits for all work on the device.</summary>
     public void Synchronize() => Accelerator.Synchronize();
 
@@ -142,5 +186,6 @@ public sealed class Int8Device : IDisposable
         _kernels.Clear();
         Accelerator.Dispose();
         Context.Dispose();
+        LaunchGate.Dispose();
     }
 }

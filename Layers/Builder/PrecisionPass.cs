@@ -14,6 +14,7 @@ namespace ILGPUInt8.Layers.Builder;
 /// of that reader's output: clipping and rounding commute with max (clip(max x) = max(clip x)), so quantizing before
 /// or after the pool gives the same int8 values, and the pooled tensor is what the next layer reads, so its histogram is
 /// the one the threshold should answer for (a ReLU output's background spikes can pull its own entropy threshold low).
+/// A ReLU input without a range of its own takes the ReLU output's (<see cref="ReluRangesFromOutputs"/>).
 /// Then an INT8 ReLU whose input is the sole use of an INT8 convolution-like or element-wise output gives that tensor its
 /// own scale, so the ReLU is exactly max(q, 0) and fusing it (lo = 0 in the requantize) changes no bit.
 /// </summary>
@@ -33,6 +34,11 @@ internal static class PrecisionPass
                     input.Threshold = pooled;
                 }
             }
+        }
+
+        if (config.Int8)
+        {
+            ReluRangesFromOutputs(plan, Request);
         }
 
         foreach (var node in plan.Nodes)
@@ -74,6 +80,34 @@ internal static class PrecisionPass
         foreach (var node in plan.Nodes)
         {
             plan.Tensors[node.Output].Type = node.Int8 && !node.Layer.Int8OutputIsFloat ? DataType.Int8 : DataType.Float;
+        }
+    }
+
+    /// <summary>
+    /// A ReLU's input with no range of its own, written only for that ReLU by a step that fuses ReLU, takes the ReLU
+    /// output's threshold: the scale the fused step's output gets anyway (see the last rule above), so its INT8 numbers
+    /// are those of a calibrated build. QDQ models carry exactly that: a Q/DQ pair after each ReLU, none between the
+    /// convolution and its ReLU. Only done when it lets the producer run INT8.
+    /// </summary>
+    private static void ReluRangesFromOutputs(Plan plan, Func<PlanNode, LayerPrecision> request)
+    {
+        foreach (var node in plan.Nodes)
+        {
+            var input = plan.Tensors[node.Inputs[0]];
+            if (node.Layer is not ActivationLayer { Activation.Kind: ActivationKind.Relu } || request(node) == LayerPrecision.Float
+                || input.Threshold is not null || plan.Tensors[node.Output].Threshold is not float threshold
+                || input.IsOutput || plan.Consumers(input.Id).Count() != 1
+                || plan.Producer(input.Id) is not { } producer || request(producer) == LayerPrecision.Float
+                || !producer.Layer.FusesActivation(ActivationSpec.Relu, int8: true))
+            {
+                continue;
+            }
+
+            input.Threshold = threshold;
+            if (Missing(plan, producer) is not null)
+            {
+                input.Threshold = null;
+            }
         }
     }
 

@@ -8,6 +8,9 @@ namespace ILGPUInt8.Layers;
 /// </summary>
 public static class SyntheticModels
 {
+    /// <summary>The names <see cref="ByName"/> knows.</summary>
+    public const string Names = "synthetic:small-cnn, synthetic:resnet18, synthetic:resnet50";
+
     /// <summary>
     /// A small CNN on (1, 28, 28): conv 3×3 32 + BN + ReLU, max pool 2, conv 3×3 64 + BN + ReLU, max pool 2, flatten,
     /// fully connected 128 + ReLU, fully connected 10, softmax. Input "input", output "prob".
@@ -61,6 +64,53 @@ public static class SyntheticModels
         net.MarkOutput(net.AddSoftMax(t, "prob").Output);
         return net;
     }
+
+    /// <summary>
+    /// ResNet-50 v1.5 (torchvision's layout): the ResNet-18 stem, four stages of 3, 4, 6 and 3 bottleneck blocks (widths
+    /// 64, 128, 256, 512; each block 1×1 to the width + BN + ReLU, 3×3 carrying the stage's stride + BN + ReLU, 1×1 to 4 ×
+    /// width + BN, plus the shortcut (a 1×1 projection with the stride + BN at the start of every stage), then ReLU),
+    /// global average pool, fully connected 2048 → <paramref name="classes"/>, softmax. Input "input" (3, size, size),
+    /// output "prob". v1.5 strides the 3×3 (v1 strided the first 1×1).
+    /// </summary>
+    public static NetworkDefinition ResNet50(int inputSize = 224, int classes = 1000, int seed = 1)
+    {
+        var r = new Random(seed);
+        var net = new NetworkDefinition("resnet50");
+        var x = net.AddInput("input", new TensorDims(3, inputSize, inputSize));
+        var t = ConvBnRelu(net, r, x, 64, 7, 2, 3, "conv1", relu: true);
+        t = net.AddPooling(t, PoolingType.Max, 3, stride: 2, padding: 1, name: "maxpool").Output;
+        int[] widths = [64, 128, 256, 512];
+        int[] blocks = [3, 4, 6, 3];
+        for (var stage = 0; stage < 4; stage++)
+        {
+            var width = widths[stage];
+            for (var block = 0; block < blocks[stage]; block++)
+            {
+                var stride = stage > 0 && block == 0 ? 2 : 1;
+                var name = $"layer{stage + 1}.{block}";
+                var a = ConvBnRelu(net, r, t, width, 1, 1, 0, name + ".conv1", relu: true);
+                var b = ConvBnRelu(net, r, a, width, 3, stride, 1, name + ".conv2", relu: true);
+                var c = ConvBnRelu(net, r, b, 4 * width, 1, 1, 0, name + ".conv3", relu: false);
+                var shortcut = block > 0 ? t : ConvBnRelu(net, r, t, 4 * width, 1, stride, 0, name + ".downsample", relu: false);
+                var sum = net.AddElementWise(c, shortcut, ElementWiseOperation.Sum, name + ".add").Output;
+                t = net.AddActivation(sum, ActivationKind.Relu, name: name + ".relu").Output;
+            }
+        }
+
+        t = net.AddGlobalPooling(t, PoolingType.Average, "avgpool").Output;
+        t = net.AddFullyConnected(t, classes, Uniform(r, classes * 2048, 2048), Uniform(r, classes, 100), "fc").Output;
+        net.MarkOutput(net.AddSoftMax(t, "prob").Output);
+        return net;
+    }
+
+    /// <summary>A synthetic model by its command-line name: small-cnn, resnet18 or resnet50 (null when unknown).</summary>
+    public static NetworkDefinition? ByName(string name) => name switch
+    {
+        "small-cnn" => SmallCnn(),
+        "resnet18" => ResNet18(),
+        "resnet50" => ResNet50(),
+        _ => null,
+    };
 
     private static Tensor ConvBnRelu(NetworkDefinition net, Random r, Tensor x, int k, int kernel, int stride, int pad, string name, bool relu)
     {

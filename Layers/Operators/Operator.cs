@@ -21,6 +21,13 @@ internal abstract class Operator
     /// <summary>The CPU backend's step for a plan node (managed SIMD code on the host).</summary>
     public virtual Step CreateCpuStep(Engine engine, PlanNode node) => throw Lowered(node);
 
+    /// <summary>
+    /// Bytes of the private work buffer each context allocates for a node's step (<see cref="Step.ScratchBytes"/>),
+    /// known from the plan alone so that the memory check counts it before anything is built; <paramref name="host"/>
+    /// for the CPU backend.
+    /// </summary>
+    public virtual long ScratchBytes(Plan plan, PlanNode node, bool host) => 0;
+
     private static NetworkException Lowered(PlanNode node) =>
         new(node.Name, $"layer type {node.Layer.Type} cannot be executed (it should have been lowered).");
 }

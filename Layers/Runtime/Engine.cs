@@ -22,9 +22,21 @@ public sealed record EngineBinding(string Name, TensorDims Dims);
 /// <param name="FusedActivation">The activation fused into it, or None.</param>
 public sealed record EngineLayerInfo(string Name, LayerType Type, bool Int8, IReadOnlyList<string> Layers, ActivationSpec FusedActivation)
 {
+    /// <summary>Per-item dimensions of the step's inputs, in order (a constant operand included).</summary>
+    public IReadOnlyList<TensorDims> InputDims { get; init; } = [];
+
+    /// <summary>Per-item dimensions of the step's output.</summary>
+    public TensorDims OutputDims { get; init; }
+
+    /// <summary>The kernel (variant, tile) the step launches at the maximum batch (<c>Step.KernelName</c>).</summary>
+    public string KernelName { get; init; } = string.Empty;
+
+    /// <summary>Bytes of the step's private work buffer in each context (0 when it needs none).</summary>
+    public long ScratchBytes { get; init; }
+
     /// <inheritdoc />
     public override string ToString() =>
-        $"{Name,-28} {Type,-15} {(Int8 ? "INT8" : "FP32"),-5} {(FusedActivation.IsNone ? string.Empty : "+" + FusedActivation)} [{string.Join(", ", Layers)}]";
+        $"{Name,-28} {Type,-15} {(Int8 ? "INT8" : "FP32"),-5} {(FusedActivation.IsNone ? string.Empty : "+" + FusedActivation)} [{string.Join(", ", Layers)}] {string.Join(" ", InputDims)} -> {OutputDims} {KernelName}{(ScratchBytes > 0 ? $" scratch {ScratchBytes} B" : string.Empty)}";
 }
 
 /// <summary>Activation memory of an engine at its maximum batch.</summary>
@@ -56,10 +68,10 @@ public sealed class Engine : IDisposable
         Plan = plan;
         HostIsa = hostIsa;
         PlanMemory.Verify(plan);
-        EngineResources.Check(plan, device);
+        EngineResources.Check(plan, device, hostIsa is not null);
         try
         {
-            EngineResources.Allocating("the engine's weights and constants", EngineResources.Required(plan).Engine, () =>
+            EngineResources.Allocating("the engine's weights and constants", EngineResources.Required(plan, hostIsa is not null).Engine, () =>
             {
                 foreach (var t in plan.Tensors.Where(t => t.Constant is not null))
                 {
@@ -82,7 +94,13 @@ public sealed class Engine : IDisposable
 
         Inputs = [.. plan.Inputs.Select(i => new EngineBinding(plan.Tensors[i].Name, plan.Tensors[i].Dims))];
         Outputs = [.. plan.Outputs.Select(i => new EngineBinding(plan.Tensors[i].Name, plan.Tensors[i].Dims))];
-        Layers = [.. plan.Nodes.Select(n => new EngineLayerInfo(n.Name, n.Layer.Type, n.Int8, n.Sources, n.Fused))];
+        Layers = [.. plan.Nodes.Select((n, i) => new EngineLayerInfo(n.Name, n.Layer.Type, n.Int8, n.Sources, n.Fused)
+        {
+            InputDims = [.. n.Inputs.Select(id => plan.Tensors[id].Dims)],
+            OutputDims = plan.Tensors[n.Output].Dims,
+            KernelName = _steps[i].KernelName,
+            ScratchBytes = _steps[i].ScratchBytes,
+        })];
         Memory = new MemoryReport(plan.ArenaBytes, plan.UnsharedBytes, plan.Tensors.Count(t => t.Constant is null && t.AliasOf < 0), _steps.Sum(s => s.ScratchBytes));
         Int8Thresholds = plan.Tensors.Where(t => t.Type == DataType.Int8 && t.Threshold is not null)
             .GroupBy(t => t.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Threshold!.Value, StringComparer.Ordinal);
@@ -96,7 +114,7 @@ public sealed class Engine : IDisposable
 
     /// <summary>
     /// Which backend runs the steps: "cuda" (ILGPU kernels on a CUDA device), "ilgpu-cpu" (the same kernels on ILGPU's CPU
-    /// accelerator, for testing their semantics) or "cpu" (managed SIMD code with Parallel.For, bit-exact with both).
+    /// accelerator, for testing their semantics) or "cpu" (managed SIMD code on CpuThreads' persistent workers, bit-exact with both).
     /// </summary>
     public string BackendName => HostIsa is not null ? "cpu" : Device.IsCuda ? "cuda" : "ilgpu-cpu";
 

@@ -5,7 +5,8 @@ namespace ILGPUInt8.Layers;
 /// <summary>
 /// The memory an engine and one context need, computed before anything is allocated, in checked 64-bit arithmetic:
 /// weights (each layer's <see cref="Layer.WeightBytes(bool)"/>: 1 byte an INT8 weight, 4 a float, plus float biases), constants,
-/// the activation arena at the maximum batch, and the float input and output buffers. An engine the device cannot hold,
+/// the activation arena at the maximum batch, the steps' scratch buffers (<see cref="Operator.ScratchBytes"/>: an im2col
+/// matrix, a channel-padded input) and the float input and output buffers. An engine the device cannot hold,
 /// or a tensor too large to index (more than 2³¹ − 1 elements at the maximum batch), is refused with the numbers
 /// (<see cref="EngineMemoryException"/>) instead of failing half-way with "Out of memory." or an overflow.
 /// </summary>
@@ -14,8 +15,11 @@ internal static class EngineResources
     /// <summary>Largest element count of one tensor (host arrays and the CPU steps index with int).</summary>
     public const long MaxElements = int.MaxValue;
 
-    /// <summary>Bytes the engine (weights, constants) and one context (arena, input and output buffers) need.</summary>
-    public static (long Engine, long Context) Required(Plan plan)
+    /// <summary>
+    /// Bytes the engine (weights, constants) and one context (arena, step scratch, input and output buffers) need;
+    /// <paramref name="host"/> for the CPU backend (its steps need no scratch buffers).
+    /// </summary>
+    public static (long Engine, long Context) Required(Plan plan, bool host = false)
     {
         try
         {
@@ -49,13 +53,25 @@ internal static class EngineResources
                     }
                 }
 
-                return (weights + constants, plan.ArenaBytes + io);
+                return (weights + constants, plan.ArenaBytes + Scratch(plan, host) + io);
             }
         }
         catch (OverflowException ex)
         {
             throw new EngineMemoryException($"The engine's memory at batch {plan.MaxBatchSize:N0} overflows 64-bit arithmetic: use a smaller batch.", long.MaxValue, 0, ex);
         }
+    }
+
+    /// <summary>Bytes of every step's scratch buffer in one context (checked: a size that overflows throws).</summary>
+    public static long Scratch(Plan plan, bool host)
+    {
+        long total = 0;
+        foreach (var node in plan.Nodes)
+        {
+            total = checked(total + (OperatorRegistry.Find(node.Layer.Type)?.ScratchBytes(plan, node, host) ?? 0));
+        }
+
+        return total;
     }
 
     /// <summary>
@@ -66,15 +82,15 @@ internal static class EngineResources
         device.IsCuda ? device.Accelerator.MemorySize : GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
 
     /// <summary>Throws <see cref="EngineMemoryException"/> when the engine and one context do not fit the device.</summary>
-    public static void Check(Plan plan, Int8Device device)
+    public static void Check(Plan plan, Int8Device device, bool host = false)
     {
-        var (engine, context) = Required(plan);
+        var (engine, context) = Required(plan, host);
         var available = Available(device);
         var total = engine > long.MaxValue - context ? long.MaxValue : engine + context;
         if (total > available)
         {
             throw new EngineMemoryException(
-                $"The engine needs {Mib(total)} (weights and constants {Mib(engine)}, activations and inputs/outputs at batch {plan.MaxBatchSize:N0} {Mib(context)}) but {(device.IsCuda ? "the device" : "this machine")} has {Mib(available)}: use a smaller batch.",
+                $"The engine needs {Mib(total)} (weights and constants {Mib(engine)}, activations, step scratch and inputs/outputs at batch {plan.MaxBatchSize:N0} {Mib(context)}) but {(device.IsCuda ? "the device" : "this machine")} has {Mib(available)}: use a smaller batch.",
                 total, available);
         }
     }

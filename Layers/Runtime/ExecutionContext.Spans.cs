@@ -8,8 +8,9 @@ namespace ILGPUInt8.Layers;
 
 /// <summary>
 /// I/O without copies on the host: inputs read from, and outputs written into, memory the caller owns (no output
-/// arrays, no dictionaries, no step iterator per call). The steps themselves still allocate a little on the CPU
-/// backend (its Parallel.For closures, about 5 KB a call for the Fashion-MNIST CNN).
+/// arrays, no dictionaries, no step iterator per call). On the CPU backend a steady-state call allocates nothing at all
+/// (the steps run struct bodies on <see cref="Kernels.Cpu.CpuThreads"/>' persistent workers; staging copies are plain
+/// host copies); Tests/Runtime/ZeroAllocationTests checks it.
 /// </summary>
 public sealed partial class ExecutionContext
 {
@@ -38,7 +39,20 @@ public sealed partial class ExecutionContext
             throw new ArgumentException($"Input '{name}' has {values.Length} values; batch {batchSize} of {Engine.Inputs[i].Dims} needs {need}.", nameof(values));
         }
 
-        _inputs[i].View.SubView(0, need).CopyFromCPU(ref MemoryMarshal.GetReference(values), values.Length);
+        var staging = _inputs[i].View.SubView(0, need);
+        if (Engine.HostIsa is not null)
+        {
+            // The CPU backend's staging buffer is host memory: a plain copy (ILGPU's CopyFromCPU wraps the source in a new view object).
+            unsafe
+            {
+                values.CopyTo(new Span<float>(Pointer<float>(staging), values.Length));
+            }
+
+            return;
+        }
+
+        using var launching = Engine.Device.LaunchGate.Launching();
+        staging.CopyFromCPU(ref MemoryMarshal.GetReference(values), values.Length);
     }
 
     /// <summary>Waits for the device and copies one output (NCHW float, batch·C·H·W values) into <paramref name="destination"/>.</summary>
@@ -54,8 +68,21 @@ public sealed partial class ExecutionContext
             throw new ArgumentException($"Output '{name}' needs {need} values for batch {batchSize} of {Engine.Outputs[i].Dims}; the destination has {destination.Length}.", nameof(destination));
         }
 
+        var staging = _outputs[i].View.SubView(0, need);
+        if (Engine.HostIsa is not null)
+        {
+            // The CPU backend ran synchronously into host memory: a plain copy, nothing to wait for.
+            unsafe
+            {
+                new ReadOnlySpan<float>(Pointer<float>(staging), destination.Length).CopyTo(destination);
+            }
+
+            return;
+        }
+
         Engine.Device.Synchronize();
-        _outputs[i].View.SubView(0, need).CopyToCPU(ref MemoryMarshal.GetReference(destination), destination.Length);
+        using var launching = Engine.Device.LaunchGate.Launching();
+        staging.CopyToCPU(ref MemoryMarshal.GetReference(destination), destination.Length);
     }
 
     /// <summary>

@@ -23,7 +23,7 @@ public sealed partial class ExecutionContext : IDisposable
         Engine = engine;
         var plan = engine.Plan;
         var accelerator = engine.Device.Accelerator;
-        var bytes = EngineResources.Required(plan).Context;
+        var bytes = EngineResources.Required(plan, engine.HostIsa is not null).Context;
         var buffers = new List<MemoryBuffer1D<float, Stride1D.Dense>>();
         MemoryBuffer1D<byte, Stride1D.Dense>? arena = null;
         try
@@ -90,7 +90,10 @@ public sealed partial class ExecutionContext : IDisposable
                 throw new ArgumentException($"Input '{t.Name}' has {data.LongLength} values; batch {batchSize} of {t.Dims} needs {need}.", nameof(inputs));
             }
 
-            _inputs[i].View.SubView(0, need).CopyFromCPU(data);
+            using (Engine.Device.LaunchGate.Launching())
+            {
+                _inputs[i].View.SubView(0, need).CopyFromCPU(data);
+            }
         }
 
         foreach (var name in inputs.Keys)
@@ -117,7 +120,11 @@ public sealed partial class ExecutionContext : IDisposable
         {
             var t = plan.Tensors[plan.Outputs[i]];
             var host = new float[t.Dims.Volume * batchSize];
-            _outputs[i].View.SubView(0, host.Length).CopyToCPU(host);
+            using (Engine.Device.LaunchGate.Launching())
+            {
+                _outputs[i].View.SubView(0, host.Length).CopyToCPU(host);
+            }
+
             result[t.Name] = host;
         }
 
@@ -136,6 +143,7 @@ public sealed partial class ExecutionContext : IDisposable
         var entries = new List<LayerTiming>();
         if (device.IsCuda)
         {
+            using var launching = device.LaunchGate.Launching();
             var stream = device.Accelerator.DefaultStream;
             var markers = new List<(string Name, LayerType? Type, bool Int8, int Launches, ProfilingMarker Marker)>();
             var start = stream.AddProfilingMarker();
@@ -198,31 +206,61 @@ public sealed partial class ExecutionContext : IDisposable
     private IEnumerable<(PlanTensor? Tensor, string Name, LayerType? Type, bool Int8, int Launches)> Iterate(int batchSize)
     {
         var plan = Engine.Plan;
+        var gate = Engine.Device.LaunchGate;
         for (var i = 0; i < plan.Inputs.Count; i++)
         {
-            var t = ConvertInput(i, batchSize);
+            PlanTensor t;
+            using (gate.Launching())
+            {
+                t = ConvertInput(i, batchSize);
+            }
+
             yield return (t, "input:" + t.Name, null, t.Type == DataType.Int8, 1);
         }
 
         foreach (var step in Engine.Steps)
         {
-            step.Run(this, batchSize);
+            using (gate.Launching())
+            {
+                step.Run(this, batchSize);
+            }
+
             yield return (step.Output, step.Node.Name, step.Node.Layer.Type, step.Node.Int8, step.Launches);
         }
 
         for (var i = 0; i < plan.Outputs.Count; i++)
         {
-            var t = ConvertOutput(i, batchSize);
+            PlanTensor t;
+            using (gate.Launching())
+            {
+                t = ConvertOutput(i, batchSize);
+            }
+
             yield return (null, "output:" + t.Name, null, t.Type == DataType.Int8, 1);
         }
     }
 
-    /// <summary>Queues every step with no per-call allocation (the path of <see cref="Enqueue"/> and the span overloads).</summary>
+    /// <summary>
+    /// Queues a run with no per-call allocation (the path of <see cref="Enqueue"/> and the span overloads): a CUDA graph
+    /// replay where one applies (ExecutionContext.Graphs.cs), else every launch.
+    /// </summary>
     private void RunAll(int batchSize)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         CheckBatch(batchSize);
         Bind();
+        if (TryRunGraph(batchSize))
+        {
+            return;
+        }
+
+        using var launching = Engine.Device.LaunchGate.Launching();
+        QueueSteps(batchSize);
+    }
+
+    /// <summary>Queues the input conversions, every step and the output conversions (what a CUDA graph holds).</summary>
+    private void QueueSteps(int batchSize)
+    {
         var plan = Engine.Plan;
         for (var i = 0; i < plan.Inputs.Count; i++)
         {
@@ -317,8 +355,10 @@ public sealed partial class ExecutionContext : IDisposable
         var bytes = length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
         if (!_scratch.TryGetValue(step, out var buffer) || buffer.Length < bytes)
         {
+            // Captured graphs address the old buffer.
+            DropGraphs();
             buffer?.Dispose();
-            buffer = Engine.Device.Accelerator.Allocate1D<byte>((bytes + 15) / 16 * 16);
+            buffer = EngineResources.Allocating($"the scratch buffer of step '{step.Node.Name}'", bytes, () => Engine.Device.Accelerator.Allocate1D<byte>((bytes + 15) / 16 * 16));
             _scratch[step] = buffer;
         }
 
@@ -334,6 +374,7 @@ public sealed partial class ExecutionContext : IDisposable
         }
 
         _disposed = true;
+        DropGraphs();
         _arena.Dispose();
         foreach (var b in _inputs.Concat(_outputs))
         {

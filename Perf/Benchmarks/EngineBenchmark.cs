@@ -10,12 +10,14 @@ using ILGPUInt8.Perf.Harness;
 namespace ILGPUInt8.Perf.Benchmarks;
 
 /// <summary>
-/// End-to-end engines built through the API: a small CNN (1×28×28) and ResNet-18 (3×224×224) at batch 1, 64 and 256,
-/// FP32 and INT8 (ranges from min-max calibration on two random images). Images/s, the INT8 / FP32 ratio, the ratio to
+/// End-to-end engines built through the API: a small CNN (1×28×28), ResNet-18 and ResNet-50 v1.5 (3×224×224) at batch 1,
+/// 64 and 256, FP32 and INT8 (ranges from min-max calibration on two random images). The execution context replays CUDA
+/// graphs where the backend allows (a batch size's first two runs are in the warm-up); on CUDA an INT8 row "plain
+/// launches" beside it times a context with graphs off, with the ratio graphs on / plain. Images/s, the INT8 / FP32 ratio, the ratio to
 /// every PyTorch peer of the case (Perf/peers/engine_peers.py, same device call: eager, BN-folded, torch.compile) and to the
 /// best of them, a per-layer-type breakdown of one profiled run and the
 /// kernel-launch overhead share (launches × the time of an empty launch measured here / the run's time).
-/// Per-step timings go to OUT/engine-profile-*.json. <c>--cases small_cnn,resnet18</c> picks the synthetic networks. <c>--quick</c>: small batches and a 32×32 ResNet-18 for a CPU smoke run.
+/// Per-step timings go to OUT/engine-profile-*.json. <c>--cases small_cnn,resnet18,resnet50</c> picks the synthetic networks. <c>--quick</c>: batch 1, a 32×32 ResNet-18 and no ResNet-50 (minutes on the CPU accelerator) for a CPU smoke run.
 /// <c>--resnet18-onnx PATH</c> adds "resnet18_onnx": ML.NET's ResNet18.onnx imported with its real weights (inputs are
 /// pixel-like, 0–255 minus 117, as the model expects), against Perf/peers/resnet18_torch_peer.py, which builds the same
 /// graph in PyTorch from the same file.
@@ -26,7 +28,7 @@ public sealed class EngineBenchmark : IBenchmark
     public string Name => "engine";
 
     /// <inheritdoc />
-    public string Description => "End-to-end small CNN and ResNet-18 engines (FP32, INT8), per-layer breakdown, launch overhead";
+    public string Description => "End-to-end small CNN, ResNet-18 and ResNet-50 engines (FP32, INT8; CUDA graphs on and off), per-layer breakdown, launch overhead";
 
     /// <inheritdoc />
     public void Run(BenchContext context)
@@ -43,7 +45,7 @@ public sealed class EngineBenchmark : IBenchmark
         Console.WriteLine($"  empty kernel launch: {launchMs * 1000:F2} us");
         var cases = context.Quick
             ? new[] { ("small_cnn", SyntheticModels.SmallCnn(), new[] { 1 }), ("resnet18", SyntheticModels.ResNet18(32, 10), new[] { 1 }) }
-            : [("small_cnn", SyntheticModels.SmallCnn(), [1, 64, 256]), ("resnet18", SyntheticModels.ResNet18(), [1, 64, 256])];
+            : [("small_cnn", SyntheticModels.SmallCnn(), [1, 64, 256]), ("resnet18", SyntheticModels.ResNet18(), [1, 64, 256]), ("resnet50", SyntheticModels.ResNet50(), [1, 64, 256])];
         var only = context.Option("cases", string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries);
         if (only.Length > 0)
         {
@@ -83,6 +85,14 @@ public sealed class EngineBenchmark : IBenchmark
 
             using var engine = EngineBuilder.Build(network, config, device);
             using var exec = engine.CreateExecutionContext();
+
+            // The same engine with CUDA graphs off (INT8 on CUDA only: elsewhere graphs are refused anyway).
+            using var plain = int8 && device.IsCuda ? engine.CreateExecutionContext() : null;
+            if (plain is not null)
+            {
+                plain.CudaGraphs = false;
+            }
+
             var precision = int8 ? "int8" : "fp32";
             Console.WriteLine($"  {name} {precision}: {engine.Layers.Count} steps ({engine.Layers.Count(l => l.Int8)} INT8), arena {engine.Memory.ArenaBytes / 1048576.0:F1} MiB at batch {maxBatch} (no reuse: {engine.Memory.UnsharedBytes / 1048576.0:F1} MiB), step scratch {engine.Memory.ScratchBytes / 1048576.0:F1} MiB");
             foreach (var batch in batches)
@@ -105,6 +115,14 @@ public sealed class EngineBenchmark : IBenchmark
                 }
 
                 context.Add(new BenchResult(Name, $"{caseName} {precision}", ms, imagesPerSecond, "img/s", ratio, ratioTo));
+                Console.WriteLine($"    cuda graphs: {exec.CudaGraphCaptures} captured, {exec.CudaGraphReplays} replays{(exec.CudaGraphRefusal is { } why ? ", refused: " + why : string.Empty)}");
+                if (plain is not null)
+                {
+                    plain.SetInputs(inputs, batch);
+                    var plainMs = context.TimeMedianMs(() => plain.Enqueue(batch), warmup: 2);
+                    context.Add(new BenchResult(Name, $"{caseName} {precision} plain launches", plainMs, batch / plainMs * 1000, "img/s", plainMs / ms, "graphs on / plain launches"));
+                }
+
                 var peers = context.Peers(caseName).OrderBy(p => p.Value).ToList();
                 foreach (var (peer, theirs) in peers)
                 {

@@ -23,6 +23,7 @@ public static class PerfOptions
         ("threads", "cpuengine: threads of the CPU backend"),
         ("fashion-batches", "cpuengine: batch sizes of the Fashion CNN, comma-separated"),
         ("resnet18-onnx", "engine: path of ResNet18.onnx (ML.NET's real weights)"),
+        ("cases", "engine: only these synthetic networks, comma-separated (small_cnn, resnet18, resnet50)"),
     ];
 
     /// <summary>Flags: name, description (read as "true" when given).</summary>

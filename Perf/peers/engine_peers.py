@@ -1,22 +1,26 @@
 #!/usr/bin/env python3
 """Peers for the `engine` benchmark, run on the GPU machine in the same call as `Perf engine`.
 
-PyTorch on the same two networks the engine benchmark builds: the small CNN (1x28x28: conv3x3 32+BN+ReLU, maxpool,
-conv3x3 64+BN+ReLU, maxpool, fc 128+ReLU, fc 10, softmax) and ResNet-18 (3x224x224, torchvision layout, written out
-here so torchvision is not needed), batch 1, 64, 256, random weights, channels_last, cudnn.benchmark, TF32 off:
+PyTorch on the same three networks the engine benchmark builds: the small CNN (1x28x28: conv3x3 32+BN+ReLU, maxpool,
+conv3x3 64+BN+ReLU, maxpool, fc 128+ReLU, fc 10, softmax), ResNet-18 and ResNet-50 v1.5 (3x224x224, torchvision
+layout, written out here so torchvision is not needed; ResNet-50's bottlenecks stride the 3x3), batch 1, 64, 256,
+random weights, channels_last, cudnn.benchmark, TF32 off:
   - "torch eager fp32" / "torch eager fp16": the networks as written (BatchNorm as its own kernels);
   - "torch eager fp32 bn-folded" / "torch eager fp16 bn-folded": BatchNorm folded into the convolution before it, as
     our engine does (equal work);
-  - "torch.compile fp16 reduce-overhead" (ResNet-18 b64 and b256) and "torch.compile fp16 max-autotune" (b256 only:
-    it compiles about 2 minutes a shape on an H200): the BN-folded FP16 model compiled by inductor.
+  - "torch.compile fp16 reduce-overhead" (inductor + CUDA graphs; ResNet-18 and ResNet-50 at every batch, b1
+    included, about 10 s of compile a shape on an H200) and "torch.compile fp16 max-autotune" (b256 only, ResNet-18;
+    ResNet-50 too with --autotune-all: it compiles about 2 minutes a shape): the BN-folded FP16 channels_last model.
 The compiled peers need --compile (they take minutes). Prints a table and writes JSON rows {peer, case, tops} where
 "tops" holds images/s:
-    python3 Perf/peers/engine_peers.py OUT.json [--append] [--compile]
+    python3 Perf/peers/engine_peers.py OUT.json [--append] [--compile [--autotune-all]] [--cpu]
 With --append the rows are added to an existing OUT.json (e.g. the one gemm_conv_peers.py wrote), so one --peers file
-serves the whole Perf run.
+serves the whole Perf run. --cpu is a smoke run of the code paths on the CPU (batch 1, 64x64 ResNets, FP32 only, no
+CUDA graphs); its numbers are not peers.
 """
 import json
 import sys
+import time
 
 import torch
 import torch.nn as nn
@@ -46,15 +50,47 @@ class Block(nn.Module):
         return torch.relu(y + (x if self.down is None else self.down(x)))
 
 
-def resnet18():
+class Bottleneck(nn.Module):
+    """torchvision's ResNet-50 v1.5 block: 1x1 to width, 3x3 with the stride, 1x1 to 4 x width, projection shortcut
+    (1x1 with the stride + BN) where the shape changes."""
+
+    def __init__(self, cin, width, stride):
+        super().__init__()
+        cout = 4 * width
+        self.conv1 = nn.Conv2d(cin, width, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(width)
+        self.conv2 = nn.Conv2d(width, width, 3, stride, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(width)
+        self.conv3 = nn.Conv2d(width, cout, 1, bias=False)
+        self.bn3 = nn.BatchNorm2d(cout)
+        self.down = None
+        if stride != 1 or cin != cout:
+            self.down = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        y = torch.relu(self.bn1(self.conv1(x)))
+        y = torch.relu(self.bn2(self.conv2(y)))
+        y = self.bn3(self.conv3(y))
+        return torch.relu(y + (x if self.down is None else self.down(x)))
+
+
+def resnet(block, counts, expansion):
     layers = [nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(3, 2, 1)]
     cin = 64
-    for i, w in enumerate([64, 128, 256, 512]):
-        for b in range(2):
-            layers.append(Block(cin, w, 2 if i > 0 and b == 0 else 1))
-            cin = w
-    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, 1000), nn.Softmax(dim=1)]
+    for i, (w, n) in enumerate(zip([64, 128, 256, 512], counts)):
+        for b in range(n):
+            layers.append(block(cin, w, 2 if i > 0 and b == 0 else 1))
+            cin = w * expansion
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(cin, 1000), nn.Softmax(dim=1)]
     return nn.Sequential(*layers)
+
+
+def resnet18():
+    return resnet(Block, [2, 2, 2, 2], 1)
+
+
+def resnet50():
+    return resnet(Bottleneck, [3, 4, 6, 3], 4)
 
 
 def fold_bn(model):
@@ -68,10 +104,10 @@ def fold_bn(model):
         conv.bias = nn.Parameter(((bias - bn.running_mean) * scale + bn.bias).detach())
 
     for module in model.modules():
-        if isinstance(module, Block):
-            fold(module.conv1, module.bn1)
-            fold(module.conv2, module.bn2)
-            module.bn1, module.bn2 = nn.Identity(), nn.Identity()
+        if isinstance(module, (Block, Bottleneck)):
+            for i in (1, 2, 3) if isinstance(module, Bottleneck) else (1, 2):
+                fold(getattr(module, f"conv{i}"), getattr(module, f"bn{i}"))
+                setattr(module, f"bn{i}", nn.Identity())
         children = list(module.named_children()) if isinstance(module, nn.Sequential) else []
         for (_, a), (name_b, b) in zip(children, children[1:]):
             if isinstance(a, nn.Conv2d) and isinstance(b, nn.BatchNorm2d):
@@ -99,6 +135,16 @@ def _randomize(model, g):
 
 
 def time_ms(fn, warmup=3, repeats=10):
+    if DEVICE == "cpu":
+        for _ in range(warmup):
+            fn()
+        samples = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            fn()
+            samples.append((time.perf_counter() - start) * 1000)
+        samples.sort()
+        return samples[len(samples) // 2]
     for _ in range(warmup):
         fn()
     torch.cuda.synchronize()
@@ -119,7 +165,8 @@ def write_rows(out, rows, append):
     print(f"{'peer':20} {'case':22} {'ms':>10} {'img/s':>10}")
     for r in rows:
         print(f"{r['peer']:20} {r['case']:22} {r['ms']:10.4f} {r['tops']:10.1f}")
-    doc = {"device": torch.cuda.get_device_name(), "torch": torch.__version__, "rows": []}
+    device = torch.cuda.get_device_name() if DEVICE == "cuda" else "cpu (smoke run)"
+    doc = {"device": device, "torch": torch.__version__, "rows": []}
     if append:
         try:
             with open(out) as f:
@@ -131,70 +178,94 @@ def write_rows(out, rows, append):
         json.dump(doc, f, indent=2)
 
 
+DEVICE = "cpu" if "--cpu" in sys.argv else "cuda"
+NETWORKS = (("small_cnn", small_cnn, (1, 28, 28)), ("resnet18", resnet18, (3, 224, 224)), ("resnet50", resnet50, (3, 224, 224)))
+
+
+def shape_of(name, shape):
+    """The input shape of a case: the ResNets at 64x64 in a --cpu smoke run."""
+    return (3, 64, 64) if DEVICE == "cpu" and name != "small_cnn" else shape
+
+
 def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else "engine_peers.json"
+    out = sys.argv[1] if len(sys.argv) > 1 and not sys.argv[1].startswith("--") else "engine_peers.json"
     torch.backends.cudnn.benchmark = True
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
     check_fold()
     rows = []
-    batches = (1, 64, 256)
-    for name, make, shape in (("small_cnn", small_cnn, (1, 28, 28)), ("resnet18", resnet18, (3, 224, 224))):
-        for dtype, label in ((torch.float32, "torch eager fp32"), (torch.float16, "torch eager fp16")):
+    batches = (1,) if DEVICE == "cpu" else (1, 64, 256)
+    dtypes = ((torch.float32, "torch eager fp32"),) if DEVICE == "cpu" else ((torch.float32, "torch eager fp32"), (torch.float16, "torch eager fp16"))
+    for name, make, shape in NETWORKS:
+        shape = shape_of(name, shape)
+        for dtype, label in dtypes:
             for folded in (False, True):
                 torch.manual_seed(1)
                 model = randomize_bn(make()).eval()
                 model = fold_bn(model) if folded else model
-                model = model.cuda().to(dtype).to(memory_format=torch.channels_last)
+                model = model.to(DEVICE).to(dtype).to(memory_format=torch.channels_last)
                 peer = label + (" bn-folded" if folded else "")
                 for batch in batches:
-                    x = torch.randn(batch, *shape, device="cuda", dtype=dtype).to(memory_format=torch.channels_last)
+                    x = torch.randn(batch, *shape, device=DEVICE, dtype=dtype).to(memory_format=torch.channels_last)
                     with torch.inference_mode():
                         ms = time_ms(lambda: model(x))
                     rows.append({"peer": peer, "case": f"{name} b{batch}", "ms": ms, "tops": batch / ms * 1000})
                     print(f"{peer:36} {name} b{batch}: {batch / ms * 1000:10.1f} img/s", flush=True)
     if "--compile" in sys.argv:
-        rows += compiled_rows(batches)
+        rows += compiled_rows(batches, "--autotune-all" in sys.argv)
     write_rows(out, rows, "--append" in sys.argv)
 
 
 def check_fold():
-    """The folded ResNet-18 computes the same function as the one with BatchNorm (FP32, TF32 off); warns otherwise."""
-    torch.manual_seed(1)
-    plain = randomize_bn(resnet18()).eval().cuda()
-    torch.manual_seed(1)
-    folded = fold_bn(randomize_bn(resnet18()).eval()).cuda()
-    x = torch.randn(2, 3, 224, 224, device="cuda")
-    with torch.inference_mode():
-        a, b = plain[:-1](x), folded[:-1](x)
-    err = ((a - b).norm() / a.norm()).item()
-    print(f"BN folding check: relative L2 difference of the logits {err:.2e}", flush=True)
-    if not err < 1e-4:
-        print(f"WARNING: BN folding changed the function (relative L2 {err}): the bn-folded rows are not equal work", flush=True)
+    """The folded ResNet-18 and ResNet-50 compute the same function as the ones with BatchNorm (FP32, TF32 off); warns
+    otherwise."""
+    for name, make, shape in NETWORKS[1:]:
+        torch.manual_seed(1)
+        plain = randomize_bn(make()).eval().to(DEVICE)
+        torch.manual_seed(1)
+        folded = fold_bn(randomize_bn(make()).eval()).to(DEVICE)
+        assert not any(isinstance(m, nn.BatchNorm2d) for m in folded.modules()), f"{name}: a BatchNorm was not folded"
+        x = torch.randn(2, *shape_of(name, shape), device=DEVICE)
+        with torch.inference_mode():
+            a, b = plain[:-1](x), folded[:-1](x)
+        err = ((a - b).norm() / a.norm()).item()
+        print(f"BN folding check, {name}: relative L2 difference of the logits {err:.2e}", flush=True)
+        if not err < 1e-4:
+            print(f"WARNING: BN folding changed {name}'s function (relative L2 {err}): the bn-folded rows are not equal work", flush=True)
 
 
-def compiled_rows(batches):
-    """torch.compile of the BN-folded FP16 channels_last ResNet-18, static shapes: reduce-overhead (CUDA graphs) at every
-    batch above 1 (about 10 s of compile each on an H200), max-autotune at the largest only (about 2 minutes). Compile
-    time is reported, not timed."""
-    import time
+def compiled_rows(batches, autotune_all):
+    """torch.compile of the BN-folded FP16 channels_last ResNet-18 and ResNet-50, static shapes: reduce-overhead
+    (inductor + CUDA graphs) at every batch, b1 included (about 10 s of compile a shape on an H200), max-autotune at the
+    largest batch for ResNet-18 and, with --autotune-all, for ResNet-50 (about 2 minutes a shape). Compile time is
+    reported, not timed."""
+    if not hasattr(torch, "compile"):
+        print(f"torch {torch.__version__} has no torch.compile: no compiled rows", flush=True)
+        return []
     rows = []
-    torch.manual_seed(1)
-    model = fold_bn(randomize_bn(resnet18()).eval()).cuda().half().to(memory_format=torch.channels_last)
-    for mode, mode_batches in (("reduce-overhead", [b for b in batches if b > 1]), ("max-autotune", batches[-1:])):
-        torch._dynamo.reset()
-        compiled = torch.compile(model, mode=mode, dynamic=False)
-        for batch in mode_batches:
-            x = torch.randn(batch, 3, 224, 224, device="cuda", dtype=torch.float16).to(memory_format=torch.channels_last)
-            start = time.time()
-            with torch.inference_mode():
-                compiled(x)
-                torch.cuda.synchronize()
-                compile_s = time.time() - start
-                ms = time_ms(lambda: compiled(x), warmup=5, repeats=20)
-            peer = f"torch.compile fp16 {mode}"
-            rows.append({"peer": peer, "case": f"resnet18 b{batch}", "ms": ms, "tops": batch / ms * 1000, "compile_s": compile_s})
-            print(f"{peer:36} resnet18 b{batch}: {batch / ms * 1000:10.1f} img/s (compiled in {compile_s:.0f} s)", flush=True)
+    dtype = torch.float32 if DEVICE == "cpu" else torch.float16
+    for name, make, shape in NETWORKS[1:]:
+        shape = shape_of(name, shape)
+        torch.manual_seed(1)
+        model = fold_bn(randomize_bn(make()).eval()).to(DEVICE).to(dtype).to(memory_format=torch.channels_last)
+        autotune = batches[-1:] if name == "resnet18" or autotune_all else []
+        for mode, mode_batches in (("reduce-overhead", list(batches)), ("max-autotune", autotune)):
+            if not mode_batches:
+                continue
+            torch._dynamo.reset()
+            compiled = torch.compile(model, mode=mode, dynamic=False)
+            for batch in mode_batches:
+                x = torch.randn(batch, *shape, device=DEVICE, dtype=dtype).to(memory_format=torch.channels_last)
+                start = time.time()
+                with torch.inference_mode():
+                    compiled(x)
+                    if DEVICE == "cuda":
+                        torch.cuda.synchronize()
+                    compile_s = time.time() - start
+                    ms = time_ms(lambda: compiled(x), warmup=5, repeats=20)
+                peer = f"torch.compile fp16 {mode}"
+                rows.append({"peer": peer, "case": f"{name} b{batch}", "ms": ms, "tops": batch / ms * 1000, "compile_s": compile_s})
+                print(f"{peer:36} {name} b{batch}: {batch / ms * 1000:10.1f} img/s (compiled in {compile_s:.0f} s)", flush=True)
     return rows
 
 

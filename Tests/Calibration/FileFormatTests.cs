@@ -11,16 +11,19 @@ public sealed class FileFormatTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [Fact]
-    public void Npy_round_trips_float_uint8_int8()
+    public void Npy_round_trips_float_uint8_int8_int32_int64_float64()
     {
         var f = new NpyArray([1.5f, -2f, float.NaN, 0f, 3e-39f, 7f], 2, 3);
         var u = new NpyArray(new byte[] { 0, 1, 255 }, 3);
         var s = new NpyArray(new sbyte[] { -128, 0, 127, 5 }, 2, 1, 2);
-        foreach (var (name, array) in new[] { ("f.npy", f), ("u.npy", u), ("s.npy", s) })
+        var i4 = new NpyArray(new[] { int.MinValue, 0, 9, int.MaxValue }, 4);
+        var i8 = new NpyArray(new[] { -3L, 0L, 9L, 1L << 40 }, 2, 2);
+        var f8 = new NpyArray(new[] { 0.5, -1e300, 9.0 }, 3);
+        foreach (var (name, array) in new[] { ("f.npy", f), ("u.npy", u), ("s.npy", s), ("i4.npy", i4), ("i8.npy", i8), ("f8.npy", f8) })
         {
             var path = Path.Combine(_dir, name);
             NpyFile.Write(path, array);
-            Assert.Equal(0, (new FileInfo(path).Length - array.Length * (array.DType == NpyDType.Float32 ? 4 : 1)) % 64);
+            Assert.Equal(0, (new FileInfo(path).Length - (array.Length * NpyArray.ItemSize(array.DType))) % 64);
             var read = NpyFile.Read(path);
             Assert.Equal(array.DType, read.DType);
             Assert.Equal(array.Shape, read.Shape);
@@ -29,6 +32,9 @@ public sealed class FileFormatTests : IDisposable
 
         Assert.Equal([0f, 1f, 255f], NpyFile.Read(Path.Combine(_dir, "u.npy")).ToFloat());
         Assert.Equal([-128f, 0f, 127f, 5f], NpyFile.Read(Path.Combine(_dir, "s.npy")).ToFloat());
+        Assert.Equal((long[])i8.Data, (long[])NpyFile.Read(Path.Combine(_dir, "i8.npy")).Data);
+        Assert.Equal((int[])i4.Data, (int[])NpyFile.Read(Path.Combine(_dir, "i4.npy")).Data);
+        Assert.Equal((double[])f8.Data, (double[])NpyFile.Read(Path.Combine(_dir, "f8.npy")).Data);
     }
 
     [Fact]
@@ -50,7 +56,8 @@ public sealed class FileFormatTests : IDisposable
 
     [Theory]
     [InlineData("'descr': '>f4'", "big-endian")]
-    [InlineData("'descr': '<f8'", "'<f8' is not supported")]
+    [InlineData("'descr': '<f2'", "'<f2' is not supported")]
+    [InlineData("'descr': '>i8'", "big-endian")]
     [InlineData("'fortran_order': True", "Fortran")]
     [InlineData("truncate", "truncated")]
     [InlineData("extra", "extra bytes")]

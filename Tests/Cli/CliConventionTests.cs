@@ -12,21 +12,29 @@ namespace ILGPUInt8.Tests.Cli;
 /// </summary>
 public sealed class CliConventionTests
 {
-    public static TheoryData<string> CommandNames() => [.. CliCommands.All().Select(c => c.Name)];
+    /// <summary>Every command by its full name ("eval", "cluster eval"), grouped ones included.</summary>
+    public static TheoryData<string> CommandNames() => [.. CliCommands.All().Select(c => c.FullName)];
 
     [Theory]
     [MemberData(nameof(CommandNames))]
     public void HelpAnywhereListsEveryOptionWithItsDefault(string name)
     {
-        var command = CliCommands.All().Single(c => c.Name == name);
+        var command = CliCommands.All().Single(c => c.FullName == name);
+        var words = name.Split(' ');
         string[][] positions =
         [
-            [name, "--help"],
-            [name, "-h"],
-            ["--help", name],
-            [name, "--model", "x.onnx", "--help"],
-            [name, "--batch", "not-a-number", "--json", "-h"],
+            [.. words, "--help"],
+            [.. words, "-h"],
+            ["--help", .. words],
+            [.. words, "--model", "x.onnx", "--help"],
+            [.. words, "--batch", "not-a-number", "--json", "-h"],
+            ["help", .. words],
         ];
+        if (words.Length > 1)
+        {
+            // Inside a group: help between the words, too.
+            positions = [.. positions, [words[0], "--help", .. words[1..]], [words[0], "-h", .. words[1..]]];
+        }
         foreach (var args in positions)
         {
             var (code, output, error) = CliHarness.RunFull(args);
@@ -58,8 +66,8 @@ public sealed class CliConventionTests
     public void EveryDeclaredOptionIsReadAndNoOtherOne(string name)
     {
         using var h = new CliHarness();
-        var command = CliCommands.All().Single(c => c.Name == name);
-        var args = new List<string> { name };
+        var command = CliCommands.All().Single(c => c.FullName == name);
+        var args = new List<string>(name.Split(' '));
         foreach (var option in command.Options.Where(o => o.Required))
         {
             args.AddRange([option.Name, h.Path("missing-" + option.Name.TrimStart('-'))]);
@@ -102,6 +110,14 @@ public sealed class CliConventionTests
         { ["run", "--model", "synthetic:nothing", "--input", "x.npy"], 2, "Unknown synthetic model" },
         { ["run", "--model", "missing.onnx", "--input", "x.npy"], 1, "not found" },
         { ["eval", "--model", OnnxFixturesModel, "--data", "no-such-folder"], 1, "not found" },
+        { ["cluster"], 2, "ilgpu-int8 cluster --help" },
+        { ["cluster", "hots"], 2, "did you mean host" },
+        { ["cluster", "host", "--silo-port", "80"], 2, "--silo-port must be an integer in [1024, 65535]" },
+        { ["cluster", "host", "--silo-port", "20000", "--gateway-port", "20000"], 2, "must differ" },
+        { ["cluster", "eval", "--model", "m.onnx", "--data", "d", "--out", "o", "--gateway", "70000"], 2, "--gateway takes ports in [1024, 65535]" },
+        { ["cluster", "run", "--model", "m.onnx", "--data", "d"], 2, "Option '--out' is required" },
+        { ["cluster", "calibrate", "--model", "m.onnx", "--data", "d", "--out", "o", "--table", "t", "--connect-timeout", "0"], 2, "--connect-timeout" },
+        { ["cluster", "run", "--model", "missing.onnx", "--data", "d", "--out", "o"], 1, "not found" },
     };
 
     private static string OnnxFixturesModel => CliHarness.Model;

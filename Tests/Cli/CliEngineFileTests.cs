@@ -51,7 +51,7 @@ public sealed class CliEngineFileTests : IDisposable
         var profile = _h.Path("profile.json");
         var output = CliHarness.RunOk("bench", "--model", CliHarness.Model, "--precision", "fp32", "--batch", "2", "--iterations", "4", "--warmup", "0",
             "--export-times", times, "--export-profile", profile, "--layer-info");
-        foreach (var text in new[] { "images/s", "median", "p90", "p95", "p99", "max", "profile", "Convolution", "activation arena" })
+        foreach (var text in new[] { "images/s", "median", "p90", "p95", "p99", "max", "profile", "Convolution", "activation arena", "kernel", "scratch", "cpu_conv_f32", "1x28x28 -> " })
         {
             Assert.Contains(text, output, StringComparison.Ordinal);
         }
@@ -70,7 +70,19 @@ public sealed class CliEngineFileTests : IDisposable
         TensorFiles.Write(input, "input", new FileTensor(images, [2, 1, 28, 28]));
         var plan = _h.Path("fp32.plan");
         using var built = JsonDocument.Parse(CliHarness.RunOk("build", "--model", CliHarness.Model, "--batch", "2", "--save-engine", plan, "--layer-info", "--json"));
-        Assert.True(built.RootElement.GetProperty("layers").GetProperty("steps").GetArrayLength() > 3);
+        var steps = built.RootElement.GetProperty("layers").GetProperty("steps");
+        Assert.True(steps.GetArrayLength() > 3);
+        foreach (var step in steps.EnumerateArray())
+        {
+            // --layer-info gives every step its shapes (C, H, W per item), its kernel and its scratch bytes.
+            Assert.True(step.GetProperty("inputs").GetArrayLength() >= 1, step.ToString());
+            Assert.Equal(3, step.GetProperty("output").GetArrayLength());
+            Assert.False(string.IsNullOrEmpty(step.GetProperty("kernel").GetString()), step.ToString());
+            Assert.True(step.GetProperty("scratch_bytes").GetInt64() >= 0);
+        }
+
+        var first = steps[0];
+        Assert.Equal([1, 28, 28], first.GetProperty("inputs")[0].EnumerateArray().Select(e => e.GetInt32()));
         CliHarness.RunOk("run", "--model", CliHarness.Model, "--input", input, "--output", _h.Path("a.npy"));
         using var ran = JsonDocument.Parse(CliHarness.RunOk("run", "--load-engine", plan, "--input", input, "--output", _h.Path("b.npy"), "--json"));
         Assert.Equal(2, ran.RootElement.GetProperty("batch").GetInt32());
@@ -90,7 +102,8 @@ public sealed class CliEngineFileTests : IDisposable
             NpyFile.Write(Path.Combine(npyDir, $"img_{i:D3}.npy"), new NpyArray(images.RawData.Slice(i * 784, 784).ToArray(), 28, 28));
         }
 
-        NpyFile.Write(Path.Combine(npyDir, "labels.npy"), new NpyArray(labels.RawData.ToArray(), CliHarness.Images));
+        // int64 labels, as np.save writes np.array([...]) by default.
+        NpyFile.Write(Path.Combine(npyDir, "labels.npy"), new NpyArray([.. labels.RawData.ToArray().Select(b => (long)b)], CliHarness.Images));
         var table = _h.Path("t.cache");
         CliHarness.RunOk("calibrate", "--model", CliHarness.Model, "--data", _h.Data, "--table", table, "--images", "8", "--normalize", "0.2860,0.3530");
         string[] common = ["--model", CliHarness.Model, "--table", table, "--normalize", "0.2860,0.3530", "--batch", "8", "--json"];

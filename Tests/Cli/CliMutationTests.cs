@@ -25,6 +25,9 @@ public sealed class CliMutationTests : IDisposable
         ["--iterations"] = ["1", "2"],
         ["--warmup"] = ["0", "1"],
         ["--duration"] = ["0", "0.01"],
+        // cluster host runs until Ctrl-C without it; clients wait this long for a cluster that is not there.
+        ["--stop-after"] = ["0"],
+        ["--connect-timeout"] = ["0.5"],
     };
 
     private static readonly string[] BadNumbers =
@@ -91,7 +94,8 @@ public sealed class CliMutationTests : IDisposable
 
     private string[] Mutate(CliCommand command, Random random)
     {
-        var args = new List<string> { command.Name };
+        var args = new List<string>(command.FullName.Split(' '));
+        var first = args.Count;
         foreach (var option in command.Options)
         {
             var isWork = WorkOptions.TryGetValue(option.Name, out var small);
@@ -119,12 +123,12 @@ public sealed class CliMutationTests : IDisposable
         string[] noise = ["--frobnicate", "--modle", "-x", "stray", "--", "@" + _h.Path("missing.rsp"), "--batch=", "---json", "-hx"];
         if (random.Next(6) == 0)
         {
-            args.Insert(1 + random.Next(args.Count), noise[random.Next(noise.Length)]);
+            args.Insert(first + random.Next(args.Count - first + 1), noise[random.Next(noise.Length)]);
         }
 
-        if (random.Next(5) == 0 && args.Count > 1)
+        if (random.Next(5) == 0 && args.Count > first)
         {
-            args.RemoveAt(1 + random.Next(args.Count - 1));
+            args.RemoveAt(first + random.Next(args.Count - first));
         }
 
         // Under --device the CPU stays in use (cuda is refused without a GPU, exit 2).
@@ -133,7 +137,7 @@ public sealed class CliMutationTests : IDisposable
 
     private string Value(Option option, Random random)
     {
-        if (option.ValueType == typeof(int) || option.ValueType == typeof(int?) || option.ValueType == typeof(double))
+        if (option.ValueType == typeof(int) || option.ValueType == typeof(int?) || option.ValueType == typeof(double) || option.ValueType == typeof(double?) || option.ValueType == typeof(int[]))
         {
             return random.Next(2) == 0 ? BadNumbers[random.Next(BadNumbers.Length)] : random.Next(1, 5).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }

@@ -91,7 +91,12 @@ public sealed class CliFaultTests : IDisposable
         var (code, output) = CliHarness.Run("eval", "--model", CliHarness.Model, "--data", _h.Data, "--table", table, "--images", "4");
         Assert.Equal(1, code);
         Assert.Contains("prepared as", output, StringComparison.Ordinal);
-        CliHarness.RunOk("eval", "--model", CliHarness.Model, "--data", _h.Data, "--table", table, "--images", "4", "--normalize", "0,1");
+        Assert.DoesNotContain("(Parameter", output, StringComparison.Ordinal);
+
+        // Asked for by name, the other preprocessing runs, with a warning that the model says otherwise.
+        var (ok, _, warning) = CliHarness.RunFull("eval", "--model", CliHarness.Model, "--data", _h.Data, "--table", table, "--images", "4", "--normalize", "0,1");
+        Assert.Equal(0, ok);
+        Assert.Contains("warning: --normalize gives pixels / 255", warning, StringComparison.Ordinal);
     }
 
     [Fact]

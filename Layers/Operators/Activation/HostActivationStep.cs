@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using ILGPUInt8.Kernels.Cpu;
 using ILGPUInt8.Kernels.Ops;
 
 namespace ILGPUInt8.Layers;
@@ -23,20 +24,36 @@ internal sealed unsafe class HostActivationStep : HostStep
         long count = Elements(Output, batch);
         if (_lut is { } lut)
         {
-            nint x = (nint)context.Pointer<sbyte>(Input(), batch), y = (nint)context.Pointer<sbyte>(Output, batch);
-            ForRanges(count, 65536, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (i0, i1) =>
-            {
-                for (var i = i0; i < i1; i++)
-                {
-                    ((sbyte*)y)[i] = lut[((sbyte*)x)[i] + 128];
-                }
-            });
+            var table = new TableRanges { X = context.Pointer<sbyte>(Input(), batch), Y = context.Pointer<sbyte>(Output, batch), Lut = lut };
+            ForRanges(count, 65536, ref table);
             return;
         }
 
-        var act = ((ActivationLayer)Node.Layer).Activation;
-        nint xf = (nint)context.Pointer<float>(Input(), batch), yf = (nint)context.Pointer<float>(Output, batch);
-        ForRanges(count, 32768, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (i0, i1) => Apply((float*)xf, (float*)yf, i0, i1, act));
+        var body = new FloatRanges { X = context.Pointer<float>(Input(), batch), Y = context.Pointer<float>(Output, batch), Act = ((ActivationLayer)Node.Layer).Activation };
+        ForRanges(count, 32768, ref body);
+    }
+
+    private struct TableRanges : ICpuRangeBody
+    {
+        public sbyte* X, Y;
+        public sbyte[] Lut;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run(long i0, long i1)
+        {
+            for (var i = i0; i < i1; i++)
+            {
+                Y[i] = Lut[X[i] + 128];
+            }
+        }
+    }
+
+    private struct FloatRanges : ICpuRangeBody
+    {
+        public float* X, Y;
+        public ActivationSpec Act;
+
+        public readonly void Run(long i0, long i1) => Apply(X, Y, i0, i1, Act);
     }
 
     /// <summary>y[i] = act(x[i]) for i in [i0, i1) (ReLU as max(x, 0) 8 lanes at a time).</summary>

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using ILGPUInt8.Kernels.Cpu;
 using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Kernels.Quantization;
 
@@ -23,33 +24,65 @@ internal sealed unsafe class HostConcatStep(Engine engine, PlanNode node) : Host
             long items = t.Dims.Nhwc(axis, 1).Outer;
             if (Node.Int8)
             {
-                nint x = (nint)context.Pointer<sbyte>(t, batch), y = (nint)context.Pointer<sbyte>(Output, batch);
-                float m = Int8ElementWise.RatioMultiplier(t.Scale, Output.Scale);
-                ForRanges(pixels, 1024, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (p0, p1) =>
+                var body = new Int8Ranges
                 {
-                    for (var p = p0; p < p1; p++)
-                    {
-                        sbyte* src = (sbyte*)x + ((constant ? p % items : p) * c), dst = (sbyte*)y + (p * total) + o;
-                        for (var j = 0; j < c; j++)
-                        {
-                            dst[j] = (sbyte)QuantMath.Requantize(src[j], 0, m, -127);
-                        }
-                    }
-                });
+                    X = context.Pointer<sbyte>(t, batch),
+                    Y = context.Pointer<sbyte>(Output, batch),
+                    Multiplier = Int8ElementWise.RatioMultiplier(t.Scale, Output.Scale),
+                    Block = new Block(c, o, total, constant, items),
+                };
+                ForRanges(pixels, 1024, ref body);
             }
             else
             {
-                nint x = (nint)context.Pointer<float>(t, batch), y = (nint)context.Pointer<float>(Output, batch);
-                ForRanges(pixels, 1024, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (p0, p1) =>
-                {
-                    for (var p = p0; p < p1; p++)
-                    {
-                        new ReadOnlySpan<float>((float*)x + ((constant ? p % items : p) * c), c).CopyTo(new Span<float>((float*)y + (p * total) + o, c));
-                    }
-                });
+                var body = new FloatRanges { X = context.Pointer<float>(t, batch), Y = context.Pointer<float>(Output, batch), Block = new Block(c, o, total, constant, items) };
+                ForRanges(pixels, 1024, ref body);
             }
 
             offset += c;
+        }
+    }
+
+    /// <summary>Where input block of outer index p lies: c values at x + (constant ? p mod items : p)·c, to y + p·total + offset.</summary>
+    private readonly record struct Block(int C, int Offset, int Total, bool Constant, long Items)
+    {
+        public long Source(long p) => (Constant ? p % Items : p) * C;
+
+        public long Destination(long p) => (p * Total) + Offset;
+    }
+
+    private struct Int8Ranges : ICpuRangeBody
+    {
+        public sbyte* X, Y;
+        public float Multiplier;
+        public Block Block;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run(long p0, long p1)
+        {
+            for (var p = p0; p < p1; p++)
+            {
+                sbyte* src = X + Block.Source(p), dst = Y + Block.Destination(p);
+                for (var j = 0; j < Block.C; j++)
+                {
+                    dst[j] = (sbyte)QuantMath.Requantize(src[j], 0, Multiplier, -127);
+                }
+            }
+        }
+    }
+
+    private struct FloatRanges : ICpuRangeBody
+    {
+        public float* X, Y;
+        public Block Block;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run(long p0, long p1)
+        {
+            for (var p = p0; p < p1; p++)
+            {
+                new ReadOnlySpan<float>(X + Block.Source(p), Block.C).CopyTo(new Span<float>(Y + Block.Destination(p), Block.C));
+            }
         }
     }
 }

@@ -14,4 +14,7 @@ internal sealed class ConvolutionOperator : Operator
 
     /// <inheritdoc />
     public override Step CreateCpuStep(Engine engine, PlanNode node) => new HostConvolutionStep(engine, node);
+
+    /// <inheritdoc />
+    public override long ScratchBytes(Plan plan, PlanNode node, bool host) => host ? 0 : ConvolutionStep.ScratchFor(plan, node);
 }

@@ -27,6 +27,7 @@ internal sealed class ConvolutionStep : Step
     private readonly bool _padChannels;
     private readonly int _im2colColumns;
     private readonly Func<int, ConvProblem>? _stemProblem;
+    private string? _kernelName;
 
     public ConvolutionStep(Engine engine, PlanNode node)
         : base(engine, node)
@@ -62,20 +63,21 @@ internal sealed class ConvolutionStep : Step
         var krsc = Relayout(_int8.Weights);
         var p1 = _problem(1);
         _paddedC = p1.C;
-        if (p1.Groups == 1 && p1.C < 16 && p1.R * p1.S > 1 && !fc)
+        var (stemColumns, paddedC) = Widening(p1, fc);
+        if (stemColumns > 0)
         {
             // A stem: x [N, H, W, C] → im2col A [N·P·Q, Kp] (Kp = R·S·C rounded up to 32), then the 1×1 convolution of A
             // with the KRSC rows zero-padded to Kp: the same int32 products plus zeros, so the same bits as the direct path.
-            _im2colColumns = Im2Col.Columns(p1);
+            _im2colColumns = stemColumns;
             krsc = Im2Col.PadWeightRows(krsc, k, _im2colColumns);
             var stem = _stemProblem = _problem;
             _problem = n => Im2Col.GemmProblem(stem(n), _im2colColumns);
         }
-        else if (p1.Groups == 1 && p1.C % 4 != 0 && p1.C < 16 && !fc)
+        else if (paddedC > 0)
         {
             // A few input channels (an RGB image): widen them to a multiple of 4 with zeros, and the weights with zero
             // taps, so the packed implicit GEMM runs instead of the direct kernel; the sums are unchanged.
-            _paddedC = (p1.C + 3) / 4 * 4;
+            _paddedC = paddedC;
             _padChannels = true;
             krsc = Im2Col.PadWeightRows(krsc, k * r * s, _paddedC);
             var inner = _problem;
@@ -90,11 +92,42 @@ internal sealed class ConvolutionStep : Step
 
     public override int Launches => _padChannels || _im2colColumns > 0 ? 2 : 1;
 
-    // The im2col matrix [N·P·Q, Kp] or the channel-padded input [N·H·W, C'] at the maximum batch.
-    public override long ScratchBytes =>
-        _im2colColumns > 0 ? (long)Plan.MaxBatchSize * Output.Dims.Plane * _im2colColumns
-        : _padChannels ? (long)Plan.MaxBatchSize * Input().Dims.Plane * _paddedC
-        : 0;
+    public override long ScratchBytes => ScratchFor(Plan, Node);
+
+    /// <summary>
+    /// How an INT8 convolution widens its input (problem at batch 1): the im2col columns Kp of a stem (groups = 1,
+    /// C &lt; 16, R·S &gt; 1), else C rounded up to a multiple of 4 (groups = 1, C &lt; 16 not a multiple of 4), else zeros.
+    /// </summary>
+    internal static (int Im2ColColumns, int PaddedC) Widening(ConvProblem p1, bool fullyConnected) =>
+        fullyConnected || p1.Groups != 1 || p1.C >= 16 ? (0, 0)
+        : p1.R * p1.S > 1 ? (Im2Col.Columns(p1), 0)
+        : p1.C % 4 != 0 ? (0, (p1.C + 3) / 4 * 4)
+        : (0, 0);
+
+    /// <summary>
+    /// Bytes of the scratch buffer a context allocates for this node on the ILGPU backends, known from the plan before
+    /// the step exists (the engine's memory check counts it).
+    /// </summary>
+    internal static long ScratchFor(Plan plan, PlanNode node)
+    {
+        if (!node.Int8 || node.Layer is not ConvolutionLayer conv)
+        {
+            return 0;
+        }
+
+        var input = plan.Tensors[node.Inputs[0]].Dims;
+        var (columns, paddedC) = Widening(conv.Problem(1, input), fullyConnected: false);
+        // The im2col matrix [N·P·Q, Kp] or the channel-padded input [N·H·W, C'] at the maximum batch.
+        return checked(columns > 0 ? (long)plan.MaxBatchSize * plan.Tensors[node.Output].Dims.Plane * columns
+            : (long)plan.MaxBatchSize * input.Plane * paddedC);
+    }
+
+    /// <summary>
+    /// The variant <see cref="ConvVariants.Select"/> takes for this layer at the maximum batch (with its tile when it picks
+    /// one per problem), after the im2col or channel-padding launch when there is one; FP32: the tiled kernel, or the
+    /// direct one for a grouped convolution.
+    /// </summary>
+    public override string KernelName => _kernelName ??= ChooseKernelName();
 
     public override void Run(ExecutionContext context, int batch)
     {
@@ -130,5 +163,33 @@ internal sealed class ConvolutionStep : Step
         {
             ConvS8.Forward(Device, x, TensorFormat.NHWC, _packed!, p, new RequantizeLutEpilogue(y, p.K, _multiplier, _biasQ, _lut));
         }
+    }
+
+    private string ChooseKernelName()
+    {
+        var p = _problem(Plan.MaxBatchSize);
+        if (_int8 is null)
+        {
+            return p.CPerGroup == p.C ? "conv_f32_tiled" : "conv_f32_direct";
+        }
+
+        string variant;
+        try
+        {
+            var chosen = ConvVariants.Select(Device, p, TensorFormat.NHWC, null, _im2colColumns > 0 || _padChannels ? 0 : Input().Offset);
+            variant = chosen switch
+            {
+                ConvMmaAuto auto => $"{chosen.Name} ({auto.Choose(Device, p).Name})",
+                ConvWgmma { TileN: 0 } wgmma => $"{chosen.Name} ({wgmma.Choose(p).Name})",
+                ConvDp4aImplicitGemm dp4a when dp4a.Plan(Device, p) is var plan => $"{chosen.Name} ({plan.Tile.Name}, split-K {plan.Splits})",
+                _ => chosen.Name,
+            };
+        }
+        catch (Exception ex) when (ex is NotSupportedException or ArgumentException)
+        {
+            variant = $"none ({ex.Message})";
+        }
+
+        return _im2colColumns > 0 ? $"im2col_s8 + {variant}" : _padChannels ? $"channel_pad_s8 + {variant}" : variant;
     }
 }

@@ -50,6 +50,9 @@ internal sealed unsafe class HostConvolutionStep : HostStep
         _int8 = new CpuConvS8(Relayout(_parameters.Weights), p, engine.HostIsa);
     }
 
+    /// <inheritdoc />
+    public override string KernelName => _int8 is null ? "cpu_conv_f32" : $"cpu_conv_s8_{_int8.Isa.ToString().ToLowerInvariant()}";
+
     public override void Run(ExecutionContext context, int batch)
     {
         if (_int8 is null)

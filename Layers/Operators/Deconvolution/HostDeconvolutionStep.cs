@@ -9,7 +9,7 @@ namespace ILGPUInt8.Layers;
 /// Transposed convolution on the CPU backend as a GEMM and a col2im: per group, cols[n,h,w][(k·R + r)·S + s] =
 /// Σ_c x[n,h,w,g·Cg + c] · w[k][r][s][c] (the 1×1 grouped convolution whose K·R·S output channels are the KRSC weight
 /// rows), then y[n, h·sh − ph + r·dh, w·sw − pw + s·dw, k] += cols (batch items in parallel, so no two threads add into
-/// one output). INT8 sums wrap in int32 like the reference's (any order gives the same bits), then the requantize
+/// one output; columns and accumulators in the context's scratch memory). INT8 sums wrap in int32 like the reference's (any order gives the same bits), then the requantize
 /// epilogue; FP32 then adds bias and applies the activation.
 /// </summary>
 internal sealed unsafe class HostDeconvolutionStep : HostStep
@@ -19,12 +19,15 @@ internal sealed unsafe class HostDeconvolutionStep : HostStep
     private readonly CpuConvF32? _fp32;
     private readonly Int8Parameters? _parameters;
     private readonly float[] _bias;
+    private readonly PerBatch<DeconvProblem> _problems;
 
     public HostDeconvolutionStep(Engine engine, PlanNode node)
         : base(engine, node)
     {
         _layer = (DeconvolutionLayer)node.Layer;
         var p = _layer.Problem(1, Input().Dims);
+        var dims = Input().Dims;
+        _problems = new PerBatch<DeconvProblem>(n => _layer.Problem(n, dims));
         var krsc = WeightLayout.DeconvCkrsToKrsc<float>(_layer.WeightArray, p.C, p.K, p.Groups, p.R, p.S);
         var gemm = new ConvProblem(1, p.C, p.H, p.W, p.K * p.R * p.S, 1, 1, Groups: p.Groups);
         _bias = _layer.BiasArray ?? new float[p.K];
@@ -40,45 +43,66 @@ internal sealed unsafe class HostDeconvolutionStep : HostStep
 
     public override void Run(ExecutionContext context, int batch)
     {
-        var p = _layer.Problem(batch, Input().Dims);
+        var p = _problems[batch];
         int columns = p.K * p.R * p.S;
         long pixels = (long)p.N * p.H * p.W, outputs = (long)p.N * p.OutH * p.OutW * p.K;
         if (_int8 is not null)
         {
-            var cols = new int[pixels * columns];
-            var acc = new int[outputs];
-            fixed (int* c = cols)
-            fixed (int* a = acc)
-            {
-                _int8.Forward(context.Pointer<sbyte>(Input(), batch), batch, new RawSink(c, columns));
-                nint cp = (nint)c, ap = (nint)a;
-                Parallel.For(0, p.N, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (n) => Scatter((int*)cp, (int*)ap, p, n));
-                var prm = _parameters!;
-                var sink = new CpuRequantizeSink(context.Pointer<sbyte>(Output, batch), p.K, prm.Multiplier, prm.Bias, prm.Lo, prm.Lut);
-                long rows = (long)p.N * p.OutH * p.OutW;
-                ForRanges(rows, 256, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (r0, r1) => sink.Store((int*)ap + (r0 * p.K), p.K, (int)r0, (int)(r1 - r0), 0, p.K));
-            }
-
+            // Work memory of this context: the GEMM's int32 columns, then the int32 output accumulators (zeroed).
+            int* c = ExecutionContext.Pointer(context.Scratch<int>(this, (pixels * columns) + outputs)), a = c + (pixels * columns);
+            new Span<int>(a, checked((int)outputs)).Clear();
+            _int8.Forward(context.Pointer<sbyte>(Input(), batch), batch, new RawSink(c, columns));
+            var scatter = new ScatterItems<int> { Cols = c, Y = a, P = p };
+            CpuThreads.For(p.N, pixels * columns, ref scatter);
+            var prm = _parameters!;
+            var store = new StoreRanges { Acc = a, K = p.K, Sink = new CpuRequantizeSink(context.Pointer<sbyte>(Output, batch), p.K, prm.Multiplier, prm.Bias, prm.Lo, prm.Lut) };
+            ForRanges((long)p.N * p.OutH * p.OutW, 256, ref store);
             return;
         }
 
-        var fcols = new float[pixels * columns];
-        fixed (float* c = fcols)
+        float* fc = ExecutionContext.Pointer(context.Scratch<float>(this, pixels * columns));
+        _fp32!.Forward(context.Pointer<float>(Input(), batch), batch, fc);
+        float* y = context.Pointer<float>(Output, batch);
+        new Span<float>(y, (int)outputs).Clear();
+        var fscatter = new ScatterItems<float> { Cols = fc, Y = y, P = p };
+        CpuThreads.For(p.N, pixels * columns, ref fscatter);
+        var finish = new BiasActivationRanges { Y = y, Bias = _bias, K = p.K, Act = Node.Fused };
+        ForRanges(outputs, 65536, ref finish);
+    }
+
+    private struct ScatterItems<T> : ICpuForBody
+        where T : unmanaged, System.Numerics.IAdditionOperators<T, T, T>
+    {
+        public T* Cols, Y;
+        public DeconvProblem P;
+
+        public readonly void Run(int n) => Scatter(Cols, Y, P, n);
+    }
+
+    private struct StoreRanges : ICpuRangeBody
+    {
+        public int* Acc;
+        public int K;
+        public CpuRequantizeSink Sink;
+
+        public readonly void Run(long r0, long r1) => Sink.Store(Acc + (r0 * K), K, (int)r0, (int)(r1 - r0), 0, K);
+    }
+
+    // y[i] = act(y[i] + bias[i mod K]).
+    private struct BiasActivationRanges : ICpuRangeBody
+    {
+        public float* Y;
+        public float[] Bias;
+        public int K;
+        public ActivationSpec Act;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run(long i0, long i1)
         {
-            _fp32!.Forward(context.Pointer<float>(Input(), batch), batch, c);
-            float* y = context.Pointer<float>(Output, batch);
-            new Span<float>(y, (int)outputs).Clear();
-            nint cp = (nint)c, yp = (nint)y;
-            Parallel.For(0, p.N, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (n) => Scatter((float*)cp, (float*)yp, p, n));
-            var act = Node.Fused;
-            var bias = _bias;
-            ForRanges(outputs, 65536, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (i0, i1) =>
+            for (var i = i0; i < i1; i++)
             {
-                for (var i = i0; i < i1; i++)
-                {
-                    ((float*)yp)[i] = act.Apply(((float*)yp)[i] + bias[i % p.K]);
-                }
-            });
+                Y[i] = Act.Apply(Y[i] + Bias[i % K]);
+            }
         }
     }
 

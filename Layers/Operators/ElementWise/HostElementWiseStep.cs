@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using ILGPUInt8.Kernels.Cpu;
 using ILGPUInt8.Kernels.Ops;
 
 namespace ILGPUInt8.Layers;
@@ -18,40 +19,85 @@ internal sealed unsafe class HostElementWiseStep(Engine engine, PlanNode node) :
         long count = Elements(Output, batch), bLength = Elements(Input(1), batch);
         if (Node.Int8)
         {
-            nint a = (nint)context.Pointer<sbyte>(Input(0), batch), b = (nint)context.Pointer<sbyte>(Input(1), batch), y = (nint)context.Pointer<sbyte>(Output, batch);
             float sa = Input(0).Scale, sb = Input(1).Scale, sy = Output.Scale;
-            int lo = Node.Fused.Kind == ActivationKind.Relu ? 0 : -127;
             var (ma, mb, shift) = Int8ElementWise.SumParameters(sa, sb, sy);
-            float pm = Int8ElementWise.ProductMultiplier(sa, sb, sy), ra = Int8ElementWise.RatioMultiplier(sa, sy), rb = Int8ElementWise.RatioMultiplier(sb, sy);
-            ForRanges(count, 32768, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (i0, i1) =>
+            var body = new Int8Ranges
             {
-                var i = i0;
-                if (op == ElementWiseOperation.Sum && bLength == count && Avx.IsSupported && Math.Max(Math.Abs(ma), Math.Abs(mb)) <= 1L << 40)
-                {
-                    i = HostInt8Sum.Run((sbyte*)a, (sbyte*)b, (sbyte*)y, i0, i1, ma, mb, shift, lo);
-                }
-
-                for (; i < i1; i++)
-                {
-                    int u = ((sbyte*)a)[i], v = ((sbyte*)b)[i % bLength];
-                    ((sbyte*)y)[i] = (sbyte)(op switch
-                    {
-                        ElementWiseOperation.Sum => Int8ElementWise.Sum(u, v, ma, mb, shift, lo),
-                        ElementWiseOperation.Product => Int8ElementWise.Product(u, v, pm, lo),
-                        _ => Int8ElementWise.Max(u, v, ra, rb, lo),
-                    });
-                }
-            });
+                A = context.Pointer<sbyte>(Input(0), batch),
+                B = context.Pointer<sbyte>(Input(1), batch),
+                Y = context.Pointer<sbyte>(Output, batch),
+                Op = op,
+                Count = count,
+                BLength = bLength,
+                Lo = Node.Fused.Kind == ActivationKind.Relu ? 0 : -127,
+                Ma = ma,
+                Mb = mb,
+                Shift = shift,
+                Pm = Int8ElementWise.ProductMultiplier(sa, sb, sy),
+                Ra = Int8ElementWise.RatioMultiplier(sa, sy),
+                Rb = Int8ElementWise.RatioMultiplier(sb, sy),
+            };
+            ForRanges(count, 32768, ref body);
             return;
         }
 
-        nint fa = (nint)context.Pointer<float>(Input(0), batch), fb = (nint)context.Pointer<float>(Input(1), batch), fy = (nint)context.Pointer<float>(Output, batch);
-        var act = Node.Fused;
-        ForRanges(count, 32768, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (i0, i1) =>
+        var fbody = new FloatRanges
         {
-            float* x = (float*)fa, z = (float*)fb, y = (float*)fy;
+            A = context.Pointer<float>(Input(0), batch),
+            B = context.Pointer<float>(Input(1), batch),
+            Y = context.Pointer<float>(Output, batch),
+            Op = op,
+            Count = count,
+            BLength = bLength,
+            Act = Node.Fused,
+        };
+        ForRanges(count, 32768, ref fbody);
+    }
+
+    private struct Int8Ranges : ICpuRangeBody
+    {
+        public sbyte* A, B, Y;
+        public ElementWiseOperation Op;
+        public long Count, BLength, Ma, Mb;
+        public int Lo, Shift;
+        public float Pm, Ra, Rb;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run(long i0, long i1)
+        {
             var i = i0;
-            if (bLength == count && op == ElementWiseOperation.Sum && (act.IsNone || act.Kind == ActivationKind.Relu))
+            if (Op == ElementWiseOperation.Sum && BLength == Count && Avx.IsSupported && Math.Max(Math.Abs(Ma), Math.Abs(Mb)) <= 1L << 40)
+            {
+                i = HostInt8Sum.Run(A, B, Y, i0, i1, Ma, Mb, Shift, Lo);
+            }
+
+            for (; i < i1; i++)
+            {
+                int u = A[i], v = B[i % BLength];
+                Y[i] = (sbyte)(Op switch
+                {
+                    ElementWiseOperation.Sum => Int8ElementWise.Sum(u, v, Ma, Mb, Shift, Lo),
+                    ElementWiseOperation.Product => Int8ElementWise.Product(u, v, Pm, Lo),
+                    _ => Int8ElementWise.Max(u, v, Ra, Rb, Lo),
+                });
+            }
+        }
+    }
+
+    private struct FloatRanges : ICpuRangeBody
+    {
+        public float* A, B, Y;
+        public ElementWiseOperation Op;
+        public long Count, BLength;
+        public ActivationSpec Act;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run(long i0, long i1)
+        {
+            float* x = A, z = B, y = Y;
+            var act = Act;
+            var i = i0;
+            if (BLength == Count && Op == ElementWiseOperation.Sum && (act.IsNone || act.Kind == ActivationKind.Relu))
             {
                 for (; i + 8 <= i1; i += 8)
                 {
@@ -62,14 +108,14 @@ internal sealed unsafe class HostElementWiseStep(Engine engine, PlanNode node) :
 
             for (; i < i1; i++)
             {
-                float u = x[i], v = z[i % bLength];
-                y[i] = act.Apply(op switch
+                float u = x[i], v = z[i % BLength];
+                y[i] = act.Apply(Op switch
                 {
                     ElementWiseOperation.Sum => u + v,
                     ElementWiseOperation.Product => u * v,
                     _ => u > v ? u : v,
                 });
             }
-        });
+        }
     }
 }

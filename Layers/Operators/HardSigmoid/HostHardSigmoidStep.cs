@@ -1,3 +1,5 @@
+using ILGPUInt8.Kernels.Cpu;
+
 namespace ILGPUInt8.Layers;
 
 /// <summary>FP32 hard sigmoid on the CPU backend: y[i] = max(0, min(1, alpha·x[i] + beta)), in ranges over the threads.</summary>
@@ -6,15 +8,21 @@ internal sealed unsafe class HostHardSigmoidStep(Engine engine, PlanNode node) :
     public override void Run(ExecutionContext context, int batch)
     {
         var layer = (HardSigmoidLayer)Node.Layer;
-        float alpha = layer.Alpha, beta = layer.Beta;
-        nint xf = (nint)context.Pointer<float>(Input(), batch), yf = (nint)context.Pointer<float>(Output, batch);
-        ForRanges(batch * Input().Dims.Volume, 4096, (i0, i1) =>
+        var body = new Ranges { X = context.Pointer<float>(Input(), batch), Y = context.Pointer<float>(Output, batch), Alpha = layer.Alpha, Beta = layer.Beta };
+        ForRanges(batch * Input().Dims.Volume, 4096, ref body);
+    }
+
+    private struct Ranges : ICpuRangeBody
+    {
+        public float* X, Y;
+        public float Alpha, Beta;
+
+        public readonly void Run(long i0, long i1)
         {
-            float* x = (float*)xf, y = (float*)yf;
             for (long i = i0; i < i1; i++)
             {
-                y[i] = HardSigmoidLayer.Apply(x[i], alpha, beta);
+                Y[i] = HardSigmoidLayer.Apply(X[i], Alpha, Beta);
             }
-        });
+        }
     }
 }

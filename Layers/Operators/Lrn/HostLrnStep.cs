@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using ILGPUInt8.Kernels.Cpu;
 
 namespace ILGPUInt8.Layers;
 
@@ -10,14 +11,32 @@ internal sealed unsafe class HostLrnStep(Engine engine, PlanNode node) : HostSte
     public override void Run(ExecutionContext context, int batch)
     {
         var l = (LrnLayer)Node.Layer;
-        int c = Input().Dims.C, size = l.WindowSize, before = (size - 1) / 2, after = size / 2;
-        double alpha = l.Alpha, beta = l.Beta, k = l.K;
-        nint xf = (nint)context.Pointer<float>(Input(), batch), yf = (nint)context.Pointer<float>(Output, batch);
-        ForRanges((long)batch * Input().Dims.Plane, 256, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (p0, p1) =>
+        var body = new Ranges
         {
+            X = context.Pointer<float>(Input(), batch),
+            Y = context.Pointer<float>(Output, batch),
+            C = Input().Dims.C,
+            Size = l.WindowSize,
+            Alpha = l.Alpha,
+            Beta = l.Beta,
+            K = l.K,
+        };
+        ForRanges((long)batch * Input().Dims.Plane, 256, ref body);
+    }
+
+    private struct Ranges : ICpuRangeBody
+    {
+        public float* X, Y;
+        public int C, Size;
+        public double Alpha, Beta, K;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run(long p0, long p1)
+        {
+            int c = C, size = Size, before = (size - 1) / 2, after = size / 2;
             for (var p = p0; p < p1; p++)
             {
-                float* x = (float*)xf + (p * c), y = (float*)yf + (p * c);
+                float* x = X + (p * c), y = Y + (p * c);
                 for (var ch = 0; ch < c; ch++)
                 {
                     double sum = 0;
@@ -27,9 +46,9 @@ internal sealed unsafe class HostLrnStep(Engine engine, PlanNode node) : HostSte
                         sum += v * v;
                     }
 
-                    y[ch] = (float)(x[ch] / Math.Pow(k + (alpha / size * sum), beta));
+                    y[ch] = (float)(x[ch] / Math.Pow(K + (Alpha / size * sum), Beta));
                 }
             }
-        });
+        }
     }
 }

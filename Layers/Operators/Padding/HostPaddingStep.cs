@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using ILGPUInt8.Kernels.Cpu;
 using ILGPUInt8.Kernels.Quantization;
 
 namespace ILGPUInt8.Layers;
@@ -23,20 +24,43 @@ internal sealed unsafe class HostPaddingStep(Engine engine, PlanNode node) : Hos
         where T : unmanaged
     {
         var d = Input().Dims;
-        int c = d.C, top = l.PrePadding.H, left = l.PrePadding.W, oh = Output.Dims.H, ow = Output.Dims.W;
-        nint xs = (nint)x, ys = (nint)y;
-        ForRanges((long)batch * oh, 64, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (r0, r1) =>
+        var body = new Rows<T>
         {
+            X = x,
+            Y = y,
+            Value = value,
+            C = d.C,
+            H = d.H,
+            W = d.W,
+            Top = l.PrePadding.H,
+            Left = l.PrePadding.W,
+            OutH = Output.Dims.H,
+            OutW = Output.Dims.W,
+        };
+        ForRanges((long)batch * body.OutH, 64, ref body);
+    }
+
+    private struct Rows<T> : ICpuRangeBody
+        where T : unmanaged
+    {
+        public T* X, Y;
+        public T Value;
+        public int C, H, W, Top, Left, OutH, OutW;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run(long r0, long r1)
+        {
+            int c = C;
             for (var r = r0; r < r1; r++)
             {
-                int n = (int)(r / oh), h = (int)(r % oh) - top;
-                var row = new Span<T>((T*)ys + (r * ow * c), ow * c);
-                row.Fill(value);
-                if (h >= 0 && h < d.H)
+                int n = (int)(r / OutH), h = (int)(r % OutH) - Top;
+                var row = new Span<T>(Y + (r * OutW * c), OutW * c);
+                row.Fill(Value);
+                if (h >= 0 && h < H)
                 {
-                    new ReadOnlySpan<T>((T*)xs + ((((long)n * d.H) + h) * d.W * c), d.W * c).CopyTo(row.Slice(left * c, d.W * c));
+                    new ReadOnlySpan<T>(X + ((((long)n * H) + h) * W * c), W * c).CopyTo(row.Slice(Left * c, W * c));
                 }
             }
-        });
+        }
     }
 }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using ILGPUInt8.Kernels.Cpu;
 using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Kernels.Quantization;
 
@@ -15,11 +16,14 @@ internal sealed unsafe class HostPoolingStep : HostStep
 {
     private readonly PoolingLayer _layer;
     private readonly float[] _multipliers = [];
+    private readonly PerBatch<PoolProblem> _problems;
 
     public HostPoolingStep(Engine engine, PlanNode node)
         : base(engine, node)
     {
         _layer = (PoolingLayer)node.Layer;
+        var dims = Input().Dims;
+        _problems = new PerBatch<PoolProblem>(n => _layer.Problem(n, dims));
         if (node.Int8 && _layer.Mode != PoolingMode.Max)
         {
             var p = _layer.Problem(1, Input().Dims);
@@ -29,14 +33,35 @@ internal sealed unsafe class HostPoolingStep : HostStep
 
     public override void Run(ExecutionContext context, int batch)
     {
-        var p = _layer.Problem(batch, Input().Dims);
-        var mode = _layer.Mode;
+        var p = _problems[batch];
         bool int8 = Node.Int8;
-        nint x = int8 ? (nint)context.Pointer<sbyte>(Input(), batch) : (nint)context.Pointer<float>(Input(), batch);
-        nint y = int8 ? (nint)context.Pointer<sbyte>(Output, batch) : (nint)context.Pointer<float>(Output, batch);
-        int c = p.C;
-        ForRanges((long)p.N * p.P * p.Q, 256, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (o0, o1) =>
+        var body = new Pixels
         {
+            X = int8 ? context.Pointer<sbyte>(Input(), batch) : context.Pointer<float>(Input(), batch),
+            Y = int8 ? context.Pointer<sbyte>(Output, batch) : context.Pointer<float>(Output, batch),
+            P = p,
+            Mode = _layer.Mode,
+            Int8 = int8,
+            Multipliers = _multipliers,
+        };
+        ForRanges((long)p.N * p.P * p.Q, 256, ref body);
+    }
+
+    /// <summary>Output pixels [o0, o1), sums in arrays from the pool.</summary>
+    private struct Pixels : ICpuRangeBody
+    {
+        public void* X, Y;
+        public PoolProblem P;
+        public PoolingMode Mode;
+        public bool Int8;
+        public float[] Multipliers;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run(long o0, long o1)
+        {
+            var p = P;
+            var mode = Mode;
+            int c = p.C;
             var sums = ArrayPool<float>.Shared.Rent(c);
             var isums = ArrayPool<int>.Shared.Rent(c);
             try
@@ -50,13 +75,14 @@ internal sealed unsafe class HostPoolingStep : HostStep
                     int h0 = Math.Max(hs, 0), h1 = Math.Min(he, p.H), w0 = Math.Max(ws, 0), w1 = Math.Min(we, p.W);
                     int valid = (h1 - h0) * (w1 - w0);
                     long inBase = (long)n * p.H * p.W;
-                    if (int8)
+                    int divisor = mode == PoolingMode.AverageCountPadding ? padded : valid;
+                    if (Int8)
                     {
-                        Int8((sbyte*)x, (sbyte*)y + (o * c), c, inBase, p.W, h0, h1, w0, w1, mode, mode == PoolingMode.AverageCountPadding ? padded : valid, isums);
+                        HostPoolingStep.Int8((sbyte*)X, (sbyte*)Y + (o * c), c, inBase, p.W, h0, h1, w0, w1, mode, divisor, isums, Multipliers);
                     }
                     else
                     {
-                        Float((float*)x, (float*)y + (o * c), c, inBase, p.W, h0, h1, w0, w1, mode, mode == PoolingMode.AverageCountPadding ? padded : valid, sums);
+                        Float((float*)X, (float*)Y + (o * c), c, inBase, p.W, h0, h1, w0, w1, mode, divisor, sums);
                     }
                 }
             }
@@ -65,7 +91,7 @@ internal sealed unsafe class HostPoolingStep : HostStep
                 ArrayPool<float>.Shared.Return(sums);
                 ArrayPool<int>.Shared.Return(isums);
             }
-        });
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -117,7 +143,7 @@ internal sealed unsafe class HostPoolingStep : HostStep
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Int8(sbyte* x, sbyte* y, int c, long inBase, int width, int h0, int h1, int w0, int w1, PoolingMode mode, int divisor, int[] sums)
+    private static void Int8(sbyte* x, sbyte* y, int c, long inBase, int width, int h0, int h1, int w0, int w1, PoolingMode mode, int divisor, int[] sums, float[] multipliers)
     {
         if (mode == PoolingMode.Max)
         {
@@ -161,7 +187,7 @@ internal sealed unsafe class HostPoolingStep : HostStep
             }
         }
 
-        float m = _multipliers[divisor];
+        float m = multipliers[divisor];
         for (var j = 0; j < c; j++)
         {
             y[j] = (sbyte)QuantMath.Requantize(sums[j], 0, m, -127);

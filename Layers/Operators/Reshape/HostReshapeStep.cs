@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using ILGPUInt8.Kernels.Cpu;
 
 namespace ILGPUInt8.Layers;
 
@@ -28,19 +29,29 @@ internal sealed unsafe class HostReshapeStep(Engine engine, PlanNode node) : Hos
     private void Copy<T>(T* x, T* y, int batch)
         where T : unmanaged
     {
-        TensorDims a = Input().Dims, b = Output.Dims;
-        long volume = b.Volume;
-        nint xs = (nint)x, ys = (nint)y;
-        ForRanges(batch * volume, 65536, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (i0, i1) =>
+        var body = new Ranges<T> { X = x, Y = y, A = Input().Dims, B = Output.Dims };
+        ForRanges(batch * body.B.Volume, 65536, ref body);
+    }
+
+    private struct Ranges<T> : ICpuRangeBody
+        where T : unmanaged
+    {
+        public T* X, Y;
+        public TensorDims A, B;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run(long i0, long i1)
         {
+            TensorDims a = A, b = B;
+            long volume = b.Volume;
             for (var i = i0; i < i1; i++)
             {
                 long n = i / volume, e = i % volume;
                 int c2 = (int)(e % b.C), w2 = (int)(e / b.C % b.W), h2 = (int)(e / b.C / b.W);
                 long f = (((long)c2 * b.H) + h2) * b.W + w2;
                 long c1 = f / a.Plane, h1 = f / a.W % a.H, w1 = f % a.W;
-                ((T*)ys)[i] = ((T*)xs)[(n * volume) + (((h1 * a.W) + w1) * a.C) + c1];
+                Y[i] = X[(n * volume) + (((h1 * a.W) + w1) * a.C) + c1];
             }
-        });
+        }
     }
 }

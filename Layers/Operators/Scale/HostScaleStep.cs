@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using ILGPUInt8.Kernels.Cpu;
 using ILGPUInt8.Kernels.Ops;
 
 namespace ILGPUInt8.Layers;
@@ -31,16 +32,27 @@ internal sealed unsafe class HostScaleStep : HostStep
 
     public override void Run(ExecutionContext context, int batch)
     {
-        nint x = (nint)context.Pointer<float>(Input(), batch), y = (nint)context.Pointer<float>(Output, batch);
-        int count = _scale.Length;
-        ForRanges(Elements(Output, batch), 32768, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (i0, i1) =>
+        var body = new Ranges { X = context.Pointer<float>(Input(), batch), Y = context.Pointer<float>(Output, batch), Step = this };
+        ForRanges(Elements(Output, batch), 32768, ref body);
+    }
+
+    private struct Ranges : ICpuRangeBody
+    {
+        public float* X, Y;
+        public HostScaleStep Step;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run(long i0, long i1)
         {
+            float[] scale = Step._scale, shift = Step._shift, power = Step._power;
+            bool hasPower = Step._hasPower;
+            int count = scale.Length;
             for (var i = i0; i < i1; i++)
             {
                 var j = (int)(i % count);
-                var v = (((float*)x)[i] * _scale[j]) + _shift[j];
-                ((float*)y)[i] = _hasPower ? MathF.Pow(v, _power[j]) : v;
+                var v = (X[i] * scale[j]) + shift[j];
+                Y[i] = hasPower ? MathF.Pow(v, power[j]) : v;
             }
-        });
+        }
     }
 }

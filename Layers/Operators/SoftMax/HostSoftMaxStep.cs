@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
+using ILGPUInt8.Kernels.Cpu;
 using ILGPUInt8.Kernels.Ops;
 
 namespace ILGPUInt8.Layers;
@@ -26,18 +28,40 @@ internal sealed unsafe class HostSoftMaxStep : HostStep
     {
         int c = Input().Dims.C;
         long pixels = (long)batch * Input().Dims.Plane;
-        nint y = (nint)context.Pointer<float>(Output, batch);
+        float* y = context.Pointer<float>(Output, batch);
         if (_exp is { } exp)
         {
-            nint xq = (nint)context.Pointer<sbyte>(Input(), batch);
-            ForRanges(pixels, 256, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (p0, p1) =>
+            var table = new Int8Pixels { X = context.Pointer<sbyte>(Input(), batch), Y = y, C = c, Exp = exp };
+            ForRanges(pixels, 256, ref table);
+            return;
+        }
+
+        // FP32 along any axis: [outer, length, inner] (channels: inner = 1), one (o, i) pair a task, values at stride inner.
+        var (outer, length, inner) = Input().Dims.Nhwc(((SoftMaxLayer)Node.Layer).Axis, batch);
+        var body = new FloatLines { X = context.Pointer<float>(Input(), batch), Y = y, Length = length, Inner = inner };
+        ForRanges((long)outer * inner, 256, ref body);
+    }
+
+    private struct Int8Pixels : ICpuRangeBody
+    {
+        public sbyte* X;
+        public float* Y;
+        public int C;
+        public float[] Exp;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run(long p0, long p1)
+        {
+            int c = C;
+            var rented = ArrayPool<float>.Shared.Rent(c);
+            try
             {
-                var e = new float[c];
+                var e = rented.AsSpan(0, c);
                 int lanes = SoftMax.LanesPerRow(c);
                 for (var p = p0; p < p1; p++)
                 {
-                    sbyte* x = (sbyte*)xq + (p * c);
-                    float* o = (float*)y + (p * c);
+                    sbyte* x = X + (p * c);
+                    float* o = Y + (p * c);
                     int max = -128;
                     for (var j = 0; j < c; j++)
                     {
@@ -46,7 +70,7 @@ internal sealed unsafe class HostSoftMaxStep : HostStep
 
                     for (var j = 0; j < c; j++)
                     {
-                        e[j] = exp[max - x[j]];
+                        e[j] = Exp[max - x[j]];
                     }
 
                     var sum = SoftMax.SumInLaneOrder(e, lanes);
@@ -55,19 +79,27 @@ internal sealed unsafe class HostSoftMaxStep : HostStep
                         o[j] = e[j] / sum;
                     }
                 }
-            });
-            return;
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(rented);
+            }
         }
+    }
 
-        // FP32 along any axis: [outer, length, inner] (channels: inner = 1), one (o, i) pair a task, values at stride inner.
-        var (outer, length, inner) = Input().Dims.Nhwc(((SoftMaxLayer)Node.Layer).Axis, batch);
-        nint xf = (nint)context.Pointer<float>(Input(), batch);
-        ForRanges((long)outer * inner, 256, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (p0, p1) =>
+    private struct FloatLines : ICpuRangeBody
+    {
+        public float* X, Y;
+        public int Length, Inner;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run(long p0, long p1)
         {
+            int length = Length, inner = Inner;
             for (var p = p0; p < p1; p++)
             {
                 long start = (p / inner * length * inner) + (p % inner);
-                float* x = (float*)xf + start, o = (float*)y + start;
+                float* x = X + start, o = Y + start;
                 var max = float.NegativeInfinity;
                 for (var j = 0; j < length; j++)
                 {
@@ -85,6 +117,6 @@ internal sealed unsafe class HostSoftMaxStep : HostStep
                     o[j * inner] = (float)(Math.Exp(x[j * inner] - max) / sum);
                 }
             }
-        });
+        }
     }
 }

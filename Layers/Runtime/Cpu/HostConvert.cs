@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using ILGPU;
+using ILGPUInt8.Kernels.Cpu;
 using ILGPUInt8.Kernels.Quantization;
 using ILGPUInt8.Kernels.Tensors;
 
@@ -17,67 +18,121 @@ internal static unsafe class HostConvert
     /// <summary>NCHW float at <paramref name="src"/> → tensor <paramref name="t"/> (NHWC, float or int8).</summary>
     public static void FromNchw(ArrayView<float> src, ExecutionContext context, PlanTensor t, TensorShape shape)
     {
-        nint s = (nint)ExecutionContext.Pointer(src), d = t.Type == DataType.Int8 ? (nint)context.Pointer<sbyte>(t, shape.N) : (nint)context.Pointer<float>(t, shape.N);
         bool int8 = t.Type == DataType.Int8;
-        float inverse = int8 ? QuantMath.Inverse(t.Scale) : 0f;
-        int c = shape.C, hw = shape.H * shape.W;
-        HostStep.ForRanges((long)shape.N * hw, 4096, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (p0, p1) =>
+        var body = new FromNchwRanges
         {
-            for (var p = p0; p < p1; p++)
-            {
-                long n = p / hw, pix = p % hw;
-                float* x = (float*)s + (n * c * hw) + pix;
-                if (int8)
-                {
-                    sbyte* y = (sbyte*)d + (p * c);
-                    for (var j = 0; j < c; j++)
-                    {
-                        y[j] = (sbyte)QuantMath.QuantizeWithInverse(x[j * hw], inverse);
-                    }
-                }
-                else
-                {
-                    float* y = (float*)d + (p * c);
-                    for (var j = 0; j < c; j++)
-                    {
-                        y[j] = x[j * hw];
-                    }
-                }
-            }
-        });
+            X = ExecutionContext.Pointer(src),
+            Y = int8 ? context.Pointer<sbyte>(t, shape.N) : context.Pointer<float>(t, shape.N),
+            Int8 = int8,
+            Inverse = int8 ? QuantMath.Inverse(t.Scale) : 0f,
+            C = shape.C,
+            Hw = shape.H * shape.W,
+        };
+        HostStep.ForRanges((long)shape.N * body.Hw, 4096, ref body);
     }
 
     /// <summary>Tensor <paramref name="t"/> (NHWC, float or int8) → NCHW float at <paramref name="dst"/>.</summary>
     public static void ToNchw(ExecutionContext context, PlanTensor t, TensorShape shape, ArrayView<float> dst)
     {
         bool int8 = t.Type == DataType.Int8;
-        nint s = int8 ? (nint)context.Pointer<sbyte>(t, shape.N) : (nint)context.Pointer<float>(t, shape.N), d = (nint)ExecutionContext.Pointer(dst);
-        float scale = int8 ? t.Scale : 0f;
-        int c = shape.C, hw = shape.H * shape.W;
-        HostStep.ForRanges((long)shape.N * hw, 4096, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (p0, p1) =>
+        var body = new ToNchwRanges
         {
-            for (var p = p0; p < p1; p++)
-            {
-                long n = p / hw, pix = p % hw;
-                float* y = (float*)d + (n * c * hw) + pix;
-                for (var j = 0; j < c; j++)
-                {
-                    y[j * hw] = int8 ? QuantMath.Dequantize(((sbyte*)s)[(p * c) + j], scale) : ((float*)s)[(p * c) + j];
-                }
-            }
-        });
+            X = int8 ? context.Pointer<sbyte>(t, shape.N) : context.Pointer<float>(t, shape.N),
+            Y = ExecutionContext.Pointer(dst),
+            Int8 = int8,
+            Scale = int8 ? t.Scale : 0f,
+            C = shape.C,
+            Hw = shape.H * shape.W,
+        };
+        HostStep.ForRanges((long)shape.N * body.Hw, 4096, ref body);
     }
 
     /// <summary>y = Quantize(x, s) element-wise (same layout).</summary>
     public static void Quantize(float* x, sbyte* y, long count, float scale)
     {
-        nint xs = (nint)x, ys = (nint)y;
-        float inverse = QuantMath.Inverse(scale);
-        HostStep.ForRanges(count, 65536, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (i0, i1) =>
+        var body = new QuantizeRanges { X = x, Y = y, Inverse = QuantMath.Inverse(scale) };
+        HostStep.ForRanges(count, 65536, ref body);
+    }
+
+    /// <summary>y = Dequantize(x, s) element-wise.</summary>
+    public static void Dequantize(sbyte* x, float* y, long count, float scale)
+    {
+        var body = new DequantizeRanges { X = x, Y = y, Scale = scale };
+        HostStep.ForRanges(count, 65536, ref body);
+    }
+
+    private struct FromNchwRanges : ICpuRangeBody
+    {
+        public float* X;
+        public void* Y;
+        public bool Int8;
+        public float Inverse;
+        public int C, Hw;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run(long p0, long p1)
         {
-            float* a = (float*)xs;
-            sbyte* b = (sbyte*)ys;
-            var inv = Vector256.Create(inverse);
+            int c = C, hw = Hw;
+            for (var p = p0; p < p1; p++)
+            {
+                long n = p / hw, pix = p % hw;
+                float* x = X + (n * c * hw) + pix;
+                if (Int8)
+                {
+                    sbyte* y = (sbyte*)Y + (p * c);
+                    for (var j = 0; j < c; j++)
+                    {
+                        y[j] = (sbyte)QuantMath.QuantizeWithInverse(x[j * hw], Inverse);
+                    }
+                }
+                else
+                {
+                    float* y = (float*)Y + (p * c);
+                    for (var j = 0; j < c; j++)
+                    {
+                        y[j] = x[j * hw];
+                    }
+                }
+            }
+        }
+    }
+
+    private struct ToNchwRanges : ICpuRangeBody
+    {
+        public void* X;
+        public float* Y;
+        public bool Int8;
+        public float Scale;
+        public int C, Hw;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run(long p0, long p1)
+        {
+            int c = C, hw = Hw;
+            for (var p = p0; p < p1; p++)
+            {
+                long n = p / hw, pix = p % hw;
+                float* y = Y + (n * c * hw) + pix;
+                for (var j = 0; j < c; j++)
+                {
+                    y[j * hw] = Int8 ? QuantMath.Dequantize(((sbyte*)X)[(p * c) + j], Scale) : ((float*)X)[(p * c) + j];
+                }
+            }
+        }
+    }
+
+    private struct QuantizeRanges : ICpuRangeBody
+    {
+        public float* X;
+        public sbyte* Y;
+        public float Inverse;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run(long i0, long i1)
+        {
+            float* a = X;
+            sbyte* b = Y;
+            var inv = Vector256.Create(Inverse);
             var lo = Vector256.Create(-127f);
             var hi = Vector256.Create(127f);
             long i = i0;
@@ -92,21 +147,24 @@ internal static unsafe class HostConvert
 
             for (; i < i1; i++)
             {
-                b[i] = (sbyte)QuantMath.QuantizeWithInverse(a[i], inverse);
+                b[i] = (sbyte)QuantMath.QuantizeWithInverse(a[i], Inverse);
             }
-        });
+        }
     }
 
-    /// <summary>y = Dequantize(x, s) element-wise.</summary>
-    public static void Dequantize(sbyte* x, float* y, long count, float scale)
+    private struct DequantizeRanges : ICpuRangeBody
     {
-        nint xs = (nint)x, ys = (nint)y;
-        HostStep.ForRanges(count, 65536, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (i0, i1) =>
+        public sbyte* X;
+        public float* Y;
+        public float Scale;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run(long i0, long i1)
         {
             for (var i = i0; i < i1; i++)
             {
-                ((float*)ys)[i] = QuantMath.Dequantize(((sbyte*)xs)[i], scale);
+                Y[i] = QuantMath.Dequantize(X[i], Scale);
             }
-        });
+        }
     }
 }

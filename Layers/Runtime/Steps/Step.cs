@@ -40,6 +40,12 @@ internal abstract class Step : IDisposable
     /// </summary>
     public virtual long ScratchBytes => 0;
 
+    /// <summary>
+    /// The kernel (and variant or tile) a run at the maximum batch launches, for --layer-info: by default the operation
+    /// and its precision (<c>pooling_s8</c>, <c>softmax_f32</c>); steps that choose among variants name the one chosen.
+    /// </summary>
+    public virtual string KernelName => $"{Node.Layer.Type.ToString().ToLowerInvariant()}_{(Node.Int8 ? "s8" : "f32")}";
+
     /// <summary>Runs the step for a batch of <paramref name="batch"/> items.</summary>
     public abstract void Run(ExecutionContext context, int batch);
 

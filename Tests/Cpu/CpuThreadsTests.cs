@@ -1,0 +1,147 @@
+using ILGPUInt8.Kernels.Cpu;
+using Xunit;
+
+namespace ILGPUInt8.Tests.Cpu;
+
+/// <summary>
+/// <see cref="CpuThreads"/> and its worker pool: every item runs exactly once (serial and parallel, nested and from
+/// concurrent callers), ranges tile [0, count) exactly, a body's exception reaches the caller, and a steady-state call
+/// allocates nothing.
+/// </summary>
+public sealed unsafe class CpuThreadsTests
+{
+    private const long Parallel = CpuThreads.SerialWork;
+
+    [Theory]
+    [InlineData(1, Parallel)]
+    [InlineData(7, 0)]
+    [InlineData(7, Parallel)]
+    [InlineData(1000, Parallel)]
+    public void Every_item_runs_exactly_once(int count, long work)
+    {
+        var hits = new int[count];
+        fixed (int* h = hits)
+        {
+            var body = new Count { Hits = h };
+            CpuThreads.For(count, work, ref body);
+        }
+
+        Assert.All(hits, (v, i) => Assert.True(v == 1, $"item {i} of {count} (work {work}) ran {v} times"));
+    }
+
+    [Theory]
+    [InlineData(1L, 1L)]
+    [InlineData(1_000_003L, 4096L)]
+    [InlineData(5_000_000L, 1L)]
+    public void Ranges_tile_the_interval_exactly(long count, long grain)
+    {
+        var hits = new int[count];
+        fixed (int* h = hits)
+        {
+            var body = new CountRange { Hits = h };
+            CpuThreads.ForRanges(count, grain, ref body);
+        }
+
+        var bad = Array.FindIndex(hits, v => v != 1);
+        Assert.True(bad < 0, $"count {count}, grain {grain}: index {bad} covered {(bad < 0 ? 1 : hits[bad])} times");
+    }
+
+    [Fact]
+    public void Nested_and_concurrent_calls_run_every_item_once()
+    {
+        const int outer = 16, inner = 64;
+        var hits = new int[4 * outer * inner];
+        fixed (int* h = hits)
+        {
+            var hp = (nint)h;
+            var callers = Enumerable.Range(0, 4).Select(t => new Thread(() =>
+            {
+                var body = new Nested { Hits = (int*)hp + (t * outer * inner), Inner = inner };
+                CpuThreads.For(outer, Parallel, ref body);
+            })).ToArray();
+            Array.ForEach(callers, c => c.Start());
+            Array.ForEach(callers, c => c.Join());
+        }
+
+        Assert.All(hits, (v, i) => Assert.True(v == 1, $"item {i} ran {v} times"));
+    }
+
+    [Fact]
+    public void A_body_exception_reaches_the_caller_and_the_pool_still_works()
+    {
+        var body = new Throw { At = 5 };
+        var ex = Assert.Throws<InvalidOperationException>(() => CpuThreads.For(64, Parallel, ref body));
+        Assert.Contains("item 5", ex.Message);
+        Every_item_runs_exactly_once(1000, Parallel);
+    }
+
+    [Fact]
+    public void A_steady_state_parallel_call_allocates_nothing()
+    {
+        var hits = new int[256];
+        fixed (int* h = hits)
+        {
+            var body = new Count { Hits = h };
+            for (var i = 0; i < 20; i++)
+            {
+                CpuThreads.For(256, Parallel, ref body);
+            }
+
+            long thread0 = GC.GetAllocatedBytesForCurrentThread(), total0 = GC.GetTotalAllocatedBytes(precise: true);
+            for (var i = 0; i < 100; i++)
+            {
+                CpuThreads.For(256, Parallel, ref body);
+            }
+
+            long total = GC.GetTotalAllocatedBytes(precise: true) - total0, thread = GC.GetAllocatedBytesForCurrentThread() - thread0;
+            Assert.True(thread == 0 && total == 0, $"{thread} bytes on the caller, {total} in the process for 100 calls");
+        }
+
+        Assert.All(hits, v => Assert.Equal(120, v));
+    }
+
+    private struct Count : ICpuForBody
+    {
+        public int* Hits;
+
+        public readonly void Run(int item) => Interlocked.Increment(ref Hits[item]);
+    }
+
+    private struct CountRange : ICpuRangeBody
+    {
+        public int* Hits;
+
+        public readonly void Run(long start, long end)
+        {
+            for (var i = start; i < end; i++)
+            {
+                Interlocked.Increment(ref Hits[i]);
+            }
+        }
+    }
+
+    private struct Nested : ICpuForBody
+    {
+        public int* Hits;
+        public int Inner;
+
+        public readonly void Run(int item)
+        {
+            var body = new Count { Hits = Hits + (item * Inner) };
+            CpuThreads.For(Inner, Parallel, ref body);
+        }
+    }
+
+    private struct Throw : ICpuForBody
+    {
+        public int At;
+
+        public readonly void Run(int item)
+        {
+            if (item == At)
+            {
+                throw new InvalidOperationException($"item {item} failed");
+            }
+        }
+    }
+}

@@ -1,0 +1,116 @@
+using ILGPUInt8.Kernels.Cpu;
+using ILGPUInt8.Layers;
+using ILGPUInt8.Tests.Infrastructure;
+using ILGPUInt8.Tests.Networks;
+using Xunit;
+
+namespace ILGPUInt8.Tests.Runtime;
+
+/// <summary>
+/// The CPU backend's steady state allocates nothing: after warm-up, <see cref="Layers.ExecutionContext"/>'s span path
+/// (SetInput / Enqueue / ReadOutput, and Execute over spans) allocates 0 bytes on the calling thread and 0 bytes in the
+/// whole process (the worker pool's threads included), serial (small batch) and parallel (large batch), with the outputs
+/// bit-identical to the reference pipeline (INT8) or to the allocating overloads (FP32).
+/// </summary>
+public sealed class ZeroAllocationTests
+{
+    private const int WarmUp = 40;
+    private const int Measured = 20;
+
+    [Theory]
+    [InlineData(true, 3)]
+    [InlineData(false, 3)]
+    [InlineData(true, 512)]
+    [InlineData(false, 512)]
+    public void Small_cnn_span_execute_allocates_nothing(bool int8, int batch)
+    {
+        var net = TestNetworks.SmallCnn();
+        var inputs = TestNetworks.Inputs(net, batch);
+        if (int8)
+        {
+            TestNetworks.SetRanges(net, inputs, batch);
+        }
+
+        using var engine = EngineBuilder.BuildCpu(net, new BuilderConfig { MaxBatchSize = batch, Int8 = int8 });
+        using var context = engine.CreateExecutionContext();
+        var input = inputs["data"];
+        var expected = int8 ? PlanReference.Outputs(engine.Plan, inputs, batch)["prob"] : context.Execute(input, batch);
+        var output = new float[expected.Length];
+        var what = $"small cnn int8={int8} batch {batch}";
+        NothingAllocated(() => context.Execute(input, output, batch), what);
+        Exact.EqualBits(expected, output, what);
+    }
+
+    [Theory]
+    [InlineData(true, 2)]
+    [InlineData(false, 2)]
+    [InlineData(true, 256)]
+    [InlineData(false, 256)]
+    public void Every_cpu_step_type_allocates_nothing(bool int8, int batch)
+    {
+        var net = LayerCoverageTests.Wide();
+        var inputs = TestNetworks.Inputs(net, batch);
+        if (int8)
+        {
+            TestNetworks.SetRanges(net, inputs, batch);
+        }
+
+        using var engine = EngineBuilder.BuildCpu(net, new BuilderConfig { MaxBatchSize = batch, Int8 = int8 });
+        using var context = engine.CreateExecutionContext();
+        var expected = int8 ? PlanReference.Outputs(engine.Plan, inputs, batch) : context.Execute(inputs, batch);
+        var outputs = engine.Outputs.ToDictionary(o => o.Name, o => new float[o.Dims.Volume * batch], StringComparer.Ordinal);
+        var inputArrays = engine.Inputs.Select(i => (i.Name, inputs[i.Name])).ToArray();
+        var outputArrays = outputs.Select(o => (o.Key, o.Value)).ToArray();
+        var what = $"wide int8={int8} batch {batch}";
+        NothingAllocated(
+            () =>
+            {
+                foreach (var (name, values) in inputArrays)
+                {
+                    context.SetInput(name, values, batch);
+                }
+
+                context.Enqueue(batch);
+                foreach (var (name, values) in outputArrays)
+                {
+                    context.ReadOutput(name, values, batch);
+                }
+            },
+            what);
+        TestNetworks.SameBits(expected, outputs, what);
+    }
+
+    /// <summary>
+    /// After <see cref="WarmUp"/> runs, windows of <see cref="Measured"/> runs: the caller and the pool's workers allocate
+    /// 0 bytes in every window, and the whole process 0 bytes in at least one of up to 5 windows (the test host's own
+    /// threads may allocate now and then while a window runs).
+    /// </summary>
+    private static void NothingAllocated(Action run, string what)
+    {
+        for (var i = 0; i < WarmUp; i++)
+        {
+            run();
+        }
+
+        var totals = new List<long>();
+        for (var window = 0; window < 5; window++)
+        {
+            long thread0 = GC.GetAllocatedBytesForCurrentThread(), workers0 = CpuWorkerPool.WorkerAllocatedBytes, total0 = GC.GetTotalAllocatedBytes(precise: true);
+            for (var i = 0; i < Measured; i++)
+            {
+                run();
+            }
+
+            long total = GC.GetTotalAllocatedBytes(precise: true) - total0;
+            long thread = GC.GetAllocatedBytesForCurrentThread() - thread0, workers = CpuWorkerPool.WorkerAllocatedBytes - workers0;
+            Assert.True(thread == 0 && workers == 0, $"{what}: {thread} bytes on the caller, {workers} on the workers per {Measured} runs.");
+            totals.Add(total);
+            if (total == 0)
+            {
+                return;
+            }
+        }
+
+        Assert.Fail($"{what}: the process allocated in every window of {Measured} runs: {string.Join(", ", totals)} bytes.");
+    }
+}
