@@ -25,6 +25,7 @@ public sealed class Int8Device : IDisposable
         Context = context;
         Accelerator = accelerator;
         Kind = kind;
+        LaunchGate = new LaunchGate(enabled: kind == DeviceKind.Cuda);
     }
 
     /// <summary>The ILGPU context that owns <see cref="Accelerator"/>.</summary>
@@ -37,7 +38,7 @@ public sealed class Int8Device : IDisposable
     public DeviceKind Kind { get; }
 
     /// <summary>Orders launch sequences against CUDA graph captures (<see cref="CudaGraph"/>).</summary>
-    public LaunchGate LaunchGate { get; } = new();
+    public LaunchGate LaunchGate { get; }
 
     /// <summary>
     /// Changes whenever a device-wide buffer that launches write into (the split-K workspace) is reallocated: a captured

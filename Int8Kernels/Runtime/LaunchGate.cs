@@ -7,15 +7,23 @@ namespace ILGPUInt8.Kernels.Runtime;
 /// device-wide buffer (split-K's workspace: zero, accumulate, finish). Ordinary launch sequences and copies hold the
 /// shared side (<see cref="Launching"/>), a capture or a replay the exclusive side (<see cref="Exclusive"/>).
 /// Recursive: the exclusive holder may enter either side again inside. Launches made without the gate (kernels called
-/// directly, engine building) must not run while another thread captures.
+/// directly, engine building) must not run while another thread captures. On a device without CUDA graphs (the CPU
+/// accelerator, the CPU backend) the gate is open: both sides return at once and take no lock, so the host's
+/// steady-state runs stay free of lock bookkeeping.
 /// </summary>
-public sealed class LaunchGate : IDisposable
+/// <param name="enabled">False for a device that never captures: every scope is a no-op.</param>
+public sealed class LaunchGate(bool enabled = true) : IDisposable
 {
-    private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.SupportsRecursion);
+    private readonly ReaderWriterLockSlim? _lock = enabled ? new(LockRecursionPolicy.SupportsRecursion) : null;
 
     /// <summary>Held while a sequence of launches or copies is queued (many threads at once).</summary>
     public Scope Launching()
     {
+        if (_lock is null)
+        {
+            return default;
+        }
+
         _lock.EnterReadLock();
         return new Scope(_lock, exclusive: false);
     }
@@ -23,12 +31,17 @@ public sealed class LaunchGate : IDisposable
     /// <summary>Held while a capture redirects the default stream or a graph is queued (one thread, no launcher else).</summary>
     public Scope Exclusive()
     {
+        if (_lock is null)
+        {
+            return default;
+        }
+
         _lock.EnterWriteLock();
         return new Scope(_lock, exclusive: true);
     }
 
     /// <inheritdoc />
-    public void Dispose() => _lock.Dispose();
+    public void Dispose() => _lock?.Dispose();
 
     /// <summary>One held side of the gate; dispose to leave it.</summary>
     public readonly struct Scope : IDisposable
