@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using ILGPU;
 using ILGPU.Runtime;
 using ILGPUInt8.Calibration.IO;
