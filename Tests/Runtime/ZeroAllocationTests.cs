@@ -1,9 +1,9 @@
 using ILGPUInt8.Kernels.Cpu;
 using ILGPUInt8.Layers;
 using ILGPUInt8.Layers.Onnx;
-using ILGPUInt8.Tests.Onnx;
 using ILGPUInt8.Tests.Infrastructure;
 using ILGPUInt8.Tests.Networks;
+using ILGPUInt8.Tests.Onnx;
 using Xunit;
 
 namespace ILGPUInt8.Tests.Runtime;
