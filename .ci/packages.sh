@@ -25,7 +25,7 @@ export NUGET_PACKAGES="$work/nuget"
 dotnet tool install --tool-path "$work/tools" --add-source "$feed" ILGPUInt8.Cli --version "$version"
 "$work/tools/ilgpu-int8" info
 dotnet build samples/Samples.sln -c Release
-for sample in OnnxToInt8 HandBuiltNetwork CustomCalibrationData CalibrationMethods; do
+for sample in OnnxToInt8 HandBuiltNetwork CustomCalibrationData CalibrationMethods notebook; do
   echo "-- sample $sample"
   dotnet run --project "samples/$sample" -c Release --no-build
 done

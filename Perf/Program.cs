@@ -113,15 +113,15 @@ public static class Program
         if (options.TryGetValue("out", out var outDir))
         {
             Directory.CreateDirectory(outDir);
-            var json = JsonSerializer.Serialize(new
+            var json = JsonStyle.Serialize(new
             {
                 device = device.Accelerator.Name,
                 kind = device.Kind.ToString(),
-                computeCapability = device.ComputeCapability,
-                ptxIsa = device.PtxIsa,
+                compute_capability = device.ComputeCapability,
+                ptx_isa = device.PtxIsa,
                 driver,
                 ilgpu = Informational(typeof(ILGPU.Context).Assembly),
-                ilgpuInt8 = Informational(typeof(Program).Assembly),
+                ilgpu_int8 = Informational(typeof(Program).Assembly),
                 commit = Informational(typeof(Program).Assembly).Split('+') is [_, var commit] ? commit : null,
                 dotnet = Environment.Version.ToString(),
                 date = DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture),
@@ -129,7 +129,7 @@ public static class Program
                 peers = context.PeerVersions(),
                 ceilings = context.Ceilings,
                 results = context.Results,
-            }, new JsonSerializerOptions { WriteIndented = true });
+            });
             AtomicFile.WriteAllText(Path.Combine(outDir, "perf.json"), json);
             Console.WriteLine($"wrote {Path.Combine(outDir, "perf.json")}");
         }

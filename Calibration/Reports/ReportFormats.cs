@@ -1,22 +1,12 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using ILGPUInt8.Calibration.IO;
 
 namespace ILGPUInt8.Calibration.Reports;
 
-/// <summary>A report as an aligned text table, as CSV (invariant culture) and as JSON (±Infinity as strings).</summary>
+/// <summary>A report as an aligned text table, as CSV (invariant culture) and as JSON (<see cref="JsonStyle"/>: snake_case, ±Infinity as strings).</summary>
 public static class ReportFormats
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        Converters = { new JsonStringEnumConverter() },
-    };
-
     /// <summary>A readable table, one line per tensor, then a summary line.</summary>
     public static string ToText(CalibrationReport report)
     {
@@ -55,11 +45,11 @@ public static class ReportFormats
         return csv.ToString();
     }
 
-    /// <summary>JSON: { "summary": …, "tensors": [ … ] }.</summary>
+    /// <summary>JSON: { "schema_version": 1, "summary": …, "tensors": [ … ] }.</summary>
     public static string ToJson(CalibrationReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
-        return JsonSerializer.Serialize(new { summary = report.Summary(), tensors = report.Rows() }, Json);
+        return JsonStyle.Serialize(new { summary = report.Summary(), tensors = report.Rows() });
     }
 
     /// <summary>Writes report.txt, report.csv and report.json into <paramref name="folder"/>; returns their paths.</summary>

@@ -9,18 +9,22 @@ namespace ILGPUInt8.Calibration.Tables;
 /// <summary>
 /// The richer calibration record as JSON: format tag, method, model and data hashes, and per tensor method, amax,
 /// threshold, scale (also as TensorRT hex), bins, batches, counts and flags; the preprocessing of the calibration data,
-/// the warnings, and the exact text of the TensorRT cache written beside it (<c>trtCache</c>), so a reader can tell a
+/// the warnings, and the exact text of the TensorRT cache written beside it (<c>trt_cache</c>), so a reader can tell a
 /// cache of the same write from one of another (<see cref="CalibrationTablePair"/>). Reading checks the format tag,
 /// that the table is not empty and its thresholds sane (<see cref="CalibrationTable.CheckSane"/>), that each
-/// <c>scaleHex</c> and the embedded cache agree with the scales and, when a model is given, the names and the model hash
-/// (<see cref="CalibrationTable.Validate"/>).
+/// <c>scale_hex</c> and the embedded cache agree with the scales and, when a model is given, the names and the model hash
+/// (<see cref="CalibrationTable.Validate"/>). Written in <see cref="JsonStyle"/> (snake_case, <c>schema_version</c>);
+/// files without <c>schema_version</c> are the older camelCase ones and are read as such.
 /// </summary>
 public static class CalibrationJson
 {
     /// <summary>Value of the "format" field.</summary>
     public const string Format = "ilgpu-int8-calibration/1";
 
-    private static readonly JsonSerializerOptions Options = new()
+    private static readonly JsonSerializerOptions Options = JsonStyle.Create(ignoreNulls: true);
+
+    // Tables written before schema_version: camelCase names.
+    private static readonly JsonSerializerOptions Legacy = new()
     {
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
@@ -32,7 +36,7 @@ public static class CalibrationJson
     public static string Serialize(CalibrationTable table)
     {
         ArgumentNullException.ThrowIfNull(table);
-        var document = new Document(Format, table.Method, table.ModelHash, table.DataHash,
+        var document = new Document(JsonStyle.SchemaVersion, Format, table.Method, table.ModelHash, table.DataHash,
             [.. table.Tensors.Select(t => new Entry(t.Name, t.Method, t.Amax, t.Threshold, t.Scale, CalibrationCache.ToHex(t.Scale), t.Bins, t.Batches, t.Count, t.NonFinite, t.Flags))],
             table.Preprocessing?.ToText(), table.Warnings.Count > 0 ? [.. table.Warnings] : null, table.ToCache().ToText());
         return JsonSerializer.Serialize(document, Options);
@@ -50,7 +54,7 @@ public static class CalibrationJson
         Document? document;
         try
         {
-            document = JsonSerializer.Deserialize<Document>(json, Options);
+            document = JsonSerializer.Deserialize<Document>(json, OptionsFor(json));
         }
         catch (JsonException ex)
         {
@@ -60,6 +64,11 @@ public static class CalibrationJson
         if (document is null || document.Format != Format)
         {
             throw new InvalidDataException($"{source}: format '{document?.Format}' is not '{Format}'.");
+        }
+
+        if (document.SchemaVersion is > JsonStyle.SchemaVersion)
+        {
+            throw new InvalidDataException($"{source}: schema_version {document.SchemaVersion} is newer than this library reads ({JsonStyle.SchemaVersion}).");
         }
 
         CalibrationTable table;
@@ -82,13 +91,13 @@ public static class CalibrationJson
         {
             if (e.ScaleHex is { } hex && !string.Equals(hex, CalibrationCache.ToHex(e.Scale), StringComparison.OrdinalIgnoreCase))
             {
-                throw new InvalidDataException($"{source}: tensor '{e.Name}' has scale {e.Scale:R} but scaleHex {hex} ({CalibrationCache.ToHex(e.Scale)} expected).");
+                throw new InvalidDataException($"{source}: tensor '{e.Name}' has scale {e.Scale:R} but scale_hex {hex} ({CalibrationCache.ToHex(e.Scale)} expected).");
             }
         }
 
         if (document.TrtCache is { } cache && cache != table.ToCache().ToText())
         {
-            throw new InvalidDataException($"{source}: the embedded TensorRT cache (trtCache) differs from the tensors' scales.");
+            throw new InvalidDataException($"{source}: the embedded TensorRT cache (trt_cache) differs from the tensors' scales.");
         }
 
         if (model is not null)
@@ -104,7 +113,7 @@ public static class CalibrationJson
     {
         try
         {
-            return JsonSerializer.Deserialize<Document>(json, Options)?.TrtCache;
+            return JsonSerializer.Deserialize<Document>(json, OptionsFor(json))?.TrtCache;
         }
         catch (JsonException)
         {
@@ -112,7 +121,9 @@ public static class CalibrationJson
         }
     }
 
-    private sealed record Document(string Format, string? Method, string? ModelHash, string? DataHash, List<Entry?>? Tensors,
+    private static JsonSerializerOptions OptionsFor(string json) => JsonStyle.VersionOf(json) is null ? Legacy : Options;
+
+    private sealed record Document(int? SchemaVersion, string Format, string? Method, string? ModelHash, string? DataHash, List<Entry?>? Tensors,
         string? Preprocessing = null, List<string?>? Warnings = null, string? TrtCache = null);
 
     private sealed record Entry(

@@ -17,7 +17,7 @@ namespace ILGPUInt8.Cli.Common;
 public sealed record CliError(int ExitCode, string Kind, string Type, string Message)
 {
     /// <summary>The JSON object printed on stdout under --json: <c>{"error": {exit_code, kind, type, message}}</c>.</summary>
-    public string ToJson() => JsonSerializer.Serialize(new { error = new { exit_code = ExitCode, kind = Kind, type = Type, message = Message } }, JsonOutput.Options);
+    public string ToJson() => JsonOutput.Serialize(new { error = new { exit_code = ExitCode, kind = Kind, type = Type, message = Message } });
 }
 
 /// <summary>

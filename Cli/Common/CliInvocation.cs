@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using Spectre.Console;
 
 namespace ILGPUInt8.Cli.Common;
@@ -44,7 +43,7 @@ public sealed class CliInvocation
         DeviceChoice.TryParse(Get(option), out var choice) ? choice.Apply() : throw new CliUsageException($"--device: '{Get(option)}' is not auto, cpu, cuda or cuda:N.");
 
     /// <summary>Prints <paramref name="value"/> as indented JSON on stdout.</summary>
-    public void WriteJson(object value) => Console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(value, JsonOutput.Options));
+    public void WriteJson(object value) => Console.Profile.Out.Writer.WriteLine(JsonOutput.Serialize(value));
 
     /// <summary>Prints what the importer changed in the model (one "note" line each), unless <paramref name="json"/>.</summary>
     public void PrintNotes(ModelFile model, bool json)

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using ILGPUInt8.Calibration.IO;
 
 namespace ILGPUInt8.Cli.Common;
@@ -15,7 +14,7 @@ public static class JsonFiles
             throw new CliUsageException($"'{path}' is a folder; give a file name.");
         }
 
-        AtomicFile.WriteAllText(full, JsonSerializer.Serialize(value, JsonOutput.Options));
+        AtomicFile.WriteAllText(full, JsonOutput.Serialize(value));
         return full;
     }
 }

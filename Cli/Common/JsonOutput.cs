@@ -1,17 +1,14 @@
-using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using ILGPUInt8.Calibration.IO;
 
 namespace ILGPUInt8.Cli.Common;
 
-/// <summary>How commands print --json: indented, ±Infinity and NaN as strings, text as written (no \u0027 for ').</summary>
+/// <summary>How commands print --json and write JSON files: <see cref="JsonStyle"/> (snake_case, schema_version first).</summary>
 public static class JsonOutput
 {
     /// <summary>The serializer options.</summary>
-    public static JsonSerializerOptions Options { get; } = new()
-    {
-        WriteIndented = true,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
+    public static JsonSerializerOptions Options => JsonStyle.Options;
+
+    /// <summary>A command's JSON text: <paramref name="value"/> with schema_version first.</summary>
+    public static string Serialize(object value) => JsonStyle.Serialize(value);
 }

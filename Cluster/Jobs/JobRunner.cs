@@ -136,7 +136,7 @@ public static class JobRunner
         try
         {
             var record = new { spec, status = status.State.ToString(), status.Message, status.Written, status.Skipped, status.Retries, status.Failures, status.Samples, status.Seconds, per_silo = status.PerSilo };
-            AtomicFile.ReplaceText(JobFiles.Record(spec), JsonSerializer.Serialize(record, new JsonSerializerOptions { WriteIndented = true }));
+            AtomicFile.ReplaceText(JobFiles.Record(spec), Calibration.IO.JsonStyle.Serialize(record));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using ILGPUInt8.Kernels.Convolution;
@@ -134,35 +133,27 @@ public sealed unsafe class CpuConvF32
 
             int m0 = ci * Chunk, rows = (int)Math.Min(Chunk, M - m0), padded = (rows + Rows - 1) / Rows * Rows;
             int ldc = (gb1 - gb0) * 16;
-            var aTile = ArrayPool<float>.Shared.Rent(padded * taps);
-            var cTile = ArrayPool<float>.Shared.Rent(padded * ldc);
-            try
+            var aTile = CpuScratch<float>.First(padded * taps);
+            var cTile = CpuScratch<float>.Second(padded * ldc);
+            fixed (float* a = aTile)
+            fixed (float* c = cTile)
             {
-                fixed (float* a = aTile)
-                fixed (float* c = cTile)
+                var raw = new Span<float>(a, padded * taps);
+                CpuIm2Col.Rows(new ReadOnlySpan<float>(X, (int)XLength), P, G, m0, rows, raw, taps);
+                raw[(rows * taps)..].Clear();
+                for (var p0 = gb0; p0 < gb1; p0 += Panel)
                 {
-                    var raw = new Span<float>(a, padded * taps);
-                    CpuIm2Col.Rows(new ReadOnlySpan<float>(X, (int)XLength), P, G, m0, rows, raw, taps);
-                    raw[(rows * taps)..].Clear();
-                    for (var p0 = gb0; p0 < gb1; p0 += Panel)
+                    for (var r0 = 0; r0 < padded; r0 += Rows)
                     {
-                        for (var r0 = 0; r0 < padded; r0 += Rows)
+                        for (var nb = p0; nb < Math.Min(gb1, p0 + Panel); nb++)
                         {
-                            for (var nb = p0; nb < Math.Min(gb1, p0 + Panel); nb++)
-                            {
-                                Micro(a + (r0 * taps), taps, Weights + ((long)nb * taps * 16), c + (r0 * ldc) + ((nb - gb0) * 16), ldc);
-                            }
+                            Micro(a + (r0 * taps), taps, Weights + ((long)nb * taps * 16), c + (r0 * ldc) + ((nb - gb0) * 16), ldc);
                         }
                     }
-
-                    var kg = Owner._kg;
-                    Owner.Finish(c, ldc, m0, rows, G * kg, gb0 * 16, Math.Min(kg, gb1 * 16) - (gb0 * 16), Y, P.K);
                 }
-            }
-            finally
-            {
-                ArrayPool<float>.Shared.Return(aTile);
-                ArrayPool<float>.Shared.Return(cTile);
+
+                var kg = Owner._kg;
+                Owner.Finish(c, ldc, m0, rows, G * kg, gb0 * 16, Math.Min(kg, gb1 * 16) - (gb0 * 16), Y, P.K);
             }
         }
     }

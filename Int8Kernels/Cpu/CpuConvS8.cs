@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -144,35 +143,23 @@ public sealed unsafe class CpuConvS8
             int kp = Kp, wpr = Wpr;
             int m0 = ci * Chunk, rows = (int)Math.Min(Chunk, M - m0), padded = (rows + CpuGemmTile.Rows - 1) / CpuGemmTile.Rows * CpuGemmTile.Rows;
             int ldc = (gb1 - gb0) * 8;
-            var aTile = ArrayPool<int>.Shared.Rent(padded * wpr);
-            var bytes = b.Isa == CpuIsa.Avx2 ? ArrayPool<sbyte>.Shared.Rent(padded * kp) : null;
-            var cTile = ArrayPool<int>.Shared.Rent(padded * ldc);
-            try
+            var aTile = CpuScratch<int>.First(padded * wpr);
+            var bytes = b.Isa == CpuIsa.Avx2 ? CpuScratch<sbyte>.First(padded * kp) : null;
+            var cTile = CpuScratch<int>.Second(padded * ldc);
+            fixed (int* a = aTile)
+            fixed (int* c = cTile)
             {
-                fixed (int* a = aTile)
-                fixed (int* c = cTile)
+                var xs = new ReadOnlySpan<sbyte>(X, (int)XLength);
+                var raw = bytes is null ? new Span<sbyte>(a, padded * kp) : bytes.AsSpan(0, padded * kp);
+                CpuIm2Col.Rows(xs, P, G, m0, rows, raw, kp);
+                raw[(rows * kp)..].Clear();
+                PackRows(raw, padded, kp, b.Isa, a);
+                for (var p0 = gb0; p0 < gb1; p0 += Panel)
                 {
-                    var xs = new ReadOnlySpan<sbyte>(X, (int)XLength);
-                    var raw = bytes is null ? new Span<sbyte>(a, padded * kp) : bytes.AsSpan(0, padded * kp);
-                    CpuIm2Col.Rows(xs, P, G, m0, rows, raw, kp);
-                    raw[(rows * kp)..].Clear();
-                    PackRows(raw, padded, kp, b.Isa, a);
-                    for (var p0 = gb0; p0 < gb1; p0 += Panel)
-                    {
-                        CpuGemmTile.Run(a, padded, b, Words, p0, Math.Min(gb1, p0 + Panel), c - (gb0 * 8), ldc);
-                    }
+                    CpuGemmTile.Run(a, padded, b, Words, p0, Math.Min(gb1, p0 + Panel), c - (gb0 * 8), ldc);
+                }
 
-                    Sink.Store(c, ldc, m0, rows, (G * b.N) + (gb0 * 8), Math.Min(b.N, gb1 * 8) - (gb0 * 8));
-                }
-            }
-            finally
-            {
-                ArrayPool<int>.Shared.Return(aTile);
-                ArrayPool<int>.Shared.Return(cTile);
-                if (bytes is not null)
-                {
-                    ArrayPool<sbyte>.Shared.Return(bytes);
-                }
+                Sink.Store(c, ldc, m0, rows, (G * b.N) + (gb0 * 8), Math.Min(b.N, gb1 * 8) - (gb0 * 8));
             }
         }
     }

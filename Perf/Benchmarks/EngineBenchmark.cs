@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using ILGPU;
 using ILGPU.Runtime;
 using ILGPUInt8.Calibration.IO;
@@ -161,7 +160,7 @@ public sealed class EngineBenchmark : IBenchmark
         if (outDir.Length > 0)
         {
             Directory.CreateDirectory(outDir);
-            AtomicFile.WriteAllText(Path.Combine(outDir, $"engine-profile-{key}.json"), JsonSerializer.Serialize(new { endToEndMs, launchMs, profile }, new JsonSerializerOptions { WriteIndented = true }));
+            AtomicFile.WriteAllText(Path.Combine(outDir, $"engine-profile-{key}.json"), JsonStyle.Serialize(new { end_to_end_ms = endToEndMs, launch_ms = launchMs, profile }));
         }
     }
 

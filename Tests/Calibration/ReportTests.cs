@@ -64,7 +64,8 @@ public sealed class ReportTests
         Assert.StartsWith("tensor,method,amax,threshold,scale,clipped_share", csv, StringComparison.Ordinal);
         Assert.Equal(4, csv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
         string json = ReportFormats.ToJson(report);
-        Assert.Contains("\"worstTensor\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"worst_tensor\"", json, StringComparison.Ordinal);
+        Assert.StartsWith("{\n  \"schema_version\": 1,", json, StringComparison.Ordinal);
 
         var dir = Directory.CreateTempSubdirectory("calib-report-").FullName;
         try

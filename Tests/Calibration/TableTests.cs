@@ -59,7 +59,7 @@ public sealed class TableTests
         Assert.Equal(table.ModelHash, read.ModelHash);
         Assert.Equal(table.DataHash, read.DataHash);
         Assert.Equal(table.Tensors, read.Tensors);
-        Assert.Contains("\"scaleHex\": \"3c008912\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"scale_hex\": \"3c008912\"", json, StringComparison.Ordinal);
     }
 
     [Fact]

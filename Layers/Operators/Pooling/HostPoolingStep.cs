@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using ILGPUInt8.Kernels.Cpu;
@@ -47,7 +46,7 @@ internal sealed unsafe class HostPoolingStep : HostStep
         ForRanges((long)p.N * p.P * p.Q, 256, ref body);
     }
 
-    /// <summary>Output pixels [o0, o1), sums in arrays from the pool.</summary>
+    /// <summary>Output pixels [o0, o1), sums in the thread's scratch arrays.</summary>
     private struct Pixels : ICpuRangeBody
     {
         public void* X, Y;
@@ -62,34 +61,26 @@ internal sealed unsafe class HostPoolingStep : HostStep
             var p = P;
             var mode = Mode;
             int c = p.C;
-            var sums = ArrayPool<float>.Shared.Rent(c);
-            var isums = ArrayPool<int>.Shared.Rent(c);
-            try
+            var sums = CpuScratch<float>.First(c);
+            var isums = CpuScratch<int>.First(c);
+            for (var o = o0; o < o1; o++)
             {
-                for (var o = o0; o < o1; o++)
+                int n = (int)(o / (p.P * p.Q)), oh = (int)(o / p.Q % p.P), ow = (int)(o % p.Q);
+                int hs = (oh * p.StrideH) - p.PadH, ws = (ow * p.StrideW) - p.PadW;
+                int he = Math.Min(hs + p.R, p.H + p.PadBottom), we = Math.Min(ws + p.S, p.W + p.PadRight);
+                int padded = (he - hs) * (we - ws);
+                int h0 = Math.Max(hs, 0), h1 = Math.Min(he, p.H), w0 = Math.Max(ws, 0), w1 = Math.Min(we, p.W);
+                int valid = (h1 - h0) * (w1 - w0);
+                long inBase = (long)n * p.H * p.W;
+                int divisor = mode == PoolingMode.AverageCountPadding ? padded : valid;
+                if (Int8)
                 {
-                    int n = (int)(o / (p.P * p.Q)), oh = (int)(o / p.Q % p.P), ow = (int)(o % p.Q);
-                    int hs = (oh * p.StrideH) - p.PadH, ws = (ow * p.StrideW) - p.PadW;
-                    int he = Math.Min(hs + p.R, p.H + p.PadBottom), we = Math.Min(ws + p.S, p.W + p.PadRight);
-                    int padded = (he - hs) * (we - ws);
-                    int h0 = Math.Max(hs, 0), h1 = Math.Min(he, p.H), w0 = Math.Max(ws, 0), w1 = Math.Min(we, p.W);
-                    int valid = (h1 - h0) * (w1 - w0);
-                    long inBase = (long)n * p.H * p.W;
-                    int divisor = mode == PoolingMode.AverageCountPadding ? padded : valid;
-                    if (Int8)
-                    {
-                        HostPoolingStep.Int8((sbyte*)X, (sbyte*)Y + (o * c), c, inBase, p.W, h0, h1, w0, w1, mode, divisor, isums, Multipliers);
-                    }
-                    else
-                    {
-                        Float((float*)X, (float*)Y + (o * c), c, inBase, p.W, h0, h1, w0, w1, mode, divisor, sums);
-                    }
+                    HostPoolingStep.Int8((sbyte*)X, (sbyte*)Y + (o * c), c, inBase, p.W, h0, h1, w0, w1, mode, divisor, isums, Multipliers);
                 }
-            }
-            finally
-            {
-                ArrayPool<float>.Shared.Return(sums);
-                ArrayPool<int>.Shared.Return(isums);
+                else
+                {
+                    Float((float*)X, (float*)Y + (o * c), c, inBase, p.W, h0, h1, w0, w1, mode, divisor, sums);
+                }
             }
         }
     }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.CompilerServices;
 using ILGPUInt8.Kernels.Cpu;
 using ILGPUInt8.Kernels.Ops;
@@ -53,36 +52,28 @@ internal sealed unsafe class HostSoftMaxStep : HostStep
         public readonly void Run(long p0, long p1)
         {
             int c = C;
-            var rented = ArrayPool<float>.Shared.Rent(c);
-            try
+            var e = CpuScratch<float>.First(c).AsSpan(0, c);
+            int lanes = SoftMax.LanesPerRow(c);
+            for (var p = p0; p < p1; p++)
             {
-                var e = rented.AsSpan(0, c);
-                int lanes = SoftMax.LanesPerRow(c);
-                for (var p = p0; p < p1; p++)
+                sbyte* x = X + (p * c);
+                float* o = Y + (p * c);
+                int max = -128;
+                for (var j = 0; j < c; j++)
                 {
-                    sbyte* x = X + (p * c);
-                    float* o = Y + (p * c);
-                    int max = -128;
-                    for (var j = 0; j < c; j++)
-                    {
-                        max = Math.Max(max, x[j]);
-                    }
-
-                    for (var j = 0; j < c; j++)
-                    {
-                        e[j] = Exp[max - x[j]];
-                    }
-
-                    var sum = SoftMax.SumInLaneOrder(e, lanes);
-                    for (var j = 0; j < c; j++)
-                    {
-                        o[j] = e[j] / sum;
-                    }
+                    max = Math.Max(max, x[j]);
                 }
-            }
-            finally
-            {
-                ArrayPool<float>.Shared.Return(rented);
+
+                for (var j = 0; j < c; j++)
+                {
+                    e[j] = Exp[max - x[j]];
+                }
+
+                var sum = SoftMax.SumInLaneOrder(e, lanes);
+                for (var j = 0; j < c; j++)
+                {
+                    o[j] = e[j] / sum;
+                }
             }
         }
     }
