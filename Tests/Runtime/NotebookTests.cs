@@ -23,6 +23,7 @@ public sealed class NotebookTests
 
         var code = new List<string>();
         var packages = new List<string>();
+        var displayOnly = new List<string>();
         foreach (var cell in root.GetProperty("cells").EnumerateArray())
         {
             var source = string.Concat(cell.GetProperty("source").EnumerateArray().Select(l => l.GetString()));
@@ -34,7 +35,11 @@ public sealed class NotebookTests
             var lines = source.Split('\n');
             packages.AddRange(lines.Where(IsPackageLine));
             var rest = string.Join('\n', lines.Where(l => !IsPackageLine(l))).Trim('\n');
-            if (rest.Length > 0)
+            if (rest.StartsWith("// notebook only", StringComparison.Ordinal))
+            {
+                displayOnly.Add(rest);
+            }
+            else if (rest.Length > 0)
             {
                 code.Add(rest);
             }
@@ -42,6 +47,9 @@ public sealed class NotebookTests
 
         Assert.Contains(packages, p => p.StartsWith("#r \"nuget: ILGPUInt8.Layers", StringComparison.Ordinal));
         Assert.True(code.Count >= 4, $"{code.Count} code cells");
+        // Cells only a notebook can run (display) show what the shared code made; they compute nothing of their own.
+        Assert.NotEmpty(displayOnly);
+        Assert.All(displayOnly, c => Assert.Contains("display(", c, StringComparison.Ordinal));
         var program = File.ReadAllText(Path.Combine(Folder, "Program.cs")).ReplaceLineEndings("\n");
         var body = string.Join("\n\n", code) + "\n";
         Assert.True(program.EndsWith(body, StringComparison.Ordinal), "samples/notebook/Program.cs is not the notebook's code cells: regenerate one from the other.");
