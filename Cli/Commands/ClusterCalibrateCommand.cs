@@ -68,32 +68,17 @@ public sealed class ClusterCalibrateCommand : CliCommand
         run.PrintNotes(model, json);
         var shards = ClusterClient.Shards(data);
         var norm = ClusterClient.Normalization(normalize, model, shards, run.Error);
-        var spec = new JobSpec
+        var job = ClusterClient.Spec(JobKind.Calibrate, modelPath, shards, output, batch, norm) with
         {
-            Id = string.Empty,
-            Kind = JobKind.Calibrate,
-            Model = Path.GetFullPath(modelPath),
-            Shards = [.. shards.Select(Path.GetFullPath)],
-            Output = Path.GetFullPath(output),
-            BatchSize = batch,
-            NormalizeMean = norm.Mean,
-            NormalizeStd = norm.Std,
             Method = methodName,
             Percentile = percentile,
         };
-        spec = spec with { Id = ClusterClient.JobId(spec) };
-        if (!json)
-        {
-            run.Console.MarkupLineInterpolated($"data    {ClusterClient.Describe(shards, data, norm)}");
-        }
-
         using var interruption = new Interruption();
-        if (ClusterClient.RunJob(run, cluster, spec, !json, interruption) is not { } status)
+        if (ClusterClient.Submit(run, cluster, job, json, data, norm, interruption) is not (var spec, { } status))
         {
             return interruption.ExitCode;
         }
 
-        ClusterClient.ThrowIfFailed(run, status);
         var calibration = JobCalibration.Read(spec);
         var (cache, jsonTable) = CalibrationFiles.Write(calibration.Table, tablePath);
         var plots = plotDir is not null ? HistogramPlot.WriteAll(Path.GetFullPath(plotDir), calibration) : [];

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
 using ILGPUInt8.Calibration.IO;
-using ILGPUInt8.Calibration.Tables;
 using ILGPUInt8.Cli.Common;
 using ILGPUInt8.Cluster.Jobs;
 using ILGPUInt8.Cluster.Results;
@@ -53,45 +52,20 @@ public sealed class ClusterEvalCommand : CliCommand
         OutputPaths.CheckFolder(output, "job folder");
         var model = ModelFile.Load(modelPath);
         run.PrintNotes(model, json);
-        CalibrationTable? table = null;
-        if (tablePath is not null)
-        {
-            // Checked here, before the silos see it: a table of another model is a clear error now.
-            table = CalibrationFiles.ReadTable(tablePath, model);
-        }
-        else if (model.QdqRanges == 0)
-        {
-            throw new CliUsageException($"INT8 needs activation ranges: give --table (made by `ilgpu-int8 cluster calibrate` or `calibrate`), or use a QDQ-quantized model. '{modelPath}' has no QDQ ranges.");
-        }
-
+        var table = ClusterClient.Ranges(tablePath, model, modelPath, int8: true);
         var shards = ClusterClient.Shards(data);
         var norm = ClusterClient.Normalization(normalize, model, shards, run.Error);
-        var spec = new JobSpec
+        var job = ClusterClient.Spec(JobKind.Eval, modelPath, shards, output, batch, norm) with
         {
-            Id = string.Empty,
-            Kind = JobKind.Eval,
-            Model = Path.GetFullPath(modelPath),
-            Shards = [.. shards.Select(Path.GetFullPath)],
-            Output = Path.GetFullPath(output),
-            BatchSize = batch,
             Table = tablePath is null ? null : Path.GetFullPath(tablePath),
-            NormalizeMean = norm.Mean,
-            NormalizeStd = norm.Std,
         };
-        spec = spec with { Id = ClusterClient.JobId(spec) };
-        ClusterClient.CheckPreprocessing(table, spec);
-        if (!json)
-        {
-            run.Console.MarkupLineInterpolated($"data    {ClusterClient.Describe(shards, data, norm)}");
-        }
-
+        ClusterClient.CheckPreprocessing(table, job);
         using var interruption = new Interruption();
-        if (ClusterClient.RunJob(run, cluster, spec, !json, interruption) is not { } status)
+        if (ClusterClient.Submit(run, cluster, job, json, data, norm, interruption) is not (var spec, { } status))
         {
             return interruption.ExitCode;
         }
 
-        ClusterClient.ThrowIfFailed(run, status);
         using var summary = JsonDocument.Parse(File.ReadAllText(JobFiles.EvalSummary(spec)));
         var root = summary.RootElement;
         var (images, fp32, int8, agreement) = (root.GetProperty("samples").GetInt64(), root.GetProperty("fp32_top1").GetDouble(), root.GetProperty("int8_top1").GetDouble(), root.GetProperty("agreement").GetDouble());

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using ILGPUInt8.Calibration.IO;
-using ILGPUInt8.Calibration.Tables;
 using ILGPUInt8.Cli.Common;
 using ILGPUInt8.Cluster.Jobs;
 using ILGPUInt8.Cluster.Results;
@@ -59,45 +58,21 @@ public sealed class ClusterRunCommand : CliCommand
         OutputPaths.CheckFolder(output, "output folder");
         var model = ModelFile.Load(modelPath);
         run.PrintNotes(model, json);
-        CalibrationTable? table = null;
-        if (tablePath is not null)
-        {
-            table = CalibrationFiles.ReadTable(tablePath, model);
-        }
-        else if (int8 && model.QdqRanges == 0)
-        {
-            throw new CliUsageException($"INT8 needs activation ranges: give --table (made by `ilgpu-int8 cluster calibrate` or `calibrate`), or use a QDQ-quantized model. '{modelPath}' has no QDQ ranges.");
-        }
-
+        var table = ClusterClient.Ranges(tablePath, model, modelPath, int8);
         var shards = ClusterClient.Shards(data);
         var norm = ClusterClient.Normalization(normalize, model, shards, run.Error);
-        var spec = new JobSpec
+        var job = ClusterClient.Spec(JobKind.Run, modelPath, shards, output, batch, norm) with
         {
-            Id = string.Empty,
-            Kind = JobKind.Run,
-            Model = Path.GetFullPath(modelPath),
-            Shards = [.. shards.Select(Path.GetFullPath)],
-            Output = Path.GetFullPath(output),
-            BatchSize = batch,
             Int8 = int8,
             Table = tablePath is null ? null : Path.GetFullPath(tablePath),
-            NormalizeMean = norm.Mean,
-            NormalizeStd = norm.Std,
         };
-        spec = spec with { Id = ClusterClient.JobId(spec) };
-        ClusterClient.CheckPreprocessing(table, spec);
-        if (!json)
-        {
-            run.Console.MarkupLineInterpolated($"data    {ClusterClient.Describe(shards, data, norm)}");
-        }
-
+        ClusterClient.CheckPreprocessing(table, job);
         using var interruption = new Interruption();
-        if (ClusterClient.RunJob(run, cluster, spec, !json, interruption) is not { } status)
+        if (ClusterClient.Submit(run, cluster, job, json, data, norm, interruption) is not (var spec, { } status))
         {
             return interruption.ExitCode;
         }
 
-        ClusterClient.ThrowIfFailed(run, status);
         var files = shards.Select((s, i) => Path.Combine(spec.Output, Cluster.Shards.ShardList.Id(i, s) + ".npz")).ToList();
         if (json)
         {

@@ -11,6 +11,7 @@ using ILGPUInt8.Cluster.Shards;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Spectre.Console;
 
 namespace ILGPUInt8.Cli.Common;
 
@@ -56,6 +57,71 @@ public static class ClusterClient
     /// <summary>The normalization of IDX shards: --normalize, else the model's own (as the single-machine commands do).</summary>
     public static Normalization Normalization(string? text, ModelFile model, IReadOnlyList<string> shards, TextWriter warnings) =>
         HasImages(shards) ? Common.Normalization.Resolve(text, model, warnings) : Common.Normalization.Parse(text);
+
+    /// <summary>
+    /// A job over <paramref name="shards"/> with the fields every client command fills alike (full paths, batch size, the
+    /// IDX normalization); the command adds its own with <c>with</c>, then <see cref="Submit"/> names and runs it.
+    /// </summary>
+    public static JobSpec Spec(JobKind kind, string model, IReadOnlyList<string> shards, string output, int batch, Normalization normalization)
+    {
+        ArgumentNullException.ThrowIfNull(shards);
+        ArgumentNullException.ThrowIfNull(normalization);
+        return new JobSpec
+        {
+            Id = string.Empty,
+            Kind = kind,
+            Model = Path.GetFullPath(model),
+            Shards = [.. shards.Select(Path.GetFullPath)],
+            Output = Path.GetFullPath(output),
+            BatchSize = batch,
+            NormalizeMean = normalization.Mean,
+            NormalizeStd = normalization.Std,
+        };
+    }
+
+    /// <summary>
+    /// The table an INT8 job takes its ranges from, read and checked against the model here, before the silos see it;
+    /// null when there is none (the model's own QDQ ranges serve, or the job is FP32). INT8 with neither is a usage error.
+    /// </summary>
+    public static CalibrationTable? Ranges(string? tablePath, ModelFile model, string modelPath, bool int8)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (tablePath is not null)
+        {
+            return CalibrationFiles.ReadTable(tablePath, model);
+        }
+
+        if (int8 && model.QdqRanges == 0)
+        {
+            throw new CliUsageException($"INT8 needs activation ranges: give --table (made by `ilgpu-int8 cluster calibrate` or `calibrate`), or use a QDQ-quantized model. '{modelPath}' has no QDQ ranges.");
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// What every client command does with its job: names it (<see cref="JobId"/>), prints the "data" line (not under
+    /// --json), runs it with progress (<see cref="RunJob"/>) and fails on failed shards (<see cref="ThrowIfFailed"/>).
+    /// The named job and its status; a null status when Ctrl-C stopped following (exit with <see cref="Interruption.ExitCode"/>).
+    /// </summary>
+    public static (JobSpec Spec, JobStatus? Status) Submit(CliInvocation run, ClusterAddress cluster, JobSpec spec, bool json, string data, Normalization normalization, Interruption interruption)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(spec);
+        spec = spec with { Id = JobId(spec) };
+        if (!json)
+        {
+            run.Console.MarkupLineInterpolated($"data    {Describe(spec.Shards, data, normalization)}");
+        }
+
+        if (RunJob(run, cluster, spec, !json, interruption) is not { } status)
+        {
+            return (spec, null);
+        }
+
+        ThrowIfFailed(run, status);
+        return (spec, status);
+    }
 
     /// <summary>
     /// Refuses a table measured on inputs prepared otherwise than the job's IDX shards will be (as one machine's engine

@@ -1,5 +1,6 @@
 using System.Globalization;
 using ILGPUInt8.Calibration.Data;
+using ILGPUInt8.Calibration.IO;
 using ILGPUInt8.Tests.Cli;
 using Xunit;
 
@@ -28,7 +29,7 @@ public sealed class Issue23CaseTests : IDisposable
     {
         // Was: "INT8" outputs bit-identical to FP32, exit 0.
         var cache = _h.Path("header-only.cache");
-        File.WriteAllText(cache, "TRT-8601-EntropyCalibration2\n");
+        AtomicFile.WriteAllText(cache, "TRT-8601-EntropyCalibration2\n");
         Refused(1, "no tensor", "run", "--model", CliHarness.Model, "--precision", "int8", "--table", cache, "--input", Input());
     }
 
@@ -36,7 +37,7 @@ public sealed class Issue23CaseTests : IDisposable
     public void A_json_table_with_no_tensors_is_refused()
     {
         var json = _h.Path("empty.json");
-        File.WriteAllText(json, "{\"format\": \"ilgpu-int8-calibration/1\", \"method\": \"entropy\", \"tensors\": []}");
+        AtomicFile.WriteAllText(json, "{\"format\": \"ilgpu-int8-calibration/1\", \"method\": \"entropy\", \"tensors\": []}");
         Refused(1, "no tensor", "run", "--model", CliHarness.Model, "--precision", "int8", "--table", json, "--input", Input());
     }
 
@@ -52,7 +53,7 @@ public sealed class Issue23CaseTests : IDisposable
         var hex = BitConverter.SingleToUInt32Bits(scale).ToString("x8", CultureInfo.InvariantCulture);
         var lines = File.ReadAllLines(calibrated);
         var bad = _h.Path("tiny.cache");
-        File.WriteAllLines(bad, [lines[0], .. lines.Skip(1).Select(l => l.Split(": ")[0] + ": " + hex)]);
+        AtomicFile.WriteAllText(bad, string.Join('\n', [lines[0], .. lines.Skip(1).Select(l => l.Split(": ")[0] + ": " + hex)]) + "\n");
         Refused(1, "scale", "run", "--model", CliHarness.Model, "--precision", "int8", "--table", bad, "--input", Input());
     }
 
