@@ -41,9 +41,7 @@ public static class SyntheticModels
     {
         var r = new Random(seed);
         var net = new NetworkDefinition("resnet18");
-        var x = net.AddInput("input", new TensorDims(3, inputSize, inputSize));
-        var t = ConvBnRelu(net, r, x, 64, 7, 2, 3, "conv1", relu: true);
-        t = net.AddPooling(t, PoolingType.Max, 3, stride: 2, padding: 1, name: "maxpool").Output;
+        var t = Stem(net, r, inputSize);
         int[] widths = [64, 128, 256, 512];
         for (var stage = 0; stage < 4; stage++)
         {
@@ -54,14 +52,11 @@ public static class SyntheticModels
                 var a = ConvBnRelu(net, r, t, widths[stage], 3, stride, 1, name + ".conv1", relu: true);
                 var b = ConvBnRelu(net, r, a, widths[stage], 3, 1, 1, name + ".conv2", relu: false);
                 var shortcut = t.Dims.C == widths[stage] && stride == 1 ? t : ConvBnRelu(net, r, t, widths[stage], 1, stride, 0, name + ".downsample", relu: false);
-                var sum = net.AddElementWise(b, shortcut, ElementWiseOperation.Sum, name + ".add").Output;
-                t = net.AddActivation(sum, ActivationKind.Relu, name: name + ".relu").Output;
+                t = AddRelu(net, b, shortcut, name);
             }
         }
 
-        t = net.AddGlobalPooling(t, PoolingType.Average, "avgpool").Output;
-        t = net.AddFullyConnected(t, classes, Uniform(r, classes * 512, 512), Uniform(r, classes, 100), "fc").Output;
-        net.MarkOutput(net.AddSoftMax(t, "prob").Output);
+        Head(net, r, t, classes);
         return net;
     }
 
@@ -76,9 +71,7 @@ public static class SyntheticModels
     {
         var r = new Random(seed);
         var net = new NetworkDefinition("resnet50");
-        var x = net.AddInput("input", new TensorDims(3, inputSize, inputSize));
-        var t = ConvBnRelu(net, r, x, 64, 7, 2, 3, "conv1", relu: true);
-        t = net.AddPooling(t, PoolingType.Max, 3, stride: 2, padding: 1, name: "maxpool").Output;
+        var t = Stem(net, r, inputSize);
         int[] widths = [64, 128, 256, 512];
         int[] blocks = [3, 4, 6, 3];
         for (var stage = 0; stage < 4; stage++)
@@ -92,14 +85,11 @@ public static class SyntheticModels
                 var b = ConvBnRelu(net, r, a, width, 3, stride, 1, name + ".conv2", relu: true);
                 var c = ConvBnRelu(net, r, b, 4 * width, 1, 1, 0, name + ".conv3", relu: false);
                 var shortcut = block > 0 ? t : ConvBnRelu(net, r, t, 4 * width, 1, stride, 0, name + ".downsample", relu: false);
-                var sum = net.AddElementWise(c, shortcut, ElementWiseOperation.Sum, name + ".add").Output;
-                t = net.AddActivation(sum, ActivationKind.Relu, name: name + ".relu").Output;
+                t = AddRelu(net, c, shortcut, name);
             }
         }
 
-        t = net.AddGlobalPooling(t, PoolingType.Average, "avgpool").Output;
-        t = net.AddFullyConnected(t, classes, Uniform(r, classes * 2048, 2048), Uniform(r, classes, 100), "fc").Output;
-        net.MarkOutput(net.AddSoftMax(t, "prob").Output);
+        Head(net, r, t, classes);
         return net;
     }
 
@@ -111,6 +101,30 @@ public static class SyntheticModels
         "resnet50" => ResNet50(),
         _ => null,
     };
+
+    /// <summary>The ResNet stem: input "input" (3, size, size), conv 7×7/2 64 + BN + ReLU, max pool 3×3/2.</summary>
+    private static Tensor Stem(NetworkDefinition net, Random r, int inputSize)
+    {
+        var x = net.AddInput("input", new TensorDims(3, inputSize, inputSize));
+        var t = ConvBnRelu(net, r, x, 64, 7, 2, 3, "conv1", relu: true);
+        return net.AddPooling(t, PoolingType.Max, 3, stride: 2, padding: 1, name: "maxpool").Output;
+    }
+
+    /// <summary>The end of a residual block: relu(branch + shortcut), named NAME.add and NAME.relu.</summary>
+    private static Tensor AddRelu(NetworkDefinition net, Tensor branch, Tensor shortcut, string name)
+    {
+        var sum = net.AddElementWise(branch, shortcut, ElementWiseOperation.Sum, name + ".add").Output;
+        return net.AddActivation(sum, ActivationKind.Relu, name: name + ".relu").Output;
+    }
+
+    /// <summary>The ResNet head: global average pool, fully connected C → <paramref name="classes"/>, softmax "prob" (the output).</summary>
+    private static void Head(NetworkDefinition net, Random r, Tensor t, int classes)
+    {
+        var features = t.Dims.C;
+        t = net.AddGlobalPooling(t, PoolingType.Average, "avgpool").Output;
+        t = net.AddFullyConnected(t, classes, Uniform(r, classes * features, features), Uniform(r, classes, 100), "fc").Output;
+        net.MarkOutput(net.AddSoftMax(t, "prob").Output);
+    }
 
     private static Tensor ConvBnRelu(NetworkDefinition net, Random r, Tensor x, int k, int kernel, int stride, int pad, string name, bool relu)
     {
