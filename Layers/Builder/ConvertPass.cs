@@ -1,4 +1,6 @@
 using ILGPUInt8.Kernels.Tensors;
+using ILGPUInt8.Layers.Network;
+using ILGPUInt8.Layers.Operators;
 
 namespace ILGPUInt8.Layers.Builder;
 

@@ -1,3 +1,5 @@
+using ILGPUInt8.Layers.Operators;
+
 namespace ILGPUInt8.Layers.Builder;
 
 /// <summary>

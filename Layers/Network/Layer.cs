@@ -1,6 +1,6 @@
 using ILGPUInt8.Kernels.Ops;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Network;
 
 /// <summary>The layer types of a network.</summary>
 public enum LayerType

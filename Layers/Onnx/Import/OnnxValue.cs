@@ -1,3 +1,4 @@
+
 namespace ILGPUInt8.Layers.Onnx;
 
 /// <summary>What an ONNX tensor name stands for during the import.</summary>

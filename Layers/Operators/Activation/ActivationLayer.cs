@@ -1,6 +1,7 @@
 using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Layers.Network;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>
 /// Element-wise activation y = f(x): ReLU, leaky ReLU (alpha slope), clip to [alpha, beta] (ReLU6 = clip(0, 6)), tanh,

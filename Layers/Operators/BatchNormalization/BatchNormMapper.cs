@@ -1,3 +1,4 @@
+
 namespace ILGPUInt8.Layers.Onnx;
 
 /// <summary>

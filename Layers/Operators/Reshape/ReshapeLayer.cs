@@ -1,4 +1,6 @@
-namespace ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Network;
+
+namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>
 /// Reshape with C-order (NCHW) semantics: the item's values keep their flat NCHW index. <see cref="LayerType.Flatten"/>

@@ -1,3 +1,4 @@
+
 namespace ILGPUInt8.Layers.Onnx.Reference;
 
 /// <summary>The scale semantics y = (x·scale + shift)^power.</summary>
