@@ -1,5 +1,4 @@
 using ILGPUInt8.Layers.Network;
-using ILGPUInt8.Layers.Operators;
 
 namespace ILGPUInt8.Layers.Builder;
 
@@ -28,7 +27,7 @@ internal static class RangeCheck
             }
 
             var needed = node.Inputs.Select(id => plan.Tensors[id]).Where(t => t.Constant is null).ToList();
-            if (!node.Layer.Int8KeepsInputScale && node.Layer is not SoftMaxLayer)
+            if (!node.Layer.Int8KeepsInputScale && !node.Layer.Int8OutputIsFloat)
             {
                 needed.Add(plan.Tensors[node.Output]);
             }

@@ -1,4 +1,3 @@
-
 namespace ILGPUInt8.Layers.Onnx;
 
 /// <summary>What an ONNX tensor name stands for during the import.</summary>

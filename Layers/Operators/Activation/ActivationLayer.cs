@@ -50,6 +50,12 @@ public sealed class ActivationLayer : Layer
     /// <inheritdoc />
     internal override void WriteParameters(BinaryWriter writer) => writer.Write(Activation);
 
+    /// <inheritdoc />
+    internal override ActivationSpec? FusibleActivation => Activation;
+
+    /// <inheritdoc />
+    internal override ActivationSpec? Int8SharesScaleWithProducer => Activation.Kind == ActivationKind.Relu ? ActivationSpec.Relu : null;
+
     /// <summary>Reads what <see cref="WriteParameters"/> wrote.</summary>
     internal static ActivationLayer Read(string name, BinaryReader r) => new(name, [], r.ReadActivation());
 }

@@ -1,4 +1,3 @@
-
 namespace ILGPUInt8.Layers.Onnx;
 
 /// <summary>

@@ -61,6 +61,10 @@ public sealed class ElementWiseLayer : Layer
     /// <inheritdoc />
     internal override void WriteParameters(BinaryWriter writer) => writer.Write((int)Operation);
 
+    /// <inheritdoc />
+    // The second operand may be a constant (a bias, a scale): the step reads it as float.
+    internal override bool AcceptsConstantInput(int index) => index == 1;
+
     /// <summary>Reads what <see cref="WriteParameters"/> wrote.</summary>
     internal static ElementWiseLayer Read(string name, BinaryReader r) => new(name, [], r.ReadEnum<ElementWiseOperation>());
 

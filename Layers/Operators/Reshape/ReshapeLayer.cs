@@ -1,3 +1,5 @@
+using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Kernels.Tensors;
 using ILGPUInt8.Layers.Network;
 
 namespace ILGPUInt8.Layers.Operators;
@@ -59,4 +61,7 @@ public sealed class ReshapeLayer : Layer
 
     /// <inheritdoc />
     internal override bool Int8KeepsInputScale => true;
+
+    /// <inheritdoc />
+    internal override bool? OutputIsView(TensorShape input, TensorShape output) => Reshape.IsView(input, output);
 }

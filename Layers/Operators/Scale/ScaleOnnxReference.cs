@@ -1,4 +1,3 @@
-
 namespace ILGPUInt8.Layers.Onnx.Reference;
 
 /// <summary>The scale semantics y = (x·scale + shift)^power.</summary>
