@@ -4,9 +4,9 @@ using System.Globalization;
 using ILGPUInt8.Calibration.Data;
 using ILGPUInt8.Calibration.Tables;
 using ILGPUInt8.Cli.Common;
-using ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Runtime;
 using Spectre.Console;
-using ExecutionContext = ILGPUInt8.Layers.ExecutionContext;
+using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
 
 namespace ILGPUInt8.Cli.Commands;
 

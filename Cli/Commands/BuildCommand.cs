@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using ILGPUInt8.Calibration.IO;
 using ILGPUInt8.Cli.Common;
-using ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Runtime;
 using Spectre.Console;
 
 namespace ILGPUInt8.Cli.Commands;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using ILGPUInt8.Cli.Common;
-using ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Runtime;
 using Spectre.Console;
 
 namespace ILGPUInt8.Cli.Commands;

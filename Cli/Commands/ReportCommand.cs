@@ -63,7 +63,7 @@ public sealed class ReportCommand : CliCommand
         Directory.CreateDirectory(outDir);
         var written = new List<string>();
         CalibrationReport report;
-        Layers.Engine int8;
+        Layers.Runtime.Engine int8;
         if (tablePath is not null)
         {
             var table = CalibrationFiles.ReadTable(tablePath, model);

@@ -1,6 +1,6 @@
 using ILGPUInt8.Calibration.Methods;
 using ILGPUInt8.Calibration.Tables;
-using ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Builder;
 
 namespace ILGPUInt8.Cli.Common;
 

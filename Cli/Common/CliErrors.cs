@@ -4,7 +4,7 @@ using ILGPU;
 using ILGPU.Backends;
 using ILGPU.Runtime;
 using ILGPUInt8.Calibration.Tables;
-using ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Network;
 using ILGPUInt8.Layers.Onnx;
 
 namespace ILGPUInt8.Cli.Common;

@@ -5,7 +5,9 @@ using ILGPUInt8.Calibration.Methods;
 using ILGPUInt8.Calibration.Tables;
 using ILGPUInt8.Kernels.Cpu;
 using ILGPUInt8.Kernels.Runtime;
-using ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Builder;
+using ILGPUInt8.Layers.Network;
+using ILGPUInt8.Layers.Runtime;
 
 namespace ILGPUInt8.Cli.Common;
 

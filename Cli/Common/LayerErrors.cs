@@ -1,5 +1,5 @@
 using ILGPUInt8.Calibration.Reports;
-using ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Runtime;
 
 namespace ILGPUInt8.Cli.Common;
 

@@ -1,5 +1,6 @@
 using ILGPUInt8.Calibration.Data;
-using ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Models;
+using ILGPUInt8.Layers.Network;
 using ILGPUInt8.Layers.Onnx;
 
 namespace ILGPUInt8.Cli.Common;

@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Runtime;
 
 namespace ILGPUInt8.Cli.Common;
 

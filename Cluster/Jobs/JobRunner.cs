@@ -4,7 +4,7 @@ using ILGPUInt8.Calibration;
 using ILGPUInt8.Calibration.Tables;
 using ILGPUInt8.Cluster.Results;
 using ILGPUInt8.Cluster.Work;
-using ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Builder;
 
 namespace ILGPUInt8.Cluster.Jobs;
 

@@ -5,7 +5,7 @@ using ILGPUInt8.Calibration.Tables;
 using ILGPUInt8.Cluster.Jobs;
 using ILGPUInt8.Cluster.Shards;
 using ILGPUInt8.Cluster.Work;
-using ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Builder;
 
 namespace ILGPUInt8.Cluster.Results;
 

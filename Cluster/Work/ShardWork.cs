@@ -6,7 +6,8 @@ using ILGPUInt8.Calibration.Tables;
 using ILGPUInt8.Cluster.Jobs;
 using ILGPUInt8.Cluster.Results;
 using ILGPUInt8.Cluster.Shards;
-using ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Builder;
+using ILGPUInt8.Layers.Runtime;
 
 namespace ILGPUInt8.Cluster.Work;
 

@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
 using ILGPUInt8.Calibration.Tables;
 using ILGPUInt8.Cluster.Jobs;
-using ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Builder;
+using ILGPUInt8.Layers.Network;
 using ILGPUInt8.Layers.Onnx;
+using ILGPUInt8.Layers.Runtime;
 
 namespace ILGPUInt8.Cluster.Work;
 

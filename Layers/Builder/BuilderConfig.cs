@@ -1,7 +1,8 @@
 using ILGPUInt8.Calibration.Data;
 using ILGPUInt8.Kernels.Cpu;
+using ILGPUInt8.Layers.Network;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Builder;
 
 /// <summary>
 /// How <see cref="EngineBuilder.Build(NetworkDefinition, BuilderConfig)"/> builds: maximum batch, INT8 on or off, where ranges come from (per tensor
@@ -45,7 +46,7 @@ public sealed class BuilderConfig
     /// <summary>Computes thresholds by running the network in FP32 over calibration data (used when INT8 is on).</summary>
     public IRangeCalibrator? Calibrator { get; set; }
 
-    /// <summary>The rules that turn calibrated ranges into the thresholds an engine uses (see <see cref="Layers.CalibrationPolicy"/>).</summary>
+    /// <summary>The rules that turn calibrated ranges into the thresholds an engine uses (see <see cref="Layers.Builder.CalibrationPolicy"/>).</summary>
     public CalibrationPolicy CalibrationPolicy { get; set; } = CalibrationPolicy.Default;
 
     /// <summary>Largest batch the calibrator runs (null: <see cref="MaxBatchSize"/>).</summary>

@@ -2,18 +2,10 @@ using ILGPU;
 using ILGPU.Runtime;
 using ILGPUInt8.Kernels.Runtime;
 using ILGPUInt8.Kernels.Tensors;
+using ILGPUInt8.Layers.Network;
+using ILGPUInt8.Layers.Runtime;
 
-namespace ILGPUInt8.Layers;
-
-/// <summary>Sees every float tensor of an FP32 run, in execution order, on the device (NHWC data, logical NCHW shape).</summary>
-public interface ITensorObserver
-{
-    /// <summary>
-    /// Called after the tensor is computed, with its device data (valid until the engine's next step; work queued on the
-    /// device's default stream from here runs before that step).
-    /// </summary>
-    void Observe(string tensorName, ArrayView<float> values, TensorShape shape);
-}
+namespace ILGPUInt8.Layers.Builder;
 
 /// <summary>What a calibrator gets from the builder: an FP32 run of the network that shows it every tensor.</summary>
 public interface ICalibrationRunner

@@ -3,7 +3,7 @@ using ILGPUInt8.Calibration;
 using ILGPUInt8.Calibration.Data;
 using ILGPUInt8.Calibration.Tables;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Builder;
 
 /// <summary>
 /// The Calibration project's <see cref="Calibrator"/> as the builder's <see cref="IRangeCalibrator"/>: its two passes run

@@ -1,6 +1,6 @@
 using ILGPUInt8.Calibration.Methods;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Builder;
 
 /// <summary>
 /// The rules between calibrated ranges and the thresholds an INT8 engine uses. They are library behaviour: the engine

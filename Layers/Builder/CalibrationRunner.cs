@@ -1,8 +1,11 @@
 using ILGPU;
 using ILGPUInt8.Kernels.Runtime;
 using ILGPUInt8.Kernels.Tensors;
+using ILGPUInt8.Layers.Network;
+using ILGPUInt8.Layers.Runtime;
+using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Builder;
 
 /// <summary>
 /// The FP32 engine a calibrator runs, as an <see cref="ICalibrationRunner"/>: one execution context, every float tensor

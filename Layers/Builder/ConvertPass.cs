@@ -1,4 +1,6 @@
 using ILGPUInt8.Kernels.Tensors;
+using ILGPUInt8.Layers.Network;
+using ILGPUInt8.Layers.Operators;
 
 namespace ILGPUInt8.Layers.Builder;
 
@@ -29,7 +31,7 @@ internal static class ConvertPass
             for (var j = 0; j < node.Inputs.Count; j++)
             {
                 var t = plan.Tensors[node.Inputs[j]];
-                if (t.Constant is not null && !(node.Layer is ElementWiseLayer && j == 1))
+                if (t.Constant is not null && !node.Layer.AcceptsConstantInput(j))
                 {
                     throw new NetworkException(node.Name, $"constant input '{t.Name}' is only supported as the second operand of an element-wise layer.");
                 }

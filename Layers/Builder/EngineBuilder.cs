@@ -1,8 +1,9 @@
 using ILGPUInt8.Kernels.Cpu;
 using ILGPUInt8.Kernels.Runtime;
-using ILGPUInt8.Layers.Builder;
+using ILGPUInt8.Layers.Network;
+using ILGPUInt8.Layers.Runtime;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Builder;
 
 /// <summary>
 /// Builds an <see cref="Engine"/> from a <see cref="NetworkDefinition"/> for one device:

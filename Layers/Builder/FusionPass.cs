@@ -10,9 +10,9 @@ internal static class FusionPass
 {
     public static void Run(Plan plan)
     {
-        foreach (var act in plan.Nodes.Where(n => n.Layer is ActivationLayer).ToList())
+        foreach (var act in plan.Nodes.Where(n => n.Layer.FusibleActivation is not null).ToList())
         {
-            var activation = ((ActivationLayer)act.Layer).Activation;
+            var activation = act.Layer.FusibleActivation!.Value;
             var middle = plan.Tensors[act.Inputs[0]];
             var producer = plan.Producer(middle.Id);
             if (producer is null || !producer.Fused.IsNone || !producer.Layer.FusesActivation(activation, producer.Int8) || producer.Int8 != act.Int8

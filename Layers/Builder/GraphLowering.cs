@@ -1,3 +1,6 @@
+using ILGPUInt8.Layers.Network;
+using ILGPUInt8.Layers.Operators;
+
 namespace ILGPUInt8.Layers.Builder;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using ILGPUInt8.Kernels.Ops;
-
 namespace ILGPUInt8.Layers.Builder;
 
 /// <summary>
@@ -18,11 +16,9 @@ internal static class MemoryPlanner
     {
         foreach (var node in plan.Nodes)
         {
-            if (node.Layer is ReshapeLayer)
+            if (node.Inputs.Count > 0 && node.Layer.OutputIsView(plan.Tensors[node.Inputs[0]].Dims.WithBatch(1), plan.Tensors[node.Output].Dims.WithBatch(1)) is bool view)
             {
-                var from = plan.Tensors[node.Inputs[0]].Dims.WithBatch(1);
-                var to = plan.Tensors[node.Output].Dims.WithBatch(1);
-                node.IsView = Reshape.IsView(from, to) && plan.Tensors[node.Inputs[0]].Constant is null;
+                node.IsView = view && plan.Tensors[node.Inputs[0]].Constant is null;
                 plan.Tensors[node.Output].AliasOf = node.IsView ? node.Inputs[0] : -1;
             }
         }

@@ -1,5 +1,5 @@
-using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Kernels.Tensors;
+using ILGPUInt8.Layers.Network;
 
 namespace ILGPUInt8.Layers.Builder;
 
@@ -67,10 +67,10 @@ internal static class PrecisionPass
 
         foreach (var node in plan.Nodes)
         {
-            if (node.Int8 && node.Layer is ActivationLayer { Activation.Kind: ActivationKind.Relu })
+            if (node.Int8 && node.Layer.Int8SharesScaleWithProducer is { } activation)
             {
                 var input = plan.Tensors[node.Inputs[0]];
-                if (plan.Producer(input.Id) is { Int8: true } producer && producer.Layer.FusesActivation(ActivationSpec.Relu, int8: true) && !input.IsOutput && plan.Consumers(input.Id).Count() == 1)
+                if (plan.Producer(input.Id) is { Int8: true } producer && producer.Layer.FusesActivation(activation, int8: true) && !input.IsOutput && plan.Consumers(input.Id).Count() == 1)
                 {
                     input.Threshold = plan.Tensors[node.Output].Threshold;
                 }
@@ -94,11 +94,11 @@ internal static class PrecisionPass
         foreach (var node in plan.Nodes)
         {
             var input = plan.Tensors[node.Inputs[0]];
-            if (node.Layer is not ActivationLayer { Activation.Kind: ActivationKind.Relu } || request(node) == LayerPrecision.Float
+            if (node.Layer.Int8SharesScaleWithProducer is not { } activation || request(node) == LayerPrecision.Float
                 || input.Threshold is not null || plan.Tensors[node.Output].Threshold is not float threshold
                 || input.IsOutput || plan.Consumers(input.Id).Count() != 1
                 || plan.Producer(input.Id) is not { } producer || request(producer) == LayerPrecision.Float
-                || !producer.Layer.FusesActivation(ActivationSpec.Relu, int8: true))
+                || !producer.Layer.FusesActivation(activation, int8: true))
             {
                 continue;
             }

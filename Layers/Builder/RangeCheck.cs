@@ -1,3 +1,5 @@
+using ILGPUInt8.Layers.Network;
+
 namespace ILGPUInt8.Layers.Builder;
 
 /// <summary>
@@ -25,7 +27,7 @@ internal static class RangeCheck
             }
 
             var needed = node.Inputs.Select(id => plan.Tensors[id]).Where(t => t.Constant is null).ToList();
-            if (!node.Layer.Int8KeepsInputScale && node.Layer is not SoftMaxLayer)
+            if (!node.Layer.Int8KeepsInputScale && !node.Layer.Int8OutputIsFloat)
             {
                 needed.Add(plan.Tensors[node.Output]);
             }

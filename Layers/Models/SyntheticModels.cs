@@ -1,6 +1,8 @@
 using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Layers.Network;
+using ILGPUInt8.Layers.Operators;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Models;
 
 /// <summary>
 /// Networks of real shapes built through the API with deterministic random weights (uniform ±sqrt(3/fan-in), batch

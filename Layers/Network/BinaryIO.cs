@@ -1,6 +1,6 @@
 using ILGPUInt8.Kernels.Ops;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Network;
 
 /// <summary>Array and struct helpers of the engine file format (little-endian, lengths as int32, −1 for null).</summary>
 internal static class BinaryIO

@@ -1,6 +1,7 @@
 using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Kernels.Tensors;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Network;
 
 /// <summary>The layer types of a network.</summary>
 public enum LayerType
@@ -135,6 +136,25 @@ public abstract class Layer
 
     /// <summary>Precision trait: INT8 needs a run-time input (weights layers do not quantize a constant input).</summary>
     internal virtual bool Int8NeedsRuntimeInput => false;
+
+    /// <summary>
+    /// Precision trait: the activation this layer applies when, run INT8 as the sole reader of a producer that fuses it,
+    /// it gives the producer's output its own output scale (a ReLU: max(q, 0) is then exact, so fusing it changes no
+    /// bit), and lends that scale to a producer output without a range of its own; null for every other layer.
+    /// </summary>
+    internal virtual ActivationSpec? Int8SharesScaleWithProducer => null;
+
+    /// <summary>Graph trait: whether input <paramref name="index"/> may be a build-time constant the step reads as float.</summary>
+    internal virtual bool AcceptsConstantInput(int index) => false;
+
+    /// <summary>
+    /// Memory trait: whether the output (shape <paramref name="output"/>) can be a view of the input's bytes
+    /// (shape <paramref name="input"/>) with no copy, both with batch 1; null for a layer that always writes its own output.
+    /// </summary>
+    internal virtual bool? OutputIsView(TensorShape input, TensorShape output) => null;
+
+    /// <summary>Fusion trait: the activation this layer applies, which the step before it may fuse; null when it is none.</summary>
+    internal virtual ActivationSpec? FusibleActivation => null;
 
     /// <summary>Fusion trait: whether <paramref name="activation"/> after this layer can be fused into its step.</summary>
     internal virtual bool FusesActivation(ActivationSpec activation, bool int8) => false;

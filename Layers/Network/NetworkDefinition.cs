@@ -1,6 +1,6 @@
 using ILGPUInt8.Kernels.Ops;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Network;
 
 /// <summary>
 /// A network graph in the TensorRT spirit: inputs, layers added with <c>Add…</c> methods (each returns the layer; its

@@ -1,4 +1,4 @@
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Network;
 
 /// <summary>
 /// A network that cannot be built: a bad layer parameter, a shape mismatch, a cycle, a dangling input or a precision that

@@ -1,4 +1,4 @@
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Network;
 
 /// <summary>
 /// The weight arithmetic of folding a per-channel scale y = x·scale[k] + shift[k] into the weights layer before it

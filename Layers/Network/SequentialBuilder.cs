@@ -1,6 +1,7 @@
 using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Layers.Operators;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Network;
 
 /// <summary>
 /// A chain of layers: each call adds one layer to the network, fed by the previous output, and returns the builder;

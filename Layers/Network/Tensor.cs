@@ -1,4 +1,4 @@
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Network;
 
 /// <summary>
 /// A tensor of a <see cref="NetworkDefinition"/>: a network input or the output of a layer, with a unique name, its

@@ -1,6 +1,6 @@
 using ILGPUInt8.Kernels.Tensors;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Network;
 
 /// <summary>
 /// The shape of one batch item of a tensor, (C, H, W); the batch dimension is implicit (an engine runs any batch up to

@@ -1,4 +1,7 @@
-namespace ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Network;
+using ILGPUInt8.Layers.Runtime;
+
+namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>
 /// One operator of the engine, defined in its own folder under <c>Layers/Operators/</c> beside its layer (parameters,

@@ -1,6 +1,8 @@
 using System.Collections.Frozen;
+using ILGPUInt8.Layers.Network;
+using ILGPUInt8.Layers.Runtime;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>
 /// Every <see cref="Operator"/> of this assembly by layer type, found once by reflection: the engine file reader, both

@@ -1,5 +1,6 @@
 using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Kernels.Tensors;
+using ILGPUInt8.Layers.Network;
 
 namespace ILGPUInt8.Layers.Plans;
 

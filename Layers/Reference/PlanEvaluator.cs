@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using ILGPUInt8.Layers.Network;
 
 namespace ILGPUInt8.Layers.Reference;
 

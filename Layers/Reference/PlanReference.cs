@@ -1,6 +1,7 @@
 using ILGPUInt8.Kernels.Reference;
 using ILGPUInt8.Kernels.Tensors;
 using ILGPUInt8.Layers.Builder;
+using ILGPUInt8.Layers.Network;
 
 namespace ILGPUInt8.Layers.Reference;
 

@@ -6,8 +6,10 @@ using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Kernels.Quantization;
 using ILGPUInt8.Kernels.Runtime;
 using ILGPUInt8.Kernels.Tensors;
+using ILGPUInt8.Layers.Network;
+using ILGPUInt8.Layers.Operators;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Runtime;
 
 /// <summary>A network input or output of an engine: name and per-item dimensions (data is NCHW float).</summary>
 /// <param name="Name">Tensor name.</param>

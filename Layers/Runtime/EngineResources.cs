@@ -1,6 +1,8 @@
 using ILGPUInt8.Kernels.Runtime;
+using ILGPUInt8.Layers.Network;
+using ILGPUInt8.Layers.Operators;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Runtime;
 
 /// <summary>
 /// The memory an engine and one context need, computed before anything is allocated, in checked 64-bit arithmetic:

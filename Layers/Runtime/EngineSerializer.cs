@@ -1,8 +1,10 @@
 using System.Security.Cryptography;
 using System.Text;
 using ILGPUInt8.Kernels.Tensors;
+using ILGPUInt8.Layers.Network;
+using ILGPUInt8.Layers.Operators;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Runtime;
 
 /// <summary>
 /// The engine file: magic "ILGPUI8E", format version (int32), payload length (int64), SHA-256 of the payload (32 bytes),

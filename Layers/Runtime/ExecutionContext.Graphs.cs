@@ -1,6 +1,6 @@
 using ILGPUInt8.Kernels.Runtime;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Runtime;
 
 /// <summary>
 /// CUDA graphs: the launch sequence of a batch size is run plainly the first time (kernels load, step scratch is

@@ -4,7 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using ILGPU.Runtime;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Runtime;
 
 /// <summary>
 /// I/O without copies on the host: inputs read from, and outputs written into, memory the caller owns (no output

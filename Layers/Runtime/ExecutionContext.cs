@@ -2,8 +2,9 @@ using System.Diagnostics;
 using ILGPU;
 using ILGPU.Runtime;
 using ILGPUInt8.Kernels.Tensors;
+using ILGPUInt8.Layers.Network;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Runtime;
 
 /// <summary>
 /// Runs an <see cref="Engine"/> on its own activation arena and input/output buffers. One thread at a time per context;

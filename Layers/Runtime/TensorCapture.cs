@@ -1,7 +1,7 @@
 using ILGPU.Runtime;
 using ILGPUInt8.Kernels.Tensors;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Runtime;
 
 /// <summary>One activation tensor of a run, as NCHW float: an INT8 tensor dequantized (x = q · s).</summary>
 /// <param name="Name">Tensor name (the network's).</param>

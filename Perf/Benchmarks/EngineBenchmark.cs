@@ -2,8 +2,11 @@ using System.Globalization;
 using ILGPU;
 using ILGPU.Runtime;
 using ILGPUInt8.Calibration.IO;
-using ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Builder;
+using ILGPUInt8.Layers.Models;
+using ILGPUInt8.Layers.Network;
 using ILGPUInt8.Layers.Onnx;
+using ILGPUInt8.Layers.Runtime;
 using ILGPUInt8.Perf.Harness;
 
 namespace ILGPUInt8.Perf.Benchmarks;

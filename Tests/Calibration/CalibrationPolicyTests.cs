@@ -4,7 +4,6 @@ using ILGPUInt8.Calibration.Methods;
 using ILGPUInt8.Calibration.Tables;
 using ILGPUInt8.Cli.Common;
 using ILGPUInt8.Kernels.Runtime;
-using ILGPUInt8.Layers;
 using ILGPUInt8.Layers.Onnx;
 using ILGPUInt8.Tests.Cli;
 using ILGPUInt8.Tests.Onnx;

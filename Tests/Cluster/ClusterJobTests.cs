@@ -9,7 +9,6 @@ using ILGPUInt8.Cluster.Jobs;
 using ILGPUInt8.Cluster.Results;
 using ILGPUInt8.Cluster.Shards;
 using ILGPUInt8.Cluster.Work;
-using ILGPUInt8.Layers;
 using ILGPUInt8.Layers.Onnx;
 using ILGPUInt8.Tests.Onnx;
 using Orleans.TestingHost;

@@ -1,5 +1,5 @@
 using ILGPUInt8.Kernels.Ops;
-using ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Operators;
 using ILGPUInt8.Tests.Infrastructure;
 using Xunit;
 

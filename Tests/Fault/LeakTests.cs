@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Network;
 using ILGPUInt8.Tests.Infrastructure;
 using Xunit;
 

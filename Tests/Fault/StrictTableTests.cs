@@ -2,7 +2,6 @@ using ILGPUInt8.Calibration;
 using ILGPUInt8.Calibration.Data;
 using ILGPUInt8.Calibration.Methods;
 using ILGPUInt8.Calibration.Tables;
-using ILGPUInt8.Layers;
 using ILGPUInt8.Tests.Infrastructure;
 using ILGPUInt8.Tests.Networks;
 using Xunit;

@@ -1,5 +1,7 @@
 using ILGPUInt8.Kernels.Cpu;
-using ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Models;
+using ILGPUInt8.Layers.Network;
+using ILGPUInt8.Layers.Runtime;
 using ILGPUInt8.Tests.Infrastructure;
 using Xunit;
 

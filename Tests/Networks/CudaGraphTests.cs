@@ -1,8 +1,9 @@
 using ILGPUInt8.Kernels.Runtime;
-using ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Models;
+using ILGPUInt8.Layers.Runtime;
 using ILGPUInt8.Tests.Infrastructure;
 using Xunit;
-using ExecutionContext = ILGPUInt8.Layers.ExecutionContext;
+using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
 
 namespace ILGPUInt8.Tests.Networks;
 

@@ -1,5 +1,6 @@
 using ILGPUInt8.Kernels.Ops;
-using ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Network;
+using ILGPUInt8.Layers.Operators;
 using Xunit;
 
 namespace ILGPUInt8.Tests.Networks;

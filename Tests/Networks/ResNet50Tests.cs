@@ -1,4 +1,6 @@
-using ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Models;
+using ILGPUInt8.Layers.Network;
+using ILGPUInt8.Layers.Operators;
 using Xunit;
 
 namespace ILGPUInt8.Tests.Networks;

@@ -1,4 +1,4 @@
-using ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Network;
 using ILGPUInt8.Tests.Infrastructure;
 using Xunit;
 

@@ -1,7 +1,7 @@
 using ILGPUInt8.Kernels.Convolution;
 using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Kernels.Runtime;
-using ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Network;
 using ILGPUInt8.Tests.Infrastructure;
 using Xunit;
 

@@ -1,4 +1,3 @@
-using ILGPUInt8.Layers;
 using ILGPUInt8.Layers.Onnx;
 using ILGPUInt8.Layers.Onnx.Reference;
 using ILGPUInt8.Tests.Infrastructure;

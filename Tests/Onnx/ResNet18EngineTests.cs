@@ -1,5 +1,5 @@
 using ILGPUInt8.Calibration.Reports;
-using ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Network;
 using ILGPUInt8.Layers.Onnx;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;

@@ -1,6 +1,8 @@
-using ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Network;
 using ILGPUInt8.Layers.Onnx;
 using ILGPUInt8.Layers.Onnx.Reference;
+using ILGPUInt8.Layers.Operators;
+using ILGPUInt8.Layers.Runtime;
 using ILGPUInt8.Tests.Infrastructure;
 using Xunit;
 using static ILGPUInt8.Tests.Onnx.OnnxProtoBuilder;

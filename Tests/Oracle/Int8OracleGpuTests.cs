@@ -1,4 +1,5 @@
-using ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Models;
+using ILGPUInt8.Layers.Network;
 using ILGPUInt8.Tests.Networks;
 using Xunit;
 

@@ -1,4 +1,4 @@
-using ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Network;
 using Xunit;
 
 namespace ILGPUInt8.Tests.Oracle;

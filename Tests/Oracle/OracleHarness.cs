@@ -1,7 +1,8 @@
 using ILGPUInt8.Kernels.Cpu;
 using ILGPUInt8.Kernels.Runtime;
 using ILGPUInt8.Kernels.Tensors;
-using ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Network;
+using ILGPUInt8.Layers.Runtime;
 using ILGPUInt8.Tests.Networks;
 
 namespace ILGPUInt8.Tests.Oracle;

@@ -1,5 +1,6 @@
 using ILGPUInt8.Kernels.Ops;
-using ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Network;
+using ILGPUInt8.Layers.Operators;
 
 namespace ILGPUInt8.Tests.Oracle;
 

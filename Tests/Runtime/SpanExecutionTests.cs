@@ -1,12 +1,12 @@
-using ILGPUInt8.Layers;
 using ILGPUInt8.Layers.Onnx;
+using ILGPUInt8.Layers.Runtime;
 using ILGPUInt8.Tests.Onnx;
 using Xunit;
 using NTensor = System.Numerics.Tensors.Tensor;
 
 namespace ILGPUInt8.Tests.Runtime;
 
-/// <summary>The span and tensor overloads of <see cref="Layers.ExecutionContext"/>: same results, shapes checked by dimension.</summary>
+/// <summary>The span and tensor overloads of <see cref="Layers.Runtime.ExecutionContext"/>: same results, shapes checked by dimension.</summary>
 public sealed class SpanExecutionTests
 {
     private const int Batch = 4;

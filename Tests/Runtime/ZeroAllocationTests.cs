@@ -1,5 +1,4 @@
 using ILGPUInt8.Kernels.Cpu;
-using ILGPUInt8.Layers;
 using ILGPUInt8.Layers.Onnx;
 using ILGPUInt8.Tests.Infrastructure;
 using ILGPUInt8.Tests.Networks;
@@ -9,7 +8,7 @@ using Xunit;
 namespace ILGPUInt8.Tests.Runtime;
 
 /// <summary>
-/// The CPU backend's steady state allocates nothing: after warm-up, <see cref="Layers.ExecutionContext"/>'s span path
+/// The CPU backend's steady state allocates nothing: after warm-up, <see cref="Layers.Runtime.ExecutionContext"/>'s span path
 /// (SetInput / Enqueue / ReadOutput, and Execute over spans) runs 20 times with 0 bytes allocated on the calling thread,
 /// on the worker pool's threads and in the whole process, serial (small batch) and parallel (large batch), with the outputs
 /// bit-identical to the reference pipeline (INT8) or to the allocating overloads (FP32).

@@ -1,6 +1,8 @@
 // A network built by hand, TensorRT-style: layers added one by one with their weights, activation ranges set per
 // tensor with SetDynamicRange (what a calibration table would give), FP32 and INT8 engines built and compared.
-using ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Builder;
+using ILGPUInt8.Layers.Network;
+using ILGPUInt8.Layers.Runtime;
 
 const int Batch = 8;
 var input = Uniform(new Random(1), Batch * 3 * 32 * 32, 1f);

@@ -1,6 +1,6 @@
 // ONNX file → INT8 engine → outputs. The QDQ model carries its own activation ranges, so no calibration is needed
 // (for an FP32 model see ../CalibrationMethods). CUDA is used when present, else the CPU backend.
-using ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Builder;
 using ILGPUInt8.Layers.Onnx;
 using ILGPUInt8.Samples;
 

@@ -7,8 +7,9 @@ using ILGPUInt8.Calibration.Data;
 using ILGPUInt8.Calibration.Methods;
 using ILGPUInt8.Calibration.Reports;
 using ILGPUInt8.Kernels.Runtime;
-using ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Builder;
 using ILGPUInt8.Layers.Onnx;
+using ILGPUInt8.Layers.Runtime;
 
 string ModelsFile(string name)
 {

@@ -1,4 +1,5 @@
 using ILGPUInt8.Calibration.Data;
+using ILGPUInt8.Layers.Network;
 
 namespace ILGPUInt8.Layers.Onnx;
 

@@ -1,6 +1,8 @@
 using System.Globalization;
 using ILGPUInt8.Kernels.Convolution;
 using ILGPUInt8.Kernels.Quantization;
+using ILGPUInt8.Layers.Network;
+using ILGPUInt8.Layers.Operators;
 
 namespace ILGPUInt8.Layers.Onnx;
 

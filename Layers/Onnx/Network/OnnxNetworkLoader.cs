@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using ILGPUInt8.Layers.Network;
 
 namespace ILGPUInt8.Layers.Onnx;
 

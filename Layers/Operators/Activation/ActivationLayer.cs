@@ -1,6 +1,7 @@
 using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Layers.Network;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>
 /// Element-wise activation y = f(x): ReLU, leaky ReLU (alpha slope), clip to [alpha, beta] (ReLU6 = clip(0, 6)), tanh,
@@ -48,6 +49,12 @@ public sealed class ActivationLayer : Layer
 
     /// <inheritdoc />
     internal override void WriteParameters(BinaryWriter writer) => writer.Write(Activation);
+
+    /// <inheritdoc />
+    internal override ActivationSpec? FusibleActivation => Activation;
+
+    /// <inheritdoc />
+    internal override ActivationSpec? Int8SharesScaleWithProducer => Activation.Kind == ActivationKind.Relu ? ActivationSpec.Relu : null;
 
     /// <summary>Reads what <see cref="WriteParameters"/> wrote.</summary>
     internal static ActivationLayer Read(string name, BinaryReader r) => new(name, [], r.ReadActivation());

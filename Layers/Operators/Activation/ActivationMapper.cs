@@ -1,4 +1,5 @@
 using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Layers.Network;
 
 namespace ILGPUInt8.Layers.Onnx;
 

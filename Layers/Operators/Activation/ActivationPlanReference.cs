@@ -1,5 +1,6 @@
 using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Kernels.Reference;
+using ILGPUInt8.Layers.Operators;
 
 namespace ILGPUInt8.Layers.Reference;
 

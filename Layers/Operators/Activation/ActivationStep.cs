@@ -1,7 +1,9 @@
 using ILGPU;
 using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Layers.Runtime;
+using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>Activation: FP32 kernel with the function as a type parameter; INT8 the exact table from s_in to s_out.</summary>
 internal sealed class ActivationStep : Step

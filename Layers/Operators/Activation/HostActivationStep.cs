@@ -2,8 +2,10 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using ILGPUInt8.Kernels.Cpu;
 using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Layers.Runtime;
+using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>Activation on the CPU backend: INT8 the exact 256-entry table from s_in to s_out; FP32 f(x) (ReLU vectorised).</summary>
 internal sealed unsafe class HostActivationStep : HostStep

@@ -1,4 +1,6 @@
-namespace ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Network;
+
+namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>
 /// Inference batch normalization per channel: y = gamma · (x − mean) / sqrt(variance + epsilon) + beta. The builder lowers

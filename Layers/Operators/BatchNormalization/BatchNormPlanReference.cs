@@ -1,3 +1,5 @@
+using ILGPUInt8.Layers.Operators;
+
 namespace ILGPUInt8.Layers.Reference;
 
 /// <summary>The plan reference of batch normalization (FP32, as written: before the builder lowers it to a scale).</summary>

@@ -1,3 +1,5 @@
+using ILGPUInt8.Layers.Network;
+
 namespace ILGPUInt8.Layers.Onnx;
 
 /// <summary>Concat of run-time tensors → <see cref="ConcatenationSpec"/> along a non-batch axis.</summary>

@@ -1,6 +1,9 @@
 using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Layers.Network;
+using ILGPUInt8.Layers.Runtime;
+using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>
 /// Concatenation along an axis: one strided block copy (FP32) or requantizing copy (INT8) per input. Seen as

@@ -1,4 +1,7 @@
-namespace ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Network;
+using ILGPUInt8.Layers.Runtime;
+
+namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>The concatenation operator: reads its layer from an engine file and creates its steps.</summary>
 internal sealed class ConcatenationOperator : Operator

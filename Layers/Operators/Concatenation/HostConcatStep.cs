@@ -2,8 +2,11 @@ using System.Runtime.CompilerServices;
 using ILGPUInt8.Kernels.Cpu;
 using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Kernels.Quantization;
+using ILGPUInt8.Layers.Network;
+using ILGPUInt8.Layers.Runtime;
+using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>
 /// Concatenation on the CPU backend, seen as [outer, length, inner] along the layer's axis (<see cref="TensorDims.Nhwc"/>):

@@ -1,4 +1,6 @@
-namespace ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Network;
+
+namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>
 /// A constant tensor (C, H, W), the same for every batch item (values in NCHW order). Layers whose inputs are all constant

@@ -1,3 +1,5 @@
+using ILGPUInt8.Layers.Network;
+
 namespace ILGPUInt8.Layers.Onnx;
 
 /// <summary>Constant → a constant value (value tensor, or value_float(s) / value_int(s) from opset 12).</summary>

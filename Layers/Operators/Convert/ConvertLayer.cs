@@ -1,4 +1,6 @@
-namespace ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Network;
+
+namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>
 /// A precision conversion the builder inserts at an FP32/INT8 boundary: quantize (float → int8 with the tensor's scale,

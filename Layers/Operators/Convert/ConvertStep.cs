@@ -1,6 +1,8 @@
 using ILGPUInt8.Kernels.Tensors;
+using ILGPUInt8.Layers.Runtime;
+using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>Quantize or dequantize between FP32 and INT8 steps (NHWC to NHWC).</summary>
 internal sealed class ConvertStep(Engine engine, PlanNode node) : Step(engine, node)

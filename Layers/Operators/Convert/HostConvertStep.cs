@@ -1,4 +1,7 @@
-namespace ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Runtime;
+using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
+
+namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>Quantize or dequantize between FP32 and INT8 steps on the CPU backend (NHWC to NHWC).</summary>
 internal sealed unsafe class HostConvertStep(Engine engine, PlanNode node) : HostStep(engine, node)

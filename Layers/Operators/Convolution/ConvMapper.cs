@@ -1,3 +1,5 @@
+using ILGPUInt8.Layers.Network;
+
 namespace ILGPUInt8.Layers.Onnx;
 
 /// <summary>Conv → <see cref="ConvolutionSpec"/>, ConvTranspose → <see cref="DeconvolutionSpec"/> (1-D as 2-D with height 1).</summary>

@@ -1,7 +1,8 @@
 using ILGPUInt8.Kernels.Convolution;
 using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Layers.Network;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>
 /// 2-D convolution: y[k, p, q] = bias[k] + Σ_{c,r,s} x[g·Cg + c, p·sh − ph + r·dh, q·sw − pw + s·dw] · w[k][c][r][s],

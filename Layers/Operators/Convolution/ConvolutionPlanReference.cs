@@ -1,3 +1,5 @@
+using ILGPUInt8.Layers.Operators;
+
 namespace ILGPUInt8.Layers.Reference;
 
 /// <summary>The plan reference of a convolution: the float or int8 scalar convolution (<see cref="ConvolutionMath"/>).</summary>

@@ -3,8 +3,10 @@ using ILGPUInt8.Kernels.Convolution;
 using ILGPUInt8.Kernels.Gemm;
 using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Kernels.Tensors;
+using ILGPUInt8.Layers.Runtime;
+using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>
 /// Convolution and fully connected (the 1×1 convolution of [N, 1, 1, C·H·W], weights put in NHWC column order), NHWC.

@@ -1,8 +1,10 @@
 using ILGPUInt8.Kernels.Convolution;
 using ILGPUInt8.Kernels.Cpu;
 using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Layers.Runtime;
+using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>
 /// Convolution and fully connected on the CPU backend (NHWC; the fully connected layer as the 1×1 convolution of

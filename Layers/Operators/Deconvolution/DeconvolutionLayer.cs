@@ -1,7 +1,8 @@
 using ILGPUInt8.Kernels.Convolution;
 using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Layers.Network;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>
 /// 2-D transposed convolution (ONNX ConvTranspose): weights [C][K/groups][R][S], output (K, OutH, OutW) with

@@ -1,6 +1,7 @@
 using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Kernels.Reference;
 using ILGPUInt8.Kernels.Tensors;
+using ILGPUInt8.Layers.Operators;
 
 namespace ILGPUInt8.Layers.Reference;
 

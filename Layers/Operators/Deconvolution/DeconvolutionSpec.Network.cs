@@ -1,3 +1,5 @@
+using ILGPUInt8.Layers.Network;
+
 namespace ILGPUInt8.Layers.Onnx;
 
 /// <summary>ConvTranspose → a deconvolution layer.</summary>

@@ -3,8 +3,10 @@ using ILGPU;
 using ILGPUInt8.Kernels.Convolution;
 using ILGPUInt8.Kernels.Gemm;
 using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Layers.Runtime;
+using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>
 /// Transposed convolution, NHWC, weights put in [K][R][S][C/g]. FP32: the gathered float kernel with bias and activation

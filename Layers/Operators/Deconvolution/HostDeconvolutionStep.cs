@@ -2,8 +2,10 @@ using System.Runtime.CompilerServices;
 using ILGPUInt8.Kernels.Convolution;
 using ILGPUInt8.Kernels.Cpu;
 using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Layers.Runtime;
+using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>
 /// Transposed convolution on the CPU backend as a GEMM and a col2im: per group, cols[n,h,w][(k·R + r)·S + s] =

@@ -1,6 +1,7 @@
 using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Layers.Network;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>
 /// y = a op b (sum, product, max) of two tensors of the same dimensions. In INT8 the sum is integer-only with per-tensor
@@ -59,6 +60,10 @@ public sealed class ElementWiseLayer : Layer
 
     /// <inheritdoc />
     internal override void WriteParameters(BinaryWriter writer) => writer.Write((int)Operation);
+
+    /// <inheritdoc />
+    // The second operand may be a constant (a bias, a scale): the step reads it as float.
+    internal override bool AcceptsConstantInput(int index) => index == 1;
 
     /// <summary>Reads what <see cref="WriteParameters"/> wrote.</summary>
     internal static ElementWiseLayer Read(string name, BinaryReader r) => new(name, [], r.ReadEnum<ElementWiseOperation>());

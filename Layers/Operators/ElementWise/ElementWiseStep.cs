@@ -1,6 +1,8 @@
 using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Layers.Runtime;
+using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>Element-wise binary: FP32 with any fused activation; INT8 integer sum / product / max with a fused ReLU.</summary>
 internal sealed class ElementWiseStep : Step

@@ -3,8 +3,10 @@ using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using ILGPUInt8.Kernels.Cpu;
 using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Layers.Runtime;
+using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>
 /// Element-wise binary on the CPU backend, b repeating with index i mod len(b) (a constant is one item): FP32 f(a op b);

@@ -3,7 +3,7 @@ using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using ILGPUInt8.Kernels.Ops;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>The integer sum of <see cref="Int8ElementWise.Sum"/>, 8 elements at a time in double lanes.</summary>
 internal static unsafe class HostInt8Sum

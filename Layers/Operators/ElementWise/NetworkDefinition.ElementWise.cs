@@ -1,6 +1,7 @@
 using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Layers.Operators;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Network;
 
 /// <summary>The network builder method of the ElementWise operator.</summary>
 public sealed partial class NetworkDefinition

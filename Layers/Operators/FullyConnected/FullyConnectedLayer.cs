@@ -1,6 +1,7 @@
 using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Layers.Network;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>
 /// Fully connected: y[k] = bias[k] + Σ_i w[k][i] · x_flat[i] over the C·H·W inputs in NCHW (C-order) flatten order;

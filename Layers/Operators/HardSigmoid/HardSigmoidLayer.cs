@@ -1,4 +1,6 @@
-namespace ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Network;
+
+namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>
 /// Hard sigmoid, y = max(0, min(1, alpha·x + beta)) (ONNX HardSigmoid: alpha 0.2, beta 0.5 by default). FP32 only: in an
@@ -58,12 +60,4 @@ public sealed class HardSigmoidLayer : Layer
 
     /// <summary>Reads what <see cref="WriteParameters"/> wrote.</summary>
     internal static HardSigmoidLayer Read(string name, BinaryReader r) => new(name, [], r.ReadSingle(), r.ReadSingle());
-}
-
-/// <summary>The network builder method of the HardSigmoid operator.</summary>
-public sealed partial class NetworkDefinition
-{
-    /// <summary>Adds a hard sigmoid y = max(0, min(1, alpha·x + beta)).</summary>
-    public HardSigmoidLayer AddHardSigmoid(Tensor input, float alpha = 0.2f, float beta = 0.5f, string? name = null) =>
-        Add(new HardSigmoidLayer(LayerName(name, LayerType.HardSigmoid), [input], alpha, beta));
 }

@@ -1,3 +1,6 @@
+using ILGPUInt8.Layers.Network;
+using ILGPUInt8.Layers.Operators;
+
 namespace ILGPUInt8.Layers.Onnx;
 
 /// <summary>ONNX HardSigmoid (opset 6 and later: attributes alpha = 0.2, beta = 0.5) → <see cref="HardSigmoidLayer"/>.</summary>

@@ -1,3 +1,5 @@
+using ILGPUInt8.Layers.Operators;
+
 namespace ILGPUInt8.Layers.Reference;
 
 /// <summary>The plan reference of a hard sigmoid, y = max(0, min(1, alpha·x + beta)) in double, rounded once (FP32 only).</summary>

@@ -1,7 +1,9 @@
 using ILGPU;
 using ILGPU.Runtime;
+using ILGPUInt8.Layers.Runtime;
+using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>FP32 hard sigmoid on the device: thread i computes y[i] = max(0, min(1, alpha·x[i] + beta)).</summary>
 internal sealed class HardSigmoidStep(Engine engine, PlanNode node) : Step(engine, node)

@@ -1,6 +1,8 @@
 using ILGPUInt8.Kernels.Cpu;
+using ILGPUInt8.Layers.Runtime;
+using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>FP32 hard sigmoid on the CPU backend: y[i] = max(0, min(1, alpha·x[i] + beta)), in ranges over the threads.</summary>
 internal sealed unsafe class HostHardSigmoidStep(Engine engine, PlanNode node) : HostStep(engine, node)

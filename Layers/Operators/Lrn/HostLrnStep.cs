@@ -1,7 +1,9 @@
 using System.Runtime.CompilerServices;
 using ILGPUInt8.Kernels.Cpu;
+using ILGPUInt8.Layers.Runtime;
+using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>
 /// LRN across channels on the CPU backend (FP32, NHWC): y = x / (k + alpha/size · Σ_{window} x_j²)^beta, in double.

@@ -1,4 +1,6 @@
-namespace ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Network;
+
+namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>
 /// Local response normalization across channels (ONNX LRN):

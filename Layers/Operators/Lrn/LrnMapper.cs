@@ -1,3 +1,5 @@
+using ILGPUInt8.Layers.Network;
+
 namespace ILGPUInt8.Layers.Onnx;
 
 /// <summary>LRN → <see cref="LrnSpec"/> (size required; alpha 1e-4, beta 0.75, bias 1 by default).</summary>

@@ -1,4 +1,5 @@
 using ILGPUInt8.Kernels.Reference;
+using ILGPUInt8.Layers.Operators;
 
 namespace ILGPUInt8.Layers.Reference;
 

@@ -1,6 +1,8 @@
 using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Layers.Runtime;
+using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>LRN across channels (FP32).</summary>
 internal sealed class LrnStep(Engine engine, PlanNode node) : Step(engine, node)

@@ -1,8 +1,10 @@
 using System.Runtime.CompilerServices;
 using ILGPUInt8.Kernels.Cpu;
 using ILGPUInt8.Kernels.Quantization;
+using ILGPUInt8.Layers.Runtime;
+using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>Constant spatial padding on the CPU backend (NHWC; an INT8 value is the quantized float value).</summary>
 internal sealed unsafe class HostPaddingStep(Engine engine, PlanNode node) : HostStep(engine, node)

@@ -1,4 +1,6 @@
-namespace ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Network;
+
+namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>Constant spatial padding: (C, H, W) → (C, H + top + bottom, W + left + right), new positions = value.</summary>
 public sealed class PaddingLayer : Layer

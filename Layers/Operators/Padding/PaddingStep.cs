@@ -1,7 +1,9 @@
 using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Kernels.Quantization;
+using ILGPUInt8.Layers.Runtime;
+using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>Constant padding (an INT8 value is the quantized float value).</summary>
 internal sealed class PaddingStep(Engine engine, PlanNode node) : Step(engine, node)

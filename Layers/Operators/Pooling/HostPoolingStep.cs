@@ -3,8 +3,10 @@ using System.Runtime.Intrinsics;
 using ILGPUInt8.Kernels.Cpu;
 using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Kernels.Quantization;
+using ILGPUInt8.Layers.Runtime;
+using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>
 /// Pooling on the CPU backend, NHWC, one output pixel's channels at a time (max vectorised over channels): windows as the

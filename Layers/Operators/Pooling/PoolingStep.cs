@@ -1,7 +1,9 @@
 using ILGPU;
 using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Layers.Runtime;
+using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>Pooling: FP32 max/average; INT8 max (same scale) or average (int32 sum requantized by a divisor table).</summary>
 internal sealed class PoolingStep : Step

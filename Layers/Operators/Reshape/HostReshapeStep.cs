@@ -1,7 +1,10 @@
 using System.Runtime.CompilerServices;
 using ILGPUInt8.Kernels.Cpu;
+using ILGPUInt8.Layers.Network;
+using ILGPUInt8.Layers.Runtime;
+using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>
 /// Reshape / flatten on the CPU backend: nothing for a view, else the NHWC copy with C-order semantics: output (n, c₂, h₂,

@@ -1,4 +1,8 @@
-namespace ILGPUInt8.Layers;
+using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Kernels.Tensors;
+using ILGPUInt8.Layers.Network;
+
+namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>
 /// Reshape with C-order (NCHW) semantics: the item's values keep their flat NCHW index. <see cref="LayerType.Flatten"/>
@@ -57,4 +61,7 @@ public sealed class ReshapeLayer : Layer
 
     /// <inheritdoc />
     internal override bool Int8KeepsInputScale => true;
+
+    /// <inheritdoc />
+    internal override bool? OutputIsView(TensorShape input, TensorShape output) => Reshape.IsView(input, output);
 }

@@ -1,3 +1,5 @@
+using ILGPUInt8.Layers.Operators;
+
 namespace ILGPUInt8.Layers.Reference;
 
 /// <summary>The plan reference of a reshape: NCHW order does not change, the values are copied.</summary>

@@ -1,6 +1,8 @@
 using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Layers.Runtime;
+using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>Reshape / flatten: nothing for a view, else the NHWC copy with C-order semantics.</summary>
 internal sealed class ReshapeStep(Engine engine, PlanNode node) : Step(engine, node)

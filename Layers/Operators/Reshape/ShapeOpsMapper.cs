@@ -1,3 +1,5 @@
+using ILGPUInt8.Layers.Network;
+
 namespace ILGPUInt8.Layers.Onnx;
 
 /// <summary>

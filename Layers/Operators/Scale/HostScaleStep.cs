@@ -1,8 +1,10 @@
 using System.Runtime.CompilerServices;
 using ILGPUInt8.Kernels.Cpu;
 using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Layers.Runtime;
+using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>FP32 scale on the CPU backend: y = (x·scale[j] + shift[j])^power[j], j = i mod count (parameters in NHWC order).</summary>
 internal sealed unsafe class HostScaleStep : HostStep

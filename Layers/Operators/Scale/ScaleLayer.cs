@@ -1,4 +1,6 @@
-namespace ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Network;
+
+namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>How many values a <see cref="ScaleLayer"/> parameter array holds.</summary>
 public enum ScaleMode

@@ -1,4 +1,5 @@
-using NetScaleMode = ILGPUInt8.Layers.ScaleMode;
+using ILGPUInt8.Layers.Network;
+using NetScaleMode = ILGPUInt8.Layers.Operators.ScaleMode;
 
 namespace ILGPUInt8.Layers.Onnx;
 

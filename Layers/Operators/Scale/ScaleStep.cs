@@ -1,7 +1,9 @@
 using ILGPU;
 using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Layers.Runtime;
+using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>FP32 scale; per-element parameters are put in NHWC order so index i mod count finds them.</summary>
 internal sealed class ScaleStep : Step

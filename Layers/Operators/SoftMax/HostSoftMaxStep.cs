@@ -1,8 +1,10 @@
 using System.Runtime.CompilerServices;
 using ILGPUInt8.Kernels.Cpu;
 using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Layers.Runtime;
+using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>
 /// Softmax on the CPU backend (NHWC: a pixel's channels are contiguous). FP32, along any axis seen as [outer, length,

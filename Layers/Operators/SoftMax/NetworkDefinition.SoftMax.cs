@@ -1,4 +1,6 @@
-namespace ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Operators;
+
+namespace ILGPUInt8.Layers.Network;
 
 /// <summary>The network builder method of the SoftMax operator.</summary>
 public sealed partial class NetworkDefinition

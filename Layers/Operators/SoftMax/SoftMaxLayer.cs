@@ -1,4 +1,6 @@
-namespace ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Network;
+
+namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>
 /// Softmax along one item axis (channels by default): y_j = exp(x_j − max) / Σ_k exp(x_k − max) over the values along

@@ -1,7 +1,10 @@
 using ILGPU;
 using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Layers.Network;
+using ILGPUInt8.Layers.Runtime;
+using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>Softmax across channels: FP32, or int8 input through the exp table (float output); along H or W, FP32 strided.</summary>
 internal sealed class SoftMaxStep : Step

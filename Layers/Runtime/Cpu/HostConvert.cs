@@ -5,7 +5,7 @@ using ILGPUInt8.Kernels.Cpu;
 using ILGPUInt8.Kernels.Quantization;
 using ILGPUInt8.Kernels.Tensors;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Runtime;
 
 /// <summary>
 /// The CPU backend's conversions: the engine's NCHW float inputs and outputs to and from NHWC tensors (quantized with

@@ -1,6 +1,6 @@
 using ILGPUInt8.Kernels.Cpu;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Runtime;
 
 /// <summary>
 /// A step of the CPU backend: runs synchronously on the host over the context's tensors (host memory of the CPU

@@ -2,7 +2,7 @@ using ILGPU;
 using ILGPU.Runtime;
 using ILGPUInt8.Kernels.Runtime;
 
-namespace ILGPUInt8.Layers;
+namespace ILGPUInt8.Layers.Runtime;
 
 /// <summary>
 /// One executable step of an engine: built once from a plan node (weights and tables uploaded then, owned by the step),
