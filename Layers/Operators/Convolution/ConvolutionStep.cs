@@ -187,7 +187,7 @@ internal sealed class ConvolutionStep : Step
             var chosen = ConvVariants.Select(Device, p, TensorFormat.NHWC, null, _im2colColumns > 0 || _padChannels ? 0 : Input().Offset);
             variant = chosen switch
             {
-                ConvMmaAuto auto => $"{chosen.Name} ({auto.Choose(Device, p).Name})",
+                ConvMmaAuto auto when auto.Plan(Device, p) is var (tile, splits) => $"{chosen.Name} ({tile.Name}{(splits > 1 ? $", split-K {splits}" : string.Empty)})",
                 ConvWgmma { TileN: 0 } wgmma => $"{chosen.Name} ({wgmma.Choose(p).Name})",
                 ConvDp4aImplicitGemm dp4a when dp4a.Plan(Device, p) is var plan => $"{chosen.Name} ({plan.Tile.Name}, split-K {plan.Splits})",
                 _ => chosen.Name,
