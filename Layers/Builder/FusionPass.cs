@@ -3,7 +3,7 @@ using ILGPUInt8.Kernels.Ops;
 namespace ILGPUInt8.Layers.Builder;
 
 /// <summary>
-/// Fuses, in two rounds:
+/// Fuses, in two rounds (the second only when asked, <see cref="BuilderConfig.FuseResidualSums"/>):
 /// <list type="number">
 /// <item>an activation into the convolution, deconvolution, fully connected or element-wise step before it when that
 /// step's output is read only by the activation and is not a network output, and both run in the same precision.
@@ -19,10 +19,13 @@ namespace ILGPUInt8.Layers.Builder;
 /// </summary>
 internal static class FusionPass
 {
-    public static void Run(Plan plan)
+    public static void Run(Plan plan, bool residualSums)
     {
         FuseActivations(plan);
-        FuseResidualSums(plan);
+        if (residualSums)
+        {
+            FuseResidualSums(plan);
+        }
     }
 
     private static void FuseActivations(Plan plan)

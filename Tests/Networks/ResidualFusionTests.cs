@@ -27,7 +27,7 @@ public sealed class ResidualFusionTests
     public void Resnet_adds_fuse_on_the_cpu_backend_with_the_unfused_bits()
     {
         var (net, inputs) = Resnet();
-        using var fused = EngineBuilder.BuildCpu(net, new BuilderConfig { MaxBatchSize = 2, Int8 = true });
+        using var fused = EngineBuilder.BuildCpu(net, new BuilderConfig { MaxBatchSize = 2, Int8 = true, FuseResidualSums = true });
         using var unfused = EngineBuilder.BuildCpu(net, new BuilderConfig { MaxBatchSize = 2, Int8 = true, Fusion = false });
         Assert.Equal(8, fused.Layers.Count(l => l.FusedResidualSum));
         var actual = TestNetworks.Run(fused, inputs, 2);
@@ -52,8 +52,8 @@ public sealed class ResidualFusionTests
         TestNetworks.SetRanges(net, inputs, 3);
         foreach (var (fused, unfused, what) in new[]
         {
-            (TestNetworks.Build(net, 3, int8: true), TestNetworks.Build(net, 3, int8: true, fusion: false), "cpu accelerator"),
-            (EngineBuilder.BuildCpu(net, new BuilderConfig { MaxBatchSize = 3, Int8 = true }), EngineBuilder.BuildCpu(net, new BuilderConfig { MaxBatchSize = 3, Int8 = true, Fusion = false }), "cpu backend"),
+            (Build(net, 3, TestDevices.Cpu), TestNetworks.Build(net, 3, int8: true), "cpu accelerator"),
+            (EngineBuilder.BuildCpu(net, new BuilderConfig { MaxBatchSize = 3, Int8 = true, FuseResidualSums = true }), EngineBuilder.BuildCpu(net, new BuilderConfig { MaxBatchSize = 3, Int8 = true, Fusion = false }), "cpu backend"),
         })
         {
             using (fused)
@@ -85,7 +85,7 @@ public sealed class ResidualFusionTests
         net.MarkOutput(d);
         var inputs = TestNetworks.Inputs(net, 2);
         TestNetworks.SetRanges(net, inputs, 2);
-        using var engine = TestNetworks.Build(net, 2, int8: true);
+        using var engine = Build(net, 2, TestDevices.Cpu);
         Assert.DoesNotContain(engine.Layers, l => l.FusedResidualSum);
         Assert.Contains(engine.Layers, l => l.Int8 && l.Type == LayerType.ElementWise);
     }
@@ -94,7 +94,7 @@ public sealed class ResidualFusionTests
     public void An_engine_file_keeps_the_fused_sums_and_their_bits()
     {
         var (net, inputs) = Resnet();
-        using var engine = TestNetworks.Build(net, 2, int8: true);
+        using var engine = Build(net, 2, TestDevices.Cpu);
         using var stream = new MemoryStream();
         engine.Serialize(stream);
         stream.Position = 0;
@@ -124,11 +124,24 @@ public sealed class ResidualFusionTests
         var path = Path.Combine(Onnx.OnnxFixtures.RepositoryRoot, "Tests", "Networks", "Fixtures", "residual_v2.ilgpui8");
         using var old = Engine.LoadCpu(path);
         Assert.DoesNotContain(old.Layers, l => l.FusedResidualSum);
-        using var fused = EngineBuilder.BuildCpu(net, new BuilderConfig { MaxBatchSize = 2, Int8 = true });
+        using var fused = EngineBuilder.BuildCpu(net, new BuilderConfig { MaxBatchSize = 2, Int8 = true, FuseResidualSums = true });
         Assert.Single(fused.Layers, l => l.FusedResidualSum);
         var inputs = TestNetworks.Inputs(net, 2);
         TestNetworks.SameBits(TestNetworks.Run(fused, inputs, 2), TestNetworks.Run(old, inputs, 2), "version 2 file vs fused build of today");
     }
+
+    [Fact]
+    public void Residual_sums_stay_unfused_unless_asked()
+    {
+        var (net, _) = Resnet();
+        using var engine = TestNetworks.Build(net, 2, int8: true);
+        Assert.DoesNotContain(engine.Layers, l => l.FusedResidualSum);
+        Assert.Equal(8, engine.Layers.Count(l => l.Type == LayerType.ElementWise));
+    }
+
+    // An INT8 engine with residual sums fused on a device.
+    private static Engine Build(NetworkDefinition net, int maxBatch, Int8Device device) =>
+        EngineBuilder.Build(net, new BuilderConfig { MaxBatchSize = maxBatch, Int8 = true, FuseResidualSums = true }, device);
 
     private static (NetworkDefinition Net, Dictionary<string, float[]> Inputs) Resnet()
     {
@@ -141,8 +154,8 @@ public sealed class ResidualFusionTests
     private static void CheckResnet(Int8Device device, string what)
     {
         var (net, inputs) = Resnet();
-        using var fused = TestNetworks.Build(net, 2, int8: true, device: device);
-        using var unfused = TestNetworks.Build(net, 2, int8: true, fusion: false, device: device);
+        using var fused = Build(net, 2, device);
+        using var unfused = TestNetworks.Build(net, 2, int8: true, device: device);
 
         // Every basic block's add (with its ReLU) is now in the second convolution: no element-wise step is left.
         Assert.Equal(8, fused.Layers.Count(l => l.FusedResidualSum));
