@@ -58,7 +58,7 @@ public static class EngineFiles
             .Caption(Markup.Escape($"activation arena {Bytes(m.ArenaBytes)} (without reuse {Bytes(m.UnsharedBytes)}), step scratch {Bytes(m.ScratchBytes)}, max batch {engine.MaxBatchSize}"));
         foreach (var l in engine.Layers)
         {
-            table.AddRow(Markup.Escape(l.Name), Markup.Escape(l.Type + (l.FusedActivation.IsNone ? string.Empty : " +" + l.FusedActivation)), l.Int8 ? "INT8" : "FP32",
+            table.AddRow(Markup.Escape(l.Name), Markup.Escape(l.Type + (l.Fusions.Length == 0 ? string.Empty : " " + l.Fusions)), l.Int8 ? "INT8" : "FP32",
                 $"{string.Join(" ", l.InputDims.Select(Shape))} -> {Shape(l.OutputDims)}", Markup.Escape(l.KernelName), l.ScratchBytes > 0 ? Bytes(l.ScratchBytes) : "-",
                 Markup.Escape(string.Join(", ", l.Layers)));
         }
@@ -85,6 +85,7 @@ public static class EngineFiles
                 type = l.Type.ToString(),
                 precision = l.Int8 ? "int8" : "fp32",
                 fused = l.FusedActivation.IsNone ? null : l.FusedActivation.ToString(),
+                fused_residual_sum = l.FusedResidualSum,
                 layers = l.Layers,
                 inputs = l.InputDims.Select(d => new[] { d.C, d.H, d.W }),
                 output = new[] { l.OutputDims.C, l.OutputDims.H, l.OutputDims.W },

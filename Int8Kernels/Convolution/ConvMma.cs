@@ -96,6 +96,41 @@ public abstract class ConvMma : IConvVariant
 
     /// <inheritdoc />
     public void Run<TEpilogue>(Int8Device device, ArrayView<sbyte> x, TensorFormat format, PackedConvWeights weights, ConvProblem problem, TEpilogue epilogue)
+        where TEpilogue : struct, IGemmEpilogue =>
+        Run(device, x, format, weights, problem, epilogue, splits: 1);
+
+    /// <summary>The 128-byte k tiles of a problem: ⌈R·S·C / 128⌉.</summary>
+    public static int KTiles(ConvProblem problem)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        return (problem.R * problem.S * problem.C + StageK - 1) / StageK;
+    }
+
+    /// <summary>
+    /// Runs with K split into <paramref name="splits"/> ranges of ⌈KTiles / splits⌉ k tiles (the last may be shorter):
+    /// one split applies <paramref name="epilogue"/> directly; more split the launch over a zeroed int32 workspace that
+    /// each range adds into atomically, then finish it with <paramref name="epilogue"/> (<see cref="SplitK"/>; int32
+    /// addition wraps, so the bits do not depend on the order).
+    /// </summary>
+    public void Run<TEpilogue>(Int8Device device, ArrayView<sbyte> x, TensorFormat format, PackedConvWeights weights, ConvProblem problem, TEpilogue epilogue, int splits)
+        where TEpilogue : struct, IGemmEpilogue
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        int kTiles = KTiles(problem);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(splits);
+        int perSplit = (kTiles + splits - 1) / splits;
+        splits = (kTiles + perSplit - 1) / perSplit;
+        if (splits == 1)
+        {
+            Launch(device, x, format, weights, problem, epilogue, kTiles, 1);
+            return;
+        }
+
+        int rows = problem.N * problem.P * problem.Q;
+        SplitK.Run(device, rows, problem.K, ws => Launch(device, x, format, weights, problem, new AtomicAddEpilogue(ws, problem.K), perSplit, splits), epilogue);
+    }
+
+    private void Launch<TEpilogue>(Int8Device device, ArrayView<sbyte> x, TensorFormat format, PackedConvWeights weights, ConvProblem problem, TEpilogue epilogue, int perSplit, int splits)
         where TEpilogue : struct, IGemmEpilogue
     {
         ArgumentNullException.ThrowIfNull(device);
@@ -122,12 +157,12 @@ public abstract class ConvMma : IConvVariant
         int tilesM = (g.GemmM + TileM - 1) / TileM, tilesN = (g.K + TileN - 1) / TileN;
         var gemm = new GemmMmaTn.Args(g.GemmM, g.K, g.GemmK, 0, weights.Stride, tilesM, tilesN, (g.GemmK + StageK - 1) / StageK);
         kernel(
-            new KernelConfig(tilesM * tilesN, Threads, SharedMemoryConfig.RequestDynamic<int>(bytes / 4)),
+            new KernelConfig(tilesM * tilesN * splits, Threads, SharedMemoryConfig.RequestDynamic<int>(bytes / 4)),
             DeviceAddress(x),
             DeviceAddress(weights.View),
             x,
             weights.View,
-            new Args(gemm, g),
+            new Args(gemm, g, perSplit),
             epilogue);
     }
 
@@ -197,6 +232,9 @@ public abstract class ConvMma : IConvVariant
     private static long DeviceAddress(ArrayView<sbyte> view) =>
         ((IArrayView)view).Buffer.NativePtr.ToInt64() + ((IContiguousArrayView)view).IndexInBytes;
 
-    /// <summary>Kernel arguments: the GEMM view (M = N·P·Q, N = K, K = R·S·C, Ldb = weight stride, tiles) and the geometry.</summary>
-    internal readonly record struct Args(GemmMmaTn.Args Gemm, ConvGeometry G);
+    /// <summary>
+    /// Kernel arguments: the GEMM view (M = N·P·Q, N = K, K = R·S·C, Ldb = weight stride, tiles), the geometry and the k
+    /// tiles of one split (KTiles without split-K).
+    /// </summary>
+    internal readonly record struct Args(GemmMmaTn.Args Gemm, ConvGeometry G, int TilesPerSplit);
 }

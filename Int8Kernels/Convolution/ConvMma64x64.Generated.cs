@@ -62,7 +62,13 @@ public sealed class ConvMma64x64 : ConvMma
         int tid = Group.IdxX;
         int lane = tid & 31, warp = tid >> 5;
         int wm = warp >> 0, wn = warp & 0;
-        GemmMmaTn.TileOf(Grid.IdxX, p, out int tileM, out int tileN);
+        // Split-K: block b computes tile b mod (TilesM·TilesN) over k tiles [split·TilesPerSplit, +TilesPerSplit) ∩ [0, KTiles),
+        // split = b / (TilesM·TilesN) (one split: the whole of K).
+        int tiles = p.TilesM * p.TilesN;
+        int split = Grid.IdxX / tiles;
+        int kStart = split * c.TilesPerSplit;
+        int kTiles = IntrinsicMath.Min(c.TilesPerSplit, p.KTiles - kStart);
+        GemmMmaTn.TileOf(Grid.IdxX - (split * tiles), p, out int tileM, out int tileN);
         int blockRow = tileM * 64, blockCol = tileN * 64;
 
         // Copies: this thread moves 16-byte chunk (tid & 7) of rows (tid >> 3) + 4·i, stored at chunk ^ (row & 7).
@@ -70,9 +76,9 @@ public sealed class ConvMma64x64 : ConvMma
         int sCopy = (ldRow * 128) + ((ldChunk ^ (ldRow & 7)) << 4);
         int sCopy4 = ((ldRow + 4) * 128) + ((ldChunk ^ ((ldRow + 4) & 7)) << 4);
         int bRows = p.N - blockCol - ldRow;
-        long bOff = ((long)(blockCol + ldRow) * p.Ldb) + (ldChunk * 16);
+        long bOff = ((long)(blockCol + ldRow) * p.Ldb) + (ldChunk * 16) + (128L * kStart);
         long bStep = 4L * p.Ldb;
-        int kLeft = p.K - (ldChunk * 16), kBase = ldChunk * 16;
+        int kLeft = p.K - (ldChunk * 16) - (128 * kStart), kBase = (ldChunk * 16) + (128 * kStart);
 
         // Pixel table after the pipeline: for tile row i, (h0 << 16 | w0 & 0xFFFF, ((n·H + h0)·W + w0)·C) at ints S·4096 + 2i
         // (h0 = p·sh − ph, w0 = q·sw − pw; rows past M get h0 = −32768, outside every image).
@@ -91,7 +97,7 @@ public sealed class ConvMma64x64 : ConvMma
         // Prologue: stages 0..S − 2 in flight, one commit group each.
         for (int s = 0; s < ahead; s++)
         {
-            if (s < p.KTiles)
+            if (s < kTiles)
             {
                 {
                     // Stage of k bytes [128·kt, 128·kt + 128) for kt = s: A then B rows, this thread's chunk of every 4th row.
@@ -242,7 +248,7 @@ public sealed class ConvMma64x64 : ConvMma
         ops.LdMatrixX4(smem, sbase, bk + 2048, out b0_1_0, out b0_1_1, out b0_1_2, out b0_1_3);
         ops.LdMatrixX4(smem, sbase, bk + 4096, out b0_2_0, out b0_2_1, out b0_2_2, out b0_2_3);
         ops.LdMatrixX4(smem, sbase, bk + 6144, out b0_3_0, out b0_3_1, out b0_3_2, out b0_3_3);
-        for (int kt = 0; kt < p.KTiles; kt++)
+        for (int kt = 0; kt < kTiles; kt++)
         {
             // ---- k step 0: load step 1 fragments while set 0 multiplies
             // fragments of k step 1 into set 1
@@ -256,7 +262,7 @@ public sealed class ConvMma64x64 : ConvMma
             ops.LdMatrixX4(smem, sbase, bk + 2048, out b1_1_0, out b1_1_1, out b1_1_2, out b1_1_3);
             ops.LdMatrixX4(smem, sbase, bk + 4096, out b1_2_0, out b1_2_1, out b1_2_2, out b1_2_3);
             ops.LdMatrixX4(smem, sbase, bk + 6144, out b1_3_0, out b1_3_1, out b1_3_2, out b1_3_3);
-            if (kt + ahead < p.KTiles)
+            if (kt + ahead < kTiles)
             {
                 {
                     // Stage of k bytes [128·kt, 128·kt + 128) for kt = kt + ahead: A then B rows, this thread's chunk of every 4th row.

@@ -136,7 +136,7 @@ public sealed class ConvWgmma : IConvVariant
             x,
             weights.View,
             scratch?.View ?? ArrayView<int>.Empty,
-            new ConvMma.Args(gemm, g),
+            new ConvMma.Args(gemm, g, gemm.KTiles),
             epilogue);
         if (!cuda)
         {

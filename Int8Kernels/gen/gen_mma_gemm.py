@@ -174,7 +174,16 @@ def generate(tm, tn, wm_count, wn_count, variants, conv=False):
         w("        int tid = Group.IdxX;")
         w("        int lane = tid & 31, warp = tid >> 5;")
         w(f"        int wm = warp >> {log2(wn_count)}, wn = warp & {wn_count - 1};")
-        w(f"        {q}TileOf(Grid.IdxX, p, out int tileM, out int tileN);")
+        if conv:
+            w("        // Split-K: block b computes tile b mod (TilesM·TilesN) over k tiles [split·TilesPerSplit, +TilesPerSplit) ∩ [0, KTiles),")
+            w("        // split = b / (TilesM·TilesN) (one split: the whole of K).")
+            w("        int tiles = p.TilesM * p.TilesN;")
+            w("        int split = Grid.IdxX / tiles;")
+            w("        int kStart = split * c.TilesPerSplit;")
+            w("        int kTiles = IntrinsicMath.Min(c.TilesPerSplit, p.KTiles - kStart);")
+            w(f"        {q}TileOf(Grid.IdxX - (split * tiles), p, out int tileM, out int tileN);")
+        else:
+            w(f"        {q}TileOf(Grid.IdxX, p, out int tileM, out int tileN);")
         w(f"        int blockRow = tileM * {tm}, blockCol = tileN * {tn};")
         w("")
         w(f"        // Copies: this thread moves 16-byte chunk (tid & 7) of rows (tid >> 3) + {rows_per_pass}·i, stored at chunk ^ (row & 7).")
@@ -184,9 +193,9 @@ def generate(tm, tn, wm_count, wn_count, variants, conv=False):
             w(f"        int sCopy4 = ((ldRow + 4) * {STAGE_K}) + ((ldChunk ^ ((ldRow + 4) & 7)) << 4);")
         if conv:
             w("        int bRows = p.N - blockCol - ldRow;")
-            w("        long bOff = ((long)(blockCol + ldRow) * p.Ldb) + (ldChunk * 16);")
+            w(f"        long bOff = ((long)(blockCol + ldRow) * p.Ldb) + (ldChunk * 16) + ({STAGE_K}L * kStart);")
             w(f"        long bStep = {rows_per_pass}L * p.Ldb;")
-            w("        int kLeft = p.K - (ldChunk * 16), kBase = ldChunk * 16;")
+            w(f"        int kLeft = p.K - (ldChunk * 16) - ({STAGE_K} * kStart), kBase = (ldChunk * 16) + ({STAGE_K} * kStart);")
             w("")
             w(f"        // Pixel table after the pipeline: for tile row i, (h0 << 16 | w0 & 0xFFFF, ((n·H + h0)·W + w0)·C) at ints S·{stage_bytes // 4} + 2i")
             w("        // (h0 = p·sh − ph, w0 = q·sw − pw; rows past M get h0 = −32768, outside every image).")
@@ -211,7 +220,7 @@ def generate(tm, tn, wm_count, wn_count, variants, conv=False):
         w("        // Prologue: stages 0..S − 2 in flight, one commit group each.")
         w("        for (int s = 0; s < ahead; s++)")
         w("        {")
-        w("            if (s < p.KTiles)")
+        w(f"            if (s < {'kTiles' if conv else 'p.KTiles'})")
         w("            {")
         issue(16, "s", f"(s * {stage_bytes})")
         w("            }")
@@ -235,7 +244,7 @@ def generate(tm, tn, wm_count, wn_count, variants, conv=False):
             w("        int " + ", ".join(f"a{s}_{i}_{r} = 0" for i in range(4) for r in range(4)) + ";")
             w("        int " + ", ".join(f"b{s}_{j}_{r} = 0" for j in range(4) for r in range(4)) + ";")
         frags(8, 0, 0, "readOff")
-        w("        for (int kt = 0; kt < p.KTiles; kt++)")
+        w(f"        for (int kt = 0; kt < {'kTiles' if conv else 'p.KTiles'}; kt++)")
         w("        {")
         for ks in range(KSTEPS):
             s = ks % 2
@@ -247,7 +256,7 @@ def generate(tm, tn, wm_count, wn_count, variants, conv=False):
                 w(f"            writeOff = writeOff == lastStage ? 0 : writeOff + {stage_bytes};")
             frags(12, 1 - s, (ks + 1) % KSTEPS, "readOff")
             if ks == 0:
-                w("            if (kt + ahead < p.KTiles)")
+                w(f"            if (kt + ahead < {'kTiles' if conv else 'p.KTiles'})")
                 w("            {")
                 issue(16, "kt + ahead", "writeOff")
                 w("            }")

@@ -20,6 +20,14 @@ public sealed class BuilderConfig
     /// <summary>Fuse activations into convolutions and element-wise layers (results are identical either way).</summary>
     public bool Fusion { get; set; } = true;
 
+    /// <summary>
+    /// Fuse an INT8 residual sum (and its ReLU) into the convolution that computes one of its operands (results are
+    /// identical either way). Off by default: on the H200 the fused epilogue, which reads the skip operand from global
+    /// memory once a pass, made ResNet-18's second convolutions 2.5× slower at batch 256 (0.74 vs 0.29 ms), more than the
+    /// 0.10 ms add it saves (Perf/NOTES.md).
+    /// </summary>
+    public bool FuseResidualSums { get; set; }
+
     /// <summary>Reuse activation memory between tensors whose lifetimes do not overlap.</summary>
     public bool MemoryReuse { get; set; } = true;
 

@@ -67,7 +67,7 @@ public static class EngineBuilder
         PrecisionPass.Run(plan, config);
         if (config.Fusion)
         {
-            FusionPass.Run(plan);
+            FusionPass.Run(plan, config.FuseResidualSums);
         }
 
         ConvertPass.Run(plan);

@@ -1,3 +1,4 @@
+using ILGPUInt8.Kernels.Gemm;
 using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Kernels.Quantization;
 
@@ -44,6 +45,35 @@ internal sealed class Int8Parameters
 
     /// <summary>The fused activation's table, or null (none or ReLU).</summary>
     public sbyte[]? Lut { get; }
+
+    /// <summary>
+    /// The parameters of INT8 step <paramref name="node"/> (<paramref name="rows"/> output channels of
+    /// <paramref name="rowLength"/> weights): requantize from its input's scale to its output's with its fused activation,
+    /// or, with a fused residual sum, to the scale s_t = T_t/127 of the convolution's own output without an activation
+    /// (the activation follows the sum, <see cref="ResidualOf"/>).
+    /// </summary>
+    public static Int8Parameters ForNode(Plan plan, PlanNode node, float[] weights, int rows, int rowLength, float[]? bias)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(node);
+        float inputScale = plan.Tensors[node.Inputs[0]].Scale;
+        return node.ResidualThreshold is { } t
+            ? Create(weights, rows, rowLength, bias, inputScale, t / 127f, ActivationSpec.None, 0f)
+            : Create(weights, rows, rowLength, bias, inputScale, plan.Tensors[node.Output].Scale, node.Fused, node.IntermediateThreshold / 127f);
+    }
+
+    /// <summary>
+    /// The fused residual sum of <paramref name="node"/>: s_t = T_t/127 and the skip operand's scale → the output's scale,
+    /// a ReLU after it when fused; null without one.
+    /// </summary>
+    public static ResidualSum? ResidualOf(Plan plan, PlanNode node)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(node);
+        return node.ResidualThreshold is { } t
+            ? ResidualSum.Create(t / 127f, plan.Tensors[node.Inputs[1]].Scale, plan.Tensors[node.Output].Scale, node.Fused.Kind == ActivationKind.Relu)
+            : null;
+    }
 
     /// <summary>Parameters of <paramref name="rows"/> output channels of <paramref name="rowLength"/> weights each.</summary>
     public static Int8Parameters Create(

@@ -77,6 +77,13 @@ internal sealed class PlanNode
     /// <summary>INT8 fused activation: the threshold of the pre-activation tensor that fusion removed.</summary>
     public float IntermediateThreshold { get; set; }
 
+    /// <summary>
+    /// INT8 residual sum fused after a convolution (null: none): the threshold of the convolution's own output t, the
+    /// first operand of the element-wise sum that fusion removed. The step computes y = Sum(t, r) then <see cref="Fused"/>
+    /// (ReLU or none); the skip operand r is <see cref="Inputs"/>[1].
+    /// </summary>
+    public float? ResidualThreshold { get; set; }
+
     /// <summary>Names of the network layers this step computes.</summary>
     public List<string> Sources { get; }
 
@@ -85,7 +92,8 @@ internal sealed class PlanNode
 
     public string Name => Layer.Name;
 
-    public override string ToString() => $"{Name} {Layer.Type}{(Int8 ? " int8" : " fp32")}{(Fused.IsNone ? string.Empty : " +" + Fused)}";
+    public override string ToString() =>
+        $"{Name} {Layer.Type}{(Int8 ? " int8" : " fp32")}{(ResidualThreshold is null ? string.Empty : " +Add")}{(Fused.IsNone ? string.Empty : " +" + Fused)}";
 }
 
 /// <summary>The whole plan an engine executes: tensors, steps in order, inputs, outputs, the memory plan.</summary>

@@ -1,4 +1,5 @@
 using ILGPUInt8.Kernels.Convolution;
+using ILGPUInt8.Kernels.Gemm;
 using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Kernels.Reference;
 using ILGPUInt8.Kernels.Tensors;
@@ -17,10 +18,23 @@ internal static class ConvolutionMath
             return ConvolutionFloatReference.Forward((float[])e.X, w, bias ?? [], p, node.Fused);
         }
 
-        var prm = Int8Parameters.Create(w, p.K, p.CPerGroup * p.R * p.S, bias, e.Sx, e.Output.Scale, node.Fused, node.IntermediateThreshold / 127f);
+        var prm = Int8Parameters.ForNode(e.Plan, node, w, p.K, p.CPerGroup * p.R * p.S, bias);
         var krsc = WeightLayout.KcrsToKrsc<sbyte>(prm.Weights, p.K, p.CPerGroup, p.R, p.S);
         var acc = ConvolutionReference.Forward((sbyte[])e.X, TensorFormat.NCHW, krsc, p);
-        return FinishNhwc(acc, prm, p.N, p.K, p.P * p.Q);
+        var y = FinishNhwc(acc, prm, p.N, p.K, p.P * p.Q);
+        return Int8Parameters.ResidualOf(e.Plan, node) is { } sum ? ResidualSum(y, (sbyte[])e.Input(1), sum) : y;
+    }
+
+    // A fused residual sum after the convolution: y[i] = Sum(t[i], r[i]) (Int8ElementWise.Sum), both NCHW.
+    private static sbyte[] ResidualSum(sbyte[] t, sbyte[] r, ResidualSum sum)
+    {
+        var y = new sbyte[t.Length];
+        for (var i = 0; i < t.Length; i++)
+        {
+            y[i] = (sbyte)Int8ElementWise.Sum(t[i], r[i], sum.MConv, sum.MSkip, sum.Shift, sum.Lo);
+        }
+
+        return y;
     }
 
     // acc[(n·plane + pixel)·K + k] → y[n][k][pixel] = Finish(acc, k).

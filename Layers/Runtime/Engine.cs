@@ -36,9 +36,16 @@ public sealed record EngineLayerInfo(string Name, LayerType Type, bool Int8, IRe
     /// <summary>Bytes of the step's private work buffer in each context (0 when it needs none).</summary>
     public long ScratchBytes { get; init; }
 
+    /// <summary>An INT8 residual sum (a skip connection's add) is fused into this convolution's epilogue.</summary>
+    public bool FusedResidualSum { get; init; }
+
+    /// <summary>What was fused into the step, in order: "+Add" for a residual sum, then "+" and the activation ("" for none).</summary>
+    public string Fusions =>
+        string.Join(" ", new[] { FusedResidualSum ? "+Add" : null, FusedActivation.IsNone ? null : "+" + FusedActivation }.OfType<string>());
+
     /// <inheritdoc />
     public override string ToString() =>
-        $"{Name,-28} {Type,-15} {(Int8 ? "INT8" : "FP32"),-5} {(FusedActivation.IsNone ? string.Empty : "+" + FusedActivation)} [{string.Join(", ", Layers)}] {string.Join(" ", InputDims)} -> {OutputDims} {KernelName}{(ScratchBytes > 0 ? $" scratch {ScratchBytes} B" : string.Empty)}";
+        $"{Name,-28} {Type,-15} {(Int8 ? "INT8" : "FP32"),-5} {Fusions} [{string.Join(", ", Layers)}] {string.Join(" ", InputDims)} -> {OutputDims} {KernelName}{(ScratchBytes > 0 ? $" scratch {ScratchBytes} B" : string.Empty)}";
 }
 
 /// <summary>Activation memory of an engine at its maximum batch.</summary>
@@ -102,6 +109,7 @@ public sealed class Engine : IDisposable
             OutputDims = plan.Tensors[n.Output].Dims,
             KernelName = _steps[i].KernelName,
             ScratchBytes = _steps[i].ScratchBytes,
+            FusedResidualSum = n.ResidualThreshold is not null,
         })];
         Memory = new MemoryReport(plan.ArenaBytes, plan.UnsharedBytes, plan.Tensors.Count(t => t.Constant is null && t.AliasOf < 0), _steps.Sum(s => s.ScratchBytes));
         Int8Thresholds = plan.Tensors.Where(t => t.Type == DataType.Int8 && t.Threshold is not null)

@@ -15,7 +15,10 @@ namespace ILGPUInt8.Layers.Runtime;
 /// </summary>
 internal static class EngineSerializer
 {
-    public const int Version = 2;
+    public const int Version = 3;
+
+    /// <summary>The oldest format this build still reads (version 2 lacks the fused residual sum: none was fused then).</summary>
+    public const int OldestReadable = 2;
 
     private static readonly byte[] Magic = Encoding.ASCII.GetBytes("ILGPUI8E");
 
@@ -48,9 +51,9 @@ internal static class EngineSerializer
         }
 
         var version = BitConverter.ToInt32(ReadExactly(header, 4, "the version"));
-        if (version != Version)
+        if (version < OldestReadable || version > Version)
         {
-            throw new InvalidDataException($"Engine file format version {version} cannot be read: this build reads version {Version}. Rebuild the engine.");
+            throw new InvalidDataException($"Engine file format version {version} cannot be read: this build reads versions {OldestReadable} to {Version}. Rebuild the engine.");
         }
 
         var length = BitConverter.ToInt64(ReadExactly(header, 8, "the payload length"));
@@ -69,7 +72,7 @@ internal static class EngineSerializer
         try
         {
             using var r = new BinaryReader(new MemoryStream(bytes), Encoding.UTF8);
-            return ReadPlan(r);
+            return ReadPlan(r, version);
         }
         catch (Exception ex) when (ex is EndOfStreamException or ArgumentException or IndexOutOfRangeException or InvalidCastException or OverflowException)
         {
@@ -114,6 +117,8 @@ internal static class EngineSerializer
             w.Write(n.Int8);
             w.Write(n.Fused);
             w.Write(n.IntermediateThreshold);
+            w.Write(n.ResidualThreshold.HasValue);
+            w.Write(n.ResidualThreshold ?? 0f);
             w.WriteArray([.. n.Sources]);
             w.Write(n.IsView);
         }
@@ -122,7 +127,7 @@ internal static class EngineSerializer
         w.WriteArray([.. plan.Outputs]);
     }
 
-    private static Plan ReadPlan(BinaryReader r)
+    private static Plan ReadPlan(BinaryReader r, int version)
     {
         var plan = new Plan { MaxBatchSize = r.ReadInt32(), ArenaBytes = r.ReadInt64(), UnsharedBytes = r.ReadInt64() };
         var tensors = Count(r, "tensors");
@@ -157,12 +162,28 @@ internal static class EngineSerializer
             }
 
             var node = new PlanNode(layer, [.. inputs], output, []) { Int8 = r.ReadBoolean(), Fused = r.ReadActivation(), IntermediateThreshold = r.ReadSingle() };
+            if (version >= 3 && r.ReadBoolean())
+            {
+                node.ResidualThreshold = r.ReadSingle();
+            }
+            else if (version >= 3)
+            {
+                r.ReadSingle();
+            }
+
+            // A fused residual sum's skip operand is the last input, beside the layer's own.
+            var layerInputs = node.ResidualThreshold is null ? inputs : inputs[..^1];
+            if (node.ResidualThreshold is { } t && (layer is not ConvolutionLayer || !node.Int8 || inputs.Length != 2 || plan.Tensors[inputs[1]].Dims != plan.Tensors[output].Dims || !(t > 0f) || !float.IsFinite(t)))
+            {
+                throw new InvalidDataException($"Corrupt engine file: step '{layer.Name}' has a fused residual sum it cannot have.");
+            }
+
             node.Sources.AddRange(r.ReadStringArray());
             node.IsView = r.ReadBoolean();
             plan.Nodes.Add(node);
 
             // The shapes must agree with the parameters, as when the network was built.
-            var dims = layer.InferOutput([.. inputs.Select(id => plan.Tensors[id].Dims)]);
+            var dims = layer.InferOutput([.. layerInputs.Select(id => plan.Tensors[id].Dims)]);
             if (dims != plan.Tensors[output].Dims)
             {
                 throw new InvalidDataException($"Corrupt engine file: step '{layer.Name}' computes {dims}, not {plan.Tensors[output].Dims}.");

@@ -38,6 +38,32 @@ public sealed class ConvMmaTests
     public void Emulated_requantize_epilogue_matches_reference_on_cpu() =>
         CheckRequantize(TestDevices.Cpu, new ConvMma64x64(allowCpuAccelerator: true), new ConvProblem(1, 16, 4, 4, 6, 3, 3, PadH: 1, PadW: 1), relu: true, seed: 9);
 
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(5)]
+    public void Emulated_split_k_matches_reference_on_cpu(int splits)
+    {
+        // C = 48, 3×3: K = 432 bytes = 4 k tiles, split 2 + 2, 2 + 2 (3 asked: ⌈4/3⌉ = 2 a split) and 1 + 1 + 1 + 1.
+        var tile = new ConvMma64x64(allowCpuAccelerator: true);
+        var p = new ConvProblem(1, 48, 5, 4, 9, 3, 3, PadH: 1, PadW: 1);
+        CheckInt32(TestDevices.Cpu, new Split(tile, splits), p, seed: 40 + splits, edges: splits == 2);
+        CheckRequantize(TestDevices.Cpu, new Split(tile, splits), p with { K = 6 }, relu: splits == 3, seed: splits);
+    }
+
+    [Fact]
+    public void K_splits_fill_about_one_wave_only_for_small_grids_with_long_k()
+    {
+        // ResNet-18 at batch 1 on 132 SMs: 512@7 (4 tiles of 128×128, 36 k tiles) → 9; 256@14 (2·2 = 4 tiles, 18) → 4;
+        // 40 tiles → 4; a grid of half a wave or more, or under 8 k tiles, is never split.
+        Assert.Equal(9, ConvMmaAuto.Splits(4, 36, 132));
+        Assert.Equal(4, ConvMmaAuto.Splits(4, 18, 132));
+        Assert.Equal(1, ConvMmaAuto.Splits(66, 36, 132));
+        Assert.Equal(1, ConvMmaAuto.Splits(4, 7, 132));
+        Assert.Equal(4, ConvMmaAuto.Splits(40, 36, 132));
+        Assert.Equal(1, ConvMmaAuto.Splits(1, 36, 2));
+    }
+
     [Fact]
     public void Registered_variants_refuse_what_they_cannot_run_and_the_cpu_selects_dp4a()
     {
@@ -133,6 +159,22 @@ public sealed class ConvMmaTests
             CheckDequantize(device, tile, new ConvProblem(3, 16, 10, 10, 33, 3, 3, PadH: 1, PadW: 1), seed: 3);
         }
 
+        // Split-K on every tile (uneven last splits, requantize through the finishing pass) and the automatic plan at
+        // batch 1, where ResNet's late layers split.
+        foreach (var tile in ConvVariants.All.OfType<ConvMma>())
+        {
+            foreach (var splits in new[] { 2, 3, 7 })
+            {
+                CheckInt32(device, new Split(tile, splits), new ConvProblem(1, 256, 7, 7, 200, 3, 3, PadH: 1, PadW: 1), seed: splits, edges: splits == 2);
+                CheckRequantize(device, new Split(tile, splits), new ConvProblem(2, 96, 9, 9, 70, 3, 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1), relu: splits == 3, seed: splits);
+            }
+        }
+
+        var late = new ConvProblem(1, 512, 7, 7, 512, 3, 3, PadH: 1, PadW: 1);
+        Assert.True(auto.Plan(device, late).Splits > 1, "ResNet's 512@7 at batch 1 is not split");
+        CheckInt32(device, auto, late, seed: 5, edges: true);
+        CheckRequantize(device, auto, late, relu: true, seed: 6);
+
         // The operator selects the tensor-core variant for a C = 16 NHWC problem on sm_80+.
         var q = new ConvProblem(1, 16, 6, 6, 8, 3, 3, PadH: 1, PadW: 1);
         Assert.IsType<ConvMmaAuto>(ConvVariants.Select(device, q, TensorFormat.NHWC));
@@ -200,5 +242,17 @@ public sealed class ConvMmaTests
             float expected = alpha[i % p.K] * acc[i];
             Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(actual[i]), $"{variant.Name} dequantize {p} index {i}: {actual[i]} vs {expected}");
         }
+    }
+
+    /// <summary>A tile run with a fixed K split.</summary>
+    private sealed class Split(ConvMma tile, int splits) : IConvVariant
+    {
+        public string Name => $"{tile.Name} split-K {splits}";
+
+        public string? CanImplement(Int8Device device, ConvProblem problem, TensorFormat format, long inputOffset = 0) => tile.CanImplement(device, problem, format, inputOffset);
+
+        public void Run<TEpilogue>(Int8Device device, ILGPU.ArrayView<sbyte> x, TensorFormat format, PackedConvWeights weights, ConvProblem problem, TEpilogue epilogue)
+            where TEpilogue : struct, IGemmEpilogue =>
+            tile.Run(device, x, format, weights, problem, epilogue, splits);
     }
 }

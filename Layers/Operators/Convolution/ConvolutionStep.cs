@@ -12,6 +12,7 @@ namespace ILGPUInt8.Layers.Operators;
 /// Convolution and fully connected (the 1×1 convolution of [N, 1, 1, C·H·W], weights put in NHWC column order), NHWC.
 /// FP32: the direct kernel with bias and activation fused. INT8: <see cref="ConvS8"/> (implicit GEMM on dp4a, or the
 /// direct variant) with requantize (+ table) fused into the epilogue, parameters from <see cref="Int8Parameters"/>.
+/// With a fused residual sum (<see cref="PlanNode.ResidualThreshold"/>) the epilogue is <see cref="RequantizeSumEpilogue"/>.
 /// A stem (groups = 1, C &lt; 16, R·S &gt; 1, e.g. RGB 7×7) runs as <see cref="Im2Col"/> into a scratch matrix and the 1×1
 /// convolution of it, which the tensor cores take (C = Kp, a multiple of 32).
 /// </summary>
@@ -25,6 +26,7 @@ internal sealed class ConvolutionStep : Step
     private readonly ArrayView<int> _biasQ;
     private readonly ArrayView<sbyte> _lut;
     private readonly Int8Parameters? _int8;
+    private readonly ResidualSum? _residual;
     private readonly int _paddedC;
     private readonly bool _padChannels;
     private readonly int _im2colColumns;
@@ -61,7 +63,8 @@ internal sealed class ConvolutionStep : Step
             return;
         }
 
-        _int8 = Int8Parameters.Create(w, k, cg * r * s, bias, Input().Scale, Output.Scale, node.Fused, node.IntermediateThreshold / 127f);
+        _int8 = Int8Parameters.ForNode(Plan, node, w, k, cg * r * s, bias);
+        _residual = Int8Parameters.ResidualOf(Plan, node);
         var krsc = Relayout(_int8.Weights);
         var p1 = _problem(1);
         _paddedC = p1.C;
@@ -157,7 +160,12 @@ internal sealed class ConvolutionStep : Step
         }
 
         var y = context.View<sbyte>(Output, batch);
-        if (_int8.Lut is null)
+        if (_residual is { } sum)
+        {
+            // The fused residual sum: y = Sum(requantized conv output, skip) (+ ReLU), the skip NHWC like y.
+            ConvS8.Forward(Device, x, TensorFormat.NHWC, _packed!, p, new RequantizeSumEpilogue(y, p.K, _multiplier, _biasQ, context.View<sbyte>(Input(1), batch), p.K, sum));
+        }
+        else if (_int8.Lut is null)
         {
             ConvS8.Forward(Device, x, TensorFormat.NHWC, _packed!, p, new RequantizeEpilogue(y, p.K, _multiplier, _biasQ, _int8.Lo));
         }
@@ -181,7 +189,7 @@ internal sealed class ConvolutionStep : Step
             var chosen = ConvVariants.Select(Device, p, TensorFormat.NHWC, null, _im2colColumns > 0 || _padChannels ? 0 : Input().Offset);
             variant = chosen switch
             {
-                ConvMmaAuto auto => $"{chosen.Name} ({auto.Choose(Device, p).Name})",
+                ConvMmaAuto auto when auto.Plan(Device, p) is var (tile, splits) => $"{chosen.Name} ({tile.Name}{(splits > 1 ? $", split-K {splits}" : string.Empty)})",
                 ConvWgmma { TileN: 0 } wgmma => $"{chosen.Name} ({wgmma.Choose(p).Name})",
                 ConvDp4aImplicitGemm dp4a when dp4a.Plan(Device, p) is var plan => $"{chosen.Name} ({plan.Tile.Name}, split-K {plan.Splits})",
                 _ => chosen.Name,

@@ -1,5 +1,6 @@
 using ILGPUInt8.Kernels.Convolution;
 using ILGPUInt8.Kernels.Cpu;
+using ILGPUInt8.Kernels.Gemm;
 using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Layers.Runtime;
 using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
@@ -10,13 +11,14 @@ namespace ILGPUInt8.Layers.Operators;
 /// Convolution and fully connected on the CPU backend (NHWC; the fully connected layer as the 1×1 convolution of
 /// [N, 1, 1, C·H·W] with its weights in NHWC column order): INT8 through <see cref="CpuConvS8"/> with the requantize (+ table)
 /// epilogue of <see cref="Int8Parameters"/>, FP32 through <see cref="CpuConvF32"/> with bias and activation fused.
-/// Weights are quantized and packed once, here.
+/// Weights are quantized and packed once, here. A fused residual sum runs as a second pass over the output, in place.
 /// </summary>
 internal sealed unsafe class HostConvolutionStep : HostStep
 {
     private readonly CpuConvS8? _int8;
     private readonly CpuConvF32? _fp32;
     private readonly Int8Parameters? _parameters;
+    private readonly ResidualSum? _residual;
     private readonly int _k;
 
     public HostConvolutionStep(Engine engine, PlanNode node)
@@ -48,7 +50,8 @@ internal sealed unsafe class HostConvolutionStep : HostStep
             return;
         }
 
-        _parameters = Int8Parameters.Create(w, p.K, cg * p.R * p.S, bias, Input().Scale, Output.Scale, node.Fused, node.IntermediateThreshold / 127f);
+        _parameters = Int8Parameters.ForNode(Plan, node, w, p.K, cg * p.R * p.S, bias);
+        _residual = Int8Parameters.ResidualOf(Plan, node);
         _int8 = new CpuConvS8(Relayout(_parameters.Weights), p, engine.HostIsa);
     }
 
@@ -64,6 +67,12 @@ internal sealed unsafe class HostConvolutionStep : HostStep
         }
 
         var prm = _parameters!;
-        _int8.Forward(context.Pointer<sbyte>(Input(), batch), batch, new CpuRequantizeSink(context.Pointer<sbyte>(Output, batch), _k, prm.Multiplier, prm.Bias, prm.Lo, prm.Lut));
+        var y = context.Pointer<sbyte>(Output, batch);
+        _int8.Forward(context.Pointer<sbyte>(Input(), batch), batch, new CpuRequantizeSink(y, _k, prm.Multiplier, prm.Bias, prm.Lo, prm.Lut));
+        if (_residual is { } sum)
+        {
+            // The fused residual sum, in place over the requantized output t: y = Sum(t, skip) (+ ReLU).
+            HostElementWiseStep.ResidualSum(y, context.Pointer<sbyte>(Input(1), batch), y, Elements(Output, batch), sum);
+        }
     }
 }

@@ -19,7 +19,7 @@ internal sealed class DeconvolutionPlanReference : PlanEvaluator<DeconvolutionLa
         }
 
         var krsc = WeightLayout.DeconvCkrsToKrsc<float>(d.WeightArray, p.C, p.K, p.Groups, p.R, p.S);
-        var prm = Int8Parameters.Create(krsc, p.K, p.R * p.S * p.CPerGroup, d.BiasArray, e.Sx, e.Output.Scale, node.Fused, node.IntermediateThreshold / 127f);
+        var prm = Int8Parameters.ForNode(e.Plan, node, krsc, p.K, p.R * p.S * p.CPerGroup, d.BiasArray);
         var xNhwc = LayoutReference.NchwToNhwc<sbyte>((sbyte[])e.X, new TensorShape(p.N, p.C, p.H, p.W));
         var acc = ConvolutionReference.Transposed(xNhwc, prm.Weights, p);
         return ConvolutionMath.FinishNhwc(acc, prm, p.N, p.K, p.OutH * p.OutW);

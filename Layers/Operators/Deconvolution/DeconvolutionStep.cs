@@ -37,7 +37,7 @@ internal sealed class DeconvolutionStep : Step
             return;
         }
 
-        _int8 = Int8Parameters.Create(krsc, p.K, p.R * p.S * p.CPerGroup, _layer.BiasArray, Input().Scale, Output.Scale, node.Fused, node.IntermediateThreshold / 127f);
+        _int8 = Int8Parameters.ForNode(Plan, node, krsc, p.K, p.R * p.S * p.CPerGroup, _layer.BiasArray);
         _multiplier = Upload(_int8.Multiplier);
         _biasQ = Upload(_int8.Bias);
         _lut = Upload(_int8.Lut ?? new sbyte[256]);

@@ -39,7 +39,7 @@ internal sealed unsafe class HostDeconvolutionStep : HostStep
             return;
         }
 
-        _parameters = Int8Parameters.Create(krsc, p.K, p.R * p.S * p.CPerGroup, _layer.BiasArray, Input().Scale, Output.Scale, node.Fused, node.IntermediateThreshold / 127f);
+        _parameters = Int8Parameters.ForNode(Plan, node, krsc, p.K, p.R * p.S * p.CPerGroup, _layer.BiasArray);
         _int8 = new CpuConvS8(_parameters.Weights, gemm, engine.HostIsa);
     }
 

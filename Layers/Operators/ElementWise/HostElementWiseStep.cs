@@ -56,6 +56,28 @@ internal sealed unsafe class HostElementWiseStep(Engine engine, PlanNode node) :
         ForRanges(count, 32768, ref fbody);
     }
 
+    /// <summary>
+    /// The fused residual sum of a convolution on the CPU backend: y = Sum(t, r) over <paramref name="count"/> elements
+    /// (<see cref="Kernels.Gemm.ResidualSum"/>), in place when <paramref name="y"/> is <paramref name="t"/>.
+    /// </summary>
+    internal static void ResidualSum(sbyte* t, sbyte* r, sbyte* y, long count, Kernels.Gemm.ResidualSum sum)
+    {
+        var body = new Int8Ranges
+        {
+            A = t,
+            B = r,
+            Y = y,
+            Op = ElementWiseOperation.Sum,
+            Count = count,
+            BLength = count,
+            Lo = sum.Lo,
+            Ma = sum.MConv,
+            Mb = sum.MSkip,
+            Shift = sum.Shift,
+        };
+        ForRanges(count, 32768, ref body);
+    }
+
     private struct Int8Ranges : ICpuRangeBody
     {
         public sbyte* A, B, Y;
