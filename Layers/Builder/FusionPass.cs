@@ -1,5 +1,3 @@
-using ILGPUInt8.Kernels.Ops;
-
 namespace ILGPUInt8.Layers.Builder;
 
 /// <summary>
@@ -51,14 +49,14 @@ internal static class FusionPass
 
     private static void FuseResidualSums(Plan plan)
     {
-        foreach (var sum in plan.Nodes.Where(n => n.Int8 && n.Layer is ElementWiseLayer { Operation: ElementWiseOperation.Sum }).ToList())
+        foreach (var sum in plan.Nodes.Where(n => n.Int8 && n.Layer.IsResidualSum).ToList())
         {
             for (var operand = 0; operand < 2; operand++)
             {
                 var middle = plan.Tensors[sum.Inputs[operand]];
                 var skip = plan.Tensors[sum.Inputs[1 - operand]];
                 var conv = plan.Producer(middle.Id);
-                if (conv is not { Int8: true, Layer: ConvolutionLayer, ResidualThreshold: null } || !conv.Fused.IsNone
+                if (conv is not { Int8: true, ResidualThreshold: null } || !conv.Layer.FusesResidualSum || !conv.Fused.IsNone
                     || middle.IsOutput || middle.Threshold is null || plan.Consumers(middle.Id).Count() != 1
                     || skip.Constant is not null || skip.Id == middle.Id || skip.Dims != middle.Dims)
                 {

@@ -159,6 +159,12 @@ public abstract class Layer
     /// <summary>Fusion trait: whether <paramref name="activation"/> after this layer can be fused into its step.</summary>
     internal virtual bool FusesActivation(ActivationSpec activation, bool int8) => false;
 
+    /// <summary>An INT8 step of this layer is a residual sum that may fuse into the convolution computing an operand.</summary>
+    internal virtual bool IsResidualSum => false;
+
+    /// <summary>An INT8 step of this layer can finish with a residual sum in its epilogue (<see cref="IsResidualSum"/>).</summary>
+    internal virtual bool FusesResidualSum => false;
+
     /// <summary>
     /// Fusion trait: this layer with a per-channel (or uniform) scale y = x·scale(k) + shift(k) over its
     /// <paramref name="channels"/> output channels folded into its weights and bias, or null when it cannot absorb one.

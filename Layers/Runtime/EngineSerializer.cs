@@ -173,7 +173,7 @@ internal static class EngineSerializer
 
             // A fused residual sum's skip operand is the last input, beside the layer's own.
             var layerInputs = node.ResidualThreshold is null ? inputs : inputs[..^1];
-            if (node.ResidualThreshold is { } t && (layer is not ConvolutionLayer || !node.Int8 || inputs.Length != 2 || plan.Tensors[inputs[1]].Dims != plan.Tensors[output].Dims || !(t > 0f) || !float.IsFinite(t)))
+            if (node.ResidualThreshold is { } t && (!layer.FusesResidualSum || !node.Int8 || inputs.Length != 2 || plan.Tensors[inputs[1]].Dims != plan.Tensors[output].Dims || !(t > 0f) || !float.IsFinite(t)))
             {
                 throw new InvalidDataException($"Corrupt engine file: step '{layer.Name}' has a fused residual sum it cannot have.");
             }

@@ -1,6 +1,8 @@
 using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Kernels.Runtime;
-using ILGPUInt8.Layers;
+using ILGPUInt8.Layers.Models;
+using ILGPUInt8.Layers.Network;
+using ILGPUInt8.Layers.Runtime;
 using ILGPUInt8.Tests.Infrastructure;
 using Xunit;
 

@@ -126,6 +126,9 @@ public sealed class ConvolutionLayer : Layer
     internal override bool FusesActivation(ActivationSpec activation, bool int8) => true;
 
     /// <inheritdoc />
+    internal override bool FusesResidualSum => true;
+
+    /// <inheritdoc />
     internal override long WeightBytes(bool int8) => WeightBytes(WeightArray, BiasArray, int8);
 
     /// <inheritdoc />

@@ -70,4 +70,7 @@ public sealed class ElementWiseLayer : Layer
 
     /// <inheritdoc />
     internal override bool FusesActivation(ActivationSpec activation, bool int8) => !int8 || activation.Kind == ActivationKind.Relu;
+
+    /// <inheritdoc />
+    internal override bool IsResidualSum => Operation == ElementWiseOperation.Sum;
 }
