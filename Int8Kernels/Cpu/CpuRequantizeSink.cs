@@ -10,7 +10,7 @@ namespace ILGPUInt8.Kernels.Cpu;
 /// lanes at a time (int32 sum, one rounding to float, one multiply, round to nearest even, clamp); a lane group whose
 /// int32 sum would overflow, or any non-finite multiplier, takes the scalar formula (the sum in int64).
 /// </summary>
-public readonly unsafe struct CpuRequantizeSink : ICpuInt8Sink
+internal readonly unsafe struct CpuRequantizeSink : ICpuInt8Sink
 {
     private readonly nint _y;
     private readonly float[] _multiplier;
