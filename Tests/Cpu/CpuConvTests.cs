@@ -19,6 +19,19 @@ public sealed unsafe class CpuConvTests
         new(1, 6, 8, 8, 6, 3, 3, PadH: 2, PadW: 2, DilationH: 2, DilationW: 2, Groups: 3),
         new(2, 33, 5, 4, 40, 2, 3, StrideH: 1, StrideW: 2, PadH: 0, PadW: 1),
         new(5, 300, 1, 1, 70, 1, 1),
+
+        // The padded-copy im2col's cases: the Fashion CNN's layers (C = 1 and 16), a ResNet-like stem (7×7/2, C = 3),
+        // a strided 1×1 (downsample), runs longer than one 32-byte vector (S·C = 60), odd sizes near the edges.
+        new(2, 1, 28, 28, 16, 3, 3, PadH: 1, PadW: 1),
+        new(3, 16, 14, 14, 32, 3, 3, PadH: 1, PadW: 1),
+        new(2, 3, 21, 19, 64, 7, 7, StrideH: 2, StrideW: 2, PadH: 3, PadW: 3),
+        new(2, 24, 9, 7, 20, 1, 1, StrideH: 2, StrideW: 2),
+        new(1, 20, 6, 7, 9, 3, 3, StrideH: 2, StrideW: 1, PadH: 2, PadW: 0),
+
+        // One row (batch 1 of a fully connected layer: the VNNI one-row kernel): 4-block groups and single blocks,
+        // an even and an odd number of K words.
+        new(1, 1568, 1, 1, 64, 1, 1),
+        new(1, 41, 1, 1, 43, 1, 1),
     ];
 
     public static TheoryData<CpuIsa, int> Cases()
