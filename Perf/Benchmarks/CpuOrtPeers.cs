@@ -29,7 +29,7 @@ internal static class CpuOrtPeers
         try
         {
             var file = Path.Combine(Path.GetTempPath(), $"ilgpuint8-qdq-{Environment.ProcessId}-{name}.onnx");
-            var summary = QdqExporter.Export(path, thresholds, file);
+            var summary = QdqExporter.Export(Opset13(path), thresholds, file);
             Console.WriteLine($"  {name}: QDQ export (ours): {summary.Activations.Count} activations, {summary.Weights.Count} weights quantized, {summary.Skipped.Count} thresholds not placed");
             return BatchDynamic(file);
         }
@@ -38,6 +38,42 @@ internal static class CpuOrtPeers
             Console.Error.WriteLine($"  {name}: QDQ export failed, no ORT QDQ peer from our thresholds: {e.Message}");
             return null;
         }
+    }
+
+    /// <summary>
+    /// The model itself when its default-domain opset is 13 or later, else a copy declaring opset 13 (the QDQ export's
+    /// need: per-channel DequantizeLinear) with the attributes those versions dropped removed (BatchNormalization's
+    /// spatial and the old consumed_inputs): enough for the convolutional networks here (Conv, BatchNormalization,
+    /// Relu, MaxPool, Add/Sum, GlobalAveragePool, Gemm), whose semantics did not change from opset 8 to 13.
+    /// </summary>
+    private static string Opset13(string path)
+    {
+        var model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
+        var opset = model.OpsetImport.FirstOrDefault(o => string.IsNullOrEmpty(o.Domain) || o.Domain == "ai.onnx");
+        if (opset is null || opset.Version >= 13)
+        {
+            return path;
+        }
+
+        string[] changed = ["Softmax", "LogSoftmax", "Hardmax", "Dropout", "Upsample", "Resize", "Split", "Squeeze", "Unsqueeze", "ReduceSum", "Pad", "Clip"];
+        if (model.Graph.Node.FirstOrDefault(n => changed.Contains(n.OpType)) is { } node)
+        {
+            throw new OnnxImportException($"opset {opset.Version} model with {node.OpType}, whose form changed by opset 13: not upgraded for the QDQ peer.");
+        }
+
+        Console.WriteLine($"  {Path.GetFileName(path)}: opset {opset.Version} declared as 13 for the QDQ export (no operator of the graph changed meaning)");
+        opset.Version = 13;
+        foreach (var n in model.Graph.Node)
+        {
+            foreach (var a in n.Attribute.Where(a => a.Name is "spatial" or "consumed_inputs" or "is_test").ToList())
+            {
+                n.Attribute.Remove(a);
+            }
+        }
+
+        var copy = Path.Combine(Path.GetTempPath(), $"ilgpuint8-opset13-{Environment.ProcessId}-{Path.GetFileName(path)}");
+        AtomicFile.WriteAllBytes(copy, model.ToByteArray());
+        return copy;
     }
 
     // ORT on a batch: one run of the whole batch (the model is batch-dynamic, see BatchDynamic); the input tensor wraps

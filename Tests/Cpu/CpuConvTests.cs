@@ -82,6 +82,53 @@ public sealed unsafe class CpuConvTests
     }
 
     [Fact]
+    public void Requantize_epilogue_16_and_8_lanes_equal_quantmath_on_random_and_edge_accumulators()
+    {
+        // Rows of 53 columns (three 16-lane steps, one 8-lane step, a scalar tail): random sums, ties (m = 0.5, odd
+        // sums → x.5), saturation both ways, a row whose sums overflow int32 in its second 16-lane step.
+        const int columns = 53, rows = 64;
+        var random = new Random(19);
+        var acc = new int[rows * columns];
+        var bias = new int[columns];
+        var m = new float[columns];
+        for (var j = 0; j < columns; j++)
+        {
+            bias[j] = random.Next(-5000, 5000);
+            m[j] = j % 5 == 0 ? 0.5f : (float)Math.Pow(10, (random.NextDouble() * 6) - 6);
+        }
+
+        for (var i = 0; i < acc.Length; i++)
+        {
+            acc[i] = (i % 7) switch
+            {
+                0 => random.Next(-300, 300) | 1,
+                1 => random.Next(int.MinValue / 2, int.MaxValue / 2),
+                2 => i % 2 == 0 ? 127 * 2 : -254,
+                _ => random.Next(-200_000, 200_000),
+            };
+        }
+
+        acc[(5 * columns) + 20] = int.MaxValue;
+        bias[20] = Math.Abs(bias[20]) + 1;
+        foreach (var lo in new[] { -127, 0 })
+        {
+            foreach (var wide in new[] { true, false })
+            {
+                var y = new sbyte[acc.Length];
+                fixed (int* a = acc)
+                fixed (sbyte* yp = y)
+                {
+                    var sink = new CpuRequantizeSink(yp, columns, m, bias, lo, null, wide);
+                    sink.Store(a, columns, 0, rows, 0, columns);
+                }
+
+                var expected = acc.Select((v, i) => (sbyte)QuantMath.Requantize(v, bias[i % columns], m[i % columns], lo)).ToArray();
+                Exact.Equal<sbyte>(expected, y, $"requantize lo={lo} wide={wide}");
+            }
+        }
+    }
+
+    [Fact]
     public void Requantize_epilogue_equals_quantmath_at_the_edges()
     {
         int[] acc = [int.MaxValue, int.MinValue, 0, 1, -1, 1000, -1000, 123456, 2147483000, -2147483000, 5, 6, 7, 8, 9, 10];
