@@ -128,6 +128,21 @@ public abstract class Layer
     /// <summary>Precision trait: why this layer has no INT8 kernel, or null when it has one.</summary>
     internal virtual string? Int8Limit => null;
 
+    /// <summary>
+    /// Integer-only trait: why this layer's INT8 step still computes with float (so an engine built with
+    /// <c>BuilderConfig.IntegerOnly</c> refuses it), or null when its INT8 step has an integer-only form (the builder
+    /// then selects it: Q31 multiplier and rounding shift requantize, tables built with integers, integer softmax).
+    /// Layers without an INT8 kernel report <see cref="Int8Limit"/>.
+    /// </summary>
+    internal virtual string? IntegerOnlyLimit => Int8Limit ?? $"layer type {Type} has no integer-only INT8 form";
+
+    /// <summary>
+    /// Integer-only trait: the fixed threshold of the int8 output this layer writes in an integer-only engine where its
+    /// INT8 output is otherwise float (<see cref="Int8OutputIsFloat"/>; softmax: probabilities as 127·p, T = 1); null for
+    /// a layer without such a form.
+    /// </summary>
+    internal virtual float? IntegerOnlyOutputThreshold => null;
+
     /// <summary>Precision trait: in INT8 the output keeps the input's scale (the values are the same).</summary>
     internal virtual bool Int8KeepsInputScale => false;
 

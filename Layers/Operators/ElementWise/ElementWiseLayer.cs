@@ -77,4 +77,7 @@ public sealed class ElementWiseLayer : Layer
 
     /// <inheritdoc />
     internal override bool IsResidualSum => Operation == ElementWiseOperation.Sum;
+
+    /// <inheritdoc />
+    internal override string? IntegerOnlyLimit => Operation == ElementWiseOperation.Sum ? null : $"INT8 element-wise {Operation} requantizes with a float multiplier (no integer-only form yet; the sum has one)";
 }

@@ -67,4 +67,7 @@ public sealed class ReshapeLayer : Layer
 
     /// <inheritdoc />
     internal override bool? OutputIsView(TensorShape input, TensorShape output) => Reshape.IsView(input, output);
+
+    /// <inheritdoc />
+    internal override string? IntegerOnlyLimit => null;
 }
