@@ -13,18 +13,19 @@ namespace ILGPUInt8.Tests.Arch;
 /// rules below cover all of them: the runtime (engine, contexts, engine files) and the operators (layers, CUDA and CPU
 /// steps) never use the builder; the plan (<c>ILGPUInt8.Layers.Plans</c>) is below both builder and runtime; the
 /// network never uses builder or runtime; Int8Kernels never uses the Layers; production code never calls the test
-/// oracles (the <c>*.Reference</c> namespaces: Int8Kernels/Reference, Layers/Reference, Layers/Onnx/Reference and the
-/// per-operator evaluators in them).
+/// oracles (the <c>*.Reference</c> namespaces: Int8Kernels/Reference, Calibration/Reference, Layers/Reference,
+/// Layers/Onnx/Reference and the per-operator evaluators in them).
 /// </summary>
 public sealed class LayeringTests
 {
     private const string Builder = "ILGPUInt8.Layers.Builder";
     private const string Runtime = "ILGPUInt8.Layers.Runtime";
 
-    private static readonly string[] Oracles = ["ILGPUInt8.Kernels.Reference", "ILGPUInt8.Layers.Reference", "ILGPUInt8.Layers.Onnx.Reference"];
+    private static readonly string[] Oracles = ["ILGPUInt8.Kernels.Reference", "ILGPUInt8.Calibration.Reference", "ILGPUInt8.Layers.Reference", "ILGPUInt8.Layers.Onnx.Reference"];
 
-    // Everything the CLI, the trainer and the cluster ship, with the libraries below them.
-    private static readonly string[] Production = ["ILGPUInt8.Kernels", "ILGPUInt8.Calibration", "ILGPUInt8.Layers", "ILGPUInt8.Training", "ILGPUInt8.Cluster", "ilgpu-int8"];
+    // Everything the CLI, the trainer and the cluster ship, with the libraries below them, and the fixture writer: all
+    // but the tests (the benchmarks, which the tests do not reference, use none either: Perf has no such using).
+    private static readonly string[] Production = ["ILGPUInt8.Kernels", "ILGPUInt8.Calibration", "ILGPUInt8.Layers", "ILGPUInt8.Training", "ILGPUInt8.Cluster", "ilgpu-int8", "ilgpu-int8-writer"];
 
     private static Assembly LayersAssembly => typeof(Engine).Assembly;
 

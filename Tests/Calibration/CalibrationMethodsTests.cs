@@ -1,5 +1,6 @@
 using ILGPUInt8.Calibration.Histograms;
 using ILGPUInt8.Calibration.Methods;
+using ILGPUInt8.Calibration.Reference;
 using ILGPUInt8.Calibration.Tables;
 using Xunit;
 

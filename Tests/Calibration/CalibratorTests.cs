@@ -1,7 +1,7 @@
 using ILGPUInt8.Calibration;
 using ILGPUInt8.Calibration.Data;
-using ILGPUInt8.Calibration.Histograms;
 using ILGPUInt8.Calibration.Methods;
+using ILGPUInt8.Calibration.Reference;
 using ILGPUInt8.Calibration.Tables;
 using ILGPUInt8.Tests.Infrastructure;
 using Xunit;

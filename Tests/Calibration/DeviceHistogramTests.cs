@@ -1,5 +1,6 @@
 using ILGPU.Runtime;
 using ILGPUInt8.Calibration.Histograms;
+using ILGPUInt8.Calibration.Reference;
 using ILGPUInt8.Kernels.Runtime;
 using ILGPUInt8.Tests.Infrastructure;
 using Xunit;

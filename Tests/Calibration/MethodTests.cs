@@ -1,5 +1,5 @@
-using ILGPUInt8.Calibration.Histograms;
 using ILGPUInt8.Calibration.Methods;
+using ILGPUInt8.Calibration.Reference;
 using MathNet.Numerics.Statistics;
 using Xunit;
 

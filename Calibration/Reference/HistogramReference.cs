@@ -1,4 +1,6 @@
-namespace ILGPUInt8.Calibration.Histograms;
+using ILGPUInt8.Calibration.Histograms;
+
+namespace ILGPUInt8.Calibration.Reference;
 
 /// <summary>
 /// The host twin of the device histogram (the test oracle): the same range rule (finite |x| only), the same bin
