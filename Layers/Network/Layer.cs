@@ -187,6 +187,27 @@ public abstract class Layer
     /// </summary>
     internal virtual Layer? FoldScale(Func<int, float> scale, Func<int, float> shift, int channels, TensorDims input) => null;
 
+    /// <summary>Graph trait: the values of a layer that is a build-time constant (the plan stores them), else null.</summary>
+    internal virtual float[]? ConstantValues => null;
+
+    /// <summary>Graph trait: the layer the plan runs in place of this one (batch norm → its per-channel scale); itself by default.</summary>
+    internal virtual Layer Lower() => this;
+
+    /// <summary>Graph trait: the inputs commute, so the builder may put a constant first operand second (broadcast over the batch).</summary>
+    internal virtual bool CommutesInputs => false;
+
+    /// <summary>
+    /// Graph trait: this layer as y = x·scale(k) + shift(k) per channel k (or uniform) that the weights layer before it may
+    /// absorb (<see cref="FoldScale"/>), or null when it is not such a scale.
+    /// </summary>
+    internal virtual (Func<int, float> Scale, Func<int, float> Shift)? FoldableScale => null;
+
+    /// <summary>Graph trait: the layer only relabels dimensions (reshape, flatten): NCHW element order is unchanged.</summary>
+    internal virtual bool IsReshape => false;
+
+    /// <summary>Graph trait: a flatten (reshape to C·H·W × 1 × 1) before this layer can be skipped (its weights are in flatten order).</summary>
+    internal virtual bool AbsorbsFlatten => false;
+
     /// <summary>
     /// Build-time constant folding: this layer's FP32 output (one item, NCHW) for constant <paramref name="inputs"/> of
     /// per-item dims <paramref name="dims"/>. Layers without it (the weight, window and normalization layers) refuse

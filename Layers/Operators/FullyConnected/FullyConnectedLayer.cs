@@ -70,6 +70,9 @@ public sealed class FullyConnectedLayer : Layer
     internal override bool Int8NeedsRuntimeInput => true;
 
     /// <inheritdoc />
+    internal override bool AbsorbsFlatten => true;
+
+    /// <inheritdoc />
     internal override bool FusesActivation(ActivationSpec activation, bool int8) => true;
 
     /// <inheritdoc />

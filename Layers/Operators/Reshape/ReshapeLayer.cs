@@ -63,6 +63,9 @@ public sealed class ReshapeLayer : Layer
     internal override bool Int8KeepsInputScale => true;
 
     /// <inheritdoc />
+    internal override bool IsReshape => true;
+
+    /// <inheritdoc />
     internal override bool? OutputIsView(TensorShape input, TensorShape output) => Reshape.IsView(input, output);
 
     /// <inheritdoc />
