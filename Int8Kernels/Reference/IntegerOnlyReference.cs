@@ -3,7 +3,7 @@ namespace ILGPUInt8.Kernels.Reference;
 /// <summary>
 /// Scalar references of the integer-only operators, on NCHW arrays with plain loops (never used by production code).
 /// </summary>
-public static class IntegerOnlyReference
+internal static class IntegerOnlyReference
 {
     /// <summary>
     /// Integer softmax across channels of NCHW int8 x: per pixel, e_c = exp[q_max − q_c] (a Q0.31 table), sum = Σ e (int64),
