@@ -183,6 +183,11 @@ internal sealed partial class OnnxNetworkAdapter
 
     internal Layer ElementWise(ElementWiseSpec e, string name)
     {
+        if (ChannelMultiply(e, name) is { } scaled)
+        {
+            return scaled;
+        }
+
         var shape = _layer.Output.Shape;
         var operands = new Tensor[2];
         bool[] constant = new bool[2];
