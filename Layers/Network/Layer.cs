@@ -62,6 +62,12 @@ public enum LayerType
 
     /// <summary>Nearest or linear spatial resize (Layers/Operators/Resize/).</summary>
     Resize,
+
+    /// <summary>Channel shuffle: channels [g][C/g] transposed to [C/g][g] (Layers/Operators/Transpose/).</summary>
+    ChannelShuffle,
+
+    /// <summary>A range of one item axis (C, H or W) (Layers/Operators/Slice/).</summary>
+    Slice,
 }
 
 /// <summary>The precision a layer asks the builder for.</summary>

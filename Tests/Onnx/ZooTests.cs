@@ -45,8 +45,6 @@ public sealed class ZooTests
     /// <summary>Models whose operators the importer does not map yet, with what is missing (skipped, not failed).</summary>
     public static readonly Dictionary<string, string> Pending = new(StringComparer.Ordinal)
     {
-        ["shufflenet_v2_x1_0"] = "Transpose (channel shuffle) and Split",
-        ["detection_head"] = "Resize",
     };
 
     public static TheoryData<string, int> Cases()

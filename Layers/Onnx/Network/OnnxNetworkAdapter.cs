@@ -246,6 +246,14 @@ internal sealed partial class OnnxNetworkAdapter
             }
         }
 
+        // Above rank 4 the leading item dimensions merge into C: the same elements in the same C order (reshapes,
+        // element-wise layers and the channel shuffle's [N, g, C/g, H, W] read them so; axis-bound layers check rank).
+        while (item.Count > 3 && item[0] * item[1] <= int.MaxValue)
+        {
+            item[1] *= item[0];
+            item.RemoveAt(0);
+        }
+
         if (shape.Count == 0 || item.Count > 3)
         {
             throw Fail($"shape [{string.Join(", ", shape)}] has rank {shape.Count}; the engine's tensors are [N, C, H, W] (rank 1 to 4, or higher with unit dimensions)", what);
