@@ -9,7 +9,7 @@ namespace ILGPUInt8.Kernels.Cpu;
 /// Receives tiles of int32 accumulators of a CPU INT8 GEMM: rows [m0, m0 + rows) × columns [k0, k0 + count) of the
 /// output, acc[r·ldc + j] the accumulator of row m0 + r, column k0 + j.
 /// </summary>
-public unsafe interface ICpuInt8Sink
+internal unsafe interface ICpuInt8Sink
 {
     /// <summary>Consumes one tile (called concurrently for disjoint tiles).</summary>
     void Store(int* acc, int ldc, int m0, int rows, int k0, int count);
@@ -22,7 +22,7 @@ public unsafe interface ICpuInt8Sink
 /// output channels walked in B panels of ≈ 256 KiB, items spread over cores by <see cref="CpuThreads"/>. Exact wrapping int32 sums,
 /// so the accumulators equal <see cref="Reference.ConvolutionReference.Forward"/> bit for bit whatever the variant.
 /// </summary>
-public sealed unsafe class CpuConvS8
+internal sealed unsafe class CpuConvS8
 {
     private readonly PackedB[] _groups;
     private readonly PerBatch<ConvProblem> _batches;
@@ -93,6 +93,9 @@ public sealed unsafe class CpuConvS8
         }
 
         int groupBlocks = (blocks + colGroups - 1) / colGroups;
+
+        // One group, no dilation: im2col rows from a padded copy (already offset for VNNI), see CpuPaddedIm2Col.
+        sbyte* xp = CpuPaddedIm2Col.Applies(p) ? CpuPaddedIm2Col.Build(x, p, b.Isa == CpuIsa.AvxVnni ? (byte)0x80 : (byte)0) : null;
         fixed (int* words = b.Words)
         {
             var items = new GroupItems<TSink>
@@ -100,6 +103,7 @@ public sealed unsafe class CpuConvS8
                 B = b,
                 Words = words,
                 X = x,
+                Xp = xp,
                 P = p,
                 G = g,
                 M = m,
@@ -124,6 +128,7 @@ public sealed unsafe class CpuConvS8
         public PackedB B;
         public int* Words;
         public sbyte* X;
+        public sbyte* Xp;
         public ConvProblem P;
         public int G, Kp, Wpr, Blocks, Chunk, Panel, ColGroups, GroupBlocks;
         public long M, XLength;
@@ -143,20 +148,44 @@ public sealed unsafe class CpuConvS8
             int kp = Kp, wpr = Wpr;
             int m0 = ci * Chunk, rows = (int)Math.Min(Chunk, M - m0), padded = (rows + CpuGemmTile.Rows - 1) / CpuGemmTile.Rows * CpuGemmTile.Rows;
             int ldc = (gb1 - gb0) * 8;
-            var aTile = CpuScratch<int>.First(padded * wpr);
-            var bytes = b.Isa == CpuIsa.Avx2 ? CpuScratch<sbyte>.First(padded * kp) : null;
+            // Slack: the padded im2col copies whole vectors past a row's end.
+            var aTile = CpuScratch<int>.First((padded * wpr) + (CpuPaddedIm2Col.Slack / 4));
+            var bytes = b.Isa == CpuIsa.Avx2 ? CpuScratch<sbyte>.First((padded * kp) + CpuPaddedIm2Col.Slack) : null;
             var cTile = CpuScratch<int>.Second(padded * ldc);
             fixed (int* a = aTile)
             fixed (int* c = cTile)
+            fixed (sbyte* byteTile = bytes)
             {
-                var xs = new ReadOnlySpan<sbyte>(X, (int)XLength);
                 var raw = bytes is null ? new Span<sbyte>(a, padded * kp) : bytes.AsSpan(0, padded * kp);
-                CpuIm2Col.Rows(xs, P, G, m0, rows, raw, kp);
-                raw[(rows * kp)..].Clear();
-                PackRows(raw, padded, kp, b.Isa, a);
-                for (var p0 = gb0; p0 < gb1; p0 += Panel)
+                if (Xp is not null)
                 {
-                    CpuGemmTile.Run(a, padded, b, Words, p0, Math.Min(gb1, p0 + Panel), c - (gb0 * 8), ldc);
+                    // Rows straight from the padded copy (VNNI: already u8 words; AVX2: bytes, widened below).
+                    CpuPaddedIm2Col.Rows(Xp, P, m0, rows, bytes is null ? (sbyte*)a : byteTile, kp);
+                    raw[(rows * kp)..].Clear();
+                    if (b.Isa == CpuIsa.Avx2)
+                    {
+                        PackRows(raw, padded, kp, b.Isa, a);
+                    }
+                }
+                else
+                {
+                    var xs = new ReadOnlySpan<sbyte>(X, (int)XLength);
+                    CpuIm2Col.Rows(xs, P, G, m0, rows, raw, kp);
+                    raw[(rows * kp)..].Clear();
+                    PackRows(raw, padded, kp, b.Isa, a);
+                }
+
+                if (rows == 1 && b.Isa == CpuIsa.AvxVnni)
+                {
+                    // Batch 1 of a fully connected layer (or a one-pixel output): one row, no zero rows computed.
+                    CpuGemmTile.VnniRow(a, b, Words, gb0, gb1, c - (gb0 * 8));
+                }
+                else
+                {
+                    for (var p0 = gb0; p0 < gb1; p0 += Panel)
+                    {
+                        CpuGemmTile.Run(a, padded, b, Words, p0, Math.Min(gb1, p0 + Panel), c - (gb0 * 8), ldc);
+                    }
                 }
 
                 Sink.Store(c, ldc, m0, rows, (G * b.N) + (gb0 * 8), Math.Min(b.N, gb1 * 8) - (gb0 * 8));

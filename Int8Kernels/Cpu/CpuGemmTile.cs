@@ -44,6 +44,73 @@ internal static unsafe class CpuGemmTile
         }
     }
 
+    /// <summary>
+    /// One packed VNNI row (batch 1 of a fully connected layer) against column blocks [nb0, nb1): no zero rows computed.
+    /// Four column blocks at a time, K split into even and odd words (8 independent accumulators), then
+    /// C = acc − 128·Σ_k B[n][k] as in the 6-row kernels.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void VnniRow(int* a, PackedB b, int* words, int nb0, int nb1, int* c)
+    {
+        int wpr = WordsPerRow(b.K, b.Isa), stride = wpr * 8, even = wpr & ~1;
+        var sums = b.ColumnSums;
+        var nb = nb0;
+        for (; nb + 4 <= nb1; nb += 4)
+        {
+            int* b0 = words + ((long)nb * stride);
+            Vector256<int> e0 = default, e1 = default, e2 = default, e3 = default, o0 = default, o1 = default, o2 = default, o3 = default;
+            var i = 0;
+            for (; i < even; i += 2)
+            {
+                var x = Vector256.Create(a[i]).AsByte();
+                var y = Vector256.Create(a[i + 1]).AsByte();
+                int* w = b0 + (i * 8);
+                e0 = AvxVnni.MultiplyWideningAndAdd(e0, x, Avx.LoadVector256(w).AsSByte());
+                e1 = AvxVnni.MultiplyWideningAndAdd(e1, x, Avx.LoadVector256(w + stride).AsSByte());
+                e2 = AvxVnni.MultiplyWideningAndAdd(e2, x, Avx.LoadVector256(w + (2 * stride)).AsSByte());
+                e3 = AvxVnni.MultiplyWideningAndAdd(e3, x, Avx.LoadVector256(w + (3 * stride)).AsSByte());
+                o0 = AvxVnni.MultiplyWideningAndAdd(o0, y, Avx.LoadVector256(w + 8).AsSByte());
+                o1 = AvxVnni.MultiplyWideningAndAdd(o1, y, Avx.LoadVector256(w + stride + 8).AsSByte());
+                o2 = AvxVnni.MultiplyWideningAndAdd(o2, y, Avx.LoadVector256(w + (2 * stride) + 8).AsSByte());
+                o3 = AvxVnni.MultiplyWideningAndAdd(o3, y, Avx.LoadVector256(w + (3 * stride) + 8).AsSByte());
+            }
+
+            if (i < wpr)
+            {
+                var x = Vector256.Create(a[i]).AsByte();
+                int* w = b0 + (i * 8);
+                e0 = AvxVnni.MultiplyWideningAndAdd(e0, x, Avx.LoadVector256(w).AsSByte());
+                e1 = AvxVnni.MultiplyWideningAndAdd(e1, x, Avx.LoadVector256(w + stride).AsSByte());
+                e2 = AvxVnni.MultiplyWideningAndAdd(e2, x, Avx.LoadVector256(w + (2 * stride)).AsSByte());
+                e3 = AvxVnni.MultiplyWideningAndAdd(e3, x, Avx.LoadVector256(w + (3 * stride)).AsSByte());
+            }
+
+            (e0 + o0 - (Vector256.Create(sums, nb * 8) << 7)).Store(c + (nb * 8));
+            (e1 + o1 - (Vector256.Create(sums, (nb + 1) * 8) << 7)).Store(c + ((nb + 1) * 8));
+            (e2 + o2 - (Vector256.Create(sums, (nb + 2) * 8) << 7)).Store(c + ((nb + 2) * 8));
+            (e3 + o3 - (Vector256.Create(sums, (nb + 3) * 8) << 7)).Store(c + ((nb + 3) * 8));
+        }
+
+        for (; nb < nb1; nb++)
+        {
+            int* b0 = words + ((long)nb * stride);
+            Vector256<int> e = default, o = default;
+            var i = 0;
+            for (; i < even; i += 2)
+            {
+                e = AvxVnni.MultiplyWideningAndAdd(e, Vector256.Create(a[i]).AsByte(), Avx.LoadVector256(b0 + (i * 8)).AsSByte());
+                o = AvxVnni.MultiplyWideningAndAdd(o, Vector256.Create(a[i + 1]).AsByte(), Avx.LoadVector256(b0 + (i * 8) + 8).AsSByte());
+            }
+
+            if (i < wpr)
+            {
+                e = AvxVnni.MultiplyWideningAndAdd(e, Vector256.Create(a[i]).AsByte(), Avx.LoadVector256(b0 + (i * 8)).AsSByte());
+            }
+
+            (e + o - (Vector256.Create(sums, nb * 8) << 7)).Store(c + (nb * 8));
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Micro(int* a, int wpr, PackedB b, int* words, int nb, int blocks, int* c, int ldc)
     {

@@ -1,15 +1,10 @@
 using System.Diagnostics;
-using Google.Protobuf;
-using ILGPUInt8.Calibration.IO;
 using ILGPUInt8.Kernels.Convolution;
 using ILGPUInt8.Kernels.Cpu;
 using ILGPUInt8.Layers.Builder;
 using ILGPUInt8.Layers.Network;
 using ILGPUInt8.Layers.Onnx;
-using ILGPUInt8.Layers.Onnx.Proto;
 using ILGPUInt8.Perf.Harness;
-using Microsoft.ML.OnnxRuntime;
-using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace ILGPUInt8.Perf.Benchmarks;
 
@@ -17,42 +12,49 @@ namespace ILGPUInt8.Perf.Benchmarks;
 /// The CPU backend against ONNX Runtime, in one process on the same inputs: (1) INT8 GEMM GOPS (2·M·N·K / time) of the
 /// CPU convolution's GEMM (a 1×1 convolution, A = M×K activations, weights packed once) per instruction-set variant at 512³
 /// and 2048³; (2) images/s of the Fashion-MNIST CNN (Models/fashion_cnn.onnx, batch 1 and 64) and ResNet-18 (the ML.NET
-/// package's ResNet18.onnx, batch 8): our INT8 and FP32 CPU engines, ORT FP32 on the same file, and ORT on the torch QDQ
-/// model (Fashion), one after the other in the same process (blocks of repeats: ORT's threads spin after a run), medians
-/// after warm-up; ratios are to ORT FP32. Equal work on both sides: ORT gets the whole batch in one run (a model with a
-/// fixed batch of 1 is rewritten batch-dynamic, <see cref="BatchDynamic"/>), and both sides are timed over the same span:
-/// the float inputs handed over, the network run, the float outputs copied into a new array. <c>--threads N</c> limits
-/// both (1 is robust on a shared machine). INT8 ranges: min-max over two random calibration batches. Runs on the host only.
+/// package's ResNet18.onnx, batch 1 and 8): our INT8 engine, ORT FP32 on the same file and ORT on the QDQ INT8 model of
+/// the same network (exported by QdqExporter with our engine's thresholds), for each thread count of <c>--threads 1,2</c>
+/// (ours and ORT alike). Timing: <c>--rounds N</c> rounds, each a block of repeats per runner one after the other
+/// (blocks, not single interleaved runs: ORT's intra-op threads spin for a while after a run), so the ratios are
+/// taken within a round, under the same load, and their median is reported with the load average of each round.
+/// Equal work on both sides: ORT gets the whole batch in one run (a model with a fixed batch of 1 is rewritten
+/// batch-dynamic), and both sides are timed over the same span: the float inputs handed over, the network run, the
+/// float outputs copied into a new array. INT8 ranges: min-max over two random calibration batches. Host only.
 /// </summary>
 public sealed class CpuEngineBenchmark : IBenchmark
 {
-    private int _threads;
+    private int[] _threads = [];
 
     /// <inheritdoc />
     public string Name => "cpu-engine";
 
     /// <inheritdoc />
-    public string Description => "CPU backend: INT8 GEMM GOPS per variant; Fashion CNN and ResNet-18 images/s (INT8, FP32) vs ONNX Runtime";
+    public string Description => "CPU backend: INT8 GEMM GOPS per variant; Fashion CNN and ResNet-18 images/s (INT8) vs ONNX Runtime FP32 and QDQ INT8";
 
     /// <inheritdoc />
     public void Run(BenchContext context)
     {
-        _threads = int.Parse(context.Option("threads", Environment.ProcessorCount.ToString(System.Globalization.CultureInfo.InvariantCulture)), System.Globalization.CultureInfo.InvariantCulture);
-        CpuThreads.Max = _threads;
-        Console.WriteLine($"  {Environment.ProcessorCount} cores, {_threads} threads for ours and ORT, load average {LoadAverage()}");
-        if (context.Option("only", "all") is "all" or "gemm")
+        _threads = Ints(context.Option("threads", Environment.ProcessorCount.ToString(System.Globalization.CultureInfo.InvariantCulture)), "threads");
+        Console.WriteLine($"  {Environment.ProcessorCount} cores, threads {string.Join(',', _threads)} for ours and ORT, load average {LoadAverage()}");
+        var only = context.Option("only", "all");
+        if (only is "all" or "gemm")
         {
+            CpuThreads.Max = _threads.Max();
             Gemm(context);
         }
 
-        if (context.Option("only", "all") is "all" or "models")
+        if (only is "all" or "models" or "fashion")
         {
             var root = RepositoryRoot();
-            Model(context, "fashion_cnn", Path.Combine(root, "Models", "fashion_cnn.onnx"), Path.Combine(root, "Models", "fashion_cnn_qdq.onnx"), context.Quick ? [1] : [.. context.Option("fashion-batches", "1,64").Split(',').Select(int.Parse)]);
-            var resnet = Path.Combine(NuGetRoot(), "microsoft.ml.dnnimagefeaturizer.resnet18", "0.23.1", "tools", "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx");
+            Model(context, "fashion_cnn", Path.Combine(root, "Models", "fashion_cnn.onnx"), Path.Combine(root, "Models", "fashion_cnn_qdq.onnx"), context.Quick ? [1] : Ints(context.Option("fashion-batches", "1,64"), "fashion-batches"));
+        }
+
+        if (only is "all" or "models" or "resnet18")
+        {
+            var resnet = context.Option("resnet18-onnx", Path.Combine(NuGetRoot(), "microsoft.ml.dnnimagefeaturizer.resnet18", "0.23.1", "tools", "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx"));
             if (File.Exists(resnet) && !context.Quick)
             {
-                Model(context, "resnet18", resnet, null, [8]);
+                Model(context, "resnet18", resnet, null, Ints(context.Option("resnet18-batches", "1,8"), "resnet18-batches"));
             }
             else
             {
@@ -61,6 +63,14 @@ public sealed class CpuEngineBenchmark : IBenchmark
         }
 
         Console.WriteLine($"  load average after: {LoadAverage()}");
+    }
+
+    // A comma-separated list of positive integers (a clear error for anything else).
+    private static int[] Ints(string text, string option)
+    {
+        var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var values = parts.Select(p => int.TryParse(p, System.Globalization.CultureInfo.InvariantCulture, out var v) && v >= 1 ? v : 0).ToArray();
+        return values.Length > 0 && values.All(v => v >= 1) ? values : throw new FormatException($"--{option} must be a comma-separated list of positive integers, not '{text}'.");
     }
 
     private void Gemm(BenchContext context)
@@ -86,7 +96,7 @@ public sealed class CpuEngineBenchmark : IBenchmark
                 var ms = Median(size > 1024 ? 3 : 7, () => Forward(conv, a, size, c));
                 double gops = 2.0 * size * size * size / (ms * 1e6);
                 scalar ??= isa == CpuIsa.Scalar ? gops : null;
-                context.Add(new BenchResult(Name, $"gemm {isa} {size}^3 ({_threads} threads)", ms, gops, "GOPS", scalar is { } s && isa != CpuIsa.Scalar ? gops / s : null, scalar is null ? null : "scalar 512^3"));
+                context.Add(new BenchResult(Name, $"gemm {isa} {size}^3 ({CpuThreads.Max} threads)", ms, gops, "GOPS", scalar is { } s && isa != CpuIsa.Scalar ? gops / s : null, scalar is null ? null : "scalar 512^3"));
             }
         }
     }
@@ -100,7 +110,7 @@ public sealed class CpuEngineBenchmark : IBenchmark
         }
     }
 
-    private void Model(BenchContext context, string name, string path, string? qdqPath, int[] batches)
+    private void Model(BenchContext context, string name, string path, string? torchQdq, int[] batches)
     {
         NetworkDefinition network;
         try
@@ -117,122 +127,160 @@ public sealed class CpuEngineBenchmark : IBenchmark
         int item = (int)input.Dims.Volume;
         var calibration = new Dictionary<string, float[]>(StringComparer.Ordinal) { [input.Name] = Random(item * 2, 7) };
         int maxBatch = batches.Max();
+        bool withFp32 = context.Option("with-fp32", "no") != "no";
         using var fp32 = EngineBuilder.BuildCpu(network, new BuilderConfig { MaxBatchSize = maxBatch });
         var watch = Stopwatch.StartNew();
         using var int8 = EngineBuilder.BuildCpu(network, new BuilderConfig { MaxBatchSize = maxBatch, Int8 = true, Calibrator = new MaxAbsCalibrator([(calibration, 2)]), CalibrationBatchSize = 2 });
         Console.WriteLine($"  {name}: {int8.Layers.Count} steps, {int8.Layers.Count(l => l.Int8)} INT8, ISA {int8.HostIsa}; INT8 build with calibration {watch.Elapsed.TotalMilliseconds:F0} ms");
-        using var ort = new InferenceSession(BatchDynamic(path), Options());
-        using var ortQdq = qdqPath is not null && File.Exists(qdqPath) ? new InferenceSession(BatchDynamic(qdqPath), Options()) : null;
+
+        // ORT's QDQ INT8 peer: the same network exported by QdqExporter with this engine's thresholds (the torch QDQ
+        // file of the Fashion CNN when the export refuses the model).
+        var qdqPath = CpuOrtPeers.QdqModel(path, int8.Int8Thresholds, name) ?? (torchQdq is not null && File.Exists(torchQdq) ? CpuOrtPeers.BatchDynamic(torchQdq) : null);
+        var fp32Path = CpuOrtPeers.BatchDynamic(path);
         using var c32 = fp32.CreateExecutionContext();
         using var c8 = int8.CreateExecutionContext();
-        foreach (var batch in batches)
+        foreach (var threads in _threads)
         {
-            var data = Random(item * batch, batch);
-            var inputs = new Dictionary<string, float[]>(StringComparer.Ordinal) { [input.Name] = data };
-            c32.SetInputs(inputs, batch);
-            c8.SetInputs(inputs, batch);
-            var ortRun = OrtRunner(ort, data, batch, input.Dims);
-            var qdqRun = ortQdq is null ? null : OrtRunner(ortQdq, data, batch, input.Dims);
-            var ours32 = c32.Execute(inputs, batch)[fp32.Outputs[0].Name];
-            var reference = ortRun();
-            double maxDiff = ours32.Zip(reference).Max(p => Math.Abs(p.First - p.Second));
-            Console.WriteLine($"  {name} b{batch}: max |ours FP32 − ORT FP32| = {maxDiff:G3} over {reference.Length} outputs (ORT: one run of batch {batch})");
-
-            // Both sides: inputs handed over, the run, outputs copied out (ours: Execute = SetInputs + Enqueue + ReadOutputs).
-            List<(string Label, Action Run)> runners =
-            [
-                ("ours int8", () => c8.Execute(inputs, batch)),
-                ("ours fp32", () => c32.Execute(inputs, batch)),
-                ("ort fp32", () => ortRun()),
-            ];
-            if (qdqRun is not null)
+            CpuThreads.Max = threads;
+            using var ort = CpuOrtPeers.Session(fp32Path, threads);
+            using var ortQdq = qdqPath is null ? null : CpuOrtPeers.Session(qdqPath, threads);
+            foreach (var batch in batches)
             {
-                runners.Add(("ort qdq int8", () => qdqRun()));
-            }
+                var data = Random(item * batch, batch);
+                var inputs = new Dictionary<string, float[]>(StringComparer.Ordinal) { [input.Name] = data };
+                var ortRun = CpuOrtPeers.Runner(ort, data, batch, input.Dims);
+                var qdqRun = ortQdq is null ? null : CpuOrtPeers.Runner(ortQdq, data, batch, input.Dims);
+                var reference = ortRun();
+                var ours8 = c8.Execute(inputs, batch)[int8.Outputs[0].Name];
+                var ours32 = c32.Execute(inputs, batch)[fp32.Outputs[0].Name];
+                double maxDiff = ours32.Zip(reference).Max(p => Math.Abs(p.First - p.Second));
+                string agree = qdqRun is null ? string.Empty : $", top-1 agreement ours INT8 / ORT QDQ {Top1Agreement(ours8, qdqRun(), batch):P0}";
+                Console.WriteLine($"  {name} b{batch} {threads}t: max |ours FP32 − ORT FP32| = {maxDiff:G3} over {reference.Length} outputs{agree}");
 
-            if (context.Option("profile", "no") != "no")
-            {
-                foreach (var (label, exec) in new[] { ("int8", c8), ("fp32", c32) })
+                // Both sides: inputs handed over, the run, outputs copied out (ours: Execute = SetInputs + Enqueue + ReadOutputs).
+                List<(string Label, Action Run)> runners =
+                [
+                    ("ours int8", () => c8.Execute(inputs, batch)),
+                    ("ort fp32", () => ortRun()),
+                ];
+                if (qdqRun is not null)
                 {
-                    exec.Profile(inputs, batch);
-                    var profile = exec.Profile(inputs, batch);
-                    Console.WriteLine($"  profile {name} b{batch} {label}: {profile.TotalMilliseconds:F2} ms");
-                    foreach (var l in profile.Layers)
-                    {
-                        Console.WriteLine($"    {l.Name,-40} {l.Type,-14} {(l.Int8 ? "int8" : "fp32")} {l.Milliseconds,9:F3} ms");
-                    }
+                    runners.Add(("ort qdq int8", () => qdqRun()));
                 }
-            }
 
-            var times = Blocks(context.Quick ? 3 : Math.Max(5, context.Repeats), runners.Select(r => r.Run).ToArray());
-            double ortMs = times[2];
-            for (var i = 0; i < runners.Count; i++)
+                if (withFp32)
+                {
+                    runners.Add(("ours fp32", () => c32.Execute(inputs, batch)));
+                }
+
+                if (context.Option("profile", "no") != "no")
+                {
+                    Profile(name, batch, threads, c8);
+                }
+
+                Report(context, $"{name} b{batch} {threads}t", batch, runners, Rounds(context, batch * item));
+            }
+        }
+    }
+
+    // Rounds of blocks (default 5 rounds, fewer for long runs): each round runs every runner's block (one warm-up, then
+    // the repeats; the order reversed every other round against drift), so ours and ORT see the same load within a
+    // round; ratios are taken within a round and their median reported.
+    private static (int Rounds, int Repeats) Rounds(BenchContext context, int inputFloats)
+    {
+        int rounds = int.Parse(context.Option("rounds", context.Quick ? "2" : "5"), System.Globalization.CultureInfo.InvariantCulture);
+        if (rounds < 1)
+        {
+            throw new FormatException($"--rounds must be at least 1, not {rounds}.");
+        }
+
+        int repeats = context.Quick ? 3 : inputFloats > 200_000 ? Math.Max(3, context.Repeats / 2) : Math.Max(5, context.Repeats);
+        return (rounds, repeats);
+    }
+
+    private void Report(BenchContext context, string label, int batch, List<(string Label, Action Run)> runners, (int Rounds, int Repeats) plan)
+    {
+        var times = new double[runners.Count][];
+        for (var i = 0; i < runners.Count; i++)
+        {
+            times[i] = new double[plan.Rounds];
+        }
+
+        var loads = new List<string>();
+        for (var round = 0; round < plan.Rounds; round++)
+        {
+            loads.Add(LoadAverage().Split(' ')[0]);
+            for (var j = 0; j < runners.Count; j++)
             {
-                double ips = batch / times[i] * 1000;
-                context.Add(new BenchResult(Name, $"{name} b{batch} {runners[i].Label}", times[i], ips, "images/s", ortMs / times[i], "ort fp32"));
+                int i = round % 2 == 0 ? j : runners.Count - 1 - j;
+                times[i][round] = Median(plan.Repeats, runners[i].Run, warmups: round == 0 ? 2 : 1);
             }
         }
-    }
 
-    private SessionOptions Options() => new() { IntraOpNumThreads = _threads, InterOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
-
-    // ORT on a batch: one run of the whole batch (the model is batch-dynamic, see BatchDynamic); the input tensor wraps
-    // our float array (as our SetInputs reads it), the output is copied into a new array (as our ReadOutputs).
-    private static Func<float[]> OrtRunner(InferenceSession session, float[] data, int batch, TensorDims dims)
-    {
-        var name = session.InputMetadata.Keys.First();
-        var declared = session.InputMetadata[name].Dimensions;
-        if (declared[0] > 0 && declared[0] != batch)
+        Console.WriteLine($"  {label}: {plan.Rounds} rounds × {plan.Repeats} repeats, load average (1 min) at each round {string.Join(' ', loads)}");
+        for (var i = 0; i < runners.Count; i++)
         {
-            throw new InvalidOperationException($"ORT's model has a fixed batch of {declared[0]}; the benchmark needs batch {batch} in one run.");
-        }
-
-        var tensor = new DenseTensor<float>(data.AsMemory(0, batch * (int)dims.Volume), [batch, .. declared.Skip(1).Select((d, i) => d > 0 ? d : new[] { dims.C, dims.H, dims.W }[i])]);
-        return () =>
-        {
-            using var result = session.Run([NamedOnnxValue.CreateFromTensor(name, tensor)]);
-            return result.First().AsTensor<float>().ToArray();
-        };
-    }
-
-    /// <summary>
-    /// A copy of the ONNX model whose inputs and outputs have a free first (batch) dimension "N" instead of a fixed one,
-    /// its intermediate shape annotations dropped (ORT infers them again); the same file when already free. Valid for
-    /// graphs without a batch baked into a Reshape, which ORT's run on the batch then checks (and the FP32 comparison).
-    /// </summary>
-    internal static string BatchDynamic(string path)
-    {
-        var model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
-        var graph = model.Graph;
-        var initializers = graph.Initializer.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
-        var values = graph.Input.Where(v => !initializers.Contains(v.Name)).Concat(graph.Output).ToList();
-        if (values.All(v => v.Type?.TensorType?.Shape?.Dim is not { Count: > 0 } d || d[0].ValueCase != TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue))
-        {
-            return path;
-        }
-
-        foreach (var v in values)
-        {
-            if (v.Type?.TensorType?.Shape?.Dim is { Count: > 0 } d)
+            double ms = MedianOf(times[i]);
+            double ips = batch / ms * 1000;
+            context.Add(new BenchResult(Name, $"{label} {runners[i].Label}", ms, ips, "images/s"));
+            if (i == 0)
             {
-                d[0] = new TensorShapeProto.Types.Dimension { DimParam = "N" };
+                continue;
             }
-        }
 
-        graph.ValueInfo.Clear();
-        var copy = Path.Combine(Path.GetTempPath(), $"ilgpuint8-batchdyn-{Environment.ProcessId}-{Path.GetFileName(path)}");
-        AtomicFile.WriteAllBytes(copy, model.ToByteArray());
-        return copy;
+            // Ratio ours INT8 / peer in images/s = peer time / our time, within each round; median over rounds.
+            var ratios = Enumerable.Range(0, plan.Rounds).Select(r => times[i][r] / times[0][r]).ToArray();
+            context.Add(new BenchResult(Name, $"{label} ours int8 / {runners[i].Label}", MedianOf(times[0]), MedianOf(ratios), "ratio", MedianOf(ratios), $"{runners[i].Label} (rounds {string.Join('/', ratios.Select(r => r.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))})"));
+        }
     }
 
-    // Each runner in its own block (warm-up, then the repeats), one after the other: interleaving single runs would let
-    // ORT's intra-op threads, which spin for a while after each run, steal the cores from the next runner.
-    private static double[] Blocks(int repeats, Action[] runs) => [.. runs.Select(r => Median(repeats, r))];
-
-    private static double Median(int repeats, Action run)
+    private static void Profile(string name, int batch, int threads, Layers.Runtime.ExecutionContext exec)
     {
-        run();
-        run();
+        var inputs = new Dictionary<string, float[]>(StringComparer.Ordinal) { [exec.Engine.Inputs[0].Name] = Random((int)exec.Engine.Inputs[0].Dims.Volume * batch, 3) };
+        exec.Profile(inputs, batch);
+        var profile = exec.Profile(inputs, batch);
+        Console.WriteLine($"  profile {name} b{batch} {threads}t int8: {profile.TotalMilliseconds:F3} ms");
+        foreach (var l in profile.Layers)
+        {
+            Console.WriteLine($"    {l.Name,-40} {l.Type,-14} {(l.Int8 ? "int8" : "fp32")} {l.Milliseconds,9:F3} ms");
+        }
+    }
+
+    private static double Top1Agreement(float[] a, float[] b, int batch)
+    {
+        int classes = a.Length / batch, same = 0;
+        for (var n = 0; n < batch; n++)
+        {
+            same += ArgMax(a.AsSpan(n * classes, classes)) == ArgMax(b.AsSpan(n * classes, classes)) ? 1 : 0;
+        }
+
+        return (double)same / batch;
+    }
+
+    private static int ArgMax(ReadOnlySpan<float> v)
+    {
+        int best = 0;
+        for (var i = 1; i < v.Length; i++)
+        {
+            best = v[i] > v[best] ? i : best;
+        }
+
+        return best;
+    }
+
+    private static double MedianOf(double[] values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    private static double Median(int repeats, Action run, int warmups = 2)
+    {
+        for (var i = 0; i < warmups; i++)
+        {
+            run();
+        }
+
         var samples = new double[repeats];
         for (var i = 0; i < repeats; i++)
         {

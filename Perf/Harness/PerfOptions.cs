@@ -16,13 +16,15 @@ public static class PerfOptions
         ("peers", "peers.json written by a Perf/peers script in the same device call (ratios to the strongest peer)"),
         ("device", "cpu or cuda (default: CUDA when found)"),
         ("variant", "gemm/tensorcore: only this kernel variant"),
-        ("only", "conv/ptx/cpuengine: only this case or part"),
+        ("only", "conv/ptx: only this case; cpu-engine: gemm, models, fashion or resnet18"),
         ("compare", "ptx: compare against this PTX file"),
         ("ptx-version", "ptx: the PTX ISA version to write"),
         ("ptxas", "ptx: the ptxas executable"),
-        ("threads", "cpuengine: threads of the CPU backend"),
+        ("threads", "cpu-engine: thread counts of ours and ORT, comma-separated (e.g. 1,2)"),
+        ("rounds", "cpu-engine: rounds of blocks (each runner a block of repeats per round); median of the per-round ratios"),
+        ("resnet18-batches", "cpu-engine: batch sizes of ResNet-18, comma-separated"),
         ("fashion-batches", "cpuengine: batch sizes of the Fashion CNN, comma-separated"),
-        ("resnet18-onnx", "engine: path of ResNet18.onnx (ML.NET's real weights)"),
+        ("resnet18-onnx", "engine, cpu-engine: path of ResNet18.onnx (ML.NET's real weights)"),
         ("cases", "engine: only these synthetic networks, comma-separated (small_cnn, resnet18, resnet50)"),
     ];
 
@@ -31,7 +33,8 @@ public static class PerfOptions
     [
         ("quick", "small sizes: a smoke run on the CPU accelerator"),
         ("sweep", "gemm/conv: sweep the tile sizes"),
-        ("profile", "cpuengine: per-step profile"),
+        ("profile", "cpu-engine: per-step profile"),
+        ("with-fp32", "cpu-engine: time our FP32 engine too"),
     ];
 
     /// <summary>--repeats: timed repeats per measurement.</summary>

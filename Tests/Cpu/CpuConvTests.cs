@@ -19,6 +19,19 @@ public sealed unsafe class CpuConvTests
         new(1, 6, 8, 8, 6, 3, 3, PadH: 2, PadW: 2, DilationH: 2, DilationW: 2, Groups: 3),
         new(2, 33, 5, 4, 40, 2, 3, StrideH: 1, StrideW: 2, PadH: 0, PadW: 1),
         new(5, 300, 1, 1, 70, 1, 1),
+
+        // The padded-copy im2col's cases: the Fashion CNN's layers (C = 1 and 16), a ResNet-like stem (7×7/2, C = 3),
+        // a strided 1×1 (downsample), runs longer than one 32-byte vector (S·C = 60), odd sizes near the edges.
+        new(2, 1, 28, 28, 16, 3, 3, PadH: 1, PadW: 1),
+        new(3, 16, 14, 14, 32, 3, 3, PadH: 1, PadW: 1),
+        new(2, 3, 21, 19, 64, 7, 7, StrideH: 2, StrideW: 2, PadH: 3, PadW: 3),
+        new(2, 24, 9, 7, 20, 1, 1, StrideH: 2, StrideW: 2),
+        new(1, 20, 6, 7, 9, 3, 3, StrideH: 2, StrideW: 1, PadH: 2, PadW: 0),
+
+        // One row (batch 1 of a fully connected layer: the VNNI one-row kernel): 4-block groups and single blocks,
+        // an even and an odd number of K words.
+        new(1, 1568, 1, 1, 64, 1, 1),
+        new(1, 41, 1, 1, 43, 1, 1),
     ];
 
     public static TheoryData<CpuIsa, int> Cases()
@@ -66,6 +79,53 @@ public sealed unsafe class CpuConvTests
         }
 
         Exact.Equal<int>(ConvolutionReference.Forward(x, TensorFormat.NHWC, w, p), sink.C, $"cpu conv {isa} {p}");
+    }
+
+    [Fact]
+    public void Requantize_epilogue_16_and_8_lanes_equal_quantmath_on_random_and_edge_accumulators()
+    {
+        // Rows of 53 columns (three 16-lane steps, one 8-lane step, a scalar tail): random sums, ties (m = 0.5, odd
+        // sums → x.5), saturation both ways, a row whose sums overflow int32 in its second 16-lane step.
+        const int columns = 53, rows = 64;
+        var random = new Random(19);
+        var acc = new int[rows * columns];
+        var bias = new int[columns];
+        var m = new float[columns];
+        for (var j = 0; j < columns; j++)
+        {
+            bias[j] = random.Next(-5000, 5000);
+            m[j] = j % 5 == 0 ? 0.5f : (float)Math.Pow(10, (random.NextDouble() * 6) - 6);
+        }
+
+        for (var i = 0; i < acc.Length; i++)
+        {
+            acc[i] = (i % 7) switch
+            {
+                0 => random.Next(-300, 300) | 1,
+                1 => random.Next(int.MinValue / 2, int.MaxValue / 2),
+                2 => i % 2 == 0 ? 127 * 2 : -254,
+                _ => random.Next(-200_000, 200_000),
+            };
+        }
+
+        acc[(5 * columns) + 20] = int.MaxValue;
+        bias[20] = Math.Abs(bias[20]) + 1;
+        foreach (var lo in new[] { -127, 0 })
+        {
+            foreach (var wide in new[] { true, false })
+            {
+                var y = new sbyte[acc.Length];
+                fixed (int* a = acc)
+                fixed (sbyte* yp = y)
+                {
+                    var sink = new CpuRequantizeSink(yp, columns, m, bias, lo, null, wide);
+                    sink.Store(a, columns, 0, rows, 0, columns);
+                }
+
+                var expected = acc.Select((v, i) => (sbyte)QuantMath.Requantize(v, bias[i % columns], m[i % columns], lo)).ToArray();
+                Exact.Equal<sbyte>(expected, y, $"requantize lo={lo} wide={wide}");
+            }
+        }
     }
 
     [Fact]

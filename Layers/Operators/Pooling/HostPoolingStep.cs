@@ -36,6 +36,14 @@ internal sealed unsafe class HostPoolingStep : HostStep
     {
         var p = _problems[batch];
         bool int8 = Node.Int8;
+        if (int8 && _layer.Mode == PoolingMode.Max)
+        {
+            // INT8 max: whole output rows, each pixel's channels max-reduced in registers over its clipped window.
+            var rows = new MaxRows { X = context.Pointer<sbyte>(Input(), batch), Y = context.Pointer<sbyte>(Output, batch), P = p };
+            ForRanges((long)p.N * p.P, Math.Max(1, 4096 / Math.Max(1, p.Q * p.C)), ref rows);
+            return;
+        }
+
         var body = new Pixels
         {
             X = int8 ? context.Pointer<sbyte>(Input(), batch) : context.Pointer<float>(Input(), batch),
@@ -46,6 +54,88 @@ internal sealed unsafe class HostPoolingStep : HostStep
             Multipliers = _multipliers,
         };
         ForRanges((long)p.N * p.P * p.Q, 256, ref body);
+    }
+
+    /// <summary>
+    /// INT8 max pooling over output rows [r0, r1) of (n, oh): y[n, oh, ow, c] = max over the window clipped to the image
+    /// (start = o·stride − pad, end = min(start + window, size + pad), both clipped to [0, size)), as <see cref="Int8"/>.
+    /// </summary>
+    private struct MaxRows : ICpuRangeBody
+    {
+        public sbyte* X, Y;
+        public PoolProblem P;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run(long r0, long r1)
+        {
+            var p = P;
+            int c = p.C;
+            long rowBytes = (long)p.W * c;
+            for (var row = r0; row < r1; row++)
+            {
+                int n = (int)(row / p.P), oh = (int)(row % p.P);
+                int hs = (oh * p.StrideH) - p.PadH, he = Math.Min(hs + p.R, p.H + p.PadBottom);
+                int h0 = Math.Max(hs, 0), h1 = Math.Min(he, p.H);
+                sbyte* image = X + ((long)n * p.H * rowBytes);
+                sbyte* y = Y + (row * p.Q * c);
+                for (var ow = 0; ow < p.Q; ow++, y += c)
+                {
+                    int ws = (ow * p.StrideW) - p.PadW, we = Math.Min(ws + p.S, p.W + p.PadRight);
+                    int w0 = Math.Max(ws, 0), w1 = Math.Min(we, p.W);
+                    if (h0 >= h1 || w0 >= w1)
+                    {
+                        new Span<sbyte>(y, c).Fill(sbyte.MinValue);
+                        continue;
+                    }
+
+                    sbyte* first = image + (h0 * rowBytes) + ((long)w0 * c);
+                    int j = 0;
+                    for (; j + 32 <= c; j += 32)
+                    {
+                        var m = Vector256.Load(first + j);
+                        for (var h = h0; h < h1; h++)
+                        {
+                            sbyte* src = image + (h * rowBytes) + j;
+                            for (var w = h == h0 ? w0 + 1 : w0; w < w1; w++)
+                            {
+                                m = Vector256.Max(m, Vector256.Load(src + ((long)w * c)));
+                            }
+                        }
+
+                        m.Store(y + j);
+                    }
+
+                    for (; j + 16 <= c; j += 16)
+                    {
+                        var m = Vector128.Load(first + j);
+                        for (var h = h0; h < h1; h++)
+                        {
+                            sbyte* src = image + (h * rowBytes) + j;
+                            for (var w = h == h0 ? w0 + 1 : w0; w < w1; w++)
+                            {
+                                m = Vector128.Max(m, Vector128.Load(src + ((long)w * c)));
+                            }
+                        }
+
+                        m.Store(y + j);
+                    }
+
+                    for (; j < c; j++)
+                    {
+                        sbyte m = first[j];
+                        for (var h = h0; h < h1; h++)
+                        {
+                            for (var w = h == h0 ? w0 + 1 : w0; w < w1; w++)
+                            {
+                                m = Math.Max(m, image[(h * rowBytes) + ((long)w * c) + j]);
+                            }
+                        }
+
+                        y[j] = m;
+                    }
+                }
+            }
+        }
     }
 
     /// <summary>Output pixels [o0, o1), sums in the thread's scratch arrays.</summary>

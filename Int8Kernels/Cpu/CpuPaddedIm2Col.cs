@@ -1,0 +1,165 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using ILGPUInt8.Kernels.Convolution;
+
+namespace ILGPUInt8.Kernels.Cpu;
+
+/// <summary>
+/// im2col through a zero-padded copy of the input, for convolutions of one group without dilation (any R, S, stride,
+/// padding, C): the copy xp[n][hp][wp][c] = x[n, hp − ph, wp − pw, c] (0 outside the image, Hp = (P − 1)·sh + R rows,
+/// Wp = (Q − 1)·sw + S columns) holds every tap of every output pixel, so row m = (n·P + p)·Q + q of A is R contiguous
+/// runs: A[m][(r·S + s)·C + c] = xp[n][p·sh + r][q·sw + s][c] for s·C + c &lt; S·C — one vector copy per run, no bounds
+/// tests, no per-tap loop (the first layer's C = 1 or 3 included). The copy can carry the VNNI operand offset:
+/// byte ^ 0x80 = (u8)(x + 128), padding 0x80, so the rows come out already packed as VNNI words.
+/// </summary>
+internal static unsafe class CpuPaddedIm2Col
+{
+    // Each run is copied in whole 32-byte vectors: up to 31 bytes past a run's end are read (the copy has that much
+    // slack) and written (overwritten by the next run or row, which are written after it; a tile has that much slack).
+    internal const int Slack = 32;
+
+    [ThreadStatic]
+    private static sbyte[]? _buffer;
+
+    /// <summary>True when <see cref="Rows"/> applies: one group, no dilation, not a plain 1×1 (whose rows are x's rows).</summary>
+    public static bool Applies(ConvProblem p)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        return p.Groups == 1 && p.DilationH == 1 && p.DilationW == 1 && !CpuIm2Col.IsIdentity(p);
+    }
+
+    /// <summary>Rows of the padded copy per image.</summary>
+    public static int PaddedHeight(ConvProblem p) => ((p.P - 1) * p.StrideH) + p.R;
+
+    /// <summary>Columns of the padded copy.</summary>
+    public static int PaddedWidth(ConvProblem p) => ((p.Q - 1) * p.StrideW) + p.S;
+
+    /// <summary>
+    /// The calling thread's padded copy of x (NHWC, N = p.N) with every byte XOR <paramref name="flip"/> (0x80: the VNNI
+    /// u8 offset; 0: as is), pinned and kept for the thread's next call (valid until then). Rows in parallel.
+    /// </summary>
+    public static sbyte* Build(sbyte* x, ConvProblem p, byte flip)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        int hp = PaddedHeight(p), wp = PaddedWidth(p);
+        long length = ((long)p.N * hp * wp * p.C) + Slack;
+        if (_buffer is not { } buffer || buffer.Length < length)
+        {
+            // Pinned (the pinned object heap): the pointer stays valid while the workers read it.
+            _buffer = buffer = GC.AllocateUninitializedArray<sbyte>((int)Math.Min(Array.MaxLength, Math.Max(length, (long)((_buffer?.Length ?? 0) * 1.5))), pinned: true);
+        }
+
+        sbyte* xp = (sbyte*)Unsafe.AsPointer(ref buffer[0]);
+        var body = new PadRows { X = x, Xp = xp, P = p, Hp = hp, Wp = wp, Flip = flip };
+        CpuThreads.ForRanges((long)p.N * hp, Math.Max(1, 65536 / Math.Max(1, wp * p.C)), ref body);
+        return xp;
+    }
+
+    /// <summary>
+    /// Rows [m0, m0 + rows) of A (row stride <paramref name="ld"/> ≥ R·S·C, the tile <see cref="Slack"/> bytes longer than
+    /// rows·ld) from the padded copy <paramref name="xp"/> of <see cref="Build"/>; bytes [R·S·C, ld) of a row are left
+    /// unspecified (the packed weights are zero there, so they add nothing).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Rows(sbyte* xp, ConvProblem p, long m0, int rows, sbyte* dst, int ld)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        int hp = PaddedHeight(p), wp = PaddedWidth(p), c = p.C, run = p.S * c, r = p.R;
+        int pq = p.P * p.Q;
+        long rowBytes = (long)wp * c;
+        int n = (int)(m0 / pq), pix = (int)(m0 % pq), oh = pix / p.Q, ow = pix % p.Q;
+        long stepW = (long)p.StrideW * c, stepH = p.StrideH * rowBytes;
+        sbyte* src = xp + ((((long)n * hp) + ((long)oh * p.StrideH)) * rowBytes) + (ow * stepW);
+        for (var i = 0; i < rows; i++)
+        {
+            sbyte* d = dst + ((long)i * ld);
+            sbyte* s = src;
+            if (run <= 32)
+            {
+                for (var t = 0; t < r; t++)
+                {
+                    Vector256.Load(s).Store(d);
+                    s += rowBytes;
+                    d += run;
+                }
+            }
+            else
+            {
+                for (var t = 0; t < r; t++)
+                {
+                    for (var j = 0; j < run; j += 32)
+                    {
+                        Vector256.Load(s + j).Store(d + j);
+                    }
+
+                    s += rowBytes;
+                    d += run;
+                }
+            }
+
+            // Next output pixel: along the row, else the next output row (or the next image).
+            if (++ow < p.Q)
+            {
+                src += stepW;
+                continue;
+            }
+
+            ow = 0;
+            if (++oh < p.P)
+            {
+                src += stepH - ((p.Q - 1) * stepW);
+                continue;
+            }
+
+            oh = 0;
+            n++;
+            src = xp + ((long)n * hp * rowBytes);
+        }
+    }
+
+    /// <summary>Padded rows [i0, i1) of (n, hp): the image's row (every byte ^ Flip) between zero columns, or all zeros.</summary>
+    private struct PadRows : ICpuRangeBody
+    {
+        public sbyte* X, Xp;
+        public ConvProblem P;
+        public int Hp, Wp;
+        public byte Flip;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run(long i0, long i1)
+        {
+            var p = P;
+            int c = p.C, rowBytes = Wp * c, left = p.PadW * c, inner = p.W * c;
+            sbyte pad = (sbyte)Flip;
+            var flip = Vector256.Create(pad);
+            for (var i = i0; i < i1; i++)
+            {
+                int n = (int)(i / Hp), h = (int)(i % Hp) - p.PadH;
+                sbyte* d = Xp + (i * rowBytes);
+                if (h < 0 || h >= p.H)
+                {
+                    new Span<sbyte>(d, rowBytes).Fill(pad);
+                    continue;
+                }
+
+                // Columns wp − pw in [0, W) are the image's; the padded row may stop before the image's right edge.
+                int copy = Math.Min(inner, rowBytes - left);
+                new Span<sbyte>(d, left).Fill(pad);
+                sbyte* s = X + ((((long)n * p.H) + h) * inner);
+                sbyte* o = d + left;
+                int j = 0;
+                for (; j + 32 <= copy; j += 32)
+                {
+                    (Vector256.Load(s + j) ^ flip).Store(o + j);
+                }
+
+                for (; j < copy; j++)
+                {
+                    o[j] = (sbyte)(s[j] ^ pad);
+                }
+
+                new Span<sbyte>(o + copy, rowBytes - left - copy).Fill(pad);
+            }
+        }
+    }
+}
