@@ -90,6 +90,21 @@ internal sealed unsafe class HostPoolingStep : HostStep
 
                     sbyte* first = image + (h0 * rowBytes) + ((long)w0 * c);
                     int j = 0;
+                    if (h1 - h0 == 2 && w1 - w0 == 2)
+                    {
+                        // A whole 2×2 window (the common 2×2/2 pooling): four loads a channel vector, no loops.
+                        sbyte* below = first + rowBytes;
+                        for (; j + 32 <= c; j += 32)
+                        {
+                            Vector256.Max(Vector256.Max(Vector256.Load(first + j), Vector256.Load(first + c + j)), Vector256.Max(Vector256.Load(below + j), Vector256.Load(below + c + j))).Store(y + j);
+                        }
+
+                        for (; j + 16 <= c; j += 16)
+                        {
+                            Vector128.Max(Vector128.Max(Vector128.Load(first + j), Vector128.Load(first + c + j)), Vector128.Max(Vector128.Load(below + j), Vector128.Load(below + c + j))).Store(y + j);
+                        }
+                    }
+
                     for (; j + 32 <= c; j += 32)
                     {
                         var m = Vector256.Load(first + j);
