@@ -73,4 +73,8 @@ public static class HistogramBinning
     /// <summary>|x| bits: the float's bits with the sign cleared (an int compare on them orders non-negative floats).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static int AbsBits(float x) => (int)(Interop.FloatAsInt(x) & 0x7FFFFFFFu);
+
+    /// <summary>A histogram from the slot layout (bins, NaN, ±Inf).</summary>
+    internal static TensorHistogram FromSlots(string name, ReadOnlySpan<long> slots, float amax, float minAbs, int batches) =>
+        new(name, amax, slots[..Bins], minAbs, slots[NaNSlot], slots[InfinitySlot], batches);
 }

@@ -120,7 +120,7 @@ public sealed class HistogramCollector : IDisposable
     {
         float amax = FinishRange();
         _device.Synchronize();
-        return HistogramReference.FromSlots(Name, _counts.GetAsArray1D(), amax, _minAbs, _histogramBatches);
+        return HistogramBinning.FromSlots(Name, _counts.GetAsArray1D(), amax, _minAbs, _histogramBatches);
     }
 
     private (float Amax, float MinAbs) CurrentRange()

@@ -4,7 +4,7 @@ namespace ILGPUInt8.Calibration.Histograms;
 /// The host twin of the device histogram (the test oracle): the same range rule (finite |x| only), the same bin
 /// expression (<see cref="HistogramBinning.Bin"/>), NaN and ±Inf counted apart.
 /// </summary>
-public static class HistogramReference
+internal static class HistogramReference
 {
     /// <summary>(max |x|, min |x|) over finite x; (0, +Inf) when there is none.</summary>
     public static (float Amax, float MinAbs) Range(ReadOnlySpan<float> x)
@@ -70,10 +70,6 @@ public static class HistogramReference
             Accumulate(batch, amax, slots);
         }
 
-        return FromSlots(name, slots, amax, minAbs, batches.Count);
+        return HistogramBinning.FromSlots(name, slots, amax, minAbs, batches.Count);
     }
-
-    /// <summary>A histogram from the slot layout (bins, NaN, ±Inf).</summary>
-    public static TensorHistogram FromSlots(string name, ReadOnlySpan<long> slots, float amax, float minAbs, int batches) =>
-        new(name, amax, slots[..HistogramBinning.Bins], minAbs, slots[HistogramBinning.NaNSlot], slots[HistogramBinning.InfinitySlot], batches);
 }

@@ -12,6 +12,8 @@ namespace ILGPUInt8.Cli.Commands;
 /// <c>ilgpu-int8 run --model M [--precision fp32|int8] [--table T] --input x.npy|x.pb --output y.npy|y.pb</c>: one
 /// batch through an engine. <c>--input</c> repeats in the graph's input order or names its input (<c>name=file</c>);
 /// <c>--output</c> likewise. The batch is the first dimension of the inputs. Without --output the outputs are summarized.
+/// As ONNX Runtime, it takes every graph input at run time: inputs the importer needs as constants (weights, bounds,
+/// shapes) are bound from their files (<see cref="RunTimeConstants"/>), each said on stderr.
 /// </summary>
 public sealed class RunCommand : CliCommand
 {
@@ -57,7 +59,16 @@ public sealed class RunCommand : CliCommand
             throw new CliUsageException("--save-engine saves a built engine; it cannot go with --load-engine.");
         }
 
-        var model = modelPath is not null ? ModelFile.Load(modelPath) : null;
+        // Graph inputs the importer needs as constants (weights, bounds, shapes) are bound from their --input files.
+        var constants = modelPath is not null && loadPath is null
+            ? RunTimeConstants.Resolve(modelPath, inputArgs, names => Bind("--input", inputArgs, names, requireAll: true))
+            : null;
+        foreach (var note in constants?.Notes ?? [])
+        {
+            run.Error.WriteLine($"ilgpu-int8: {note}");
+        }
+
+        var model = modelPath is not null ? ModelFile.Load(modelPath, constants?.Options) : null;
         if (model is not null)
         {
             run.PrintNotes(model, json);
@@ -68,7 +79,9 @@ public sealed class RunCommand : CliCommand
         IReadOnlyList<EngineBinding> inputBindings = loaded?.Inputs ?? [.. model!.Network.Inputs.Select(i => new EngineBinding(i.Name, i.Dims))];
         var inputNames = inputBindings.Select(i => i.Name).ToList();
         var outputNames = (loaded?.Outputs.Select(o => o.Name) ?? model!.Network.Outputs.Select(o => o.Name)).ToList();
-        var inputFiles = Bind("--input", inputArgs, inputNames, requireAll: true);
+        var inputFiles = constants is null
+            ? Bind("--input", inputArgs, inputNames, requireAll: true)
+            : Bind("--input", inputArgs, constants.AllInputs, requireAll: true).Where(p => inputNames.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
         var outputFiles = Bind("--output", outputArgs, outputNames, requireAll: false);
         foreach (var path in outputFiles.Values)
         {
@@ -81,7 +94,7 @@ public sealed class RunCommand : CliCommand
         {
             var file = inputFiles[tensor.Name];
             var data = TensorFiles.Read(file);
-            var n = BatchOf(data, tensor.Dims, tensor.Name, file);
+            var n = BatchOf(data, tensor.Dims, tensor.Name, file, model?.InputShapes.GetValueOrDefault(tensor.Name));
             if (batch is { } b && b != n)
             {
                 throw new CliUsageException($"Input '{tensor.Name}' ({file}) has batch {n}, the other inputs {b}.");
@@ -192,11 +205,18 @@ public sealed class RunCommand : CliCommand
         return bound;
     }
 
-    private static int BatchOf(FileTensor data, TensorDims dims, string name, string file)
+    private static int BatchOf(FileTensor data, TensorDims dims, string name, string file, long[]? onnxShape)
     {
         if (dims.BatchOf(data.Shape) is { } n && n * dims.Volume == data.Data.Length)
         {
             return n;
+        }
+
+        // The model's own ONNX shape (any rank): every dimension but the batch as declared.
+        if (onnxShape is { Length: > 0 } && data.Shape.Length == onnxShape.Length && data.Shape[0] > 0
+            && data.Shape.Skip(1).Select(d => (long)d).SequenceEqual(onnxShape.Skip(1)) && (long)data.Shape[0] * dims.Volume == data.Data.Length)
+        {
+            return data.Shape[0];
         }
 
         throw new CliUsageException($"Input '{name}' ({file}) has shape [{string.Join(", ", data.Shape)}]; the model takes [N, {dims.C}, {dims.H}, {dims.W}].");

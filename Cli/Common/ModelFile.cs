@@ -39,6 +39,9 @@ public sealed class ModelFile
     /// <summary>ONNX output shapes by name, batch as -1 (to write outputs in the model's own rank).</summary>
     public IReadOnlyDictionary<string, long[]> OutputShapes { get; }
 
+    /// <summary>ONNX input shapes by name, batch as -1 (an input file of the model's own rank is accepted).</summary>
+    public IReadOnlyDictionary<string, long[]> InputShapes { get; private init; } = new Dictionary<string, long[]>();
+
     /// <summary>How the model's inputs are prepared, from its ONNX metadata (null: the model does not say).</summary>
     public Preprocessing? Preprocessing { get; private init; }
 
@@ -48,7 +51,13 @@ public sealed class ModelFile
         : throw new CliUsageException($"The model has {Network.Inputs.Count} inputs ({string.Join(", ", Network.Inputs.Select(i => i.Name))}); this command needs one.");
 
     /// <summary>Loads a model; a missing file, a file that is not ONNX or an operator we lack is a clear error.</summary>
-    public static ModelFile Load(string path)
+    public static ModelFile Load(string path) => Load(path, null);
+
+    /// <summary>
+    /// Loads a model with import options (graph inputs bound as constants, a fixed batch: <see cref="RunTimeConstants"/>);
+    /// the options apply to ONNX files only.
+    /// </summary>
+    public static ModelFile Load(string path, OnnxImportOptions? options)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (path.StartsWith("synthetic:", StringComparison.Ordinal))
@@ -71,7 +80,7 @@ public sealed class ModelFile
         OnnxLoadedModel loaded;
         try
         {
-            loaded = OnnxNetworkLoader.Load(path);
+            loaded = OnnxNetworkLoader.Load(path, options);
         }
         catch (OnnxImportException ex)
         {
@@ -83,6 +92,7 @@ public sealed class ModelFile
         }
 
         var shapes = loaded.Imported.Outputs.ToDictionary(o => o.Name, o => o.Shape.ToArray(), StringComparer.Ordinal);
-        return new ModelFile(path, loaded.Network, loaded.ModelSha256, loaded.Notes, loaded.QdqRanges.Count, shapes) { Preprocessing = loaded.Preprocessing };
+        var inputs = loaded.Imported.Inputs.ToDictionary(o => o.Name, o => o.Shape.ToArray(), StringComparer.Ordinal);
+        return new ModelFile(path, loaded.Network, loaded.ModelSha256, loaded.Notes, loaded.QdqRanges.Count, shapes) { Preprocessing = loaded.Preprocessing, InputShapes = inputs };
     }
 }

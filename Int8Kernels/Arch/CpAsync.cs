@@ -12,7 +12,7 @@ namespace ILGPUInt8.Kernels.Arch;
 /// The fallback copies at once through ordinary memory, so commit and wait do nothing (CPU accelerator);
 /// a barrier is still needed before other threads read the copied bytes, as on the GPU.
 /// </summary>
-public static class CpAsync
+internal static class CpAsync
 {
     /// <summary>
     /// Copies <paramref name="srcBytes"/> bytes of <paramref name="global"/> from byte <paramref name="globalOffset"/>

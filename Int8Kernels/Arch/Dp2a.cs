@@ -8,7 +8,7 @@ namespace ILGPUInt8.Kernels.Arch;
 /// a holds two 16-bit values, b four bytes; <c>.lo</c> uses bytes 0-1 of b, <c>.hi</c> bytes 2-3:
 /// d = c + a.h[0] · b.byte[2m] + a.h[1] · b.byte[2m+1], m = 0 (lo) or 1 (hi), wrapping int32.
 /// </summary>
-public static class Dp2a
+internal static class Dp2a
 {
     /// <summary>Signed, low half of b: d = c + s16(a0)·s8(b0) + s16(a1)·s8(b1).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

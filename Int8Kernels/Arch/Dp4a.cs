@@ -8,7 +8,7 @@ namespace ILGPUInt8.Kernels.Arch;
 /// d = c + Σ_{i=0..3} a.byte[i] · b.byte[i], bytes little-endian, wrapping int32 arithmetic.
 /// Each form has an exact scalar fallback, which the CPU accelerator runs.
 /// </summary>
-public static class Dp4a
+internal static class Dp4a
 {
     /// <summary>Signed × signed: d = c + Σ s8(a_i) · s8(b_i).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

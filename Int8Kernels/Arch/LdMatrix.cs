@@ -13,7 +13,7 @@ namespace ILGPUInt8.Kernels.Arch;
 /// tiles when lane l points at row (l &amp; 7) + 8·(l &gt;&gt; 4), bytes 16·((l &gt;&gt; 3) &amp; 1).
 /// The fallback does the same through warp shuffles and ordinary reads (CPU accelerator).
 /// </summary>
-public static class LdMatrix
+internal static class LdMatrix
 {
     /// <summary>
     /// Loads four matrices. <paramref name="byteOffset"/> is this lane's row address in bytes from the start of

@@ -12,7 +12,7 @@ namespace ILGPUInt8.Kernels.Arch;
 /// C/D: c0 = C[g][2t], c1 = C[g][2t+1], c2 = C[g+8][2t], c3 = C[g+8][2t+1].
 /// The fallback computes the same per lane with warp shuffles (CPU accelerator).
 /// </summary>
-public static class Mma
+internal static class Mma
 {
     /// <summary>Accumulates one m16n8k32 product into (c0..c3). Call from all 32 lanes of a warp.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -7,7 +7,7 @@ namespace ILGPUInt8.Kernels.Arch;
 /// Full 32 × 32 → 64-bit signed product (PTX <c>mul.wide.s32</c>, one IMAD.WIDE): p = (int64)a · (int64)b, exact.
 /// The scalar fallback is the same product in 64-bit arithmetic.
 /// </summary>
-public static class MulWide
+internal static class MulWide
 {
     /// <summary>p = a · b as int64 (never overflows: |p| ≤ 2^62).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -6,7 +6,7 @@ namespace ILGPUInt8.Kernels.Arch;
 /// Four int8 values in one 32-bit word, little-endian: word = b0 | b1 &lt;&lt; 8 | b2 &lt;&lt; 16 | b3 &lt;&lt; 24
 /// (the layout dp4a, mma.sync and cuDNN's INT8x4 use). Two int16 values likewise for dp2a.
 /// </summary>
-public static class PackedInt8
+internal static class PackedInt8
 {
     /// <summary>Packs four int8 lanes (lane 0 in the low byte).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -7,7 +7,7 @@ namespace ILGPUInt8.Kernels.Arch;
 /// Saturating conversions to int8. All round half to even (PTX <c>.rni</c>); NaN converts to 0,
 /// +Inf and values above the range to the maximum, -Inf and values below to the minimum.
 /// </summary>
-public static class Saturate
+internal static class Saturate
 {
     /// <summary>
     /// Float to int8 in the symmetric range: q = clamp(round_half_even(x), -127, 127); NaN → 0.

@@ -9,7 +9,7 @@ namespace ILGPUInt8.Kernels.Arch;
 /// also use <c>SharedMemory.GetDynamic</c> so that ILGPU declares the array. 0 on the CPU accelerator, whose
 /// fallbacks address the dynamic shared view by byte offset instead.
 /// </summary>
-public static class SharedAddress
+internal static class SharedAddress
 {
     /// <summary>Shared-window address of byte 0 of the dynamic shared memory (0 off the GPU).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

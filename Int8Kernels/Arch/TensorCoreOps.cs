@@ -10,7 +10,7 @@ namespace ILGPUInt8.Kernels.Arch;
 /// memory (<see cref="EmulatedTensorCore"/>, CPU accelerator). Choosing by type keeps the dead other half out of the
 /// generated code, which matters when a kernel inlines hundreds of these calls.
 /// </summary>
-public interface ITensorCoreOps
+internal interface ITensorCoreOps
 {
     /// <summary>Shared-window address of the dynamic shared memory (<see cref="SharedAddress.DynamicBase"/>).</summary>
     uint DynamicSharedBase();
@@ -41,7 +41,7 @@ public interface ITensorCoreOps
 }
 
 /// <summary>PTX only: mma.sync, ldmatrix, cp.async (CUDA sm_80+; never call it on another accelerator).</summary>
-public readonly struct PtxTensorCore : ITensorCoreOps
+internal readonly struct PtxTensorCore : ITensorCoreOps
 {
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -92,7 +92,7 @@ public readonly struct PtxTensorCore : ITensorCoreOps
 /// copies for cp.async (so commit and wait do nothing; barriers still order the copies against other threads' reads).
 /// Shared addresses are byte offsets into the dynamic shared view (base 0).
 /// </summary>
-public readonly struct EmulatedTensorCore : ITensorCoreOps
+internal readonly struct EmulatedTensorCore : ITensorCoreOps
 {
     /// <inheritdoc />
     public uint DynamicSharedBase() => 0;

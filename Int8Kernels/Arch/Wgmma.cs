@@ -12,7 +12,7 @@ namespace ILGPUInt8.Kernels.Arch;
 /// <see cref="EmulatedWgmmaN128"/> and <see cref="EmulatedWgmmaN64"/> run the same kernel on the CPU accelerator, decoding the descriptors and the 128-byte
 /// swizzle exactly as the hardware does and keeping each thread's accumulators in a scratch buffer.
 /// </summary>
-public interface IWgmmaOps
+internal interface IWgmmaOps
 {
     /// <summary>Columns of the warpgroup's m64nN tile (its accumulators: N / 2 int32 a thread).</summary>
     int TileN { get; }
@@ -77,7 +77,7 @@ public interface IWgmmaOps
 /// 16-byte chunk c of row r sits at chunk c ^ r, i.e. address bits 4-6 are XORed with bits 7-9.
 /// The k step j (32 bytes) of a stage adds 32·j to the start address (2·j to the descriptor).
 /// </summary>
-public static class WgmmaDescriptor
+internal static class WgmmaDescriptor
 {
     /// <summary>Bytes between consecutive 8-row groups (the swizzle atom).</summary>
     public const int AtomBytes = 1024;
@@ -110,7 +110,7 @@ public static class WgmmaDescriptor
 /// <see cref="WgmmaDescriptor.ElementAddress"/>. Executed at issue, which is one legal schedule of the asynchronous
 /// instruction (the kernels wait and fence exactly as the hardware needs, which the GPU tests check).
 /// </summary>
-public static class WgmmaEmulation
+internal static class WgmmaEmulation
 {
     /// <summary>This thread's first accumulator in the scratch buffer.</summary>
     public static long Slot(int n) => (((long)Grid.IdxX * Group.DimX) + Group.IdxX) * (n / 2);

@@ -7,7 +7,7 @@ using ILGPU;
 namespace ILGPUInt8.Kernels.Arch;
 
 /// <summary>Emulated m64n256k32 with 4 stages (see <see cref="WgmmaEmulation"/>; CPU accelerator, tests).</summary>
-public readonly struct EmulatedWgmmaN256 : IWgmmaOps
+internal readonly struct EmulatedWgmmaN256 : IWgmmaOps
 {
     /// <inheritdoc />
     public int TileN => 256;
@@ -67,7 +67,7 @@ public readonly struct EmulatedWgmmaN256 : IWgmmaOps
 }
 
 /// <summary>Emulated m64n128k32 with 6 stages (see <see cref="WgmmaEmulation"/>; CPU accelerator, tests).</summary>
-public readonly struct EmulatedWgmmaN128 : IWgmmaOps
+internal readonly struct EmulatedWgmmaN128 : IWgmmaOps
 {
     /// <inheritdoc />
     public int TileN => 128;
@@ -127,7 +127,7 @@ public readonly struct EmulatedWgmmaN128 : IWgmmaOps
 }
 
 /// <summary>Emulated m64n64k32 with 8 stages (see <see cref="WgmmaEmulation"/>; CPU accelerator, tests).</summary>
-public readonly struct EmulatedWgmmaN64 : IWgmmaOps
+internal readonly struct EmulatedWgmmaN64 : IWgmmaOps
 {
     /// <inheritdoc />
     public int TileN => 64;
@@ -187,7 +187,7 @@ public readonly struct EmulatedWgmmaN64 : IWgmmaOps
 }
 
 /// <summary>Emulated m64n128k32 with 3 stages (see <see cref="WgmmaEmulation"/>; CPU accelerator, tests).</summary>
-public readonly struct EmulatedWgmmaN128S3 : IWgmmaOps
+internal readonly struct EmulatedWgmmaN128S3 : IWgmmaOps
 {
     /// <inheritdoc />
     public int TileN => 128;
@@ -247,7 +247,7 @@ public readonly struct EmulatedWgmmaN128S3 : IWgmmaOps
 }
 
 /// <summary>Emulated m64n64k32 with 4 stages (see <see cref="WgmmaEmulation"/>; CPU accelerator, tests).</summary>
-public readonly struct EmulatedWgmmaN64S4 : IWgmmaOps
+internal readonly struct EmulatedWgmmaN64S4 : IWgmmaOps
 {
     /// <inheritdoc />
     public int TileN => 64;

@@ -12,7 +12,7 @@ namespace ILGPUInt8.Kernels.Arch;
 /// wgmma m64n256k32 (s32 += s8·s8) and cp.async in PTX (CUDA sm_90a only: load through <c>PtxSm90aPass</c>).
 /// Accumulators: registers %wacc0..%wacc127 (see the generator's notes); 4 pipeline stages.
 /// </summary>
-public readonly struct PtxWgmmaN256 : IWgmmaOps
+internal readonly struct PtxWgmmaN256 : IWgmmaOps
 {
     /// <inheritdoc />
     public int TileN => 256;
@@ -97,7 +97,7 @@ public readonly struct PtxWgmmaN256 : IWgmmaOps
 /// wgmma m64n128k32 (s32 += s8·s8) and cp.async in PTX (CUDA sm_90a only: load through <c>PtxSm90aPass</c>).
 /// Accumulators: registers %wacc0..%wacc63 (see the generator's notes); 6 pipeline stages.
 /// </summary>
-public readonly struct PtxWgmmaN128 : IWgmmaOps
+internal readonly struct PtxWgmmaN128 : IWgmmaOps
 {
     /// <inheritdoc />
     public int TileN => 128;
@@ -190,7 +190,7 @@ public readonly struct PtxWgmmaN128 : IWgmmaOps
 /// wgmma m64n64k32 (s32 += s8·s8) and cp.async in PTX (CUDA sm_90a only: load through <c>PtxSm90aPass</c>).
 /// Accumulators: registers %wacc0..%wacc31 (see the generator's notes); 8 pipeline stages.
 /// </summary>
-public readonly struct PtxWgmmaN64 : IWgmmaOps
+internal readonly struct PtxWgmmaN64 : IWgmmaOps
 {
     /// <inheritdoc />
     public int TileN => 64;
@@ -291,7 +291,7 @@ public readonly struct PtxWgmmaN64 : IWgmmaOps
 /// wgmma m64n128k32 (s32 += s8·s8) and cp.async in PTX (CUDA sm_90a only: load through <c>PtxSm90aPass</c>).
 /// Accumulators: registers %wacc0..%wacc63 (see the generator's notes); 3 pipeline stages.
 /// </summary>
-public readonly struct PtxWgmmaN128S3 : IWgmmaOps
+internal readonly struct PtxWgmmaN128S3 : IWgmmaOps
 {
     /// <inheritdoc />
     public int TileN => 128;
@@ -372,7 +372,7 @@ public readonly struct PtxWgmmaN128S3 : IWgmmaOps
 /// wgmma m64n64k32 (s32 += s8·s8) and cp.async in PTX (CUDA sm_90a only: load through <c>PtxSm90aPass</c>).
 /// Accumulators: registers %wacc0..%wacc31 (see the generator's notes); 4 pipeline stages.
 /// </summary>
-public readonly struct PtxWgmmaN64S4 : IWgmmaOps
+internal readonly struct PtxWgmmaN64S4 : IWgmmaOps
 {
     /// <inheritdoc />
     public int TileN => 64;

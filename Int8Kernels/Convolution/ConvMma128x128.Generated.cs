@@ -13,7 +13,7 @@ namespace ILGPUInt8.Kernels.Convolution;
 /// 4 warp(s) (2×2) of 64×64, K = R·S·C in 128-byte stages through a 4-stage cp.async
 /// pipeline, A gathered from the NHWC activation (see <see cref="ConvMma"/> and <see cref="GemmMmaTn"/>).
 /// </summary>
-public sealed class ConvMma128x128 : ConvMma
+internal sealed class ConvMma128x128 : ConvMma
 {
     /// <summary>Creates the variant (<paramref name="allowCpuAccelerator"/>: also on the CPU accelerator, for tests).</summary>
     public ConvMma128x128(bool allowCpuAccelerator = false)
@@ -479,7 +479,7 @@ public sealed class ConvMma128x128 : ConvMma
 /// pipeline, A gathered from the NHWC activation (see <see cref="ConvMma"/> and <see cref="GemmMmaTn"/>).
 /// The kernel is <see cref="ConvMma128x128"/>'s with <see cref="MmaStages3"/>.
 /// </summary>
-public sealed class ConvMma128x128S3 : ConvMma
+internal sealed class ConvMma128x128S3 : ConvMma
 {
     /// <summary>Creates the variant (<paramref name="allowCpuAccelerator"/>: also on the CPU accelerator, for tests).</summary>
     public ConvMma128x128S3(bool allowCpuAccelerator = false)

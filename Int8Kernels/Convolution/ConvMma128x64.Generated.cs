@@ -13,7 +13,7 @@ namespace ILGPUInt8.Kernels.Convolution;
 /// 2 warp(s) (2×1) of 64×64, K = R·S·C in 128-byte stages through a 4-stage cp.async
 /// pipeline, A gathered from the NHWC activation (see <see cref="ConvMma"/> and <see cref="GemmMmaTn"/>).
 /// </summary>
-public sealed class ConvMma128x64 : ConvMma
+internal sealed class ConvMma128x64 : ConvMma
 {
     /// <summary>Creates the variant (<paramref name="allowCpuAccelerator"/>: also on the CPU accelerator, for tests).</summary>
     public ConvMma128x64(bool allowCpuAccelerator = false)
@@ -527,7 +527,7 @@ public sealed class ConvMma128x64 : ConvMma
 /// pipeline, A gathered from the NHWC activation (see <see cref="ConvMma"/> and <see cref="GemmMmaTn"/>).
 /// The kernel is <see cref="ConvMma128x64"/>'s with <see cref="MmaStages3"/>.
 /// </summary>
-public sealed class ConvMma128x64S3 : ConvMma
+internal sealed class ConvMma128x64S3 : ConvMma
 {
     /// <summary>Creates the variant (<paramref name="allowCpuAccelerator"/>: also on the CPU accelerator, for tests).</summary>
     public ConvMma128x64S3(bool allowCpuAccelerator = false)

@@ -13,7 +13,7 @@ namespace ILGPUInt8.Kernels.Convolution;
 /// 1 warp(s) (1×1) of 64×64, K = R·S·C in 128-byte stages through a 4-stage cp.async
 /// pipeline, A gathered from the NHWC activation (see <see cref="ConvMma"/> and <see cref="GemmMmaTn"/>).
 /// </summary>
-public sealed class ConvMma64x64 : ConvMma
+internal sealed class ConvMma64x64 : ConvMma
 {
     /// <summary>Creates the variant (<paramref name="allowCpuAccelerator"/>: also on the CPU accelerator, for tests).</summary>
     public ConvMma64x64(bool allowCpuAccelerator = false)

@@ -11,7 +11,7 @@ namespace ILGPUInt8.Kernels.Cpu;
 /// as <see cref="CpuConvS8"/>; epilogue y = act(acc + bias[k]). Sums run in k order per output, so results differ from the
 /// direct reference only by FMA rounding.
 /// </summary>
-public sealed unsafe class CpuConvF32
+internal sealed unsafe class CpuConvF32
 {
     private const int Rows = 6;
     private readonly float[][] _panels;

@@ -9,7 +9,7 @@ namespace ILGPUInt8.Kernels.Cpu;
 /// Receives tiles of int32 accumulators of a CPU INT8 GEMM: rows [m0, m0 + rows) × columns [k0, k0 + count) of the
 /// output, acc[r·ldc + j] the accumulator of row m0 + r, column k0 + j.
 /// </summary>
-public unsafe interface ICpuInt8Sink
+internal unsafe interface ICpuInt8Sink
 {
     /// <summary>Consumes one tile (called concurrently for disjoint tiles).</summary>
     void Store(int* acc, int ldc, int m0, int rows, int k0, int count);
@@ -22,7 +22,7 @@ public unsafe interface ICpuInt8Sink
 /// output channels walked in B panels of ≈ 256 KiB, items spread over cores by <see cref="CpuThreads"/>. Exact wrapping int32 sums,
 /// so the accumulators equal <see cref="Reference.ConvolutionReference.Forward"/> bit for bit whatever the variant.
 /// </summary>
-public sealed unsafe class CpuConvS8
+internal sealed unsafe class CpuConvS8
 {
     private readonly PackedB[] _groups;
     private readonly PerBatch<ConvProblem> _batches;

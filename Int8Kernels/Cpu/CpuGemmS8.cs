@@ -5,7 +5,7 @@ namespace ILGPUInt8.Kernels.Cpu;
 /// <see cref="Reference.GemmReference"/> and the GPU kernels. B (the weights) is packed once per variant
 /// (<see cref="PackedB"/>); rows of C are split across cores by <see cref="CpuThreads"/>.
 /// </summary>
-public static class CpuGemmS8
+internal static class CpuGemmS8
 {
     /// <summary>Rows of A handled together (register block).</summary>
     internal const int RowBlock = 4;

@@ -8,7 +8,7 @@ namespace ILGPUInt8.Kernels.Cpu;
 /// pixel (n, p, q) of group g in KRSC order, A[m][(r·S + s)·Cg + c] = x[n, p·sh − ph + r·dh, q·sw − pw + s·dw, g·Cg + c]
 /// (0 outside the image), the row padded with zeros to the buffer's row length.
 /// </summary>
-public static class CpuIm2Col
+internal static class CpuIm2Col
 {
     /// <summary>True when row m of A is row m of x itself (1×1, stride 1, no padding, one group).</summary>
     public static bool IsIdentity(ConvProblem p)

@@ -12,7 +12,7 @@ namespace ILGPUInt8.Kernels.Cpu;
 /// tests, no per-tap loop (the first layer's C = 1 or 3 included). The copy can carry the VNNI operand offset:
 /// byte ^ 0x80 = (u8)(x + 128), padding 0x80, so the rows come out already packed as VNNI words.
 /// </summary>
-public static unsafe class CpuPaddedIm2Col
+internal static unsafe class CpuPaddedIm2Col
 {
     // Each run is copied in whole 32-byte vectors: up to 31 bytes past a run's end are read (the copy has that much
     // slack) and written (overwritten by the next run or row, which are written after it; a tile has that much slack).

@@ -10,13 +10,17 @@ namespace ILGPUInt8.Kernels.Cpu;
 /// m[k]), lo, 127), then lut[y + 128] when a table is given; y row-major with <see cref="Stride"/> columns. Vectorised 8
 /// lanes at a time (int32 sum, one rounding to float, one multiply, round to nearest even, clamp); a lane group whose
 /// int32 sum would overflow, or any non-finite multiplier, takes the scalar formula (the sum in int64).
+/// Integer-only engines give per-channel Q31 multipliers and shifts instead (<see cref="FixedPointChannel"/>):
+/// y = clamp(<see cref="FixedPointMultiplier.Requantize(int, int, int, int, int, int)"/>, lo, 127), then the table,
+/// element by element, no float.
 /// </summary>
-public readonly unsafe struct CpuRequantizeSink : ICpuInt8Sink
+internal readonly unsafe struct CpuRequantizeSink : ICpuInt8Sink
 {
     private readonly nint _y;
     private readonly float[] _multiplier;
     private readonly int[] _bias;
     private readonly sbyte[]? _lut;
+    private readonly FixedPointChannel[]? _fixed;
     private readonly bool _vector;
     private readonly bool _wide;
 
@@ -46,6 +50,24 @@ public readonly unsafe struct CpuRequantizeSink : ICpuInt8Sink
         _wide = wide && _vector && lut is null && Avx512F.IsSupported;
     }
 
+    /// <summary>Writes int8 rows of <paramref name="stride"/> columns at <paramref name="y"/> with the integer-only requantize.</summary>
+    public CpuRequantizeSink(sbyte* y, int stride, FixedPointChannel[] channels, int lo, sbyte[]? lut)
+    {
+        ArgumentNullException.ThrowIfNull(channels);
+        if (channels.Length < stride || (lut is not null && lut.Length != 256))
+        {
+            throw new ArgumentException($"Need {stride} channels (got {channels.Length}) and a 256-entry table.", nameof(channels));
+        }
+
+        _y = (nint)y;
+        Stride = stride;
+        _multiplier = [];
+        _bias = [];
+        _fixed = channels;
+        Lo = lo;
+        _lut = lut;
+    }
+
     /// <summary>Columns of a row of y.</summary>
     public int Stride { get; }
 
@@ -56,6 +78,12 @@ public readonly unsafe struct CpuRequantizeSink : ICpuInt8Sink
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Store(int* acc, int ldc, int m0, int rows, int k0, int count)
     {
+        if (_fixed is { } channels)
+        {
+            StoreFixed(channels, acc, ldc, m0, rows, k0, count);
+            return;
+        }
+
         var lo = Vector256.Create((float)Lo);
         var hi = Vector256.Create(127f);
         fixed (float* mult = _multiplier)
@@ -131,6 +159,22 @@ public readonly unsafe struct CpuRequantizeSink : ICpuInt8Sink
         }
 
         return rows;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void StoreFixed(FixedPointChannel[] channels, int* acc, int ldc, int m0, int rows, int k0, int count)
+    {
+        for (var r = 0; r < rows; r++)
+        {
+            int* a = acc + ((long)r * ldc);
+            sbyte* y = (sbyte*)_y + ((long)(m0 + r) * Stride) + k0;
+            for (var j = 0; j < count; j++)
+            {
+                var p = channels[k0 + j];
+                var q = FixedPointMultiplier.Requantize(a[j], p.Bias, p.Multiplier, p.LeftShift, p.RightShift, Lo);
+                y[j] = _lut is null ? (sbyte)q : _lut[q + 128];
+            }
+        }
     }
 
     // 16 lanes a step with AVX-512: f = f32(acc + bias) · m clamped to [lo, 127] in float, then one cvtps2dq (round to

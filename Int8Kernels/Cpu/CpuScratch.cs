@@ -6,7 +6,7 @@ namespace ILGPUInt8.Kernels.Cpu;
 /// array pool, nothing is ever trimmed or handed between threads, so a thread that has run an item of each size never
 /// allocates again. Contents are not cleared. A body must not hold a slot across a call that may use the same slot.
 /// </summary>
-public static class CpuScratch<T>
+internal static class CpuScratch<T>
     where T : unmanaged
 {
     [ThreadStatic]

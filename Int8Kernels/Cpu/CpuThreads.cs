@@ -3,14 +3,14 @@ using System.Runtime.CompilerServices;
 namespace ILGPUInt8.Kernels.Cpu;
 
 /// <summary>The work of one item of <see cref="CpuThreads.For{TBody}(int, long, ref TBody)"/> (a struct, so a call allocates nothing).</summary>
-public interface ICpuForBody
+internal interface ICpuForBody
 {
     /// <summary>Runs item <paramref name="item"/> (called concurrently for distinct items).</summary>
     void Run(int item);
 }
 
 /// <summary>The work of one range of <see cref="CpuThreads.ForRanges{TBody}(long, long, ref TBody)"/>.</summary>
-public interface ICpuRangeBody
+internal interface ICpuRangeBody
 {
     /// <summary>Runs the indices [<paramref name="start"/>, <paramref name="end"/>) (called concurrently for disjoint ranges).</summary>
     void Run(long start, long end);
@@ -38,7 +38,7 @@ public static class CpuThreads
     public const long SerialWork = 1L << 21;
 
     /// <summary>Runs body.Run(0 … count − 1): in parallel when <paramref name="work"/> is large enough and more than one thread is allowed.</summary>
-    public static void For<TBody>(int count, long work, ref TBody body)
+    internal static void For<TBody>(int count, long work, ref TBody body)
         where TBody : struct, ICpuForBody
     {
         if (count > 1 && _max > 1 && work >= SerialWork)
@@ -67,7 +67,7 @@ public static class CpuThreads
     /// Runs body.Run over [0, count) in contiguous ranges, one per ~<paramref name="grain"/> indices (at most 4·<see cref="Max"/>
     /// ranges): range i is [count·i / pieces, count·(i + 1) / pieces); parallel when count·16 ≥ <see cref="SerialWork"/>.
     /// </summary>
-    public static void ForRanges<TBody>(long count, long grain, ref TBody body)
+    internal static void ForRanges<TBody>(long count, long grain, ref TBody body)
         where TBody : struct, ICpuRangeBody
     {
         long pieces = Math.Clamp(count / Math.Max(1, grain), 1, 4L * _max);

@@ -6,7 +6,7 @@ namespace ILGPUInt8.Kernels.Cpu;
 /// +128 activation offset; AVX2: [N/8][K/2][8] words of two int16 (8 columns × 2 k).
 /// K is padded to a multiple of 4 and N to a multiple of 8 with zeros.
 /// </summary>
-public sealed class PackedB
+internal sealed class PackedB
 {
     /// <summary>Packs B [N][K] (K-contiguous) for a variant (the best supported when null).</summary>
     public PackedB(ReadOnlySpan<sbyte> b, int n, int k, CpuIsa? isa = null)

@@ -4,7 +4,7 @@ namespace ILGPUInt8.Kernels.Cpu;
 /// A value made once per batch size and kept (the problem records of the CPU steps), so a steady-state run allocates
 /// nothing. Safe for concurrent readers: a race at most makes an equal value twice.
 /// </summary>
-public sealed class PerBatch<T>(Func<int, T> create)
+internal sealed class PerBatch<T>(Func<int, T> create)
     where T : class
 {
     private readonly Func<int, T> _create = create ?? throw new ArgumentNullException(nameof(create));

@@ -11,7 +11,7 @@ namespace ILGPUInt8.Kernels.Gemm;
 /// Tensor-core GEMM <c>gemm_s8s8s32_tn_mma_128x128x128_s4</c>: 128×128 block tiles, 4 warps (2×2) of 64×64,
 /// K in 128-byte stages through a 4-stage cp.async pipeline (see <see cref="GemmMmaTn"/>).
 /// </summary>
-public sealed class GemmMmaTn128x128 : GemmMmaTn
+internal sealed class GemmMmaTn128x128 : GemmMmaTn
 {
     /// <summary>Creates the variant (<paramref name="allowCpuAccelerator"/>: also on the CPU accelerator, for tests).</summary>
     public GemmMmaTn128x128(bool allowCpuAccelerator = false)

@@ -11,7 +11,7 @@ namespace ILGPUInt8.Kernels.Gemm;
 /// Tensor-core GEMM <c>gemm_s8s8s32_tn_mma_128x256x128_s3</c>: 128×256 block tiles, 8 warps (2×4) of 64×64,
 /// K in 128-byte stages through a 3-stage cp.async pipeline (see <see cref="GemmMmaTn"/>).
 /// </summary>
-public sealed class GemmMmaTn128x256 : GemmMmaTn
+internal sealed class GemmMmaTn128x256 : GemmMmaTn
 {
     /// <summary>Creates the variant (<paramref name="allowCpuAccelerator"/>: also on the CPU accelerator, for tests).</summary>
     public GemmMmaTn128x256(bool allowCpuAccelerator = false)

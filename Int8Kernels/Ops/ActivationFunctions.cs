@@ -63,3 +63,31 @@ public readonly struct SigmoidActivation : IActivation
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float Apply(float x) => 1f / (1f + XMath.Exp(-x));
 }
+
+/// <summary>
+/// y = x·min(max(x/6 + 1/2, 0), 1) (ONNX HardSwish: alpha = 1/6, beta = 0.5; x·ReLU6(x + 3)/6 in MobileNetV3), in float:
+/// the gate is computed as ONNX Runtime does, alpha·x + beta clamped to [0, 1], then multiplied by x.
+/// </summary>
+public readonly struct HardSwishActivation : IActivation
+{
+    /// <summary>The host evaluation (the same float operations as the kernels).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Evaluate(float x)
+    {
+        float gate = (x * (1f / 6f)) + 0.5f;
+        gate = gate < 0f ? 0f : gate > 1f ? 1f : gate;
+        return x * gate;
+    }
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Apply(float x) => Evaluate(x);
+}
+
+/// <summary>y = x / (1 + exp(−x)) (SiLU, Swish with beta = 1).</summary>
+public readonly struct SiluActivation : IActivation
+{
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float Apply(float x) => x / (1f + XMath.Exp(-x));
+}

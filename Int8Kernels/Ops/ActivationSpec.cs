@@ -20,6 +20,12 @@ public enum ActivationKind
 
     /// <summary>y = 1 / (1 + exp(−x)).</summary>
     Sigmoid,
+
+    /// <summary>y = x·min(max(x/6 + 1/2, 0), 1) (ONNX HardSwish; MobileNetV3).</summary>
+    HardSwish,
+
+    /// <summary>y = x / (1 + exp(−x)) (SiLU / Swish; EfficientNet).</summary>
+    Silu,
 }
 
 /// <summary>Receives an activation as its struct type (how host code picks a kernel instantiation).</summary>
@@ -57,6 +63,8 @@ public readonly record struct ActivationSpec(ActivationKind Kind, float Alpha = 
         ActivationKind.Clip => x < Alpha ? Alpha : x > Beta ? Beta : x,
         ActivationKind.Tanh => (float)Math.Tanh(x),
         ActivationKind.Sigmoid => (float)(1.0 / (1.0 + Math.Exp(-(double)x))),
+        ActivationKind.HardSwish => HardSwishActivation.Evaluate(x),
+        ActivationKind.Silu => (float)(x / (1.0 + Math.Exp(-(double)x))),
         _ => throw new ArgumentOutOfRangeException(nameof(Kind), Kind, "Unknown activation."),
     };
 
@@ -102,6 +110,12 @@ public readonly record struct ActivationSpec(ActivationKind Kind, float Alpha = 
                 break;
             case ActivationKind.Sigmoid:
                 visitor.Visit(default(SigmoidActivation));
+                break;
+            case ActivationKind.HardSwish:
+                visitor.Visit(default(HardSwishActivation));
+                break;
+            case ActivationKind.Silu:
+                visitor.Visit(default(SiluActivation));
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(Kind), Kind, "Unknown activation.");

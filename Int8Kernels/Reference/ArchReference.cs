@@ -4,7 +4,7 @@ namespace ILGPUInt8.Kernels.Reference;
 /// Byte-by-byte scalar twins of the packed-int8 instructions in <c>Arch/</c>, written for clarity, not speed:
 /// the oracle their kernels (fallbacks and PTX) are tested against.
 /// </summary>
-public static class ArchReference
+internal static class ArchReference
 {
     /// <summary>Byte <paramref name="i"/> of a word as signed (s = true) or unsigned.</summary>
     public static long Byte(int word, int i, bool signed) =>

@@ -8,7 +8,7 @@ namespace ILGPUInt8.Kernels.Reference;
 /// convolution weights KCRS [K][C/g][R][S], transposed-convolution weights [C][K/g][R][S] (ONNX ConvTranspose).
 /// Sums in double, rounded once, then the activation.
 /// </summary>
-public static class ConvolutionFloatReference
+internal static class ConvolutionFloatReference
 {
     /// <summary>y[n,k,p,q] = f(bias[k] + Σ_{c,r,s} x[n, g·Cg + c, p·sh − ph + r·dh, q·sw − pw + s·dw] · w[k][c][r][s]).</summary>
     public static float[] Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, ConvProblem p, ActivationSpec activation)

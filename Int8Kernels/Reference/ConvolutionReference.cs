@@ -4,7 +4,7 @@ using ILGPUInt8.Kernels.Tensors;
 namespace ILGPUInt8.Kernels.Reference;
 
 /// <summary>Scalar references of convolution and deconvolution (int32 accumulators, wrapping), the oracle of every variant.</summary>
-public static class ConvolutionReference
+internal static class ConvolutionReference
 {
     /// <summary>
     /// acc[(n·P + p)·Q + q][k] = Σ_{r,s,c} x[n, p·sh − ph + r·dh, q·sw − pw + s·dw, g·Cg + c] · w[k][r][s][c], g = k / Kg;

@@ -3,7 +3,7 @@ using ILGPUInt8.Kernels.Ops;
 namespace ILGPUInt8.Kernels.Reference;
 
 /// <summary>Element-wise references (any layout; b repeats with index i mod len(b)).</summary>
-public static class ElementWiseReference
+internal static class ElementWiseReference
 {
     /// <summary>Float activation y = f(x).</summary>
     public static float[] Activation(ReadOnlySpan<float> x, ActivationSpec activation)

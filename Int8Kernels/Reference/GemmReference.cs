@@ -6,7 +6,7 @@ namespace ILGPUInt8.Kernels.Reference;
 /// Scalar reference GEMM: acc[m, n] = Σ_k a[m·lda + k] · b[n·ldb + k] in wrapping int32 (as dp4a and mma.sync),
 /// The oracle for every GEMM variant.
 /// </summary>
-public static class GemmReference
+internal static class GemmReference
 {
     /// <summary>The int32 accumulators, row-major [M, N].</summary>
     public static int[] Accumulate(ReadOnlySpan<sbyte> a, ReadOnlySpan<sbyte> b, GemmProblem p)

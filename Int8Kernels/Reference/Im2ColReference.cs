@@ -3,7 +3,7 @@ using ILGPUInt8.Kernels.Convolution;
 namespace ILGPUInt8.Kernels.Reference;
 
 /// <summary>Scalar reference of <see cref="Ops.Im2Col"/>.</summary>
-public static class Im2ColReference
+internal static class Im2ColReference
 {
     /// <summary>
     /// y[m, t] with m = (n·P + p)·Q + q and t = (r·S + s)·C + c: x[n, p·sh − ph + r·dh, q·sw − pw + s·dw, c] (x NHWC), zero

@@ -3,7 +3,7 @@ using ILGPUInt8.Kernels.Tensors;
 namespace ILGPUInt8.Kernels.Reference;
 
 /// <summary>Host NCHW ↔ NHWC permutes for tests and the reference pipeline.</summary>
-public static class LayoutReference
+internal static class LayoutReference
 {
     /// <summary>NCHW data of <paramref name="shape"/> rearranged to NHWC.</summary>
     public static T[] NchwToNhwc<T>(ReadOnlySpan<T> nchw, TensorShape shape) => Permute(nchw, shape, TensorFormat.NCHW, TensorFormat.NHWC);

@@ -1,7 +1,7 @@
 namespace ILGPUInt8.Kernels.Reference;
 
 /// <summary>Softmax and LRN references across the channels of NCHW data [N, C, H, W].</summary>
-public static class NormalizationReference
+internal static class NormalizationReference
 {
     /// <summary>Float softmax across C: y = exp(x − max) / Σ exp(x − max), exp in double.</summary>
     public static float[] SoftMax(ReadOnlySpan<float> x, int n, int c, int hw)

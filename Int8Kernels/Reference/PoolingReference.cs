@@ -4,7 +4,7 @@ using ILGPUInt8.Kernels.Quantization;
 namespace ILGPUInt8.Kernels.Reference;
 
 /// <summary>Pooling references over NCHW (float and int8), windows as in <see cref="PoolProblem"/>.</summary>
-public static class PoolingReference
+internal static class PoolingReference
 {
     /// <summary>Float max or average.</summary>
     public static float[] Float(ReadOnlySpan<float> x, PoolProblem p, PoolingMode mode)

@@ -6,7 +6,7 @@ namespace ILGPUInt8.Kernels.Reference;
 /// Scalar references of the quantization kernels over spans. channel(i) = (i / inner) mod channels, one scale per channel
 /// (a single scale with inner = length is per tensor).
 /// </summary>
-public static class QuantizationReference
+internal static class QuantizationReference
 {
     /// <summary>q[i] = clamp(round_half_even(x[i] · (1/s[c(i)])), -127, 127), 1/s rounded to float; NaN → 0, ±Inf → ±127.</summary>
     public static sbyte[] Quantize(ReadOnlySpan<float> x, ReadOnlySpan<float> scales, int inner)

@@ -3,7 +3,7 @@ using ILGPUInt8.Kernels.Quantization;
 namespace ILGPUInt8.Kernels.Reference;
 
 /// <summary>Concatenation and padding references over NCHW data.</summary>
-public static class ShapeReference
+internal static class ShapeReference
 {
     /// <summary>Concatenates along C: each part is [N, C_i, H, W]; int8 parts pass through <paramref name="convert"/> (null: copy).</summary>
     public static T[] Concat<T>(IReadOnlyList<T[]> parts, IReadOnlyList<int> channels, int n, int hw, Func<int, T, T>? convert = null)

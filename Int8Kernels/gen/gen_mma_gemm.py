@@ -299,7 +299,7 @@ def generate(tm, tn, wm_count, wn_count, variants, conv=False):
         if index:
             w(f"/// The kernel is <see cref=\"{cls}\"/>'s with <see cref=\"{STAGE_TYPES[stages]}\"/>.")
         w("/// </summary>")
-        w(f"public sealed {'partial ' if False else ''}class {vcls} : {'ConvMma' if conv else 'GemmMmaTn'}")
+        w(f"internal sealed class {vcls} : {'ConvMma' if conv else 'GemmMmaTn'}")
         w("{")
         w("    /// <summary>Creates the variant (<paramref name=\"allowCpuAccelerator\"/>: also on the CPU accelerator, for tests).</summary>")
         w(f"    public {vcls}(bool allowCpuAccelerator = false)")

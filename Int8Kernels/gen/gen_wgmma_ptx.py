@@ -60,7 +60,7 @@ def struct(n, stages, suffix):
 /// wgmma m64n{n}k32 (s32 += s8·s8) and cp.async in PTX (CUDA sm_90a only: load through <c>PtxSm90aPass</c>).
 /// Accumulators: registers %wacc0..%wacc{n // 2 - 1} (see the generator's notes); {stages} pipeline stages.
 /// </summary>
-public readonly struct PtxWgmmaN{n}{suffix} : IWgmmaOps
+internal readonly struct PtxWgmmaN{n}{suffix} : IWgmmaOps
 {{
     /// <inheritdoc />
     public int TileN => {n};
@@ -139,7 +139,7 @@ public readonly struct PtxWgmmaN{n}{suffix} : IWgmmaOps
 def emulated(n, stages, suffix):
     return f'''
 /// <summary>Emulated m64n{n}k32 with {stages} stages (see <see cref="WgmmaEmulation"/>; CPU accelerator, tests).</summary>
-public readonly struct EmulatedWgmmaN{n}{suffix} : IWgmmaOps
+internal readonly struct EmulatedWgmmaN{n}{suffix} : IWgmmaOps
 {{
     /// <inheritdoc />
     public int TileN => {n};

@@ -17,6 +17,18 @@ public sealed class BuilderConfig
     /// <summary>Allow INT8 layers (where a kernel exists and ranges are known).</summary>
     public bool Int8 { get; set; }
 
+    /// <summary>
+    /// Integer-only engine (needs <see cref="Int8"/>): every INT8 step computes with integers and shifts only: the
+    /// requantize of convolutions, deconvolutions and fully connected layers through a Q31 multiplier and a rounding shift
+    /// (<c>FixedPointMultiplier</c>) instead of a float multiplier, activation tables (sigmoid, tanh, leaky ReLU, clip)
+    /// built with the fixed-point library, softmax as integer exp table, int64 sum and integer division (int8 output,
+    /// T = 1). The build fails with a <see cref="NetworkException"/> naming the layer when a step would still compute with
+    /// float: an FP32 layer (no INT8 kernel or no range), or an INT8 layer without an integer form. Only the engine's
+    /// float boundary stays: the quantize of its inputs and the final dequantize of its outputs. Residual sums are not
+    /// fused into convolutions (that epilogue has a float multiplier).
+    /// </summary>
+    public bool IntegerOnly { get; set; }
+
     /// <summary>Fuse activations into convolutions and element-wise layers (results are identical either way).</summary>
     public bool Fusion { get; set; } = true;
 
@@ -80,6 +92,11 @@ public sealed class BuilderConfig
         if (CalibrationBatchSize is <= 0)
         {
             throw new ArgumentException($"CalibrationBatchSize ({CalibrationBatchSize}) must be positive.", nameof(CalibrationBatchSize));
+        }
+
+        if (IntegerOnly && !Int8)
+        {
+            throw new ArgumentException("IntegerOnly needs Int8: an integer-only engine runs every layer in INT8.", nameof(IntegerOnly));
         }
 
         ArgumentNullException.ThrowIfNull(CalibrationPolicy);

@@ -64,13 +64,18 @@ public static class EngineBuilder
             RangeCheck.Run(plan, config);
         }
 
+        plan.IntegerOnly = config.IntegerOnly;
         PrecisionPass.Run(plan, config);
         if (config.Fusion)
         {
-            FusionPass.Run(plan, config.FuseResidualSums);
+            FusionPass.Run(plan, config.FuseResidualSums && !config.IntegerOnly);
         }
 
         ConvertPass.Run(plan);
+        if (config.IntegerOnly)
+        {
+            IntegerOnlyPass.Run(plan);
+        }
         MemoryPlanner.Run(plan, config.MemoryReuse);
         edit?.Invoke(plan);
         return new Engine(device, plan, hostIsa);

@@ -1,5 +1,4 @@
 using ILGPUInt8.Layers.Network;
-using ILGPUInt8.Layers.Operators;
 
 namespace ILGPUInt8.Layers.Builder;
 
@@ -18,10 +17,7 @@ internal static class GraphLowering
         FoldConstants(plan);
         foreach (var node in plan.Nodes)
         {
-            if (node.Layer is BatchNormLayer bn)
-            {
-                node.Layer = bn.Lower();
-            }
+            node.Layer = node.Layer.Lower();
         }
 
         FoldScales(plan);
@@ -38,7 +34,7 @@ internal static class GraphLowering
         foreach (var node in plan.Nodes)
         {
             // Element-wise operations are commutative: a constant goes second (it is broadcast over the batch).
-            if (node.Layer is ElementWiseLayer && plan.Tensors[node.Inputs[0]].Constant is not null)
+            if (node.Layer.CommutesInputs && plan.Tensors[node.Inputs[0]].Constant is not null)
             {
                 (node.Inputs[0], node.Inputs[1]) = (node.Inputs[1], node.Inputs[0]);
             }
@@ -68,9 +64,9 @@ internal static class GraphLowering
             var t = plan.Add(layer.Output.Name, layer.Output.Dims);
             t.Threshold = layer.Output.DynamicRange;
             ids[layer.Output] = t.Id;
-            if (layer is ConstantLayer constant)
+            if (layer.ConstantValues is { } values)
             {
-                t.Constant = constant.ValueArray;
+                t.Constant = values;
                 continue;
             }
 
@@ -103,7 +99,7 @@ internal static class GraphLowering
     {
         foreach (var node in plan.Nodes.ToList())
         {
-            if (node.Layer is not ScaleLayer { Mode: ScaleMode.Channel or ScaleMode.Uniform } scale || scale.HasPower)
+            if (node.Layer.FoldableScale is not { } fold)
             {
                 continue;
             }
@@ -115,10 +111,7 @@ internal static class GraphLowering
                 continue;
             }
 
-            var channels = input.Dims.C;
-            float S(int k) => scale.ScaleArray is null ? 1f : scale.ScaleArray[scale.Mode == ScaleMode.Uniform ? 0 : k];
-            float B(int k) => scale.ShiftArray is null ? 0f : scale.ShiftArray[scale.Mode == ScaleMode.Uniform ? 0 : k];
-            var folded = producer.Layer.FoldScale(S, B, channels, plan.Tensors[producer.Inputs[0]].Dims);
+            var folded = producer.Layer.FoldScale(fold.Scale, fold.Shift, input.Dims.C, plan.Tensors[producer.Inputs[0]].Dims);
             if (folded is null)
             {
                 continue;
@@ -135,7 +128,7 @@ internal static class GraphLowering
     {
         foreach (var node in plan.Nodes)
         {
-            if (node.Layer is FullyConnectedLayer && plan.Producer(node.Inputs[0]) is { Layer: ReshapeLayer } reshape)
+            if (node.Layer.AbsorbsFlatten && plan.Producer(node.Inputs[0]) is { Layer.IsReshape: true } reshape)
             {
                 var dims = plan.Tensors[node.Inputs[0]].Dims;
                 if (dims.H == 1 && dims.W == 1)

@@ -79,7 +79,15 @@ internal static class PrecisionPass
 
         foreach (var node in plan.Nodes)
         {
-            plan.Tensors[node.Output].Type = node.Int8 && !node.Layer.Int8OutputIsFloat ? DataType.Int8 : DataType.Float;
+            // Integer-only: a layer whose INT8 output is float (softmax) writes int8 at its fixed threshold instead.
+            var output = plan.Tensors[node.Output];
+            var integerOutput = plan.IntegerOnly && node.Int8 && node.Layer.IntegerOnlyOutputThreshold is not null;
+            if (integerOutput)
+            {
+                output.Threshold = node.Layer.IntegerOnlyOutputThreshold;
+            }
+
+            output.Type = node.Int8 && (!node.Layer.Int8OutputIsFloat || integerOutput) ? DataType.Int8 : DataType.Float;
         }
     }
 
@@ -112,7 +120,7 @@ internal static class PrecisionPass
     }
 
     /// <summary>Why the node cannot run INT8, or null when it can.</summary>
-    private static string? Missing(Plan plan, PlanNode node)
+    internal static string? Missing(Plan plan, PlanNode node)
     {
         if (node.Layer.Int8Limit is { } limit)
         {

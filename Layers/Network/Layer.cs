@@ -128,6 +128,21 @@ public abstract class Layer
     /// <summary>Precision trait: why this layer has no INT8 kernel, or null when it has one.</summary>
     internal virtual string? Int8Limit => null;
 
+    /// <summary>
+    /// Integer-only trait: why this layer's INT8 step still computes with float (so an engine built with
+    /// <c>BuilderConfig.IntegerOnly</c> refuses it), or null when its INT8 step has an integer-only form (the builder
+    /// then selects it: Q31 multiplier and rounding shift requantize, tables built with integers, integer softmax).
+    /// Layers without an INT8 kernel report <see cref="Int8Limit"/>.
+    /// </summary>
+    internal virtual string? IntegerOnlyLimit => Int8Limit ?? $"layer type {Type} has no integer-only INT8 form";
+
+    /// <summary>
+    /// Integer-only trait: the fixed threshold of the int8 output this layer writes in an integer-only engine where its
+    /// INT8 output is otherwise float (<see cref="Int8OutputIsFloat"/>; softmax: probabilities as 127·p, T = 1); null for
+    /// a layer without such a form.
+    /// </summary>
+    internal virtual float? IntegerOnlyOutputThreshold => null;
+
     /// <summary>Precision trait: in INT8 the output keeps the input's scale (the values are the same).</summary>
     internal virtual bool Int8KeepsInputScale => false;
 
@@ -171,6 +186,27 @@ public abstract class Layer
     /// <paramref name="input"/> is its input's per-item dims.
     /// </summary>
     internal virtual Layer? FoldScale(Func<int, float> scale, Func<int, float> shift, int channels, TensorDims input) => null;
+
+    /// <summary>Graph trait: the values of a layer that is a build-time constant (the plan stores them), else null.</summary>
+    internal virtual float[]? ConstantValues => null;
+
+    /// <summary>Graph trait: the layer the plan runs in place of this one (batch norm → its per-channel scale); itself by default.</summary>
+    internal virtual Layer Lower() => this;
+
+    /// <summary>Graph trait: the inputs commute, so the builder may put a constant first operand second (broadcast over the batch).</summary>
+    internal virtual bool CommutesInputs => false;
+
+    /// <summary>
+    /// Graph trait: this layer as y = x·scale(k) + shift(k) per channel k (or uniform) that the weights layer before it may
+    /// absorb (<see cref="FoldScale"/>), or null when it is not such a scale.
+    /// </summary>
+    internal virtual (Func<int, float> Scale, Func<int, float> Shift)? FoldableScale => null;
+
+    /// <summary>Graph trait: the layer only relabels dimensions (reshape, flatten): NCHW element order is unchanged.</summary>
+    internal virtual bool IsReshape => false;
+
+    /// <summary>Graph trait: a flatten (reshape to C·H·W × 1 × 1) before this layer can be skipped (its weights are in flatten order).</summary>
+    internal virtual bool AbsorbsFlatten => false;
 
     /// <summary>
     /// Build-time constant folding: this layer's FP32 output (one item, NCHW) for constant <paramref name="inputs"/> of

@@ -1,4 +1,6 @@
+using ILGPUInt8.Kernels.Cpu;
 using ILGPUInt8.Kernels.Gemm;
+using ILGPUInt8.Kernels.IntegerOnly;
 using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Kernels.Quantization;
 
@@ -14,12 +16,16 @@ namespace ILGPUInt8.Layers.Plans;
 /// the output scale, or with a fused activation other than ReLU the scale of the pre-activation tensor;</item>
 /// <item>y = clamp(round_half_even(f32(acc + bias_q[k]) · m[k]), lo, 127), lo = 0 for a fused ReLU, else −127, then for
 /// another fused activation lut[y + 128], the table of that activation from s_t to s_y.</item>
+/// <item>integer-only engines (<see cref="Plan.IntegerOnly"/>): the multiplier s_x·s_w[k]/s_t in double becomes a Q31
+/// multiplier and shifts (<see cref="FixedPointChannel"/>), y = FixedPointMultiplier.Requantize(acc, bias_q[k], M, l, r, lo),
+/// and the table is built with integers (<see cref="IntegerActivation"/>).</item>
 /// </list>
 /// </summary>
 internal sealed class Int8Parameters
 {
-    private Int8Parameters(sbyte[] weights, float[] weightScales, float[] multiplier, int[] bias, int lo, sbyte[]? lut)
+    private Int8Parameters(sbyte[] weights, float[] weightScales, float[] multiplier, int[] bias, int lo, sbyte[]? lut, FixedPointChannel[]? fixedPoint)
     {
+        FixedPoint = fixedPoint;
         Weights = weights;
         WeightScales = weightScales;
         Multiplier = multiplier;
@@ -46,6 +52,21 @@ internal sealed class Int8Parameters
     /// <summary>The fused activation's table, or null (none or ReLU).</summary>
     public sbyte[]? Lut { get; }
 
+    /// <summary>The integer-only requantize per row (bias_q, Q31 multiplier, shifts), or null for the float one.</summary>
+    public FixedPointChannel[]? FixedPoint { get; }
+
+    /// <summary>
+    /// The int8 table of <paramref name="activation"/> from s_in to s_out: built with integers in an integer-only plan
+    /// (<see cref="IntegerActivation.Table"/>), else from float (<see cref="Int8LookupTable.ForActivation"/>).
+    /// </summary>
+    public static sbyte[] ActivationTable(Plan plan, ActivationSpec activation, float inputScale, float outputScale)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        return plan.IntegerOnly
+            ? IntegerActivation.Table(activation, inputScale, outputScale)
+            : Int8LookupTable.ForActivation(activation, inputScale, outputScale);
+    }
+
     /// <summary>
     /// The parameters of INT8 step <paramref name="node"/> (<paramref name="rows"/> output channels of
     /// <paramref name="rowLength"/> weights): requantize from its input's scale to its output's with its fused activation,
@@ -58,8 +79,8 @@ internal sealed class Int8Parameters
         ArgumentNullException.ThrowIfNull(node);
         float inputScale = plan.Tensors[node.Inputs[0]].Scale;
         return node.ResidualThreshold is { } t
-            ? Create(weights, rows, rowLength, bias, inputScale, t / 127f, ActivationSpec.None, 0f)
-            : Create(weights, rows, rowLength, bias, inputScale, plan.Tensors[node.Output].Scale, node.Fused, node.IntermediateThreshold / 127f);
+            ? Create(weights, rows, rowLength, bias, inputScale, t / 127f, ActivationSpec.None, 0f, plan.IntegerOnly)
+            : Create(weights, rows, rowLength, bias, inputScale, plan.Tensors[node.Output].Scale, node.Fused, node.IntermediateThreshold / 127f, plan.IntegerOnly);
     }
 
     /// <summary>
@@ -77,8 +98,9 @@ internal sealed class Int8Parameters
 
     /// <summary>Parameters of <paramref name="rows"/> output channels of <paramref name="rowLength"/> weights each.</summary>
     public static Int8Parameters Create(
-        float[] weights, int rows, int rowLength, float[]? bias, float inputScale, float outputScale, ActivationSpec fused, float intermediateScale)
+        float[] weights, int rows, int rowLength, float[]? bias, float inputScale, float outputScale, ActivationSpec fused, float intermediateScale, bool integerOnly = false)
     {
+        var exact = new double[rows];
         var q = new sbyte[weights.Length];
         var sw = new float[rows];
         var m = new float[rows];
@@ -101,19 +123,38 @@ internal sealed class Int8Parameters
             }
 
             var accScale = (double)inputScale * sw[k];
-            m[k] = (float)(accScale / target);
+            exact[k] = accScale / target;
+            m[k] = (float)exact[k];
             var bq = bias is null ? 0 : Math.Round(bias[k] / accScale, MidpointRounding.ToEven);
             b[k] = (int)Math.Clamp(bq, int.MinValue, int.MaxValue);
         }
 
-        var lut = plain ? null : Int8LookupTable.ForActivation(fused, intermediateScale, outputScale);
-        return new Int8Parameters(q, sw, m, b, fused.Kind == ActivationKind.Relu ? 0 : -127, lut);
+        var lut = plain ? null
+            : integerOnly ? IntegerActivation.Table(fused, intermediateScale, outputScale)
+            : Int8LookupTable.ForActivation(fused, intermediateScale, outputScale);
+        var fixedPoint = integerOnly ? FixedPointChannel.Create(b, exact) : null;
+        return new Int8Parameters(q, sw, m, b, fused.Kind == ActivationKind.Relu ? 0 : -127, lut, fixedPoint);
     }
 
-    /// <summary>The requantize (and table) of one accumulator of row k.</summary>
+    /// <summary>The CPU backend's epilogue for int8 rows of <paramref name="stride"/> columns at <paramref name="y"/>.</summary>
+    public unsafe CpuRequantizeSink Sink(sbyte* y, int stride) => FixedPoint is { } fp
+        ? new CpuRequantizeSink(y, stride, fp, Lo, Lut)
+        : new CpuRequantizeSink(y, stride, Multiplier, Bias, Lo, Lut);
+
+    /// <summary>The requantize (integer-only when <see cref="FixedPoint"/> is set; and table) of one accumulator of row k.</summary>
     public sbyte Finish(int acc, int k)
     {
-        var y = QuantMath.Requantize(acc, Bias[k], Multiplier[k], Lo);
+        int y;
+        if (FixedPoint is { } fp)
+        {
+            var p = fp[k];
+            y = FixedPointMultiplier.Requantize(acc, p.Bias, p.Multiplier, p.LeftShift, p.RightShift, Lo);
+        }
+        else
+        {
+            y = QuantMath.Requantize(acc, Bias[k], Multiplier[k], Lo);
+        }
+
         return Lut is null ? (sbyte)y : Lut[y + 128];
     }
 }

@@ -109,6 +109,12 @@ internal sealed class Plan
 
     public int MaxBatchSize { get; set; } = 1;
 
+    /// <summary>
+    /// Integer-only engine (<c>BuilderConfig.IntegerOnly</c>): INT8 steps requantize with Q31 multipliers and rounding
+    /// shifts, build their tables with integers and softmax writes int8; the builder checked that no float step remains.
+    /// </summary>
+    public bool IntegerOnly { get; set; }
+
     /// <summary>Arena bytes for the maximum batch.</summary>
     public long ArenaBytes { get; set; }
 

@@ -134,6 +134,12 @@ public sealed class Engine : IDisposable
     /// <summary>Largest batch an execution accepts.</summary>
     public int MaxBatchSize => Plan.MaxBatchSize;
 
+    /// <summary>
+    /// Whether the engine was built integer-only (<c>BuilderConfig.IntegerOnly</c>): every step between the input
+    /// quantize and the output dequantize computes with integers and shifts only.
+    /// </summary>
+    public bool IntegerOnly => Plan.IntegerOnly;
+
     /// <summary>Network inputs.</summary>
     public IReadOnlyList<EngineBinding> Inputs { get; }
 
@@ -206,7 +212,7 @@ public sealed class Engine : IDisposable
 
     /// <summary>A one-line-per-step description.</summary>
     public string Describe() =>
-        $"backend {BackendName}{(HostIsa is { } isa ? $" ({isa})" : string.Empty)}" + Environment.NewLine + string.Join(Environment.NewLine, Layers.Select(l => l.ToString()))
+        $"backend {BackendName}{(HostIsa is { } isa ? $" ({isa})" : string.Empty)}{(IntegerOnly ? ", integer-only" : string.Empty)}" + Environment.NewLine + string.Join(Environment.NewLine, Layers.Select(l => l.ToString()))
         + Environment.NewLine + $"activation arena {Memory.ArenaBytes} B (without reuse {Memory.UnsharedBytes} B), step scratch {Memory.ScratchBytes} B, max batch {MaxBatchSize}";
 
     /// <summary>The device bytes of a constant tensor (one item, NHWC).</summary>

@@ -11,11 +11,12 @@ namespace ILGPUInt8.Layers.Runtime;
 /// then the payload: the finished plan (tensors with types, ranges, constants and arena offsets; steps with their layer
 /// parameters, precision and fusion; inputs; outputs). Weights are stored as FP32 and quantized again when the engine is
 /// made (deterministic host code, so the same bits). A wrong magic, another version, a short file or a checksum mismatch
-/// is rejected with <see cref="InvalidDataException"/> saying which.
+/// is rejected with <see cref="InvalidDataException"/> saying which. Version 4 adds the integer-only flag after the
+/// outputs; versions 2 (no fused residual sums) and 3 (no integer-only flag: float requantize) are still read.
 /// </summary>
 internal static class EngineSerializer
 {
-    public const int Version = 3;
+    public const int Version = 4;
 
     /// <summary>The oldest format this build still reads (version 2 lacks the fused residual sum: none was fused then).</summary>
     public const int OldestReadable = 2;
@@ -53,7 +54,8 @@ internal static class EngineSerializer
         var version = BitConverter.ToInt32(ReadExactly(header, 4, "the version"));
         if (version < OldestReadable || version > Version)
         {
-            throw new InvalidDataException($"Engine file format version {version} cannot be read: this build reads versions {OldestReadable} to {Version}. Rebuild the engine.");
+            throw new InvalidDataException(
+                $"Engine file format version {version} cannot be read: this build reads versions {OldestReadable} to {Version}{(version > Version ? " (the file was written by a newer build)" : string.Empty)}. Rebuild the engine.");
         }
 
         var length = BitConverter.ToInt64(ReadExactly(header, 8, "the payload length"));
@@ -125,6 +127,7 @@ internal static class EngineSerializer
 
         w.WriteArray([.. plan.Inputs]);
         w.WriteArray([.. plan.Outputs]);
+        w.Write(plan.IntegerOnly);
     }
 
     private static Plan ReadPlan(BinaryReader r, int version)
@@ -192,6 +195,7 @@ internal static class EngineSerializer
 
         plan.Inputs.AddRange(r.ReadIntArray());
         plan.Outputs.AddRange(r.ReadIntArray());
+        plan.IntegerOnly = version >= 4 && r.ReadBoolean();
         if (plan.MaxBatchSize <= 0 || plan.Inputs.Concat(plan.Outputs).Any(id => id < 0 || id >= tensors) || r.BaseStream.Position != r.BaseStream.Length)
         {
             throw new InvalidDataException("Corrupt engine file: the plan is inconsistent.");

@@ -40,7 +40,7 @@ public static class OnnxFixtures
     }
 
     /// <summary>A reference input of shape [count, 1, 28, 28].</summary>
-    public static ReferenceTensor FashionInput(int count) => new([count, 1, 28, 28], FashionTestImages(count).Images);
+    internal static ReferenceTensor FashionInput(int count) => new([count, 1, 28, 28], FashionTestImages(count).Images);
 
     private static string FindRoot()
     {

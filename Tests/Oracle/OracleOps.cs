@@ -141,6 +141,8 @@ internal static class OracleOps
         ActivationKind.Clip => Math.Clamp(v, a.Alpha, a.Beta),
         ActivationKind.Tanh => Math.Tanh(v),
         ActivationKind.Sigmoid => 1 / (1 + Math.Exp(-v)),
+        ActivationKind.HardSwish => v * Math.Clamp((v / 6) + 0.5, 0, 1),
+        ActivationKind.Silu => v / (1 + Math.Exp(-v)),
         _ => throw new NotSupportedException(a.Kind.ToString()),
     };
 

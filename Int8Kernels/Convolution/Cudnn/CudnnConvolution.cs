@@ -16,7 +16,7 @@ namespace ILGPUInt8.Kernels.Convolution.Cudnn;
 /// When C is not a multiple of 4 (a first layer with C = 3) the direct kernel runs; no workspace is needed
 /// (<see cref="GetWorkspaceSize"/> returns 0) but a given one is accepted.
 /// </summary>
-public static class CudnnConvolution
+internal static class CudnnConvolution
 {
     /// <summary>The supported (x, y) combinations, for messages and documentation.</summary>
     public static readonly string SupportedCombinations =

@@ -9,7 +9,7 @@ namespace ILGPUInt8.Kernels.Convolution.Cudnn;
 /// <param name="C">Channels.</param>
 /// <param name="H">Height.</param>
 /// <param name="W">Width.</param>
-public sealed record TensorDescriptor(TensorFormat Format, DataType DataType, int N, int C, int H, int W)
+internal sealed record TensorDescriptor(TensorFormat Format, DataType DataType, int N, int C, int H, int W)
 {
     /// <summary>The logical shape.</summary>
     public TensorShape Shape => new(N, C, H, W);
@@ -25,7 +25,7 @@ public sealed record TensorDescriptor(TensorFormat Format, DataType DataType, in
 /// <param name="C">Input channels per group.</param>
 /// <param name="R">Filter height.</param>
 /// <param name="S">Filter width.</param>
-public sealed record FilterDescriptor(DataType DataType, TensorFormat Format, int K, int C, int R, int S);
+internal sealed record FilterDescriptor(DataType DataType, TensorFormat Format, int K, int C, int R, int S);
 
 /// <summary>A convolution descriptor as cudnnSetConvolution2dDescriptor (+ group count); cross-correlation, as cuDNN's default mode.</summary>
 /// <param name="PadH">Zero padding, top and bottom.</param>
@@ -36,11 +36,11 @@ public sealed record FilterDescriptor(DataType DataType, TensorFormat Format, in
 /// <param name="DilationW">Horizontal dilation.</param>
 /// <param name="Groups">Group count.</param>
 /// <param name="ComputeType">Accumulator type (INT32 for int8 convolutions).</param>
-public sealed record ConvolutionDescriptor(
+internal sealed record ConvolutionDescriptor(
     int PadH, int PadW, int StrideH = 1, int StrideW = 1, int DilationH = 1, int DilationW = 1, int Groups = 1, DataType ComputeType = DataType.Int32);
 
 /// <summary>Forward algorithms, named as cuDNN's.</summary>
-public enum ConvolutionForwardAlgorithm
+internal enum ConvolutionForwardAlgorithm
 {
     /// <summary>Implicit GEMM (dp4a tiles, or the direct kernel where the tiles cannot run).</summary>
     ImplicitGemm,

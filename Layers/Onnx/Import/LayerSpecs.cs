@@ -110,6 +110,10 @@ public enum OnnxActivation
     Tanh,
     /// <summary>min(max(x, alpha), beta).</summary>
     Clip,
+    /// <summary>x·max(0, min(1, x/6 + 1/2)) (HardSwish, or x·HardSigmoid(x) with alpha 1/6, beta 1/2).</summary>
+    HardSwish,
+    /// <summary>x / (1 + e^−x) (SiLU: x·Sigmoid(x)).</summary>
+    Silu,
 }
 
 /// <summary>An element-wise activation.</summary>

@@ -82,6 +82,105 @@ internal sealed class SpatialAttributes
         return (t, l, b, r);
     }
 
+    /// <summary>
+    /// The output (h, w) of a forward window (Conv, pooling) over an input of (h, w) with <paramref name="pads"/>
+    /// (from <see cref="ForwardPads"/>); see <see cref="OutputSize"/>. Zero where the window does not fit.
+    /// </summary>
+    public (long H, long W) ForwardOutput(long h, long w, (int Top, int Left, int Bottom, int Right) pads, bool ceil = false) =>
+        (OutputSize(h, Kernel.H, Stride.H, Dilation.H, pads.Top, pads.Bottom, ceil),
+         OutputSize(w, Kernel.W, Stride.W, Dilation.W, pads.Left, pads.Right, ceil));
+
+    /// <summary>
+    /// One dimension of a forward window: span = in + begin + end − ((k − 1)·d + 1); 0 when span &lt; 0, else
+    /// ⌊span / s⌋ + 1, or with ceil ⌈span / s⌉ + 1 less one when the last window would start in the end padding
+    /// (PyTorch's rule for ceil_mode pooling, which exported models assume).
+    /// </summary>
+    public static long OutputSize(long input, int k, int s, int d, int begin, int end, bool ceil)
+    {
+        long span = input + begin + end - (((long)k - 1) * d) - 1;
+        if (span < 0)
+        {
+            return 0;
+        }
+        long output = (ceil ? (span + s - 1) / s : span / s) + 1;
+        if (ceil && (output - 1) * s >= input + begin)
+        {
+            output--;
+        }
+        return output;
+    }
+
+    /// <summary>
+    /// The geometry of a ConvTranspose over an input of (h, w): the full output s·(in − 1) + outPad + (k − 1)·d + 1,
+    /// cropped by the pads, which output_shape or SAME_* replace by the crop that gives the wanted size (output_shape's
+    /// last spatial entries, or in·s): the total t splits as in the ONNX reference, SAME_UPPER crops ⌊t/2⌋ at the start,
+    /// otherwise t − ⌊t/2⌋. A negative end crop extends the output, as more output padding does.
+    /// </summary>
+    public ((int Top, int Left, int Bottom, int Right) Pads, (int H, int W) OutputPadding, long P, long Q) Transposed(
+        OnnxNode node, long h, long w, int spatialRank)
+    {
+        var outPad = Pair(node, node.GetInts("output_padding"), spatialRank, "output_padding", 0);
+        // A 1-D operator is 2-D with height 1: no output padding along H (Pair's H of 1 is for kernels and strides).
+        outPad = spatialRank == 1 ? (0, outPad.W) : outPad;
+        long fullH = (Stride.H * (h - 1)) + outPad.H + ((long)(Kernel.H - 1) * Dilation.H) + 1;
+        long fullW = (Stride.W * (w - 1)) + outPad.W + ((long)(Kernel.W - 1) * Dilation.W) + 1;
+        var pads = Pads;
+        long[]? outputShape = node.GetInts("output_shape");
+        if (outputShape is not null || AutoPad is "SAME_UPPER" or "SAME_LOWER")
+        {
+            long wantH, wantW;
+            if (outputShape is not null)
+            {
+                if (outputShape.Length < spatialRank)
+                {
+                    throw node.Error($"output_shape has {outputShape.Length} values; {spatialRank} are needed.");
+                }
+                wantH = spatialRank == 2 ? outputShape[^2] : 1;
+                wantW = outputShape[^1];
+            }
+            else
+            {
+                wantH = h * Stride.H;
+                wantW = w * Stride.W;
+            }
+            var (t, b) = Split(fullH - wantH, AutoPad == "SAME_UPPER");
+            var (l, r) = Split(fullW - wantW, AutoPad == "SAME_UPPER");
+            pads = (t, l, b, r);
+        }
+        else if (AutoPad == "VALID")
+        {
+            pads = (0, 0, 0, 0);
+        }
+        if (pads.Bottom < 0)
+        {
+            outPad.H -= pads.Bottom;
+            fullH -= pads.Bottom;
+            pads.Bottom = 0;
+        }
+        if (pads.Right < 0)
+        {
+            outPad.W -= pads.Right;
+            fullW -= pads.Right;
+            pads.Right = 0;
+        }
+        if (pads.Top < 0 || pads.Left < 0)
+        {
+            throw node.Unsupported($"an output_shape larger than the full transposed output ({fullH}x{fullW})");
+        }
+        long p = fullH - pads.Top - pads.Bottom, q = fullW - pads.Left - pads.Right;
+        if (p <= 0 || q <= 0)
+        {
+            throw node.Error($"pads {pads} crop the whole {fullH}x{fullW} output.");
+        }
+        return (pads, outPad, p, q);
+    }
+
+    private static (int Begin, int End) Split(long total, bool upper)
+    {
+        long half = (long)Math.Floor(total / 2.0);
+        return upper ? ((int)half, (int)(total - half)) : ((int)(total - half), (int)half);
+    }
+
     private (int Begin, int End) Same(long size, int k, int s, int d)
     {
         long output = (size + s - 1) / s;

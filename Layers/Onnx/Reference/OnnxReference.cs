@@ -6,7 +6,7 @@ namespace ILGPUInt8.Layers.Onnx.Reference;
 /// (<see cref="OnnxEvaluator{TSpec}"/>, in its operator's folder). It is the oracle for the ONNX node
 /// conformance tests and for the engine's imported networks; it is meant to be obviously right, not fast.
 /// </summary>
-public static class OnnxReference
+internal static class OnnxReference
 {
     /// <summary>Runs the network on inputs given by name; returns every network output by name.</summary>
     /// <param name="network">The imported network.</param>

@@ -3,7 +3,7 @@ namespace ILGPUInt8.Layers.Onnx.Reference;
 /// <summary>A dense float tensor in C order for the scalar reference interpreter.</summary>
 /// <param name="Shape">Dimensions.</param>
 /// <param name="Data">Values, C order; the length is the product of <paramref name="Shape"/>.</param>
-public sealed record ReferenceTensor(long[] Shape, float[] Data)
+internal sealed record ReferenceTensor(long[] Shape, float[] Data)
 {
     /// <summary>An ONNX constant as a reference tensor (integers converted to float).</summary>
     public static ReferenceTensor From(OnnxTensor tensor)

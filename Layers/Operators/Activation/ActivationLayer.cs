@@ -58,4 +58,7 @@ public sealed class ActivationLayer : Layer
 
     /// <summary>Reads what <see cref="WriteParameters"/> wrote.</summary>
     internal static ActivationLayer Read(string name, BinaryReader r) => new(name, [], r.ReadActivation());
+
+    /// <inheritdoc />
+    internal override string? IntegerOnlyLimit => null;
 }

@@ -16,15 +16,19 @@ internal sealed class ActivationMapper : IOnnxOpMapper
     public void Map(OnnxNode node, OnnxMapContext context)
     {
         var x = context.Runtime(node, 0);
-        var spec = node.OpType switch
+        ActivationLayerSpec? spec = node.OpType switch
         {
             "Relu" => new ActivationLayerSpec(OnnxActivation.Relu),
             "LeakyRelu" => new ActivationLayerSpec(OnnxActivation.LeakyRelu, node.GetFloat("alpha", 0.01f)),
+            "Sigmoid" when SiluPattern.TryMap(node, context) => null,
             "Sigmoid" => new ActivationLayerSpec(OnnxActivation.Sigmoid),
             "Tanh" => new ActivationLayerSpec(OnnxActivation.Tanh),
             _ => Clip(node, context),
         };
-        context.AddLayer(node, spec, [x], [.. x.Shape]);
+        if (spec is not null)
+        {
+            context.AddLayer(node, spec, [x], [.. x.Shape]);
+        }
     }
 
     private static ActivationLayerSpec Clip(OnnxNode node, OnnxMapContext context)
@@ -72,6 +76,8 @@ public sealed partial record ActivationLayerSpec
         OnnxActivation.Sigmoid => ActivationKind.Sigmoid,
         OnnxActivation.Tanh => ActivationKind.Tanh,
         OnnxActivation.Clip => ActivationKind.Clip,
+        OnnxActivation.HardSwish => ActivationKind.HardSwish,
+        OnnxActivation.Silu => ActivationKind.Silu,
         _ => throw new ArgumentOutOfRangeException(nameof(f), f, "Unknown activation."),
     };
 }

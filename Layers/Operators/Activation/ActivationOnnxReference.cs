@@ -13,6 +13,8 @@ internal sealed class ActivationOnnxReference : OnnxEvaluator<ActivationLayerSpe
         OnnxActivation.LeakyRelu => v < 0f ? v * a.Alpha : v,
         OnnxActivation.Sigmoid => (float)(1.0 / (1.0 + Math.Exp(-(double)v))),
         OnnxActivation.Tanh => (float)Math.Tanh(v),
+        OnnxActivation.HardSwish => (float)(v * Math.Clamp((v / 6.0) + 0.5, 0.0, 1.0)),
+        OnnxActivation.Silu => (float)(v / (1.0 + Math.Exp(-(double)v))),
         _ => v < a.Alpha ? a.Alpha : v > a.Beta ? a.Beta : v,
     };
 }

@@ -1,4 +1,3 @@
-using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Kernels.Reference;
 using ILGPUInt8.Layers.Operators;
 
@@ -9,6 +8,6 @@ internal sealed class ActivationPlanReference : PlanEvaluator<ActivationLayer>
 {
     /// <inheritdoc />
     protected override Array Evaluate(ActivationLayer layer, PlanEvaluation e) => e.Node.Int8
-        ? ElementWiseReference.Lookup((sbyte[])e.X, Int8LookupTable.ForActivation(layer.Activation, e.Sx, e.Output.Scale))
+        ? ElementWiseReference.Lookup((sbyte[])e.X, Int8Parameters.ActivationTable(e.Plan, layer.Activation, e.Sx, e.Output.Scale))
         : ElementWiseReference.Activation((float[])e.X, layer.Activation);
 }

@@ -15,7 +15,7 @@ internal sealed class ActivationStep : Step
     {
         if (node.Int8)
         {
-            _lut = Upload(Int8LookupTable.ForActivation(((ActivationLayer)node.Layer).Activation, Input().Scale, Output.Scale));
+            _lut = Upload(Int8Parameters.ActivationTable(Plan, ((ActivationLayer)node.Layer).Activation, Input().Scale, Output.Scale));
         }
     }
 

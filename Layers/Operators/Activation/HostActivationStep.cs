@@ -17,7 +17,7 @@ internal sealed unsafe class HostActivationStep : HostStep
     {
         if (node.Int8)
         {
-            _lut = Int8LookupTable.ForActivation(((ActivationLayer)node.Layer).Activation, Input().Scale, Output.Scale);
+            _lut = Int8Parameters.ActivationTable(Plan, ((ActivationLayer)node.Layer).Activation, Input().Scale, Output.Scale);
         }
     }
 

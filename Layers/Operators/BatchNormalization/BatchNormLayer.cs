@@ -46,7 +46,7 @@ public sealed class BatchNormLayer : Layer
     internal float[] BetaArray { get; }
 
     /// <summary>The equivalent per-channel Scale layer (detached).</summary>
-    internal ScaleLayer Lower()
+    internal override Layer Lower()
     {
         var c = MeanArray.Length;
         var scale = new float[c];

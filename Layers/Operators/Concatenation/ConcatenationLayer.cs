@@ -85,4 +85,7 @@ public sealed class ConcatenationLayer : Layer
 
     /// <summary>Reads what <see cref="WriteParameters"/> wrote.</summary>
     internal static ConcatenationLayer Read(string name, BinaryReader r) => new(name, [], r.ReadEnum<ItemAxis>());
+
+    /// <inheritdoc />
+    internal override string? IntegerOnlyLimit => "INT8 concatenation requantizes each input with a float multiplier (no integer-only form yet)";
 }

@@ -27,6 +27,9 @@ public sealed class ConstantLayer : Layer
     internal float[] ValueArray { get; }
 
     /// <inheritdoc />
+    internal override float[] ConstantValues => ValueArray;
+
+    /// <inheritdoc />
     internal override TensorDims InferOutput(IReadOnlyList<TensorDims> inputs)
     {
         ExpectInputs(inputs, 0);

@@ -55,9 +55,8 @@ internal sealed class ConvMapper : IOnnxOpMapper
             throw node.Error($"weights [K={dims[0]}, C/g={dims[1]}] with group {groups} do not fit {x.Shape[1]} input channels.");
         }
         var pads = a.ForwardPads(h, w);
-        long p = ((h + pads.Top + pads.Bottom - (((long)a.Kernel.H - 1) * a.Dilation.H) - 1) / a.Stride.H) + 1;
-        long q = ((w + pads.Left + pads.Right - (((long)a.Kernel.W - 1) * a.Dilation.W) - 1) / a.Stride.W) + 1;
-        if (p <= 0 || q <= 0 || h + pads.Top + pads.Bottom < ((long)a.Kernel.H - 1) * a.Dilation.H + 1)
+        var (p, q) = a.ForwardOutput(h, w, pads);
+        if (p <= 0 || q <= 0)
         {
             throw node.Error($"the dilated {a.Kernel} filter does not fit the padded {h}x{w} input.");
         }
@@ -72,73 +71,10 @@ internal sealed class ConvMapper : IOnnxOpMapper
         {
             throw node.Error($"weights [C={dims[0]}, K/g={dims[1]}] with group {groups} do not fit {x.Shape[1]} input channels.");
         }
-        int spatialRank = x.Shape.Count - 2;
-        var outPad = SpatialAttributes.Pair(node, node.GetInts("output_padding"), spatialRank, "output_padding", 0);
-        // A 1-D operator is 2-D with height 1: no output padding along H (Pair's H of 1 is for kernels and strides).
-        outPad = spatialRank == 1 ? (0, outPad.W) : outPad;
-        // Full output before cropping: s·(in − 1) + outPad + (k − 1)·d + 1.
-        long fullH = (a.Stride.H * (h - 1)) + outPad.H + ((long)(a.Kernel.H - 1) * a.Dilation.H) + 1;
-        long fullW = (a.Stride.W * (w - 1)) + outPad.W + ((long)(a.Kernel.W - 1) * a.Dilation.W) + 1;
-        var pads = a.Pads;
-        long[]? outputShape = node.GetInts("output_shape");
-        if (outputShape is not null || a.AutoPad is "SAME_UPPER" or "SAME_LOWER")
-        {
-            // Wanted size: output_shape (its last spatial entries), or in·stride for SAME_*. The total crop splits
-            // as in the ONNX reference: SAME_UPPER crops ⌊t/2⌋ at the start, otherwise t − ⌊t/2⌋.
-            long wantH, wantW;
-            if (outputShape is not null)
-            {
-                if (outputShape.Length < spatialRank)
-                {
-                    throw node.Error($"output_shape has {outputShape.Length} values; {spatialRank} are needed.");
-                }
-                wantH = spatialRank == 2 ? outputShape[^2] : 1;
-                wantW = outputShape[^1];
-            }
-            else
-            {
-                wantH = h * a.Stride.H;
-                wantW = w * a.Stride.W;
-            }
-            var (t, b) = Split(fullH - wantH, a.AutoPad == "SAME_UPPER");
-            var (l, r) = Split(fullW - wantW, a.AutoPad == "SAME_UPPER");
-            pads = (t, l, b, r);
-        }
-        else if (a.AutoPad == "VALID")
-        {
-            pads = (0, 0, 0, 0);
-        }
-        // A negative end crop extends the output: the same as more output padding.
-        if (pads.Bottom < 0)
-        {
-            outPad.H -= pads.Bottom;
-            fullH -= pads.Bottom;
-            pads.Bottom = 0;
-        }
-        if (pads.Right < 0)
-        {
-            outPad.W -= pads.Right;
-            fullW -= pads.Right;
-            pads.Right = 0;
-        }
-        if (pads.Top < 0 || pads.Left < 0)
-        {
-            throw node.Unsupported($"an output_shape larger than the full transposed output ({fullH}x{fullW})");
-        }
-        long p = fullH - pads.Top - pads.Bottom, q = fullW - pads.Left - pads.Right;
-        if (p <= 0 || q <= 0)
-        {
-            throw node.Error($"pads {pads} crop the whole {fullH}x{fullW} output.");
-        }
+        var (pads, outPad, p, q) = a.Transposed(node, h, w, x.Shape.Count - 2);
         int k = dims[1] * groups;
         var spec = new DeconvolutionSpec(weights, dims, Bias(node, bias, k), a.Stride, pads, outPad, a.Dilation, groups, int8);
         context.AddLayer(node, spec, [x], SpatialAttributes.OutputShape(x.Shape, k, p, q));
-    }
-
-    private static (int Begin, int End) Split(long total, bool upper)
-    {
-        long half = (long)Math.Floor(total / 2.0);
-        return upper ? ((int)half, (int)(total - half)) : ((int)(total - half), (int)half);
     }
 
     /// <summary>Float weights; integer weights must come through DequantizeLinear.</summary>

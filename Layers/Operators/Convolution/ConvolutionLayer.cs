@@ -134,4 +134,7 @@ public sealed class ConvolutionLayer : Layer
     /// <inheritdoc />
     internal override Layer FoldScale(Func<int, float> scale, Func<int, float> shift, int channels, TensorDims input) =>
         WithWeights(ScaleFolding.ScaleRows(WeightArray, channels, scale), ScaleFolding.Bias(BiasArray, channels, scale, shift));
+
+    /// <inheritdoc />
+    internal override string? IntegerOnlyLimit => null;
 }

@@ -2,6 +2,7 @@ using ILGPU;
 using ILGPUInt8.Kernels.Convolution;
 using ILGPUInt8.Kernels.Gemm;
 using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Kernels.Quantization;
 using ILGPUInt8.Kernels.Tensors;
 using ILGPUInt8.Layers.Runtime;
 using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
@@ -25,6 +26,7 @@ internal sealed class ConvolutionStep : Step
     private readonly ArrayView<float> _multiplier;
     private readonly ArrayView<int> _biasQ;
     private readonly ArrayView<sbyte> _lut;
+    private readonly ArrayView<FixedPointChannel> _channels;
     private readonly Int8Parameters? _int8;
     private readonly ResidualSum? _residual;
     private readonly int _paddedC;
@@ -93,6 +95,10 @@ internal sealed class ConvolutionStep : Step
         _multiplier = Upload(_int8.Multiplier);
         _biasQ = Upload(_int8.Bias);
         _lut = Upload(_int8.Lut ?? new sbyte[256]);
+        if (_int8.FixedPoint is { } channels)
+        {
+            _channels = Upload(channels);
+        }
     }
 
     public override int Launches => _padChannels || _im2colColumns > 0 ? 2 : 1;
@@ -160,7 +166,12 @@ internal sealed class ConvolutionStep : Step
         }
 
         var y = context.View<sbyte>(Output, batch);
-        if (_residual is { } sum)
+        if (_int8.FixedPoint is not null)
+        {
+            // Integer-only: Q31 multiplier and rounding shift, then the integer-built table when one is fused.
+            ConvS8.Forward(Device, x, TensorFormat.NHWC, _packed!, p, new FixedPointRequantizeEpilogue(y, p.K, _channels, _int8.Lo, _lut, _int8.Lut is null ? 0 : 1));
+        }
+        else if (_residual is { } sum)
         {
             // The fused residual sum: y = Sum(requantized conv output, skip) (+ ReLU), the skip NHWC like y.
             ConvS8.Forward(Device, x, TensorFormat.NHWC, _packed!, p, new RequantizeSumEpilogue(y, p.K, _multiplier, _biasQ, context.View<sbyte>(Input(1), batch), p.K, sum));

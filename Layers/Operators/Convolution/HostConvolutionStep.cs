@@ -68,7 +68,7 @@ internal sealed unsafe class HostConvolutionStep : HostStep
 
         var prm = _parameters!;
         var y = context.Pointer<sbyte>(Output, batch);
-        _int8.Forward(context.Pointer<sbyte>(Input(), batch), batch, new CpuRequantizeSink(y, _k, prm.Multiplier, prm.Bias, prm.Lo, prm.Lut));
+        _int8.Forward(context.Pointer<sbyte>(Input(), batch), batch, prm.Sink(y, _k));
         if (_residual is { } sum)
         {
             // The fused residual sum, in place over the requantized output t: y = Sum(t, skip) (+ ReLU).

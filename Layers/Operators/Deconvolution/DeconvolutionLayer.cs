@@ -145,4 +145,7 @@ public sealed class DeconvolutionLayer : Layer
 
         return r;
     }
+
+    /// <inheritdoc />
+    internal override string? IntegerOnlyLimit => null;
 }

@@ -3,6 +3,7 @@ using ILGPU;
 using ILGPUInt8.Kernels.Convolution;
 using ILGPUInt8.Kernels.Gemm;
 using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Kernels.Quantization;
 using ILGPUInt8.Layers.Runtime;
 using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
 
@@ -22,6 +23,7 @@ internal sealed class DeconvolutionStep : Step
     private readonly ArrayView<float> _multiplier;
     private readonly ArrayView<int> _biasQ;
     private readonly ArrayView<sbyte> _lut;
+    private readonly ArrayView<FixedPointChannel> _channels;
     private readonly ConcurrentDictionary<int, Lazy<DeconvolutionS8>> _operators = new();
 
     public DeconvolutionStep(Engine engine, PlanNode node)
@@ -41,6 +43,10 @@ internal sealed class DeconvolutionStep : Step
         _multiplier = Upload(_int8.Multiplier);
         _biasQ = Upload(_int8.Bias);
         _lut = Upload(_int8.Lut ?? new sbyte[256]);
+        if (_int8.FixedPoint is { } channels)
+        {
+            _channels = Upload(channels);
+        }
     }
 
     public override void Run(ExecutionContext context, int batch)
@@ -55,7 +61,11 @@ internal sealed class DeconvolutionStep : Step
         var op = _operators.GetOrAdd(batch, n => new Lazy<DeconvolutionS8>(() => Own(new DeconvolutionS8(Device, _int8.Weights, _layer.Problem(n, Input().Dims))))).Value;
         var x = context.View<sbyte>(Input(), batch);
         var y = context.View<sbyte>(Output, batch);
-        if (_int8.Lut is null)
+        if (_int8.FixedPoint is not null)
+        {
+            op.Run(x, new FixedPointRequantizeEpilogue(y, p.K, _channels, _int8.Lo, _lut, _int8.Lut is null ? 0 : 1));
+        }
+        else if (_int8.Lut is null)
         {
             op.Run(x, new RequantizeEpilogue(y, p.K, _multiplier, _biasQ, _int8.Lo));
         }

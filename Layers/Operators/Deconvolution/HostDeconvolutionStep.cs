@@ -57,7 +57,7 @@ internal sealed unsafe class HostDeconvolutionStep : HostStep
             var scatter = new ScatterItems<int> { Cols = c, Y = a, P = p };
             CpuThreads.For(p.N, pixels * columns, ref scatter);
             var prm = _parameters!;
-            var store = new StoreRanges { Acc = a, K = p.K, Sink = new CpuRequantizeSink(context.Pointer<sbyte>(Output, batch), p.K, prm.Multiplier, prm.Bias, prm.Lo, prm.Lut) };
+            var store = new StoreRanges { Acc = a, K = p.K, Sink = prm.Sink(context.Pointer<sbyte>(Output, batch), p.K) };
             ForRanges((long)p.N * p.OutH * p.OutW, 256, ref store);
             return;
         }

@@ -65,6 +65,10 @@ public sealed class ElementWiseLayer : Layer
     // The second operand may be a constant (a bias, a scale): the step reads it as float.
     internal override bool AcceptsConstantInput(int index) => index == 1;
 
+    /// <inheritdoc />
+    // Sum, product and max are commutative: op(a, b) = op(b, a).
+    internal override bool CommutesInputs => true;
+
     /// <summary>Reads what <see cref="WriteParameters"/> wrote.</summary>
     internal static ElementWiseLayer Read(string name, BinaryReader r) => new(name, [], r.ReadEnum<ElementWiseOperation>());
 
@@ -73,4 +77,7 @@ public sealed class ElementWiseLayer : Layer
 
     /// <inheritdoc />
     internal override bool IsResidualSum => Operation == ElementWiseOperation.Sum;
+
+    /// <inheritdoc />
+    internal override string? IntegerOnlyLimit => Operation == ElementWiseOperation.Sum ? null : $"INT8 element-wise {Operation} requantizes with a float multiplier (no integer-only form yet; the sum has one)";
 }

@@ -70,6 +70,9 @@ public sealed class FullyConnectedLayer : Layer
     internal override bool Int8NeedsRuntimeInput => true;
 
     /// <inheritdoc />
+    internal override bool AbsorbsFlatten => true;
+
+    /// <inheritdoc />
     internal override bool FusesActivation(ActivationSpec activation, bool int8) => true;
 
     /// <inheritdoc />
@@ -78,4 +81,7 @@ public sealed class FullyConnectedLayer : Layer
     /// <inheritdoc />
     internal override Layer FoldScale(Func<int, float> scale, Func<int, float> shift, int channels, TensorDims input) =>
         WithWeights(ScaleFolding.ScaleRows(WeightArray, channels, scale), ScaleFolding.Bias(BiasArray, channels, scale, shift));
+
+    /// <inheritdoc />
+    internal override string? IntegerOnlyLimit => null;
 }

@@ -15,6 +15,11 @@ internal sealed class HardSigmoidMapper : IOnnxOpMapper
 
     public void Map(OnnxNode node, OnnxMapContext context)
     {
+        if (HardSwishPattern.TryMap(node, context))
+        {
+            return;
+        }
+
         var x = context.Runtime(node, 0);
         context.AddLayer(node, new HardSigmoidSpec(node.GetFloat("alpha", 0.2f), node.GetFloat("beta", 0.5f)), [x], [.. x.Shape]);
     }

@@ -70,4 +70,7 @@ public sealed class PaddingLayer : Layer
 
     /// <inheritdoc />
     internal override bool Int8KeepsInputScale => true;
+
+    /// <inheritdoc />
+    internal override string? IntegerOnlyLimit => null;
 }

@@ -3,9 +3,8 @@ using ILGPUInt8.Layers.Network;
 namespace ILGPUInt8.Layers.Onnx;
 
 /// <summary>
-/// MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool → <see cref="PoolingSpec"/> (1-D as 2-D with height 1).
-/// Output = ⌊(in + pads − k) / s⌋ + 1, or with ceil_mode ⌈…⌉ + 1 less one when the last window would start in
-/// the end padding (PyTorch's rule, which exported models assume).
+/// MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool → <see cref="PoolingSpec"/> (1-D as 2-D with height 1);
+/// the output size is <see cref="SpatialAttributes.OutputSize"/> (floor, or ceil_mode's PyTorch rule).
 /// </summary>
 internal sealed class PoolMapper : IOnnxOpMapper
 {
@@ -44,30 +43,13 @@ internal sealed class PoolMapper : IOnnxOpMapper
         {
             throw node.Unsupported($"pads {pads} as large as the {a.Kernel} window (windows of padding only)");
         }
-        long p = OutputSize(h, a.Kernel.H, a.Stride.H, pads.Top, pads.Bottom, ceil);
-        long q = OutputSize(w, a.Kernel.W, a.Stride.W, pads.Left, pads.Right, ceil);
+        var (p, q) = a.ForwardOutput(h, w, pads, ceil);
         if (p <= 0 || q <= 0)
         {
             throw node.Error($"the {a.Kernel} window does not fit the padded {h}x{w} input.");
         }
         var spec = new PoolingSpec(max, a.Kernel, a.Stride, pads, ceil, countPad, false);
         context.AddLayer(node, spec, [x], SpatialAttributes.OutputShape(x.Shape, x.Shape[1], p, q));
-    }
-
-    /// <summary>The pooled size of one dimension (see the class comment).</summary>
-    internal static long OutputSize(long input, int k, int s, int begin, int end, bool ceil)
-    {
-        long span = input + begin + end - k;
-        if (span < 0)
-        {
-            return 0;
-        }
-        long output = (ceil ? (span + s - 1) / s : span / s) + 1;
-        if (ceil && (output - 1) * s >= input + begin)
-        {
-            output--;
-        }
-        return output;
     }
 }
 

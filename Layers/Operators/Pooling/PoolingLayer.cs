@@ -108,4 +108,7 @@ public sealed class PoolingLayer : Layer
 
     /// <inheritdoc />
     internal override bool Int8KeepsInputScale => PoolingType == PoolingType.Max;
+
+    /// <inheritdoc />
+    internal override string? IntegerOnlyLimit => PoolingType == PoolingType.Max ? null : "INT8 average pooling divides with float multipliers (no integer-only form yet)";
 }

@@ -63,5 +63,11 @@ public sealed class ReshapeLayer : Layer
     internal override bool Int8KeepsInputScale => true;
 
     /// <inheritdoc />
+    internal override bool IsReshape => true;
+
+    /// <inheritdoc />
     internal override bool? OutputIsView(TensorShape input, TensorShape output) => Reshape.IsView(input, output);
+
+    /// <inheritdoc />
+    internal override string? IntegerOnlyLimit => null;
 }

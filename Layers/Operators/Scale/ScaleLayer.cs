@@ -63,6 +63,14 @@ public sealed class ScaleLayer : Layer
     };
 
     /// <inheritdoc />
+    // Channel or uniform without power: y = x·scale(k) + shift(k), scale 1 and shift 0 where absent.
+    internal override (Func<int, float> Scale, Func<int, float> Shift)? FoldableScale =>
+        Mode is ScaleMode.Channel or ScaleMode.Uniform && !HasPower
+            ? (k => ScaleArray is null ? 1f : ScaleArray[Mode == ScaleMode.Uniform ? 0 : k],
+               k => ShiftArray is null ? 0f : ShiftArray[Mode == ScaleMode.Uniform ? 0 : k])
+            : null;
+
+    /// <inheritdoc />
     // y[i] = (x[i]·scale[j] + shift[j])^power[j] in float (the power in double), j = 0, the channel or i by mode.
     internal override float[] EvaluateConstant(IReadOnlyList<float[]> inputs, IReadOnlyList<TensorDims> dims)
     {

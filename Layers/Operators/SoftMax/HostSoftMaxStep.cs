@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
 using ILGPUInt8.Kernels.Cpu;
+using ILGPUInt8.Kernels.IntegerOnly;
 using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Kernels.Tensors;
 using ILGPUInt8.Layers.Runtime;
 using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
 
@@ -10,16 +12,21 @@ namespace ILGPUInt8.Layers.Operators;
 /// Softmax on the CPU backend (NHWC: a pixel's channels are contiguous). FP32, along any axis seen as [outer, length,
 /// inner]: y = exp(x − max) / Σ exp(x − max), exp and sum in double; INT8 input (channels only): e_j = E[q_max − q_j] from
 /// the exp table, the sum in float in the lane order of the GPU kernels (<see cref="SoftMax.SumInLaneOrder"/>),
-/// y = e_j / sum (float output), as the reference.
+/// y = e_j / sum (float output), as the reference; in an integer-only engine int8 to int8 (<see cref="IntegerSoftMax.Row"/>).
 /// </summary>
 internal sealed unsafe class HostSoftMaxStep : HostStep
 {
     private readonly float[]? _exp;
+    private readonly int[]? _integerExp;
 
     public HostSoftMaxStep(Engine engine, PlanNode node)
         : base(engine, node)
     {
-        if (node.Int8)
+        if (node.Int8 && Output.Type == DataType.Int8)
+        {
+            _integerExp = IntegerSoftMax.ExpTable(Input().Scale);
+        }
+        else if (node.Int8)
         {
             _exp = Int8LookupTable.SoftMaxExp(Input().Scale);
         }
@@ -29,6 +36,13 @@ internal sealed unsafe class HostSoftMaxStep : HostStep
     {
         int c = Input().Dims.C;
         long pixels = (long)batch * Input().Dims.Plane;
+        if (_integerExp is { } integerExp)
+        {
+            var rows = new IntegerPixels { X = context.Pointer<sbyte>(Input(), batch), Y = context.Pointer<sbyte>(Output, batch), C = c, Exp = integerExp };
+            ForRanges(pixels, 256, ref rows);
+            return;
+        }
+
         float* y = context.Pointer<float>(Output, batch);
         if (_exp is { } exp)
         {
@@ -76,6 +90,21 @@ internal sealed unsafe class HostSoftMaxStep : HostStep
                 {
                     o[j] = e[j] / sum;
                 }
+            }
+        }
+    }
+
+    private struct IntegerPixels : ICpuRangeBody
+    {
+        public sbyte* X, Y;
+        public int C;
+        public int[] Exp;
+
+        public readonly void Run(long p0, long p1)
+        {
+            for (var p = p0; p < p1; p++)
+            {
+                IntegerSoftMax.Row(new ReadOnlySpan<sbyte>(X + (p * C), C), new Span<sbyte>(Y + (p * C), C), Exp);
             }
         }
     }

@@ -39,4 +39,10 @@ public sealed class SoftMaxLayer : Layer
 
     /// <inheritdoc />
     internal override bool Int8OutputIsFloat => true;
+
+    /// <inheritdoc />
+    internal override string? IntegerOnlyLimit => Int8Limit;
+
+    /// <inheritdoc />
+    internal override float? IntegerOnlyOutputThreshold => Kernels.IntegerOnly.IntegerSoftMax.OutputThreshold;
 }

@@ -1,20 +1,30 @@
 using ILGPU;
+using ILGPUInt8.Kernels.IntegerOnly;
 using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Kernels.Tensors;
 using ILGPUInt8.Layers.Network;
 using ILGPUInt8.Layers.Runtime;
 using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
 
 namespace ILGPUInt8.Layers.Operators;
 
-/// <summary>Softmax across channels: FP32, or int8 input through the exp table (float output); along H or W, FP32 strided.</summary>
+/// <summary>
+/// Softmax across channels: FP32, or int8 input through the exp table (float output), or in an integer-only engine
+/// int8 to int8 with integers only (<see cref="IntegerSoftMax"/>); along H or W, FP32 strided.
+/// </summary>
 internal sealed class SoftMaxStep : Step
 {
     private readonly ArrayView<float> _exp;
+    private readonly ArrayView<int> _integerExp;
 
     public SoftMaxStep(Engine engine, PlanNode node)
         : base(engine, node)
     {
-        if (node.Int8)
+        if (node.Int8 && Output.Type == DataType.Int8)
+        {
+            _integerExp = Upload(IntegerSoftMax.ExpTable(Input().Scale));
+        }
+        else if (node.Int8)
         {
             _exp = Upload(Int8LookupTable.SoftMaxExp(Input().Scale));
         }
@@ -28,6 +38,10 @@ internal sealed class SoftMaxStep : Step
         {
             var (outer, length, inner) = d.Nhwc(axis, batch);
             SoftMaxStrided.Float(Device, context.View<float>(Input(), batch), context.View<float>(Output, batch), outer, length, inner);
+        }
+        else if (Node.Int8 && Output.Type == DataType.Int8)
+        {
+            IntegerSoftMax.Run(Device, context.View<sbyte>(Input(), batch), context.View<sbyte>(Output, batch), _integerExp, batch * d.Plane, d.C);
         }
         else if (Node.Int8)
         {
