@@ -24,7 +24,7 @@ public enum ResizeCoordinates
     /// <summary>x = o/scale.</summary>
     Asymmetric,
 
-    /// <summary>x = o·(in − 1)/(out − 1), or 0 when the output size is 1.</summary>
+    /// <summary>x = o·(in − 1)/(in·scale − 1) (ONNX Runtime's resized length in·scale, unfloored), or 0 when the output size is 1.</summary>
     AlignCorners,
 }
 
@@ -97,7 +97,7 @@ public sealed class ResizeLayer : Layer, IItemGather
         ResizeCoordinates.HalfPixel => ((o + 0.5f) / scale) - 0.5f,
         ResizeCoordinates.PytorchHalfPixel => output > 1 ? ((o + 0.5f) / scale) - 0.5f : 0f,
         ResizeCoordinates.Asymmetric => o / scale,
-        _ => output == 1 ? 0f : o * (float)(input - 1) / (output - 1),
+        _ => output == 1 ? 0f : o * (float)(input - 1) / ((input * scale) - 1f),
     };
 
     /// <summary>The nearest input index of output index <paramref name="o"/>, clamped to [0, in − 1].</summary>

@@ -39,13 +39,13 @@ internal sealed class ResizeOnnxReference : OnnxEvaluator<ResizeSpec>
     }
 
     // ONNX: half_pixel (o + 0.5)/s − 0.5; pytorch_half_pixel the same unless out = 1 (then 0); asymmetric o/s;
-    // align_corners o·(in − 1)/(out − 1).
+    // align_corners o·(in − 1)/(in·scale − 1) (the resized length before flooring, as ONNX Runtime).
     private static double Coordinate(int o, int input, int output, float scale, ResizeCoordinates mode) => mode switch
     {
         ResizeCoordinates.HalfPixel => ((o + 0.5) / scale) - 0.5,
         ResizeCoordinates.PytorchHalfPixel => output > 1 ? ((o + 0.5) / scale) - 0.5 : 0,
         ResizeCoordinates.Asymmetric => o / (double)scale,
-        _ => output == 1 ? 0 : o * (input - 1.0) / (output - 1),
+        _ => output == 1 ? 0 : o * (input - 1.0) / ((input * (double)scale) - 1),
     };
 
     private static int Nearest(int o, int input, int output, float scale, ResizeSpec spec)
