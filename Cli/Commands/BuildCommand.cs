@@ -10,7 +10,7 @@ namespace ILGPUInt8.Cli.Commands;
 /// <summary>
 /// <c>ilgpu-int8 build --model M --precision fp32|int8 --save-engine F</c>: builds an engine once and saves it (versioned,
 /// checksummed) for <c>run</c> and <c>bench --load-engine</c>. INT8 ranges: --table, the model's QDQ ranges, or a
-/// calibration on --data.
+/// calibration on --data. <c>--integer-only</c> builds INT8 with integers and shifts only.
 /// </summary>
 public sealed class BuildCommand : CliCommand
 {
@@ -24,6 +24,7 @@ public sealed class BuildCommand : CliCommand
     private readonly Option<int> _images = CliOptions.Int("--images", "images (samples) to calibrate on", 1000);
     private readonly Option<string?> _normalize = CliOptions.Normalize();
     private readonly Option<string[]> _allowMissing = CliOptions.AllowMissing();
+    private readonly Option<bool> _integerOnly = CliOptions.IntegerOnly();
     private readonly Option<bool> _layerInfo = CliOptions.Flag("--layer-info", "print every step: type, fused activation, precision, shapes, kernel, scratch, network layers, memory");
     private readonly Option<bool> _json = CliOptions.Json();
     private readonly Option<string> _device = CliOptions.Device();
@@ -49,7 +50,13 @@ public sealed class BuildCommand : CliCommand
         var images = run.Get(_images);
         var normalization = Normalization.Parse(run.Get(_normalize));
         var allowMissing = run.Get(_allowMissing);
+        var integerOnly = run.Get(_integerOnly);
         var layerInfo = run.Get(_layerInfo);
+        if (integerOnly && precision != "int8")
+        {
+            throw new CliUsageException("--integer-only needs --precision int8.");
+        }
+
         var json = run.Get(_json);
         using var device = run.UseDevice(_device);
 
@@ -66,13 +73,13 @@ public sealed class BuildCommand : CliCommand
         }
         else if (thresholds is not null || model.QdqRanges > 0 || dataPath is null)
         {
-            engine = Engines.Int8(model, batch, thresholds, null, allowMissing);
+            engine = Engines.Int8(model, batch, thresholds, null, allowMissing, integerOnly);
             ranges = thresholds is not null ? $"table {tablePath}" : "the model's QDQ ranges";
         }
         else
         {
             var (data, description) = CalibrationData.Open(dataPath, model.SingleInput, Math.Min(batch, 100), images, normalization);
-            engine = ProgressBars.Run(console, !json, bars => Engines.Calibrate(model, data, CalibrationFiles.Method(methodName), batch, bars)).Engine;
+            engine = ProgressBars.Run(console, !json, bars => Engines.Calibrate(model, data, CalibrationFiles.Method(methodName), batch, bars, integerOnly: integerOnly)).Engine;
             ranges = $"{methodName} calibration on {description}";
         }
 
@@ -87,6 +94,7 @@ public sealed class BuildCommand : CliCommand
                     model = modelPath,
                     engine = saved,
                     precision,
+                    integer_only = engine.IntegerOnly,
                     max_batch = engine.MaxBatchSize,
                     ranges,
                     build_seconds = seconds,
@@ -103,7 +111,7 @@ public sealed class BuildCommand : CliCommand
                 console.Write(EngineFiles.LayerTable(engine));
             }
 
-            console.MarkupLineInterpolated($"{precision.ToUpperInvariant()} engine (max batch {engine.MaxBatchSize}, INT8 ranges: {ranges}) built in {seconds:F2} s, saved to {saved}");
+            console.MarkupLineInterpolated($"{precision.ToUpperInvariant()}{(engine.IntegerOnly ? " integer-only" : string.Empty)} engine (max batch {engine.MaxBatchSize}, INT8 ranges: {ranges}) built in {seconds:F2} s, saved to {saved}");
             return 0;
         }
     }

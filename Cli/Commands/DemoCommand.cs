@@ -23,6 +23,7 @@ public sealed class DemoCommand : CliCommand
     private readonly Option<int?> _images = CliOptions.OptionalInt("--images", "test images to evaluate (default: all)");
     private readonly Option<int> _batch = CliOptions.Int("--batch", "batch size of the engines", 250, 1, CliOptions.MaxBatch);
     private readonly Option<int> _compareImages = CliOptions.Int("--compare-images", "images for the per-tensor FP32/INT8 comparison", 200);
+    private readonly Option<bool> _integerOnly = CliOptions.IntegerOnly();
     private readonly Option<bool> _noProgress = CliOptions.Flag("--no-progress", "no progress bars");
     private readonly Option<string> _device = CliOptions.Device();
 
@@ -48,6 +49,7 @@ public sealed class DemoCommand : CliCommand
         var useShipped = run.Get(_shipped);
         var maxImages = run.Get(_images) ?? int.MaxValue;
         var show = !run.Get(_noProgress);
+        var integerOnly = run.Get(_integerOnly);
         using var device = run.UseDevice(_device);
         var outDir = OutputPaths.CheckFolder(outArg, "demo output folder");
 
@@ -89,7 +91,7 @@ public sealed class DemoCommand : CliCommand
         var buildSeconds = watch.Elapsed.TotalSeconds;
         var (calibrated, fp32, int8) = ProgressBars.Run(console, show, bars =>
         {
-            var c = Engines.Calibrate(model, calibration.AsDataSource(input, Math.Min(batch, calibration.Count)), CalibrationFiles.Method(method), batch, bars, norm.ToPreprocessing());
+            var c = Engines.Calibrate(model, calibration.AsDataSource(input, Math.Min(batch, calibration.Count)), CalibrationFiles.Method(method), batch, bars, norm.ToPreprocessing(), integerOnly);
             var p32 = Evaluation.Predict(engine32, evaluation, batch, bars.Add("evaluate FP32", evaluation.Count));
             var p8 = Evaluation.Predict(c.Engine, evaluation, batch, bars.Add("evaluate INT8", evaluation.Count));
             return (c, p32, p8);
@@ -107,7 +109,7 @@ public sealed class DemoCommand : CliCommand
         var plots = HistogramPlot.WriteAll(plotDir, calibrated.Run, engine8.Int8Thresholds);
 
         var labels = evaluation.Labels!;
-        var results = new Table().Title("[bold]Fashion-MNIST top-1[/]").AddColumn("").AddColumn(new TableColumn("FP32").RightAligned()).AddColumn(new TableColumn("INT8").RightAligned());
+        var results = new Table().Title("[bold]Fashion-MNIST top-1[/]").AddColumn("").AddColumn(new TableColumn("FP32").RightAligned()).AddColumn(new TableColumn(integerOnly ? "INT8 integer-only" : "INT8").RightAligned());
         results.AddRow("top-1", Pct(fp32.Top1(labels)), Pct(int8.Top1(labels)));
         results.AddRow("INT8 - FP32", string.Empty, Points(int8.Top1(labels) - fp32.Top1(labels)));
         results.AddRow("agreement FP32/INT8", string.Empty, Pct(int8.Agreement(fp32)));

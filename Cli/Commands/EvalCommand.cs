@@ -9,7 +9,8 @@ namespace ILGPUInt8.Cli.Commands;
 /// <c>ilgpu-int8 eval --model M --data IDX_DIR [--table T] [--json]</c>: top-1 of the FP32 and the INT8 engine on the
 /// labelled test images of an IDX folder, and how often they agree. Images are fed as pixels / 255 unless
 /// <c>--normalize mean,std</c>. INT8 ranges: the table, else the model's own QDQ ranges (unless <c>--method</c> asks to
-/// calibrate), else calibration on the folder's first 1000 training images.
+/// calibrate), else calibration on the folder's first 1000 training images. <c>--integer-only</c>: the INT8 engine is
+/// integer-only (same ranges as without).
 /// </summary>
 public sealed class EvalCommand : CliCommand
 {
@@ -22,6 +23,7 @@ public sealed class EvalCommand : CliCommand
     private readonly Option<int?> _images = CliOptions.OptionalInt("--images", "test images to evaluate (default: all)");
     private readonly Option<int> _calibrationImages = CliOptions.Int("--calibration-images", "training images to calibrate on (without --table)", 1000);
     private readonly Option<int> _batch = CliOptions.Int("--batch", "batch size of the engines", 250, 1, CliOptions.MaxBatch);
+    private readonly Option<bool> _integerOnly = CliOptions.IntegerOnly();
     private readonly Option<bool> _json = CliOptions.Json();
     private readonly Option<string> _device = CliOptions.Device();
 
@@ -41,6 +43,7 @@ public sealed class EvalCommand : CliCommand
         var tablePath = run.Get(_table);
         var methodName = run.Get(_method);
         var json = run.Get(_json);
+        var integerOnly = run.Get(_integerOnly);
         var batch = run.Get(_batch);
         var allowMissing = run.Get(_allowMissing);
         var normalize = run.Get(_normalize);
@@ -81,21 +84,21 @@ public sealed class EvalCommand : CliCommand
             Engine engine8;
             if (thresholds is not null)
             {
-                engine8 = Engines.Int8(model, batch, thresholds, norm.ToPreprocessing(), allowMissing);
+                engine8 = Engines.Int8(model, batch, thresholds, norm.ToPreprocessing(), allowMissing, integerOnly);
                 ranges = "calibration table " + tablePath;
             }
             else if (trainFiles is not null)
             {
                 var calibration = LabelledImages.Load(trainFiles.Images, null, norm, 0, calibrationImages);
                 var method = CalibrationFiles.Method(methodName ?? "entropy");
-                var c = Engines.Calibrate(model, calibration.AsDataSource(input, Math.Min(100, calibration.Count)), method, batch, bars, norm.ToPreprocessing());
+                var c = Engines.Calibrate(model, calibration.AsDataSource(input, Math.Min(100, calibration.Count)), method, batch, bars, norm.ToPreprocessing(), integerOnly);
                 engine8 = c.Engine;
                 calibrationSeconds = c.Seconds;
                 ranges = $"{method.Name} calibration on the first {calibration.Count} images of {trainFiles.Images}";
             }
             else
             {
-                engine8 = Engines.Int8(model, batch, null);
+                engine8 = Engines.Int8(model, batch, null, integerOnly: integerOnly);
                 ranges = "the model's QDQ ranges";
             }
 
@@ -115,6 +118,7 @@ public sealed class EvalCommand : CliCommand
                 images = test.Count,
                 fp32_top1 = fp32.Top1(labels),
                 int8_top1 = int8.Top1(labels),
+                int8_integer_only = int8Engine.IntegerOnly,
                 agreement = int8.Agreement(fp32),
                 fp32_images_per_s = fp32.ImagesPerSecond,
                 int8_images_per_s = int8.ImagesPerSecond,
@@ -127,6 +131,11 @@ public sealed class EvalCommand : CliCommand
         }
 
         EvalOutput.PrintTable(console, test.Count, fp32.Top1(labels), int8.Top1(labels), int8.Agreement(fp32), ("images/s", EvalOutput.Rate(fp32.ImagesPerSecond), EvalOutput.Rate(int8.ImagesPerSecond)));
+        if (int8Engine.IntegerOnly)
+        {
+            console.MarkupLine("INT8 arithmetic: integer-only (Q31 requantize, integer-built tables, integer softmax)");
+        }
+
         console.MarkupLineInterpolated($"INT8 ranges: {ranges}{(calibrationSeconds is { } s ? $" ({s:F2} s)" : string.Empty)}");
         return 0;
     }

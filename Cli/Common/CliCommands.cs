@@ -16,6 +16,7 @@ public static class CliCommands
         new EvalCommand(),
         new BenchCommand(),
         new ReportCommand(),
+        new InqCommand(),
         new CompletionCommand(),
         new ClusterHostCommand(),
         new ClusterCalibrateCommand(),

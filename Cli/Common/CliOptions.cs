@@ -125,6 +125,10 @@ public static class CliOptions
     /// <summary>A flag.</summary>
     public static Option<bool> Flag(string name, string description) => new(name) { Description = description };
 
+    /// <summary>--integer-only: the integer-only INT8 switch of build, eval and demo.</summary>
+    public static Option<bool> IntegerOnly() =>
+        Flag("--integer-only", "INT8 with integers and shifts only (Q31 requantize, integer-built tables, integer softmax); fails naming any layer left in float");
+
     /// <summary>--model: an ONNX file or synthetic:NAME.</summary>
     public static Option<string?> Model() =>
         Text("--model", "the ONNX model (FP32, or QDQ-quantized: its own ranges), or synthetic:small-cnn | synthetic:resnet18 | synthetic:resnet50", "M.onnx", required: true);

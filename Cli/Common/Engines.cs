@@ -47,9 +47,10 @@ public static class Engines
     /// An INT8 engine from ranges already known: <paramref name="table"/> and the network's own dynamic ranges (QDQ
     /// models). Without either it is an error: INT8 needs ranges. A table must cover every tensor the engine quantizes
     /// except those in <paramref name="allowMissing"/>, and must have been made with the preprocessing
-    /// <paramref name="inputs"/> says the engine's inputs get, when both are known.
+    /// <paramref name="inputs"/> says the engine's inputs get, when both are known. <paramref name="integerOnly"/> builds an
+    /// integer-only engine (<see cref="BuilderConfig.IntegerOnly"/>), which fails naming any layer left in float.
     /// </summary>
-    public static Engine Int8(ModelFile model, int maxBatch, CalibrationTable? table, Preprocessing? inputs = null, IReadOnlyCollection<string>? allowMissing = null)
+    public static Engine Int8(ModelFile model, int maxBatch, CalibrationTable? table, Preprocessing? inputs = null, IReadOnlyCollection<string>? allowMissing = null, bool integerOnly = false)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (table is null && model.QdqRanges == 0)
@@ -57,7 +58,7 @@ public static class Engines
             throw new CliUsageException($"INT8 needs activation ranges: give --table (made by `ilgpu-int8 calibrate`), or use a QDQ-quantized model. '{model.Path}' has no QDQ ranges.");
         }
 
-        var config = new BuilderConfig { MaxBatchSize = maxBatch, Int8 = true, InputPreprocessing = inputs };
+        var config = new BuilderConfig { MaxBatchSize = maxBatch, Int8 = true, IntegerOnly = integerOnly, InputPreprocessing = inputs };
         if (table is not null)
         {
             config.UseTable(table);
@@ -75,8 +76,9 @@ public static class Engines
     /// Calibrates with <paramref name="method"/> over <paramref name="data"/> (two bars: range pass, histogram pass) and
     /// builds the INT8 engine. The library's <see cref="CalibrationPolicy"/> applies
     /// (with entropy, the network's inputs are calibrated min-max), so the CLI and a library caller get the same table.
+    /// <paramref name="integerOnly"/> builds the engine integer-only from the same ranges.
     /// </summary>
-    public static CalibratedEngine Calibrate(ModelFile model, ICalibrationDataSource data, ICalibrationMethod method, int maxBatch, IProgressBars bars, Preprocessing? preprocessing = null)
+    public static CalibratedEngine Calibrate(ModelFile model, ICalibrationDataSource data, ICalibrationMethod method, int maxBatch, IProgressBars bars, Preprocessing? preprocessing = null, bool integerOnly = false)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
@@ -96,7 +98,7 @@ public static class Engines
         });
         var calibrator = new Calibrator(Int8Device.Shared(), method) { ModelHash = string.IsNullOrEmpty(model.Sha256) ? null : model.Sha256, Preprocessing = preprocessing };
         var ranges = new CalibratorRanges(calibrator, data, progress);
-        var config = new BuilderConfig { MaxBatchSize = maxBatch, Int8 = true, Calibrator = ranges, CalibrationBatchSize = data.BatchSize };
+        var config = new BuilderConfig { MaxBatchSize = maxBatch, Int8 = true, IntegerOnly = integerOnly, Calibrator = ranges, CalibrationBatchSize = data.BatchSize };
         var watch = Stopwatch.StartNew();
         var engine = EngineBuilder.Build(model.Network, config);
         var seconds = watch.Elapsed.TotalSeconds;

@@ -85,8 +85,10 @@ internal sealed unsafe class CpuConvS8
         int panel = Math.Max(2, 262144 / (wpr * 4 * 8) / 2 * 2);
         int chunks = (int)((m + chunk - 1) / chunk);
 
-        // Few pixels (a fully connected layer, small images): split the channels too, so every core has work.
-        int want = 4 * CpuThreads.Max, colGroups = 1;
+        // Few pixels (a fully connected layer, small images): split the channels too, so every core has work — only
+        // when the work will run in parallel (each channel group builds its own A tile: on one thread, waste).
+        bool parallel = CpuThreads.Max > 1 && m * taps * b.N >= CpuThreads.SerialWork;
+        int want = parallel ? 4 * CpuThreads.Max : 1, colGroups = 1;
         while (chunks * colGroups < want && colGroups * 4 <= blocks)
         {
             colGroups *= 2;
@@ -147,6 +149,13 @@ internal sealed unsafe class CpuConvS8
             var b = B;
             int kp = Kp, wpr = Wpr;
             int m0 = ci * Chunk, rows = (int)Math.Min(Chunk, M - m0), padded = (rows + CpuGemmTile.Rows - 1) / CpuGemmTile.Rows * CpuGemmTile.Rows;
+            bool oneRow = rows == 1 && b.Isa == CpuIsa.AvxVnni;
+            if (oneRow)
+            {
+                // The one-row kernel reads no padding rows: none are built.
+                padded = 1;
+            }
+
             int ldc = (gb1 - gb0) * 8;
             // Slack: the padded im2col copies whole vectors past a row's end.
             var aTile = CpuScratch<int>.First((padded * wpr) + (CpuPaddedIm2Col.Slack / 4));
@@ -175,7 +184,7 @@ internal sealed unsafe class CpuConvS8
                     PackRows(raw, padded, kp, b.Isa, a);
                 }
 
-                if (rows == 1 && b.Isa == CpuIsa.AvxVnni)
+                if (oneRow)
                 {
                     // Batch 1 of a fully connected layer (or a one-pixel output): one row, no zero rows computed.
                     CpuGemmTile.VnniRow(a, b, Words, gb0, gb1, c - (gb0 * 8));

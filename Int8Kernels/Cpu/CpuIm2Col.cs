@@ -23,11 +23,11 @@ internal static class CpuIm2Col
         where T : unmanaged
     {
         ArgumentNullException.ThrowIfNull(p);
-        int cg = p.CPerGroup, taps = p.R * p.S * cg, pq = p.P * p.Q;
+        int cg = p.CPerGroup, taps = p.R * p.S * cg, q = p.Q, pq = p.P * q;
         bool identity = IsIdentity(p);
         for (var i = 0; i < rows; i++)
         {
-            int m = m0 + i, n = m / pq, pix = m % pq, oh = pix / p.Q, ow = pix % p.Q;
+            int m = m0 + i, n = m / pq, pix = m % pq, oh = pix / q, ow = pix % q;
             var row = dst.Slice(i * ld, ld);
             if (identity)
             {

@@ -64,56 +64,77 @@ internal static unsafe class CpuPaddedIm2Col
     public static void Rows(sbyte* xp, ConvProblem p, long m0, int rows, sbyte* dst, int ld)
     {
         ArgumentNullException.ThrowIfNull(p);
-        int hp = PaddedHeight(p), wp = PaddedWidth(p), c = p.C, run = p.S * c, r = p.R;
-        int pq = p.P * p.Q;
-        long rowBytes = (long)wp * c;
-        int n = (int)(m0 / pq), pix = (int)(m0 % pq), oh = pix / p.Q, ow = pix % p.Q;
-        long stepW = (long)p.StrideW * c, stepH = p.StrideH * rowBytes;
-        sbyte* src = xp + ((((long)n * hp) + ((long)oh * p.StrideH)) * rowBytes) + (ow * stepW);
-        for (var i = 0; i < rows; i++)
+        int hp = PaddedHeight(p), c = p.C, run = p.S * c, r = p.R, q = p.Q, outRows = p.P;
+        long rowBytes = (long)PaddedWidth(p) * c, stepW = (long)p.StrideW * c, stepH = p.StrideH * rowBytes;
+        int pq = outRows * q;
+        int n = (int)(m0 / pq), pix = (int)(m0 % pq), oh = pix / q, ow = pix % q;
+        for (var done = 0; done < rows;)
         {
-            sbyte* d = dst + ((long)i * ld);
-            sbyte* s = src;
-            if (run <= 32)
+            // The pixels left in output row (n, oh) from ow: one straight run of the source pointer.
+            int count = Math.Min(rows - done, q - ow);
+            sbyte* src = xp + ((((long)n * hp) + ((long)oh * p.StrideH)) * rowBytes) + (ow * stepW);
+            Pixels(src, dst + ((long)done * ld), count, ld, r, run, rowBytes, stepW);
+            done += count;
+            ow = 0;
+            if (++oh == outRows)
             {
-                for (var t = 0; t < r; t++)
+                oh = 0;
+                n++;
+            }
+        }
+    }
+
+    // count pixels along an output row: pixel i's R runs of `run` bytes, from src + i·stepW + t·rowBytes to d + i·ld + t·run.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Pixels(sbyte* src, sbyte* d, int count, int ld, int r, int run, long rowBytes, long stepW)
+    {
+        if (run <= 4 && r == 3)
+        {
+            // The first layers' 3×3 over one channel: word copies, unrolled.
+            for (var i = 0; i < count; i++, src += stepW, d += ld)
+            {
+                *(int*)d = *(int*)src;
+                *(int*)(d + run) = *(int*)(src + rowBytes);
+                *(int*)(d + (2 * run)) = *(int*)(src + (2 * rowBytes));
+            }
+
+            return;
+        }
+
+        for (var i = 0; i < count; i++, src += stepW, d += ld)
+        {
+            sbyte* s = src, o = d;
+            if (run <= 8)
+            {
+                for (var t = 0; t < r; t++, s += rowBytes, o += run)
                 {
-                    Vector256.Load(s).Store(d);
-                    s += rowBytes;
-                    d += run;
+                    *(long*)o = *(long*)s;
+                }
+            }
+            else if (run <= 16)
+            {
+                for (var t = 0; t < r; t++, s += rowBytes, o += run)
+                {
+                    Vector128.Load(s).Store(o);
+                }
+            }
+            else if (run <= 32)
+            {
+                for (var t = 0; t < r; t++, s += rowBytes, o += run)
+                {
+                    Vector256.Load(s).Store(o);
                 }
             }
             else
             {
-                for (var t = 0; t < r; t++)
+                for (var t = 0; t < r; t++, s += rowBytes, o += run)
                 {
                     for (var j = 0; j < run; j += 32)
                     {
-                        Vector256.Load(s + j).Store(d + j);
+                        Vector256.Load(s + j).Store(o + j);
                     }
-
-                    s += rowBytes;
-                    d += run;
                 }
             }
-
-            // Next output pixel: along the row, else the next output row (or the next image).
-            if (++ow < p.Q)
-            {
-                src += stepW;
-                continue;
-            }
-
-            ow = 0;
-            if (++oh < p.P)
-            {
-                src += stepH - ((p.Q - 1) * stepW);
-                continue;
-            }
-
-            oh = 0;
-            n++;
-            src = xp + ((long)n * hp * rowBytes);
         }
     }
 

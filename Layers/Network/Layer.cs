@@ -56,6 +56,18 @@ public enum LayerType
 
     /// <summary>Hard sigmoid y = max(0, min(1, alpha·x + beta)) (Layers/Operators/HardSigmoid/).</summary>
     HardSigmoid,
+
+    /// <summary>y[c][h][w] = x[c][h][w]·s[c], s a run-time (C, 1, 1) tensor (squeeze-and-excitation; Layers/Operators/ChannelMultiply/).</summary>
+    ChannelMultiply,
+
+    /// <summary>Nearest or linear spatial resize (Layers/Operators/Resize/).</summary>
+    Resize,
+
+    /// <summary>Channel shuffle: channels [g][C/g] transposed to [C/g][g] (Layers/Operators/Transpose/).</summary>
+    ChannelShuffle,
+
+    /// <summary>A range of one item axis (C, H or W) (Layers/Operators/Slice/).</summary>
+    Slice,
 }
 
 /// <summary>The precision a layer asks the builder for.</summary>

@@ -28,6 +28,10 @@ public sealed class CliMutationTests : IDisposable
         // cluster host runs until Ctrl-C without it; clients wait this long for a cluster that is not there.
         ["--stop-after"] = ["0"],
         ["--connect-timeout"] = ["0.5"],
+        // inq retrains: a few images, at most one epoch a step.
+        ["--train-images"] = ["4", "8"],
+        ["--test-images"] = ["4"],
+        ["--epochs-per-step"] = ["0", "1"],
     };
 
     private static readonly string[] BadNumbers =
@@ -35,7 +39,7 @@ public sealed class CliMutationTests : IDisposable
 
     private static readonly HashSet<string> OutputOptions = new(StringComparer.Ordinal)
     {
-        "--out", "--plots", "--save-engine", "--export-times", "--export-profile", "--output",
+        "--out", "--plots", "--save-engine", "--export-times", "--export-profile", "--output", "--plot", "--csv",
     };
 
     private readonly CliHarness _h = new();

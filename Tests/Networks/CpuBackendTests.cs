@@ -1,6 +1,7 @@
 using ILGPUInt8.Kernels.Cpu;
 using ILGPUInt8.Layers.Models;
 using ILGPUInt8.Layers.Network;
+using ILGPUInt8.Layers.Operators;
 using ILGPUInt8.Layers.Runtime;
 using ILGPUInt8.Tests.Infrastructure;
 using Xunit;
@@ -49,6 +50,35 @@ public sealed class CpuBackendTests
         var actual = TestNetworks.Run(engine, inputs, 2);
         TestNetworks.SameBits(PlanReference.Outputs(engine.Plan, inputs, 2), actual, $"wide cpu {isa} vs reference pipeline");
         TestNetworks.SameBits(TestNetworks.Run(unfused, inputs, 2), actual, $"wide cpu {isa} fusion on vs off");
+    }
+
+    [Theory]
+    [MemberData(nameof(Isas))]
+    public void Int8_fashion_shaped_layers_equal_reference_pipeline(CpuIsa isa)
+    {
+        // The CPU fast paths of issue 19 in one network: one-channel input (vector quantize, padded im2col of 3-byte runs),
+        // 16-channel convolution (the 16-lane requantize rows), 2×2/2 max pooling (whole windows), 3×3/2 padded max
+        // pooling over 35 channels (32 + a tail), a 7×7/2 three-channel stem, and a fully connected head at batch 1 and 3.
+        Assert.SkipUnless(CpuIsaSupport.IsSupported(isa), $"{isa} is not supported here.");
+        var net = new NetworkDefinition();
+        var x = net.AddInput("x", new TensorDims(1, 13, 12));
+        var c1 = net.AddConvolution(x, 16, 3, TestNetworks.Weights(16 * 9, 9, 1), TestData.Float(16, 2, 0.1f), padding: 1, name: "c1");
+        var r1 = net.AddActivation(c1.Output, Kernels.Ops.ActivationKind.Relu, name: "r1");
+        var p1 = net.AddPooling(r1.Output, PoolingType.Max, 2, name: "p1");
+        var c2 = net.AddConvolution(p1.Output, 35, 3, TestNetworks.Weights(35 * 16 * 9, 144, 3), TestData.Float(35, 4, 0.1f), padding: 1, name: "c2");
+        var p2 = net.AddPooling(c2.Output, PoolingType.Max, 3, stride: 2, padding: 1, name: "p2");
+        var fc = net.AddFullyConnected(p2.Output, 10, TestNetworks.Weights(10 * 35 * 9, 35 * 9, 5), name: "fc");
+        net.MarkOutput(fc.Output);
+        var y = net.AddInput("y", new TensorDims(3, 17, 15));
+        var stem = net.AddConvolution(y, 24, 7, TestNetworks.Weights(24 * 3 * 49, 147, 7), TestData.Float(24, 8, 0.1f), stride: 2, padding: 3, name: "stem");
+        net.MarkOutput(stem.Output);
+        foreach (var n in new[] { 1, 3 })
+        {
+            var inputs = TestNetworks.Inputs(net, n);
+            TestNetworks.SetRanges(net, inputs, n);
+            using var engine = BuildCpu(net, n, int8: true, isa);
+            TestNetworks.SameBits(PlanReference.Outputs(engine.Plan, inputs, n), TestNetworks.Run(engine, inputs, n), $"fashion-shaped cpu {isa} batch {n}");
+        }
     }
 
     [Fact]

@@ -45,10 +45,6 @@ public sealed class ZooTests
     /// <summary>Models whose operators the importer does not map yet, with what is missing (skipped, not failed).</summary>
     public static readonly Dictionary<string, string> Pending = new(StringComparer.Ordinal)
     {
-        ["mobilenet_v3_small"] = "squeeze-and-excitation: Mul of [N, C, H, W] by a run-time [N, C, 1, 1]",
-        ["efficientnet_b0"] = "squeeze-and-excitation: Mul of [N, C, H, W] by a run-time [N, C, 1, 1]",
-        ["shufflenet_v2_x1_0"] = "Transpose (channel shuffle) and Split",
-        ["detection_head"] = "Resize",
     };
 
     public static TheoryData<string, int> Cases()

@@ -183,6 +183,11 @@ internal sealed partial class OnnxNetworkAdapter
 
     internal Layer ElementWise(ElementWiseSpec e, string name)
     {
+        if (ChannelMultiply(e, name) is { } scaled)
+        {
+            return scaled;
+        }
+
         var shape = _layer.Output.Shape;
         var operands = new Tensor[2];
         bool[] constant = new bool[2];
@@ -239,6 +244,14 @@ internal sealed partial class OnnxNetworkAdapter
             {
                 item.RemoveAt(i);
             }
+        }
+
+        // Above rank 4 the leading item dimensions merge into C: the same elements in the same C order (reshapes,
+        // element-wise layers and the channel shuffle's [N, g, C/g, H, W] read them so; axis-bound layers check rank).
+        while (item.Count > 3 && item[0] * item[1] <= int.MaxValue)
+        {
+            item[1] *= item[0];
+            item.RemoveAt(0);
         }
 
         if (shape.Count == 0 || item.Count > 3)

@@ -69,19 +69,21 @@ internal sealed unsafe class HostPoolingStep : HostStep
         public readonly void Run(long r0, long r1)
         {
             var p = P;
-            int c = p.C;
-            long rowBytes = (long)p.W * c;
+
+            // Locals: P and Q are computed properties (a division each), the loop must not re-evaluate them.
+            int c = p.C, outH = p.P, outW = p.Q, width = p.W, strideW = p.StrideW, padW = p.PadW, windowW = p.S, endW = p.W + p.PadRight;
+            long rowBytes = (long)width * c;
             for (var row = r0; row < r1; row++)
             {
-                int n = (int)(row / p.P), oh = (int)(row % p.P);
+                int n = (int)(row / outH), oh = (int)(row % outH);
                 int hs = (oh * p.StrideH) - p.PadH, he = Math.Min(hs + p.R, p.H + p.PadBottom);
                 int h0 = Math.Max(hs, 0), h1 = Math.Min(he, p.H);
                 sbyte* image = X + ((long)n * p.H * rowBytes);
-                sbyte* y = Y + (row * p.Q * c);
-                for (var ow = 0; ow < p.Q; ow++, y += c)
+                sbyte* y = Y + (row * outW * c);
+                for (var ow = 0; ow < outW; ow++, y += c)
                 {
-                    int ws = (ow * p.StrideW) - p.PadW, we = Math.Min(ws + p.S, p.W + p.PadRight);
-                    int w0 = Math.Max(ws, 0), w1 = Math.Min(we, p.W);
+                    int ws = (ow * strideW) - padW, we = Math.Min(ws + windowW, endW);
+                    int w0 = Math.Max(ws, 0), w1 = Math.Min(we, width);
                     if (h0 >= h1 || w0 >= w1)
                     {
                         new Span<sbyte>(y, c).Fill(sbyte.MinValue);
@@ -90,6 +92,21 @@ internal sealed unsafe class HostPoolingStep : HostStep
 
                     sbyte* first = image + (h0 * rowBytes) + ((long)w0 * c);
                     int j = 0;
+                    if (h1 - h0 == 2 && w1 - w0 == 2)
+                    {
+                        // A whole 2×2 window (the common 2×2/2 pooling): four loads a channel vector, no loops.
+                        sbyte* below = first + rowBytes;
+                        for (; j + 32 <= c; j += 32)
+                        {
+                            Vector256.Max(Vector256.Max(Vector256.Load(first + j), Vector256.Load(first + c + j)), Vector256.Max(Vector256.Load(below + j), Vector256.Load(below + c + j))).Store(y + j);
+                        }
+
+                        for (; j + 16 <= c; j += 16)
+                        {
+                            Vector128.Max(Vector128.Max(Vector128.Load(first + j), Vector128.Load(first + c + j)), Vector128.Max(Vector128.Load(below + j), Vector128.Load(below + c + j))).Store(y + j);
+                        }
+                    }
+
                     for (; j + 32 <= c; j += 32)
                     {
                         var m = Vector256.Load(first + j);
@@ -155,9 +172,10 @@ internal sealed unsafe class HostPoolingStep : HostStep
             int c = p.C;
             var sums = CpuScratch<float>.First(c);
             var isums = CpuScratch<int>.First(c);
+            int outH = p.P, outW = p.Q;
             for (var o = o0; o < o1; o++)
             {
-                int n = (int)(o / (p.P * p.Q)), oh = (int)(o / p.Q % p.P), ow = (int)(o % p.Q);
+                int n = (int)(o / (outH * outW)), oh = (int)(o / outW % outH), ow = (int)(o % outW);
                 int hs = (oh * p.StrideH) - p.PadH, ws = (ow * p.StrideW) - p.PadW;
                 int he = Math.Min(hs + p.R, p.H + p.PadBottom), we = Math.Min(ws + p.S, p.W + p.PadRight);
                 int padded = (he - hs) * (we - ws);

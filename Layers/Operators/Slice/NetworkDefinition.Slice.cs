@@ -1,0 +1,11 @@
+using ILGPUInt8.Layers.Operators;
+
+namespace ILGPUInt8.Layers.Network;
+
+/// <summary>The network builder method of the Slice operator.</summary>
+public sealed partial class NetworkDefinition
+{
+    /// <summary>Adds y = x[start, start + length) along <paramref name="axis"/> (the other axes whole).</summary>
+    public SliceLayer AddSlice(Tensor input, ItemAxis axis, int start, int length, string? name = null) =>
+        Add(new SliceLayer(LayerName(name, LayerType.Slice), [input], axis, start, length));
+}
