@@ -1,5 +1,4 @@
 using ILGPU;
-using ILGPUInt8.Kernels.Arch;
 using ILGPUInt8.Kernels.Quantization;
 
 namespace ILGPUInt8.Kernels.Gemm;
@@ -47,17 +46,7 @@ public readonly record struct RequantizeEpilogue(ArrayView<sbyte> Output, int Ld
         int q1 = QuantMath.Requantize(acc1, Bias[col + 1], Multiplier[col + 1], Lo);
         int q2 = QuantMath.Requantize(acc2, Bias[col + 2], Multiplier[col + 2], Lo);
         int q3 = QuantMath.Requantize(acc3, Bias[col + 3], Multiplier[col + 3], Lo);
-        if ((i & 3) == 0)
-        {
-            // One 32-bit store of four lanes (values already in [-127, 127]).
-            Output.Cast<int>()[i >> 2] = Saturate.PackInt32ToInt8x4(q0, q1, q2, q3);
-            return;
-        }
-
-        Output[i] = (sbyte)q0;
-        Output[i + 1] = (sbyte)q1;
-        Output[i + 2] = (sbyte)q2;
-        Output[i + 3] = (sbyte)q3;
+        Int8Store.Store4(Output, i, q0, q1, q2, q3);
     }
 }
 

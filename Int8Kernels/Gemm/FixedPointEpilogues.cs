@@ -1,5 +1,4 @@
 using ILGPU;
-using ILGPUInt8.Kernels.Arch;
 using ILGPUInt8.Kernels.Quantization;
 
 namespace ILGPUInt8.Kernels.Gemm;
@@ -38,15 +37,6 @@ public readonly record struct FixedPointRequantizeEpilogue(ArrayView<sbyte> Outp
         int q1 = Finish(acc1, col + 1);
         int q2 = Finish(acc2, col + 2);
         int q3 = Finish(acc3, col + 3);
-        if ((i & 3) == 0)
-        {
-            Output.Cast<int>()[i >> 2] = PackedInt8.Pack(q0, q1, q2, q3);
-            return;
-        }
-
-        Output[i] = (sbyte)q0;
-        Output[i + 1] = (sbyte)q1;
-        Output[i + 2] = (sbyte)q2;
-        Output[i + 3] = (sbyte)q3;
+        Int8Store.Store4(Output, i, q0, q1, q2, q3);
     }
 }

@@ -1,3 +1,7 @@
+using System.Runtime.CompilerServices;
+using ILGPU;
+using ILGPUInt8.Kernels.Arch;
+
 namespace ILGPUInt8.Kernels.Gemm;
 
 /// <summary>
@@ -16,4 +20,27 @@ public interface IGemmEpilogue
     /// col + 3 &lt; N, so an implementation may store them with one wider access.
     /// </summary>
     void Apply4(int row, int col, int acc0, int acc1, int acc2, int acc3);
+}
+
+/// <summary>The store every int8 epilogue ends with.</summary>
+internal static class Int8Store
+{
+    /// <summary>
+    /// y[i..i+3] = (q0, q1, q2, q3), values already in [−128, 127]: one 32-bit store of the four lanes packed
+    /// (<see cref="Saturate.PackInt32ToInt8x4"/>, lane 0 in the low byte) when i is a multiple of 4, else four bytes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store4(ArrayView<sbyte> output, long i, int q0, int q1, int q2, int q3)
+    {
+        if ((i & 3) == 0)
+        {
+            output.Cast<int>()[i >> 2] = Saturate.PackInt32ToInt8x4(q0, q1, q2, q3);
+            return;
+        }
+
+        output[i] = (sbyte)q0;
+        output[i + 1] = (sbyte)q1;
+        output[i + 2] = (sbyte)q2;
+        output[i + 3] = (sbyte)q3;
+    }
 }

@@ -1,5 +1,4 @@
 using ILGPU;
-using ILGPUInt8.Kernels.Arch;
 using ILGPUInt8.Kernels.Quantization;
 
 namespace ILGPUInt8.Kernels.Gemm;
@@ -28,15 +27,6 @@ public readonly record struct RequantizeLutEpilogue(ArrayView<sbyte> Output, int
         int q1 = Lut[QuantMath.Requantize(acc1, Bias[col + 1], Multiplier[col + 1], -127) + 128];
         int q2 = Lut[QuantMath.Requantize(acc2, Bias[col + 2], Multiplier[col + 2], -127) + 128];
         int q3 = Lut[QuantMath.Requantize(acc3, Bias[col + 3], Multiplier[col + 3], -127) + 128];
-        if ((i & 3) == 0)
-        {
-            Output.Cast<int>()[i >> 2] = PackedInt8.Pack(q0, q1, q2, q3);
-            return;
-        }
-
-        Output[i] = (sbyte)q0;
-        Output[i + 1] = (sbyte)q1;
-        Output[i + 2] = (sbyte)q2;
-        Output[i + 3] = (sbyte)q3;
+        Int8Store.Store4(Output, i, q0, q1, q2, q3);
     }
 }

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using ILGPU;
-using ILGPUInt8.Kernels.Arch;
 using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Kernels.Quantization;
 
@@ -43,17 +42,7 @@ public readonly record struct RequantizeSumEpilogue(
         int q1 = Reference(acc1, Bias[col + 1], Multiplier[col + 1], Skip[r + 1], Sum);
         int q2 = Reference(acc2, Bias[col + 2], Multiplier[col + 2], Skip[r + 2], Sum);
         int q3 = Reference(acc3, Bias[col + 3], Multiplier[col + 3], Skip[r + 3], Sum);
-        if ((i & 3) == 0)
-        {
-            // One 32-bit store of four lanes (values already in [lo, 127]).
-            Output.Cast<int>()[i >> 2] = Saturate.PackInt32ToInt8x4(q0, q1, q2, q3);
-            return;
-        }
-
-        Output[i] = (sbyte)q0;
-        Output[i + 1] = (sbyte)q1;
-        Output[i + 2] = (sbyte)q2;
-        Output[i + 3] = (sbyte)q3;
+        Int8Store.Store4(Output, i, q0, q1, q2, q3);
     }
 }
 

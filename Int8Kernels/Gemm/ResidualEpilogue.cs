@@ -48,16 +48,7 @@ public readonly record struct ResidualRequantizeEpilogue(
         int q1 = Reference(acc1, Bias[col + 1], Multiplier[col + 1], Residual[r + 1], ResidualScale, Lo);
         int q2 = Reference(acc2, Bias[col + 2], Multiplier[col + 2], Residual[r + 2], ResidualScale, Lo);
         int q3 = Reference(acc3, Bias[col + 3], Multiplier[col + 3], Residual[r + 3], ResidualScale, Lo);
-        if ((i & 3) == 0)
-        {
-            Output.Cast<int>()[i >> 2] = Saturate.PackInt32ToInt8x4(q0, q1, q2, q3);
-            return;
-        }
-
-        Output[i] = (sbyte)q0;
-        Output[i + 1] = (sbyte)q1;
-        Output[i + 2] = (sbyte)q2;
-        Output[i + 3] = (sbyte)q3;
+        Int8Store.Store4(Output, i, q0, q1, q2, q3);
     }
 
     // a·b rounded once to f32, never fused with a neighbouring add.

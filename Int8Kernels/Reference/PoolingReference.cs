@@ -11,37 +11,26 @@ internal static class PoolingReference
     {
         p.Validate();
         var y = new float[(long)p.N * p.C * p.P * p.Q];
-        var i = 0;
-        for (var n = 0; n < p.N; n++)
+        foreach (var (i, plane, h0, h1, w0, w1, padded) in Windows(p))
         {
-            for (var c = 0; c < p.C; c++)
+            float max = float.NegativeInfinity, sum = 0f;
+            for (var h = h0; h < h1; h++)
             {
-                for (var oh = 0; oh < p.P; oh++)
+                for (var w = w0; w < w1; w++)
                 {
-                    for (var ow = 0; ow < p.Q; ow++, i++)
-                    {
-                        var (h0, h1, w0, w1, padded) = Window(p, oh, ow);
-                        float max = float.NegativeInfinity, sum = 0f;
-                        for (var h = h0; h < h1; h++)
-                        {
-                            for (var w = w0; w < w1; w++)
-                            {
-                                var v = x[(((n * p.C) + c) * p.H + h) * p.W + w];
-                                max = v > max ? v : max;
-                                sum += v;
-                            }
-                        }
-
-                        var valid = (h1 - h0) * (w1 - w0);
-                        y[i] = mode switch
-                        {
-                            PoolingMode.Max => max,
-                            PoolingMode.AverageCountPadding => sum / padded,
-                            _ => sum / valid,
-                        };
-                    }
+                    var v = x[(int)(((plane * p.H) + h) * p.W) + w];
+                    max = v > max ? v : max;
+                    sum += v;
                 }
             }
+
+            var valid = (h1 - h0) * (w1 - w0);
+            y[i] = mode switch
+            {
+                PoolingMode.Max => max,
+                PoolingMode.AverageCountPadding => sum / padded,
+                _ => sum / valid,
+            };
         }
 
         return y;
@@ -52,35 +41,41 @@ internal static class PoolingReference
     {
         p.Validate();
         var y = new sbyte[(long)p.N * p.C * p.P * p.Q];
-        var i = 0;
-        for (var n = 0; n < p.N; n++)
+        foreach (var (i, plane, h0, h1, w0, w1, padded) in Windows(p))
         {
-            for (var c = 0; c < p.C; c++)
+            int max = -128, sum = 0;
+            for (var h = h0; h < h1; h++)
             {
-                for (var oh = 0; oh < p.P; oh++)
+                for (var w = w0; w < w1; w++)
                 {
-                    for (var ow = 0; ow < p.Q; ow++, i++)
-                    {
-                        var (h0, h1, w0, w1, padded) = Window(p, oh, ow);
-                        int max = -128, sum = 0;
-                        for (var h = h0; h < h1; h++)
-                        {
-                            for (var w = w0; w < w1; w++)
-                            {
-                                int v = x[(((n * p.C) + c) * p.H + h) * p.W + w];
-                                max = Math.Max(max, v);
-                                sum += v;
-                            }
-                        }
-
-                        var divisor = mode == PoolingMode.AverageCountPadding ? padded : (h1 - h0) * (w1 - w0);
-                        y[i] = mode == PoolingMode.Max ? (sbyte)max : (sbyte)QuantMath.Requantize(sum, 0, multipliers[divisor], -127);
-                    }
+                    int v = x[(int)(((plane * p.H) + h) * p.W) + w];
+                    max = Math.Max(max, v);
+                    sum += v;
                 }
             }
+
+            var divisor = mode == PoolingMode.AverageCountPadding ? padded : (h1 - h0) * (w1 - w0);
+            y[i] = mode == PoolingMode.Max ? (sbyte)max : (sbyte)QuantMath.Requantize(sum, 0, multipliers[divisor], -127);
         }
 
         return y;
+    }
+
+    // Every output (n, c, oh, ow) in NCHW order: its index, its input plane n·C + c and its window (see Window).
+    private static IEnumerable<(long I, long Plane, int H0, int H1, int W0, int W1, int Padded)> Windows(PoolProblem p)
+    {
+        long i = 0;
+        for (long plane = 0; plane < (long)p.N * p.C; plane++)
+        {
+            for (var oh = 0; oh < p.P; oh++)
+            {
+                for (var ow = 0; ow < p.Q; ow++, i++)
+                {
+                    var (h0, h1, w0, w1, padded) = Window(p, oh, ow);
+                    yield return (i, plane, h0, h1, w0, w1, padded);
+                }
+            }
+        }
     }
 
     // PyTorch's window: start = o·stride − pad, end = min(start + window, size + end pad) (the divisor with padding counted),

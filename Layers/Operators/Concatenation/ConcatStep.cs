@@ -12,17 +12,20 @@ namespace ILGPUInt8.Layers.Operators;
 /// </summary>
 internal sealed class ConcatStep(Engine engine, PlanNode node) : Step(engine, node)
 {
+    // Made once: a step allocates nothing when it runs.
+    private readonly (int Total, (int Block, int Offset)[] Inputs) _blocks = ((ConcatenationLayer)node.Layer).NhwcBlocks(
+        engine.Plan.Tensors[node.Output].Dims, [.. node.Inputs.Select(id => engine.Plan.Tensors[id].Dims)]);
+
     public override int Launches => Node.Inputs.Count;
 
     public override void Run(ExecutionContext context, int batch)
     {
-        var axis = ((ConcatenationLayer)Node.Layer).Axis;
-        var (pixels, length, inner) = Output.Dims.Nhwc(axis, batch);
-        int total = length * inner, offset = 0;
-        for (var i = 0; i < Node.Inputs.Count; i++)
+        int pixels = Output.Dims.Nhwc(((ConcatenationLayer)Node.Layer).Axis, batch).Outer;
+        var (total, blocks) = _blocks;
+        for (var i = 0; i < blocks.Length; i++)
         {
             var t = Input(i);
-            int block = t.Dims.Size(axis) * inner;
+            var (block, offset) = blocks[i];
             if (Node.Int8)
             {
                 Concat.Int8(Device, context.View<sbyte>(t, batch), context.View<sbyte>(Output, batch), pixels, block, total, offset, Int8ElementWise.RatioMultiplier(t.Scale, Output.Scale));
@@ -31,8 +34,6 @@ internal sealed class ConcatStep(Engine engine, PlanNode node) : Step(engine, no
             {
                 Concat.Float(Device, context.View<float>(t, batch), context.View<float>(Output, batch), pixels, block, total, offset);
             }
-
-            offset += block;
         }
     }
 }

@@ -20,6 +20,24 @@ public sealed class ConcatenationLayer : Layer
     /// <summary>The axis the inputs are joined along.</summary>
     public ItemAxis Axis { get; }
 
+    /// <summary>
+    /// The block copies both backends make: NHWC seen as [outer, length, inner] along <see cref="Axis"/>
+    /// (<see cref="TensorDims.Nhwc"/>; outer grows with the batch, the rest does not); input i's blocks of length_i·inner
+    /// values go to offset Σ_{j&lt;i} length_j·inner of each of the outer output blocks of total = length·inner values.
+    /// </summary>
+    internal (int Total, (int Block, int Offset)[] Inputs) NhwcBlocks(TensorDims output, IReadOnlyList<TensorDims> inputs)
+    {
+        var (_, length, inner) = output.Nhwc(Axis, 1);
+        var blocks = new (int Block, int Offset)[inputs.Count];
+        for (int i = 0, offset = 0; i < inputs.Count; i++)
+        {
+            blocks[i] = (inputs[i].Size(Axis) * inner, offset);
+            offset += blocks[i].Block;
+        }
+
+        return (length * inner, blocks);
+    }
+
     /// <inheritdoc />
     // Each input seen as [outer, length_i, inner] along the axis: y[o] = x_0[o] ‖ x_1[o] ‖ … (the blocks of length_i·inner).
     internal override float[] EvaluateConstant(IReadOnlyList<float[]> inputs, IReadOnlyList<TensorDims> dims)

@@ -14,17 +14,21 @@ namespace ILGPUInt8.Layers.Operators;
 /// </summary>
 internal sealed unsafe class HostConcatStep(Engine engine, PlanNode node) : HostStep(engine, node)
 {
+    // Made once: a step allocates nothing when it runs.
+    private readonly (int Total, (int Block, int Offset)[] Inputs) _blocks = ((ConcatenationLayer)node.Layer).NhwcBlocks(
+        engine.Plan.Tensors[node.Output].Dims, [.. node.Inputs.Select(id => engine.Plan.Tensors[id].Dims)]);
+
     public override void Run(ExecutionContext context, int batch)
     {
-        var axis = ((ConcatenationLayer)Node.Layer).Axis;
-        var (pixels, length, inner) = Output.Dims.Nhwc(axis, batch);
-        int total = length * inner, offset = 0;
-        for (var i = 0; i < Node.Inputs.Count; i++)
+        var layer = (ConcatenationLayer)Node.Layer;
+        int pixels = Output.Dims.Nhwc(layer.Axis, batch).Outer;
+        var (total, blocks) = _blocks;
+        for (var i = 0; i < blocks.Length; i++)
         {
             var t = Input(i);
-            int c = t.Dims.Size(axis) * inner, o = offset;
+            var (c, o) = blocks[i];
             bool constant = t.Constant is not null;
-            long items = t.Dims.Nhwc(axis, 1).Outer;
+            long items = t.Dims.Nhwc(layer.Axis, 1).Outer;
             if (Node.Int8)
             {
                 var body = new Int8Ranges
@@ -41,8 +45,6 @@ internal sealed unsafe class HostConcatStep(Engine engine, PlanNode node) : Host
                 var body = new FloatRanges { X = context.Pointer<float>(t, batch), Y = context.Pointer<float>(Output, batch), Block = new Block(c, o, total, constant, items) };
                 ForRanges(pixels, 1024, ref body);
             }
-
-            offset += c;
         }
     }
 

@@ -9,57 +9,21 @@ namespace ILGPUInt8.Layers.Operators;
 /// OutH = (H − 1)·sh − 2·ph + dh·(R − 1) + 1 + output padding (OutW likewise; a negative output padding crops more at
 /// the bottom/right than at the top/left). Bias optional.
 /// </summary>
-public sealed class DeconvolutionLayer : Layer
+public sealed class DeconvolutionLayer : FilterLayer
 {
     internal DeconvolutionLayer(
         string name, IEnumerable<Tensor> inputs, int outputChannels, Size2 kernel, float[] weights, float[]? bias,
         Size2 stride, Size2 padding, Size2 outputPadding, Size2 dilation, int groups)
-        : base(name, inputs)
+        : base(name, inputs, outputChannels, kernel, weights, bias, stride, padding, dilation, groups)
     {
-        OutputChannels = outputChannels;
-        Kernel = kernel;
-        WeightArray = weights;
-        BiasArray = bias;
-        Stride = stride;
-        Padding = padding;
         OutputPadding = outputPadding;
-        Dilation = dilation;
-        Groups = groups;
     }
 
     /// <inheritdoc />
     public override LayerType Type => LayerType.Deconvolution;
 
-    /// <summary>Output channels K.</summary>
-    public int OutputChannels { get; }
-
-    /// <summary>Filter size (R, S).</summary>
-    public Size2 Kernel { get; }
-
-    /// <summary>Stride.</summary>
-    public Size2 Stride { get; }
-
-    /// <summary>Padding removed from each side of the full output.</summary>
-    public Size2 Padding { get; }
-
     /// <summary>Extra rows/columns added at the bottom/right (negative: removed there beyond <see cref="Padding"/>).</summary>
     public Size2 OutputPadding { get; }
-
-    /// <summary>Dilation.</summary>
-    public Size2 Dilation { get; }
-
-    /// <summary>Groups.</summary>
-    public int Groups { get; }
-
-    /// <summary>Weights [C][K/groups][R][S].</summary>
-    public ReadOnlyMemory<float> Weights => WeightArray;
-
-    /// <summary>Bias (K values) or empty.</summary>
-    public ReadOnlyMemory<float> Bias => BiasArray;
-
-    internal float[] WeightArray { get; }
-
-    internal float[]? BiasArray { get; }
 
     /// <summary>The problem for a batch of <paramref name="n"/> items of <paramref name="input"/>.</summary>
     internal DeconvProblem Problem(int n, TensorDims input) => new(
@@ -96,37 +60,14 @@ public sealed class DeconvolutionLayer : Layer
     }
 
     /// <inheritdoc />
-    internal override void WriteParameters(BinaryWriter writer)
-    {
-        writer.Write(OutputChannels);
-        writer.Write(Kernel);
-        writer.Write(Stride);
-        writer.Write(Padding);
-        writer.Write(OutputPadding);
-        writer.Write(Dilation);
-        writer.Write(Groups);
-        writer.WriteArray(WeightArray);
-        writer.WriteArray(BiasArray);
-    }
+    private protected override void WriteExtraParameters(BinaryWriter writer) => writer.Write(OutputPadding);
 
-    /// <summary>Reads what <see cref="WriteParameters"/> wrote.</summary>
+    /// <summary>Reads what <see cref="FilterLayer.WriteParameters"/> wrote.</summary>
     internal static DeconvolutionLayer Read(string name, BinaryReader r)
     {
-        int k = r.ReadInt32();
-        Size2 kernel = r.ReadSize2(), stride = r.ReadSize2(), padding = r.ReadSize2(), outputPadding = r.ReadSize2(), dilation = r.ReadSize2();
-        int groups = r.ReadInt32();
-        var w = r.ReadFloatArray() ?? throw new InvalidDataException("Deconvolution weights are missing.");
-        return new DeconvolutionLayer(name, [], k, kernel, w, r.ReadFloatArray(), stride, padding, outputPadding, dilation, groups);
+        var f = ReadParameters(r, LayerType.Deconvolution, BinaryIO.ReadSize2);
+        return new DeconvolutionLayer(name, [], f.OutputChannels, f.Kernel, f.Weights, f.Bias, f.Stride, f.Padding, f.Extra, f.Dilation, f.Groups);
     }
-
-    /// <inheritdoc />
-    internal override bool Int8NeedsRuntimeInput => true;
-
-    /// <inheritdoc />
-    internal override bool FusesActivation(ActivationSpec activation, bool int8) => true;
-
-    /// <inheritdoc />
-    internal override long WeightBytes(bool int8) => WeightBytes(WeightArray, BiasArray, int8);
 
     /// <inheritdoc />
     internal override Layer FoldScale(Func<int, float> scale, Func<int, float> shift, int channels, TensorDims input) =>
@@ -145,7 +86,4 @@ public sealed class DeconvolutionLayer : Layer
 
         return r;
     }
-
-    /// <inheritdoc />
-    internal override string? IntegerOnlyLimit => null;
 }
