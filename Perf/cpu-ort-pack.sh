@@ -33,8 +33,9 @@ if [ ! -s "$out/dotnet.tgz" ]; then
 fi
 
 # linux-x64 only: the runtime identifier keeps ORT's natives for this platform and drops the other runtimes/.
+# KeepOnnxRuntimeNatives: Directory.Build.props drops ORT's natives from other packs (the GPU runs do not use ORT).
 dotnet publish "$root/Perf/Perf.csproj" -c Release -r linux-x64 --self-contained false \
-  -p:SatelliteResourceLanguages=en -o "$stage/Perf" >&2
+  -p:SatelliteResourceLanguages=en -p:KeepOnnxRuntimeNatives=true -o "$stage/Perf" >&2
 rm -f "$stage/Perf"/*.pdb
 find "$stage/Perf" -name libonnxruntime.so | grep -q . || { echo "publish left no libonnxruntime.so in $stage/Perf" >&2; exit 1; }
 rm -rf "$stage/Perf/runtimes"/{android,ios,linux-arm64,osx-arm64,win-arm64,win-x64}
