@@ -61,7 +61,7 @@ fi
 sum=$(sha1sum "$here/app.tgz" | cut -d' ' -f1)
 if [ "$(cat /tmp/cpu-ort-app/.sum 2>/dev/null)" != "$sum" ]; then
   rm -rf /tmp/cpu-ort-app && mkdir -p /tmp/cpu-ort-app && tar -C /tmp/cpu-ort-app -xzf "$here/app.tgz"
-  echo "$sum" > /tmp/cpu-ort-app/.sum
+  echo "$sum" > /tmp/cpu-ort-app/.sum.tmp && mv /tmp/cpu-ort-app/.sum.tmp /tmp/cpu-ort-app/.sum
 fi
 extra=()
 [ -f /tmp/model/ResNet18.onnx ] && extra=(--resnet18-onnx /tmp/model/ResNet18.onnx)

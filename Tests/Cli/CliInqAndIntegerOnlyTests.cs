@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ILGPUInt8.Calibration.IO;
 using ILGPUInt8.Tests.Onnx;
 using ILGPUInt8.Training.Inq;
 using ILGPUInt8.Training.Onnx;
@@ -61,12 +62,12 @@ public sealed class CliInqAndIntegerOnlyTests : IDisposable
     public void Inq_checks_its_outputs_before_training()
     {
         // An output folder that is a file, and the model as its own output: refused at once, nothing written.
-        File.WriteAllText(_h.Path("file"), "x");
+        AtomicFile.WriteAllText(_h.Path("file"), "x");
         var (code, text) = CliHarness.Run("inq", "--model", CliHarness.Model, "--data", _h.Data, "--out", _h.Path("file/m.onnx"));
         Assert.NotEqual(0, code);
         Assert.Contains("file", text, StringComparison.Ordinal);
         var copy = _h.Path("copy.onnx");
-        File.Copy(CliHarness.Model, copy);
+        AtomicFile.WriteAllBytes(copy, File.ReadAllBytes(CliHarness.Model));
         var before = File.ReadAllBytes(copy);
         (code, text) = CliHarness.Run("inq", "--model", copy, "--data", _h.Data, "--out", _h.Path("ok.onnx"), "--csv", copy);
         Assert.Equal(2, code);

@@ -1,3 +1,4 @@
+using ILGPUInt8.Calibration.IO;
 using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Layers.Network;
 using ILGPUInt8.Layers.Runtime;
@@ -33,7 +34,7 @@ public sealed class EngineFileVersionTests
         var path = Path.Combine(Path.GetTempPath(), $"v5-{Environment.ProcessId}-{Guid.NewGuid():N}.ilgpui8");
         try
         {
-            File.WriteAllBytes(path, bytes);
+            AtomicFile.WriteAllBytes(path, bytes);
             var ex = Assert.Throws<InvalidDataException>(() => Engine.LoadCpu(path));
             Assert.Contains("version 5 cannot be read: this build reads versions 2 to 4 (the file was written by a newer build)", ex.Message, StringComparison.Ordinal);
         }
