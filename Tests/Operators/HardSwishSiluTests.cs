@@ -4,8 +4,6 @@ using ILGPUInt8.Layers.Onnx;
 using ILGPUInt8.Layers.Onnx.Proto;
 using ILGPUInt8.Layers.Onnx.Reference;
 using ILGPUInt8.Layers.Operators;
-using ILGPUInt8.Layers.Runtime;
-using ILGPUInt8.Tests.Infrastructure;
 using Xunit;
 using static ILGPUInt8.Tests.Onnx.OnnxProtoBuilder;
 
@@ -49,13 +47,8 @@ public sealed class HardSwishSiluTests
         var reference = OnnxReference.Run(loaded.Imported, new Dictionary<string, ReferenceTensor> { ["x"] = new([2, 3, 4, 5], x) })["y"].Data;
         Assert.Equal(expected, reference);
         var config = new BuilderConfig { MaxBatchSize = 2 };
-        using var accelerator = EngineBuilder.Build(loaded.Network, config, TestDevices.Cpu);
-        using var cpu = EngineBuilder.BuildCpu(loaded.Network, config);
-        using var file = new MemoryStream();
-        cpu.Serialize(file);
-        file.Position = 0;
-        using var reread = Engine.DeserializeCpu(file);
-        foreach (var engine in new[] { accelerator, cpu, reread })
+        using var engines = OperatorEngines.Build(loaded.Network, config);
+        foreach (var engine in engines.All)
         {
             using var context = engine.CreateExecutionContext();
             var actual = context.Execute(x, 2);

@@ -1,7 +1,6 @@
 using ILGPUInt8.Layers.Onnx;
 using ILGPUInt8.Layers.Onnx.Reference;
 using ILGPUInt8.Layers.Operators;
-using ILGPUInt8.Layers.Runtime;
 using ILGPUInt8.Tests.Infrastructure;
 using ILGPUInt8.Tests.Onnx;
 using Xunit;
@@ -72,13 +71,8 @@ public sealed class ZooOperatorTests
         var expected = OnnxReference.Run(loaded.Imported, new Dictionary<string, ReferenceTensor> { ["x"] = new([n, c, h, w], x) })["y"].Data;
 
         var config = new BuilderConfig { MaxBatchSize = n };
-        using var accelerator = EngineBuilder.Build(loaded.Network, config, TestDevices.Cpu);
-        using var cpu = EngineBuilder.BuildCpu(loaded.Network, config);
-        using var file = new MemoryStream();
-        cpu.Serialize(file);
-        file.Position = 0;
-        using var reread = Engine.DeserializeCpu(file);
-        foreach (var engine in new[] { accelerator, cpu, reread })
+        using var engines = OperatorEngines.Build(loaded.Network, config);
+        foreach (var engine in engines.All)
         {
             using var context = engine.CreateExecutionContext();
             var y = context.Execute(x, n);
