@@ -39,6 +39,7 @@ internal sealed class ConvolutionStep : Step
     private readonly Func<int, ConvProblem>? _stemProblem;
     private readonly ConvStemFold? _fold;
     private readonly int _fusedInput = -1;
+    private readonly long _scratchBytes;
     private string? _kernelName;
 
     public ConvolutionStep(Engine engine, PlanNode node)
@@ -71,6 +72,8 @@ internal sealed class ConvolutionStep : Step
             return;
         }
 
+        // Fixed when the step is built (ScratchFor reads ILGPUINT8_STEM, which may change later in the process).
+        _scratchBytes = ScratchFor(Plan, node);
         _int8 = Int8Parameters.ForNode(Plan, node, w, k, cg * r * s, bias);
         _residual = Int8Parameters.ResidualOf(Plan, node);
         var krsc = Relayout(_int8.Weights);
@@ -156,7 +159,7 @@ internal sealed class ConvolutionStep : Step
         return index >= 0 && alone && !off && t.Type == DataType.Int8 && t.Constant is null && t.AliasOf < 0 ? index : -1;
     }
 
-    public override long ScratchBytes => ScratchFor(Plan, Node);
+    public override long ScratchBytes => _scratchBytes;
 
     /// <summary>
     /// How an INT8 convolution widens its input (problem at batch 1): the im2col columns Kp of a stem (groups = 1,
