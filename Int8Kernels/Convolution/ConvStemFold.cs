@@ -100,12 +100,13 @@ public sealed record ConvStemFold(ConvProblem Problem, ConvProblem Folded, int O
     }
 
     /// <summary>
-    /// One axis: the first (ph2, oh) with eh = s·ph2 − pad + oh in [0, s), R2 = ⌈(R + eh)/s⌉, extent E2 = P − 2·ph2 + R2 − 1 ≥ 1,
+    /// One axis: the (ph2, oh) with the fewest taps R2, then the smallest E2, with eh = s·ph2 − pad + oh in [0, s), R2 = ⌈(R + eh)/s⌉, extent E2 = P − 2·ph2 + R2 − 1 ≥ 1,
     /// such that every (p, r) reading inside the image [0, E) lands in a folded row 0 ≤ p − ph2 + (r + eh)/s &lt; E2 (taps
     /// outside the image may read folded padding or zeros of z).
     /// </summary>
     private static (int Offset, int Pad, int Lead, int Taps, int Extent)? Axis(int extent, int taps, int stride, int pad, int outputs)
     {
+        (int Offset, int Pad, int Lead, int Taps, int Extent)? best = null;
         for (var pad2 = 0; pad2 <= taps; pad2++)
         {
             for (var offset = 0; offset < 2 * stride; offset++)
@@ -118,14 +119,16 @@ public sealed record ConvStemFold(ConvProblem Problem, ConvProblem Folded, int O
 
                 int taps2 = (taps + lead + stride - 1) / stride;
                 int extent2 = outputs - (2 * pad2) + taps2 - 1;
-                if (extent2 >= 1 && Covers(extent, taps, stride, pad, outputs, pad2, lead, extent2))
+                // The fewest taps, then the smallest folded tensor.
+                if (extent2 >= 1 && (best is not { } b || (taps2, extent2).CompareTo((b.Taps, b.Extent)) < 0)
+                    && Covers(extent, taps, stride, pad, outputs, pad2, lead, extent2))
                 {
-                    return (offset, pad2, lead, taps2, extent2);
+                    best = (offset, pad2, lead, taps2, extent2);
                 }
             }
         }
 
-        return null;
+        return best;
     }
 
     private static bool Covers(int extent, int taps, int stride, int pad, int outputs, int pad2, int lead, int extent2)
