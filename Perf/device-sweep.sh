@@ -8,7 +8,11 @@
 #   "-class ILGPUInt8.Tests.Oracle.Int8OracleGpuTests"); PEERS_COMPILE=1 adds the torch.compile engine peers
 #   (reduce-overhead for ResNet-18 and ResNet-50 at b1/64/256, about 10 s of compile each; max-autotune for ResNet-18
 #   b256, about 2 minutes), PEERS_COMPILE=2 also max-autotune for ResNet-50 b256 (2 more minutes);
-#   PERF_ARGS adds options to the Perf run (e.g. "--cases resnet18").
+#   PERF_ARGS adds options to the Perf run (e.g. "--cases resnet18"). ZOO=1 adds the model zoo (issue 24):
+#   Perf/peers/zoo_peers.py exports torchvision's families at 224x224 to /tmp/zoo and times them in PyTorch (eager FP32
+#   and FP16; ZOO=2 adds torch.compile reduce-overhead, 10-60 s of compile a model and batch), then the engine
+#   benchmark runs them as cases zoo_NAME (--cases none: the zoo alone). Where the machine's Python lacks torchvision,
+#   the copy that Perf/zoo-pack.sh leaves in .gpu/torchvision.txz is used.
 # Everything lands in OUT_DIR/sweep/ and, packed, in OUT_DIR/sweep.tgz (the device tool returns a few files only).
 set -uo pipefail
 top=${1:?usage: device-sweep.sh OUT_DIR [BENCHMARKS...]}; shift
@@ -46,7 +50,17 @@ if wants engine; then
     cat "$out/resnet18-peer.log"
   fi
 fi
+zoo_args=()
+if wants engine && [ "${ZOO:-0}" != 0 ]; then
+  if [ -s .gpu/torchvision.txz ]; then
+    mkdir -p /tmp/zoo-tv && tar -C /tmp/zoo-tv -xJf .gpu/torchvision.txz && export ZOO_TORCHVISION=/tmp/zoo-tv/torchvision
+  fi
+  zoo_flags=(); [ "$ZOO" = 2 ] && zoo_flags=(--compile)
+  PYTHONUNBUFFERED=1 python3 Perf/peers/zoo_peers.py "$out/peers.json" /tmp/zoo --append "${zoo_flags[@]}" > "$out/zoo-peers.log" 2>&1 \
+    && zoo_args=(--zoo /tmp/zoo) || echo "zoo peers failed: see zoo-peers.log"
+  tail -40 "$out/zoo-peers.log"
+fi
 # shellcheck disable=SC2086
-bash .gpu/run.sh Perf $benchmarks "${onnx_args[@]}" ${PERF_ARGS:-} --out "$out" --repeats 7 --peers "$out/peers.json" > "$out/perf.log" 2>&1
+bash .gpu/run.sh Perf $benchmarks "${onnx_args[@]}" "${zoo_args[@]}" ${PERF_ARGS:-} --out "$out" --repeats 7 --peers "$out/peers.json" > "$out/perf.log" 2>&1
 grep -v "^\s*at " "$out/perf.log" | sed -n '/^benchmark /,$p'
 tar -C "$top" -czf "$top/sweep.tgz" sweep && rm -rf "$out"

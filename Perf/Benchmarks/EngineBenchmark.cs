@@ -22,7 +22,8 @@ namespace ILGPUInt8.Perf.Benchmarks;
 /// Per-step timings go to OUT/engine-profile-*.json. <c>--cases small_cnn,resnet18,resnet50</c> picks the synthetic networks. <c>--quick</c>: batch 1, a 32×32 ResNet-18 and no ResNet-50 (minutes on the CPU accelerator) for a CPU smoke run.
 /// <c>--resnet18-onnx PATH</c> adds "resnet18_onnx": ML.NET's ResNet18.onnx imported with its real weights (inputs are
 /// pixel-like, 0–255 minus 117, as the model expects), against Perf/peers/resnet18_torch_peer.py, which builds the same
-/// graph in PyTorch from the same file.
+/// graph in PyTorch from the same file. <c>--zoo DIR</c> adds every model of a zoo folder (issue 24: torchvision's families
+/// exported by Perf/peers/zoo_peers.py at 224×224, which times the same models in PyTorch) as "zoo_name" at batch 1 and 64.
 /// </summary>
 public sealed class EngineBenchmark : IBenchmark
 {
@@ -60,11 +61,49 @@ public sealed class EngineBenchmark : IBenchmark
             cases = [.. cases, ("resnet18_onnx", OnnxNetworkLoader.Load(onnx).Network, context.Quick ? [1] : [1, 64, 256])];
         }
 
+        var zoo = context.Option("zoo", string.Empty);
+        if (zoo.Length > 0)
+        {
+            cases = [.. cases, .. ZooCases(zoo, context.Quick ? [1] : [1, 64])];
+        }
+
         foreach (var (name, network, batches) in cases)
         {
             // The ONNX model takes pixels (0..255) minus the mean; the synthetic networks take values in ±1.
             var (scale, offset) = name == "resnet18_onnx" ? (127.5f, 10.5f) : (1f, 0f);
-            RunNetwork(context, name, network, batches, launchMs, v => (v * scale) + offset);
+            try
+            {
+                RunNetwork(context, name, network, batches, launchMs, v => (v * scale) + offset);
+            }
+            catch (Exception e) when (name.StartsWith("zoo_", StringComparison.Ordinal))
+            {
+                // One zoo model that does not build or run is reported; the others still run.
+                Console.Error.WriteLine($"  {name}: failed: {e.GetType().Name}: {e.Message}");
+                context.Add(new BenchResult(Name, $"{name} failed", 0, 0, "img/s"));
+            }
+        }
+    }
+
+    /// <summary>
+    /// The models of a zoo folder (Perf/peers/zoo_peers.py or Models/zoo/export_zoo.py wrote it: MANIFEST.txt lines
+    /// "name opset N,C,H,W file"), each once at its highest opset, as cases "zoo_name".
+    /// </summary>
+    private static IEnumerable<(string, NetworkDefinition, int[])> ZooCases(string folder, int[] batches)
+    {
+        var manifest = Path.Combine(folder, "MANIFEST.txt");
+        if (!File.Exists(manifest))
+        {
+            throw new FileNotFoundException($"--zoo {folder}: no MANIFEST.txt there (run Perf/peers/zoo_peers.py or Models/zoo/export_zoo.py first)", manifest);
+        }
+
+        var models = File.ReadAllLines(manifest)
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(f => f.Length == 4)
+            .GroupBy(f => f[0])
+            .Select(g => g.OrderByDescending(f => int.Parse(f[1], CultureInfo.InvariantCulture)).First());
+        foreach (var fields in models)
+        {
+            yield return ($"zoo_{fields[0]}", OnnxNetworkLoader.Load(Path.Combine(folder, fields[3])).Network, batches);
         }
     }
 

@@ -25,6 +25,7 @@ public static class PerfOptions
         ("resnet18-batches", "cpu-engine: batch sizes of ResNet-18, comma-separated"),
         ("fashion-batches", "cpuengine: batch sizes of the Fashion CNN, comma-separated"),
         ("resnet18-onnx", "engine, cpu-engine: path of ResNet18.onnx (ML.NET's real weights)"),
+        ("zoo", "engine: a model-zoo folder (MANIFEST.txt + ONNX files, from Perf/peers/zoo_peers.py): every model as case zoo_NAME"),
         ("cases", "engine: only these synthetic networks, comma-separated (small_cnn, resnet18, resnet50)"),
     ];
 
