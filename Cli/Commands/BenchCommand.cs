@@ -35,6 +35,7 @@ public sealed class BenchCommand : CliCommand
     private readonly Option<string[]> _allowMissing = CliOptions.AllowMissing();
     private readonly Option<bool> _json = CliOptions.Json();
     private readonly Option<string> _device = CliOptions.Device();
+    private readonly Option<string> _input = CliOptions.Choice("--input", "what each run copies in: float NCHW, or uint8 NHWC images (normalization folded into the INT8 stem's table)", "float", "float", "u8");
 
     /// <inheritdoc />
     public override string Name => "bench";
@@ -62,6 +63,7 @@ public sealed class BenchCommand : CliCommand
         var layerInfo = run.Get(_layerInfo);
         var json = run.Get(_json);
         var allowMissing = run.Get(_allowMissing);
+        var u8 = run.Get(_input) == "u8";
         using var device = run.UseDevice(_device);
 
         if (modelPath is null && loadPath is null)
@@ -119,7 +121,8 @@ public sealed class BenchCommand : CliCommand
                 var inputs = RandomInputs.For(engine.Inputs, batch, seed: 1);
                 using var context = engine.CreateExecutionContext();
                 var hash = RandomInputs.Hash(engine, context.Execute(inputs, batch));
-                var ms = Time(context, inputs, batch, warmup, iterations, duration);
+                var images = u8 ? BenchImageInput.For(engine, batch, model?.Preprocessing) : null;
+                var ms = Time(context, inputs, batch, warmup, iterations, duration, images);
                 var stats = LatencyStats.Of(ms);
                 times[label] = ms;
                 var cells = new[] { stats.ImagesPerSecond(batch), stats.Min, stats.Mean, stats.Median, stats.P90, stats.P95, stats.P99, stats.Max };
@@ -212,11 +215,11 @@ public sealed class BenchCommand : CliCommand
     }
 
     /// <summary>Warm-up runs, then timed runs until both <paramref name="iterations"/> and <paramref name="seconds"/> are reached.</summary>
-    private static double[] Time(ExecutionContext context, Dictionary<string, float[]> inputs, int batch, int warmup, int iterations, double seconds)
+    private static double[] Time(ExecutionContext context, Dictionary<string, float[]> inputs, int batch, int warmup, int iterations, double seconds, BenchImageInput? images)
     {
         for (var i = 0; i < warmup; i++)
         {
-            context.Execute(inputs, batch);
+            BenchImageInput.Execute(context, inputs, batch, images);
         }
 
         var times = new List<double>(iterations);
@@ -224,7 +227,7 @@ public sealed class BenchCommand : CliCommand
         while (times.Count < iterations || total.Elapsed.TotalSeconds < seconds)
         {
             var watch = Stopwatch.StartNew();
-            context.Execute(inputs, batch);
+            BenchImageInput.Execute(context, inputs, batch, images);
             times.Add(watch.Elapsed.TotalMilliseconds);
         }
 

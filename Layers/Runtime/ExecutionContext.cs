@@ -76,6 +76,7 @@ public sealed partial class ExecutionContext : IDisposable
         ArgumentNullException.ThrowIfNull(inputs);
         CheckBatch(batchSize);
         Bind();
+        UseImageInput(false);
         var plan = Engine.Plan;
         for (var i = 0; i < plan.Inputs.Count; i++)
         {
@@ -139,6 +140,12 @@ public sealed partial class ExecutionContext : IDisposable
     public EngineProfile Profile(IReadOnlyDictionary<string, float[]> inputs, int batchSize)
     {
         SetInputs(inputs, batchSize);
+        return ProfileSetInputs(batchSize);
+    }
+
+    /// <summary>Profiles a run on the inputs set before.</summary>
+    private EngineProfile ProfileSetInputs(int batchSize)
+    {
         var device = Engine.Device;
         device.Synchronize();
         var entries = new List<LayerTiming>();
@@ -181,7 +188,7 @@ public sealed partial class ExecutionContext : IDisposable
     /// <summary>Runs a batch showing every float tensor to <paramref name="observer"/> (calibration).</summary>
     internal void Run(int batchSize, ITensorObserver? observer, Action<string, LayerType?, bool, int>? after)
     {
-        foreach (var (tensor, name, type, int8, launches) in RunLazily(batchSize))
+        foreach (var (tensor, name, type, int8, launches) in RunLazily(batchSize, materializeInputs: observer is not null))
         {
             if (observer is not null && tensor is { Type: DataType.Float })
             {
@@ -196,27 +203,35 @@ public sealed partial class ExecutionContext : IDisposable
     /// Runs a batch one step per iteration: each item is queued when yielded (the tensor it wrote, or null for an output
     /// conversion), so a caller can look at a tensor before later steps may reuse its bytes.
     /// </summary>
-    internal IEnumerable<(PlanTensor? Tensor, string Name, LayerType? Type, bool Int8, int Launches)> RunLazily(int batchSize)
+    /// <remarks>
+    /// An input whose convert a step fused (<see cref="Step.FusedInput"/>) is still converted into its tensor when
+    /// <paramref name="materializeInputs"/> is set (a caller that reads the tensors), else skipped (0 launches).
+    /// </remarks>
+    internal IEnumerable<(PlanTensor? Tensor, string Name, LayerType? Type, bool Int8, int Launches)> RunLazily(int batchSize, bool materializeInputs = true)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         CheckBatch(batchSize);
         Bind();
-        return Iterate(batchSize);
+        return Iterate(batchSize, materializeInputs);
     }
 
-    private IEnumerable<(PlanTensor? Tensor, string Name, LayerType? Type, bool Int8, int Launches)> Iterate(int batchSize)
+    private IEnumerable<(PlanTensor? Tensor, string Name, LayerType? Type, bool Int8, int Launches)> Iterate(int batchSize, bool materializeInputs)
     {
         var plan = Engine.Plan;
         var gate = Engine.Device.LaunchGate;
         for (var i = 0; i < plan.Inputs.Count; i++)
         {
-            PlanTensor t;
+            var t = plan.Tensors[plan.Inputs[i]];
+            bool convert = materializeInputs || !IsFused(i);
             using (gate.Launching())
             {
-                t = ConvertInput(i, batchSize);
+                if (convert)
+                {
+                    ConvertInput(i, batchSize);
+                }
             }
 
-            yield return (t, "input:" + t.Name, null, t.Type == DataType.Int8, 1);
+            yield return (t, "input:" + t.Name, null, t.Type == DataType.Int8, convert ? 1 : 0);
         }
 
         foreach (var step in Engine.Steps)
@@ -265,7 +280,10 @@ public sealed partial class ExecutionContext : IDisposable
         var plan = Engine.Plan;
         for (var i = 0; i < plan.Inputs.Count; i++)
         {
-            ConvertInput(i, batchSize);
+            if (!IsFused(i))
+            {
+                ConvertInput(i, batchSize);
+            }
         }
 
         var steps = Engine.Steps;
@@ -397,6 +415,9 @@ public sealed partial class ExecutionContext : IDisposable
         {
             b.Dispose();
         }
+
+        _imageBytes?.Dispose();
+        _imageTable?.Dispose();
     }
 
     // Makes the device's context current on the calling thread (CUDA contexts are per thread; contexts of one engine

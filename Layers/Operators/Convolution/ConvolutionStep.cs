@@ -15,7 +15,11 @@ namespace ILGPUInt8.Layers.Operators;
 /// direct variant) with requantize (+ table) fused into the epilogue, parameters from <see cref="Int8Parameters"/>.
 /// With a fused residual sum (<see cref="PlanNode.ResidualThreshold"/>) the epilogue is <see cref="RequantizeSumEpilogue"/>.
 /// A stem (groups = 1, C &lt; 16, R·S &gt; 1, e.g. RGB 7×7) runs as <see cref="Im2Col"/> into a scratch matrix and the 1×1
-/// convolution of it, which the tensor cores take (C = Kp, a multiple of 32).
+/// convolution of it, which the tensor cores take (C = Kp, a multiple of 32), unless it folds (<see cref="ConvStemFold"/>,
+/// space-to-depth into 16·k channels at stride 1, no more k tiles than the im2col GEMM): then <see cref="StemFold"/>
+/// writes the folded input (from the engine's float input with its quantize fused when this step is the input's only
+/// reader, <see cref="FusedInput"/>; or from uint8 images through a table) and the implicit GEMM gathers the folded
+/// patch itself. <c>ILGPUINT8_STEM</c> = <c>im2col</c> forces the im2col path, <c>fold</c> the fold without the input fusion.
 /// </summary>
 internal sealed class ConvolutionStep : Step
 {
@@ -33,6 +37,9 @@ internal sealed class ConvolutionStep : Step
     private readonly bool _padChannels;
     private readonly int _im2colColumns;
     private readonly Func<int, ConvProblem>? _stemProblem;
+    private readonly ConvStemFold? _fold;
+    private readonly int _fusedInput = -1;
+    private readonly long _scratchBytes;
     private string? _kernelName;
 
     public ConvolutionStep(Engine engine, PlanNode node)
@@ -65,13 +72,23 @@ internal sealed class ConvolutionStep : Step
             return;
         }
 
+        // Fixed when the step is built (ScratchFor reads ILGPUINT8_STEM, which may change later in the process).
+        _scratchBytes = ScratchFor(Plan, node);
         _int8 = Int8Parameters.ForNode(Plan, node, w, k, cg * r * s, bias);
         _residual = Int8Parameters.ResidualOf(Plan, node);
         var krsc = Relayout(_int8.Weights);
         var p1 = _problem(1);
         _paddedC = p1.C;
         var (stemColumns, paddedC) = Widening(p1, fc);
-        if (stemColumns > 0)
+        if (FoldFor(p1, fc) is { } fold)
+        {
+            // A folded stem: z = fold(x) [N, H2, W2, C2], then the stride-1 convolution of z with the folded weights.
+            _fold = fold;
+            _fusedInput = FusedInputOf(Plan, node);
+            krsc = fold.FoldWeights(krsc);
+            _problem = n => fold.Folded with { N = n };
+        }
+        else if (stemColumns > 0)
         {
             // A stem: x [N, H, W, C] → im2col A [N·P·Q, Kp] (Kp = R·S·C rounded up to 32), then the 1×1 convolution of A
             // with the KRSC rows zero-padded to Kp: the same int32 products plus zeros, so the same bits as the direct path.
@@ -101,9 +118,48 @@ internal sealed class ConvolutionStep : Step
         }
     }
 
-    public override int Launches => _padChannels || _im2colColumns > 0 ? 2 : 1;
+    public override int Launches => _padChannels || _im2colColumns > 0 || _fold is not null ? 2 : 1;
 
-    public override long ScratchBytes => ScratchFor(Plan, Node);
+    /// <inheritdoc />
+    public override int FusedInput => _fusedInput;
+
+    /// <summary>The environment variable that picks the stem path: <c>im2col</c>, <c>fold</c> (no input fusion), else both.</summary>
+    internal const string StemEnvironmentVariable = "ILGPUINT8_STEM";
+
+    /// <summary>
+    /// The fold of an INT8 stem (problem at batch 1; as <see cref="Widening"/>: groups = 1, C &lt; 16, R·S &gt; 1), when one
+    /// exists (<see cref="ConvStemFold.Plan"/>), <c>ILGPUINT8_STEM</c> is not <c>im2col</c>, and its k tiles (128 bytes of
+    /// R2·S2·C2 each) are no more than the im2col GEMM's (⌈Kp / 128⌉): a stride-1 RGB 3×3 (16 channels for 3) stays im2col.
+    /// </summary>
+    internal static ConvStemFold? FoldFor(ConvProblem p1, bool fullyConnected)
+    {
+        int columns = Widening(p1, fullyConnected).Im2ColColumns;
+        if (columns <= 0
+            || string.Equals(Environment.GetEnvironmentVariable(StemEnvironmentVariable), "im2col", StringComparison.OrdinalIgnoreCase)
+            || ConvStemFold.Plan(p1) is not { } fold)
+        {
+            return null;
+        }
+
+        return ConvMma.KTiles(fold.Folded) <= ConvMma.KTiles(Im2Col.GemmProblem(p1, columns)) ? fold : null;
+    }
+
+    /// <summary>
+    /// The engine input (index into <see cref="Plan.Inputs"/>) a folded stem reads straight from its float staging buffer
+    /// (the input convert fused into the fold): its INT8 input tensor is an engine input that no other node reads and
+    /// that is no output; else −1 (also under <c>ILGPUINT8_STEM=fold</c>).
+    /// </summary>
+    internal static int FusedInputOf(Plan plan, PlanNode node)
+    {
+        int id = node.Inputs[0];
+        int index = plan.Inputs.IndexOf(id);
+        var t = plan.Tensors[id];
+        bool alone = plan.Nodes.Sum(n => n.Inputs.Count(i => i == id)) == 1 && !plan.Outputs.Contains(id);
+        bool off = string.Equals(Environment.GetEnvironmentVariable(StemEnvironmentVariable), "fold", StringComparison.OrdinalIgnoreCase);
+        return index >= 0 && alone && !off && t.Type == DataType.Int8 && t.Constant is null && t.AliasOf < 0 ? index : -1;
+    }
+
+    public override long ScratchBytes => _scratchBytes;
 
     /// <summary>
     /// How an INT8 convolution widens its input (problem at batch 1): the im2col columns Kp of a stem (groups = 1,
@@ -127,7 +183,14 @@ internal sealed class ConvolutionStep : Step
         }
 
         var input = plan.Tensors[node.Inputs[0]].Dims;
-        var (columns, paddedC) = Widening(conv.Problem(1, input), fullyConnected: false);
+        var p1 = conv.Problem(1, input);
+        if (FoldFor(p1, fullyConnected: false) is { } fold)
+        {
+            // The folded input [N, H2, W2, C2] at the maximum batch.
+            return checked(plan.MaxBatchSize * fold.FoldedBytes);
+        }
+
+        var (columns, paddedC) = Widening(p1, fullyConnected: false);
         // The im2col matrix [N·P·Q, Kp] or the channel-padded input [N·H·W, C'] at the maximum batch.
         return checked(columns > 0 ? (long)plan.MaxBatchSize * plan.Tensors[node.Output].Dims.Plane * columns
             : (long)plan.MaxBatchSize * input.Plane * paddedC);
@@ -149,9 +212,28 @@ internal sealed class ConvolutionStep : Step
             return;
         }
 
-        var x = context.View<sbyte>(Input(), batch);
+        var x = _fusedInput >= 0 ? default : context.View<sbyte>(Input(), batch);
         var dims = Input().Dims;
-        if (_im2colColumns > 0)
+        if (_fold is not null)
+        {
+            var z = context.Scratch<sbyte>(this, ScratchBytes);
+            var fold = _fold.WithBatch(batch);
+            if (_fusedInput < 0)
+            {
+                StemFold.FromS8Nhwc(Device, x, fold, z);
+            }
+            else if (context.ImageInput(_fusedInput, batch) is (var bytes, var table))
+            {
+                StemFold.FromU8Nhwc(Device, bytes, table, fold, z);
+            }
+            else
+            {
+                StemFold.FromF32Nchw(Device, context.InputStaging(_fusedInput, batch), fold, z, Input().Scale);
+            }
+
+            x = z;
+        }
+        else if (_im2colColumns > 0)
         {
             // The gemm problem's input is the im2col matrix [N, P, Q, Kp] (H = P, W = Q).
             var a = context.Scratch<sbyte>(this, ScratchBytes);
@@ -197,7 +279,7 @@ internal sealed class ConvolutionStep : Step
         string variant;
         try
         {
-            var chosen = ConvVariants.Select(Device, p, TensorFormat.NHWC, null, _im2colColumns > 0 || _padChannels ? 0 : Input().Offset);
+            var chosen = ConvVariants.Select(Device, p, TensorFormat.NHWC, null, _im2colColumns > 0 || _padChannels || _fold is not null ? 0 : Input().Offset);
             variant = chosen switch
             {
                 ConvMmaAuto auto when auto.Plan(Device, p) is var (tile, splits) => $"{chosen.Name} ({tile.Name}{(splits > 1 ? $", split-K {splits}" : string.Empty)})",
@@ -209,6 +291,11 @@ internal sealed class ConvolutionStep : Step
         catch (Exception ex) when (ex is NotSupportedException or ArgumentException)
         {
             variant = $"none ({ex.Message})";
+        }
+
+        if (_fold is not null)
+        {
+            return $"{(_fusedInput < 0 ? "stem_fold_s8" : "stem_fold_quantize (input convert fused)")} {_fold.Folded.R}x{_fold.Folded.S}x{_fold.Folded.C} + {variant}";
         }
 
         return _im2colColumns > 0 ? $"im2col_s8 + {variant}" : _padChannels ? $"channel_pad_s8 + {variant}" : variant;

@@ -41,6 +41,12 @@ internal abstract class Step : IDisposable
     public virtual long ScratchBytes => 0;
 
     /// <summary>
+    /// The engine input (index into the plan's inputs) this step reads straight from the context's staging buffer (the
+    /// input convert fused into the step: the context skips that input's convert), or −1.
+    /// </summary>
+    public virtual int FusedInput => -1;
+
+    /// <summary>
     /// The kernel (and variant or tile) a run at the maximum batch launches, for --layer-info: by default the operation
     /// and its precision (<c>pooling_s8</c>, <c>softmax_f32</c>); steps that choose among variants name the one chosen.
     /// </summary>
