@@ -14,7 +14,9 @@ namespace ILGPUInt8.Cli.Commands;
 /// <c>ilgpu-int8 bench --model M [--precision fp32|int8|both] [--batch 64]</c>, trtexec's way: seeded random inputs,
 /// warm-up runs, then at least --iterations timed runs and at least --duration seconds; throughput and latency
 /// min/mean/median/p90/p95/p99/max; --export-times (every run), --profile (per-step times, --export-profile),
-/// --layer-info, --save-engine / --load-engine. Each run copies the inputs in and the outputs out. INT8 ranges come
+/// --layer-info, --save-engine / --load-engine. Each timed run copies the inputs in and the outputs out (synchronous,
+/// pageable); then <see cref="BenchIo"/> reports H2D, GPU compute and D2H alone, the H2D bandwidth and bound, and the
+/// end-to-end throughput of the pipelined runner (pinned memory, copies overlapped with compute). INT8 ranges come
 /// from --table, the model's QDQ ranges, or else a min-max calibration on the random batch (speed only).
 /// </summary>
 public sealed class BenchCommand : CliCommand
@@ -95,6 +97,7 @@ public sealed class BenchCommand : CliCommand
             ("images/s", []), ("latency min (ms)", []), ("mean", []), ("median", []), ("p90", []), ("p95", []), ("p99", []), ("max", []),
             ("timed runs", []), ("INT8 ranges", []), ("outputs SHA-256", []),
         };
+        var ioRows = new List<(string Label, List<string> Cells)>();
         var times = new Dictionary<string, double[]>(StringComparer.Ordinal);
         var profiles = new Dictionary<string, object>(StringComparer.Ordinal);
         var precisions = loadPath is not null ? ["engine"] : precision == "both" ? new[] { "fp32", "int8" } : [precision];
@@ -134,6 +137,8 @@ public sealed class BenchCommand : CliCommand
                 rows[8].Cells.Add(stats.Count.ToString(CultureInfo.InvariantCulture));
                 rows[9].Cells.Add(Markup.Escape(ranges));
                 rows[10].Cells.Add(hash[..16]);
+                var io = BenchIo.Measure(engine, inputs[engine.Inputs[0].Name], batch, iterations, duration);
+                AddIoCells(ioRows, io, results.Count);
                 table.AddColumn(new TableColumn(label.ToUpperInvariant()).RightAligned());
                 EngineProfile? steps = profile ? Profile(context, inputs, batch, Math.Min(iterations, 10)) : null;
                 if (steps is not null)
@@ -151,6 +156,7 @@ public sealed class BenchCommand : CliCommand
                     seconds = stats.TotalSeconds,
                     ranges,
                     outputs_sha256 = hash,
+                    io = io?.Json(),
                     layers = layerInfo ? EngineFiles.LayerJson(engine) : null,
                     profile = steps is not null ? ProfileJson(steps) : null,
                 });
@@ -182,15 +188,37 @@ public sealed class BenchCommand : CliCommand
             return 0;
         }
 
-        foreach (var (label, cells) in rows)
+        foreach (var (label, cells) in rows.Concat(ioRows))
         {
             table.AddRow([label, .. cells]);
         }
 
         table.Title($"[bold]{Markup.Escape(modelPath ?? loadPath!)}, batch {batch}[/]")
-            .Caption("latency: ms per batch, inputs in and outputs out; percentiles nearest-rank");
+            .Caption("images/s and latency: synchronous Execute (pageable copies in, compute, copy out), ms per batch, percentiles nearest-rank; "
+                + "I/O rows: each stage alone from page-locked memory, and batches streamed with the copies overlapped with compute (trtexec's way)");
         console.Write(table);
         return 0;
+    }
+
+    /// <summary>Adds one column's cells of the I/O rows (column <paramref name="column"/>; "-" where the engine has several bindings).</summary>
+    private static void AddIoCells(List<(string Label, List<string> Cells)> ioRows, BenchIoResult? io, int column)
+    {
+        foreach (var (label, cell) in io?.Rows() ?? [])
+        {
+            var row = ioRows.FindIndex(r => r.Label == label);
+            if (row < 0)
+            {
+                ioRows.Add((label, [.. Enumerable.Repeat("-", column)]));
+                row = ioRows.Count - 1;
+            }
+
+            ioRows[row].Cells.Add(cell);
+        }
+
+        foreach (var (_, cells) in ioRows.Where(r => r.Cells.Count == column))
+        {
+            cells.Add("-");
+        }
     }
 
     private static (Engine Engine, string Ranges) Build(IAnsiConsole console, ModelFile model, string precision, int batch, CalibrationTable? thresholds, IReadOnlyCollection<string> allowMissing)

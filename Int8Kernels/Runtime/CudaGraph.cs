@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Runtime.InteropServices;
 using ILGPU.Runtime;
 using ILGPU.Runtime.Cuda;
 
@@ -189,91 +188,5 @@ public sealed unsafe class CudaGraph : IDisposable
             assign(accelerator, stream);
             return previous;
         };
-    }
-
-    /// <summary>The driver entry points of graph capture, resolved once from <c>libcuda</c>.</summary>
-    private sealed class CudaDriver
-    {
-        public static readonly CudaDriver Instance = new();
-
-        private readonly delegate* unmanaged<IntPtr, int, int> _beginCapture;
-        private readonly delegate* unmanaged<IntPtr, IntPtr*, int> _endCapture;
-        private readonly delegate* unmanaged<IntPtr, IntPtr*, nuint*, int> _getNodes;
-        private readonly delegate* unmanaged<IntPtr*, IntPtr, ulong, int> _instantiate;
-        private readonly delegate* unmanaged<IntPtr, IntPtr, int> _launch;
-        private readonly delegate* unmanaged<IntPtr, int> _execDestroy;
-        private readonly delegate* unmanaged<IntPtr, int> _graphDestroy;
-        private readonly delegate* unmanaged<int, byte**, int> _errorName;
-        private readonly delegate* unmanaged<int, byte**, int> _errorString;
-
-        private CudaDriver()
-        {
-            if (!NativeLibrary.TryLoad("libcuda.so.1", out var lib) && !NativeLibrary.TryLoad("nvcuda.dll", out lib))
-            {
-                Missing = "The CUDA driver library (libcuda.so.1) could not be loaded.";
-                return;
-            }
-
-            _beginCapture = (delegate* unmanaged<IntPtr, int, int>)Export(lib, "cuStreamBeginCapture_v2");
-            _endCapture = (delegate* unmanaged<IntPtr, IntPtr*, int>)Export(lib, "cuStreamEndCapture");
-            _getNodes = (delegate* unmanaged<IntPtr, IntPtr*, nuint*, int>)Export(lib, "cuGraphGetNodes");
-            _instantiate = (delegate* unmanaged<IntPtr*, IntPtr, ulong, int>)Export(lib, "cuGraphInstantiateWithFlags");
-            _launch = (delegate* unmanaged<IntPtr, IntPtr, int>)Export(lib, "cuGraphLaunch");
-            _execDestroy = (delegate* unmanaged<IntPtr, int>)Export(lib, "cuGraphExecDestroy");
-            _graphDestroy = (delegate* unmanaged<IntPtr, int>)Export(lib, "cuGraphDestroy");
-            _errorName = (delegate* unmanaged<int, byte**, int>)Export(lib, "cuGetErrorName");
-            _errorString = (delegate* unmanaged<int, byte**, int>)Export(lib, "cuGetErrorString");
-        }
-
-        /// <summary>Why graphs cannot be used (no driver, an entry point missing), or null.</summary>
-        public string? Missing { get; private set; }
-
-        public int BeginCapture(IntPtr stream, int mode) => _beginCapture(stream, mode);
-
-        public int EndCapture(IntPtr stream, IntPtr* graph) => _endCapture(stream, graph);
-
-        public int GetNodes(IntPtr graph, IntPtr* nodes, nuint* count) => _getNodes(graph, nodes, count);
-
-        public int Instantiate(IntPtr* exec, IntPtr graph, ulong flags) => _instantiate(exec, graph, flags);
-
-        public int Launch(IntPtr exec, IntPtr stream) => _launch(exec, stream);
-
-        public void DestroyExec(IntPtr exec)
-        {
-            if (exec != 0)
-            {
-                _ = _execDestroy(exec);
-            }
-        }
-
-        public void DestroyGraph(IntPtr graph)
-        {
-            if (graph != 0)
-            {
-                _ = _graphDestroy(graph);
-            }
-        }
-
-        /// <summary>"cuX failed: CUDA_ERROR_NAME (code): description".</summary>
-        public string Failure(string call, int status)
-        {
-            byte* name = null;
-            byte* text = null;
-            var known = _errorName is not null && _errorName(status, &name) == 0 && name is not null;
-            _ = _errorString is not null && _errorString(status, &text) == 0;
-            var description = text is null ? string.Empty : ": " + Marshal.PtrToStringUTF8((IntPtr)text);
-            return $"{call} failed: {(known ? Marshal.PtrToStringUTF8((IntPtr)name) : "CUDA error")} ({status}){description}";
-        }
-
-        private IntPtr Export(IntPtr lib, string name)
-        {
-            if (NativeLibrary.TryGetExport(lib, name, out var address))
-            {
-                return address;
-            }
-
-            Missing ??= $"The CUDA driver has no {name} (graphs need driver API 11.4 or later).";
-            return 0;
-        }
     }
 }
