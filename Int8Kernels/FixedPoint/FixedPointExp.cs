@@ -68,7 +68,8 @@ public static class FixedPointExp
         long n = t >> 30;
         long r = Exp2Fraction(t - (n << 30));
         long s = n + outFrac - 30;
-        return FixedPointOps.ShiftSaturating(r, (int)Math.Clamp(s, -63, 40));
+        // clamp(s, −63, 40) by comparisons (Math.Clamp can throw, which a kernel cannot).
+        return FixedPointOps.ShiftSaturating(r, (int)(s < -63 ? -63 : s > 40 ? 40 : s));
     }
 
     /// <summary>
@@ -123,7 +124,8 @@ public static class FixedPointExp
 
         long l = Log2(x, xFrac);
         long t = FixedPointOps.RoundingShiftRight(l * y, yFrac - 4);
-        return Exp2(Math.Clamp(t, -(1L << 36), 1L << 36), outFrac);
+        const long limit = 1L << 36;
+        return Exp2(t < -limit ? -limit : t > limit ? limit : t, outFrac);
     }
 
     // round(a · b / 2^30) for Q·30 operands whose product fits 63 bits.

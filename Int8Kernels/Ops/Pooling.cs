@@ -1,5 +1,6 @@
 using ILGPU;
 using ILGPU.Runtime;
+using ILGPUInt8.Kernels.IntegerOnly;
 using ILGPUInt8.Kernels.Quantization;
 using ILGPUInt8.Kernels.Runtime;
 
@@ -77,6 +78,44 @@ public static class Pooling
         }
     }
 
+    /// <summary>
+    /// Int8 average pooling with integers only (asynchronous): y = <see cref="IntegerRescale.Apply"/>(sum, table[d], −127),
+    /// the division by the divisor d folded into the Q31 multiplier of s_in/(s_out·d) (<see cref="AverageFixedPoint"/>).
+    /// </summary>
+    public static void Int8AverageFixedPoint(Int8Device device, ArrayView<sbyte> x, ArrayView<sbyte> y, ArrayView<FixedPointChannel> table, PoolProblem problem, bool countPadding)
+    {
+        Check(device, x.Length, y.Length, problem);
+        OpArgs.AtLeast(table.Length, (problem.R * problem.S) + 1, nameof(table));
+        var g = problem.Geometry;
+        Index1D index = checked(g.C * g.N * g.P * g.Q);
+        if (countPadding)
+        {
+            LoadInt8AverageFixedPoint<CountPadded>(device)(index, x, y, table, g);
+        }
+        else
+        {
+            LoadInt8AverageFixedPoint<CountValid>(device)(index, x, y, table, g);
+        }
+    }
+
+    /// <summary>
+    /// The integer-only divisor table: entry d = (M, l, r) of s_in/(s_out·d) in double (<see cref="IntegerRescale.Create"/>)
+    /// for d = 1..R·S; entry 0 is zero (never used).
+    /// </summary>
+    public static FixedPointChannel[] AverageFixedPoint(float inputScale, float outputScale, int windowSize)
+    {
+        OpArgs.Scale(inputScale, nameof(inputScale));
+        OpArgs.Scale(outputScale, nameof(outputScale));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(windowSize);
+        var table = new FixedPointChannel[windowSize + 1];
+        for (var d = 1; d <= windowSize; d++)
+        {
+            table[d] = IntegerRescale.Create((double)inputScale / ((double)outputScale * d));
+        }
+
+        return table;
+    }
+
     /// <summary>m[d] = (float)((double)s_in / ((double)s_out · d)) for d = 1..R·S; m[0] = 0 (never used).</summary>
     public static float[] AverageMultipliers(float inputScale, float outputScale, int windowSize)
     {
@@ -131,6 +170,32 @@ public static class Pooling
         }
 
         y[((long)m * g.C) + c] = op.Finish(acc, win);
+    }
+
+    private static Action<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, ArrayView<FixedPointChannel>, PoolGeometry> LoadInt8AverageFixedPoint<TCount>(Int8Device device)
+        where TCount : struct, IPoolDivisor =>
+        device.GetKernel("pool.s8.avg.q31." + typeof(TCount).Name, a =>
+            a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, ArrayView<FixedPointChannel>, PoolGeometry>(Int8AverageFixedPointKernel<TCount>));
+
+    /// <summary>Thread (c, m): the int32 window sum rescaled with integers by table[divisor].</summary>
+    internal static void Int8AverageFixedPointKernel<TCount>(Index1D index, ArrayView<sbyte> x, ArrayView<sbyte> y, ArrayView<FixedPointChannel> table, PoolGeometry g)
+        where TCount : struct, IPoolDivisor
+    {
+        int c = index % g.C, m = index / g.C;
+        int q = m % g.Q;
+        int p = (m / g.Q) % g.P;
+        int n = m / (g.Q * g.P);
+        var win = g.Window(p, q);
+        int sum = 0;
+        for (int h = win.H0; h < win.H1; h++)
+        {
+            for (int w = win.W0; w < win.W1; w++)
+            {
+                sum += x[((((long)n * g.H) + h) * g.W + w) * g.C + c];
+            }
+        }
+
+        y[((long)m * g.C) + c] = (sbyte)IntegerRescale.Apply(sum, table[default(TCount).Divisor(win)], -127);
     }
 
     /// <summary>Thread (c, m): the int32 window sum requantized by m[divisor].</summary>

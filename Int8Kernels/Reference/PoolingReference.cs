@@ -61,6 +61,28 @@ internal static class PoolingReference
         return y;
     }
 
+    /// <summary>Int8 average pooling of NCHW x with any integer finish y = finish(sum, divisor).</summary>
+    public static sbyte[] Int8Average(ReadOnlySpan<sbyte> x, PoolProblem p, PoolingMode mode, Func<int, int, int> finish)
+    {
+        p.Validate();
+        var y = new sbyte[(long)p.N * p.C * p.P * p.Q];
+        foreach (var (i, plane, h0, h1, w0, w1, padded) in Windows(p))
+        {
+            int sum = 0;
+            for (var h = h0; h < h1; h++)
+            {
+                for (var w = w0; w < w1; w++)
+                {
+                    sum += x[(int)(((plane * p.H) + h) * p.W) + w];
+                }
+            }
+
+            y[i] = (sbyte)finish(sum, mode == PoolingMode.AverageCountPadding ? padded : (h1 - h0) * (w1 - w0));
+        }
+
+        return y;
+    }
+
     // Every output (n, c, oh, ow) in NCHW order: its index, its input plane n·C + c and its window (see Window).
     private static IEnumerable<(long I, long Plane, int H0, int H1, int W0, int W1, int Padded)> Windows(PoolProblem p)
     {

@@ -122,7 +122,7 @@ internal static class PrecisionPass
     /// <summary>Why the node cannot run INT8, or null when it can.</summary>
     internal static string? Missing(Plan plan, PlanNode node)
     {
-        if (node.Layer.Int8Limit is { } limit)
+        if (node.Layer.Int8LimitIn(plan.IntegerOnly) is { } limit)
         {
             return limit;
         }

@@ -21,7 +21,7 @@ internal static class RangeCheck
         foreach (var node in plan.Nodes)
         {
             var request = config.LayerPrecisions.TryGetValue(node.Name, out var p) ? p : node.Layer.Precision;
-            if (request == LayerPrecision.Float || node.Layer.Int8Limit is not null)
+            if (request == LayerPrecision.Float || node.Layer.Int8LimitIn(config.IntegerOnly) is not null)
             {
                 continue;
             }

@@ -141,6 +141,12 @@ public abstract class Layer
     internal virtual string? Int8Limit => null;
 
     /// <summary>
+    /// Precision trait: why this layer has no INT8 kernel in a build with or without integer-only math; a layer whose only
+    /// INT8 form is the integer-only one (LRN, hard sigmoid, scale) has one only when <paramref name="integerOnly"/> is set.
+    /// </summary>
+    internal virtual string? Int8LimitIn(bool integerOnly) => Int8Limit;
+
+    /// <summary>
     /// Integer-only trait: why this layer's INT8 step still computes with float (so an engine built with
     /// <c>BuilderConfig.IntegerOnly</c> refuses it), or null when its INT8 step has an integer-only form (the builder
     /// then selects it: Q31 multiplier and rounding shift requantize, tables built with integers, integer softmax).

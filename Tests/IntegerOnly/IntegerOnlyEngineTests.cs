@@ -58,20 +58,27 @@ public sealed class IntegerOnlyEngineTests
     [Fact]
     public void A_float_step_fails_the_build_naming_the_layer()
     {
-        // The small CNN has an average pooling (float multipliers in INT8) and its softmax is fine.
+        // The small CNN's average pooling has an integer-only form; forced to FP32 it fails the build, named.
         var net = TestNetworks.SmallCnn();
         var inputs = TestNetworks.Inputs(net, 2);
         TestNetworks.SetRanges(net, inputs, 2);
-        var ex = Assert.Throws<NetworkException>(() => EngineBuilder.BuildCpu(net, Config(2)));
+        using (var ok = EngineBuilder.BuildCpu(net, Config(2)))
+        {
+            Assert.True(ok.Plan.Nodes.Single(n => n.Name == "pool2").Int8);
+        }
+
+        var forced = Config(2);
+        forced.LayerPrecisions["pool2"] = LayerPrecision.Float;
+        var ex = Assert.Throws<NetworkException>(() => EngineBuilder.BuildCpu(net, forced));
         Assert.Equal("pool2", ex.LayerName);
         Assert.Contains("integer-only", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("'pool2'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("'pool2' runs in FP32", ex.Message, StringComparison.Ordinal);
 
-        // An FP32 layer (LRN has no INT8 kernel) and a layer forced to FP32 are both named.
+        // A layer with no INT8 kernel even integer-only (a scale with a power) and a layer forced to FP32 are both named.
         var lrn = new NetworkDefinition("lrn");
         var x = lrn.AddInput("data", new TensorDims(4, 3, 3));
         var c = lrn.AddConvolution(x, 4, new(1, 1), TestNetworks.Weights(16, 4, 3), name: "conv").Output;
-        var l = lrn.AddLrn(c, 3, 1e-3f, 0.75f, 1f, "norm").Output;
+        var l = lrn.AddScale(c, ScaleMode.Uniform, [1.5f], [0.25f], [2f], "norm").Output;
         var y = lrn.AddConvolution(l, 4, new(1, 1), TestNetworks.Weights(16, 4, 4), name: "head");
         y.Precision = LayerPrecision.Float;
         lrn.MarkOutput(y.Output);
@@ -79,7 +86,7 @@ public sealed class IntegerOnlyEngineTests
         TestNetworks.SetRanges(lrn, li, 1);
         var e2 = Assert.Throws<NetworkException>(() => EngineBuilder.BuildCpu(lrn, Config(1)));
         Assert.Equal("norm", e2.LayerName);
-        Assert.Contains("'norm' runs in FP32 (layer type Lrn has no INT8 kernel)", e2.Message, StringComparison.Ordinal);
+        Assert.Contains("'norm' runs in FP32 (layer type Scale has no INT8 kernel)", e2.Message, StringComparison.Ordinal);
         Assert.Contains("'head' runs in FP32", e2.Message, StringComparison.Ordinal);
 
         // Without INT8 the option makes no sense.

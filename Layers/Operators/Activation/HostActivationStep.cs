@@ -35,7 +35,7 @@ internal sealed unsafe class HostActivationStep : HostStep
         ForRanges(count, 32768, ref body);
     }
 
-    private struct TableRanges : ICpuRangeBody
+    internal struct TableRanges : ICpuRangeBody
     {
         public sbyte* X, Y;
         public sbyte[] Lut;

@@ -1,3 +1,4 @@
+using ILGPUInt8.Kernels.IntegerOnly;
 using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Layers.Network;
 using ILGPUInt8.Layers.Runtime;
@@ -8,7 +9,8 @@ namespace ILGPUInt8.Layers.Operators;
 /// <summary>
 /// Concatenation along an axis: one strided block copy (FP32) or requantizing copy (INT8) per input. Seen as
 /// [outer, length, inner] (<see cref="TensorDims.Nhwc"/>), input i's blocks of length_i·inner values go to offset
-/// Σ_{j&lt;i} length_j·inner of each output block of length·inner (the channel kernel with pixels = outer).
+/// Σ_{j&lt;i} length_j·inner of each output block of length·inner (the channel kernel with pixels = outer). Integer-only
+/// engines rescale with a Q31 multiplier (<see cref="IntegerRescale"/>).
 /// </summary>
 internal sealed class ConcatStep(Engine engine, PlanNode node) : Step(engine, node)
 {
@@ -26,7 +28,11 @@ internal sealed class ConcatStep(Engine engine, PlanNode node) : Step(engine, no
         {
             var t = Input(i);
             var (block, offset) = blocks[i];
-            if (Node.Int8)
+            if (Node.Int8 && Plan.IntegerOnly)
+            {
+                Concat.Int8FixedPoint(Device, context.View<sbyte>(t, batch), context.View<sbyte>(Output, batch), pixels, block, total, offset, IntegerRescale.Ratio(t.Scale, Output.Scale));
+            }
+            else if (Node.Int8)
             {
                 Concat.Int8(Device, context.View<sbyte>(t, batch), context.View<sbyte>(Output, batch), pixels, block, total, offset, Int8ElementWise.RatioMultiplier(t.Scale, Output.Scale));
             }

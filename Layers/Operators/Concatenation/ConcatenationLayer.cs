@@ -105,5 +105,6 @@ public sealed class ConcatenationLayer : Layer
     internal static ConcatenationLayer Read(string name, BinaryReader r) => new(name, [], r.ReadEnum<ItemAxis>());
 
     /// <inheritdoc />
-    internal override string? IntegerOnlyLimit => "INT8 concatenation requantizes each input with a float multiplier (no integer-only form yet)";
+    // Integer-only: each input rescaled with a Q31 multiplier (IntegerRescale).
+    internal override string? IntegerOnlyLimit => null;
 }

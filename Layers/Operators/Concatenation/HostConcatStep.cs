@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using ILGPUInt8.Kernels.Cpu;
+using ILGPUInt8.Kernels.IntegerOnly;
 using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Kernels.Quantization;
 using ILGPUInt8.Layers.Network;
@@ -10,7 +11,8 @@ namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>
 /// Concatenation on the CPU backend, seen as [outer, length, inner] along the layer's axis (<see cref="TensorDims.Nhwc"/>):
-/// per outer index, one block of length_i·inner values per input (INT8 requantized to the output scale).
+/// per outer index, one block of length_i·inner values per input (INT8 requantized to the output scale; integer-only
+/// engines with a Q31 multiplier, <see cref="IntegerRescale"/>).
 /// </summary>
 internal sealed unsafe class HostConcatStep(Engine engine, PlanNode node) : HostStep(engine, node)
 {
@@ -36,6 +38,8 @@ internal sealed unsafe class HostConcatStep(Engine engine, PlanNode node) : Host
                     X = context.Pointer<sbyte>(t, batch),
                     Y = context.Pointer<sbyte>(Output, batch),
                     Multiplier = Int8ElementWise.RatioMultiplier(t.Scale, Output.Scale),
+                    IntegerOnly = Plan.IntegerOnly,
+                    Rescale = Plan.IntegerOnly ? IntegerRescale.Ratio(t.Scale, Output.Scale) : default,
                     Block = new Block(c, o, total, constant, items),
                 };
                 ForRanges(pixels, 1024, ref body);
@@ -60,6 +64,8 @@ internal sealed unsafe class HostConcatStep(Engine engine, PlanNode node) : Host
     {
         public sbyte* X, Y;
         public float Multiplier;
+        public bool IntegerOnly;
+        public FixedPointChannel Rescale;
         public Block Block;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -68,6 +74,16 @@ internal sealed unsafe class HostConcatStep(Engine engine, PlanNode node) : Host
             for (var p = p0; p < p1; p++)
             {
                 sbyte* src = X + Block.Source(p), dst = Y + Block.Destination(p);
+                if (IntegerOnly)
+                {
+                    for (var j = 0; j < Block.C; j++)
+                    {
+                        dst[j] = (sbyte)IntegerRescale.Apply(src[j], Rescale, -127);
+                    }
+
+                    continue;
+                }
+
                 for (var j = 0; j < Block.C; j++)
                 {
                     dst[j] = (sbyte)QuantMath.Requantize(src[j], 0, Multiplier, -127);

@@ -3,8 +3,10 @@ using ILGPUInt8.Layers.Network;
 namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>
-/// Hard sigmoid, y = max(0, min(1, alpha·x + beta)) (ONNX HardSigmoid: alpha 0.2, beta 0.5 by default). FP32 only: in an
-/// INT8 engine the builder runs it in float between quantize/dequantize steps.
+/// Hard sigmoid, y = max(0, min(1, alpha·x + beta)) (ONNX HardSigmoid: alpha 0.2, beta 0.5 by default). FP32, except in
+/// an integer-only engine: there it is an int8 table built with integers
+/// (<see cref="Kernels.IntegerOnly.IntegerActivation.HardSigmoidTable"/>); an INT8 engine without integer-only math runs
+/// it in float between quantize/dequantize steps.
 /// </summary>
 public sealed class HardSigmoidLayer : Layer
 {
@@ -26,6 +28,12 @@ public sealed class HardSigmoidLayer : Layer
 
     /// <inheritdoc />
     internal override string? Int8Limit => $"layer type {Type} has no INT8 kernel";
+
+    /// <inheritdoc />
+    internal override string? Int8LimitIn(bool integerOnly) => integerOnly ? null : Int8Limit;
+
+    /// <inheritdoc />
+    internal override string? IntegerOnlyLimit => null;
 
     /// <summary>y = max(0, min(1, alpha·x + beta)) in float; NaN stays NaN. Both backends' steps compute it.</summary>
     internal static float Apply(float x, float alpha, float beta)

@@ -4,7 +4,8 @@ namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>
 /// Local response normalization across channels (ONNX LRN):
-/// y_c = x_c / (k + alpha/size · Σ_{j ∈ [c − ⌊(size−1)/2⌋, c + ⌈(size−1)/2⌉]} x_j²)^beta. FP32.
+/// y_c = x_c / (k + alpha/size · Σ_{j ∈ [c − ⌊(size−1)/2⌋, c + ⌈(size−1)/2⌉]} x_j²)^beta. FP32, except in an integer-only
+/// engine: INT8 with integers only (<see cref="Kernels.IntegerOnly.IntegerLrn"/>).
 /// </summary>
 public sealed class LrnLayer : Layer
 {
@@ -63,4 +64,14 @@ public sealed class LrnLayer : Layer
 
     /// <inheritdoc />
     internal override string? Int8Limit => $"layer type {Type} has no INT8 kernel";
+
+    /// <inheritdoc />
+    internal override string? Int8LimitIn(bool integerOnly) => integerOnly ? null : Int8Limit;
+
+    /// <inheritdoc />
+    internal override string? IntegerOnlyLimit => null;
+
+    /// <summary>The integer-only constants for these scales.</summary>
+    internal Kernels.IntegerOnly.IntegerLrn.Parameters IntegerParameters(float inputScale, float outputScale) =>
+        Kernels.IntegerOnly.IntegerLrn.Create(WindowSize, Alpha, Beta, K, inputScale, outputScale);
 }

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using ILGPUInt8.Kernels.Cpu;
+using ILGPUInt8.Kernels.IntegerOnly;
 using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Kernels.Quantization;
 using ILGPUInt8.Layers.Runtime;
@@ -17,6 +18,7 @@ internal sealed unsafe class HostPoolingStep : HostStep
 {
     private readonly PoolingLayer _layer;
     private readonly float[] _multipliers = [];
+    private readonly FixedPointChannel[]? _table;
     private readonly PerBatch<PoolProblem> _problems;
 
     public HostPoolingStep(Engine engine, PlanNode node)
@@ -29,6 +31,7 @@ internal sealed unsafe class HostPoolingStep : HostStep
         {
             var p = _layer.Problem(1, Input().Dims);
             _multipliers = Pooling.AverageMultipliers(Input().Scale, Output.Scale, p.R * p.S);
+            _table = Plan.IntegerOnly ? Pooling.AverageFixedPoint(Input().Scale, Output.Scale, p.R * p.S) : null;
         }
     }
 
@@ -52,6 +55,7 @@ internal sealed unsafe class HostPoolingStep : HostStep
             Mode = _layer.Mode,
             Int8 = int8,
             Multipliers = _multipliers,
+            Table = _table,
         };
         ForRanges((long)p.N * p.P * p.Q, 256, ref body);
     }
@@ -163,6 +167,7 @@ internal sealed unsafe class HostPoolingStep : HostStep
         public PoolingMode Mode;
         public bool Int8;
         public float[] Multipliers;
+        public FixedPointChannel[]? Table;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Run(long o0, long o1)
@@ -185,7 +190,7 @@ internal sealed unsafe class HostPoolingStep : HostStep
                 int divisor = mode == PoolingMode.AverageCountPadding ? padded : valid;
                 if (Int8)
                 {
-                    HostPoolingStep.Int8((sbyte*)X, (sbyte*)Y + (o * c), c, inBase, p.W, h0, h1, w0, w1, mode, divisor, isums, Multipliers);
+                    HostPoolingStep.Int8((sbyte*)X, (sbyte*)Y + (o * c), c, inBase, p.W, h0, h1, w0, w1, mode, divisor, isums, Multipliers, Table);
                 }
                 else
                 {
@@ -244,7 +249,7 @@ internal sealed unsafe class HostPoolingStep : HostStep
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Int8(sbyte* x, sbyte* y, int c, long inBase, int width, int h0, int h1, int w0, int w1, PoolingMode mode, int divisor, int[] sums, float[] multipliers)
+    private static void Int8(sbyte* x, sbyte* y, int c, long inBase, int width, int h0, int h1, int w0, int w1, PoolingMode mode, int divisor, int[] sums, float[] multipliers, FixedPointChannel[]? table)
     {
         if (mode == PoolingMode.Max)
         {
@@ -286,6 +291,17 @@ internal sealed unsafe class HostPoolingStep : HostStep
                     sums[j] += src[j];
                 }
             }
+        }
+
+        if (table is not null)
+        {
+            var rescale = table[divisor];
+            for (var j = 0; j < c; j++)
+            {
+                y[j] = (sbyte)IntegerRescale.Apply(sums[j], rescale, -127);
+            }
+
+            return;
         }
 
         float m = multipliers[divisor];

@@ -110,5 +110,6 @@ public sealed class PoolingLayer : Layer
     internal override bool Int8KeepsInputScale => PoolingType == PoolingType.Max;
 
     /// <inheritdoc />
-    internal override string? IntegerOnlyLimit => PoolingType == PoolingType.Max ? null : "INT8 average pooling divides with float multipliers (no integer-only form yet)";
+    // Integer-only: max is exact; the average divides with a Q31 multiplier per divisor (Pooling.AverageFixedPoint).
+    internal override string? IntegerOnlyLimit => null;
 }

@@ -4,7 +4,10 @@ using ILGPUInt8.Layers.Operators;
 
 namespace ILGPUInt8.Layers.Reference;
 
-/// <summary>The plan reference of pooling (float, or int8 with the average's requantization multipliers).</summary>
+/// <summary>
+/// The plan reference of pooling (float, or int8 with the average's requantization multipliers; integer-only: Q31
+/// multipliers per divisor).
+/// </summary>
 internal sealed class PoolingPlanReference : PlanEvaluator<PoolingLayer>
 {
     /// <inheritdoc />
@@ -14,6 +17,12 @@ internal sealed class PoolingPlanReference : PlanEvaluator<PoolingLayer>
         if (!e.Node.Int8)
         {
             return PoolingReference.Float((float[])e.X, p, layer.Mode);
+        }
+
+        if (e.Plan.IntegerOnly && layer.Mode != PoolingMode.Max)
+        {
+            var table = Pooling.AverageFixedPoint(e.Sx, e.Output.Scale, p.R * p.S);
+            return PoolingReference.Int8Average((sbyte[])e.X, p, layer.Mode, (sum, d) => IntegerOnlyReference.Rescale(sum, table[d]));
         }
 
         var multipliers = layer.Mode == PoolingMode.Max ? [] : Pooling.AverageMultipliers(e.Sx, e.Output.Scale, p.R * p.S);

@@ -1,15 +1,20 @@
 using ILGPU;
 using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Kernels.Quantization;
 using ILGPUInt8.Layers.Runtime;
 using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
 
 namespace ILGPUInt8.Layers.Operators;
 
-/// <summary>Pooling: FP32 max/average; INT8 max (same scale) or average (int32 sum requantized by a divisor table).</summary>
+/// <summary>
+/// Pooling: FP32 max/average; INT8 max (same scale) or average (int32 sum requantized by a divisor table: float
+/// multipliers, or Q31 multipliers in integer-only engines).
+/// </summary>
 internal sealed class PoolingStep : Step
 {
     private readonly PoolingLayer _layer;
     private readonly ArrayView<float> _multipliers;
+    private readonly ArrayView<FixedPointChannel> _table;
 
     public PoolingStep(Engine engine, PlanNode node)
         : base(engine, node)
@@ -18,7 +23,14 @@ internal sealed class PoolingStep : Step
         if (node.Int8 && _layer.Mode != PoolingMode.Max)
         {
             var p = _layer.Problem(1, Input().Dims);
-            _multipliers = Upload(Pooling.AverageMultipliers(Input().Scale, Output.Scale, p.R * p.S));
+            if (Plan.IntegerOnly)
+            {
+                _table = Upload(Pooling.AverageFixedPoint(Input().Scale, Output.Scale, p.R * p.S));
+            }
+            else
+            {
+                _multipliers = Upload(Pooling.AverageMultipliers(Input().Scale, Output.Scale, p.R * p.S));
+            }
         }
     }
 
@@ -32,6 +44,10 @@ internal sealed class PoolingStep : Step
         else if (_layer.Mode == PoolingMode.Max)
         {
             Pooling.Int8Max(Device, context.View<sbyte>(Input(), batch), context.View<sbyte>(Output, batch), p);
+        }
+        else if (Plan.IntegerOnly)
+        {
+            Pooling.Int8AverageFixedPoint(Device, context.View<sbyte>(Input(), batch), context.View<sbyte>(Output, batch), _table, p, _layer.Mode == PoolingMode.AverageCountPadding);
         }
         else
         {

@@ -1,3 +1,6 @@
+using ILGPUInt8.Kernels.IntegerOnly;
+using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Kernels.Quantization;
 using ILGPUInt8.Layers.Network;
 
 namespace ILGPUInt8.Layers.Operators;
@@ -17,7 +20,8 @@ public enum ScaleMode
 
 /// <summary>
 /// y = (x · scale + shift)^power, each parameter per tensor, per channel or per element (<see cref="ScaleMode"/>);
-/// a missing array means scale 1, shift 0, power 1. FP32 (folded into a preceding convolution when it can be).
+/// a missing array means scale 1, shift 0, power 1. FP32 (folded into a preceding convolution when it can be); in an
+/// integer-only engine, without a power, INT8 with integers only (<see cref="Kernels.IntegerOnly.IntegerScale"/>).
 /// </summary>
 public sealed class ScaleLayer : Layer
 {
@@ -123,4 +127,18 @@ public sealed class ScaleLayer : Layer
 
     /// <inheritdoc />
     internal override string? Int8Limit => $"layer type {Type} has no INT8 kernel";
+
+    /// <inheritdoc />
+    internal override string? Int8LimitIn(bool integerOnly) => integerOnly && !HasPower ? null : Int8Limit;
+
+    /// <inheritdoc />
+    internal override string? IntegerOnlyLimit => HasPower ? $"layer type {Type} with a power has no integer-only INT8 form" : null;
+
+    /// <summary>The integer-only coefficients (f_j, channel_j) in NHWC order for an input of <paramref name="dims"/>.</summary>
+    internal (int[] Factor, FixedPointChannel[] Channels) IntegerCoefficients(TensorDims dims, float inputScale, float outputScale, bool nhwc)
+    {
+        var count = (int)Count(Mode, dims);
+        float[] Order(float[]? v) => v is null ? [] : Mode == ScaleMode.Elementwise && nhwc ? WeightLayout.ChwToHwc<float>(v, dims.C, dims.H, dims.W) : v;
+        return IntegerScale.Create(Order(ScaleArray), Order(ShiftArray), count, inputScale, outputScale);
+    }
 }
