@@ -94,7 +94,7 @@ public sealed class RunCommand : CliCommand
         {
             var file = inputFiles[tensor.Name];
             var data = TensorFiles.Read(file);
-            var n = BatchOf(data, tensor.Dims, tensor.Name, file, model?.InputShapes.GetValueOrDefault(tensor.Name));
+            var n = BatchOf(data, tensor.Dims, tensor.Name, file, model?.InputShapes.GetValueOrDefault(tensor.Name), model?.UnitBatch == true);
             if (batch is { } b && b != n)
             {
                 throw new CliUsageException($"Input '{tensor.Name}' ({file}) has batch {n}, the other inputs {b}.");
@@ -205,8 +205,19 @@ public sealed class RunCommand : CliCommand
         return bound;
     }
 
-    private static int BatchOf(FileTensor data, TensorDims dims, string name, string file, long[]? onnxShape)
+    private static int BatchOf(FileTensor data, TensorDims dims, string name, string file, long[]? onnxShape, bool unitBatch)
     {
+        // Taken whole (one item of batch 1), the file holds exactly the model's shape.
+        if (unitBatch && onnxShape is not null && data.Shape.Select(d => (long)d).SequenceEqual(onnxShape) && dims.Volume == data.Data.Length)
+        {
+            return 1;
+        }
+
+        if (unitBatch)
+        {
+            throw new CliUsageException($"Input '{name}' ({file}) has shape [{string.Join(", ", data.Shape)}]; the model takes [{string.Join(", ", onnxShape ?? [])}].");
+        }
+
         if (dims.BatchOf(data.Shape) is { } n && n * dims.Volume == data.Data.Length)
         {
             return n;
@@ -224,6 +235,11 @@ public sealed class RunCommand : CliCommand
 
     private static int[] OutputShape(ModelFile? model, EngineBinding binding, int batch)
     {
+        if (model is { UnitBatch: true } && model.OutputShapes.TryGetValue(binding.Name, out var whole))
+        {
+            return [.. whole.Select(d => (int)d)]; // the tensor taken whole: its ONNX shape, a scalar included
+        }
+
         if (model is not null && model.OutputShapes.TryGetValue(binding.Name, out var onnx) && onnx.Length > 0)
         {
             var shape = onnx.Select((d, i) => i == 0 && d < 0 ? batch : (int)d).ToArray();

@@ -42,6 +42,12 @@ public sealed class ModelFile
     /// <summary>ONNX input shapes by name, batch as -1 (an input file of the model's own rank is accepted).</summary>
     public IReadOnlyDictionary<string, long[]> InputShapes { get; private init; } = new Dictionary<string, long[]>();
 
+    /// <summary>
+    /// True when the ONNX tensors are taken whole as one item of batch 1 (<see cref="OnnxImportOptions.UnitBatch"/>): each
+    /// input file holds exactly the model's shape (<see cref="InputShapes"/>), each output is written in its ONNX shape.
+    /// </summary>
+    public bool UnitBatch { get; private init; }
+
     /// <summary>How the model's inputs are prepared, from its ONNX metadata (null: the model does not say).</summary>
     public Preprocessing? Preprocessing { get; private init; }
 
@@ -82,17 +88,32 @@ public sealed class ModelFile
         {
             loaded = OnnxNetworkLoader.Load(path, options);
         }
-        catch (OnnxImportException ex)
+        catch (Exception ex) when (ex is OnnxImportException or NetworkException)
         {
-            throw new InvalidDataException($"Cannot import '{path}': {ex.Message}", ex);
-        }
-        catch (NetworkException ex)
-        {
-            throw new InvalidDataException($"Cannot import '{path}': {ex.Message}", ex);
+            // A graph that works across dimension 0 (concatenation, reshapes, softmax, slices along it) runs with its
+            // tensors taken whole as one item of batch 1 (dimension 0 fixed or declared); else the first error stands.
+            loaded = options?.UnitBatch != true && TryLoad(path, (options ?? OnnxImportOptions.Default) with { UnitBatch = true }) is { } whole
+                ? whole
+                : throw new InvalidDataException($"Cannot import '{path}': {ex.Message}", ex);
         }
 
-        var shapes = loaded.Imported.Outputs.ToDictionary(o => o.Name, o => o.Shape.ToArray(), StringComparer.Ordinal);
-        var inputs = loaded.Imported.Inputs.ToDictionary(o => o.Name, o => o.Shape.ToArray(), StringComparer.Ordinal);
-        return new ModelFile(path, loaded.Network, loaded.ModelSha256, loaded.Notes, loaded.QdqRanges.Count, shapes) { Preprocessing = loaded.Preprocessing, InputShapes = inputs };
+        // Taken whole, the imported shapes are [1, d0, d1, …]: the model's own shapes are [d0, d1, …].
+        bool unit = loaded.Imported.UnitBatch;
+        var shapes = loaded.Imported.Outputs.ToDictionary(o => o.Name, o => unit ? o.Shape.Skip(1).ToArray() : o.Shape.ToArray(), StringComparer.Ordinal);
+        var inputs = loaded.Imported.Inputs.ToDictionary(o => o.Name, o => unit ? o.Shape.Skip(1).ToArray() : o.Shape.ToArray(), StringComparer.Ordinal);
+        var notes = unit ? [.. loaded.Notes, "the graph works across dimension 0: its tensors are taken whole as one item of an engine of batch 1."] : loaded.Notes;
+        return new ModelFile(path, loaded.Network, loaded.ModelSha256, notes, loaded.QdqRanges.Count, shapes) { Preprocessing = loaded.Preprocessing, InputShapes = inputs, UnitBatch = unit };
+    }
+
+    private static OnnxLoadedModel? TryLoad(string path, OnnxImportOptions options)
+    {
+        try
+        {
+            return OnnxNetworkLoader.Load(path, options);
+        }
+        catch (Exception ex) when (ex is OnnxImportException or NetworkException)
+        {
+            return null;
+        }
     }
 }

@@ -113,6 +113,43 @@ public sealed class ImportedNetwork
 
     internal void Note(string note) => _notes.Add(note);
 
+    /// <summary>True when every tensor is taken whole as one batch item (<see cref="OnnxImportOptions.UnitBatch"/>): shapes are [1, d0, d1, …].</summary>
+    public bool UnitBatch { get; private set; }
+
+    /// <summary>
+    /// The same network on tensors taken whole as one item of batch 1: every run-time tensor [d0, …] becomes [1, d0, …]
+    /// (constants keep theirs: they broadcast right-aligned), every spec moves its axes by one
+    /// (<see cref="LayerSpec.WithUnitBatch"/>); a spec that needs a batch of items is an error naming its node.
+    /// </summary>
+    internal ImportedNetwork WithUnitBatch()
+    {
+        var r = new ImportedNetwork { Opset = Opset, UnitBatch = true };
+        var constants = _layers.Where(l => l.Spec is ConstantSpec).Select(l => l.Output.Id).ToHashSet();
+        foreach (var t in _tensors)
+        {
+            r.NewTensor(t.Name, constants.Contains(t.Id) ? [.. t.Shape] : [1, .. t.Shape]);
+        }
+
+        foreach (var l in _layers)
+        {
+            var spec = l.Spec.WithUnitBatch([.. l.Inputs.Select(i => i.Shape)])
+                ?? throw new OnnxImportException(
+                    $"not supported with the tensors taken whole as one batch item: {l.Spec.Kind} needs dimension 0 as a batch of items.",
+                    null, l.OpType.Length > 0 ? l.OpType : l.Spec.Kind, l.SourceNode, l.Opset);
+            r.AddLayer(l with { Spec = spec, Inputs = [.. l.Inputs.Select(i => r._tensors[i.Id])], Output = r._tensors[l.Output.Id] });
+        }
+
+        r._inputs.AddRange(_inputs.Select(i => r._tensors[i.Id]));
+        r._outputs.AddRange(_outputs.Select(o => r._tensors[o.Id]));
+        foreach (var (k, v) in _ranges)
+        {
+            r._ranges[k] = v;
+        }
+
+        r._notes.AddRange(_notes);
+        return r;
+    }
+
     /// <summary>A readable listing of the layers (for logs and test failures).</summary>
     public string Describe() => string.Join(Environment.NewLine,
         _inputs.Select(i => $"input {i}").Concat(_layers.Select(l => l.ToString())).Concat(_outputs.Select(o => $"output {o}")));

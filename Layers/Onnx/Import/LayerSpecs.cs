@@ -17,6 +17,13 @@ public abstract record LayerSpec
     /// where it is read). Each operator's folder defines its spec's method beside its mapper.
     /// </summary>
     internal abstract Layer? AddTo(OnnxNetworkAdapter adapter, string name);
+
+    /// <summary>
+    /// The same computation on tensors taken whole as one batch item (<see cref="OnnxImportOptions.UnitBatch"/>): each
+    /// input [d0, …] becomes [1, d0, …], so an axis a becomes a + 1; <paramref name="inputShapes"/> are the ONNX shapes
+    /// before that. Null when the spec needs dimension 0 as a batch of items (the default).
+    /// </summary>
+    internal virtual LayerSpec? WithUnitBatch(IReadOnlyList<IReadOnlyList<long>> inputShapes) => null;
 }
 
 /// <summary>

@@ -92,7 +92,7 @@ public static class OnnxImporter
         {
             network.AddOutput(OutputTensor(output.Name, context));
         }
-        return network;
+        return options.UnitBatch ? network.WithUnitBatch() : network;
     }
 
     /// <summary>
@@ -167,6 +167,12 @@ public static class OnnxImporter
         }
         var shape = new long[dims.Count];
         shape[0] = context.BatchDim;
+        if (context.UnitBatch && context.Options.BatchSize is null)
+        {
+            // The tensor is one item: dimension 0 is an ordinary dimension, as declared.
+            shape[0] = dims[0].Value is > 0 and var d0 ? d0
+                : throw OnnxImportException.Malformed($"graph input '{input.Name}'", $"dimension 0 is '{dims[0]}'; with the tensors taken whole as one item it must be known (or the BatchSize set).");
+        }
         if (dims[0].Value is { } declared && context.Options.BatchSize is null && declared != 1)
         {
             context.Network.Note($"input '{input.Name}': declared batch {declared} treated as dynamic.");

@@ -26,6 +26,9 @@ internal sealed class OnnxMapContext
     /// <summary>The batch dimension of run-time tensors: the fixed batch size or <see cref="ImportedTensor.DynamicBatch"/>.</summary>
     public long BatchDim => Options.BatchSize ?? ImportedTensor.DynamicBatch;
 
+    /// <summary>True when tensors are taken whole as one batch item (<see cref="OnnxImportOptions.UnitBatch"/>): dimension 0 is an ordinary dimension.</summary>
+    public bool UnitBatch => Options.UnitBatch;
+
     public void Define(string name, OnnxValue value) => _values[name] = value;
 
     public OnnxValue Value(OnnxNode node, int i)

@@ -69,6 +69,8 @@ public sealed partial record ActivationLayerSpec
     internal override Layer AddTo(OnnxNetworkAdapter adapter, string name) =>
         adapter.Network.AddActivation(adapter.In(0), EngineKind(Function), Alpha, Beta, name);
 
+    internal override LayerSpec WithUnitBatch(IReadOnlyList<IReadOnlyList<long>> inputShapes) => this;
+
     private static ActivationKind EngineKind(OnnxActivation f) => f switch
     {
         OnnxActivation.Relu => ActivationKind.Relu,

@@ -31,7 +31,7 @@ internal sealed class ConcatMapper : IOnnxOpMapper
             throw node.Error("attribute 'axis' is required.");
         }
         int axis = OnnxShapes.Axis(node, axisAttribute ?? 1, rank);
-        if (axis == 0)
+        if (axis == 0 && !context.UnitBatch)
         {
             throw node.Unsupported("concatenation along the batch dimension (axis 0)");
         }
@@ -53,4 +53,6 @@ internal sealed class ConcatMapper : IOnnxOpMapper
 public sealed partial record ConcatenationSpec
 {
     internal override Layer AddTo(OnnxNetworkAdapter adapter, string name) => adapter.Concatenation(this, name);
+
+    internal override LayerSpec WithUnitBatch(IReadOnlyList<IReadOnlyList<long>> inputShapes) => this with { Axis = Axis + 1 };
 }

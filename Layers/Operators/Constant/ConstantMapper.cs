@@ -49,4 +49,6 @@ public sealed partial record ConstantSpec
         adapter.DeferConstant(this);
         return null;
     }
+
+    internal override LayerSpec WithUnitBatch(IReadOnlyList<IReadOnlyList<long>> inputShapes) => this;
 }

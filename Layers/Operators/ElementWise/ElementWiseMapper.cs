@@ -62,7 +62,7 @@ internal sealed class ElementWiseMapper : IOnnxOpMapper
         var shape = OnnxShapes.Broadcast(node, x.Shape, y.Shape);
         // Constants have no batch dimension; the result must keep the run-time inputs' rank and batch.
         int batchedRank = Math.Max(a is ConstantValue ? 0 : x.Shape.Count, b is ConstantValue ? 0 : y.Shape.Count);
-        if (shape.Length != batchedRank || shape[0] != context.BatchDim)
+        if (shape.Length != batchedRank || (!context.UnitBatch && shape[0] != context.BatchDim))
         {
             throw node.Unsupported($"broadcasting {OnnxShapes.Format(x.Shape)} with {OnnxShapes.Format(y.Shape)} changes the batch dimension");
         }
@@ -151,4 +151,6 @@ internal sealed class ElementWiseMapper : IOnnxOpMapper
 public sealed partial record ElementWiseSpec
 {
     internal override Layer AddTo(OnnxNetworkAdapter adapter, string name) => adapter.ElementWise(this, name);
+
+    internal override LayerSpec WithUnitBatch(IReadOnlyList<IReadOnlyList<long>> inputShapes) => this;
 }

@@ -35,4 +35,6 @@ internal sealed record HardSigmoidSpec(float Alpha, float Beta) : LayerSpec
 
     /// <inheritdoc />
     internal override Layer AddTo(OnnxNetworkAdapter adapter, string name) => adapter.Network.AddHardSigmoid(adapter.In(0), Alpha, Beta, name);
+
+    internal override LayerSpec WithUnitBatch(IReadOnlyList<IReadOnlyList<long>> inputShapes) => this;
 }

@@ -69,4 +69,6 @@ internal sealed class PadMapper : IOnnxOpMapper
 public sealed partial record PaddingSpec
 {
     internal override Layer AddTo(OnnxNetworkAdapter adapter, string name) => adapter.Padding(this, adapter.In(0), name);
+
+    internal override LayerSpec WithUnitBatch(IReadOnlyList<IReadOnlyList<long>> inputShapes) => this with { Begin = [0, .. Begin], End = [0, .. End] };
 }

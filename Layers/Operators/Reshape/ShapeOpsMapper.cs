@@ -51,7 +51,7 @@ internal sealed class ShapeOpsMapper : IOnnxOpMapper
             "Squeeze" => SqueezeShape(node, x.Shape, Axes(node, context)),
             _ => UnsqueezeShape(node, x.Shape, Axes(node, context) ?? throw node.Error("axes are required.")),
         };
-        if (shape.Length == 0 || shape[0] != batch)
+        if (!context.UnitBatch && (shape.Length == 0 || shape[0] != batch))
         {
             throw node.Unsupported($"reshaping {OnnxShapes.Format(x.Shape)} to {OnnxShapes.Format(shape)} moves data across the batch dimension");
         }
@@ -261,4 +261,6 @@ internal sealed class ShapeOpsMapper : IOnnxOpMapper
 public sealed partial record ReshapeSpec
 {
     internal override Layer AddTo(OnnxNetworkAdapter adapter, string name) => adapter.Reshape(adapter.In(0), adapter.OutputDims, name);
+
+    internal override LayerSpec WithUnitBatch(IReadOnlyList<IReadOnlyList<long>> inputShapes) => this;
 }

@@ -64,7 +64,7 @@ internal sealed class SliceMapper : IOnnxOpMapper
                 continue;
             }
 
-            if (axis == 0 || spec is not null)
+            if ((axis == 0 && !context.UnitBatch) || spec is not null)
             {
                 throw node.Unsupported(axis == 0 ? "slicing the batch dimension" : "slicing more than one dimension");
             }
@@ -85,7 +85,7 @@ internal sealed class SliceMapper : IOnnxOpMapper
     {
         int rank = x.Shape.Count;
         int axis = OnnxShapes.Axis(node, node.GetInt("axis", 0), rank);
-        if (axis == 0)
+        if (axis == 0 && !context.UnitBatch)
         {
             throw node.Unsupported("splitting the batch dimension");
         }
@@ -135,4 +135,6 @@ public sealed record SliceSpec(int Axis, int Start, int Length) : LayerSpec
 
     /// <inheritdoc />
     internal override Layer AddTo(OnnxNetworkAdapter adapter, string name) => adapter.Slice(this, name);
+
+    internal override LayerSpec WithUnitBatch(IReadOnlyList<IReadOnlyList<long>> inputShapes) => this with { Axis = Axis + 1 };
 }

@@ -19,7 +19,7 @@ internal sealed class SoftmaxMapper : IOnnxOpMapper
         int rank = x.Shape.Count;
         bool legacy = node.Opset < 13;
         int axis = OnnxShapes.Axis(node, node.GetInt("axis", legacy ? 1 : -1), rank);
-        if (axis == 0)
+        if (axis == 0 && !context.UnitBatch)
         {
             throw node.Unsupported("softmax across the batch dimension (axis 0)");
         }
@@ -39,4 +39,6 @@ internal sealed class SoftmaxMapper : IOnnxOpMapper
 public sealed partial record SoftMaxSpec
 {
     internal override Layer AddTo(OnnxNetworkAdapter adapter, string name) => adapter.SoftMax(this, adapter.In(0), name);
+
+    internal override LayerSpec WithUnitBatch(IReadOnlyList<IReadOnlyList<long>> inputShapes) => this with { Axis = Axis + 1 };
 }
