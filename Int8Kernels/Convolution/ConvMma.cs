@@ -46,9 +46,11 @@ public abstract class ConvMma : IConvVariant
 
     /// <summary>
     /// Dynamic shared memory a block: the pipeline ((TileM + TileN)·128 bytes a stage) plus the pixel table (8 bytes a
-    /// tile row), or the epilogue staging tile TileM × (TileN + 8) int32, whichever is larger.
+    /// tile row), or the epilogue staging tile TileM × (TileN + 8) int32 with the epilogue operand's tile TileM × TileN
+    /// bytes behind it (<see cref="OperandTile"/>), whichever is larger. Every tile's pipeline is the larger: the operand
+    /// tile costs no shared memory (ConvMmaTests checks it).
     /// </summary>
-    public int SharedBytes => Math.Max((Stages * (TileM + TileN) * StageK) + (8 * TileM), TileM * (TileN + 8) * 4);
+    public int SharedBytes => Math.Max((Stages * (TileM + TileN) * StageK) + (8 * TileM), TileM * (((TileN + 8) * 4) + TileN));
 
     /// <inheritdoc />
     public string? CanImplement(Int8Device device, ConvProblem problem, TensorFormat format, long inputOffset = 0) =>

@@ -68,8 +68,11 @@ public sealed class ConvWgmma : IConvVariant
         return TileN != 0 ? this : new ConvWgmma(problem.K <= 64 ? 64 : 128, _allowCpu, problem.K <= 64 ? 4 : 3);
     }
 
-    /// <summary>Dynamic shared memory: the ring plus the pixel table (8 bytes a row), or the staging tile, plus 1 KB of alignment.</summary>
-    public int SharedBytes => Math.Max((Stages * WgmmaMainloop.StageBytes(TileN)) + (8 * WgmmaMainloop.TileM), WgmmaMainloop.TileM * (TileN + 8) * 4) + WgmmaDescriptor.AtomBytes;
+    /// <summary>
+    /// Dynamic shared memory: the ring plus the pixel table (8 bytes a row), or the staging tile [128][TileN + 8] int32 and
+    /// the epilogue operand's tile [128][TileN] bytes behind it (<see cref="OperandTile"/>), plus 1 KB of alignment.
+    /// </summary>
+    public int SharedBytes => Math.Max((Stages * WgmmaMainloop.StageBytes(TileN)) + (8 * WgmmaMainloop.TileM), WgmmaMainloop.TileM * (((TileN + 8) * 4) + TileN)) + WgmmaDescriptor.AtomBytes;
 
     /// <inheritdoc />
     public string? CanImplement(Int8Device device, ConvProblem problem, TensorFormat format, long inputOffset = 0) =>

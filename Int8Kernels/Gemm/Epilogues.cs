@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPUInt8.Kernels.Quantization;
 
@@ -20,6 +21,16 @@ public readonly record struct Int32Epilogue(ArrayView<int> Output, int Ld) : IGe
         Output[i + 2] = acc2;
         Output[i + 3] = acc3;
     }
+
+    /// <inheritdoc />
+    public EpilogueOperand Operand
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => EpilogueOperand.None;
+    }
+
+    /// <inheritdoc />
+    public void Apply4(int row, int col, int acc0, int acc1, int acc2, int acc3, int operand) => Apply4(row, col, acc0, acc1, acc2, acc3);
 }
 
 /// <summary>
@@ -48,6 +59,16 @@ public readonly record struct RequantizeEpilogue(ArrayView<sbyte> Output, int Ld
         int q3 = QuantMath.Requantize(acc3, Bias[col + 3], Multiplier[col + 3], Lo);
         Int8Store.Store4(Output, i, q0, q1, q2, q3);
     }
+
+    /// <inheritdoc />
+    public EpilogueOperand Operand
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => EpilogueOperand.None;
+    }
+
+    /// <inheritdoc />
+    public void Apply4(int row, int col, int acc0, int acc1, int acc2, int acc3, int operand) => Apply4(row, col, acc0, acc1, acc2, acc3);
 }
 
 /// <summary>
@@ -77,4 +98,14 @@ public readonly record struct DequantizeEpilogue(ArrayView<float> Output, int Ld
         Apply(row, col + 2, acc2);
         Apply(row, col + 3, acc3);
     }
+
+    /// <inheritdoc />
+    public EpilogueOperand Operand
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => EpilogueOperand.None;
+    }
+
+    /// <inheritdoc />
+    public void Apply4(int row, int col, int acc0, int acc1, int acc2, int acc3, int operand) => Apply4(row, col, acc0, acc1, acc2, acc3);
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPUInt8.Kernels.Quantization;
 
@@ -39,4 +40,14 @@ public readonly record struct FixedPointRequantizeEpilogue(ArrayView<sbyte> Outp
         int q3 = Finish(acc3, col + 3);
         Int8Store.Store4(Output, i, q0, q1, q2, q3);
     }
+
+    /// <inheritdoc />
+    public EpilogueOperand Operand
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => EpilogueOperand.None;
+    }
+
+    /// <inheritdoc />
+    public void Apply4(int row, int col, int acc0, int acc1, int acc2, int acc3, int operand) => Apply4(row, col, acc0, acc1, acc2, acc3);
 }

@@ -51,9 +51,10 @@ public abstract class GemmMmaTn : IGemmVariant
 
     /// <summary>
     /// Dynamic shared memory a block: the pipeline, (TileM + TileN)·128 bytes a stage, or the epilogue staging tile
-    /// TileM × (TileN + 8) int32, whichever is larger.
+    /// TileM × (TileN + 8) int32 with the epilogue operand's tile TileM × TileN bytes behind it (<see cref="OperandTile"/>),
+    /// whichever is larger.
     /// </summary>
-    public int SharedBytes => Math.Max(Stages * (TileM + TileN) * StageK, TileM * (TileN + 8) * 4);
+    public int SharedBytes => Math.Max(Stages * (TileM + TileN) * StageK, TileM * (((TileN + 8) * 4) + TileN));
 
     /// <summary>
     /// True for a tile shape that should leave problems with fewer tiles than multiprocessors to a smaller tile
@@ -204,6 +205,24 @@ public abstract class GemmMmaTn : IGemmVariant
         {
             epilogue.Apply(row, col + 2, c2);
         }
+    }
+
+    /// <summary>
+    /// <see cref="Finish{TEpilogue}(ref TEpilogue, Args, int, int, int, int, int, int)"/> with the epilogue's operand
+    /// bytes (row, col..col+3) already read into <paramref name="operand"/> (<see cref="OperandTile"/>); the columns of a
+    /// partial last quad read theirs themselves.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Finish<TEpilogue>(ref TEpilogue epilogue, Args p, int row, int col, int c0, int c1, int c2, int c3, int operand)
+        where TEpilogue : struct, IGemmEpilogue
+    {
+        if (row < p.M && col + 3 < p.N)
+        {
+            epilogue.Apply4(row, col, c0, c1, c2, c3, operand);
+            return;
+        }
+
+        Finish(ref epilogue, p, row, col, c0, c1, c2, c3);
     }
 
     // The device address of a view's first element (the kernel adds byte offsets for cp.async).

@@ -51,8 +51,11 @@ public sealed class GemmWgmmaTn : IGemmVariant
     /// <summary>Bytes of one pipeline stage: (128 + N) rows of 128 bytes.</summary>
     public int StageBytes => WgmmaMainloop.StageBytes(TileN);
 
-    /// <summary>Dynamic shared memory a block: the ring (or the staging tile, if larger) plus 1 KB to align it to 1024 bytes.</summary>
-    public int SharedBytes => Math.Max(Stages * StageBytes, TileM * (TileN + 8) * 4) + WgmmaDescriptor.AtomBytes;
+    /// <summary>
+    /// Dynamic shared memory a block: the ring, or (if larger) the staging tile [TileM][TileN + 8] int32 with the
+    /// epilogue operand's tile [TileM][TileN] bytes behind it (<see cref="OperandTile"/>), plus 1 KB to align it to 1024 bytes.
+    /// </summary>
+    public int SharedBytes => Math.Max(Stages * StageBytes, TileM * (((TileN + 8) * 4) + TileN)) + WgmmaDescriptor.AtomBytes;
 
     /// <summary>
     /// True when the wgmma variants should be preferred: a CUDA device of compute capability 9.x (the only one whose

@@ -20,6 +20,37 @@ public interface IGemmEpilogue
     /// col + 3 &lt; N, so an implementation may store them with one wider access.
     /// </summary>
     void Apply4(int row, int col, int acc0, int acc1, int acc2, int acc3);
+
+    /// <summary>
+    /// The int8 matrix this epilogue reads at each output element (a residual sum's skip operand), which the tensor-core
+    /// kernels copy into shared memory for their block ahead of the epilogue (<see cref="OperandTile"/>), or
+    /// <see cref="EpilogueOperand.None"/>.
+    /// </summary>
+    EpilogueOperand Operand { get; }
+
+    /// <summary>
+    /// <see cref="Apply4(int, int, int, int, int, int)"/> with the four operand bytes (row, col..col+3) already read:
+    /// byte j of <paramref name="operand"/> (lane 0 in the low byte, as <see cref="Int8Store.Store4"/> packs) is element
+    /// col + j. Epilogues without an operand ignore it.
+    /// </summary>
+    void Apply4(int row, int col, int acc0, int acc1, int acc2, int acc3, int operand);
+}
+
+/// <summary>
+/// The int8 operand of an epilogue: element (row, col) at <paramref name="View"/>[row·ld + col], and the device address of
+/// element 0 (<paramref name="Address"/>, 0 when unknown) for cp.async.
+/// </summary>
+/// <param name="View">The operand (an empty view: none).</param>
+/// <param name="Ld">Leading dimension (elements between rows).</param>
+/// <param name="Address">Device address of View[0], or 0.</param>
+public readonly record struct EpilogueOperand(ArrayView<sbyte> View, int Ld, long Address)
+{
+    /// <summary>No operand.</summary>
+    public static EpilogueOperand None
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => default;
+    }
 }
 
 /// <summary>The store every int8 epilogue ends with.</summary>
@@ -43,4 +74,8 @@ internal static class Int8Store
         output[i + 2] = (sbyte)q2;
         output[i + 3] = (sbyte)q3;
     }
+
+    /// <summary>Lane <paramref name="j"/> (0..3) of four int8 packed in an int, sign-extended: (x &lt;&lt; (24 − 8j)) &gt;&gt; 24.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Lane(int x, int j) => (x << (24 - (8 * j))) >> 24;
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPUInt8.Kernels.Quantization;
 
@@ -29,4 +30,14 @@ public readonly record struct RequantizeLutEpilogue(ArrayView<sbyte> Output, int
         int q3 = Lut[QuantMath.Requantize(acc3, Bias[col + 3], Multiplier[col + 3], -127) + 128];
         Int8Store.Store4(Output, i, q0, q1, q2, q3);
     }
+
+    /// <inheritdoc />
+    public EpilogueOperand Operand
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => EpilogueOperand.None;
+    }
+
+    /// <inheritdoc />
+    public void Apply4(int row, int col, int acc0, int acc1, int acc2, int acc3, int operand) => Apply4(row, col, acc0, acc1, acc2, acc3);
 }

@@ -22,7 +22,10 @@ internal static class MmaTileEpilogue
     /// (g = lane &gt;&gt; 2, t = lane &amp; 3) holds cI_J_R = C[64·wm + 16I + g + 8(R &gt;&gt; 1)][64·wn + 8J + 2t + (R &amp; 1)]
     /// (m16 tile I, n8 tile J, register R). After a barrier, pass k (of <paramref name="passes"/>) reads Int4 idx =
     /// k·<paramref name="threads"/> + tid: row idx &gt;&gt; <paramref name="colShift"/> (= log2(TileN / 4)),
-    /// columns 4·(idx mod TileN / 4) .. +3, and applies the epilogue to those inside M × N (<see cref="GemmMmaTn.Finish"/>).
+    /// columns 4·(idx mod TileN / 4) .. +3, and applies the epilogue to those inside M × N (<see cref="GemmMmaTn.Finish{TEpilogue}(ref TEpilogue, GemmMmaTn.Args, int, int, int, int, int, int)"/>).
+    /// An epilogue with an int8 operand (<see cref="IGemmEpilogue.Operand"/>) gets its tile [TileM][TileN] copied by
+    /// cp.async behind the staging tile (byte TileM·lds·4, TileM = passes·threads·4 / TileN) before the staging stores, and
+    /// each pass reads its 4 operand bytes as one shared int (<see cref="OperandTile"/>).
     /// The tile constants are literals at every call, so ILGPU folds them into immediate offsets after inlining.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -49,6 +52,17 @@ internal static class MmaTileEpilogue
         int lds = tileN + 8;
         ops.WaitAll();
         Group.Barrier();
+        // The pipeline is free: copy the block's tile of the epilogue's int8 operand (a residual's skip) behind the
+        // staging tile with cp.async, so that its load latency overlaps the staging stores below, once a block.
+        int tileM = passes * threads * 4 / tileN;
+        int at = tileM * lds * 4;
+        var operand = epilogue.Operand;
+        bool prefetch = OperandTile.Prefetches(operand);
+        if (prefetch)
+        {
+            OperandTile.Copy(smem, ops.DynamicSharedBase(), at, operand, p, blockRow, blockCol, tileM, tileN, tid, threads);
+        }
+
         int e = (((64 * wm) + (lane >> 2)) * lds) + (64 * wn) + (2 * (lane & 3));
         smem[e + 0] = c0_0_0;
         smem[e + 1] = c0_0_1;
@@ -178,6 +192,11 @@ internal static class MmaTileEpilogue
         smem[e + ((48 * lds) + 57)] = c3_7_1;
         smem[e + ((56 * lds) + 56)] = c3_7_2;
         smem[e + ((56 * lds) + 57)] = c3_7_3;
+        if (prefetch)
+        {
+            ops.WaitAll();
+        }
+
         Group.Barrier();
         var tile4 = smem.Cast<Int4>();
         for (int pass = 0; pass < passes; pass++)
@@ -185,7 +204,15 @@ internal static class MmaTileEpilogue
             int idx = (pass * threads) + tid;
             int row = idx >> colShift, col4 = idx & ((1 << colShift) - 1);
             Int4 v = tile4[(row * (lds >> 2)) + col4];
-            GemmMmaTn.Finish(ref epilogue, p, blockRow + row, blockCol + (4 * col4), v.X, v.Y, v.Z, v.W);
+            if (prefetch)
+            {
+                // Operand bytes (row, 4·col4 .. +3) of the tile [TileM][TileN] at byte `at`: int (at / 4) + row·TileN / 4 + col4.
+                GemmMmaTn.Finish(ref epilogue, p, blockRow + row, blockCol + (4 * col4), v.X, v.Y, v.Z, v.W, smem[(at >> 2) + (row << colShift) + col4]);
+            }
+            else
+            {
+                GemmMmaTn.Finish(ref epilogue, p, blockRow + row, blockCol + (4 * col4), v.X, v.Y, v.Z, v.W);
+            }
         }
     }
 }

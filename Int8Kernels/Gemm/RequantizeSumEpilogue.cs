@@ -33,15 +33,47 @@ public readonly record struct RequantizeSumEpilogue(
     public void Apply(int row, int col, int acc) =>
         Output[((long)row * Ld) + col] = (sbyte)Reference(acc, Bias[col], Multiplier[col], Skip[((long)row * SkipLd) + col], Sum);
 
+    /// <summary>
+    /// The device address of <see cref="Skip"/>[0] (0 when unknown): with it a multiple of 16 and <see cref="SkipLd"/>
+    /// too, the tensor-core kernels copy the block's skip tile into shared memory ahead of the epilogue
+    /// (<see cref="OperandTile"/>), and with it a multiple of 4 the other kernels read four skip bytes as one int.
+    /// </summary>
+    public long SkipAddress { get; init; }
+
+    /// <inheritdoc />
+    public EpilogueOperand Operand
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => new(Skip, SkipLd, SkipAddress);
+    }
+
     /// <inheritdoc />
     public void Apply4(int row, int col, int acc0, int acc1, int acc2, int acc3)
     {
-        long i = ((long)row * Ld) + col;
         long r = ((long)row * SkipLd) + col;
+        if (SkipAddress != 0 && ((SkipAddress | r) & 3) == 0)
+        {
+            // The four skip bytes as one 4-byte load (lane 0 in the low byte).
+            Apply4(row, col, acc0, acc1, acc2, acc3, Skip.Cast<int>()[r >> 2]);
+            return;
+        }
+
+        long i = ((long)row * Ld) + col;
         int q0 = Reference(acc0, Bias[col], Multiplier[col], Skip[r], Sum);
         int q1 = Reference(acc1, Bias[col + 1], Multiplier[col + 1], Skip[r + 1], Sum);
         int q2 = Reference(acc2, Bias[col + 2], Multiplier[col + 2], Skip[r + 2], Sum);
         int q3 = Reference(acc3, Bias[col + 3], Multiplier[col + 3], Skip[r + 3], Sum);
+        Int8Store.Store4(Output, i, q0, q1, q2, q3);
+    }
+
+    /// <inheritdoc />
+    public void Apply4(int row, int col, int acc0, int acc1, int acc2, int acc3, int operand)
+    {
+        long i = ((long)row * Ld) + col;
+        int q0 = Reference(acc0, Bias[col], Multiplier[col], Int8Store.Lane(operand, 0), Sum);
+        int q1 = Reference(acc1, Bias[col + 1], Multiplier[col + 1], Int8Store.Lane(operand, 1), Sum);
+        int q2 = Reference(acc2, Bias[col + 2], Multiplier[col + 2], Int8Store.Lane(operand, 2), Sum);
+        int q3 = Reference(acc3, Bias[col + 3], Multiplier[col + 3], Int8Store.Lane(operand, 3), Sum);
         Int8Store.Store4(Output, i, q0, q1, q2, q3);
     }
 }

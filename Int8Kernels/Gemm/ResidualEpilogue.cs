@@ -51,6 +51,16 @@ public readonly record struct ResidualRequantizeEpilogue(
         Int8Store.Store4(Output, i, q0, q1, q2, q3);
     }
 
+    /// <inheritdoc />
+    public EpilogueOperand Operand
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => EpilogueOperand.None;
+    }
+
+    /// <inheritdoc />
+    public void Apply4(int row, int col, int acc0, int acc1, int acc2, int acc3, int operand) => Apply4(row, col, acc0, acc1, acc2, acc3);
+
     // a·b rounded once to f32, never fused with a neighbouring add.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static float Mul(float a, float b)

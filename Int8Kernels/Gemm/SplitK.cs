@@ -26,6 +26,16 @@ public readonly record struct AtomicAddEpilogue(ArrayView<int> Workspace, int Ld
         Atomic.Add(ref Workspace[i + 2], acc2);
         Atomic.Add(ref Workspace[i + 3], acc3);
     }
+
+    /// <inheritdoc />
+    public EpilogueOperand Operand
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => EpilogueOperand.None;
+    }
+
+    /// <inheritdoc />
+    public void Apply4(int row, int col, int acc0, int acc1, int acc2, int acc3, int operand) => Apply4(row, col, acc0, acc1, acc2, acc3);
 }
 
 /// <summary>

@@ -22,7 +22,8 @@ internal interface IWgmmaTileLoader
 /// through a ring of S stages; each stage is 4 wgmma k steps of 32 bytes issued back to back and one commit group; the
 /// warpgroups keep one group in flight (<c>wgmma.wait_group 1</c>) across the next stage's barrier, and the copies run
 /// S − 2 stages ahead. Then the accumulators are staged through shared memory as [128][N + 8] int32 and each thread
-/// finishes 4 consecutive columns at a time (<see cref="GemmMmaTn.Finish{TEpilogue}"/>).
+/// finishes 4 consecutive columns at a time (<see cref="GemmMmaTn.Finish{TEpilogue}(ref TEpilogue, GemmMmaTn.Args, int, int, int, int, int, int)"/>),
+/// with the epilogue's int8 operand tile, if any, copied behind the staging tile (<see cref="OperandTile"/>).
 /// </summary>
 internal static class WgmmaMainloop
 {
@@ -118,7 +119,23 @@ internal static class WgmmaMainloop
         int pitch = ops.StagingPitchBytes;
         int lane = tid & 31, warpInGroup = (tid >> 5) & 3;
         int own = (((64 * wg) + (16 * warpInGroup) + (lane >> 2)) * pitch) + (8 * (lane & 3));
+
+        // The epilogue's int8 operand (a residual's skip), if any: its tile [128][N] behind the staging tile at byte
+        // align + 128·pitch, copied before the staging stores so that they hide its latency (OperandTile).
+        int at = align + (TileM * pitch);
+        var operand = epilogue.Operand;
+        bool prefetch = OperandTile.Prefetches(operand);
+        if (prefetch)
+        {
+            OperandTile.Copy(smem, sbase, at, operand, p, blockRow, blockCol, TileM, tileN, tid, Threads);
+        }
+
         ops.StoreAccumulators(smem, ring + (uint)own, align + own, scratch);
+        if (prefetch)
+        {
+            ops.WaitCopies(0);
+        }
+
         Group.Barrier();
 
         var tile4 = smem.Cast<Int4>();
@@ -130,7 +147,15 @@ internal static class WgmmaMainloop
             int idx = (pass * Threads) + tid;
             int row = idx / quadsPerRow, col4 = idx - (row * quadsPerRow);
             Int4 v = tile4[base4 + (row * pitch4) + col4];
-            GemmMmaTn.Finish(ref epilogue, p, blockRow + row, blockCol + (4 * col4), v.X, v.Y, v.Z, v.W);
+            if (prefetch)
+            {
+                // Operand bytes (row, 4·col4 .. +3): int at / 4 + row·N / 4 + col4 of the operand tile.
+                GemmMmaTn.Finish(ref epilogue, p, blockRow + row, blockCol + (4 * col4), v.X, v.Y, v.Z, v.W, smem[(at >> 2) + (row * quadsPerRow) + col4]);
+            }
+            else
+            {
+                GemmMmaTn.Finish(ref epilogue, p, blockRow + row, blockCol + (4 * col4), v.X, v.Y, v.Z, v.W);
+            }
         }
     }
 

@@ -34,11 +34,14 @@ public sealed class BuilderConfig
 
     /// <summary>
     /// Fuse an INT8 residual sum (and its ReLU) into the convolution that computes one of its operands (results are
-    /// identical either way). Off by default: on the H200 the fused epilogue, which reads the skip operand from global
-    /// memory once a pass, made ResNet-18's second convolutions 2.5× slower at batch 256 (0.74 vs 0.29 ms), more than the
-    /// 0.10 ms add it saves (Perf/NOTES.md).
+    /// identical either way). On by default since the tensor-core convolutions copy the block's skip tile into shared
+    /// memory with cp.async ahead of the epilogue (Kernels.Gemm.OperandTile): the skip's memory latency is paid once a
+    /// block instead of once an epilogue pass. That is a prediction, not yet a measurement: the earlier epilogue, which
+    /// read the skip from global memory once a pass, measured 2.5× slower on the H200 (ResNet-18 layer1 second
+    /// convolutions at batch 256, 0.74 vs 0.29 ms + the 0.10 ms add); predicted now about the unfused convolution's time
+    /// without the add. `Perf engine --residual-ab` times both in one call (Perf/NOTES.md); set false to keep the adds.
     /// </summary>
-    public bool FuseResidualSums { get; set; }
+    public bool FuseResidualSums { get; set; } = true;
 
     /// <summary>Reuse activation memory between tensors whose lifetimes do not overlap.</summary>
     public bool MemoryReuse { get; set; } = true;

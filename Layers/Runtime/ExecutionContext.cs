@@ -182,7 +182,9 @@ public sealed partial class ExecutionContext : IDisposable
             });
         }
 
-        return new EngineProfile(batchSize, entries);
+        // Each step's fusions as Describe shows them ("+Add +Relu"; empty for the boundary conversions).
+        var fusions = Engine.Layers.GroupBy(l => l.Name).ToDictionary(g => g.Key, g => g.First().Fusions);
+        return new EngineProfile(batchSize, [.. entries.Select(e => e with { Fusions = fusions.GetValueOrDefault(e.Name, string.Empty) })]);
     }
 
     /// <summary>Runs a batch showing every float tensor to <paramref name="observer"/> (calibration).</summary>
@@ -439,7 +441,11 @@ public sealed partial class ExecutionContext : IDisposable
 /// <param name="Int8">INT8 step.</param>
 /// <param name="Launches">Kernel launches it made.</param>
 /// <param name="Milliseconds">Device time.</param>
-public sealed record LayerTiming(string Name, LayerType? Type, bool Int8, int Launches, double Milliseconds);
+public sealed record LayerTiming(string Name, LayerType? Type, bool Int8, int Launches, double Milliseconds)
+{
+    /// <summary>What is fused into the step, as <see cref="EngineLayerInfo.Fusions"/> (e.g. "+Add +Relu"; empty for none).</summary>
+    public string Fusions { get; init; } = string.Empty;
+}
 
 /// <summary>Per-step times of one profiled run.</summary>
 /// <param name="BatchSize">Batch.</param>

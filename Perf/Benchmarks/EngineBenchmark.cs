@@ -24,6 +24,9 @@ namespace ILGPUInt8.Perf.Benchmarks;
 /// pixel-like, 0–255 minus 117, as the model expects), against Perf/peers/resnet18_torch_peer.py, which builds the same
 /// graph in PyTorch from the same file. <c>--zoo DIR</c> adds every model of a zoo folder (issue 24: torchvision's families
 /// exported by Perf/peers/zoo_peers.py at 224×224, which times the same models in PyTorch) as "zoo_name" at batch 1 and 64.
+/// <c>--residual-ab</c>: each INT8 network is built a second time with <see cref="BuilderConfig.FuseResidualSums"/> flipped
+/// and timed at every batch in the same call: a row "int8 residual sums fused" / "… unfused" (whichever the default is
+/// not) with the ratio default / flipped (above 1: the default is faster), and its profile as engine-profile-*-flipped.json.
 /// </summary>
 public sealed class EngineBenchmark : IBenchmark
 {
@@ -127,6 +130,12 @@ public sealed class EngineBenchmark : IBenchmark
             using var engine = EngineBuilder.Build(network, config, device);
             using var exec = engine.CreateExecutionContext();
 
+            // --residual-ab: the same INT8 network with residual-sum fusion flipped, timed beside the default.
+            bool ab = int8 && context.Option("residual-ab", "no") != "no";
+            using var flipped = ab ? EngineBuilder.Build(network, FlippedResidualFusion(config, calibration), device) : null;
+            using var flippedExec = flipped?.CreateExecutionContext();
+            var flippedName = config.FuseResidualSums ? "residual sums unfused" : "residual sums fused";
+
             // The same engine with CUDA graphs off (INT8 on CUDA only: elsewhere graphs are refused anyway).
             using var plain = int8 && device.IsCuda ? engine.CreateExecutionContext() : null;
             if (plain is not null)
@@ -178,6 +187,14 @@ public sealed class EngineBenchmark : IBenchmark
 
                 var profile = exec.Profile(inputs, batch);
                 Report(context, $"{name}-{precision}-b{batch}", profile, ms, launchMs);
+                if (flippedExec is not null)
+                {
+                    flippedExec.SetInputs(inputs, batch);
+                    var flippedMs = context.TimeMedianMs(() => flippedExec.Enqueue(batch), warmup: 2);
+                    Console.WriteLine($"    {flippedName}: {flipped!.Layers.Count} steps, {flipped.Layers.Count(l => l.FusedResidualSum)} with a fused residual sum (default: {engine.Layers.Count(l => l.FusedResidualSum)})");
+                    context.Add(new BenchResult(Name, $"{caseName} {precision} {flippedName}", flippedMs, batch / flippedMs * 1000, "img/s", flippedMs / ms, $"default ({(config.FuseResidualSums ? "fused" : "unfused")}) / {flippedName}"));
+                    Report(context, $"{name}-{precision}-b{batch}-flipped", flippedExec.Profile(inputs, batch), flippedMs, launchMs);
+                }
             }
         }
     }
@@ -194,7 +211,7 @@ public sealed class EngineBenchmark : IBenchmark
         Console.WriteLine("      " + string.Join(", ", byType.Take(6).Select(g => $"{g.Type} {100 * g.Ms / total:F0}% ({g.Count})")));
         foreach (var l in profile.Layers.OrderByDescending(l => l.Milliseconds).Take(3))
         {
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"      {l.Name,-32} {l.Milliseconds,9:F4} ms {(l.Int8 ? "int8" : "fp32")}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"      {l.Name,-32} {l.Milliseconds,9:F4} ms {(l.Int8 ? "int8" : "fp32")} {l.Fusions}"));
         }
 
         context.Add(new BenchResult(Name, $"  launch overhead {key}", endToEndMs, share * 100, "%"));
@@ -205,6 +222,16 @@ public sealed class EngineBenchmark : IBenchmark
             AtomicFile.WriteAllText(Path.Combine(outDir, $"engine-profile-{key}.json"), JsonStyle.Serialize(new { end_to_end_ms = endToEndMs, launch_ms = launchMs, profile }));
         }
     }
+
+    // The INT8 configuration with FuseResidualSums flipped (its own calibrator: a calibrator is read once a build).
+    private static BuilderConfig FlippedResidualFusion(BuilderConfig config, Dictionary<string, float[]> calibration) => new()
+    {
+        MaxBatchSize = config.MaxBatchSize,
+        Int8 = true,
+        FuseResidualSums = !config.FuseResidualSums,
+        Calibrator = new MaxAbsCalibrator([(calibration, 2)]),
+        CalibrationBatchSize = 2,
+    };
 
     // The device time of one empty kernel launched back to back (launch throughput).
     private static double EmptyLaunchMs(BenchContext context)

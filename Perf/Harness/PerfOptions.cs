@@ -36,6 +36,7 @@ public static class PerfOptions
         ("sweep", "gemm/conv: sweep the tile sizes"),
         ("profile", "cpu-engine: per-step profile"),
         ("with-fp32", "cpu-engine: time our FP32 engine too"),
+        ("residual-ab", "engine: also build each INT8 network with residual-sum fusion flipped (FuseResidualSums A/B, same call)"),
     ];
 
     /// <summary>--repeats: timed repeats per measurement.</summary>

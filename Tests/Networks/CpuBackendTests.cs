@@ -88,7 +88,7 @@ public sealed class CpuBackendTests
         var inputs = TestNetworks.Inputs(net, 2);
         TestNetworks.SetRanges(net, inputs, 2);
         using var engine = BuildCpu(net, 2, int8: true);
-        Assert.Contains(engine.Layers, l => l.Int8 && l.Type == LayerType.ElementWise);
+        Assert.Contains(engine.Layers, l => l.Int8 && l.FusedResidualSum);
         TestNetworks.SameBits(PlanReference.Outputs(engine.Plan, inputs, 2), TestNetworks.Run(engine, inputs, 2), "resnet18-32 cpu int8 vs reference pipeline");
     }
 

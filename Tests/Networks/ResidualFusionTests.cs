@@ -133,12 +133,19 @@ public sealed class ResidualFusionTests
     }
 
     [Fact]
-    public void Residual_sums_stay_unfused_unless_asked()
+    public void Residual_sums_fuse_by_default_and_stay_unfused_when_switched_off()
     {
-        var (net, _) = Resnet();
+        var (net, inputs) = Resnet();
         using var engine = TestNetworks.Build(net, 2, int8: true);
-        Assert.DoesNotContain(engine.Layers, l => l.FusedResidualSum);
-        Assert.Equal(8, engine.Layers.Count(l => l.Type == LayerType.ElementWise));
+        Assert.Equal(8, engine.Layers.Count(l => l.FusedResidualSum));
+        using var off = EngineBuilder.Build(net, new BuilderConfig { MaxBatchSize = 2, Int8 = true, FuseResidualSums = false }, TestDevices.Cpu);
+        Assert.DoesNotContain(off.Layers, l => l.FusedResidualSum);
+        Assert.Equal(8, off.Layers.Count(l => l.Type == LayerType.ElementWise));
+
+        // The profile names each step's fusions as Describe does.
+        using var context = engine.CreateExecutionContext();
+        var profile = context.Profile(inputs, 1);
+        Assert.Equal(engine.Layers.Where(l => l.FusedResidualSum).Select(l => l.Name), profile.Layers.Where(l => l.Fusions.Contains("+Add", StringComparison.Ordinal)).Select(l => l.Name));
     }
 
     // An INT8 engine with residual sums fused on a device.

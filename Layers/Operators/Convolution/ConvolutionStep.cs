@@ -256,7 +256,9 @@ internal sealed class ConvolutionStep : Step
         else if (_residual is { } sum)
         {
             // The fused residual sum: y = Sum(requantized conv output, skip) (+ ReLU), the skip NHWC like y.
-            ConvS8.Forward(Device, x, TensorFormat.NHWC, _packed!, p, new RequantizeSumEpilogue(y, p.K, _multiplier, _biasQ, context.View<sbyte>(Input(1), batch), p.K, sum));
+            // SkipAddress lets the tensor-core kernels copy the block's skip tile into shared memory ahead of the epilogue.
+            var skip = context.View<sbyte>(Input(1), batch);
+            ConvS8.Forward(Device, x, TensorFormat.NHWC, _packed!, p, new RequantizeSumEpilogue(y, p.K, _multiplier, _biasQ, skip, p.K, sum) { SkipAddress = OperandTile.DeviceAddress(skip) });
         }
         else if (_int8.Lut is null)
         {
