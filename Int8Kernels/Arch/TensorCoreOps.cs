@@ -18,6 +18,12 @@ internal interface ITensorCoreOps
     /// <summary><see cref="Mma.M16N8K32"/>.</summary>
     void Mma(ref int c0, ref int c1, ref int c2, ref int c3, int a0, int a1, int a2, int a3, int b0, int b1);
 
+    /// <summary><see cref="MmaFloat"/> m16n8k16 FP16 → FP32.</summary>
+    void MmaF16(ref float c0, ref float c1, ref float c2, ref float c3, int a0, int a1, int a2, int a3, int b0, int b1);
+
+    /// <summary><see cref="MmaFloat"/> m16n8k8 TF32 → FP32.</summary>
+    void MmaTf32(ref float c0, ref float c1, ref float c2, ref float c3, int a0, int a1, int a2, int a3, int b0, int b1);
+
     /// <summary><see cref="LdMatrix.X4"/>.</summary>
     void LdMatrixX4(ArrayView<int> shared, uint sharedBase, int byteOffset, out int r0, out int r1, out int r2, out int r3);
 
@@ -55,6 +61,16 @@ internal readonly struct PtxTensorCore : ITensorCoreOps
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Mma(ref int c0, ref int c1, ref int c2, ref int c3, int a0, int a1, int a2, int a3, int b0, int b1) =>
         Arch.Mma.M16N8K32Ptx(ref c0, ref c1, ref c2, ref c3, a0, a1, a2, a3, b0, b1);
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void MmaF16(ref float c0, ref float c1, ref float c2, ref float c3, int a0, int a1, int a2, int a3, int b0, int b1) =>
+        MmaFloat.M16N8K16F16Ptx(ref c0, ref c1, ref c2, ref c3, a0, a1, a2, a3, b0, b1);
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void MmaTf32(ref float c0, ref float c1, ref float c2, ref float c3, int a0, int a1, int a2, int a3, int b0, int b1) =>
+        MmaFloat.M16N8K8Tf32Ptx(ref c0, ref c1, ref c2, ref c3, a0, a1, a2, a3, b0, b1);
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -100,6 +116,14 @@ internal readonly struct EmulatedTensorCore : ITensorCoreOps
     /// <inheritdoc />
     public void Mma(ref int c0, ref int c1, ref int c2, ref int c3, int a0, int a1, int a2, int a3, int b0, int b1) =>
         Arch.Mma.M16N8K32Emulated(ref c0, ref c1, ref c2, ref c3, a0, a1, a2, a3, b0, b1);
+
+    /// <inheritdoc />
+    public void MmaF16(ref float c0, ref float c1, ref float c2, ref float c3, int a0, int a1, int a2, int a3, int b0, int b1) =>
+        MmaFloat.M16N8K16F16Emulated(ref c0, ref c1, ref c2, ref c3, a0, a1, a2, a3, b0, b1);
+
+    /// <inheritdoc />
+    public void MmaTf32(ref float c0, ref float c1, ref float c2, ref float c3, int a0, int a1, int a2, int a3, int b0, int b1) =>
+        MmaFloat.M16N8K8Tf32Emulated(ref c0, ref c1, ref c2, ref c3, a0, a1, a2, a3, b0, b1);
 
     /// <inheritdoc />
     public void LdMatrixX4(ArrayView<int> shared, uint sharedBase, int byteOffset, out int r0, out int r1, out int r2, out int r3) =>

@@ -151,6 +151,38 @@ internal static class WgmmaEmulation
         }
     }
 
+    /// <summary>
+    /// The FP16 m64nNk16 product: float acc[i] (bits in the scratch) += Σ_k A[row(i)][k]·B[col(i)][k] over the 16 halves
+    /// (32 bytes) of the k step, in the reference order of <see cref="MmaFloat"/> (byte quads q = 0..3: halves 2q, 2q+1,
+    /// 8+2q, 9+2q), each product exact, each addition one FP32 rounding.
+    /// </summary>
+    public static void MmaF16(int n, ArrayView<int> shared, long descA, long descB, ArrayView<int> scratch)
+    {
+        var halves = shared.Cast<ushort>();
+        int thread = Group.IdxX & 127;
+        int w = thread >> 5, g = (thread & 31) >> 2, t = thread & 3;
+        int startA = WgmmaDescriptor.StartAddress(descA), strideA = WgmmaDescriptor.StrideBytes(descA);
+        int startB = WgmmaDescriptor.StartAddress(descB), strideB = WgmmaDescriptor.StrideBytes(descB);
+        long slot = Slot(n);
+        for (int i = 0; i < n / 2; i++)
+        {
+            int row = (16 * w) + g + (8 * ((i >> 1) & 1));
+            int col = (8 * (i >> 2)) + (2 * t) + (i & 1);
+            float acc = Interop.IntAsFloat((uint)scratch[slot + i]);
+            for (int j = 0; j < 16; j++)
+            {
+                // j → byte (quad q = j >> 2, then 0-3 in the low 16 bytes, 4-7 in the high 16).
+                int q = j >> 2, e = j & 3;
+                int k = (e < 2 ? 4 * q : 16 + (4 * q)) + (2 * (e & 1));
+                float x = HalfConvert.ToFloat(halves[WgmmaDescriptor.ElementAddress(startA, strideA, row, k) >> 1]);
+                float y = HalfConvert.ToFloat(halves[WgmmaDescriptor.ElementAddress(startB, strideB, col, k) >> 1]);
+                acc += x * y;
+            }
+
+            scratch[slot + i] = (int)Interop.FloatAsInt(acc);
+        }
+    }
+
     /// <summary>The staging store of <see cref="IWgmmaOps.StoreAccumulators"/>.</summary>
     public static void Store(int n, ArrayView<int> shared, int viewByteOffset, ArrayView<int> scratch)
     {

@@ -215,4 +215,197 @@ internal static class MmaTileEpilogue
             }
         }
     }
+
+    /// <summary>
+    /// <see cref="Store"/> for float accumulators (the FP16 and TF32 kernels): the staging tile holds their bits
+    /// (<c>Interop.FloatAsInt</c>, a register move), and the epilogue receives them as int32 bit patterns
+    /// (<see cref="FloatBitsEpilogue{TInner}"/> turns them back into floats).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void StoreFloat<TOps, TEpilogue>(TOps ops, ArrayView<int> smem, ref TEpilogue epilogue, GemmMmaTn.Args p, int tid, int lane, int wm, int wn, int blockRow, int blockCol, int tileN, int threads, int passes, int colShift,
+        float c0_0_0, float c0_0_1, float c0_0_2, float c0_0_3, float c0_1_0, float c0_1_1, float c0_1_2, float c0_1_3,
+        float c0_2_0, float c0_2_1, float c0_2_2, float c0_2_3, float c0_3_0, float c0_3_1, float c0_3_2, float c0_3_3,
+        float c0_4_0, float c0_4_1, float c0_4_2, float c0_4_3, float c0_5_0, float c0_5_1, float c0_5_2, float c0_5_3,
+        float c0_6_0, float c0_6_1, float c0_6_2, float c0_6_3, float c0_7_0, float c0_7_1, float c0_7_2, float c0_7_3,
+        float c1_0_0, float c1_0_1, float c1_0_2, float c1_0_3, float c1_1_0, float c1_1_1, float c1_1_2, float c1_1_3,
+        float c1_2_0, float c1_2_1, float c1_2_2, float c1_2_3, float c1_3_0, float c1_3_1, float c1_3_2, float c1_3_3,
+        float c1_4_0, float c1_4_1, float c1_4_2, float c1_4_3, float c1_5_0, float c1_5_1, float c1_5_2, float c1_5_3,
+        float c1_6_0, float c1_6_1, float c1_6_2, float c1_6_3, float c1_7_0, float c1_7_1, float c1_7_2, float c1_7_3,
+        float c2_0_0, float c2_0_1, float c2_0_2, float c2_0_3, float c2_1_0, float c2_1_1, float c2_1_2, float c2_1_3,
+        float c2_2_0, float c2_2_1, float c2_2_2, float c2_2_3, float c2_3_0, float c2_3_1, float c2_3_2, float c2_3_3,
+        float c2_4_0, float c2_4_1, float c2_4_2, float c2_4_3, float c2_5_0, float c2_5_1, float c2_5_2, float c2_5_3,
+        float c2_6_0, float c2_6_1, float c2_6_2, float c2_6_3, float c2_7_0, float c2_7_1, float c2_7_2, float c2_7_3,
+        float c3_0_0, float c3_0_1, float c3_0_2, float c3_0_3, float c3_1_0, float c3_1_1, float c3_1_2, float c3_1_3,
+        float c3_2_0, float c3_2_1, float c3_2_2, float c3_2_3, float c3_3_0, float c3_3_1, float c3_3_2, float c3_3_3,
+        float c3_4_0, float c3_4_1, float c3_4_2, float c3_4_3, float c3_5_0, float c3_5_1, float c3_5_2, float c3_5_3,
+        float c3_6_0, float c3_6_1, float c3_6_2, float c3_6_3, float c3_7_0, float c3_7_1, float c3_7_2, float c3_7_3)
+        where TOps : struct, ITensorCoreOps
+        where TEpilogue : struct, IGemmEpilogue
+    {
+        int lds = tileN + 8;
+        ops.WaitAll();
+        Group.Barrier();
+        // The pipeline is free: copy the block's tile of the epilogue's int8 operand (a residual's skip) behind the
+        // staging tile with cp.async, so that its load latency overlaps the staging stores below, once a block.
+        int tileM = passes * threads * 4 / tileN;
+        int at = tileM * lds * 4;
+        var operand = epilogue.Operand;
+        bool prefetch = OperandTile.Prefetches(operand);
+        if (prefetch)
+        {
+            OperandTile.Copy(smem, ops.DynamicSharedBase(), at, operand, p, blockRow, blockCol, tileM, tileN, tid, threads);
+        }
+
+        int e = (((64 * wm) + (lane >> 2)) * lds) + (64 * wn) + (2 * (lane & 3));
+        smem[e + 0] = (int)Interop.FloatAsInt(c0_0_0);
+        smem[e + 1] = (int)Interop.FloatAsInt(c0_0_1);
+        smem[e + (8 * lds)] = (int)Interop.FloatAsInt(c0_0_2);
+        smem[e + ((8 * lds) + 1)] = (int)Interop.FloatAsInt(c0_0_3);
+        smem[e + 8] = (int)Interop.FloatAsInt(c0_1_0);
+        smem[e + 9] = (int)Interop.FloatAsInt(c0_1_1);
+        smem[e + ((8 * lds) + 8)] = (int)Interop.FloatAsInt(c0_1_2);
+        smem[e + ((8 * lds) + 9)] = (int)Interop.FloatAsInt(c0_1_3);
+        smem[e + 16] = (int)Interop.FloatAsInt(c0_2_0);
+        smem[e + 17] = (int)Interop.FloatAsInt(c0_2_1);
+        smem[e + ((8 * lds) + 16)] = (int)Interop.FloatAsInt(c0_2_2);
+        smem[e + ((8 * lds) + 17)] = (int)Interop.FloatAsInt(c0_2_3);
+        smem[e + 24] = (int)Interop.FloatAsInt(c0_3_0);
+        smem[e + 25] = (int)Interop.FloatAsInt(c0_3_1);
+        smem[e + ((8 * lds) + 24)] = (int)Interop.FloatAsInt(c0_3_2);
+        smem[e + ((8 * lds) + 25)] = (int)Interop.FloatAsInt(c0_3_3);
+        smem[e + 32] = (int)Interop.FloatAsInt(c0_4_0);
+        smem[e + 33] = (int)Interop.FloatAsInt(c0_4_1);
+        smem[e + ((8 * lds) + 32)] = (int)Interop.FloatAsInt(c0_4_2);
+        smem[e + ((8 * lds) + 33)] = (int)Interop.FloatAsInt(c0_4_3);
+        smem[e + 40] = (int)Interop.FloatAsInt(c0_5_0);
+        smem[e + 41] = (int)Interop.FloatAsInt(c0_5_1);
+        smem[e + ((8 * lds) + 40)] = (int)Interop.FloatAsInt(c0_5_2);
+        smem[e + ((8 * lds) + 41)] = (int)Interop.FloatAsInt(c0_5_3);
+        smem[e + 48] = (int)Interop.FloatAsInt(c0_6_0);
+        smem[e + 49] = (int)Interop.FloatAsInt(c0_6_1);
+        smem[e + ((8 * lds) + 48)] = (int)Interop.FloatAsInt(c0_6_2);
+        smem[e + ((8 * lds) + 49)] = (int)Interop.FloatAsInt(c0_6_3);
+        smem[e + 56] = (int)Interop.FloatAsInt(c0_7_0);
+        smem[e + 57] = (int)Interop.FloatAsInt(c0_7_1);
+        smem[e + ((8 * lds) + 56)] = (int)Interop.FloatAsInt(c0_7_2);
+        smem[e + ((8 * lds) + 57)] = (int)Interop.FloatAsInt(c0_7_3);
+        smem[e + (16 * lds)] = (int)Interop.FloatAsInt(c1_0_0);
+        smem[e + ((16 * lds) + 1)] = (int)Interop.FloatAsInt(c1_0_1);
+        smem[e + (24 * lds)] = (int)Interop.FloatAsInt(c1_0_2);
+        smem[e + ((24 * lds) + 1)] = (int)Interop.FloatAsInt(c1_0_3);
+        smem[e + ((16 * lds) + 8)] = (int)Interop.FloatAsInt(c1_1_0);
+        smem[e + ((16 * lds) + 9)] = (int)Interop.FloatAsInt(c1_1_1);
+        smem[e + ((24 * lds) + 8)] = (int)Interop.FloatAsInt(c1_1_2);
+        smem[e + ((24 * lds) + 9)] = (int)Interop.FloatAsInt(c1_1_3);
+        smem[e + ((16 * lds) + 16)] = (int)Interop.FloatAsInt(c1_2_0);
+        smem[e + ((16 * lds) + 17)] = (int)Interop.FloatAsInt(c1_2_1);
+        smem[e + ((24 * lds) + 16)] = (int)Interop.FloatAsInt(c1_2_2);
+        smem[e + ((24 * lds) + 17)] = (int)Interop.FloatAsInt(c1_2_3);
+        smem[e + ((16 * lds) + 24)] = (int)Interop.FloatAsInt(c1_3_0);
+        smem[e + ((16 * lds) + 25)] = (int)Interop.FloatAsInt(c1_3_1);
+        smem[e + ((24 * lds) + 24)] = (int)Interop.FloatAsInt(c1_3_2);
+        smem[e + ((24 * lds) + 25)] = (int)Interop.FloatAsInt(c1_3_3);
+        smem[e + ((16 * lds) + 32)] = (int)Interop.FloatAsInt(c1_4_0);
+        smem[e + ((16 * lds) + 33)] = (int)Interop.FloatAsInt(c1_4_1);
+        smem[e + ((24 * lds) + 32)] = (int)Interop.FloatAsInt(c1_4_2);
+        smem[e + ((24 * lds) + 33)] = (int)Interop.FloatAsInt(c1_4_3);
+        smem[e + ((16 * lds) + 40)] = (int)Interop.FloatAsInt(c1_5_0);
+        smem[e + ((16 * lds) + 41)] = (int)Interop.FloatAsInt(c1_5_1);
+        smem[e + ((24 * lds) + 40)] = (int)Interop.FloatAsInt(c1_5_2);
+        smem[e + ((24 * lds) + 41)] = (int)Interop.FloatAsInt(c1_5_3);
+        smem[e + ((16 * lds) + 48)] = (int)Interop.FloatAsInt(c1_6_0);
+        smem[e + ((16 * lds) + 49)] = (int)Interop.FloatAsInt(c1_6_1);
+        smem[e + ((24 * lds) + 48)] = (int)Interop.FloatAsInt(c1_6_2);
+        smem[e + ((24 * lds) + 49)] = (int)Interop.FloatAsInt(c1_6_3);
+        smem[e + ((16 * lds) + 56)] = (int)Interop.FloatAsInt(c1_7_0);
+        smem[e + ((16 * lds) + 57)] = (int)Interop.FloatAsInt(c1_7_1);
+        smem[e + ((24 * lds) + 56)] = (int)Interop.FloatAsInt(c1_7_2);
+        smem[e + ((24 * lds) + 57)] = (int)Interop.FloatAsInt(c1_7_3);
+        smem[e + (32 * lds)] = (int)Interop.FloatAsInt(c2_0_0);
+        smem[e + ((32 * lds) + 1)] = (int)Interop.FloatAsInt(c2_0_1);
+        smem[e + (40 * lds)] = (int)Interop.FloatAsInt(c2_0_2);
+        smem[e + ((40 * lds) + 1)] = (int)Interop.FloatAsInt(c2_0_3);
+        smem[e + ((32 * lds) + 8)] = (int)Interop.FloatAsInt(c2_1_0);
+        smem[e + ((32 * lds) + 9)] = (int)Interop.FloatAsInt(c2_1_1);
+        smem[e + ((40 * lds) + 8)] = (int)Interop.FloatAsInt(c2_1_2);
+        smem[e + ((40 * lds) + 9)] = (int)Interop.FloatAsInt(c2_1_3);
+        smem[e + ((32 * lds) + 16)] = (int)Interop.FloatAsInt(c2_2_0);
+        smem[e + ((32 * lds) + 17)] = (int)Interop.FloatAsInt(c2_2_1);
+        smem[e + ((40 * lds) + 16)] = (int)Interop.FloatAsInt(c2_2_2);
+        smem[e + ((40 * lds) + 17)] = (int)Interop.FloatAsInt(c2_2_3);
+        smem[e + ((32 * lds) + 24)] = (int)Interop.FloatAsInt(c2_3_0);
+        smem[e + ((32 * lds) + 25)] = (int)Interop.FloatAsInt(c2_3_1);
+        smem[e + ((40 * lds) + 24)] = (int)Interop.FloatAsInt(c2_3_2);
+        smem[e + ((40 * lds) + 25)] = (int)Interop.FloatAsInt(c2_3_3);
+        smem[e + ((32 * lds) + 32)] = (int)Interop.FloatAsInt(c2_4_0);
+        smem[e + ((32 * lds) + 33)] = (int)Interop.FloatAsInt(c2_4_1);
+        smem[e + ((40 * lds) + 32)] = (int)Interop.FloatAsInt(c2_4_2);
+        smem[e + ((40 * lds) + 33)] = (int)Interop.FloatAsInt(c2_4_3);
+        smem[e + ((32 * lds) + 40)] = (int)Interop.FloatAsInt(c2_5_0);
+        smem[e + ((32 * lds) + 41)] = (int)Interop.FloatAsInt(c2_5_1);
+        smem[e + ((40 * lds) + 40)] = (int)Interop.FloatAsInt(c2_5_2);
+        smem[e + ((40 * lds) + 41)] = (int)Interop.FloatAsInt(c2_5_3);
+        smem[e + ((32 * lds) + 48)] = (int)Interop.FloatAsInt(c2_6_0);
+        smem[e + ((32 * lds) + 49)] = (int)Interop.FloatAsInt(c2_6_1);
+        smem[e + ((40 * lds) + 48)] = (int)Interop.FloatAsInt(c2_6_2);
+        smem[e + ((40 * lds) + 49)] = (int)Interop.FloatAsInt(c2_6_3);
+        smem[e + ((32 * lds) + 56)] = (int)Interop.FloatAsInt(c2_7_0);
+        smem[e + ((32 * lds) + 57)] = (int)Interop.FloatAsInt(c2_7_1);
+        smem[e + ((40 * lds) + 56)] = (int)Interop.FloatAsInt(c2_7_2);
+        smem[e + ((40 * lds) + 57)] = (int)Interop.FloatAsInt(c2_7_3);
+        smem[e + (48 * lds)] = (int)Interop.FloatAsInt(c3_0_0);
+        smem[e + ((48 * lds) + 1)] = (int)Interop.FloatAsInt(c3_0_1);
+        smem[e + (56 * lds)] = (int)Interop.FloatAsInt(c3_0_2);
+        smem[e + ((56 * lds) + 1)] = (int)Interop.FloatAsInt(c3_0_3);
+        smem[e + ((48 * lds) + 8)] = (int)Interop.FloatAsInt(c3_1_0);
+        smem[e + ((48 * lds) + 9)] = (int)Interop.FloatAsInt(c3_1_1);
+        smem[e + ((56 * lds) + 8)] = (int)Interop.FloatAsInt(c3_1_2);
+        smem[e + ((56 * lds) + 9)] = (int)Interop.FloatAsInt(c3_1_3);
+        smem[e + ((48 * lds) + 16)] = (int)Interop.FloatAsInt(c3_2_0);
+        smem[e + ((48 * lds) + 17)] = (int)Interop.FloatAsInt(c3_2_1);
+        smem[e + ((56 * lds) + 16)] = (int)Interop.FloatAsInt(c3_2_2);
+        smem[e + ((56 * lds) + 17)] = (int)Interop.FloatAsInt(c3_2_3);
+        smem[e + ((48 * lds) + 24)] = (int)Interop.FloatAsInt(c3_3_0);
+        smem[e + ((48 * lds) + 25)] = (int)Interop.FloatAsInt(c3_3_1);
+        smem[e + ((56 * lds) + 24)] = (int)Interop.FloatAsInt(c3_3_2);
+        smem[e + ((56 * lds) + 25)] = (int)Interop.FloatAsInt(c3_3_3);
+        smem[e + ((48 * lds) + 32)] = (int)Interop.FloatAsInt(c3_4_0);
+        smem[e + ((48 * lds) + 33)] = (int)Interop.FloatAsInt(c3_4_1);
+        smem[e + ((56 * lds) + 32)] = (int)Interop.FloatAsInt(c3_4_2);
+        smem[e + ((56 * lds) + 33)] = (int)Interop.FloatAsInt(c3_4_3);
+        smem[e + ((48 * lds) + 40)] = (int)Interop.FloatAsInt(c3_5_0);
+        smem[e + ((48 * lds) + 41)] = (int)Interop.FloatAsInt(c3_5_1);
+        smem[e + ((56 * lds) + 40)] = (int)Interop.FloatAsInt(c3_5_2);
+        smem[e + ((56 * lds) + 41)] = (int)Interop.FloatAsInt(c3_5_3);
+        smem[e + ((48 * lds) + 48)] = (int)Interop.FloatAsInt(c3_6_0);
+        smem[e + ((48 * lds) + 49)] = (int)Interop.FloatAsInt(c3_6_1);
+        smem[e + ((56 * lds) + 48)] = (int)Interop.FloatAsInt(c3_6_2);
+        smem[e + ((56 * lds) + 49)] = (int)Interop.FloatAsInt(c3_6_3);
+        smem[e + ((48 * lds) + 56)] = (int)Interop.FloatAsInt(c3_7_0);
+        smem[e + ((48 * lds) + 57)] = (int)Interop.FloatAsInt(c3_7_1);
+        smem[e + ((56 * lds) + 56)] = (int)Interop.FloatAsInt(c3_7_2);
+        smem[e + ((56 * lds) + 57)] = (int)Interop.FloatAsInt(c3_7_3);
+        if (prefetch)
+        {
+            ops.WaitAll();
+        }
+
+        Group.Barrier();
+        var tile4 = smem.Cast<Int4>();
+        for (int pass = 0; pass < passes; pass++)
+        {
+            int idx = (pass * threads) + tid;
+            int row = idx >> colShift, col4 = idx & ((1 << colShift) - 1);
+            Int4 v = tile4[(row * (lds >> 2)) + col4];
+            if (prefetch)
+            {
+                // Operand bytes (row, 4·col4 .. +3) of the tile [TileM][TileN] at byte `at`: int (at / 4) + row·TileN / 4 + col4.
+                GemmMmaTn.Finish(ref epilogue, p, blockRow + row, blockCol + (4 * col4), v.X, v.Y, v.Z, v.W, smem[(at >> 2) + (row << colShift) + col4]);
+            }
+            else
+            {
+                GemmMmaTn.Finish(ref epilogue, p, blockRow + row, blockCol + (4 * col4), v.X, v.Y, v.Z, v.W);
+            }
+        }
+    }
 }

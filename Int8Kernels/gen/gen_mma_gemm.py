@@ -46,6 +46,13 @@ CONV_CONFIGS = [
     (64, 64, 1, 1, [4]),
 ]
 
+# Floating-point (FP16 / TF32 inputs, FP32 accumulators) GEMM tiles (TileM, TileN, warps along M, warps along N, [stages]):
+# the int8 kernels' shapes (a 128-byte stage is 64 halves or 32 floats of K); the first stage count is the default.
+FLOAT_CONFIGS = [
+    (128, 256, 2, 4, [3]),
+    (128, 128, 2, 2, [4, 3]),
+]
+
 # The stage-count structs of Int8Kernels/Gemm/MmaStages.cs.
 STAGE_TYPES = {3: "MmaStages3", 4: "MmaStages4"}
 
@@ -68,9 +75,10 @@ def variant_name(tm, tn, stages, conv):
     return f"gemm_s8s8s32_tn_mma_{tm}x{tn}x{STAGE_K}_s{stages}"
 
 
-def generate(tm, tn, wm_count, wn_count, variants, conv=False):
+def generate(tm, tn, wm_count, wn_count, variants, conv=False, flt=False):
     """One file: the kernel of a tile shape (generic in TStages) inside the class of the first variant, and a class per
-    other stage count. variants: [(stages, prefers_full_wave)]."""
+    other stage count. variants: [(stages, prefers_full_wave)]. flt: the floating-point kernel (FP16 or TF32 inputs
+    by the IFloatMmaKind type parameter, float accumulators) in a static class with a kernel selector instead."""
     threads = wm_count * wn_count * 32
     assert tm == 64 * wm_count and tn == 64 * wn_count
     rows_per_pass = threads // 8          # rows one round of 16-byte copies covers (8 chunks a row)
@@ -79,8 +87,10 @@ def generate(tm, tn, wm_count, wn_count, variants, conv=False):
     stage_bytes = (tm + tn) * STAGE_K
     lds = tn + 8                           # epilogue staging row stride in int32 (8 ints of padding)
     passes = tm * tn // 4 // threads
-    cls = class_name(tm, tn, variants[0][0], True, conv)
-    q = "GemmMmaTn." if conv else ""      # qualifier of the shared helpers
+    cls = float_class_name(tm, tn, conv) if flt else class_name(tm, tn, variants[0][0], True, conv)
+    q = "GemmMmaTn." if conv or flt else ""      # qualifier of the shared helpers
+    acc_t = "float" if flt else "int"
+    zero = "0f" if flt else "0"
 
     out = []
     w = out.append
@@ -130,6 +140,14 @@ def generate(tm, tn, wm_count, wn_count, variants, conv=False):
         for j in range(4):
             regs = ", ".join(f"out b{s}_{j}_{r}" for r in range(4))
             w(p + f"ops.LdMatrixX4(smem, sbase, bk + {j * 16 * STAGE_K}, {regs});")
+        if flt:
+            w(p + "if (kind.ElementBytes == 4)")
+            w(p + "{")
+            w(p + "    // TF32: round the FP32 operands to nearest (ties away), as cuBLAS does; the tensor core truncates.")
+            for x in "ab":
+                for i in range(4):
+                    w(p + "    " + " ".join(f"{x}{s}_{i}_{r} = kind.Prepare({x}{s}_{i}_{r});" for r in range(4)))
+            w(p + "}")
 
     def mmas(indent, s):
         p = " " * indent
@@ -140,12 +158,18 @@ def generate(tm, tn, wm_count, wn_count, variants, conv=False):
                 c = ", ".join(f"ref c{i}_{jj}_{r}" for r in range(4))
                 av = ", ".join(f"a{s}_{i}_{r}" for r in range(4))
                 bv = f"b{s}_{jj >> 1}_{2 * (jj & 1)}, b{s}_{jj >> 1}_{2 * (jj & 1) + 1}"
-                w(p + f"ops.Mma({c}, {av}, {bv});")
+                w(p + (f"kind.Mma(ops, {c}, {av}, {bv});" if flt else f"ops.Mma({c}, {av}, {bv});"))
+
+    kind_tp = "TKind, " if flt else ""
 
     def kernel_body(w):
         w("")
         w("    /// <summary>")
-        w(f"    /// One {tm}×{tn} tile of C: acc[m][n] = Σ_k A[m][k]·B[n][k] with m16n8k32 MMAs; warp (wm, wn) owns rows")
+        if flt:
+            w(f"    /// One {tm}×{tn} tile of C: acc[m][n] = Σ_k A[m][k]·B[n][k] in FP32 with FP16 (m16n8k16) or TF32 (m16n8k8) MMAs")
+            w("    /// (<typeparamref name=\"TKind\"/>; K, Lda and Ldb of the arguments in bytes, 32 bytes a k step); warp (wm, wn) owns rows")
+        else:
+            w(f"    /// One {tm}×{tn} tile of C: acc[m][n] = Σ_k A[m][k]·B[n][k] with m16n8k32 MMAs; warp (wm, wn) owns rows")
         w("    /// 64·wm.. and columns 64·wn..; lane (g = lane &gt;&gt; 2, t = lane &amp; 3) holds, for m16 tile i and n8 tile j,")
         w("    /// C[16i + g (+8)][8j + 2t (+1)]. Global addresses are <paramref name=\"aAddress\"/>/<paramref name=\"bAddress\"/>")
         w("    /// plus byte offsets; the views are what the emulated instructions read (<typeparamref name=\"TOps\"/>).")
@@ -154,18 +178,22 @@ def generate(tm, tn, wm_count, wn_count, variants, conv=False):
             w("    /// For the convolution, A row m is output pixel m = (n·P + p)·Q + q and A is the NHWC activation <paramref name=\"a\"/>;")
             w("    /// B is the KRSC weights (row stride Ldb), C is the NHWC output [N·P·Q][K].")
             w("    /// </summary>")
-            w("    internal static void Kernel<TStages, TOps, TEpilogue>(long aAddress, long bAddress, ArrayView<sbyte> a, ArrayView<sbyte> b, ConvMma.Args c, TEpilogue epilogue)")
+            w(f"    internal static void Kernel<TStages, TOps, {kind_tp}TEpilogue>(long aAddress, long bAddress, ArrayView<sbyte> a, ArrayView<sbyte> b, ConvMma.Args c, TEpilogue epilogue)")
         else:
             w("    /// </summary>")
-            w("    internal static void Kernel<TStages, TOps, TEpilogue>(long aAddress, long bAddress, ArrayView<sbyte> a, ArrayView<sbyte> b, Args p, TEpilogue epilogue)")
+            w(f"    internal static void Kernel<TStages, TOps, {kind_tp}TEpilogue>(long aAddress, long bAddress, ArrayView<sbyte> a, ArrayView<sbyte> b, {q}Args p, TEpilogue epilogue)")
         w("        where TStages : struct, IMmaStages")
         w("        where TOps : struct, ITensorCoreOps")
+        if flt:
+            w("        where TKind : struct, IFloatMmaKind")
         w("        where TEpilogue : struct, IGemmEpilogue")
         w("    {")
         if conv:
             w("        var p = c.Gemm;")
         w("        var smem = SharedMemory.GetDynamic<int>();")
         w("        var ops = default(TOps);")
+        if flt:
+            w("        var kind = default(TKind);")
         w("        var pipe = default(TStages);")
         w(f"        // Stages in flight ahead of the one being read, and the byte offset of the ring's last stage ({stage_bytes} bytes a stage).")
         w("        int ahead = pipe.Count - 1;")
@@ -239,7 +267,7 @@ def generate(tm, tn, wm_count, wn_count, variants, conv=False):
         w("        int ak, bk;")
         for i in range(4):
             for jj in range(8):
-                w("        int " + ", ".join(f"c{i}_{jj}_{r} = 0" for r in range(4)) + ";")
+                w(f"        {acc_t} " + ", ".join(f"c{i}_{jj}_{r} = {zero}" for r in range(4)) + ";")
         for s in range(2):
             w("        int " + ", ".join(f"a{s}_{i}_{r} = 0" for i in range(4) for r in range(4)) + ";")
             w("        int " + ", ".join(f"b{s}_{j}_{r} = 0" for j in range(4) for r in range(4)) + ";")
@@ -266,8 +294,8 @@ def generate(tm, tn, wm_count, wn_count, variants, conv=False):
             w("")
         w("        }")
         w("")
-        w(f"        // Epilogue: stage the tile through shared memory as [{tm}][{lds}] int32, then 4 consecutive columns a thread.")
-        w(f"        MmaTileEpilogue.Store(ops, smem, ref epilogue, p, tid, lane, wm, wn, blockRow, blockCol, tileN: {tn}, threads: {threads}, passes: {passes}, colShift: {log2(tn // 4)},")
+        w(f"        // Epilogue: stage the tile through shared memory as [{tm}][{lds}] {'float bits' if flt else 'int32'}, then 4 consecutive columns a thread.")
+        w(f"        MmaTileEpilogue.{'StoreFloat' if flt else 'Store'}(ops, smem, ref epilogue, p, tid, lane, wm, wn, blockRow, blockCol, tileN: {tn}, threads: {threads}, passes: {passes}, colShift: {log2(tn // 4)},")
         accs = [f"c{i}_{jj}_{r}" for i in range(4) for jj in range(8) for r in range(4)]
         for line in range(16):
             end = ");" if line == 15 else ","
@@ -284,6 +312,11 @@ def generate(tm, tn, wm_count, wn_count, variants, conv=False):
         w("using ILGPUInt8.Kernels.Gemm;")
     w("")
     w("namespace ILGPUInt8.Kernels." + ("Convolution;" if conv else "Gemm;"))
+    if flt:
+        float_header(w, tm, tn, wm_count, wn_count, [st for st, _ in variants], conv, threads)
+        kernel_body(w)
+        w("}")
+        return cls, "\n".join(out) + "\n"
     for index, (stages, prefers_full_wave) in enumerate(variants):
         vcls = class_name(tm, tn, stages, index == 0, conv)
         name = variant_name(tm, tn, stages, conv)
@@ -334,6 +367,51 @@ def generate(tm, tn, wm_count, wn_count, variants, conv=False):
     return cls, "\n".join(out) + "\n"
 
 
+def float_class_name(tm, tn, conv):
+    return f"{'ConvMmaFloat' if conv else 'GemmMmaFloat'}{tm}x{tn}"
+
+
+def float_header(w, tm, tn, wm_count, wn_count, stages, conv, threads):
+    """The static class of a floating-point kernel: its constants and the selector of the kernel instantiation."""
+    cls = float_class_name(tm, tn, conv)
+    args = "ConvMma.Args" if conv else "GemmMmaTn.Args"
+    w("")
+    w("/// <summary>")
+    what = "implicit-GEMM convolution (A gathered from the NHWC activation, see <see cref=\"ConvMma\"/>)" if conv else "GEMM C = A·Bᵀ"
+    w(f"/// Floating-point tensor-core {what}: {tm}×{tn} block tiles, {threads // 32} warp(s) ({wm_count}×{wn_count}) of 64×64,")
+    w(f"/// {STAGE_K} bytes of K a stage through an S-stage cp.async pipeline (S in {{{', '.join(map(str, stages))}}}), FP16 or TF32 inputs")
+    w("/// (<see cref=\"IFloatMmaKind\"/>), FP32 accumulators finished by an <see cref=\"IGemmEpilogue\"/> that reads them as float bits.")
+    w("/// The pipeline and layout are those of <see cref=\"GemmMmaTn\"/> (byte-for-byte: the fragments of m16n8k16 FP16 and")
+    w("/// m16n8k8 TF32 occupy the bytes of m16n8k32 int8's).")
+    w("/// </summary>")
+    w(f"internal static class {cls}")
+    w("{")
+    w("    /// <summary>Rows of C a block computes.</summary>")
+    w(f"    public const int TileM = {tm};")
+    w("")
+    w("    /// <summary>Columns of C a block computes.</summary>")
+    w(f"    public const int TileN = {tn};")
+    w("")
+    w("    /// <summary>Threads a block.</summary>")
+    w(f"    public const int Threads = {threads};")
+    w("")
+    w("    /// <summary>The pipeline depths this tile has kernels for (the first is the default).</summary>")
+    w(f"    public static readonly int[] Stages = [{', '.join(map(str, stages))}];")
+    w("")
+    w("    /// <summary>The kernel for a pipeline depth (one of <see cref=\"Stages\"/>), input kind and epilogue: PTX or emulated.</summary>")
+    w(f"    internal static Action<long, long, ArrayView<sbyte>, ArrayView<sbyte>, {args}, TEpilogue> KernelFor<TKind, TEpilogue>(int stages, bool ptx)")
+    w("        where TKind : struct, IFloatMmaKind")
+    w("        where TEpilogue : struct, IGemmEpilogue =>")
+    w("        (stages, ptx) switch")
+    w("        {")
+    for st in stages:
+        stt = STAGE_TYPES[st]
+        w(f"            ({st}, true) => Kernel<{stt}, PtxTensorCore, TKind, TEpilogue>,")
+        w(f"            ({st}, false) => Kernel<{stt}, EmulatedTensorCore, TKind, TEpilogue>,")
+    w(f"            _ => throw new ArgumentOutOfRangeException(nameof(stages), stages, \"{cls} has kernels for {', '.join(map(str, stages))} stages.\"),")
+    w("        };")
+
+
 def generate_epilogue():
     """The shared epilogue: this thread's 128 accumulators of its 64×64 warp tile -> the shared staging tile -> the
     IGemmEpilogue, 4 consecutive columns a thread. The tile constants are parameters that ILGPU folds after inlining."""
@@ -358,76 +436,86 @@ def generate_epilogue():
     w("/// </summary>")
     w("internal static class MmaTileEpilogue")
     w("{")
-    w("    /// <summary>")
-    w("    /// Waits for every copy, then writes this thread's accumulators of warp tile (<paramref name=\"wm\"/>,")
-    w("    /// <paramref name=\"wn\"/>) to the staging tile [TileM][lds = <paramref name=\"tileN\"/> + 8] int32: lane")
-    w("    /// (g = lane &gt;&gt; 2, t = lane &amp; 3) holds cI_J_R = C[64·wm + 16I + g + 8(R &gt;&gt; 1)][64·wn + 8J + 2t + (R &amp; 1)]")
-    w("    /// (m16 tile I, n8 tile J, register R). After a barrier, pass k (of <paramref name=\"passes\"/>) reads Int4 idx =")
-    w("    /// k·<paramref name=\"threads\"/> + tid: row idx &gt;&gt; <paramref name=\"colShift\"/> (= log2(TileN / 4)),")
-    w("    /// columns 4·(idx mod TileN / 4) .. +3, and applies the epilogue to those inside M × N (<see cref=\"GemmMmaTn.Finish{TEpilogue}(ref TEpilogue, GemmMmaTn.Args, int, int, int, int, int, int)\"/>).")
-    w("    /// An epilogue with an int8 operand (<see cref=\"IGemmEpilogue.Operand\"/>) gets its tile [TileM][TileN] copied by")
-    w("    /// cp.async behind the staging tile (byte TileM·lds·4, TileM = passes·threads·4 / TileN) before the staging stores, and")
-    w("    /// each pass reads its 4 operand bytes as one shared int (<see cref=\"OperandTile\"/>).")
-    w("    /// The tile constants are literals at every call, so ILGPU folds them into immediate offsets after inlining.")
-    w("    /// </summary>")
-    w("    [MethodImpl(MethodImplOptions.AggressiveInlining)]")
-    w("    internal static void Store<TOps, TEpilogue>(TOps ops, ArrayView<int> smem, ref TEpilogue epilogue, GemmMmaTn.Args p, int tid, int lane, int wm, int wn, int blockRow, int blockCol, int tileN, int threads, int passes, int colShift,")
-    for line in range(16):
-        end = ")" if line == 15 else ","
-        w("        " + ", ".join("int " + c for c in accs[8 * line:8 * line + 8]) + end)
-    w("        where TOps : struct, ITensorCoreOps")
-    w("        where TEpilogue : struct, IGemmEpilogue")
-    w("    {")
-    w("        int lds = tileN + 8;")
-    w("        ops.WaitAll();")
-    w("        Group.Barrier();")
-    w("        // The pipeline is free: copy the block's tile of the epilogue's int8 operand (a residual's skip) behind the")
-    w("        // staging tile with cp.async, so that its load latency overlaps the staging stores below, once a block.")
-    w("        int tileM = passes * threads * 4 / tileN;")
-    w("        int at = tileM * lds * 4;")
-    w("        var operand = epilogue.Operand;")
-    w("        bool prefetch = OperandTile.Prefetches(operand);")
-    w("        if (prefetch)")
-    w("        {")
-    w("            OperandTile.Copy(smem, ops.DynamicSharedBase(), at, operand, p, blockRow, blockCol, tileM, tileN, tid, threads);")
-    w("        }")
-    w("")
-    w("        int e = (((64 * wm) + (lane >> 2)) * lds) + (64 * wn) + (2 * (lane & 3));")
-    for i in range(4):
-        for jj in range(8):
-            for r in range(4):
-                rows = 16 * i + 8 * (r >> 1)
-                col = 8 * jj + (r & 1)
-                if rows == 0:
-                    off = f"{col}"
-                elif col == 0:
-                    off = f"({rows} * lds)"
-                else:
-                    off = f"(({rows} * lds) + {col})"
-                w(f"        smem[e + {off}] = c{i}_{jj}_{r};")
-    w("        if (prefetch)")
-    w("        {")
-    w("            ops.WaitAll();")
-    w("        }")
-    w("")
-    w("        Group.Barrier();")
-    w("        var tile4 = smem.Cast<Int4>();")
-    w("        for (int pass = 0; pass < passes; pass++)")
-    w("        {")
-    w("            int idx = (pass * threads) + tid;")
-    w("            int row = idx >> colShift, col4 = idx & ((1 << colShift) - 1);")
-    w("            Int4 v = tile4[(row * (lds >> 2)) + col4];")
-    w("            if (prefetch)")
-    w("            {")
-    w("                // Operand bytes (row, 4·col4 .. +3) of the tile [TileM][TileN] at byte `at`: int (at / 4) + row·TileN / 4 + col4.")
-    w("                GemmMmaTn.Finish(ref epilogue, p, blockRow + row, blockCol + (4 * col4), v.X, v.Y, v.Z, v.W, smem[(at >> 2) + (row << colShift) + col4]);")
-    w("            }")
-    w("            else")
-    w("            {")
-    w("                GemmMmaTn.Finish(ref epilogue, p, blockRow + row, blockCol + (4 * col4), v.X, v.Y, v.Z, v.W);")
-    w("            }")
-    w("        }")
-    w("    }")
+    for name, t in (("Store", "int"), ("StoreFloat", "float")):
+        if t == "float":
+            w("")
+            w("    /// <summary>")
+            w("    /// <see cref=\"Store\"/> for float accumulators (the FP16 and TF32 kernels): the staging tile holds their bits")
+            w("    /// (<c>Interop.FloatAsInt</c>, a register move), and the epilogue receives them as int32 bit patterns")
+            w("    /// (<see cref=\"FloatBitsEpilogue{TInner}\"/> turns them back into floats).")
+            w("    /// </summary>")
+        else:
+            w("    /// <summary>")
+            w("    /// Waits for every copy, then writes this thread's accumulators of warp tile (<paramref name=\"wm\"/>,")
+            w("    /// <paramref name=\"wn\"/>) to the staging tile [TileM][lds = <paramref name=\"tileN\"/> + 8] int32: lane")
+            w("    /// (g = lane &gt;&gt; 2, t = lane &amp; 3) holds cI_J_R = C[64·wm + 16I + g + 8(R &gt;&gt; 1)][64·wn + 8J + 2t + (R &amp; 1)]")
+            w("    /// (m16 tile I, n8 tile J, register R). After a barrier, pass k (of <paramref name=\"passes\"/>) reads Int4 idx =")
+            w("    /// k·<paramref name=\"threads\"/> + tid: row idx &gt;&gt; <paramref name=\"colShift\"/> (= log2(TileN / 4)),")
+            w("    /// columns 4·(idx mod TileN / 4) .. +3, and applies the epilogue to those inside M × N (<see cref=\"GemmMmaTn.Finish{TEpilogue}(ref TEpilogue, GemmMmaTn.Args, int, int, int, int, int, int)\"/>).")
+            w("    /// An epilogue with an int8 operand (<see cref=\"IGemmEpilogue.Operand\"/>) gets its tile [TileM][TileN] copied by")
+            w("    /// cp.async behind the staging tile (byte TileM·lds·4, TileM = passes·threads·4 / TileN) before the staging stores, and")
+            w("    /// each pass reads its 4 operand bytes as one shared int (<see cref=\"OperandTile\"/>).")
+            w("    /// The tile constants are literals at every call, so ILGPU folds them into immediate offsets after inlining.")
+            w("    /// </summary>")
+        w("    [MethodImpl(MethodImplOptions.AggressiveInlining)]")
+        w(f"    internal static void {name}<TOps, TEpilogue>(TOps ops, ArrayView<int> smem, ref TEpilogue epilogue, GemmMmaTn.Args p, int tid, int lane, int wm, int wn, int blockRow, int blockCol, int tileN, int threads, int passes, int colShift,")
+        for line in range(16):
+            end = ")" if line == 15 else ","
+            w("        " + ", ".join(f"{t} " + c for c in accs[8 * line:8 * line + 8]) + end)
+        w("        where TOps : struct, ITensorCoreOps")
+        w("        where TEpilogue : struct, IGemmEpilogue")
+        w("    {")
+        w("        int lds = tileN + 8;")
+        w("        ops.WaitAll();")
+        w("        Group.Barrier();")
+        w("        // The pipeline is free: copy the block's tile of the epilogue's int8 operand (a residual's skip) behind the")
+        w("        // staging tile with cp.async, so that its load latency overlaps the staging stores below, once a block.")
+        w("        int tileM = passes * threads * 4 / tileN;")
+        w("        int at = tileM * lds * 4;")
+        w("        var operand = epilogue.Operand;")
+        w("        bool prefetch = OperandTile.Prefetches(operand);")
+        w("        if (prefetch)")
+        w("        {")
+        w("            OperandTile.Copy(smem, ops.DynamicSharedBase(), at, operand, p, blockRow, blockCol, tileM, tileN, tid, threads);")
+        w("        }")
+        w("")
+        w("        int e = (((64 * wm) + (lane >> 2)) * lds) + (64 * wn) + (2 * (lane & 3));")
+        for i in range(4):
+            for jj in range(8):
+                for r in range(4):
+                    rows = 16 * i + 8 * (r >> 1)
+                    col = 8 * jj + (r & 1)
+                    if rows == 0:
+                        off = f"{col}"
+                    elif col == 0:
+                        off = f"({rows} * lds)"
+                    else:
+                        off = f"(({rows} * lds) + {col})"
+                    v = f"(int)Interop.FloatAsInt(c{i}_{jj}_{r})" if t == "float" else f"c{i}_{jj}_{r}"
+                    w(f"        smem[e + {off}] = {v};")
+        w("        if (prefetch)")
+        w("        {")
+        w("            ops.WaitAll();")
+        w("        }")
+        w("")
+        w("        Group.Barrier();")
+        w("        var tile4 = smem.Cast<Int4>();")
+        w("        for (int pass = 0; pass < passes; pass++)")
+        w("        {")
+        w("            int idx = (pass * threads) + tid;")
+        w("            int row = idx >> colShift, col4 = idx & ((1 << colShift) - 1);")
+        w("            Int4 v = tile4[(row * (lds >> 2)) + col4];")
+        w("            if (prefetch)")
+        w("            {")
+        w("                // Operand bytes (row, 4·col4 .. +3) of the tile [TileM][TileN] at byte `at`: int (at / 4) + row·TileN / 4 + col4.")
+        w("                GemmMmaTn.Finish(ref epilogue, p, blockRow + row, blockCol + (4 * col4), v.X, v.Y, v.Z, v.W, smem[(at >> 2) + (row << colShift) + col4]);")
+        w("            }")
+        w("            else")
+        w("            {")
+        w("                GemmMmaTn.Finish(ref epilogue, p, blockRow + row, blockCol + (4 * col4), v.X, v.Y, v.Z, v.W);")
+        w("            }")
+        w("        }")
+        w("    }")
     w("}")
     return "\n".join(out) + "\n"
 
@@ -435,9 +523,11 @@ def generate_epilogue():
 def main():
     jobs = [(OUT_DIR, cfg, False) for cfg in CONFIGS]
     jobs += [(CONV_DIR, (tm, tn, wm, wn, [(st, False) for st in stages]), True) for tm, tn, wm, wn, stages in CONV_CONFIGS]
+    jobs = [(folder, cfg, conv, False) for folder, cfg, conv in jobs]
+    jobs += [(OUT_DIR, (tm, tn, wm, wn, [(st, False) for st in stages]), False, True) for tm, tn, wm, wn, stages in FLOAT_CONFIGS]
     written = []
-    for folder, cfg, conv in jobs:
-        cls, text = generate(*cfg, conv=conv)
+    for folder, cfg, conv, flt in jobs:
+        cls, text = generate(*cfg, conv=conv, flt=flt)
         written.append((os.path.join(folder, f"{cls}.Generated.cs"), text))
     written.append((os.path.join(OUT_DIR, "MmaTileEpilogue.Generated.cs"), generate_epilogue()))
     for path, text in written:

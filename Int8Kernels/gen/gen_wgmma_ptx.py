@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Generates the wgmma instruction sets, PTX (Int8Kernels/Arch/WgmmaPtx.Generated.cs) and emulated
-(Int8Kernels/Arch/WgmmaEmulated.Generated.cs):
+(Int8Kernels/Arch/WgmmaEmulated.Generated.cs), and their FP16 twins (WgmmaF16Ptx/WgmmaF16Emulated.Generated.cs):
 
     python3 Int8Kernels/gen/gen_wgmma_ptx.py
 
@@ -22,9 +22,14 @@ import os
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(os.path.dirname(HERE), "Arch", "WgmmaPtx.Generated.cs")
 OUT_EMULATED = os.path.join(os.path.dirname(HERE), "Arch", "WgmmaEmulated.Generated.cs")
+OUT_F16 = os.path.join(os.path.dirname(HERE), "Arch", "WgmmaF16Ptx.Generated.cs")
+OUT_EMULATED_F16 = os.path.join(os.path.dirname(HERE), "Arch", "WgmmaF16Emulated.Generated.cs")
 # (N, pipeline stages of 128 bytes of K, name suffix): the first of each N fills 227 KB with a 128-row A tile (the
 # GEMM's); the suffixed shallower rings let two blocks share a multiprocessor (short-K convolutions).
 SHAPES = [(256, 4, ""), (128, 6, ""), (64, 8, ""), (128, 3, "S3"), (64, 4, "S4")]
+# FP16 inputs, FP32 accumulators (wgmma m64nNk16 .f32.f16.f16; 32 bytes of K a k step as for s8): the GEMM's shapes,
+# named PtxWgmmaF16N<N> / EmulatedWgmmaF16N<N>. The accumulator registers hold float bits (.b32 fits any 32-bit type).
+SHAPES_F16 = [(256, 4, ""), (128, 6, "")]
 
 
 def regs(n):
@@ -54,13 +59,17 @@ def waits(stages):
     return "\n".join(lines)
 
 
-def struct(n, stages, suffix):
+def struct(n, stages, suffix, f16=False):
+    kind = "F16" if f16 else ""
+    what = f"m64n{n}k16 (f32 += f16·f16, FP32 accumulators)" if f16 else f"m64n{n}k32 (s32 += s8·s8)"
+    mma = (f"wgmma.mma_async.sync.aligned.m64n{n}k16.f32.f16.f16 {{{regs(n)}}}, %0, %1, 1, 1, 1, 0, 0;" if f16
+           else f"wgmma.mma_async.sync.aligned.m64n{n}k32.s32.s8.s8 {{{regs(n)}}}, %0, %1, 1;")
     return f'''
 /// <summary>
-/// wgmma m64n{n}k32 (s32 += s8·s8) and cp.async in PTX (CUDA sm_90a only: load through <c>PtxSm90aPass</c>).
+/// wgmma {what} and cp.async in PTX (CUDA sm_90a only: load through <c>PtxSm90aPass</c>).
 /// Accumulators: registers %wacc0..%wacc{n // 2 - 1} (see the generator's notes); {stages} pipeline stages.
 /// </summary>
-internal readonly struct PtxWgmmaN{n}{suffix} : IWgmmaOps
+internal readonly struct PtxWgmma{kind}N{n}{suffix} : IWgmmaOps
 {{
     /// <inheritdoc />
     public int TileN => {n};
@@ -108,7 +117,7 @@ internal readonly struct PtxWgmmaN{n}{suffix} : IWgmmaOps
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Mma(ArrayView<int> shared, long descA, long descB, ArrayView<int> scratch) =>
-        CudaAsm.Emit("wgmma.mma_async.sync.aligned.m64n{n}k32.s32.s8.s8 {{{regs(n)}}}, %0, %1, 1;", descA, descB);
+        CudaAsm.Emit("{mma}", descA, descB);
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -136,10 +145,12 @@ internal readonly struct PtxWgmmaN{n}{suffix} : IWgmmaOps
 '''
 
 
-def emulated(n, stages, suffix):
+def emulated(n, stages, suffix, f16=False):
+    kind = "F16" if f16 else ""
+    what = f"m64n{n}k16 FP16 → FP32" if f16 else f"m64n{n}k32"
     return f'''
-/// <summary>Emulated m64n{n}k32 with {stages} stages (see <see cref="WgmmaEmulation"/>; CPU accelerator, tests).</summary>
-internal readonly struct EmulatedWgmmaN{n}{suffix} : IWgmmaOps
+/// <summary>Emulated {what} with {stages} stages (see <see cref="WgmmaEmulation"/>; CPU accelerator, tests).</summary>
+internal readonly struct EmulatedWgmma{kind}N{n}{suffix} : IWgmmaOps
 {{
     /// <inheritdoc />
     public int TileN => {n};
@@ -181,7 +192,7 @@ internal readonly struct EmulatedWgmmaN{n}{suffix} : IWgmmaOps
     }}
 
     /// <inheritdoc />
-    public void Mma(ArrayView<int> shared, long descA, long descB, ArrayView<int> scratch) => WgmmaEmulation.Mma(TileN, shared, descA, descB, scratch);
+    public void Mma(ArrayView<int> shared, long descA, long descB, ArrayView<int> scratch) => WgmmaEmulation.Mma{kind}(TileN, shared, descA, descB, scratch);
 
     /// <inheritdoc />
     public void CommitMma()
@@ -217,6 +228,9 @@ def main():
     write(OUT, "".join(struct(n, s, x) for n, s, x in SHAPES),
           "using System.Runtime.CompilerServices;\nusing ILGPU;\nusing ILGPU.Runtime.Cuda;")
     write(OUT_EMULATED, "".join(emulated(n, s, x) for n, s, x in SHAPES), "using ILGPU;")
+    write(OUT_F16, "".join(struct(n, s, x, f16=True) for n, s, x in SHAPES_F16),
+          "using System.Runtime.CompilerServices;\nusing ILGPU;\nusing ILGPU.Runtime.Cuda;")
+    write(OUT_EMULATED_F16, "".join(emulated(n, s, x, f16=True) for n, s, x in SHAPES_F16), "using ILGPU;")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Peers for the INT8 GEMM and convolution benchmarks, run on the GPU machine in the same call as `Perf gemm conv`.
 
-GEMM: torch._int_mm (cuBLASLt int8, both operands K-contiguous: a[M,K] @ b[N,K].t()) and cuBLAS FP16.
+GEMM: torch._int_mm (cuBLASLt int8, both operands K-contiguous: a[M,K] @ b[N,K].t()), cuBLAS FP16 and cuBLAS TF32
+(FP32 operands, allow_tf32).
 Conv: cuDNN FP32 strict (TF32 off), TF32 and FP16 (NHWC / channels_last) through torch.nn.functional.conv2d.
 Prints a table and writes JSON:  python3 Perf/peers/gemm_conv_peers.py OUT.json [--tc | --conv (convolutions only) | --gemm (the
 DP4A issue's GEMM shapes only)]
@@ -52,7 +53,14 @@ def gemm_rows(shapes):
         ah, bh = a.half(), b.half()
         ms = time_ms(lambda: ah @ bh.t())
         rows.append({"peer": "cuBLAS fp16", "case": f"{m}x{n}x{k}", "ms": ms, "tops": 2 * m * n * k / ms / 1e9})
-        del a, b, ah, bh
+        del ah, bh
+        # FP32 operands with TF32 tensor cores allowed (PyTorch's allow_tf32), for `Perf fp16gemm`'s TF32 rows.
+        af, bf = a.float(), b.float()
+        torch.backends.cuda.matmul.allow_tf32 = True
+        ms = time_ms(lambda: af @ bf.t())
+        torch.backends.cuda.matmul.allow_tf32 = False
+        rows.append({"peer": "cuBLAS tf32", "case": f"{m}x{n}x{k}", "ms": ms, "tops": 2 * m * n * k / ms / 1e9})
+        del a, b, af, bf
     return rows
 
 

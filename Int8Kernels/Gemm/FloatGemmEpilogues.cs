@@ -1,0 +1,129 @@
+using System.Runtime.CompilerServices;
+using ILGPU;
+using ILGPUInt8.Kernels.Arch;
+
+namespace ILGPUInt8.Kernels.Gemm;
+
+/// <summary>
+/// What a floating-point (FP16 or TF32 tensor-core) GEMM or convolution does with each finished FP32 accumulator of
+/// output (row, col); a struct type parameter, as <see cref="IGemmEpilogue"/> for the integer kernels.
+/// </summary>
+public interface IFloatGemmEpilogue
+{
+    /// <summary>Finishes output element (row, col) from its accumulator.</summary>
+    void Apply(int row, int col, float acc);
+
+    /// <summary>Finishes (row, col..col+3); the caller guarantees col % 4 == 0 and col + 3 &lt; N.</summary>
+    void Apply4(int row, int col, float acc0, float acc1, float acc2, float acc3);
+}
+
+/// <summary>
+/// Adapts a float epilogue to the integer kernels' interface: the float kernels stage their accumulators as int32 bit
+/// patterns, which this turns back into floats (<c>Interop.IntAsFloat</c>, a register move) before the inner epilogue.
+/// </summary>
+internal readonly struct FloatBitsEpilogue<TInner> : IGemmEpilogue
+    where TInner : struct, IFloatGemmEpilogue
+{
+    private readonly TInner _inner;
+
+    /// <summary>Wraps <paramref name="inner"/>.</summary>
+    public FloatBitsEpilogue(TInner inner) => _inner = inner;
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Apply(int row, int col, int acc) => _inner.Apply(row, col, Interop.IntAsFloat((uint)acc));
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Apply4(int row, int col, int acc0, int acc1, int acc2, int acc3) =>
+        _inner.Apply4(row, col, Interop.IntAsFloat((uint)acc0), Interop.IntAsFloat((uint)acc1), Interop.IntAsFloat((uint)acc2), Interop.IntAsFloat((uint)acc3));
+}
+
+/// <summary>Constants of the float epilogues.</summary>
+public static class FloatEpilogue
+{
+    /// <summary>The lower clamp of no activation.</summary>
+    public const float NoClamp = float.NegativeInfinity;
+
+    /// <summary>The lower clamp of a fused ReLU.</summary>
+    public const float Relu = 0f;
+
+    /// <summary>The lower clamp for a flag: <see cref="Relu"/> or <see cref="NoClamp"/>.</summary>
+    public static float Lo(bool relu) => relu ? Relu : NoClamp;
+}
+
+/// <summary>The bias and activation every float epilogue applies.</summary>
+internal static class FloatEpilogueMath
+{
+    /// <summary>
+    /// y = acc + bias[col] (one FP32 rounding; no bias when <paramref name="bias"/> is empty), then the lower clamp
+    /// y &lt; lo → lo (lo = 0: a fused ReLU; −∞: none; NaN stays NaN).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Finish(float acc, ArrayView<float> bias, int col, float lo)
+    {
+        float y = bias.Length > 0 ? acc + bias[col] : acc;
+        return y < lo ? lo : y;
+    }
+}
+
+/// <summary>
+/// FP32 output: y[row·ld + col] = max(acc + bias[col], Lo) (<see cref="FloatEpilogueMath.Finish"/>).
+/// </summary>
+/// <param name="Output">Row-major float output.</param>
+/// <param name="Ld">Leading dimension (elements between rows).</param>
+/// <param name="Bias">Per-column bias, or an empty view for none.</param>
+/// <param name="Lo">Lower clamp: 0 for a fused ReLU, <see cref="float.NegativeInfinity"/> for none (<see cref="FloatEpilogue.NoClamp"/>).</param>
+public readonly record struct FloatOutEpilogue(ArrayView<float> Output, int Ld, ArrayView<float> Bias, float Lo) : IFloatGemmEpilogue
+{
+    /// <inheritdoc />
+    public void Apply(int row, int col, float acc) =>
+        Output[((long)row * Ld) + col] = FloatEpilogueMath.Finish(acc, Bias, col, Lo);
+
+    /// <inheritdoc />
+    public void Apply4(int row, int col, float acc0, float acc1, float acc2, float acc3)
+    {
+        long i = ((long)row * Ld) + col;
+        Output[i] = FloatEpilogueMath.Finish(acc0, Bias, col, Lo);
+        Output[i + 1] = FloatEpilogueMath.Finish(acc1, Bias, col + 1, Lo);
+        Output[i + 2] = FloatEpilogueMath.Finish(acc2, Bias, col + 2, Lo);
+        Output[i + 3] = FloatEpilogueMath.Finish(acc3, Bias, col + 3, Lo);
+    }
+}
+
+/// <summary>
+/// FP16 output: y[row·ld + col] = half_RNE(max(acc + bias[col], Lo)): the FP32 result of
+/// <see cref="FloatEpilogueMath.Finish"/> rounded once to FP16, to nearest with ties to even
+/// (<see cref="HalfConvert.FromFloat"/>; ±∞ past 65504). Stored as half bit patterns.
+/// </summary>
+/// <param name="Output">Row-major half output (bit patterns), starting on a 4-byte boundary (pairs are stored as int32).</param>
+/// <param name="Ld">Leading dimension (elements between rows).</param>
+/// <param name="Bias">Per-column FP32 bias, or an empty view for none.</param>
+/// <param name="Lo">Lower clamp: 0 for a fused ReLU, <see cref="float.NegativeInfinity"/> for none (<see cref="FloatEpilogue.NoClamp"/>).</param>
+public readonly record struct HalfOutEpilogue(ArrayView<ushort> Output, int Ld, ArrayView<float> Bias, float Lo) : IFloatGemmEpilogue
+{
+    /// <inheritdoc />
+    public void Apply(int row, int col, float acc) =>
+        Output[((long)row * Ld) + col] = HalfConvert.FromFloat(FloatEpilogueMath.Finish(acc, Bias, col, Lo));
+
+    /// <inheritdoc />
+    public void Apply4(int row, int col, float acc0, float acc1, float acc2, float acc3)
+    {
+        long i = ((long)row * Ld) + col;
+        float y0 = FloatEpilogueMath.Finish(acc0, Bias, col, Lo), y1 = FloatEpilogueMath.Finish(acc1, Bias, col + 1, Lo);
+        float y2 = FloatEpilogueMath.Finish(acc2, Bias, col + 2, Lo), y3 = FloatEpilogueMath.Finish(acc3, Bias, col + 3, Lo);
+        if ((i & 1) == 0)
+        {
+            // Two 32-bit stores of packed pairs (low half first, little-endian).
+            var pairs = Output.Cast<int>();
+            pairs[i >> 1] = HalfConvert.Pack(y0, y1);
+            pairs[(i >> 1) + 1] = HalfConvert.Pack(y2, y3);
+            return;
+        }
+
+        Output[i] = HalfConvert.FromFloat(y0);
+        Output[i + 1] = HalfConvert.FromFloat(y1);
+        Output[i + 2] = HalfConvert.FromFloat(y2);
+        Output[i + 3] = HalfConvert.FromFloat(y3);
+    }
+}
