@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using ILGPU;
+using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Kernels.Quantization;
 
 namespace ILGPUInt8.Kernels.Gemm;
@@ -50,4 +51,42 @@ public readonly record struct FixedPointRequantizeEpilogue(ArrayView<sbyte> Outp
 
     /// <inheritdoc />
     public void Apply4(int row, int col, int acc0, int acc1, int acc2, int acc3, int operand) => Apply4(row, col, acc0, acc1, acc2, acc3);
+}
+
+/// <summary>
+/// The integer-only form of <see cref="RequantizeSumEpilogue"/>: a convolution's Q31 requantize followed by the int8
+/// residual sum it feeds, in one epilogue, with the bits of the two unfused integer-only steps:
+/// t = clamp(RDBPOT(SRDHM(sat32((acc + bias[col]) · 2^l[col]), M[col]), r[col]), −127, 127)
+/// (<see cref="FixedPointMultiplier.Requantize(int, int, int, int, int, int)"/>, the convolution's own output at s_t), then
+/// y[row·ld + col] = clamp((t·M_t + s·M_s + 2^(k−1)) &gt;&gt; k, lo, 127) in int64 (<see cref="Int8ElementWise.Sum"/>),
+/// s = Skip[row·skipLd + col].
+/// </summary>
+/// <param name="Output">Row-major int8 output.</param>
+/// <param name="Ld">Leading dimension of the output.</param>
+/// <param name="Channels">Per-column bias, Q31 multiplier and shifts to s_t.</param>
+/// <param name="Skip">Row-major int8 skip operand (never the output itself).</param>
+/// <param name="SkipLd">Leading dimension of the skip operand.</param>
+/// <param name="Sum">M_t, M_s, k and lo of the sum.</param>
+public readonly record struct FixedPointRequantizeSumEpilogue(
+    ArrayView<sbyte> Output, int Ld, ArrayView<FixedPointChannel> Channels, ArrayView<sbyte> Skip, int SkipLd, ResidualSum Sum) : IGemmEpilogue
+{
+    /// <summary>The formula of the class remarks for one element.</summary>
+    public static int Reference(int acc, FixedPointChannel p, int skip, ResidualSum sum) =>
+        Int8ElementWise.Sum(FixedPointMultiplier.Requantize(acc, p.Bias, p.Multiplier, p.LeftShift, p.RightShift, -127), skip, sum.MConv, sum.MSkip, sum.Shift, sum.Lo);
+
+    /// <inheritdoc />
+    public void Apply(int row, int col, int acc) =>
+        Output[((long)row * Ld) + col] = (sbyte)Reference(acc, Channels[col], Skip[((long)row * SkipLd) + col], Sum);
+
+    /// <inheritdoc />
+    public void Apply4(int row, int col, int acc0, int acc1, int acc2, int acc3)
+    {
+        long i = ((long)row * Ld) + col;
+        long r = ((long)row * SkipLd) + col;
+        int q0 = Reference(acc0, Channels[col], Skip[r], Sum);
+        int q1 = Reference(acc1, Channels[col + 1], Skip[r + 1], Sum);
+        int q2 = Reference(acc2, Channels[col + 2], Skip[r + 2], Sum);
+        int q3 = Reference(acc3, Channels[col + 3], Skip[r + 3], Sum);
+        Int8Store.Store4(Output, i, q0, q1, q2, q3);
+    }
 }

@@ -68,7 +68,7 @@ public static class EngineBuilder
         PrecisionPass.Run(plan, config);
         if (config.Fusion)
         {
-            FusionPass.Run(plan, config.FuseResidualSums && !config.IntegerOnly);
+            FusionPass.Run(plan, config.FuseResidualSums);
         }
 
         ConvertPass.Run(plan);

@@ -57,6 +57,44 @@ public sealed class IntegerOnlyLayersTests
         }
     }
 
+    [Theory]
+    [InlineData(6, false)]
+    [InlineData(8, true)]
+    public void Integer_only_residual_sums_fuse_with_the_unfused_bits_on_both_backends(int channels, bool relu)
+    {
+        // data (5, 7, 7) → conv 3×3 (K) + ReLU = a; conv 3×3 (K) of a = b; sum(a, b) (+ ReLU) → conv 1×1 (3): K = 6 takes
+        // the epilogue's one-lane path, K = 8 the four-lane one.
+        var net = new NetworkDefinition("integer_residual");
+        var x = net.AddInput("data", new TensorDims(5, 7, 7));
+        var a = net.AddConvolution(x, channels, new(3, 3), TestNetworks.Weights(channels * 5 * 9, 45, 11), TestData.Float(channels, 12, 0.2f), padding: new(1, 1), name: "conv_a").Output;
+        a = net.AddActivation(a, ActivationKind.Relu, name: "relu_a").Output;
+        var b = net.AddConvolution(a, channels, new(3, 3), TestNetworks.Weights(channels * channels * 9, channels * 9, 13), null, padding: new(1, 1), name: "conv_b").Output;
+        var sum = net.AddElementWise(a, b, ElementWiseOperation.Sum, "sum").Output;
+        if (relu)
+        {
+            sum = net.AddActivation(sum, ActivationKind.Relu, name: "relu_sum").Output;
+        }
+
+        net.MarkOutput(net.AddConvolution(sum, 3, new(1, 1), TestNetworks.Weights(3 * channels, channels, 14), null, name: "head").Output);
+        var inputs = TestNetworks.Inputs(net, 3);
+        TestNetworks.SetRanges(net, inputs, 3);
+        var fusedConfig = IntegerOnlyEngineTests.Config(3);
+        fusedConfig.FuseResidualSums = true;
+        using var unfused = EngineBuilder.BuildCpu(net, IntegerOnlyEngineTests.Config(3, fusion: false));
+        var expected = TestNetworks.Run(unfused, inputs, 3);
+        foreach (var fused in new[] { EngineBuilder.Build(net, fusedConfig, TestDevices.Cpu), EngineBuilder.BuildCpu(net, fusedConfig) })
+        {
+            using (fused)
+            {
+                Assert.True(fused.IntegerOnly);
+                Assert.Equal("conv_b", Assert.Single(fused.Layers, l => l.FusedResidualSum).Name);
+                var actual = TestNetworks.Run(fused, inputs, 3);
+                TestNetworks.SameBits(expected, actual, $"{fused.BackendName}: fused vs unfused");
+                TestNetworks.SameBits(PlanReference.Outputs(fused.Plan, inputs, 3), actual, $"{fused.BackendName}: fused vs reference");
+            }
+        }
+    }
+
     [Fact]
     public void A_scale_with_a_power_still_fails_the_integer_only_build()
     {

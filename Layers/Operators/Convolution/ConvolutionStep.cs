@@ -13,7 +13,8 @@ namespace ILGPUInt8.Layers.Operators;
 /// Convolution and fully connected (the 1×1 convolution of [N, 1, 1, C·H·W], weights put in NHWC column order), NHWC.
 /// FP32: the direct kernel with bias and activation fused. INT8: <see cref="ConvS8"/> (implicit GEMM on dp4a, or the
 /// direct variant) with requantize (+ table) fused into the epilogue, parameters from <see cref="Int8Parameters"/>.
-/// With a fused residual sum (<see cref="PlanNode.ResidualThreshold"/>) the epilogue is <see cref="RequantizeSumEpilogue"/>.
+/// With a fused residual sum (<see cref="PlanNode.ResidualThreshold"/>) the epilogue is <see cref="RequantizeSumEpilogue"/>
+/// (integer-only: <see cref="FixedPointRequantizeSumEpilogue"/>).
 /// A stem (groups = 1, C &lt; 16, R·S &gt; 1, e.g. RGB 7×7) runs as <see cref="Im2Col"/> into a scratch matrix and the 1×1
 /// convolution of it, which the tensor cores take (C = Kp, a multiple of 32), unless it folds (<see cref="ConvStemFold"/>,
 /// space-to-depth into 16·k channels at stride 1, no more k tiles than the im2col GEMM): then <see cref="StemFold"/>
@@ -248,7 +249,12 @@ internal sealed class ConvolutionStep : Step
         }
 
         var y = context.View<sbyte>(Output, batch);
-        if (_int8.FixedPoint is not null)
+        if (_int8.FixedPoint is not null && _residual is { } fixedSum)
+        {
+            // Integer-only with a fused residual sum: Q31 requantize to the convolution's own scale, then the integer sum.
+            ConvS8.Forward(Device, x, TensorFormat.NHWC, _packed!, p, new FixedPointRequantizeSumEpilogue(y, p.K, _channels, context.View<sbyte>(Input(1), batch), p.K, fixedSum));
+        }
+        else if (_int8.FixedPoint is not null)
         {
             // Integer-only: Q31 multiplier and rounding shift, then the integer-built table when one is fused.
             ConvS8.Forward(Device, x, TensorFormat.NHWC, _packed!, p, new FixedPointRequantizeEpilogue(y, p.K, _channels, _int8.Lo, _lut, _int8.Lut is null ? 0 : 1));
