@@ -68,6 +68,9 @@ public enum LayerType
 
     /// <summary>A range of one item axis (C, H or W) (Layers/Operators/Slice/).</summary>
     Slice,
+
+    /// <summary>A general transpose of each item seen as a tensor of any rank (Layers/Operators/Transpose/).</summary>
+    Transpose,
 }
 
 /// <summary>The precision a layer asks the builder for.</summary>

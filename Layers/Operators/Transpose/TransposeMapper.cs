@@ -3,9 +3,10 @@ using ILGPUInt8.Layers.Network;
 namespace ILGPUInt8.Layers.Onnx;
 
 /// <summary>
-/// ONNX Transpose → the permutations the engine's NHWC layers express: the identity (a view) and the channel shuffle,
-/// perm [0, 2, 1, 3, 4] of [N, g, C/g, H, W] (ShuffleNet's Reshape → Transpose → Reshape), as a
-/// <see cref="ChannelShuffleSpec"/>. Any other permutation is refused naming it.
+/// ONNX Transpose → the identity (a view), the channel shuffle perm [0, 2, 1, 3, 4] of [N, g, C/g, H, W] (ShuffleNet's
+/// Reshape → Transpose → Reshape) as a <see cref="ChannelShuffleSpec"/>, and any other permutation that keeps the batch
+/// at dimension 0 as a <see cref="TransposeSpec"/> (a general transpose of each item); one that moves dimension 0 needs
+/// the tensors taken whole (<see cref="OnnxImportOptions.UnitBatch"/>).
 /// </summary>
 internal sealed class TransposeMapper : IOnnxOpMapper
 {
@@ -33,14 +34,32 @@ internal sealed class TransposeMapper : IOnnxOpMapper
             return;
         }
 
-        if (perm.SequenceEqual([0L, 2, 1, 3, 4]))
+        if (perm.SequenceEqual([0L, 2, 1, 3, 4]) && !context.UnitBatch)
         {
             context.AddLayer(node, new ChannelShuffleSpec((int)x.Shape[1]), [x], shape);
             return;
         }
 
-        throw node.Unsupported($"perm [{string.Join(", ", perm)}] of {OnnxShapes.Format(x.Shape)} (the engine transposes the channel groups of a channel shuffle, perm [0, 2, 1, 3, 4])");
+        if (perm[0] != 0 && !context.UnitBatch)
+        {
+            throw node.Unsupported($"perm [{string.Join(", ", perm)}] of {OnnxShapes.Format(x.Shape)} moves the batch dimension (dimension 0)");
+        }
+
+        context.AddLayer(node, new TransposeSpec(perm), [x], shape);
     }
+}
+
+/// <summary>A general transpose: output dimension k is input dimension Perm[k] (Perm[0] = 0: the batch stays).</summary>
+/// <param name="Perm">The permutation of the ONNX dimensions.</param>
+internal sealed record TransposeSpec(long[] Perm) : LayerSpec
+{
+    /// <inheritdoc />
+    public override string Kind => "Transpose";
+
+    /// <inheritdoc />
+    internal override Layer AddTo(OnnxNetworkAdapter adapter, string name) => adapter.Transpose(this, name);
+
+    internal override LayerSpec WithUnitBatch(IReadOnlyList<IReadOnlyList<long>> inputShapes) => new TransposeSpec([0, .. Perm.Select(p => p + 1)]);
 }
 
 /// <summary>Transpose perm [0, 2, 1, 3, 4] of [N, g, C/g, H, W]: a channel shuffle of C = g·(C/g) channels in g groups.</summary>
