@@ -16,8 +16,8 @@ public static class ConvVariants
     /// <summary>
     /// The registry, built-in variants most preferred first: the mma.sync tensor-core implicit GEMM (CUDA sm_80+, NHWC,
     /// groups = 1, C a multiple of 16) with its tile chosen per problem, the dp4a implicit GEMM with the planner's tile and
-    /// split-K, the same with split-K forced, each dp4a tile on its own, each mma.sync tile on its own, the Hopper wgmma implicit GEMM (automatic and each tile; not preferred yet), and the direct
-    /// fallback (any C, depthwise).
+    /// split-K, the same with split-K forced, each dp4a tile on its own, each mma.sync tile on its own, the Hopper wgmma implicit GEMM (automatic and each tile; not preferred yet), the
+    /// depthwise kernel (groups = C = K, NHWC) and the direct fallback (any C, channel multipliers, NCHW_VECT_C).
     /// </summary>
     public static VariantRegistry<IConvVariant> Registry { get; } = CreateRegistry();
 
@@ -62,6 +62,7 @@ public static class ConvVariants
         registry.Register(new ConvWgmma(128));
         registry.Register(new ConvWgmma(128, stages: 3));
         registry.Register(new ConvWgmma(256));
+        registry.Register(new ConvDepthwise());
         registry.Register(new ConvDirect());
         return registry;
     }
