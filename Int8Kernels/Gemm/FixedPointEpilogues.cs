@@ -89,4 +89,14 @@ public readonly record struct FixedPointRequantizeSumEpilogue(
         int q3 = Reference(acc3, Channels[col + 3], Skip[r + 3], Sum);
         Int8Store.Store4(Output, i, q0, q1, q2, q3);
     }
+
+    /// <summary>None: the skip bytes are read from global memory at each element (no shared-memory prefetch yet).</summary>
+    public EpilogueOperand Operand
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => EpilogueOperand.None;
+    }
+
+    /// <inheritdoc />
+    public void Apply4(int row, int col, int acc0, int acc1, int acc2, int acc3, int operand) => Apply4(row, col, acc0, acc1, acc2, acc3);
 }

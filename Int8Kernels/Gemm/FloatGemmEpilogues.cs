@@ -37,6 +37,17 @@ internal readonly struct FloatBitsEpilogue<TInner> : IGemmEpilogue
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Apply4(int row, int col, int acc0, int acc1, int acc2, int acc3) =>
         _inner.Apply4(row, col, Interop.IntAsFloat((uint)acc0), Interop.IntAsFloat((uint)acc1), Interop.IntAsFloat((uint)acc2), Interop.IntAsFloat((uint)acc3));
+
+    /// <summary>None: the float epilogues read no int8 operand.</summary>
+    public EpilogueOperand Operand
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => EpilogueOperand.None;
+    }
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Apply4(int row, int col, int acc0, int acc1, int acc2, int acc3, int operand) => Apply4(row, col, acc0, acc1, acc2, acc3);
 }
 
 /// <summary>Constants of the float epilogues.</summary>
