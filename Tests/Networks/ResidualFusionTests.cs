@@ -144,7 +144,7 @@ public sealed class ResidualFusionTests
 
         // The profile names each step's fusions as Describe does.
         using var context = engine.CreateExecutionContext();
-        var profile = context.Profile(inputs, 1);
+        var profile = context.Profile(inputs, 2);
         Assert.Equal(engine.Layers.Where(l => l.FusedResidualSum).Select(l => l.Name), profile.Layers.Where(l => l.Fusions.Contains("+Add", StringComparison.Ordinal)).Select(l => l.Name));
     }
 
@@ -164,7 +164,7 @@ public sealed class ResidualFusionTests
     {
         var (net, inputs) = Resnet();
         using var fused = Build(net, 2, device);
-        using var unfused = TestNetworks.Build(net, 2, int8: true, device: device);
+        using var unfused = EngineBuilder.Build(net, new BuilderConfig { MaxBatchSize = 2, Int8 = true, FuseResidualSums = false }, device);
 
         // Every basic block's add (with its ReLU) is now in the second convolution: no element-wise step is left.
         Assert.Equal(8, fused.Layers.Count(l => l.FusedResidualSum));
