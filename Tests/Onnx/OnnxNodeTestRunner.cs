@@ -18,9 +18,10 @@ internal static class OnnxNodeTestRunner
     /// <summary>
     /// Runs every data set of the test; returns null on success or what failed (a folder without data sets fails). With <paramref name="engine"/> the
     /// network goes through <see cref="OnnxNetworkLoader"/> and an FP32 engine on the CPU accelerator instead of the
-    /// reference interpreter (same tolerance).
+    /// reference interpreter (same tolerance). With <paramref name="unitBatch"/> a graph the importer refuses is imported
+    /// again with its tensors taken whole (<see cref="OnnxImportOptions.UnitBatch"/>), as <c>ilgpu-int8 run</c> does.
     /// </summary>
-    public static string? Run(string directory, bool engine = false)
+    public static string? Run(string directory, bool engine = false, bool unitBatch = false)
     {
         var model = OnnxModel.Load(Path.Combine(directory, "model.onnx"));
         var sets = Directory.GetDirectories(directory, "test_data_set_*").Order(StringComparer.Ordinal).ToList();
@@ -58,9 +59,23 @@ internal static class OnnxNodeTestRunner
                 ConstantInputs = Enumerable.Range(0, inputs.Length).Where(i => !runtime.Contains(i))
                     .ToDictionary(i => model.Graph.Inputs[i].Name, i => inputs[i]),
             };
-            var network = OnnxImporter.Import(model, options);
             var feeds = runtime.ToDictionary(i => model.Graph.Inputs[i].Name, i => ReferenceTensor.From(inputs[i]));
-            var outputs = engine ? RunEngine(network, feeds, options.BatchSize.Value) : OnnxReference.Run(network, feeds);
+            ImportedNetwork network;
+            IReadOnlyDictionary<string, ReferenceTensor> outputs;
+            try
+            {
+                network = OnnxImporter.Import(model, options);
+                outputs = engine ? RunEngine(network, feeds, options.BatchSize.Value) : OnnxReference.Run(network, feeds);
+            }
+            catch (OnnxImportException) when (unitBatch)
+            {
+                // As 'ilgpu-int8 run' does: the tensors taken whole as one item of batch 1 ([d0, …] runs as [1, d0, …]).
+                network = OnnxImporter.Import(model, options with { UnitBatch = true });
+                var whole = feeds.ToDictionary(f => f.Key, f => new ReferenceTensor([1, .. f.Value.Shape], f.Value.Data));
+                outputs = (engine ? RunEngine(network, whole, 1) : OnnxReference.Run(network, whole))
+                    .ToDictionary(p => p.Key, p => new ReferenceTensor([.. p.Value.Shape.Skip(1)], p.Value.Data));
+            }
+
             for (int o = 0; o < model.Graph.Outputs.Count; o++)
             {
                 var expected = Tensor(set, "output", o);

@@ -39,7 +39,7 @@ public sealed class ZooOperatorTests
             string? failure;
             try
             {
-                failure = OnnxNodeTestRunner.Run(dir, engine: true);
+                failure = OnnxNodeTestRunner.Run(dir, engine: true, unitBatch: true);
             }
             catch (OnnxImportException ex)
             {
