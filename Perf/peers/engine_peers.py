@@ -19,6 +19,7 @@ serves the whole Perf run. --cpu is a smoke run of the code paths on the CPU (ba
 CUDA graphs); its numbers are not peers.
 """
 import json
+import os
 import sys
 import time
 
@@ -174,8 +175,11 @@ def write_rows(out, rows, append):
         except FileNotFoundError:
             pass
     doc["rows"] += rows
-    with open(out, "w") as f:
+    # Written next to the target and renamed: a reader (or a kill) never leaves half a file.
+    tmp = f"{out}.tmp{os.getpid()}"
+    with open(tmp, "w") as f:
         json.dump(doc, f, indent=2)
+    os.replace(tmp, out)
 
 
 DEVICE = "cpu" if "--cpu" in sys.argv else "cuda"
