@@ -1,3 +1,4 @@
+using ILGPU;
 using ILGPU.Runtime;
 using ILGPUInt8.Kernels.Arch;
 using ILGPUInt8.Kernels.Gemm;
@@ -105,18 +106,20 @@ public sealed class GemmFloatTests
         float[] acc = fp16 ? FloatGemmReference.Fp16(HalfConvert.FromFloats(a), HalfConvert.FromFloats(b), p) : FloatGemmReference.Tf32(a, b, p);
         float[]? biasValues = bias ? TestData.Float(n, seed + 3, integers ? 0f : 2f).Select(v => integers ? (float)Math.Round(v) : v).ToArray() : null;
         var expected = FloatGemmReference.Finish(acc, n, biasValues, relu);
-        using var dbias = device.Accelerator.Allocate1D(biasValues ?? []);
+        // No bias is an empty view (ILGPU cannot allocate from an empty array).
+        using var dbias = biasValues is null ? null : device.Accelerator.Allocate1D(biasValues);
+        ArrayView<float> biasView = dbias is null ? ArrayView<float>.Empty : dbias.View;
         using var dy = device.Accelerator.Allocate1D<float>((long)m * n);
         using var dh = device.Accelerator.Allocate1D<ushort>((long)m * n);
         using var da = fp16 ? (MemoryBuffer)device.Accelerator.Allocate1D(HalfConvert.FromFloats(a)) : device.Accelerator.Allocate1D(a);
         using var db = fp16 ? (MemoryBuffer)device.Accelerator.Allocate1D(HalfConvert.FromFloats(b)) : device.Accelerator.Allocate1D(b);
         if (halfOut)
         {
-            variant.Run(device, Bytes(da), Bytes(db), p, new HalfOutEpilogue(dh.View, n, dbias.View, FloatEpilogue.Lo(relu)));
+            variant.Run(device, Bytes(da), Bytes(db), p, new HalfOutEpilogue(dh.View, n, biasView, FloatEpilogue.Lo(relu)));
         }
         else
         {
-            variant.Run(device, Bytes(da), Bytes(db), p, new FloatOutEpilogue(dy.View, n, dbias.View, FloatEpilogue.Lo(relu)));
+            variant.Run(device, Bytes(da), Bytes(db), p, new FloatOutEpilogue(dy.View, n, biasView, FloatEpilogue.Lo(relu)));
         }
 
         device.Synchronize();
