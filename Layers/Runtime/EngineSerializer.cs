@@ -11,12 +11,13 @@ namespace ILGPUInt8.Layers.Runtime;
 /// then the payload: the finished plan (tensors with types, ranges, constants and arena offsets; steps with their layer
 /// parameters, precision and fusion; inputs; outputs). Weights are stored as FP32 and quantized again when the engine is
 /// made (deterministic host code, so the same bits). A wrong magic, another version, a short file or a checksum mismatch
-/// is rejected with <see cref="InvalidDataException"/> saying which. Version 4 adds the integer-only flag after the
-/// outputs; versions 2 (no fused residual sums) and 3 (no integer-only flag: float requantize) are still read.
+/// is rejected with <see cref="InvalidDataException"/> saying which. Version 5 adds a slice's step; version 4 the
+/// integer-only flag after the outputs; versions 2 (no fused residual sums), 3 (no integer-only flag: float
+/// requantize) and 4 (no slice step: 1) are still read.
 /// </summary>
 internal static class EngineSerializer
 {
-    public const int Version = 4;
+    public const int Version = 5;
 
     /// <summary>The oldest format this build still reads (version 2 lacks the fused residual sum: none was fused then).</summary>
     public const int OldestReadable = 2;
@@ -73,7 +74,7 @@ internal static class EngineSerializer
 
         try
         {
-            using var r = new BinaryReader(new MemoryStream(bytes), Encoding.UTF8);
+            using var r = new EngineFileReader(new MemoryStream(bytes), version);
             return ReadPlan(r, version);
         }
         catch (Exception ex) when (ex is EndOfStreamException or ArgumentException or IndexOutOfRangeException or InvalidCastException or OverflowException)
@@ -212,4 +213,11 @@ internal static class EngineSerializer
 
     private static Layer ReadLayer(LayerType type, string name, BinaryReader r) =>
         (OperatorRegistry.Find(type) ?? throw new InvalidDataException($"Unknown layer type {type}.")).Read(name, r);
+}
+
+/// <summary>A reader of an engine file's payload that knows the file's format version (layers written differently before).</summary>
+internal sealed class EngineFileReader(Stream stream, int version) : BinaryReader(stream, Encoding.UTF8)
+{
+    /// <summary>The format version of the file being read.</summary>
+    public int Version { get; } = version;
 }

@@ -4,7 +4,7 @@ namespace ILGPUInt8.Layers.Onnx;
 
 /// <summary>
 /// Flatten, Reshape, Squeeze, Unsqueeze of run-time tensors → <see cref="ReshapeSpec"/> views that keep the batch at
-/// dimension 0; Identity and Dropout (inference) → aliases; Cast of a run-time tensor to its own type (float to float,
+/// dimension 0; Identity and Dropout (inference, or training with ratio 0) → aliases; Cast of a run-time tensor to its own type (float to float,
 /// or the uint8/int8 between a QuantizeLinear and its DequantizeLinear, as torch exports) → an alias.
 /// Constant operands are folded by <see cref="ConstantFolder"/>.
 /// </summary>
@@ -67,9 +67,16 @@ internal sealed class ShapeOpsMapper : IOnnxOpMapper
             {
                 throw node.Unsupported("reading the mask output");
             }
+            // Training mode drops each value with probability ratio (random); ratio 0 keeps every value: y = x.
             if (context.OptionalConstant(node, 2, "training_mode") is { } training && training.Tensor.ToFloatArray().Any(v => v != 0))
             {
-                throw node.Unsupported("training_mode = true");
+                float ratio = node.Opset < 12
+                    ? node.GetFloat("ratio", 0.5f)
+                    : context.OptionalConstant(node, 1, "the ratio") is { } r ? r.Tensor.ToFloatArray().Single() : 0.5f;
+                if (ratio != 0f)
+                {
+                    throw node.Unsupported($"training_mode = true with ratio {ratio} (random dropout; only ratio 0 is deterministic)");
+                }
             }
         }
         context.Define(node.Outputs[0], context.Value(node, 0));

@@ -1,19 +1,22 @@
 using ILGPUInt8.Layers.Network;
+using ILGPUInt8.Layers.Runtime;
 
 namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>
-/// A range of one item axis: y = x[start, start + length) along C, H or W, the other axes whole (ONNX Slice with
-/// step 1 and Split, e.g. ShuffleNet's channel halves). Every value is copied: INT8 keeps the input's scale.
+/// Every step-th index of one item axis: y[j] = x[start + j·step], j in [0, length), along C, H or W, the other axes
+/// whole (ONNX Slice, steps negative too, and Split, e.g. ShuffleNet's channel halves). Every value is copied: INT8
+/// keeps the input's scale.
 /// </summary>
 public sealed class SliceLayer : Layer, IItemGather
 {
-    internal SliceLayer(string name, IEnumerable<Tensor> inputs, ItemAxis axis, int start, int length)
+    internal SliceLayer(string name, IEnumerable<Tensor> inputs, ItemAxis axis, int start, int length, int step = 1)
         : base(name, inputs)
     {
         Axis = axis;
         Start = start;
         Length = length;
+        Step = step;
     }
 
     /// <inheritdoc />
@@ -28,19 +31,22 @@ public sealed class SliceLayer : Layer, IItemGather
     /// <summary>How many indices are kept.</summary>
     public int Length { get; }
 
+    /// <summary>The distance between two kept indices (negative: backwards from <see cref="Start"/>; never 0).</summary>
+    public int Step { get; }
+
     /// <inheritdoc />
     internal override bool Int8KeepsInputScale => true;
 
-    /// <summary>(c, h, w) of the input that output (c, h, w) reads: the sliced axis shifted by <see cref="Start"/>.</summary>
+    /// <summary>(c, h, w) of the input that output (c, h, w) reads: index j of the sliced axis reads start + j·step.</summary>
     private (int C, int H, int W) Source(int c, int h, int w) => Axis switch
     {
-        ItemAxis.Channel => (c + Start, h, w),
-        ItemAxis.Height => (c, h + Start, w),
-        _ => (c, h, w + Start),
+        ItemAxis.Channel => (Start + (c * Step), h, w),
+        ItemAxis.Height => (c, Start + (h * Step), w),
+        _ => (c, h, Start + (w * Step)),
     };
 
     /// <inheritdoc />
-    // y[c][h][w] = x[(c, h, w) + Start along the axis] (NCHW, one item).
+    // y[c][h][w] = x[(c, h, w) with index j of the axis read at start + j·step] (NCHW, one item).
     internal override float[] EvaluateConstant(IReadOnlyList<float[]> inputs, IReadOnlyList<TensorDims> dims)
     {
         var d = dims[0];
@@ -86,9 +92,10 @@ public sealed class SliceLayer : Layer, IItemGather
         ExpectInputs(inputs, 1);
         var d = inputs[0];
         int size = d.Size(Axis);
-        if (!Enum.IsDefined(Axis) || Start < 0 || Length <= 0 || Start + (long)Length > size)
+        long last = Start + ((Length - 1L) * Step);
+        if (!Enum.IsDefined(Axis) || Step == 0 || Length <= 0 || Start < 0 || Start >= size || last < 0 || last >= size)
         {
-            throw Error($"the range [{Start}, {Start + (long)Length}) is not inside the {size} indices of axis {Axis} of {d}.");
+            throw Error($"the {Length} indices {Start}, {Start} + {Step}, … {last} are not inside the {size} indices of axis {Axis} of {d}.");
         }
 
         return Axis switch
@@ -105,8 +112,10 @@ public sealed class SliceLayer : Layer, IItemGather
         writer.Write((int)Axis);
         writer.Write(Start);
         writer.Write(Length);
+        writer.Write(Step);
     }
 
-    /// <summary>Reads what <see cref="WriteParameters"/> wrote.</summary>
-    internal static SliceLayer Read(string name, BinaryReader r) => new(name, [], r.ReadEnum<ItemAxis>(), r.ReadInt32(), r.ReadInt32());
+    /// <summary>Reads what <see cref="WriteParameters"/> wrote (engine files before version 5 have no step: 1).</summary>
+    internal static SliceLayer Read(string name, BinaryReader r) =>
+        new(name, [], r.ReadEnum<ItemAxis>(), r.ReadInt32(), r.ReadInt32(), r is EngineFileReader { Version: < 5 } ? 1 : r.ReadInt32());
 }

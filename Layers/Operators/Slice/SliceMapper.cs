@@ -3,8 +3,8 @@ using ILGPUInt8.Layers.Network;
 namespace ILGPUInt8.Layers.Onnx;
 
 /// <summary>
-/// Slice (step 1) and Split of a run-time tensor → <see cref="SliceSpec"/>s: a range of one dimension other than the batch
-/// (a Slice that keeps every dimension whole is a view). Slice takes starts/ends/axes/steps as attributes before opset
+/// Slice and Split of a run-time tensor → <see cref="SliceSpec"/>s: every step-th index of a range of one dimension other
+/// than the batch, one spec per sliced dimension, chained (a Slice that keeps every dimension whole is a view). Slice takes starts/ends/axes/steps as attributes before opset
 /// 10 and as constant inputs from 10; Split takes its sizes as the 'split' attribute before opset 13, as input 1 from
 /// 13, and divides evenly when they are absent (num_outputs from opset 18). Constant inputs are folded instead.
 /// </summary>
@@ -47,38 +47,81 @@ internal sealed class SliceMapper : IOnnxOpMapper
             throw node.Error("starts, ends, axes and steps must have one value per sliced axis.");
         }
 
+        // Each sliced axis becomes one strided slice; they are chained, the last one writing the node's output.
         var shape = x.Shape.ToArray();
-        SliceSpec? spec = null;
+        var specs = new List<(SliceSpec Spec, long[] Shape)>();
         for (int i = 0; i < axes.Length; i++)
         {
             int axis = OnnxShapes.Axis(node, axes[i], rank);
-            if (steps[i] != 1)
+            if (steps[i] == 0)
             {
-                throw node.Unsupported($"step {steps[i]} along axis {axis} (only step 1)");
+                throw node.Error($"step 0 along axis {axis}.");
             }
 
             long dim = x.Shape[axis];
-            long start = Clamp(starts[i], dim), end = Clamp(ends[i], dim);
-            if (start == 0 && end >= dim)
+            var (start, length) = Range(starts[i], ends[i], steps[i], dim);
+            if (steps[i] == 1 && start == 0 && length == dim)
             {
                 continue;
             }
 
-            if ((axis == 0 && !context.UnitBatch) || spec is not null)
+            if (axis == 0 && !context.UnitBatch)
             {
-                throw node.Unsupported(axis == 0 ? "slicing the batch dimension" : "slicing more than one dimension");
+                throw node.Unsupported("slicing the batch dimension");
             }
 
-            if (end <= start)
+            if (length <= 0)
             {
-                throw node.Error($"the slice [{start}, {end}) of axis {axis} is empty.");
+                throw node.Error($"the slice of axis {axis} (start {starts[i]}, end {ends[i]}, step {steps[i]}) is empty.");
             }
 
-            spec = new SliceSpec(axis, (int)start, (int)(end - start));
-            shape[axis] = end - start;
+            if (steps[i] is > int.MaxValue or < int.MinValue)
+            {
+                throw node.Unsupported($"step {steps[i]}");
+            }
+
+            shape[axis] = length;
+            specs.Add((new SliceSpec(axis, (int)start, (int)length, (int)steps[i]), [.. shape]));
         }
 
-        context.AddLayer(node, spec ?? (LayerSpec)new ReshapeSpec(), [x], shape);
+        if (specs.Count == 0)
+        {
+            context.AddLayer(node, new ReshapeSpec(), [x], shape);
+            return;
+        }
+
+        for (int k = 0; k < specs.Count; k++)
+        {
+            x = k == specs.Count - 1
+                ? context.AddLayer(node, specs[k].Spec, [x], specs[k].Shape)
+                : context.AddLayer(node, specs[k].Spec, [x], specs[k].Shape, context.InternalName(node, $"slice{k}"));
+        }
+    }
+
+    /// <summary>
+    /// ONNX Slice along a dimension of size d: a negative start or end counts from the end (+ d); for step &gt; 0 both are
+    /// clamped to [0, d], for step &lt; 0 start to [0, d − 1] and end to [−1, d − 1]; the indices are start + j·step
+    /// for j in [0, length) with length = max(0, ⌈(end − start) / step⌉).
+    /// </summary>
+    internal static (long Start, long Length) Range(long start, long end, long step, long dim)
+    {
+        start = start < 0 ? start + dim : start;
+        end = end < 0 ? end + dim : end;
+        long span;
+        if (step > 0)
+        {
+            start = Math.Clamp(start, 0, dim);
+            span = Math.Clamp(end, 0, dim) - start;
+        }
+        else
+        {
+            start = Math.Clamp(start, 0, dim - 1);
+            span = start - Math.Clamp(end, -1, dim - 1);
+        }
+
+        // ⌈span / |step|⌉ without overflow (|long.MinValue| fits an unsigned long).
+        ulong magnitude = step > 0 ? (ulong)step : (ulong)(-(step + 1)) + 1;
+        return (start, span <= 0 ? 0 : 1 + (long)((ulong)(span - 1) / magnitude));
     }
 
     private static void Split(OnnxNode node, OnnxMapContext context, ImportedTensor x)
@@ -118,17 +161,15 @@ internal sealed class SliceMapper : IOnnxOpMapper
         }
     }
 
-    // ONNX: a negative index counts from the end; then clamped to [0, dim].
-    private static long Clamp(long v, long dim) => Math.Clamp(v < 0 ? v + dim : v, 0, dim);
-
     private static long[] Ints(ConstantValue c) => c.Tensor.IsFloat ? throw new OnnxImportException("Slice: indices must be integers.") : c.Tensor.ToInt64Array();
 }
 
-/// <summary>A range [Start, Start + Length) of ONNX dimension <see cref="Axis"/> (not the batch), the others whole.</summary>
+/// <summary>Indices Start + j·Step, j in [0, Length), of ONNX dimension <see cref="Axis"/> (not the batch), the others whole.</summary>
 /// <param name="Axis">The ONNX dimension.</param>
 /// <param name="Start">The first index kept.</param>
 /// <param name="Length">How many are kept.</param>
-public sealed record SliceSpec(int Axis, int Start, int Length) : LayerSpec
+/// <param name="Step">The distance between two kept indices (negative: backwards).</param>
+public sealed record SliceSpec(int Axis, int Start, int Length, int Step = 1) : LayerSpec
 {
     /// <inheritdoc />
     public override string Kind => "Slice";

@@ -1,6 +1,6 @@
 namespace ILGPUInt8.Layers.Onnx.Reference;
 
-/// <summary>The ONNX Slice (step 1) / Split output: indices [Start, Start + Length) of one dimension, element by element.</summary>
+/// <summary>The ONNX Slice / Split output along one dimension, element by element: y[…, j, …] = x[…, Start + j·Step, …].</summary>
 internal sealed class SliceOnnxReference : OnnxEvaluator<SliceSpec>
 {
     /// <inheritdoc />
@@ -25,7 +25,7 @@ internal sealed class SliceOnnxReference : OnnxEvaluator<SliceSpec>
             {
                 for (long i = 0; i < inner; i++)
                 {
-                    y[(((o * spec.Length) + j) * inner) + i] = x[0].Data[(((o * s[spec.Axis]) + spec.Start + j) * inner) + i];
+                    y[(((o * spec.Length) + j) * inner) + i] = x[0].Data[(((o * s[spec.Axis]) + spec.Start + (j * spec.Step)) * inner) + i];
                 }
             }
         }

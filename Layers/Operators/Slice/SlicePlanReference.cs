@@ -2,7 +2,7 @@ using ILGPUInt8.Layers.Operators;
 
 namespace ILGPUInt8.Layers.Reference;
 
-/// <summary>The plan reference of a slice (NCHW, float or int8): the [outer, length, inner] view's rows [start, start + length).</summary>
+/// <summary>The plan reference of a slice (NCHW, float or int8): rows start + j·step, j in [0, length), of the [outer, length, inner] view.</summary>
 internal sealed class SlicePlanReference : PlanEvaluator<SliceLayer>
 {
     /// <inheritdoc />
@@ -13,7 +13,10 @@ internal sealed class SlicePlanReference : PlanEvaluator<SliceLayer>
         var y = Array.CreateInstance(x.GetType().GetElementType()!, (long)outer * layer.Length * inner);
         for (long o = 0; o < outer; o++)
         {
-            Array.Copy(x, ((o * length) + layer.Start) * inner, y, o * layer.Length * inner, (long)layer.Length * inner);
+            for (long j = 0; j < layer.Length; j++)
+            {
+                Array.Copy(x, ((o * length) + layer.Start + (j * layer.Step)) * inner, y, ((o * layer.Length) + j) * inner, inner);
+            }
         }
 
         return y;
