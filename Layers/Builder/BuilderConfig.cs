@@ -34,14 +34,13 @@ public sealed class BuilderConfig
 
     /// <summary>
     /// Fuse an INT8 residual sum (and its ReLU) into the convolution that computes one of its operands (results are
-    /// identical either way). On by default since the tensor-core convolutions copy the block's skip tile into shared
-    /// memory with cp.async ahead of the epilogue (Kernels.Gemm.OperandTile): the skip's memory latency is paid once a
-    /// block instead of once an epilogue pass. That is a prediction, not yet a measurement: the earlier epilogue, which
-    /// read the skip from global memory once a pass, measured 2.5× slower on the H200 (ResNet-18 layer1 second
-    /// convolutions at batch 256, 0.74 vs 0.29 ms + the 0.10 ms add); predicted now about the unfused convolution's time
-    /// without the add. `Perf engine --residual-ab` times both in one call (Perf/NOTES.md); set false to keep the adds.
+    /// identical either way). Off by default: measured on the H200 (2026-12-06, `Perf engine --cases resnet18,resnet50
+    /// --residual-ab`), the fused engine is slower at every batch even with the skip tile prefetched into shared memory
+    /// (Kernels.Gemm.OperandTile): ResNet-18 INT8 b256 4.84 vs 4.30 ms unfused, b64 1.46 vs 1.29, b1 0.364 vs 0.348;
+    /// ResNet-50 b256 16.3 vs 13.6 ms. A fused block-final convolution took 0.57 ms against 0.30 ms + a 0.11 ms add
+    /// (layer1, b256). Set true to fuse (fewer launches; Perf/NOTES.md).
     /// </summary>
-    public bool FuseResidualSums { get; set; } = true;
+    public bool FuseResidualSums { get; set; }
 
     /// <summary>Reuse activation memory between tensors whose lifetimes do not overlap.</summary>
     public bool MemoryReuse { get; set; } = true;

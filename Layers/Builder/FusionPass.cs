@@ -1,7 +1,7 @@
 namespace ILGPUInt8.Layers.Builder;
 
 /// <summary>
-/// Fuses, in two rounds (the second unless switched off, <see cref="BuilderConfig.FuseResidualSums"/>, on by default):
+/// Fuses, in two rounds (the second only when switched on, <see cref="BuilderConfig.FuseResidualSums"/>, off by default):
 /// <list type="number">
 /// <item>an activation into the convolution, deconvolution, fully connected or element-wise step before it when that
 /// step's output is read only by the activation and is not a network output, and both run in the same precision.
