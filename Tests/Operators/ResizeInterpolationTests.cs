@@ -45,6 +45,37 @@ public sealed class ResizeInterpolationTests
     [MemberData(nameof(Cases))]
     public void Resize_matches_the_onnx_formulas_on_every_path(string mode, string coordinates, float a, bool excludeOutside, bool bySizes, bool rank3)
     {
+        const int n = 2;
+        var (loaded, xShape, x, expected) = Case(mode, coordinates, a, excludeOutside, bySizes, rank3);
+        Close(expected, OnnxReference.Run(loaded.Imported, new Dictionary<string, ReferenceTensor> { ["x"] = new(xShape, x) })["y"].Data, "ONNX reference");
+        var plan = NetworkReference.Run(loaded.Network, new Dictionary<string, float[]> { ["x"] = x }, n)["y"];
+        Close(expected, plan, "plan reference");
+
+        using var engines = OperatorEngines.Build(loaded.Network, new BuilderConfig { MaxBatchSize = n });
+        foreach (var engine in engines.All)
+        {
+            using var context = engine.CreateExecutionContext();
+            Assert.Equal(plan, context.Execute(x, n));
+        }
+    }
+
+    [Fact]
+    [Trait("Category", "Gpu")]
+    public void Cubic_and_cropping_resizes_run_on_cuda()
+    {
+        var device = TestDevices.Cuda;
+        foreach (var (mode, coordinates, rank3) in new[] { ("cubic", "half_pixel", false), ("cubic", "tf_crop_and_resize", true), ("linear", "tf_crop_and_resize", false), ("nearest", "tf_crop_and_resize", false) })
+        {
+            var (loaded, _, x, expected) = Case(mode, coordinates, -0.5f, true, false, rank3);
+            using var engine = EngineBuilder.Build(loaded.Network, new BuilderConfig { MaxBatchSize = 2 }, device);
+            using var context = engine.CreateExecutionContext();
+            Close(expected, context.Execute(x, 2), $"{mode} {coordinates} on CUDA");
+        }
+    }
+
+    // An ONNX Resize-13 of x [2, 3, 5, 7] (rank3: [2, 3, 7]) by scales (1.6, 2.2) or to sizes (3, 4), its input and the expected output.
+    private static (OnnxLoadedModel Loaded, long[] XShape, float[] X, float[] Expected) Case(string mode, string coordinates, float a, bool excludeOutside, bool bySizes, bool rank3)
+    {
         const int n = 2, c = 3;
         long[] xShape = rank3 ? [n, c, 7] : [n, c, 5, 7];
         long[] sizes = rank3 ? [n, c, 4] : [n, c, 3, 4];
@@ -57,17 +88,7 @@ public sealed class ResizeInterpolationTests
             [Floats("roi", [2 * xShape.Length], rank3 ? [0f, 0f, Roi[3], 1f, 1f, Roi[7]] : Roi), Floats("scales", [scales.Length], scales), Int64s("sizes", [sizes.Length], sizes)]);
         var loaded = OnnxNetworkLoader.Load(model.Bytes(), "resize");
         var x = Random((int)xShape.Aggregate(1L, (p, d) => p * d), seed: 17);
-        var expected = Expected(x, xShape, yShape, bySizes ? null : scales, mode, coordinates, a, excludeOutside);
-        Close(expected, OnnxReference.Run(loaded.Imported, new Dictionary<string, ReferenceTensor> { ["x"] = new(xShape, x) })["y"].Data, "ONNX reference");
-        var plan = NetworkReference.Run(loaded.Network, new Dictionary<string, float[]> { ["x"] = x }, n)["y"];
-        Close(expected, plan, "plan reference");
-
-        using var engines = OperatorEngines.Build(loaded.Network, new BuilderConfig { MaxBatchSize = n });
-        foreach (var engine in engines.All)
-        {
-            using var context = engine.CreateExecutionContext();
-            Assert.Equal(plan, context.Execute(x, n));
-        }
+        return (loaded, xShape, x, Expected(x, xShape, yShape, bySizes ? null : scales, mode, coordinates, a, excludeOutside));
     }
 
     [Fact]

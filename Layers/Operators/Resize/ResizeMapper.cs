@@ -117,7 +117,7 @@ internal sealed class ResizeMapper : IOnnxOpMapper
         }
 
         bool plane = rank == 4;
-        var options = new ResizeOptions(node.GetFloat("cubic_coeff_a", -0.75f), node.GetInt("exclude_outside", 0) != 0);
+        var options = mode == ResizeMode.Cubic ? new ResizeOptions(node.GetFloat("cubic_coeff_a", -0.75f), node.GetInt("exclude_outside", 0) != 0) : ResizeOptions.Default;
         if (coordinates == ResizeCoordinates.TfCropAndResize)
         {
             var roi = Roi(node, context, rank);
