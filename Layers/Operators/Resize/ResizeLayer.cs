@@ -2,7 +2,7 @@ using ILGPUInt8.Layers.Network;
 
 namespace ILGPUInt8.Layers.Operators;
 
-/// <summary>Nearest or (bi)linear interpolation.</summary>
+/// <summary>Nearest, (bi)linear or (bi)cubic interpolation.</summary>
 public enum ResizeMode
 {
     /// <summary>The nearest input pixel (by <see cref="NearestRounding"/>).</summary>
@@ -10,6 +10,9 @@ public enum ResizeMode
 
     /// <summary>Bilinear between the four surrounding pixels.</summary>
     Linear,
+
+    /// <summary>Bicubic over the 4 × 4 surrounding pixels (<see cref="ResizeOptions.CubicA"/>, <see cref="ResizeOptions.ExcludeOutside"/>).</summary>
+    Cubic,
 }
 
 /// <summary>How an output coordinate maps to an input coordinate (ONNX coordinate_transformation_mode).</summary>
@@ -26,6 +29,29 @@ public enum ResizeCoordinates
 
     /// <summary>x = o·(in − 1)/(in·scale − 1) (ONNX Runtime's resized length in·scale, unfloored), or 0 when the output size is 1.</summary>
     AlignCorners,
+
+    /// <summary>x = (o + 1/2)/scale.</summary>
+    TfHalfPixelForNn,
+
+    /// <summary>
+    /// x = start·(in − 1) + o·(end − start)·(in − 1)/(in·scale − 1) over the crop [start, end] (<see cref="ResizeOptions"/>'
+    /// roi), or (start + end)/2·(in − 1) when the output size is 1; outside [0, in − 1] the output is the extrapolation value.
+    /// </summary>
+    TfCropAndResize,
+}
+
+/// <summary>Cubic mode's and tf_crop_and_resize's parameters of a resize (ONNX cubic_coeff_a, exclude_outside, roi over H and W, extrapolation_value).</summary>
+/// <param name="CubicA">The cubic kernel's a (ONNX default −0.75).</param>
+/// <param name="ExcludeOutside">Cubic: taps outside the input weigh 0 and the others are renormalised to sum 1.</param>
+/// <param name="RoiStartH">tf_crop_and_resize: the crop's start along H, normalised (0: the first row).</param>
+/// <param name="RoiStartW">The crop's start along W.</param>
+/// <param name="RoiEndH">The crop's end along H, normalised (1: the last row).</param>
+/// <param name="RoiEndW">The crop's end along W.</param>
+/// <param name="Extrapolation">tf_crop_and_resize: the output where the coordinate falls outside the input.</param>
+public sealed record ResizeOptions(float CubicA = -0.75f, bool ExcludeOutside = false, float RoiStartH = 0f, float RoiStartW = 0f, float RoiEndH = 1f, float RoiEndW = 1f, float Extrapolation = 0f)
+{
+    /// <summary>ONNX's defaults.</summary>
+    public static ResizeOptions Default { get; } = new();
 }
 
 /// <summary>How nearest mode rounds the input coordinate (ONNX nearest_mode; Simple is Resize-10's floor/ceil by direction).</summary>
@@ -49,16 +75,19 @@ public enum NearestRounding
 
 /// <summary>
 /// Spatial resize (ONNX Resize / Upsample over H and W): (C, H, W) → (C, OutH, OutW). Nearest copies a pixel (a gather:
-/// INT8 keeps the input's scale); linear interpolates in float (FP32 only). Coordinates follow ONNX Runtime, in float:
-/// x = transform(o), nearest rounds and clamps to [0, in − 1]; linear clamps x to [0, in − 1], x0 = ⌊x⌋, x1 = min(x0 + 1,
-/// in − 1), y = lerp over H of lerp over W with weights x − x0.
+/// INT8 keeps the input's scale); linear and cubic interpolate in float (FP32 only), as does nearest with
+/// tf_crop_and_resize (its extrapolation value is no pixel). Coordinates follow ONNX Runtime, in float
+/// (<see cref="ResizeSampling"/>): x = transform(o); nearest rounds and clamps to [0, in − 1]; linear clamps x to
+/// [0, in − 1], x0 = ⌊x⌋, x1 = min(x0 + 1, in − 1), weights 1 − (x − x0) and x − x0; cubic weighs ⌊x⌋ − 1 … ⌊x⌋ + 2 (clamped)
+/// with ONNX's cubic coefficients; y = Σ over H of the weighted sums over W (<see cref="ResizeTaps.Sample"/>).
 /// </summary>
 public sealed class ResizeLayer : Layer, IItemGather
 {
-    internal ResizeLayer(string name, IEnumerable<Tensor> inputs, int outH, int outW, float scaleH, float scaleW, ResizeMode mode, ResizeCoordinates coordinates, NearestRounding rounding)
+    internal ResizeLayer(string name, IEnumerable<Tensor> inputs, int outH, int outW, float scaleH, float scaleW, ResizeMode mode, ResizeCoordinates coordinates, NearestRounding rounding, ResizeOptions? options = null)
         : base(name, inputs)
     {
         (OutH, OutW, ScaleH, ScaleW, Mode, Coordinates, Rounding) = (outH, outW, scaleH, scaleW, mode, coordinates, rounding);
+        Options = options ?? ResizeOptions.Default;
     }
 
     /// <inheritdoc />
@@ -76,7 +105,7 @@ public sealed class ResizeLayer : Layer, IItemGather
     /// <summary>The width scale the coordinates use.</summary>
     public float ScaleW { get; }
 
-    /// <summary>Nearest or linear.</summary>
+    /// <summary>Nearest, linear or cubic.</summary>
     public ResizeMode Mode { get; }
 
     /// <summary>The coordinate transformation.</summary>
@@ -85,61 +114,41 @@ public sealed class ResizeLayer : Layer, IItemGather
     /// <summary>Nearest mode's rounding.</summary>
     public NearestRounding Rounding { get; }
 
-    /// <inheritdoc />
-    internal override string? Int8Limit => Mode == ResizeMode.Linear ? "linear resize has no INT8 kernel" : null;
+    /// <summary>Cubic's coefficient and exclude_outside, tf_crop_and_resize's crop and extrapolation value.</summary>
+    public ResizeOptions Options { get; }
+
+    /// <summary>Whether the resize copies pixels (a gather; INT8 too): nearest, unless tf_crop_and_resize may extrapolate.</summary>
+    internal bool Gathers => Mode == ResizeMode.Nearest && Coordinates != ResizeCoordinates.TfCropAndResize;
 
     /// <inheritdoc />
-    internal override bool Int8KeepsInputScale => Mode == ResizeMode.Nearest;
-
-    /// <summary>The input coordinate of output index <paramref name="o"/> (float, as ONNX Runtime computes it).</summary>
-    internal static float SourceCoordinate(int o, int input, int output, float scale, ResizeCoordinates mode) => mode switch
-    {
-        ResizeCoordinates.HalfPixel => ((o + 0.5f) / scale) - 0.5f,
-        ResizeCoordinates.PytorchHalfPixel => output > 1 ? ((o + 0.5f) / scale) - 0.5f : 0f,
-        ResizeCoordinates.Asymmetric => o / scale,
-        _ => output == 1 ? 0f : o * (float)(input - 1) / ((input * scale) - 1f),
-    };
-
-    /// <summary>The nearest input index of output index <paramref name="o"/>, clamped to [0, in − 1].</summary>
-    internal static int NearestIndex(int o, int input, int output, float scale, ResizeCoordinates mode, NearestRounding rounding)
-    {
-        float x = SourceCoordinate(o, input, output, scale, mode);
-        double f = Math.Floor(x);
-        double i = rounding switch
-        {
-            NearestRounding.RoundPreferFloor => x == f + 0.5 ? f : Math.Round(x, MidpointRounding.AwayFromZero),
-            NearestRounding.RoundPreferCeil => x == f + 0.5 ? f + 1 : Math.Round(x, MidpointRounding.AwayFromZero),
-            NearestRounding.Floor => f,
-            NearestRounding.Ceil => Math.Ceiling(x),
-            _ => scale < 1f ? Math.Ceiling(x) : f,
-        };
-        return (int)Math.Clamp(i, 0, input - 1);
-    }
-
-    /// <summary>Linear: the two input indices and the weight of the second for output index <paramref name="o"/>.</summary>
-    internal static (int I0, int I1, float Weight) LinearTaps(int o, int input, int output, float scale, ResizeCoordinates mode)
-    {
-        float x = Math.Clamp(SourceCoordinate(o, input, output, scale, mode), 0f, input - 1);
-        int i0 = Math.Min((int)x, input - 1);
-        return (i0, Math.Min(i0 + 1, input - 1), x - i0);
-    }
+    internal override string? Int8Limit => Gathers ? null
+        : Mode == ResizeMode.Nearest ? "nearest resize with tf_crop_and_resize has no INT8 kernel" : $"{Mode.ToString().ToLowerInvariant()} resize has no INT8 kernel";
 
     /// <inheritdoc />
-    // Nearest: y[c][h][w] = x[c][nh(h)][nw(w)]; linear: the lerps of the class comment (NCHW, one item).
+    internal override bool Int8KeepsInputScale => Gathers;
+
+    /// <summary>The H axis of an input of height <paramref name="inH"/>.</summary>
+    internal ResizeAxis AxisH(int inH) => new(inH, OutH, ScaleH, Options.RoiStartH, Options.RoiEndH);
+
+    /// <summary>The W axis of an input of width <paramref name="inW"/>.</summary>
+    internal ResizeAxis AxisW(int inW) => new(inW, OutW, ScaleW, Options.RoiStartW, Options.RoiEndW);
+
+    /// <inheritdoc />
+    // y[c][h][w] = ResizeTaps.Sample of plane c (NCHW, one item).
     internal override float[] EvaluateConstant(IReadOnlyList<float[]> inputs, IReadOnlyList<TensorDims> dims)
     {
         var d = dims[0];
         var x = inputs[0];
+        var taps = ResizeTaps.Of(this, d.H, d.W);
         var y = new float[(long)d.C * OutH * OutW];
         for (int c = 0; c < d.C; c++)
         {
+            var plane = x.AsSpan(c * d.H * d.W, d.H * d.W);
             for (int h = 0; h < OutH; h++)
             {
                 for (int w = 0; w < OutW; w++)
                 {
-                    y[(((c * OutH) + h) * OutW) + w] = Mode == ResizeMode.Nearest
-                        ? x[(((c * d.H) + NearestIndex(h, d.H, OutH, ScaleH, Coordinates, Rounding)) * d.W) + NearestIndex(w, d.W, OutW, ScaleW, Coordinates, Rounding)]
-                        : Linear(x, c, h, w, d);
+                    y[(((c * OutH) + h) * OutW) + w] = taps.Sample(plane, d.W, 1, h, w);
                 }
             }
         }
@@ -147,27 +156,16 @@ public sealed class ResizeLayer : Layer, IItemGather
         return y;
     }
 
-    private float Linear(float[] x, int c, int h, int w, TensorDims d)
-    {
-        var (h0, h1, lh) = LinearTaps(h, d.H, OutH, ScaleH, Coordinates);
-        var (w0, w1, lw) = LinearTaps(w, d.W, OutW, ScaleW, Coordinates);
-        float At(int r, int s) => x[(((c * d.H) + r) * d.W) + s];
-        return Lerp(Lerp(At(h0, w0), At(h0, w1), lw), Lerp(At(h1, w0), At(h1, w1), lw), lh);
-    }
-
-    /// <summary>a·(1 − t) + b·t, as both backends' linear steps compute it.</summary>
-    internal static float Lerp(float a, float b, float t) => (a * (1f - t)) + (b * t);
-
     /// <inheritdoc />
     int[] IItemGather.ItemMap(TensorDims input, TensorDims output)
     {
         var map = new int[output.Volume];
         for (int h = 0; h < OutH; h++)
         {
-            int sh = NearestIndex(h, input.H, OutH, ScaleH, Coordinates, Rounding);
+            int sh = ResizeSampling.NearestIndex(h, AxisH(input.H), Coordinates, Rounding);
             for (int w = 0; w < OutW; w++)
             {
-                int sw = NearestIndex(w, input.W, OutW, ScaleW, Coordinates, Rounding);
+                int sw = ResizeSampling.NearestIndex(w, AxisW(input.W), Coordinates, Rounding);
                 for (int c = 0; c < input.C; c++)
                 {
                     map[(((h * OutW) + w) * input.C) + c] = (((sh * input.W) + sw) * input.C) + c;
@@ -188,10 +186,19 @@ public sealed class ResizeLayer : Layer, IItemGather
             throw Error($"output {OutH}x{OutW} and scales ({ScaleH}, {ScaleW}) must be positive.");
         }
 
+        var o = Options;
+        if (!float.IsFinite(o.CubicA) || !float.IsFinite(o.Extrapolation) || !float.IsFinite(o.RoiStartH) || !float.IsFinite(o.RoiStartW)
+            || !float.IsFinite(o.RoiEndH) || !float.IsFinite(o.RoiEndW))
+        {
+            throw Error($"the cubic coefficient {o.CubicA}, the crop and the extrapolation value {o.Extrapolation} must be finite.");
+        }
+
         return new TensorDims(inputs[0].C, OutH, OutW);
     }
 
     /// <inheritdoc />
+    // Cubic appends (a, exclude_outside), tf_crop_and_resize (start H, start W, end H, end W, extrapolation): files of
+    // the other modes read as before.
     internal override void WriteParameters(BinaryWriter writer)
     {
         writer.Write(OutH);
@@ -201,9 +208,38 @@ public sealed class ResizeLayer : Layer, IItemGather
         writer.Write((int)Mode);
         writer.Write((int)Coordinates);
         writer.Write((int)Rounding);
+        if (Mode == ResizeMode.Cubic)
+        {
+            writer.Write(Options.CubicA);
+            writer.Write(Options.ExcludeOutside);
+        }
+
+        if (Coordinates == ResizeCoordinates.TfCropAndResize)
+        {
+            writer.Write(Options.RoiStartH);
+            writer.Write(Options.RoiStartW);
+            writer.Write(Options.RoiEndH);
+            writer.Write(Options.RoiEndW);
+            writer.Write(Options.Extrapolation);
+        }
     }
 
     /// <summary>Reads what <see cref="WriteParameters"/> wrote.</summary>
-    internal static ResizeLayer Read(string name, BinaryReader r) =>
-        new(name, [], r.ReadInt32(), r.ReadInt32(), r.ReadSingle(), r.ReadSingle(), r.ReadEnum<ResizeMode>(), r.ReadEnum<ResizeCoordinates>(), r.ReadEnum<NearestRounding>());
+    internal static ResizeLayer Read(string name, BinaryReader r)
+    {
+        var (outH, outW, scaleH, scaleW) = (r.ReadInt32(), r.ReadInt32(), r.ReadSingle(), r.ReadSingle());
+        var (mode, coordinates, rounding) = (r.ReadEnum<ResizeMode>(), r.ReadEnum<ResizeCoordinates>(), r.ReadEnum<NearestRounding>());
+        var options = ResizeOptions.Default;
+        if (mode == ResizeMode.Cubic)
+        {
+            options = options with { CubicA = r.ReadSingle(), ExcludeOutside = r.ReadBoolean() };
+        }
+
+        if (coordinates == ResizeCoordinates.TfCropAndResize)
+        {
+            options = options with { RoiStartH = r.ReadSingle(), RoiStartW = r.ReadSingle(), RoiEndH = r.ReadSingle(), RoiEndW = r.ReadSingle(), Extrapolation = r.ReadSingle() };
+        }
+
+        return new(name, [], outH, outW, scaleH, scaleW, mode, coordinates, rounding, options);
+    }
 }

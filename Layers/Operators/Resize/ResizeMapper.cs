@@ -5,10 +5,12 @@ namespace ILGPUInt8.Layers.Onnx;
 
 /// <summary>
 /// Resize (opset 10: X, scales; 11+: X, roi, scales, sizes) and Upsample (opset 7: scales attribute; 9: scales input)
-/// over H and W of [N, C, H, W] (or W of [N, C, L]) → <see cref="ResizeSpec"/>, modes nearest and linear. Output size
-/// ⌊in·scale⌋ or the given sizes (then scale = out/in). Coordinates and rounding as ONNX Runtime: opset 11+ reads
-/// coordinate_transformation_mode (half_pixel default) and nearest_mode (round_prefer_floor default); Resize-10 and
-/// Upsample are asymmetric with floor when enlarging. Cubic, tf_crop_and_resize, scaling N or C are refused.
+/// over H and W of [N, C, H, W] (or W of [N, C, L]) → <see cref="ResizeSpec"/>, modes nearest, linear and (opset 11+)
+/// cubic (cubic_coeff_a, exclude_outside). Output size ⌊in·scale⌋ or the given sizes (then scale = out/in). Coordinates
+/// and rounding as ONNX Runtime: opset 11+ reads coordinate_transformation_mode (half_pixel default; tf_crop_and_resize
+/// reads the roi input over H and W and extrapolation_value) and nearest_mode (round_prefer_floor default); Resize-10 and
+/// Upsample are asymmetric with floor when enlarging. Scaling or cropping N or C, antialias and keep_aspect_ratio_policy
+/// other than stretch are refused.
 /// </summary>
 internal sealed class ResizeMapper : IOnnxOpMapper
 {
@@ -58,7 +60,8 @@ internal sealed class ResizeMapper : IOnnxOpMapper
         {
             "nearest" => ResizeMode.Nearest,
             "linear" or "bilinear" => ResizeMode.Linear,
-            _ => throw node.Unsupported($"mode '{modeText}' (nearest and linear)"),
+            "cubic" when modern => ResizeMode.Cubic,
+            _ => throw node.Unsupported($"mode '{modeText}' (nearest, linear{(modern ? " and cubic" : string.Empty)})"),
         };
         var out_ = new long[rank];
         var scale = new float[rank];
@@ -91,6 +94,8 @@ internal sealed class ResizeMapper : IOnnxOpMapper
             "pytorch_half_pixel" => ResizeCoordinates.PytorchHalfPixel,
             "asymmetric" => ResizeCoordinates.Asymmetric,
             "align_corners" => ResizeCoordinates.AlignCorners,
+            "tf_half_pixel_for_nn" => ResizeCoordinates.TfHalfPixelForNn,
+            "tf_crop_and_resize" => ResizeCoordinates.TfCropAndResize,
             var other => throw node.Unsupported($"coordinate_transformation_mode '{other}'"),
         };
         var rounding = !modern ? NearestRounding.Simple : node.GetString("nearest_mode", "round_prefer_floor") switch
@@ -106,9 +111,47 @@ internal sealed class ResizeMapper : IOnnxOpMapper
             throw node.Unsupported("keep_aspect_ratio_policy other than stretch");
         }
 
+        if (modern && node.GetInt("antialias", 0) != 0)
+        {
+            throw node.Unsupported("antialias = 1");
+        }
+
         bool plane = rank == 4;
-        var spec = new ResizeSpec(plane ? (int)out_[2] : 1, (int)out_[rank - 1], plane ? scale[2] : 1f, scale[rank - 1], mode, coordinates, rounding);
+        var options = mode == ResizeMode.Cubic ? new ResizeOptions(node.GetFloat("cubic_coeff_a", -0.75f), node.GetInt("exclude_outside", 0) != 0) : ResizeOptions.Default;
+        if (coordinates == ResizeCoordinates.TfCropAndResize)
+        {
+            var roi = Roi(node, context, rank);
+            options = options with
+            {
+                RoiStartH = plane ? roi[2] : 0f,
+                RoiStartW = roi[rank - 1],
+                RoiEndH = plane ? roi[rank + 2] : 1f,
+                RoiEndW = roi[(2 * rank) - 1],
+                Extrapolation = node.GetFloat("extrapolation_value", 0f),
+            };
+        }
+
+        var spec = new ResizeSpec(plane ? (int)out_[2] : 1, (int)out_[rank - 1], plane ? scale[2] : 1f, scale[rank - 1], mode, coordinates, rounding, options);
         context.AddLayer(node, spec, [x], out_);
+    }
+
+    // roi = [start_1 … start_r, end_1 … end_r], normalised; N and C must span [0, 1] (their whole length).
+    private static float[] Roi(OnnxNode node, OnnxMapContext context, int rank)
+    {
+        var roi = context.OptionalConstant(node, 1, "the roi") is { } r && r.Tensor.ElementCount > 0
+            ? r.Tensor.ToFloatArray()
+            : throw node.Error("tf_crop_and_resize needs the roi input.");
+        if (roi.Length != 2 * rank || roi.Any(v => !float.IsFinite(v)))
+        {
+            throw node.Error($"the roi must hold {2 * rank} finite values (starts, then ends), not {roi.Length}.");
+        }
+
+        if (roi[0] != 0f || roi[1] != 0f || roi[rank] != 1f || roi[rank + 1] != 1f)
+        {
+            throw node.Unsupported("a roi that crops N or C (only the spatial dimensions)");
+        }
+
+        return roi;
     }
 }
 
@@ -120,12 +163,13 @@ internal sealed class ResizeMapper : IOnnxOpMapper
 /// <param name="Mode">Nearest or linear.</param>
 /// <param name="Coordinates">The coordinate transformation.</param>
 /// <param name="Rounding">Nearest mode's rounding.</param>
-public sealed record ResizeSpec(int OutH, int OutW, float ScaleH, float ScaleW, ResizeMode Mode, ResizeCoordinates Coordinates, NearestRounding Rounding) : LayerSpec
+/// <param name="Options">Cubic's coefficient and exclude_outside, tf_crop_and_resize's crop over H and W and extrapolation value (ONNX's defaults if null).</param>
+public sealed record ResizeSpec(int OutH, int OutW, float ScaleH, float ScaleW, ResizeMode Mode, ResizeCoordinates Coordinates, NearestRounding Rounding, ResizeOptions? Options = null) : LayerSpec
 {
     /// <inheritdoc />
     public override string Kind => "Resize";
 
     /// <inheritdoc />
     internal override Layer AddTo(OnnxNetworkAdapter adapter, string name) =>
-        adapter.Network.AddResize(adapter.In(0), OutH, OutW, ScaleH, ScaleW, Mode, Coordinates, Rounding, name);
+        adapter.Network.AddResize(adapter.In(0), OutH, OutW, ScaleH, ScaleW, Mode, Coordinates, Rounding, name, Options);
 }

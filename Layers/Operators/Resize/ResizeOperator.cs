@@ -3,7 +3,7 @@ using ILGPUInt8.Layers.Runtime;
 
 namespace ILGPUInt8.Layers.Operators;
 
-/// <summary>The resize operator: nearest as a gather (float or int8), linear as the FP32 bilinear step, on both backends.</summary>
+/// <summary>The resize operator: nearest as a gather (float or int8), linear and cubic (and nearest tf_crop_and_resize) as the FP32 interpolating step, on both backends.</summary>
 internal sealed class ResizeOperator : Operator
 {
     /// <inheritdoc />
@@ -14,9 +14,9 @@ internal sealed class ResizeOperator : Operator
 
     /// <inheritdoc />
     public override Step CreateCudaStep(Engine engine, PlanNode node) =>
-        ((ResizeLayer)node.Layer).Mode == ResizeMode.Nearest ? new GatherStep(engine, node) : new ResizeLinearStep(engine, node);
+        ((ResizeLayer)node.Layer).Gathers ? new GatherStep(engine, node) : new ResizeInterpolateStep(engine, node);
 
     /// <inheritdoc />
     public override Step CreateCpuStep(Engine engine, PlanNode node) =>
-        ((ResizeLayer)node.Layer).Mode == ResizeMode.Nearest ? new HostGatherStep(engine, node) : new HostResizeLinearStep(engine, node);
+        ((ResizeLayer)node.Layer).Gathers ? new HostGatherStep(engine, node) : new HostResizeInterpolateStep(engine, node);
 }
