@@ -202,15 +202,15 @@ public class BroaderShapesTests
     [Fact]
     public void ConvTranspose_3d_scatters_each_input_pixel_through_the_3d_filter()
     {
-        // x [2, 3, 3, 4, 2], W [3, 2, 2, 3, 2], strides (2, 1, 2), pads begin (1, 0, 0) end (1, 1, 0), dilations (1, 2, 1),
+        // x [2, 3, 3, 4, 2], W [3, 2, 2, 3, 2], strides (2, 1, 2), pads begin (1, 0, 0) end (0, 1, 1), dilations (1, 2, 1),
         // output_padding (1, 0, 1): y[n, k, z, p, q] = bias[k] + Σ x[n, c, i, h, w]·W[c, k, a, r, s] over
-        // z = 2i − 1 + a, p = h + 2r, q = 2w + s (then cropped): y [2, 2, 5, 7, 5].
-        int[] size = [3, 4, 2], kern = [2, 3, 2], s = [2, 1, 2], begin = [1, 0, 0], end = [1, 1, 0], dil = [1, 2, 1], outPad = [1, 0, 1];
+        // z = 2i − 1 + a, p = h + 2r, q = 2w + s (then cropped): y [2, 2, 6, 7, 4].
+        int[] size = [3, 4, 2], kern = [2, 3, 2], s = [2, 1, 2], begin = [1, 0, 0], end = [0, 1, 1], dil = [1, 2, 1], outPad = [1, 0, 1];
         int[] o = [.. Enumerable.Range(0, 3).Select(i => (s[i] * (size[i] - 1)) + outPad[i] + ((kern[i] - 1) * dil[i]) + 1 - begin[i] - end[i])];
-        Assert.Equal([5, 7, 5], o);
+        Assert.Equal([6, 7, 4], o);
         float[] x = Random(2 * 3 * 3 * 4 * 2, 61), wt = Random(3 * 2 * 2 * 3 * 2, 62), bias = [0.25f, -0.5f];
-        var model = Model(11, [Node("ConvTranspose", ["x", "w", "b"], ["y"], Ints("strides", 2, 1, 2), Ints("pads", 1, 0, 0, 1, 1, 0), Ints("dilations", 1, 2, 1), Ints("output_padding", 1, 0, 1))],
-            [Value("x", -1, 3, 3, 4, 2)], [Value("y", -1, 2, 5, 7, 5)], [Floats("w", [3, 2, 2, 3, 2], wt), Floats("b", [2], bias)]).Bytes();
+        var model = Model(11, [Node("ConvTranspose", ["x", "w", "b"], ["y"], Ints("strides", 2, 1, 2), Ints("pads", 1, 0, 0, 0, 1, 1), Ints("dilations", 1, 2, 1), Ints("output_padding", 1, 0, 1))],
+            [Value("x", -1, 3, 3, 4, 2)], [Value("y", -1, 2, 6, 7, 4)], [Floats("w", [3, 2, 2, 3, 2], wt), Floats("b", [2], bias)]).Bytes();
         var y = new double[2 * 2 * o[0] * o[1] * o[2]];
         for (int n = 0; n < 2; n++)
         {
@@ -230,5 +230,34 @@ public class BroaderShapesTests
         }
 
         Check(model, x, [2, 3, 3, 4, 2], [.. y.Select((v, e) => (float)(v + bias[e / (o[0] * o[1] * o[2]) % 2]))]);
+    }
+
+    [Theory]
+    [InlineData(2, 0, 0, 2)] // the top crops 2 more than the bottom: output padding 1 + 2 reaches the stride
+    [InlineData(0, 2, 2, 0)] // the left crops more
+    [InlineData(2, 3, 0, 0)] // both
+    public void ConvTranspose_cropping_the_start_by_more_than_the_stride_keeps_the_onnx_rows(int top, int left, int bottom, int right)
+    {
+        // x [2, 3, 4, 5], W [3, 2, 3, 3], strides 2, output_padding (1, 1): full 2·(in − 1) + 1 + 3 rows, cropped by the pads;
+        // y[n, k, 2h − top + r, 2w − left + s] += x[n, c, h, w]·W[c, k, r, s].
+        int p = (2 * 3) + 1 + 3 - top - bottom, q = (2 * 4) + 1 + 3 - left - right;
+        float[] x = Random(2 * 3 * 4 * 5, 71), wt = Random(3 * 2 * 3 * 3, 72);
+        var model = Model(11, [Node("ConvTranspose", ["x", "w"], ["y"], Ints("strides", 2, 2), Ints("pads", top, left, bottom, right), Ints("output_padding", 1, 1))],
+            [Value("x", -1, 3, 4, 5)], [Value("y", -1, 2, p, q)], [Floats("w", [3, 2, 3, 3], wt)]).Bytes();
+        var y = new double[2 * 2 * p * q];
+        for (int e = 0; e < x.Length; e++)
+        {
+            int n = e / 60, c = e / 20 % 3, h = e / 5 % 4, w = e % 5;
+            for (int f = 0; f < 18; f++)
+            {
+                int k = f / 9, r = f / 3 % 3, t = f % 3, i = (2 * h) - top + r, j = (2 * w) - left + t;
+                if (i >= 0 && i < p && j >= 0 && j < q)
+                {
+                    y[(((((n * 2) + k) * p) + i) * q) + j] += x[e] * (double)wt[(c * 18) + f];
+                }
+            }
+        }
+
+        Check(model, x, [2, 3, 4, 5], [.. y.Select(v => (float)v)]);
     }
 }
