@@ -11,7 +11,7 @@ namespace ILGPUInt8.Tests.Onnx;
 /// </summary>
 public class OnnxNodeConformanceTests
 {
-    /// <summary>The node tests the importer claims (120).</summary>
+    /// <summary>The node tests the importer claims (129).</summary>
     public static readonly string[] Claimed =
     [
         "test_add",
@@ -28,6 +28,7 @@ public class OnnxNodeConformanceTests
         "test_averagepool_2d_same_lower",
         "test_averagepool_2d_same_upper",
         "test_averagepool_2d_strides",
+        "test_averagepool_3d_default",
         "test_basic_conv_with_padding",
         "test_basic_conv_without_padding",
         "test_batchnorm_epsilon",
@@ -53,6 +54,7 @@ public class OnnxNodeConformanceTests
         "test_conv_with_strides_padding",
         "test_convtranspose",
         "test_convtranspose_1d",
+        "test_convtranspose_3d",
         "test_convtranspose_autopad_same",
         "test_convtranspose_dilations",
         "test_convtranspose_kernel_shape",
@@ -67,13 +69,16 @@ public class OnnxNodeConformanceTests
         "test_flatten_axis1",
         "test_flatten_default_axis",
         "test_flatten_negative_axis3",
+        "test_gemm_all_attributes",
         "test_gemm_alpha",
         "test_gemm_beta",
+        "test_gemm_default_matrix_bias",
         "test_gemm_default_no_bias",
         "test_gemm_default_scalar_bias",
         "test_gemm_default_single_elem_vector_bias",
         "test_gemm_default_vector_bias",
         "test_gemm_default_zero_bias",
+        "test_gemm_transposeA",
         "test_gemm_transposeB",
         "test_globalaveragepool",
         "test_globalaveragepool_precomputed",
@@ -89,6 +94,8 @@ public class OnnxNodeConformanceTests
         "test_lrn",
         "test_lrn_default",
         "test_matmul_2d",
+        "test_matmul_3d",
+        "test_matmul_4d",
         "test_max_example",
         "test_max_float32",
         "test_max_one_input",
@@ -96,6 +103,7 @@ public class OnnxNodeConformanceTests
         "test_maxpool_1d_default",
         "test_maxpool_2d_ceil",
         "test_maxpool_2d_default",
+        "test_maxpool_2d_dilations",
         "test_maxpool_2d_pads",
         "test_maxpool_2d_precomputed_pads",
         "test_maxpool_2d_precomputed_same_upper",
@@ -103,6 +111,7 @@ public class OnnxNodeConformanceTests
         "test_maxpool_2d_same_lower",
         "test_maxpool_2d_same_upper",
         "test_maxpool_2d_strides",
+        "test_maxpool_3d_default",
         "test_mul",
         "test_mul_bcast",
         "test_mul_example",
@@ -144,7 +153,7 @@ public class OnnxNodeConformanceTests
     {
         Assert.SkipUnless(Directory.Exists(OnnxFixtures.NodeTestsDir),
             $"{OnnxFixtures.NodeTestsDir} is absent: install Debian's libonnx-testdata (apt-get install -y libonnx-testdata).");
-        string? failure = OnnxNodeTestRunner.Run(Path.Combine(OnnxFixtures.NodeTestsDir, name));
+        string? failure = OnnxNodeTestRunner.Run(Path.Combine(OnnxFixtures.NodeTestsDir, name), unitBatch: true);
         Assert.True(failure is null, $"{name}: {failure}");
     }
 
@@ -158,7 +167,7 @@ public class OnnxNodeConformanceTests
         Assert.SkipUnless(Directory.Exists(OnnxFixtures.NodeTestsDir),
             $"{OnnxFixtures.NodeTestsDir} is absent: install Debian's libonnx-testdata (apt-get install -y libonnx-testdata).");
         string directory = Path.Combine(OnnxFixtures.NodeTestsDir, name);
-        string? failure = OnnxNodeTestRunner.Run(directory, engine: true);
+        string? failure = OnnxNodeTestRunner.Run(directory, engine: true, unitBatch: true);
         Assert.True(failure is null, $"{name}: {failure}");
     }
 }

@@ -42,7 +42,9 @@ internal sealed partial class OnnxNetworkAdapter
 
     /// <summary>
     /// ConvTranspose: output row i is full[i + top] either way, so asymmetric crops map to symmetric padding = top with
-    /// output padding outPad + top − bottom (negative when the bottom crops more), and likewise for columns.
+    /// output padding outPad + top − bottom (negative when the bottom crops more), and likewise for columns. The layer's
+    /// output padding stays below max(stride, dilation); where top − bottom would pass that, the layer crops bottom on
+    /// both sides with outPad (rows full[bottom …]) and a slice from row top − bottom keeps the P rows ONNX keeps.
     /// </summary>
     internal Layer Deconvolution(DeconvolutionSpec d, Tensor x, string name)
     {
@@ -54,7 +56,22 @@ internal sealed partial class OnnxNetworkAdapter
         CheckQdqWeights(d.Int8Weights, null, d.OutputChannels, 1);
         var (top, left, bottom, right) = d.Pads;
         int outH = d.OutputPadding.H + top - bottom, outW = d.OutputPadding.W + left - right;
-        return _net.AddDeconvolution(x, d.OutputChannels, (d.WeightDims[2], d.WeightDims[3]), d.Weights, d.Bias, d.Stride, (top, left), (outH, outW), d.Dilation, d.Groups, name);
+        bool rowsFit = outH < Math.Max(d.Stride.H, d.Dilation.H), columnsFit = outW < Math.Max(d.Stride.W, d.Dilation.W);
+        var kernel = (d.WeightDims[2], d.WeightDims[3]);
+        if (rowsFit && columnsFit)
+        {
+            return _net.AddDeconvolution(x, d.OutputChannels, kernel, d.Weights, d.Bias, d.Stride, (top, left), (outH, outW), d.Dilation, d.Groups, name);
+        }
+
+        var expected = OutputDims;
+        Layer y = _net.AddDeconvolution(x, d.OutputChannels, kernel, d.Weights, d.Bias, d.Stride, (rowsFit ? top : bottom, columnsFit ? left : right),
+            (rowsFit ? outH : d.OutputPadding.H, columnsFit ? outW : d.OutputPadding.W), d.Dilation, d.Groups, Unique($"{name}/uncropped"));
+        if (!rowsFit)
+        {
+            y = _net.AddSlice(y.Output, ItemAxis.Height, top - bottom, expected.H, columnsFit ? name : Unique($"{name}/rows"));
+        }
+
+        return columnsFit ? y : _net.AddSlice(y.Output, ItemAxis.Width, left - right, expected.W, name);
     }
 
     /// <summary>

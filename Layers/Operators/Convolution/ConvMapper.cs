@@ -2,7 +2,10 @@ using ILGPUInt8.Layers.Network;
 
 namespace ILGPUInt8.Layers.Onnx;
 
-/// <summary>Conv → <see cref="ConvolutionSpec"/>, ConvTranspose → <see cref="DeconvolutionSpec"/> (1-D as 2-D with height 1).</summary>
+/// <summary>
+/// Conv → <see cref="ConvolutionSpec"/>, ConvTranspose → <see cref="DeconvolutionSpec"/> (1-D as 2-D with height 1; 3-D
+/// through <see cref="Deconvolution3D"/>).
+/// </summary>
 internal sealed class ConvMapper : IOnnxOpMapper
 {
     public IReadOnlyList<string> OpTypes { get; } = ["Conv", "ConvTranspose"];
@@ -12,9 +15,14 @@ internal sealed class ConvMapper : IOnnxOpMapper
     public void Map(OnnxNode node, OnnxMapContext context)
     {
         var x = context.Runtime(node, 0);
+        if (x.Shape.Count == 5 && node.OpType == "ConvTranspose")
+        {
+            Deconvolution3D.Map(node, context, x, context.Constant(node, 1, "the weights"), context.OptionalConstant(node, 2, "the bias"));
+            return;
+        }
         if (x.Shape.Count is not (3 or 4))
         {
-            throw node.Unsupported($"input rank {x.Shape.Count} (only NCL and NCHW)");
+            throw node.Unsupported($"input rank {x.Shape.Count} (only NCL and NCHW; NCDHW for ConvTranspose)");
         }
         var w = context.Constant(node, 1, "the weights");
         if (w.Tensor.Dims.Count != x.Shape.Count)

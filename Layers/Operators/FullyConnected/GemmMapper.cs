@@ -5,6 +5,7 @@ namespace ILGPUInt8.Layers.Onnx;
 /// <summary>
 /// Gemm and MatMul (+ a following Add of a constant bias) with a run-time [N, K] input and constant weights →
 /// <see cref="FullyConnectedSpec"/>: Gemm y = alpha·A·op(B) + beta·C becomes W[m, k] = alpha·op(B)[k, m], bias = beta·C.
+/// Stacks of matrices, transA = 1, a bias varying along the rows and tensors taken whole go to <see cref="BatchedMatMulMapping"/>.
 /// </summary>
 internal sealed class GemmMapper : IOnnxOpMapper
 {
@@ -15,21 +16,17 @@ internal sealed class GemmMapper : IOnnxOpMapper
     public void Map(OnnxNode node, OnnxMapContext context)
     {
         var a = context.Runtime(node, 0);
-        if (a.Shape.Count != 2)
-        {
-            throw node.Unsupported($"a rank-{a.Shape.Count} first input (only [N, K] matrices; use Flatten first)");
-        }
         var b = context.Constant(node, 1, "the weights B");
-        if (b.Tensor.Dims.Count != 2)
-        {
-            throw node.Unsupported($"weights of rank {b.Tensor.Dims.Count} (only 2-D)");
-        }
         bool gemm = node.OpType == "Gemm";
-        if (gemm && node.GetInt("transA", 0) != 0)
-        {
-            throw node.Unsupported("transA = 1 (the run-time input would need a transpose)");
-        }
+        bool transA = gemm && node.GetInt("transA", 0) != 0;
         bool transB = gemm && node.GetInt("transB", 0) != 0;
+        var c = gemm ? context.OptionalConstant(node, 2, "the bias C") : null;
+        if (context.UnitBatch || a.Shape.Count != 2 || b.Tensor.Dims.Count != 2 || transA
+            || (c is not null && !IsRowBias(c.Tensor, transB ? b.Tensor.Dims[0] : b.Tensor.Dims[1])))
+        {
+            BatchedMatMulMapping.Map(node, context, a, b, c, transA);
+            return;
+        }
         float alpha = gemm ? node.GetFloat("alpha", 1f) : 1f;
         float beta = gemm ? node.GetFloat("beta", 1f) : 1f;
         int k = (int)(transB ? b.Tensor.Dims[1] : b.Tensor.Dims[0]);
@@ -52,7 +49,7 @@ internal sealed class GemmMapper : IOnnxOpMapper
         float[]? bias = null;
         int output = 0;
         OnnxNode outputNode = node;
-        if (gemm && context.OptionalConstant(node, 2, "the bias C") is { } c)
+        if (c is not null)
         {
             bias = BiasFrom(node, c.Tensor, m, beta);
         }
@@ -94,6 +91,10 @@ internal sealed class GemmMapper : IOnnxOpMapper
         // alpha·(q − z)·s = (q − z)·(alpha·s).
         return q with { Values = values, Axis = 0, Scales = [.. q.Scales.Select(s => s * alpha)] };
     }
+
+    /// <summary>True when C is the same for every row of [N, M]: a scalar, [M] or [1, M].</summary>
+    private static bool IsRowBias(OnnxTensor c, long m) =>
+        c.ElementCount == 1 || (c.ElementCount == m && (c.Dims.Count == 1 || (c.Dims.Count == 2 && c.Dims[0] == 1)));
 
     /// <summary>Bias from C broadcast to [N, M]: a scalar, [M] or [1, M] (a per-row C cannot be a bias).</summary>
     internal static float[] BiasFrom(OnnxNode node, OnnxTensor c, int m, float beta)
