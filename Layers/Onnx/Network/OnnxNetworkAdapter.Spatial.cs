@@ -68,10 +68,10 @@ internal sealed partial class OnnxNetworkAdapter
             (rowsFit ? outH : d.OutputPadding.H, columnsFit ? outW : d.OutputPadding.W), d.Dilation, d.Groups, Unique($"{name}/uncropped"));
         if (!rowsFit)
         {
-            y = _net.AddSlice(y.Output, ItemAxis.Height, top - bottom, expected.H, columnsFit ? name : Unique($"{name}/rows"));
+            y = _net.AddSlice(y.Output, ItemAxis.Height, top - bottom, expected.H, name: columnsFit ? name : Unique($"{name}/rows"));
         }
 
-        return columnsFit ? y : _net.AddSlice(y.Output, ItemAxis.Width, left - right, expected.W, name);
+        return columnsFit ? y : _net.AddSlice(y.Output, ItemAxis.Width, left - right, expected.W, name: name);
     }
 
     /// <summary>
