@@ -133,19 +133,20 @@ public sealed class ResidualFusionTests
     }
 
     [Fact]
-    public void Residual_sums_fuse_by_default_and_stay_unfused_when_switched_off()
+    public void Residual_sums_stay_unfused_by_default_and_fuse_when_switched_on()
     {
         var (net, inputs) = Resnet();
         using var engine = TestNetworks.Build(net, 2, int8: true);
-        Assert.Equal(8, engine.Layers.Count(l => l.FusedResidualSum));
-        using var off = EngineBuilder.Build(net, new BuilderConfig { MaxBatchSize = 2, Int8 = true, FuseResidualSums = false }, TestDevices.Cpu);
-        Assert.DoesNotContain(off.Layers, l => l.FusedResidualSum);
-        Assert.Equal(8, off.Layers.Count(l => l.Type == LayerType.ElementWise));
+        Assert.DoesNotContain(engine.Layers, l => l.FusedResidualSum);
+        Assert.Equal(8, engine.Layers.Count(l => l.Type == LayerType.ElementWise));
+        using var on = EngineBuilder.Build(net, new BuilderConfig { MaxBatchSize = 2, Int8 = true, FuseResidualSums = true }, TestDevices.Cpu);
+        Assert.Equal(8, on.Layers.Count(l => l.FusedResidualSum));
+        Assert.DoesNotContain(on.Layers, l => l.Type == LayerType.ElementWise);
 
         // The profile names each step's fusions as Describe does.
-        using var context = engine.CreateExecutionContext();
+        using var context = on.CreateExecutionContext();
         var profile = context.Profile(inputs, 2);
-        Assert.Equal(engine.Layers.Where(l => l.FusedResidualSum).Select(l => l.Name), profile.Layers.Where(l => l.Fusions.Contains("+Add", StringComparison.Ordinal)).Select(l => l.Name));
+        Assert.Equal(on.Layers.Where(l => l.FusedResidualSum).Select(l => l.Name), profile.Layers.Where(l => l.Fusions.Contains("+Add", StringComparison.Ordinal)).Select(l => l.Name));
     }
 
     // An INT8 engine with residual sums fused on a device.
