@@ -260,4 +260,36 @@ public class BroaderShapesTests
 
         Check(model, x, [2, 3, 4, 5], [.. y.Select(v => (float)v)]);
     }
+
+    [Fact]
+    public void Conv_3d_with_groups_strides_pads_and_dilations_sums_over_the_3d_window()
+    {
+        // x [2, 4, 5, 6, 5], W [6, 2, 3, 2, 3] in 2 groups, strides (2, 1, 2), pads begin (1, 0, 1) end (0, 1, 1), dilations
+        // (1, 2, 1): y[n, k, z, p, q] = bias[k] + Σ x[n, 2·(k / 3) + c, 2z − 1 + a, p + 2r, 2q − 1 + s]·W[k, c, a, r, s] → y [2, 6, 2, 5, 3].
+        int[] size = [5, 6, 5], kern = [3, 2, 3], st = [2, 1, 2], begin = [1, 0, 1], end = [0, 1, 1], dil = [1, 2, 1];
+        int[] o = [.. Enumerable.Range(0, 3).Select(i => ((size[i] + begin[i] + end[i] - ((kern[i] - 1) * dil[i]) - 1) / st[i]) + 1)];
+        Assert.Equal([2, 5, 3], o);
+        float[] x = Random(2 * 4 * 5 * 6 * 5, 81), wt = Random(6 * 2 * 3 * 2 * 3, 82), bias = Random(6, 83);
+        var model = Model(11, [Node("Conv", ["x", "w", "b"], ["y"], Int("group", 2), Ints("strides", 2, 1, 2), Ints("pads", 1, 0, 1, 0, 1, 1), Ints("dilations", 1, 2, 1))],
+            [Value("x", -1, 4, 5, 6, 5)], [Value("y", -1, 6, 2, 5, 3)], [Floats("w", [6, 2, 3, 2, 3], wt), Floats("b", [6], bias)]).Bytes();
+        var y = new float[2 * 6 * 2 * 5 * 3];
+        for (int e = 0; e < y.Length; e++)
+        {
+            int n = e / 180, k = e / 30 % 6, z = e / 15 % 2, p = e / 3 % 5, q = e % 3;
+            double sum = bias[k];
+            for (int f = 0; f < 36; f++)
+            {
+                int c = f / 18, a = f / 6 % 3, r = f / 3 % 2, t = f % 3;
+                int i = (z * 2) - 1 + a, j = p + (2 * r), l = (q * 2) - 1 + t;
+                if (i >= 0 && i < 5 && j >= 0 && j < 6 && l >= 0 && l < 5)
+                {
+                    sum += x[(((((((n * 4) + (2 * (k / 3)) + c) * 5) + i) * 6) + j) * 5) + l] * (double)wt[(k * 36) + f];
+                }
+            }
+
+            y[e] = (float)sum;
+        }
+
+        Check(model, x, [2, 4, 5, 6, 5], y);
+    }
 }

@@ -4,7 +4,7 @@ namespace ILGPUInt8.Layers.Onnx;
 
 /// <summary>
 /// Conv → <see cref="ConvolutionSpec"/>, ConvTranspose → <see cref="DeconvolutionSpec"/> (1-D as 2-D with height 1; 3-D
-/// through <see cref="Deconvolution3D"/>).
+/// through <see cref="Convolution3D"/> and <see cref="Deconvolution3D"/>).
 /// </summary>
 internal sealed class ConvMapper : IOnnxOpMapper
 {
@@ -15,14 +15,22 @@ internal sealed class ConvMapper : IOnnxOpMapper
     public void Map(OnnxNode node, OnnxMapContext context)
     {
         var x = context.Runtime(node, 0);
-        if (x.Shape.Count == 5 && node.OpType == "ConvTranspose")
+        if (x.Shape.Count == 5)
         {
-            Deconvolution3D.Map(node, context, x, context.Constant(node, 1, "the weights"), context.OptionalConstant(node, 2, "the bias"));
+            var (w5, b5) = (context.Constant(node, 1, "the weights"), context.OptionalConstant(node, 2, "the bias"));
+            if (node.OpType == "Conv")
+            {
+                Convolution3D.Map(node, context, x, w5, b5);
+            }
+            else
+            {
+                Deconvolution3D.Map(node, context, x, w5, b5);
+            }
             return;
         }
         if (x.Shape.Count is not (3 or 4))
         {
-            throw node.Unsupported($"input rank {x.Shape.Count} (only NCL and NCHW; NCDHW for ConvTranspose)");
+            throw node.Unsupported($"input rank {x.Shape.Count} (only NCL, NCHW and NCDHW)");
         }
         var w = context.Constant(node, 1, "the weights");
         if (w.Tensor.Dims.Count != x.Shape.Count)

@@ -83,7 +83,7 @@ internal static class Deconvolution3D
         context.AddLayer(node, new ReshapeSpec(), [y], [n, k, od, oh, ow]);
     }
 
-    private static int[] Ints(OnnxNode node, string name, int count, int fallback)
+    internal static int[] Ints(OnnxNode node, string name, int count, int fallback)
     {
         long[] v = node.GetInts(name) ?? [.. Enumerable.Repeat((long)fallback, count)];
         return v.Length == count && v.All(e => e is >= -(1 << 20) and <= 1 << 20) ? [.. v.Select(e => (int)e)]
