@@ -1,0 +1,156 @@
+using System.Runtime.InteropServices;
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPUInt8.Kernels.Convolution;
+using ILGPUInt8.Kernels.Cpu;
+using ILGPUInt8.Kernels.Gemm;
+using ILGPUInt8.Kernels.Runtime;
+
+namespace ILGPUInt8.Training;
+
+/// <summary>
+/// Where the float GEMMs of training run: <see cref="Host"/>, the CPU SGEMM (<see cref="Gemm"/>), or an ILGPU accelerator
+/// (<see cref="GemmF32Fma"/> on CUDA, or on the CPU accelerator in tests). Both sum every output from +0 in t order with
+/// fused multiply-adds and add the bias once, so a network trains to bit-identical weights and losses on either
+/// (deterministic for a seed whatever the device). On an accelerator the operands go through device buffers kept between
+/// calls (grown as needed); convolutions are the host's im2col rows times the KRSC weights.
+/// </summary>
+public sealed class TrainingDevice : IDisposable
+{
+    private MemoryBuffer1D<float, Stride1D.Dense>? _a, _b, _bias, _c;
+
+    private TrainingDevice(Int8Device? accelerator) => Accelerator = accelerator;
+
+    /// <summary>The CPU SGEMM (no accelerator), shared; disposing it does nothing.</summary>
+    public static TrainingDevice Host { get; } = new(null);
+
+    /// <summary>The ILGPU device the GEMMs run on, or null for <see cref="Host"/>.</summary>
+    public Int8Device? Accelerator { get; }
+
+    /// <summary>What runs the GEMMs, for progress lines: "CPU (SGEMM, N threads)" or "CUDA sm_X.Y (name)".</summary>
+    public string Description => Accelerator is null
+        ? $"CPU (SGEMM, {CpuThreads.Max} threads)"
+        : Accelerator.IsCuda ? $"CUDA sm_{Accelerator.ComputeCapability} ({Accelerator.Accelerator.Name})" : $"ILGPU CPU accelerator ({Accelerator.Accelerator.Name})";
+
+    /// <summary>
+    /// The device of a kind: <see cref="DeviceKind.Cpu"/> the host SGEMM; <see cref="DeviceKind.Cuda"/> the shared CUDA
+    /// device (<c>ILGPUINT8_DEVICE=cuda:N</c> picks the N-th; throws without one); <see cref="DeviceKind.Auto"/> CUDA when
+    /// the library would pick it (a device found, <c>ILGPUINT8_DEVICE</c> not cpu), else the host. Dispose it when done.
+    /// </summary>
+    public static TrainingDevice Open(DeviceKind kind) =>
+        Int8Device.Resolve(kind) == DeviceKind.Cuda ? new TrainingDevice(Int8Device.Shared(DeviceKind.Cuda)) : Host;
+
+    /// <summary>The GEMMs on <paramref name="device"/> (any accelerator; the CPU accelerator is slow, for tests).</summary>
+    public static TrainingDevice On(Int8Device device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        return new TrainingDevice(device);
+    }
+
+    /// <summary>C [m × n] = A [m × t] · Bᵀ (B is [n × t]), as <see cref="Gemm.MultiplyTransposed"/>.</summary>
+    public void MultiplyTransposed(ReadOnlySpan<float> a, int m, int t, ReadOnlySpan<float> b, int n, Span<float> c) =>
+        Multiply(a, m, t, b, n, [], c);
+
+    /// <summary>
+    /// y NHWC [N, P, Q, K] = conv(x, krsc) + bias (bias empty: none) for <paramref name="problem"/> (its N the batch, one
+    /// group), as <see cref="CpuConvF32"/> computes it.
+    /// </summary>
+    internal unsafe void Convolve(float[] x, ConvProblem problem, float[] krsc, float[] bias, float[] y)
+    {
+        int taps = problem.R * problem.S * problem.C;
+        if (Accelerator is null)
+        {
+            var kernel = new CpuConvF32(krsc, bias, problem with { N = 1 }, Kernels.Ops.ActivationSpec.None);
+            fixed (float* px = x)
+            fixed (float* py = y)
+            {
+                kernel.Forward(px, problem.N, py);
+            }
+
+            return;
+        }
+
+        int m = problem.N * problem.P * problem.Q;
+        var col = new float[(long)m * taps];
+        CpuIm2Col.Rows<float>(x, problem, 0, 0, m, col, taps);
+        Multiply(col, m, taps, krsc, problem.K, bias, y);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var buffer in new[] { _a, _b, _bias, _c })
+        {
+            buffer?.Dispose();
+        }
+
+        (_a, _b, _bias, _c) = (null, null, null, null);
+    }
+
+    // C = A · Bᵀ + bias: the host SGEMM, or the operands copied to the device, GemmF32Fma, C copied back.
+    private unsafe void Multiply(ReadOnlySpan<float> a, int m, int t, ReadOnlySpan<float> b, int n, ReadOnlySpan<float> bias, Span<float> c)
+    {
+        if (a.Length < (long)m * t || b.Length < (long)n * t || c.Length < (long)m * n || (!bias.IsEmpty && bias.Length != n))
+        {
+            throw new ArgumentException($"GEMM {m}×{t} · ({n}×{t})ᵀ: operands of {a.Length}, {b.Length}, bias {bias.Length}, {c.Length} values do not fit.");
+        }
+
+        var device = Accelerator;
+        if (device is null)
+        {
+            if (bias.IsEmpty)
+            {
+                Gemm.MultiplyTransposed(a, m, t, b, n, c);
+                return;
+            }
+
+            var kernel = new CpuConvF32(b[..(n * t)], bias, new ConvProblem(1, t, m, 1, n, 1, 1), Kernels.Ops.ActivationSpec.None);
+            fixed (float* pa = a)
+            fixed (float* pc = c)
+            {
+                kernel.Forward(pa, 1, pc);
+            }
+
+            return;
+        }
+
+        ObjectDisposedException.ThrowIf(device.Accelerator.IsDisposed, this);
+        var va = Upload(ref _a, a[..(m * t)]);
+        var vb = Upload(ref _b, b[..(n * t)]);
+        var vbias = bias.IsEmpty ? default : Upload(ref _bias, bias);
+        var vc = Buffer(ref _c, m * n);
+        using (device.LaunchGate.Launching())
+        {
+            GemmF32Fma.Run(device, va, vb, vbias, vc, new GemmProblem(m, n, t));
+        }
+
+        device.Synchronize();
+        using (device.LaunchGate.Launching())
+        {
+            vc.CopyToCPU(ref MemoryMarshal.GetReference(c), m * n);
+        }
+    }
+
+    private ArrayView<float> Upload(ref MemoryBuffer1D<float, Stride1D.Dense>? buffer, ReadOnlySpan<float> values)
+    {
+        var view = Buffer(ref buffer, values.Length);
+        using (Accelerator!.LaunchGate.Launching())
+        {
+            view.CopyFromCPU(ref MemoryMarshal.GetReference(values), values.Length);
+        }
+
+        return view;
+    }
+
+    // A view of `length` floats of a buffer kept between calls, reallocated (by half again) when too small.
+    private ArrayView<float> Buffer(ref MemoryBuffer1D<float, Stride1D.Dense>? buffer, long length)
+    {
+        if (buffer is null || buffer.Length < length)
+        {
+            buffer?.Dispose();
+            buffer = Accelerator!.Accelerator.Allocate1D<float>(Math.Max(length, (buffer?.Length ?? 0) * 3 / 2));
+        }
+
+        return buffer.View.SubView(0, length);
+    }
+}
