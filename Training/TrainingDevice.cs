@@ -48,16 +48,51 @@ public sealed class TrainingDevice : IDisposable
     }
 
     /// <summary>C [m × n] = A [m × t] · Bᵀ (B is [n × t]), as <see cref="Gemm.MultiplyTransposed"/>.</summary>
-    public void MultiplyTransposed(ReadOnlySpan<float> a, int m, int t, ReadOnlySpan<float> b, int n, Span<float> c) =>
-        Multiply(a, m, t, b, n, [], c);
+    public void MultiplyTransposed(ReadOnlySpan<float> a, int m, int t, ReadOnlySpan<float> b, int n, Span<float> c)
+    {
+        Check(a.Length, (long)m * t, b.Length, (long)n * t, c.Length, (long)m * n);
+        if (Accelerator is null)
+        {
+            Gemm.MultiplyTransposed(a, m, t, b, n, c);
+            return;
+        }
+
+        Launch(a[..(m * t)], new RowMajorF32(m, t, t), b[..(n * t)], new RowMajorF32(n, t, t), [], new GemmProblem(m, n, t), c);
+    }
+
+    /// <summary>C [m × n] = Aᵀ · B for A [t × m] and B [t × n] (a weight gradient: t runs over the batch).</summary>
+    internal void MultiplyTransposedA(float[] a, int t, int m, float[] b, int n, float[] c)
+    {
+        Check(a.Length, (long)m * t, b.Length, (long)n * t, c.Length, (long)m * n);
+        if (Accelerator is null)
+        {
+            Gemm.MultiplyTransposed(Gemm.Transpose(a, t, m), m, t, Gemm.Transpose(b, t, n), n, c);
+            return;
+        }
+
+        Launch(a, new ColumnMajorF32(m, t, m), b, new ColumnMajorF32(n, t, n), [], new GemmProblem(m, n, t), c);
+    }
+
+    /// <summary>C [m × n] = A [m × t] · B [t × n] (a data gradient through a fully connected layer).</summary>
+    internal void Multiply(float[] a, int m, int t, float[] b, int n, float[] c)
+    {
+        Check(a.Length, (long)m * t, b.Length, (long)n * t, c.Length, (long)m * n);
+        if (Accelerator is null)
+        {
+            Gemm.MultiplyTransposed(a, m, t, Gemm.Transpose(b, t, n), n, c);
+            return;
+        }
+
+        Launch(a, new RowMajorF32(m, t, t), b, new ColumnMajorF32(n, t, n), [], new GemmProblem(m, n, t), c);
+    }
 
     /// <summary>
     /// y NHWC [N, P, Q, K] = conv(x, krsc) + bias (bias empty: none) for <paramref name="problem"/> (its N the batch, one
-    /// group), as <see cref="CpuConvF32"/> computes it.
+    /// group), as <see cref="CpuConvF32"/> computes it: on a device the im2col rows are read from x, never stored.
     /// </summary>
     internal unsafe void Convolve(float[] x, ConvProblem problem, float[] krsc, float[] bias, float[] y)
     {
-        int taps = problem.R * problem.S * problem.C;
+        int taps = problem.R * problem.S * problem.C, m = problem.N * problem.P * problem.Q;
         if (Accelerator is null)
         {
             var kernel = new CpuConvF32(krsc, bias, problem with { N = 1 }, Kernels.Ops.ActivationSpec.None);
@@ -70,10 +105,22 @@ public sealed class TrainingDevice : IDisposable
             return;
         }
 
-        int m = problem.N * problem.P * problem.Q;
-        var col = new float[(long)m * taps];
-        CpuIm2Col.Rows<float>(x, problem, 0, 0, m, col, taps);
-        Multiply(col, m, taps, krsc, problem.K, bias, y);
+        Launch(x, new Im2ColF32(ConvGeometry.From(problem)), krsc, new RowMajorF32(problem.K, taps, taps), bias, new GemmProblem(m, problem.K, taps), y);
+    }
+
+    /// <summary>dW KRSC [K × R·S·C] = dyᵀ · col: Σ over the N·P·Q output pixels m of dy[m][k] · im2col(x)[m][j].</summary>
+    internal void ConvolveWeightGradient(float[] dy, float[] x, ConvProblem problem, float[] dwKrsc)
+    {
+        int taps = problem.R * problem.S * problem.C, m = problem.N * problem.P * problem.Q;
+        if (Accelerator is null)
+        {
+            var col = new float[(long)m * taps];
+            CpuIm2Col.Rows<float>(x, problem, 0, 0, m, col, taps);
+            MultiplyTransposedA(dy, m, problem.K, col, taps, dwKrsc);
+            return;
+        }
+
+        Launch(dy, new ColumnMajorF32(problem.K, m, problem.K), x, new Im2ColTransposedF32(ConvGeometry.From(problem)), [], new GemmProblem(problem.K, taps, m), dwKrsc);
     }
 
     /// <inheritdoc />
@@ -87,47 +134,35 @@ public sealed class TrainingDevice : IDisposable
         (_a, _b, _bias, _c) = (null, null, null, null);
     }
 
-    // C = A · Bᵀ + bias: the host SGEMM, or the operands copied to the device, GemmF32Fma, C copied back.
-    private unsafe void Multiply(ReadOnlySpan<float> a, int m, int t, ReadOnlySpan<float> b, int n, ReadOnlySpan<float> bias, Span<float> c)
+    private static void Check(int a, long needA, int b, long needB, int c, long needC)
     {
-        if (a.Length < (long)m * t || b.Length < (long)n * t || c.Length < (long)m * n || (!bias.IsEmpty && bias.Length != n))
+        if (a < needA || b < needB || c < needC)
         {
-            throw new ArgumentException($"GEMM {m}×{t} · ({n}×{t})ᵀ: operands of {a.Length}, {b.Length}, bias {bias.Length}, {c.Length} values do not fit.");
+            throw new ArgumentException($"GEMM operands of {a}, {b} and {c} values; the sizes need {needA}, {needB} and {needC}.");
         }
+    }
 
-        var device = Accelerator;
-        if (device is null)
-        {
-            if (bias.IsEmpty)
-            {
-                Gemm.MultiplyTransposed(a, m, t, b, n, c);
-                return;
-            }
-
-            var kernel = new CpuConvF32(b[..(n * t)], bias, new ConvProblem(1, t, m, 1, n, 1, 1), Kernels.Ops.ActivationSpec.None);
-            fixed (float* pa = a)
-            fixed (float* pc = c)
-            {
-                kernel.Forward(pa, 1, pc);
-            }
-
-            return;
-        }
-
+    // C = A · Bᵀ + bias on the accelerator: the operands and bias copied to the kept buffers, GemmF32Fma, C copied back.
+    private void Launch<TA, TB>(ReadOnlySpan<float> a, TA opA, ReadOnlySpan<float> b, TB opB, ReadOnlySpan<float> bias, GemmProblem problem, Span<float> c)
+        where TA : struct, IF32Operand
+        where TB : struct, IF32Operand
+    {
+        var device = Accelerator!;
         ObjectDisposedException.ThrowIf(device.Accelerator.IsDisposed, this);
-        var va = Upload(ref _a, a[..(m * t)]);
-        var vb = Upload(ref _b, b[..(n * t)]);
+        int outputs = problem.M * problem.N;
+        var va = Upload(ref _a, a);
+        var vb = Upload(ref _b, b);
         var vbias = bias.IsEmpty ? default : Upload(ref _bias, bias);
-        var vc = Buffer(ref _c, m * n);
+        var vc = Buffer(ref _c, outputs);
         using (device.LaunchGate.Launching())
         {
-            GemmF32Fma.Run(device, va, vb, vbias, vc, new GemmProblem(m, n, t));
+            GemmF32Fma.Run(device, va, vb, vbias, vc, problem, opA, opB);
         }
 
         device.Synchronize();
         using (device.LaunchGate.Launching())
         {
-            vc.CopyToCPU(ref MemoryMarshal.GetReference(c), m * n);
+            vc.CopyToCPU(ref MemoryMarshal.GetReference(c), outputs);
         }
     }
 

@@ -13,7 +13,8 @@ namespace ILGPUInt8.Kernels.Gemm;
 /// the host's order and rounding exactly. A block computes a 64 × 64 tile of C with 256 threads, each a 4 × 4 register
 /// tile (rows ty + 16·i, columns tx + 16·j: conflict-free shared reads, coalesced stores); t runs in steps of 16 through
 /// shared memory (rows padded to 65 floats), the next step's operands loaded into registers while this one is summed.
-/// No split over t: the sum order is the point.
+/// The operands are read through <see cref="IF32Operand"/> layouts (row-major, transposed, implicit im2col), so the
+/// host's transposes and im2col rows are never built. No split over t: the sum order is the point.
 /// </summary>
 public static class GemmF32Fma
 {
@@ -42,12 +43,28 @@ public static class GemmF32Fma
     /// </summary>
     public static void Run(Int8Device device, ArrayView<float> a, ArrayView<float> b, ArrayView<float> bias, ArrayView<float> c, GemmProblem problem)
     {
+        problem.Validate();
+        if (a.Length < ((long)(problem.M - 1) * problem.Lda) + problem.K || b.Length < ((long)(problem.N - 1) * problem.Ldb) + problem.K)
+        {
+            throw new ArgumentException($"FP32 GEMM {problem} (lda {problem.Lda}, ldb {problem.Ldb}): operands of {a.Length} and {b.Length} values are too small.");
+        }
+
+        Run(device, a, b, bias, c, problem, new RowMajorF32(problem.M, problem.K, problem.Lda), new RowMajorF32(problem.N, problem.K, problem.Ldb));
+    }
+
+    /// <summary>
+    /// C = A · Bᵀ + bias with A and B read through operand layouts (<see cref="IF32Operand"/>: row-major, transposed, or
+    /// im2col rows of an NHWC input); M, N, K from <paramref name="problem"/> (its leading dimensions unused).
+    /// </summary>
+    internal static void Run<TA, TB>(Int8Device device, ArrayView<float> a, ArrayView<float> b, ArrayView<float> bias, ArrayView<float> c, GemmProblem problem, TA opA, TB opB)
+        where TA : struct, IF32Operand
+        where TB : struct, IF32Operand
+    {
         ArgumentNullException.ThrowIfNull(device);
         problem.Validate();
-        if (a.Length < ((long)(problem.M - 1) * problem.Lda) + problem.K || b.Length < ((long)(problem.N - 1) * problem.Ldb) + problem.K
-            || c.Length < (long)problem.M * problem.N || (bias.Length != 0 && bias.Length < problem.N))
+        if (c.Length < (long)problem.M * problem.N || (bias.Length != 0 && bias.Length < problem.N))
         {
-            throw new ArgumentException($"FP32 GEMM {problem} (lda {problem.Lda}, ldb {problem.Ldb}): views of {a.Length}, {b.Length}, bias {bias.Length}, {c.Length} values are too small.");
+            throw new ArgumentException($"FP32 GEMM {problem}: C of {c.Length} values or a bias of {bias.Length} is too small.");
         }
 
         if ((problem.M + TileM - 1) / TileM > 65535)
@@ -55,36 +72,35 @@ public static class GemmF32Fma
             throw new ArgumentException($"FP32 GEMM {problem}: M over {65535 * TileM} rows needs more than 65535 blocks in y.");
         }
 
-        var kernel = device.GetKernel("gemm.f32.fma", acc =>
-            acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmProblem>(Kernel));
-        kernel(Config(problem), a, b, bias, c, problem);
+        var kernel = device.GetKernel($"gemm.f32.fma.{typeof(TA).Name}.{typeof(TB).Name}", acc =>
+            acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmProblem, TA, TB>(Kernel));
+        kernel(Config(problem), a, b, bias, c, problem, opA, opB);
     }
 
     /// <summary>Block (bx, by) computes C[64·by .. +64][64·bx .. +64].</summary>
-    internal static void Kernel(ArrayView<float> a, ArrayView<float> b, ArrayView<float> bias, ArrayView<float> c, GemmProblem p)
+    internal static void Kernel<TA, TB>(ArrayView<float> a, ArrayView<float> b, ArrayView<float> bias, ArrayView<float> c, GemmProblem p, TA opA, TB opB)
+        where TA : struct, IF32Operand
+        where TB : struct, IF32Operand
     {
         var sa = SharedMemory.Allocate<float>(StepK * Stride);
         var sb = SharedMemory.Allocate<float>(StepK * Stride);
         int tid = Group.IdxX, tx = tid % 16, ty = tid / 16;
         int m0 = Grid.IdxY * TileM, n0 = Grid.IdxX * TileN;
-
-        // Staging: thread tid loads t = tid % 16 (contiguous in memory) of rows tid / 16 + 16·i, i = 0 .. 3.
-        int lt = tid % 16, lr = tid / 16;
-        var sta = Staged.Load(a, p.Lda, m0 + lr, p.M, lt, p.K);
-        var stb = Staged.Load(b, p.Ldb, n0 + lr, p.N, lt, p.K);
+        var sta = Staged.Load(opA, a, m0, 0, tid);
+        var stb = Staged.Load(opB, b, n0, 0, tid);
         var r0 = default(Acc4);
         var r1 = default(Acc4);
         var r2 = default(Acc4);
         var r3 = default(Acc4);
         for (int t0 = 0; t0 < p.K; t0 += StepK)
         {
-            sta.Store(sa, (lt * Stride) + lr);
-            stb.Store(sb, (lt * Stride) + lr);
+            sta.Store(opA, sa, tid);
+            stb.Store(opB, sb, tid);
             Group.Barrier();
             if (t0 + StepK < p.K)
             {
-                sta = Staged.Load(a, p.Lda, m0 + lr, p.M, t0 + StepK + lt, p.K);
-                stb = Staged.Load(b, p.Ldb, n0 + lr, p.N, t0 + StepK + lt, p.K);
+                sta = Staged.Load(opA, a, m0, t0 + StepK, tid);
+                stb = Staged.Load(opB, b, n0, t0 + StepK, tid);
             }
 
             // acc = fma(A[m][t], B[n][t], acc) for t = t0, t0 + 1, ... < K: only real t, so the order is the host's.
@@ -108,24 +124,47 @@ public static class GemmF32Fma
         r3.Store(c, bias, m0 + ty + 48, n0 + tx, p);
     }
 
-    /// <summary>Four values of one t in rows row, row + 16, row + 32, row + 48 of an operand (0 outside it).</summary>
+    /// <summary>
+    /// A thread's four staged values of a 64 × 16 operand tile (element e = tid + 256·i). Rows adjacent in memory: row
+    /// e % 64, t e / 64 (rows tid % 64, t tid / 64 + 4·i); else t e % 16, row e / 16 (t tid % 16, rows tid / 16 + 16·i).
+    /// Either way the loads run along memory and the shared stores (rows padded to 65 floats) spread over the banks.
+    /// </summary>
     private readonly record struct Staged(float V0, float V1, float V2, float V3)
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static Staged Load(ArrayView<float> x, int ld, int row, int rows, int t, int k) => new(
-            At(x, ld, row, rows, t, k), At(x, ld, row + 16, rows, t, k), At(x, ld, row + 32, rows, t, k), At(x, ld, row + 48, rows, t, k));
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Store(ArrayView<float> shared, int at)
+        public static Staged Load<TOp>(TOp op, ArrayView<float> x, int row0, int t0, int tid)
+            where TOp : struct, IF32Operand
         {
-            shared[at] = V0;
-            shared[at + 16] = V1;
-            shared[at + 32] = V2;
-            shared[at + 48] = V3;
+            if (op.RowsAdjacent)
+            {
+                int row = row0 + (tid % TileM), t = t0 + (tid / TileM);
+                return new(op.Load(x, row, t), op.Load(x, row, t + 4), op.Load(x, row, t + 8), op.Load(x, row, t + 12));
+            }
+
+            int r = row0 + (tid / StepK), tt = t0 + (tid % StepK);
+            return new(op.Load(x, r, tt), op.Load(x, r + 16, tt), op.Load(x, r + 32, tt), op.Load(x, r + 48, tt));
         }
 
-        private static float At(ArrayView<float> x, int ld, int row, int rows, int t, int k) =>
-            row < rows && t < k ? x[((long)row * ld) + t] : 0f;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Store<TOp>(TOp op, ArrayView<float> shared, int tid)
+            where TOp : struct, IF32Operand
+        {
+            if (op.RowsAdjacent)
+            {
+                int at = ((tid / TileM) * Stride) + (tid % TileM);
+                shared[at] = V0;
+                shared[at + (4 * Stride)] = V1;
+                shared[at + (8 * Stride)] = V2;
+                shared[at + (12 * Stride)] = V3;
+                return;
+            }
+
+            int i = ((tid % StepK) * Stride) + (tid / StepK);
+            shared[i] = V0;
+            shared[i + 16] = V1;
+            shared[i + 32] = V2;
+            shared[i + 48] = V3;
+        }
     }
 
     /// <summary>The accumulators of one row of C: columns n, n + 16, n + 32, n + 48.</summary>

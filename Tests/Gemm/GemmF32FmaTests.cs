@@ -34,7 +34,7 @@ public sealed class GemmF32FmaTests
     [Fact]
     public void Ptx_uses_round_to_nearest_fma_without_flush_to_zero()
     {
-        var method = typeof(GemmF32Fma).GetMethod("Kernel", BindingFlags.NonPublic | BindingFlags.Static)!;
+        var method = typeof(GemmF32Fma).GetMethod("Kernel", BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(typeof(Im2ColF32), typeof(ColumnMajorF32));
         using var context = Context.Create(b => Int8Device.Configure(b.Optimize(OptimizationLevel.O2)));
         using var backend = new PTXBackend(context, CudaArchitecture.SM_90, CudaInstructionSet.ISA_88, null!);
         var ptx = ((PTXCompiledKernel)backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(method), KernelSpecialization.Empty)).PTXAssembly;

@@ -1,3 +1,4 @@
+using ILGPUInt8.Kernels.Convolution;
 using ILGPUInt8.Kernels.Runtime;
 using ILGPUInt8.Tests.Infrastructure;
 using ILGPUInt8.Tests.Onnx;
@@ -30,6 +31,47 @@ public sealed class TrainingDeviceTests
         var data = LabelledImages.LoadShipped(OnnxFixtures.RepositoryRoot).Slice(0, 6);
         using var accelerator = TrainingDevice.On(TestDevices.Cpu);
         Assert.Equal(Epoch(TrainingDevice.Host, data, 3), Epoch(accelerator, data, 3));
+    }
+
+    [Fact]
+    public void Every_gemm_form_matches_the_host_on_the_cpu_accelerator()
+    {
+        using var device = TrainingDevice.On(TestDevices.Cpu);
+        var host = TrainingDevice.Host;
+        float[] R(int n, int seed) => TestData.Float(n, seed, 1.5f);
+
+        // Convolution (padding 1 and 0) with and without a bias, and its weight gradient, over 2 × 5 × 7 × 3 inputs.
+        foreach (var pad in new[] { 1, 0 })
+        {
+            var p = new ConvProblem(2, 3, 5, 7, 4, 3, 3, PadH: pad, PadW: pad);
+            var (x, w, b) = (R(2 * 5 * 7 * 3, 1), R(4 * 27, 2), R(4, 3));
+            int m = 2 * p.P * p.Q;
+            foreach (var bias in new[] { b, [] })
+            {
+                float[] expected = new float[m * 4], actual = new float[m * 4];
+                host.Convolve(x, p, w, bias, expected);
+                device.Convolve(x, p, w, bias, actual);
+                Exact.EqualBits(expected, actual, $"conv pad {pad} bias {bias.Length}");
+            }
+
+            var dy = R(m * 4, 4);
+            float[] dwHost = new float[4 * 27], dwDevice = new float[4 * 27];
+            host.ConvolveWeightGradient(dy, x, p, dwHost);
+            device.ConvolveWeightGradient(dy, x, p, dwDevice);
+            Exact.EqualBits(dwHost, dwDevice, $"conv weight gradient pad {pad}");
+        }
+
+        // Aᵀ · B and A · B across a tile edge (m = 70).
+        var (a, bb) = (R(9 * 70, 5), R(9 * 13, 6));
+        float[] h1 = new float[70 * 13], d1 = new float[70 * 13];
+        host.MultiplyTransposedA(a, 9, 70, bb, 13, h1);
+        device.MultiplyTransposedA(a, 9, 70, bb, 13, d1);
+        Exact.EqualBits(h1, d1, "Aᵀ · B");
+        var a2 = R(70 * 9, 7);
+        float[] h2 = new float[70 * 13], d2 = new float[70 * 13];
+        host.Multiply(a2, 70, 9, bb, 13, h2);
+        device.Multiply(a2, 70, 9, bb, 13, d2);
+        Exact.EqualBits(h2, d2, "A · B");
     }
 
     [Fact]

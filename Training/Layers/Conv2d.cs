@@ -1,5 +1,4 @@
 using ILGPUInt8.Kernels.Convolution;
-using ILGPUInt8.Kernels.Cpu;
 
 namespace ILGPUInt8.Training.Layers;
 
@@ -101,10 +100,8 @@ public sealed class Conv2d : ITrainLayer, IDeviceLayer
         int m = _batch * Output.H * Output.W, taps = Taps;
 
         // dW = dyᵀ · col: A = dyᵀ [K × M], B = colᵀ [taps × M].
-        var col = new float[(long)m * taps];
-        CpuIm2Col.Rows<float>(x, Problem(_batch), 0, 0, m, col, taps);
         var dwKrsc = new float[_k * taps];
-        _device.MultiplyTransposed(Gemm.Transpose(dy, m, _k), _k, m, Gemm.Transpose(col, m, taps), taps, dwKrsc);
+        _device.ConvolveWeightGradient(dy, x, Problem(_batch), dwKrsc);
         for (var k = 0; k < _k; k++)
         {
             for (var c = 0; c < _c; c++)

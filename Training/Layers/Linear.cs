@@ -72,7 +72,7 @@ public sealed class Linear : ITrainLayer, IDeviceLayer
     public float[]? Backward(float[] dy, bool needInputGradient)
     {
         var x = _x ?? throw new InvalidOperationException($"Gemm '{Name}': backward before forward.");
-        _device.MultiplyTransposed(Gemm.Transpose(dy, _batch, _k), _k, _batch, Gemm.Transpose(x, _batch, _c), _c, Weight.Grad);
+        _device.MultiplyTransposedA(dy, _batch, _k, x, _c, Weight.Grad);
         Array.Clear(Bias.Grad);
         for (var n = 0; n < _batch; n++)
         {
@@ -88,7 +88,7 @@ public sealed class Linear : ITrainLayer, IDeviceLayer
         }
 
         var dx = new float[_batch * _c];
-        _device.MultiplyTransposed(dy, _batch, _k, Gemm.Transpose(Weight.Value, _k, _c), _c, dx);
+        _device.Multiply(dy, _batch, _k, Weight.Value, _c, dx);
         return dx;
     }
 }
