@@ -28,9 +28,9 @@ public sealed class TrainingDeviceTests
     [Fact]
     public void Fashion_cnn_steps_on_the_cpu_accelerator_match_the_host_bit_for_bit()
     {
-        var data = LabelledImages.LoadShipped(OnnxFixtures.RepositoryRoot).Slice(0, 6);
+        var data = LabelledImages.LoadShipped(OnnxFixtures.RepositoryRoot).Slice(0, 4);
         using var accelerator = TrainingDevice.On(TestDevices.Cpu);
-        Assert.Equal(Epoch(TrainingDevice.Host, data, 3), Epoch(accelerator, data, 3));
+        Assert.Equal(Epoch(TrainingDevice.Host, data, 2), Epoch(accelerator, data, 2));
     }
 
     [Fact]
