@@ -13,7 +13,8 @@ namespace ILGPUInt8.Training;
 /// (<see cref="GemmF32Fma"/> on CUDA, or on the CPU accelerator in tests). Both sum every output from +0 in t order with
 /// fused multiply-adds and add the bias once, so a network trains to bit-identical weights and losses on either
 /// (deterministic for a seed whatever the device). On an accelerator the operands go through device buffers kept between
-/// calls (grown as needed); convolutions are the host's im2col rows times the KRSC weights.
+/// calls (grown as needed) and are read in place through layouts: transposes and im2col rows are never built (the kernel
+/// reads the NHWC input at each tap).
 /// </summary>
 public sealed class TrainingDevice : IDisposable
 {
