@@ -36,6 +36,24 @@ public sealed class TrainableNetwork
     /// <summary>Number of classes (logits per item).</summary>
     public int Classes => Layers[^1].Output.Volume;
 
+    /// <summary>
+    /// Where the convolution and fully connected GEMMs run (<see cref="TrainingDevice.Host"/> unless set): every device
+    /// gives bit-identical results. Setting it sets every layer's; the network does not own (dispose) it.
+    /// </summary>
+    public TrainingDevice Device
+    {
+        get;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            field = value;
+            foreach (var layer in Layers.OfType<IDeviceLayer>())
+            {
+                layer.Device = value;
+            }
+        }
+    } = TrainingDevice.Host;
+
     /// <summary>Every trainable parameter.</summary>
     public IEnumerable<Parameter> Parameters => Layers.SelectMany(l => l.Parameters);
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using ILGPUInt8.Calibration.IO;
 using ILGPUInt8.Cli.Common;
+using ILGPUInt8.Kernels.Runtime;
 using ILGPUInt8.Training;
 using ILGPUInt8.Training.Inq;
 using ILGPUInt8.Training.Onnx;
@@ -12,8 +13,9 @@ namespace ILGPUInt8.Cli.Commands;
 
 /// <summary>
 /// <c>ilgpu-int8 inq --model M.onnx --data DIR --bits 5 --out M_inq.onnx</c>: Incremental Network Quantization (Zhou et
-/// al. 2017) in C# on the CPU: the convolution and fully connected weights become {±2^n, 0} in steps (50 → 75 → 87.5 →
-/// 100 % of each layer by magnitude), SGD retraining the rest between steps on the folder's training images; test top-1
+/// al. 2017) in C#, the GEMMs on the GPU when present (<c>--device</c>), else on the CPU SGEMM, bit-identical on either:
+/// the convolution and fully connected weights become {±2^n, 0} in steps (50 → 75 → 87.5 → 100 % of each layer by
+/// magnitude), SGD retraining the rest between steps on the folder's training images; test top-1
 /// after each step (a table, a CSV and an OxyPlot SVG plot); the ONNX file written with the power-of-two weights (same
 /// graph, runs in ONNX Runtime unchanged). Every output is checked before the training starts and written atomically.
 /// </summary>
@@ -31,6 +33,7 @@ public sealed class InqCommand : CliCommand
     private readonly Option<int> _seed = CliOptions.Int("--seed", "seed of the shuffles", 1, 0);
     private readonly Option<string?> _plot = CliOptions.Text("--plot", "the SVG plot of top-1 after each step (default: OUT without .onnx + .inq.svg)", "F.svg");
     private readonly Option<string?> _table = CliOptions.Text("--csv", "the CSV table of the steps (default: OUT without .onnx + .inq.csv)", "F.csv");
+    private readonly Option<string> _device = CliOptions.Device("the training GEMMs");
     private readonly Option<bool> _noProgress = CliOptions.Flag("--no-progress", "no progress bars");
     private readonly Option<bool> _json = CliOptions.Json();
 
@@ -81,7 +84,11 @@ public sealed class InqCommand : CliCommand
             }
         }
 
+        // --device sets ILGPUINT8_DEVICE for the run; auto is then CUDA when the library would pick it, else the host SGEMM.
+        using var choice = run.UseDevice(_device);
+        using var device = TrainingDevice.Open(DeviceKind.Auto);
         var network = OnnxTrainable.Load(modelPath);
+        network.Device = device;
         var train = Take(LabelledImages.Load(folder, train: true), trainCount);
         var test = Take(LabelledImages.Load(folder, train: false), testCount);
         options.Validate();
@@ -89,7 +96,8 @@ public sealed class InqCommand : CliCommand
         {
             console.MarkupLineInterpolated($"model   {modelPath}: {IncrementalQuantizer.QuantizedWeights(network).Sum(p => p.Value.Length):N0} weights to quantize ({bits} bits)");
             console.MarkupLineInterpolated($"data    {train.Count} training and {test.Count} test images of {folder}");
-            console.MarkupLineInterpolated($"steps   {string.Join(" → ", options.Portions.Select(p => (p * 100).ToString("0.#", CultureInfo.InvariantCulture) + " %"))}, {options.EpochsPerStep:0.##} epoch after each (CPU, {Environment.ProcessorCount} cores)");
+            console.MarkupLineInterpolated($"steps   {string.Join(" → ", options.Portions.Select(p => (p * 100).ToString("0.#", CultureInfo.InvariantCulture) + " %"))}, {options.EpochsPerStep:0.##} epoch after each");
+            console.MarkupLineInterpolated($"device  {device.Description} (the GEMMs; the other layers on {Environment.ProcessorCount} CPU cores)");
         }
 
         var watch = System.Diagnostics.Stopwatch.StartNew();
@@ -128,6 +136,7 @@ public sealed class InqCommand : CliCommand
                 model = modelPath,
                 output = outPath,
                 bits,
+                device = device.Description,
                 float_top1 = rows[0].Top1,
                 final_top1 = rows[^1].Top1,
                 steps = rows.Select(r => new { portion = r.Portion, top1 = r.Top1, train_loss = double.IsNaN(r.TrainLoss) ? (double?)null : r.TrainLoss, seconds = r.Seconds }),

@@ -160,12 +160,12 @@ public static class CliOptions
         return option;
     }
 
-    /// <summary>--device: cpu, cuda or cuda:N (auto: CUDA when found, else the CPU backend).</summary>
-    public static Option<string> Device()
+    /// <summary>--device: cpu, cuda or cuda:N (auto: CUDA when found, else the CPU backend); <paramref name="what"/> names what runs there.</summary>
+    public static Option<string> Device(string what = "engines")
     {
         var option = new Option<string>("--device")
         {
-            Description = "where engines run: auto (CUDA when found, else the CPU backend), cpu, cuda or cuda:N (overrides ILGPUINT8_DEVICE)",
+            Description = $"where {what} run: auto (CUDA when found, else the CPU backend), cpu, cuda or cuda:N (overrides ILGPUINT8_DEVICE)",
             DefaultValueFactory = _ => "auto",
             HelpName = "auto|cpu|cuda[:N]",
         };

@@ -27,6 +27,8 @@ public static class PerfOptions
         ("resnet18-onnx", "engine, cpu-engine: path of ResNet18.onnx (ML.NET's real weights)"),
         ("zoo", "engine: a model-zoo folder (MANIFEST.txt + ONNX files, from Perf/peers/zoo_peers.py): every model as case zoo_NAME"),
         ("cases", "engine: only these synthetic networks, comma-separated (small_cnn, resnet18, resnet50)"),
+        ("data", "training: an IDX folder whose train-* images the epoch runs over (default: the 3000 shipped test images)"),
+        ("images", "training: only the first N images of the epoch"),
     ];
 
     /// <summary>Flags: name, description (read as "true" when given).</summary>

@@ -23,10 +23,11 @@ public sealed class CliInqAndIntegerOnlyTests : IDisposable
     {
         var output = _h.Path("m_inq.onnx");
         var json = CliHarness.RunOk("inq", "--model", CliHarness.Model, "--data", _h.Data, "--bits", "3", "--out", output,
-            "--epochs-per-step", "1", "--batch", "4", "--json");
+            "--epochs-per-step", "1", "--batch", "4", "--device", "cpu", "--json");
         using var doc = JsonDocument.Parse(json);
         var root = doc.RootElement;
         Assert.Equal(3, root.GetProperty("bits").GetInt32());
+        Assert.StartsWith("CPU (SGEMM", root.GetProperty("device").GetString(), StringComparison.Ordinal);
         Assert.Equal(CliHarness.Images, root.GetProperty("train_images").GetInt32());
         var steps = root.GetProperty("steps");
         Assert.Equal(5, steps.GetArrayLength());

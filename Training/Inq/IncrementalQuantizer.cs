@@ -24,6 +24,27 @@ public static class IncrementalQuantizer
         Progress? progress = null, Action<InqStep>? stepDone = null)
     {
         options.Validate();
+        if (options.Device is not { } kind)
+        {
+            return RunOn(network, train, test, options, progress, stepDone);
+        }
+
+        var previous = network.Device;
+        using var device = TrainingDevice.Open(kind);
+        network.Device = device;
+        try
+        {
+            return RunOn(network, train, test, options, progress, stepDone);
+        }
+        finally
+        {
+            network.Device = previous;
+        }
+    }
+
+    private static List<InqStep> RunOn(TrainableNetwork network, LabelledImages train, LabelledImages test, InqOptions options,
+        Progress? progress, Action<InqStep>? stepDone)
+    {
         var clock = Stopwatch.StartNew();
         var rows = new List<InqStep> { new(0, Trainer.Accuracy(network, test), double.NaN, clock.Elapsed.TotalSeconds) };
         stepDone?.Invoke(rows[0]);

@@ -1,3 +1,5 @@
+using ILGPUInt8.Kernels.Runtime;
+
 namespace ILGPUInt8.Training.Inq;
 
 /// <summary>How <see cref="IncrementalQuantizer"/> runs.</summary>
@@ -26,6 +28,12 @@ public sealed record InqOptions
 
     /// <summary>Seed of the shuffles.</summary>
     public int Seed { get; init; } = 1;
+
+    /// <summary>
+    /// Where the GEMMs run (<see cref="TrainingDevice.Open"/>: Cpu the host SGEMM, Cuda the GPU, Auto CUDA when present),
+    /// or null for the network's own <see cref="TrainableNetwork.Device"/>. The weights come out bit-identical on each.
+    /// </summary>
+    public DeviceKind? Device { get; init; }
 
     /// <summary>Throws for settings out of range.</summary>
     public void Validate()

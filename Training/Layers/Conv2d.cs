@@ -1,6 +1,4 @@
 using ILGPUInt8.Kernels.Convolution;
-using ILGPUInt8.Kernels.Cpu;
-using ILGPUInt8.Kernels.Ops;
 
 namespace ILGPUInt8.Training.Layers;
 
@@ -12,10 +10,11 @@ namespace ILGPUInt8.Training.Layers;
 /// <para>Weight gradient: dW[k][(r,s,c)] = Σ_m dy[m][k] · col[m][(r,s,c)] over the M = N·P·Q im2col rows, the SGEMM
 /// dyᵀ · col; db[k] = Σ_m dy[m][k].</para>
 /// </summary>
-public sealed class Conv2d : ITrainLayer
+public sealed class Conv2d : ITrainLayer, IDeviceLayer
 {
     private readonly int _k, _c, _r, _s, _pad;
     private float[]? _x;
+    private TrainingDevice _device = TrainingDevice.Host;
     private int _batch;
 
     /// <summary>A convolution over <paramref name="input"/> with the given weights (owned).</summary>
@@ -65,12 +64,15 @@ public sealed class Conv2d : ITrainLayer
     /// <inheritdoc />
     public IReadOnlyList<Parameter> Parameters { get; }
 
+    /// <inheritdoc />
+    TrainingDevice IDeviceLayer.Device { get => _device; set => _device = value; }
+
     private int Taps => _r * _s * _c;
 
     private ConvProblem Problem(int batch) => new(batch, _c, Input.H, Input.W, _k, _r, _s, PadH: _pad, PadW: _pad);
 
     /// <inheritdoc />
-    public unsafe float[] Forward(float[] x, int batch)
+    public float[] Forward(float[] x, int batch)
     {
         _x = x;
         _batch = batch;
@@ -87,27 +89,19 @@ public sealed class Conv2d : ITrainLayer
         }
 
         var y = new float[batch * Output.Volume];
-        var kernel = new CpuConvF32(krsc, Bias is null ? [] : Bias.Value, Problem(1), ActivationSpec.None);
-        fixed (float* px = x)
-        fixed (float* py = y)
-        {
-            kernel.Forward(px, batch, py);
-        }
-
+        _device.Convolve(x, Problem(batch), krsc, Bias is null ? [] : Bias.Value, y);
         return y;
     }
 
     /// <inheritdoc />
-    public unsafe float[]? Backward(float[] dy, bool needInputGradient)
+    public float[]? Backward(float[] dy, bool needInputGradient)
     {
         var x = _x ?? throw new InvalidOperationException($"Conv '{Name}': backward before forward.");
         int m = _batch * Output.H * Output.W, taps = Taps;
 
         // dW = dyᵀ · col: A = dyᵀ [K × M], B = colᵀ [taps × M].
-        var col = new float[(long)m * taps];
-        CpuIm2Col.Rows<float>(x, Problem(_batch), 0, 0, m, col, taps);
         var dwKrsc = new float[_k * taps];
-        Gemm.MultiplyTransposed(Gemm.Transpose(dy, m, _k), _k, m, Gemm.Transpose(col, m, taps), taps, dwKrsc);
+        _device.ConvolveWeightGradient(dy, x, Problem(_batch), dwKrsc);
         for (var k = 0; k < _k; k++)
         {
             for (var c = 0; c < _c; c++)
@@ -155,13 +149,7 @@ public sealed class Conv2d : ITrainLayer
 
         var transposed = new ConvProblem(_batch, _k, Output.H, Output.W, _c, _r, _s, PadH: _r - 1 - _pad, PadW: _s - 1 - _pad);
         var dx = new float[_batch * Input.Volume];
-        var kernel = new CpuConvF32(flipped, [], transposed with { N = 1 }, ActivationSpec.None);
-        fixed (float* pdy = dy)
-        fixed (float* pdx = dx)
-        {
-            kernel.Forward(pdy, _batch, pdx);
-        }
-
+        _device.Convolve(dy, transposed, flipped, [], dx);
         return dx;
     }
 }

@@ -5,10 +5,11 @@ namespace ILGPUInt8.Training.Layers;
 /// Gradients, each one SGEMM: dx = dy · W (B = Wᵀ [C × K]); dW = dyᵀ · x (A = dyᵀ [K × N], B = xᵀ [C × N]);
 /// db[k] = Σ_n dy[n][k].
 /// </summary>
-public sealed class Linear : ITrainLayer
+public sealed class Linear : ITrainLayer, IDeviceLayer
 {
     private readonly int _k, _c;
     private float[]? _x;
+    private TrainingDevice _device = TrainingDevice.Host;
     private int _batch;
 
     /// <summary>A fully connected layer over a vector of <c>input.Volume</c> values.</summary>
@@ -47,12 +48,15 @@ public sealed class Linear : ITrainLayer
     public IReadOnlyList<Parameter> Parameters { get; }
 
     /// <inheritdoc />
+    TrainingDevice IDeviceLayer.Device { get => _device; set => _device = value; }
+
+    /// <inheritdoc />
     public float[] Forward(float[] x, int batch)
     {
         _x = x;
         _batch = batch;
         var y = new float[batch * _k];
-        Gemm.MultiplyTransposed(x, batch, _c, Weight.Value, _k, y);
+        _device.MultiplyTransposed(x, batch, _c, Weight.Value, _k, y);
         for (var n = 0; n < batch; n++)
         {
             for (var k = 0; k < _k; k++)
@@ -68,7 +72,7 @@ public sealed class Linear : ITrainLayer
     public float[]? Backward(float[] dy, bool needInputGradient)
     {
         var x = _x ?? throw new InvalidOperationException($"Gemm '{Name}': backward before forward.");
-        Gemm.MultiplyTransposed(Gemm.Transpose(dy, _batch, _k), _k, _batch, Gemm.Transpose(x, _batch, _c), _c, Weight.Grad);
+        _device.MultiplyTransposedA(dy, _batch, _k, x, _c, Weight.Grad);
         Array.Clear(Bias.Grad);
         for (var n = 0; n < _batch; n++)
         {
@@ -84,7 +88,7 @@ public sealed class Linear : ITrainLayer
         }
 
         var dx = new float[_batch * _c];
-        Gemm.MultiplyTransposed(dy, _batch, _k, Gemm.Transpose(Weight.Value, _k, _c), _c, dx);
+        _device.Multiply(dy, _batch, _k, Weight.Value, _c, dx);
         return dx;
     }
 }
