@@ -33,9 +33,9 @@ public static class GemmF32Fma
     // One t's 64 rows in shared memory, padded by one float so the staging stores spread over the banks.
     private const int Stride = TileM + 1;
 
-    /// <summary>The launch: ⌈N/64⌉ × ⌈M/64⌉ blocks of 256 threads.</summary>
+    /// <summary>The launch: ⌈M/64⌉ × ⌈N/64⌉ blocks of 256 threads (M, often N·P·Q pixels, on x: no 65 535 limit).</summary>
     internal static KernelConfig Config(GemmProblem problem) =>
-        new(new Index2D((problem.N + TileN - 1) / TileN, (problem.M + TileM - 1) / TileM), new Index2D(Threads, 1));
+        new(new Index2D((problem.M + TileM - 1) / TileM, (problem.N + TileN - 1) / TileN), new Index2D(Threads, 1));
 
     /// <summary>
     /// C [M × N] (row-major, N a row) = A · Bᵀ + bias on <paramref name="device"/>; <paramref name="bias"/> is empty (no
@@ -67,9 +67,9 @@ public static class GemmF32Fma
             throw new ArgumentException($"FP32 GEMM {problem}: C of {c.Length} values or a bias of {bias.Length} is too small.");
         }
 
-        if ((problem.M + TileM - 1) / TileM > 65535)
+        if ((problem.N + TileN - 1) / TileN > 65535)
         {
-            throw new ArgumentException($"FP32 GEMM {problem}: M over {65535 * TileM} rows needs more than 65535 blocks in y.");
+            throw new ArgumentException($"FP32 GEMM {problem}: N over {65535 * TileN} columns needs more than 65535 blocks in y.");
         }
 
         // On CUDA through PtxLocalSlotPass: ILGPU routes every inline-PTX result (each fma.rn.f32) through a 4-byte
@@ -81,7 +81,7 @@ public static class GemmF32Fma
         kernel(Config(problem), a, b, bias, c, problem, new Operands<TA, TB>(opA, opB));
     }
 
-    /// <summary>Block (bx, by) computes C[64·by .. +64][64·bx .. +64].</summary>
+    /// <summary>Block (bx, by) computes C[64·bx .. +64][64·by .. +64].</summary>
     internal static void Kernel<TA, TB>(ArrayView<float> a, ArrayView<float> b, ArrayView<float> bias, ArrayView<float> c, GemmProblem p, Operands<TA, TB> ops)
         where TA : struct, IF32Operand
         where TB : struct, IF32Operand
@@ -90,7 +90,7 @@ public static class GemmF32Fma
         var sa = SharedMemory.Allocate<float>(StepK * Stride);
         var sb = SharedMemory.Allocate<float>(StepK * Stride);
         int tid = Group.IdxX, tx = tid % 16, ty = tid / 16;
-        int m0 = Grid.IdxY * TileM, n0 = Grid.IdxX * TileN;
+        int m0 = Grid.IdxX * TileM, n0 = Grid.IdxY * TileN;
         var sta = Staged.Load(opA, a, m0, 0, tid);
         var stb = Staged.Load(opB, b, n0, 0, tid);
         var r0 = default(Acc4);
