@@ -2,7 +2,8 @@ namespace ILGPUInt8.Training;
 
 /// <summary>
 /// Epochs of mini-batch SGD over labelled images, deterministic for a seed: the order of each epoch is a Fisher–Yates
-/// shuffle from <see cref="Random"/>(seed + epoch), and every kernel sums in a fixed order whatever the thread count.
+/// shuffle from <see cref="Random"/>(seed + epoch), and every kernel sums in a fixed order whatever the thread count. The
+/// GEMMs run on the network's <see cref="TrainableNetwork.Device"/> (the CPU SGEMM or a GPU): the same bits on each.
 /// </summary>
 public static class Trainer
 {

@@ -33,9 +33,9 @@ public static class GemmF32Fma
     // One t's 64 rows in shared memory, padded by one float so the staging stores spread over the banks.
     private const int Stride = TileM + 1;
 
-    /// <summary>The launch: ⌈N/64⌉ × ⌈M/64⌉ blocks of 256 threads.</summary>
+    /// <summary>The launch: ⌈M/64⌉ × ⌈N/64⌉ blocks of 256 threads (M, often N·P·Q pixels, on x: no 65 535 limit).</summary>
     internal static KernelConfig Config(GemmProblem problem) =>
-        new(new Index2D((problem.N + TileN - 1) / TileN, (problem.M + TileM - 1) / TileM), new Index2D(Threads, 1));
+        new(new Index2D((problem.M + TileM - 1) / TileM, (problem.N + TileN - 1) / TileN), new Index2D(Threads, 1));
 
     /// <summary>
     /// C [M × N] (row-major, N a row) = A · Bᵀ + bias on <paramref name="device"/>; <paramref name="bias"/> is empty (no
@@ -67,31 +67,37 @@ public static class GemmF32Fma
             throw new ArgumentException($"FP32 GEMM {problem}: C of {c.Length} values or a bias of {bias.Length} is too small.");
         }
 
-        if ((problem.M + TileM - 1) / TileM > 65535)
+        if ((problem.N + TileN - 1) / TileN > 65535)
         {
-            throw new ArgumentException($"FP32 GEMM {problem}: M over {65535 * TileM} rows needs more than 65535 blocks in y.");
+            throw new ArgumentException($"FP32 GEMM {problem}: N over {65535 * TileN} columns needs more than 65535 blocks in y.");
         }
 
+        // On CUDA through PtxLocalSlotPass: ILGPU routes every inline-PTX result (each fma.rn.f32) through a 4-byte
+        // .local slot, which the pass turns back into a register.
         var kernel = device.GetKernel($"gemm.f32.fma.{typeof(TA).Name}.{typeof(TB).Name}", acc =>
-            acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmProblem, TA, TB>(Kernel));
-        kernel(Config(problem), a, b, bias, c, problem, opA, opB);
+            acc.AcceleratorType == AcceleratorType.Cuda
+                ? PtxLocalSlotPass.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmProblem, Operands<TA, TB>>(acc, Kernel, 0)
+                : acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmProblem, Operands<TA, TB>>(Kernel));
+        kernel(Config(problem), a, b, bias, c, problem, new Operands<TA, TB>(opA, opB));
     }
 
-    /// <summary>Block (bx, by) computes C[64·by .. +64][64·bx .. +64].</summary>
-    internal static void Kernel<TA, TB>(ArrayView<float> a, ArrayView<float> b, ArrayView<float> bias, ArrayView<float> c, GemmProblem p, TA opA, TB opB)
+    /// <summary>Block (bx, by) computes C[64·bx .. +64][64·by .. +64].</summary>
+    internal static void Kernel<TA, TB>(ArrayView<float> a, ArrayView<float> b, ArrayView<float> bias, ArrayView<float> c, GemmProblem p, Operands<TA, TB> ops)
         where TA : struct, IF32Operand
         where TB : struct, IF32Operand
     {
+        var (opA, opB) = (ops.A, ops.B);
         var sa = SharedMemory.Allocate<float>(StepK * Stride);
         var sb = SharedMemory.Allocate<float>(StepK * Stride);
         int tid = Group.IdxX, tx = tid % 16, ty = tid / 16;
-        int m0 = Grid.IdxY * TileM, n0 = Grid.IdxX * TileN;
+        int m0 = Grid.IdxX * TileM, n0 = Grid.IdxY * TileN;
         var sta = Staged.Load(opA, a, m0, 0, tid);
         var stb = Staged.Load(opB, b, n0, 0, tid);
         var r0 = default(Acc4);
         var r1 = default(Acc4);
         var r2 = default(Acc4);
         var r3 = default(Acc4);
+        int rows = Math.Min(4, (p.M - m0 + 15) / 16), columns = Math.Min(4, (p.N - n0 + 15) / 16);
         for (int t0 = 0; t0 < p.K; t0 += StepK)
         {
             sta.Store(opA, sa, tid);
@@ -104,15 +110,28 @@ public static class GemmF32Fma
             }
 
             // acc = fma(A[m][t], B[n][t], acc) for t = t0, t0 + 1, ... < K: only real t, so the order is the host's.
+            // Row groups and column groups wholly past C are skipped (block-uniform tests): a weight gradient's
+            // 16 × 9 outputs over 50 000 t do a sixteenth of the tile's work.
             int steps = Math.Min(StepK, p.K - t0);
             for (int k = 0; k < steps; k++)
             {
                 int o = k * Stride;
                 float b0 = sb[o + tx], b1 = sb[o + tx + 16], b2 = sb[o + tx + 32], b3 = sb[o + tx + 48];
-                r0 = r0.Fma(sa[o + ty], b0, b1, b2, b3);
-                r1 = r1.Fma(sa[o + ty + 16], b0, b1, b2, b3);
-                r2 = r2.Fma(sa[o + ty + 32], b0, b1, b2, b3);
-                r3 = r3.Fma(sa[o + ty + 48], b0, b1, b2, b3);
+                r0 = r0.Fma(sa[o + ty], b0, b1, b2, b3, columns);
+                if (rows > 1)
+                {
+                    r1 = r1.Fma(sa[o + ty + 16], b0, b1, b2, b3, columns);
+                }
+
+                if (rows > 2)
+                {
+                    r2 = r2.Fma(sa[o + ty + 32], b0, b1, b2, b3, columns);
+                }
+
+                if (rows > 3)
+                {
+                    r3 = r3.Fma(sa[o + ty + 48], b0, b1, b2, b3, columns);
+                }
             }
 
             Group.Barrier();
@@ -123,6 +142,11 @@ public static class GemmF32Fma
         r2.Store(c, bias, m0 + ty + 32, n0 + tx, p);
         r3.Store(c, bias, m0 + ty + 48, n0 + tx, p);
     }
+
+    /// <summary>The layouts of A and B (one kernel parameter).</summary>
+    internal readonly record struct Operands<TA, TB>(TA A, TB B)
+        where TA : struct, IF32Operand
+        where TB : struct, IF32Operand;
 
     /// <summary>
     /// A thread's four staged values of a 64 × 16 operand tile (element e = tid + 256·i). Rows adjacent in memory: row
@@ -170,10 +194,15 @@ public static class GemmF32Fma
     /// <summary>The accumulators of one row of C: columns n, n + 16, n + 32, n + 48.</summary>
     private readonly record struct Acc4(float X0, float X1, float X2, float X3)
     {
-        /// <summary>acc[j] = fma(a, b[j], acc[j]).</summary>
+        /// <summary>acc[j] = fma(a, b[j], acc[j]) for the first <paramref name="columns"/> column groups (the rest lie past C).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public Acc4 Fma(float a, float b0, float b1, float b2, float b3) =>
-            new(FmaF32.Fma(a, b0, X0), FmaF32.Fma(a, b1, X1), FmaF32.Fma(a, b2, X2), FmaF32.Fma(a, b3, X3));
+        public Acc4 Fma(float a, float b0, float b1, float b2, float b3, int columns) => columns switch
+        {
+            1 => this with { X0 = FmaF32.Fma(a, b0, X0) },
+            2 => this with { X0 = FmaF32.Fma(a, b0, X0), X1 = FmaF32.Fma(a, b1, X1) },
+            3 => this with { X0 = FmaF32.Fma(a, b0, X0), X1 = FmaF32.Fma(a, b1, X1), X2 = FmaF32.Fma(a, b2, X2) },
+            _ => new(FmaF32.Fma(a, b0, X0), FmaF32.Fma(a, b1, X1), FmaF32.Fma(a, b2, X2), FmaF32.Fma(a, b3, X3)),
+        };
 
         /// <summary>C[m][n + 16·j] = acc[j] + bias[n + 16·j] (+ 0 without a bias) inside C.</summary>
         public void Store(ArrayView<float> c, ArrayView<float> bias, int m, int n, GemmProblem p)

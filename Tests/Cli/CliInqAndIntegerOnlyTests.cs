@@ -60,6 +60,28 @@ public sealed class CliInqAndIntegerOnlyTests : IDisposable
     }
 
     [Fact]
+    [Trait("Category", "Gpu")]
+    public void Inq_on_cuda_names_the_device_and_writes_the_cpu_runs_weights()
+    {
+        _ = Infrastructure.TestDevices.Cuda;
+        string Run(string device, string output)
+        {
+            var json = CliHarness.RunOk("inq", "--model", CliHarness.Model, "--data", _h.Data, "--bits", "4", "--out", _h.Path(output),
+                "--epochs-per-step", "1", "--batch", "4", "--device", device, "--json");
+            using var doc = JsonDocument.Parse(json);
+            return doc.RootElement.GetProperty("device").GetString()!;
+        }
+
+        Assert.StartsWith("CPU (SGEMM", Run("cpu", "cpu.onnx"), StringComparison.Ordinal);
+        Assert.StartsWith("CUDA sm_", Run("cuda", "cuda.onnx"), StringComparison.Ordinal);
+        var cpu = IncrementalQuantizer.QuantizedWeights(OnnxTrainable.Load(_h.Path("cpu.onnx")));
+        var cuda = IncrementalQuantizer.QuantizedWeights(OnnxTrainable.Load(_h.Path("cuda.onnx")));
+        Assert.All(cpu.Zip(cuda), pair => Assert.Equal(pair.First.Value, pair.Second.Value));
+        Assert.Equal(File.ReadAllText(_h.Path("cpu.inq.csv")).Split('\n').Select(l => string.Join(',', l.Split(',').SkipLast(1))),
+            File.ReadAllText(_h.Path("cuda.inq.csv")).Split('\n').Select(l => string.Join(',', l.Split(',').SkipLast(1))));
+    }
+
+    [Fact]
     public void Inq_checks_its_outputs_before_training()
     {
         // An output folder that is a file, and the model as its own output: refused at once, nothing written.

@@ -15,7 +15,7 @@ namespace ILGPUInt8.Tests.Gemm;
 /// <summary>
 /// <see cref="GemmF32Fma"/>, the FP32 GEMM of training on a device, bit for bit against the scalar reference
 /// c = (Σ_t fma in t order from +0) + bias — which the host SGEMM (<see cref="HostGemm"/>) must match too: on the CPU
-/// accelerator with odd sizes, on CUDA with tile edges and deep t; its PTX uses fma.rn.f32 and add.rn.f32, never .ftz.
+/// accelerator with odd sizes, on CUDA with tile edges and deep t; its PTX uses fma.rn.f32 and add.rn.f32, never .ftz, and keeps the accumulators in registers.
 /// </summary>
 public sealed class GemmF32FmaTests
 {
@@ -32,16 +32,17 @@ public sealed class GemmF32FmaTests
     }
 
     [Fact]
-    public void Ptx_uses_round_to_nearest_fma_without_flush_to_zero()
+    public void Ptx_uses_round_to_nearest_fma_without_flush_to_zero_in_registers()
     {
         var method = typeof(GemmF32Fma).GetMethod("Kernel", BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(typeof(Im2ColF32), typeof(ColumnMajorF32));
         using var context = Context.Create(b => Int8Device.Configure(b.Optimize(OptimizationLevel.O2)));
         using var backend = new PTXBackend(context, CudaArchitecture.SM_90, CudaInstructionSet.ISA_88, null!);
-        var ptx = ((PTXCompiledKernel)backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(method), KernelSpecialization.Empty)).PTXAssembly;
+        var ptx = PtxLocalSlotPass.Rewrite(((PTXCompiledKernel)backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(method), KernelSpecialization.Empty)).PTXAssembly);
         Assert.Contains("fma.rn.f32", ptx, StringComparison.Ordinal);
         Assert.Contains("add.rn.f32", ptx, StringComparison.Ordinal);
         Assert.DoesNotContain(".ftz", ptx, StringComparison.Ordinal);
         Assert.DoesNotContain("mul.f32", ptx, StringComparison.Ordinal);
+        Assert.DoesNotContain(".local", ptx, StringComparison.Ordinal);
     }
 
     [Fact]
