@@ -25,7 +25,36 @@ internal static class FmaF32
             return Interop.IntAsFloat(d);
         }
 
-        return MathF.FusedMultiplyAdd(a, b, c);
+        return FmaByRoundToOdd(a, b, c);
+    }
+
+    /// <summary>
+    /// a · b + c rounded once, in double arithmetic ILGPU compiles (its PTX backend has no MathF.FusedMultiplyAdd and
+    /// would leave an undefined call in the PTX even on this path, which CUDA never runs): p = a·b is exact in double
+    /// (24 + 24 ≤ 53 bits); s = p + c rounded to nearest with its exact error e (TwoSum: p + c = s + e); s made odd
+    /// toward e when inexact (round to odd); then round to float: RN₂₄(RO₅₃(x)) = RN₂₄(x) since 53 ≥ 24 + 2
+    /// (Boldo and Melquiond, "Emulation of FMA and correctly rounded sums", 2008). Equals MathF.FusedMultiplyAdd.
+    /// </summary>
+    internal static float FmaByRoundToOdd(float a, float b, float c)
+    {
+        double p = (double)a * b;
+        double s = p + c;
+        if (!double.IsFinite(s))
+        {
+            return (float)s;
+        }
+
+        // TwoSum: e = (p − (s − b')) + (c − b') with b' = s − p, exactly p + c − s.
+        double bv = s - p;
+        double e = (p - (s - bv)) + (c - bv);
+        ulong bits = Interop.FloatAsInt(s);
+        if (e != 0 && (bits & 1) == 0)
+        {
+            // One ulp away from zero when e has the sign of s (the exact sum is larger in magnitude), else towards it.
+            bits = (e > 0) == (s > 0) ? bits + 1 : bits - 1;
+        }
+
+        return (float)Interop.IntAsFloat(bits);
     }
 
     /// <summary>d = a + b rounded to nearest even (kept as written: a + 0 turns −0 into +0, as on the host).</summary>
