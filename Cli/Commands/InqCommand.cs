@@ -68,6 +68,10 @@ public sealed class InqCommand : CliCommand
         var plotPath = run.Get(_plot) ?? stem + ".inq.svg";
         var tablePath = run.Get(_table) ?? stem + ".inq.csv";
 
+        // --device (read with the other options) sets ILGPUINT8_DEVICE for the run; auto is then CUDA when the library
+        // would pick it, else the host SGEMM.
+        using var choice = run.UseDevice(_device);
+
         // Everything that can fail fast does, before minutes of training: the model maps, the data loads, the outputs
         // can be written and do not overwrite the model.
         if (!File.Exists(modelPath))
@@ -84,8 +88,6 @@ public sealed class InqCommand : CliCommand
             }
         }
 
-        // --device sets ILGPUINT8_DEVICE for the run; auto is then CUDA when the library would pick it, else the host SGEMM.
-        using var choice = run.UseDevice(_device);
         using var device = TrainingDevice.Open(DeviceKind.Auto);
         var network = OnnxTrainable.Load(modelPath);
         network.Device = device;

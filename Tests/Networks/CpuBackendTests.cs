@@ -87,7 +87,7 @@ public sealed class CpuBackendTests
         var net = SyntheticModels.ResNet18(32, 10);
         var inputs = TestNetworks.Inputs(net, 2);
         TestNetworks.SetRanges(net, inputs, 2);
-        using var engine = BuildCpu(net, 2, int8: true);
+        using var engine = EngineBuilder.BuildCpu(net, new BuilderConfig { MaxBatchSize = 2, Int8 = true, FuseResidualSums = true });
         Assert.Contains(engine.Layers, l => l.Int8 && l.FusedResidualSum);
         TestNetworks.SameBits(PlanReference.Outputs(engine.Plan, inputs, 2), TestNetworks.Run(engine, inputs, 2), "resnet18-32 cpu int8 vs reference pipeline");
     }
