@@ -65,9 +65,5 @@ internal readonly record struct Im2ColTransposedF32(ConvGeometry G) : IF32Operan
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public float Load(ArrayView<float> data, int row, int t)
-    {
-        var tap = ConvTap.Locate(ConvPixel.Decode(t, G), 0, row, G);
-        return tap.Inside ? data[tap.NhwcElement(G)] : 0f;
-    }
+    public float Load(ArrayView<float> data, int row, int t) => new Im2ColF32(G).Load(data, t, row);
 }

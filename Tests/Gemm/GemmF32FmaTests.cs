@@ -1,9 +1,5 @@
 using System.Reflection;
-using ILGPU;
-using ILGPU.Backends.EntryPoints;
-using ILGPU.Backends.PTX;
 using ILGPU.Runtime;
-using ILGPU.Runtime.Cuda;
 using ILGPUInt8.Kernels.Gemm;
 using ILGPUInt8.Kernels.Runtime;
 using ILGPUInt8.Tests.Infrastructure;
@@ -35,9 +31,7 @@ public sealed class GemmF32FmaTests
     public void Ptx_uses_round_to_nearest_fma_without_flush_to_zero_in_registers()
     {
         var method = typeof(GemmF32Fma).GetMethod("Kernel", BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(typeof(Im2ColF32), typeof(ColumnMajorF32));
-        using var context = Context.Create(b => Int8Device.Configure(b.Optimize(OptimizationLevel.O2)));
-        using var backend = new PTXBackend(context, CudaArchitecture.SM_90, CudaInstructionSet.ISA_88, null!);
-        var ptx = PtxLocalSlotPass.Rewrite(((PTXCompiledKernel)backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(method), KernelSpecialization.Empty)).PTXAssembly);
+        var ptx = PtxLocalSlotPass.Rewrite(KernelPtx.Sm90(method));
         Assert.Contains("fma.rn.f32", ptx, StringComparison.Ordinal);
         Assert.Contains("add.rn.f32", ptx, StringComparison.Ordinal);
         Assert.DoesNotContain(".ftz", ptx, StringComparison.Ordinal);

@@ -1,12 +1,7 @@
 using System.Reflection;
-using ILGPU;
-using ILGPU.Backends.EntryPoints;
-using ILGPU.Backends.PTX;
-using ILGPU.Runtime;
-using ILGPU.Runtime.Cuda;
 using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Kernels.Quantization;
-using ILGPUInt8.Kernels.Runtime;
+using ILGPUInt8.Tests.Infrastructure;
 using Xunit;
 
 namespace ILGPUInt8.Tests.Ops;
@@ -49,13 +44,5 @@ public sealed class FastOpsPtxTests
         Assert.True(copy.Contains("st.global.v4", StringComparison.Ordinal), $"no 16-byte store in\n{copy}");
     }
 
-    private static string Ptx(MethodInfo method)
-    {
-        using var context = Context.Create(b => Int8Device.Configure(b.Optimize(OptimizationLevel.O2)));
-        using var backend = new PTXBackend(context, CudaArchitecture.SM_90, CudaInstructionSet.ISA_88, null!);
-        var entry = method.GetParameters()[0].ParameterType == typeof(Index1D)
-            ? EntryPointDescription.FromImplicitlyGroupedKernel(method)
-            : EntryPointDescription.FromExplicitlyGroupedKernel(method);
-        return ((PTXCompiledKernel)backend.Compile(entry, KernelSpecialization.Empty)).PTXAssembly;
-    }
+    private static string Ptx(MethodInfo method) => KernelPtx.Sm90(method);
 }

@@ -1,11 +1,7 @@
 using System.Reflection;
-using ILGPU;
-using ILGPU.Backends.EntryPoints;
-using ILGPU.Backends.PTX;
-using ILGPU.Runtime;
-using ILGPU.Runtime.Cuda;
 using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Kernels.Runtime;
+using ILGPUInt8.Tests.Infrastructure;
 using Xunit;
 
 namespace ILGPUInt8.Tests.Ops;
@@ -33,11 +29,5 @@ public sealed class TranscendentalPtxTests
         }
     }
 
-    private static string Ptx(MethodInfo method)
-    {
-        using var context = Context.Create(b => Int8Device.Configure(b.Optimize(OptimizationLevel.O2)));
-        using var backend = new PTXBackend(context, CudaArchitecture.SM_90, CudaInstructionSet.ISA_88, null!);
-        var entry = EntryPointDescription.FromExplicitlyGroupedKernel(method);
-        return ((PTXCompiledKernel)backend.Compile(entry, KernelSpecialization.Empty)).PTXAssembly;
-    }
+    private static string Ptx(MethodInfo method) => KernelPtx.Sm90(method);
 }

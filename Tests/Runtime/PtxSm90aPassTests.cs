@@ -1,12 +1,8 @@
 using System.Reflection;
-using ILGPU;
-using ILGPU.Backends.EntryPoints;
-using ILGPU.Backends.PTX;
-using ILGPU.Runtime;
-using ILGPU.Runtime.Cuda;
 using ILGPUInt8.Kernels.Arch;
 using ILGPUInt8.Kernels.Gemm;
 using ILGPUInt8.Kernels.Runtime;
+using ILGPUInt8.Tests.Infrastructure;
 using Xunit;
 
 namespace ILGPUInt8.Tests.Runtime;
@@ -84,11 +80,5 @@ public sealed class PtxSm90aPassTests
         return count;
     }
 
-    private static string Compile(MethodInfo method)
-    {
-        using var context = Context.Create(b => Int8Device.Configure(b.Optimize(OptimizationLevel.O2)));
-        using var backend = new PTXBackend(context, CudaArchitecture.SM_90, CudaInstructionSet.ISA_88, null!);
-        var compiled = (PTXCompiledKernel)backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(method), KernelSpecialization.Empty);
-        return PtxSm90aPass.Rewrite(PtxLocalSlotPass.Rewrite(compiled.PTXAssembly));
-    }
+    private static string Compile(MethodInfo method) => PtxSm90aPass.Rewrite(PtxLocalSlotPass.Rewrite(KernelPtx.Sm90(method)));
 }
