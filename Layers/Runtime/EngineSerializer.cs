@@ -11,13 +11,15 @@ namespace ILGPUInt8.Layers.Runtime;
 /// then the payload: the finished plan (tensors with types, ranges, constants and arena offsets; steps with their layer
 /// parameters, precision and fusion; inputs; outputs). Weights are stored as FP32 and quantized again when the engine is
 /// made (deterministic host code, so the same bits). A wrong magic, another version, a short file or a checksum mismatch
-/// is rejected with <see cref="InvalidDataException"/> saying which. Version 5 adds a slice's step; version 4 the
+/// is rejected with <see cref="InvalidDataException"/> saying which. Version 6 adds each step's FP16 flag after its view
+/// flag (older files: every float step FP32) and the round-to-half convert kind (a byte where older files wrote the
+/// quantize bool: the same bytes for the old kinds); version 5 adds a slice's step; version 4 the
 /// integer-only flag after the outputs; versions 2 (no fused residual sums), 3 (no integer-only flag: float
 /// requantize) and 4 (no slice step: 1) are still read.
 /// </summary>
 internal static class EngineSerializer
 {
-    public const int Version = 5;
+    public const int Version = 6;
 
     /// <summary>The oldest format this build still reads (version 2 lacks the fused residual sum: none was fused then).</summary>
     public const int OldestReadable = 2;
@@ -124,6 +126,7 @@ internal static class EngineSerializer
             w.Write(n.ResidualThreshold ?? 0f);
             w.WriteArray([.. n.Sources]);
             w.Write(n.IsView);
+            w.Write(n.Half);
         }
 
         w.WriteArray([.. plan.Inputs]);
@@ -184,6 +187,12 @@ internal static class EngineSerializer
 
             node.Sources.AddRange(r.ReadStringArray());
             node.IsView = r.ReadBoolean();
+            node.Half = version >= 6 && r.ReadBoolean();
+            if (node.Half && node.Int8)
+            {
+                throw new InvalidDataException($"Corrupt engine file: step '{layer.Name}' is both INT8 and FP16.");
+            }
+
             plan.Nodes.Add(node);
 
             // The shapes must agree with the parameters, as when the network was built.
