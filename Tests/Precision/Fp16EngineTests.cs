@@ -46,6 +46,44 @@ public sealed class Fp16EngineTests
     }
 
     [Fact]
+    public void Fp16_tensor_core_convolution_and_fc_equal_the_reference_within_a_half_ulp()
+    {
+        // The CUDA path (im2col to halves + GemmFloat.Fp16) on the CPU accelerator's mma.sync emulation.
+        var net = new NetworkDefinition("conv_fc");
+        var x = net.AddInput("data", new TensorDims(5, 6, 5));
+        var c = net.AddConvolution(x, 12, 3, TestNetworks.Weights(12 * 5 * 9, 45, 3), TestData.Float(12, 4, 0.2f), padding: 1, name: "conv").Output;
+        c = net.AddActivation(c, Kernels.Ops.ActivationKind.Relu, name: "relu").Output;
+        net.MarkOutput(c);
+        net.MarkOutput(net.AddFullyConnected(c, 7, TestNetworks.Weights(7 * 12 * 30, 360, 5), TestData.Float(7, 6, 0.2f), "fc").Output);
+        var inputs = TestNetworks.Inputs(net, 2);
+        HalfConvolutionStep.CpuVariant = new Kernels.Gemm.GemmMmaFloat(Kernels.Gemm.FloatMmaInput.Fp16, allowCpuAccelerator: true);
+        Engine engine;
+        try
+        {
+            engine = EngineBuilder.Build(net, Config(BuilderPrecision.Fp16, 2), TestDevices.Cpu);
+        }
+        finally
+        {
+            HalfConvolutionStep.CpuVariant = null;
+        }
+
+        using (engine)
+        {
+            Assert.All(engine.Layers.Where(l => l.Type is LayerType.Convolution or LayerType.FullyConnected), l => Assert.StartsWith("im2col_f16+", l.KernelName, StringComparison.Ordinal));
+            var expected = PlanReference.Outputs(engine.Plan, inputs, 2);
+            var actual = TestNetworks.Run(engine, inputs, 2);
+            foreach (var (name, e) in expected)
+            {
+                for (var i = 0; i < e.Length; i++)
+                {
+                    Assert.Equal(actual[name][i], HalfConvert.Round(actual[name][i]));
+                    Assert.True(Math.Abs(actual[name][i] - e[i]) <= HalfUlp(e[i]), $"{name}[{i}]: {actual[name][i]:R} vs {e[i]:R}");
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void Fp16_small_cnn_on_the_cpu_accelerator_and_the_cpu_backend_agree_with_the_reference()
     {
         var net = TestNetworks.SmallCnn();
