@@ -45,11 +45,11 @@ public sealed class Fp16EngineTests
         }
     }
 
-    [Fact]
+    [Fact(Explicit = true)]
     public void Fp16_tensor_core_convolution_equals_the_reference_within_a_half_ulp()
     {
-        // The CUDA path (im2col to halves + GemmFloat.Fp16) on the CPU accelerator's mma.sync emulation (slow: one
-        // small convolution + ReLU; the GPU tests run whole networks on it).
+        // The CUDA path (im2col to halves + GemmFloat.Fp16) on the CPU accelerator's mma.sync emulation. Explicit: 130 s
+        // on the 2-core machine for this one small convolution (passed 2026-12-06); the GPU tests run networks on it.
         var net = new NetworkDefinition("conv");
         var x = net.AddInput("data", new TensorDims(5, 4, 3));
         var c = net.AddConvolution(x, 12, 3, TestNetworks.Weights(12 * 5 * 9, 45, 3), TestData.Float(12, 4, 0.2f), padding: 1, name: "conv").Output;
