@@ -183,7 +183,7 @@ public sealed class Fp16EngineTests
         using var engine = EngineBuilder.BuildCpu(net, config);
         using var file = new MemoryStream();
         engine.Serialize(file);
-        Assert.Equal(6, BitConverter.ToInt32(file.GetBuffer(), 8));
+        Assert.Equal(7, BitConverter.ToInt32(file.GetBuffer(), 8));
         file.Position = 0;
         using var loaded = Engine.DeserializeCpu(file);
         Assert.Equal(engine.Layers.Select(l => (l.Name, l.Precision)), loaded.Layers.Select(l => (l.Name, l.Precision)));
