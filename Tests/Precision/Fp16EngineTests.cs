@@ -1,9 +1,9 @@
 using ILGPUInt8.Calibration.Reports;
 using ILGPUInt8.Kernels.Arch;
-using ILGPUInt8.Layers.Operators;
 using ILGPUInt8.Layers.Models;
 using ILGPUInt8.Layers.Network;
 using ILGPUInt8.Layers.Onnx;
+using ILGPUInt8.Layers.Operators;
 using ILGPUInt8.Layers.Runtime;
 using ILGPUInt8.Tests.Infrastructure;
 using ILGPUInt8.Tests.Networks;
