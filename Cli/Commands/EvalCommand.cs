@@ -26,6 +26,7 @@ public sealed class EvalCommand : CliCommand
     private readonly Option<bool> _integerOnly = CliOptions.IntegerOnly();
     private readonly Option<bool> _json = CliOptions.Json();
     private readonly Option<string> _device = CliOptions.Device();
+    private readonly Option<string?> _devices = CliOptions.Devices("the test batches and the calibration");
 
     /// <inheritdoc />
     public override string Name => "eval";
@@ -49,7 +50,9 @@ public sealed class EvalCommand : CliCommand
         var normalize = run.Get(_normalize);
         var maxImages = run.Get(_images) ?? int.MaxValue;
         var calibrationImages = run.Get(_calibrationImages);
+        var devicesText = run.Get(_devices);
         using var device = run.UseDevice(_device);
+        using var devices = CliInvocation.OpenDevices(devicesText);
         var model = ModelFile.Load(modelPath);
         run.PrintNotes(model, json);
         var norm = Normalization.Resolve(normalize, model, run.Error);
@@ -72,7 +75,7 @@ public sealed class EvalCommand : CliCommand
 
         if (!json)
         {
-            console.MarkupLineInterpolated($"device  {Engines.DeviceLine()}");
+            console.MarkupLineInterpolated($"device  {RunCommand.DeviceLine(devices)}");
             console.MarkupLineInterpolated($"data    {test.Count} test images of {testFiles.Images} ({norm})");
         }
 
@@ -91,7 +94,7 @@ public sealed class EvalCommand : CliCommand
             {
                 var calibration = LabelledImages.Load(trainFiles.Images, null, norm, 0, calibrationImages);
                 var method = CalibrationFiles.Method(methodName ?? "entropy");
-                var c = Engines.Calibrate(model, calibration.AsDataSource(input, Math.Min(100, calibration.Count)), method, batch, bars, norm.ToPreprocessing(), integerOnly);
+                var c = Engines.Calibrate(model, calibration.AsDataSource(input, Math.Min(100, calibration.Count)), method, batch, bars, norm.ToPreprocessing(), integerOnly, devices?.Devices);
                 engine8 = c.Engine;
                 calibrationSeconds = c.Seconds;
                 ranges = $"{method.Name} calibration on the first {calibration.Count} images of {trainFiles.Images}";
@@ -102,8 +105,8 @@ public sealed class EvalCommand : CliCommand
                 ranges = "the model's QDQ ranges";
             }
 
-            var p32 = Evaluation.Predict(fp32Engine, test, batch, bars.Add("evaluate FP32", test.Count));
-            var p8 = Evaluation.Predict(engine8, test, batch, bars.Add("evaluate INT8", test.Count));
+            var p32 = Evaluation.Predict(fp32Engine, test, batch, bars.Add("evaluate FP32", test.Count), devices);
+            var p8 = Evaluation.Predict(engine8, test, batch, bars.Add("evaluate INT8", test.Count), devices);
             return (engine8, p32, p8);
         });
         using var disposeInt8 = int8Engine;

@@ -15,6 +15,13 @@ public sealed record DeviceSpec(DeviceKind Kind, int Ordinal)
     /// <summary>The CPU accelerator.</summary>
     public static DeviceSpec Cpu { get; } = new(DeviceKind.Cpu, 0);
 
+    /// <summary>CUDA device <paramref name="ordinal"/> (<c>cuda:N</c>).</summary>
+    public static DeviceSpec Cuda(int ordinal)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(ordinal);
+        return new DeviceSpec(DeviceKind.Cuda, ordinal);
+    }
+
     /// <summary>The name a user passes: <c>cpu</c> or <c>cuda:N</c>.</summary>
     public string Name => Kind == DeviceKind.Cuda ? string.Create(CultureInfo.InvariantCulture, $"cuda:{Ordinal}") : "cpu";
 
