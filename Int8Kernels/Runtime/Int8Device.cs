@@ -95,13 +95,12 @@ public sealed class Int8Device : IDisposable
     public static int ParseCudaOrdinal(string? value)
     {
         var v = value?.Trim().ToLowerInvariant();
-        if (v is null or "" or "auto" or "cpu" or "cuda" or "gpu")
+        if (v is null or "" or "auto")
         {
             return 0;
         }
 
-        return v.StartsWith("cuda:", StringComparison.Ordinal)
-            && int.TryParse(v.AsSpan(5), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : -1;
+        return DeviceSpec.TryParse(v, out var spec) ? spec.Ordinal : -1;
     }
 
     /// <summary>
@@ -134,9 +133,7 @@ public sealed class Int8Device : IDisposable
         return env switch
         {
             null or "" or "auto" => CudaAvailable ? DeviceKind.Cuda : DeviceKind.Cpu,
-            "cpu" => DeviceKind.Cpu,
-            "cuda" or "gpu" => DeviceKind.Cuda,
-            _ when ParseCudaOrdinal(env) >= 0 => DeviceKind.Cuda,
+            _ when DeviceSpec.TryParse(env, out var spec) => spec.Kind,
             _ => throw new ArgumentException($"{DeviceEnvironmentVariable}='{env}' is not one of cpu, cuda, cuda:N, auto."),
         };
     }
