@@ -123,6 +123,7 @@ public sealed partial class Calibrator
         {
             try
             {
+                device.Device.Accelerator.Bind(); // this thread launches on this device (CUDA: its context current)
                 while (true)
                 {
                     CalibrationBatch batch;

@@ -214,6 +214,7 @@ public sealed class DataParallelRunner : IDisposable
             var own = Stopwatch.StartNew();
             try
             {
+                r.Device.Accelerator.Bind(); // this thread launches on this device (CUDA: its context current)
                 work(r, Indices(d), (i, output) =>
                 {
                     results[i] = output;

@@ -73,6 +73,8 @@ public sealed class Engine : IDisposable
     internal Engine(Int8Device device, Plan plan, CpuIsa? hostIsa = null)
     {
         ArgumentNullException.ThrowIfNull(device);
+        // With several CUDA devices in a process the thread's current context may be another device's: bind this one.
+        device.Accelerator.Bind();
         Device = device;
         Plan = plan;
         HostIsa = hostIsa;
