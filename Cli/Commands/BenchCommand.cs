@@ -38,6 +38,7 @@ public sealed class BenchCommand : CliCommand
     private readonly Option<bool> _json = CliOptions.Json();
     private readonly Option<string> _device = CliOptions.Device();
     private readonly Option<string?> _devices = CliOptions.Devices("the timed batches");
+    private readonly Option<string> _split = CliOptions.Split();
     private readonly Option<string> _input = CliOptions.Choice("--input", "what each run copies in: float NCHW, or uint8 NHWC images (normalization folded into the INT8 stem's table)", "float", "float", "u8");
 
     /// <inheritdoc />
@@ -68,6 +69,7 @@ public sealed class BenchCommand : CliCommand
         var allowMissing = run.Get(_allowMissing);
         var u8 = run.Get(_input) == "u8";
         var devicesText = run.Get(_devices);
+        var split = DataParallel.Split(run.Get(_split));
         using var device = run.UseDevice(_device);
         using var devices = CliInvocation.OpenDevices(devicesText);
 
@@ -132,7 +134,7 @@ public sealed class BenchCommand : CliCommand
                         console.Write(EngineFiles.LayerTable(engine));
                     }
 
-                    results.Add(BenchDevices.Measure(engine, p == "engine" ? EngineFiles.Precision(engine) : p, devices, batch, warmup, iterations, duration, perDevice));
+                    results.Add(BenchDevices.Measure(engine, p == "engine" ? EngineFiles.Precision(engine) : p, devices, split, batch, warmup, iterations, duration, perDevice));
                 }
             }
 

@@ -8,7 +8,7 @@ namespace ILGPUInt8.Cli.Commands;
 
 /// <summary>
 /// <c>bench --devices</c>: one engine replicated on every device listed (<see cref="DataParallelRunner"/>, work
-/// stealing), the seeded random batch run over and over; throughput per device and in all.
+/// stealing or static by --split), the seeded random batch run over and over; throughput per device and in all.
 /// </summary>
 internal static class BenchDevices
 {
@@ -17,10 +17,10 @@ internal static class BenchDevices
     /// <paramref name="iterations"/> batches (and at least one per device) until <paramref name="duration"/> seconds have
     /// passed; returns the JSON object of this precision and adds its rows to <paramref name="table"/>.
     /// </summary>
-    public static object Measure(Engine engine, string label, DeviceSet devices, int batch, int warmup, int iterations, double duration, Table table)
+    public static object Measure(Engine engine, string label, DeviceSet devices, DataParallelSplit split, int batch, int warmup, int iterations, double duration, Table table)
     {
         var inputs = RandomInputs.For(engine.Inputs, batch, seed: 1);
-        using var runner = DataParallel.Runner(engine, devices);
+        using var runner = DataParallel.Runner(engine, devices, split);
         var count = devices.Devices.Count;
         var batches = Enumerable.Repeat<IReadOnlyDictionary<string, float[]>>(inputs, Math.Max(iterations, count)).ToList();
         var hash = RandomInputs.Hash(engine, runner.Run([inputs])[0]);

@@ -27,6 +27,7 @@ public sealed class EvalCommand : CliCommand
     private readonly Option<bool> _json = CliOptions.Json();
     private readonly Option<string> _device = CliOptions.Device();
     private readonly Option<string?> _devices = CliOptions.Devices("the test batches and the calibration");
+    private readonly Option<string> _split = CliOptions.Split();
 
     /// <inheritdoc />
     public override string Name => "eval";
@@ -51,6 +52,7 @@ public sealed class EvalCommand : CliCommand
         var maxImages = run.Get(_images) ?? int.MaxValue;
         var calibrationImages = run.Get(_calibrationImages);
         var devicesText = run.Get(_devices);
+        var split = DataParallel.Split(run.Get(_split));
         using var device = run.UseDevice(_device);
         using var devices = CliInvocation.OpenDevices(devicesText);
         var model = ModelFile.Load(modelPath);
@@ -105,8 +107,8 @@ public sealed class EvalCommand : CliCommand
                 ranges = "the model's QDQ ranges";
             }
 
-            var p32 = Evaluation.Predict(fp32Engine, test, batch, bars.Add("evaluate FP32", test.Count), devices);
-            var p8 = Evaluation.Predict(engine8, test, batch, bars.Add("evaluate INT8", test.Count), devices);
+            var p32 = Evaluation.Predict(fp32Engine, test, batch, bars.Add("evaluate FP32", test.Count), devices, split);
+            var p8 = Evaluation.Predict(engine8, test, batch, bars.Add("evaluate INT8", test.Count), devices, split);
             return (engine8, p32, p8);
         });
         using var disposeInt8 = int8Engine;

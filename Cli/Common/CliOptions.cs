@@ -210,6 +210,10 @@ public static class CliOptions
         return option;
     }
 
+    /// <summary>--split: how --devices hands batches out (<see cref="DataParallel.Split"/> reads it).</summary>
+    public static Option<string> Split() =>
+        Choice("--split", "with --devices: stealing (each device takes the next batch when free) or static (device d of N runs the d-th contiguous share)", "stealing", "stealing", "static");
+
     /// <summary>The parsed value, or false when the text does not parse (the parser reports that error itself).</summary>
     private static bool TryValue<T>(OptionResult r, out T value)
     {

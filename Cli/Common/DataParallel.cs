@@ -6,12 +6,15 @@ namespace ILGPUInt8.Cli.Common;
 /// <summary>What the commands do with --devices: one <see cref="DataParallelRunner"/> per engine on the devices listed.</summary>
 public static class DataParallel
 {
-    /// <summary>A runner of <paramref name="engine"/> on every device of <paramref name="devices"/> (work stealing).</summary>
-    public static DataParallelRunner Runner(Engine engine, DeviceSet devices)
+    /// <summary>A runner of <paramref name="engine"/> on every device of <paramref name="devices"/>, handing batches out by <paramref name="split"/>.</summary>
+    public static DataParallelRunner Runner(Engine engine, DeviceSet devices, DataParallelSplit split = DataParallelSplit.WorkStealing)
     {
         ArgumentNullException.ThrowIfNull(devices);
-        return new DataParallelRunner(engine, devices.Devices);
+        return new DataParallelRunner(engine, devices.Devices, new DataParallelOptions { Split = split });
     }
+
+    /// <summary>The --split value as the runner's option: static, else work stealing.</summary>
+    public static DataParallelSplit Split(string value) => value == "static" ? DataParallelSplit.Static : DataParallelSplit.WorkStealing;
 
     /// <summary>
     /// One batch of <paramref name="batch"/> items split over the runner's devices: device d of D runs the items

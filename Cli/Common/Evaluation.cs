@@ -25,7 +25,7 @@ public sealed record Predictions(int[] Classes, double Seconds)
 public static class Evaluation
 {
     /// <summary>The predicted class of every image (one warm-up batch first, not timed).</summary>
-    public static Predictions Predict(Engine engine, LabelledImages images, int batchSize, IProgressBar? bar = null, DeviceSet? devices = null)
+    public static Predictions Predict(Engine engine, LabelledImages images, int batchSize, IProgressBar? bar = null, DeviceSet? devices = null, DataParallelSplit split = DataParallelSplit.WorkStealing)
     {
         ArgumentNullException.ThrowIfNull(engine);
         ArgumentNullException.ThrowIfNull(images);
@@ -45,7 +45,7 @@ public static class Evaluation
         var result = new int[images.Count];
         if (devices is not null)
         {
-            return PredictAcross(engine, images, batchSize, bar, devices);
+            return PredictAcross(engine, images, batchSize, bar, devices, split);
         }
 
         using var context = engine.CreateExecutionContext();
@@ -75,13 +75,13 @@ public static class Evaluation
 
     /// <summary>
     /// <see cref="Predict"/> with the batches spread over <paramref name="devices"/> (a <see cref="DataParallelRunner"/>,
-    /// work stealing): the same batches, so the same classes; one warm-up batch per device first, not timed.
+    /// handing them out by <paramref name="split"/>): the same batches, so the same classes; one warm-up batch per device first, not timed.
     /// </summary>
-    private static Predictions PredictAcross(Engine engine, LabelledImages images, int batchSize, IProgressBar? bar, DeviceSet devices)
+    private static Predictions PredictAcross(Engine engine, LabelledImages images, int batchSize, IProgressBar? bar, DeviceSet devices, DataParallelSplit split)
     {
         var classes = (int)engine.Outputs[0].Dims.Volume;
         var result = new int[images.Count];
-        using var runner = DataParallel.Runner(engine, devices);
+        using var runner = DataParallel.Runner(engine, devices, split);
         var batches = new List<ReadOnlyMemory<float>>();
         for (var first = 0; first < images.Count; first += batchSize)
         {
