@@ -1,4 +1,5 @@
 using ILGPUInt8.Kernels.Convolution;
+using ILGPUInt8.Layers.Models;
 using ILGPUInt8.Layers.Network;
 using ILGPUInt8.Layers.Runtime;
 using ILGPUInt8.Tests.Infrastructure;
@@ -138,5 +139,26 @@ public sealed class TacticTimingTests
         Assert.True(EngineBuilder.TimesTactics(TacticTiming.On, TestDevices.Cpu));
         Assert.False(EngineBuilder.TimesTactics(TacticTiming.Off, TestDevices.Cpu));
         Assert.Throws<ArgumentException>(() => new BuilderConfig { TacticRepeats = 0 }.Validate());
+    }
+
+    [Fact]
+    [Trait("Category", "Gpu")]
+    public void Timed_resnet18_on_gpu_equals_the_reference_pipeline_and_the_heuristic_engine()
+    {
+        var device = TestDevices.Cuda;
+        var net = SyntheticModels.ResNet18(64, 100);
+        var inputs = TestNetworks.Inputs(net, 4);
+        var table = TestNetworks.Thresholds(net, inputs, 4);
+        BuilderConfig Config(TacticTiming timing) => new() { MaxBatchSize = 4, Int8 = true, CalibrationTable = table, TacticTiming = timing, TimingCache = new TimingCache() };
+        using var heuristic = EngineBuilder.Build(net, Config(TacticTiming.Off), device);
+        using var timed = EngineBuilder.Build(net, Config(TacticTiming.On), device);
+        Assert.NotEmpty(timed.Tactics);
+        Assert.Contains(timed.Tactics, c => c.Candidates.Keys.Any(k => k.Contains("mma", StringComparison.Ordinal)));
+        var expected = PlanReference.Outputs(timed.Plan, inputs, 4);
+        TestNetworks.SameBits(expected, TestNetworks.Run(timed, inputs, 4), "timed resnet18 on gpu vs reference pipeline");
+        TestNetworks.SameBits(TestNetworks.Run(heuristic, inputs, 4), TestNetworks.Run(timed, inputs, 4), "timed vs heuristic on gpu");
+        using var context = timed.CreateExecutionContext();
+        var item = (int)timed.Inputs[0].Dims.Volume;
+        Exact.EqualBits(PlanReference.Outputs(timed.Plan, new Dictionary<string, float[]> { [timed.Inputs[0].Name] = inputs[timed.Inputs[0].Name][..item] }, 1).Values.Single(), context.Execute(inputs[timed.Inputs[0].Name][..item], 1), "batch 1 on its own tactics");
     }
 }
