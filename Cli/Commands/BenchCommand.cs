@@ -38,6 +38,8 @@ public sealed class BenchCommand : CliCommand
     private readonly Option<string[]> _allowMissing = CliOptions.AllowMissing();
     private readonly Option<bool> _json = CliOptions.Json();
     private readonly Option<string> _device = CliOptions.Device();
+    private readonly Option<string?> _devices = CliOptions.Devices("the timed batches");
+    private readonly Option<string> _split = CliOptions.Split();
     private readonly Option<string> _input = CliOptions.Choice("--input", "what each run copies in: float NCHW, or uint8 NHWC images (normalization folded into the INT8 stem's table)", "float", "float", "u8");
 
     /// <inheritdoc />
@@ -68,7 +70,10 @@ public sealed class BenchCommand : CliCommand
         var json = run.Get(_json);
         var allowMissing = run.Get(_allowMissing);
         var u8 = run.Get(_input) == "u8";
+        var devicesText = run.Get(_devices);
+        var split = DataParallel.Split(run.Get(_split));
         using var device = run.UseDevice(_device);
+        using var devices = CliInvocation.OpenDevices(devicesText);
 
         if (modelPath is null && loadPath is null)
         {
@@ -89,7 +94,7 @@ public sealed class BenchCommand : CliCommand
         var thresholds = tablePath is not null && model is not null ? CalibrationFiles.ReadTable(tablePath, model) : null;
         if (!json)
         {
-            console.MarkupLineInterpolated($"device  {Engines.DeviceLine()}");
+            console.MarkupLineInterpolated($"device  {RunCommand.DeviceLine(devices)}");
         }
 
         var results = new List<object>();
@@ -103,6 +108,50 @@ public sealed class BenchCommand : CliCommand
         var times = new Dictionary<string, double[]>(StringComparer.Ordinal);
         var profiles = new Dictionary<string, object>(StringComparer.Ordinal);
         var precisions = loadPath is not null ? ["engine"] : precision == "both" ? new[] { "fp32", "int8" } : [precision];
+        if (devices is not null)
+        {
+            if (profile || u8 || timesPath is not null)
+            {
+                throw new CliUsageException("--devices times throughput per device; --profile, --export-profile, --export-times and --input u8 time one device (leave --devices out).");
+            }
+
+            var perDevice = BenchDevices.NewTable($"[bold]{Markup.Escape(modelPath ?? loadPath!)}, batch {batch}, {devices.Devices.Count} devices[/]");
+            foreach (var p in precisions)
+            {
+                var (engine, ranges) = p == "engine" ? (EngineFiles.Load(loadPath!), "saved engine") : Build(console, model!, CliPrecision.Parse(p, layerPrecision), batch, thresholds, allowMissing);
+                using (engine)
+                {
+                    if (batch > engine.MaxBatchSize)
+                    {
+                        throw new CliUsageException($"--batch {batch} is larger than the engine's maximum batch {engine.MaxBatchSize}; give --batch {engine.MaxBatchSize} or less.");
+                    }
+
+                    if (savePath is not null)
+                    {
+                        EngineFiles.Save(engine, savePath);
+                    }
+
+                    if (!json && layerInfo)
+                    {
+                        console.Write(EngineFiles.LayerTable(engine));
+                    }
+
+                    results.Add(BenchDevices.Measure(engine, p == "engine" ? EngineFiles.Precision(engine) : p, devices, split, batch, warmup, iterations, duration, perDevice));
+                }
+            }
+
+            if (json)
+            {
+                run.WriteJson(new { model = modelPath ?? loadPath, batch, warmup, iterations, duration_s = duration, device = RunCommand.DeviceLine(devices), notes = model?.Notes ?? [], results });
+            }
+            else
+            {
+                console.Write(perDevice);
+            }
+
+            return 0;
+        }
+
         foreach (var p in precisions)
         {
             var (engine, ranges) = p == "engine" ? (EngineFiles.Load(loadPath!), "saved engine") : Build(console, model!, CliPrecision.Parse(p, layerPrecision), batch, thresholds, allowMissing);

@@ -29,6 +29,8 @@ public sealed class EvalCommand : CliCommand
     private readonly Option<string[]> _layerPrecision = CliPrecision.LayerOption();
     private readonly Option<bool> _json = CliOptions.Json();
     private readonly Option<string> _device = CliOptions.Device();
+    private readonly Option<string?> _devices = CliOptions.Devices("the test batches and the calibration");
+    private readonly Option<string> _split = CliOptions.Split();
 
     /// <inheritdoc />
     public override string Name => "eval";
@@ -54,7 +56,10 @@ public sealed class EvalCommand : CliCommand
         var calibrationImages = run.Get(_calibrationImages);
         var precisionArgs = run.Get(_precision);
         var layerPrecision = run.Get(_layerPrecision);
+        var devicesText = run.Get(_devices);
+        var split = DataParallel.Split(run.Get(_split));
         using var device = run.UseDevice(_device);
+        using var devices = CliInvocation.OpenDevices(devicesText);
         var modes = precisionArgs.SelectMany(a => a.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Distinct().ToList();
         List<CliPrecision> requests = [.. (modes.Count == 0 ? ["fp32", "int8"] : modes.Prepend("fp32").Distinct()).Select(m => CliPrecision.Parse(m, layerPrecision))];
         var needsRanges = requests.Exists(r => r.NeedsRanges);
@@ -80,7 +85,7 @@ public sealed class EvalCommand : CliCommand
 
         if (!json)
         {
-            console.MarkupLineInterpolated($"device  {Engines.DeviceLine()}");
+            console.MarkupLineInterpolated($"device  {RunCommand.DeviceLine(devices)}");
             console.MarkupLineInterpolated($"data    {test.Count} test images of {testFiles.Images} ({norm})");
         }
 
@@ -102,7 +107,7 @@ public sealed class EvalCommand : CliCommand
                 {
                     var calibration = LabelledImages.Load(trainFiles.Images, null, norm, 0, calibrationImages);
                     var method = CalibrationFiles.Method(methodName ?? "entropy");
-                    var c = Engines.Calibrate(model, calibration.AsDataSource(input, Math.Min(100, calibration.Count)), method, batch, bars, norm.ToPreprocessing(), integerOnly, request);
+                    var c = Engines.Calibrate(model, calibration.AsDataSource(input, Math.Min(100, calibration.Count)), method, batch, bars, norm.ToPreprocessing(), integerOnly, request, devices?.Devices);
                     calibrationSeconds = (calibrationSeconds ?? 0) + c.Seconds;
                     ranges = $"{method.Name} calibration on the first {calibration.Count} images of {trainFiles.Images}";
                     return c.Engine;
@@ -117,10 +122,10 @@ public sealed class EvalCommand : CliCommand
                 engines.Add((request.Mode, request.NeedsRanges ? Ranged(request) : Engines.Float(model.Network, batch, request)));
             }
 
-            var result = new Dictionary<string, Predictions>(StringComparer.Ordinal) { ["fp32"] = Evaluation.Predict(fp32Engine, test, batch, bars.Add("evaluate FP32", test.Count)) };
+            var result = new Dictionary<string, Predictions>(StringComparer.Ordinal) { ["fp32"] = Evaluation.Predict(fp32Engine, test, batch, bars.Add("evaluate FP32", test.Count), devices, split) };
             foreach (var (mode, engine) in engines)
             {
-                result[mode] = Evaluation.Predict(engine, test, batch, bars.Add($"evaluate {mode.ToUpperInvariant()}", test.Count));
+                result[mode] = Evaluation.Predict(engine, test, batch, bars.Add($"evaluate {mode.ToUpperInvariant()}", test.Count), devices, split);
             }
 
             return result;

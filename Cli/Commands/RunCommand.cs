@@ -28,6 +28,7 @@ public sealed class RunCommand : CliCommand
     private readonly Option<string[]> _allowMissing = CliOptions.AllowMissing();
     private readonly Option<bool> _json = CliOptions.Json();
     private readonly Option<string> _device = CliOptions.Device();
+    private readonly Option<string?> _devices = CliOptions.Devices("the batch's items");
 
     /// <inheritdoc />
     public override string Name => "run";
@@ -50,7 +51,9 @@ public sealed class RunCommand : CliCommand
         var tablePath = run.Get(_table);
         var allowMissing = run.Get(_allowMissing);
         var json = run.Get(_json);
+        var devicesText = run.Get(_devices);
         using var device = run.UseDevice(_device);
+        using var devices = CliInvocation.OpenDevices(devicesText);
         var request = CliPrecision.Parse(precision, layerPrecision);
         if (modelPath is null && loadPath is null)
         {
@@ -110,7 +113,7 @@ public sealed class RunCommand : CliCommand
         var batchSize = batch ?? 1;
         if (!json)
         {
-            console.MarkupLineInterpolated($"device  {Engines.DeviceLine()}");
+            console.MarkupLineInterpolated($"device  {DeviceLine(devices)}");
         }
 
         if (loaded is not null && batchSize > loaded.MaxBatchSize)
@@ -129,8 +132,18 @@ public sealed class RunCommand : CliCommand
             }
         }
 
-        using var context = engine.CreateExecutionContext();
-        var outputs = context.Execute(inputs, batchSize);
+        IReadOnlyDictionary<string, float[]> outputs;
+        if (devices is not null)
+        {
+            // --devices: the batch's items split over the devices, outputs joined in item order.
+            using var runner = DataParallel.Runner(engine, devices);
+            outputs = DataParallel.RunSplit(runner, inputs, batchSize);
+        }
+        else
+        {
+            using var context = engine.CreateExecutionContext();
+            outputs = context.Execute(inputs, batchSize);
+        }
 
         var rows = new List<object>();
         var table = new Table().Title($"[bold]{precision.ToUpperInvariant()} outputs, batch {batchSize}[/]").AddColumn("output").AddColumn("shape").AddColumn("written to / first values");
@@ -155,13 +168,17 @@ public sealed class RunCommand : CliCommand
 
         if (json)
         {
-            run.WriteJson(new { model = modelPath ?? loadPath, precision, batch = batchSize, device = Engines.DeviceLine(), notes = model?.Notes ?? [], outputs = rows });
+            run.WriteJson(new { model = modelPath ?? loadPath, precision, batch = batchSize, device = DeviceLine(devices), notes = model?.Notes ?? [], outputs = rows });
             return 0;
         }
 
         console.Write(table);
         return 0;
     }
+
+    /// <summary>The device line: the one device, or the devices of --devices.</summary>
+    internal static string DeviceLine(ILGPUInt8.Kernels.Runtime.DeviceSet? devices) =>
+        devices is null ? Engines.DeviceLine() : Engines.DevicesLine(devices.Devices);
 
     /// <summary>Matches <c>name=file</c> and positional files to tensor names (positional ones in graph order).</summary>
     internal static Dictionary<string, string> Bind(string option, IReadOnlyList<string> values, IReadOnlyList<string> names, bool requireAll)

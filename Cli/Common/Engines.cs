@@ -39,6 +39,13 @@ public static class Engines
             : $"CPU backend, {isa} (no CUDA device found: running on the CPU, {Environment.ProcessorCount} cores)";
     }
 
+    /// <summary>One line naming the devices of a data-parallel run: <c>2 devices: cuda:0 (NVIDIA H200), cuda:1 (NVIDIA H200)</c>.</summary>
+    public static string DevicesLine(IReadOnlyList<Int8Device> devices)
+    {
+        ArgumentNullException.ThrowIfNull(devices);
+        return $"{devices.Count} device{(devices.Count == 1 ? string.Empty : "s")}: {string.Join(", ", devices.Select(d => d.DisplayName))} (data parallel)";
+    }
+
     /// <summary>An FP32 engine.</summary>
     public static Engine Fp32(NetworkDefinition network, int maxBatch) =>
         EngineBuilder.Build(network, new BuilderConfig { MaxBatchSize = maxBatch });
@@ -88,9 +95,10 @@ public static class Engines
     /// builds the INT8 engine. The library's <see cref="CalibrationPolicy"/> applies
     /// (with entropy, the network's inputs are calibrated min-max), so the CLI and a library caller get the same table.
     /// <paramref name="integerOnly"/> builds the engine integer-only from the same ranges; <paramref name="precision"/> best
-    /// runs FP16 where INT8 cannot.
+    /// runs FP16 where INT8 cannot. With <paramref name="devices"/> the two passes are shared by those devices
+    /// (<see cref="CalibratorRanges.AcrossDevices"/>): the same table, bit for bit.
     /// </summary>
-    public static CalibratedEngine Calibrate(ModelFile model, ICalibrationDataSource data, ICalibrationMethod method, int maxBatch, IProgressBars bars, Preprocessing? preprocessing = null, bool integerOnly = false, CliPrecision? precision = null)
+    public static CalibratedEngine Calibrate(ModelFile model, ICalibrationDataSource data, ICalibrationMethod method, int maxBatch, IProgressBars bars, Preprocessing? preprocessing = null, bool integerOnly = false, CliPrecision? precision = null, IReadOnlyList<Int8Device>? devices = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
@@ -109,7 +117,7 @@ public static class Engines
             bar?.SetValue(p.Done);
         });
         var calibrator = new Calibrator(Int8Device.Shared(), method) { ModelHash = string.IsNullOrEmpty(model.Sha256) ? null : model.Sha256, Preprocessing = preprocessing };
-        var ranges = new CalibratorRanges(calibrator, data, progress);
+        var ranges = devices is null ? new CalibratorRanges(calibrator, data, progress) : CalibratorRanges.AcrossDevices(calibrator, data, model.Network, devices, progress);
         var config = new BuilderConfig { MaxBatchSize = maxBatch, Int8 = true, IntegerOnly = integerOnly, Calibrator = ranges, CalibrationBatchSize = data.BatchSize };
         (precision ?? CliPrecision.Int8).Apply(config);
         var watch = Stopwatch.StartNew();

@@ -79,6 +79,8 @@ public sealed class Engine : IDisposable
     internal Engine(Int8Device device, Plan plan, CpuIsa? hostIsa = null)
     {
         ArgumentNullException.ThrowIfNull(device);
+        // With several CUDA devices in a process the thread's current context may be another device's: bind this one.
+        device.Accelerator.Bind();
         Device = device;
         Plan = plan;
         HostIsa = hostIsa;
@@ -204,6 +206,16 @@ public sealed class Engine : IDisposable
 
     /// <summary>Reads an engine written by <see cref="Serialize"/> and binds it to <paramref name="device"/>.</summary>
     public static Engine Deserialize(Stream stream, Int8Device device) => new(device, EngineSerializer.Read(stream));
+
+    /// <summary>
+    /// Reads an engine for the backend a device runs by default: the CUDA kernels on a CUDA device, the CPU backend on a
+    /// CPU accelerator (<paramref name="isa"/> forces its instruction-set variant).
+    /// </summary>
+    public static Engine DeserializeFor(Stream stream, Int8Device device, CpuIsa? isa = null)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        return device.IsCuda ? Deserialize(stream, device) : new(device, EngineSerializer.Read(stream), CpuIsaSupport.Checked(isa));
+    }
 
     /// <summary>Reads an engine for the default backend: CUDA when present, else the CPU backend.</summary>
     public static Engine Deserialize(Stream stream) =>

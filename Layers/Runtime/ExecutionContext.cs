@@ -24,6 +24,7 @@ public sealed partial class ExecutionContext : IDisposable
         Engine = engine;
         var plan = engine.Plan;
         var accelerator = engine.Device.Accelerator;
+        accelerator.Bind();
         var bytes = EngineResources.Required(plan, engine.HostIsa is not null).Context;
         var buffers = new List<MemoryBuffer1D<float, Stride1D.Dense>>();
         MemoryBuffer1D<byte, Stride1D.Dense>? arena = null;
