@@ -188,7 +188,7 @@ public sealed class BenchCommand : CliCommand
                 rows[8].Cells.Add(stats.Count.ToString(CultureInfo.InvariantCulture));
                 rows[9].Cells.Add(Markup.Escape(ranges));
                 rows[10].Cells.Add(hash[..16]);
-                var io = BenchIo.Measure(engine, inputs[engine.Inputs[0].Name], batch, iterations, duration);
+                var io = BenchIo.Measure(engine, inputs[engine.Inputs[0].Name], images, batch, iterations, duration);
                 AddIoCells(ioRows, io, results.Count);
                 table.AddColumn(new TableColumn(label.ToUpperInvariant()).RightAligned());
                 EngineProfile? steps = profile ? Profile(context, inputs, batch, Math.Min(iterations, 10)) : null;

@@ -12,16 +12,50 @@ namespace ILGPUInt8.Cli.Commands;
 /// </summary>
 internal static class BenchIo
 {
-    /// <summary>Measures <paramref name="engine"/> on <paramref name="input"/> (one batch); null for an engine with several inputs or outputs.</summary>
-    public static BenchIoResult? Measure<T>(Engine engine, T[] input, int batch, int iterations, double seconds)
-        where T : unmanaged
+    /// <summary>
+    /// Measures <paramref name="engine"/> on <paramref name="input"/> (one batch), or on uint8 <paramref name="images"/>
+    /// streamed as bytes when given and the engine takes them on the device (else the float input, and the result says
+    /// why in its fallback); null for an engine with several inputs or outputs.
+    /// </summary>
+    public static BenchIoResult? Measure(Engine engine, float[] input, BenchImageInput? images, int batch, int iterations, double seconds)
     {
         if (engine.Inputs.Count != 1 || engine.Outputs.Count != 1)
         {
             return null;
         }
 
-        using var runner = new PipelinedRunner<T>(engine);
+        if (images is not null)
+        {
+            PipelinedRunner<byte>? runner = null;
+            string? refused = null;
+            try
+            {
+                runner = PipelinedRunner.ForImages(engine, images.Preprocessing);
+            }
+            catch (NotSupportedException ex)
+            {
+                refused = ex.Message;
+            }
+
+            if (runner is not null)
+            {
+                using (runner)
+                {
+                    return Measure(runner, images.Images, batch, iterations, seconds) with { Streamed = "uint8 NHWC" };
+                }
+            }
+
+            var floats = Measure(engine, input, null, batch, iterations, seconds);
+            return floats is null ? null : floats with { Streamed = $"float NCHW ({refused})" };
+        }
+
+        using var floatRunner = new PipelinedRunner<float>(engine);
+        return Measure(floatRunner, input, batch, iterations, seconds);
+    }
+
+    private static BenchIoResult Measure<T>(PipelinedRunner<T> runner, T[] input, int batch, int iterations, double seconds)
+        where T : unmanaged
+    {
         void Fill(long i, Span<T> span)
         {
             // Batch i uses slot i mod depth, whose input memory keeps what it held: write each slot once.
@@ -58,6 +92,9 @@ internal static class BenchIo
 /// <param name="Fallback">Why copies were plain (not overlapped), or null.</param>
 internal sealed record BenchIoResult(PipelineStageTimes Stages, double EndToEnd, long Batches, int Depth, string? Fallback)
 {
+    /// <summary>What was streamed: uint8 NHWC images, or float NCHW (with the reason when images were asked for).</summary>
+    public string Streamed { get; init; } = "float NCHW";
+
     // The bound: min(compute images/s, H2D bandwidth ÷ input bytes an image); the ratio is end-to-end ÷ that bound.
 
     /// <summary>The lesser of the compute throughput and the H2D bound.</summary>
@@ -74,6 +111,7 @@ internal sealed record BenchIoResult(PipelineStageTimes Stages, double EndToEnd,
     {
         var s = Stages;
         yield return ("I/O", Fallback is null ? $"pinned, {Depth} slots, overlapped" : "plain copies");
+        yield return ("streamed input", Streamed);
         yield return ("H2D ms (GB/s)", $"{F(s.HostToDeviceMs, "F3")} ({F(s.HostToDeviceGBps, "F1")})");
         yield return ("H2D bound images/s", F(s.HostToDeviceBound, "N0"));
         yield return ("GPU compute ms", F(s.ComputeMs, "F3"));
@@ -89,6 +127,7 @@ internal sealed record BenchIoResult(PipelineStageTimes Stages, double EndToEnd,
     {
         overlapped = Fallback is null,
         fallback = Fallback,
+        streamed = Streamed,
         depth = Depth,
         batches = Batches,
         input_bytes_per_batch = Stages.InputBytes,

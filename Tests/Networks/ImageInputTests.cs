@@ -54,6 +54,33 @@ public sealed class ImageInputTests
     }
 
     [Fact]
+    public void Streamed_images_equal_float_input_and_are_refused_where_the_host_normalizes()
+    {
+        var net = Stem(11, 11, 8);
+        var (images, floats) = Batch(net, 3, 6);
+        TestNetworks.SetRanges(net, floats, 3);
+        using var engines = Operators.OperatorEngines.Build(net, new BuilderConfig { MaxBatchSize = 3, Int8 = true });
+        var accelerator = engines.All.Single(e => e.BackendName == "ilgpu-cpu");
+        using var context = accelerator.CreateExecutionContext();
+        var expected = context.Execute(floats, 3)[accelerator.Outputs[0].Name];
+        int item = images.Length / 3;
+
+        // Batches 3, 1, 2 of the same images through the pipeline: each equal to the float run of the same items.
+        using (var runner = PipelinedRunner.ForImages(accelerator, ImageNet))
+        {
+            var outputs = runner.Run(new[] { images, images[..item], images[..(2 * item)] }.Select(b => new ReadOnlyMemory<byte>(b))).ToList();
+            Exact.EqualBits(expected, outputs[0], "streamed images, batch 3");
+            Exact.EqualBits(expected.AsSpan(0, expected.Length / 3), outputs[1], "streamed images, batch 1");
+            Exact.EqualBits(expected.AsSpan(0, 2 * expected.Length / 3), outputs[2], "streamed images, batch 2");
+        }
+
+        var cpu = engines.All.First(e => e.BackendName == "cpu");
+        var ex = Assert.Throws<NotSupportedException>(() => PipelinedRunner.ForImages(cpu, ImageNet));
+        Assert.Contains("CPU backend", ex.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => new PipelinedRunner<float>(accelerator, 2, ImageNet).Dispose());
+    }
+
+    [Fact]
     public void Bad_images_are_refused()
     {
         var net = Stem(11, 11, 8);
