@@ -25,10 +25,17 @@ internal unsafe interface ICpuInt8Sink
 internal sealed unsafe class CpuConvS8
 {
     private readonly PackedB[] _groups;
+    private readonly PackedB? _direct;
     private readonly PerBatch<ConvProblem> _batches;
 
     /// <summary>Packs KRSC weights [K][R][S][C/groups] for problems shaped like <paramref name="problem"/> (any N).</summary>
     public CpuConvS8(ReadOnlySpan<sbyte> krsc, ConvProblem problem, CpuIsa? isa = null)
+        : this(krsc, problem, isa, direct: true)
+    {
+    }
+
+    /// <summary>As above; <paramref name="direct"/> false keeps VNNI on the im2col path where <see cref="CpuDirectConv"/> applies (for tests).</summary>
+    internal CpuConvS8(ReadOnlySpan<sbyte> krsc, ConvProblem problem, CpuIsa? isa, bool direct)
     {
         ArgumentNullException.ThrowIfNull(problem);
         problem.Validate();
@@ -40,6 +47,15 @@ internal sealed unsafe class CpuConvS8
 
         Problem = problem;
         _batches = new PerBatch<ConvProblem>(n => problem with { N = n });
+        if (direct && CpuDirectConv.Applies(problem, CpuIsaSupport.Checked(isa)))
+        {
+            // One group: the weights repacked with each filter row's run padded to whole words (see CpuDirectConv).
+            var padded = CpuDirectConv.PadRuns(krsc, problem);
+            _direct = new PackedB(padded, kg, padded.Length / kg, isa);
+            _groups = [];
+            return;
+        }
+
         _groups = new PackedB[problem.Groups];
         for (var g = 0; g < problem.Groups; g++)
         {
@@ -51,7 +67,16 @@ internal sealed unsafe class CpuConvS8
     public ConvProblem Problem { get; }
 
     /// <summary>The variant the weights are packed for.</summary>
-    public CpuIsa Isa => _groups[0].Isa;
+    public CpuIsa Isa => _direct?.Isa ?? _groups[0].Isa;
+
+    /// <summary>False keeps the direct path's epilogue in the sink (tests compare both).</summary>
+    internal bool Fused { get; init; } = true;
+
+    /// <summary>True when a batch with this sink runs through <see cref="CpuDirectFused"/> (the requantize in registers).</summary>
+    internal bool FusesWith(in CpuRequantizeSink sink) => _direct is { } d && Fused && CpuDirectFused.Applies(d.K, d.N, sink);
+
+    /// <summary>True when the batches run through <see cref="CpuDirectConv"/> (no im2col matrix).</summary>
+    internal bool Direct => _direct is not null;
 
     /// <summary>
     /// Runs the GEMM of a batch: x NHWC [N, H, W, C] (N·H·W·C bytes at <paramref name="x"/>), accumulators of output
@@ -66,6 +91,24 @@ internal sealed unsafe class CpuConvS8
         }
 
         var p = _batches[batch];
+        if (_direct is { } d)
+        {
+            fixed (int* words = d.Words)
+            {
+                // The requantize epilogue in registers where it applies (the JIT folds the type test per sink type).
+                var xp = CpuPaddedIm2Col.Build(x, p, 0x80);
+                if (typeof(TSink) == typeof(CpuRequantizeSink) && Fused
+                    && CpuDirectFused.TryForward(xp, p, d, words, Unsafe.As<TSink, CpuRequantizeSink>(ref sink)))
+                {
+                    return;
+                }
+
+                CpuDirectConv.Forward(xp, p, d, words, sink);
+            }
+
+            return;
+        }
+
         for (var g = 0; g < _groups.Length; g++)
         {
             Group(x, p, g, sink);

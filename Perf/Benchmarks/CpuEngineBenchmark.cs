@@ -43,6 +43,11 @@ public sealed class CpuEngineBenchmark : IBenchmark
             Gemm(context);
         }
 
+        if (only is "layers")
+        {
+            CpuConvLayers.Run(context, Name, _threads, int.Parse(context.Option("rounds", "5"), System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         if (only is "all" or "models" or "fashion")
         {
             var root = RepositoryRoot();
@@ -238,11 +243,16 @@ public sealed class CpuEngineBenchmark : IBenchmark
     {
         var inputs = new Dictionary<string, float[]>(StringComparer.Ordinal) { [exec.Engine.Inputs[0].Name] = Random((int)exec.Engine.Inputs[0].Dims.Volume * batch, 3) };
         exec.Profile(inputs, batch);
-        var profile = exec.Profile(inputs, batch);
-        Console.WriteLine($"  profile {name} b{batch} {threads}t int8: {profile.TotalMilliseconds:F3} ms");
-        foreach (var l in profile.Layers)
+
+        // The median of each step over several profiled runs (one run swings several × on a shared machine).
+        int runs = batch >= 32 ? 15 : 101;
+        var profiles = Enumerable.Range(0, runs).Select(_ => exec.Profile(inputs, batch)).ToArray();
+        var first = profiles[0];
+        Console.WriteLine($"  profile {name} b{batch} {threads}t int8 (median of {runs} runs per step): {MedianOf([.. profiles.Select(p => p.TotalMilliseconds)]):F4} ms");
+        for (var i = 0; i < first.Layers.Count; i++)
         {
-            Console.WriteLine($"    {l.Name,-40} {l.Type,-14} {(l.Int8 ? "int8" : "fp32")} {l.Milliseconds,9:F3} ms");
+            var l = first.Layers[i];
+            Console.WriteLine($"    {l.Name,-40} {l.Type,-14} {(l.Int8 ? "int8" : "fp32")} {MedianOf([.. profiles.Select(p => p.Layers[i].Milliseconds)]),9:F4} ms");
         }
     }
 
