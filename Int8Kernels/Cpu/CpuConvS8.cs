@@ -75,6 +75,29 @@ internal sealed unsafe class CpuConvS8
     /// <summary>True when a batch with this sink runs through <see cref="CpuDirectFused"/> (the requantize in registers).</summary>
     internal bool FusesWith(in CpuRequantizeSink sink) => _direct is { } d && Fused && CpuDirectFused.Applies(d.K, d.N, sink);
 
+    /// <summary>True when <see cref="ForwardPooled"/> runs with this sink: the fused kernels and every multiplier ≥ 0.</summary>
+    internal bool FusesPoolWith(in CpuRequantizeSink sink) => FusesWith(sink) && CpuDirectFused.PoolApplies(_direct!.N, sink);
+
+    /// <summary>
+    /// The convolution followed by a 2×2 stride-2 max pool (no padding, floor mode) in one pass: the sink's int8 rows
+    /// receive the pooled output [N, P/2, Q/2, K] (pixel (n, ph, pw) at row (n·(P/2) + ph)·(Q/2) + pw). Needs
+    /// <see cref="FusesPoolWith"/>.
+    /// </summary>
+    internal void ForwardPooled(sbyte* x, int batch, in CpuRequantizeSink sink)
+    {
+        if (!FusesPoolWith(sink))
+        {
+            throw new InvalidOperationException("The pooled convolution needs the fused direct kernels (FusesPoolWith).");
+        }
+
+        var p = _batches[batch];
+        var d = _direct!;
+        fixed (int* words = d.Words)
+        {
+            CpuDirectFused.TryForward(CpuPaddedIm2Col.Build(x, p, 0x80), p, d, words, sink, pool: true);
+        }
+    }
+
     /// <summary>True when the batches run through <see cref="CpuDirectConv"/> (no im2col matrix).</summary>
     internal bool Direct => _direct is not null;
 

@@ -16,17 +16,17 @@ namespace ILGPUInt8.Kernels.Cpu;
 /// the weights held in registers a whole row of pixels long; and 4 pixels × 32 channels (16 accumulators) for channel
 /// counts that are multiples of 32.
 /// </summary>
-internal static unsafe class CpuDirectFused
+internal static unsafe partial class CpuDirectFused
 {
     /// <summary>
     /// Runs the whole convolution into the sink's int8 rows when a fused kernel applies (returns false, having done
     /// nothing, when not): <paramref name="xp"/> the padded copy, <paramref name="words"/> pins <paramref name="b"/>'s words.
     /// </summary>
-    public static bool TryForward(sbyte* xp, ConvProblem p, PackedB b, int* words, in CpuRequantizeSink sink)
+    public static bool TryForward(sbyte* xp, ConvProblem p, PackedB b, int* words, in CpuRequantizeSink sink, bool pool = false)
     {
         ArgumentNullException.ThrowIfNull(b);
         int n = b.N;
-        if (!Applies(b.K, n, sink))
+        if (!Applies(b.K, n, sink) || (pool && !PoolApplies(n, sink)))
         {
             return false;
         }
@@ -56,10 +56,12 @@ internal static unsafe class CpuDirectFused
                 Y = sink.Pointer,
                 Stride = sink.Stride,
                 Small = n == 16,
+                Pool = pool,
             };
 
-            // Output rows (n, oh) in contiguous ranges, one item each: 4 a thread when the MACs pay for a hand-off.
-            long rows = (long)p.N * p.P;
+            // Output rows (n, oh), or pooled rows (n, ph), in contiguous ranges, one item each: 4 a thread when the MACs
+            // pay for a hand-off.
+            long rows = (long)p.N * (pool ? p.P / 2 : p.P);
             body.Rows = rows;
             body.Pieces = (int)Math.Min(rows, CpuThreads.Max > 1 && m * b.K * n >= CpuThreads.SerialWork ? 4L * CpuThreads.Max : 1);
             CpuThreads.For(body.Pieces, m * b.K * n, ref body);
@@ -93,6 +95,24 @@ internal static unsafe class CpuDirectFused
         return true;
     }
 
+    /// <summary>
+    /// True when a 2×2 stride-2 max pool can be taken before the requantize: every multiplier ≥ 0, so the requantize
+    /// is non-decreasing in the sum and max(requantize(s_i)) = requantize(max s_i).
+    /// </summary>
+    public static bool PoolApplies(int n, in CpuRequantizeSink sink)
+    {
+        var m = sink.MultiplierArray;
+        for (var k = 0; k < n; k++)
+        {
+            if (!(m[k] >= 0))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     private struct RowItems : ICpuForBody
     {
         public long Rows;
@@ -105,7 +125,7 @@ internal static unsafe class CpuDirectFused
         public int* Init;
         public float* Mult;
         public sbyte* Y;
-        public bool Small;
+        public bool Small, Pool;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Run(int item)
@@ -114,13 +134,19 @@ internal static unsafe class CpuDirectFused
             var p = P;
             int hp = CpuPaddedIm2Col.PaddedHeight(p), q = p.Q;
             long stepW = (long)p.StrideW * p.C;
+            if (Pool)
+            {
+                Pooled(i0, i1, hp, stepW);
+                return;
+            }
+
             if (Small)
             {
                 for (var i = i0; i < i1; i++)
                 {
                     long n = i / p.P, oh = i % p.P;
                     sbyte* a = Xp + (((n * hp) + (oh * p.StrideH)) * RowBytes);
-                    Small16(a, q, stepW, RowBytes, RunWords, Wpr, Words, Init, Mult, Lo, Y + (i * q * Stride), Stride);
+                    Small16(a, q, stepW, RowBytes, RunWords, Wpr, Words, Init, Mult, Lo, Y + (i * q * Stride), Stride, 0);
                 }
 
                 return;
@@ -163,67 +189,44 @@ internal static unsafe class CpuDirectFused
             }
         }
 
+        // Pooled rows [i0, i1) of i = n·(P/2) + ph: windows of output pixels (2ph + dy, 2pw + dx), one 4-pixel tile each.
+        private readonly void Pooled(long i0, long i1, int hp, long stepW)
+        {
+            var p = P;
+            int pp = p.P / 2, pq = p.Q / 2;
+            long down = p.StrideH * RowBytes;
+            long* offsets = stackalloc long[4];
+            for (var i = i0; i < i1; i++)
+            {
+                long top = (((i / pp) * hp) + (2 * (i % pp) * p.StrideH)) * RowBytes;
+                sbyte* y = Y + (i * pq * Stride);
+                if (Small)
+                {
+                    Small16(Xp + top, pq, stepW, RowBytes, RunWords, Wpr, Words, Init, Mult, Lo, y, Stride, down);
+                    continue;
+                }
+
+                for (var pw = 0; pw < pq; pw++, y += Stride)
+                {
+                    offsets[0] = top + (2 * pw * stepW);
+                    offsets[1] = offsets[0] + stepW;
+                    offsets[2] = offsets[0] + down;
+                    offsets[3] = offsets[1] + down;
+                    for (var k0 = 0; k0 < p.K; k0 += 32)
+                    {
+                        int* b = Words + ((long)(k0 / 8) * Wpr * 8);
+                        Vnni4x32(Xp, offsets, p.R, RunWords, RowBytes, b, (long)Wpr * 8, Init + k0, Mult + k0, Lo, y + k0, Stride, -1);
+                    }
+                }
+            }
+        }
+
         // Output row i = n·P + oh starts at padded row n·Hp + oh·sh.
         private readonly long Base(long i, int hp) => (((i / P.P) * hp) + ((i % P.P) * P.StrideH)) * RowBytes;
     }
 
-    // 16 channels, ≤ 4 words a pixel (word w = (r, j) at a + r·rowBytes + 4·j), the weights in 8 registers; one row of pixels.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Small16(sbyte* a, int q, long stepW, long rowBytes, int runWords, int wpr, int* words, int* init, float* mult, int lo, sbyte* y, int stride)
-    {
-        Vector256<sbyte> b00 = default, b01 = default, b02 = default, b03 = default, b10 = default, b11 = default, b12 = default, b13 = default;
-        long o0 = 0, o1 = 0, o2 = 0, o3 = 0;
-        for (var w = 0; w < wpr; w++)
-        {
-            long o = ((w / runWords) * rowBytes) + ((w % runWords) * 4);
-            var v0 = Avx.LoadVector256(words + (w * 8)).AsSByte();
-            var v1 = Avx.LoadVector256(words + ((wpr + w) * 8)).AsSByte();
-            switch (w)
-            {
-                case 0: (o0, b00, b10) = (o, v0, v1); break;
-                case 1: (o1, b01, b11) = (o, v0, v1); break;
-                case 2: (o2, b02, b12) = (o, v0, v1); break;
-                default: (o3, b03, b13) = (o, v0, v1); break;
-            }
-        }
-
-        var i0 = Vector256.Load(init);
-        var i1 = Vector256.Load(init + 8);
-        var m = Vector512.Load(mult);
-        var lov = Vector512.Create((float)lo);
-        var hiv = Vector512.Create(127f);
-        for (var x = 0; x < q; x++, a += stepW, y += stride)
-        {
-            var x0 = Vector256.Create(*(int*)(a + o0)).AsByte();
-            var c0 = AvxVnni.MultiplyWideningAndAdd(i0, x0, b00);
-            var c1 = AvxVnni.MultiplyWideningAndAdd(i1, x0, b10);
-            if (wpr > 1)
-            {
-                var x1 = Vector256.Create(*(int*)(a + o1)).AsByte();
-                c0 = AvxVnni.MultiplyWideningAndAdd(c0, x1, b01);
-                c1 = AvxVnni.MultiplyWideningAndAdd(c1, x1, b11);
-            }
-
-            if (wpr > 2)
-            {
-                var x2 = Vector256.Create(*(int*)(a + o2)).AsByte();
-                c0 = AvxVnni.MultiplyWideningAndAdd(c0, x2, b02);
-                c1 = AvxVnni.MultiplyWideningAndAdd(c1, x2, b12);
-            }
-
-            if (wpr > 3)
-            {
-                var x3 = Vector256.Create(*(int*)(a + o3)).AsByte();
-                c0 = AvxVnni.MultiplyWideningAndAdd(c0, x3, b03);
-                c1 = AvxVnni.MultiplyWideningAndAdd(c1, x3, b13);
-            }
-
-            Store16(c0, c1, m, lov, hiv, y);
-        }
-    }
-
     // 4 pixels × 32 channels: 16 accumulators from init (the JIT gives AvxVnni's accumulating operand ymm0-15 only),
-    // R runs of W words; the epilogue of the first `valid` pixels.
+    // R runs of W words; the epilogue of the first `valid` pixels (−1: the 4 pixels are a pooling window, one output).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Vnni4x32(sbyte* xp, long* offsets, int r, int runWords, long rowBytes, int* b, long stride, int* init, float* mult, int lo, sbyte* y, int ystride, int valid)
     {
@@ -275,6 +278,14 @@ internal static unsafe class CpuDirectFused
         var m1 = Vector512.Load(mult + 16);
         var lov = Vector512.Create((float)lo);
         var hiv = Vector512.Create(127f);
+        if (valid < 0)
+        {
+            // The 4 pixels are one 2×2 pooling window: the max of the sums, requantized once (see PoolApplies).
+            Store16(Vector256.Max(Vector256.Max(c00, c10), Vector256.Max(c20, c30)), Vector256.Max(Vector256.Max(c01, c11), Vector256.Max(c21, c31)), m0, lov, hiv, y);
+            Store16(Vector256.Max(Vector256.Max(c02, c12), Vector256.Max(c22, c32)), Vector256.Max(Vector256.Max(c03, c13), Vector256.Max(c23, c33)), m1, lov, hiv, y + 16);
+            return;
+        }
+
         Store16(c00, c01, m0, lov, hiv, y);
         Store16(c02, c03, m1, lov, hiv, y + 16);
         if (valid > 1)
@@ -292,15 +303,5 @@ internal static unsafe class CpuDirectFused
             Store16(c30, c31, m0, lov, hiv, y + (3 * ystride));
             Store16(c32, c33, m1, lov, hiv, y + (3 * ystride) + 16);
         }
-    }
-
-    // The sink's 16-lane formula on sum = acc + bias (already in the accumulators): f = min(max(f32(sum)·m, lo), 127),
-    // one cvtps2dq (round half to even) and one vpmovsdb store. vmaxps/vminps, not Vector512.Max/Min (IEEE maximum: a
-    // range-and-fixup sequence for NaN and −0): f is never NaN (finite multipliers) and ±0 both convert to 0.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store16(Vector256<int> low, Vector256<int> high, Vector512<float> m, Vector512<float> lo, Vector512<float> hi, sbyte* y)
-    {
-        var f = Avx512F.Min(Avx512F.Max(Vector512.ConvertToSingle(Vector512.Create(low, high)) * m, lo), hi);
-        Avx512F.ConvertToVector128SByteWithSaturation(Avx512F.ConvertToVector512Int32(f)).Store(y);
     }
 }

@@ -88,5 +88,32 @@ public sealed unsafe class CpuDirectFusedTests
 
             Exact.Equal<sbyte>(expected, y, $"direct fused {fused} lo {lo} {p}");
         }
+
+        // The 2×2 stride-2 max pool fused in (the sums' max requantized once) = the pool of the requantized output.
+        var pooled = new CpuConvS8(w, p with { N = 1 }, CpuIsa.AvxVnni);
+        int pp = p.P / 2, pq = p.Q / 2;
+        var yPool = new sbyte[p.N * pp * pq * p.K];
+        fixed (sbyte* xp = x)
+        fixed (sbyte* yp = yPool)
+        {
+            var sink = new CpuRequantizeSink(yp, p.K, m, bias, lo, null);
+            Assert.Equal(shape < 6 && !hugeBias, pooled.FusesPoolWith(sink));
+            if (!pooled.FusesPoolWith(sink))
+            {
+                return;
+            }
+
+            pooled.ForwardPooled(xp, p.N, sink);
+        }
+
+        var expectedPool = new sbyte[yPool.Length];
+        for (var i = 0; i < expectedPool.Length; i++)
+        {
+            int k = i % p.K, pix = i / p.K, pw = pix % pq, ph = pix / pq % pp, n = pix / pq / pp;
+            int at(int dy, int dx) => expected[(((((n * p.P) + (2 * ph) + dy) * p.Q) + (2 * pw) + dx) * p.K) + k];
+            expectedPool[i] = (sbyte)Math.Max(Math.Max(at(0, 0), at(0, 1)), Math.Max(at(1, 0), at(1, 1)));
+        }
+
+        Exact.Equal<sbyte>(expectedPool, yPool, $"direct fused + 2x2 max pool lo {lo} {p}");
     }
 }
