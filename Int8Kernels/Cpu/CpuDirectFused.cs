@@ -154,12 +154,14 @@ internal static unsafe partial class CpuDirectFused
 
             // Tiles of 4 pixels along the flattened output rows [i0, i1) (a tile may span two rows): each pixel's run start
             // xp[n][oh·sh][ow·sw][0], advanced pixel by pixel (a division per output row, none per pixel); the pixels padding
-            // the last tile repeat the last one.
-            long* offsets = stackalloc long[4];
+            // the last tile repeat the last one. Chunks of 64 tiles, each 32-channel block of weights over the whole chunk
+            // (the block, 4·R·W·32 bytes, stays in L2 while the chunk's pixels stream past).
+            var chunk = default(Chunk);
             long row = i0, rowBase = Base(i0, hp), t = i0 * q;
             int ow = 0;
             while (row < i1)
             {
+                long* offsets = chunk.Offsets + (4 * chunk.Tiles);
                 int valid = 0;
                 for (var j = 0; j < 4; j++)
                 {
@@ -179,13 +181,12 @@ internal static unsafe partial class CpuDirectFused
                     }
                 }
 
-                for (var k0 = 0; k0 < p.K; k0 += 32)
-                {
-                    int* b = Words + ((long)(k0 / 8) * Wpr * 8);
-                    Vnni4x32(Xp, offsets, p.R, RunWords, RowBytes, b, (long)Wpr * 8, Init + k0, Mult + k0, Lo, Y + (t * Stride) + k0, Stride, valid);
-                }
-
+                chunk.Add(t, valid);
                 t += valid;
+                if (chunk.Tiles == Chunk.Capacity || row >= i1)
+                {
+                    Flush(ref chunk);
+                }
             }
         }
 
@@ -195,34 +196,77 @@ internal static unsafe partial class CpuDirectFused
             var p = P;
             int pp = p.P / 2, pq = p.Q / 2;
             long down = p.StrideH * RowBytes;
-            long* offsets = stackalloc long[4];
+            var chunk = default(Chunk);
             for (var i = i0; i < i1; i++)
             {
                 long top = (((i / pp) * hp) + (2 * (i % pp) * p.StrideH)) * RowBytes;
-                sbyte* y = Y + (i * pq * Stride);
                 if (Small)
                 {
-                    Small16(Xp + top, pq, stepW, RowBytes, RunWords, Wpr, Words, Init, Mult, Lo, y, Stride, down);
+                    Small16(Xp + top, pq, stepW, RowBytes, RunWords, Wpr, Words, Init, Mult, Lo, Y + (i * pq * Stride), Stride, down);
                     continue;
                 }
 
-                for (var pw = 0; pw < pq; pw++, y += Stride)
+                for (var pw = 0; pw < pq; pw++)
                 {
+                    long* offsets = chunk.Offsets + (4 * chunk.Tiles);
                     offsets[0] = top + (2 * pw * stepW);
                     offsets[1] = offsets[0] + stepW;
                     offsets[2] = offsets[0] + down;
                     offsets[3] = offsets[1] + down;
-                    for (var k0 = 0; k0 < p.K; k0 += 32)
+                    chunk.Add((i * pq) + pw, -1);
+                    if (chunk.Tiles == Chunk.Capacity)
                     {
-                        int* b = Words + ((long)(k0 / 8) * Wpr * 8);
-                        Vnni4x32(Xp, offsets, p.R, RunWords, RowBytes, b, (long)Wpr * 8, Init + k0, Mult + k0, Lo, y + k0, Stride, -1);
+                        Flush(ref chunk);
                     }
                 }
             }
+
+            if (chunk.Tiles > 0)
+            {
+                Flush(ref chunk);
+            }
+        }
+
+        // Every 32-channel block over the chunk's tiles (the block outer: its weights are read once a chunk).
+        private readonly void Flush(ref Chunk chunk)
+        {
+            for (var k0 = 0; k0 < P.K; k0 += 32)
+            {
+                int* b = Words + ((long)(k0 / 8) * Wpr * 8);
+                for (var i = 0; i < chunk.Tiles; i++)
+                {
+                    Vnni4x32(Xp, chunk.Offsets + (4 * i), P.R, RunWords, RowBytes, b, (long)Wpr * 8, Init + k0, Mult + k0, Lo, Y + (chunk.Outputs[i] * Stride) + k0, Stride, chunk.Valid[i]);
+                }
+            }
+
+            chunk.Tiles = 0;
         }
 
         // Output row i = n·P + oh starts at padded row n·Hp + oh·sh.
         private readonly long Base(long i, int hp) => (((i / P.P) * hp) + ((i % P.P) * P.StrideH)) * RowBytes;
+    }
+
+    // Up to 64 tiles (on the stack): 4 run offsets, the first output pixel and the valid count (−1: a pooling window) of each.
+    private struct Chunk
+    {
+        public const int Capacity = 64;
+        public fixed long OffsetData[4 * Capacity];
+        public fixed long OutputData[Capacity];
+        public fixed int ValidData[Capacity];
+        public int Tiles;
+
+        public long* Offsets => (long*)Unsafe.AsPointer(ref OffsetData[0]);
+
+        public long* Outputs => (long*)Unsafe.AsPointer(ref OutputData[0]);
+
+        public int* Valid => (int*)Unsafe.AsPointer(ref ValidData[0]);
+
+        public void Add(long output, int valid)
+        {
+            OutputData[Tiles] = output;
+            ValidData[Tiles] = valid;
+            Tiles++;
+        }
     }
 
     // 4 pixels × 32 channels: 16 accumulators from init (the JIT gives AvxVnni's accumulating operand ymm0-15 only),
