@@ -18,6 +18,7 @@ internal static unsafe class CpuConvLayers
         ("fashion conv1", new(1, 1, 28, 28, 16, 3, 3, PadH: 1, PadW: 1)),
         ("fashion conv2", new(1, 16, 14, 14, 32, 3, 3, PadH: 1, PadW: 1)),
         ("resnet18 layer1 3x3", new(1, 64, 56, 56, 64, 3, 3, PadH: 1, PadW: 1)),
+        ("resnet18 layer4 3x3", new(1, 512, 7, 7, 512, 3, 3, PadH: 1, PadW: 1)),
         ("resnet18 stem 7x7/2", new(1, 3, 224, 224, 64, 7, 7, StrideH: 2, StrideW: 2, PadH: 3, PadW: 3)),
     ];
 
