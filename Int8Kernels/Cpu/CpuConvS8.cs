@@ -30,9 +30,15 @@ internal sealed unsafe class CpuConvS8
 
     /// <summary>Packs KRSC weights [K][R][S][C/groups] for problems shaped like <paramref name="problem"/> (any N).</summary>
     public CpuConvS8(ReadOnlySpan<sbyte> krsc, ConvProblem problem, CpuIsa? isa = null)
-        : this(krsc, problem, isa, direct: true)
+        : this(krsc, problem, isa, DirectDefault)
     {
     }
+
+    /// <summary>
+    /// Whether new convolutions take <see cref="CpuDirectConv"/> where it applies (default: on; the environment variable
+    /// ILGPUINT8_CPU_DIRECT=0 turns it off; the benchmark's A/B sets it).
+    /// </summary>
+    internal static bool DirectDefault { get; set; } = Environment.GetEnvironmentVariable("ILGPUINT8_CPU_DIRECT") != "0";
 
     /// <summary>As above; <paramref name="direct"/> false keeps VNNI on the im2col path where <see cref="CpuDirectConv"/> applies (for tests).</summary>
     internal CpuConvS8(ReadOnlySpan<sbyte> krsc, ConvProblem problem, CpuIsa? isa, bool direct)

@@ -126,9 +126,11 @@ internal readonly unsafe struct CpuRequantizeSink : ICpuInt8Sink
                             continue;
                         }
 
-                        // f32(acc + bias) · m, rounded half to even, clamped to [lo, 127] (cvt.rni.sat then max(lo)).
+                        // f32(acc + bias) · m, rounded half to even, clamped to [lo, 127] (cvt.rni.sat then max(lo)); vmaxps/vminps
+                        // where AVX runs (f is never NaN; ±0 both give 0), not the IEEE-maximum sequence of Vector256.Max/Min.
                         var f = Vector256.ConvertToSingle(sum) * Vector256.Load(mult + k0 + j);
-                        var q = Vector256.ConvertToInt32(Vector256.Min(Vector256.Max(Vector256.Round(f), lo), hi));
+                        var rounded = Vector256.Round(f);
+                        var q = Vector256.ConvertToInt32(Avx.IsSupported ? Avx.Min(Avx.Max(rounded, lo), hi) : Vector256.Min(Vector256.Max(rounded, lo), hi));
                         var bytes = Vector256.Narrow(Vector256.Narrow(q, q), Vector256.Narrow(q, q));
                         if (_lut is null)
                         {

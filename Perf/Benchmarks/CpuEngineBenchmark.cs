@@ -136,6 +136,14 @@ public sealed class CpuEngineBenchmark : IBenchmark
         using var fp32 = EngineBuilder.BuildCpu(network, new BuilderConfig { MaxBatchSize = maxBatch });
         var watch = Stopwatch.StartNew();
         using var int8 = EngineBuilder.BuildCpu(network, new BuilderConfig { MaxBatchSize = maxBatch, Int8 = true, Calibrator = new MaxAbsCalibrator([(calibration, 2)]), CalibrationBatchSize = 2 });
+
+        // --direct-ab: the same INT8 engine built with the direct convolution off (im2col path, no fused pools), timed alongside.
+        bool directAb = context.Option("direct-ab", "no") != "no";
+        bool direct = CpuConvS8.DirectDefault;
+        CpuConvS8.DirectDefault = false;
+        using var im2col = directAb ? EngineBuilder.BuildCpu(network, new BuilderConfig { MaxBatchSize = maxBatch, Int8 = true, Calibrator = new MaxAbsCalibrator([(calibration, 2)]), CalibrationBatchSize = 2 }) : null;
+        CpuConvS8.DirectDefault = direct;
+        using var cIm2col = im2col?.CreateExecutionContext();
         Console.WriteLine($"  {name}: {int8.Layers.Count} steps, {int8.Layers.Count(l => l.Int8)} INT8, ISA {int8.HostIsa}; INT8 build with calibration {watch.Elapsed.TotalMilliseconds:F0} ms");
 
         // ORT's QDQ INT8 peer: the same network exported by QdqExporter with this engine's thresholds (the torch QDQ
@@ -171,6 +179,11 @@ public sealed class CpuEngineBenchmark : IBenchmark
                 if (qdqRun is not null)
                 {
                     runners.Add(("ort qdq int8", () => qdqRun()));
+                }
+
+                if (cIm2col is not null)
+                {
+                    runners.Add(("ours int8 im2col", () => cIm2col.Execute(inputs, batch)));
                 }
 
                 if (withFp32)
