@@ -54,6 +54,13 @@ public static class ConvVariants
         registry.Register(new ConvMma128x128S3());
         registry.Register(new ConvMma128x64S3());
 
+        // Fixed K splits of the two tiles ConvMmaAuto uses, for build-time tactic timing (never chosen by the rule).
+        foreach (var splits in new[] { 2, 4, 8 })
+        {
+            registry.Register(new ConvMmaSplitK(new ConvMma128x128S3(), splits));
+            registry.Register(new ConvMmaSplitK(new ConvMma128x64S3(), splits));
+        }
+
         // The wgmma convolution (sm_90a) is not preferred yet: measured on the H200 it runs below the mma.sync one on
         // four of the five ResNet-50 layers (Perf/NOTES.md, issue 13). It stays available by name.
         registry.Register(new ConvWgmma());

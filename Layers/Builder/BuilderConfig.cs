@@ -1,6 +1,7 @@
 using ILGPUInt8.Calibration.Data;
 using ILGPUInt8.Kernels.Cpu;
 using ILGPUInt8.Layers.Network;
+using ILGPUInt8.Layers.Runtime;
 
 namespace ILGPUInt8.Layers.Builder;
 
@@ -41,6 +42,19 @@ public sealed class BuilderConfig
     /// (layer1, b256). Set true to fuse (fewer launches; Perf/NOTES.md).
     /// </summary>
     public bool FuseResidualSums { get; set; }
+
+    /// <summary>
+    /// Build-time tactic timing (TensorRT's way): <see cref="TacticTiming.Auto"/> times on CUDA devices only (unless
+    /// <c>ILGPUINT8_TACTICS</c> = off), <see cref="TacticTiming.On"/> on any ILGPU device (the CPU accelerator too, for
+    /// tests), <see cref="TacticTiming.Off"/> keeps the heuristic choice. The CPU backend has nothing to time.
+    /// </summary>
+    public TacticTiming TacticTiming { get; set; } = TacticTiming.Auto;
+
+    /// <summary>Where timed choices are looked up first and recorded (null: a cache shared by the process's builds).</summary>
+    public TimingCache? TimingCache { get; set; }
+
+    /// <summary>Timed runs per candidate (the median is kept).</summary>
+    public int TacticRepeats { get; set; } = 5;
 
     /// <summary>Reuse activation memory between tensors whose lifetimes do not overlap.</summary>
     public bool MemoryReuse { get; set; } = true;
@@ -91,6 +105,11 @@ public sealed class BuilderConfig
             throw new ArgumentException($"MaxBatchSize ({MaxBatchSize}) must be positive.", nameof(MaxBatchSize));
         }
 
+        if (TacticRepeats <= 0)
+        {
+            throw new ArgumentException($"TacticRepeats ({TacticRepeats}) must be positive.", nameof(TacticRepeats));
+        }
+
         if (CalibrationBatchSize is <= 0)
         {
             throw new ArgumentException($"CalibrationBatchSize ({CalibrationBatchSize}) must be positive.", nameof(CalibrationBatchSize));
@@ -127,4 +146,17 @@ public sealed class BuilderConfig
                 nameof(CalibrationPreprocessing));
         }
     }
+}
+
+/// <summary>Whether the builder times kernel variants per layer (<see cref="BuilderConfig.TacticTiming"/>).</summary>
+public enum TacticTiming
+{
+    /// <summary>On CUDA devices, unless <c>ILGPUINT8_TACTICS</c> = off; off on the CPU accelerator.</summary>
+    Auto,
+
+    /// <summary>On every ILGPU device.</summary>
+    On,
+
+    /// <summary>Never: the heuristic choice.</summary>
+    Off,
 }

@@ -78,7 +78,45 @@ public static class EngineBuilder
         }
         MemoryPlanner.Run(plan, config.MemoryReuse);
         edit?.Invoke(plan);
-        return new Engine(device, plan, hostIsa);
+        var engine = new Engine(device, plan, hostIsa);
+        if (hostIsa is null && TimesTactics(config.TacticTiming, device))
+        {
+            try
+            {
+                // The batch sizes the tactics are timed at: the largest and 1 (a run uses the nearest on a log scale).
+                engine.TuneTactics([plan.MaxBatchSize, 1], config.TimingCache ?? ProcessTimingCache, config.TacticRepeats);
+            }
+            catch
+            {
+                engine.Dispose();
+                throw;
+            }
+        }
+
+        return engine;
+    }
+
+    /// <summary>The environment variable that turns <see cref="TacticTiming.Auto"/> off (<c>off</c>) or on (<c>on</c>).</summary>
+    public const string TacticsEnvironmentVariable = "ILGPUINT8_TACTICS";
+
+    // The timing cache of builds that name none: one per process, so that rebuilding a network in one process times once.
+    private static readonly TimingCache ProcessTimingCache = new();
+
+    /// <summary>Whether a build on <paramref name="device"/> times tactics under <paramref name="timing"/>.</summary>
+    internal static bool TimesTactics(TacticTiming timing, Int8Device device)
+    {
+        var env = Environment.GetEnvironmentVariable(TacticsEnvironmentVariable)?.Trim().ToLowerInvariant();
+        return timing switch
+        {
+            TacticTiming.On => true,
+            TacticTiming.Off => false,
+            _ => env switch
+            {
+                "off" or "0" or "false" => false,
+                "on" or "1" or "true" => true,
+                _ => device.IsCuda,
+            },
+        };
     }
 
     /// <summary>

@@ -90,6 +90,12 @@ internal sealed class PlanNode
     /// <summary>The output is a view of the input (a reshape whose bytes already match): nothing runs.</summary>
     public bool IsView { get; set; }
 
+    /// <summary>
+    /// The kernel variants build-time tactic timing chose for this step, by the batch size they were timed at (empty:
+    /// none timed, the heuristic choice). A run at batch n uses the tactic timed at the batch nearest to n on a log scale.
+    /// </summary>
+    public List<(int Batch, string Variant)> Tactics { get; } = [];
+
     public string Name => Layer.Name;
 
     public override string ToString() =>

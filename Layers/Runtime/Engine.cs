@@ -103,17 +103,34 @@ public sealed class Engine : IDisposable
 
         Inputs = [.. plan.Inputs.Select(i => new EngineBinding(plan.Tensors[i].Name, plan.Tensors[i].Dims))];
         Outputs = [.. plan.Outputs.Select(i => new EngineBinding(plan.Tensors[i].Name, plan.Tensors[i].Dims))];
-        Layers = [.. plan.Nodes.Select((n, i) => new EngineLayerInfo(n.Name, n.Layer.Type, n.Int8, n.Sources, n.Fused)
+        Layers = DescribeSteps();
+        Memory = new MemoryReport(plan.ArenaBytes, plan.UnsharedBytes, plan.Tensors.Count(t => t.Constant is null && t.AliasOf < 0), _steps.Sum(s => s.ScratchBytes));
+        Int8Thresholds = plan.Tensors.Where(t => t.Type == DataType.Int8 && t.Threshold is not null)
+            .GroupBy(t => t.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Threshold!.Value, StringComparer.Ordinal);
+    }
+
+    // What Layers reports of every step (built again after tactic timing changed the kernels).
+    private IReadOnlyList<EngineLayerInfo> DescribeSteps() =>
+        [.. Plan.Nodes.Select((n, i) => new EngineLayerInfo(n.Name, n.Layer.Type, n.Int8, n.Sources, n.Fused)
         {
-            InputDims = [.. n.Inputs.Select(id => plan.Tensors[id].Dims)],
-            OutputDims = plan.Tensors[n.Output].Dims,
+            InputDims = [.. n.Inputs.Select(id => Plan.Tensors[id].Dims)],
+            OutputDims = Plan.Tensors[n.Output].Dims,
             KernelName = _steps[i].KernelName,
             ScratchBytes = _steps[i].ScratchBytes,
             FusedResidualSum = n.ResidualThreshold is not null,
         })];
-        Memory = new MemoryReport(plan.ArenaBytes, plan.UnsharedBytes, plan.Tensors.Count(t => t.Constant is null && t.AliasOf < 0), _steps.Sum(s => s.ScratchBytes));
-        Int8Thresholds = plan.Tensors.Where(t => t.Type == DataType.Int8 && t.Threshold is not null)
-            .GroupBy(t => t.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Threshold!.Value, StringComparer.Ordinal);
+
+    /// <summary>
+    /// What build-time tactic timing chose (and every candidate's time) when this engine was built with it; empty for an
+    /// engine built without timing or read from a file (the file keeps the choices, not the times).
+    /// </summary>
+    public IReadOnlyList<TacticChoice> Tactics { get; private set; } = [];
+
+    /// <summary>Times the tunable steps' variants at <paramref name="batches"/> and keeps the fastest (<see cref="TacticTimer"/>).</summary>
+    internal void TuneTactics(IReadOnlyList<int> batches, TimingCache? cache, int repeats)
+    {
+        Tactics = TacticTimer.Tune(this, batches, cache, repeats);
+        Layers = DescribeSteps();
     }
 
     /// <summary>
@@ -147,7 +164,7 @@ public sealed class Engine : IDisposable
     public IReadOnlyList<EngineBinding> Outputs { get; }
 
     /// <summary>The steps in execution order.</summary>
-    public IReadOnlyList<EngineLayerInfo> Layers { get; }
+    public IReadOnlyList<EngineLayerInfo> Layers { get; private set; }
 
     /// <summary>Activation memory per context.</summary>
     public MemoryReport Memory { get; }

@@ -11,13 +11,14 @@ namespace ILGPUInt8.Layers.Runtime;
 /// then the payload: the finished plan (tensors with types, ranges, constants and arena offsets; steps with their layer
 /// parameters, precision and fusion; inputs; outputs). Weights are stored as FP32 and quantized again when the engine is
 /// made (deterministic host code, so the same bits). A wrong magic, another version, a short file or a checksum mismatch
-/// is rejected with <see cref="InvalidDataException"/> saying which. Version 5 adds a slice's step; version 4 the
+/// is rejected with <see cref="InvalidDataException"/> saying which. Version 6 adds each step's timed tactics (batch,
+/// variant name); version 5 a slice's step; version 4 the
 /// integer-only flag after the outputs; versions 2 (no fused residual sums), 3 (no integer-only flag: float
 /// requantize) and 4 (no slice step: 1) are still read.
 /// </summary>
 internal static class EngineSerializer
 {
-    public const int Version = 5;
+    public const int Version = 6;
 
     /// <summary>The oldest format this build still reads (version 2 lacks the fused residual sum: none was fused then).</summary>
     public const int OldestReadable = 2;
@@ -124,6 +125,12 @@ internal static class EngineSerializer
             w.Write(n.ResidualThreshold ?? 0f);
             w.WriteArray([.. n.Sources]);
             w.Write(n.IsView);
+            w.Write(n.Tactics.Count);
+            foreach (var (batch, variant) in n.Tactics)
+            {
+                w.Write(batch);
+                w.Write(variant);
+            }
         }
 
         w.WriteArray([.. plan.Inputs]);
@@ -184,6 +191,18 @@ internal static class EngineSerializer
 
             node.Sources.AddRange(r.ReadStringArray());
             node.IsView = r.ReadBoolean();
+            var tactics = version >= 6 ? Count(r, "tactics") : 0;
+            for (var k = 0; k < tactics; k++)
+            {
+                var batch = r.ReadInt32();
+                var variant = r.ReadString();
+                if (batch <= 0 || batch > plan.MaxBatchSize || variant.Length == 0)
+                {
+                    throw new InvalidDataException($"Corrupt engine file: step '{layer.Name}' has a tactic for batch {batch} ('{variant}').");
+                }
+
+                node.Tactics.Add((batch, variant));
+            }
             plan.Nodes.Add(node);
 
             // The shapes must agree with the parameters, as when the network was built.

@@ -47,8 +47,8 @@ public sealed class ConvMmaTests
         // C = 48, 3×3: K = 432 bytes = 4 k tiles, split 2 + 2, 2 + 2 (3 asked: ⌈4/3⌉ = 2 a split) and 1 + 1 + 1 + 1.
         var tile = new ConvMma64x64(allowCpuAccelerator: true);
         var p = new ConvProblem(1, 48, 5, 4, 9, 3, 3, PadH: 1, PadW: 1);
-        CheckInt32(TestDevices.Cpu, new Split(tile, splits), p, seed: 40 + splits, edges: splits == 2);
-        CheckRequantize(TestDevices.Cpu, new Split(tile, splits), p with { K = 6 }, relu: splits == 3, seed: splits);
+        CheckInt32(TestDevices.Cpu, new ConvMmaSplitK(tile, splits), p, seed: 40 + splits, edges: splits == 2);
+        CheckRequantize(TestDevices.Cpu, new ConvMmaSplitK(tile, splits), p with { K = 6 }, relu: splits == 3, seed: splits);
     }
 
     [Fact]
@@ -70,7 +70,7 @@ public sealed class ConvMmaTests
         var cpu = TestDevices.Cpu;
         var p = new ConvProblem(1, 16, 5, 5, 8, 3, 3, PadH: 1, PadW: 1);
         Assert.IsType<ConvMmaAuto>(ConvVariants.All[0]);
-        foreach (var v in ConvVariants.All.Where(v => v is ConvMma or ConvMmaAuto))
+        foreach (var v in ConvVariants.All.Where(v => v is ConvMma or ConvMmaAuto or ConvMmaSplitK))
         {
             Assert.Contains("CUDA", v.CanImplement(cpu, p, TensorFormat.NHWC), StringComparison.Ordinal);
         }
@@ -165,8 +165,8 @@ public sealed class ConvMmaTests
         {
             foreach (var splits in new[] { 2, 3, 7 })
             {
-                CheckInt32(device, new Split(tile, splits), new ConvProblem(1, 256, 7, 7, 200, 3, 3, PadH: 1, PadW: 1), seed: splits, edges: splits == 2);
-                CheckRequantize(device, new Split(tile, splits), new ConvProblem(2, 96, 9, 9, 70, 3, 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1), relu: splits == 3, seed: splits);
+                CheckInt32(device, new ConvMmaSplitK(tile, splits), new ConvProblem(1, 256, 7, 7, 200, 3, 3, PadH: 1, PadW: 1), seed: splits, edges: splits == 2);
+                CheckRequantize(device, new ConvMmaSplitK(tile, splits), new ConvProblem(2, 96, 9, 9, 70, 3, 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1), relu: splits == 3, seed: splits);
             }
         }
 
@@ -242,17 +242,5 @@ public sealed class ConvMmaTests
             float expected = alpha[i % p.K] * acc[i];
             Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(actual[i]), $"{variant.Name} dequantize {p} index {i}: {actual[i]} vs {expected}");
         }
-    }
-
-    /// <summary>A tile run with a fixed K split.</summary>
-    private sealed class Split(ConvMma tile, int splits) : IConvVariant
-    {
-        public string Name => $"{tile.Name} split-K {splits}";
-
-        public string? CanImplement(Int8Device device, ConvProblem problem, TensorFormat format, long inputOffset = 0) => tile.CanImplement(device, problem, format, inputOffset);
-
-        public void Run<TEpilogue>(Int8Device device, ILGPU.ArrayView<sbyte> x, TensorFormat format, PackedConvWeights weights, ConvProblem problem, TEpilogue epilogue)
-            where TEpilogue : struct, IGemmEpilogue =>
-            tile.Run(device, x, format, weights, problem, epilogue, splits);
     }
 }

@@ -22,7 +22,7 @@ namespace ILGPUInt8.Layers.Operators;
 /// reader, <see cref="FusedInput"/>; or from uint8 images through a table) and the implicit GEMM gathers the folded
 /// patch itself. <c>ILGPUINT8_STEM</c> = <c>im2col</c> forces the im2col path, <c>fold</c> the fold without the input fusion.
 /// </summary>
-internal sealed class ConvolutionStep : Step
+internal sealed class ConvolutionStep : Step, ITunableStep
 {
     private readonly Func<int, ConvProblem> _problem;
     private readonly ArrayView<float> _weights;
@@ -41,7 +41,6 @@ internal sealed class ConvolutionStep : Step
     private readonly ConvStemFold? _fold;
     private readonly int _fusedInput = -1;
     private readonly long _scratchBytes;
-    private string? _kernelName;
 
     public ConvolutionStep(Engine engine, PlanNode node)
         : base(engine, node)
@@ -202,7 +201,7 @@ internal sealed class ConvolutionStep : Step
     /// one per problem), after the im2col or channel-padding launch when there is one; FP32: the tiled kernel, or the
     /// direct one for a grouped convolution.
     /// </summary>
-    public override string KernelName => _kernelName ??= ChooseKernelName();
+    public override string KernelName => ChooseKernelName();
 
     public override void Run(ExecutionContext context, int batch)
     {
@@ -249,31 +248,84 @@ internal sealed class ConvolutionStep : Step
         }
 
         var y = context.View<sbyte>(Output, batch);
+        var variant = VariantFor(p, batch);
         if (_int8.FixedPoint is not null && _residual is { } fixedSum)
         {
             // Integer-only with a fused residual sum: Q31 requantize to the convolution's own scale, then the integer sum.
-            ConvS8.Forward(Device, x, TensorFormat.NHWC, _packed!, p, new FixedPointRequantizeSumEpilogue(y, p.K, _channels, context.View<sbyte>(Input(1), batch), p.K, fixedSum));
+            ConvS8.Forward(Device, x, TensorFormat.NHWC, _packed!, p, new FixedPointRequantizeSumEpilogue(y, p.K, _channels, context.View<sbyte>(Input(1), batch), p.K, fixedSum), variant);
         }
         else if (_int8.FixedPoint is not null)
         {
             // Integer-only: Q31 multiplier and rounding shift, then the integer-built table when one is fused.
-            ConvS8.Forward(Device, x, TensorFormat.NHWC, _packed!, p, new FixedPointRequantizeEpilogue(y, p.K, _channels, _int8.Lo, _lut, _int8.Lut is null ? 0 : 1));
+            ConvS8.Forward(Device, x, TensorFormat.NHWC, _packed!, p, new FixedPointRequantizeEpilogue(y, p.K, _channels, _int8.Lo, _lut, _int8.Lut is null ? 0 : 1), variant);
         }
         else if (_residual is { } sum)
         {
             // The fused residual sum: y = Sum(requantized conv output, skip) (+ ReLU), the skip NHWC like y.
             // SkipAddress lets the tensor-core kernels copy the block's skip tile into shared memory ahead of the epilogue.
             var skip = context.View<sbyte>(Input(1), batch);
-            ConvS8.Forward(Device, x, TensorFormat.NHWC, _packed!, p, new RequantizeSumEpilogue(y, p.K, _multiplier, _biasQ, skip, p.K, sum) { SkipAddress = OperandTile.DeviceAddress(skip) });
+            ConvS8.Forward(Device, x, TensorFormat.NHWC, _packed!, p, new RequantizeSumEpilogue(y, p.K, _multiplier, _biasQ, skip, p.K, sum) { SkipAddress = OperandTile.DeviceAddress(skip) }, variant);
         }
         else if (_int8.Lut is null)
         {
-            ConvS8.Forward(Device, x, TensorFormat.NHWC, _packed!, p, new RequantizeEpilogue(y, p.K, _multiplier, _biasQ, _int8.Lo));
+            ConvS8.Forward(Device, x, TensorFormat.NHWC, _packed!, p, new RequantizeEpilogue(y, p.K, _multiplier, _biasQ, _int8.Lo), variant);
         }
         else
         {
-            ConvS8.Forward(Device, x, TensorFormat.NHWC, _packed!, p, new RequantizeLutEpilogue(y, p.K, _multiplier, _biasQ, _lut));
+            ConvS8.Forward(Device, x, TensorFormat.NHWC, _packed!, p, new RequantizeLutEpilogue(y, p.K, _multiplier, _biasQ, _lut), variant);
         }
+    }
+
+    /// <inheritdoc />
+    public string? Trial { get; set; }
+
+    /// <summary>The input's byte offset the kernels see (0 for the scratch buffers of a fold, im2col or channel pad).</summary>
+    private long InputOffset => _im2colColumns > 0 || _padChannels || _fold is not null ? 0 : Input().Offset;
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> Candidates(int batch)
+    {
+        if (_int8 is null || Environment.GetEnvironmentVariable(ConvVariants.ForceEnvironmentVariable) is { Length: > 0 })
+        {
+            return [];
+        }
+
+        var p = _problem(batch);
+        return [.. ConvVariants.All.Where(v => v.CanImplement(Device, p, TensorFormat.NHWC, InputOffset) is null).Select(v => v.Name)];
+    }
+
+    /// <inheritdoc />
+    public string TimingProblem(int batch)
+    {
+        string epilogue = _int8 is null ? "f32"
+            : _int8.FixedPoint is not null ? (_residual is null ? "fixed" : "fixed+sum")
+            : _residual is not null ? "requantize+sum"
+            : _int8.Lut is null ? "requantize" : "requantize+lut";
+        string input = _fold is not null ? "fold" : _im2colColumns > 0 ? "im2col" : _padChannels ? "pad" : $"x%16={InputOffset % 16}";
+        return $"conv {_problem(batch)} {epilogue} {input}";
+    }
+
+    /// <summary>
+    /// The variant a run at <paramref name="batch"/> names: the trial of tactic timing; else the tactic timed at the
+    /// batch nearest to <paramref name="batch"/> (|log2 ratio|), when it exists in this build and can run the problem;
+    /// else null (the heuristic choice, or <c>ILGPUINT8_CONV</c> when set: forcing a variant overrides the tactics).
+    /// </summary>
+    private string? VariantFor(ConvProblem p, int batch)
+    {
+        if (Trial is not null)
+        {
+            return Trial;
+        }
+
+        var tactics = Node.Tactics;
+        if (tactics.Count == 0 || Environment.GetEnvironmentVariable(ConvVariants.ForceEnvironmentVariable) is { Length: > 0 })
+        {
+            return null;
+        }
+
+        var name = tactics.MinBy(t => Math.Abs(Math.Log2((double)t.Batch / batch))).Variant;
+        var variant = ConvVariants.All.FirstOrDefault(v => v.Name == name);
+        return variant?.CanImplement(Device, p, TensorFormat.NHWC, InputOffset) is null && variant is not null ? name : null;
     }
 
     private string ChooseKernelName()
@@ -285,9 +337,10 @@ internal sealed class ConvolutionStep : Step
         }
 
         string variant;
+        var tactic = VariantFor(p, Plan.MaxBatchSize);
         try
         {
-            var chosen = ConvVariants.Select(Device, p, TensorFormat.NHWC, null, _im2colColumns > 0 || _padChannels || _fold is not null ? 0 : Input().Offset);
+            var chosen = ConvVariants.Select(Device, p, TensorFormat.NHWC, tactic, InputOffset);
             variant = chosen switch
             {
                 ConvMmaAuto auto when auto.Plan(Device, p) is var (tile, splits) => $"{chosen.Name} ({tile.Name}{(splits > 1 ? $", split-K {splits}" : string.Empty)})",
@@ -300,6 +353,8 @@ internal sealed class ConvolutionStep : Step
         {
             variant = $"none ({ex.Message})";
         }
+
+        variant += tactic is null ? string.Empty : " [timed]";
 
         if (_fold is not null)
         {

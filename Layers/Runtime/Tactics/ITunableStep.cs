@@ -1,0 +1,20 @@
+namespace ILGPUInt8.Layers.Runtime;
+
+/// <summary>
+/// A step that can run one of several kernel variants (tactics), all giving the same bits: build-time tactic timing
+/// (<see cref="TacticTimer"/>) times each candidate and keeps the fastest in the plan node's tactics.
+/// </summary>
+internal interface ITunableStep
+{
+    /// <summary>The variants that can run this step at <paramref name="batch"/> (empty or one: nothing to choose).</summary>
+    IReadOnlyList<string> Candidates(int batch);
+
+    /// <summary>
+    /// What the timing depends on, at <paramref name="batch"/>: the problem, the epilogue and the input's alignment (the
+    /// timing cache's key together with the device).
+    /// </summary>
+    string TimingProblem(int batch);
+
+    /// <summary>A variant every run uses instead of the node's tactics while it is timed (null: the tactics).</summary>
+    string? Trial { get; set; }
+}
