@@ -13,7 +13,7 @@ namespace ILGPUInt8.Calibration;
 /// independent of batch order (max and integer sums commute). Progress is reported after every batch and tensor,
 /// the token is checked before every batch and tensor.
 /// </summary>
-public sealed class Calibrator
+public sealed partial class Calibrator
 {
     private readonly Int8Device _device;
 
@@ -142,7 +142,7 @@ public sealed class Calibrator
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 batchHashes.Add(Hashing.BatchHash(batch));
-                foreach (var (collector, view) in Observe(batch, activations, collectors, order, allowNew: true, cancellationToken))
+                foreach (var (collector, view) in Observe(_device, batch, activations, collectors, order, allowNew: true, cancellationToken))
                 {
                     collector.ObserveRange(view);
                     _device.Synchronize();
@@ -166,7 +166,7 @@ public sealed class Calibrator
             foreach (var batch in data.Batches())
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                foreach (var (collector, view) in Observe(batch, activations, collectors, order, allowNew: false, cancellationToken))
+                foreach (var (collector, view) in Observe(_device, batch, activations, collectors, order, allowNew: false, cancellationToken))
                 {
                     collector.Count(view);
                     _device.Synchronize();
@@ -196,7 +196,7 @@ public sealed class Calibrator
             HistogramBinning.Bins, histogram.Batches, histogram.Total, histogram.NonFiniteCount, result.Flags);
     }
 
-    private IEnumerable<(HistogramCollector Collector, ILGPU.ArrayView<float> View)> Observe(
+    private static IEnumerable<(HistogramCollector Collector, ILGPU.ArrayView<float> View)> Observe(Int8Device device,
         CalibrationBatch batch, IActivationSource activations, Dictionary<string, HistogramCollector> collectors,
         List<HistogramCollector> order, bool allowNew, CancellationToken cancellationToken)
     {
@@ -216,7 +216,7 @@ public sealed class Calibrator
                     throw new InvalidOperationException($"Tensor '{name}' appeared in the histogram pass (batch {batch.Index}) but not in the range pass: the activation source must give the same tensors both times.");
                 }
 
-                collector = new HistogramCollector(_device, name);
+                collector = new HistogramCollector(device, name);
                 collectors[name] = collector;
                 order.Add(collector);
             }

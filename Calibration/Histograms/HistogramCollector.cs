@@ -30,6 +30,7 @@ public sealed class HistogramCollector : IDisposable
         ArgumentNullException.ThrowIfNull(name);
         _device = device;
         Name = name;
+        device.Accelerator.Bind(); // several devices in a process: allocate on this one
         _range = device.Accelerator.Allocate1D([0, HistogramBinning.InfinityBits]);
         _counts = device.Accelerator.Allocate1D<long>(HistogramBinning.Slots);
         _counts.MemSetToZero();
@@ -119,12 +120,14 @@ public sealed class HistogramCollector : IDisposable
     public TensorHistogram ToHistogram()
     {
         float amax = FinishRange();
+        _device.Accelerator.Bind();
         _device.Synchronize();
         return HistogramBinning.FromSlots(Name, _counts.GetAsArray1D(), amax, _minAbs, _histogramBatches);
     }
 
     private (float Amax, float MinAbs) CurrentRange()
     {
+        _device.Accelerator.Bind();
         _device.Synchronize();
         var bits = _range.GetAsArray1D();
         return (BitConverter.Int32BitsToSingle(bits[0]), BitConverter.Int32BitsToSingle(bits[1]));

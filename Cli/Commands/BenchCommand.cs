@@ -11,7 +11,7 @@ using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
 namespace ILGPUInt8.Cli.Commands;
 
 /// <summary>
-/// <c>ilgpu-int8 bench --model M [--precision fp32|int8|both] [--batch 64]</c>, trtexec's way: seeded random inputs,
+/// <c>ilgpu-int8 bench --model M [--precision fp32|fp16|int8|best|both] [--layer-precision NAME=P] [--batch 64]</c>, trtexec's way: seeded random inputs,
 /// warm-up runs, then at least --iterations timed runs and at least --duration seconds; throughput and latency
 /// min/mean/median/p90/p95/p99/max; --export-times (every run), --profile (per-step times, --export-profile),
 /// --layer-info, --save-engine / --load-engine. Each timed run copies the inputs in and the outputs out (synchronous,
@@ -25,7 +25,8 @@ public sealed class BenchCommand : CliCommand
     private readonly Option<string?> _loadEngine = CliOptions.Text("--load-engine", "benchmark an engine file saved by --save-engine (versioned and checksummed) instead of building one", "F");
     private readonly Option<string?> _saveEngine = CliOptions.Text("--save-engine", "write the built engine to this file (one --precision, not both)", "F");
     private readonly Option<int> _batch = CliOptions.Int("--batch", "batch size", 64, 1, CliOptions.MaxBatch);
-    private readonly Option<string> _precision = CliOptions.Choice("--precision", "engine precision", "both", "fp32", "int8", "both");
+    private readonly Option<string> _precision = CliPrecision.Option("both", "both");
+    private readonly Option<string[]> _layerPrecision = CliPrecision.LayerOption();
     private readonly Option<string?> _table = CliOptions.Table();
     private readonly Option<int> _warmup = CliOptions.Int("--warmup", "untimed runs first", 3, 0, 1_000_000);
     private readonly Option<int> _iterations = CliOptions.Int("--iterations", "timed runs (at least)", 20, 1, 1_000_000);
@@ -37,6 +38,8 @@ public sealed class BenchCommand : CliCommand
     private readonly Option<string[]> _allowMissing = CliOptions.AllowMissing();
     private readonly Option<bool> _json = CliOptions.Json();
     private readonly Option<string> _device = CliOptions.Device();
+    private readonly Option<string?> _devices = CliOptions.Devices("the timed batches");
+    private readonly Option<string> _split = CliOptions.Split();
     private readonly Option<string> _input = CliOptions.Choice("--input", "what each run copies in: float NCHW, or uint8 NHWC images (normalization folded into the INT8 stem's table)", "float", "float", "u8");
 
     /// <inheritdoc />
@@ -55,6 +58,7 @@ public sealed class BenchCommand : CliCommand
         var savePath = run.Get(_saveEngine);
         var batch = run.Get(_batch);
         var precision = run.Get(_precision);
+        var layerPrecision = run.Get(_layerPrecision);
         var tablePath = run.Get(_table);
         var warmup = run.Get(_warmup);
         var iterations = run.Get(_iterations);
@@ -66,7 +70,10 @@ public sealed class BenchCommand : CliCommand
         var json = run.Get(_json);
         var allowMissing = run.Get(_allowMissing);
         var u8 = run.Get(_input) == "u8";
+        var devicesText = run.Get(_devices);
+        var split = DataParallel.Split(run.Get(_split));
         using var device = run.UseDevice(_device);
+        using var devices = CliInvocation.OpenDevices(devicesText);
 
         if (modelPath is null && loadPath is null)
         {
@@ -75,7 +82,7 @@ public sealed class BenchCommand : CliCommand
 
         if (savePath is not null && (loadPath is not null || precision == "both"))
         {
-            throw new CliUsageException("--save-engine saves one built engine: give --precision fp32 or int8, and no --load-engine.");
+            throw new CliUsageException("--save-engine saves one built engine: give one --precision (fp32, fp16, int8 or best), and no --load-engine.");
         }
 
         var model = modelPath is not null ? ModelFile.Load(modelPath) : null;
@@ -87,7 +94,7 @@ public sealed class BenchCommand : CliCommand
         var thresholds = tablePath is not null && model is not null ? CalibrationFiles.ReadTable(tablePath, model) : null;
         if (!json)
         {
-            console.MarkupLineInterpolated($"device  {Engines.DeviceLine()}");
+            console.MarkupLineInterpolated($"device  {RunCommand.DeviceLine(devices)}");
         }
 
         var results = new List<object>();
@@ -101,9 +108,53 @@ public sealed class BenchCommand : CliCommand
         var times = new Dictionary<string, double[]>(StringComparer.Ordinal);
         var profiles = new Dictionary<string, object>(StringComparer.Ordinal);
         var precisions = loadPath is not null ? ["engine"] : precision == "both" ? new[] { "fp32", "int8" } : [precision];
+        if (devices is not null)
+        {
+            if (profile || u8 || timesPath is not null)
+            {
+                throw new CliUsageException("--devices times throughput per device; --profile, --export-profile, --export-times and --input u8 time one device (leave --devices out).");
+            }
+
+            var perDevice = BenchDevices.NewTable($"[bold]{Markup.Escape(modelPath ?? loadPath!)}, batch {batch}, {devices.Devices.Count} devices[/]");
+            foreach (var p in precisions)
+            {
+                var (engine, ranges) = p == "engine" ? (EngineFiles.Load(loadPath!), "saved engine") : Build(console, model!, CliPrecision.Parse(p, layerPrecision), batch, thresholds, allowMissing);
+                using (engine)
+                {
+                    if (batch > engine.MaxBatchSize)
+                    {
+                        throw new CliUsageException($"--batch {batch} is larger than the engine's maximum batch {engine.MaxBatchSize}; give --batch {engine.MaxBatchSize} or less.");
+                    }
+
+                    if (savePath is not null)
+                    {
+                        EngineFiles.Save(engine, savePath);
+                    }
+
+                    if (!json && layerInfo)
+                    {
+                        console.Write(EngineFiles.LayerTable(engine));
+                    }
+
+                    results.Add(BenchDevices.Measure(engine, p == "engine" ? EngineFiles.Precision(engine) : p, devices, split, batch, warmup, iterations, duration, perDevice));
+                }
+            }
+
+            if (json)
+            {
+                run.WriteJson(new { model = modelPath ?? loadPath, batch, warmup, iterations, duration_s = duration, device = RunCommand.DeviceLine(devices), notes = model?.Notes ?? [], results });
+            }
+            else
+            {
+                console.Write(perDevice);
+            }
+
+            return 0;
+        }
+
         foreach (var p in precisions)
         {
-            var (engine, ranges) = p == "engine" ? (EngineFiles.Load(loadPath!), "saved engine") : Build(console, model!, p, batch, thresholds, allowMissing);
+            var (engine, ranges) = p == "engine" ? (EngineFiles.Load(loadPath!), "saved engine") : Build(console, model!, CliPrecision.Parse(p, layerPrecision), batch, thresholds, allowMissing);
             using (engine)
             {
                 var label = p == "engine" ? EngineFiles.Precision(engine) : p;
@@ -221,16 +272,16 @@ public sealed class BenchCommand : CliCommand
         }
     }
 
-    private static (Engine Engine, string Ranges) Build(IAnsiConsole console, ModelFile model, string precision, int batch, CalibrationTable? thresholds, IReadOnlyCollection<string> allowMissing)
+    private static (Engine Engine, string Ranges) Build(IAnsiConsole console, ModelFile model, CliPrecision precision, int batch, CalibrationTable? thresholds, IReadOnlyCollection<string> allowMissing)
     {
-        if (precision == "fp32")
+        if (!precision.NeedsRanges)
         {
-            return (Engines.Fp32(model.Network, batch), "-");
+            return (Engines.Float(model.Network, batch, precision), "-");
         }
 
         if (thresholds is not null || model.QdqRanges > 0)
         {
-            return (Engines.Int8(model, batch, thresholds, null, allowMissing), thresholds is not null ? "table" : "QDQ");
+            return (Engines.Int8(model, batch, thresholds, null, allowMissing, precision: precision), thresholds is not null ? "table" : "QDQ");
         }
 
         // Speed only: min-max ranges of the random batch itself.
@@ -238,7 +289,7 @@ public sealed class BenchCommand : CliCommand
         var inputs = RandomInputs.For(bindings, batch, seed: 1);
         var tensors = bindings.ToDictionary(b => b.Name, b => new HostTensor(inputs[b.Name], [batch, b.Dims.C, b.Dims.H, b.Dims.W]), StringComparer.Ordinal);
         var data = new InMemoryDataSource([new CalibrationBatch(0, batch, tensors)]);
-        var engine = ProgressBars.Run(console, false, bars => Engines.Calibrate(model, data, CalibrationFiles.Method("minmax"), batch, bars)).Engine;
+        var engine = ProgressBars.Run(console, false, bars => Engines.Calibrate(model, data, CalibrationFiles.Method("minmax"), batch, bars, precision: precision)).Engine;
         return (engine, "min-max on random inputs");
     }
 
@@ -283,7 +334,7 @@ public sealed class BenchCommand : CliCommand
     {
         total_ms = p.TotalMilliseconds,
         launches = p.Launches,
-        steps = p.Layers.Select(l => new { name = l.Name, type = l.Type?.ToString(), precision = l.Int8 ? "int8" : "fp32", launches = l.Launches, ms = l.Milliseconds }),
+        steps = p.Layers.Select(l => new { name = l.Name, type = l.Type?.ToString(), precision = l.Precision.ToLowerInvariant(), launches = l.Launches, ms = l.Milliseconds }),
     };
 
     private static Table ProfileTable(EngineProfile p, string label)

@@ -8,7 +8,7 @@ using Spectre.Console;
 namespace ILGPUInt8.Cli.Commands;
 
 /// <summary>
-/// <c>ilgpu-int8 build --model M --precision fp32|int8 --save-engine F</c>: builds an engine once and saves it (versioned,
+/// <c>ilgpu-int8 build --model M --precision fp32|fp16|int8|best --save-engine F</c>: builds an engine once and saves it (versioned,
 /// checksummed) for <c>run</c> and <c>bench --load-engine</c>. INT8 ranges: --table, the model's QDQ ranges, or a
 /// calibration on --data. <c>--integer-only</c> builds INT8 with integers and shifts only.
 /// </summary>
@@ -16,7 +16,8 @@ public sealed class BuildCommand : CliCommand
 {
     private readonly Option<string?> _model = CliOptions.Model();
     private readonly Option<string?> _saveEngine = CliOptions.Text("--save-engine", "the engine file to write", "F", required: true);
-    private readonly Option<string> _precision = CliOptions.Choice("--precision", "engine precision", "fp32", "fp32", "int8");
+    private readonly Option<string> _precision = CliPrecision.Option("fp32");
+    private readonly Option<string[]> _layerPrecision = CliPrecision.LayerOption();
     private readonly Option<int> _batch = CliOptions.Int("--batch", "the engine's maximum batch", 64, 1, CliOptions.MaxBatch);
     private readonly Option<string?> _table = CliOptions.Table();
     private readonly Option<string?> _data = CliOptions.Text("--data", "calibration data for INT8 without --table or QDQ ranges (as for calibrate)", "DIR|X.npy");
@@ -43,6 +44,7 @@ public sealed class BuildCommand : CliCommand
         var modelPath = run.Required(_model);
         var savePath = run.Required(_saveEngine);
         var precision = run.Get(_precision);
+        var layerPrecision = run.Get(_layerPrecision);
         var batch = run.Get(_batch);
         var tablePath = run.Get(_table);
         var dataPath = run.Get(_data);
@@ -52,6 +54,7 @@ public sealed class BuildCommand : CliCommand
         var allowMissing = run.Get(_allowMissing);
         var integerOnly = run.Get(_integerOnly);
         var layerInfo = run.Get(_layerInfo);
+        var request = CliPrecision.Parse(precision, layerPrecision);
         if (integerOnly && precision != "int8")
         {
             throw new CliUsageException("--integer-only needs --precision int8.");
@@ -67,19 +70,19 @@ public sealed class BuildCommand : CliCommand
         var watch = Stopwatch.StartNew();
         Engine engine;
         var ranges = "-";
-        if (precision == "fp32")
+        if (!request.NeedsRanges)
         {
-            engine = Engines.Fp32(model.Network, batch);
+            engine = Engines.Float(model.Network, batch, request);
         }
         else if (thresholds is not null || model.QdqRanges > 0 || dataPath is null)
         {
-            engine = Engines.Int8(model, batch, thresholds, null, allowMissing, integerOnly);
+            engine = Engines.Int8(model, batch, thresholds, null, allowMissing, integerOnly, request);
             ranges = thresholds is not null ? $"table {tablePath}" : "the model's QDQ ranges";
         }
         else
         {
             var (data, description) = CalibrationData.Open(dataPath, model.SingleInput, Math.Min(batch, 100), images, normalization);
-            engine = ProgressBars.Run(console, !json, bars => Engines.Calibrate(model, data, CalibrationFiles.Method(methodName), batch, bars, integerOnly: integerOnly)).Engine;
+            engine = ProgressBars.Run(console, !json, bars => Engines.Calibrate(model, data, CalibrationFiles.Method(methodName), batch, bars, integerOnly: integerOnly, precision: request)).Engine;
             ranges = $"{methodName} calibration on {description}";
         }
 

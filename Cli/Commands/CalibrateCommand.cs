@@ -27,6 +27,7 @@ public sealed class CalibrateCommand : CliCommand
     private readonly Option<string?> _exportQdq = CliOptions.Text("--export-qdq", "also write the FP32 model with QuantizeLinear/DequantizeLinear pairs from these thresholds and per-channel int8 weights (ONNX Runtime / TensorRT QDQ format)", "OUT.onnx");
     private readonly Option<bool> _json = CliOptions.Json();
     private readonly Option<string> _device = CliOptions.Device();
+    private readonly Option<string?> _devices = CliOptions.Devices("the calibration batches");
 
     /// <inheritdoc />
     public override string Name => "calibrate";
@@ -49,6 +50,7 @@ public sealed class CalibrateCommand : CliCommand
         var qdqPath = run.Get(_exportQdq);
         var json = run.Get(_json);
         var normalize = run.Get(_normalize);
+        var devicesText = run.Get(_devices);
 
         // Outputs are checked before any work: a table or plots folder that cannot be written fails now, not after calibrating.
         CalibrationTablePair.CheckWritable(tablePath);
@@ -62,6 +64,7 @@ public sealed class CalibrateCommand : CliCommand
         }
 
         using var device = run.UseDevice(_device);
+        using var devices = CliInvocation.OpenDevices(devicesText);
         var model = ModelFile.Load(modelPath);
         run.PrintNotes(model, json);
         var images8Bit = CalibrationData.IsImages(dataPath);
@@ -69,11 +72,11 @@ public sealed class CalibrateCommand : CliCommand
         var (data, description) = CalibrationData.Open(dataPath, model.SingleInput, batch, images, normalization);
         if (!json)
         {
-            console.MarkupLineInterpolated($"device  {Engines.DeviceLine()}");
+            console.MarkupLineInterpolated($"device  {RunCommand.DeviceLine(devices)}");
             console.MarkupLineInterpolated($"data    {description}");
         }
 
-        var calibrated = ProgressBars.Run(console, !json, bars => Engines.Calibrate(model, data, method, batch, bars, images8Bit ? normalization.ToPreprocessing() : null));
+        var calibrated = ProgressBars.Run(console, !json, bars => Engines.Calibrate(model, data, method, batch, bars, images8Bit ? normalization.ToPreprocessing() : null, devices: devices?.Devices));
         var thresholds = calibrated.Engine.Int8Thresholds;
         calibrated.Engine.Dispose();
         var calibration = calibrated.Run;

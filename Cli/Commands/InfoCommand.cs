@@ -5,6 +5,7 @@ using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
 using ILGPU.Runtime.Cuda;
 using ILGPUInt8.Cli.Common;
+using ILGPUInt8.Kernels.Runtime;
 using Spectre.Console;
 
 namespace ILGPUInt8.Cli.Commands;
@@ -31,9 +32,11 @@ public sealed class InfoCommand : CliCommand
         var devices = new List<DeviceRow>();
         using (var context = Context.Create(b => b.CPU(CPUDevice.Nvidia).Cuda()))
         {
+            // CUDA devices come in ordinal order: the i-th is what cuda:i (--device, --devices) names.
+            var cuda = 0;
             foreach (var device in context)
             {
-                devices.Add(DeviceRow.Of(device));
+                devices.Add(DeviceRow.Of(device, device is CudaDevice ? DeviceSpec.Cuda(cuda++) : DeviceSpec.Cpu));
             }
         }
 
@@ -48,6 +51,7 @@ public sealed class InfoCommand : CliCommand
                 devices = devices.Select(d => new
                 {
                     name = d.Name,
+                    spec = d.Spec,
                     kind = d.Kind,
                     compute_capability = d.ComputeCapability,
                     ptx_isa = d.PtxIsa,
@@ -65,15 +69,15 @@ public sealed class InfoCommand : CliCommand
         console.MarkupLineInterpolated($"ilgpu-int8 {CliVersion.Informational}");
         console.MarkupLineInterpolated($"ILGPU {CliVersion.Ilgpu}, .NET {Environment.Version}");
         var table = new Table().Title("Devices")
-            .AddColumn("device").AddColumn("kind").AddColumn("cc").AddColumn("PTX")
+            .AddColumn("device").AddColumn("spec").AddColumn("cc").AddColumn("PTX")
             .AddColumn(new TableColumn("SMs").RightAligned()).AddColumn(new TableColumn("memory").RightAligned())
             .AddColumn(new TableColumn("smem").RightAligned()).AddColumn(new TableColumn("warp").RightAligned())
-            .Caption("cc: compute capability; SMs: multiprocessors; smem: shared memory per group; CPU memory: the host's");
+            .Caption("spec: what --device and --devices take (a cpu may repeat in --devices); cc: compute capability; SMs: multiprocessors; smem: shared memory per group; CPU memory: the host's");
         foreach (var d in devices)
         {
             table.AddRow(
                 Markup.Escape(d.Name),
-                d.Kind,
+                d.Spec,
                 d.ComputeCapability ?? "-",
                 d.PtxIsa ?? "-",
                 d.Multiprocessors.ToString(CultureInfo.InvariantCulture),
@@ -97,9 +101,9 @@ public sealed class InfoCommand : CliCommand
         _ => string.Create(CultureInfo.InvariantCulture, $"{bytes} B"),
     };
 
-    private sealed record DeviceRow(string Name, string Kind, string? ComputeCapability, string? PtxIsa, int Multiprocessors, long? MemoryBytes, long SharedBytes, int WarpSize)
+    private sealed record DeviceRow(string Name, string Spec, string Kind, string? ComputeCapability, string? PtxIsa, int Multiprocessors, long? MemoryBytes, long SharedBytes, int WarpSize)
     {
-        public static DeviceRow Of(Device device)
+        public static DeviceRow Of(Device device, DeviceSpec spec)
         {
             string? cc = null, isa = null;
             if (device is CudaDevice cuda)
@@ -113,7 +117,7 @@ public sealed class InfoCommand : CliCommand
                 ? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes
                 : device.MemorySize;
             var kind = device.AcceleratorType == AcceleratorType.CPU ? "CPU" : device.AcceleratorType.ToString();
-            return new DeviceRow(device.Name, kind, cc, isa, device.NumMultiprocessors, memory, device.MaxSharedMemoryPerGroup, device.WarpSize);
+            return new DeviceRow(device.Name, spec.Name, kind, cc, isa, device.NumMultiprocessors, memory, device.MaxSharedMemoryPerGroup, device.WarpSize);
         }
     }
 }

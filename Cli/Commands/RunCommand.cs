@@ -9,7 +9,7 @@ using Spectre.Console;
 namespace ILGPUInt8.Cli.Commands;
 
 /// <summary>
-/// <c>ilgpu-int8 run --model M [--precision fp32|int8] [--table T] --input x.npy|x.pb --output y.npy|y.pb</c>: one
+/// <c>ilgpu-int8 run --model M [--precision fp32|fp16|int8|best] [--layer-precision NAME=P] [--table T] --input x.npy|x.pb --output y.npy|y.pb</c>: one
 /// batch through an engine. <c>--input</c> repeats in the graph's input order or names its input (<c>name=file</c>);
 /// <c>--output</c> likewise. The batch is the first dimension of the inputs. Without --output the outputs are summarized.
 /// As ONNX Runtime, it takes every graph input at run time: inputs the importer needs as constants (weights, bounds,
@@ -22,11 +22,13 @@ public sealed class RunCommand : CliCommand
     private readonly Option<string?> _saveEngine = CliOptions.Text("--save-engine", "write the built engine (max batch = the input's batch) to this file", "F");
     private readonly Option<string[]> _input = CliOptions.Repeated("--input", "an input tensor (.npy or ONNX .pb), repeated in graph order or as name=file; the batch is its first dimension", "[NAME=]X.npy");
     private readonly Option<string[]> _output = CliOptions.Repeated("--output", "where to write an output (.npy or .pb), repeated in graph order or as name=file; without it the first values are printed", "[NAME=]Y.npy");
-    private readonly Option<string> _precision = CliOptions.Choice("--precision", "engine precision", "fp32", "fp32", "int8");
+    private readonly Option<string> _precision = CliPrecision.Option("fp32");
+    private readonly Option<string[]> _layerPrecision = CliPrecision.LayerOption();
     private readonly Option<string?> _table = CliOptions.Table();
     private readonly Option<string[]> _allowMissing = CliOptions.AllowMissing();
     private readonly Option<bool> _json = CliOptions.Json();
     private readonly Option<string> _device = CliOptions.Device();
+    private readonly Option<string?> _devices = CliOptions.Devices("the batch's items");
 
     /// <inheritdoc />
     public override string Name => "run";
@@ -45,10 +47,14 @@ public sealed class RunCommand : CliCommand
         var inputArgs = run.Get(_input);
         var outputArgs = run.Get(_output);
         var precision = run.Get(_precision);
+        var layerPrecision = run.Get(_layerPrecision);
         var tablePath = run.Get(_table);
         var allowMissing = run.Get(_allowMissing);
         var json = run.Get(_json);
+        var devicesText = run.Get(_devices);
         using var device = run.UseDevice(_device);
+        using var devices = CliInvocation.OpenDevices(devicesText);
+        var request = CliPrecision.Parse(precision, layerPrecision);
         if (modelPath is null && loadPath is null)
         {
             throw new CliUsageException("run needs --model (to build an engine) or --load-engine (a saved one).");
@@ -107,7 +113,7 @@ public sealed class RunCommand : CliCommand
         var batchSize = batch ?? 1;
         if (!json)
         {
-            console.MarkupLineInterpolated($"device  {Engines.DeviceLine()}");
+            console.MarkupLineInterpolated($"device  {DeviceLine(devices)}");
         }
 
         if (loaded is not null && batchSize > loaded.MaxBatchSize)
@@ -115,7 +121,7 @@ public sealed class RunCommand : CliCommand
             throw new CliUsageException($"The inputs have batch {batchSize}; the engine '{loadPath}' takes at most {loaded.MaxBatchSize}.");
         }
 
-        using var engine = loaded ?? (precision == "int8" ? Engines.Int8(model!, batchSize, thresholds, null, allowMissing) : Engines.Fp32(model!.Network, batchSize));
+        using var engine = loaded ?? (request.NeedsRanges ? Engines.Int8(model!, batchSize, thresholds, null, allowMissing, precision: request) : Engines.Float(model!.Network, batchSize, request));
         precision = EngineFiles.Precision(engine);
         if (savePath is not null)
         {
@@ -126,8 +132,18 @@ public sealed class RunCommand : CliCommand
             }
         }
 
-        using var context = engine.CreateExecutionContext();
-        var outputs = context.Execute(inputs, batchSize);
+        IReadOnlyDictionary<string, float[]> outputs;
+        if (devices is not null)
+        {
+            // --devices: the batch's items split over the devices, outputs joined in item order.
+            using var runner = DataParallel.Runner(engine, devices);
+            outputs = DataParallel.RunSplit(runner, inputs, batchSize);
+        }
+        else
+        {
+            using var context = engine.CreateExecutionContext();
+            outputs = context.Execute(inputs, batchSize);
+        }
 
         var rows = new List<object>();
         var table = new Table().Title($"[bold]{precision.ToUpperInvariant()} outputs, batch {batchSize}[/]").AddColumn("output").AddColumn("shape").AddColumn("written to / first values");
@@ -152,13 +168,17 @@ public sealed class RunCommand : CliCommand
 
         if (json)
         {
-            run.WriteJson(new { model = modelPath ?? loadPath, precision, batch = batchSize, device = Engines.DeviceLine(), notes = model?.Notes ?? [], outputs = rows });
+            run.WriteJson(new { model = modelPath ?? loadPath, precision, batch = batchSize, device = DeviceLine(devices), notes = model?.Notes ?? [], outputs = rows });
             return 0;
         }
 
         console.Write(table);
         return 0;
     }
+
+    /// <summary>The device line: the one device, or the devices of --devices.</summary>
+    internal static string DeviceLine(ILGPUInt8.Kernels.Runtime.DeviceSet? devices) =>
+        devices is null ? Engines.DeviceLine() : Engines.DevicesLine(devices.Devices);
 
     /// <summary>Matches <c>name=file</c> and positional files to tensor names (positional ones in graph order).</summary>
     internal static Dictionary<string, string> Bind(string option, IReadOnlyList<string> values, IReadOnlyList<string> names, bool requireAll)

@@ -6,6 +6,7 @@ using ILGPU.Runtime;
 using ILGPUInt8.Calibration.Tables;
 using ILGPUInt8.Layers.Network;
 using ILGPUInt8.Layers.Onnx;
+using ILGPUInt8.Layers.Runtime;
 
 namespace ILGPUInt8.Cli.Common;
 
@@ -46,6 +47,7 @@ public static class CliErrors
         {
             CliUsageException => new(2, "usage", type, ex.Message),
             ClusterException => new(1, "cluster", type, ex.Message),
+            DataParallelException => new(1, "device", type, $"{ex.Message} Leave the failing device out of --devices, or run on one device."),
             TimeoutException => new(1, "cluster", type, $"{ex.Message} Check that the silos are running (`ilgpu-int8 cluster host`)."),
             System.Net.Sockets.SocketException => new(1, "io", type, $"network error: {ex.Message} (a port in use, or a host that cannot be reached)."),
             OverflowException => new(1, "overflow", type,

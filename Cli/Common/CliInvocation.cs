@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ILGPUInt8.Kernels.Runtime;
 using Spectre.Console;
 
 namespace ILGPUInt8.Cli.Common;
@@ -41,6 +42,27 @@ public sealed class CliInvocation
     /// <summary>Applies --device for the rest of the command (dispose to restore).</summary>
     public IDisposable UseDevice(Option<string> option) =>
         DeviceChoice.TryParse(Get(option), out var choice) ? choice.Apply() : throw new CliUsageException($"--device: '{Get(option)}' is not auto, cpu, cuda or cuda:N.");
+
+    /// <summary>
+    /// Opens the devices a --devices value lists (null when it was not given): a CUDA device the machine lacks is a usage error
+    /// naming how many there are. Dispose the set when the command ends.
+    /// </summary>
+    public static DeviceSet? OpenDevices(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return DeviceSet.Open(DeviceSpec.ParseList(text));
+        }
+        catch (ArgumentException ex)
+        {
+            throw new CliUsageException($"--devices {text}: {ex.Message.Split(" (Parameter", 2)[0]}");
+        }
+    }
 
     /// <summary>Prints <paramref name="value"/> as indented JSON on stdout.</summary>
     public void WriteJson(object value) => Console.Profile.Out.Writer.WriteLine(JsonOutput.Serialize(value));

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using ILGPUInt8.Kernels.Runtime;
 
 namespace ILGPUInt8.Cli.Common;
 
@@ -179,6 +180,39 @@ public static class CliOptions
         option.CompletionSources.Add("auto", "cpu", "cuda", "cuda:0");
         return option;
     }
+
+    /// <summary>
+    /// --devices: several devices at once (data parallel), parsed by <see cref="DeviceSpec.ParseList"/>: cpu,cpu |
+    /// cuda:0,cuda:1 | all; a cpu may repeat (each its own CPU accelerator). Null when not given (one device, --device).
+    /// </summary>
+    public static Option<string?> Devices(string what = "batches")
+    {
+        var option = new Option<string?>("--devices")
+        {
+            Description = $"spread {what} over several devices of this host: cuda:0,cuda:1, all (every CUDA device), or cpu,cpu (a cpu may repeat); overrides --device",
+            HelpName = "LIST",
+        };
+        option.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string?>() is { } text)
+            {
+                try
+                {
+                    DeviceSpec.ParseList(text);
+                }
+                catch (ArgumentException ex)
+                {
+                    r.AddError($"--devices: {ex.Message.Split(" (Parameter", 2)[0]}");
+                }
+            }
+        });
+        option.CompletionSources.Add("all", "cpu,cpu", "cuda:0,cuda:1");
+        return option;
+    }
+
+    /// <summary>--split: how --devices hands batches out (<see cref="DataParallel.Split"/> reads it).</summary>
+    public static Option<string> Split() =>
+        Choice("--split", "with --devices: stealing (each device takes the next batch when free) or static (device d of N runs the d-th contiguous share)", "stealing", "stealing", "static");
 
     /// <summary>The parsed value, or false when the text does not parse (the parser reports that error itself).</summary>
     private static bool TryValue<T>(OptionResult r, out T value)

@@ -1,4 +1,3 @@
-using System.Globalization;
 using ILGPUInt8.Kernels.Runtime;
 
 namespace ILGPUInt8.Cli.Common;
@@ -16,16 +15,15 @@ public sealed record DeviceChoice(string Kind, int Ordinal)
     {
         choice = new DeviceChoice("auto", 0);
         var t = (text ?? "auto").Trim().ToLowerInvariant();
-        if (t is "auto" or "cpu" or "cuda")
+        if (t is "auto")
         {
-            choice = new DeviceChoice(t, 0);
             return true;
         }
 
-        if (t.StartsWith("cuda:", StringComparison.Ordinal)
-            && int.TryParse(t.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+        // One parser for device names (DeviceSpec); "gpu" is its alias of cuda, not a --device value.
+        if (t != "gpu" && DeviceSpec.TryParse(t, out var spec))
         {
-            choice = new DeviceChoice("cuda", n);
+            choice = new DeviceChoice(spec.Kind == DeviceKind.Cuda ? "cuda" : "cpu", spec.Ordinal);
             return true;
         }
 

@@ -42,8 +42,12 @@ public static class EngineFiles
         }
     }
 
-    /// <summary>The precision of an engine: int8 when any step runs in INT8.</summary>
-    public static string Precision(Engine engine) => engine?.Layers.Any(l => l.Int8) == true ? "int8" : "fp32";
+    /// <summary>The precision of an engine: int8 when any step runs in INT8 (int8+fp16 when FP16 ones too), fp16 when any runs FP16, else fp32.</summary>
+    public static string Precision(Engine engine)
+    {
+        bool int8 = engine?.Layers.Any(l => l.Int8) == true, fp16 = engine?.Layers.Any(l => l.Half) == true;
+        return int8 && fp16 ? "int8+fp16" : int8 ? "int8" : fp16 ? "fp16" : "fp32";
+    }
 
     /// <summary>
     /// --layer-info: every step with its type and fused activation, precision, input and output shapes per item (C×H×W),
@@ -58,7 +62,7 @@ public static class EngineFiles
             .Caption(Markup.Escape($"activation arena {Bytes(m.ArenaBytes)} (without reuse {Bytes(m.UnsharedBytes)}), step scratch {Bytes(m.ScratchBytes)}, max batch {engine.MaxBatchSize}"));
         foreach (var l in engine.Layers)
         {
-            table.AddRow(Markup.Escape(l.Name), Markup.Escape(l.Type + (l.Fusions.Length == 0 ? string.Empty : " " + l.Fusions)), l.Int8 ? "INT8" : "FP32",
+            table.AddRow(Markup.Escape(l.Name), Markup.Escape(l.Type + (l.Fusions.Length == 0 ? string.Empty : " " + l.Fusions)), l.Precision,
                 $"{string.Join(" ", l.InputDims.Select(Shape))} -> {Shape(l.OutputDims)}", Markup.Escape(l.KernelName), l.ScratchBytes > 0 ? Bytes(l.ScratchBytes) : "-",
                 Markup.Escape(string.Join(", ", l.Layers)));
         }
@@ -83,7 +87,7 @@ public static class EngineFiles
             {
                 name = l.Name,
                 type = l.Type.ToString(),
-                precision = l.Int8 ? "int8" : "fp32",
+                precision = l.Precision.ToLowerInvariant(),
                 fused = l.FusedActivation.IsNone ? null : l.FusedActivation.ToString(),
                 fused_residual_sum = l.FusedResidualSum,
                 layers = l.Layers,

@@ -17,7 +17,7 @@ namespace ILGPUInt8.Cli.Common;
 /// <param name="Seconds">Calibration (two FP32 passes, the method) and the INT8 build, in seconds.</param>
 public sealed record CalibratedEngine(Engine Engine, CalibrationRun Run, double Seconds);
 
-/// <summary>Builds FP32 and INT8 engines on the default device and says which device that is.</summary>
+/// <summary>Builds FP32, FP16 and INT8 engines on the default device and says which device that is.</summary>
 public static class Engines
 {
     /// <summary>One line: the device engines run on, and why (CUDA found, or the CPU fallback).</summary>
@@ -39,9 +39,25 @@ public static class Engines
             : $"CPU backend, {isa} (no CUDA device found: running on the CPU, {Environment.ProcessorCount} cores)";
     }
 
+    /// <summary>One line naming the devices of a data-parallel run: <c>2 devices: cuda:0 (NVIDIA H200), cuda:1 (NVIDIA H200)</c>.</summary>
+    public static string DevicesLine(IReadOnlyList<Int8Device> devices)
+    {
+        ArgumentNullException.ThrowIfNull(devices);
+        return $"{devices.Count} device{(devices.Count == 1 ? string.Empty : "s")}: {string.Join(", ", devices.Select(d => d.DisplayName))} (data parallel)";
+    }
+
     /// <summary>An FP32 engine.</summary>
     public static Engine Fp32(NetworkDefinition network, int maxBatch) =>
         EngineBuilder.Build(network, new BuilderConfig { MaxBatchSize = maxBatch });
+
+    /// <summary>An engine without INT8 (<paramref name="precision"/> fp32 or fp16, with its per-layer requests).</summary>
+    public static Engine Float(NetworkDefinition network, int maxBatch, CliPrecision precision)
+    {
+        ArgumentNullException.ThrowIfNull(precision);
+        var config = new BuilderConfig { MaxBatchSize = maxBatch };
+        precision.Apply(config);
+        return EngineBuilder.Build(network, config);
+    }
 
     /// <summary>
     /// An INT8 engine from ranges already known: <paramref name="table"/> and the network's own dynamic ranges (QDQ
@@ -49,8 +65,9 @@ public static class Engines
     /// except those in <paramref name="allowMissing"/>, and must have been made with the preprocessing
     /// <paramref name="inputs"/> says the engine's inputs get, when both are known. <paramref name="integerOnly"/> builds an
     /// integer-only engine (<see cref="BuilderConfig.IntegerOnly"/>), which fails naming any layer left in float.
+    /// <paramref name="precision"/>: int8 (the default) or best, with per-layer requests.
     /// </summary>
-    public static Engine Int8(ModelFile model, int maxBatch, CalibrationTable? table, Preprocessing? inputs = null, IReadOnlyCollection<string>? allowMissing = null, bool integerOnly = false)
+    public static Engine Int8(ModelFile model, int maxBatch, CalibrationTable? table, Preprocessing? inputs = null, IReadOnlyCollection<string>? allowMissing = null, bool integerOnly = false, CliPrecision? precision = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (table is null && model.QdqRanges == 0)
@@ -59,6 +76,7 @@ public static class Engines
         }
 
         var config = new BuilderConfig { MaxBatchSize = maxBatch, Int8 = true, IntegerOnly = integerOnly, InputPreprocessing = inputs };
+        (precision ?? CliPrecision.Int8).Apply(config);
         if (table is not null)
         {
             config.UseTable(table);
@@ -76,9 +94,11 @@ public static class Engines
     /// Calibrates with <paramref name="method"/> over <paramref name="data"/> (two bars: range pass, histogram pass) and
     /// builds the INT8 engine. The library's <see cref="CalibrationPolicy"/> applies
     /// (with entropy, the network's inputs are calibrated min-max), so the CLI and a library caller get the same table.
-    /// <paramref name="integerOnly"/> builds the engine integer-only from the same ranges.
+    /// <paramref name="integerOnly"/> builds the engine integer-only from the same ranges; <paramref name="precision"/> best
+    /// runs FP16 where INT8 cannot. With <paramref name="devices"/> the two passes are shared by those devices
+    /// (<see cref="CalibratorRanges.AcrossDevices"/>): the same table, bit for bit.
     /// </summary>
-    public static CalibratedEngine Calibrate(ModelFile model, ICalibrationDataSource data, ICalibrationMethod method, int maxBatch, IProgressBars bars, Preprocessing? preprocessing = null, bool integerOnly = false)
+    public static CalibratedEngine Calibrate(ModelFile model, ICalibrationDataSource data, ICalibrationMethod method, int maxBatch, IProgressBars bars, Preprocessing? preprocessing = null, bool integerOnly = false, CliPrecision? precision = null, IReadOnlyList<Int8Device>? devices = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
@@ -97,8 +117,9 @@ public static class Engines
             bar?.SetValue(p.Done);
         });
         var calibrator = new Calibrator(Int8Device.Shared(), method) { ModelHash = string.IsNullOrEmpty(model.Sha256) ? null : model.Sha256, Preprocessing = preprocessing };
-        var ranges = new CalibratorRanges(calibrator, data, progress);
+        var ranges = devices is null ? new CalibratorRanges(calibrator, data, progress) : CalibratorRanges.AcrossDevices(calibrator, data, model.Network, devices, progress);
         var config = new BuilderConfig { MaxBatchSize = maxBatch, Int8 = true, IntegerOnly = integerOnly, Calibrator = ranges, CalibrationBatchSize = data.BatchSize };
+        (precision ?? CliPrecision.Int8).Apply(config);
         var watch = Stopwatch.StartNew();
         var engine = EngineBuilder.Build(model.Network, config);
         var seconds = watch.Elapsed.TotalSeconds;

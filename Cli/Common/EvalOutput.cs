@@ -17,6 +17,23 @@ public static class EvalOutput
         console.Write(table);
     }
 
+    /// <summary>One column per precision: top-1, agreement with FP32 (the first column's baseline) and images/s.</summary>
+    public static void PrintColumns(IAnsiConsole console, long images, IReadOnlyList<(string Name, double Top1, double Agreement, double ImagesPerSecond)> columns)
+    {
+        ArgumentNullException.ThrowIfNull(console);
+        ArgumentNullException.ThrowIfNull(columns);
+        var table = new Table().Title($"[bold]top-1 on {images} images[/]").AddColumn("");
+        foreach (var c in columns)
+        {
+            table.AddColumn(new TableColumn(Markup.Escape(c.Name)).RightAligned());
+        }
+
+        table.AddRow(["top-1", .. columns.Select(c => Percent(c.Top1))]);
+        table.AddRow(["agreement with FP32", .. columns.Select(c => c.Name == "FP32" ? string.Empty : Percent(c.Agreement))]);
+        table.AddRow(["images/s", .. columns.Select(c => Rate(c.ImagesPerSecond))]);
+        console.Write(table);
+    }
+
     /// <summary>Images per second as the table shows it.</summary>
     public static string Rate(double perSecond) => perSecond.ToString("N0", CultureInfo.InvariantCulture);
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ILGPUInt8.Kernels.Runtime;
 using ILGPUInt8.Layers.Runtime;
 
 namespace ILGPUInt8.Cli.Common;
@@ -24,7 +25,7 @@ public sealed record Predictions(int[] Classes, double Seconds)
 public static class Evaluation
 {
     /// <summary>The predicted class of every image (one warm-up batch first, not timed).</summary>
-    public static Predictions Predict(Engine engine, LabelledImages images, int batchSize, IProgressBar? bar = null)
+    public static Predictions Predict(Engine engine, LabelledImages images, int batchSize, IProgressBar? bar = null, DeviceSet? devices = null, DataParallelSplit split = DataParallelSplit.WorkStealing)
     {
         ArgumentNullException.ThrowIfNull(engine);
         ArgumentNullException.ThrowIfNull(images);
@@ -42,6 +43,11 @@ public static class Evaluation
         batchSize = Math.Min(batchSize, engine.MaxBatchSize);
         var classes = engine.Outputs[0].Dims.Volume;
         var result = new int[images.Count];
+        if (devices is not null)
+        {
+            return PredictAcross(engine, images, batchSize, bar, devices, split);
+        }
+
         using var context = engine.CreateExecutionContext();
         if (images.Count > 0)
         {
@@ -63,6 +69,43 @@ public static class Evaluation
         }
 
         var seconds = watch.Elapsed.TotalSeconds;
+        bar?.Finish();
+        return new Predictions(result, seconds);
+    }
+
+    /// <summary>
+    /// <see cref="Predict"/> with the batches spread over <paramref name="devices"/> (a <see cref="DataParallelRunner"/>,
+    /// handing them out by <paramref name="split"/>): the same batches, so the same classes; one warm-up batch per device first, not timed.
+    /// </summary>
+    private static Predictions PredictAcross(Engine engine, LabelledImages images, int batchSize, IProgressBar? bar, DeviceSet devices, DataParallelSplit split)
+    {
+        var classes = (int)engine.Outputs[0].Dims.Volume;
+        var result = new int[images.Count];
+        using var runner = DataParallel.Runner(engine, devices, split);
+        var batches = new List<ReadOnlyMemory<float>>();
+        for (var first = 0; first < images.Count; first += batchSize)
+        {
+            batches.Add(images.Batch(first, Math.Min(batchSize, images.Count - first)));
+        }
+
+        if (batches.Count > 0)
+        {
+            runner.Run([.. Enumerable.Repeat(batches[0], devices.Devices.Count)]);
+        }
+
+        var watch = Stopwatch.StartNew();
+        var outputs = runner.Run(batches);
+        var seconds = watch.Elapsed.TotalSeconds;
+        for (var b = 0; b < outputs.Count; b++)
+        {
+            var n = outputs[b].Length / classes;
+            for (var i = 0; i < n; i++)
+            {
+                result[(b * batchSize) + i] = ArgMax(outputs[b].AsSpan(i * classes, classes));
+            }
+        }
+
+        bar?.Increment(images.Count);
         bar?.Finish();
         return new Predictions(result, seconds);
     }

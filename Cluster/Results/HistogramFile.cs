@@ -72,27 +72,5 @@ public static class HistogramFile
     }
 
     /// <summary>Every shard's histograms summed per tensor, in the order of the first shard's tensors.</summary>
-    public static IReadOnlyList<TensorHistogram> Merge(IEnumerable<IReadOnlyList<TensorHistogram>> shards)
-    {
-        ArgumentNullException.ThrowIfNull(shards);
-        var merged = new Dictionary<string, TensorHistogram>(StringComparer.Ordinal);
-        var order = new List<string>();
-        foreach (var shard in shards)
-        {
-            foreach (var h in shard)
-            {
-                if (merged.TryGetValue(h.Name, out var m))
-                {
-                    merged[h.Name] = m.Merge(h);
-                }
-                else
-                {
-                    merged[h.Name] = h;
-                    order.Add(h.Name);
-                }
-            }
-        }
-
-        return [.. order.Select(n => merged[n])];
-    }
+    public static IReadOnlyList<TensorHistogram> Merge(IEnumerable<IReadOnlyList<TensorHistogram>> shards) => HistogramMerge.Histograms(shards);
 }

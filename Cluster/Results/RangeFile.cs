@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using ILGPUInt8.Calibration.Histograms;
 using ILGPUInt8.Cluster.Jobs;
 
 namespace ILGPUInt8.Cluster.Results;
@@ -71,25 +72,8 @@ public sealed record RangeFile(IReadOnlyList<TensorRange> Tensors, IReadOnlyList
     public static IReadOnlyList<TensorRange> Merge(IEnumerable<RangeFile> shards)
     {
         ArgumentNullException.ThrowIfNull(shards);
-        var merged = new Dictionary<string, TensorRange>(StringComparer.Ordinal);
-        var order = new List<string>();
-        foreach (var shard in shards)
-        {
-            foreach (var t in shard.Tensors)
-            {
-                if (merged.TryGetValue(t.Name, out var m))
-                {
-                    merged[t.Name] = m with { Amax = Math.Max(m.Amax, t.Amax), MinAbs = Math.Min(m.MinAbs, t.MinAbs) };
-                }
-                else
-                {
-                    merged[t.Name] = t;
-                    order.Add(t.Name);
-                }
-            }
-        }
-
-        return [.. order.Select(n => merged[n])];
+        return [.. HistogramMerge.Ranges(shards.Select(s => s.Tensors.Select(t => new FiniteRange(t.Name, t.Amax, t.MinAbs))))
+            .Select(r => new TensorRange { Name = r.Name, Amax = r.Amax, MinAbs = r.MinAbs })];
     }
 
     /// <summary>12 hex digits of SHA-256 over the merged ranges (names and bits): names the pass-2 folder they belong to.</summary>

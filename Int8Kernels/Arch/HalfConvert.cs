@@ -78,6 +78,26 @@ public static class HalfConvert
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int Pack(float lo, float hi) => FromFloat(lo) | (FromFloat(hi) << 16);
 
+    /// <summary>
+    /// The float nearest to <paramref name="value"/> that a half can hold: ToFloat(FromFloat(value)), round-to-nearest-even
+    /// (what storing a float in an FP16 tensor keeps; |value| ≥ 65520 → ±∞, below 2^−24 in magnitude → ±0 or the nearest
+    /// subnormal m·2^−24). Idempotent: a value that is already a half is returned unchanged.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Round(float value) => ToFloat(FromFloat(value));
+
+    /// <summary>A copy of <paramref name="values"/> with each element rounded to the nearest half (<see cref="Round(float)"/>).</summary>
+    public static float[] Round(ReadOnlySpan<float> values)
+    {
+        var result = new float[values.Length];
+        for (int i = 0; i < values.Length; i++)
+        {
+            result[i] = Round(values[i]);
+        }
+
+        return result;
+    }
+
     /// <summary>Converts host floats to half bits (<see cref="FromFloat"/> each).</summary>
     public static ushort[] FromFloats(ReadOnlySpan<float> values)
     {

@@ -8,22 +8,26 @@ namespace ILGPUInt8.Kernels.Runtime;
 
 /// <summary>
 /// One ILGPU context and accelerator, with a cache of loaded kernels.
-/// <see cref="Shared"/> gives one instance per kind per process; kernels are loaded once per device.
+/// <see cref="Create(DeviceSpec)"/> makes a new one for a device (<c>cpu</c>, <c>cuda:N</c>; a CPU accelerator as often as
+/// asked), <see cref="Shared(DeviceSpec)"/> keeps one per device per process; kernels are loaded once per instance. Nothing
+/// assumes one context per process: each instance owns its context, and several run side by side (one thread each).
 /// </summary>
 public sealed class Int8Device : IDisposable
 {
     /// <summary>Environment variable that overrides <see cref="DeviceKind.Auto"/>: <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>.</summary>
     public const string DeviceEnvironmentVariable = "ILGPUINT8_DEVICE";
 
-    private static readonly ConcurrentDictionary<DeviceKind, Lazy<Int8Device>> SharedDevices = new();
+    private static readonly ConcurrentDictionary<DeviceSpec, Lazy<Int8Device>> SharedDevices = new();
     private readonly ConcurrentDictionary<string, object> _kernels = new();
     private bool _disposed;
     private long _bufferEpoch;
 
-    private Int8Device(Context context, Accelerator accelerator, DeviceKind kind)
+    private Int8Device(Context context, Accelerator accelerator, DeviceSpec spec)
     {
         Context = context;
         Accelerator = accelerator;
+        Spec = spec;
+        var kind = spec.Kind;
         Kind = kind;
         LaunchGate = new LaunchGate(enabled: kind == DeviceKind.Cuda);
     }
@@ -36,6 +40,12 @@ public sealed class Int8Device : IDisposable
 
     /// <summary><see cref="DeviceKind.Cpu"/> or <see cref="DeviceKind.Cuda"/> (never Auto).</summary>
     public DeviceKind Kind { get; }
+
+    /// <summary>The device as a user names it (<c>cpu</c>, <c>cuda:N</c>).</summary>
+    public DeviceSpec Spec { get; }
+
+    /// <summary>The spec name and the accelerator's name, e.g. <c>cuda:1 (NVIDIA H200)</c>: how errors and reports name the device.</summary>
+    public string DisplayName => $"{Spec.Name} ({Accelerator.Name})";
 
     /// <summary>Orders launch sequences against CUDA graph captures (<see cref="CudaGraph"/>).</summary>
     public LaunchGate LaunchGate { get; }
@@ -76,8 +86,8 @@ public sealed class Int8Device : IDisposable
 
     /// <summary>
     /// The CUDA device number <c>ILGPUINT8_DEVICE</c> names (<c>cuda:N</c>; 0 for <c>cuda</c>, <c>auto</c> or unset), or
-    /// -1 when the value is not a device this library knows. The device is chosen when the shared CUDA device is first
-    /// created, so a process uses one CUDA device.
+    /// -1 when the value is not a device this library knows. It is what <see cref="DeviceKind.Cuda"/> means in the
+    /// single-device API; <see cref="Create(DeviceSpec)"/> and <see cref="Shared(DeviceSpec)"/> take any device.
     /// </summary>
     public static int CudaOrdinal => ParseCudaOrdinal(Environment.GetEnvironmentVariable(DeviceEnvironmentVariable));
 
@@ -85,29 +95,33 @@ public sealed class Int8Device : IDisposable
     public static int ParseCudaOrdinal(string? value)
     {
         var v = value?.Trim().ToLowerInvariant();
-        if (v is null or "" or "auto" or "cpu" or "cuda" or "gpu")
+        if (v is null or "" or "auto")
         {
             return 0;
         }
 
-        return v.StartsWith("cuda:", StringComparison.Ordinal)
-            && int.TryParse(v.AsSpan(5), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : -1;
+        return DeviceSpec.TryParse(v, out var spec) ? spec.Ordinal : -1;
     }
 
     /// <summary>
     /// The process-wide device of a kind (created on first use, kept until exit).
     /// <see cref="DeviceKind.Auto"/> reads <c>ILGPUINT8_DEVICE</c> (cpu|cuda), then prefers CUDA.
     /// </summary>
-    public static Int8Device Shared(DeviceKind kind = DeviceKind.Auto)
+#pragma warning disable RS0027 // the kind overloads keep their optional parameter (the old API); the spec overloads take one argument
+    public static Int8Device Shared(DeviceKind kind = DeviceKind.Auto) => Shared(DeviceSpec.Of(kind));
+#pragma warning restore RS0027
+
+    /// <summary>The process-wide device for <paramref name="spec"/> (created on first use, kept until exit): one per device.</summary>
+    public static Int8Device Shared(DeviceSpec spec)
     {
-        var resolved = Resolve(kind);
-        return SharedDevices.GetOrAdd(resolved, k => new Lazy<Int8Device>(() => Create(k))).Value;
+        ArgumentNullException.ThrowIfNull(spec);
+        return SharedDevices.GetOrAdd(spec, s => new Lazy<Int8Device>(() => Create(s))).Value;
     }
 
     /// <summary>True when the default backend (<see cref="DeviceKind.Auto"/>) is CUDA: what the engine builder and loader pick by default.</summary>
     public static bool CudaPreferred => Resolve(DeviceKind.Auto) == DeviceKind.Cuda;
 
-    /// <summary>Resolves <see cref="DeviceKind.Auto"/> to the kind that <see cref="Shared"/> would use.</summary>
+    /// <summary>Resolves <see cref="DeviceKind.Auto"/> to the kind that <see cref="Shared(DeviceKind)"/> would use.</summary>
     public static DeviceKind Resolve(DeviceKind kind)
     {
         if (kind != DeviceKind.Auto)
@@ -119,38 +133,42 @@ public sealed class Int8Device : IDisposable
         return env switch
         {
             null or "" or "auto" => CudaAvailable ? DeviceKind.Cuda : DeviceKind.Cpu,
-            "cpu" => DeviceKind.Cpu,
-            "cuda" or "gpu" => DeviceKind.Cuda,
-            _ when ParseCudaOrdinal(env) >= 0 => DeviceKind.Cuda,
+            _ when DeviceSpec.TryParse(env, out var spec) => spec.Kind,
             _ => throw new ArgumentException($"{DeviceEnvironmentVariable}='{env}' is not one of cpu, cuda, cuda:N, auto."),
         };
     }
 
     /// <summary>Creates a new device of the given kind; the caller disposes it.</summary>
+#pragma warning disable RS0027 // see Shared
     public static Int8Device Create(DeviceKind kind = DeviceKind.Auto)
+#pragma warning restore RS0027
     {
-        kind = Resolve(kind);
-        if (kind == DeviceKind.Cuda)
+        if (Resolve(kind) == DeviceKind.Cuda && !CudaAvailable)
         {
-            if (!CudaAvailable)
-            {
-                throw new InvalidOperationException("No CUDA device was found (set ILGPUINT8_DEVICE=cpu to use the CPU accelerator).");
-            }
+            throw new InvalidOperationException("No CUDA device was found (set ILGPUINT8_DEVICE=cpu to use the CPU accelerator).");
+        }
 
+        return Create(DeviceSpec.Of(kind));
+    }
+
+    /// <summary>
+    /// Creates a new device for <paramref name="spec"/> with its own context; the caller disposes it. Every call makes a
+    /// new one (several CPU accelerators side by side are fine). A CUDA device the machine lacks is refused with the count.
+    /// </summary>
+    public static Int8Device Create(DeviceSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (spec.Kind == DeviceKind.Cuda)
+        {
             // cuda:N picks the N-th device (in CUDA_VISIBLE_DEVICES order); one beyond the last is refused with the count.
-            var ordinal = CudaOrdinal;
-            if (ordinal >= CudaDeviceCount)
-            {
-                throw new ArgumentException($"{DeviceEnvironmentVariable}=cuda:{ordinal}: this machine has {CudaDeviceCount} CUDA device{(CudaDeviceCount == 1 ? string.Empty : "s")} (cuda:0 to cuda:{CudaDeviceCount - 1}).");
-            }
-
+            spec.Check();
             var context = Context.Create(b => Configure(b.Cuda().Optimize(OptimizationLevel.O2).Profiling()));
-            return new Int8Device(context, context.CreateCudaAccelerator(Math.Max(0, ordinal)), DeviceKind.Cuda);
+            return new Int8Device(context, context.CreateCudaAccelerator(spec.Ordinal), spec);
         }
 
         // Warp size 32 and up to 1024 threads a group, like a CUDA device, so warp-level code means the same.
         var cpuContext = Context.Create(b => Configure(b.CPU(CPUDevice.Nvidia).Optimize(OptimizationLevel.O1).Profiling()));
-        return new Int8Device(cpuContext, cpuContext.CreateCPUAccelerator(0, CPUAcceleratorMode.Parallel), DeviceKind.Cpu);
+        return new Int8Device(cpuContext, cpuContext.CreateCPUAccelerator(0, CPUAcceleratorMode.Parallel), DeviceSpec.Cpu);
     }
 
     /// <summary>

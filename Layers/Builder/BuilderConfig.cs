@@ -19,6 +19,32 @@ public sealed class BuilderConfig
     public bool Int8 { get; set; }
 
     /// <summary>
+    /// Allow FP16 layers: a layer without a precision request of its own that does not run INT8 runs FP16 (its output and
+    /// weights rounded to half, round-to-nearest-even; FP32 arithmetic) instead of FP32.
+    /// </summary>
+    public bool Fp16 { get; set; }
+
+    /// <summary>
+    /// The precision mode as one value (TensorRT's <c>fp32</c>, <c>fp16</c>, <c>int8</c>, <c>best</c>): reads and sets
+    /// <see cref="Int8"/> and <see cref="Fp16"/> (best = both).
+    /// </summary>
+    public BuilderPrecision Mode
+    {
+        get => (Int8, Fp16) switch
+        {
+            (false, false) => BuilderPrecision.Fp32,
+            (false, true) => BuilderPrecision.Fp16,
+            (true, false) => BuilderPrecision.Int8,
+            _ => BuilderPrecision.Best,
+        };
+        set
+        {
+            Int8 = value is BuilderPrecision.Int8 or BuilderPrecision.Best;
+            Fp16 = value is BuilderPrecision.Fp16 or BuilderPrecision.Best;
+        }
+    }
+
+    /// <summary>
     /// Integer-only engine (needs <see cref="Int8"/>): every INT8 step computes with integers and shifts only: the
     /// requantize of convolutions, deconvolutions and fully connected layers through a Q31 multiplier and a rounding shift
     /// (<c>FixedPointMultiplier</c>) instead of a float multiplier, activation tables (sigmoid, tanh, leaky ReLU, clip)
@@ -96,6 +122,9 @@ public sealed class BuilderConfig
 
     /// <summary>Per-layer precision by layer name (overrides <see cref="Layer.Precision"/>).</summary>
     public Dictionary<string, LayerPrecision> LayerPrecisions { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The precision asked of a layer: <see cref="LayerPrecisions"/> by its name, else <see cref="Layer.Precision"/>.</summary>
+    internal LayerPrecision Request(Layer layer) => LayerPrecisions.TryGetValue(layer.Name, out var p) ? p : layer.Precision;
 
     /// <summary>Throws when a setting is out of range.</summary>
     internal void Validate()

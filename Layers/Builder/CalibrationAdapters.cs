@@ -2,6 +2,8 @@ using ILGPU;
 using ILGPUInt8.Calibration;
 using ILGPUInt8.Calibration.Data;
 using ILGPUInt8.Calibration.Tables;
+using ILGPUInt8.Kernels.Runtime;
+using ILGPUInt8.Layers.Network;
 
 namespace ILGPUInt8.Layers.Builder;
 
@@ -17,10 +19,36 @@ public sealed class CalibratorRanges : IRangeCalibrator
     private readonly ICalibrationDataSource _data;
     private readonly IProgress<CalibrationProgress>? _progress;
     private readonly CancellationToken _cancellationToken;
+    private readonly NetworkDefinition? _network;
+    private readonly IReadOnlyList<Int8Device>? _devices;
+
+    /// <summary>
+    /// Calibrates with <paramref name="calibrator"/> over <paramref name="data"/> shared by <paramref name="devices"/>
+    /// (<see cref="Calibrator.RunAcross"/>): an FP32 run of <paramref name="network"/> on each device, each histogramming
+    /// the batches it takes; the merged table equals one device's bit for bit.
+    /// </summary>
+    public static CalibratorRanges AcrossDevices(Calibrator calibrator, ICalibrationDataSource data, NetworkDefinition network, IReadOnlyList<Int8Device> devices, IProgress<CalibrationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(devices);
+        if (devices.Count == 0)
+        {
+            throw new ArgumentException("Calibrating across devices needs at least one device.", nameof(devices));
+        }
+
+        return new CalibratorRanges(calibrator, data, progress, cancellationToken, network, devices);
+    }
 
     /// <summary>Calibrates with <paramref name="calibrator"/> over <paramref name="data"/> (NCHW float inputs by name).</summary>
     public CalibratorRanges(Calibrator calibrator, ICalibrationDataSource data, IProgress<CalibrationProgress>? progress = null, CancellationToken cancellationToken = default)
+        : this(calibrator, data, progress, cancellationToken, null, null)
     {
+    }
+
+    private CalibratorRanges(Calibrator calibrator, ICalibrationDataSource data, IProgress<CalibrationProgress>? progress, CancellationToken cancellationToken, NetworkDefinition? network, IReadOnlyList<Int8Device>? devices)
+    {
+        _network = network;
+        _devices = devices;
         ArgumentNullException.ThrowIfNull(calibrator);
         ArgumentNullException.ThrowIfNull(data);
         _calibrator = calibrator;
@@ -43,7 +71,27 @@ public sealed class CalibratorRanges : IRangeCalibrator
 
         var method = runner.Policy.MethodFor(_calibrator.Method, [.. runner.Inputs.Select(i => i.Name)]);
         var calibrator = ReferenceEquals(method, _calibrator.Method) ? _calibrator : _calibrator.WithMethod(method);
-        LastRun = calibrator.Run(_data, new EngineActivationSource(runner), _progress, _cancellationToken);
+        if (_devices is null)
+        {
+            LastRun = calibrator.Run(_data, new EngineActivationSource(runner), _progress, _cancellationToken);
+            return LastRun.Table.ToThresholds();
+        }
+
+        var runners = new List<CalibrationRunner>();
+        try
+        {
+            foreach (var device in _devices)
+            {
+                runners.Add(EngineBuilder.CalibrationRunnerOn(device, _network!, runner.MaxBatchSize, runner.Policy));
+            }
+
+            LastRun = calibrator.RunAcross(_data, [.. runners.Select(r => new DeviceActivations(r.Device, new EngineActivationSource(r)))], _progress, _cancellationToken);
+        }
+        finally
+        {
+            runners.ForEach(r => r.Dispose());
+        }
+
         return LastRun.Table.ToThresholds();
     }
 }

@@ -9,7 +9,7 @@ namespace ILGPUInt8.Layers.Builder;
 
 /// <summary>
 /// The FP32 engine a calibrator runs, as an <see cref="ICalibrationRunner"/>: one execution context, every float tensor
-/// shown. Owns the engine and disposes it (<see cref="EngineBuilder.CreateCalibrationRunner"/> makes one on its own).
+/// shown. Owns the engine and disposes it (<see cref="EngineBuilder.CreateCalibrationRunner(NetworkDefinition, int, CalibrationPolicy?)"/> makes one on its own).
 /// </summary>
 public sealed class CalibrationRunner : ICalibrationRunner, IDisposable
 {

@@ -134,6 +134,19 @@ public static class EngineBuilder
         return new CalibrationRunner(engine, policy ?? CalibrationPolicy.Default);
     }
 
+    /// <summary>
+    /// The FP32 run a calibrator sees, on <paramref name="device"/>: the CUDA kernels on a CUDA device, the CPU backend on a
+    /// CPU accelerator (one runner per device for a calibration split over the devices of one host).
+    /// </summary>
+    public static CalibrationRunner CalibrationRunnerOn(Int8Device device, NetworkDefinition network, int batchSize, CalibrationPolicy? policy = null)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        var engine = CalibrationEngine(network, batchSize, device, device.IsCuda ? null : CpuIsaSupport.Checked(null));
+        return new CalibrationRunner(engine, policy ?? CalibrationPolicy.Default);
+    }
+
     private static Engine CalibrationEngine(NetworkDefinition network, int batch, Int8Device device, CpuIsa? hostIsa)
     {
         var fp32 = GraphLowering.Lower(network, batch);

@@ -33,7 +33,7 @@ internal static class FusionPass
             var activation = act.Layer.FusibleActivation!.Value;
             var middle = plan.Tensors[act.Inputs[0]];
             var producer = plan.Producer(middle.Id);
-            if (producer is null || !producer.Fused.IsNone || !producer.Layer.FusesActivation(activation, producer.Int8) || producer.Int8 != act.Int8
+            if (producer is null || !producer.Fused.IsNone || !producer.Layer.FusesActivation(activation, producer.Int8) || producer.Int8 != act.Int8 || producer.Half != act.Half
                 || middle.IsOutput || plan.Consumers(middle.Id).Count() != 1)
             {
                 continue;

@@ -4,7 +4,9 @@ using ILGPUInt8.Layers.Network;
 namespace ILGPUInt8.Layers.Builder;
 
 /// <summary>
-/// Chooses FP32 or INT8 per step and the scale of every INT8 tensor (T/127 of its threshold).
+/// Chooses FP32, FP16 or INT8 per step and the scale of every INT8 tensor (T/127 of its threshold).
+/// A step runs FP16 when it asks for it (<see cref="LayerPrecision.Half"/>), or when FP16 is on, it asks nothing and does
+/// not run INT8 (its weights are then rounded to half here, so the plan and the engine file hold the FP16 weights).
 /// A step runs INT8 when INT8 is on, its type has an INT8 kernel, its ranges are known and no override says FP32:
 /// convolution, deconvolution, fully connected, activation, average pooling, element-wise and concatenation need the
 /// ranges of their inputs and output; max pooling, reshape/flatten and padding need their input's, and their output
@@ -22,13 +24,13 @@ internal static class PrecisionPass
 {
     public static void Run(Plan plan, BuilderConfig config)
     {
-        LayerPrecision Request(PlanNode node) => config.LayerPrecisions.TryGetValue(node.Name, out var p) ? p : node.Layer.Precision;
+        LayerPrecision Request(PlanNode node) => config.Request(node.Layer);
         if (config.Int8 && config.CalibrationPolicy.ThresholdsFromPooling)
         {
             foreach (var node in plan.Nodes.AsEnumerable().Reverse())
             {
                 var input = plan.Tensors[node.Inputs[0]];
-                if (node.Layer.Int8KeepsInputScale && Request(node) != LayerPrecision.Float && plan.Tensors[node.Output].Threshold is float pooled
+                if (node.Layer.Int8KeepsInputScale && Request(node) is LayerPrecision.Auto or LayerPrecision.Int8 && plan.Tensors[node.Output].Threshold is float pooled
                     && input.Threshold is not null && !input.IsOutput && plan.Consumers(input.Id).Count() == 1)
                 {
                     input.Threshold = pooled;
@@ -58,7 +60,15 @@ internal static class PrecisionPass
                 }
             }
 
-            node.Int8 = config.Int8 && request != LayerPrecision.Float && missing is null;
+            node.Int8 = config.Int8 && request is LayerPrecision.Auto or LayerPrecision.Int8 && missing is null;
+
+            // FP16 where asked (any mode) or, with FP16 allowed, where the layer runs no INT8 and asks nothing.
+            node.Half = !node.Int8 && (request == LayerPrecision.Half || (config.Fp16 && request == LayerPrecision.Auto));
+            if (node.Half)
+            {
+                node.Layer = node.Layer.WithHalfWeights();
+            }
+
             if (node.Int8 && node.Layer.Int8KeepsInputScale)
             {
                 plan.Tensors[node.Output].Threshold = plan.Tensors[node.Inputs[0]].Threshold;
@@ -102,10 +112,10 @@ internal static class PrecisionPass
         foreach (var node in plan.Nodes)
         {
             var input = plan.Tensors[node.Inputs[0]];
-            if (node.Layer.Int8SharesScaleWithProducer is not { } activation || request(node) == LayerPrecision.Float
+            if (node.Layer.Int8SharesScaleWithProducer is not { } activation || request(node) is LayerPrecision.Float or LayerPrecision.Half
                 || input.Threshold is not null || plan.Tensors[node.Output].Threshold is not float threshold
                 || input.IsOutput || plan.Consumers(input.Id).Count() != 1
-                || plan.Producer(input.Id) is not { } producer || request(producer) == LayerPrecision.Float
+                || plan.Producer(input.Id) is not { } producer || request(producer) is LayerPrecision.Float or LayerPrecision.Half
                 || !producer.Layer.FusesActivation(activation, int8: true))
             {
                 continue;

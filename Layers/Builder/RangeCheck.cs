@@ -5,7 +5,7 @@ namespace ILGPUInt8.Layers.Builder;
 /// <summary>
 /// With a calibration table, every tensor an INT8-capable step reads or writes must have a range: the table lacking one
 /// would silently run those steps in FP32. Each missing tensor is an error naming it and its step, unless it is in
-/// <see cref="BuilderConfig.AllowMissingRanges"/> (then the steps around it run FP32, as asked). Steps forced to FP32 and
+/// <see cref="BuilderConfig.AllowMissingRanges"/> (then the steps around it run FP32, as asked). Steps forced to FP32 or FP16 and
 /// layer types without an INT8 kernel need no range.
 /// </summary>
 internal static class RangeCheck
@@ -20,8 +20,7 @@ internal static class RangeCheck
         var missing = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var node in plan.Nodes)
         {
-            var request = config.LayerPrecisions.TryGetValue(node.Name, out var p) ? p : node.Layer.Precision;
-            if (request == LayerPrecision.Float || node.Layer.Int8LimitIn(config.IntegerOnly) is not null)
+            if (config.Request(node.Layer) is LayerPrecision.Float or LayerPrecision.Half || node.Layer.Int8LimitIn(config.IntegerOnly) is not null)
             {
                 continue;
             }

@@ -84,6 +84,12 @@ public enum LayerPrecision
 
     /// <summary>INT8, an error when impossible.</summary>
     Int8,
+
+    /// <summary>
+    /// FP16: the step's output (and its weights) rounded to half, round-to-nearest-even, its arithmetic FP32; needs no
+    /// ranges, so it is possible for every layer and in every builder mode.
+    /// </summary>
+    Half,
 }
 
 /// <summary>
@@ -207,6 +213,12 @@ public abstract class Layer
     /// <paramref name="input"/> is its input's per-item dims.
     /// </summary>
     internal virtual Layer? FoldScale(Func<int, float> scale, Func<int, float> shift, int channels, TensorDims input) => null;
+
+    /// <summary>
+    /// Precision trait: this layer as an FP16 step runs it, its weights rounded to the nearest half (round-to-nearest-even,
+    /// <c>HalfConvert.Round</c>) and its bias kept FP32 (added to the FP32 accumulator); itself for a layer without weights.
+    /// </summary>
+    internal virtual Layer WithHalfWeights() => this;
 
     /// <summary>Graph trait: the values of a layer that is a build-time constant (the plan stores them), else null.</summary>
     internal virtual float[]? ConstantValues => null;

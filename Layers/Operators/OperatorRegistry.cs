@@ -18,12 +18,15 @@ internal static class OperatorRegistry
     /// <summary>The operator of a layer type, or null when none is registered.</summary>
     public static Operator? Find(LayerType type) => ByType.GetValueOrDefault(type);
 
-    /// <summary>The step that runs a plan node on the engine's backend (CPU when the engine has a host ISA).</summary>
+    /// <summary>The step that runs a plan node on the engine's backend (CPU when the engine has a host ISA); FP16 nodes round their output.</summary>
     public static Step CreateStep(Engine engine, PlanNode node)
     {
         var op = Find(node.Layer.Type)
             ?? throw new NetworkException(node.Name, $"layer type {node.Layer.Type} has no operator to execute it.");
-        return engine.HostIsa is null ? op.CreateCudaStep(engine, node) : op.CreateCpuStep(engine, node);
+        var step = engine.HostIsa is null ? op.CreateCudaStep(engine, node) : op.CreateCpuStep(engine, node);
+
+        // An FP16 step stores halves: its float step, then the output rounded (a view's bytes are its input's halves).
+        return node.Half && !node.IsView ? new HalfStoreStep(step) : step;
     }
 
     private static FrozenDictionary<LayerType, Operator> Discover()

@@ -71,6 +71,15 @@ internal sealed class PlanNode
     /// <summary>Runs in INT8.</summary>
     public bool Int8 { get; set; }
 
+    /// <summary>
+    /// Runs in FP16 (never with <see cref="Int8"/>): it reads half values, computes in FP32 with its weights rounded to
+    /// half and rounds its output to half (round-to-nearest-even) as it stores it; the tensors stay float words.
+    /// </summary>
+    public bool Half { get; set; }
+
+    /// <summary>"int8", "fp16" or "fp32".</summary>
+    public string Precision => Int8 ? "int8" : Half ? "fp16" : "fp32";
+
     /// <summary>A fused activation (convolution, fully connected, deconvolution, element-wise).</summary>
     public ActivationSpec Fused { get; set; } = ActivationSpec.None;
 
@@ -99,7 +108,7 @@ internal sealed class PlanNode
     public string Name => Layer.Name;
 
     public override string ToString() =>
-        $"{Name} {Layer.Type}{(Int8 ? " int8" : " fp32")}{(ResidualThreshold is null ? string.Empty : " +Add")}{(Fused.IsNone ? string.Empty : " +" + Fused)}";
+        $"{Name} {Layer.Type} {Precision}{(ResidualThreshold is null ? string.Empty : " +Add")}{(Fused.IsNone ? string.Empty : " +" + Fused)}";
 }
 
 /// <summary>The whole plan an engine executes: tensors, steps in order, inputs, outputs, the memory plan.</summary>

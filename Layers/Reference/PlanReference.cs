@@ -7,9 +7,11 @@ namespace ILGPUInt8.Layers.Reference;
 
 /// <summary>
 /// The reference pipeline: a plan interpreted on the host, layer by layer, with the scalar references of
-/// Int8Kernels/Reference over NCHW arrays — FP32 nodes in float, INT8 nodes with the same int8 parameters
-/// (<see cref="Int8Parameters"/>) and formulas as the kernels. An INT8 engine must equal it bit for bit; an FP32 engine
-/// within float tolerance. Each layer class has its evaluator (<see cref="PlanEvaluator{TLayer}"/>) in its operator's
+/// Int8Kernels/Reference over NCHW arrays — FP32 nodes in float, FP16 nodes in float on their half inputs and weights
+/// with the output rounded to half, INT8 nodes with the same int8 parameters (<see cref="Int8Parameters"/>) and formulas
+/// as the kernels. An INT8 engine must equal it bit for bit; an FP32 engine within float tolerance; an FP16 engine within
+/// a half ulp per step (the accumulation order of a backend's GEMM may differ from the reference's in the last float bits,
+/// which the rounding to half can turn into one half ulp). Each layer class has its evaluator (<see cref="PlanEvaluator{TLayer}"/>) in its operator's
 /// folder.
 /// </summary>
 internal static class PlanReference
@@ -40,6 +42,12 @@ internal static class PlanReference
         foreach (var node in plan.Nodes)
         {
             values[node.Output] = Evaluate(plan, node, Get, n);
+
+            // An FP16 step stores halves: .NET's (Half) cast, round-to-nearest-even (the engine's rounding is HalfConvert's).
+            if (node.Half && values[node.Output] is float[] y)
+            {
+                values[node.Output] = y.Select(v => (float)(Half)v).ToArray();
+            }
         }
 
         return values;

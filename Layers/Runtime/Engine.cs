@@ -24,6 +24,12 @@ public sealed record EngineBinding(string Name, TensorDims Dims);
 /// <param name="FusedActivation">The activation fused into it, or None.</param>
 public sealed record EngineLayerInfo(string Name, LayerType Type, bool Int8, IReadOnlyList<string> Layers, ActivationSpec FusedActivation)
 {
+    /// <summary>Runs in FP16 (half values and weights, FP32 arithmetic; never with <see cref="Int8"/>).</summary>
+    public bool Half { get; init; }
+
+    /// <summary>The step's precision: "INT8", "FP16" or "FP32".</summary>
+    public string Precision => Int8 ? "INT8" : Half ? "FP16" : "FP32";
+
     /// <summary>Per-item dimensions of the step's inputs, in order (a constant operand included).</summary>
     public IReadOnlyList<TensorDims> InputDims { get; init; } = [];
 
@@ -45,7 +51,7 @@ public sealed record EngineLayerInfo(string Name, LayerType Type, bool Int8, IRe
 
     /// <inheritdoc />
     public override string ToString() =>
-        $"{Name,-28} {Type,-15} {(Int8 ? "INT8" : "FP32"),-5} {Fusions} [{string.Join(", ", Layers)}] {string.Join(" ", InputDims)} -> {OutputDims} {KernelName}{(ScratchBytes > 0 ? $" scratch {ScratchBytes} B" : string.Empty)}";
+        $"{Name,-28} {Type,-15} {Precision,-5} {Fusions} [{string.Join(", ", Layers)}] {string.Join(" ", InputDims)} -> {OutputDims} {KernelName}{(ScratchBytes > 0 ? $" scratch {ScratchBytes} B" : string.Empty)}";
 }
 
 /// <summary>Activation memory of an engine at its maximum batch.</summary>
@@ -73,6 +79,8 @@ public sealed class Engine : IDisposable
     internal Engine(Int8Device device, Plan plan, CpuIsa? hostIsa = null)
     {
         ArgumentNullException.ThrowIfNull(device);
+        // With several CUDA devices in a process the thread's current context may be another device's: bind this one.
+        device.Accelerator.Bind();
         Device = device;
         Plan = plan;
         HostIsa = hostIsa;
@@ -113,6 +121,7 @@ public sealed class Engine : IDisposable
     private IReadOnlyList<EngineLayerInfo> DescribeSteps() =>
         [.. Plan.Nodes.Select((n, i) => new EngineLayerInfo(n.Name, n.Layer.Type, n.Int8, n.Sources, n.Fused)
         {
+            Half = n.Half,
             InputDims = [.. n.Inputs.Select(id => Plan.Tensors[id].Dims)],
             OutputDims = Plan.Tensors[n.Output].Dims,
             KernelName = _steps[i].KernelName,
@@ -197,6 +206,16 @@ public sealed class Engine : IDisposable
 
     /// <summary>Reads an engine written by <see cref="Serialize"/> and binds it to <paramref name="device"/>.</summary>
     public static Engine Deserialize(Stream stream, Int8Device device) => new(device, EngineSerializer.Read(stream));
+
+    /// <summary>
+    /// Reads an engine for the backend a device runs by default: the CUDA kernels on a CUDA device, the CPU backend on a
+    /// CPU accelerator (<paramref name="isa"/> forces its instruction-set variant).
+    /// </summary>
+    public static Engine DeserializeFor(Stream stream, Int8Device device, CpuIsa? isa = null)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        return device.IsCuda ? Deserialize(stream, device) : new(device, EngineSerializer.Read(stream), CpuIsaSupport.Checked(isa));
+    }
 
     /// <summary>Reads an engine for the default backend: CUDA when present, else the CPU backend.</summary>
     public static Engine Deserialize(Stream stream) =>

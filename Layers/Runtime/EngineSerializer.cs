@@ -11,14 +11,16 @@ namespace ILGPUInt8.Layers.Runtime;
 /// then the payload: the finished plan (tensors with types, ranges, constants and arena offsets; steps with their layer
 /// parameters, precision and fusion; inputs; outputs). Weights are stored as FP32 and quantized again when the engine is
 /// made (deterministic host code, so the same bits). A wrong magic, another version, a short file or a checksum mismatch
-/// is rejected with <see cref="InvalidDataException"/> saying which. Version 6 adds each step's timed tactics (batch,
-/// variant name); version 5 a slice's step; version 4 the
+/// is rejected with <see cref="InvalidDataException"/> saying which. Version 7 adds each step's FP16 flag after its
+/// tactics (older files: every float step FP32) and the round-to-half convert kind (a byte where older files wrote the
+/// quantize bool: the same bytes for the old kinds); version 6 each step's timed tactics (batch, variant name);
+/// version 5 a slice's step; version 4 the
 /// integer-only flag after the outputs; versions 2 (no fused residual sums), 3 (no integer-only flag: float
 /// requantize) and 4 (no slice step: 1) are still read.
 /// </summary>
 internal static class EngineSerializer
 {
-    public const int Version = 6;
+    public const int Version = 7;
 
     /// <summary>The oldest format this build still reads (version 2 lacks the fused residual sum: none was fused then).</summary>
     public const int OldestReadable = 2;
@@ -131,6 +133,8 @@ internal static class EngineSerializer
                 w.Write(batch);
                 w.Write(variant);
             }
+
+            w.Write(n.Half);
         }
 
         w.WriteArray([.. plan.Inputs]);
@@ -203,6 +207,13 @@ internal static class EngineSerializer
 
                 node.Tactics.Add((batch, variant));
             }
+
+            node.Half = version >= 7 && r.ReadBoolean();
+            if (node.Half && node.Int8)
+            {
+                throw new InvalidDataException($"Corrupt engine file: step '{layer.Name}' is both INT8 and FP16.");
+            }
+
             plan.Nodes.Add(node);
 
             // The shapes must agree with the parameters, as when the network was built.

@@ -66,21 +66,61 @@ public sealed partial class ExecutionContext
             return;
         }
 
-        var accelerator = Engine.Device.Accelerator;
         using (Engine.Device.LaunchGate.Launching())
         {
-            _imageBytes ??= EngineResources.Allocating("a context's image input", d.Volume * Engine.MaxBatchSize, () => accelerator.Allocate1D<byte>(d.Volume * Engine.MaxBatchSize));
-            if (_tableKey is not { } key || !key.Preprocessing.Matches(preprocessing) || key.Scale != t.Scale)
-            {
-                _imageTable ??= accelerator.Allocate1D<sbyte>(256L * d.C);
-                _imageTable.View.CopyFromCPU(ImageTable(preprocessing, t.Scale, d.C));
-                _tableKey = (preprocessing, t.Scale);
-            }
-
-            _imageBytes.View.SubView(0, need).CopyFromCPU(images.ToArray());
+            StageImageTable(preprocessing);
+            _imageBytes!.View.SubView(0, need).CopyFromCPU(images.ToArray());
         }
 
         UseImageInput(true);
+    }
+
+    /// <summary>
+    /// Prepares image input for streaming (<see cref="PipelinedRunner{TInput}"/> with uint8 images): the device byte buffer
+    /// and the table for <paramref name="preprocessing"/>, image mode on; afterwards <see cref="ImageAddress"/> is where a
+    /// batch's bytes go and <see cref="RunStaged"/> runs them. Null when it can; else why not (only an engine whose
+    /// folded INT8 stem reads its single input itself takes bytes on the device: elsewhere images are normalized on the host).
+    /// </summary>
+    internal string? PrepareImageStaging(Preprocessing preprocessing)
+    {
+        ArgumentNullException.ThrowIfNull(preprocessing);
+        Bind();
+        var d = Engine.Plan.Tensors[Engine.Plan.Inputs[0]].Dims;
+        if (Engine.Inputs.Count != 1 || !IsFused(0) || Engine.HostIsa is not null)
+        {
+            return "uint8 images stream to the device only into an engine whose folded INT8 stem reads its single input itself (not an FP32 input, the CPU backend or an unfolded stem)";
+        }
+
+        if (preprocessing.Mean.Count != 1 && preprocessing.Mean.Count != d.C)
+        {
+            return $"the preprocessing has {preprocessing.Mean.Count} means; the input has {d.C} channels";
+        }
+
+        using (Engine.Device.LaunchGate.Launching())
+        {
+            StageImageTable(preprocessing);
+        }
+
+        UseImageInput(true);
+        return null;
+    }
+
+    /// <summary>Address of the device bytes uint8 images go to (after <see cref="PrepareImageStaging"/>).</summary>
+    internal IntPtr ImageAddress => _imageBytes?.NativePtr ?? throw new InvalidOperationException("No image staging: call PrepareImageStaging first.");
+
+    // The image byte buffer (at the maximum batch) and the table of preprocessing, both on the device.
+    private void StageImageTable(Preprocessing preprocessing)
+    {
+        var accelerator = Engine.Device.Accelerator;
+        var t = Engine.Plan.Tensors[Engine.Plan.Inputs[0]];
+        var d = t.Dims;
+        _imageBytes ??= EngineResources.Allocating("a context's image input", d.Volume * Engine.MaxBatchSize, () => accelerator.Allocate1D<byte>(d.Volume * Engine.MaxBatchSize));
+        if (_tableKey is not { } key || !key.Preprocessing.Matches(preprocessing) || key.Scale != t.Scale)
+        {
+            _imageTable ??= accelerator.Allocate1D<sbyte>(256L * d.C);
+            _imageTable.View.CopyFromCPU(ImageTable(preprocessing, t.Scale, d.C));
+            _tableKey = (preprocessing, t.Scale);
+        }
     }
 
     /// <summary>Runs a batch of uint8 NHWC images through a single-input, single-output engine.</summary>

@@ -24,6 +24,7 @@ public sealed partial class ExecutionContext : IDisposable
         Engine = engine;
         var plan = engine.Plan;
         var accelerator = engine.Device.Accelerator;
+        accelerator.Bind();
         var bytes = EngineResources.Required(plan, engine.HostIsa is not null).Context;
         var buffers = new List<MemoryBuffer1D<float, Stride1D.Dense>>();
         MemoryBuffer1D<byte, Stride1D.Dense>? arena = null;
@@ -189,8 +190,12 @@ public sealed partial class ExecutionContext : IDisposable
         }
 
         // Each step's fusions as Describe shows them ("+Add +Relu"; empty for the boundary conversions).
-        var fusions = Engine.Layers.GroupBy(l => l.Name).ToDictionary(g => g.Key, g => g.First().Fusions);
-        return new EngineProfile(batchSize, [.. entries.Select(e => e with { Fusions = fusions.GetValueOrDefault(e.Name, string.Empty) })]);
+        var steps = Engine.Layers.GroupBy(l => l.Name).ToDictionary(g => g.Key, g => g.First());
+        return new EngineProfile(batchSize, [.. entries.Select(e => e with
+        {
+            Fusions = steps.GetValueOrDefault(e.Name)?.Fusions ?? string.Empty,
+            Precision = steps.GetValueOrDefault(e.Name)?.Precision ?? (e.Int8 ? "INT8" : "FP32"),
+        })]);
     }
 
     /// <summary>Runs a batch showing every float tensor to <paramref name="observer"/> (calibration).</summary>
@@ -451,6 +456,9 @@ public sealed record LayerTiming(string Name, LayerType? Type, bool Int8, int La
 {
     /// <summary>What is fused into the step, as <see cref="EngineLayerInfo.Fusions"/> (e.g. "+Add +Relu"; empty for none).</summary>
     public string Fusions { get; init; } = string.Empty;
+
+    /// <summary>The step's precision as <see cref="EngineLayerInfo.Precision"/> ("INT8", "FP16", "FP32").</summary>
+    public string Precision { get; init; } = "FP32";
 }
 
 /// <summary>Per-step times of one profiled run.</summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ILGPU.Runtime.Cuda;
+using ILGPUInt8.Calibration.Data;
 using ILGPUInt8.Kernels.Runtime;
 
 namespace ILGPUInt8.Layers.Runtime;
@@ -67,8 +68,9 @@ internal sealed class PipelineSlots : IDisposable
     private readonly CudaAccelerator? _cuda;
     private readonly CudaCopyStream? _upload;
     private readonly CudaCopyStream? _download;
+    private bool _images;
 
-    public PipelineSlots(Engine engine, int depth, Type inputType, long inputBytesPerItem, long outputBytesPerItem)
+    public PipelineSlots(Engine engine, int depth, Type inputType, long inputBytesPerItem, long outputBytesPerItem, Preprocessing? images = null)
     {
         _engine = engine;
         InputBytesPerItem = inputBytesPerItem;
@@ -90,11 +92,19 @@ internal sealed class PipelineSlots : IDisposable
             {
                 var context = engine.CreateExecutionContext();
                 var staged = context.InputElementType(0);
-                if (staged != inputType)
+                if (images is not null && context.PrepareImageStaging(images) is { } refused)
+                {
+                    context.Dispose();
+                    throw new NotSupportedException($"The engine's input '{engine.Inputs[0].Name}' cannot stream uint8 images: {refused}.");
+                }
+
+                if (images is null && staged != inputType)
                 {
                     context.Dispose();
                     throw new ArgumentException($"The engine's input '{engine.Inputs[0].Name}' takes {staged.Name} values; this runner was made for {inputType.Name} (use PipelinedRunner<{staged.Name}>).");
                 }
+
+                _images = images is not null;
 
                 PinnedHostBuffer? input = null;
                 try
@@ -179,7 +189,7 @@ internal sealed class PipelineSlots : IDisposable
         if (_cuda is null)
         {
             // Plain copies: the staging buffers are host memory on the CPU accelerator and the CPU backend.
-            Copy(slot.Input.Pointer, context.InputAddress(0), inBytes);
+            Copy(slot.Input.Pointer, InputAddress(context), inBytes);
             context.RunStaged(batch);
             _engine.Device.Synchronize();
             Copy(context.OutputAddress(0), slot.Output.Pointer, outBytes);
@@ -191,7 +201,7 @@ internal sealed class PipelineSlots : IDisposable
         var gate = _engine.Device.LaunchGate;
         using (gate.Launching())
         {
-            _upload!.HostToDevice(context.InputAddress(0), slot.Input.Pointer, inBytes);
+            _upload!.HostToDevice(InputAddress(context), slot.Input.Pointer, inBytes);
             slot.Uploaded!.Record(_upload.Handle);
             CudaCopyStream.Wait(CudaCopyStream.LaunchStream(_cuda), slot.Uploaded);
         }
@@ -265,7 +275,7 @@ internal sealed class PipelineSlots : IDisposable
             var watch = Stopwatch.StartNew();
             for (var r = 0; r < repeats; r++)
             {
-                Copy(slot.Input.Pointer, context.InputAddress(0), inBytes);
+                Copy(slot.Input.Pointer, InputAddress(context), inBytes);
             }
 
             var upload = watch.Elapsed.TotalMilliseconds / repeats;
@@ -288,7 +298,7 @@ internal sealed class PipelineSlots : IDisposable
 
         using var start = new CudaEvent(_cuda, timing: true);
         using var end = new CudaEvent(_cuda, timing: true);
-        var h2d = Time(start, end, _upload!.Handle, repeats, () => _upload.HostToDevice(context.InputAddress(0), slot.Input.Pointer, inBytes));
+        var h2d = Time(start, end, _upload!.Handle, repeats, () => _upload.HostToDevice(InputAddress(context), slot.Input.Pointer, inBytes));
         var run = Time(start, end, 0, repeats, () => context.RunStaged(batch));
         var d2h = Time(start, end, _download!.Handle, repeats, () => _download.DeviceToHost(slot.Output.Pointer, context.OutputAddress(0), outBytes));
         return (h2d, run, d2h);
@@ -311,6 +321,9 @@ internal sealed class PipelineSlots : IDisposable
         _upload?.Dispose();
         _download?.Dispose();
     }
+
+    // Where a batch's input goes: the image bytes in image mode, else the input's staging buffer.
+    private IntPtr InputAddress(ExecutionContext context) => _images ? context.ImageAddress : context.InputAddress(0);
 
     private static unsafe void Copy(IntPtr from, IntPtr to, long bytes) => Buffer.MemoryCopy((void*)from, (void*)to, bytes, bytes);
 

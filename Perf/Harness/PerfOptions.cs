@@ -28,7 +28,8 @@ public static class PerfOptions
         ("zoo", "engine: a model-zoo folder (MANIFEST.txt + ONNX files, from Perf/peers/zoo_peers.py): every model as case zoo_NAME"),
         ("cases", "engine: only these synthetic networks, comma-separated (small_cnn, resnet18, resnet50)"),
         ("data", "training: an IDX folder whose train-* images the epoch runs over (default: the 3000 shipped test images)"),
-        ("images", "training: only the first N images of the epoch"),
+        ("images", "training: only the first N images of the epoch; multigpu: images to calibrate on (default 10000)"),
+        ("devices", "multigpu: the devices, as --devices takes them (cuda:0,cuda:1, all, cpu,cpu; default all)"),
     ];
 
     /// <summary>Flags: name, description (read as "true" when given).</summary>

@@ -208,7 +208,7 @@ public sealed class CliConventionTests
         Assert.Contains("--precision", options, StringComparison.Ordinal);
         Assert.Contains("--profile", options, StringComparison.Ordinal);
         var values = CliHarness.RunOk("[suggest:18]", "bench --precision ");
-        Assert.Equal(["both", "fp32", "int8"], values.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.Equal(["best", "both", "fp16", "fp32", "int8"], values.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         var script = CliHarness.RunOk("completion", "--shell", "zsh");
         Assert.Contains("bashcompinit", script, StringComparison.Ordinal);
         Assert.Contains("complete -o default -F _ilgpu_int8_complete ilgpu-int8", script, StringComparison.Ordinal);

@@ -155,10 +155,11 @@ public static class OnnxImporter
 
     private static long[] InputShape(OnnxValueInfo input, OnnxMapContext context)
     {
-        if (input.ElementType is not (OnnxDataType.Float or OnnxDataType.Undefined))
+        // A float16 input is given as float values (FP16 steps round them to halves as they read them).
+        if (input.ElementType is not (OnnxDataType.Float or OnnxDataType.Float16 or OnnxDataType.Undefined))
         {
             throw OnnxImportException.Malformed($"graph input '{input.Name}'",
-                $"the input is {input.ElementType}; only float inputs are supported.");
+                $"the input is {input.ElementType}; only float and float16 inputs are supported.");
         }
         if (input.Shape is not { Count: > 0 } dims)
         {

@@ -2,23 +2,40 @@ using ILGPUInt8.Layers.Network;
 
 namespace ILGPUInt8.Layers.Operators;
 
+/// <summary>What a <see cref="ConvertLayer"/> does (its engine-file byte: 0 and 1 are the bool of older files).</summary>
+internal enum ConvertKind : byte
+{
+    /// <summary>int8 → float: x = q · s.</summary>
+    Dequantize = 0,
+
+    /// <summary>float → int8: q = clamp(round_half_even(x · (1/s)), −127, 127).</summary>
+    Quantize = 1,
+
+    /// <summary>float → FP16 values: x = HalfConvert.Round(x) (round-to-nearest-even), still float words.</summary>
+    ToHalf = 2,
+}
+
 /// <summary>
-/// A precision conversion the builder inserts at an FP32/INT8 boundary: quantize (float → int8 with the tensor's scale,
-/// q = clamp(round_half_even(x · (1/s)), −127, 127)) or dequantize (x = q · s). Not part of the public API.
+/// A precision conversion the builder inserts at a boundary between FP32, FP16 and INT8 steps: quantize (float → int8
+/// with the tensor's scale, q = clamp(round_half_even(x · (1/s)), −127, 127)), dequantize (x = q · s), or the rounding of
+/// float values to halves an FP16 step reads (a float input, an FP32 step's output). Not part of the public API.
 /// </summary>
 internal sealed class ConvertLayer : Layer
 {
-    internal ConvertLayer(string name, bool toInt8)
+    internal ConvertLayer(string name, ConvertKind kind)
         : base(name, [])
     {
-        ToInt8 = toInt8;
+        Kind = kind;
     }
 
     /// <inheritdoc />
     public override LayerType Type => LayerType.Convert;
 
-    /// <summary>True for quantize, false for dequantize.</summary>
-    public bool ToInt8 { get; }
+    /// <summary>The conversion.</summary>
+    public ConvertKind Kind { get; }
+
+    /// <summary>True for quantize.</summary>
+    public bool ToInt8 => Kind == ConvertKind.Quantize;
 
     /// <inheritdoc />
     internal override TensorDims InferOutput(IReadOnlyList<TensorDims> inputs)
@@ -28,10 +45,14 @@ internal sealed class ConvertLayer : Layer
     }
 
     /// <inheritdoc />
-    internal override void WriteParameters(BinaryWriter writer) => writer.Write(ToInt8);
+    internal override void WriteParameters(BinaryWriter writer) => writer.Write((byte)Kind);
 
-    /// <summary>Reads what <see cref="WriteParameters"/> wrote.</summary>
-    internal static ConvertLayer Read(string name, BinaryReader r) => new(name, r.ReadBoolean());
+    /// <summary>Reads what <see cref="WriteParameters"/> wrote (a bool in files before version 6: the same bytes 0 and 1).</summary>
+    internal static ConvertLayer Read(string name, BinaryReader r)
+    {
+        var kind = r.ReadByte();
+        return kind <= (byte)ConvertKind.ToHalf ? new(name, (ConvertKind)kind) : throw new InvalidDataException($"Convert step '{name}' has unknown kind {kind}.");
+    }
 
     /// <inheritdoc />
     internal override string? Int8Limit => $"layer type {Type} has no INT8 kernel";

@@ -70,6 +70,9 @@ public sealed class ConvolutionLayer : FilterLayer
     internal override bool FusesResidualSum => true;
 
     /// <inheritdoc />
+    internal override Layer WithHalfWeights() => WithWeights(Kernels.Arch.HalfConvert.Round(WeightArray), BiasArray);
+
+    /// <inheritdoc />
     internal override Layer FoldScale(Func<int, float> scale, Func<int, float> shift, int channels, TensorDims input) =>
         WithWeights(ScaleFolding.ScaleRows(WeightArray, channels, scale), ScaleFolding.Bias(BiasArray, channels, scale, shift));
 }

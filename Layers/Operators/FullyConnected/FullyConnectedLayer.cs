@@ -79,6 +79,9 @@ public sealed class FullyConnectedLayer : Layer
     internal override long WeightBytes(bool int8) => WeightBytes(WeightArray, BiasArray, int8);
 
     /// <inheritdoc />
+    internal override Layer WithHalfWeights() => WithWeights(Kernels.Arch.HalfConvert.Round(WeightArray), BiasArray);
+
+    /// <inheritdoc />
     internal override Layer FoldScale(Func<int, float> scale, Func<int, float> shift, int channels, TensorDims input) =>
         WithWeights(ScaleFolding.ScaleRows(WeightArray, channels, scale), ScaleFolding.Bias(BiasArray, channels, scale, shift));
 

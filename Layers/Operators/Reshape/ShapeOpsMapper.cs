@@ -4,7 +4,7 @@ namespace ILGPUInt8.Layers.Onnx;
 
 /// <summary>
 /// Flatten, Reshape, Squeeze, Unsqueeze of run-time tensors → <see cref="ReshapeSpec"/> views that keep the batch at
-/// dimension 0; Identity and Dropout (inference, or training with ratio 0) → aliases; Cast of a run-time tensor to its own type (float to float,
+/// dimension 0; Identity and Dropout (inference, or training with ratio 0) → aliases; Cast of a run-time tensor to its own type (float to float or float16: float16 tensors run as float,
 /// or the uint8/int8 between a QuantizeLinear and its DequantizeLinear, as torch exports) → an alias.
 /// Constant operands are folded by <see cref="ConstantFolder"/>.
 /// </summary>
@@ -35,6 +35,11 @@ internal sealed class ShapeOpsMapper : IOnnxOpMapper
                 RuntimeValue => OnnxDataType.Float,
                 _ => OnnxDataType.Undefined,
             };
+            // float16 run-time tensors are float tensors here (a float16 model runs in the builder's precision).
+            if (to == OnnxDataType.Float16 && from == OnnxDataType.Float)
+            {
+                to = OnnxDataType.Float;
+            }
             if (to != from)
             {
                 throw node.Unsupported($"Cast of a run-time {from} tensor to {to} (only casts to the same type)");

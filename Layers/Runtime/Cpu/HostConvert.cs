@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using ILGPU;
+using ILGPUInt8.Kernels.Arch;
 using ILGPUInt8.Kernels.Cpu;
 using ILGPUInt8.Kernels.Quantization;
 using ILGPUInt8.Kernels.Tensors;
@@ -60,6 +61,28 @@ internal static unsafe class HostConvert
     {
         var body = new DequantizeRanges { X = x, Y = y, Scale = scale };
         HostStep.ForRanges(count, 65536, ref body);
+    }
+
+    /// <summary>y = HalfConvert.Round(x) element-wise (the store of an FP16 step; <paramref name="x"/> may be <paramref name="y"/>).</summary>
+    public static void RoundToHalf(float* x, float* y, long count)
+    {
+        var body = new HalfRanges { X = x, Y = y };
+        HostStep.ForRanges(count, 65536, ref body);
+    }
+
+    private struct HalfRanges : ICpuRangeBody
+    {
+        public float* X;
+        public float* Y;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run(long i0, long i1)
+        {
+            for (var i = i0; i < i1; i++)
+            {
+                Y[i] = HalfConvert.Round(X[i]);
+            }
+        }
     }
 
     private struct FromNchwRanges : ICpuRangeBody

@@ -1,0 +1,67 @@
+using System.CommandLine;
+using ILGPUInt8.Layers.Builder;
+using ILGPUInt8.Layers.Network;
+
+namespace ILGPUInt8.Cli.Common;
+
+/// <summary>
+/// What <c>--precision</c> (TensorRT's modes: fp32, fp16, int8 = INT8 where possible else FP32, best = INT8 where
+/// possible else FP16) and <c>--layer-precision NAME=fp32|fp16|int8</c> ask of an engine build.
+/// </summary>
+/// <param name="Mode">fp32, fp16, int8 or best.</param>
+/// <param name="Layers">Per-layer requests by layer name.</param>
+public sealed record CliPrecision(string Mode, IReadOnlyDictionary<string, LayerPrecision> Layers)
+{
+    /// <summary>The modes, in the order tables show them.</summary>
+    public static readonly string[] Modes = ["fp32", "fp16", "int8", "best"];
+
+    /// <summary>INT8 only, no per-layer requests (what the INT8 commands built before FP16 existed).</summary>
+    public static CliPrecision Int8 { get; } = new("int8", new Dictionary<string, LayerPrecision>());
+
+    /// <summary>The mode runs INT8 layers, so it needs ranges (a table, QDQ ranges or a calibration).</summary>
+    public bool NeedsRanges => Mode is "int8" or "best";
+
+    /// <summary>--precision with the four modes (and <paramref name="extra"/> choices of a command).</summary>
+    public static Option<string> Option(string fallback, params string[] extra) =>
+        CliOptions.Choice("--precision", "engine precision: fp32, fp16 (half storage, FP32 arithmetic), int8 (INT8 where possible, else FP32), best (INT8 where possible, else FP16)", fallback, [.. Modes, .. extra]);
+
+    /// <summary>--layer-precision NAME=fp32|fp16|int8, repeatable.</summary>
+    public static Option<string[]> LayerOption() =>
+        CliOptions.Repeated("--layer-precision", "run this layer in this precision whatever the mode (NAME=fp32|fp16|int8)", "NAME=P");
+
+    /// <summary>Parses the mode and the per-layer requests; a malformed request is a usage error naming it.</summary>
+    public static CliPrecision Parse(string mode, IEnumerable<string>? layers)
+    {
+        if (!Modes.Contains(mode))
+        {
+            throw new CliUsageException($"--precision '{mode}' is not one of {string.Join(", ", Modes)}.");
+        }
+
+        var map = new Dictionary<string, LayerPrecision>(StringComparer.Ordinal);
+        foreach (var arg in layers ?? [])
+        {
+            var eq = arg.LastIndexOf('=');
+            var value = eq > 0 ? arg[(eq + 1)..] : string.Empty;
+            map[eq > 0 ? arg[..eq] : arg] = value switch
+            {
+                "fp32" => LayerPrecision.Float,
+                "fp16" => LayerPrecision.Half,
+                "int8" => LayerPrecision.Int8,
+                _ => throw new CliUsageException($"--layer-precision '{arg}': give NAME=fp32, NAME=fp16 or NAME=int8."),
+            };
+        }
+
+        return new CliPrecision(mode, map);
+    }
+
+    /// <summary>Sets <see cref="BuilderConfig.Fp16"/> for fp16 and best and the per-layer requests (INT8 is the caller's, with its ranges).</summary>
+    public void Apply(BuilderConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Fp16 = Mode is "fp16" or "best";
+        foreach (var (name, p) in Layers)
+        {
+            config.LayerPrecisions[name] = p;
+        }
+    }
+}

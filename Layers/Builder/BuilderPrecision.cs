@@ -1,0 +1,23 @@
+namespace ILGPUInt8.Layers.Builder;
+
+/// <summary>
+/// The builder's precision modes, as TensorRT's flags (<see cref="BuilderConfig.Mode"/> sets <see cref="BuilderConfig.Int8"/>
+/// and <see cref="BuilderConfig.Fp16"/>): what a layer without a request of its own (<c>LayerPrecision.Auto</c>) may run in.
+/// </summary>
+public enum BuilderPrecision
+{
+    /// <summary>Every layer FP32.</summary>
+    Fp32,
+
+    /// <summary>Every layer FP16 (half storage, FP32 arithmetic).</summary>
+    Fp16,
+
+    /// <summary>INT8 where a kernel exists and the ranges are known, FP32 elsewhere.</summary>
+    Int8,
+
+    /// <summary>
+    /// INT8 where a kernel exists and the ranges are known, FP16 elsewhere: a fixed rule (INT8 is the faster kernel on
+    /// every backend here), not TensorRT's per-layer timing.
+    /// </summary>
+    Best,
+}
