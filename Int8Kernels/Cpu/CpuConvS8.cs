@@ -25,10 +25,23 @@ internal unsafe interface ICpuInt8Sink
 internal sealed unsafe class CpuConvS8
 {
     private readonly PackedB[] _groups;
+    private readonly PackedB? _direct;
     private readonly PerBatch<ConvProblem> _batches;
 
     /// <summary>Packs KRSC weights [K][R][S][C/groups] for problems shaped like <paramref name="problem"/> (any N).</summary>
     public CpuConvS8(ReadOnlySpan<sbyte> krsc, ConvProblem problem, CpuIsa? isa = null)
+        : this(krsc, problem, isa, DirectDefault)
+    {
+    }
+
+    /// <summary>
+    /// Whether new convolutions take <see cref="CpuDirectConv"/> where it applies (default: on; the environment variable
+    /// ILGPUINT8_CPU_DIRECT=0 turns it off; the benchmark's A/B sets it).
+    /// </summary>
+    internal static bool DirectDefault { get; set; } = Environment.GetEnvironmentVariable("ILGPUINT8_CPU_DIRECT") != "0";
+
+    /// <summary>As above; <paramref name="direct"/> false keeps VNNI on the im2col path where <see cref="CpuDirectConv"/> applies (for tests).</summary>
+    internal CpuConvS8(ReadOnlySpan<sbyte> krsc, ConvProblem problem, CpuIsa? isa, bool direct)
     {
         ArgumentNullException.ThrowIfNull(problem);
         problem.Validate();
@@ -40,6 +53,15 @@ internal sealed unsafe class CpuConvS8
 
         Problem = problem;
         _batches = new PerBatch<ConvProblem>(n => problem with { N = n });
+        if (direct && CpuDirectConv.Applies(problem, CpuIsaSupport.Checked(isa)))
+        {
+            // One group: the weights repacked with each filter row's run padded to whole words (see CpuDirectConv).
+            var padded = CpuDirectConv.PadRuns(krsc, problem);
+            _direct = new PackedB(padded, kg, padded.Length / kg, isa);
+            _groups = [];
+            return;
+        }
+
         _groups = new PackedB[problem.Groups];
         for (var g = 0; g < problem.Groups; g++)
         {
@@ -51,7 +73,39 @@ internal sealed unsafe class CpuConvS8
     public ConvProblem Problem { get; }
 
     /// <summary>The variant the weights are packed for.</summary>
-    public CpuIsa Isa => _groups[0].Isa;
+    public CpuIsa Isa => _direct?.Isa ?? _groups[0].Isa;
+
+    /// <summary>False keeps the direct path's epilogue in the sink (tests compare both).</summary>
+    internal bool Fused { get; init; } = true;
+
+    /// <summary>True when a batch with this sink runs through <see cref="CpuDirectFused"/> (the requantize in registers).</summary>
+    internal bool FusesWith(in CpuRequantizeSink sink) => _direct is { } d && Fused && CpuDirectFused.Applies(d.K, d.N, sink);
+
+    /// <summary>True when <see cref="ForwardPooled"/> runs with this sink: the fused kernels and every multiplier ≥ 0.</summary>
+    internal bool FusesPoolWith(in CpuRequantizeSink sink) => FusesWith(sink) && CpuDirectFused.PoolApplies(_direct!.N, sink);
+
+    /// <summary>
+    /// The convolution followed by a 2×2 stride-2 max pool (no padding, floor mode) in one pass: the sink's int8 rows
+    /// receive the pooled output [N, P/2, Q/2, K] (pixel (n, ph, pw) at row (n·(P/2) + ph)·(Q/2) + pw). Needs
+    /// <see cref="FusesPoolWith"/>.
+    /// </summary>
+    internal void ForwardPooled(sbyte* x, int batch, in CpuRequantizeSink sink)
+    {
+        if (!FusesPoolWith(sink))
+        {
+            throw new InvalidOperationException("The pooled convolution needs the fused direct kernels (FusesPoolWith).");
+        }
+
+        var p = _batches[batch];
+        var d = _direct!;
+        fixed (int* words = d.Words)
+        {
+            CpuDirectFused.TryForward(CpuPaddedIm2Col.Build(x, p, 0x80), p, d, words, sink, pool: true);
+        }
+    }
+
+    /// <summary>True when the batches run through <see cref="CpuDirectConv"/> (no im2col matrix).</summary>
+    internal bool Direct => _direct is not null;
 
     /// <summary>
     /// Runs the GEMM of a batch: x NHWC [N, H, W, C] (N·H·W·C bytes at <paramref name="x"/>), accumulators of output
@@ -66,6 +120,24 @@ internal sealed unsafe class CpuConvS8
         }
 
         var p = _batches[batch];
+        if (_direct is { } d)
+        {
+            fixed (int* words = d.Words)
+            {
+                // The requantize epilogue in registers where it applies (the JIT folds the type test per sink type).
+                var xp = CpuPaddedIm2Col.Build(x, p, 0x80);
+                if (typeof(TSink) == typeof(CpuRequantizeSink) && Fused
+                    && CpuDirectFused.TryForward(xp, p, d, words, Unsafe.As<TSink, CpuRequantizeSink>(ref sink)))
+                {
+                    return;
+                }
+
+                CpuDirectConv.Forward(xp, p, d, words, sink);
+            }
+
+            return;
+        }
+
         for (var g = 0; g < _groups.Length; g++)
         {
             Group(x, p, g, sink);

@@ -68,6 +68,18 @@ internal readonly unsafe struct CpuRequantizeSink : ICpuInt8Sink
         _lut = lut;
     }
 
+    /// <summary>True when the float 16-lane epilogue applies to every column (finite multipliers, no table, AVX-512): what <see cref="CpuDirectFused"/> computes in registers.</summary>
+    internal bool Fusable => _wide;
+
+    /// <summary>The output rows.</summary>
+    internal sbyte* Pointer => (sbyte*)_y;
+
+    /// <summary>The per-channel multipliers.</summary>
+    internal float[] MultiplierArray => _multiplier;
+
+    /// <summary>The per-channel biases.</summary>
+    internal int[] BiasArray => _bias;
+
     /// <summary>Columns of a row of y.</summary>
     public int Stride { get; }
 
@@ -114,9 +126,11 @@ internal readonly unsafe struct CpuRequantizeSink : ICpuInt8Sink
                             continue;
                         }
 
-                        // f32(acc + bias) · m, rounded half to even, clamped to [lo, 127] (cvt.rni.sat then max(lo)).
+                        // f32(acc + bias) · m, rounded half to even, clamped to [lo, 127] (cvt.rni.sat then max(lo)); vmaxps/vminps
+                        // where AVX runs (f is never NaN; ±0 both give 0), not the IEEE-maximum sequence of Vector256.Max/Min.
                         var f = Vector256.ConvertToSingle(sum) * Vector256.Load(mult + k0 + j);
-                        var q = Vector256.ConvertToInt32(Vector256.Min(Vector256.Max(Vector256.Round(f), lo), hi));
+                        var rounded = Vector256.Round(f);
+                        var q = Vector256.ConvertToInt32(Avx.IsSupported ? Avx.Min(Avx.Max(rounded, lo), hi) : Vector256.Min(Vector256.Max(rounded, lo), hi));
                         var bytes = Vector256.Narrow(Vector256.Narrow(q, q), Vector256.Narrow(q, q));
                         if (_lut is null)
                         {
@@ -154,7 +168,7 @@ internal readonly unsafe struct CpuRequantizeSink : ICpuInt8Sink
                 return r;
             }
 
-            var f = Vector512.Min(Vector512.Max(Vector512.ConvertToSingle(sum) * m, lo), hi);
+            var f = Avx512F.Min(Avx512F.Max(Vector512.ConvertToSingle(sum) * m, lo), hi);
             Avx512F.ConvertToVector128SByteWithSaturation(Avx512F.ConvertToVector512Int32(f)).Store(y + ((long)r * Stride));
         }
 
@@ -179,7 +193,9 @@ internal readonly unsafe struct CpuRequantizeSink : ICpuInt8Sink
 
     // 16 lanes a step with AVX-512: f = f32(acc + bias) · m clamped to [lo, 127] in float, then one cvtps2dq (round to
     // nearest even, the default rounding mode; clamping before rounding is the same as after, the bounds being
-    // integers) and one vpmovsdb store. A step whose int32 sum would overflow stops here (the 8-lane and scalar code go on).
+    // integers) and one vpmovsdb store. vmaxps/vminps rather than Vector512.Max/Min (whose IEEE NaN/−0 rules cost a
+    // range-and-fixup sequence): f is never NaN (finite multipliers) and ±0 both convert to 0. A step whose int32 sum
+    // would overflow stops here (the 8-lane and scalar code go on).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int Store16(int* a, sbyte* y, int* bias, float* mult, int count)
     {
@@ -196,7 +212,7 @@ internal readonly unsafe struct CpuRequantizeSink : ICpuInt8Sink
                 break;
             }
 
-            var f = Vector512.Min(Vector512.Max(Vector512.ConvertToSingle(sum) * Vector512.Load(mult + j), lo), hi);
+            var f = Avx512F.Min(Avx512F.Max(Vector512.ConvertToSingle(sum) * Vector512.Load(mult + j), lo), hi);
             Avx512F.ConvertToVector128SByteWithSaturation(Avx512F.ConvertToVector512Int32(f)).Store(y + j);
         }
 

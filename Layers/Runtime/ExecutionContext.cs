@@ -51,6 +51,12 @@ public sealed partial class ExecutionContext : IDisposable
     /// <summary>The engine.</summary>
     public Engine Engine { get; }
 
+    /// <summary>
+    /// True while every tensor must be written by its own step (<see cref="TensorCapture"/>): steps that run a later
+    /// step's work (a convolution with its max pool) run unfused.
+    /// </summary>
+    internal bool Unfused { get; set; }
+
     /// <summary>Runs a batch: inputs by name (NCHW float, batch·C·H·W values each); returns the outputs by name.</summary>
     public IReadOnlyDictionary<string, float[]> Execute(IReadOnlyDictionary<string, float[]> inputs, int batchSize)
     {

@@ -21,6 +21,21 @@ public static class TensorCapture
     public static IReadOnlyList<CapturedTensor> RunAndCapture(this ExecutionContext context, IReadOnlyDictionary<string, float[]> inputs, int batchSize)
     {
         ArgumentNullException.ThrowIfNull(context);
+
+        // Every tensor written by its own step (no convolution writing its pool's output instead of its own).
+        context.Unfused = true;
+        try
+        {
+            return Capture(context, inputs, batchSize);
+        }
+        finally
+        {
+            context.Unfused = false;
+        }
+    }
+
+    private static List<CapturedTensor> Capture(ExecutionContext context, IReadOnlyDictionary<string, float[]> inputs, int batchSize)
+    {
         context.SetInputs(inputs, batchSize);
         var device = context.Engine.Device;
         var captured = new List<CapturedTensor>();

@@ -43,6 +43,11 @@ public sealed class CpuEngineBenchmark : IBenchmark
             Gemm(context);
         }
 
+        if (only is "layers")
+        {
+            CpuConvLayers.Run(context, Name, _threads, int.Parse(context.Option("rounds", "5"), System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         if (only is "all" or "models" or "fashion")
         {
             var root = RepositoryRoot();
@@ -131,6 +136,14 @@ public sealed class CpuEngineBenchmark : IBenchmark
         using var fp32 = EngineBuilder.BuildCpu(network, new BuilderConfig { MaxBatchSize = maxBatch });
         var watch = Stopwatch.StartNew();
         using var int8 = EngineBuilder.BuildCpu(network, new BuilderConfig { MaxBatchSize = maxBatch, Int8 = true, Calibrator = new MaxAbsCalibrator([(calibration, 2)]), CalibrationBatchSize = 2 });
+
+        // --direct-ab: the same INT8 engine built with the direct convolution off (im2col path, no fused pools), timed alongside.
+        bool directAb = context.Option("direct-ab", "no") != "no";
+        bool direct = CpuConvS8.DirectDefault;
+        CpuConvS8.DirectDefault = false;
+        using var im2col = directAb ? EngineBuilder.BuildCpu(network, new BuilderConfig { MaxBatchSize = maxBatch, Int8 = true, Calibrator = new MaxAbsCalibrator([(calibration, 2)]), CalibrationBatchSize = 2 }) : null;
+        CpuConvS8.DirectDefault = direct;
+        using var cIm2col = im2col?.CreateExecutionContext();
         Console.WriteLine($"  {name}: {int8.Layers.Count} steps, {int8.Layers.Count(l => l.Int8)} INT8, ISA {int8.HostIsa}; INT8 build with calibration {watch.Elapsed.TotalMilliseconds:F0} ms");
 
         // ORT's QDQ INT8 peer: the same network exported by QdqExporter with this engine's thresholds (the torch QDQ
@@ -166,6 +179,11 @@ public sealed class CpuEngineBenchmark : IBenchmark
                 if (qdqRun is not null)
                 {
                     runners.Add(("ort qdq int8", () => qdqRun()));
+                }
+
+                if (cIm2col is not null)
+                {
+                    runners.Add(("ours int8 im2col", () => cIm2col.Execute(inputs, batch)));
                 }
 
                 if (withFp32)
@@ -213,7 +231,12 @@ public sealed class CpuEngineBenchmark : IBenchmark
             for (var j = 0; j < runners.Count; j++)
             {
                 int i = round % 2 == 0 ? j : runners.Count - 1 - j;
-                times[i][round] = Median(plan.Repeats, runners[i].Run, warmups: round == 0 ? 2 : 1);
+                if (round == 0)
+                {
+                    WarmUp(runners[i].Run);
+                }
+
+                times[i][round] = Median(plan.Repeats, runners[i].Run, warmups: 1);
             }
         }
 
@@ -238,11 +261,16 @@ public sealed class CpuEngineBenchmark : IBenchmark
     {
         var inputs = new Dictionary<string, float[]>(StringComparer.Ordinal) { [exec.Engine.Inputs[0].Name] = Random((int)exec.Engine.Inputs[0].Dims.Volume * batch, 3) };
         exec.Profile(inputs, batch);
-        var profile = exec.Profile(inputs, batch);
-        Console.WriteLine($"  profile {name} b{batch} {threads}t int8: {profile.TotalMilliseconds:F3} ms");
-        foreach (var l in profile.Layers)
+
+        // The median of each step over several profiled runs (one run swings several × on a shared machine).
+        int runs = batch >= 32 ? 15 : 101;
+        var profiles = Enumerable.Range(0, runs).Select(_ => exec.Profile(inputs, batch)).ToArray();
+        var first = profiles[0];
+        Console.WriteLine($"  profile {name} b{batch} {threads}t int8 (median of {runs} runs per step): {MedianOf([.. profiles.Select(p => p.TotalMilliseconds)]):F4} ms");
+        for (var i = 0; i < first.Layers.Count; i++)
         {
-            Console.WriteLine($"    {l.Name,-40} {l.Type,-14} {(l.Int8 ? "int8" : "fp32")} {l.Milliseconds,9:F3} ms");
+            var l = first.Layers[i];
+            Console.WriteLine($"    {l.Name,-40} {l.Type,-14} {(l.Int8 ? "int8" : "fp32")} {MedianOf([.. profiles.Select(p => p.Layers[i].Milliseconds)]),9:F4} ms");
         }
     }
 
@@ -272,6 +300,24 @@ public sealed class CpuEngineBenchmark : IBenchmark
     {
         var sorted = values.Order().ToArray();
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    // Steady state before the first timed block, for every runner alike: at least 50 calls and 0.3 s (at most 3 s once 3
+    // calls ran). .NET's tiered JIT recompiles a method called 30 times after a 100 ms quiet period, so a couple of
+    // warm-up calls time the per-call code (Execute, the steps' Run) half-optimised: the Fashion CNN at batch 1 ran
+    // ~2× slower in the first rounds than after a few thousand calls.
+    private static void WarmUp(Action run)
+    {
+        var watch = Stopwatch.StartNew();
+        for (var calls = 0; calls < 50 || watch.ElapsedMilliseconds < 300; calls++)
+        {
+            if (calls >= 3 && watch.ElapsedMilliseconds > 3000)
+            {
+                break;
+            }
+
+            run();
+        }
     }
 
     private static double Median(int repeats, Action run, int warmups = 2)

@@ -28,6 +28,12 @@ public sealed unsafe class CpuConvTests
         new(2, 24, 9, 7, 20, 1, 1, StrideH: 2, StrideW: 2),
         new(1, 20, 6, 7, 9, 3, 3, StrideH: 2, StrideW: 1, PadH: 2, PadW: 0),
 
+        // The direct VNNI path's cases: runs of S·C bytes not a whole number of words (C = 2, 5), three column blocks
+        // (a pair and a single), strides 2×3, more pixels than one chunk (tiles of 6 across output rows and images).
+        new(2, 2, 11, 13, 24, 3, 3, PadH: 1, PadW: 1),
+        new(1, 5, 10, 9, 8, 5, 3, StrideH: 2, StrideW: 3, PadH: 2, PadW: 1),
+        new(3, 1, 17, 23, 16, 3, 3, PadH: 1, PadW: 1),
+
         // One row (batch 1 of a fully connected layer: the VNNI one-row kernel): 4-block groups and single blocks,
         // an even and an odd number of K words.
         new(1, 1568, 1, 1, 64, 1, 1),
@@ -71,14 +77,21 @@ public sealed unsafe class CpuConvTests
         var w = TestData.Int8(p.K * p.R * p.S * p.CPerGroup, seed: shape + 50, lo: -127);
         x[0] = -128;
         x[^1] = 127;
-        var conv = new CpuConvS8(w, p with { N = 1 }, isa);
-        var sink = new Capture(p.K, p.N * p.P * p.Q);
-        fixed (sbyte* xp = x)
-        {
-            conv.Forward(xp, p.N, sink);
-        }
+        var expected = ConvolutionReference.Forward(x, TensorFormat.NHWC, w, p);
 
-        Exact.Equal<int>(ConvolutionReference.Forward(x, TensorFormat.NHWC, w, p), sink.C, $"cpu conv {isa} {p}");
+        // VNNI: the direct path (no im2col matrix, where it applies) and the im2col path, both against the reference.
+        foreach (var direct in isa == CpuIsa.AvxVnni ? new[] { true, false } : [false])
+        {
+            var conv = new CpuConvS8(w, p with { N = 1 }, isa, direct);
+            Assert.Equal(direct && CpuDirectConv.Applies(p, isa), conv.Direct);
+            var sink = new Capture(p.K, p.N * p.P * p.Q);
+            fixed (sbyte* xp = x)
+            {
+                conv.Forward(xp, p.N, sink);
+            }
+
+            Exact.Equal<int>(expected, sink.C, $"cpu conv {isa} direct {direct} {p}");
+        }
     }
 
     [Fact]

@@ -20,6 +20,7 @@ internal sealed unsafe class HostConvolutionStep : HostStep
     private readonly Int8Parameters? _parameters;
     private readonly ResidualSum? _residual;
     private readonly int _k;
+    private PlanTensor? _pooled;
 
     public HostConvolutionStep(Engine engine, PlanNode node)
         : base(engine, node)
@@ -58,8 +59,43 @@ internal sealed unsafe class HostConvolutionStep : HostStep
     /// <inheritdoc />
     public override string KernelName => _int8 is null ? "cpu_conv_f32" : $"cpu_conv_s8_{_int8.Isa.ToString().ToLowerInvariant()}";
 
+    /// <summary>
+    /// Takes over <paramref name="pool"/> (a 2×2 stride-2 INT8 max pool without padding, the only reader of this step's
+    /// output): when the fused direct kernels run this layer with every multiplier ≥ 0, each batch writes the pooled
+    /// output in one pass and the pool step does nothing (<see cref="CpuConvS8.ForwardPooled"/>); false leaves both as they are.
+    /// </summary>
+    public bool TryFusePool(PlanNode pool, PoolProblem problem)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        ArgumentNullException.ThrowIfNull(problem);
+        if (_int8 is null || _residual is not null || _parameters!.FixedPoint is not null || Node.Layer is not ConvolutionLayer
+            || problem is not { R: 2, S: 2, StrideH: 2, StrideW: 2, PadH: 0, PadW: 0, PadBottom: 0, PadRight: 0 }
+            || problem.P != _int8.Problem.P / 2 || problem.Q != _int8.Problem.Q / 2
+            || Plan.Outputs.Contains(Node.Output) || Plan.Consumers(Node.Output).Count() != 1)
+        {
+            return false;
+        }
+
+        if (!_int8.FusesPoolWith(_parameters.Sink(null, _k)))
+        {
+            return false;
+        }
+
+        _pooled = Plan.Tensors[pool.Output];
+        return true;
+    }
+
+    /// <summary>True when a pool step's work runs here (see <see cref="TryFusePool"/>) in this context.</summary>
+    public bool PoolsIn(ExecutionContext context) => _pooled is not null && !context.Unfused;
+
     public override void Run(ExecutionContext context, int batch)
     {
+        if (_pooled is { } pooled && PoolsIn(context))
+        {
+            _int8!.ForwardPooled(context.Pointer<sbyte>(Input(), batch), batch, _parameters!.Sink(context.Pointer<sbyte>(pooled, batch), _k));
+            return;
+        }
+
         if (_int8 is null)
         {
             _fp32!.Forward(context.Pointer<float>(Input(), batch), batch, context.Pointer<float>(Output, batch));

@@ -20,6 +20,7 @@ internal sealed unsafe class HostPoolingStep : HostStep
     private readonly float[] _multipliers = [];
     private readonly FixedPointChannel[]? _table;
     private readonly PerBatch<PoolProblem> _problems;
+    private readonly HostConvolutionStep? _producer;
 
     public HostPoolingStep(Engine engine, PlanNode node)
         : base(engine, node)
@@ -33,10 +34,24 @@ internal sealed unsafe class HostPoolingStep : HostStep
             _multipliers = Pooling.AverageMultipliers(Input().Scale, Output.Scale, p.R * p.S);
             _table = Plan.IntegerOnly ? Pooling.AverageFixedPoint(Input().Scale, Output.Scale, p.R * p.S) : null;
         }
+
+        // A 2×2/2 INT8 max pool right after a convolution can run inside it (HostConvolutionStep.TryFusePool).
+        if (node.Int8 && _layer.Mode == PoolingMode.Max && !_layer.Global
+            && engine.Steps.OfType<HostConvolutionStep>().FirstOrDefault(s => s.Node.Output == node.Inputs[0]) is { } conv
+            && conv.TryFusePool(node, _layer.Problem(1, dims)))
+        {
+            _producer = conv;
+        }
     }
 
     public override void Run(ExecutionContext context, int batch)
     {
+        if (_producer is { } conv && conv.PoolsIn(context))
+        {
+            // Written by the convolution step.
+            return;
+        }
+
         var p = _problems[batch];
         bool int8 = Node.Int8;
         if (int8 && _layer.Mode == PoolingMode.Max)

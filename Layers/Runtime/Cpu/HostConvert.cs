@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using ILGPU;
 using ILGPUInt8.Kernels.Arch;
 using ILGPUInt8.Kernels.Cpu;
@@ -157,7 +158,12 @@ internal static unsafe class HostConvert
     {
         var v = Vector256.Load(x) * inverse;
         v = Vector256.ConditionalSelect(Vector256.Equals(v, v), v, Vector256<float>.Zero);
-        var q = Vector256.ConvertToInt32(Vector256.Min(Vector256.Max(Vector256.Round(v), Vector256.Create(-127f)), Vector256.Create(127f)));
+        // vmaxps/vminps where AVX runs (v is no NaN here and ±0 both give 0): Vector256.Max/Min follow IEEE maximum,
+        // a longer sequence for NaN and −0.
+        var r = Vector256.Round(v);
+        var q = Vector256.ConvertToInt32(Avx.IsSupported
+            ? Avx.Min(Avx.Max(r, Vector256.Create(-127f)), Vector256.Create(127f))
+            : Vector256.Min(Vector256.Max(r, Vector256.Create(-127f)), Vector256.Create(127f)));
         return Vector256.Narrow(Vector256.Narrow(q, q), Vector256.Narrow(q, q)).AsInt64().ToScalar();
     }
 

@@ -1,0 +1,98 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace ILGPUInt8.Kernels.Cpu;
+
+/// <summary>The 16-channel kernel of <see cref="CpuDirectFused"/> (≤ 4 reduction words, the weights in registers) and the shared 16-lane store.</summary>
+internal static unsafe partial class CpuDirectFused
+{
+    // 16 channels, ≤ 4 words a pixel (word w = (r, j) at a + r·rowBytes + 4·j), the weights in 8 registers; one row of q
+    // outputs. down = 0: output x is pixel a + x·stepW. down > 0: output x is the max of the 2×2 window of pixels
+    // a + (2x + dx)·stepW + dy·down (the sums' max, requantized once: see PoolApplies).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Small16(sbyte* a, int q, long stepW, long rowBytes, int runWords, int wpr, int* words, int* init, float* mult, int lo, sbyte* y, int stride, long down)
+    {
+        Vector256<sbyte> b00 = default, b01 = default, b02 = default, b03 = default, b10 = default, b11 = default, b12 = default, b13 = default;
+        long o0 = 0, o1 = 0, o2 = 0, o3 = 0;
+        for (var w = 0; w < wpr; w++)
+        {
+            long o = ((w / runWords) * rowBytes) + ((w % runWords) * 4);
+            var v0 = Avx.LoadVector256(words + (w * 8)).AsSByte();
+            var v1 = Avx.LoadVector256(words + ((wpr + w) * 8)).AsSByte();
+            switch (w)
+            {
+                case 0: (o0, b00, b10) = (o, v0, v1); break;
+                case 1: (o1, b01, b11) = (o, v0, v1); break;
+                case 2: (o2, b02, b12) = (o, v0, v1); break;
+                default: (o3, b03, b13) = (o, v0, v1); break;
+            }
+        }
+
+        var i0 = Vector256.Load(init);
+        var i1 = Vector256.Load(init + 8);
+        var m = Vector512.Load(mult);
+        var lov = Vector512.Create((float)lo);
+        var hiv = Vector512.Create(127f);
+        if (down == 0)
+        {
+            for (var x = 0; x < q; x++, a += stepW, y += stride)
+            {
+                Pixel(a, o0, o1, o2, o3, b00, b01, b02, b03, b10, b11, b12, b13, wpr, i0, i1, out var c0, out var c1);
+                Store16(c0, c1, m, lov, hiv, y);
+            }
+
+            return;
+        }
+
+        for (var x = 0; x < q; x++, a += 2 * stepW, y += stride)
+        {
+            Pixel(a, o0, o1, o2, o3, b00, b01, b02, b03, b10, b11, b12, b13, wpr, i0, i1, out var c0, out var c1);
+            Pixel(a + stepW, o0, o1, o2, o3, b00, b01, b02, b03, b10, b11, b12, b13, wpr, i0, i1, out var d0, out var d1);
+            Pixel(a + down, o0, o1, o2, o3, b00, b01, b02, b03, b10, b11, b12, b13, wpr, i0, i1, out var e0, out var e1);
+            Pixel(a + down + stepW, o0, o1, o2, o3, b00, b01, b02, b03, b10, b11, b12, b13, wpr, i0, i1, out var f0, out var f1);
+            Store16(Vector256.Max(Vector256.Max(c0, d0), Vector256.Max(e0, f0)), Vector256.Max(Vector256.Max(c1, d1), Vector256.Max(e1, f1)), m, lov, hiv, y);
+        }
+    }
+
+    // One pixel's 16 sums: init + Σ_w vpdpbusd(word w of the pixel, weights of word w), channels 0-7 and 8-15.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Pixel(
+        sbyte* a, long o0, long o1, long o2, long o3, Vector256<sbyte> b00, Vector256<sbyte> b01, Vector256<sbyte> b02, Vector256<sbyte> b03,
+        Vector256<sbyte> b10, Vector256<sbyte> b11, Vector256<sbyte> b12, Vector256<sbyte> b13, int wpr, Vector256<int> i0, Vector256<int> i1, out Vector256<int> c0, out Vector256<int> c1)
+    {
+        var x0 = Vector256.Create(*(int*)(a + o0)).AsByte();
+        c0 = AvxVnni.MultiplyWideningAndAdd(i0, x0, b00);
+        c1 = AvxVnni.MultiplyWideningAndAdd(i1, x0, b10);
+        if (wpr > 1)
+        {
+            var x1 = Vector256.Create(*(int*)(a + o1)).AsByte();
+            c0 = AvxVnni.MultiplyWideningAndAdd(c0, x1, b01);
+            c1 = AvxVnni.MultiplyWideningAndAdd(c1, x1, b11);
+        }
+
+        if (wpr > 2)
+        {
+            var x2 = Vector256.Create(*(int*)(a + o2)).AsByte();
+            c0 = AvxVnni.MultiplyWideningAndAdd(c0, x2, b02);
+            c1 = AvxVnni.MultiplyWideningAndAdd(c1, x2, b12);
+        }
+
+        if (wpr > 3)
+        {
+            var x3 = Vector256.Create(*(int*)(a + o3)).AsByte();
+            c0 = AvxVnni.MultiplyWideningAndAdd(c0, x3, b03);
+            c1 = AvxVnni.MultiplyWideningAndAdd(c1, x3, b13);
+        }
+    }
+
+    // The sink's 16-lane formula on sum = acc + bias (already in the accumulators): f = min(max(f32(sum)·m, lo), 127),
+    // one cvtps2dq (round half to even) and one vpmovsdb store. vmaxps/vminps, not Vector512.Max/Min (IEEE maximum: a
+    // range-and-fixup sequence for NaN and −0): f is never NaN (finite multipliers) and ±0 both convert to 0.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store16(Vector256<int> low, Vector256<int> high, Vector512<float> m, Vector512<float> lo, Vector512<float> hi, sbyte* y)
+    {
+        var f = Avx512F.Min(Avx512F.Max(Vector512.ConvertToSingle(Vector512.Create(low, high)) * m, lo), hi);
+        Avx512F.ConvertToVector128SByteWithSaturation(Avx512F.ConvertToVector512Int32(f)).Store(y);
+    }
+}
