@@ -27,6 +27,7 @@ public sealed class BenchCommand : CliCommand
     private readonly Option<int> _batch = CliOptions.Int("--batch", "batch size", 64, 1, CliOptions.MaxBatch);
     private readonly Option<string> _precision = CliPrecision.Option("both", "both");
     private readonly Option<string[]> _layerPrecision = CliPrecision.LayerOption();
+    private readonly Option<string?> _timingCache = CliPrecision.TimingCacheOption();
     private readonly Option<string?> _table = CliOptions.Table();
     private readonly Option<int> _warmup = CliOptions.Int("--warmup", "untimed runs first", 3, 0, 1_000_000);
     private readonly Option<int> _iterations = CliOptions.Int("--iterations", "timed runs (at least)", 20, 1, 1_000_000);
@@ -59,6 +60,7 @@ public sealed class BenchCommand : CliCommand
         var batch = run.Get(_batch);
         var precision = run.Get(_precision);
         var layerPrecision = run.Get(_layerPrecision);
+        var timingCachePath = run.Get(_timingCache);
         var tablePath = run.Get(_table);
         var warmup = run.Get(_warmup);
         var iterations = run.Get(_iterations);
@@ -92,6 +94,7 @@ public sealed class BenchCommand : CliCommand
         }
 
         var thresholds = tablePath is not null && model is not null ? CalibrationFiles.ReadTable(tablePath, model) : null;
+        var timingCache = CliPrecision.LoadTimingCache(timingCachePath);
         if (!json)
         {
             console.MarkupLineInterpolated($"device  {RunCommand.DeviceLine(devices)}");
@@ -118,7 +121,7 @@ public sealed class BenchCommand : CliCommand
             var perDevice = BenchDevices.NewTable($"[bold]{Markup.Escape(modelPath ?? loadPath!)}, batch {batch}, {devices.Devices.Count} devices[/]");
             foreach (var p in precisions)
             {
-                var (engine, ranges) = p == "engine" ? (EngineFiles.Load(loadPath!), "saved engine") : Build(console, model!, CliPrecision.Parse(p, layerPrecision), batch, thresholds, allowMissing);
+                var (engine, ranges) = p == "engine" ? (EngineFiles.Load(loadPath!), "saved engine") : Build(console, model!, CliPrecision.Parse(p, layerPrecision) with { TimingCache = timingCache }, batch, thresholds, allowMissing);
                 using (engine)
                 {
                     if (batch > engine.MaxBatchSize)
@@ -149,12 +152,14 @@ public sealed class BenchCommand : CliCommand
                 console.Write(perDevice);
             }
 
+            SaveTimingCache(timingCachePath, timingCache);
+
             return 0;
         }
 
         foreach (var p in precisions)
         {
-            var (engine, ranges) = p == "engine" ? (EngineFiles.Load(loadPath!), "saved engine") : Build(console, model!, CliPrecision.Parse(p, layerPrecision), batch, thresholds, allowMissing);
+            var (engine, ranges) = p == "engine" ? (EngineFiles.Load(loadPath!), "saved engine") : Build(console, model!, CliPrecision.Parse(p, layerPrecision) with { TimingCache = timingCache }, batch, thresholds, allowMissing);
             using (engine)
             {
                 var label = p == "engine" ? EngineFiles.Precision(engine) : p;
@@ -236,6 +241,8 @@ public sealed class BenchCommand : CliCommand
         if (json)
         {
             run.WriteJson(new { model = modelPath ?? loadPath, batch, warmup, iterations, duration_s = duration, device = Engines.DeviceLine(), notes = model?.Notes ?? [], results });
+            SaveTimingCache(timingCachePath, timingCache);
+
             return 0;
         }
 
@@ -248,7 +255,18 @@ public sealed class BenchCommand : CliCommand
             .Caption("images/s and latency: synchronous Execute (pageable copies in, compute, copy out), ms per batch, percentiles nearest-rank; "
                 + "I/O rows: each stage alone from page-locked memory, and batches streamed with the copies overlapped with compute (trtexec's way)");
         console.Write(table);
+        SaveTimingCache(timingCachePath, timingCache);
+
         return 0;
+    }
+
+    // Writes the timing cache back (atomically) when --timing-cache named one.
+    private static void SaveTimingCache(string? path, TimingCache? cache)
+    {
+        if (path is not null)
+        {
+            cache?.Save(path);
+        }
     }
 
     /// <summary>Adds one column's cells of the I/O rows (column <paramref name="column"/>; "-" where the engine has several bindings).</summary>

@@ -18,6 +18,7 @@ public sealed class BuildCommand : CliCommand
     private readonly Option<string?> _saveEngine = CliOptions.Text("--save-engine", "the engine file to write", "F", required: true);
     private readonly Option<string> _precision = CliPrecision.Option("fp32");
     private readonly Option<string[]> _layerPrecision = CliPrecision.LayerOption();
+    private readonly Option<string?> _timingCache = CliPrecision.TimingCacheOption();
     private readonly Option<int> _batch = CliOptions.Int("--batch", "the engine's maximum batch", 64, 1, CliOptions.MaxBatch);
     private readonly Option<string?> _table = CliOptions.Table();
     private readonly Option<string?> _data = CliOptions.Text("--data", "calibration data for INT8 without --table or QDQ ranges (as for calibrate)", "DIR|X.npy");
@@ -54,7 +55,8 @@ public sealed class BuildCommand : CliCommand
         var allowMissing = run.Get(_allowMissing);
         var integerOnly = run.Get(_integerOnly);
         var layerInfo = run.Get(_layerInfo);
-        var request = CliPrecision.Parse(precision, layerPrecision);
+        var timingCachePath = run.Get(_timingCache);
+        var request = CliPrecision.Parse(precision, layerPrecision) with { TimingCache = CliPrecision.LoadTimingCache(timingCachePath) };
         if (integerOnly && precision != "int8")
         {
             throw new CliUsageException("--integer-only needs --precision int8.");
@@ -90,6 +92,11 @@ public sealed class BuildCommand : CliCommand
         {
             var seconds = watch.Elapsed.TotalSeconds;
             var saved = EngineFiles.Save(engine, savePath);
+            if (timingCachePath is not null)
+            {
+                request.TimingCache!.Save(timingCachePath);
+            }
+
             if (json)
             {
                 run.WriteJson(new

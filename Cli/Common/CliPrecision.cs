@@ -1,6 +1,7 @@
 using System.CommandLine;
 using ILGPUInt8.Layers.Builder;
 using ILGPUInt8.Layers.Network;
+using ILGPUInt8.Layers.Runtime;
 
 namespace ILGPUInt8.Cli.Common;
 
@@ -12,6 +13,34 @@ namespace ILGPUInt8.Cli.Common;
 /// <param name="Layers">Per-layer requests by layer name.</param>
 public sealed record CliPrecision(string Mode, IReadOnlyDictionary<string, LayerPrecision> Layers)
 {
+    /// <summary>
+    /// The build's tactic timing cache (<c>--timing-cache F</c>: read before the build, written after it; null: the
+    /// process's own), applied with the precision because every engine build of a command takes both.
+    /// </summary>
+    public TimingCache? TimingCache { get; init; }
+
+    /// <summary>--timing-cache F.</summary>
+    public static Option<string?> TimingCacheOption() =>
+        CliOptions.Text("--timing-cache", "tactic timing cache: build-time kernel timings are read from it (a rebuild on the same device times nothing) and written back after the build", "F.json");
+
+    /// <summary>Reads the timing cache at <paramref name="path"/> (missing: empty; not a cache: a usage error naming it); null path: null.</summary>
+    public static TimingCache? LoadTimingCache(string? path)
+    {
+        if (path is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return TimingCache.Load(path);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            throw new CliUsageException($"--timing-cache: {ex.Message}");
+        }
+    }
+
     /// <summary>The modes, in the order tables show them.</summary>
     public static readonly string[] Modes = ["fp32", "fp16", "int8", "best"];
 
@@ -59,6 +88,7 @@ public sealed record CliPrecision(string Mode, IReadOnlyDictionary<string, Layer
     {
         ArgumentNullException.ThrowIfNull(config);
         config.Fp16 = Mode is "fp16" or "best";
+        config.TimingCache = TimingCache ?? config.TimingCache;
         foreach (var (name, p) in Layers)
         {
             config.LayerPrecisions[name] = p;

@@ -14,6 +14,26 @@ public sealed class CliEngineFileTests : IDisposable
     public void Dispose() => _h.Dispose();
 
     [Fact]
+    public void TimingCacheIsWrittenByBuildAndBenchAndABadOneIsAUsageErrorNamingIt()
+    {
+        var cache = _h.Path("timing.json");
+        CliHarness.RunOk(["build", "--model", CliHarness.Model, "--precision", "fp32", "--save-engine", _h.Path("t.plan"), "--timing-cache", cache]);
+        using (var written = JsonDocument.Parse(File.ReadAllText(cache)))
+        {
+            Assert.Equal(1, written.RootElement.GetProperty("schema").GetInt32());
+            Assert.Equal(JsonValueKind.Array, written.RootElement.GetProperty("entries").ValueKind);
+        }
+
+        CliHarness.RunOk(["bench", "--model", CliHarness.Model, "--precision", "int8", "--batch", "2", "--iterations", "2", "--timing-cache", cache]);
+        var bad = _h.Path("bad.json");
+        File.WriteAllText(bad, "{\"schema\": 7, \"entries\": []}");
+        var (code, _, err) = CliHarness.RunFull("bench", "--model", CliHarness.Model, "--precision", "int8", "--iterations", "2", "--timing-cache", bad);
+        Assert.Equal(2, code);
+        Assert.Contains(bad, err, StringComparison.Ordinal);
+        Assert.Equal("{\"schema\": 7, \"entries\": []}", File.ReadAllText(bad));
+    }
+
+    [Fact]
     public void BenchSaveEngineThenLoadEngineGivesTheSameOutputs()
     {
         var plan = _h.Path("e.plan");
