@@ -122,7 +122,7 @@ public sealed class ConvolutionTests
         }
 
         // Depthwise and grouped through the tiles, and ResNet-like shapes through each variant.
-        // (The tensor-core variants run groups = 1 NHWC only, the depthwise one groups = C = K only: they are skipped where
+        // (The tensor-core variants, fixed split-K included, run groups = 1 NHWC only, the depthwise one groups = C = K only: they are skipped where
         // they decline.)
         foreach (var v in ConvVariants.All)
         {
@@ -133,7 +133,7 @@ public sealed class ConvolutionTests
                 (new ConvProblem(2, 32, 12, 12, 32, 3, 3, PadH: 2, PadW: 2, DilationH: 2, DilationW: 2, Groups: 8), TensorFormat.NHWC, 13),
             })
             {
-                if (v is not (ConvMma or ConvMmaAuto or ConvWgmma or ConvDepthwise) || v.CanImplement(device, problem, format) is null)
+                if (v is not (ConvMma or ConvMmaAuto or ConvMmaSplitK or ConvWgmma or ConvDepthwise) || v.CanImplement(device, problem, format) is null)
                 {
                     Check(device, v.Name, problem, format, seed);
                 }
