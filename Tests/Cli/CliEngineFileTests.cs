@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ILGPUInt8.Calibration.Data;
+using ILGPUInt8.Calibration.IO;
 using ILGPUInt8.Cli.Common;
 using ILGPUInt8.Tests.Onnx;
 using Xunit;
@@ -26,7 +27,7 @@ public sealed class CliEngineFileTests : IDisposable
 
         CliHarness.RunOk(["bench", "--model", CliHarness.Model, "--precision", "int8", "--batch", "2", "--iterations", "2", "--timing-cache", cache]);
         var bad = _h.Path("bad.json");
-        File.WriteAllText(bad, "{\"schema\": 7, \"entries\": []}");
+        AtomicFile.WriteAllText(bad, "{\"schema\": 7, \"entries\": []}");
         var (code, _, err) = CliHarness.RunFull("bench", "--model", CliHarness.Model, "--precision", "int8", "--iterations", "2", "--timing-cache", bad);
         Assert.Equal(2, code);
         Assert.Contains(bad, err, StringComparison.Ordinal);

@@ -1,3 +1,4 @@
+using ILGPUInt8.Calibration.IO;
 using ILGPUInt8.Kernels.Convolution;
 using ILGPUInt8.Layers.Models;
 using ILGPUInt8.Layers.Network;
@@ -105,7 +106,7 @@ public sealed class TacticTimingTests
         foreach (var (name, text) in new[] { ("junk.json", "{ not json"), ("other.json", "{\"schema\": 99, \"entries\": []}"), ("hole.json", "{\"schema\": 1, \"entries\": [{\"device\": \"d\", \"problem\": \"\", \"variant\": \"v\", \"ms\": 1}]}") })
         {
             var path = Path.Combine(dir.Path, name);
-            File.WriteAllText(path, text);
+            AtomicFile.WriteAllText(path, text);
             var ex = Assert.Throws<InvalidDataException>(() => TimingCache.Load(path));
             Assert.Contains(path, ex.Message, StringComparison.Ordinal);
         }
