@@ -26,27 +26,21 @@ internal static class BenchIo
 
         if (images is not null)
         {
-            PipelinedRunner<byte>? runner = null;
-            string? refused = null;
+            PipelinedRunner<byte> runner;
             try
             {
                 runner = PipelinedRunner.ForImages(engine, images.Preprocessing);
             }
             catch (NotSupportedException ex)
             {
-                refused = ex.Message;
+                var floats = Measure(engine, input, null, batch, iterations, seconds);
+                return floats is null ? null : floats with { Streamed = $"float NCHW ({ex.Message})" };
             }
 
-            if (runner is not null)
+            using (runner)
             {
-                using (runner)
-                {
-                    return Measure(runner, images.Images, batch, iterations, seconds) with { Streamed = "uint8 NHWC" };
-                }
+                return Measure(runner, images.Images, batch, iterations, seconds) with { Streamed = "uint8 NHWC" };
             }
-
-            var floats = Measure(engine, input, null, batch, iterations, seconds);
-            return floats is null ? null : floats with { Streamed = $"float NCHW ({refused})" };
         }
 
         using var floatRunner = new PipelinedRunner<float>(engine);

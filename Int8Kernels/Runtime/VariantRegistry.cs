@@ -64,9 +64,12 @@ public sealed class VariantRegistry<T>
         }
     }
 
+    /// <summary>The variant named <paramref name="name"/>, or null when none is registered under it.</summary>
+    public T? Find(string name) => All.FirstOrDefault(v => v.Name == name);
+
     /// <summary>The variant with this name, or an exception listing the names.</summary>
     public T Get(string name) =>
-        All.FirstOrDefault(v => v.Name == name)
+        Find(name)
         ?? throw new ArgumentException($"No {Family} variant named '{name}'. Known: {string.Join(", ", All.Select(v => v.Name))}.", nameof(name));
 
     /// <summary>

@@ -68,11 +68,12 @@ internal sealed class PipelineSlots : IDisposable
     private readonly CudaAccelerator? _cuda;
     private readonly CudaCopyStream? _upload;
     private readonly CudaCopyStream? _download;
-    private bool _images;
+    private readonly bool _images;
 
     public PipelineSlots(Engine engine, int depth, Type inputType, long inputBytesPerItem, long outputBytesPerItem, Preprocessing? images = null)
     {
         _engine = engine;
+        _images = images is not null;
         InputBytesPerItem = inputBytesPerItem;
         OutputBytesPerItem = outputBytesPerItem;
         FallbackReason = engine.HostIsa is not null ? "the CPU backend runs on the host: copies are plain host copies, one batch after the other."
@@ -103,8 +104,6 @@ internal sealed class PipelineSlots : IDisposable
                     context.Dispose();
                     throw new ArgumentException($"The engine's input '{engine.Inputs[0].Name}' takes {staged.Name} values; this runner was made for {inputType.Name} (use PipelinedRunner<{staged.Name}>).");
                 }
-
-                _images = images is not null;
 
                 PinnedHostBuffer? input = null;
                 try

@@ -324,8 +324,8 @@ internal sealed class ConvolutionStep : Step, ITunableStep
         }
 
         var name = tactics.MinBy(t => Math.Abs(Math.Log2((double)t.Batch / batch))).Variant;
-        var variant = ConvVariants.All.FirstOrDefault(v => v.Name == name);
-        return variant?.CanImplement(Device, p, TensorFormat.NHWC, InputOffset) is null && variant is not null ? name : null;
+        var variant = ConvVariants.Registry.Find(name);
+        return variant is not null && variant.CanImplement(Device, p, TensorFormat.NHWC, InputOffset) is null ? name : null;
     }
 
     private string ChooseKernelName()
