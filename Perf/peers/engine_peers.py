@@ -161,25 +161,35 @@ def time_ms(fn, warmup=3, repeats=10):
     return samples[len(samples) // 2]
 
 
-def write_rows(out, rows, append):
-    """Prints the rows as a table and writes them to OUT.json (added to its rows with append)."""
-    print(f"{'peer':20} {'case':22} {'ms':>10} {'img/s':>10}")
-    for r in rows:
-        print(f"{r['peer']:20} {r['case']:22} {r['ms']:10.4f} {r['tops']:10.1f}")
-    device = torch.cuda.get_device_name() if DEVICE == "cuda" else "cpu (smoke run)"
-    doc = {"device": device, "torch": torch.__version__, "rows": []}
-    if append:
-        try:
-            with open(out) as f:
-                doc = json.load(f)
-        except FileNotFoundError:
-            pass
-    doc["rows"] += rows
-    # Written next to the target and renamed: a reader (or a kill) never leaves half a file.
-    tmp = f"{out}.tmp{os.getpid()}"
-    with open(tmp, "w") as f:
-        json.dump(doc, f, indent=2)
-    os.replace(tmp, out)
+class RowWriter:
+    """OUT.json kept current: every row is written as soon as it is measured (added to the file's rows with append), so a
+    run killed by its time limit (max-autotune compiles for minutes) still leaves every row measured before."""
+
+    def __init__(self, out, append):
+        self.out = out
+        device = torch.cuda.get_device_name() if DEVICE == "cuda" else "cpu (smoke run)"
+        self.doc = {"device": device, "torch": torch.__version__, "rows": []}
+        if append:
+            try:
+                with open(out) as f:
+                    self.doc = json.load(f)
+            except FileNotFoundError:
+                pass
+        self.rows = []
+
+    def add(self, row):
+        self.rows.append(row)
+        self.doc["rows"].append(row)
+        # Written next to the target and renamed: a reader (or a kill) never leaves half a file.
+        tmp = f"{self.out}.tmp{os.getpid()}"
+        with open(tmp, "w") as f:
+            json.dump(self.doc, f, indent=2)
+        os.replace(tmp, self.out)
+
+    def print_table(self):
+        print(f"{'peer':36} {'case':22} {'ms':>10} {'img/s':>10}")
+        for r in self.rows:
+            print(f"{r['peer']:36} {r['case']:22} {r['ms']:10.4f} {r['tops']:10.1f}")
 
 
 DEVICE = "cpu" if "--cpu" in sys.argv else "cuda"
@@ -197,7 +207,7 @@ def main():
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
     check_fold()
-    rows = []
+    writer = RowWriter(out, "--append" in sys.argv)
     batches = (1,) if DEVICE == "cpu" else (1, 64, 256)
     dtypes = ((torch.float32, "torch eager fp32"),) if DEVICE == "cpu" else ((torch.float32, "torch eager fp32"), (torch.float16, "torch eager fp16"))
     for name, make, shape in NETWORKS:
@@ -213,11 +223,11 @@ def main():
                     x = torch.randn(batch, *shape, device=DEVICE, dtype=dtype).to(memory_format=torch.channels_last)
                     with torch.inference_mode():
                         ms = time_ms(lambda: model(x))
-                    rows.append({"peer": peer, "case": f"{name} b{batch}", "ms": ms, "tops": batch / ms * 1000})
+                    writer.add({"peer": peer, "case": f"{name} b{batch}", "ms": ms, "tops": batch / ms * 1000})
                     print(f"{peer:36} {name} b{batch}: {batch / ms * 1000:10.1f} img/s", flush=True)
     if "--compile" in sys.argv:
-        rows += compiled_rows(batches, "--autotune-all" in sys.argv)
-    write_rows(out, rows, "--append" in sys.argv)
+        compiled_rows(batches, "--autotune-all" in sys.argv, writer)
+    writer.print_table()
 
 
 def check_fold():
@@ -238,39 +248,35 @@ def check_fold():
             print(f"WARNING: BN folding changed {name}'s function (relative L2 {err}): the bn-folded rows are not equal work", flush=True)
 
 
-def compiled_rows(batches, autotune_all):
-    """torch.compile of the BN-folded FP16 channels_last ResNet-18 and ResNet-50, static shapes: reduce-overhead
-    (inductor + CUDA graphs) at every batch, b1 included (about 10 s of compile a shape on an H200), max-autotune at the
-    largest batch for ResNet-18 and, with --autotune-all, for ResNet-50 (about 2 minutes a shape). Compile time is
-    reported, not timed."""
+def compiled_rows(batches, autotune_all, writer):
+    """torch.compile of the BN-folded FP16 channels_last ResNet-18 and ResNet-50, static shapes: first reduce-overhead
+    (inductor + CUDA graphs) at every batch of both networks, b1 included (about 10 s of compile a shape), then
+    max-autotune at the largest batch for ResNet-18 and, with --autotune-all, for ResNet-50 (about 2 minutes a shape),
+    so the minutes of autotuning come last. Compile time is reported, not timed. Each row goes to the writer at once."""
     if not hasattr(torch, "compile"):
         print(f"torch {torch.__version__} has no torch.compile: no compiled rows", flush=True)
-        return []
-    rows = []
+        return
     dtype = torch.float32 if DEVICE == "cpu" else torch.float16
-    for name, make, shape in NETWORKS[1:]:
+    plans = [(net, "reduce-overhead", list(batches)) for net in NETWORKS[1:]]
+    plans += [(net, "max-autotune", batches[-1:]) for net in NETWORKS[1:] if net[0] == "resnet18" or autotune_all]
+    for (name, make, shape), mode, mode_batches in plans:
         shape = shape_of(name, shape)
         torch.manual_seed(1)
         model = fold_bn(randomize_bn(make()).eval()).to(DEVICE).to(dtype).to(memory_format=torch.channels_last)
-        autotune = batches[-1:] if name == "resnet18" or autotune_all else []
-        for mode, mode_batches in (("reduce-overhead", list(batches)), ("max-autotune", autotune)):
-            if not mode_batches:
-                continue
-            torch._dynamo.reset()
-            compiled = torch.compile(model, mode=mode, dynamic=False)
-            for batch in mode_batches:
-                x = torch.randn(batch, *shape, device=DEVICE, dtype=dtype).to(memory_format=torch.channels_last)
-                start = time.time()
-                with torch.inference_mode():
-                    compiled(x)
-                    if DEVICE == "cuda":
-                        torch.cuda.synchronize()
-                    compile_s = time.time() - start
-                    ms = time_ms(lambda: compiled(x), warmup=5, repeats=20)
-                peer = f"torch.compile fp16 {mode}"
-                rows.append({"peer": peer, "case": f"{name} b{batch}", "ms": ms, "tops": batch / ms * 1000, "compile_s": compile_s})
-                print(f"{peer:36} {name} b{batch}: {batch / ms * 1000:10.1f} img/s (compiled in {compile_s:.0f} s)", flush=True)
-    return rows
+        torch._dynamo.reset()
+        compiled = torch.compile(model, mode=mode, dynamic=False)
+        for batch in mode_batches:
+            x = torch.randn(batch, *shape, device=DEVICE, dtype=dtype).to(memory_format=torch.channels_last)
+            start = time.time()
+            with torch.inference_mode():
+                compiled(x)
+                if DEVICE == "cuda":
+                    torch.cuda.synchronize()
+                compile_s = time.time() - start
+                ms = time_ms(lambda: compiled(x), warmup=5, repeats=20)
+            peer = f"torch.compile fp16 {mode}"
+            writer.add({"peer": peer, "case": f"{name} b{batch}", "ms": ms, "tops": batch / ms * 1000, "compile_s": compile_s})
+            print(f"{peer:36} {name} b{batch}: {batch / ms * 1000:10.1f} img/s (compiled in {compile_s:.0f} s)", flush=True)
 
 
 if __name__ == "__main__":

@@ -54,6 +54,7 @@ public sealed class ElementWiseOpTests
         CheckFloat(TestDevices.Cpu, op, ActivationSpec.None, 210, 21);
         CheckInt8(TestDevices.Cpu, op, relu, 210, 210); // bytes (length not a multiple of 4)
         CheckInt8(TestDevices.Cpu, op, relu, 212, 212); // words of 4 bytes
+        CheckInt8(TestDevices.Cpu, op, relu, 208, 208); // vectors of 16 bytes
         CheckInt8(TestDevices.Cpu, op, relu, 210, 30);
     }
 
@@ -111,6 +112,7 @@ public sealed class ElementWiseOpTests
             CheckFloat(device, op, ActivationSpec.Relu, 100_000, 1000);
             CheckInt8(device, op, true, 100_000, 100_000);
             CheckInt8(device, op, false, 100_002, 100_002);
+            CheckInt8(device, op, true, 100_004, 100_004); // words, not 16-byte vectors
             CheckInt8(device, op, false, 100_000, 1000);
         }
     }
