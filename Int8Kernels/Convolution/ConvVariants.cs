@@ -69,6 +69,12 @@ public static class ConvVariants
         registry.Register(new ConvWgmma(128));
         registry.Register(new ConvWgmma(128, stages: 3));
         registry.Register(new ConvWgmma(256));
+
+        // Persistent wgmma convolutions for short reductions (the stem, 3×3 over 64 channels): resident weights, a ring
+        // across tiles. Never chosen by the rule; build-time tactic timing picks them where they win.
+        registry.Register(new ConvWgmmaPersistent(64, ring: 6));
+        registry.Register(new ConvWgmmaPersistent(64, ring: 3));
+        registry.Register(new ConvWgmmaPersistent(128, ring: 4));
         registry.Register(new ConvDepthwise());
         registry.Register(new ConvDirect());
         return registry;

@@ -58,6 +58,10 @@ public sealed class ResidualPrefetchTests
         Check(TestDevices.Cpu, new ConvWgmma(64, allowCpuAccelerator: true, stages: 4), Problems[0], 32, relu: true, seed: 5, address: true);
 
     [Fact]
+    public void Emulated_persistent_wgmma_matches_the_unfused_pair_on_cpu() =>
+        Check(TestDevices.Cpu, new ConvWgmmaPersistent(64, ring: 4, allowCpuAccelerator: true, blocksPerColumn: 1), Problems[2], 48, relu: true, seed: 6, address: true);
+
+    [Fact]
     public void The_operand_tile_fits_in_every_tiles_shared_memory_without_growing_it()
     {
         // The skip tile sits behind the staging tile inside the pipeline's bytes: no tile the engine selects asks for more
@@ -99,7 +103,7 @@ public sealed class ResidualPrefetchTests
     {
         var cuda = TestDevices.Cuda;
         var random = new Random(1405);
-        IConvVariant[] variants = [new ConvMmaAuto(), new ConvMma128x64S3(), new ConvMma128x128S3(), new ConvMma128x128(), new ConvWgmma(), new ConvWgmma(128), new ConvWgmma(256)];
+        IConvVariant[] variants = [new ConvMmaAuto(), new ConvMma128x64S3(), new ConvMma128x128S3(), new ConvMma128x128(), new ConvWgmma(), new ConvWgmma(128), new ConvWgmma(256), new ConvWgmmaPersistent(64, ring: 6), new ConvWgmmaPersistent(64, ring: 3), new ConvWgmmaPersistent(128, ring: 4)];
         foreach (var variant in variants)
         {
             for (var i = 0; i < 12; i++)
