@@ -65,6 +65,7 @@ public static class EngineBuilder
         }
 
         plan.IntegerOnly = config.IntegerOnly;
+        plan.Tf32 = config.Tf32;
         PrecisionPass.Run(plan, config);
         if (config.Fusion)
         {
@@ -149,6 +150,7 @@ public static class EngineBuilder
 
     private static Engine CalibrationEngine(NetworkDefinition network, int batch, Int8Device device, CpuIsa? hostIsa)
     {
+        // Strict FP32 (Plan.Tf32 stays false): the ranges are those of the network's FP32 values on every backend.
         var fp32 = GraphLowering.Lower(network, batch);
         PrecisionPass.Run(fp32, new BuilderConfig { MaxBatchSize = batch });
         ConvertPass.Run(fp32);
