@@ -142,6 +142,9 @@ public sealed class Engine : IDisposable
     /// </summary>
     public IReadOnlyList<TacticChoice> Tactics { get; private set; } = [];
 
+    /// <summary>Adds what build-time precision timing chose (<c>best</c>: INT8 or FP16 per step) to <see cref="Tactics"/>.</summary>
+    internal void AddTactics(IEnumerable<TacticChoice> choices) => Tactics = [.. Tactics, .. choices];
+
     /// <summary>Times the tunable steps' variants at <paramref name="batches"/> and keeps the fastest (<see cref="TacticTimer"/>).</summary>
     internal void TuneTactics(IReadOnlyList<int> batches, TimingCache? cache, int repeats)
     {
