@@ -20,6 +20,9 @@ public enum NpyDType
 
     /// <summary>'&lt;f8': little-endian IEEE float64 (NumPy's default float).</summary>
     Float64,
+
+    /// <summary>'&lt;f2': little-endian IEEE float16 (half: FP16 inputs and outputs).</summary>
+    Float16,
 }
 
 /// <summary>An array read from or written to a .npy file: element type, C-order shape and the typed data.</summary>
@@ -84,10 +87,17 @@ public sealed class NpyArray
     {
     }
 
+    /// <summary>A float16 array.</summary>
+    public NpyArray(Half[] data, params int[] shape)
+        : this(NpyDType.Float16, shape, data)
+    {
+    }
+
     /// <summary>Bytes of one element.</summary>
     public static int ItemSize(NpyDType dtype) => dtype switch
     {
         NpyDType.UInt8 or NpyDType.Int8 => 1,
+        NpyDType.Float16 => 2,
         NpyDType.Float32 or NpyDType.Int32 => 4,
         _ => 8,
     };
@@ -98,7 +108,7 @@ public sealed class NpyArray
     /// <summary>Dimensions in C order (empty for a scalar).</summary>
     public IReadOnlyList<int> Shape { get; }
 
-    /// <summary>The elements: float[], byte[], sbyte[], int[], long[] or double[] by <see cref="DType"/>.</summary>
+    /// <summary>The elements: float[], byte[], sbyte[], int[], long[], double[] or Half[] by <see cref="DType"/>.</summary>
     public Array Data { get; }
 
     /// <summary>Element count.</summary>
@@ -112,6 +122,7 @@ public sealed class NpyArray
         NpyDType.Int8 => [.. ((sbyte[])Data).Select(v => (double)v)],
         NpyDType.Int32 => [.. ((int[])Data).Select(v => (double)v)],
         NpyDType.Int64 => [.. ((long[])Data).Select(v => (double)v)],
+        NpyDType.Float16 => [.. ((Half[])Data).Select(v => (double)v)],
         _ => [.. (double[])Data],
     };
 

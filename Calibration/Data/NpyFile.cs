@@ -11,7 +11,7 @@ namespace ILGPUInt8.Calibration.Data;
 /// A small reader and writer of NumPy's .npy format (versions 1.0, 2.0 and 3.0): the magic "\x93NUMPY", a version,
 /// a little-endian header length (2 bytes in 1.0, 4 bytes after), a Python dict literal
 /// <c>{'descr': '&lt;f4', 'fortran_order': False, 'shape': (2, 3), }</c> padded to a multiple of 64 bytes, then the
-/// raw elements. Supported: float32 and float64 little-endian ('&lt;f4', '&lt;f8'), uint8 ('|u1'), int8 ('|i1'), int32 and
+/// raw elements. Supported: float16, float32 and float64 little-endian ('&lt;f2', '&lt;f4', '&lt;f8'), uint8 ('|u1'), int8 ('|i1'), int32 and
 /// int64 little-endian ('&lt;i4', '&lt;i8'), C order. Anything else
 /// (big-endian, Fortran order, other types, truncated or over-long data) is rejected with a
 /// <see cref="InvalidDataException"/> naming the file and the problem. Writes version 1.0.
@@ -63,6 +63,7 @@ public static partial class NpyFile
             NpyDType.Int8 => new NpyArray(MemoryMarshal.Cast<byte, sbyte>(bytes).ToArray(), shape),
             NpyDType.Int32 => new NpyArray(MemoryMarshal.Cast<byte, int>(bytes).ToArray(), shape),
             NpyDType.Int64 => new NpyArray(MemoryMarshal.Cast<byte, long>(bytes).ToArray(), shape),
+            NpyDType.Float16 => new NpyArray(MemoryMarshal.Cast<byte, Half>(bytes).ToArray(), shape),
             _ => new NpyArray(MemoryMarshal.Cast<byte, double>(bytes).ToArray(), shape),
         };
     }
@@ -92,6 +93,7 @@ public static partial class NpyFile
             NpyDType.Int8 => "|i1",
             NpyDType.Int32 => "<i4",
             NpyDType.Int64 => "<i8",
+            NpyDType.Float16 => "<f2",
             _ => "<f8",
         };
         string shape = array.Shape.Count == 1 ? $"({array.Shape[0]},)" : $"({string.Join(", ", array.Shape)})";
@@ -123,6 +125,9 @@ public static partial class NpyFile
                 break;
             case NpyDType.Int64:
                 stream.Write(MemoryMarshal.AsBytes(((long[])array.Data).AsSpan()));
+                break;
+            case NpyDType.Float16:
+                stream.Write(MemoryMarshal.AsBytes(((Half[])array.Data).AsSpan()));
                 break;
             default:
                 stream.Write(MemoryMarshal.AsBytes(((double[])array.Data).AsSpan()));
@@ -195,8 +200,9 @@ public static partial class NpyFile
             "<i4" => NpyDType.Int32,
             "<i8" => NpyDType.Int64,
             "<f8" => NpyDType.Float64,
-            ">f4" or ">f8" or ">i4" or ">i8" => throw Error(source, $"big-endian '{descr.Groups[1].Value}' is not supported (only little-endian)"),
-            var other => throw Error(source, $"element type '{other}' is not supported (only '<f4', '<f8', '|u1', '|i1', '<i4', '<i8')"),
+            "<f2" => NpyDType.Float16,
+            ">f2" or ">f4" or ">f8" or ">i4" or ">i8" => throw Error(source, $"big-endian '{descr.Groups[1].Value}' is not supported (only little-endian)"),
+            var other => throw Error(source, $"element type '{other}' is not supported (only '<f2', '<f4', '<f8', '|u1', '|i1', '<i4', '<i8')"),
         };
     }
 

@@ -27,6 +27,7 @@ public sealed class BenchCommand : CliCommand
     private readonly Option<int> _batch = CliOptions.Int("--batch", "batch size", 64, 1, CliOptions.MaxBatch);
     private readonly Option<string> _precision = CliPrecision.Option("both", "both");
     private readonly Option<string[]> _layerPrecision = CliPrecision.LayerOption();
+    private readonly Option<string> _tf32 = CliPrecision.Tf32Option();
     private readonly Option<string?> _timingCache = CliPrecision.TimingCacheOption();
     private readonly Option<string?> _table = CliOptions.Table();
     private readonly Option<int> _warmup = CliOptions.Int("--warmup", "untimed runs first", 3, 0, 1_000_000);
@@ -60,6 +61,7 @@ public sealed class BenchCommand : CliCommand
         var batch = run.Get(_batch);
         var precision = run.Get(_precision);
         var layerPrecision = run.Get(_layerPrecision);
+        var tf32 = run.Get(_tf32);
         var timingCachePath = run.Get(_timingCache);
         var tablePath = run.Get(_table);
         var warmup = run.Get(_warmup);
@@ -121,7 +123,7 @@ public sealed class BenchCommand : CliCommand
             var perDevice = BenchDevices.NewTable($"[bold]{Markup.Escape(modelPath ?? loadPath!)}, batch {batch}, {devices.Devices.Count} devices[/]");
             foreach (var p in precisions)
             {
-                var (engine, ranges) = p == "engine" ? (EngineFiles.Load(loadPath!), "saved engine") : Build(console, model!, CliPrecision.Parse(p, layerPrecision) with { TimingCache = timingCache }, batch, thresholds, allowMissing);
+                var (engine, ranges) = p == "engine" ? (EngineFiles.Load(loadPath!), "saved engine") : Build(console, model!, CliPrecision.Parse(p, layerPrecision, tf32) with { TimingCache = timingCache }, batch, thresholds, allowMissing);
                 using (engine)
                 {
                     if (batch > engine.MaxBatchSize)
@@ -159,7 +161,7 @@ public sealed class BenchCommand : CliCommand
 
         foreach (var p in precisions)
         {
-            var (engine, ranges) = p == "engine" ? (EngineFiles.Load(loadPath!), "saved engine") : Build(console, model!, CliPrecision.Parse(p, layerPrecision) with { TimingCache = timingCache }, batch, thresholds, allowMissing);
+            var (engine, ranges) = p == "engine" ? (EngineFiles.Load(loadPath!), "saved engine") : Build(console, model!, CliPrecision.Parse(p, layerPrecision, tf32) with { TimingCache = timingCache }, batch, thresholds, allowMissing);
             using (engine)
             {
                 var label = p == "engine" ? EngineFiles.Precision(engine) : p;

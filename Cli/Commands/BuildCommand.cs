@@ -18,6 +18,7 @@ public sealed class BuildCommand : CliCommand
     private readonly Option<string?> _saveEngine = CliOptions.Text("--save-engine", "the engine file to write", "F", required: true);
     private readonly Option<string> _precision = CliPrecision.Option("fp32");
     private readonly Option<string[]> _layerPrecision = CliPrecision.LayerOption();
+    private readonly Option<string> _tf32 = CliPrecision.Tf32Option();
     private readonly Option<string?> _timingCache = CliPrecision.TimingCacheOption();
     private readonly Option<int> _batch = CliOptions.Int("--batch", "the engine's maximum batch", 64, 1, CliOptions.MaxBatch);
     private readonly Option<string?> _table = CliOptions.Table();
@@ -46,6 +47,7 @@ public sealed class BuildCommand : CliCommand
         var savePath = run.Required(_saveEngine);
         var precision = run.Get(_precision);
         var layerPrecision = run.Get(_layerPrecision);
+        var tf32 = run.Get(_tf32);
         var batch = run.Get(_batch);
         var tablePath = run.Get(_table);
         var dataPath = run.Get(_data);
@@ -56,7 +58,7 @@ public sealed class BuildCommand : CliCommand
         var integerOnly = run.Get(_integerOnly);
         var layerInfo = run.Get(_layerInfo);
         var timingCachePath = run.Get(_timingCache);
-        var request = CliPrecision.Parse(precision, layerPrecision) with { TimingCache = CliPrecision.LoadTimingCache(timingCachePath) };
+        var request = CliPrecision.Parse(precision, layerPrecision, tf32) with { TimingCache = CliPrecision.LoadTimingCache(timingCachePath) };
         if (integerOnly && precision != "int8")
         {
             throw new CliUsageException("--integer-only needs --precision int8.");

@@ -11,7 +11,9 @@ namespace ILGPUInt8.Cli.Commands;
 /// <summary>
 /// <c>ilgpu-int8</c> with no arguments: the Fashion-MNIST CNN calibrated with entropy on at most 1000 training images,
 /// FP32 and INT8 engines evaluated on the test set, the table of top-1, agreement, speed and per-layer SQNR, and the
-/// calibration table, report and histogram plots written to a folder.
+/// calibration table, report and histogram plots written to a folder. <c>--precision</c> picks the engine compared with
+/// FP32 (int8 by default; best, fp16, or fp32 with <c>--tf32</c> to see TF32 against strict FP32): fp16 and fp32 still
+/// calibrate, for the table and the plots.
 /// </summary>
 public sealed class DemoCommand : CliCommand
 {
@@ -24,6 +26,8 @@ public sealed class DemoCommand : CliCommand
     private readonly Option<int> _batch = CliOptions.Int("--batch", "batch size of the engines", 250, 1, CliOptions.MaxBatch);
     private readonly Option<int> _compareImages = CliOptions.Int("--compare-images", "images for the per-tensor FP32/INT8 comparison", 200);
     private readonly Option<bool> _integerOnly = CliOptions.IntegerOnly();
+    private readonly Option<string> _precision = CliPrecision.Option("int8");
+    private readonly Option<string> _tf32 = CliPrecision.Tf32Option();
     private readonly Option<bool> _noProgress = CliOptions.Flag("--no-progress", "no progress bars");
     private readonly Option<string> _device = CliOptions.Device();
 
@@ -50,6 +54,11 @@ public sealed class DemoCommand : CliCommand
         var maxImages = run.Get(_images) ?? int.MaxValue;
         var show = !run.Get(_noProgress);
         var integerOnly = run.Get(_integerOnly);
+        var request = CliPrecision.Parse(run.Get(_precision), null, run.Get(_tf32));
+        if (integerOnly && request.Mode != "int8")
+        {
+            throw new CliUsageException($"--integer-only builds an INT8 engine; it cannot go with --precision {request.Mode}.");
+        }
         using var device = run.UseDevice(_device);
         var outDir = OutputPaths.CheckFolder(outArg, "demo output folder");
 
@@ -77,7 +86,8 @@ public sealed class DemoCommand : CliCommand
                 + $"calibration on images {split}-{all.Count - 1}, evaluation on the disjoint images 0-{evaluation.Count - 1}";
         }
 
-        console.Write(new Rule("[bold]ILGPUInt8 demo: Fashion-MNIST CNN, FP32 vs INT8[/]").LeftJustified());
+        var name = integerOnly ? "INT8 integer-only" : request.Mode == "fp32" ? (request.Tf32 ? "FP32/TF32" : "FP32 strict") : request.Mode.ToUpperInvariant();
+        console.Write(new Rule($"[bold]ILGPUInt8 demo: Fashion-MNIST CNN, FP32 vs {name}[/]").LeftJustified());
         console.MarkupLineInterpolated($"device      {Engines.DeviceLine()}");
         console.MarkupLineInterpolated($"model       {DemoAssets.Model}");
         console.MarkupLineInterpolated($"data        {dataLine}");
@@ -87,14 +97,22 @@ public sealed class DemoCommand : CliCommand
         run.PrintNotes(model, json: false);
         var input = model.SingleInput;
         var watch = Stopwatch.StartNew();
-        using var engine32 = Engines.Fp32(ModelFile.Load(DemoAssets.Model).Network, batch);
+        using var engine32 = Engines.Float(ModelFile.Load(DemoAssets.Model).Network, batch, CliPrecision.Parse("fp32", null, "off"));
         var buildSeconds = watch.Elapsed.TotalSeconds;
-        var (calibrated, fp32, int8) = ProgressBars.Run(console, show, bars =>
+        var (calibrated, fp32, int8, thresholds) = ProgressBars.Run(console, show, bars =>
         {
-            var c = Engines.Calibrate(model, calibration.AsDataSource(input, Math.Min(batch, calibration.Count)), CalibrationFiles.Method(method), batch, bars, norm.ToPreprocessing(), integerOnly);
+            var c = Engines.Calibrate(model, calibration.AsDataSource(input, Math.Min(batch, calibration.Count)), CalibrationFiles.Method(method), batch, bars, norm.ToPreprocessing(), integerOnly, request.NeedsRanges ? request : null);
+            var used = c.Engine.Int8Thresholds;
+            if (!request.NeedsRanges)
+            {
+                // fp16 or fp32: calibrated for the table and the plots; the engine compared is the float one asked for.
+                c.Engine.Dispose();
+                c = c with { Engine = Engines.Float(model.Network, batch, request) };
+            }
+
             var p32 = Evaluation.Predict(engine32, evaluation, batch, bars.Add("evaluate FP32", evaluation.Count));
-            var p8 = Evaluation.Predict(c.Engine, evaluation, batch, bars.Add("evaluate INT8", evaluation.Count));
-            return (c, p32, p8);
+            var p8 = Evaluation.Predict(c.Engine, evaluation, batch, bars.Add($"evaluate {name}", evaluation.Count));
+            return (c, p32, p8, used);
         });
 
         using var engine8 = calibrated.Engine;
@@ -106,19 +124,19 @@ public sealed class DemoCommand : CliCommand
         var (cache, json) = CalibrationFiles.Write(calibrated.Run.Table, Path.Combine(outDir, "fashion_cnn.calibration.cache"));
         var reports = ReportFormats.WriteAll(report, outDir);
         var plotDir = Path.Combine(outDir, "plots");
-        var plots = HistogramPlot.WriteAll(plotDir, calibrated.Run, engine8.Int8Thresholds);
+        var plots = HistogramPlot.WriteAll(plotDir, calibrated.Run, thresholds);
 
         var labels = evaluation.Labels!;
-        var results = new Table().Title("[bold]Fashion-MNIST top-1[/]").AddColumn("").AddColumn(new TableColumn("FP32").RightAligned()).AddColumn(new TableColumn(integerOnly ? "INT8 integer-only" : "INT8").RightAligned());
+        var results = new Table().Title("[bold]Fashion-MNIST top-1[/]").AddColumn("").AddColumn(new TableColumn("FP32").RightAligned()).AddColumn(new TableColumn(name).RightAligned());
         results.AddRow("top-1", Pct(fp32.Top1(labels)), Pct(int8.Top1(labels)));
-        results.AddRow("INT8 - FP32", string.Empty, Points(int8.Top1(labels) - fp32.Top1(labels)));
-        results.AddRow("agreement FP32/INT8", string.Empty, Pct(int8.Agreement(fp32)));
+        results.AddRow($"{name} - FP32", string.Empty, Points(int8.Top1(labels) - fp32.Top1(labels)));
+        results.AddRow($"agreement FP32/{name}", string.Empty, Pct(int8.Agreement(fp32)));
         results.AddRow("images/s (batch " + batch.ToString(CultureInfo.InvariantCulture) + ")", Num(fp32.ImagesPerSecond), Num(int8.ImagesPerSecond));
         results.AddRow("calibration (" + Markup.Escape(method) + ", " + calibration.Count.ToString(CultureInfo.InvariantCulture) + " images) + INT8 build", string.Empty, Sec(calibrated.Seconds));
         results.AddRow("FP32 build", Sec(buildSeconds), string.Empty);
         console.Write(results);
 
-        console.Write(LayerTable(report, compared, engine8.Int8Thresholds));
+        console.Write(LayerTable(report, compared, thresholds));
         console.MarkupLineInterpolated($"calibration table  {cache} (TensorRT cache) and {json}");
         console.MarkupLineInterpolated($"report             {string.Join(", ", reports)}");
         console.MarkupLineInterpolated($"plots              {plots.Count} histograms with their thresholds in {plotDir}");

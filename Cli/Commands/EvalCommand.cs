@@ -27,6 +27,7 @@ public sealed class EvalCommand : CliCommand
     private readonly Option<bool> _integerOnly = CliOptions.IntegerOnly();
     private readonly Option<string[]> _precision = CliOptions.Repeated("--precision", "precisions to evaluate in one table: fp32, fp16, int8, best (repeat or comma-separate; default fp32 int8)", "P");
     private readonly Option<string[]> _layerPrecision = CliPrecision.LayerOption();
+    private readonly Option<string> _tf32 = CliPrecision.Tf32Option();
     private readonly Option<bool> _json = CliOptions.Json();
     private readonly Option<string> _device = CliOptions.Device();
     private readonly Option<string?> _devices = CliOptions.Devices("the test batches and the calibration");
@@ -56,12 +57,13 @@ public sealed class EvalCommand : CliCommand
         var calibrationImages = run.Get(_calibrationImages);
         var precisionArgs = run.Get(_precision);
         var layerPrecision = run.Get(_layerPrecision);
+        var tf32 = run.Get(_tf32);
         var devicesText = run.Get(_devices);
         var split = DataParallel.Split(run.Get(_split));
         using var device = run.UseDevice(_device);
         using var devices = CliInvocation.OpenDevices(devicesText);
         var modes = precisionArgs.SelectMany(a => a.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Distinct().ToList();
-        List<CliPrecision> requests = [.. (modes.Count == 0 ? ["fp32", "int8"] : modes.Prepend("fp32").Distinct()).Select(m => CliPrecision.Parse(m, layerPrecision))];
+        List<CliPrecision> requests = [.. (modes.Count == 0 ? ["fp32", "int8"] : modes.Prepend("fp32").Distinct()).Select(m => CliPrecision.Parse(m, layerPrecision, tf32))];
         var needsRanges = requests.Exists(r => r.NeedsRanges);
         var model = ModelFile.Load(modelPath);
         run.PrintNotes(model, json);
@@ -89,7 +91,7 @@ public sealed class EvalCommand : CliCommand
             console.MarkupLineInterpolated($"data    {test.Count} test images of {testFiles.Images} ({norm})");
         }
 
-        using var fp32Engine = Engines.Fp32(model.Network, batch);
+        using var fp32Engine = Engines.Float(model.Network, batch, requests[0]);
         var ranges = string.Empty;
         double? calibrationSeconds = null;
         var engines = new List<(string Mode, Engine Engine)>();

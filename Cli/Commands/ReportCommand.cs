@@ -7,10 +7,11 @@ using Spectre.Console;
 namespace ILGPUInt8.Cli.Commands;
 
 /// <summary>
-/// <c>ilgpu-int8 report --model M --data IDX_DIR [--table T] [--out DIR]</c>: the per-tensor INT8 error against FP32
-/// on held-out test images (SQNR, cosine, max |error|, with each tensor's threshold and clipped share), written as
-/// report.txt/.csv/.json. Without --table it calibrates (entropy) on the folder's training images first and also writes
-/// the table and one histogram plot per tensor.
+/// <c>ilgpu-int8 report --model M --data IDX_DIR [--table T] [--out DIR] [--precision int8|best|fp16|fp32] [--tf32 on|off]</c>:
+/// the per-tensor error of the engine of <c>--precision</c> (INT8 by default) against strict FP32 on held-out test images
+/// (SQNR, cosine, max |error|, with each tensor's threshold and clipped share), written as report.txt/.csv/.json. Without
+/// --table it calibrates (entropy) on the folder's training images first and also writes the table and one histogram plot
+/// per tensor (fp16 and fp32 too: the thresholds fill the table's columns; their engines use none).
 /// </summary>
 public sealed class ReportCommand : CliCommand
 {
@@ -23,6 +24,9 @@ public sealed class ReportCommand : CliCommand
     private readonly Option<int> _calibrationImages = CliOptions.Int("--calibration-images", "training images to calibrate on (without --table)", 1000);
     private readonly Option<string?> _normalize = CliOptions.Normalize();
     private readonly Option<string[]> _allowMissing = CliOptions.AllowMissing();
+    private readonly Option<string> _precision = CliPrecision.Option("int8");
+    private readonly Option<string[]> _layerPrecision = CliPrecision.LayerOption();
+    private readonly Option<string> _tf32 = CliPrecision.Tf32Option();
     private readonly Option<bool> _json = CliOptions.Json();
     private readonly Option<string> _device = CliOptions.Device();
 
@@ -30,7 +34,7 @@ public sealed class ReportCommand : CliCommand
     public override string Name => "report";
 
     /// <inheritdoc />
-    public override string Description => "per-tensor INT8 error against FP32 (SQNR, cosine, max error) with thresholds, clipped shares and plots";
+    public override string Description => "per-tensor error of an INT8 (or --precision) engine against strict FP32 (SQNR, cosine, max error) with thresholds, clipped shares and plots";
 
     /// <inheritdoc />
     public override int Run(CliInvocation run)
@@ -47,6 +51,7 @@ public sealed class ReportCommand : CliCommand
         var json = run.Get(_json);
         var allowMissing = run.Get(_allowMissing);
         var normalize = run.Get(_normalize);
+        var request = CliPrecision.Parse(run.Get(_precision), run.Get(_layerPrecision), run.Get(_tf32));
         using var device = run.UseDevice(_device);
         OutputPaths.CheckFolder(outDir, "report folder");
         var model = ModelFile.Load(modelPath);
@@ -68,7 +73,7 @@ public sealed class ReportCommand : CliCommand
         {
             var table = CalibrationFiles.ReadTable(tablePath, model);
             report = new CalibrationReport(table);
-            int8 = Engines.Int8(model, 50, table, norm.ToPreprocessing(), allowMissing);
+            int8 = request.NeedsRanges ? Engines.Int8(model, 50, table, norm.ToPreprocessing(), allowMissing, precision: request) : Engines.Float(model.Network, 50, request);
         }
         else
         {
@@ -76,18 +81,24 @@ public sealed class ReportCommand : CliCommand
                 ?? throw new CliUsageException($"No training images in '{folder}' to calibrate on: give --table.");
             var calibration = LabelledImages.Load(trainFiles.Images, null, norm, 0, calibrationImages);
             var method = CalibrationFiles.Method(methodName);
-            var c = ProgressBars.Run(console, !json, bars => Engines.Calibrate(model, calibration.AsDataSource(input, Math.Min(100, calibration.Count)), method, 50, bars, norm.ToPreprocessing()));
+            var c = ProgressBars.Run(console, !json, bars => Engines.Calibrate(model, calibration.AsDataSource(input, Math.Min(100, calibration.Count)), method, 50, bars, norm.ToPreprocessing(), precision: request.NeedsRanges ? request : null));
             report = new CalibrationReport(c.Run);
             int8 = c.Engine;
             var (cache, tableJson) = CalibrationFiles.Write(c.Run.Table, Path.Combine(outDir, "calibration.cache"));
             written.Add(cache);
             written.Add(tableJson);
             written.AddRange(HistogramPlot.WriteAll(Path.Combine(outDir, "plots"), c.Run, c.Engine.Int8Thresholds));
+            if (!request.NeedsRanges)
+            {
+                // fp16 or fp32: the calibration filled the thresholds; the engine compared is the float one asked for.
+                int8.Dispose();
+                int8 = Engines.Float(model.Network, 50, request);
+            }
         }
 
         var engineThresholds = int8.Int8Thresholds;
         using (int8)
-        using (var fp32 = Engines.Fp32(ModelFile.Load(modelPath).Network, 50))
+        using (var fp32 = Engines.Float(ModelFile.Load(modelPath).Network, 50, CliPrecision.Parse("fp32", null, "off")))
         {
             LayerErrors.Compare(fp32, int8, held, held.Count, 50, report);
         }

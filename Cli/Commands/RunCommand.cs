@@ -9,7 +9,7 @@ using Spectre.Console;
 namespace ILGPUInt8.Cli.Commands;
 
 /// <summary>
-/// <c>ilgpu-int8 run --model M [--precision fp32|fp16|int8|best] [--layer-precision NAME=P] [--table T] --input x.npy|x.pb --output y.npy|y.pb</c>: one
+/// <c>ilgpu-int8 run --model M [--precision fp32|fp16|int8|best] [--layer-precision NAME=P] [--table T] --input x.npy|x.pb --output y.npy|y.pb [--output-dtype float16] [--tf32 off]</c>: one
 /// batch through an engine. <c>--input</c> repeats in the graph's input order or names its input (<c>name=file</c>);
 /// <c>--output</c> likewise. The batch is the first dimension of the inputs. Without --output the outputs are summarized.
 /// As ONNX Runtime, it takes every graph input at run time: inputs the importer needs as constants (weights, bounds,
@@ -22,8 +22,10 @@ public sealed class RunCommand : CliCommand
     private readonly Option<string?> _saveEngine = CliOptions.Text("--save-engine", "write the built engine (max batch = the input's batch) to this file", "F");
     private readonly Option<string[]> _input = CliOptions.Repeated("--input", "an input tensor (.npy or ONNX .pb), repeated in graph order or as name=file; the batch is its first dimension", "[NAME=]X.npy");
     private readonly Option<string[]> _output = CliOptions.Repeated("--output", "where to write an output (.npy or .pb), repeated in graph order or as name=file; without it the first values are printed", "[NAME=]Y.npy");
+    private readonly Option<string> _outputDtype = CliOptions.Choice("--output-dtype", "element type of the --output files: float32, or float16 ('<f2' .npy, FLOAT16 .pb; values rounded to the nearest half, ties to even)", "float32", "float32", "float16");
     private readonly Option<string> _precision = CliPrecision.Option("fp32");
     private readonly Option<string[]> _layerPrecision = CliPrecision.LayerOption();
+    private readonly Option<string> _tf32 = CliPrecision.Tf32Option();
     private readonly Option<string?> _table = CliOptions.Table();
     private readonly Option<string[]> _allowMissing = CliOptions.AllowMissing();
     private readonly Option<bool> _json = CliOptions.Json();
@@ -46,15 +48,17 @@ public sealed class RunCommand : CliCommand
         var savePath = run.Get(_saveEngine);
         var inputArgs = run.Get(_input);
         var outputArgs = run.Get(_output);
+        var halfOutputs = run.Get(_outputDtype) == "float16";
         var precision = run.Get(_precision);
         var layerPrecision = run.Get(_layerPrecision);
+        var tf32 = run.Get(_tf32);
         var tablePath = run.Get(_table);
         var allowMissing = run.Get(_allowMissing);
         var json = run.Get(_json);
         var devicesText = run.Get(_devices);
         using var device = run.UseDevice(_device);
         using var devices = CliInvocation.OpenDevices(devicesText);
-        var request = CliPrecision.Parse(precision, layerPrecision);
+        var request = CliPrecision.Parse(precision, layerPrecision, tf32);
         if (modelPath is null && loadPath is null)
         {
             throw new CliUsageException("run needs --model (to build an engine) or --load-engine (a saved one).");
@@ -154,7 +158,7 @@ public sealed class RunCommand : CliCommand
             string where;
             if (outputFiles.TryGetValue(binding.Name, out var path))
             {
-                TensorFiles.Write(path, binding.Name, new FileTensor(values, shape));
+                TensorFiles.Write(path, binding.Name, new FileTensor(values, shape), halfOutputs);
                 where = Path.GetFullPath(path);
             }
             else

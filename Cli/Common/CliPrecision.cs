@@ -19,6 +19,13 @@ public sealed record CliPrecision(string Mode, IReadOnlyDictionary<string, Layer
     /// </summary>
     public TimingCache? TimingCache { get; init; }
 
+    /// <summary>TF32 for FP32 layers (<c>--tf32 on|off</c>, <see cref="BuilderConfig.Tf32"/>): on unless <c>--tf32 off</c> asks for strict FP32.</summary>
+    public bool Tf32 { get; init; } = true;
+
+    /// <summary>--tf32 on|off.</summary>
+    public static Option<string> Tf32Option() =>
+        CliOptions.Choice("--tf32", "FP32 convolutions and fully connected layers on the CUDA tensor cores in TF32 (PyTorch's allow_tf32, TensorRT's default): on, or off for strict FP32 (the CPU computes FP32 either way)", "on", "on", "off");
+
     /// <summary>--timing-cache F.</summary>
     public static Option<string?> TimingCacheOption() =>
         CliOptions.Text("--timing-cache", "tactic timing cache: build-time kernel timings are read from it (a rebuild on the same device times nothing) and written back after the build", "F.json");
@@ -58,9 +65,17 @@ public sealed record CliPrecision(string Mode, IReadOnlyDictionary<string, Layer
     public static Option<string[]> LayerOption() =>
         CliOptions.Repeated("--layer-precision", "run this layer in this precision whatever the mode (NAME=fp32|fp16|int8)", "NAME=P");
 
-    /// <summary>Parses the mode and the per-layer requests; a malformed request is a usage error naming it.</summary>
-    public static CliPrecision Parse(string mode, IEnumerable<string>? layers)
+    /// <summary>
+    /// Parses the mode, the per-layer requests and <c>--tf32</c> (<paramref name="tf32"/>: on or off); a malformed request is
+    /// a usage error naming it.
+    /// </summary>
+    public static CliPrecision Parse(string mode, IEnumerable<string>? layers, string tf32 = "on")
     {
+        if (tf32 is not ("on" or "off"))
+        {
+            throw new CliUsageException($"--tf32 '{tf32}' is not one of on, off.");
+        }
+
         if (!Modes.Contains(mode))
         {
             throw new CliUsageException($"--precision '{mode}' is not one of {string.Join(", ", Modes)}.");
@@ -80,14 +95,18 @@ public sealed record CliPrecision(string Mode, IReadOnlyDictionary<string, Layer
             };
         }
 
-        return new CliPrecision(mode, map);
+        return new CliPrecision(mode, map) { Tf32 = tf32 == "on" };
     }
 
-    /// <summary>Sets <see cref="BuilderConfig.Fp16"/> for fp16 and best and the per-layer requests (INT8 is the caller's, with its ranges).</summary>
+    /// <summary>
+    /// Sets <see cref="BuilderConfig.Fp16"/> for fp16 and best, <see cref="BuilderConfig.Tf32"/> and the per-layer requests
+    /// (INT8 is the caller's, with its ranges).
+    /// </summary>
     public void Apply(BuilderConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
         config.Fp16 = Mode is "fp16" or "best";
+        config.Tf32 = Tf32;
         config.TimingCache = TimingCache ?? config.TimingCache;
         foreach (var (name, p) in Layers)
         {

@@ -76,6 +76,7 @@ public static class NpyImages
         NpyDType.UInt8 => new IdxArray(IdxType.UInt8, [.. array.Shape], (byte[])array.Data),
         NpyDType.Int8 => IdxArray.FromValues(IdxType.Int8, [.. array.Shape], [.. ((sbyte[])array.Data).Select(v => (double)v)]),
         NpyDType.Float32 => IdxArray.FromValues(IdxType.Float32, [.. array.Shape], [.. ((float[])array.Data).Select(v => (double)v)]),
+        NpyDType.Float16 => IdxArray.FromValues(IdxType.Float32, [.. array.Shape], array.ToDouble()),
         NpyDType.Int32 => IdxArray.FromValues(IdxType.Int32, [.. array.Shape], array.ToDouble()),
         // int64 (NumPy's default integer, e.g. labels) and float64 as IDX float64: exact for |v| ≤ 2⁵³.
         NpyDType.Int64 or NpyDType.Float64 => IdxArray.FromValues(IdxType.Float64, [.. array.Shape], array.ToDouble()),

@@ -2,14 +2,15 @@ using ILGPUInt8.Kernels.Convolution;
 
 namespace ILGPUInt8.Kernels.Reference;
 
-/// <summary>Scalar reference of <see cref="Ops.Im2Col"/>.</summary>
+/// <summary>Scalar reference of <see cref="Ops.Im2Col"/> (int8) and <see cref="Ops.Im2ColFloat"/> (float).</summary>
 internal static class Im2ColReference
 {
     /// <summary>
     /// y[m, t] with m = (n·P + p)·Q + q and t = (r·S + s)·C + c: x[n, p·sh − ph + r·dh, q·sw − pw + s·dw, c] (x NHWC), zero
     /// for taps outside the image and for R·S·C ≤ t &lt; <paramref name="columns"/>. Groups = 1.
     /// </summary>
-    public static sbyte[] Forward(ReadOnlySpan<sbyte> x, ConvProblem p, int columns)
+    public static T[] Forward<T>(ReadOnlySpan<T> x, ConvProblem p, int columns)
+        where T : unmanaged
     {
         ArgumentNullException.ThrowIfNull(p);
         p.Validate();
@@ -18,7 +19,7 @@ internal static class Im2ColReference
             throw new ArgumentException($"im2col of {p} into {columns} columns: needs groups = 1 and columns ≥ R·S·C.", nameof(p));
         }
 
-        var y = new sbyte[(long)p.N * p.P * p.Q * columns];
+        var y = new T[(long)p.N * p.P * p.Q * columns];
         for (var n = 0; n < p.N; n++)
         {
             for (var oh = 0; oh < p.P; oh++)

@@ -25,6 +25,15 @@ public sealed class BuilderConfig
     public bool Fp16 { get; set; }
 
     /// <summary>
+    /// Allow TF32 for FP32 layers (PyTorch's <c>allow_tf32</c>, TensorRT's TF32 flag; on by default): on CUDA (sm_80+) an
+    /// FP32 convolution (groups 1) or fully connected layer with no fused activation other than ReLU runs on the tensor
+    /// cores with its operands rounded to TF32 (10 mantissa bits, ties away from zero) and FP32 accumulation. False keeps
+    /// strict FP32 everywhere. The CPU backend and the CPU accelerator compute such steps in FP32 either way (TF32 is a
+    /// tensor-core format; PyTorch's switch does nothing on the CPU either). The calibration run is always strict FP32.
+    /// </summary>
+    public bool Tf32 { get; set; } = true;
+
+    /// <summary>
     /// The precision mode as one value (TensorRT's <c>fp32</c>, <c>fp16</c>, <c>int8</c>, <c>best</c>): reads and sets
     /// <see cref="Int8"/> and <see cref="Fp16"/> (best = both).
     /// </summary>

@@ -16,8 +16,10 @@ public enum BuilderPrecision
     Int8,
 
     /// <summary>
-    /// INT8 where a kernel exists and the ranges are known, FP16 elsewhere: a fixed rule (INT8 is the faster kernel on
-    /// every backend here), not TensorRT's per-layer timing.
+    /// INT8 or FP16 per layer. With build-time tactic timing (<see cref="BuilderConfig.TacticTiming"/>: CUDA by default)
+    /// each step that can run INT8 is timed against its FP16 form and keeps the faster, and the fastest of that engine,
+    /// the rule's and the all-FP16 one is built (TensorRT's way; the choices are in <c>Engine.Tactics</c>). Without timing
+    /// (the CPU backend, timing off) a fixed rule: INT8 where a kernel exists and the ranges are known, FP16 elsewhere.
     /// </summary>
     Best,
 }

@@ -64,8 +64,34 @@ public static class EngineBuilder
             RangeCheck.Run(plan, config);
         }
 
+        var timed = hostIsa is null && TimesTactics(config.TacticTiming, device);
+        if (timed && config.Mode == BuilderPrecision.Best && edit is null)
+        {
+            // best by build-time timing: the same ranges, planned with other precision choices (PrecisionTiming).
+            return PrecisionTiming.Choose(plan, config, choices => Finish(Replan(network, config, plan), config, device, null, null, choices, timed), config.TacticRepeats);
+        }
+
+        return Finish(plan, config, device, hostIsa, edit, null, timed);
+    }
+
+    // A plan lowered again with the tensor ranges of `ranged` (lowering is deterministic: the same tensors in the same order).
+    private static Plan Replan(NetworkDefinition network, BuilderConfig config, Plan ranged)
+    {
+        var plan = GraphLowering.Lower(network, config.MaxBatchSize);
+        for (var i = 0; i < plan.Tensors.Count; i++)
+        {
+            plan.Tensors[i].Threshold = ranged.Tensors[i].Threshold;
+        }
+
+        return plan;
+    }
+
+    // Precision (with the timed choices of `best`, if any), fusion, conversions, memory plan, the engine and its tactics.
+    private static Engine Finish(Plan plan, BuilderConfig config, Int8Device device, CpuIsa? hostIsa, Action<Plan>? edit, IReadOnlyDictionary<string, LayerPrecision>? choices, bool timed)
+    {
         plan.IntegerOnly = config.IntegerOnly;
-        PrecisionPass.Run(plan, config);
+        plan.Tf32 = config.Tf32;
+        PrecisionPass.Run(plan, config, choices);
         if (config.Fusion)
         {
             FusionPass.Run(plan, config.FuseResidualSums);
@@ -79,7 +105,7 @@ public static class EngineBuilder
         MemoryPlanner.Run(plan, config.MemoryReuse);
         edit?.Invoke(plan);
         var engine = new Engine(device, plan, hostIsa);
-        if (hostIsa is null && TimesTactics(config.TacticTiming, device))
+        if (timed)
         {
             try
             {
@@ -149,6 +175,7 @@ public static class EngineBuilder
 
     private static Engine CalibrationEngine(NetworkDefinition network, int batch, Int8Device device, CpuIsa? hostIsa)
     {
+        // Strict FP32 (Plan.Tf32 stays false): the ranges are those of the network's FP32 values on every backend.
         var fp32 = GraphLowering.Lower(network, batch);
         PrecisionPass.Run(fp32, new BuilderConfig { MaxBatchSize = batch });
         ConvertPass.Run(fp32);

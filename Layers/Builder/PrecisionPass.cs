@@ -22,9 +22,14 @@ namespace ILGPUInt8.Layers.Builder;
 /// </summary>
 internal static class PrecisionPass
 {
-    public static void Run(Plan plan, BuilderConfig config)
+    /// <summary>
+    /// Chooses the precisions; <paramref name="timed"/> (best by build-time timing, <see cref="PrecisionTiming"/>) gives
+    /// layers without a request of their own the precision timing chose for them.
+    /// </summary>
+    public static void Run(Plan plan, BuilderConfig config, IReadOnlyDictionary<string, LayerPrecision>? timed = null)
     {
-        LayerPrecision Request(PlanNode node) => config.Request(node.Layer);
+        LayerPrecision Request(PlanNode node) =>
+            config.Request(node.Layer) is LayerPrecision.Auto && timed is not null && timed.TryGetValue(node.Name, out var chosen) ? chosen : config.Request(node.Layer);
         if (config.Int8 && config.CalibrationPolicy.ThresholdsFromPooling)
         {
             foreach (var node in plan.Nodes.AsEnumerable().Reverse())

@@ -130,6 +130,12 @@ internal sealed class Plan
     /// </summary>
     public bool IntegerOnly { get; set; }
 
+    /// <summary>
+    /// TF32 allowed for FP32 steps (<c>BuilderConfig.Tf32</c>): a CUDA engine runs its FP32 convolutions and fully
+    /// connected layers on the tensor cores in TF32 where it can (the step says so: <c>Step.RunsTf32</c>). False: strict FP32.
+    /// </summary>
+    public bool Tf32 { get; set; }
+
     /// <summary>Arena bytes for the maximum batch.</summary>
     public long ArenaBytes { get; set; }
 

@@ -27,8 +27,14 @@ public sealed record EngineLayerInfo(string Name, LayerType Type, bool Int8, IRe
     /// <summary>Runs in FP16 (half values and weights, FP32 arithmetic; never with <see cref="Int8"/>).</summary>
     public bool Half { get; init; }
 
-    /// <summary>The step's precision: "INT8", "FP16" or "FP32".</summary>
-    public string Precision => Int8 ? "INT8" : Half ? "FP16" : "FP32";
+    /// <summary>
+    /// An FP32 step that runs on the tensor cores with its operands rounded to TF32 (<c>BuilderConfig.Tf32</c>, CUDA only;
+    /// never with <see cref="Int8"/> or <see cref="Half"/>).
+    /// </summary>
+    public bool Tf32 { get; init; }
+
+    /// <summary>The step's precision: "INT8", "FP16", "TF32" or "FP32".</summary>
+    public string Precision => Int8 ? "INT8" : Half ? "FP16" : Tf32 ? "TF32" : "FP32";
 
     /// <summary>Per-item dimensions of the step's inputs, in order (a constant operand included).</summary>
     public IReadOnlyList<TensorDims> InputDims { get; init; } = [];
@@ -122,6 +128,7 @@ public sealed class Engine : IDisposable
         [.. Plan.Nodes.Select((n, i) => new EngineLayerInfo(n.Name, n.Layer.Type, n.Int8, n.Sources, n.Fused)
         {
             Half = n.Half,
+            Tf32 = _steps[i].RunsTf32,
             InputDims = [.. n.Inputs.Select(id => Plan.Tensors[id].Dims)],
             OutputDims = Plan.Tensors[n.Output].Dims,
             KernelName = _steps[i].KernelName,
@@ -134,6 +141,9 @@ public sealed class Engine : IDisposable
     /// engine built without timing or read from a file (the file keeps the choices, not the times).
     /// </summary>
     public IReadOnlyList<TacticChoice> Tactics { get; private set; } = [];
+
+    /// <summary>Adds what build-time precision timing chose (<c>best</c>: INT8 or FP16 per step) to <see cref="Tactics"/>.</summary>
+    internal void AddTactics(IEnumerable<TacticChoice> choices) => Tactics = [.. Tactics, .. choices];
 
     /// <summary>Times the tunable steps' variants at <paramref name="batches"/> and keeps the fastest (<see cref="TacticTimer"/>).</summary>
     internal void TuneTactics(IReadOnlyList<int> batches, TimingCache? cache, int repeats)
@@ -165,6 +175,12 @@ public sealed class Engine : IDisposable
     /// quantize and the output dequantize computes with integers and shifts only.
     /// </summary>
     public bool IntegerOnly => Plan.IntegerOnly;
+
+    /// <summary>
+    /// Whether the engine was built with TF32 allowed for its FP32 steps (<c>BuilderConfig.Tf32</c>; false: strict FP32,
+    /// and for engine files before version 8). Which steps run TF32 is in <see cref="Layers"/> (precision "TF32").
+    /// </summary>
+    public bool Tf32 => Plan.Tf32;
 
     /// <summary>Network inputs.</summary>
     public IReadOnlyList<EngineBinding> Inputs { get; }
@@ -248,7 +264,7 @@ public sealed class Engine : IDisposable
 
     /// <summary>A one-line-per-step description.</summary>
     public string Describe() =>
-        $"backend {BackendName}{(HostIsa is { } isa ? $" ({isa})" : string.Empty)}{(IntegerOnly ? ", integer-only" : string.Empty)}" + Environment.NewLine + string.Join(Environment.NewLine, Layers.Select(l => l.ToString()))
+        $"backend {BackendName}{(HostIsa is { } isa ? $" ({isa})" : string.Empty)}{(IntegerOnly ? ", integer-only" : string.Empty)}{(Tf32 ? ", tf32 allowed" : ", strict fp32")}" + Environment.NewLine + string.Join(Environment.NewLine, Layers.Select(l => l.ToString()))
         + Environment.NewLine + $"activation arena {Memory.ArenaBytes} B (without reuse {Memory.UnsharedBytes} B), step scratch {Memory.ScratchBytes} B, max batch {MaxBatchSize}";
 
     /// <summary>The device bytes of a constant tensor (one item, NHWC).</summary>

@@ -11,7 +11,8 @@ namespace ILGPUInt8.Layers.Runtime;
 /// then the payload: the finished plan (tensors with types, ranges, constants and arena offsets; steps with their layer
 /// parameters, precision and fusion; inputs; outputs). Weights are stored as FP32 and quantized again when the engine is
 /// made (deterministic host code, so the same bits). A wrong magic, another version, a short file or a checksum mismatch
-/// is rejected with <see cref="InvalidDataException"/> saying which. Version 7 adds each step's FP16 flag after its
+/// is rejected with <see cref="InvalidDataException"/> saying which. Version 8 adds the TF32 switch after the
+/// integer-only flag (older files: strict FP32); version 7 adds each step's FP16 flag after its
 /// tactics (older files: every float step FP32) and the round-to-half convert kind (a byte where older files wrote the
 /// quantize bool: the same bytes for the old kinds); version 6 each step's timed tactics (batch, variant name);
 /// version 5 a slice's step; version 4 the
@@ -20,7 +21,7 @@ namespace ILGPUInt8.Layers.Runtime;
 /// </summary>
 internal static class EngineSerializer
 {
-    public const int Version = 7;
+    public const int Version = 8;
 
     /// <summary>The oldest format this build still reads (version 2 lacks the fused residual sum: none was fused then).</summary>
     public const int OldestReadable = 2;
@@ -140,6 +141,7 @@ internal static class EngineSerializer
         w.WriteArray([.. plan.Inputs]);
         w.WriteArray([.. plan.Outputs]);
         w.Write(plan.IntegerOnly);
+        w.Write(plan.Tf32);
     }
 
     private static Plan ReadPlan(BinaryReader r, int version)
@@ -227,6 +229,7 @@ internal static class EngineSerializer
         plan.Inputs.AddRange(r.ReadIntArray());
         plan.Outputs.AddRange(r.ReadIntArray());
         plan.IntegerOnly = version >= 4 && r.ReadBoolean();
+        plan.Tf32 = version >= 8 && r.ReadBoolean();
         if (plan.MaxBatchSize <= 0 || plan.Inputs.Concat(plan.Outputs).Any(id => id < 0 || id >= tensors) || r.BaseStream.Position != r.BaseStream.Length)
         {
             throw new InvalidDataException("Corrupt engine file: the plan is inconsistent.");

@@ -457,7 +457,7 @@ public sealed record LayerTiming(string Name, LayerType? Type, bool Int8, int La
     /// <summary>What is fused into the step, as <see cref="EngineLayerInfo.Fusions"/> (e.g. "+Add +Relu"; empty for none).</summary>
     public string Fusions { get; init; } = string.Empty;
 
-    /// <summary>The step's precision as <see cref="EngineLayerInfo.Precision"/> ("INT8", "FP16", "FP32").</summary>
+    /// <summary>The step's precision as <see cref="EngineLayerInfo.Precision"/> ("INT8", "FP16", "TF32", "FP32").</summary>
     public string Precision { get; init; } = "FP32";
 }
 

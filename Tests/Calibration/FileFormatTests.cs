@@ -19,7 +19,8 @@ public sealed class FileFormatTests : IDisposable
         var i4 = new NpyArray(new[] { int.MinValue, 0, 9, int.MaxValue }, 4);
         var i8 = new NpyArray(new[] { -3L, 0L, 9L, 1L << 40 }, 2, 2);
         var f8 = new NpyArray(new[] { 0.5, -1e300, 9.0 }, 3);
-        foreach (var (name, array) in new[] { ("f.npy", f), ("u.npy", u), ("s.npy", s), ("i4.npy", i4), ("i8.npy", i8), ("f8.npy", f8) })
+        var f2 = new NpyArray(new[] { (Half)0.5f, Half.MaxValue, Half.Epsilon, Half.NegativeInfinity, (Half)(-0f), (Half)(-3.25f) }, 2, 3);
+        foreach (var (name, array) in new[] { ("f.npy", f), ("u.npy", u), ("s.npy", s), ("i4.npy", i4), ("i8.npy", i8), ("f8.npy", f8), ("f2.npy", f2) })
         {
             var path = Path.Combine(_dir, name);
             NpyFile.Write(path, array);
@@ -35,6 +36,8 @@ public sealed class FileFormatTests : IDisposable
         Assert.Equal((long[])i8.Data, (long[])NpyFile.Read(Path.Combine(_dir, "i8.npy")).Data);
         Assert.Equal((int[])i4.Data, (int[])NpyFile.Read(Path.Combine(_dir, "i4.npy")).Data);
         Assert.Equal((double[])f8.Data, (double[])NpyFile.Read(Path.Combine(_dir, "f8.npy")).Data);
+        Assert.Equal((Half[])f2.Data, (Half[])NpyFile.Read(Path.Combine(_dir, "f2.npy")).Data);
+        Assert.Equal([0.5f, 65504f, 5.9604645E-08f, float.NegativeInfinity, -0f, -3.25f], NpyFile.Read(Path.Combine(_dir, "f2.npy")).ToFloat());
     }
 
     [Fact]
@@ -56,7 +59,8 @@ public sealed class FileFormatTests : IDisposable
 
     [Theory]
     [InlineData("'descr': '>f4'", "big-endian")]
-    [InlineData("'descr': '<f2'", "'<f2' is not supported")]
+    [InlineData("'descr': '<c8'", "'<c8' is not supported")]
+    [InlineData("'descr': '>f2'", "big-endian")]
     [InlineData("'descr': '>i8'", "big-endian")]
     [InlineData("'fortran_order': True", "Fortran")]
     [InlineData("truncate", "truncated")]

@@ -39,7 +39,7 @@ public sealed class EngineGpuTests
         var net = SyntheticModels.ResNet18(64, 100);
         var inputs = TestNetworks.Inputs(net, 2);
         var calibrator = new MaxAbsCalibrator([(inputs, 2)]);
-        using var fp32 = EngineBuilder.Build(net, new BuilderConfig { MaxBatchSize = 2 }, device);
+        using var fp32 = EngineBuilder.Build(net, new BuilderConfig { MaxBatchSize = 2, Tf32 = false }, device);
         using var int8 = EngineBuilder.Build(net, new BuilderConfig { MaxBatchSize = 2, Int8 = true, Calibrator = calibrator }, device);
         Assert.All(int8.Layers, l => Assert.True(l.Int8 || l.Type == LayerType.Convert, $"{l.Name} is not INT8"));
         var f = TestNetworks.Run(fp32, inputs, 2);

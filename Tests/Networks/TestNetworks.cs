@@ -93,9 +93,9 @@ internal static class TestNetworks
         }
     }
 
-    /// <summary>Builds with a config on the CPU accelerator.</summary>
+    /// <summary>Builds with a config on the CPU accelerator (or <paramref name="device"/>), FP32 layers strict FP32 (no TF32 on CUDA).</summary>
     public static Engine Build(NetworkDefinition net, int maxBatch, bool int8, bool fusion = true, bool reuse = true, Int8Device? device = null) =>
-        EngineBuilder.Build(net, new BuilderConfig { MaxBatchSize = maxBatch, Int8 = int8, Fusion = fusion, MemoryReuse = reuse }, device ?? TestDevices.Cpu);
+        EngineBuilder.Build(net, new BuilderConfig { MaxBatchSize = maxBatch, Int8 = int8, Fusion = fusion, MemoryReuse = reuse, Tf32 = false }, device ?? TestDevices.Cpu);
 
     /// <summary>An activation spec shorthand.</summary>
     public static ActivationSpec Act(ActivationKind kind, float alpha = 0f, float beta = 0f) => new(kind, alpha, beta);

@@ -114,6 +114,25 @@ public sealed class Im2ColTests
         Check(device, new ConvProblem(2, 3, 31, 29, 8, 3, 3, 1, 1, 1, 1), 28, 8);
     }
 
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Float_kernel_equals_reference(int n, int c, int h, int w, int r, int s, int stride, int pad, int dilation, int columns)
+    {
+        // The TF32 GEMM operand: the float values as they are (edge values included), zeros in the padding and past R·S·C.
+        var p = new ConvProblem(n, c, h, w, 8, r, s, stride, stride, pad, pad, dilation, dilation);
+        int kp = columns > 0 ? columns : Im2ColFloat.Columns(p);
+        Assert.True(kp % 4 == 0 && kp >= r * s * c && (columns > 0 || kp < (r * s * c) + 4));
+        var x = TestData.Float(n * h * w * c, 5, 3f);
+        float[] edges = [-0f, float.MaxValue, -float.MaxValue, float.Epsilon, 1.00048828125f, float.PositiveInfinity, float.NaN];
+        edges.AsSpan(0, Math.Min(edges.Length, x.Length)).CopyTo(x);
+        var expected = Im2ColReference.Forward<float>(x, p, kp);
+        var device = TestDevices.Cpu;
+        using var dx = OpTestDevice.Upload(device, x);
+        using var dy = OpTestDevice.Upload(device, Enumerable.Repeat(99f, expected.Length).ToArray());
+        Im2ColFloat.Run(device, dx.View, p, dy.View, kp);
+        Exact.EqualBits(expected, OpTestDevice.Read(device, dy), $"im2col float {p} into {kp} columns");
+    }
+
     private static void Check(Int8Device device, ConvProblem p, int columns, int seed)
     {
         int kp = columns > 0 ? columns : Im2Col.Columns(p);

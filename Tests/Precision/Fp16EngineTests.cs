@@ -55,7 +55,7 @@ public sealed class Fp16EngineTests
         var c = net.AddConvolution(x, 12, 3, TestNetworks.Weights(12 * 5 * 9, 45, 3), TestData.Float(12, 4, 0.2f), padding: 1, name: "conv").Output;
         net.MarkOutput(net.AddActivation(c, Kernels.Ops.ActivationKind.Relu, name: "relu").Output);
         var inputs = TestNetworks.Inputs(net, 1);
-        HalfConvolutionStep.CpuVariant = new Kernels.Gemm.GemmMmaFloat(Kernels.Gemm.FloatMmaInput.Fp16, allowCpuAccelerator: true);
+        TensorCoreConvolutionStep.CpuVariant = new Kernels.Gemm.GemmMmaFloat(Kernels.Gemm.FloatMmaInput.Fp16, allowCpuAccelerator: true);
         Engine engine;
         try
         {
@@ -63,7 +63,7 @@ public sealed class Fp16EngineTests
         }
         finally
         {
-            HalfConvolutionStep.CpuVariant = null;
+            TensorCoreConvolutionStep.CpuVariant = null;
         }
 
         using (engine)
@@ -183,7 +183,7 @@ public sealed class Fp16EngineTests
         using var engine = EngineBuilder.BuildCpu(net, config);
         using var file = new MemoryStream();
         engine.Serialize(file);
-        Assert.Equal(7, BitConverter.ToInt32(file.GetBuffer(), 8));
+        Assert.Equal(EngineSerializer.Version, BitConverter.ToInt32(file.GetBuffer(), 8));
         file.Position = 0;
         using var loaded = Engine.DeserializeCpu(file);
         Assert.Equal(engine.Layers.Select(l => (l.Name, l.Precision)), loaded.Layers.Select(l => (l.Name, l.Precision)));

@@ -13,7 +13,7 @@ internal sealed class ConvolutionOperator : Operator
     public override Layer Read(string name, BinaryReader reader) => ConvolutionLayer.Read(name, reader);
 
     /// <inheritdoc />
-    public override Step CreateCudaStep(Engine engine, PlanNode node) => HalfConvolutionStep.TryCreate(engine, node) ?? new ConvolutionStep(engine, node);
+    public override Step CreateCudaStep(Engine engine, PlanNode node) => TensorCoreConvolutionStep.TryCreate(engine, node) ?? new ConvolutionStep(engine, node);
 
     /// <inheritdoc />
     public override Step CreateCpuStep(Engine engine, PlanNode node) => new HostConvolutionStep(engine, node);

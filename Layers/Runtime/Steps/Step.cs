@@ -52,6 +52,9 @@ internal abstract class Step : IDisposable
     /// </summary>
     public virtual string KernelName => $"{Node.Layer.Type.ToString().ToLowerInvariant()}_{(Node.Int8 ? "s8" : "f32")}";
 
+    /// <summary>An FP32 step that multiplies on the tensor cores in TF32 (shown as precision "TF32").</summary>
+    public virtual bool RunsTf32 => false;
+
     /// <summary>Runs the step for a batch of <paramref name="batch"/> items.</summary>
     public abstract void Run(ExecutionContext context, int batch);
 

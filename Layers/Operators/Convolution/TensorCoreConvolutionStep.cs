@@ -1,0 +1,183 @@
+using ILGPU;
+using ILGPUInt8.Kernels.Arch;
+using ILGPUInt8.Kernels.Convolution;
+using ILGPUInt8.Kernels.Gemm;
+using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Layers.Runtime;
+using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
+
+namespace ILGPUInt8.Layers.Operators;
+
+/// <summary>
+/// A float convolution or fully connected step on the tensor cores, FP16 or TF32 (one home for both: they differ in the
+/// element of the GEMM operands only). The input's im2col rows go to a scratch matrix A [N·P·Q][Kp]: FP16 rounds them to
+/// halves (<see cref="Im2ColHalf"/>, Kp = R·S·C rounded up to 8), TF32 copies the floats (<see cref="Im2ColFloat"/>,
+/// Kp rounded up to 4: lda·4 bytes a multiple of 16); the weights B [K][Kp] (KRSC, zero-padded) are halves or floats;
+/// then <see cref="GemmFloat"/> (mma.sync or wgmma, FP32 accumulation): y[m][k] = max(Σ_j A[m][j]·B[k][j] + bias[k], lo),
+/// bias FP32, lo = 0 for a fused ReLU. FP16: products of halves exact in FP32; the engine's FP16 store
+/// (<see cref="HalfStoreStep"/>) rounds y to halves after it. TF32: the GEMM rounds every operand to TF32 (10 mantissa
+/// bits, ties away from zero: <see cref="MmaFloat.Tf32Round"/>), the products of TF32 values exact in FP32. Either way the
+/// sum is the tensor core's order, not the reference's: the last float bits differ. Groups = 1 and no fused activation
+/// other than ReLU; every other float convolution runs the FP32 kernel (<see cref="ConvolutionStep"/>).
+/// </summary>
+internal sealed class TensorCoreConvolutionStep : Step
+{
+    private readonly Func<int, ConvProblem> _problem;
+    private readonly ArrayView<sbyte> _weights;
+    private readonly ArrayView<float> _bias;
+    private readonly int _columns;
+    private readonly FloatMmaInput _input;
+    private readonly IFloatGemmVariant? _variant;
+
+    private TensorCoreConvolutionStep(Engine engine, PlanNode node, FloatMmaInput input, IFloatGemmVariant? variant)
+        : base(engine, node)
+    {
+        _input = input;
+        _variant = variant;
+        var dims = Input().Dims;
+        var (problem, w, bias, k) = Shape(node, dims);
+        _problem = problem;
+        var p1 = problem(1);
+        _columns = Columns(input, p1);
+        var fc = node.Layer is FullyConnectedLayer;
+        var krsc = fc ? WeightLayout.FullyConnectedNchwToNhwc<float>(w, k, dims.C, dims.H, dims.W) : WeightLayout.KcrsToKrsc<float>(w, k, p1.C, p1.R, p1.S);
+        var rows = p1.R * p1.S * p1.C;
+        if (input == FloatMmaInput.Fp16)
+        {
+            var padded = new ushort[(long)k * _columns];
+            for (var row = 0; row < k; row++)
+            {
+                for (var j = 0; j < rows; j++)
+                {
+                    padded[((long)row * _columns) + j] = HalfConvert.FromFloat(krsc[((long)row * rows) + j]);
+                }
+            }
+
+            _weights = Upload(padded).Cast<sbyte>();
+        }
+        else
+        {
+            var padded = new float[(long)k * _columns];
+            for (var row = 0; row < k; row++)
+            {
+                Array.Copy(krsc, (long)row * rows, padded, (long)row * _columns, rows);
+            }
+
+            _weights = Upload(padded).Cast<sbyte>();
+        }
+
+        _bias = Upload(bias ?? new float[k]);
+    }
+
+    /// <summary>
+    /// A variant to use on the ILGPU CPU accelerator (tests: the mma.sync emulation) for steps of its input precision, set
+    /// on the thread that builds the engine.
+    /// </summary>
+    [ThreadStatic]
+    internal static IFloatGemmVariant? CpuVariant;
+
+    /// <inheritdoc />
+    public override int Launches => 2;
+
+    /// <inheritdoc />
+    public override bool RunsTf32 => _input == FloatMmaInput.Tf32;
+
+    /// <inheritdoc />
+    public override long ScratchBytes => checked((long)Plan.MaxBatchSize * Output.Dims.Plane * _columns * ElementBytes);
+
+    /// <inheritdoc />
+    public override string KernelName => $"im2col_{(_input == FloatMmaInput.Fp16 ? "f16" : "f32")}+{Variant(_problem(Plan.MaxBatchSize)).Name}";
+
+    private int ElementBytes => _input == FloatMmaInput.Fp16 ? 2 : 4;
+
+    /// <summary>
+    /// The tensor-core step for a float node when it can run one, else null (the caller makes the FP32-kernel step): FP16
+    /// for an FP16 node, TF32 for an FP32 node of an engine that allows TF32 (<see cref="Plan.Tf32"/>).
+    /// </summary>
+    public static Step? TryCreate(Engine engine, PlanNode node)
+    {
+        var device = engine.Device;
+        FloatMmaInput? wanted = node.Half ? FloatMmaInput.Fp16 : !node.Int8 && engine.Plan.Tf32 ? FloatMmaInput.Tf32 : null;
+        if (wanted is not { } input || engine.HostIsa is not null
+            || node.Fused.Kind is not (Kernels.Ops.ActivationKind.None or Kernels.Ops.ActivationKind.Relu) || node.ResidualThreshold is not null)
+        {
+            return null;
+        }
+
+        var variant = device.IsCuda ? null : CpuVariant is { } v && v.Input == input ? v : null;
+        if (!device.IsCuda && variant is null)
+        {
+            return null;
+        }
+
+        var dims = engine.Plan.Tensors[node.Inputs[0]].Dims;
+        var p = Shape(node, dims).Problem(engine.Plan.MaxBatchSize);
+        if (p.Groups != 1)
+        {
+            return null;
+        }
+
+        var gemm = new GemmProblem(p.N * p.P * p.Q, p.K, Columns(input, p));
+        if (variant is not null)
+        {
+            return variant.CanImplement(device, gemm) is null ? new TensorCoreConvolutionStep(engine, node, input, variant) : null;
+        }
+
+        try
+        {
+            GemmFloat.Select(device, input, gemm);
+        }
+        catch (NotSupportedException)
+        {
+            // No FP16/TF32 tensor-core variant on this device (before sm_80): the FP32 kernel.
+            return null;
+        }
+
+        return new TensorCoreConvolutionStep(engine, node, input, null);
+    }
+
+    /// <inheritdoc />
+    public override void Run(ExecutionContext context, int batch)
+    {
+        var p = _problem(batch);
+        var m = p.N * p.P * p.Q;
+        var gemm = new GemmProblem(m, p.K, _columns);
+        var epilogue = new FloatOutEpilogue(context.View<float>(Output, batch), p.K, _bias, FloatEpilogue.Lo(Node.Fused.Kind == Kernels.Ops.ActivationKind.Relu));
+        var x = context.View<float>(Input(), batch);
+        ArrayView<sbyte> a;
+        if (_input == FloatMmaInput.Fp16)
+        {
+            var halves = context.Scratch<ushort>(this, (long)m * _columns);
+            Im2ColHalf.Run(Device, x, p, halves, _columns);
+            a = halves.Cast<sbyte>();
+        }
+        else
+        {
+            var floats = context.Scratch<float>(this, (long)m * _columns);
+            Im2ColFloat.Run(Device, x, p, floats, _columns);
+            a = floats.Cast<sbyte>();
+        }
+
+        Variant(gemm).Run(Device, a, _weights, gemm, epilogue);
+    }
+
+    /// <summary>Kp: R·S·C rounded up to 16 bytes of elements (8 halves, 4 floats).</summary>
+    private static int Columns(FloatMmaInput input, ConvProblem p) => input == FloatMmaInput.Fp16 ? Im2ColHalf.Columns(p) : Im2ColFloat.Columns(p);
+
+    private IFloatGemmVariant Variant(GemmProblem gemm) => _variant ?? GemmFloat.Select(Device, _input, gemm);
+
+    private IFloatGemmVariant Variant(ConvProblem p) => Variant(new GemmProblem(p.N * p.P * p.Q, p.K, _columns));
+
+    /// <summary>The convolution problem per batch, the public-order weights, the bias and K of a convolution or fully connected node.</summary>
+    private static (Func<int, ConvProblem> Problem, float[] Weights, float[]? Bias, int K) Shape(PlanNode node, Network.TensorDims dims)
+    {
+        if (node.Layer is ConvolutionLayer conv)
+        {
+            return (n => conv.Problem(n, dims), conv.WeightArray, conv.BiasArray, conv.OutputChannels);
+        }
+
+        var f = (FullyConnectedLayer)node.Layer;
+        var volume = (int)dims.Volume;
+        return (n => new ConvProblem(n, volume, 1, 1, f.OutputCount, 1, 1), f.WeightArray, f.BiasArray, f.OutputCount);
+    }
+}
