@@ -61,7 +61,7 @@ public sealed class ConvBenchmark : IBenchmark
         var device = context.Device;
         var acc = device.Accelerator;
         bool sweep = context.Option("sweep", "no") != "no";
-        var layers = context.Quick ? [("quick 3x3 16@8", new ConvProblem(1, 16, 8, 8, 16, 3, 3, PadH: 1, PadW: 1))] : [.. Layers, .. ResNet18Layers];
+        (string Name, ConvProblem Problem)[] layers = context.Quick ? [("quick 3x3 16@8", new ConvProblem(1, 16, 8, 8, 16, 3, 3, PadH: 1, PadW: 1))] : [.. Layers, .. ResNet18Layers];
         string only = context.Option("only", string.Empty);
         if (only.Length == 0 || "stem".Contains(only, StringComparison.Ordinal))
         {
