@@ -4,7 +4,9 @@ implicit-GEMM convolution kernels that share their pipeline:
 
     python3 Int8Kernels/gen/gen_mma_gemm.py    (writes Int8Kernels/Gemm/GemmMmaTn*.Generated.cs,
                                                       Int8Kernels/Gemm/MmaTileEpilogue.Generated.cs and
-                                                      Int8Kernels/Convolution/ConvMma*.Generated.cs)
+                                                      Int8Kernels/Convolution/ConvMma*.Generated.cs,
+                                                      Int8Kernels/Convolution/ConvMmaPersistent*.Generated.cs and
+                                                      Int8Kernels/Gemm/MmaFragmentEpilogue.Generated.cs)
 
 One kernel per tile shape, generic in the pipeline depth (a struct type parameter, IMmaStages): every stage count of
 a shape is a small variant class beside it that instantiates the same kernel. The epilogue (accumulator fragments ->
