@@ -16,7 +16,8 @@ public static class ConvVariants
     /// <summary>
     /// The registry, built-in variants most preferred first: the mma.sync tensor-core implicit GEMM (CUDA sm_80+, NHWC,
     /// groups = 1, C a multiple of 16) with its tile chosen per problem, the dp4a implicit GEMM with the planner's tile and
-    /// split-K, the same with split-K forced, each dp4a tile on its own, each mma.sync tile on its own, the Hopper wgmma implicit GEMM (automatic and each tile; not preferred yet), the
+    /// split-K, the same with split-K forced, each dp4a tile on its own, each mma.sync tile on its own and with fixed K splits, the persistent mma.sync convolution for narrow short-K
+    /// layers, the Hopper wgmma implicit GEMM (automatic and each tile; not preferred yet), the
     /// depthwise kernel (groups = C = K, NHWC) and the direct fallback (any C, channel multipliers, NCHW_VECT_C).
     /// </summary>
     public static VariantRegistry<IConvVariant> Registry { get; } = CreateRegistry();
@@ -60,6 +61,11 @@ public static class ConvVariants
             registry.Register(new ConvMmaSplitK(new ConvMma128x128S3(), splits));
             registry.Register(new ConvMmaSplitK(new ConvMma128x64S3(), splits));
         }
+
+        // The persistent mma.sync convolution (K ≤ 128 output channels, resident weights, a ring across tiles): never the
+        // rule's choice; build-time tactic timing picks it where it wins (the stem fold, 64-channel layers).
+        registry.Register(new ConvMmaPersistent(stages: 4));
+        registry.Register(new ConvMmaPersistent(stages: 3));
 
         // The wgmma convolution (sm_90a) is not preferred yet: measured on the H200 it runs below the mma.sync one on
         // four of the five ResNet-50 layers (Perf/NOTES.md, issue 13). It stays available by name.

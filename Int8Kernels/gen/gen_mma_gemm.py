@@ -4,7 +4,9 @@ implicit-GEMM convolution kernels that share their pipeline:
 
     python3 Int8Kernels/gen/gen_mma_gemm.py    (writes Int8Kernels/Gemm/GemmMmaTn*.Generated.cs,
                                                       Int8Kernels/Gemm/MmaTileEpilogue.Generated.cs and
-                                                      Int8Kernels/Convolution/ConvMma*.Generated.cs)
+                                                      Int8Kernels/Convolution/ConvMma*.Generated.cs,
+                                                      Int8Kernels/Convolution/ConvMmaPersistent*.Generated.cs and
+                                                      Int8Kernels/Gemm/MmaFragmentEpilogue.Generated.cs)
 
 One kernel per tile shape, generic in the pipeline depth (a struct type parameter, IMmaStages): every stage count of
 a shape is a small variant class beside it that instantiates the same kernel. The epilogue (accumulator fragments ->
@@ -520,6 +522,306 @@ def generate_epilogue():
     return "\n".join(out) + "\n"
 
 
+# Persistent convolution tiles (TileM, TileN, warps along M, [stages]): narrow N (TileN = 64, one warp column), the whole
+# weight tile resident in shared memory, one cp.async ring of A running across the block's tiles. Extra outputs: they
+# leave every file above unchanged.
+PERSISTENT_CONFIGS = [
+    (128, 64, 2, [4, 3]),
+]
+
+
+def mma_lines(p, s):
+    """The 32 MMAs of a 64×64 warp tile on fragment set s (serpentine over the n8 tiles), as in generate's mmas."""
+    lines = [p + f"// 32 MMAs on set {s} (serpentine over the n8 tiles)"]
+    for i in range(4):
+        order = range(8) if i % 2 == 0 else reversed(range(8))
+        for jj in order:
+            c = ", ".join(f"ref c{i}_{jj}_{r}" for r in range(4))
+            av = ", ".join(f"a{s}_{i}_{r}" for r in range(4))
+            bv = f"b{s}_{jj >> 1}_{2 * (jj & 1)}, b{s}_{jj >> 1}_{2 * (jj & 1) + 1}"
+            lines.append(p + f"ops.Mma({c}, {av}, {bv});")
+    return lines
+
+
+def generate_persistent(tm, tn, wm_count, stages):
+    """The persistent implicit-GEMM convolution kernel of one tile shape (generic in TStages) in a static class."""
+    threads = wm_count * 32
+    assert tm == 64 * wm_count and tn == 64
+    rows_per_pass = threads // 8
+    assert rows_per_pass == 8, "the pixel-table split assumes 8 rows a copy pass (2 warps)"
+    copies_a = tm // rows_per_pass
+    copies_b = tn // rows_per_pass
+    a_stage = tm * STAGE_K
+    b_stage = tn * STAGE_K
+    cls = f"ConvMmaPersistent{tm}x{tn}"
+    out = []
+    w = out.append
+
+    def issue(p, first):
+        w(p + "{")
+        w(p + "    if (pkt == 0)")
+        w(p + "    {")
+        w(p + f"        // A new row tile pm: the 8 threads of copy row ldRow (one warp) write its {copies_a} table rows ldRow + {rows_per_pass}·i,")
+        w(p + f"        // i = ldChunk and ldChunk + 8, between two barriers (no thread still reads the previous tile's entries).")
+        if first:
+            w(p + "        Group.Barrier();")
+        for h in range(copies_a // 8):
+            w(p + f"        int tr{h} = ldRow + ({rows_per_pass} * (ldChunk + {8 * h}));")
+            w(p + f"        ConvMma.RowInfo((pm * {tm}) + tr{h}, c.G, out int hw{h}, out int rowBase{h});")
+            w(p + f"        smem[tableInts + (2 * tr{h})] = hw{h};")
+            w(p + f"        smem[tableInts + (2 * tr{h}) + 1] = rowBase{h};")
+        w(p + "        Group.Barrier();")
+        w(p + "    }")
+        w("")
+        w(p + f"    // A stage of k bytes [{STAGE_K}·pkt, +{STAGE_K}) of row tile pm: this thread's chunk of every {rows_per_pass}th row.")
+        w(p + f"    int kb = GemmMmaTn.CopyBytes(kLeft - ({STAGE_K} * pkt));")
+        w(p + "    // This thread's chunk k = kBase + 128·pkt lies in filter tap (r, s) = (rs / S, rs mod S), rs = k / C, channel c = k mod C.")
+        w(p + f"    ConvMma.Tap(kBase + ({STAGE_K} * pkt), c.G, out int dr, out int ds, out int tapOff);")
+        for i in range(copies_a):
+            w(p + f"    long row{i} = table[ldRow + {rows_per_pass * i}];")
+            w(p + f"    int na{i} = ConvMma.GatherBytes((int)row{i}, dr, ds, kb, c.G);")
+            w(p + f"    ops.Copy16(smem, sbase, writeOff + sCopy + {rows_per_pass * i * STAGE_K}, a, aAddress, ConvMma.GatherOffset((int)(row{i} >> 32), tapOff, na{i}), na{i});")
+        w(p + "    pkt++;")
+        w(p + "    if (pkt == kTiles)")
+        w(p + "    {")
+        w(p + "        pkt = 0;")
+        w(p + "        pm += gridM;")
+        w(p + "    }")
+        w(p + "}")
+
+    def frags(p, s, ks):
+        w(p + f"// fragments of k step {ks} into set {s}: A from the ring, B from the resident weights")
+        w(p + f"ak = readOff + (aLane ^ {32 * ks});")
+        w(p + f"bk = bRead + (bLane ^ {32 * ks});")
+        for i in range(4):
+            regs = ", ".join(f"out a{s}_{i}_{r}" for r in range(4))
+            w(p + f"ops.LdMatrixX4(smem, sbase, ak + {i * 16 * STAGE_K}, {regs});")
+        for j in range(4):
+            regs = ", ".join(f"out b{s}_{j}_{r}" for r in range(4))
+            w(p + f"ops.LdMatrixX4(smem, sbase, bk + {j * 16 * STAGE_K}, {regs});")
+
+    accs = [f"c{i}_{jj}_{r}" for i in range(4) for jj in range(8) for r in range(4)]
+    w("// <auto-generated>")
+    w("// Generated by Int8Kernels/gen/gen_mma_gemm.py; do not edit. Regenerate with:")
+    w("//   python3 Int8Kernels/gen/gen_mma_gemm.py")
+    w("// </auto-generated>")
+    w("using ILGPU;")
+    w("using ILGPUInt8.Kernels.Arch;")
+    w("using ILGPUInt8.Kernels.Gemm;")
+    w("")
+    w("namespace ILGPUInt8.Kernels.Convolution;")
+    w("")
+    w("/// <summary>")
+    w(f"/// The persistent tensor-core convolution kernel of <see cref=\"ConvMmaPersistent\"/>: {tm}×{tn} tiles, {wm_count} warps of 64×64")
+    w(f"/// (along M), S-stage cp.async ring of A ({a_stage} bytes a stage), the block's whole weight tile resident in shared memory.")
+    w("/// </summary>")
+    w(f"internal static class {cls}")
+    w("{")
+    w("    /// <summary>Output pixels a tile.</summary>")
+    w(f"    public const int TileM = {tm};")
+    w("")
+    w("    /// <summary>Output channels a tile.</summary>")
+    w(f"    public const int TileN = {tn};")
+    w("")
+    w("    /// <summary>Threads a block.</summary>")
+    w(f"    public const int Threads = {threads};")
+    w("")
+    w("    /// <summary>Bytes of one A stage of the ring (TileM rows of 128 bytes).</summary>")
+    w(f"    public const int AStageBytes = {a_stage};")
+    w("")
+    w("    /// <summary>Bytes of one resident 128-byte k tile of the weights (TileN rows of 128 bytes).</summary>")
+    w(f"    public const int BStageBytes = {b_stage};")
+    w("")
+    w("    /// <summary>The pipeline depths this tile has kernels for.</summary>")
+    w(f"    public static readonly int[] Stages = [{', '.join(map(str, stages))}];")
+    w("")
+    w("    /// <summary>The kernel for a pipeline depth (one of <see cref=\"Stages\"/>) and epilogue: PTX or emulated.</summary>")
+    w("    internal static Action<long, long, ArrayView<sbyte>, ArrayView<sbyte>, ConvMma.Args, TEpilogue> KernelFor<TEpilogue>(int stages, bool ptx)")
+    w("        where TEpilogue : struct, IGemmEpilogue =>")
+    w("        (stages, ptx) switch")
+    w("        {")
+    for st in stages:
+        stt = STAGE_TYPES[st]
+        w(f"            ({st}, true) => Kernel<{stt}, PtxTensorCore, TEpilogue>,")
+        w(f"            ({st}, false) => Kernel<{stt}, EmulatedTensorCore, TEpilogue>,")
+    w(f"            _ => throw new ArgumentOutOfRangeException(nameof(stages), stages, \"{cls} has kernels for {', '.join(map(str, stages))} stages.\"),")
+    w("        };")
+    w("")
+    w("    /// <summary>")
+    w(f"    /// Block b keeps column tile b mod TilesN and walks row tiles m = b / TilesN, + GridM, … &lt; TilesM (GridM = gridDim /")
+    w("    /// TilesN): its tiles × KTiles stages are one stream of iterations, and the ring of S = <typeparamref name=\"TStages\"/>")
+    w("    /// A stages runs through it without a break, so the gathers of the next tile's first stages are in flight while this")
+    w("    /// tile's last stages multiply and its epilogue runs. The weights [TileN][K] are copied once, k tile kt at")
+    w(f"    /// S·{a_stage} + kt·{b_stage} (same XOR swizzle), then the pixel table of the tile being loaded ({tm} × 8 bytes).")
+    w("    /// The epilogue needs no shared memory: partner lanes (t, t ^ 1) swap halves of their fragments so that each lane")
+    w("    /// holds 4 consecutive columns of one row (<see cref=\"MmaFragmentEpilogue\"/>).")
+    w("    /// </summary>")
+    w("    internal static void Kernel<TStages, TOps, TEpilogue>(long aAddress, long bAddress, ArrayView<sbyte> a, ArrayView<sbyte> b, ConvMma.Args c, TEpilogue epilogue)")
+    w("        where TStages : struct, IMmaStages")
+    w("        where TOps : struct, ITensorCoreOps")
+    w("        where TEpilogue : struct, IGemmEpilogue")
+    w("    {")
+    w("        var p = c.Gemm;")
+    w("        var smem = SharedMemory.GetDynamic<int>();")
+    w("        var ops = default(TOps);")
+    w("        var pipe = default(TStages);")
+    w(f"        // Stages in flight ahead of the one being read, and the byte offset of the ring's last stage ({a_stage} bytes a stage).")
+    w("        int ahead = pipe.Count - 1;")
+    w(f"        int lastStage = ahead * {a_stage};")
+    w("        uint sbase = ops.DynamicSharedBase();")
+    w("        int tid = Group.IdxX;")
+    w("        int lane = tid & 31, wm = tid >> 5;")
+    w("")
+    w("        // Schedule: gridDim = GridM·TilesN; this block's row tiles firstM + j·GridM, j < ⌈(TilesM − firstM) / GridM⌉,")
+    w("        // iterations = its tiles · KTiles.")
+    w("        int gridM = Grid.DimX / p.TilesN;")
+    w("        int firstM = Grid.IdxX / p.TilesN;")
+    w(f"        int blockCol = (Grid.IdxX - (firstM * p.TilesN)) * {tn};")
+    w("        int kTiles = p.KTiles;")
+    w("        int iters = (p.TilesM - firstM + gridM - 1) / gridM * kTiles;")
+    w(f"        int bRegion = pipe.Count * {a_stage};")
+    w(f"        int tableInts = (bRegion + (kTiles * {b_stage})) >> 2;")
+    w(f"        var table = smem.SubView(tableInts, {2 * tm}).Cast<long>();")
+    w("")
+    w(f"        // Copies: this thread moves 16-byte chunk (tid & 7) of rows (tid >> 3) + {rows_per_pass}·i, stored at chunk ^ (row & 7).")
+    w("        int ldRow = tid >> 3, ldChunk = tid & 7;")
+    w(f"        int sCopy = (ldRow * {STAGE_K}) + ((ldChunk ^ (ldRow & 7)) << 4);")
+    w("        int kLeft = p.K - (ldChunk * 16), kBase = ldChunk * 16;")
+    w("")
+    w("        // The weights, once: k tile kt of rows blockCol + ldRow + 8·i, in the first commit group (with stage 0).")
+    w("        int bRows = p.N - blockCol - ldRow;")
+    w("        long bOff = ((long)(blockCol + ldRow) * p.Ldb) + (ldChunk * 16);")
+    w(f"        long bStep = {rows_per_pass}L * p.Ldb;")
+    w("        for (int kt = 0; kt < kTiles; kt++)")
+    w("        {")
+    w(f"            int kbB = GemmMmaTn.CopyBytes(kLeft - ({STAGE_K} * kt));")
+    w(f"            long gb = bOff + ({STAGE_K}L * kt);")
+    w(f"            int sb = bRegion + (kt * {b_stage}) + sCopy;")
+    for i in range(copies_b):
+        w(f"            ops.Copy16(smem, sbase, sb + {rows_per_pass * i * STAGE_K}, b, bAddress, gb, GemmMmaTn.IfRowInside(kbB, bRows, {rows_per_pass * i}));")
+        if i + 1 < copies_b:
+            w("            gb += bStep;")
+    w("        }")
+    w("")
+    w("        // Producer cursor: row tile pm, k tile pkt of the next stage to issue, into ring slot writeOff.")
+    w("        int pm = firstM, pkt = 0, writeOff = 0;")
+    w("")
+    w("        // Prologue: stages 0..S − 2 of the stream in flight (they may cross into the next tiles), one commit group each.")
+    w("        for (int s = 0; s < ahead; s++)")
+    w("        {")
+    w("            if (s < iters)")
+    issue(" " * 12, True)
+    w("")
+    w("            ops.CommitGroup();")
+    w(f"            writeOff += {a_stage};")
+    w("        }")
+    w("")
+    w("        pipe.WaitOldest(ops);")
+    w("        Group.Barrier();")
+    w("")
+    w("        // ldmatrix row addresses: A lane l → row 64·wm + (l & 15), chunk (l >> 4); B lane l → row (l & 7) + 8·(l >> 4),")
+    w("        // chunk (l >> 3) & 1; both swizzled by (row & 7) = (l & 7). k step ks adds chunk 2·ks, i.e. XOR 32·ks on the offset.")
+    w(f"        int aLane = (((64 * wm) + (lane & 15)) * {STAGE_K}) + (((lane >> 4) ^ (lane & 7)) << 4);")
+    w(f"        int bLane = bRegion + (((lane & 7) + ((lane >> 4) << 3)) * {STAGE_K}) + ((((lane >> 3) & 1) ^ (lane & 7)) << 4);")
+    w("        // Consumer cursor: ring slot readOff, resident k tile bRead = ckt·" + str(b_stage) + ", row tile cm.")
+    w("        int readOff = 0, bRead = 0, ckt = 0, cm = firstM;")
+    w("        int ak, bk;")
+    for i in range(4):
+        for jj in range(8):
+            w("        int " + ", ".join(f"c{i}_{jj}_{r} = 0" for r in range(4)) + ";")
+    for s in range(2):
+        w("        int " + ", ".join(f"a{s}_{i}_{r} = 0" for i in range(4) for r in range(4)) + ";")
+        w("        int " + ", ".join(f"b{s}_{j}_{r} = 0" for j in range(4) for r in range(4)) + ";")
+    frags(" " * 8, 0, 0)
+    w("        for (int it = 0; it < iters; it++)")
+    w("        {")
+    for ks in range(KSTEPS):
+        s = ks % 2
+        w(f"            // ---- k step {ks}: load step {(ks + 1) % KSTEPS} fragments while set {s} multiplies")
+        if ks == KSTEPS - 1:
+            w("            pipe.WaitOldest(ops);")
+            w("            Group.Barrier();")
+            w(f"            readOff = readOff == lastStage ? 0 : readOff + {a_stage};")
+            w(f"            writeOff = writeOff == lastStage ? 0 : writeOff + {a_stage};")
+            w(f"            bRead = ckt + 1 == kTiles ? 0 : bRead + {b_stage};")
+        frags(" " * 12, 1 - s, (ks + 1) % KSTEPS)
+        if ks == 0:
+            w("            if (it + ahead < iters)")
+            issue(" " * 12, False)
+            w("")
+            w("            ops.CommitGroup();")
+        out.extend(mma_lines(" " * 12, s))
+        w("")
+    w("            if (ckt + 1 < kTiles)")
+    w("            {")
+    w("                ckt++;")
+    w("                continue;")
+    w("            }")
+    w("")
+    w("            // Tile cm is complete: its epilogue from the fragments (the next tile's stages keep loading), then zeroed sums.")
+    w(f"            MmaFragmentEpilogue.Store(ref epilogue, p, lane, (cm * {tm}) + (64 * wm), blockCol,")
+    for line in range(16):
+        end = ");" if line == 15 else ","
+        w("                " + ", ".join(accs[8 * line:8 * line + 8]) + end)
+    for i in range(4):
+        for jj in range(0, 8, 2):
+            w("            " + " = ".join(f"c{i}_{j2}_{r}" for j2 in (jj, jj + 1) for r in range(4)) + " = 0;")
+    w("            ckt = 0;")
+    w("            cm += gridM;")
+    w("        }")
+    w("    }")
+    w("}")
+    return cls, "\n".join(out) + "\n"
+
+
+def generate_fragment_epilogue():
+    """The epilogue straight from the mma fragments (no shared staging): partner lanes swap halves with one shuffle pair
+    per m16n8 tile so that each lane finishes 4 consecutive columns of one row."""
+    out = []
+    w = out.append
+    accs = [f"c{i}_{jj}_{r}" for i in range(4) for jj in range(8) for r in range(4)]
+    w("// <auto-generated>")
+    w("// Generated by Int8Kernels/gen/gen_mma_gemm.py; do not edit. Regenerate with:")
+    w("//   python3 Int8Kernels/gen/gen_mma_gemm.py")
+    w("// </auto-generated>")
+    w("using System.Runtime.CompilerServices;")
+    w("using ILGPU;")
+    w("")
+    w("namespace ILGPUInt8.Kernels.Gemm;")
+    w("")
+    w("/// <summary>")
+    w("/// An epilogue from the accumulator fragments of one 64×64 warp tile without shared memory (the persistent convolution,")
+    w("/// whose shared memory holds the next tile's pipeline while it runs). Lane (g = lane &gt;&gt; 2, t = lane &amp; 3) holds")
+    w("/// cI_J_R = C[16I + g + 8(R &gt;&gt; 1)][8J + 2t + (R &amp; 1)]; per m16n8 tile, lanes t and t ^ 1 swap two values so that an even")
+    w("/// t holds row g, columns 2t .. 2t + 3 (its c0, c1 and the partner's c0, c1) and an odd t row g + 8, columns 2t − 2 ..")
+    w("/// 2t + 1 (the partner's c2, c3 and its own): row 16I + g + 8(t &amp; 1), column 8J + 4(t &gt;&gt; 1), 4 consecutive columns as")
+    w("/// <see cref=\"GemmMmaTn.Finish{TEpilogue}(ref TEpilogue, GemmMmaTn.Args, int, int, int, int, int, int)\"/> takes them.")
+    w("/// </summary>")
+    w("internal static class MmaFragmentEpilogue")
+    w("{")
+    w("    /// <summary>Finishes warp tile rows <paramref name=\"row0\"/>.. +63, columns <paramref name=\"col0\"/>.. +63 (those inside M × N).</summary>")
+    w("    [MethodImpl(MethodImplOptions.AggressiveInlining)]")
+    w("    internal static void Store<TEpilogue>(ref TEpilogue epilogue, GemmMmaTn.Args p, int lane, int row0, int col0,")
+    for line in range(16):
+        end = ")" if line == 15 else ","
+        w("        " + ", ".join("int " + c for c in accs[8 * line:8 * line + 8]) + end)
+    w("        where TEpilogue : struct, IGemmEpilogue")
+    w("    {")
+    w("        bool odd = (lane & 1) != 0;")
+    w("        int row = row0 + (lane >> 2) + ((lane & 1) << 3);")
+    w("        int col = col0 + ((lane & 2) << 1);")
+    w("        int x, y;")
+    for i in range(4):
+        for jj in range(8):
+            c0, c1, c2, c3 = (f"c{i}_{jj}_{r}" for r in range(4))
+            w(f"        x = Warp.ShuffleXor(odd ? {c0} : {c2}, 1);")
+            w(f"        y = Warp.ShuffleXor(odd ? {c1} : {c3}, 1);")
+            w(f"        GemmMmaTn.Finish(ref epilogue, p, row + {16 * i}, col + {8 * jj}, odd ? x : {c0}, odd ? y : {c1}, odd ? {c2} : x, odd ? {c3} : y);")
+    w("    }")
+    w("}")
+    return "\n".join(out) + "\n"
+
+
 def main():
     jobs = [(OUT_DIR, cfg, False) for cfg in CONFIGS]
     jobs += [(CONV_DIR, (tm, tn, wm, wn, [(st, False) for st in stages]), True) for tm, tn, wm, wn, stages in CONV_CONFIGS]
@@ -530,6 +832,10 @@ def main():
         cls, text = generate(*cfg, conv=conv, flt=flt)
         written.append((os.path.join(folder, f"{cls}.Generated.cs"), text))
     written.append((os.path.join(OUT_DIR, "MmaTileEpilogue.Generated.cs"), generate_epilogue()))
+    for tm, tn, wm, stages in PERSISTENT_CONFIGS:
+        cls, text = generate_persistent(tm, tn, wm, stages)
+        written.append((os.path.join(CONV_DIR, f"{cls}.Generated.cs"), text))
+    written.append((os.path.join(OUT_DIR, "MmaFragmentEpilogue.Generated.cs"), generate_fragment_epilogue()))
     for path, text in written:
         with open(path, "w", encoding="utf-8") as f:
             f.write(text)

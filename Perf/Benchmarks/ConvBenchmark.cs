@@ -29,6 +29,17 @@ public sealed class ConvBenchmark : IBenchmark
         ("r50 1x1 256->64@56", new ConvProblem(32, 256, 56, 56, 64, 1, 1)),
     ];
 
+    /// <summary>
+    /// ResNet-18 shapes at batch 256 where the narrow-N, short-K tiles are latency-bound (the persistent convolution's
+    /// targets): the stem as the engine runs it, folded (<see cref="ConvStemFold"/>: 4×4×16 over 113×113, stride 1,
+    /// K = 256), and the layer1 3×3 64→64 at 56×56 (K = 576).
+    /// </summary>
+    public static readonly (string Name, ConvProblem Problem)[] ResNet18Layers =
+    [
+        ("r18 stem fold 4x4x16@113 b256", ConvStemFold.Plan(new ConvProblem(256, 3, 224, 224, 64, 7, 7, 2, 2, 3, 3))!.Folded),
+        ("r18 3x3 64@56 b256", new ConvProblem(256, 64, 56, 56, 64, 3, 3, PadH: 1, PadW: 1)),
+    ];
+
     /// <summary>The ResNet-18 stem (name, problem); the name matches the peer script's case.</summary>
     public static readonly (string Name, ConvProblem Problem) Stem =
         ("r18 stem 7x7/2 3->64@224", new ConvProblem(256, 3, 224, 224, 64, 7, 7, 2, 2, 3, 3));
@@ -50,7 +61,7 @@ public sealed class ConvBenchmark : IBenchmark
         var device = context.Device;
         var acc = device.Accelerator;
         bool sweep = context.Option("sweep", "no") != "no";
-        var layers = context.Quick ? [("quick 3x3 16@8", new ConvProblem(1, 16, 8, 8, 16, 3, 3, PadH: 1, PadW: 1))] : Layers;
+        (string Name, ConvProblem Problem)[] layers = context.Quick ? [("quick 3x3 16@8", new ConvProblem(1, 16, 8, 8, 16, 3, 3, PadH: 1, PadW: 1))] : [.. Layers, .. ResNet18Layers];
         string only = context.Option("only", string.Empty);
         if (only.Length == 0 || "stem".Contains(only, StringComparison.Ordinal))
         {
@@ -68,6 +79,16 @@ public sealed class ConvBenchmark : IBenchmark
             using var y = acc.Allocate1D<int>((long)p.N * p.P * p.Q * p.K);
             using var weights = new PackedConvWeights(device, hostW, p);
             var selected = ConvVariants.Select(device, p, TensorFormat.NHWC);
+            // The fused int8 requantize epilogue (per-channel multiplier and bias, ReLU): the engine's output of these layers.
+            using var y8 = acc.Allocate1D<sbyte>((long)p.N * p.P * p.Q * p.K);
+            using var multiplier = acc.Allocate1D(Enumerable.Repeat(1e-4f, p.K).ToArray());
+            using var bias = acc.Allocate1D(new int[p.K]);
+            double RequantizeTops(out double ms, string? variantName = null)
+            {
+                ms = context.TimeMedianMs(() => ConvS8.Requantize(device, x.View, TensorFormat.NHWC, weights, p, y8.View, multiplier.View, bias.View, relu: true, variantName), warmup: 1);
+                return 2.0 * p.Macs / (ms * 1e9);
+            }
+
             double best = 0;
             foreach (var variant in ConvVariants.All)
             {
@@ -86,22 +107,25 @@ public sealed class ConvBenchmark : IBenchmark
                     ConvWgmma { TileN: 0 } wgmma => $" [{wgmma.Choose(p).Name}]",
                     _ => string.Empty,
                 };
-                string ceiling = variant is ConvWgmma ? CeilingsBenchmark.Wgmma : variant is ConvMma or ConvMmaAuto ? CeilingsBenchmark.Mma : CeilingsBenchmark.Dp4a;
+                string ceiling = variant is ConvWgmma ? CeilingsBenchmark.Wgmma : variant is ConvMma or ConvMmaAuto or ConvMmaSplitK or ConvMmaPersistent ? CeilingsBenchmark.Mma : CeilingsBenchmark.Dp4a;
                 context.Add(new BenchResult(Name, $"{variant.Name}{plan} {name}", ms, tops, "TOPS", tops / context.Ceilings.GetValueOrDefault(ceiling, double.NaN), ceiling));
                 if (variant == selected)
                 {
                     best = tops;
                 }
+
+                if (variant is ConvMmaPersistent)
+                {
+                    // The engine's int8 output (requantize + ReLU) through the persistent kernel, beside the selected one's below.
+                    double rq = RequantizeTops(out double rqMs, variant.Name);
+                    context.Add(new BenchResult(Name, $"{variant.Name} requantize+relu {name}", rqMs, rq, "TOPS", rq / context.Ceilings[CeilingsBenchmark.Mma], CeilingsBenchmark.Mma));
+                }
             }
 
             if (selected is ConvMmaAuto or ConvWgmma)
             {
-                // The fused int8 requantize epilogue (per-channel multiplier and bias, ReLU) on the selected variant.
-                using var y8 = acc.Allocate1D<sbyte>((long)p.N * p.P * p.Q * p.K);
-                using var multiplier = acc.Allocate1D(Enumerable.Repeat(1e-4f, p.K).ToArray());
-                using var bias = acc.Allocate1D(new int[p.K]);
-                double ms = context.TimeMedianMs(() => ConvS8.Requantize(device, x.View, TensorFormat.NHWC, weights, p, y8.View, multiplier.View, bias.View, relu: true), warmup: 1);
-                double tops = 2.0 * p.Macs / (ms * 1e9);
+                // The requantize epilogue on the selected variant.
+                double tops = RequantizeTops(out double ms);
                 context.Add(new BenchResult(Name, $"{selected.Name} requantize+relu {name}", ms, tops, "TOPS", tops / context.Ceilings[CeilingsBenchmark.Mma], CeilingsBenchmark.Mma));
                 context.AddPeerRatios(Name, name, tops, "cuDNN fp16 NHWC");
             }

@@ -88,7 +88,7 @@ public sealed class PtxBenchmark : IBenchmark
     /// Every generated kernel as it is loaded at run time, found through the variants' own kernel selectors (so the
     /// names stay stable when the generator's layout changes): the dp4a GEMM tiles and the dp4a convolution tiles with
     /// each A loader, with the int32 and requantize epilogues; every tensor-core GEMM and convolution variant (all
-    /// tile shapes and stage counts) with the same two epilogues.
+    /// tile shapes and stage counts) with the same two epilogues, and the persistent convolution with those and the residual one.
     /// </summary>
     internal static IEnumerable<(string Name, MethodInfo Method, KernelSpecialization Specialization)> Kernels()
     {
@@ -121,6 +121,15 @@ public sealed class PtxBenchmark : IBenchmark
         {
             yield return (conv.Name + "_int32", conv.KernelFor<Int32Epilogue>(ptx: true).Method, default);
             yield return (conv.Name + "_requant", conv.KernelFor<RequantizeEpilogue>(ptx: true).Method, default);
+        }
+
+        foreach (var stages in ConvMmaPersistent128x64.Stages)
+        {
+            // The persistent convolution: its epilogue works from the fragments, so the residual one is its own code path.
+            var name = new ConvMmaPersistent(stages).Name;
+            yield return (name + "_int32", ConvMmaPersistent128x64.KernelFor<Int32Epilogue>(stages, ptx: true).Method, default);
+            yield return (name + "_requant", ConvMmaPersistent128x64.KernelFor<RequantizeEpilogue>(stages, ptx: true).Method, default);
+            yield return (name + "_residual", ConvMmaPersistent128x64.KernelFor<RequantizeSumEpilogue>(stages, ptx: true).Method, default);
         }
     }
 

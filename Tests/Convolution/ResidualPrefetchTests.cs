@@ -128,7 +128,7 @@ public sealed class ResidualPrefetchTests
     }
 
     // The fused epilogue against requantize-then-sum on the host; the skip has −128 and 127 at both ends of every row.
-    private static void Check(Int8Device device, IConvVariant variant, ConvProblem p, int skipLd, bool relu, int seed, bool address)
+    internal static void Check(Int8Device device, IConvVariant variant, ConvProblem p, int skipLd, bool relu, int seed, bool address)
     {
         var x = TestData.Int8(p.N * p.H * p.W * p.C, seed);
         var w = TestData.Int8(p.K * p.R * p.S * p.C, seed + 100);
