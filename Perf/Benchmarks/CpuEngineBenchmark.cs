@@ -196,6 +196,12 @@ public sealed class CpuEngineBenchmark : IBenchmark
                     Profile(name, batch, threads, c8);
                 }
 
+                if (context.Option("breakdown", "no") != "no")
+                {
+                    WarmUp(() => c8.Execute(inputs, batch));
+                    CpuExecuteBreakdown.Run($"{name} b{batch} {threads}t", c8, data, batch);
+                }
+
                 Report(context, $"{name} b{batch} {threads}t", batch, runners, Rounds(context, batch * item));
             }
         }
