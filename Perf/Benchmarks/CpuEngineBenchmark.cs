@@ -150,6 +150,7 @@ public sealed class CpuEngineBenchmark : IBenchmark
         // file of the Fashion CNN when the export refuses the model).
         var qdqPath = CpuOrtPeers.QdqModel(path, int8.Int8Thresholds, name) ?? (torchQdq is not null && File.Exists(torchQdq) ? CpuOrtPeers.BatchDynamic(torchQdq) : null);
         var fp32Path = CpuOrtPeers.BatchDynamic(path);
+        int spin = CpuWorkerPool.SpinMicroseconds;
         using var c32 = fp32.CreateExecutionContext();
         using var c8 = int8.CreateExecutionContext();
         foreach (var threads in _threads)
@@ -171,11 +172,19 @@ public sealed class CpuEngineBenchmark : IBenchmark
                 Console.WriteLine($"  {name} b{batch} {threads}t: max |ours FP32 − ORT FP32| = {maxDiff:G3} over {reference.Length} outputs{agree}");
 
                 // Both sides: inputs handed over, the run, outputs copied out (ours: Execute = SetInputs + Enqueue + ReadOutputs).
+                // --spin-ab: the same engine with the pool's workers sleeping at once between parallel regions (the pool
+                // before session 11), the switch set on every call of either runner.
+                bool spinAb = context.Option("spin-ab", "no") != "no";
                 List<(string Label, Action Run)> runners =
                 [
-                    ("ours int8", () => c8.Execute(inputs, batch)),
+                    ("ours int8", spinAb ? () => ExecuteWithSpin(c8, inputs, batch, spin, spin) : () => c8.Execute(inputs, batch)),
                     ("ort fp32", () => ortRun()),
                 ];
+                if (spinAb)
+                {
+                    runners.Add(("ours int8 no-spin", () => ExecuteWithSpin(c8, inputs, batch, 0, spin)));
+                }
+
                 if (qdqRun is not null)
                 {
                     runners.Add(("ort qdq int8", () => qdqRun()));
@@ -261,6 +270,14 @@ public sealed class CpuEngineBenchmark : IBenchmark
             var ratios = Enumerable.Range(0, plan.Rounds).Select(r => times[i][r] / times[0][r]).ToArray();
             context.Add(new BenchResult(Name, $"{label} ours int8 / {runners[i].Label}", MedianOf(times[0]), MedianOf(ratios), "ratio", MedianOf(ratios), $"{runners[i].Label} (rounds {string.Join('/', ratios.Select(r => r.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))})"));
         }
+    }
+
+    // A run with the pool's spin time set to `spin`, restored to `restore` after.
+    private static void ExecuteWithSpin(Layers.Runtime.ExecutionContext exec, Dictionary<string, float[]> inputs, int batch, int spin, int restore)
+    {
+        CpuWorkerPool.SpinMicroseconds = spin;
+        exec.Execute(inputs, batch);
+        CpuWorkerPool.SpinMicroseconds = restore;
     }
 
     private static void Profile(string name, int batch, int threads, Layers.Runtime.ExecutionContext exec)

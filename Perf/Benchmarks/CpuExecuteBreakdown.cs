@@ -30,6 +30,8 @@ internal static class CpuExecuteBreakdown
             ("Enqueue (all steps)", () => context.Enqueue(batch)),
         };
         var steps = engine.Steps;
+        parts.Add(("input convert (NCHW float → NHWC tensor)", () => Convert(context, batch, input: true)));
+        parts.Add(("output convert (NHWC tensor → NCHW float)", () => Convert(context, batch, input: false)));
         parts.Add(("every step in order (no converts)", () => RunSteps(steps, context, batch)));
         foreach (var step in engine.Steps)
         {
@@ -62,6 +64,20 @@ internal static class CpuExecuteBreakdown
 
             Array.Sort(blocks);
             Console.WriteLine($"    {name,-48} {blocks[Blocks / 2],9:F2} (min {blocks[0]:F2}, p90 {blocks[Blocks * 9 / 10]:F2})");
+        }
+    }
+
+    private static unsafe void Convert(ExecutionContext context, int batch, bool input)
+    {
+        var plan = context.Engine.Plan;
+        var t = plan.Tensors[input ? plan.Inputs[0] : plan.Outputs[0]];
+        if (input)
+        {
+            Layers.Runtime.HostConvert.FromNchw((float*)context.InputAddress(0), context, t, t.Dims.WithBatch(batch));
+        }
+        else
+        {
+            Layers.Runtime.HostConvert.ToNchw(context, t, t.Dims.WithBatch(batch), (float*)context.OutputAddress(0));
         }
     }
 
