@@ -68,6 +68,8 @@ internal static class CpuWorkerPool
     private static int _done;
     private static ExceptionDispatchInfo? _error;
     private static long _workerBytes;
+    private static long _workerItems;
+    private static long _callerItems;
     private static int _spinMicroseconds = SpinDefault();
 
     /// <summary>
@@ -79,6 +81,12 @@ internal static class CpuWorkerPool
         get => Volatile.Read(ref _spinMicroseconds);
         set => Volatile.Write(ref _spinMicroseconds, value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "At least 0."));
     }
+
+    /// <summary>Items the workers have run, in total (the benchmark's measure of whether the second thread helps).</summary>
+    internal static long WorkerItems => Interlocked.Read(ref _workerItems);
+
+    /// <summary>Items callers have run inside <see cref="TryRun"/>, in total.</summary>
+    internal static long CallerItems => Interlocked.Read(ref _callerItems);
 
     /// <summary>Bytes the workers have allocated while running items, in total (for the zero-allocation tests).</summary>
     internal static long WorkerAllocatedBytes => Interlocked.Read(ref _workerBytes);
@@ -233,6 +241,7 @@ internal static class CpuWorkerPool
                 Interlocked.Add(ref _workerBytes, bytes);
             }
 
+            Interlocked.Increment(ref worker ? ref _workerItems : ref _callerItems);
             if (Interlocked.Increment(ref _done) == count)
             {
                 Finished.Set();

@@ -212,6 +212,10 @@ public sealed class CpuEngineBenchmark : IBenchmark
                 }
 
                 Report(context, $"{name} b{batch} {threads}t", batch, runners, Rounds(context, batch * item));
+                if (spinAb && threads > 1)
+                {
+                    Console.WriteLine($"  {name} b{batch} {threads}t: items of parallel regions run by the pool's workers: {WorkerShare(() => ExecuteWithSpin(c8, inputs, batch, spin, spin))} polling, {WorkerShare(() => ExecuteWithSpin(c8, inputs, batch, 0, spin))} sleeping at once (200 calls each)");
+                }
             }
         }
     }
@@ -270,6 +274,19 @@ public sealed class CpuEngineBenchmark : IBenchmark
             var ratios = Enumerable.Range(0, plan.Rounds).Select(r => times[i][r] / times[0][r]).ToArray();
             context.Add(new BenchResult(Name, $"{label} ours int8 / {runners[i].Label}", MedianOf(times[0]), MedianOf(ratios), "ratio", MedianOf(ratios), $"{runners[i].Label} (rounds {string.Join('/', ratios.Select(r => r.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))})"));
         }
+    }
+
+    // The share of the pool's items that its workers (not the calling thread) ran over 200 calls.
+    private static string WorkerShare(Action run)
+    {
+        long workers = CpuWorkerPool.WorkerItems, callers = CpuWorkerPool.CallerItems;
+        for (var i = 0; i < 200; i++)
+        {
+            run();
+        }
+
+        long w = CpuWorkerPool.WorkerItems - workers, c = CpuWorkerPool.CallerItems - callers;
+        return w + c == 0 ? "n/a (no parallel region)" : $"{(double)w / (w + c):P0} of {w + c}";
     }
 
     // A run with the pool's spin time set to `spin`, restored to `restore` after.
