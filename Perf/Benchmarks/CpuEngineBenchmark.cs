@@ -250,6 +250,10 @@ public sealed class CpuEngineBenchmark : IBenchmark
             for (var j = 0; j < runners.Count; j++)
             {
                 int i = round % 2 == 0 ? j : runners.Count - 1 - j;
+                // A quiet start for every block: ONNX Runtime's intra-op threads keep spinning after its last run, and
+                // at 2 threads on 2 cores a block right after an ORT block found our second core taken by them (ours
+                // at 2 threads = its 1-thread time in those rounds, session 10); 100 ms lets them go to sleep.
+                Thread.Sleep(100);
                 if (round == 0)
                 {
                     WarmUp(runners[i].Run);
