@@ -27,6 +27,7 @@ internal sealed unsafe class CpuConvS8
     private readonly PackedB[] _groups;
     private readonly PackedB? _direct;
     private readonly PerBatch<ConvProblem> _batches;
+    private CpuDirectFused.Epilogue? _epilogue;
 
     /// <summary>Packs KRSC weights [K][R][S][C/groups] for problems shaped like <paramref name="problem"/> (any N).</summary>
     public CpuConvS8(ReadOnlySpan<sbyte> krsc, ConvProblem problem, CpuIsa? isa = null)
@@ -79,10 +80,27 @@ internal sealed unsafe class CpuConvS8
     internal bool Fused { get; init; } = true;
 
     /// <summary>True when a batch with this sink runs through <see cref="CpuDirectFused"/> (the requantize in registers).</summary>
-    internal bool FusesWith(in CpuRequantizeSink sink) => _direct is { } d && Fused && CpuDirectFused.Applies(d.K, d.N, sink);
+    internal bool FusesWith(in CpuRequantizeSink sink) => _direct is not null && Fused && Epilogue(sink).Applies;
 
     /// <summary>True when <see cref="ForwardPooled"/> runs with this sink: the fused kernels and every multiplier ≥ 0.</summary>
-    internal bool FusesPoolWith(in CpuRequantizeSink sink) => FusesWith(sink) && CpuDirectFused.PoolApplies(_direct!.N, sink);
+    internal bool FusesPoolWith(in CpuRequantizeSink sink) => FusesWith(sink) && Epilogue(sink).PoolApplies;
+
+    /// <summary>
+    /// The fused epilogue's checks and start values for this sink's arrays: the last one prepared when it is for the
+    /// same arrays (a step passes the same ones every run), else prepared now and kept.
+    /// </summary>
+    private CpuDirectFused.Epilogue Epilogue(in CpuRequantizeSink sink)
+    {
+        var known = Volatile.Read(ref _epilogue);
+        if (known is not null && known.IsFor(sink))
+        {
+            return known;
+        }
+
+        known = CpuDirectFused.Prepare(_direct!, sink);
+        Volatile.Write(ref _epilogue, known);
+        return known;
+    }
 
     /// <summary>
     /// The convolution followed by a 2×2 stride-2 max pool (no padding, floor mode) in one pass: the sink's int8 rows
@@ -100,7 +118,7 @@ internal sealed unsafe class CpuConvS8
         var d = _direct!;
         fixed (int* words = d.Words)
         {
-            CpuDirectFused.TryForward(CpuPaddedIm2Col.Build(x, p, 0x80), p, d, words, sink, pool: true);
+            CpuDirectFused.TryForward(CpuPaddedIm2Col.Build(x, p, 0x80), p, d, words, sink, Epilogue(sink), pool: true);
         }
     }
 
@@ -127,7 +145,7 @@ internal sealed unsafe class CpuConvS8
                 // The requantize epilogue in registers where it applies (the JIT folds the type test per sink type).
                 var xp = CpuPaddedIm2Col.Build(x, p, 0x80);
                 if (typeof(TSink) == typeof(CpuRequantizeSink) && Fused
-                    && CpuDirectFused.TryForward(xp, p, d, words, Unsafe.As<TSink, CpuRequantizeSink>(ref sink)))
+                    && CpuDirectFused.TryForward(xp, p, d, words, Unsafe.As<TSink, CpuRequantizeSink>(ref sink), Epilogue(Unsafe.As<TSink, CpuRequantizeSink>(ref sink))))
                 {
                     return;
                 }

@@ -9,26 +9,44 @@ internal static unsafe partial class CpuDirectFused
 {
     // 16 channels, ≤ 4 words a pixel (word w = (r, j) at a + r·rowBytes + 4·j), the weights in 8 registers; one row of q
     // outputs. down = 0: output x is pixel a + x·stepW. down > 0: output x is the max of the 2×2 window of pixels
-    // a + (2x + dx)·stepW + dy·down (the sums' max, requantized once: see PoolApplies).
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    // a + (2x + dx)·stepW + dy·down (the sums' max, requantized once: see PoolApplies). The word count is a type
+    // argument, so the JIT compiles one loop per count without a branch per word (a runtime count left the branches
+    // in every pixel and spilled weight registers across them: conv1 of the Fashion CNN ran ~3× its VNNI bound).
     private static void Small16(sbyte* a, int q, long stepW, long rowBytes, int runWords, int wpr, int* words, int* init, float* mult, int lo, sbyte* y, int stride, long down)
     {
-        Vector256<sbyte> b00 = default, b01 = default, b02 = default, b03 = default, b10 = default, b11 = default, b12 = default, b13 = default;
-        long o0 = 0, o1 = 0, o2 = 0, o3 = 0;
-        for (var w = 0; w < wpr; w++)
+        switch (wpr)
         {
-            long o = ((w / runWords) * rowBytes) + ((w % runWords) * 4);
-            var v0 = Avx.LoadVector256(words + (w * 8)).AsSByte();
-            var v1 = Avx.LoadVector256(words + ((wpr + w) * 8)).AsSByte();
-            switch (w)
-            {
-                case 0: (o0, b00, b10) = (o, v0, v1); break;
-                case 1: (o1, b01, b11) = (o, v0, v1); break;
-                case 2: (o2, b02, b12) = (o, v0, v1); break;
-                default: (o3, b03, b13) = (o, v0, v1); break;
-            }
+            case 1:
+                Small16<Words1>(a, q, stepW, rowBytes, runWords, words, init, mult, lo, y, stride, down);
+                break;
+            case 2:
+                Small16<Words2>(a, q, stepW, rowBytes, runWords, words, init, mult, lo, y, stride, down);
+                break;
+            case 3:
+                Small16<Words3>(a, q, stepW, rowBytes, runWords, words, init, mult, lo, y, stride, down);
+                break;
+            default:
+                Small16<Words4>(a, q, stepW, rowBytes, runWords, words, init, mult, lo, y, stride, down);
+                break;
         }
+    }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Small16<TWords>(sbyte* a, int q, long stepW, long rowBytes, int runWords, int* words, int* init, float* mult, int lo, sbyte* y, int stride, long down)
+        where TWords : struct, IWordCount
+    {
+        int wpr = default(TWords).Count;
+
+        // Word w of a pixel at a + (w / W)·rowBytes + 4·(w % W); its 16 channels' weights at words + w·8 and (wpr + w)·8.
+        long o1 = WordOffset(1, runWords, rowBytes), o2 = WordOffset(2, runWords, rowBytes), o3 = WordOffset(3, runWords, rowBytes);
+        var b00 = Avx.LoadVector256(words).AsSByte();
+        var b10 = Avx.LoadVector256(words + (wpr * 8)).AsSByte();
+        var b01 = wpr > 1 ? Avx.LoadVector256(words + 8).AsSByte() : default;
+        var b11 = wpr > 1 ? Avx.LoadVector256(words + ((wpr + 1) * 8)).AsSByte() : default;
+        var b02 = wpr > 2 ? Avx.LoadVector256(words + 16).AsSByte() : default;
+        var b12 = wpr > 2 ? Avx.LoadVector256(words + ((wpr + 2) * 8)).AsSByte() : default;
+        var b03 = wpr > 3 ? Avx.LoadVector256(words + 24).AsSByte() : default;
+        var b13 = wpr > 3 ? Avx.LoadVector256(words + ((wpr + 3) * 8)).AsSByte() : default;
         var i0 = Vector256.Load(init);
         var i1 = Vector256.Load(init + 8);
         var m = Vector512.Load(mult);
@@ -38,7 +56,7 @@ internal static unsafe partial class CpuDirectFused
         {
             for (var x = 0; x < q; x++, a += stepW, y += stride)
             {
-                Pixel(a, o0, o1, o2, o3, b00, b01, b02, b03, b10, b11, b12, b13, wpr, i0, i1, out var c0, out var c1);
+                Pixel(a, 0, o1, o2, o3, b00, b01, b02, b03, b10, b11, b12, b13, wpr, i0, i1, out var c0, out var c1);
                 Store16(c0, c1, m, lov, hiv, y);
             }
 
@@ -47,12 +65,41 @@ internal static unsafe partial class CpuDirectFused
 
         for (var x = 0; x < q; x++, a += 2 * stepW, y += stride)
         {
-            Pixel(a, o0, o1, o2, o3, b00, b01, b02, b03, b10, b11, b12, b13, wpr, i0, i1, out var c0, out var c1);
-            Pixel(a + stepW, o0, o1, o2, o3, b00, b01, b02, b03, b10, b11, b12, b13, wpr, i0, i1, out var d0, out var d1);
-            Pixel(a + down, o0, o1, o2, o3, b00, b01, b02, b03, b10, b11, b12, b13, wpr, i0, i1, out var e0, out var e1);
-            Pixel(a + down + stepW, o0, o1, o2, o3, b00, b01, b02, b03, b10, b11, b12, b13, wpr, i0, i1, out var f0, out var f1);
+            Pixel(a, 0, o1, o2, o3, b00, b01, b02, b03, b10, b11, b12, b13, wpr, i0, i1, out var c0, out var c1);
+            Pixel(a + stepW, 0, o1, o2, o3, b00, b01, b02, b03, b10, b11, b12, b13, wpr, i0, i1, out var d0, out var d1);
+            Pixel(a + down, 0, o1, o2, o3, b00, b01, b02, b03, b10, b11, b12, b13, wpr, i0, i1, out var e0, out var e1);
+            Pixel(a + down + stepW, 0, o1, o2, o3, b00, b01, b02, b03, b10, b11, b12, b13, wpr, i0, i1, out var f0, out var f1);
             Store16(Vector256.Max(Vector256.Max(c0, d0), Vector256.Max(e0, f0)), Vector256.Max(Vector256.Max(c1, d1), Vector256.Max(e1, f1)), m, lov, hiv, y);
         }
+    }
+
+    // Byte offset of word w of a pixel's R runs of W words: (w / W)·rowBytes + 4·(w % W).
+    private static long WordOffset(int w, int runWords, long rowBytes) => ((w / runWords) * rowBytes) + ((w % runWords) * 4);
+
+    /// <summary>A word count as a type (the JIT folds <see cref="Count"/> per struct type argument).</summary>
+    private interface IWordCount
+    {
+        int Count { get; }
+    }
+
+    private readonly struct Words1 : IWordCount
+    {
+        public int Count => 1;
+    }
+
+    private readonly struct Words2 : IWordCount
+    {
+        public int Count => 2;
+    }
+
+    private readonly struct Words3 : IWordCount
+    {
+        public int Count => 3;
+    }
+
+    private readonly struct Words4 : IWordCount
+    {
+        public int Count => 4;
     }
 
     // One pixel's 16 sums: init + Σ_w vpdpbusd(word w of the pixel, weights of word w), channels 0-7 and 8-15.
@@ -92,7 +139,9 @@ internal static unsafe partial class CpuDirectFused
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store16(Vector256<int> low, Vector256<int> high, Vector512<float> m, Vector512<float> lo, Vector512<float> hi, sbyte* y)
     {
-        var f = Avx512F.Min(Avx512F.Max(Vector512.ConvertToSingle(Vector512.Create(low, high)) * m, lo), hi);
+        // The two halves joined in a register (Vector512.Create(low, high) went through a stack slot in the loops).
+        var sum = Avx512F.InsertVector256(low.ToVector512Unsafe(), high, 1);
+        var f = Avx512F.Min(Avx512F.Max(Vector512.ConvertToSingle(sum) * m, lo), hi);
         Avx512F.ConvertToVector128SByteWithSaturation(Avx512F.ConvertToVector512Int32(f)).Store(y);
     }
 }

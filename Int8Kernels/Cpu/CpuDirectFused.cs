@@ -11,7 +11,7 @@ namespace ILGPUInt8.Kernels.Cpu;
 /// bias[k])·m[k]), lo, 127), 16 channels a step as the sink's 16-lane code computes it. The accumulators start at
 /// init[k] = bias[k] − 128·Σ_t B[k][t] (the +128 offset of the u8 operand undone up front), so they end at acc + bias
 /// exactly when |bias[k]| + K'·2^14 &lt; 2^31 (|a·b| ≤ 2^14 per product): then the int32 sum cannot overflow and the
-/// sink's overflow branch never runs; otherwise <see cref="TryForward"/> declines and the caller takes the tile path.
+/// sink's overflow branch never runs; otherwise <see cref="TryForward(sbyte*, ConvProblem, PackedB, int*, in CpuRequantizeSink, bool)"/> declines and the caller takes the tile path.
 /// Two kernels: 16 output channels with at most 4 reduction words (the first layers: conv1 of the Fashion CNN is 3 words),
 /// the weights held in registers a whole row of pixels long; and 4 pixels × 32 channels (16 accumulators) for channel
 /// counts that are multiples of 32.
@@ -22,24 +22,23 @@ internal static unsafe partial class CpuDirectFused
     /// Runs the whole convolution into the sink's int8 rows when a fused kernel applies (returns false, having done
     /// nothing, when not): <paramref name="xp"/> the padded copy, <paramref name="words"/> pins <paramref name="b"/>'s words.
     /// </summary>
-    public static bool TryForward(sbyte* xp, ConvProblem p, PackedB b, int* words, in CpuRequantizeSink sink, bool pool = false)
+    public static bool TryForward(sbyte* xp, ConvProblem p, PackedB b, int* words, in CpuRequantizeSink sink, bool pool = false) =>
+        TryForward(xp, p, b, words, sink, Prepare(b, sink), pool);
+
+    /// <summary>As above with the checks and start values of <see cref="Prepare"/> made before (once per sink's arrays).</summary>
+    public static bool TryForward(sbyte* xp, ConvProblem p, PackedB b, int* words, in CpuRequantizeSink sink, Epilogue epilogue, bool pool = false)
     {
         ArgumentNullException.ThrowIfNull(b);
+        ArgumentNullException.ThrowIfNull(epilogue);
         int n = b.N;
-        if (!Applies(b.K, n, sink) || (pool && !PoolApplies(n, sink)))
+        if (!epilogue.Applies || (pool && !epilogue.PoolApplies))
         {
             return false;
         }
 
-        // init[k] = bias[k] − 128·Σ B[k] (wrapping; the sum it starts is exact, see Applies).
-        int* init = stackalloc int[n];
-        for (var k = 0; k < n; k++)
-        {
-            init[k] = unchecked(sink.BiasArray[k] - (b.ColumnSums[k] << 7));
-        }
-
         int wpr = b.K / 4;
         long m = (long)p.N * p.P * p.Q;
+        fixed (int* init = epilogue.Init)
         fixed (float* mult = sink.MultiplierArray)
         {
             var body = new RowItems
@@ -68,6 +67,42 @@ internal static unsafe partial class CpuDirectFused
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// What <see cref="TryForward(sbyte*, ConvProblem, PackedB, int*, in CpuRequantizeSink, Epilogue, bool)"/> needs of
+    /// a sink, found once: whether the kernels apply (<see cref="Applies"/>, <see cref="PoolApplies"/>) and the start
+    /// values init[k] = bias[k] − 128·Σ B[k] (wrapping; the sum it starts is exact, see Applies).
+    /// </summary>
+    public static Epilogue Prepare(PackedB b, in CpuRequantizeSink sink)
+    {
+        ArgumentNullException.ThrowIfNull(b);
+        int n = b.N;
+        bool applies = Applies(b.K, n, sink);
+        var init = new int[applies ? n : 0];
+        for (var k = 0; k < init.Length; k++)
+        {
+            init[k] = unchecked(sink.BiasArray[k] - (b.ColumnSums[k] << 7));
+        }
+
+        return new Epilogue(sink.MultiplierArray, sink.BiasArray, sink.Fusable, applies, applies && PoolApplies(n, sink), init);
+    }
+
+    /// <summary>The result of <see cref="Prepare"/> for a sink's multiplier and bias arrays (valid while they are unchanged).</summary>
+    internal sealed class Epilogue(float[] multiplier, int[] bias, bool fusable, bool applies, bool poolApplies, int[] init)
+    {
+        /// <summary>The fused kernels apply.</summary>
+        public bool Applies { get; } = applies;
+
+        /// <summary>The pooled kernels apply too.</summary>
+        public bool PoolApplies { get; } = poolApplies;
+
+        /// <summary>init[k] = bias[k] − 128·Σ B[k].</summary>
+        public int[] Init { get; } = init;
+
+        /// <summary>True when this was prepared for <paramref name="sink"/>'s arrays (the same instances).</summary>
+        public bool IsFor(in CpuRequantizeSink sink) =>
+            ReferenceEquals(sink.MultiplierArray, multiplier) && ReferenceEquals(sink.BiasArray, bias) && sink.Fusable == fusable;
     }
 
     /// <summary>

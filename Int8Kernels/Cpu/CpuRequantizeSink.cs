@@ -32,6 +32,15 @@ internal readonly unsafe struct CpuRequantizeSink : ICpuInt8Sink
 
     /// <summary>As above; <paramref name="wide"/> false keeps to the 8-lane code even where AVX-512 runs (for tests).</summary>
     internal CpuRequantizeSink(sbyte* y, int stride, float[] multiplier, int[] bias, int lo, sbyte[]? lut, bool wide)
+        : this(y, stride, multiplier, bias, lo, lut, wide, AllFinite(multiplier))
+    {
+    }
+
+    /// <summary>
+    /// As above with <paramref name="finite"/> = <see cref="AllFinite"/>(<paramref name="multiplier"/>) computed once by the
+    /// caller (a step builds a sink every run: no pass over the multipliers per run).
+    /// </summary>
+    internal CpuRequantizeSink(sbyte* y, int stride, float[] multiplier, int[] bias, int lo, sbyte[]? lut, bool wide, bool finite)
     {
         ArgumentNullException.ThrowIfNull(multiplier);
         ArgumentNullException.ThrowIfNull(bias);
@@ -46,8 +55,23 @@ internal readonly unsafe struct CpuRequantizeSink : ICpuInt8Sink
         _bias = bias;
         Lo = lo;
         _lut = lut;
-        _vector = multiplier.All(float.IsFinite);
+        _vector = finite;
         _wide = wide && _vector && lut is null && Avx512F.IsSupported;
+    }
+
+    /// <summary>True when every multiplier is finite (the vector code applies to every column).</summary>
+    internal static bool AllFinite(float[] multiplier)
+    {
+        ArgumentNullException.ThrowIfNull(multiplier);
+        foreach (var m in multiplier)
+        {
+            if (!float.IsFinite(m))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Writes int8 rows of <paramref name="stride"/> columns at <paramref name="y"/> with the integer-only requantize.</summary>

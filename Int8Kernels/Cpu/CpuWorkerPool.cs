@@ -42,6 +42,16 @@ internal sealed class CpuJob<TBody> : CpuJob
 /// job runs (another execution context, or a nested call) gets false and runs its items itself. Nothing is allocated
 /// per job (waits are on a semaphore and a reset event).
 /// </summary>
+/// <remarks>
+/// A worker that has finished a job polls for the next one for <see cref="SpinMicroseconds"/> before it sleeps on the
+/// semaphore, and the caller polls for the last items as long before it sleeps on the event. A network runs a parallel
+/// region per layer, tens of microseconds apart: a worker asleep between them must be woken (a futex call) and then
+/// scheduled, which on a loaded machine can take longer than the whole region, so the caller ran every item itself and
+/// the second thread bought nothing (Fashion b64 at 2 threads = its 1-thread time in 4 of 5 rounds, session 10). A
+/// polling worker stays on its core across the regions of a run, as ONNX Runtime's spinning threads do; it sleeps once
+/// no job came for the spin time. Only sleeping workers are woken (<c>_sleepers</c>): a worker announces itself, then
+/// looks for work once more before it sleeps, so a job published meanwhile is seen either by it or by the caller's count.
+/// </remarks>
 internal static class CpuWorkerPool
 {
     private const long Closed = int.MaxValue;
@@ -51,12 +61,32 @@ internal static class CpuWorkerPool
     private static readonly ManualResetEventSlim Finished = new(false);
     private static int _workers;
     private static int _busy;
+    private static int _sleepers;
     private static long _state;
     private static CpuJob? _job;
     private static int _count;
     private static int _done;
     private static ExceptionDispatchInfo? _error;
     private static long _workerBytes;
+    private static long _workerItems;
+    private static long _callerItems;
+    private static int _spinMicroseconds = SpinDefault();
+
+    /// <summary>
+    /// Microseconds a worker polls for the next job before it sleeps, and the caller for the workers' last items before
+    /// it sleeps (default 200; environment variable ILGPUINT8_CPU_SPIN_US; 0: sleep at once, the pool before session 11).
+    /// </summary>
+    internal static int SpinMicroseconds
+    {
+        get => Volatile.Read(ref _spinMicroseconds);
+        set => Volatile.Write(ref _spinMicroseconds, value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "At least 0."));
+    }
+
+    /// <summary>Items the workers have run, in total (the benchmark's measure of whether the second thread helps).</summary>
+    internal static long WorkerItems => Interlocked.Read(ref _workerItems);
+
+    /// <summary>Items callers have run inside <see cref="TryRun"/>, in total.</summary>
+    internal static long CallerItems => Interlocked.Read(ref _callerItems);
 
     /// <summary>Bytes the workers have allocated while running items, in total (for the zero-allocation tests).</summary>
     internal static long WorkerAllocatedBytes => Interlocked.Read(ref _workerBytes);
@@ -82,9 +112,16 @@ internal static class CpuWorkerPool
             _error = null;
             Finished.Reset();
             Interlocked.Exchange(ref _state, (generation + 1) << 32);
-            Wake.Release(Math.Min(workers, count - 1));
+
+            // Polling workers see the open job; sleeping ones are woken (as many as there are items for).
+            var sleeping = Volatile.Read(ref _sleepers);
+            if (sleeping > 0)
+            {
+                Wake.Release(Math.Min(sleeping, Math.Min(workers, count - 1)));
+            }
+
             Work(worker: false);
-            if (Volatile.Read(ref _done) < count)
+            if (Volatile.Read(ref _done) < count && !Poll(static c => Volatile.Read(ref _done) >= c, count))
             {
                 Finished.Wait();
             }
@@ -122,8 +159,51 @@ internal static class CpuWorkerPool
     {
         while (true)
         {
-            Wake.Wait();
+            if (!Poll(static _ => HasWork(), 0))
+            {
+                // Announce, look once more (a job published before the announcement is seen here), then sleep.
+                Interlocked.Increment(ref _sleepers);
+                if (!HasWork())
+                {
+                    Wake.Wait();
+                }
+
+                Interlocked.Decrement(ref _sleepers);
+            }
+
             Work(worker: true);
+        }
+    }
+
+    // True while the published job has an item left to claim.
+    private static bool HasWork() => Volatile.Read(ref _job) is not null && (int)(Volatile.Read(ref _state) & 0xFFFFFFFF) < Volatile.Read(ref _count);
+
+    /// <summary>Polls <paramref name="ready"/> for up to <see cref="SpinMicroseconds"/>; true as soon as it holds.</summary>
+    private static bool Poll(Func<int, bool> ready, int argument)
+    {
+        var spin = SpinMicroseconds;
+        if (spin == 0)
+        {
+            return false;
+        }
+
+        long start = System.Diagnostics.Stopwatch.GetTimestamp(), limit = spin * System.Diagnostics.Stopwatch.Frequency / 1_000_000;
+        while (true)
+        {
+            for (var i = 0; i < 16; i++)
+            {
+                if (ready(argument))
+                {
+                    return true;
+                }
+
+                Thread.SpinWait(8);
+            }
+
+            if (System.Diagnostics.Stopwatch.GetTimestamp() - start > limit)
+            {
+                return ready(argument);
+            }
         }
     }
 
@@ -161,10 +241,14 @@ internal static class CpuWorkerPool
                 Interlocked.Add(ref _workerBytes, bytes);
             }
 
+            Interlocked.Increment(ref worker ? ref _workerItems : ref _callerItems);
             if (Interlocked.Increment(ref _done) == count)
             {
                 Finished.Set();
             }
         }
     }
+
+    private static int SpinDefault() =>
+        int.TryParse(Environment.GetEnvironmentVariable("ILGPUINT8_CPU_SPIN_US"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var us) ? us : 200;
 }

@@ -23,6 +23,9 @@ namespace ILGPUInt8.Layers.Plans;
 /// </summary>
 internal sealed class Int8Parameters
 {
+    // Whether every multiplier is finite: found once, not by every run's Sink.
+    private readonly bool _finite;
+
     private Int8Parameters(sbyte[] weights, float[] weightScales, float[] multiplier, int[] bias, int lo, sbyte[]? lut, FixedPointChannel[]? fixedPoint)
     {
         FixedPoint = fixedPoint;
@@ -32,6 +35,7 @@ internal sealed class Int8Parameters
         Bias = bias;
         Lo = lo;
         Lut = lut;
+        _finite = CpuRequantizeSink.AllFinite(multiplier);
     }
 
     /// <summary>Quantized weights, rows in the order given.</summary>
@@ -139,7 +143,7 @@ internal sealed class Int8Parameters
     /// <summary>The CPU backend's epilogue for int8 rows of <paramref name="stride"/> columns at <paramref name="y"/>.</summary>
     public unsafe CpuRequantizeSink Sink(sbyte* y, int stride) => FixedPoint is { } fp
         ? new CpuRequantizeSink(y, stride, fp, Lo, Lut)
-        : new CpuRequantizeSink(y, stride, Multiplier, Bias, Lo, Lut);
+        : new CpuRequantizeSink(y, stride, Multiplier, Bias, Lo, Lut, wide: true, _finite);
 
     /// <summary>The requantize (integer-only when <see cref="FixedPoint"/> is set; and table) of one accumulator of row k.</summary>
     public sbyte Finish(int acc, int k)

@@ -39,18 +39,18 @@ public sealed partial class ExecutionContext
             throw new ArgumentException($"Input '{name}' has {values.Length} values; batch {batchSize} of {Engine.Inputs[i].Dims} needs {need}.", nameof(values));
         }
 
-        var staging = _inputs[i].View.SubView(0, need);
         if (Engine.HostIsa is not null)
         {
             // The CPU backend's staging buffer is host memory: a plain copy (ILGPU's CopyFromCPU wraps the source in a new view object).
             unsafe
             {
-                values.CopyTo(new Span<float>(Pointer<float>(staging), values.Length));
+                values.CopyTo(new Span<float>((void*)_inputs[i].NativePtr, values.Length));
             }
 
             return;
         }
 
+        var staging = _inputs[i].View.SubView(0, need);
         using var launching = Engine.Device.LaunchGate.Launching();
         staging.CopyFromCPU(ref MemoryMarshal.GetReference(values), values.Length);
     }
@@ -68,17 +68,18 @@ public sealed partial class ExecutionContext
             throw new ArgumentException($"Output '{name}' needs {need} values for batch {batchSize} of {Engine.Outputs[i].Dims}; the destination has {destination.Length}.", nameof(destination));
         }
 
-        var staging = _outputs[i].View.SubView(0, need);
         if (Engine.HostIsa is not null)
         {
             // The CPU backend ran synchronously into host memory: a plain copy, nothing to wait for.
             unsafe
             {
-                new ReadOnlySpan<float>(Pointer<float>(staging), destination.Length).CopyTo(destination);
+                new ReadOnlySpan<float>((void*)_outputs[i].NativePtr, destination.Length).CopyTo(destination);
             }
 
             return;
         }
+
+        var staging = _outputs[i].View.SubView(0, need);
 
         Engine.Device.Synchronize();
         using var launching = Engine.Device.LaunchGate.Launching();

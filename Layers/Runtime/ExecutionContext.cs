@@ -17,6 +17,7 @@ public sealed partial class ExecutionContext : IDisposable
     private readonly MemoryBuffer1D<float, Stride1D.Dense>[] _inputs;
     private readonly MemoryBuffer1D<float, Stride1D.Dense>[] _outputs;
     private readonly Dictionary<Step, MemoryBuffer1D<byte, Stride1D.Dense>> _scratch = [];
+    private readonly IntPtr _hostArena;
     private bool _disposed;
 
     internal ExecutionContext(Engine engine)
@@ -46,6 +47,12 @@ public sealed partial class ExecutionContext : IDisposable
         _arena = arena;
         _inputs = [.. buffers.Take(plan.Inputs.Count)];
         _outputs = [.. buffers.Skip(plan.Inputs.Count)];
+
+        // The CPU backend's memory is host memory that never moves: its addresses once, not an ILGPU view per access.
+        if (engine.HostIsa is not null)
+        {
+            _hostArena = _arena.NativePtr;
+        }
     }
 
     /// <summary>The engine.</summary>
@@ -74,7 +81,9 @@ public sealed partial class ExecutionContext : IDisposable
             throw new InvalidOperationException($"The engine has {Engine.Inputs.Count} inputs and {Engine.Outputs.Count} outputs; use the dictionary overload.");
         }
 
-        return Execute(new Dictionary<string, float[]> { [Engine.Inputs[0].Name] = input }, batchSize)[Engine.Outputs[0].Name];
+        var output = new float[checked(Engine.Outputs[0].Dims.Volume * batchSize)];
+        Execute(input, output, batchSize);
+        return output;
     }
 
     /// <summary>Copies inputs to the device (validated first: names, lengths, batch size).</summary>
@@ -99,19 +108,52 @@ public sealed partial class ExecutionContext : IDisposable
                 throw new ArgumentException($"Input '{t.Name}' has {data.LongLength} values; batch {batchSize} of {t.Dims} needs {need}.", nameof(inputs));
             }
 
-            using (Engine.Device.LaunchGate.Launching())
+            CopyIn(i, data);
+        }
+
+        // Every name given must be an input (a count check first: the common case of exactly the engine's inputs).
+        if (inputs.Count != plan.Inputs.Count)
+        {
+            foreach (var name in inputs.Keys)
             {
-                _inputs[i].View.SubView(0, need).CopyFromCPU(data);
+                if (!IsInputName(name))
+                {
+                    throw new ArgumentException($"'{name}' is not an input of the engine.", nameof(inputs));
+                }
+            }
+        }
+    }
+
+    // Input i's staging buffer ← data (a plain host copy on the CPU backend).
+    private void CopyIn(int i, float[] data)
+    {
+        if (Engine.HostIsa is not null)
+        {
+            unsafe
+            {
+                data.AsSpan().CopyTo(new Span<float>((void*)_inputs[i].NativePtr, data.Length));
+            }
+
+            return;
+        }
+
+        using (Engine.Device.LaunchGate.Launching())
+        {
+            _inputs[i].View.SubView(0, data.Length).CopyFromCPU(data);
+        }
+    }
+
+    private bool IsInputName(string name)
+    {
+        foreach (var b in Engine.Inputs)
+        {
+            if (b.Name == name)
+            {
+                return true;
             }
         }
 
-        foreach (var name in inputs.Keys)
-        {
-            if (Engine.Inputs.All(b => b.Name != name))
-            {
-                throw new ArgumentException($"'{name}' is not an input of the engine.", nameof(inputs));
-            }
-        }
+        return false;
     }
 
     /// <summary>Queues every step for a batch on the device (asynchronous; inputs set before).</summary>
@@ -122,19 +164,35 @@ public sealed partial class ExecutionContext : IDisposable
     {
         CheckBatch(batchSize);
         Bind();
-        Engine.Device.Synchronize();
+        bool host = Engine.HostIsa is not null;
+        if (!host)
+        {
+            Engine.Device.Synchronize();
+        }
+
         var plan = Engine.Plan;
-        var result = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        var result = new Dictionary<string, float[]>(plan.Outputs.Count, StringComparer.Ordinal);
         for (var i = 0; i < plan.Outputs.Count; i++)
         {
             var t = plan.Tensors[plan.Outputs[i]];
-            var host = new float[t.Dims.Volume * batchSize];
-            using (Engine.Device.LaunchGate.Launching())
+            var values = new float[t.Dims.Volume * batchSize];
+            if (host)
             {
-                _outputs[i].View.SubView(0, host.Length).CopyToCPU(host);
+                // The CPU backend ran synchronously into host memory: a plain copy.
+                unsafe
+                {
+                    new ReadOnlySpan<float>((void*)_outputs[i].NativePtr, values.Length).CopyTo(values);
+                }
+            }
+            else
+            {
+                using (Engine.Device.LaunchGate.Launching())
+                {
+                    _outputs[i].View.SubView(0, values.Length).CopyToCPU(values);
+                }
             }
 
-            result[t.Name] = host;
+            result[t.Name] = values;
         }
 
         return result;
@@ -317,12 +375,18 @@ public sealed partial class ExecutionContext : IDisposable
         var plan = Engine.Plan;
         var t = plan.Tensors[plan.Inputs[i]];
         var shape = t.Dims.WithBatch(batchSize);
-        var staging = _inputs[i].View.SubView(0, shape.Elements);
         if (Engine.HostIsa is not null)
         {
-            HostConvert.FromNchw(staging, this, t, shape);
+            unsafe
+            {
+                HostConvert.FromNchw((float*)_inputs[i].NativePtr, this, t, shape);
+            }
+
+            return t;
         }
-        else if (t.Type == DataType.Int8)
+
+        var staging = _inputs[i].View.SubView(0, shape.Elements);
+        if (t.Type == DataType.Int8)
         {
             Kernels.Ops.Convert.Quantize(Engine.Device, staging, TensorFormat.NCHW, View<sbyte>(t, batchSize), TensorFormat.NHWC, shape, t.Scale);
         }
@@ -340,12 +404,18 @@ public sealed partial class ExecutionContext : IDisposable
         var plan = Engine.Plan;
         var t = plan.Tensors[plan.Outputs[i]];
         var shape = t.Dims.WithBatch(batchSize);
-        var staging = _outputs[i].View.SubView(0, shape.Elements);
         if (Engine.HostIsa is not null)
         {
-            HostConvert.ToNchw(this, t, shape, staging);
+            unsafe
+            {
+                HostConvert.ToNchw(this, t, shape, (float*)_outputs[i].NativePtr);
+            }
+
+            return t;
         }
-        else if (t.Type == DataType.Int8)
+
+        var staging = _outputs[i].View.SubView(0, shape.Elements);
+        if (t.Type == DataType.Int8)
         {
             Kernels.Ops.Convert.Dequantize(Engine.Device, View<sbyte>(t, batchSize), TensorFormat.NHWC, staging, TensorFormat.NCHW, shape, t.Scale);
         }
@@ -371,7 +441,7 @@ public sealed partial class ExecutionContext : IDisposable
 
     /// <summary>The host address of a tensor's data (the CPU backend; its memory is the CPU accelerator's, on the host).</summary>
     internal unsafe T* Pointer<T>(PlanTensor t, int batch)
-        where T : unmanaged => Pointer(View<T>(t, batch));
+        where T : unmanaged => _hostArena != IntPtr.Zero && t.Constant is null ? (T*)((byte*)_hostArena + t.Offset) : Pointer(View<T>(t, batch));
 
     /// <summary>The host address of a view of host (CPU accelerator) memory.</summary>
     internal static unsafe T* Pointer<T>(ArrayView<T> view)

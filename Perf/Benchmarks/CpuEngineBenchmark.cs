@@ -150,6 +150,7 @@ public sealed class CpuEngineBenchmark : IBenchmark
         // file of the Fashion CNN when the export refuses the model).
         var qdqPath = CpuOrtPeers.QdqModel(path, int8.Int8Thresholds, name) ?? (torchQdq is not null && File.Exists(torchQdq) ? CpuOrtPeers.BatchDynamic(torchQdq) : null);
         var fp32Path = CpuOrtPeers.BatchDynamic(path);
+        int spin = CpuWorkerPool.SpinMicroseconds;
         using var c32 = fp32.CreateExecutionContext();
         using var c8 = int8.CreateExecutionContext();
         foreach (var threads in _threads)
@@ -171,11 +172,19 @@ public sealed class CpuEngineBenchmark : IBenchmark
                 Console.WriteLine($"  {name} b{batch} {threads}t: max |ours FP32 − ORT FP32| = {maxDiff:G3} over {reference.Length} outputs{agree}");
 
                 // Both sides: inputs handed over, the run, outputs copied out (ours: Execute = SetInputs + Enqueue + ReadOutputs).
+                // --spin-ab: the same engine with the pool's workers sleeping at once between parallel regions (the pool
+                // before session 11), the switch set on every call of either runner.
+                bool spinAb = context.Option("spin-ab", "no") != "no";
                 List<(string Label, Action Run)> runners =
                 [
-                    ("ours int8", () => c8.Execute(inputs, batch)),
+                    ("ours int8", spinAb ? () => ExecuteWithSpin(c8, inputs, batch, spin, spin) : () => c8.Execute(inputs, batch)),
                     ("ort fp32", () => ortRun()),
                 ];
+                if (spinAb)
+                {
+                    runners.Add(("ours int8 no-spin", () => ExecuteWithSpin(c8, inputs, batch, 0, spin)));
+                }
+
                 if (qdqRun is not null)
                 {
                     runners.Add(("ort qdq int8", () => qdqRun()));
@@ -196,7 +205,17 @@ public sealed class CpuEngineBenchmark : IBenchmark
                     Profile(name, batch, threads, c8);
                 }
 
+                if (context.Option("breakdown", "no") != "no")
+                {
+                    WarmUp(() => c8.Execute(inputs, batch));
+                    CpuExecuteBreakdown.Run($"{name} b{batch} {threads}t", c8, data, batch);
+                }
+
                 Report(context, $"{name} b{batch} {threads}t", batch, runners, Rounds(context, batch * item));
+                if (spinAb && threads > 1)
+                {
+                    Console.WriteLine($"  {name} b{batch} {threads}t: items of parallel regions run by the pool's workers: {WorkerShare(() => ExecuteWithSpin(c8, inputs, batch, spin, spin))} polling, {WorkerShare(() => ExecuteWithSpin(c8, inputs, batch, 0, spin))} sleeping at once (200 calls each)");
+                }
             }
         }
     }
@@ -231,6 +250,10 @@ public sealed class CpuEngineBenchmark : IBenchmark
             for (var j = 0; j < runners.Count; j++)
             {
                 int i = round % 2 == 0 ? j : runners.Count - 1 - j;
+                // A quiet start for every block: ONNX Runtime's intra-op threads keep spinning after its last run, and
+                // at 2 threads on 2 cores a block right after an ORT block found our second core taken by them (ours
+                // at 2 threads = its 1-thread time in those rounds, session 10); 100 ms lets them go to sleep.
+                Thread.Sleep(100);
                 if (round == 0)
                 {
                     WarmUp(runners[i].Run);
@@ -255,6 +278,27 @@ public sealed class CpuEngineBenchmark : IBenchmark
             var ratios = Enumerable.Range(0, plan.Rounds).Select(r => times[i][r] / times[0][r]).ToArray();
             context.Add(new BenchResult(Name, $"{label} ours int8 / {runners[i].Label}", MedianOf(times[0]), MedianOf(ratios), "ratio", MedianOf(ratios), $"{runners[i].Label} (rounds {string.Join('/', ratios.Select(r => r.ToString("F2", System.Globalization.CultureInfo.InvariantCulture)))})"));
         }
+    }
+
+    // The share of the pool's items that its workers (not the calling thread) ran over 200 calls.
+    private static string WorkerShare(Action run)
+    {
+        long workers = CpuWorkerPool.WorkerItems, callers = CpuWorkerPool.CallerItems;
+        for (var i = 0; i < 200; i++)
+        {
+            run();
+        }
+
+        long w = CpuWorkerPool.WorkerItems - workers, c = CpuWorkerPool.CallerItems - callers;
+        return w + c == 0 ? "n/a (no parallel region)" : $"{(double)w / (w + c):P0} of {w + c}";
+    }
+
+    // A run with the pool's spin time set to `spin`, restored to `restore` after.
+    private static void ExecuteWithSpin(Layers.Runtime.ExecutionContext exec, Dictionary<string, float[]> inputs, int batch, int spin, int restore)
+    {
+        CpuWorkerPool.SpinMicroseconds = spin;
+        exec.Execute(inputs, batch);
+        CpuWorkerPool.SpinMicroseconds = restore;
     }
 
     private static void Profile(string name, int batch, int threads, Layers.Runtime.ExecutionContext exec)

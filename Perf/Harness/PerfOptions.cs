@@ -38,6 +38,8 @@ public static class PerfOptions
         ("quick", "small sizes: a smoke run on the CPU accelerator"),
         ("sweep", "gemm/conv: sweep the tile sizes"),
         ("profile", "cpu-engine: per-step profile"),
+        ("breakdown", "cpu-engine: time each part of a steady-state call (the input copy, each step, the output copy)"),
+        ("spin-ab", "cpu-engine: also time the INT8 engine with the CPU worker pool sleeping between parallel regions (no spin)"),
         ("with-fp32", "cpu-engine: time our FP32 engine too"),
         ("direct-ab", "cpu-engine: also time the INT8 engine built without the direct convolution (im2col path, no fused pools)"),
         ("residual-ab", "engine: also build each INT8 network with residual-sum fusion flipped (FuseResidualSums A/B, same call)"),

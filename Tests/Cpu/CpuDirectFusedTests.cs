@@ -13,10 +13,12 @@ public sealed unsafe class CpuDirectFusedTests
 {
     private static readonly ConvProblem[] Shapes =
     [
-        // 16 channels, ≤ 4 words: the Fashion CNN's conv1 (3 words), 2×2 over C = 2 (2 words), 1×7 over C = 2 (4 words).
+        // 16 channels, ≤ 4 words: the Fashion CNN's conv1 (3 words), 2×2 over C = 2 (2 words), 1×7 over C = 2 (4 words),
+        // 1×3 over C = 1 (1 word): each word count is its own compiled kernel (Small16<TWords>).
         new(3, 1, 28, 28, 16, 3, 3, PadH: 1, PadW: 1),
         new(2, 2, 9, 11, 16, 2, 2, StrideH: 2, StrideW: 1),
         new(1, 2, 5, 13, 16, 1, 7, PadW: 3),
+        new(2, 1, 9, 10, 16, 1, 3, PadW: 1),
 
         // Multiples of 32 channels: the Fashion CNN's conv2, a strided layer over C = 5 (runs not whole words), 64 channels.
         new(3, 16, 14, 14, 32, 3, 3, PadH: 1, PadW: 1),
@@ -27,6 +29,9 @@ public sealed unsafe class CpuDirectFusedTests
         new(1, 3, 8, 8, 16, 3, 3, PadH: 1, PadW: 1),
         new(2, 4, 6, 6, 24, 3, 3, PadH: 1, PadW: 1),
     ];
+
+    // Shapes before this index run fused; the rest decline.
+    private const int Fusable = 7;
 
     public static TheoryData<int, int, bool> Cases()
     {
@@ -82,7 +87,7 @@ public sealed unsafe class CpuDirectFusedTests
             fixed (sbyte* yp = y)
             {
                 var sink = new CpuRequantizeSink(yp, p.K, m, bias, lo, null);
-                Assert.Equal(fused && shape < 6 && !hugeBias, conv.FusesWith(sink));
+                Assert.Equal(fused && shape < Fusable && !hugeBias, conv.FusesWith(sink));
                 conv.Forward(xp, p.N, sink);
             }
 
@@ -97,7 +102,7 @@ public sealed unsafe class CpuDirectFusedTests
         fixed (sbyte* yp = yPool)
         {
             var sink = new CpuRequantizeSink(yp, p.K, m, bias, lo, null);
-            Assert.Equal(shape < 6 && !hugeBias, pooled.FusesPoolWith(sink));
+            Assert.Equal(shape < Fusable && !hugeBias, pooled.FusesPoolWith(sink));
             if (!pooled.FusesPoolWith(sink))
             {
                 return;
@@ -115,5 +120,39 @@ public sealed unsafe class CpuDirectFusedTests
         }
 
         Exact.Equal<sbyte>(expectedPool, yPool, $"direct fused + 2x2 max pool lo {lo} {p}");
+    }
+
+    /// <summary>
+    /// One convolution given sinks over different arrays in turn (the fused epilogue's checks and start values are
+    /// kept per sink arrays): a bias near 2^31 declines, a normal one fuses, and each run equals QuantMath on the
+    /// reference accumulators of its own sink.
+    /// </summary>
+    [Fact]
+    public void Sinks_over_other_arrays_are_prepared_again()
+    {
+        Assert.SkipUnless(CpuIsaSupport.IsSupported(CpuIsa.AvxVnni), "AVX-VNNI is not supported here.");
+        var p = Shapes[3];
+        var x = TestData.Int8(p.N * p.H * p.W * p.C, seed: 11);
+        var w = TestData.Int8(p.K * p.R * p.S * p.C, seed: 12);
+        var acc = ConvolutionReference.Forward(x, TensorFormat.NHWC, w, p);
+        var conv = new CpuConvS8(w, p with { N = 1 }, CpuIsa.AvxVnni);
+        var random = new Random(5);
+        for (var run = 0; run < 4; run++)
+        {
+            bool huge = run % 2 == 0;
+            var bias = Enumerable.Range(0, p.K).Select(k => huge && k == 3 ? int.MaxValue - 9 : random.Next(-5000, 5000)).ToArray();
+            var m = Enumerable.Range(0, p.K).Select(_ => (float)Math.Pow(10, (random.NextDouble() * 4) - 5)).ToArray();
+            var y = new sbyte[acc.Length];
+            fixed (sbyte* xp = x)
+            fixed (sbyte* yp = y)
+            {
+                var sink = new CpuRequantizeSink(yp, p.K, m, bias, 0, null);
+                Assert.Equal(!huge, conv.FusesWith(sink));
+                conv.Forward(xp, p.N, sink);
+            }
+
+            var expected = acc.Select((a, i) => (sbyte)QuantMath.Requantize(a, bias[i % p.K], m[i % p.K], 0)).ToArray();
+            Exact.Equal<sbyte>(expected, y, $"run {run} (bias near 2^31: {huge})");
+        }
     }
 }

@@ -111,6 +111,82 @@ public sealed unsafe class CpuThreadsTests
         Assert.All(hits, v => Assert.True(v >= 120 && (v - 20) % 100 == 0, $"{v} runs"));
     }
 
+    /// <summary>
+    /// With the workers polling (spin 200 µs, 5 ms) or sleeping at once (0), back-to-back jobs and jobs after pauses
+    /// longer than the spin (the workers asleep, woken again) run every item once, and a worker takes part: item 0 waits
+    /// (up to 1 s) until another thread has run an item of the same job.
+    /// </summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(200)]
+    [InlineData(5000)]
+    public void Polling_or_sleeping_workers_run_every_item_once_and_help(int spin)
+    {
+        Assert.SkipWhen(CpuThreads.Max < 2, "One thread: no workers.");
+        var before = CpuWorkerPool.SpinMicroseconds;
+        try
+        {
+            CpuWorkerPool.SpinMicroseconds = spin;
+            for (var job = 0; job < 60; job++)
+            {
+                if (job % 20 == 19)
+                {
+                    Thread.Sleep(12);
+                }
+
+                Every_item_runs_exactly_once(64, Parallel);
+            }
+
+            // A job runs on the caller alone while another test holds the pool: a worker must help in one of 10 tries.
+            var helped = 0;
+            for (var job = 0; job < 10 && helped == 0; job++)
+            {
+                Thread.Sleep(job * 8);
+                var body = new Helped { Caller = Environment.CurrentManagedThreadId };
+                var flags = new int[1];
+                fixed (int* f = flags)
+                {
+                    body.Other = f;
+                    CpuThreads.For(2, Parallel, ref body);
+                }
+
+                helped = flags[0];
+            }
+
+            Assert.True(helped == 1, $"no worker ran an item within 1 s in 10 jobs (spin {spin} µs)");
+        }
+        finally
+        {
+            CpuWorkerPool.SpinMicroseconds = before;
+        }
+    }
+
+    // Item 0 waits until a thread other than the caller has run an item (then *Other = 1); other items just record it.
+    private struct Helped : ICpuForBody
+    {
+        public int Caller;
+        public int* Other;
+
+        public readonly void Run(int item)
+        {
+            if (Environment.CurrentManagedThreadId != Caller)
+            {
+                Volatile.Write(ref *Other, 1);
+            }
+
+            if (item != 0)
+            {
+                return;
+            }
+
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            while (Volatile.Read(ref *Other) == 0 && watch.ElapsedMilliseconds < 1000)
+            {
+                Thread.Yield();
+            }
+        }
+    }
+
     private struct Count : ICpuForBody
     {
         public int* Hits;

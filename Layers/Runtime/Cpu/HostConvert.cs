@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using ILGPU;
 using ILGPUInt8.Kernels.Arch;
 using ILGPUInt8.Kernels.Cpu;
 using ILGPUInt8.Kernels.Quantization;
@@ -18,12 +17,12 @@ namespace ILGPUInt8.Layers.Runtime;
 internal static unsafe class HostConvert
 {
     /// <summary>NCHW float at <paramref name="src"/> → tensor <paramref name="t"/> (NHWC, float or int8).</summary>
-    public static void FromNchw(ArrayView<float> src, ExecutionContext context, PlanTensor t, TensorShape shape)
+    public static void FromNchw(float* src, ExecutionContext context, PlanTensor t, TensorShape shape)
     {
         bool int8 = t.Type == DataType.Int8;
         var body = new FromNchwRanges
         {
-            X = ExecutionContext.Pointer(src),
+            X = src,
             Y = int8 ? context.Pointer<sbyte>(t, shape.N) : context.Pointer<float>(t, shape.N),
             Int8 = int8,
             Inverse = int8 ? QuantMath.Inverse(t.Scale) : 0f,
@@ -34,13 +33,13 @@ internal static unsafe class HostConvert
     }
 
     /// <summary>Tensor <paramref name="t"/> (NHWC, float or int8) → NCHW float at <paramref name="dst"/>.</summary>
-    public static void ToNchw(ExecutionContext context, PlanTensor t, TensorShape shape, ArrayView<float> dst)
+    public static void ToNchw(ExecutionContext context, PlanTensor t, TensorShape shape, float* dst)
     {
         bool int8 = t.Type == DataType.Int8;
         var body = new ToNchwRanges
         {
             X = int8 ? context.Pointer<sbyte>(t, shape.N) : context.Pointer<float>(t, shape.N),
-            Y = ExecutionContext.Pointer(dst),
+            Y = dst,
             Int8 = int8,
             Scale = int8 ? t.Scale : 0f,
             C = shape.C,
