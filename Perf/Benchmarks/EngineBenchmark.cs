@@ -13,7 +13,7 @@ namespace ILGPUInt8.Perf.Benchmarks;
 
 /// <summary>
 /// End-to-end engines built through the API: a small CNN (1×28×28), ResNet-18 and ResNet-50 v1.5 (3×224×224) at batch 1,
-/// 64 and 256, FP32 and INT8 (ranges from min-max calibration on two random images). The execution context replays CUDA
+/// 64 and 256, FP32 (TF32), FP16 and INT8 by default (<c>--precisions</c>; INT8 ranges from min-max calibration on two random images). The execution context replays CUDA
 /// graphs where the backend allows (a batch size's first two runs are in the warm-up); on CUDA an INT8 row "plain
 /// launches" beside it times a context with graphs off, with the ratio graphs on / plain. Images/s, the INT8 / FP32 ratio, the ratio to
 /// every PyTorch peer of the case (Perf/peers/engine_peers.py, same device call: eager, BN-folded, torch.compile) and to the
@@ -34,7 +34,7 @@ public sealed class EngineBenchmark : IBenchmark
     public string Name => "engine";
 
     /// <inheritdoc />
-    public string Description => "End-to-end small CNN, ResNet-18 and ResNet-50 engines (FP32, INT8; CUDA graphs on and off), per-layer breakdown, launch overhead";
+    public string Description => "End-to-end small CNN, ResNet-18 and ResNet-50 engines (FP32 on TF32, FP16, INT8 by --precisions; CUDA graphs on and off), per-layer breakdown, launch overhead";
 
     /// <inheritdoc />
     public void Run(BenchContext context)
@@ -118,9 +118,10 @@ public sealed class EngineBenchmark : IBenchmark
         float[] Inputs(int count, int seed) => Array.ConvertAll(Random(count, seed), v => pixel(v));
         var calibration = new Dictionary<string, float[]> { [input.Name] = Inputs((int)input.Dims.Volume * 2, 7) };
         var fp32Ms = new Dictionary<int, double>();
-        foreach (var int8 in new[] { false, true })
+        foreach (var precision in Precisions(context))
         {
-            var config = new BuilderConfig { MaxBatchSize = maxBatch, Int8 = int8 };
+            bool int8 = precision == "int8";
+            var config = new BuilderConfig { MaxBatchSize = maxBatch, Int8 = int8, Fp16 = precision == "fp16", Tf32 = precision != "fp32-strict" };
             if (int8)
             {
                 config.Calibrator = new MaxAbsCalibrator([(calibration, 2)]);
@@ -143,7 +144,6 @@ public sealed class EngineBenchmark : IBenchmark
                 plain.CudaGraphs = false;
             }
 
-            var precision = int8 ? "int8" : "fp32";
             Console.WriteLine($"  {name} {precision}: {engine.Layers.Count} steps ({engine.Layers.Count(l => l.Int8)} INT8), arena {engine.Memory.ArenaBytes / 1048576.0:F1} MiB at batch {maxBatch} (no reuse: {engine.Memory.UnsharedBytes / 1048576.0:F1} MiB), step scratch {engine.Memory.ScratchBytes / 1048576.0:F1} MiB");
             foreach (var batch in batches)
             {
@@ -159,7 +159,7 @@ public sealed class EngineBenchmark : IBenchmark
                     ratio = f / ms;
                     ratioTo = "fp32 engine";
                 }
-                else if (!int8)
+                else if (precision == "fp32")
                 {
                     fp32Ms[batch] = ms;
                 }
@@ -199,19 +199,35 @@ public sealed class EngineBenchmark : IBenchmark
         }
     }
 
+    /// <summary>
+    /// <c>--precisions</c> (default fp32,fp16,int8): the engines built for each network, in this order. fp32 = FP32 layers
+    /// on TF32 tensor cores where the backend has them (the builder's default), fp32-strict = <see cref="BuilderConfig.Tf32"/>
+    /// off, fp16 = FP16 layers, int8 = INT8 with min-max calibration. The INT8 rows' ratio is to the fp32 engine when
+    /// fp32 runs before it.
+    /// </summary>
+    private static string[] Precisions(BenchContext context)
+    {
+        string[] known = ["fp32", "fp32-strict", "fp16", "int8"];
+        var list = context.Option("precisions", "fp32,fp16,int8").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var unknown = list.Where(p => !known.Contains(p)).ToList();
+        return unknown.Count > 0
+            ? throw new ArgumentException($"--precisions: unknown {string.Join(", ", unknown)} (known: {string.Join(", ", known)})")
+            : list;
+    }
+
     private void Report(BenchContext context, string key, EngineProfile profile, double endToEndMs, double launchMs)
     {
         var total = profile.TotalMilliseconds;
         var share = profile.Launches * launchMs / endToEndMs;
         var byType = profile.Layers
-            .GroupBy(l => (l.Type?.ToString() ?? "Convert") + (l.Int8 ? " int8" : " fp32"))
+            .GroupBy(l => (l.Type?.ToString() ?? "Convert") + " " + l.Precision.ToLowerInvariant())
             .Select(g => (Type: g.Key, Ms: g.Sum(l => l.Milliseconds), Count: g.Count()))
             .OrderByDescending(g => g.Ms);
         Console.WriteLine($"    {key}: profiled {total:F3} ms over {profile.Layers.Count} steps, {profile.Launches} launches, launch overhead ≈ {share:P1} of {endToEndMs:F3} ms");
         Console.WriteLine("      " + string.Join(", ", byType.Take(6).Select(g => $"{g.Type} {100 * g.Ms / total:F0}% ({g.Count})")));
         foreach (var l in profile.Layers.OrderByDescending(l => l.Milliseconds).Take(3))
         {
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"      {l.Name,-32} {l.Milliseconds,9:F4} ms {(l.Int8 ? "int8" : "fp32")} {l.Fusions}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"      {l.Name,-32} {l.Milliseconds,9:F4} ms {l.Precision.ToLowerInvariant()} {l.Fusions}"));
         }
 
         context.Add(new BenchResult(Name, $"  launch overhead {key}", endToEndMs, share * 100, "%"));

@@ -4,10 +4,11 @@
 PyTorch on the same three networks the engine benchmark builds: the small CNN (1x28x28: conv3x3 32+BN+ReLU, maxpool,
 conv3x3 64+BN+ReLU, maxpool, fc 128+ReLU, fc 10, softmax), ResNet-18 and ResNet-50 v1.5 (3x224x224, torchvision
 layout, written out here so torchvision is not needed; ResNet-50's bottlenecks stride the 3x3), batch 1, 64, 256,
-random weights, channels_last, cudnn.benchmark, TF32 off:
+random weights, channels_last, cudnn.benchmark, TF32 off except in the tf32 rows:
   - "torch eager fp32" / "torch eager fp16": the networks as written (BatchNorm as its own kernels);
   - "torch eager fp32 bn-folded" / "torch eager fp16 bn-folded": BatchNorm folded into the convolution before it, as
     our engine does (equal work);
+  - "torch eager tf32" / "torch eager tf32 bn-folded": the FP32 ResNets with allow_tf32 on (CUDA only);
   - "torch.compile fp16 reduce-overhead" (inductor + CUDA graphs; ResNet-18 and ResNet-50 at every batch, b1
     included, about 10 s of compile a shape on an H200) and "torch.compile fp16 max-autotune" (b256 only, ResNet-18;
     ResNet-50 too with --autotune-all: it compiles about 2 minutes a shape): the BN-folded FP16 channels_last model.
@@ -225,9 +226,35 @@ def main():
                         ms = time_ms(lambda: model(x))
                     writer.add({"peer": peer, "case": f"{name} b{batch}", "ms": ms, "tops": batch / ms * 1000})
                     print(f"{peer:36} {name} b{batch}: {batch / ms * 1000:10.1f} img/s", flush=True)
+    if DEVICE == "cuda":
+        tf32_rows(batches, writer)
     if "--compile" in sys.argv:
         compiled_rows(batches, "--autotune-all" in sys.argv, writer)
     writer.print_table()
+
+
+def tf32_rows(batches, writer):
+    """ "torch eager tf32" / "torch eager tf32 bn-folded": the FP32 ResNets with PyTorch's allow_tf32 on (cuDNN and
+    cuBLAS may use TF32 tensor cores), the peer of our FP32 engine with TF32 (the default); TF32 is switched off again
+    after them."""
+    torch.backends.cuda.matmul.allow_tf32 = True
+    torch.backends.cudnn.allow_tf32 = True
+    try:
+        for name, make, shape in NETWORKS[1:]:
+            for folded in (False, True):
+                torch.manual_seed(1)
+                model = randomize_bn(make()).eval()
+                model = (fold_bn(model) if folded else model).to(DEVICE).to(memory_format=torch.channels_last)
+                peer = "torch eager tf32" + (" bn-folded" if folded else "")
+                for batch in batches:
+                    x = torch.randn(batch, *shape, device=DEVICE).to(memory_format=torch.channels_last)
+                    with torch.inference_mode():
+                        ms = time_ms(lambda: model(x))
+                    writer.add({"peer": peer, "case": f"{name} b{batch}", "ms": ms, "tops": batch / ms * 1000})
+                    print(f"{peer:36} {name} b{batch}: {batch / ms * 1000:10.1f} img/s", flush=True)
+    finally:
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
 
 
 def check_fold():
