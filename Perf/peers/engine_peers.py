@@ -14,7 +14,7 @@ random weights, channels_last, cudnn.benchmark, TF32 off except in the tf32 rows
     ResNet-50 too with --autotune-all: it compiles about 2 minutes a shape): the BN-folded FP16 channels_last model.
 The compiled peers need --compile (they take minutes). Prints a table and writes JSON rows {peer, case, tops} where
 "tops" holds images/s:
-    python3 Perf/peers/engine_peers.py OUT.json [--append] [--compile [--autotune-all]] [--cpu]
+    python3 Perf/peers/engine_peers.py OUT.json [--append] [--compile [--autotune-all]] [--cpu] [--nets resnet18,...]
 With --append the rows are added to an existing OUT.json (e.g. the one gemm_conv_peers.py wrote), so one --peers file
 serves the whole Perf run. --cpu is a smoke run of the code paths on the CPU (batch 1, 64x64 ResNets, FP32 only, no
 CUDA graphs); its numbers are not peers.
@@ -194,7 +194,23 @@ class RowWriter:
 
 
 DEVICE = "cpu" if "--cpu" in sys.argv else "cuda"
-NETWORKS = (("small_cnn", small_cnn, (1, 28, 28)), ("resnet18", resnet18, (3, 224, 224)), ("resnet50", resnet50, (3, 224, 224)))
+ALL_NETWORKS = (("small_cnn", small_cnn, (1, 28, 28)), ("resnet18", resnet18, (3, 224, 224)), ("resnet50", resnet50, (3, 224, 224)))
+
+
+def picked_networks():
+    """--nets a,b: only those networks (each row of the others is skipped; the check of BN folding runs on the ResNets
+    picked)."""
+    if "--nets" not in sys.argv:
+        return ALL_NETWORKS
+    names = sys.argv[sys.argv.index("--nets") + 1].split(",")
+    unknown = [n for n in names if n not in [net[0] for net in ALL_NETWORKS]]
+    if unknown:
+        sys.exit(f"--nets: unknown {unknown} (known: {[net[0] for net in ALL_NETWORKS]})")
+    return tuple(net for net in ALL_NETWORKS if net[0] in names)
+
+
+NETWORKS = picked_networks()
+RESNETS = tuple(net for net in NETWORKS if net[0] != "small_cnn")
 
 
 def shape_of(name, shape):
@@ -240,7 +256,7 @@ def tf32_rows(batches, writer):
     torch.backends.cuda.matmul.allow_tf32 = True
     torch.backends.cudnn.allow_tf32 = True
     try:
-        for name, make, shape in NETWORKS[1:]:
+        for name, make, shape in RESNETS:
             for folded in (False, True):
                 torch.manual_seed(1)
                 model = randomize_bn(make()).eval()
@@ -260,7 +276,7 @@ def tf32_rows(batches, writer):
 def check_fold():
     """The folded ResNet-18 and ResNet-50 compute the same function as the ones with BatchNorm (FP32, TF32 off); warns
     otherwise."""
-    for name, make, shape in NETWORKS[1:]:
+    for name, make, shape in RESNETS:
         torch.manual_seed(1)
         plain = randomize_bn(make()).eval().to(DEVICE)
         torch.manual_seed(1)
@@ -284,8 +300,8 @@ def compiled_rows(batches, autotune_all, writer):
         print(f"torch {torch.__version__} has no torch.compile: no compiled rows", flush=True)
         return
     dtype = torch.float32 if DEVICE == "cpu" else torch.float16
-    plans = [(net, "reduce-overhead", list(batches)) for net in NETWORKS[1:]]
-    plans += [(net, "max-autotune", batches[-1:]) for net in NETWORKS[1:] if net[0] == "resnet18" or autotune_all]
+    plans = [(net, "reduce-overhead", list(batches)) for net in RESNETS]
+    plans += [(net, "max-autotune", batches[-1:]) for net in RESNETS if net[0] == "resnet18" or autotune_all]
     for (name, make, shape), mode, mode_batches in plans:
         shape = shape_of(name, shape)
         torch.manual_seed(1)
