@@ -28,7 +28,9 @@ public sealed class BuilderConfig
     /// Allow TF32 for FP32 layers (PyTorch's <c>allow_tf32</c>, TensorRT's TF32 flag; on by default): on CUDA (sm_80+) an
     /// FP32 convolution (groups 1) or fully connected layer with no fused activation other than ReLU runs on the tensor
     /// cores with its operands rounded to TF32 (10 mantissa bits, ties away from zero) and FP32 accumulation. False keeps
-    /// strict FP32 everywhere. The CPU backend and the CPU accelerator compute such steps in FP32 either way (TF32 is a
+    /// strict FP32 everywhere. Allowed, not imposed: with tactic timing on, the engine is also built in strict FP32 and the
+    /// faster of the two as timed is kept (<see cref="Engine.Tf32"/> says which; the "(tf32)" entry of
+    /// <see cref="Engine.Tactics"/> holds both totals). The CPU backend and the CPU accelerator compute such steps in FP32 either way (TF32 is a
     /// tensor-core format; PyTorch's switch does nothing on the CPU either). The calibration run is always strict FP32.
     /// </summary>
     public bool Tf32 { get; set; } = true;

@@ -68,10 +68,16 @@ public static class EngineBuilder
         if (timed && config.Mode == BuilderPrecision.Best && edit is null)
         {
             // best by build-time timing: the same ranges, planned with other precision choices (PrecisionTiming).
-            return PrecisionTiming.Choose(plan, config, choices => Finish(Replan(network, config, plan), config, device, null, null, choices, timed), config.TacticRepeats);
+            return PrecisionTiming.Choose(plan, config, choices => Finish(Replan(network, config, plan), config, device, null, null, choices, timed, config.Tf32), config.TacticRepeats);
         }
 
-        return Finish(plan, config, device, hostIsa, edit, null, timed);
+        if (timed && config.Tf32 && edit is null)
+        {
+            // TF32 allowed, not imposed: the engine with TF32 steps and the strict one, timed, the faster kept (Tf32Timing).
+            return Tf32Timing.Choose(tf32 => Finish(Replan(network, config, plan), config, device, hostIsa, null, null, timed, tf32), config.TacticRepeats);
+        }
+
+        return Finish(plan, config, device, hostIsa, edit, null, timed, config.Tf32);
     }
 
     // A plan lowered again with the tensor ranges of `ranged` (lowering is deterministic: the same tensors in the same order).
@@ -87,10 +93,10 @@ public static class EngineBuilder
     }
 
     // Precision (with the timed choices of `best`, if any), fusion, conversions, memory plan, the engine and its tactics.
-    private static Engine Finish(Plan plan, BuilderConfig config, Int8Device device, CpuIsa? hostIsa, Action<Plan>? edit, IReadOnlyDictionary<string, LayerPrecision>? choices, bool timed)
+    private static Engine Finish(Plan plan, BuilderConfig config, Int8Device device, CpuIsa? hostIsa, Action<Plan>? edit, IReadOnlyDictionary<string, LayerPrecision>? choices, bool timed, bool tf32)
     {
         plan.IntegerOnly = config.IntegerOnly;
-        plan.Tf32 = config.Tf32;
+        plan.Tf32 = tf32;
         PrecisionPass.Run(plan, config, choices);
         if (config.Fusion)
         {

@@ -91,7 +91,7 @@ internal static class PrecisionTiming
         steps.SelectMany(s => s.Layers).Distinct(StringComparer.Ordinal).ToDictionary(n => n, _ => LayerPrecision.Half, StringComparer.Ordinal);
 
     // Median milliseconds per step over `repeats` profiled runs on zeros (after one warm-up run), or the test's timer.
-    private static Dictionary<string, double> Time(Engine engine, int batch, int repeats)
+    internal static Dictionary<string, double> Time(Engine engine, int batch, int repeats)
     {
         if (Timer is { } timer)
         {

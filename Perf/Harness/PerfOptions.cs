@@ -43,6 +43,7 @@ public static class PerfOptions
         ("with-fp32", "cpu-engine: time our FP32 engine too"),
         ("direct-ab", "cpu-engine: also time the INT8 engine built without the direct convolution (im2col path, no fused pools)"),
         ("residual-ab", "engine: also build each INT8 network with residual-sum fusion flipped (FuseResidualSums A/B, same call)"),
+        ("precisions", "engine: the engines built, in order (fp32 = TF32 where the device has it, fp32-strict, fp16, int8; default fp32,fp16,int8)"),
     ];
 
     /// <summary>--repeats: timed repeats per measurement.</summary>

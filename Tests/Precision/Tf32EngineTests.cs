@@ -94,6 +94,35 @@ public sealed class Tf32EngineTests
         }
     }
 
+    [Theory]
+    [InlineData(5.0, "strict")]
+    [InlineData(0.5, "tf32")]
+    public void With_timing_the_faster_of_tf32_and_strict_is_kept(double tf32StepMs, string kept)
+    {
+        // TF32 allowed, not imposed: a fixed timer says the TF32 convolution takes tf32StepMs, the FP32 kernel 1 ms.
+        var net = Conv();
+        var inputs = TestNetworks.Inputs(net, 2);
+        var config = new BuilderConfig { MaxBatchSize = 2, Tf32 = true, TacticTiming = TacticTiming.On, TacticRepeats = 1, TimingCache = new TimingCache() };
+        PrecisionTiming.Timer = (engine, batch) =>
+            engine.Layers.GroupBy(l => l.Name).ToDictionary(g => g.Key, g => g.Sum(l => l.Precision == "TF32" ? tf32StepMs : l.Type == LayerType.Convert ? 0.0 : 1.0));
+        try
+        {
+            using var engine = BuildWithEmulatedTf32(net, config);
+            var choice = engine.Tactics.Single(t => t.Layer == Tf32Timing.EngineChoice);
+            Assert.Equal(kept, choice.Variant);
+            Assert.Equal(tf32StepMs, choice.Candidates["tf32"]);
+            Assert.Equal(1.0, choice.Candidates["strict"]);
+            Assert.Equal(kept == "tf32", engine.Tf32);
+            Assert.Equal(kept == "tf32" ? "TF32" : "FP32", engine.Layers.Single(l => l.Type == LayerType.Convolution).Precision);
+            var fp32 = PlanReference.Outputs(engine.Plan, inputs, 2)["relu"];
+            TestNetworks.Near(new Dictionary<string, float[]> { ["relu"] = fp32 }, TestNetworks.Run(engine, inputs, 2), "timed tf32 choice vs fp32", rtol: 1e-2f, atol: 1e-3f);
+        }
+        finally
+        {
+            PrecisionTiming.Timer = null;
+        }
+    }
+
     [Fact]
     public void Strict_fp32_runs_the_fp32_kernel_with_the_bits_of_before()
     {
