@@ -130,7 +130,8 @@ public sealed class GemmMmaFloat : IFloatGemmVariant
     public string? Declines(Int8Device device, GemmProblem problem) => FullWave(device, problem, TileM, TileN);
 
     /// <summary>
-    /// For 128×256 tiles: why a problem of fewer tiles than multiprocessors should go to a smaller tile (null otherwise).
+    /// For 128×256 tiles: why a problem of N ≤ 128 (a 256-wide tile would multiply at least half zeros: the 64-channel
+    /// convolutions of the ResNets) or of fewer tiles than multiprocessors should go to a smaller tile (null otherwise).
     /// </summary>
     internal static string? FullWave(Int8Device device, GemmProblem problem, int tileM, int tileN)
     {
@@ -138,6 +139,11 @@ public sealed class GemmMmaFloat : IFloatGemmVariant
         if (tileN != 256 || !device.IsCuda)
         {
             return null;
+        }
+
+        if (problem.N <= 128)
+        {
+            return $"N = {problem.N} fills at most half of a {tileN}-wide tile";
         }
 
         long tiles = (long)((problem.M + tileM - 1) / tileM) * ((problem.N + tileN - 1) / tileN);
