@@ -12,9 +12,9 @@ random weights, channels_last, cudnn.benchmark, TF32 off except in the tf32 rows
   - "torch.compile fp16 reduce-overhead" (inductor + CUDA graphs; ResNet-18 and ResNet-50 at every batch, b1
     included, about 10 s of compile a shape on an H200) and "torch.compile fp16 max-autotune" (b256 only, ResNet-18;
     ResNet-50 too with --autotune-all: it compiles about 2 minutes a shape): the BN-folded FP16 channels_last model.
-The compiled peers need --compile (they take minutes). Prints a table and writes JSON rows {peer, case, tops} where
+The compiled peers need --compile (they take minutes; --no-autotune leaves max-autotune out). Prints a table and writes JSON rows {peer, case, tops} where
 "tops" holds images/s:
-    python3 Perf/peers/engine_peers.py OUT.json [--append] [--compile [--autotune-all]] [--cpu] [--nets resnet18,...]
+    python3 Perf/peers/engine_peers.py OUT.json [--append] [--compile [--autotune-all]] [--cpu] [--nets resnet18,...] [--no-autotune]
 With --append the rows are added to an existing OUT.json (e.g. the one gemm_conv_peers.py wrote), so one --peers file
 serves the whole Perf run. --cpu is a smoke run of the code paths on the CPU (batch 1, 64x64 ResNets, FP32 only, no
 CUDA graphs); its numbers are not peers.
@@ -301,7 +301,8 @@ def compiled_rows(batches, autotune_all, writer):
         return
     dtype = torch.float32 if DEVICE == "cpu" else torch.float16
     plans = [(net, "reduce-overhead", list(batches)) for net in RESNETS]
-    plans += [(net, "max-autotune", batches[-1:]) for net in RESNETS if net[0] == "resnet18" or autotune_all]
+    if "--no-autotune" not in sys.argv:
+        plans += [(net, "max-autotune", batches[-1:]) for net in RESNETS if net[0] == "resnet18" or autotune_all]
     for (name, make, shape), mode, mode_batches in plans:
         shape = shape_of(name, shape)
         torch.manual_seed(1)
