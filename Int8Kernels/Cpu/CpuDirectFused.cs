@@ -36,7 +36,10 @@ internal static unsafe partial class CpuDirectFused
             return false;
         }
 
-        int wpr = b.K / 4;
+        // The weights in run layout (K' = R·4·W, CpuDirectConv.PadRuns) or in im2col order (K' = R·S·C padded to a word,
+        // PacksPixels): the two are the same when S·C is a multiple of 4.
+        int wpr = PackedB.PaddedK(b.K) / 4;
+        bool packed = b.K != 4 * p.R * CpuDirectConv.RunWords(p);
         long m = (long)p.N * p.P * p.Q;
         fixed (int* init = epilogue.Init)
         fixed (float* mult = sink.MultiplierArray)
@@ -48,6 +51,7 @@ internal static unsafe partial class CpuDirectFused
                 Words = words,
                 Wpr = wpr,
                 RunWords = CpuDirectConv.RunWords(p),
+                Packed = packed,
                 RowBytes = (long)CpuPaddedIm2Col.PaddedWidth(p) * p.C,
                 Init = init,
                 Mult = mult,
@@ -78,7 +82,7 @@ internal static unsafe partial class CpuDirectFused
     {
         ArgumentNullException.ThrowIfNull(b);
         int n = b.N;
-        bool applies = Applies(b.K, n, sink);
+        bool applies = Applies(PackedB.PaddedK(b.K), n, sink);
         var init = new int[applies ? n : 0];
         for (var k = 0; k < init.Length; k++)
         {
@@ -131,6 +135,19 @@ internal static unsafe partial class CpuDirectFused
     }
 
     /// <summary>
+    /// True when the 32-channel kernel should read each pixel packed (its R runs of S·C bytes copied back to back into a
+    /// chunk buffer, ⌈R·S·C / 4⌉ words) rather than as R runs of W = ⌈S·C / 4⌉ words of the padded copy: when the runs'
+    /// padding costs ≥ 10 % more words, R·W ≥ 1.1·⌈R·S·C / 4⌉ (the ResNet stem, 7×7 over C = 3: 42 words against 37).
+    /// The copy, R vector moves a pixel, is the price (measured: the stem's direct runs lost to the im2col GEMM).
+    /// </summary>
+    public static bool PacksPixels(ConvProblem p)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        long runs = (long)p.R * CpuDirectConv.RunWords(p), packed = PackedB.PaddedK(p.R * p.S * p.C) / 4;
+        return p.K % 32 == 0 && p.S * p.C <= 32 && 10 * runs >= 11 * packed;
+    }
+
+    /// <summary>
     /// True when a 2×2 stride-2 max pool can be taken before the requantize: every multiplier ≥ 0, so the requantize
     /// is non-decreasing in the sum and max(requantize(s_i)) = requantize(max s_i).
     /// </summary>
@@ -160,7 +177,7 @@ internal static unsafe partial class CpuDirectFused
         public int* Init;
         public float* Mult;
         public sbyte* Y;
-        public bool Small, Pool;
+        public bool Small, Pool, Packed;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Run(int item)
@@ -265,12 +282,47 @@ internal static unsafe partial class CpuDirectFused
         // Every 32-channel block over the chunk's tiles (the block outer: its weights are read once a chunk).
         private readonly void Flush(ref Chunk chunk)
         {
+            if (Packed)
+            {
+                FlushPacked(ref chunk);
+                return;
+            }
+
             for (var k0 = 0; k0 < P.K; k0 += 32)
             {
                 int* b = Words + ((long)(k0 / 8) * Wpr * 8);
                 for (var i = 0; i < chunk.Tiles; i++)
                 {
                     Vnni4x32(Xp, chunk.Offsets + (4 * i), P.R, RunWords, RowBytes, b, (long)Wpr * 8, Init + k0, Mult + k0, Lo, Y + (chunk.Outputs[i] * Stride) + k0, Stride, chunk.Valid[i]);
+                }
+            }
+
+            chunk.Tiles = 0;
+        }
+
+        // PacksPixels: pixel j of the chunk (its R runs of S·C bytes at Xp + offsets[j] + t·RowBytes) copied to
+        // pack[j·4·Wpr + t·S·C ..] (im2col order; the bytes after R·S·C meet zero weights), then each tile is one run of
+        // Wpr words. The copy writes up to 31 bytes past a run (overwritten by the next run or pixel; the buffer has slack).
+        private readonly void FlushPacked(ref Chunk chunk)
+        {
+            int ld = 4 * Wpr, pixels = 4 * chunk.Tiles;
+            var buffer = CpuScratch<sbyte>.First((Chunk.Capacity * 4 * ld) + CpuPaddedIm2Col.Slack);
+            fixed (sbyte* pack = buffer)
+            {
+                long* offsets = chunk.Offsets;
+                for (var j = 0; j < pixels; j++)
+                {
+                    CpuPaddedIm2Col.Pixels(Xp + offsets[j], pack + ((long)j * ld), 1, ld, P.R, P.S * P.C, RowBytes, 0);
+                    offsets[j] = (long)j * ld;
+                }
+
+                for (var k0 = 0; k0 < P.K; k0 += 32)
+                {
+                    int* b = Words + ((long)(k0 / 8) * Wpr * 8);
+                    for (var i = 0; i < chunk.Tiles; i++)
+                    {
+                        Vnni4x32(pack, offsets + (4 * i), 1, Wpr, 0, b, (long)Wpr * 8, Init + k0, Mult + k0, Lo, Y + (chunk.Outputs[i] * Stride) + k0, Stride, chunk.Valid[i]);
+                    }
                 }
             }
 
