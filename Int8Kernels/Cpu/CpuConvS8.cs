@@ -41,8 +41,11 @@ internal sealed unsafe class CpuConvS8
     /// </summary>
     internal static bool DirectDefault { get; set; } = Environment.GetEnvironmentVariable("ILGPUINT8_CPU_DIRECT") != "0";
 
-    /// <summary>As above; <paramref name="direct"/> false keeps VNNI on the im2col path where <see cref="CpuDirectConv"/> applies (for tests).</summary>
-    internal CpuConvS8(ReadOnlySpan<sbyte> krsc, ConvProblem problem, CpuIsa? isa, bool direct)
+    /// <summary>
+    /// As above; <paramref name="direct"/> false keeps VNNI on the im2col path where <see cref="CpuDirectConv"/> applies,
+    /// <paramref name="pack"/> false keeps the padded runs where <see cref="CpuDirectFused.PacksPixels"/> would pack (tests, A/B).
+    /// </summary>
+    internal CpuConvS8(ReadOnlySpan<sbyte> krsc, ConvProblem problem, CpuIsa? isa, bool direct, bool pack = true)
     {
         ArgumentNullException.ThrowIfNull(problem);
         problem.Validate();
@@ -54,7 +57,7 @@ internal sealed unsafe class CpuConvS8
 
         Problem = problem;
         _batches = new PerBatch<ConvProblem>(n => problem with { N = n });
-        if (direct && CpuDirectConv.Applies(problem, CpuIsaSupport.Checked(isa)) && CpuDirectFused.PacksPixels(problem))
+        if (direct && CpuDirectConv.Applies(problem, CpuIsaSupport.Checked(isa)) && pack && CpuDirectFused.PacksPixels(problem))
         {
             // Short runs over few channels (the ResNet stem, 7×7 over C = 3: 42 run words a pixel, 37 packed): the fused
             // kernel packs each chunk's pixels contiguously (CpuDirectFused), with the im2col path's weights, which the

@@ -300,20 +300,53 @@ internal static unsafe partial class CpuDirectFused
             chunk.Tiles = 0;
         }
 
-        // PacksPixels: pixel j of the chunk (its R runs of S·C bytes at Xp + offsets[j] + t·RowBytes) copied to
-        // pack[j·4·Wpr + t·S·C ..] (im2col order; the bytes after R·S·C meet zero weights), then each tile is one run of
-        // Wpr words. The copy writes up to 31 bytes past a run (overwritten by the next run or pixel; the buffer has slack).
+        // PacksPixels: pixel j of the chunk (its R runs of S·C ≤ 32 bytes at Xp + offsets[j] + t·RowBytes) copied to
+        // pack[j·4·Wpr + t·S·C ..] (im2col order; the bytes after R·S·C meet zero weights), one 32-byte move a run, then
+        // each tile is one run of Wpr words. A move writes up to 31 bytes past its run (overwritten by the next run or
+        // pixel, written after it; the buffer has slack) and reads as far past (the padded copy has slack).
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private readonly void FlushPacked(ref Chunk chunk)
         {
-            int ld = 4 * Wpr, pixels = 4 * chunk.Tiles;
-            var buffer = CpuScratch<sbyte>.First((Chunk.Capacity * 4 * ld) + CpuPaddedIm2Col.Slack);
+            int ld = 4 * Wpr, pixels = 4 * chunk.Tiles, r = P.R, run = P.S * P.C;
+            long rowBytes = RowBytes;
+            // Slots for 6-pixel groups past the last pixel (read, never stored: their sums stay in registers).
+            var buffer = CpuScratch<sbyte>.First((((Chunk.Capacity * 4) + 6) * ld) + CpuPaddedIm2Col.Slack);
             fixed (sbyte* pack = buffer)
             {
                 long* offsets = chunk.Offsets;
                 for (var j = 0; j < pixels; j++)
                 {
-                    CpuPaddedIm2Col.Pixels(Xp + offsets[j], pack + ((long)j * ld), 1, ld, P.R, P.S * P.C, RowBytes, 0);
+                    sbyte* s = Xp + offsets[j], d = pack + ((long)j * ld);
+                    for (var t = 0; t < r; t++, s += rowBytes, d += run)
+                    {
+                        Vector256.Load(s).Store(d);
+                    }
+
                     offsets[j] = (long)j * ld;
+                }
+
+                if (chunk.Valid[0] >= 0)
+                {
+                    // Not pooled: the chunk's tiles are the consecutive output pixels from Outputs[0] (only the last tile
+                    // is short), so they run as groups of 6 pixels × 16 channels.
+                    int count = 0;
+                    for (var i = 0; i < chunk.Tiles; i++)
+                    {
+                        count += chunk.Valid[i];
+                    }
+
+                    sbyte* y0 = Y + (chunk.Outputs[0] * Stride);
+                    for (var k0 = 0; k0 < P.K; k0 += 16)
+                    {
+                        int* b = Words + ((long)(k0 / 8) * Wpr * 8);
+                        for (var g = 0; g < count; g += 6)
+                        {
+                            Vnni6x16(pack + ((long)g * ld), ld, Wpr, b, (long)Wpr * 8, Init + k0, Mult + k0, Lo, y0 + ((long)g * Stride) + k0, Stride, Math.Min(6, count - g));
+                        }
+                    }
+
+                    chunk.Tiles = 0;
+                    return;
                 }
 
                 for (var k0 = 0; k0 < P.K; k0 += 32)

@@ -84,10 +84,9 @@ internal static unsafe class CpuPaddedIm2Col
         }
     }
 
-    // count pixels along an output row: pixel i's R runs of `run` bytes, from src + i·stepW + t·rowBytes to d + i·ld + t·run
-    // (also CpuDirectFused's pixel packing, one pixel a call).
+    // count pixels along an output row: pixel i's R runs of `run` bytes, from src + i·stepW + t·rowBytes to d + i·ld + t·run.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void Pixels(sbyte* src, sbyte* d, int count, int ld, int r, int run, long rowBytes, long stepW)
+    private static void Pixels(sbyte* src, sbyte* d, int count, int ld, int r, int run, long rowBytes, long stepW)
     {
         if (run <= 4 && r == 3)
         {
