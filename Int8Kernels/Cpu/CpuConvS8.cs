@@ -41,11 +41,8 @@ internal sealed unsafe class CpuConvS8
     /// </summary>
     internal static bool DirectDefault { get; set; } = Environment.GetEnvironmentVariable("ILGPUINT8_CPU_DIRECT") != "0";
 
-    /// <summary>
-    /// As above; <paramref name="direct"/> false keeps VNNI on the im2col path where <see cref="CpuDirectConv"/> applies,
-    /// <paramref name="pack"/> false keeps the padded runs where <see cref="CpuDirectFused.PacksPixels"/> would pack (tests, A/B).
-    /// </summary>
-    internal CpuConvS8(ReadOnlySpan<sbyte> krsc, ConvProblem problem, CpuIsa? isa, bool direct, bool pack = true)
+    /// <summary>As above; <paramref name="direct"/> false keeps VNNI on the im2col path where <see cref="CpuDirectConv"/> applies (for tests).</summary>
+    internal CpuConvS8(ReadOnlySpan<sbyte> krsc, ConvProblem problem, CpuIsa? isa, bool direct)
     {
         ArgumentNullException.ThrowIfNull(problem);
         problem.Validate();
@@ -57,17 +54,6 @@ internal sealed unsafe class CpuConvS8
 
         Problem = problem;
         _batches = new PerBatch<ConvProblem>(n => problem with { N = n });
-        if (direct && CpuDirectConv.Applies(problem, CpuIsaSupport.Checked(isa)) && pack && CpuDirectFused.PacksPixels(problem))
-        {
-            // Short runs over few channels (the ResNet stem, 7×7 over C = 3: 42 run words a pixel, 37 packed): the fused
-            // kernel packs each chunk's pixels contiguously (CpuDirectFused), with the im2col path's weights, which the
-            // unfused batches use too.
-            _direct = new PackedB(krsc, kg, taps, isa);
-            _groups = [_direct];
-            PacksPixels = true;
-            return;
-        }
-
         if (direct && CpuDirectConv.Applies(problem, CpuIsaSupport.Checked(isa)))
         {
             // One group: the weights repacked with each filter row's run padded to whole words (see CpuDirectConv).
@@ -89,12 +75,6 @@ internal sealed unsafe class CpuConvS8
 
     /// <summary>The variant the weights are packed for.</summary>
     public CpuIsa Isa => _direct?.Isa ?? _groups[0].Isa;
-
-    /// <summary>
-    /// True when the fused kernel packs each chunk's pixels contiguously (<see cref="CpuDirectFused.PacksPixels"/>) and the
-    /// unfused batches take the im2col path with the same weights; false when the direct paths read runs of the padded copy.
-    /// </summary>
-    internal bool PacksPixels { get; }
 
     /// <summary>False keeps the direct path's epilogue in the sink (tests compare both).</summary>
     internal bool Fused { get; init; } = true;
@@ -142,10 +122,7 @@ internal sealed unsafe class CpuConvS8
         }
     }
 
-    /// <summary>
-    /// True when the batches run through <see cref="CpuDirectConv"/> or <see cref="CpuDirectFused"/> (no im2col matrix;
-    /// with <see cref="PacksPixels"/>, a batch the fused kernels decline takes the im2col path).
-    /// </summary>
+    /// <summary>True when the batches run through <see cref="CpuDirectConv"/> (no im2col matrix).</summary>
     internal bool Direct => _direct is not null;
 
     /// <summary>
@@ -173,12 +150,10 @@ internal sealed unsafe class CpuConvS8
                     return;
                 }
 
-                if (!PacksPixels)
-                {
-                    CpuDirectConv.Forward(xp, p, d, words, sink);
-                    return;
-                }
+                CpuDirectConv.Forward(xp, p, d, words, sink);
             }
+
+            return;
         }
 
         for (var g = 0; g < _groups.Length; g++)

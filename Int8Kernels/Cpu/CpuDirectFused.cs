@@ -36,10 +36,7 @@ internal static unsafe partial class CpuDirectFused
             return false;
         }
 
-        // The weights in run layout (K' = R·4·W, CpuDirectConv.PadRuns) or in im2col order (K' = R·S·C padded to a word,
-        // PacksPixels): the two are the same when S·C is a multiple of 4.
-        int wpr = PackedB.PaddedK(b.K) / 4;
-        bool packed = b.K != 4 * p.R * CpuDirectConv.RunWords(p);
+        int wpr = b.K / 4;
         long m = (long)p.N * p.P * p.Q;
         fixed (int* init = epilogue.Init)
         fixed (float* mult = sink.MultiplierArray)
@@ -51,7 +48,6 @@ internal static unsafe partial class CpuDirectFused
                 Words = words,
                 Wpr = wpr,
                 RunWords = CpuDirectConv.RunWords(p),
-                Packed = packed,
                 RowBytes = (long)CpuPaddedIm2Col.PaddedWidth(p) * p.C,
                 Init = init,
                 Mult = mult,
@@ -82,7 +78,7 @@ internal static unsafe partial class CpuDirectFused
     {
         ArgumentNullException.ThrowIfNull(b);
         int n = b.N;
-        bool applies = Applies(PackedB.PaddedK(b.K), n, sink);
+        bool applies = Applies(b.K, n, sink);
         var init = new int[applies ? n : 0];
         for (var k = 0; k < init.Length; k++)
         {
@@ -135,19 +131,6 @@ internal static unsafe partial class CpuDirectFused
     }
 
     /// <summary>
-    /// True when the 32-channel kernel should read each pixel packed (its R runs of S·C bytes copied back to back into a
-    /// chunk buffer, ⌈R·S·C / 4⌉ words) rather than as R runs of W = ⌈S·C / 4⌉ words of the padded copy: when the runs'
-    /// padding costs ≥ 10 % more words, R·W ≥ 1.1·⌈R·S·C / 4⌉ (the ResNet stem, 7×7 over C = 3: 42 words against 37).
-    /// The copy, R vector moves a pixel, is the price (measured: the stem's direct runs lost to the im2col GEMM).
-    /// </summary>
-    public static bool PacksPixels(ConvProblem p)
-    {
-        ArgumentNullException.ThrowIfNull(p);
-        long runs = (long)p.R * CpuDirectConv.RunWords(p), packed = PackedB.PaddedK(p.R * p.S * p.C) / 4;
-        return p.K % 32 == 0 && p.S * p.C <= 32 && 10 * runs >= 11 * packed;
-    }
-
-    /// <summary>
     /// True when a 2×2 stride-2 max pool can be taken before the requantize: every multiplier ≥ 0, so the requantize
     /// is non-decreasing in the sum and max(requantize(s_i)) = requantize(max s_i).
     /// </summary>
@@ -177,7 +160,7 @@ internal static unsafe partial class CpuDirectFused
         public int* Init;
         public float* Mult;
         public sbyte* Y;
-        public bool Small, Pool, Packed;
+        public bool Small, Pool;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Run(int item)
@@ -282,80 +265,12 @@ internal static unsafe partial class CpuDirectFused
         // Every 32-channel block over the chunk's tiles (the block outer: its weights are read once a chunk).
         private readonly void Flush(ref Chunk chunk)
         {
-            if (Packed)
-            {
-                FlushPacked(ref chunk);
-                return;
-            }
-
             for (var k0 = 0; k0 < P.K; k0 += 32)
             {
                 int* b = Words + ((long)(k0 / 8) * Wpr * 8);
                 for (var i = 0; i < chunk.Tiles; i++)
                 {
                     Vnni4x32(Xp, chunk.Offsets + (4 * i), P.R, RunWords, RowBytes, b, (long)Wpr * 8, Init + k0, Mult + k0, Lo, Y + (chunk.Outputs[i] * Stride) + k0, Stride, chunk.Valid[i]);
-                }
-            }
-
-            chunk.Tiles = 0;
-        }
-
-        // PacksPixels: pixel j of the chunk (its R runs of S·C ≤ 32 bytes at Xp + offsets[j] + t·RowBytes) copied to
-        // pack[j·4·Wpr + t·S·C ..] (im2col order; the bytes after R·S·C meet zero weights), one 32-byte move a run, then
-        // each tile is one run of Wpr words. A move writes up to 31 bytes past its run (overwritten by the next run or
-        // pixel, written after it; the buffer has slack) and reads as far past (the padded copy has slack).
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private readonly void FlushPacked(ref Chunk chunk)
-        {
-            int ld = 4 * Wpr, pixels = 4 * chunk.Tiles, r = P.R, run = P.S * P.C;
-            long rowBytes = RowBytes;
-            // Slots for 6-pixel groups past the last pixel (read, never stored: their sums stay in registers).
-            var buffer = CpuScratch<sbyte>.First((((Chunk.Capacity * 4) + 6) * ld) + CpuPaddedIm2Col.Slack);
-            fixed (sbyte* pack = buffer)
-            {
-                long* offsets = chunk.Offsets;
-                for (var j = 0; j < pixels; j++)
-                {
-                    sbyte* s = Xp + offsets[j], d = pack + ((long)j * ld);
-                    for (var t = 0; t < r; t++, s += rowBytes, d += run)
-                    {
-                        Vector256.Load(s).Store(d);
-                    }
-
-                    offsets[j] = (long)j * ld;
-                }
-
-                if (chunk.Valid[0] >= 0)
-                {
-                    // Not pooled: the chunk's tiles are the consecutive output pixels from Outputs[0] (only the last tile
-                    // is short), so they run as groups of 6 pixels × 16 channels.
-                    int count = 0;
-                    for (var i = 0; i < chunk.Tiles; i++)
-                    {
-                        count += chunk.Valid[i];
-                    }
-
-                    sbyte* y0 = Y + (chunk.Outputs[0] * Stride);
-                    for (var k0 = 0; k0 < P.K; k0 += 16)
-                    {
-                        int* b = Words + ((long)(k0 / 8) * Wpr * 8);
-                        for (var g = 0; g < count; g += 6)
-                        {
-                            Vnni6x16(pack + ((long)g * ld), ld, Wpr, b, (long)Wpr * 8, Init + k0, Mult + k0, Lo, y0 + ((long)g * Stride) + k0, Stride, Math.Min(6, count - g));
-                        }
-                    }
-
-                    chunk.Tiles = 0;
-                    return;
-                }
-
-                for (var k0 = 0; k0 < P.K; k0 += 32)
-                {
-                    int* b = Words + ((long)(k0 / 8) * Wpr * 8);
-                    for (var i = 0; i < chunk.Tiles; i++)
-                    {
-                        Vnni4x32(pack, offsets + (4 * i), 1, Wpr, 0, b, (long)Wpr * 8, Init + k0, Mult + k0, Lo, Y + (chunk.Outputs[i] * Stride) + k0, Stride, chunk.Valid[i]);
-                    }
                 }
             }
 
@@ -438,34 +353,36 @@ internal static unsafe partial class CpuDirectFused
             a3 = (int*)((sbyte*)a3 + rowBytes);
         }
 
-        var m0 = Vector512.Load(mult);
-        var m1 = Vector512.Load(mult + 16);
-        var lov = Vector512.Create((float)lo);
-        var hiv = Vector512.Create(127f);
+        var m0 = Vector256.Load(mult);
+        var m1 = Vector256.Load(mult + 8);
+        var m2 = Vector256.Load(mult + 16);
+        var m3 = Vector256.Load(mult + 24);
+        var lov = Vector256.Create((float)lo);
+        var hiv = Vector256.Create(127f);
         if (valid < 0)
         {
             // The 4 pixels are one 2×2 pooling window: the max of the sums, requantized once (see PoolApplies).
-            Store16(Vector256.Max(Vector256.Max(c00, c10), Vector256.Max(c20, c30)), Vector256.Max(Vector256.Max(c01, c11), Vector256.Max(c21, c31)), m0, lov, hiv, y);
-            Store16(Vector256.Max(Vector256.Max(c02, c12), Vector256.Max(c22, c32)), Vector256.Max(Vector256.Max(c03, c13), Vector256.Max(c23, c33)), m1, lov, hiv, y + 16);
+            Store16(Vector256.Max(Vector256.Max(c00, c10), Vector256.Max(c20, c30)), Vector256.Max(Vector256.Max(c01, c11), Vector256.Max(c21, c31)), m0, m1, lov, hiv, y);
+            Store16(Vector256.Max(Vector256.Max(c02, c12), Vector256.Max(c22, c32)), Vector256.Max(Vector256.Max(c03, c13), Vector256.Max(c23, c33)), m2, m3, lov, hiv, y + 16);
             return;
         }
 
-        Store16(c00, c01, m0, lov, hiv, y);
-        Store16(c02, c03, m1, lov, hiv, y + 16);
+        Store16(c00, c01, m0, m1, lov, hiv, y);
+        Store16(c02, c03, m2, m3, lov, hiv, y + 16);
         if (valid > 1)
         {
-            Store16(c10, c11, m0, lov, hiv, y + ystride);
-            Store16(c12, c13, m1, lov, hiv, y + ystride + 16);
+            Store16(c10, c11, m0, m1, lov, hiv, y + ystride);
+            Store16(c12, c13, m2, m3, lov, hiv, y + ystride + 16);
         }
         if (valid > 2)
         {
-            Store16(c20, c21, m0, lov, hiv, y + (2 * ystride));
-            Store16(c22, c23, m1, lov, hiv, y + (2 * ystride) + 16);
+            Store16(c20, c21, m0, m1, lov, hiv, y + (2 * ystride));
+            Store16(c22, c23, m2, m3, lov, hiv, y + (2 * ystride) + 16);
         }
         if (valid > 3)
         {
-            Store16(c30, c31, m0, lov, hiv, y + (3 * ystride));
-            Store16(c32, c33, m1, lov, hiv, y + (3 * ystride) + 16);
+            Store16(c30, c31, m0, m1, lov, hiv, y + (3 * ystride));
+            Store16(c32, c33, m2, m3, lov, hiv, y + (3 * ystride) + 16);
         }
     }
 }

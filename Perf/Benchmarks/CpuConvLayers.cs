@@ -47,24 +47,14 @@ internal static unsafe class CpuConvLayers
                     var bias = new int[p.K];
                     var direct = new CpuConvS8(w, p, CpuIsa.AvxVnni, direct: true);
                     var im2col = new CpuConvS8(w, p, CpuIsa.AvxVnni, direct: false);
-                    var runs = direct.PacksPixels ? new CpuConvS8(w, p, CpuIsa.AvxVnni, direct: true, pack: false) : null;
-                    var times = new double[3][];
+                    var times = new double[2][];
                     times[0] = new double[rounds];
                     times[1] = new double[rounds];
-                    times[2] = new double[rounds];
                     int repeats = Math.Max(5, (int)(2e7 / Math.Max(1, p.Macs * batch)));
                     for (var r = 0; r < rounds; r++)
                     {
                         times[0][r] = Time(direct, x, y, mult, bias, batch, p.K, repeats);
                         times[1][r] = Time(im2col, x, y, mult, bias, batch, p.K, repeats);
-                        times[2][r] = runs is null ? 0 : Time(runs, x, y, mult, bias, batch, p.K, repeats);
-                    }
-
-                    if (runs is not null)
-                    {
-                        // The packed pixels (CpuDirectFused.PacksPixels) against the padded runs they replace, same rounds.
-                        double u = Median(times[2]), packed = Median([.. times[2].Zip(times[0], (a, b) => a / b)]);
-                        context.Add(new BenchResult(name, $"layer {label} b{batch} {t}t direct runs", u, p.Macs * batch * 2 / (u * 1e6), "GOPS", packed, "packed speed-up"));
                     }
 
                     double d = Median(times[0]), i = Median(times[1]);
