@@ -8,7 +8,7 @@ namespace ILGPUInt8.Kernels.Cpu;
 /// <summary>
 /// <see cref="CpuDirectConv"/> with the requantize epilogue in registers (no accumulator tile, no sink call), for the
 /// float requantize of <see cref="CpuRequantizeSink"/> without a table on AVX-512: y = clamp(round_half_even(f32(acc +
-/// bias[k])·m[k]), lo, 127), 16 channels a step as the sink's 16-lane code computes it. The accumulators start at
+/// bias[k])·m[k]), lo, 127), 16 channels a step as the sink's 16-lane code computes it (here in 256-bit operations: Store16 says why). The accumulators start at
 /// init[k] = bias[k] − 128·Σ_t B[k][t] (the +128 offset of the u8 operand undone up front), so they end at acc + bias
 /// exactly when |bias[k]| + K'·2^14 &lt; 2^31 (|a·b| ≤ 2^14 per product): then the int32 sum cannot overflow and the
 /// sink's overflow branch never runs; otherwise <see cref="TryForward(sbyte*, ConvProblem, PackedB, int*, in CpuRequantizeSink, bool)"/> declines and the caller takes the tile path.
