@@ -49,15 +49,16 @@ internal static unsafe partial class CpuDirectFused
         var b13 = wpr > 3 ? Avx.LoadVector256(words + ((wpr + 3) * 8)).AsSByte() : default;
         var i0 = Vector256.Load(init);
         var i1 = Vector256.Load(init + 8);
-        var m = Vector512.Load(mult);
-        var lov = Vector512.Create((float)lo);
-        var hiv = Vector512.Create(127f);
+        var m0 = Vector256.Load(mult);
+        var m1 = Vector256.Load(mult + 8);
+        var lov = Vector256.Create((float)lo);
+        var hiv = Vector256.Create(127f);
         if (down == 0)
         {
             for (var x = 0; x < q; x++, a += stepW, y += stride)
             {
                 Pixel(a, 0, o1, o2, o3, b00, b01, b02, b03, b10, b11, b12, b13, wpr, i0, i1, out var c0, out var c1);
-                Store16(c0, c1, m, lov, hiv, y);
+                Store16(c0, c1, m0, m1, lov, hiv, y);
             }
 
             return;
@@ -69,7 +70,7 @@ internal static unsafe partial class CpuDirectFused
             Pixel(a + stepW, 0, o1, o2, o3, b00, b01, b02, b03, b10, b11, b12, b13, wpr, i0, i1, out var d0, out var d1);
             Pixel(a + down, 0, o1, o2, o3, b00, b01, b02, b03, b10, b11, b12, b13, wpr, i0, i1, out var e0, out var e1);
             Pixel(a + down + stepW, 0, o1, o2, o3, b00, b01, b02, b03, b10, b11, b12, b13, wpr, i0, i1, out var f0, out var f1);
-            Store16(Vector256.Max(Vector256.Max(c0, d0), Vector256.Max(e0, f0)), Vector256.Max(Vector256.Max(c1, d1), Vector256.Max(e1, f1)), m, lov, hiv, y);
+            Store16(Vector256.Max(Vector256.Max(c0, d0), Vector256.Max(e0, f0)), Vector256.Max(Vector256.Max(c1, d1), Vector256.Max(e1, f1)), m0, m1, lov, hiv, y);
         }
     }
 
@@ -133,15 +134,20 @@ internal static unsafe partial class CpuDirectFused
         }
     }
 
-    // The sink's 16-lane formula on sum = acc + bias (already in the accumulators): f = min(max(f32(sum)·m, lo), 127),
-    // one cvtps2dq (round half to even) and one vpmovsdb store. vmaxps/vminps, not Vector512.Max/Min (IEEE maximum: a
-    // range-and-fixup sequence for NaN and −0): f is never NaN (finite multipliers) and ±0 both convert to 0.
+    // The sink's 16-lane formula on sum = acc + bias (already in the accumulators), in 256-bit operations: f =
+    // min(max(f32(sum)·m, lo), 127) per 8 lanes, cvtps2dq (round half to even), then packed to bytes (exact: f is in
+    // [lo, 127]). vmaxps/vminps, not Vector256.Max/Min (IEEE maximum: a range-and-fixup sequence for NaN and −0): f is
+    // never NaN (finite multipliers) and ±0 both convert to 0. Not 512-bit: the sink's Vector512 code (one vcvtdq2ps,
+    // vmulps, vcvtps2dq, vpmovsdb a 16 lanes) between these kernels' 256-bit vpdpbusd runs cost the Fashion conv2 ~25 %
+    // and the ResNet stem ~25 % (cpu-engine --only layers, 2026-12-06): 512-bit uops in flight close port 1's vector units.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store16(Vector256<int> low, Vector256<int> high, Vector512<float> m, Vector512<float> lo, Vector512<float> hi, sbyte* y)
+    private static void Store16(Vector256<int> low, Vector256<int> high, Vector256<float> m0, Vector256<float> m1, Vector256<float> lo, Vector256<float> hi, sbyte* y)
     {
-        // The two halves joined in a register (Vector512.Create(low, high) went through a stack slot in the loops).
-        var sum = Avx512F.InsertVector256(low.ToVector512Unsafe(), high, 1);
-        var f = Avx512F.Min(Avx512F.Max(Vector512.ConvertToSingle(sum) * m, lo), hi);
-        Avx512F.ConvertToVector128SByteWithSaturation(Avx512F.ConvertToVector512Int32(f)).Store(y);
+        var f0 = Avx.Min(Avx.Max(Avx.ConvertToVector256Single(low) * m0, lo), hi);
+        var f1 = Avx.Min(Avx.Max(Avx.ConvertToVector256Single(high) * m1, lo), hi);
+
+        // packssdw works per 128-bit lane (low 0-3, high 0-3 | low 4-7, high 4-7): vpermq puts the four quarters in order.
+        var w = Avx2.Permute4x64(Avx2.PackSignedSaturate(Avx.ConvertToVector256Int32(f0), Avx.ConvertToVector256Int32(f1)).AsInt64(), 0b11_01_10_00).AsInt16();
+        Sse2.PackSignedSaturate(w.GetLower(), w.GetUpper()).Store(y);
     }
 }

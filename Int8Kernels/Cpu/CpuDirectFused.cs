@@ -8,7 +8,7 @@ namespace ILGPUInt8.Kernels.Cpu;
 /// <summary>
 /// <see cref="CpuDirectConv"/> with the requantize epilogue in registers (no accumulator tile, no sink call), for the
 /// float requantize of <see cref="CpuRequantizeSink"/> without a table on AVX-512: y = clamp(round_half_even(f32(acc +
-/// bias[k])·m[k]), lo, 127), 16 channels a step as the sink's 16-lane code computes it. The accumulators start at
+/// bias[k])·m[k]), lo, 127), 16 channels a step as the sink's 16-lane code computes it (here in 256-bit operations: Store16 says why). The accumulators start at
 /// init[k] = bias[k] − 128·Σ_t B[k][t] (the +128 offset of the u8 operand undone up front), so they end at acc + bias
 /// exactly when |bias[k]| + K'·2^14 &lt; 2^31 (|a·b| ≤ 2^14 per product): then the int32 sum cannot overflow and the
 /// sink's overflow branch never runs; otherwise <see cref="TryForward(sbyte*, ConvProblem, PackedB, int*, in CpuRequantizeSink, bool)"/> declines and the caller takes the tile path.
@@ -353,34 +353,36 @@ internal static unsafe partial class CpuDirectFused
             a3 = (int*)((sbyte*)a3 + rowBytes);
         }
 
-        var m0 = Vector512.Load(mult);
-        var m1 = Vector512.Load(mult + 16);
-        var lov = Vector512.Create((float)lo);
-        var hiv = Vector512.Create(127f);
+        var m0 = Vector256.Load(mult);
+        var m1 = Vector256.Load(mult + 8);
+        var m2 = Vector256.Load(mult + 16);
+        var m3 = Vector256.Load(mult + 24);
+        var lov = Vector256.Create((float)lo);
+        var hiv = Vector256.Create(127f);
         if (valid < 0)
         {
             // The 4 pixels are one 2×2 pooling window: the max of the sums, requantized once (see PoolApplies).
-            Store16(Vector256.Max(Vector256.Max(c00, c10), Vector256.Max(c20, c30)), Vector256.Max(Vector256.Max(c01, c11), Vector256.Max(c21, c31)), m0, lov, hiv, y);
-            Store16(Vector256.Max(Vector256.Max(c02, c12), Vector256.Max(c22, c32)), Vector256.Max(Vector256.Max(c03, c13), Vector256.Max(c23, c33)), m1, lov, hiv, y + 16);
+            Store16(Vector256.Max(Vector256.Max(c00, c10), Vector256.Max(c20, c30)), Vector256.Max(Vector256.Max(c01, c11), Vector256.Max(c21, c31)), m0, m1, lov, hiv, y);
+            Store16(Vector256.Max(Vector256.Max(c02, c12), Vector256.Max(c22, c32)), Vector256.Max(Vector256.Max(c03, c13), Vector256.Max(c23, c33)), m2, m3, lov, hiv, y + 16);
             return;
         }
 
-        Store16(c00, c01, m0, lov, hiv, y);
-        Store16(c02, c03, m1, lov, hiv, y + 16);
+        Store16(c00, c01, m0, m1, lov, hiv, y);
+        Store16(c02, c03, m2, m3, lov, hiv, y + 16);
         if (valid > 1)
         {
-            Store16(c10, c11, m0, lov, hiv, y + ystride);
-            Store16(c12, c13, m1, lov, hiv, y + ystride + 16);
+            Store16(c10, c11, m0, m1, lov, hiv, y + ystride);
+            Store16(c12, c13, m2, m3, lov, hiv, y + ystride + 16);
         }
         if (valid > 2)
         {
-            Store16(c20, c21, m0, lov, hiv, y + (2 * ystride));
-            Store16(c22, c23, m1, lov, hiv, y + (2 * ystride) + 16);
+            Store16(c20, c21, m0, m1, lov, hiv, y + (2 * ystride));
+            Store16(c22, c23, m2, m3, lov, hiv, y + (2 * ystride) + 16);
         }
         if (valid > 3)
         {
-            Store16(c30, c31, m0, lov, hiv, y + (3 * ystride));
-            Store16(c32, c33, m1, lov, hiv, y + (3 * ystride) + 16);
+            Store16(c30, c31, m0, m1, lov, hiv, y + (3 * ystride));
+            Store16(c32, c33, m2, m3, lov, hiv, y + (3 * ystride) + 16);
         }
     }
 }

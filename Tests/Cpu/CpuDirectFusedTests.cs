@@ -25,13 +25,17 @@ public sealed unsafe class CpuDirectFusedTests
         new(2, 5, 13, 11, 64, 3, 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1),
         new(1, 3, 7, 23, 32, 7, 7, StrideH: 2, StrideW: 2, PadH: 3, PadW: 3),
 
+        // The ResNet-18 stem (7×7/2 over C = 3 → 64: 7 runs of 6 words), and the same at an odd size with 96 channels, N = 2.
+        new(1, 3, 224, 224, 64, 7, 7, StrideH: 2, StrideW: 2, PadH: 3, PadW: 3),
+        new(2, 3, 15, 17, 96, 7, 7, StrideH: 2, StrideW: 2, PadH: 3, PadW: 3),
+
         // Declined (16 channels over 9 words; 24 channels): the tile path with the sink.
         new(1, 3, 8, 8, 16, 3, 3, PadH: 1, PadW: 1),
         new(2, 4, 6, 6, 24, 3, 3, PadH: 1, PadW: 1),
     ];
 
     // Shapes before this index run fused; the rest decline.
-    private const int Fusable = 7;
+    private const int Fusable = 9;
 
     public static TheoryData<int, int, bool> Cases()
     {
