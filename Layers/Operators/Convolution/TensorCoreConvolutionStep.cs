@@ -155,11 +155,15 @@ internal sealed class TensorCoreConvolutionStep : Step
         return new TensorCoreConvolutionStep(engine, node, input, null, implicitConv);
     }
 
+    /// <summary>Set to 0 to keep every FP16 convolution on im2col + GEMM (the implicit GEMM is on by default).</summary>
+    internal const string ImplicitEnvironmentVariable = "ILGPUINT8_FP16_IMPLICIT_CONV";
+
     // The implicit-GEMM convolution for an FP16 convolution layer with C a multiple of 8 (CUDA: ConvFloat's choice; CPU
     // accelerator: the injected test variant), else null (im2col + GEMM).
     private static IFloatConvVariant? ImplicitFor(Engine engine, PlanNode node, FloatMmaInput input, ConvProblem p)
     {
-        if (input != FloatMmaInput.Fp16 || node.Layer is not ConvolutionLayer || p.C % 8 != 0)
+        if (input != FloatMmaInput.Fp16 || node.Layer is not ConvolutionLayer || p.C % 8 != 0
+            || Environment.GetEnvironmentVariable(ImplicitEnvironmentVariable) == "0")
         {
             return null;
         }
