@@ -30,7 +30,7 @@ public sealed class ConvFloatTests
     ];
 
     // ResNet layer geometries (channels, filter, stride, padding) on small images: the emulated tensor core costs about
-    // half a second a 64×64 tile and 128-byte k tile on the CPU, so 56×56 runs on the GPU only (Resnet_layers_match_reference_on_gpu).
+    // 0.7 s a 64×64 tile and 128-byte k tile on the CPU, so 56×56 runs on the GPU only (Resnet_layers_match_reference_on_gpu).
     // layer1 3×3 64→64 stride 1; layer2.0 3×3 64→128 stride 2 and its 1×1 stride-2 shortcut; ResNet-50's 1×1 256→64.
     private static readonly ConvProblem[] ResNetProblems =
     [
@@ -40,9 +40,6 @@ public sealed class ConvFloatTests
         new(1, 256, 7, 7, 64, 1, 1),
     ];
 
-    // Every CPU test but three runs the one instantiation FP16 × 64×64 × FP16 output: the emulated kernel's first launch
-    // in a process costs about a minute of JIT (a 600-line method of 128 float accumulators), later ones about 0.5 s a
-    // tile and k tile. The FP32-output, TF32 and wgmma tests pay their own first launch.
     [Theory]
     [InlineData(0)]
     [InlineData(1)]
@@ -229,24 +226,7 @@ public sealed class ConvFloatTests
     {
         bool fp16 = variant.Input == FloatMmaInput.Fp16;
         int m = p.N * p.P * p.Q;
-        long xCount = (long)p.N * p.H * p.W * p.C, wCount = (long)p.K * p.R * p.S * p.C;
-        float[] xv, wv, acc;
-        ushort[]? xh = null, wh = null;
-        if (fp16)
-        {
-            xh = Halves(xCount, seed, kind);
-            wh = Halves(wCount, seed + 7, kind);
-            xv = HalfConvert.ToFloats(xh);
-            wv = HalfConvert.ToFloats(wh);
-            acc = FloatConvReference.Fp16(xh, wh, p);
-        }
-        else
-        {
-            xv = HalfConvert.ToFloats(Halves(xCount, seed, kind)).Select(v => v * 1.000123f).ToArray();
-            wv = HalfConvert.ToFloats(Halves(wCount, seed + 7, kind)).Select(v => v * 0.999877f).ToArray();
-            acc = FloatConvReference.Tf32(xv, wv, p);
-        }
-
+        var (xh, wh, xv, wv, acc) = Operands(p, seed, kind, fp16);
         Assert.True(acc.Any(v => v != 0f), "all-zero accumulators test nothing");
         float[]? biasValues = bias ? TestData.Float(p.K, seed + 3, kind == Kind.Integers ? 0f : 2f).Select(v => kind == Kind.Integers ? (float)Math.Round(v * 4) : v).ToArray() : null;
         var expected = FloatGemmReference.Finish(acc, p.K, biasValues, relu);
@@ -273,7 +253,7 @@ public sealed class ConvFloatTests
         device.Synchronize();
         float[] actual = halfOut ? HalfConvert.ToFloats(dh.GetAsArray1D()) : dy.GetAsArray1D();
         bool exact = !device.IsCuda || kind == Kind.Integers;
-        float[] tol = exact ? [] : FloatConvReference.Tolerance(xv, fp16 ? wv : FloatGemmReference.RoundTf32(wv), p);
+        float[] tol = exact ? [] : Tolerance(p, seed, kind, fp16, xv, wv);
         string what = $"{variant.Name} {p} seed {seed} {kind} halfOut={halfOut} bias={bias} relu={relu} on {device.Kind}";
         for (long i = 0; i < expected.Length; i++)
         {
@@ -288,6 +268,54 @@ public sealed class ConvFloatTests
             // FP16 output: the FP32 tolerance plus one half rounding (2^-11 relative, 2^-25 absolute).
             float bound = tol[i] + (halfOut ? (Math.Abs(expected[i]) * (1f / 2048)) + 3e-8f : 0f);
             Assert.True(Math.Abs(actual[i] - expected[i]) <= bound || (float.IsNaN(want) && float.IsNaN(actual[i])) || want == actual[i], $"{where} ± {bound}");
+        }
+    }
+
+    // The operands and reference accumulators of a case, computed once per (problem, seed, kind, precision): the GPU tests
+    // check a dozen variants against the same ResNet layers, and the scalar reference is the slow part there.
+    private static readonly Dictionary<(ConvProblem, int, Kind, bool), (ushort[]?, ushort[]?, float[], float[], float[])> OperandCache = [];
+    private static readonly Dictionary<(ConvProblem, int, Kind, bool), float[]> ToleranceCache = [];
+
+    private static (ushort[]? Xh, ushort[]? Wh, float[] Xv, float[] Wv, float[] Acc) Operands(ConvProblem p, int seed, Kind kind, bool fp16)
+    {
+        lock (OperandCache)
+        {
+            if (OperandCache.TryGetValue((p, seed, kind, fp16), out var hit))
+            {
+                return hit;
+            }
+
+            long xCount = (long)p.N * p.H * p.W * p.C, wCount = (long)p.K * p.R * p.S * p.C;
+            (ushort[]?, ushort[]?, float[], float[], float[]) made;
+            if (fp16)
+            {
+                var xh = Halves(xCount, seed, kind);
+                var wh = Halves(wCount, seed + 7, kind);
+                made = (xh, wh, HalfConvert.ToFloats(xh), HalfConvert.ToFloats(wh), FloatConvReference.Fp16(xh, wh, p));
+            }
+            else
+            {
+                var xv = HalfConvert.ToFloats(Halves(xCount, seed, kind)).Select(v => v * 1.000123f).ToArray();
+                var wv = HalfConvert.ToFloats(Halves(wCount, seed + 7, kind)).Select(v => v * 0.999877f).ToArray();
+                made = (null, null, xv, wv, FloatConvReference.Tf32(xv, wv, p));
+            }
+
+            OperandCache[(p, seed, kind, fp16)] = made;
+            return made;
+        }
+    }
+
+    private static float[] Tolerance(ConvProblem p, int seed, Kind kind, bool fp16, float[] xv, float[] wv)
+    {
+        lock (ToleranceCache)
+        {
+            if (!ToleranceCache.TryGetValue((p, seed, kind, fp16), out var tol))
+            {
+                tol = FloatConvReference.Tolerance(fp16 ? xv : FloatGemmReference.RoundTf32(xv), fp16 ? wv : FloatGemmReference.RoundTf32(wv), p);
+                ToleranceCache[(p, seed, kind, fp16)] = tol;
+            }
+
+            return tol;
         }
     }
 
