@@ -63,8 +63,11 @@ internal static class MmaFloat
 
     /// <summary>
     /// The FP16 product through warp shuffles in the reference order (see the class): lane 4g+q holds byte quad q of
-    /// rows g (R0, R2) and g+8 (R1, R3); lanes 8t+q and 8t+4+q hold quad q of columns 2t and 2t+1.
+    /// rows g (R0, R2) and g+8 (R1, R3); lanes 8t+q and 8t+4+q hold quad q of columns 2t and 2t+1. Never inlined: the
+    /// .NET JIT would otherwise paste its 32 half conversions into each of a kernel's 128 MMA sites, and the CPU
+    /// accelerator's first launch of an emulated FP16 kernel spent over a minute compiling that.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static void M16N8K16F16Emulated(
         ref float c0, ref float c1, ref float c2, ref float c3,
         int a0, int a1, int a2, int a3, int b0, int b1)

@@ -125,3 +125,183 @@ internal readonly struct EmulatedWgmmaF16N128 : IWgmmaOps
     public void StoreAccumulators(ArrayView<int> shared, uint sharedAddress, int viewByteOffset, ArrayView<int> scratch) =>
         WgmmaEmulation.Store(TileN, shared, viewByteOffset, scratch);
 }
+
+/// <summary>Emulated m64n64k16 FP16 → FP32 with 8 stages (see <see cref="WgmmaEmulation"/>; CPU accelerator, tests).</summary>
+internal readonly struct EmulatedWgmmaF16N64 : IWgmmaOps
+{
+    /// <inheritdoc />
+    public int TileN => 64;
+
+    /// <inheritdoc />
+    public int Stages => 8;
+
+    /// <inheritdoc />
+    public int StagingPitchBytes => 288;
+
+    /// <inheritdoc />
+    public uint DynamicSharedBase() => 0;
+
+    /// <inheritdoc />
+    public void Copy16(ArrayView<int> shared, uint sharedBase, int sharedOffset, ArrayView<sbyte> global, long globalAddress, long globalOffset, int srcBytes) =>
+        CpAsync.Copy16Emulated(shared, sharedOffset, global, globalOffset, srcBytes);
+
+    /// <inheritdoc />
+    public void CommitCopies()
+    {
+    }
+
+    /// <inheritdoc />
+    public void WaitCopies(int pending)
+    {
+    }
+
+    /// <inheritdoc />
+    public void FenceProxyAsync()
+    {
+    }
+
+    /// <inheritdoc />
+    public void ZeroAccumulators(ArrayView<int> scratch) => WgmmaEmulation.Zero(TileN, scratch);
+
+    /// <inheritdoc />
+    public void Fence()
+    {
+    }
+
+    /// <inheritdoc />
+    public void Mma(ArrayView<int> shared, long descA, long descB, ArrayView<int> scratch) => WgmmaEmulation.MmaF16(TileN, shared, descA, descB, scratch);
+
+    /// <inheritdoc />
+    public void CommitMma()
+    {
+    }
+
+    /// <inheritdoc />
+    public void WaitMma(int pending)
+    {
+    }
+
+    /// <inheritdoc />
+    public void StoreAccumulators(ArrayView<int> shared, uint sharedAddress, int viewByteOffset, ArrayView<int> scratch) =>
+        WgmmaEmulation.Store(TileN, shared, viewByteOffset, scratch);
+}
+
+/// <summary>Emulated m64n128k16 FP16 → FP32 with 3 stages (see <see cref="WgmmaEmulation"/>; CPU accelerator, tests).</summary>
+internal readonly struct EmulatedWgmmaF16N128S3 : IWgmmaOps
+{
+    /// <inheritdoc />
+    public int TileN => 128;
+
+    /// <inheritdoc />
+    public int Stages => 3;
+
+    /// <inheritdoc />
+    public int StagingPitchBytes => 544;
+
+    /// <inheritdoc />
+    public uint DynamicSharedBase() => 0;
+
+    /// <inheritdoc />
+    public void Copy16(ArrayView<int> shared, uint sharedBase, int sharedOffset, ArrayView<sbyte> global, long globalAddress, long globalOffset, int srcBytes) =>
+        CpAsync.Copy16Emulated(shared, sharedOffset, global, globalOffset, srcBytes);
+
+    /// <inheritdoc />
+    public void CommitCopies()
+    {
+    }
+
+    /// <inheritdoc />
+    public void WaitCopies(int pending)
+    {
+    }
+
+    /// <inheritdoc />
+    public void FenceProxyAsync()
+    {
+    }
+
+    /// <inheritdoc />
+    public void ZeroAccumulators(ArrayView<int> scratch) => WgmmaEmulation.Zero(TileN, scratch);
+
+    /// <inheritdoc />
+    public void Fence()
+    {
+    }
+
+    /// <inheritdoc />
+    public void Mma(ArrayView<int> shared, long descA, long descB, ArrayView<int> scratch) => WgmmaEmulation.MmaF16(TileN, shared, descA, descB, scratch);
+
+    /// <inheritdoc />
+    public void CommitMma()
+    {
+    }
+
+    /// <inheritdoc />
+    public void WaitMma(int pending)
+    {
+    }
+
+    /// <inheritdoc />
+    public void StoreAccumulators(ArrayView<int> shared, uint sharedAddress, int viewByteOffset, ArrayView<int> scratch) =>
+        WgmmaEmulation.Store(TileN, shared, viewByteOffset, scratch);
+}
+
+/// <summary>Emulated m64n64k16 FP16 → FP32 with 4 stages (see <see cref="WgmmaEmulation"/>; CPU accelerator, tests).</summary>
+internal readonly struct EmulatedWgmmaF16N64S4 : IWgmmaOps
+{
+    /// <inheritdoc />
+    public int TileN => 64;
+
+    /// <inheritdoc />
+    public int Stages => 4;
+
+    /// <inheritdoc />
+    public int StagingPitchBytes => 288;
+
+    /// <inheritdoc />
+    public uint DynamicSharedBase() => 0;
+
+    /// <inheritdoc />
+    public void Copy16(ArrayView<int> shared, uint sharedBase, int sharedOffset, ArrayView<sbyte> global, long globalAddress, long globalOffset, int srcBytes) =>
+        CpAsync.Copy16Emulated(shared, sharedOffset, global, globalOffset, srcBytes);
+
+    /// <inheritdoc />
+    public void CommitCopies()
+    {
+    }
+
+    /// <inheritdoc />
+    public void WaitCopies(int pending)
+    {
+    }
+
+    /// <inheritdoc />
+    public void FenceProxyAsync()
+    {
+    }
+
+    /// <inheritdoc />
+    public void ZeroAccumulators(ArrayView<int> scratch) => WgmmaEmulation.Zero(TileN, scratch);
+
+    /// <inheritdoc />
+    public void Fence()
+    {
+    }
+
+    /// <inheritdoc />
+    public void Mma(ArrayView<int> shared, long descA, long descB, ArrayView<int> scratch) => WgmmaEmulation.MmaF16(TileN, shared, descA, descB, scratch);
+
+    /// <inheritdoc />
+    public void CommitMma()
+    {
+    }
+
+    /// <inheritdoc />
+    public void WaitMma(int pending)
+    {
+    }
+
+    /// <inheritdoc />
+    public void StoreAccumulators(ArrayView<int> shared, uint sharedAddress, int viewByteOffset, ArrayView<int> scratch) =>
+        WgmmaEmulation.Store(TileN, shared, viewByteOffset, scratch);
+}

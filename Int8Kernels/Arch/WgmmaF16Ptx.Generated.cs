@@ -185,3 +185,270 @@ internal readonly struct PtxWgmmaF16N128 : IWgmmaOps
     public void StoreAccumulators(ArrayView<int> shared, uint sharedAddress, int viewByteOffset, ArrayView<int> scratch) =>
         CudaAsm.Emit("st.shared.v2.b32 [%0+0], {%%wacc0, %%wacc1}; st.shared.v2.b32 [%0+4352], {%%wacc2, %%wacc3}; st.shared.v2.b32 [%0+32], {%%wacc4, %%wacc5}; st.shared.v2.b32 [%0+4384], {%%wacc6, %%wacc7}; st.shared.v2.b32 [%0+64], {%%wacc8, %%wacc9}; st.shared.v2.b32 [%0+4416], {%%wacc10, %%wacc11}; st.shared.v2.b32 [%0+96], {%%wacc12, %%wacc13}; st.shared.v2.b32 [%0+4448], {%%wacc14, %%wacc15}; st.shared.v2.b32 [%0+128], {%%wacc16, %%wacc17}; st.shared.v2.b32 [%0+4480], {%%wacc18, %%wacc19}; st.shared.v2.b32 [%0+160], {%%wacc20, %%wacc21}; st.shared.v2.b32 [%0+4512], {%%wacc22, %%wacc23}; st.shared.v2.b32 [%0+192], {%%wacc24, %%wacc25}; st.shared.v2.b32 [%0+4544], {%%wacc26, %%wacc27}; st.shared.v2.b32 [%0+224], {%%wacc28, %%wacc29}; st.shared.v2.b32 [%0+4576], {%%wacc30, %%wacc31}; st.shared.v2.b32 [%0+256], {%%wacc32, %%wacc33}; st.shared.v2.b32 [%0+4608], {%%wacc34, %%wacc35}; st.shared.v2.b32 [%0+288], {%%wacc36, %%wacc37}; st.shared.v2.b32 [%0+4640], {%%wacc38, %%wacc39}; st.shared.v2.b32 [%0+320], {%%wacc40, %%wacc41}; st.shared.v2.b32 [%0+4672], {%%wacc42, %%wacc43}; st.shared.v2.b32 [%0+352], {%%wacc44, %%wacc45}; st.shared.v2.b32 [%0+4704], {%%wacc46, %%wacc47}; st.shared.v2.b32 [%0+384], {%%wacc48, %%wacc49}; st.shared.v2.b32 [%0+4736], {%%wacc50, %%wacc51}; st.shared.v2.b32 [%0+416], {%%wacc52, %%wacc53}; st.shared.v2.b32 [%0+4768], {%%wacc54, %%wacc55}; st.shared.v2.b32 [%0+448], {%%wacc56, %%wacc57}; st.shared.v2.b32 [%0+4800], {%%wacc58, %%wacc59}; st.shared.v2.b32 [%0+480], {%%wacc60, %%wacc61}; st.shared.v2.b32 [%0+4832], {%%wacc62, %%wacc63};", sharedAddress);
 }
+
+/// <summary>
+/// wgmma m64n64k16 (f32 += f16·f16, FP32 accumulators) and cp.async in PTX (CUDA sm_90a only: load through <c>PtxSm90aPass</c>).
+/// Accumulators: registers %wacc0..%wacc31 (see the generator's notes); 8 pipeline stages.
+/// </summary>
+internal readonly struct PtxWgmmaF16N64 : IWgmmaOps
+{
+    /// <inheritdoc />
+    public int TileN => 64;
+
+    /// <inheritdoc />
+    public int Stages => 8;
+
+    /// <inheritdoc />
+    public int StagingPitchBytes => 288;
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public uint DynamicSharedBase() => default(PtxTensorCore).DynamicSharedBase();
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Copy16(ArrayView<int> shared, uint sharedBase, int sharedOffset, ArrayView<sbyte> global, long globalAddress, long globalOffset, int srcBytes) =>
+        CpAsync.Copy16Ptx(sharedBase, sharedOffset, globalAddress, globalOffset, srcBytes);
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void CommitCopies() => CudaAsm.Emit("cp.async.commit_group;");
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WaitCopies(int pending)
+    {
+        // pending is a constant at every call: ILGPU folds the comparisons.
+        if (pending <= 0)
+        {{
+            CudaAsm.Emit("cp.async.wait_group 0;");
+        }}
+        else if (pending == 1)
+        {{
+            CudaAsm.Emit("cp.async.wait_group 1;");
+        }}
+        else if (pending == 2)
+        {{
+            CudaAsm.Emit("cp.async.wait_group 2;");
+        }}
+        else if (pending == 3)
+        {{
+            CudaAsm.Emit("cp.async.wait_group 3;");
+        }}
+        else if (pending == 4)
+        {{
+            CudaAsm.Emit("cp.async.wait_group 4;");
+        }}
+        else
+        {{
+            CudaAsm.Emit("cp.async.wait_group 5;");
+        }}
+    }
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void FenceProxyAsync() => CudaAsm.Emit("fence.proxy.async.shared::cta;");
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void ZeroAccumulators(ArrayView<int> scratch) =>
+        CudaAsm.Emit("mov.b32 %%wacc0, 0; mov.b32 %%wacc1, 0; mov.b32 %%wacc2, 0; mov.b32 %%wacc3, 0; mov.b32 %%wacc4, 0; mov.b32 %%wacc5, 0; mov.b32 %%wacc6, 0; mov.b32 %%wacc7, 0; mov.b32 %%wacc8, 0; mov.b32 %%wacc9, 0; mov.b32 %%wacc10, 0; mov.b32 %%wacc11, 0; mov.b32 %%wacc12, 0; mov.b32 %%wacc13, 0; mov.b32 %%wacc14, 0; mov.b32 %%wacc15, 0; mov.b32 %%wacc16, 0; mov.b32 %%wacc17, 0; mov.b32 %%wacc18, 0; mov.b32 %%wacc19, 0; mov.b32 %%wacc20, 0; mov.b32 %%wacc21, 0; mov.b32 %%wacc22, 0; mov.b32 %%wacc23, 0; mov.b32 %%wacc24, 0; mov.b32 %%wacc25, 0; mov.b32 %%wacc26, 0; mov.b32 %%wacc27, 0; mov.b32 %%wacc28, 0; mov.b32 %%wacc29, 0; mov.b32 %%wacc30, 0; mov.b32 %%wacc31, 0;");
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Fence() => CudaAsm.Emit("wgmma.fence.sync.aligned;");
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Mma(ArrayView<int> shared, long descA, long descB, ArrayView<int> scratch) =>
+        CudaAsm.Emit("wgmma.mma_async.sync.aligned.m64n64k16.f32.f16.f16 {%%wacc0, %%wacc1, %%wacc2, %%wacc3, %%wacc4, %%wacc5, %%wacc6, %%wacc7, %%wacc8, %%wacc9, %%wacc10, %%wacc11, %%wacc12, %%wacc13, %%wacc14, %%wacc15, %%wacc16, %%wacc17, %%wacc18, %%wacc19, %%wacc20, %%wacc21, %%wacc22, %%wacc23, %%wacc24, %%wacc25, %%wacc26, %%wacc27, %%wacc28, %%wacc29, %%wacc30, %%wacc31}, %0, %1, 1, 1, 1, 0, 0;", descA, descB);
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void CommitMma() => CudaAsm.Emit("wgmma.commit_group.sync.aligned;");
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WaitMma(int pending)
+    {
+        if (pending <= 0)
+        {
+            CudaAsm.Emit("wgmma.wait_group.sync.aligned 0;");
+        }
+        else
+        {
+            CudaAsm.Emit("wgmma.wait_group.sync.aligned 1;");
+        }
+    }
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void StoreAccumulators(ArrayView<int> shared, uint sharedAddress, int viewByteOffset, ArrayView<int> scratch) =>
+        CudaAsm.Emit("st.shared.v2.b32 [%0+0], {%%wacc0, %%wacc1}; st.shared.v2.b32 [%0+2304], {%%wacc2, %%wacc3}; st.shared.v2.b32 [%0+32], {%%wacc4, %%wacc5}; st.shared.v2.b32 [%0+2336], {%%wacc6, %%wacc7}; st.shared.v2.b32 [%0+64], {%%wacc8, %%wacc9}; st.shared.v2.b32 [%0+2368], {%%wacc10, %%wacc11}; st.shared.v2.b32 [%0+96], {%%wacc12, %%wacc13}; st.shared.v2.b32 [%0+2400], {%%wacc14, %%wacc15}; st.shared.v2.b32 [%0+128], {%%wacc16, %%wacc17}; st.shared.v2.b32 [%0+2432], {%%wacc18, %%wacc19}; st.shared.v2.b32 [%0+160], {%%wacc20, %%wacc21}; st.shared.v2.b32 [%0+2464], {%%wacc22, %%wacc23}; st.shared.v2.b32 [%0+192], {%%wacc24, %%wacc25}; st.shared.v2.b32 [%0+2496], {%%wacc26, %%wacc27}; st.shared.v2.b32 [%0+224], {%%wacc28, %%wacc29}; st.shared.v2.b32 [%0+2528], {%%wacc30, %%wacc31};", sharedAddress);
+}
+
+/// <summary>
+/// wgmma m64n128k16 (f32 += f16·f16, FP32 accumulators) and cp.async in PTX (CUDA sm_90a only: load through <c>PtxSm90aPass</c>).
+/// Accumulators: registers %wacc0..%wacc63 (see the generator's notes); 3 pipeline stages.
+/// </summary>
+internal readonly struct PtxWgmmaF16N128S3 : IWgmmaOps
+{
+    /// <inheritdoc />
+    public int TileN => 128;
+
+    /// <inheritdoc />
+    public int Stages => 3;
+
+    /// <inheritdoc />
+    public int StagingPitchBytes => 544;
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public uint DynamicSharedBase() => default(PtxTensorCore).DynamicSharedBase();
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Copy16(ArrayView<int> shared, uint sharedBase, int sharedOffset, ArrayView<sbyte> global, long globalAddress, long globalOffset, int srcBytes) =>
+        CpAsync.Copy16Ptx(sharedBase, sharedOffset, globalAddress, globalOffset, srcBytes);
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void CommitCopies() => CudaAsm.Emit("cp.async.commit_group;");
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WaitCopies(int pending)
+    {
+        // pending is a constant at every call: ILGPU folds the comparisons.
+        if (pending <= 0)
+        {{
+            CudaAsm.Emit("cp.async.wait_group 0;");
+        }}
+    }
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void FenceProxyAsync() => CudaAsm.Emit("fence.proxy.async.shared::cta;");
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void ZeroAccumulators(ArrayView<int> scratch) =>
+        CudaAsm.Emit("mov.b32 %%wacc0, 0; mov.b32 %%wacc1, 0; mov.b32 %%wacc2, 0; mov.b32 %%wacc3, 0; mov.b32 %%wacc4, 0; mov.b32 %%wacc5, 0; mov.b32 %%wacc6, 0; mov.b32 %%wacc7, 0; mov.b32 %%wacc8, 0; mov.b32 %%wacc9, 0; mov.b32 %%wacc10, 0; mov.b32 %%wacc11, 0; mov.b32 %%wacc12, 0; mov.b32 %%wacc13, 0; mov.b32 %%wacc14, 0; mov.b32 %%wacc15, 0; mov.b32 %%wacc16, 0; mov.b32 %%wacc17, 0; mov.b32 %%wacc18, 0; mov.b32 %%wacc19, 0; mov.b32 %%wacc20, 0; mov.b32 %%wacc21, 0; mov.b32 %%wacc22, 0; mov.b32 %%wacc23, 0; mov.b32 %%wacc24, 0; mov.b32 %%wacc25, 0; mov.b32 %%wacc26, 0; mov.b32 %%wacc27, 0; mov.b32 %%wacc28, 0; mov.b32 %%wacc29, 0; mov.b32 %%wacc30, 0; mov.b32 %%wacc31, 0; mov.b32 %%wacc32, 0; mov.b32 %%wacc33, 0; mov.b32 %%wacc34, 0; mov.b32 %%wacc35, 0; mov.b32 %%wacc36, 0; mov.b32 %%wacc37, 0; mov.b32 %%wacc38, 0; mov.b32 %%wacc39, 0; mov.b32 %%wacc40, 0; mov.b32 %%wacc41, 0; mov.b32 %%wacc42, 0; mov.b32 %%wacc43, 0; mov.b32 %%wacc44, 0; mov.b32 %%wacc45, 0; mov.b32 %%wacc46, 0; mov.b32 %%wacc47, 0; mov.b32 %%wacc48, 0; mov.b32 %%wacc49, 0; mov.b32 %%wacc50, 0; mov.b32 %%wacc51, 0; mov.b32 %%wacc52, 0; mov.b32 %%wacc53, 0; mov.b32 %%wacc54, 0; mov.b32 %%wacc55, 0; mov.b32 %%wacc56, 0; mov.b32 %%wacc57, 0; mov.b32 %%wacc58, 0; mov.b32 %%wacc59, 0; mov.b32 %%wacc60, 0; mov.b32 %%wacc61, 0; mov.b32 %%wacc62, 0; mov.b32 %%wacc63, 0;");
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Fence() => CudaAsm.Emit("wgmma.fence.sync.aligned;");
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Mma(ArrayView<int> shared, long descA, long descB, ArrayView<int> scratch) =>
+        CudaAsm.Emit("wgmma.mma_async.sync.aligned.m64n128k16.f32.f16.f16 {%%wacc0, %%wacc1, %%wacc2, %%wacc3, %%wacc4, %%wacc5, %%wacc6, %%wacc7, %%wacc8, %%wacc9, %%wacc10, %%wacc11, %%wacc12, %%wacc13, %%wacc14, %%wacc15, %%wacc16, %%wacc17, %%wacc18, %%wacc19, %%wacc20, %%wacc21, %%wacc22, %%wacc23, %%wacc24, %%wacc25, %%wacc26, %%wacc27, %%wacc28, %%wacc29, %%wacc30, %%wacc31, %%wacc32, %%wacc33, %%wacc34, %%wacc35, %%wacc36, %%wacc37, %%wacc38, %%wacc39, %%wacc40, %%wacc41, %%wacc42, %%wacc43, %%wacc44, %%wacc45, %%wacc46, %%wacc47, %%wacc48, %%wacc49, %%wacc50, %%wacc51, %%wacc52, %%wacc53, %%wacc54, %%wacc55, %%wacc56, %%wacc57, %%wacc58, %%wacc59, %%wacc60, %%wacc61, %%wacc62, %%wacc63}, %0, %1, 1, 1, 1, 0, 0;", descA, descB);
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void CommitMma() => CudaAsm.Emit("wgmma.commit_group.sync.aligned;");
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WaitMma(int pending)
+    {
+        if (pending <= 0)
+        {
+            CudaAsm.Emit("wgmma.wait_group.sync.aligned 0;");
+        }
+        else
+        {
+            CudaAsm.Emit("wgmma.wait_group.sync.aligned 1;");
+        }
+    }
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void StoreAccumulators(ArrayView<int> shared, uint sharedAddress, int viewByteOffset, ArrayView<int> scratch) =>
+        CudaAsm.Emit("st.shared.v2.b32 [%0+0], {%%wacc0, %%wacc1}; st.shared.v2.b32 [%0+4352], {%%wacc2, %%wacc3}; st.shared.v2.b32 [%0+32], {%%wacc4, %%wacc5}; st.shared.v2.b32 [%0+4384], {%%wacc6, %%wacc7}; st.shared.v2.b32 [%0+64], {%%wacc8, %%wacc9}; st.shared.v2.b32 [%0+4416], {%%wacc10, %%wacc11}; st.shared.v2.b32 [%0+96], {%%wacc12, %%wacc13}; st.shared.v2.b32 [%0+4448], {%%wacc14, %%wacc15}; st.shared.v2.b32 [%0+128], {%%wacc16, %%wacc17}; st.shared.v2.b32 [%0+4480], {%%wacc18, %%wacc19}; st.shared.v2.b32 [%0+160], {%%wacc20, %%wacc21}; st.shared.v2.b32 [%0+4512], {%%wacc22, %%wacc23}; st.shared.v2.b32 [%0+192], {%%wacc24, %%wacc25}; st.shared.v2.b32 [%0+4544], {%%wacc26, %%wacc27}; st.shared.v2.b32 [%0+224], {%%wacc28, %%wacc29}; st.shared.v2.b32 [%0+4576], {%%wacc30, %%wacc31}; st.shared.v2.b32 [%0+256], {%%wacc32, %%wacc33}; st.shared.v2.b32 [%0+4608], {%%wacc34, %%wacc35}; st.shared.v2.b32 [%0+288], {%%wacc36, %%wacc37}; st.shared.v2.b32 [%0+4640], {%%wacc38, %%wacc39}; st.shared.v2.b32 [%0+320], {%%wacc40, %%wacc41}; st.shared.v2.b32 [%0+4672], {%%wacc42, %%wacc43}; st.shared.v2.b32 [%0+352], {%%wacc44, %%wacc45}; st.shared.v2.b32 [%0+4704], {%%wacc46, %%wacc47}; st.shared.v2.b32 [%0+384], {%%wacc48, %%wacc49}; st.shared.v2.b32 [%0+4736], {%%wacc50, %%wacc51}; st.shared.v2.b32 [%0+416], {%%wacc52, %%wacc53}; st.shared.v2.b32 [%0+4768], {%%wacc54, %%wacc55}; st.shared.v2.b32 [%0+448], {%%wacc56, %%wacc57}; st.shared.v2.b32 [%0+4800], {%%wacc58, %%wacc59}; st.shared.v2.b32 [%0+480], {%%wacc60, %%wacc61}; st.shared.v2.b32 [%0+4832], {%%wacc62, %%wacc63};", sharedAddress);
+}
+
+/// <summary>
+/// wgmma m64n64k16 (f32 += f16·f16, FP32 accumulators) and cp.async in PTX (CUDA sm_90a only: load through <c>PtxSm90aPass</c>).
+/// Accumulators: registers %wacc0..%wacc31 (see the generator's notes); 4 pipeline stages.
+/// </summary>
+internal readonly struct PtxWgmmaF16N64S4 : IWgmmaOps
+{
+    /// <inheritdoc />
+    public int TileN => 64;
+
+    /// <inheritdoc />
+    public int Stages => 4;
+
+    /// <inheritdoc />
+    public int StagingPitchBytes => 288;
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public uint DynamicSharedBase() => default(PtxTensorCore).DynamicSharedBase();
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Copy16(ArrayView<int> shared, uint sharedBase, int sharedOffset, ArrayView<sbyte> global, long globalAddress, long globalOffset, int srcBytes) =>
+        CpAsync.Copy16Ptx(sharedBase, sharedOffset, globalAddress, globalOffset, srcBytes);
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void CommitCopies() => CudaAsm.Emit("cp.async.commit_group;");
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WaitCopies(int pending)
+    {
+        // pending is a constant at every call: ILGPU folds the comparisons.
+        if (pending <= 0)
+        {{
+            CudaAsm.Emit("cp.async.wait_group 0;");
+        }}
+        else
+        {{
+            CudaAsm.Emit("cp.async.wait_group 1;");
+        }}
+    }
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void FenceProxyAsync() => CudaAsm.Emit("fence.proxy.async.shared::cta;");
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void ZeroAccumulators(ArrayView<int> scratch) =>
+        CudaAsm.Emit("mov.b32 %%wacc0, 0; mov.b32 %%wacc1, 0; mov.b32 %%wacc2, 0; mov.b32 %%wacc3, 0; mov.b32 %%wacc4, 0; mov.b32 %%wacc5, 0; mov.b32 %%wacc6, 0; mov.b32 %%wacc7, 0; mov.b32 %%wacc8, 0; mov.b32 %%wacc9, 0; mov.b32 %%wacc10, 0; mov.b32 %%wacc11, 0; mov.b32 %%wacc12, 0; mov.b32 %%wacc13, 0; mov.b32 %%wacc14, 0; mov.b32 %%wacc15, 0; mov.b32 %%wacc16, 0; mov.b32 %%wacc17, 0; mov.b32 %%wacc18, 0; mov.b32 %%wacc19, 0; mov.b32 %%wacc20, 0; mov.b32 %%wacc21, 0; mov.b32 %%wacc22, 0; mov.b32 %%wacc23, 0; mov.b32 %%wacc24, 0; mov.b32 %%wacc25, 0; mov.b32 %%wacc26, 0; mov.b32 %%wacc27, 0; mov.b32 %%wacc28, 0; mov.b32 %%wacc29, 0; mov.b32 %%wacc30, 0; mov.b32 %%wacc31, 0;");
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Fence() => CudaAsm.Emit("wgmma.fence.sync.aligned;");
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Mma(ArrayView<int> shared, long descA, long descB, ArrayView<int> scratch) =>
+        CudaAsm.Emit("wgmma.mma_async.sync.aligned.m64n64k16.f32.f16.f16 {%%wacc0, %%wacc1, %%wacc2, %%wacc3, %%wacc4, %%wacc5, %%wacc6, %%wacc7, %%wacc8, %%wacc9, %%wacc10, %%wacc11, %%wacc12, %%wacc13, %%wacc14, %%wacc15, %%wacc16, %%wacc17, %%wacc18, %%wacc19, %%wacc20, %%wacc21, %%wacc22, %%wacc23, %%wacc24, %%wacc25, %%wacc26, %%wacc27, %%wacc28, %%wacc29, %%wacc30, %%wacc31}, %0, %1, 1, 1, 1, 0, 0;", descA, descB);
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void CommitMma() => CudaAsm.Emit("wgmma.commit_group.sync.aligned;");
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WaitMma(int pending)
+    {
+        if (pending <= 0)
+        {
+            CudaAsm.Emit("wgmma.wait_group.sync.aligned 0;");
+        }
+        else
+        {
+            CudaAsm.Emit("wgmma.wait_group.sync.aligned 1;");
+        }
+    }
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void StoreAccumulators(ArrayView<int> shared, uint sharedAddress, int viewByteOffset, ArrayView<int> scratch) =>
+        CudaAsm.Emit("st.shared.v2.b32 [%0+0], {%%wacc0, %%wacc1}; st.shared.v2.b32 [%0+2304], {%%wacc2, %%wacc3}; st.shared.v2.b32 [%0+32], {%%wacc4, %%wacc5}; st.shared.v2.b32 [%0+2336], {%%wacc6, %%wacc7}; st.shared.v2.b32 [%0+64], {%%wacc8, %%wacc9}; st.shared.v2.b32 [%0+2368], {%%wacc10, %%wacc11}; st.shared.v2.b32 [%0+96], {%%wacc12, %%wacc13}; st.shared.v2.b32 [%0+2400], {%%wacc14, %%wacc15}; st.shared.v2.b32 [%0+128], {%%wacc16, %%wacc17}; st.shared.v2.b32 [%0+2432], {%%wacc18, %%wacc19}; st.shared.v2.b32 [%0+160], {%%wacc20, %%wacc21}; st.shared.v2.b32 [%0+2464], {%%wacc22, %%wacc23}; st.shared.v2.b32 [%0+192], {%%wacc24, %%wacc25}; st.shared.v2.b32 [%0+2496], {%%wacc26, %%wacc27}; st.shared.v2.b32 [%0+224], {%%wacc28, %%wacc29}; st.shared.v2.b32 [%0+2528], {%%wacc30, %%wacc31};", sharedAddress);
+}

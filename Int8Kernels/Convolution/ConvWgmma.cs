@@ -120,24 +120,35 @@ public sealed class ConvWgmma : IConvVariant
             return;
         }
 
-        var g = ConvGeometry.From(problem);
-        int bytes = SharedBytes;
-        bool cuda = device.IsCuda;
         int tileN = TileN, stages = Stages;
-        var kernel = device.GetKernel($"conv.wgmma.{Name}.{typeof(TEpilogue).FullName}", acc => cuda
-            ? PtxSm90aPass.LoadStreamKernel(acc, KernelFor<TEpilogue>(tileN, stages, ptx: true), bytes)
-            : acc.LoadStreamKernel(KernelFor<TEpilogue>(tileN, stages, ptx: false)));
+        Launch(device, $"conv.wgmma.{Name}.{typeof(TEpilogue).FullName}", ptx => KernelFor<TEpilogue>(tileN, stages, ptx), SharedBytes, tileN, x, weights.View, ConvGeometry.From(problem), weights.Stride, epilogue);
+    }
 
-        int tilesM = (g.GemmM + WgmmaMainloop.TileM - 1) / WgmmaMainloop.TileM, tilesN = (g.K + TileN - 1) / TileN;
+    /// <summary>
+    /// Launches a wgmma convolution kernel (<see cref="Kernel{TOps, TEpilogue}"/> with some ops) over the byte geometry
+    /// <paramref name="g"/>: one block per 128 × <paramref name="tileN"/> output tile, weight rows <paramref name="ldb"/>
+    /// bytes apart; on the CPU accelerator with the emulation's accumulator scratch, synchronously.
+    /// </summary>
+    internal static void Launch<TEpilogue>(
+        Int8Device device, string key, Func<bool, Action<long, long, ArrayView<sbyte>, ArrayView<sbyte>, ArrayView<int>, ConvMma.Args, TEpilogue>> kernelFor,
+        int sharedBytes, int tileN, ArrayView<sbyte> x, ArrayView<sbyte> weights, ConvGeometry g, int ldb, TEpilogue epilogue)
+        where TEpilogue : struct, IGemmEpilogue
+    {
+        bool cuda = device.IsCuda;
+        var kernel = device.GetKernel(key, acc => cuda
+            ? PtxSm90aPass.LoadStreamKernel(acc, kernelFor(true), sharedBytes)
+            : acc.LoadStreamKernel(kernelFor(false)));
+
+        int tilesM = (g.GemmM + WgmmaMainloop.TileM - 1) / WgmmaMainloop.TileM, tilesN = (g.K + tileN - 1) / tileN;
         int blocks = tilesM * tilesN;
-        var gemm = new GemmMmaTn.Args(g.GemmM, g.K, g.GemmK, 0, weights.Stride, tilesM, tilesN, (g.GemmK + 127) / 128);
-        using var scratch = cuda ? null : device.Accelerator.Allocate1D<int>((long)blocks * WgmmaMainloop.Threads * (TileN / 2));
+        var gemm = new GemmMmaTn.Args(g.GemmM, g.K, g.GemmK, 0, ldb, tilesM, tilesN, (g.GemmK + 127) / 128);
+        using var scratch = cuda ? null : device.Accelerator.Allocate1D<int>((long)blocks * WgmmaMainloop.Threads * (tileN / 2));
         kernel(
-            new KernelConfig(blocks, WgmmaMainloop.Threads, SharedMemoryConfig.RequestDynamic<int>(bytes / 4)),
+            new KernelConfig(blocks, WgmmaMainloop.Threads, SharedMemoryConfig.RequestDynamic<int>(sharedBytes / 4)),
             GemmWgmmaTn.DeviceAddress(x),
-            GemmWgmmaTn.DeviceAddress(weights.View),
+            GemmWgmmaTn.DeviceAddress(weights),
             x,
-            weights.View,
+            weights,
             scratch?.View ?? ArrayView<int>.Empty,
             new ConvMma.Args(gemm, g, gemm.KTiles),
             epilogue);

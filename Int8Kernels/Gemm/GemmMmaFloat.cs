@@ -197,7 +197,7 @@ public sealed class GemmMmaFloat : IFloatGemmVariant
     /// <inheritdoc />
     public override string ToString() => Name;
 
-    private Action<long, long, ArrayView<sbyte>, ArrayView<sbyte>, GemmMmaTn.Args, TEpilogue> KernelFor<TEpilogue>(bool ptx)
+    internal Action<long, long, ArrayView<sbyte>, ArrayView<sbyte>, GemmMmaTn.Args, TEpilogue> KernelFor<TEpilogue>(bool ptx)
         where TEpilogue : struct, IGemmEpilogue =>
         (TileN, Input) switch
         {

@@ -16,8 +16,10 @@ namespace ILGPUInt8.Kernels.Runtime;
 /// few such slots to registers, but not the ~1500 of an unrolled 64×64 mma.sync warp tile: measured on the H200,
 /// 5992 bytes of stack and ~2900 LDL/STL in the SASS of the GEMM kernel, against 0 after this rewrite.
 /// The rewrite: a slot <c>.local .align 4 .b8 __local_depotN[4]</c> whose address registers
-/// (<c>mov.b64 %rdX, __local_depotN;</c>) are used only by whole-word <c>ld.local.b32</c> / <c>st.local.b32</c> becomes
-/// a register <c>%dpN</c> (loads and stores become moves); any other slot is left as it is.
+/// (<c>mov.b64 %rdX, __local_depotN;</c>) are used only by whole-word <c>ld.local.b32</c> / <c>st.local.b32</c> (integer
+/// outputs) or <c>ld.local.f32</c> / <c>st.local.f32</c> (the FP32 accumulators of the float MMAs) becomes a register
+/// <c>%dpN</c> of the type of its first access (loads and stores become moves of that type; .b32 and .f32 registers are
+/// interchangeable in both, as the PTX type rules allow); any other slot is left as it is.
 /// </summary>
 internal static partial class PtxLocalSlotPass
 {
@@ -81,6 +83,21 @@ internal static partial class PtxLocalSlotPass
 
         bool Promoted(string register, out string slot) => slotOf.TryGetValue(register, out slot!) && !keep.Contains(slot);
 
+        // Each slot's register type: that of its first whole-word access (ILGPU gives a slot one type).
+        var typeOf = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var line in lines)
+        {
+            var text = line.Trim();
+            Match a;
+            if (((a = StoreWord().Match(text)).Success && slotOf.TryGetValue(a.Groups[2].Value, out var s1) && !typeOf.ContainsKey(s1))
+                || ((a = LoadWord().Match(text)).Success && slotOf.TryGetValue(a.Groups[3].Value, out s1) && !typeOf.ContainsKey(s1)))
+            {
+                typeOf[s1] = a.Groups[1].Value;
+            }
+        }
+
+        string TypeOf(string slot) => typeOf.TryGetValue(slot, out var t) ? t : "b32";
+
         var result = new StringBuilder(ptx.Length);
         foreach (var line in lines)
         {
@@ -89,19 +106,19 @@ internal static partial class PtxLocalSlotPass
             if ((m = FourByteSlotLine().Match(text)).Success && fourByte.Contains(m.Groups[1].Value) && !keep.Contains(m.Groups[1].Value)
                 && slotOf.ContainsValue(m.Groups[1].Value))
             {
-                result.Append("\t.reg .b32 %dp").Append(m.Groups[1].Value).Append(";\n");
+                result.Append("\t.reg .").Append(TypeOf(m.Groups[1].Value)).Append(" %dp").Append(m.Groups[1].Value).Append(";\n");
             }
             else if ((m = SlotAddress().Match(text)).Success && Promoted(m.Groups[1].Value, out _))
             {
                 // The address is no longer needed.
             }
-            else if ((m = StoreWord().Match(text)).Success && Promoted(m.Groups[1].Value, out var storeSlot))
+            else if ((m = StoreWord().Match(text)).Success && Promoted(m.Groups[2].Value, out var storeSlot))
             {
-                result.Append("\tmov.b32 %dp").Append(storeSlot).Append(", ").Append(m.Groups[2].Value).Append(";\n");
+                result.Append("\tmov.").Append(TypeOf(storeSlot)).Append(" %dp").Append(storeSlot).Append(", ").Append(m.Groups[3].Value).Append(";\n");
             }
-            else if ((m = LoadWord().Match(text)).Success && Promoted(m.Groups[2].Value, out var loadSlot))
+            else if ((m = LoadWord().Match(text)).Success && Promoted(m.Groups[3].Value, out var loadSlot))
             {
-                result.Append("\tmov.b32 ").Append(m.Groups[1].Value).Append(", %dp").Append(loadSlot).Append(";\n");
+                result.Append("\tmov.").Append(TypeOf(loadSlot)).Append(' ').Append(m.Groups[2].Value).Append(", %dp").Append(loadSlot).Append(";\n");
             }
             else
             {
@@ -129,10 +146,10 @@ internal static partial class PtxLocalSlotPass
     [GeneratedRegex(@"mov\.b64\s+(%rd\d+),\s*__local_depot(\d+);")]
     private static partial Regex SlotAddress();
 
-    [GeneratedRegex(@"^ld\.local\.b32\s+(%r\d+),\s*\[(%rd\d+)\];$")]
+    [GeneratedRegex(@"^ld\.local\.(b32|f32)\s+(%[rf]\d+),\s*\[(%rd\d+)\];$")]
     private static partial Regex LoadWord();
 
-    [GeneratedRegex(@"^st\.local\.b32\s+\[(%rd\d+)\],\s*([^;]+);$")]
+    [GeneratedRegex(@"^st\.local\.(b32|f32)\s+\[(%rd\d+)\],\s*([^;]+);$")]
     private static partial Regex StoreWord();
 
     [GeneratedRegex(@"%rd\d+\b")]

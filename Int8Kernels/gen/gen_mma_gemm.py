@@ -55,6 +55,14 @@ FLOAT_CONFIGS = [
     (128, 128, 2, 2, [4, 3]),
 ]
 
+# Floating-point implicit-GEMM convolution tiles (FP16 NHWC input with C a multiple of 8, or TF32 with C a multiple of 4:
+# byte for byte the int8 gather of 2C or 4C channels), the int8 convolution's shapes: ConvMmaFloat<tile>.Generated.cs.
+FLOAT_CONV_CONFIGS = [
+    (128, 128, 2, 2, [4, 3]),
+    (128, 64, 2, 1, [4, 3]),
+    (64, 64, 1, 1, [4]),
+]
+
 # The stage-count structs of Int8Kernels/Gemm/MmaStages.cs.
 STAGE_TYPES = {3: "MmaStages3", 4: "MmaStages4"}
 
@@ -827,6 +835,7 @@ def main():
     jobs += [(CONV_DIR, (tm, tn, wm, wn, [(st, False) for st in stages]), True) for tm, tn, wm, wn, stages in CONV_CONFIGS]
     jobs = [(folder, cfg, conv, False) for folder, cfg, conv in jobs]
     jobs += [(OUT_DIR, (tm, tn, wm, wn, [(st, False) for st in stages]), False, True) for tm, tn, wm, wn, stages in FLOAT_CONFIGS]
+    jobs += [(CONV_DIR, (tm, tn, wm, wn, [(st, False) for st in stages]), True, True) for tm, tn, wm, wn, stages in FLOAT_CONV_CONFIGS]
     written = []
     for folder, cfg, conv, flt in jobs:
         cls, text = generate(*cfg, conv=conv, flt=flt)

@@ -27,9 +27,9 @@ OUT_EMULATED_F16 = os.path.join(os.path.dirname(HERE), "Arch", "WgmmaF16Emulated
 # (N, pipeline stages of 128 bytes of K, name suffix): the first of each N fills 227 KB with a 128-row A tile (the
 # GEMM's); the suffixed shallower rings let two blocks share a multiprocessor (short-K convolutions).
 SHAPES = [(256, 4, ""), (128, 6, ""), (64, 8, ""), (128, 3, "S3"), (64, 4, "S4")]
-# FP16 inputs, FP32 accumulators (wgmma m64nNk16 .f32.f16.f16; 32 bytes of K a k step as for s8): the GEMM's shapes,
-# named PtxWgmmaF16N<N> / EmulatedWgmmaF16N<N>. The accumulator registers hold float bits (.b32 fits any 32-bit type).
-SHAPES_F16 = [(256, 4, ""), (128, 6, "")]
+# FP16 inputs, FP32 accumulators (wgmma m64nNk16 .f32.f16.f16; 32 bytes of K a k step as for s8): the GEMM's shapes
+# and the convolution's (ConvWgmmaFloat: every int8 shape), named PtxWgmmaF16N<N> / EmulatedWgmmaF16N<N>. The accumulator registers hold float bits (.b32 fits any 32-bit type).
+SHAPES_F16 = SHAPES
 
 
 def regs(n):

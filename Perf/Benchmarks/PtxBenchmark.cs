@@ -88,7 +88,8 @@ public sealed class PtxBenchmark : IBenchmark
     /// Every generated kernel as it is loaded at run time, found through the variants' own kernel selectors (so the
     /// names stay stable when the generator's layout changes): the dp4a GEMM tiles and the dp4a convolution tiles with
     /// each A loader, with the int32 and requantize epilogues; every tensor-core GEMM and convolution variant (all
-    /// tile shapes and stage counts) with the same two epilogues, and the persistent convolution with those and the residual one.
+    /// tile shapes and stage counts) with the same two epilogues, the FP16/TF32 implicit-GEMM convolution tiles with FP32 and
+    /// FP16 output, and the persistent convolution with those and the residual one.
     /// </summary>
     internal static IEnumerable<(string Name, MethodInfo Method, KernelSpecialization Specialization)> Kernels()
     {
@@ -121,6 +122,30 @@ public sealed class PtxBenchmark : IBenchmark
         {
             yield return (conv.Name + "_int32", conv.KernelFor<Int32Epilogue>(ptx: true).Method, default);
             yield return (conv.Name + "_requant", conv.KernelFor<RequantizeEpilogue>(ptx: true).Method, default);
+        }
+
+        foreach (var gemm in GemmMmaFloat.All(FloatMmaInput.Fp16).Concat(GemmMmaFloat.All(FloatMmaInput.Tf32)))
+        {
+            // The floating-point mma.sync GEMM (the FP16/TF32 engine's im2col path and fully connected layers).
+            yield return (gemm.Name + "_f32out", gemm.KernelFor<FloatBitsEpilogue<FloatOutEpilogue>>(ptx: true).Method, default);
+        }
+
+        foreach (var input in new[] { FloatMmaInput.Fp16, FloatMmaInput.Tf32 })
+        {
+            // The floating-point implicit-GEMM convolution: every mma.sync tile and stage count, FP32 and FP16 output.
+            foreach (var (m, n, stages) in new[] { (128, 128, 4), (128, 128, 3), (128, 64, 4), (128, 64, 3), (64, 64, 4) })
+            {
+                var conv = new ConvMmaFloat(input, m, n, stages);
+                yield return (conv.Name + "_f32out", conv.KernelFor<FloatBitsEpilogue<FloatOutEpilogue>>(ptx: true).Method, default);
+                yield return (conv.Name + "_f16out", conv.KernelFor<FloatBitsEpilogue<HalfOutEpilogue>>(ptx: true).Method, default);
+            }
+        }
+
+        foreach (var (tileN, stages) in new[] { (256, 0), (128, 0), (128, 3), (64, 0), (64, 4) })
+        {
+            // The FP16 wgmma convolution (ConvWgmma's kernel with the FP16 ops), FP16 output.
+            var conv = new ConvWgmmaFloat(tileN, stages);
+            yield return (conv.Name + "_f16out", ConvWgmmaFloat.KernelFor<FloatBitsEpilogue<HalfOutEpilogue>>(conv.TileN, conv.Stages, ptx: true).Method, default);
         }
 
         foreach (var stages in ConvMmaPersistent128x64.Stages)

@@ -45,11 +45,11 @@ public sealed class Fp16EngineTests
         }
     }
 
-    [Fact(Explicit = true)]
+    [Fact]
     public void Fp16_tensor_core_convolution_equals_the_reference_within_a_half_ulp()
     {
-        // The CUDA path (im2col to halves + GemmFloat.Fp16) on the CPU accelerator's mma.sync emulation. Explicit: 130 s
-        // on the 2-core machine for this one small convolution (passed 2026-12-06); the GPU tests run networks on it.
+        // The CUDA path (im2col to halves + GemmFloat.Fp16) on the CPU accelerator's mma.sync emulation (4 s on the 2-core
+        // machine since the emulated FP16 MMA is no longer inlined; 130 s before); the GPU tests run networks on it.
         var net = new NetworkDefinition("conv");
         var x = net.AddInput("data", new TensorDims(5, 4, 3));
         var c = net.AddConvolution(x, 12, 3, TestNetworks.Weights(12 * 5 * 9, 45, 3), TestData.Float(12, 4, 0.2f), padding: 1, name: "conv").Output;
@@ -78,6 +78,48 @@ public sealed class Fp16EngineTests
                     Assert.Equal(actual[name][i], HalfConvert.Round(actual[name][i]));
                     Assert.True(Math.Abs(actual[name][i] - e[i]) <= HalfUlp(e[i]), $"{name}[{i}]: {actual[name][i]:R} vs {e[i]:R}");
                 }
+            }
+        }
+    }
+
+    [Fact]
+    public void Fp16_implicit_gemm_convolution_step_equals_the_im2col_step_bit_for_bit()
+    {
+        // C = 8: the CUDA path packs the input to halves and runs ConvFloat (no im2col matrix). On the CPU accelerator's
+        // emulation it sums the same products in the same order as im2col + GemmFloat.Fp16, so the outputs are equal
+        // bit for bit (6 s on the 2-core machine).
+        var net = new NetworkDefinition("conv8");
+        var x = net.AddInput("data", new TensorDims(8, 5, 6));
+        var c = net.AddConvolution(x, 12, 3, TestNetworks.Weights(12 * 8 * 9, 46, 3), TestData.Float(12, 5, 0.2f), padding: 1, name: "conv").Output;
+        net.MarkOutput(net.AddActivation(c, Kernels.Ops.ActivationKind.Relu, name: "relu").Output);
+        var inputs = TestNetworks.Inputs(net, 2);
+        Engine Build(bool implicitGemm)
+        {
+            TensorCoreConvolutionStep.CpuVariant = new Kernels.Gemm.GemmMmaFloat(Kernels.Gemm.FloatMmaInput.Fp16, allowCpuAccelerator: true);
+            TensorCoreConvolutionStep.CpuConvVariant = implicitGemm ? new Kernels.Convolution.ConvMmaFloat(Kernels.Gemm.FloatMmaInput.Fp16, 64, 64, allowCpuAccelerator: true) : null;
+            try
+            {
+                return EngineBuilder.Build(net, Config(BuilderPrecision.Fp16, 2), TestDevices.Cpu);
+            }
+            finally
+            {
+                TensorCoreConvolutionStep.CpuVariant = null;
+                TensorCoreConvolutionStep.CpuConvVariant = null;
+            }
+        }
+
+        using var im2col = Build(implicitGemm: false);
+        using var implicitConv = Build(implicitGemm: true);
+        Assert.StartsWith("im2col_f16+", im2col.Layers.Single(l => l.Type == LayerType.Convolution).KernelName, StringComparison.Ordinal);
+        Assert.StartsWith("pack_f16+conv_f16f16f32_nhwc_mma_implicit_gemm_64x64", implicitConv.Layers.Single(l => l.Type == LayerType.Convolution).KernelName, StringComparison.Ordinal);
+        var expected = TestNetworks.Run(im2col, inputs, 2);
+        var actual = TestNetworks.Run(implicitConv, inputs, 2);
+        foreach (var (name, e) in expected)
+        {
+            Assert.Contains(e, v => v != 0f);
+            for (var i = 0; i < e.Length; i++)
+            {
+                Assert.True(BitConverter.SingleToInt32Bits(e[i]) == BitConverter.SingleToInt32Bits(actual[name][i]), $"{name}[{i}]: implicit {actual[name][i]:R} vs im2col {e[i]:R}");
             }
         }
     }
@@ -117,7 +159,9 @@ public sealed class Fp16EngineTests
         var inputs = TestNetworks.Inputs(net, n, seed: 7);
         using var cuda = EngineBuilder.Build(net, Config(BuilderPrecision.Fp16, n), TestDevices.Cuda);
         using var cpu = EngineBuilder.BuildCpu(net, Config(BuilderPrecision.Fp16, n));
-        Assert.All(cuda.Layers.Where(l => l.Type == LayerType.Convolution), l => Assert.StartsWith("im2col_f16+", l.KernelName, StringComparison.Ordinal));
+        // The stem (C = 3) runs im2col + GEMM; every convolution with C a multiple of 8 the implicit-GEMM one.
+        Assert.All(cuda.Layers.Where(l => l.Type == LayerType.Convolution), l => Assert.True(l.KernelName.StartsWith("im2col_f16+", StringComparison.Ordinal) || l.KernelName.StartsWith("pack_f16+conv_f16f16f32_nhwc_", StringComparison.Ordinal), l.KernelName));
+        Assert.True(cuda.Layers.Count(l => l.KernelName.StartsWith("pack_f16+", StringComparison.Ordinal)) >= 15, "ResNet-18's 19 convolutions after the stem should run the implicit GEMM");
         var error = new QuantizationError();
         error.Add(TestNetworks.Run(cpu, inputs, n)[fc.Output.Name], TestNetworks.Run(cuda, inputs, n)[fc.Output.Name]);
         TestContext.Current.SendDiagnosticMessage($"ResNet-18 FP16 CUDA vs CPU logits: cosine {error.Cosine:F7}, SQNR {error.SqnrDb:F1} dB");

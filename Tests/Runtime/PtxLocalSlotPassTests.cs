@@ -37,4 +37,26 @@ public sealed class PtxLocalSlotPassTests
         Assert.Contains("__local_depot1[4]", result, StringComparison.Ordinal);
         Assert.Contains("st.local.b64\t[%rd3], %rd9;", result, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Float_accumulator_slots_become_f32_registers()
+    {
+        // The float MMAs' FP32 accumulators (Ref<float>): ILGPU stores and loads them as .f32, zero as a float literal.
+        const string ptx = """
+            {
+            	.local .align 4 .b8 __local_depot7[4];
+            	mov.b64	%rd8, __local_depot7;
+            	st.local.f32	[%rd8], 0f00000000;
+            	ld.local.f32	%f3, [%rd8];
+            	mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%f3,%f3,%f3,%f3}, {%r1,%r1,%r1,%r1}, {%r1,%r1}, {%f3,%f3,%f3,%f3};
+            	st.local.f32	[%rd8], %f3;
+            }
+            """;
+        var result = PtxLocalSlotPass.Rewrite(ptx);
+        Assert.Contains(".reg .f32 %dp7;", result, StringComparison.Ordinal);
+        Assert.Contains("mov.f32 %dp7, 0f00000000;", result, StringComparison.Ordinal);
+        Assert.Contains("mov.f32 %f3, %dp7;", result, StringComparison.Ordinal);
+        Assert.Contains("mov.f32 %dp7, %f3;", result, StringComparison.Ordinal);
+        Assert.DoesNotContain("local", result, StringComparison.Ordinal);
+    }
 }

@@ -19,6 +19,11 @@ namespace ILGPUInt8.Layers.Operators;
 /// bits, ties away from zero: <see cref="MmaFloat.Tf32Round"/>), the products of TF32 values exact in FP32. Either way the
 /// sum is the tensor core's order, not the reference's: the last float bits differ. Groups = 1 and no fused activation
 /// other than ReLU; every other float convolution runs the FP32 kernel (<see cref="ConvolutionStep"/>).
+/// An FP16 convolution with C a multiple of 8 skips the im2col matrix: the input is packed to halves in scratch
+/// (<see cref="HalfPack"/>, N·H·W·C × 2 bytes, exact for the half values of an FP16 tensor) and the implicit-GEMM
+/// convolution (<see cref="ConvFloat"/>, the weights are then the dense KRSC halves: R·S·C is a multiple of 8) gathers
+/// its patches itself. It sums the same products in the same order as im2col + <see cref="GemmFloat"/>
+/// (j = (r·S + s)·C + c, 32-byte k steps), so both give the same bits on the emulated instructions.
 /// </summary>
 internal sealed class TensorCoreConvolutionStep : Step
 {
@@ -28,12 +33,14 @@ internal sealed class TensorCoreConvolutionStep : Step
     private readonly int _columns;
     private readonly FloatMmaInput _input;
     private readonly IFloatGemmVariant? _variant;
+    private readonly IFloatConvVariant? _implicit;
 
-    private TensorCoreConvolutionStep(Engine engine, PlanNode node, FloatMmaInput input, IFloatGemmVariant? variant)
+    private TensorCoreConvolutionStep(Engine engine, PlanNode node, FloatMmaInput input, IFloatGemmVariant? variant, IFloatConvVariant? implicitConv)
         : base(engine, node)
     {
         _input = input;
         _variant = variant;
+        _implicit = implicitConv;
         var dims = Input().Dims;
         var (problem, w, bias, k) = Shape(node, dims);
         _problem = problem;
@@ -76,6 +83,13 @@ internal sealed class TensorCoreConvolutionStep : Step
     [ThreadStatic]
     internal static IFloatGemmVariant? CpuVariant;
 
+    /// <summary>
+    /// An FP16 implicit-GEMM convolution to use on the ILGPU CPU accelerator (tests: the emulation), set on the thread
+    /// that builds the engine; without it the CPU accelerator keeps im2col + <see cref="CpuVariant"/>.
+    /// </summary>
+    [ThreadStatic]
+    internal static IFloatConvVariant? CpuConvVariant;
+
     /// <inheritdoc />
     public override int Launches => 2;
 
@@ -83,10 +97,14 @@ internal sealed class TensorCoreConvolutionStep : Step
     public override bool RunsTf32 => _input == FloatMmaInput.Tf32;
 
     /// <inheritdoc />
-    public override long ScratchBytes => checked((long)Plan.MaxBatchSize * Output.Dims.Plane * _columns * ElementBytes);
+    public override long ScratchBytes => _implicit is not null
+        ? checked((long)Plan.MaxBatchSize * Input().Dims.Volume * 2)
+        : checked((long)Plan.MaxBatchSize * Output.Dims.Plane * _columns * ElementBytes);
 
     /// <inheritdoc />
-    public override string KernelName => $"im2col_{(_input == FloatMmaInput.Fp16 ? "f16" : "f32")}+{Variant(_problem(Plan.MaxBatchSize)).Name}";
+    public override string KernelName => _implicit is not null
+        ? $"pack_f16+{_implicit.Name}"
+        : $"im2col_{(_input == FloatMmaInput.Fp16 ? "f16" : "f32")}+{Variant(_problem(Plan.MaxBatchSize)).Name}";
 
     private int ElementBytes => _input == FloatMmaInput.Fp16 ? 2 : 4;
 
@@ -118,9 +136,10 @@ internal sealed class TensorCoreConvolutionStep : Step
         }
 
         var gemm = new GemmProblem(p.N * p.P * p.Q, p.K, Columns(input, p));
+        var implicitConv = ImplicitFor(engine, node, input, p);
         if (variant is not null)
         {
-            return variant.CanImplement(device, gemm) is null ? new TensorCoreConvolutionStep(engine, node, input, variant) : null;
+            return implicitConv is not null || variant.CanImplement(device, gemm) is null ? new TensorCoreConvolutionStep(engine, node, input, variant, implicitConv) : null;
         }
 
         try
@@ -133,7 +152,36 @@ internal sealed class TensorCoreConvolutionStep : Step
             return null;
         }
 
-        return new TensorCoreConvolutionStep(engine, node, input, null);
+        return new TensorCoreConvolutionStep(engine, node, input, null, implicitConv);
+    }
+
+    /// <summary>Set to 0 to keep every FP16 convolution on im2col + GEMM (the implicit GEMM is on by default).</summary>
+    internal const string ImplicitEnvironmentVariable = "ILGPUINT8_FP16_IMPLICIT_CONV";
+
+    // The implicit-GEMM convolution for an FP16 convolution layer with C a multiple of 8 (CUDA: ConvFloat's choice; CPU
+    // accelerator: the injected test variant), else null (im2col + GEMM).
+    private static IFloatConvVariant? ImplicitFor(Engine engine, PlanNode node, FloatMmaInput input, ConvProblem p)
+    {
+        if (input != FloatMmaInput.Fp16 || node.Layer is not ConvolutionLayer || p.C % 8 != 0
+            || Environment.GetEnvironmentVariable(ImplicitEnvironmentVariable) == "0")
+        {
+            return null;
+        }
+
+        var device = engine.Device;
+        if (!device.IsCuda)
+        {
+            return CpuConvVariant is { Input: FloatMmaInput.Fp16 } v && v.CanImplement(device, p) is null ? v : null;
+        }
+
+        try
+        {
+            return ConvFloat.Select(device, FloatMmaInput.Fp16, p);
+        }
+        catch (NotSupportedException)
+        {
+            return null;
+        }
     }
 
     /// <inheritdoc />
@@ -144,6 +192,15 @@ internal sealed class TensorCoreConvolutionStep : Step
         var gemm = new GemmProblem(m, p.K, _columns);
         var epilogue = new FloatOutEpilogue(context.View<float>(Output, batch), p.K, _bias, FloatEpilogue.Lo(Node.Fused.Kind == Kernels.Ops.ActivationKind.Relu));
         var x = context.View<float>(Input(), batch);
+        if (_implicit is not null)
+        {
+            long count = (long)p.N * p.H * p.W * p.C;
+            var packed = context.Scratch<ushort>(this, count);
+            HalfPack.Run(Device, x, packed, count);
+            _implicit.Run(Device, packed.Cast<sbyte>(), _weights, p, epilogue);
+            return;
+        }
+
         ArrayView<sbyte> a;
         if (_input == FloatMmaInput.Fp16)
         {

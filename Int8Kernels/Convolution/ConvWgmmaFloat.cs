@@ -1,0 +1,123 @@
+using ILGPU;
+using ILGPUInt8.Kernels.Arch;
+using ILGPUInt8.Kernels.Gemm;
+using ILGPUInt8.Kernels.Runtime;
+
+namespace ILGPUInt8.Kernels.Convolution;
+
+/// <summary>
+/// Hopper FP16 implicit-GEMM convolution (sm_90a): the int8 wgmma convolution's kernel (<see cref="ConvWgmma"/>: pixel
+/// table, gathering loader, <see cref="WgmmaMainloop"/>) on the bytes of the half tensors (<see cref="ConvFloat.BytesProblem"/>:
+/// C' = 2C one-byte channels, 128 bytes a stage = 64 halves) with the FP16 instruction
+/// <c>wgmma.mma_async.sync.aligned.m64nNk16.f32.f16.f16</c> (<c>PtxWgmmaF16N*</c>, <c>Int8Kernels/gen/gen_wgmma_ptx.py</c>),
+/// FP32 accumulators read back as floats. FP16 only (wgmma truncates TF32 operands; TF32 stays on <see cref="ConvMmaFloat"/>).
+/// Tiles as <see cref="ConvWgmma"/>: 128×64, 128×128, 128×256, or 0 to choose per problem (128×64 with 4 stages when
+/// K ≤ 64, else 128×128 with 3).
+/// </summary>
+public sealed class ConvWgmmaFloat : IFloatConvVariant
+{
+    private readonly bool _allowCpu;
+
+    /// <summary>
+    /// Creates the variant for 128×<paramref name="tileN"/> tiles (64, 128 or 256; 0: chosen per problem) with
+    /// <paramref name="stages"/> (0: the deepest ring; 4 for N = 64 or 3 for N = 128: the shallow ones); CPU accelerator
+    /// for tests only.
+    /// </summary>
+    public ConvWgmmaFloat(int tileN = 0, int stages = 0, bool allowCpuAccelerator = false)
+    {
+        // The int8 variant validates the same tile and ring choices.
+        var shape = new ConvWgmma(tileN, allowCpuAccelerator, stages);
+        TileN = shape.TileN;
+        Stages = shape.Stages;
+        _allowCpu = allowCpuAccelerator;
+    }
+
+    /// <inheritdoc />
+    public FloatMmaInput Input => FloatMmaInput.Fp16;
+
+    /// <summary>Output channels a block computes (0: chosen per problem).</summary>
+    public int TileN { get; }
+
+    /// <summary>Pipeline stages of 128 bytes (64 halves) of K.</summary>
+    public int Stages { get; }
+
+    /// <inheritdoc />
+    public string Name => TileN == 0 ? "conv_f16f16f32_nhwc_wgmma_implicit_gemm" : $"conv_f16f16f32_nhwc_wgmma_implicit_gemm_128x{TileN}x64_s{Stages}";
+
+    /// <summary>
+    /// Dynamic shared memory: the ring plus the pixel table (8 bytes a row), or the FP32 staging tile [128][TileN + 8],
+    /// plus 1 KB of alignment.
+    /// </summary>
+    public int SharedBytes => Math.Max((Stages * WgmmaMainloop.StageBytes(TileN)) + (8 * WgmmaMainloop.TileM), WgmmaMainloop.TileM * (TileN + 8) * 4) + WgmmaDescriptor.AtomBytes;
+
+    /// <summary>The fixed tile for a problem: itself when fixed, else 128×64 (4 stages) when K ≤ 64 and 128×128 (3) otherwise.</summary>
+    public ConvWgmmaFloat Choose(ConvProblem problem)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        return TileN != 0 ? this : new ConvWgmmaFloat(problem.K <= 64 ? 64 : 128, problem.K <= 64 ? 4 : 3, _allowCpu);
+    }
+
+    /// <inheritdoc />
+    public string? CanImplement(Int8Device device, ConvProblem problem)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        if (!device.IsCuda && !_allowCpu)
+        {
+            return "wgmma variant: needs a CUDA device of compute capability 9.0 (sm_90a)";
+        }
+
+        if (device.IsCuda && !GemmWgmmaTn.Supported(device))
+        {
+            return "wgmma needs sm_90a (compute capability 9.0)";
+        }
+
+        return ConvFloat.Limit(device, problem, FloatMmaInput.Fp16, allowCpu: true);
+    }
+
+    /// <inheritdoc />
+    public void Run<TEpilogue>(Int8Device device, ArrayView<sbyte> x, ArrayView<sbyte> weights, ConvProblem problem, TEpilogue epilogue)
+        where TEpilogue : struct, IFloatGemmEpilogue
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentNullException.ThrowIfNull(problem);
+        problem.Validate();
+        var reason = CanImplement(device, problem);
+        if (reason is not null)
+        {
+            throw new NotSupportedException($"{Name} cannot run {problem}: {reason}");
+        }
+
+        if (TileN == 0)
+        {
+            Choose(problem).Run(device, x, weights, problem, epilogue);
+            return;
+        }
+
+        ConvFloat.CheckOperands(Name, x, weights, problem, FloatMmaInput.Fp16);
+        var g = ConvGeometry.From(ConvFloat.BytesProblem(problem, FloatMmaInput.Fp16));
+        int tileN = TileN, stages = Stages;
+        ConvWgmma.Launch(
+            device, $"conv.wgmmaf16.{Name}.{typeof(TEpilogue).FullName}", ptx => KernelFor<FloatBitsEpilogue<TEpilogue>>(tileN, stages, ptx),
+            SharedBytes, tileN, x, weights, g, g.GemmK, new FloatBitsEpilogue<TEpilogue>(epilogue));
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => Name;
+
+    /// <summary>The int8 convolution kernel with the FP16 wgmma ops of a tile width and ring: PTX or emulated.</summary>
+    internal static Action<long, long, ArrayView<sbyte>, ArrayView<sbyte>, ArrayView<int>, ConvMma.Args, TEpilogue> KernelFor<TEpilogue>(int tileN, int stages, bool ptx)
+        where TEpilogue : struct, IGemmEpilogue =>
+        (tileN, stages, ptx) switch
+        {
+            (256, _, true) => ConvWgmma.Kernel<PtxWgmmaF16N256, TEpilogue>,
+            (256, _, false) => ConvWgmma.Kernel<EmulatedWgmmaF16N256, TEpilogue>,
+            (128, 3, true) => ConvWgmma.Kernel<PtxWgmmaF16N128S3, TEpilogue>,
+            (128, 3, false) => ConvWgmma.Kernel<EmulatedWgmmaF16N128S3, TEpilogue>,
+            (128, _, true) => ConvWgmma.Kernel<PtxWgmmaF16N128, TEpilogue>,
+            (128, _, false) => ConvWgmma.Kernel<EmulatedWgmmaF16N128, TEpilogue>,
+            (_, 4, true) => ConvWgmma.Kernel<PtxWgmmaF16N64S4, TEpilogue>,
+            (_, 4, false) => ConvWgmma.Kernel<EmulatedWgmmaF16N64S4, TEpilogue>,
+            (_, _, true) => ConvWgmma.Kernel<PtxWgmmaF16N64, TEpilogue>,
+            _ => ConvWgmma.Kernel<EmulatedWgmmaF16N64, TEpilogue>,
+        };
+}
