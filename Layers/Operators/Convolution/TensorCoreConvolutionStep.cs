@@ -155,11 +155,18 @@ internal sealed class TensorCoreConvolutionStep : Step
         return new TensorCoreConvolutionStep(engine, node, input, null, implicitConv);
     }
 
-    /// <summary>Set to 0 to keep every FP16 convolution on im2col + GEMM (the implicit GEMM is on by default).</summary>
+    /// <summary>
+    /// On CUDA the implicit-GEMM FP16 convolution is opt-in until its kernels have run on a GPU: set to 1 to use it (0
+    /// keeps every FP16 convolution on im2col + GEMM, the CPU accelerator's injected variant included).
+    /// </summary>
     internal const string ImplicitEnvironmentVariable = "ILGPUINT8_FP16_IMPLICIT_CONV";
 
-    // The implicit-GEMM convolution for an FP16 convolution layer with C a multiple of 8 (CUDA: ConvFloat's choice; CPU
-    // accelerator: the injected test variant), else null (im2col + GEMM).
+    /// <summary>Tests: the implicit-GEMM FP16 convolution on CUDA without the environment variable (set on the building thread).</summary>
+    [ThreadStatic]
+    internal static bool ImplicitOnCuda;
+
+    // The implicit-GEMM convolution for an FP16 convolution layer with C a multiple of 8 (CUDA, opted in: ConvFloat's
+    // choice; CPU accelerator: the injected test variant), else null (im2col + GEMM).
     private static IFloatConvVariant? ImplicitFor(Engine engine, PlanNode node, FloatMmaInput input, ConvProblem p)
     {
         if (input != FloatMmaInput.Fp16 || node.Layer is not ConvolutionLayer || p.C % 8 != 0
@@ -172,6 +179,11 @@ internal sealed class TensorCoreConvolutionStep : Step
         if (!device.IsCuda)
         {
             return CpuConvVariant is { Input: FloatMmaInput.Fp16 } v && v.CanImplement(device, p) is null ? v : null;
+        }
+
+        if (!ImplicitOnCuda && Environment.GetEnvironmentVariable(ImplicitEnvironmentVariable) != "1")
+        {
+            return null;
         }
 
         try
