@@ -80,21 +80,8 @@ public sealed class ConvWgmma : IConvVariant
         ?? (inputOffset % 16 != 0 ? "x must start on a 16-byte boundary (16-byte cp.async copies)" : null);
 
     // What the kernel needs to run at all.
-    private string? HardLimit(Int8Device device, ConvProblem problem, TensorFormat format)
-    {
-        ArgumentNullException.ThrowIfNull(device);
-        if (!device.IsCuda && !_allowCpu)
-        {
-            return "wgmma variant: needs a CUDA device of compute capability 9.0 (sm_90a)";
-        }
-
-        if (device.IsCuda && !GemmWgmmaTn.Supported(device))
-        {
-            return "wgmma needs sm_90a (compute capability 9.0)";
-        }
-
-        return ConvMma.Limit(device, problem, format, allowCpu: true);
-    }
+    private string? HardLimit(Int8Device device, ConvProblem problem, TensorFormat format) =>
+        GemmWgmmaTn.DeviceLimit(device, _allowCpu) ?? ConvMma.Limit(device, problem, format, allowCpu: true);
 
     /// <inheritdoc />
     public void Run<TEpilogue>(Int8Device device, ArrayView<sbyte> x, TensorFormat format, PackedConvWeights weights, ConvProblem problem, TEpilogue epilogue)

@@ -58,21 +58,8 @@ public sealed class ConvWgmmaFloat : IFloatConvVariant
     }
 
     /// <inheritdoc />
-    public string? CanImplement(Int8Device device, ConvProblem problem)
-    {
-        ArgumentNullException.ThrowIfNull(device);
-        if (!device.IsCuda && !_allowCpu)
-        {
-            return "wgmma variant: needs a CUDA device of compute capability 9.0 (sm_90a)";
-        }
-
-        if (device.IsCuda && !GemmWgmmaTn.Supported(device))
-        {
-            return "wgmma needs sm_90a (compute capability 9.0)";
-        }
-
-        return ConvFloat.Limit(device, problem, FloatMmaInput.Fp16, allowCpu: true);
-    }
+    public string? CanImplement(Int8Device device, ConvProblem problem) =>
+        GemmWgmmaTn.DeviceLimit(device, _allowCpu) ?? ConvFloat.Limit(device, problem, FloatMmaInput.Fp16, allowCpu: true);
 
     /// <inheritdoc />
     public void Run<TEpilogue>(Int8Device device, ArrayView<sbyte> x, ArrayView<sbyte> weights, ConvProblem problem, TEpilogue epilogue)

@@ -82,19 +82,8 @@ public sealed class ConvWgmmaPersistent : IConvVariant
     /// <inheritdoc />
     public string? CanImplement(Int8Device device, ConvProblem problem, TensorFormat format, long inputOffset = 0)
     {
-        ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(problem);
-        if (!device.IsCuda && !_allowCpu)
-        {
-            return "wgmma variant: needs a CUDA device of compute capability 9.0 (sm_90a)";
-        }
-
-        if (device.IsCuda && !GemmWgmmaTn.Supported(device))
-        {
-            return "wgmma needs sm_90a (compute capability 9.0)";
-        }
-
-        var limit = ConvMma.Limit(device, problem, format, allowCpu: true);
+        var limit = GemmWgmmaTn.DeviceLimit(device, _allowCpu) ?? ConvMma.Limit(device, problem, format, allowCpu: true);
         if (limit is not null)
         {
             return limit;

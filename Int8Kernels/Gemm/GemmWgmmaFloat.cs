@@ -51,15 +51,10 @@ public sealed class GemmWgmmaFloat : IFloatGemmVariant
     /// <inheritdoc />
     public string? CanImplement(Int8Device device, GemmProblem problem)
     {
-        ArgumentNullException.ThrowIfNull(device);
-        if (!device.IsCuda && !_allowCpu)
+        var limit = GemmWgmmaTn.DeviceLimit(device, _allowCpu);
+        if (limit is not null)
         {
-            return "wgmma variant: needs a CUDA device of compute capability 9.0 (sm_90a)";
-        }
-
-        if (device.IsCuda && !GemmWgmmaTn.Supported(device))
-        {
-            return "wgmma needs sm_90a (compute capability 9.0)";
+            return limit;
         }
 
         return problem.Lda % 8 != 0 || problem.Ldb % 8 != 0

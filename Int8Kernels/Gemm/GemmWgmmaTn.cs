@@ -70,12 +70,18 @@ public sealed class GemmWgmmaTn : IGemmVariant
         ?? (operands is { } o && !o.StartAligned(16) ? "A and B must start on a 16-byte boundary (16-byte cp.async)" : null);
 
     // What the kernel needs to run at all.
-    private string? HardLimit(Int8Device device, GemmProblem problem)
+    private string? HardLimit(Int8Device device, GemmProblem problem) => DeviceLimit(device, _allowCpu) ?? Alignment(problem);
+
+    /// <summary>
+    /// Why a wgmma kernel (GEMM or convolution, int8 or FP16) cannot run on <paramref name="device"/>, or null: a CUDA
+    /// device of compute capability 9.x, or the CPU accelerator's emulation where <paramref name="allowCpu"/>.
+    /// </summary>
+    internal static string? DeviceLimit(Int8Device device, bool allowCpu)
     {
         ArgumentNullException.ThrowIfNull(device);
         if (!device.IsCuda)
         {
-            return _allowCpu ? Alignment(problem) : "wgmma variant: needs a CUDA device of compute capability 9.0 (sm_90a)";
+            return allowCpu ? null : "wgmma variant: needs a CUDA device of compute capability 9.0 (sm_90a)";
         }
 
         if (!Supported(device))
@@ -84,7 +90,7 @@ public sealed class GemmWgmmaTn : IGemmVariant
             return $"wgmma needs sm_90a (compute capability 9.0); this device is sm_{arch.Major}{arch.Minor}";
         }
 
-        return Alignment(problem);
+        return null;
     }
 
     /// <inheritdoc />
