@@ -227,26 +227,33 @@ def main():
     writer = RowWriter(out, "--append" in sys.argv)
     batches = (1,) if DEVICE == "cpu" else (1, 64, 256)
     dtypes = ((torch.float32, "torch eager fp32"),) if DEVICE == "cpu" else ((torch.float32, "torch eager fp32"), (torch.float16, "torch eager fp16"))
-    for name, make, shape in NETWORKS:
-        shape = shape_of(name, shape)
+    for net in NETWORKS:
         for dtype, label in dtypes:
-            for folded in (False, True):
-                torch.manual_seed(1)
-                model = randomize_bn(make()).eval()
-                model = fold_bn(model) if folded else model
-                model = model.to(DEVICE).to(dtype).to(memory_format=torch.channels_last)
-                peer = label + (" bn-folded" if folded else "")
-                for batch in batches:
-                    x = torch.randn(batch, *shape, device=DEVICE, dtype=dtype).to(memory_format=torch.channels_last)
-                    with torch.inference_mode():
-                        ms = time_ms(lambda: model(x))
-                    writer.add({"peer": peer, "case": f"{name} b{batch}", "ms": ms, "tops": batch / ms * 1000})
-                    print(f"{peer:36} {name} b{batch}: {batch / ms * 1000:10.1f} img/s", flush=True)
+            eager_rows((net,), dtype, label, batches, writer)
     if DEVICE == "cuda":
         tf32_rows(batches, writer)
     if "--compile" in sys.argv:
         compiled_rows(batches, "--autotune-all" in sys.argv, writer)
     writer.print_table()
+
+
+def eager_rows(networks, dtype, label, batches, writer):
+    """The eager rows of each network in `dtype`: as written ("<label>") and with BatchNorm folded ("<label> bn-folded"),
+    channels_last, every batch; each row to the writer at once."""
+    for name, make, shape in networks:
+        shape = shape_of(name, shape)
+        for folded in (False, True):
+            torch.manual_seed(1)
+            model = randomize_bn(make()).eval()
+            model = fold_bn(model) if folded else model
+            model = model.to(DEVICE).to(dtype).to(memory_format=torch.channels_last)
+            peer = label + (" bn-folded" if folded else "")
+            for batch in batches:
+                x = torch.randn(batch, *shape, device=DEVICE, dtype=dtype).to(memory_format=torch.channels_last)
+                with torch.inference_mode():
+                    ms = time_ms(lambda: model(x))
+                writer.add({"peer": peer, "case": f"{name} b{batch}", "ms": ms, "tops": batch / ms * 1000})
+                print(f"{peer:36} {name} b{batch}: {batch / ms * 1000:10.1f} img/s", flush=True)
 
 
 def tf32_rows(batches, writer):
@@ -256,18 +263,7 @@ def tf32_rows(batches, writer):
     torch.backends.cuda.matmul.allow_tf32 = True
     torch.backends.cudnn.allow_tf32 = True
     try:
-        for name, make, shape in RESNETS:
-            for folded in (False, True):
-                torch.manual_seed(1)
-                model = randomize_bn(make()).eval()
-                model = (fold_bn(model) if folded else model).to(DEVICE).to(memory_format=torch.channels_last)
-                peer = "torch eager tf32" + (" bn-folded" if folded else "")
-                for batch in batches:
-                    x = torch.randn(batch, *shape, device=DEVICE).to(memory_format=torch.channels_last)
-                    with torch.inference_mode():
-                        ms = time_ms(lambda: model(x))
-                    writer.add({"peer": peer, "case": f"{name} b{batch}", "ms": ms, "tops": batch / ms * 1000})
-                    print(f"{peer:36} {name} b{batch}: {batch / ms * 1000:10.1f} img/s", flush=True)
+        eager_rows(RESNETS, torch.float32, "torch eager tf32", batches, writer)
     finally:
         torch.backends.cuda.matmul.allow_tf32 = False
         torch.backends.cudnn.allow_tf32 = False
