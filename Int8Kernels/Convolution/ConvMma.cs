@@ -57,6 +57,27 @@ public abstract class ConvMma : IConvVariant
         Limit(device, problem, format, _allowCpu)
         ?? (inputOffset % 16 != 0 ? "x must start on a 16-byte boundary (16-byte cp.async copies)" : null);
 
+    /// <summary>
+    /// What every cp.async convolution checks before it launches: the arguments, that <paramref name="variant"/> can run
+    /// the problem (else <see cref="NotSupportedException"/> with its reason), and that x starts on a 16-byte boundary.
+    /// </summary>
+    internal static void CheckRun(IConvVariant variant, Int8Device device, ArrayView<sbyte> x, TensorFormat format, PackedConvWeights weights, ConvProblem problem)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentNullException.ThrowIfNull(weights);
+        ArgumentNullException.ThrowIfNull(problem);
+        var reason = variant.CanImplement(device, problem, format);
+        if (reason is not null)
+        {
+            throw new NotSupportedException($"{variant.Name} cannot run {problem}: {reason}");
+        }
+
+        if (((IContiguousArrayView)x).IndexInBytes % 16 != 0)
+        {
+            throw new ArgumentException($"{variant.Name} copies x in 16-byte chunks: x must start on a 16-byte boundary.", nameof(x));
+        }
+    }
+
     /// <summary>Why no tensor-core convolution can run the problem (null when one can).</summary>
     internal static string? Limit(Int8Device device, ConvProblem problem, TensorFormat format, bool allowCpu)
     {
@@ -135,19 +156,7 @@ public abstract class ConvMma : IConvVariant
     private void Launch<TEpilogue>(Int8Device device, ArrayView<sbyte> x, TensorFormat format, PackedConvWeights weights, ConvProblem problem, TEpilogue epilogue, int perSplit, int splits)
         where TEpilogue : struct, IGemmEpilogue
     {
-        ArgumentNullException.ThrowIfNull(device);
-        ArgumentNullException.ThrowIfNull(weights);
-        ArgumentNullException.ThrowIfNull(problem);
-        var reason = CanImplement(device, problem, format);
-        if (reason is not null)
-        {
-            throw new NotSupportedException($"{Name} cannot run {problem}: {reason}");
-        }
-
-        if (((IContiguousArrayView)x).IndexInBytes % 16 != 0)
-        {
-            throw new ArgumentException($"{Name} copies x in 16-byte chunks: x must start on a 16-byte boundary.", nameof(x));
-        }
+        CheckRun(this, device, x, format, weights, problem);
 
         var g = ConvGeometry.From(problem);
         int bytes = SharedBytes;

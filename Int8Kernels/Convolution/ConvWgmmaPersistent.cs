@@ -119,19 +119,7 @@ public sealed class ConvWgmmaPersistent : IConvVariant
     public void Run<TEpilogue>(Int8Device device, ArrayView<sbyte> x, TensorFormat format, PackedConvWeights weights, ConvProblem problem, TEpilogue epilogue)
         where TEpilogue : struct, IGemmEpilogue
     {
-        ArgumentNullException.ThrowIfNull(device);
-        ArgumentNullException.ThrowIfNull(weights);
-        ArgumentNullException.ThrowIfNull(problem);
-        var reason = CanImplement(device, problem, format);
-        if (reason is not null)
-        {
-            throw new NotSupportedException($"{Name} cannot run {problem}: {reason}");
-        }
-
-        if (((IContiguousArrayView)x).IndexInBytes % 16 != 0)
-        {
-            throw new ArgumentException($"{Name} copies x in 16-byte chunks: x must start on a 16-byte boundary.", nameof(x));
-        }
+        ConvMma.CheckRun(this, device, x, format, weights, problem);
 
         var g = ConvGeometry.From(problem);
         int kTiles = ConvMma.KTiles(problem);
