@@ -94,6 +94,44 @@ public sealed class Tf32EngineTests
         }
     }
 
+    [Fact]
+    public void Tf32_implicit_gemm_convolution_step_equals_the_im2col_step_bit_for_bit()
+    {
+        // C = 8: the CUDA path runs ConvFloat on the arena's NHWC floats (no im2col matrix, no pack). On the CPU
+        // accelerator's emulation it sums the same products in the same order as im2col + the TF32 GEMM: equal bits.
+        var net = new NetworkDefinition("conv8");
+        var x = net.AddInput("data", new TensorDims(8, 5, 6));
+        var c = net.AddConvolution(x, K, 3, TestNetworks.Weights(K * 8 * 9, 46, 3), TestData.Float(K, 5, 0.2f), padding: 1, name: "conv").Output;
+        net.MarkOutput(net.AddActivation(c, ActivationKind.Relu, name: "relu").Output);
+        var inputs = TestNetworks.Inputs(net, 2);
+        Engine Build(bool implicitGemm)
+        {
+            TensorCoreConvolutionStep.CpuConvVariant = implicitGemm ? new ConvMmaFloat(FloatMmaInput.Tf32, 64, 64, allowCpuAccelerator: true) : null;
+            try
+            {
+                return BuildWithEmulatedTf32(net, Config(2, tf32: true));
+            }
+            finally
+            {
+                TensorCoreConvolutionStep.CpuConvVariant = null;
+            }
+        }
+
+        using var im2col = Build(implicitGemm: false);
+        using var implicitConv = Build(implicitGemm: true);
+        Assert.StartsWith("im2col_f32+", im2col.Layers.Single(l => l.Type == LayerType.Convolution).KernelName, StringComparison.Ordinal);
+        var step = implicitConv.Layers.Single(l => l.Type == LayerType.Convolution);
+        Assert.StartsWith("conv_tf32tf32f32_nhwc_mma_implicit_gemm_64x64", step.KernelName, StringComparison.Ordinal);
+        Assert.Equal("TF32", step.Precision);
+        var expected = TestNetworks.Run(im2col, inputs, 2)["relu"];
+        var actual = TestNetworks.Run(implicitConv, inputs, 2)["relu"];
+        Assert.Contains(expected, v => v != 0f);
+        for (var i = 0; i < expected.Length; i++)
+        {
+            Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i]), $"[{i}]: implicit {actual[i]:R} vs im2col {expected[i]:R}");
+        }
+    }
+
     [Theory]
     [InlineData(5.0, "strict")]
     [InlineData(0.5, "tf32")]
@@ -207,7 +245,10 @@ public sealed class Tf32EngineTests
         using var strict = EngineBuilder.Build(net, Config(n, tf32: false), TestDevices.Cuda);
         using var cpu = EngineBuilder.BuildCpu(net, Config(n, tf32: true));
         Assert.All(cuda.Layers.Where(l => l.Type == LayerType.Convolution), l => Assert.Equal("TF32", l.Precision));
-        Assert.All(cuda.Layers.Where(l => l.Type == LayerType.Convolution), l => Assert.StartsWith("im2col_f32+", l.KernelName, StringComparison.Ordinal));
+        // The stem (C = 3) im2col + the TF32 GEMM; every other convolution (C a multiple of 4) the implicit-GEMM one on the arena's floats.
+        var convs = cuda.Layers.Where(l => l.Type == LayerType.Convolution).ToList();
+        Assert.StartsWith("im2col_f32+", convs[0].KernelName, StringComparison.Ordinal);
+        Assert.All(convs.Skip(1), l => Assert.StartsWith("conv_tf32tf32f32_nhwc_", l.KernelName, StringComparison.Ordinal));
         Assert.All(strict.Layers, l => Assert.NotEqual("TF32", l.Precision));
         var reference = TestNetworks.Run(cpu, inputs, n)[fc.Output.Name];
         var error = new QuantizationError();

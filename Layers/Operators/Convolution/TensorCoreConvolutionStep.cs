@@ -22,8 +22,11 @@ namespace ILGPUInt8.Layers.Operators;
 /// An FP16 convolution with C a multiple of 8 skips the im2col matrix: the input is packed to halves in scratch
 /// (<see cref="HalfPack"/>, N·H·W·C × 2 bytes, exact for the half values of an FP16 tensor) and the implicit-GEMM
 /// convolution (<see cref="ConvFloat"/>, the weights are then the dense KRSC halves: R·S·C is a multiple of 8) gathers
-/// its patches itself. It sums the same products in the same order as im2col + <see cref="GemmFloat"/>
-/// (j = (r·S + s)·C + c, 32-byte k steps), so both give the same bits on the emulated instructions.
+/// its patches itself. A TF32 convolution with C a multiple of 4 reads the float arena tensor directly (no pack: the
+/// NHWC floats are the operand; R·S·C is then a multiple of 4, so the dense KRSC weights are the im2col weights). Both sum
+/// the same products in the same order as im2col + <see cref="GemmFloat"/> (j = (r·S + s)·C + c, 32-byte k steps), so
+/// they give the same bits on the emulated instructions. An input view whose start is not 16-byte aligned (cp.async) runs
+/// im2col + GEMM at run time with the same weights.
 /// </summary>
 internal sealed class TensorCoreConvolutionStep : Step
 {
@@ -91,20 +94,20 @@ internal sealed class TensorCoreConvolutionStep : Step
     internal static IFloatConvVariant? CpuConvVariant;
 
     /// <inheritdoc />
-    public override int Launches => 2;
+    public override int Launches => _implicit is not null && _input == FloatMmaInput.Tf32 ? 1 : 2;
 
     /// <inheritdoc />
     public override bool RunsTf32 => _input == FloatMmaInput.Tf32;
 
     /// <inheritdoc />
-    public override long ScratchBytes => _implicit is not null
+    public override long ScratchBytes => _implicit is not null && _input == FloatMmaInput.Fp16
         ? checked((long)Plan.MaxBatchSize * Input().Dims.Volume * 2)
         : checked((long)Plan.MaxBatchSize * Output.Dims.Plane * _columns * ElementBytes);
 
     /// <inheritdoc />
-    public override string KernelName => _implicit is not null
-        ? $"pack_f16+{_implicit.Name}"
-        : $"im2col_{(_input == FloatMmaInput.Fp16 ? "f16" : "f32")}+{Variant(_problem(Plan.MaxBatchSize)).Name}";
+    public override string KernelName => _implicit is null
+        ? $"im2col_{(_input == FloatMmaInput.Fp16 ? "f16" : "f32")}+{Variant(_problem(Plan.MaxBatchSize)).Name}"
+        : _input == FloatMmaInput.Fp16 ? $"pack_f16+{_implicit.Name}" : _implicit.Name;
 
     private int ElementBytes => _input == FloatMmaInput.Fp16 ? 2 : 4;
 
@@ -165,11 +168,11 @@ internal sealed class TensorCoreConvolutionStep : Step
     [ThreadStatic]
     internal static bool ImplicitOnCuda;
 
-    // The implicit-GEMM convolution for an FP16 convolution layer with C a multiple of 8 (CUDA, opted in: ConvFloat's
-    // choice; CPU accelerator: the injected test variant), else null (im2col + GEMM).
+    // The implicit-GEMM convolution for a convolution layer with C a multiple of 8 (FP16) or 4 (TF32) (CUDA: ConvFloat's
+    // choice, FP16 opted in; CPU accelerator: the injected test variant), else null (im2col + GEMM).
     private static IFloatConvVariant? ImplicitFor(Engine engine, PlanNode node, FloatMmaInput input, ConvProblem p)
     {
-        if (input != FloatMmaInput.Fp16 || node.Layer is not ConvolutionLayer || p.C % 8 != 0
+        if (node.Layer is not ConvolutionLayer || p.C % (16 / ConvFloat.ElementBytes(input)) != 0
             || Environment.GetEnvironmentVariable(ImplicitEnvironmentVariable) == "0")
         {
             return null;
@@ -178,17 +181,17 @@ internal sealed class TensorCoreConvolutionStep : Step
         var device = engine.Device;
         if (!device.IsCuda)
         {
-            return CpuConvVariant is { Input: FloatMmaInput.Fp16 } v && v.CanImplement(device, p) is null ? v : null;
+            return CpuConvVariant is { } v && v.Input == input && v.CanImplement(device, p) is null ? v : null;
         }
 
-        if (!ImplicitOnCuda && Environment.GetEnvironmentVariable(ImplicitEnvironmentVariable) != "1")
+        if (input == FloatMmaInput.Fp16 && !ImplicitOnCuda && Environment.GetEnvironmentVariable(ImplicitEnvironmentVariable) != "1")
         {
             return null;
         }
 
         try
         {
-            return ConvFloat.Select(device, FloatMmaInput.Fp16, p);
+            return ConvFloat.Select(device, input, p);
         }
         catch (NotSupportedException)
         {
@@ -204,7 +207,13 @@ internal sealed class TensorCoreConvolutionStep : Step
         var gemm = new GemmProblem(m, p.K, _columns);
         var epilogue = new FloatOutEpilogue(context.View<float>(Output, batch), p.K, _bias, FloatEpilogue.Lo(Node.Fused.Kind == Kernels.Ops.ActivationKind.Relu));
         var x = context.View<float>(Input(), batch);
-        if (_implicit is not null)
+        if (_implicit is not null && _input == FloatMmaInput.Tf32 && Kernels.Quantization.QuantArgs.Aligned16(x))
+        {
+            _implicit.Run(Device, x.Cast<sbyte>(), _weights, p, epilogue);
+            return;
+        }
+
+        if (_implicit is not null && _input == FloatMmaInput.Fp16)
         {
             long count = (long)p.N * p.H * p.W * p.C;
             var packed = context.Scratch<ushort>(this, count);
