@@ -9,8 +9,10 @@ namespace ILGPUInt8.Kernels.Convolution;
 /// FP32 direct convolution, NHWC in and out, weights KRSC [K][R][S][C/groups], bias and activation fused:
 /// y[n, p, q, k] = f(bias[k] + Σ_{r,s,c &lt; C/g} x[n, p·sh − ph + r·dh, q·sw − pw + s·dw, g·Cg + c] · w[k][r][s][c]),
 /// g = k / (K/groups), taps outside the image count zero. The sum runs r, s, c in order from bias[k].
-/// Ungrouped convolutions run as a tiled implicit GEMM (<see cref="ConvolutionFloatTiled"/>), grouped ones one
-/// thread per output; a fully connected layer is the 1×1 case on [N, 1, 1, C·H·W].
+/// Ungrouped convolutions with C a multiple of 4 and 16-byte aligned views run the register-blocked implicit GEMM
+/// (<see cref="ConvFloatSimt"/>), other ungrouped ones the smaller tiled one (<see cref="ConvolutionFloatTiled"/>; also
+/// everywhere when <c>ILGPUINT8_FP32_CONV=tiled</c>, for A/B runs), grouped ones one thread per output; all sum in the
+/// same order, so they give the same bits. A fully connected layer is the 1×1 case on [N, 1, 1, C·H·W].
 /// </summary>
 public static class ConvolutionFloat
 {
@@ -26,9 +28,20 @@ public static class ConvolutionFloat
         OpArgs.AtLeast(weights.Length, (long)problem.K * problem.R * problem.S * problem.CPerGroup, nameof(weights));
         OpArgs.AtLeast(bias.Length, problem.K, nameof(bias));
         OpArgs.AtLeast(y.Length, (long)problem.N * problem.P * problem.Q * problem.K, nameof(y));
-        var launcher = new Launcher(device, x, weights, bias, y, ConvGeometry.From(problem));
+        var simt = Environment.GetEnvironmentVariable(TiledEnvironmentVariable) != "tiled" && ConvFloatSimt.CanImplement(problem, x, weights) is null;
+        Launch(device, x, weights, bias, y, problem, activation, simt);
+    }
+
+    /// <summary>Launches with the register-blocked kernel (<paramref name="simt"/>, where it can run) or the others (tests: both).</summary>
+    internal static void Launch(
+        Int8Device device, ArrayView<float> x, ArrayView<float> weights, ArrayView<float> bias, ArrayView<float> y, ConvProblem problem, ActivationSpec activation, bool simt)
+    {
+        var launcher = new Launcher(device, x, weights, bias, y, problem, simt);
         activation.Accept(ref launcher);
     }
+
+    /// <summary>Set to <c>tiled</c> to run the 64×64 tiled kernel where the register-blocked one would run (A/B runs).</summary>
+    internal const string TiledEnvironmentVariable = "ILGPUINT8_FP32_CONV";
 
     /// <summary>Thread index = m·K + k, m = (n·P + p)·Q + q.</summary>
     internal static void Kernel<TAct>(Index1D index, ArrayView<float> x, ArrayView<float> w, ArrayView<float> bias, ArrayView<float> y, ConvGeometry g, TAct act)
@@ -67,11 +80,18 @@ public static class ConvolutionFloat
         y[((long)m * g.K) + k] = act.Apply(acc);
     }
 
-    private readonly struct Launcher(Int8Device device, ArrayView<float> x, ArrayView<float> w, ArrayView<float> bias, ArrayView<float> y, ConvGeometry g) : IActivationVisitor
+    private readonly struct Launcher(Int8Device device, ArrayView<float> x, ArrayView<float> w, ArrayView<float> bias, ArrayView<float> y, ConvProblem problem, bool simt) : IActivationVisitor
     {
         public void Visit<TAct>(TAct activation)
             where TAct : struct, IActivation
         {
+            if (simt)
+            {
+                ConvFloatSimt.Run(device, x, w, bias, y, problem, activation);
+                return;
+            }
+
+            var g = ConvGeometry.From(problem);
             if (g.CPerGroup == g.C)
             {
                 var tiled = device.GetKernel("conv.f32.tiled." + typeof(TAct).Name, a =>

@@ -3,8 +3,10 @@
 step, the chunk loads and the epilogue are written out), one file and kernel per block tile in TILES:
 
     python3 Int8Kernels/gen/gen_dp4a_tile.py    (writes Int8Kernels/Gemm/Dp4aThreadTile.Generated.cs,
-                                                      Int8Kernels/Gemm/GemmDp4aTiled.T*.Generated.cs and
-                                                      Int8Kernels/Convolution/ConvDp4aImplicitGemm.T*.Generated.cs)
+                                                      Int8Kernels/Gemm/GemmDp4aTiled.T*.Generated.cs,
+                                                      Int8Kernels/Convolution/ConvDp4aImplicitGemm.T*.Generated.cs,
+                                                      Int8Kernels/Convolution/FloatThreadTile.Generated.cs and
+                                                      Int8Kernels/Convolution/ConvFloatSimt.T*.Generated.cs)
 
 Every kernel keeps its thread's 8x8 int32 accumulators in a Dp4aThreadTile (64 scalar fields: ILGPU turns the local
 struct into 64 registers) whose Step does the 64 dp4a of one k-word and whose Finish hands the 16 groups of 4 columns
@@ -12,11 +14,18 @@ to the epilogue; both are inlined, so the main loop is the same straight-line co
 GEMM and convolution share the main loop; they differ in how a 16-byte chunk of the A tile is fetched (a GEMM row,
 or an implicit-GEMM gather from the NHWC / NCHW_VECT_C activation) and in the output column offset of a group.
 Every kernel takes a K range from Grid.Z (split-K): steps [split·TilesPerSplit, min(+TilesPerSplit, ⌈K/BK⌉)).
+
+The strict FP32 convolution (ConvFloatSimt) is the same kernel on the bytes of an NHWC float tensor: a k-word is one
+float instead of four int8 values, so a 32-byte step is 8 floats, and FloatThreadTile's Step does 64 FP32
+multiply-adds acc + a·b in place of the 64 dp4a (each output sums j = (r·S + s)·C + c in increasing order from its bias,
+as the FP32 kernels before it did).
 """
 import os
 
 # (BM, BN, BK): block tile and bytes of K a step; threads = (BM/8)·(BN/8), each owning an 8×8 accumulator tile.
 TILES = [(128, 128, 32), (128, 128, 64), (128, 64, 32), (64, 64, 32)]
+# Strict FP32 convolution tiles (BK in bytes: 32 = 8 floats a step).
+FLOAT_TILES = [(128, 128, 32), (128, 64, 32), (64, 64, 32)]
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 KERNELS_DIR = os.path.dirname(HERE)
@@ -90,7 +99,71 @@ def thread_tile():
     return "\n".join(out) + "\n"
 
 
-def kernel(bm, bn, bk, conv):
+def float_thread_tile():
+    out = []
+    w = out.append
+    header(w, ["System.Runtime.CompilerServices", "ILGPU", "ILGPUInt8.Kernels.Ops", "ILGPUInt8.Kernels.Quantization"], "ILGPUInt8.Kernels.Convolution")
+    w("/// <summary>")
+    w("/// One thread's 8×8 FP32 accumulators of a <see cref=\"ConvFloatSimt\"/> block tile, as 64 scalar fields (64 registers;")
+    w("/// ILGPU does not unroll loops). Row i is word i of the A fragment (a0.X..a0.W, a1.X..a1.W), column j word j of the B")
+    w("/// fragment; the words hold float bits.")
+    w("/// </summary>")
+    w("internal struct FloatThreadTile")
+    w("{")
+    for i in range(8):
+        w(f"    /// <summary>Accumulators of row {i}, columns 0..7.</summary>")
+        w("    internal float " + ", ".join(acc(i, j) for j in range(8)) + ";")
+        w("")
+    w("    /// <summary>")
+    w("    /// Every accumulator starts at the bias of its column (0 past <paramref name=\"n\"/>): columns 0..3 are")
+    w("    /// blockN + 4tx + j, columns 4..7 blockN + halfN + 4tx + j − 4.")
+    w("    /// </summary>")
+    w("    [MethodImpl(MethodImplOptions.AggressiveInlining)]")
+    w("    internal void Start(ArrayView<float> bias, int n, int blockN, int tx, int halfN)")
+    w("    {")
+    for j in range(8):
+        col = f"blockN + {'halfN + ' if j >= 4 else ''}(4 * tx) + {j % 4}"
+        w(f"        float b{j} = {col} < n ? bias[{col}] : 0f;")
+    for i in range(8):
+        w("        " + " ".join(f"{acc(i, j)} = b{j};" for j in range(8)))
+    w("    }")
+    w("")
+    w("    /// <summary>")
+    w("    /// One k (one float of each row and column): C[i][j] = C[i][j] + a_i·b_j, rows i = a0.X..a1.W, columns j = b0.X..b1.W")
+    w("    /// (float bits in the words): 64 multiply-adds in straight-line code.")
+    w("    /// </summary>")
+    w("    [MethodImpl(MethodImplOptions.AggressiveInlining)]")
+    w("    internal void Step(Int4 a0, Int4 a1, Int4 b0, Int4 b1)")
+    w("    {")
+    for i in range(8):
+        w(f"        float r{i} = Interop.IntAsFloat((uint){ROWS[i]});")
+    for j in range(8):
+        w(f"        float c{j} = Interop.IntAsFloat((uint){COLS[j]});")
+    for i in range(8):
+        for j in range(8):
+            w(f"        {acc(i, j)} += r{i} * c{j};")
+    w("    }")
+    w("")
+    w("    /// <summary>")
+    w("    /// y[row, col] = act(C[i][j]) for the outputs inside m × n (NHWC: row = pixel, col = channel, n channels a row):")
+    w("    /// rows i = 0..3 are blockM + 4ty + i, rows 4..7 blockM + halfM + 4ty + i − 4; columns as in <see cref=\"Start\"/>.")
+    w("    /// </summary>")
+    w("    [MethodImpl(MethodImplOptions.AggressiveInlining)]")
+    w("    internal readonly void Finish<TAct>(ArrayView<float> y, TAct act, int m, int n, int blockM, int blockN, int ty, int tx, int halfM, int halfN)")
+    w("        where TAct : struct, IActivation")
+    w("    {")
+    for i in range(8):
+        row = f"blockM + {'halfM + ' if i >= 4 else ''}(4 * ty) + {i % 4}"
+        for half in range(2):
+            col = f"blockN + {'halfN + ' if half else ''}(4 * tx)"
+            cs = ", ".join(f"act.Apply({acc(i, 4 * half + j)})" for j in range(4))
+            w(f"        FloatTileStore.Four(y, m, n, {row}, {col}, {cs});")
+    w("    }")
+    w("}")
+    return "\n".join(out) + "\n"
+
+
+def kernel(bm, bn, bk, conv, flt=False):
     out = []
     w = out.append
     threads = (bm // 8) * (bn // 8)
@@ -102,8 +175,12 @@ def kernel(bm, bn, bk, conv):
     ra, rb = bm // 4 + 1, bn // 4 + 1  # Int4 per padded shared row (rows + 4 ints)
     na, nb = bm * cpr // threads, bn * cpr // threads  # chunks a thread loads a step
     rows_per_pass = threads // cpr
-    name = f"Kernel{bm}x{bn}x{bk}"
-    if conv:
+    name = f"Kernel{bm}x{bn}x{bk // 4 if flt else bk}"
+    if flt:
+        header(w, ["ILGPU", "ILGPUInt8.Kernels.Gemm", "ILGPUInt8.Kernels.Ops", "ILGPUInt8.Kernels.Quantization"], "ILGPUInt8.Kernels.Convolution")
+        w(f"/// <summary>The kernels of <see cref=\"ConvFloatSimt\"/>, one generated file per tile (this one: {bm}×{bn}×{bk // 4} floats).</summary>")
+        w("internal static partial class ConvFloatSimtKernels")
+    elif conv:
         header(w, ["ILGPU", "ILGPUInt8.Kernels.Gemm", "ILGPUInt8.Kernels.Quantization"], "ILGPUInt8.Kernels.Convolution")
         w(f"/// <summary>The kernels of <see cref=\"ConvDp4aImplicitGemm\"/>, one generated file per tile (this one: {bm}×{bn}×{bk}).</summary>")
         w("internal static partial class ConvDp4aImplicitGemmKernels")
@@ -113,7 +190,11 @@ def kernel(bm, bn, bk, conv):
         w("internal static partial class GemmDp4aTiledKernels")
     w("{")
     w("    /// <summary>")
-    if conv:
+    if flt:
+        w(f"    /// Strict FP32 implicit-GEMM convolution for one {bm}×{bn} tile of (output pixels × output channels), {bk // 4} floats of K a step:")
+        w("    /// y[m][k] = act(bias[k] + Σ_{r,s,c} x[n, p·sh − ph + r·dh, q·sw − pw + s·dw, c] · w[k][r][s][c]), the sum in j order;")
+        w("    /// x and w are float bits, the geometry that of their bytes (C' = 4C), so a 16-byte chunk is 4 floats.")
+    elif conv:
         w(f"    /// Implicit-GEMM convolution for one {bm}×{bn} tile of (output pixels × output channels of one group), K in steps of {bk}:")
         w("    /// acc[m][k] = Σ_{r,s,c} x[n, p·sh − ph + r·dh, q·sw − pw + s·dw, g·Cg + c] · w[g·Kg + k][r][s][c],")
         w("    /// over the K steps of split Grid.Z mod Splits (group Grid.Z / Splits).")
@@ -123,7 +204,10 @@ def kernel(bm, bn, bk, conv):
     w(f"    /// {threads} threads in a {bm // 8}×{bn // 8} grid, thread (ty, tx) owning rows {{4ty..4ty+3, {bm // 2}+4ty..}} and")
     w(f"    /// columns {{4tx..4tx+3, {bn // 2}+4tx..}}; {na} A and {nb} B chunks of 16 bytes loaded a thread a step.")
     w("    /// </summary>")
-    if conv:
+    if flt:
+        w(f"    internal static void {name}<TAct>(ArrayView<int> x, ArrayView<Int4> b, ArrayView<float> bias, ArrayView<float> y, ConvDp4aImplicitGemm.Args p, TAct act)")
+        w("        where TAct : struct, IActivation")
+    elif conv:
         w(f"    internal static void {name}<TLoader, TEpilogue>(ArrayView<int> x, ArrayView<Int4> b, ConvDp4aImplicitGemm.Args p, TLoader loader, TEpilogue epilogue)")
         w("        where TLoader : struct, IConvTileLoader")
         w("        where TEpilogue : struct, IGemmEpilogue")
@@ -140,7 +224,7 @@ def kernel(bm, bn, bk, conv):
     w(f"        int tx = tid & {tx_count - 1}, ty = tid >> {tx_shift};")
     w(f"        int blockM = Grid.IdxY * {bm}, blockN = Grid.IdxX * {bn};")
     w(f"        int loadRow = tid >> {cpr_shift}, loadChunk = tid & {cpr - 1};")
-    if conv:
+    if conv or flt:
         w("        int group = Grid.IdxZ / p.Splits;")
         w("        int split = Grid.IdxZ - (group * p.Splits);")
         w("        int kTotal = p.Geometry.GemmK;")
@@ -162,6 +246,8 @@ def kernel(bm, bn, bk, conv):
     w(f"        int tileEnd = IntrinsicMath.Min(tileBegin + p.TilesPerSplit, (kTotal + {bk - 1}) / {bk});")
 
     def load_a(i, t, kb):
+        if flt:
+            return f"default(NhwcChunkLoader).Load(x, pixel{i}, group, {kb}, p.Geometry)"
         if conv:
             return f"loader.Load(x, pixel{i}, group, {kb}, p.Geometry)"
         return f"Dp4aTileOps.LoadChunk(a, aBase{i} + ({cpr}L * {t}), aValid{i}, {kb}, kTotal)"
@@ -178,7 +264,11 @@ def kernel(bm, bn, bk, conv):
     for i in range(nb):
         w("        " + store("sbw", bn + 4, "0", i, load_b(i, "tileBegin", "kb0")))
     w("        Group.Barrier();")
-    w("        var acc = default(Dp4aThreadTile);")
+    if flt:
+        w("        var acc = default(FloatThreadTile);")
+        w(f"        acc.Start(bias, p.Geometry.KPerGroup, blockN, tx, halfN: {bn // 2});")
+    else:
+        w("        var acc = default(Dp4aThreadTile);")
     la, lb = (kwords - 1) * ra + bm // 8 + 1, (kwords - 1) * rb + bn // 8 + 1
     w("        // This thread's fragments of each buffer as views (constant offsets inside: immediate-offset shared loads).")
     w(f"        var fa0 = sa.SubView(ty, {la});")
@@ -217,11 +307,14 @@ def kernel(bm, bn, bk, conv):
     w("        }")
     w("")
     w(f"        // Epilogue: rows blockM + {{4ty + r, {bm // 2} + 4ty + r}}, column groups blockN + {{4tx, {bn // 2} + 4tx}}.")
-    if conv:
-        w("        int m = p.Geometry.GemmM, n = p.Geometry.KPerGroup, colOffset = group * p.Geometry.KPerGroup;")
+    if flt:
+        w(f"        acc.Finish(y, act, p.Geometry.GemmM, p.Geometry.KPerGroup, blockM, blockN, ty, tx, halfM: {bm // 2}, halfN: {bn // 2});")
     else:
-        w("        int m = p.M, n = p.N, colOffset = 0;")
-    w(f"        acc.Finish(ref epilogue, m, n, colOffset, blockM, blockN, ty, tx, halfM: {bm // 2}, halfN: {bn // 2});")
+        if conv:
+            w("        int m = p.Geometry.GemmM, n = p.Geometry.KPerGroup, colOffset = group * p.Geometry.KPerGroup;")
+        else:
+            w("        int m = p.M, n = p.N, colOffset = 0;")
+        w(f"        acc.Finish(ref epilogue, m, n, colOffset, blockM, blockN, ty, tx, halfM: {bm // 2}, halfN: {bn // 2});")
     w("    }")
     w("}")
     return "\n".join(out) + "\n"
@@ -232,6 +325,9 @@ def main():
     for bm, bn, bk in TILES:
         files.append((os.path.join(GEMM_DIR, f"GemmDp4aTiled.T{bm}x{bn}x{bk}.Generated.cs"), kernel(bm, bn, bk, conv=False)))
         files.append((os.path.join(CONV_DIR, f"ConvDp4aImplicitGemm.T{bm}x{bn}x{bk}.Generated.cs"), kernel(bm, bn, bk, conv=True)))
+    files.append((os.path.join(CONV_DIR, "FloatThreadTile.Generated.cs"), float_thread_tile()))
+    for bm, bn, bk in FLOAT_TILES:
+        files.append((os.path.join(CONV_DIR, f"ConvFloatSimt.T{bm}x{bn}x{bk // 4}.Generated.cs"), kernel(bm, bn, bk, conv=True, flt=True)))
     for path, text in files:
         with open(path, "w", encoding="utf-8") as f:
             f.write(text)
