@@ -120,9 +120,9 @@ public sealed class EngineBenchmark : IBenchmark
         var fp32Ms = new Dictionary<int, double>();
         foreach (var precision in Precisions(context))
         {
-            bool int8 = precision == "int8";
-            var config = new BuilderConfig { MaxBatchSize = maxBatch, Int8 = int8, Fp16 = precision == "fp16", Tf32 = precision != "fp32-strict" };
-            if (int8)
+            bool int8 = precision == "int8", calibrated = int8 || precision == "best";
+            var config = new BuilderConfig { MaxBatchSize = maxBatch, Int8 = calibrated, Fp16 = precision is "fp16" or "best", Tf32 = precision != "fp32-strict" };
+            if (calibrated)
             {
                 config.Calibrator = new MaxAbsCalibrator([(calibration, 2)]);
                 config.CalibrationBatchSize = 2;
@@ -202,12 +202,13 @@ public sealed class EngineBenchmark : IBenchmark
     /// <summary>
     /// <c>--precisions</c> (default fp32,fp16,int8): the engines built for each network, in this order. fp32 = FP32 layers
     /// on TF32 tensor cores where the backend has them (the builder's default), fp32-strict = <see cref="BuilderConfig.Tf32"/>
-    /// off, fp16 = FP16 layers, int8 = INT8 with min-max calibration. The INT8 rows' ratio is to the fp32 engine when
-    /// fp32 runs before it.
+    /// off, fp16 = FP16 layers, int8 = INT8 with min-max calibration, best = INT8 or FP16 per step by build-time timing
+    /// (<see cref="BuilderPrecision.Best"/>, the same calibration). The INT8 rows' ratio is to the fp32 engine when fp32
+    /// runs before it.
     /// </summary>
     private static string[] Precisions(BenchContext context)
     {
-        string[] known = ["fp32", "fp32-strict", "fp16", "int8"];
+        string[] known = ["fp32", "fp32-strict", "fp16", "int8", "best"];
         var list = context.Option("precisions", "fp32,fp16,int8").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var unknown = list.Where(p => !known.Contains(p)).ToList();
         return unknown.Count > 0

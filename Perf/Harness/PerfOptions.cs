@@ -30,6 +30,7 @@ public static class PerfOptions
         ("cases", "engine: only these synthetic networks, comma-separated (small_cnn, resnet18, resnet50)"),
         ("data", "training: an IDX folder whose train-* images the epoch runs over (default: the 3000 shipped test images)"),
         ("images", "training: only the first N images of the epoch; multigpu: images to calibrate on (default 10000)"),
+        ("precisions", "engine: the engines built, in order (fp32 = TF32 where the device has it, fp32-strict, fp16, int8, best; default fp32,fp16,int8)"),
         ("devices", "multigpu: the devices, as --devices takes them (cuda:0,cuda:1, all, cpu,cpu; default all)"),
     ];
 
@@ -44,7 +45,6 @@ public static class PerfOptions
         ("with-fp32", "cpu-engine: time our FP32 engine too"),
         ("direct-ab", "cpu-engine: also time the INT8 engine built without the direct convolution (im2col path, no fused pools)"),
         ("residual-ab", "engine: also build each INT8 network with residual-sum fusion flipped (FuseResidualSums A/B, same call)"),
-        ("precisions", "engine: the engines built, in order (fp32 = TF32 where the device has it, fp32-strict, fp16, int8; default fp32,fp16,int8)"),
     ];
 
     /// <summary>--repeats: timed repeats per measurement.</summary>

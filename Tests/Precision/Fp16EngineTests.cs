@@ -157,19 +157,7 @@ public sealed class Fp16EngineTests
         var fc = net.Layers.Last(l => l.Type == LayerType.FullyConnected);
         net.MarkOutput(fc.Output);
         var inputs = TestNetworks.Inputs(net, n, seed: 7);
-        // The implicit-GEMM FP16 convolution is opt-in on CUDA until it has run on a GPU: this test opts in.
-        TensorCoreConvolutionStep.ImplicitOnCuda = true;
-        Engine cudaEngine;
-        try
-        {
-            cudaEngine = EngineBuilder.Build(net, Config(BuilderPrecision.Fp16, n), TestDevices.Cuda);
-        }
-        finally
-        {
-            TensorCoreConvolutionStep.ImplicitOnCuda = false;
-        }
-
-        using var cuda = cudaEngine;
+        using var cuda = EngineBuilder.Build(net, Config(BuilderPrecision.Fp16, n), TestDevices.Cuda);
         using var cpu = EngineBuilder.BuildCpu(net, Config(BuilderPrecision.Fp16, n));
         // The stem (C = 3) runs im2col + GEMM; every convolution with C a multiple of 8 the implicit-GEMM one.
         Assert.All(cuda.Layers.Where(l => l.Type == LayerType.Convolution), l => Assert.True(l.KernelName.StartsWith("im2col_f16+", StringComparison.Ordinal) || l.KernelName.StartsWith("pack_f16+conv_f16f16f32_nhwc_", StringComparison.Ordinal), l.KernelName));

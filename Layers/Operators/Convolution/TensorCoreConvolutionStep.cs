@@ -159,17 +159,13 @@ internal sealed class TensorCoreConvolutionStep : Step
     }
 
     /// <summary>
-    /// On CUDA the implicit-GEMM FP16 convolution is opt-in until its kernels have run on a GPU: set to 1 to use it (0
-    /// keeps every FP16 convolution on im2col + GEMM, the CPU accelerator's injected variant included).
+    /// Set to 0 to keep every FP16/TF32 convolution on im2col + GEMM (A/B runs; the CPU accelerator's injected variant
+    /// included). The implicit-GEMM convolutions are the default (their GPU tests passed on an H200, session 13).
     /// </summary>
     internal const string ImplicitEnvironmentVariable = "ILGPUINT8_FP16_IMPLICIT_CONV";
 
-    /// <summary>Tests: the implicit-GEMM FP16 convolution on CUDA without the environment variable (set on the building thread).</summary>
-    [ThreadStatic]
-    internal static bool ImplicitOnCuda;
-
     // The implicit-GEMM convolution for a convolution layer with C a multiple of 8 (FP16) or 4 (TF32) (CUDA: ConvFloat's
-    // choice, FP16 opted in; CPU accelerator: the injected test variant), else null (im2col + GEMM).
+    // choice; CPU accelerator: the injected test variant), else null (im2col + GEMM).
     private static IFloatConvVariant? ImplicitFor(Engine engine, PlanNode node, FloatMmaInput input, ConvProblem p)
     {
         if (node.Layer is not ConvolutionLayer || p.C % (16 / ConvFloat.ElementBytes(input)) != 0
@@ -182,11 +178,6 @@ internal sealed class TensorCoreConvolutionStep : Step
         if (!device.IsCuda)
         {
             return CpuConvVariant is { } v && v.Input == input && v.CanImplement(device, p) is null ? v : null;
-        }
-
-        if (input == FloatMmaInput.Fp16 && !ImplicitOnCuda && Environment.GetEnvironmentVariable(ImplicitEnvironmentVariable) != "1")
-        {
-            return null;
         }
 
         try
