@@ -103,6 +103,32 @@ public readonly record struct FloatOutEpilogue(ArrayView<float> Output, int Ld, 
 }
 
 /// <summary>
+/// FP16 values in FP32 words (the engine's FP16 tensors): y[row·ld + col] = float(half_RNE(max(acc + bias[col], Lo))),
+/// the FP32 result of <see cref="FloatEpilogueMath.Finish"/> rounded once to FP16 (<see cref="HalfConvert.Round(float)"/>, as
+/// the separate rounding pass <c>HalfRound</c> computes it) and stored as the float of that half.
+/// </summary>
+/// <param name="Output">Row-major FP32 output.</param>
+/// <param name="Ld">Leading dimension (elements between rows).</param>
+/// <param name="Bias">Per-column FP32 bias, or an empty view for none.</param>
+/// <param name="Lo">Lower clamp: 0 for a fused ReLU, <see cref="float.NegativeInfinity"/> for none.</param>
+public readonly record struct HalfRoundedOutEpilogue(ArrayView<float> Output, int Ld, ArrayView<float> Bias, float Lo) : IFloatGemmEpilogue
+{
+    /// <inheritdoc />
+    public void Apply(int row, int col, float acc) =>
+        Output[((long)row * Ld) + col] = HalfConvert.Round(FloatEpilogueMath.Finish(acc, Bias, col, Lo));
+
+    /// <inheritdoc />
+    public void Apply4(int row, int col, float acc0, float acc1, float acc2, float acc3)
+    {
+        long i = ((long)row * Ld) + col;
+        Output[i] = HalfConvert.Round(FloatEpilogueMath.Finish(acc0, Bias, col, Lo));
+        Output[i + 1] = HalfConvert.Round(FloatEpilogueMath.Finish(acc1, Bias, col + 1, Lo));
+        Output[i + 2] = HalfConvert.Round(FloatEpilogueMath.Finish(acc2, Bias, col + 2, Lo));
+        Output[i + 3] = HalfConvert.Round(FloatEpilogueMath.Finish(acc3, Bias, col + 3, Lo));
+    }
+}
+
+/// <summary>
 /// FP16 output: y[row·ld + col] = half_RNE(max(acc + bias[col], Lo)): the FP32 result of
 /// <see cref="FloatEpilogueMath.Finish"/> rounded once to FP16, to nearest with ties to even
 /// (<see cref="HalfConvert.FromFloat"/>; ±∞ past 65504). Stored as half bit patterns.

@@ -25,8 +25,9 @@ internal static class OperatorRegistry
             ?? throw new NetworkException(node.Name, $"layer type {node.Layer.Type} has no operator to execute it.");
         var step = engine.HostIsa is null ? op.CreateCudaStep(engine, node) : op.CreateCpuStep(engine, node);
 
-        // An FP16 step stores halves: its float step, then the output rounded (a view's bytes are its input's halves).
-        return node.Half && !node.IsView ? new HalfStoreStep(step) : step;
+        // An FP16 step stores halves: its float step, then the output rounded (a view's bytes are its input's halves),
+        // unless the step's epilogue already rounds.
+        return node.Half && !node.IsView && !step.StoresHalves ? new HalfStoreStep(step) : step;
     }
 
     private static FrozenDictionary<LayerType, Operator> Discover()

@@ -14,8 +14,9 @@ namespace ILGPUInt8.Layers.Operators;
 /// halves (<see cref="Im2ColHalf"/>, Kp = R·S·C rounded up to 8), TF32 copies the floats (<see cref="Im2ColFloat"/>,
 /// Kp rounded up to 4: lda·4 bytes a multiple of 16); the weights B [K][Kp] (KRSC, zero-padded) are halves or floats;
 /// then <see cref="GemmFloat"/> (mma.sync or wgmma, FP32 accumulation): y[m][k] = max(Σ_j A[m][j]·B[k][j] + bias[k], lo),
-/// bias FP32, lo = 0 for a fused ReLU. FP16: products of halves exact in FP32; the engine's FP16 store
-/// (<see cref="HalfStoreStep"/>) rounds y to halves after it. TF32: the GEMM rounds every operand to TF32 (10 mantissa
+/// bias FP32, lo = 0 for a fused ReLU. FP16: products of halves exact in FP32; the epilogue rounds y to a half once
+/// (<see cref="HalfRoundedOutEpilogue"/>: the bits the engine's separate FP16 store, <see cref="HalfStoreStep"/>, gives,
+/// without its pass). TF32: the GEMM rounds every operand to TF32 (10 mantissa
 /// bits, ties away from zero: <see cref="MmaFloat.Tf32Round"/>), the products of TF32 values exact in FP32. Either way the
 /// sum is the tensor core's order, not the reference's: the last float bits differ. Groups = 1 and no fused activation
 /// other than ReLU; every other float convolution runs the FP32 kernel (<see cref="ConvolutionStep"/>).
@@ -98,6 +99,9 @@ internal sealed class TensorCoreConvolutionStep : Step
 
     /// <inheritdoc />
     public override bool RunsTf32 => _input == FloatMmaInput.Tf32;
+
+    /// <inheritdoc />
+    public override bool StoresHalves => _input == FloatMmaInput.Fp16;
 
     /// <inheritdoc />
     public override long ScratchBytes => _implicit is not null && _input == FloatMmaInput.Fp16
@@ -194,9 +198,23 @@ internal sealed class TensorCoreConvolutionStep : Step
     public override void Run(ExecutionContext context, int batch)
     {
         var p = _problem(batch);
+        var y = context.View<float>(Output, batch);
+        var lo = FloatEpilogue.Lo(Node.Fused.Kind == Kernels.Ops.ActivationKind.Relu);
+        if (_input == FloatMmaInput.Fp16)
+        {
+            Run(context, batch, p, new HalfRoundedOutEpilogue(y, p.K, _bias, lo));
+        }
+        else
+        {
+            Run(context, batch, p, new FloatOutEpilogue(y, p.K, _bias, lo));
+        }
+    }
+
+    private void Run<TEpilogue>(ExecutionContext context, int batch, ConvProblem p, TEpilogue epilogue)
+        where TEpilogue : struct, IFloatGemmEpilogue
+    {
         var m = p.N * p.P * p.Q;
         var gemm = new GemmProblem(m, p.K, _columns);
-        var epilogue = new FloatOutEpilogue(context.View<float>(Output, batch), p.K, _bias, FloatEpilogue.Lo(Node.Fused.Kind == Kernels.Ops.ActivationKind.Relu));
         var x = context.View<float>(Input(), batch);
         if (_implicit is not null && _input == FloatMmaInput.Tf32 && Kernels.Quantization.QuantArgs.Aligned16(x))
         {

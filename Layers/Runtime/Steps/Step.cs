@@ -55,6 +55,12 @@ internal abstract class Step : IDisposable
     /// <summary>An FP32 step that multiplies on the tensor cores in TF32 (shown as precision "TF32").</summary>
     public virtual bool RunsTf32 => false;
 
+    /// <summary>
+    /// The step rounds its own output to FP16 values (an FP16 node's step whose epilogue stores halves in float words):
+    /// no separate rounding pass (<see cref="HalfStoreStep"/>) follows it.
+    /// </summary>
+    public virtual bool StoresHalves => false;
+
     /// <summary>Runs the step for a batch of <paramref name="batch"/> items.</summary>
     public abstract void Run(ExecutionContext context, int batch);
 
