@@ -15,11 +15,13 @@ internal static partial class ConvFloatSimtKernels
     /// <summary>
     /// Strict FP32 implicit-GEMM convolution for one 128×128 tile of (output pixels × output channels), 8 floats of K a step:
     /// y[m][k] = act(bias[k] + Σ_{r,s,c} x[n, p·sh − ph + r·dh, q·sw − pw + s·dw, c] · w[k][r][s][c]), the sum in j order;
-    /// x and w are float bits, the geometry that of their bytes (C' = 4C), so a 16-byte chunk is 4 floats.
+    /// x and w are float bits, the geometry that of their bytes (C' = 4C), so a 16-byte chunk is 4 floats (one pixel's
+    /// with NhwcChunkLoader, C a multiple of 4; else four gathered words, NhwcWordLoader); w rows of Ldb16 chunks.
     /// 256 threads in a 16×16 grid, thread (ty, tx) owning rows {4ty..4ty+3, 64+4ty..} and
     /// columns {4tx..4tx+3, 64+4tx..}; 1 A and 1 B chunks of 16 bytes loaded a thread a step.
     /// </summary>
-    internal static void Kernel128x128x8<TAct>(ArrayView<int> x, ArrayView<Int4> b, ArrayView<float> bias, ArrayView<float> y, ConvDp4aImplicitGemm.Args p, TAct act)
+    internal static void Kernel128x128x8<TLoader, TAct>(ArrayView<int> x, ArrayView<Int4> b, ArrayView<float> bias, ArrayView<float> y, ConvDp4aImplicitGemm.Args p, TLoader loader, TAct act)
+        where TLoader : struct, IConvTileLoader
         where TAct : struct, IActivation
     {
         // Shared tiles, double-buffered: [buffer][kw = word of k (8 a step)][rows + 4 ints of padding].
@@ -40,7 +42,7 @@ internal static partial class ConvFloatSimtKernels
         int tileBegin = split * p.TilesPerSplit;
         int tileEnd = IntrinsicMath.Min(tileBegin + p.TilesPerSplit, (kTotal + 31) / 32);
         int kb0 = (32 * tileBegin) + (16 * loadChunk);
-        Dp4aTileOps.StoreTransposed(saw, 132, 8, 0, loadChunk, loadRow + 0, default(NhwcChunkLoader).Load(x, pixel0, group, kb0, p.Geometry));
+        Dp4aTileOps.StoreTransposed(saw, 132, 8, 0, loadChunk, loadRow + 0, loader.Load(x, pixel0, group, kb0, p.Geometry));
         Dp4aTileOps.StoreTransposed(sbw, 132, 8, 0, loadChunk, loadRow + 0, Dp4aTileOps.LoadChunk(b, bBase0 + (2L * tileBegin), bValid0, kb0, kTotal));
         Group.Barrier();
         var acc = default(FloatThreadTile);
@@ -58,7 +60,7 @@ internal static partial class ConvFloatSimtKernels
             if (more)
             {
                 int kb = (32 * (t + 1)) + (16 * loadChunk);
-                nextA0 = default(NhwcChunkLoader).Load(x, pixel0, group, kb, p.Geometry);
+                nextA0 = loader.Load(x, pixel0, group, kb, p.Geometry);
                 nextB0 = Dp4aTileOps.LoadChunk(b, bBase0 + (2L * (t + 1)), bValid0, kb, kTotal);
             }
 

@@ -28,15 +28,33 @@ public static class ConvolutionFloat
         OpArgs.AtLeast(weights.Length, (long)problem.K * problem.R * problem.S * problem.CPerGroup, nameof(weights));
         OpArgs.AtLeast(bias.Length, problem.K, nameof(bias));
         OpArgs.AtLeast(y.Length, (long)problem.N * problem.P * problem.Q * problem.K, nameof(y));
-        var simt = Environment.GetEnvironmentVariable(TiledEnvironmentVariable) != "tiled" && ConvFloatSimt.CanImplement(problem, x, weights) is null;
-        Launch(device, x, weights, bias, y, problem, activation, simt);
+        Launch(device, x, weights, bias, y, problem, activation, Simt(problem, x, weights, problem.R * problem.S * problem.CPerGroup) ? weights : default);
     }
 
-    /// <summary>Launches with the register-blocked kernel (<paramref name="simt"/>, where it can run) or the others (tests: both).</summary>
-    internal static void Launch(
-        Int8Device device, ArrayView<float> x, ArrayView<float> weights, ArrayView<float> bias, ArrayView<float> y, ConvProblem problem, ActivationSpec activation, bool simt)
+    /// <summary>
+    /// As <see cref="Run"/>, with the weights also in rows of R·S·C padded to a multiple of 4 floats
+    /// (<see cref="ConvFloatSimt.WeightStride"/>, zeros after each row): the register-blocked kernel then runs problems
+    /// whose R·S·C is not a multiple of 4 (the RGB stem).
+    /// </summary>
+    internal static void RunPadded(
+        Int8Device device, ArrayView<float> x, ArrayView<float> weights, ArrayView<float> paddedWeights, ArrayView<float> bias, ArrayView<float> y, ConvProblem problem, ActivationSpec activation)
     {
-        var launcher = new Launcher(device, x, weights, bias, y, problem, simt);
+        bool simt = Simt(problem, x, paddedWeights, ConvFloatSimt.WeightStride(problem));
+        Launch(device, x, weights, bias, y, problem, activation, simt ? paddedWeights : default);
+    }
+
+    // The register-blocked kernel unless ILGPUINT8_FP32_CONV=tiled, where it can run.
+    private static bool Simt(ConvProblem problem, ArrayView<float> x, ArrayView<float> weights, int stride) =>
+        weights.Length > 0 && Environment.GetEnvironmentVariable(TiledEnvironmentVariable) != "tiled" && ConvFloatSimt.CanImplement(problem, x, weights, stride) is null;
+
+    /// <summary>
+    /// Launches the register-blocked kernel on <paramref name="simtWeights"/> (rows of <see cref="ConvFloatSimt.WeightStride"/>
+    /// floats) when that view is not empty, else the others on the dense <paramref name="weights"/> (tests: both).
+    /// </summary>
+    internal static void Launch(
+        Int8Device device, ArrayView<float> x, ArrayView<float> weights, ArrayView<float> bias, ArrayView<float> y, ConvProblem problem, ActivationSpec activation, ArrayView<float> simtWeights)
+    {
+        var launcher = new Launcher(device, x, simtWeights.Length > 0 ? simtWeights : weights, bias, y, problem, simtWeights.Length > 0);
         activation.Accept(ref launcher);
     }
 
@@ -87,7 +105,7 @@ public static class ConvolutionFloat
         {
             if (simt)
             {
-                ConvFloatSimt.Run(device, x, w, bias, y, problem, activation);
+                ConvFloatSimt.Run(device, x, w, ConvFloatSimt.WeightStride(problem), bias, y, problem, activation);
                 return;
             }
 

@@ -193,7 +193,8 @@ def kernel(bm, bn, bk, conv, flt=False):
     if flt:
         w(f"    /// Strict FP32 implicit-GEMM convolution for one {bm}×{bn} tile of (output pixels × output channels), {bk // 4} floats of K a step:")
         w("    /// y[m][k] = act(bias[k] + Σ_{r,s,c} x[n, p·sh − ph + r·dh, q·sw − pw + s·dw, c] · w[k][r][s][c]), the sum in j order;")
-        w("    /// x and w are float bits, the geometry that of their bytes (C' = 4C), so a 16-byte chunk is 4 floats.")
+        w("    /// x and w are float bits, the geometry that of their bytes (C' = 4C), so a 16-byte chunk is 4 floats (one pixel's")
+        w("    /// with NhwcChunkLoader, C a multiple of 4; else four gathered words, NhwcWordLoader); w rows of Ldb16 chunks.")
     elif conv:
         w(f"    /// Implicit-GEMM convolution for one {bm}×{bn} tile of (output pixels × output channels of one group), K in steps of {bk}:")
         w("    /// acc[m][k] = Σ_{r,s,c} x[n, p·sh − ph + r·dh, q·sw − pw + s·dw, g·Cg + c] · w[g·Kg + k][r][s][c],")
@@ -205,7 +206,8 @@ def kernel(bm, bn, bk, conv, flt=False):
     w(f"    /// columns {{4tx..4tx+3, {bn // 2}+4tx..}}; {na} A and {nb} B chunks of 16 bytes loaded a thread a step.")
     w("    /// </summary>")
     if flt:
-        w(f"    internal static void {name}<TAct>(ArrayView<int> x, ArrayView<Int4> b, ArrayView<float> bias, ArrayView<float> y, ConvDp4aImplicitGemm.Args p, TAct act)")
+        w(f"    internal static void {name}<TLoader, TAct>(ArrayView<int> x, ArrayView<Int4> b, ArrayView<float> bias, ArrayView<float> y, ConvDp4aImplicitGemm.Args p, TLoader loader, TAct act)")
+        w("        where TLoader : struct, IConvTileLoader")
         w("        where TAct : struct, IActivation")
     elif conv:
         w(f"    internal static void {name}<TLoader, TEpilogue>(ArrayView<int> x, ArrayView<Int4> b, ConvDp4aImplicitGemm.Args p, TLoader loader, TEpilogue epilogue)")
@@ -246,9 +248,7 @@ def kernel(bm, bn, bk, conv, flt=False):
     w(f"        int tileEnd = IntrinsicMath.Min(tileBegin + p.TilesPerSplit, (kTotal + {bk - 1}) / {bk});")
 
     def load_a(i, t, kb):
-        if flt:
-            return f"default(NhwcChunkLoader).Load(x, pixel{i}, group, {kb}, p.Geometry)"
-        if conv:
+        if conv or flt:
             return f"loader.Load(x, pixel{i}, group, {kb}, p.Geometry)"
         return f"Dp4aTileOps.LoadChunk(a, aBase{i} + ({cpr}L * {t}), aValid{i}, {kb}, kTotal)"
 

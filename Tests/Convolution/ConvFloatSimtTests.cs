@@ -18,7 +18,8 @@ namespace ILGPUInt8.Tests.Convolution;
 public sealed class ConvFloatSimtTests
 {
     // Odd shapes: batch 2 + stride 2 + padding; dilation 2 (C = 12); 1×1 with M past one tile and K past one column
-    // tile; a 3×2 filter with unequal strides and padding, K = 5; C = 4 with a 5×5 filter (a chunk is one pixel's 4 channels).
+    // tile; a 3×2 filter with unequal strides and padding, K = 5; C = 4 with a 5×5 filter (a chunk is one pixel's 4
+    // channels); then C not a multiple of 4 (gathered words, padded weight rows): an RGB 7×7/2 stem, C = 5 with a 3×3.
     private static readonly ConvProblem[] Problems =
     [
         new(2, 8, 5, 5, 8, 3, 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1),
@@ -26,6 +27,8 @@ public sealed class ConvFloatSimtTests
         new(1, 16, 15, 11, 133, 1, 1),
         new(3, 8, 7, 6, 5, 3, 2, StrideH: 2, StrideW: 1, PadH: 2, PadW: 0),
         new(2, 4, 9, 9, 70, 5, 5, StrideH: 2, StrideW: 2, PadH: 2, PadW: 2),
+        new(2, 3, 13, 11, 64, 7, 7, StrideH: 2, StrideW: 2, PadH: 3, PadW: 3),
+        new(1, 5, 6, 7, 9, 3, 3, PadH: 1, PadW: 1),
     ];
 
     public static TheoryData<int, int> Cases()
@@ -64,17 +67,20 @@ public sealed class ConvFloatSimtTests
     public void Declines_what_it_cannot_run()
     {
         using var x = OpTestDevice.Zeros<float>(TestDevices.Cpu, 64);
-        Assert.Contains("multiple of 4", ConvFloatSimt.CanImplement(new ConvProblem(1, 3, 4, 4, 8, 3, 3), x.View, x.View), StringComparison.Ordinal);
-        Assert.Contains("groups", ConvFloatSimt.CanImplement(new ConvProblem(1, 8, 4, 4, 8, 3, 3, Groups: 2), x.View, x.View), StringComparison.Ordinal);
-        Assert.Contains("16-byte", ConvFloatSimt.CanImplement(new ConvProblem(1, 4, 2, 2, 4, 1, 1), x.View.SubView(1, 16), x.View), StringComparison.Ordinal);
-        Assert.Null(ConvFloatSimt.CanImplement(new ConvProblem(1, 4, 2, 2, 4, 1, 1), x.View.SubView(4, 16), x.View));
+        var rgb = new ConvProblem(1, 3, 4, 4, 2, 3, 3);
+        Assert.Equal(28, ConvFloatSimt.WeightStride(rgb));
+        Assert.Contains("multiple of 4", ConvFloatSimt.CanImplement(rgb, x.View, x.View, 27), StringComparison.Ordinal);
+        Assert.Null(ConvFloatSimt.CanImplement(rgb, x.View.SubView(1, 48), x.View, 28));
+        Assert.Contains("groups", ConvFloatSimt.CanImplement(new ConvProblem(1, 8, 4, 4, 8, 3, 3, Groups: 2), x.View, x.View, 36), StringComparison.Ordinal);
+        Assert.Contains("16 bytes", ConvFloatSimt.CanImplement(new ConvProblem(1, 4, 2, 2, 4, 1, 1), x.View, x.View.SubView(1, 16), 4), StringComparison.Ordinal);
+        Assert.Contains("K padded rows", ConvFloatSimt.CanImplement(new ConvProblem(1, 4, 2, 2, 40, 1, 1), x.View, x.View, 4), StringComparison.Ordinal);
     }
 
     [Fact]
     [Trait("Category", "Gpu")]
     public void Matches_the_reference_and_the_tiled_kernel_on_gpu()
     {
-        // Random odd shapes on every tile, then ResNet-18 layers at batch 8 (56×56 64→64, the stride-2 64→128, 7×7 512).
+        // Random odd shapes on every tile, then ResNet-18 layers at batch 8 (56×56 64→64, the stride-2 64→128, 7×7 512, the RGB stem).
         var device = TestDevices.Cuda;
         for (var problem = 0; problem < Problems.Length; problem++)
         {
@@ -90,6 +96,7 @@ public sealed class ConvFloatSimtTests
             new(8, 64, 56, 56, 64, 3, 3, PadH: 1, PadW: 1),
             new(8, 64, 56, 56, 128, 3, 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1),
             new(8, 512, 7, 7, 512, 3, 3, PadH: 1, PadW: 1),
+            new(8, 3, 224, 224, 64, 7, 7, StrideH: 2, StrideW: 2, PadH: 3, PadW: 3),
         ];
         for (var i = 0; i < layers.Length; i++)
         {
@@ -170,21 +177,30 @@ public sealed class ConvFloatSimtTests
     private static void Check(Int8Device device, ConvProblem p, float[] x, float[] w, float[] b, bool relu, Dp4aTile? tile, bool bitExact)
     {
         using var dx = OpTestDevice.Upload(device, x);
+        // The weights in 16-byte rows (zeros after each row of R·S·C) for the register-blocked kernel, dense for the tiled one.
+        int rows = p.R * p.S * p.C, stride = ConvFloatSimt.WeightStride(p);
+        var padded = new float[p.K * stride];
+        for (var k = 0; k < p.K; k++)
+        {
+            Array.Copy(w, k * rows, padded, k * stride, rows);
+        }
+
         using var dw = OpTestDevice.Upload(device, w);
+        using var dp = OpTestDevice.Upload(device, padded);
         using var db = OpTestDevice.Upload(device, b);
         using var simt = OpTestDevice.Zeros<float>(device, (long)p.N * p.P * p.Q * p.K);
         using var tiled = OpTestDevice.Zeros<float>(device, (long)p.N * p.P * p.Q * p.K);
-        Assert.Null(ConvFloatSimt.CanImplement(p, dx.View, dw.View));
+        Assert.Null(ConvFloatSimt.CanImplement(p, dx.View, dp.View, stride));
         if (relu)
         {
-            ConvFloatSimt.Run(device, dx.View, dw.View, db.View, simt.View, p, default(ReluActivation), tile);
+            ConvFloatSimt.Run(device, dx.View, dp.View, stride, db.View, simt.View, p, default(ReluActivation), tile);
         }
         else
         {
-            ConvFloatSimt.Run(device, dx.View, dw.View, db.View, simt.View, p, default(IdentityActivation), tile);
+            ConvFloatSimt.Run(device, dx.View, dp.View, stride, db.View, simt.View, p, default(IdentityActivation), tile);
         }
 
-        ConvolutionFloat.Launch(device, dx.View, dw.View, db.View, tiled.View, p, relu ? ActivationSpec.Relu : ActivationSpec.None, simt: false);
+        ConvolutionFloat.Launch(device, dx.View, dw.View, db.View, tiled.View, p, relu ? ActivationSpec.Relu : ActivationSpec.None, simtWeights: default);
         var actual = OpTestDevice.Read(device, simt);
         var before = OpTestDevice.Read(device, tiled);
         var (expected, bound) = OrderedReference(p, x, w, b, relu);

@@ -26,6 +26,7 @@ internal sealed class ConvolutionStep : Step, ITunableStep
 {
     private readonly Func<int, ConvProblem> _problem;
     private readonly ArrayView<float> _weights;
+    private readonly ArrayView<float> _paddedWeights;
     private readonly ArrayView<float> _bias;
     private readonly PackedConvWeights? _packed;
     private readonly ArrayView<float> _multiplier;
@@ -67,8 +68,24 @@ internal sealed class ConvolutionStep : Step, ITunableStep
         T[] Relayout<T>(T[] v) => fc ? WeightLayout.FullyConnectedNchwToNhwc<T>(v, k, dims.C, dims.H, dims.W) : WeightLayout.KcrsToKrsc<T>(v, k, cg, r, s);
         if (!node.Int8)
         {
-            _weights = Upload(Relayout(w));
+            var dense = Relayout(w);
+            _weights = Upload(dense);
             _bias = Upload(bias ?? new float[k]);
+
+            // Rows of R·S·C not a multiple of 4 floats (the RGB stem): a copy in 16-byte rows for the register-blocked kernel.
+            var rows = cg * r * s;
+            if (rows % 4 != 0 && cg == dims.C)
+            {
+                var stride = (rows + 3) / 4 * 4;
+                var padded = new float[(long)k * stride];
+                for (var row = 0; row < k; row++)
+                {
+                    Array.Copy(dense, (long)row * rows, padded, (long)row * stride, rows);
+                }
+
+                _paddedWeights = Upload(padded);
+            }
+
             return;
         }
 
@@ -198,7 +215,8 @@ internal sealed class ConvolutionStep : Step, ITunableStep
 
     /// <summary>
     /// The variant <see cref="ConvVariants.Select"/> takes for this layer at the maximum batch (with its tile when it picks
-    /// one per problem), after the im2col or channel-padding launch when there is one; FP32: the tiled kernel, or the
+    /// one per problem), after the im2col or channel-padding launch when there is one; FP32: the register-blocked kernel
+    /// (ConvFloatSimt) with its tile, the tiled kernel, or the
     /// direct one for a grouped convolution.
     /// </summary>
     public override string KernelName => ChooseKernelName();
@@ -208,7 +226,15 @@ internal sealed class ConvolutionStep : Step, ITunableStep
         var p = _problem(batch);
         if (_int8 is null)
         {
-            ConvolutionFloat.Run(Device, context.View<float>(Input(), batch), _weights, _bias, context.View<float>(Output, batch), p, Node.Fused);
+            if (_paddedWeights.Length > 0)
+            {
+                ConvolutionFloat.RunPadded(Device, context.View<float>(Input(), batch), _weights, _paddedWeights, _bias, context.View<float>(Output, batch), p, Node.Fused);
+            }
+            else
+            {
+                ConvolutionFloat.Run(Device, context.View<float>(Input(), batch), _weights, _bias, context.View<float>(Output, batch), p, Node.Fused);
+            }
+
             return;
         }
 
@@ -333,7 +359,9 @@ internal sealed class ConvolutionStep : Step, ITunableStep
         var p = _problem(Plan.MaxBatchSize);
         if (_int8 is null)
         {
-            return p.CPerGroup == p.C ? "conv_f32_tiled" : "conv_f32_direct";
+            return p.CPerGroup != p.C ? "conv_f32_direct"
+                : Environment.GetEnvironmentVariable(ConvolutionFloat.TiledEnvironmentVariable) != "tiled" && (p.C % 4 == 0 || _paddedWeights.Length > 0)
+                    ? $"conv_f32_simt_{ConvFloatSimt.Tile(Device, p).Name}" : "conv_f32_tiled";
         }
 
         string variant;
