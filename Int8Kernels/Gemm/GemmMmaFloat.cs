@@ -78,9 +78,15 @@ public sealed class GemmMmaFloat : IFloatGemmVariant
         _allowCpu = allowCpuAccelerator;
     }
 
-    /// <summary>The variants the library offers for an input precision, the default (128×128, 4 stages) first.</summary>
-    public static IReadOnlyList<GemmMmaFloat> All(FloatMmaInput input) =>
-        [new(input, 128, 4), new(input, 256, 3), new(input, 128, 3)];
+    /// <summary>
+    /// The variants the library offers for an input precision, in the order <see cref="GemmFloat.Select"/> tries them.
+    /// TF32: 128×256 first (it declines N ≤ 128 and grids under one wave, <see cref="FullWave"/>): on an H200 (session 13,
+    /// <c>Perf fp16gemm</c>) it ran 182-191 TFLOPS on 4096³ to 16384³ and 1024×8192² where 128×128 ran 140-155. FP16
+    /// (mma.sync before sm_90): 128×128 with 4 stages first, as measured before.
+    /// </summary>
+    public static IReadOnlyList<GemmMmaFloat> All(FloatMmaInput input) => input == FloatMmaInput.Tf32
+        ? [new(input, 256, 3), new(input, 128, 4), new(input, 128, 3)]
+        : [new(input, 128, 4), new(input, 256, 3), new(input, 128, 3)];
 
     /// <inheritdoc />
     public FloatMmaInput Input { get; }
