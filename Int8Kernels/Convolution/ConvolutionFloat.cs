@@ -58,7 +58,11 @@ public static class ConvolutionFloat
         activation.Accept(ref launcher);
     }
 
-    /// <summary>Set to <c>tiled</c> to run the 64×64 tiled kernel where the register-blocked one would run (A/B runs).</summary>
+    /// <summary>
+    /// <c>tiled</c>: the 64×64 tiled kernel where the register-blocked one would run (A/B runs); <c>simt</c>: the engine's
+    /// FP32 convolutions with R·S·C not a multiple of 4 (the RGB stem) also run the register-blocked kernel on CUDA
+    /// (opt-in until that path has run on a GPU).
+    /// </summary>
     internal const string TiledEnvironmentVariable = "ILGPUINT8_FP32_CONV";
 
     /// <summary>Thread index = m·K + k, m = (n·P + p)·Q + q.</summary>

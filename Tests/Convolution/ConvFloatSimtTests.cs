@@ -2,7 +2,10 @@ using ILGPUInt8.Kernels.Convolution;
 using ILGPUInt8.Kernels.Gemm;
 using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Kernels.Runtime;
+using ILGPUInt8.Layers.Network;
+using ILGPUInt8.Layers.Operators;
 using ILGPUInt8.Tests.Infrastructure;
+using ILGPUInt8.Tests.Networks;
 using ILGPUInt8.Tests.Ops;
 using Xunit;
 
@@ -74,6 +77,24 @@ public sealed class ConvFloatSimtTests
         Assert.Contains("groups", ConvFloatSimt.CanImplement(new ConvProblem(1, 8, 4, 4, 8, 3, 3, Groups: 2), x.View, x.View, 36), StringComparison.Ordinal);
         Assert.Contains("16 bytes", ConvFloatSimt.CanImplement(new ConvProblem(1, 4, 2, 2, 4, 1, 1), x.View, x.View.SubView(1, 16), 4), StringComparison.Ordinal);
         Assert.Contains("K padded rows", ConvFloatSimt.CanImplement(new ConvProblem(1, 4, 2, 2, 40, 1, 1), x.View, x.View, 4), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_strict_fp32_engine_runs_an_rgb_stem_on_padded_weight_rows()
+    {
+        // A 7×7/2 convolution of 3 channels (R·S·C = 147): the engine keeps a copy of the weights in rows of 148 floats and
+        // the step runs the register-blocked kernel's gathered-word path (CPU accelerator; on CUDA opt-in for now).
+        var net = new NetworkDefinition("stem");
+        var x = net.AddInput("data", new TensorDims(3, 17, 15));
+        var c = net.AddConvolution(x, 8, 7, TestNetworks.Weights(8 * 3 * 49, 147, 5), TestData.Float(8, 6, 0.2f), stride: 2, padding: 3, name: "conv").Output;
+        net.MarkOutput(c);
+        var inputs = TestNetworks.Inputs(net, 2);
+        using var engine = EngineBuilder.Build(net, new BuilderConfig { MaxBatchSize = 2, Tf32 = false }, TestDevices.Cpu);
+        Assert.StartsWith("conv_f32_simt_", engine.Layers.Single(l => l.Type == LayerType.Convolution).KernelName, StringComparison.Ordinal);
+        var conv = (ConvolutionLayer)net.Layers.Single(l => l.Type == LayerType.Convolution);
+        var p = new ConvProblem(2, 3, 17, 15, 8, 7, 7, StrideH: 2, StrideW: 2, PadH: 3, PadW: 3);
+        var expected = Kernels.Reference.ConvolutionFloatReference.Forward(inputs["data"], conv.Weights.ToArray(), conv.Bias.ToArray(), p, ActivationSpec.None);
+        Close.Equal(expected, TestNetworks.Run(engine, inputs, 2)[c.Name], "strict fp32 stem engine vs reference");
     }
 
     [Fact]

@@ -72,9 +72,12 @@ internal sealed class ConvolutionStep : Step, ITunableStep
             _weights = Upload(dense);
             _bias = Upload(bias ?? new float[k]);
 
-            // Rows of R·S·C not a multiple of 4 floats (the RGB stem): a copy in 16-byte rows for the register-blocked kernel.
+            // Rows of R·S·C not a multiple of 4 floats (the RGB stem): a copy in 16-byte rows for the register-blocked kernel
+            // (its gathered-word loader). On CUDA opt-in (ILGPUINT8_FP32_CONV=simt) until that path has run on a GPU: the
+            // session that wrote it had no device time left (CPU accelerator: bit for bit with the tiled kernel).
             var rows = cg * r * s;
-            if (rows % 4 != 0 && cg == dims.C)
+            bool paddedPath = !engine.Device.IsCuda || Environment.GetEnvironmentVariable(ConvolutionFloat.TiledEnvironmentVariable) == "simt";
+            if (rows % 4 != 0 && cg == dims.C && paddedPath)
             {
                 var stride = (rows + 3) / 4 * 4;
                 var padded = new float[(long)k * stride];
