@@ -51,6 +51,16 @@ def header(w, usings, namespace):
     w("")
 
 
+def tile_fields(w, name, element):
+    """The struct's opening and its 64 accumulator fields C00..C77 (one line a row)."""
+    w(f"internal struct {name}")
+    w("{")
+    for i in range(8):
+        w(f"    /// <summary>Accumulators of row {i}, columns 0..7.</summary>")
+        w(f"    internal {element} " + ", ".join(acc(i, j) for j in range(8)) + ";")
+        w("")
+
+
 def thread_tile():
     out = []
     w = out.append
@@ -60,12 +70,7 @@ def thread_tile():
     w("/// fields: a local of this type becomes 64 registers (an indexed array would live in local memory, and ILGPU does")
     w("/// not unroll loops). Row i is word i of the A fragment (a0.X..a0.W, a1.X..a1.W), column j word j of the B fragment.")
     w("/// </summary>")
-    w("internal struct Dp4aThreadTile")
-    w("{")
-    for i in range(8):
-        w(f"    /// <summary>Accumulators of row {i}, columns 0..7.</summary>")
-        w("    internal int " + ", ".join(acc(i, j) for j in range(8)) + ";")
-        w("")
+    tile_fields(w, "Dp4aThreadTile", "int")
     w("    /// <summary>")
     w("    /// One k-word (4 bytes of K): C[i][j] = dp4a(row_i, col_j, C[i][j]) = C[i][j] + Σ_{b=0..3} row_i.byte[b]·col_j.byte[b]")
     w("    /// (signed bytes, int32 wrapping), rows i = a0.X..a1.W, columns j = b0.X..b1.W: 64 dp4a in straight-line code.")
@@ -108,12 +113,7 @@ def float_thread_tile():
     w("/// ILGPU does not unroll loops). Row i is word i of the A fragment (a0.X..a0.W, a1.X..a1.W), column j word j of the B")
     w("/// fragment; the words hold float bits.")
     w("/// </summary>")
-    w("internal struct FloatThreadTile")
-    w("{")
-    for i in range(8):
-        w(f"    /// <summary>Accumulators of row {i}, columns 0..7.</summary>")
-        w("    internal float " + ", ".join(acc(i, j) for j in range(8)) + ";")
-        w("")
+    tile_fields(w, "FloatThreadTile", "float")
     w("    /// <summary>")
     w("    /// Every accumulator starts at the bias of its column (0 past <paramref name=\"n\"/>): columns 0..3 are")
     w("    /// blockN + 4tx + j, columns 4..7 blockN + halfN + 4tx + j − 4.")
