@@ -15,7 +15,9 @@ namespace ILGPUInt8.Perf.Benchmarks;
 /// beside the path the FP16/TF32 engine ran before (im2col to scratch + <see cref="GemmFloat"/>, float in, float out), with
 /// the ratio of the selected variant to cuDNN FP16 / TF32 NHWC (Perf/peers/gemm_conv_peers.py, same device call,
 /// <c>--peers FILE</c>). Inputs are pseudo-random halves of magnitude in [0.5, 1) (<see cref="FloatGemmBenchmark.Fill"/>).
-/// Options: <c>--only TEXT</c> (layers whose name contains TEXT), <c>--variant NAME</c>, <c>--input fp16|tf32</c>.
+/// With the TF32 rows, strict FP32 on the CUDA cores (<see cref="ConvFloatSimt"/> and the tiled kernel it replaced) against
+/// cuDNN FP32 strict. Options: <c>--only TEXT</c> (layers whose name contains TEXT), <c>--variant NAME</c>,
+/// <c>--input fp16|tf32</c>.
 /// </summary>
 public sealed class FloatConvBenchmark : IBenchmark
 {
@@ -141,6 +143,25 @@ public sealed class FloatConvBenchmark : IBenchmark
             context.AddPeerRatios(Name, caseName, best, $"best {bestName}", peer);
             RunIm2Col(context, precision, caseName, p, Tflops(ms));
         }
+
+        if (!fp16 && variants.Count > 1)
+        {
+            RunStrict(context, caseName, p, x.View.AsContiguous().Cast<float>(), w.View.AsContiguous().Cast<float>(), yf.View);
+        }
+    }
+
+    // Strict FP32 on the CUDA cores (the FP32 engine with TF32 off): the register-blocked ConvFloatSimt and the 64×64 tiled
+    // kernel it replaced, on the same FP32 data, zero bias, no activation; ratio to cuDNN FP32 strict of the same call.
+    private void RunStrict(BenchContext context, string caseName, ConvProblem p, ArrayView<float> x, ArrayView<float> w, ArrayView<float> y)
+    {
+        using var bias = context.Device.Accelerator.Allocate1D<float>(p.K);
+        bias.MemSetToZero();
+        double Tflops(double ms) => 2.0 * p.Macs / (ms * 1e9);
+        double simtMs = context.TimeMedianMs(() => ConvolutionFloat.Run(context.Device, x, w, bias.View, y, p, ActivationSpec.None), warmup: 1);
+        context.Add(new BenchResult(Name, $"strict fp32 conv_f32_simt_{ConvFloatSimt.Tile(context.Device, p).Name} {caseName}", simtMs, Tflops(simtMs), "TFLOPS"));
+        context.AddPeerRatios(Name, caseName, Tflops(simtMs), "strict fp32 simt", "cuDNN fp32 NHWC (strict, TF32 off)");
+        double tiledMs = context.TimeMedianMs(() => ConvolutionFloat.Launch(context.Device, x, w, bias.View, y, p, ActivationSpec.None, simtWeights: default), warmup: 1);
+        context.Add(new BenchResult(Name, $"strict fp32 conv_f32_tiled (before) {caseName}", tiledMs, Tflops(tiledMs), "TFLOPS", tiledMs / simtMs, "register-blocked speed-up"));
     }
 
     // The engine's path before: the float NHWC input's im2col rows (halves or floats) into scratch, then the GEMM.
