@@ -123,6 +123,8 @@ public sealed class Tf32EngineTests
         var step = implicitConv.Layers.Single(l => l.Type == LayerType.Convolution);
         Assert.StartsWith("conv_tf32tf32f32_nhwc_mma_implicit_gemm_64x64", step.KernelName, StringComparison.Ordinal);
         Assert.Equal("TF32", step.Precision);
+        Assert.Equal(0, step.ScratchBytes);
+        Assert.True(im2col.Layers.Single(l => l.Type == LayerType.Convolution).ScratchBytes > 0);
         var expected = TestNetworks.Run(im2col, inputs, 2)["relu"];
         var actual = TestNetworks.Run(implicitConv, inputs, 2)["relu"];
         Assert.Contains(expected, v => v != 0f);

@@ -104,8 +104,9 @@ internal sealed class TensorCoreConvolutionStep : Step
     public override bool StoresHalves => _input == FloatMmaInput.Fp16;
 
     /// <inheritdoc />
-    public override long ScratchBytes => _implicit is not null && _input == FloatMmaInput.Fp16
-        ? checked((long)Plan.MaxBatchSize * Input().Dims.Volume * 2)
+    public override long ScratchBytes => _implicit is null ? checked((long)Plan.MaxBatchSize * Output.Dims.Plane * _columns * ElementBytes)
+        : _input == FloatMmaInput.Fp16 ? checked((long)Plan.MaxBatchSize * Input().Dims.Volume * 2)
+        : Input().Offset % 16 == 0 ? 0 // TF32 on the arena floats; an unaligned view would take the im2col fallback's scratch
         : checked((long)Plan.MaxBatchSize * Output.Dims.Plane * _columns * ElementBytes);
 
     /// <inheritdoc />
