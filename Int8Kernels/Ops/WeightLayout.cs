@@ -79,6 +79,21 @@ public static class WeightLayout
         return result;
     }
 
+    /// <summary>
+    /// <paramref name="k"/> rows of <paramref name="rowLength"/> values → rows of <paramref name="stride"/> (≥ rowLength),
+    /// zeros after each row: the 16-byte rows the tensor-core GEMMs and the register-blocked FP32 convolution read.
+    /// </summary>
+    internal static T[] PadRows<T>(ReadOnlySpan<T> rows, int k, int rowLength, int stride)
+    {
+        var padded = new T[(long)k * stride];
+        for (var row = 0; row < k; row++)
+        {
+            rows.Slice(row * rowLength, rowLength).CopyTo(padded.AsSpan(row * stride, rowLength));
+        }
+
+        return padded;
+    }
+
     /// <summary>Per-element values in NCHW order [C][H][W] → NHWC order [H][W][C].</summary>
     public static T[] ChwToHwc<T>(ReadOnlySpan<T> chw, int c, int h, int w) => FullyConnectedNchwToNhwc(chw, 1, c, h, w);
 

@@ -199,12 +199,8 @@ public sealed class ConvFloatSimtTests
     {
         using var dx = OpTestDevice.Upload(device, x);
         // The weights in 16-byte rows (zeros after each row of R·S·C) for the register-blocked kernel, dense for the tiled one.
-        int rows = p.R * p.S * p.C, stride = ConvFloatSimt.WeightStride(p);
-        var padded = new float[p.K * stride];
-        for (var k = 0; k < p.K; k++)
-        {
-            Array.Copy(w, k * rows, padded, k * stride, rows);
-        }
+        int stride = ConvFloatSimt.WeightStride(p);
+        var padded = WeightLayout.PadRows<float>(w, p.K, p.R * p.S * p.C, stride);
 
         using var dw = OpTestDevice.Upload(device, w);
         using var dp = OpTestDevice.Upload(device, padded);

@@ -79,14 +79,7 @@ internal sealed class ConvolutionStep : Step, ITunableStep
             bool paddedPath = !engine.Device.IsCuda || Environment.GetEnvironmentVariable(ConvolutionFloat.TiledEnvironmentVariable) == "simt";
             if (rows % 4 != 0 && cg == dims.C && paddedPath)
             {
-                var stride = (rows + 3) / 4 * 4;
-                var padded = new float[(long)k * stride];
-                for (var row = 0; row < k; row++)
-                {
-                    Array.Copy(dense, (long)row * rows, padded, (long)row * stride, rows);
-                }
-
-                _paddedWeights = Upload(padded);
+                _paddedWeights = Upload(WeightLayout.PadRows<float>(dense, k, rows, ConvFloatSimt.WeightStride(_problem(1))));
             }
 
             return;

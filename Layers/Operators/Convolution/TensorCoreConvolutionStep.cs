@@ -52,30 +52,8 @@ internal sealed class TensorCoreConvolutionStep : Step
         _columns = Columns(input, p1);
         var fc = node.Layer is FullyConnectedLayer;
         var krsc = fc ? WeightLayout.FullyConnectedNchwToNhwc<float>(w, k, dims.C, dims.H, dims.W) : WeightLayout.KcrsToKrsc<float>(w, k, p1.C, p1.R, p1.S);
-        var rows = p1.R * p1.S * p1.C;
-        if (input == FloatMmaInput.Fp16)
-        {
-            var padded = new ushort[(long)k * _columns];
-            for (var row = 0; row < k; row++)
-            {
-                for (var j = 0; j < rows; j++)
-                {
-                    padded[((long)row * _columns) + j] = HalfConvert.FromFloat(krsc[((long)row * rows) + j]);
-                }
-            }
-
-            _weights = Upload(padded).Cast<sbyte>();
-        }
-        else
-        {
-            var padded = new float[(long)k * _columns];
-            for (var row = 0; row < k; row++)
-            {
-                Array.Copy(krsc, (long)row * rows, padded, (long)row * _columns, rows);
-            }
-
-            _weights = Upload(padded).Cast<sbyte>();
-        }
+        var padded = WeightLayout.PadRows<float>(krsc, k, p1.R * p1.S * p1.C, _columns);
+        _weights = input == FloatMmaInput.Fp16 ? Upload(HalfConvert.FromFloats(padded)).Cast<sbyte>() : Upload(padded).Cast<sbyte>();
 
         _bias = Upload(bias ?? new float[k]);
     }
