@@ -26,8 +26,8 @@ namespace ILGPUInt8.Layers.Operators;
 /// its patches itself. A TF32 convolution with C a multiple of 4 reads the float arena tensor directly (no pack: the
 /// NHWC floats are the operand; R·S·C is then a multiple of 4, so the dense KRSC weights are the im2col weights). Both sum
 /// the same products in the same order as im2col + <see cref="GemmFloat"/> (j = (r·S + s)·C + c, 32-byte k steps), so
-/// they give the same bits on the emulated instructions. An input view whose start is not 16-byte aligned (cp.async) runs
-/// im2col + GEMM at run time with the same weights.
+/// they give the same bits on the emulated instructions. A TF32 input view whose start is not 16-byte aligned (cp.async)
+/// keeps im2col + GEMM, decided when the step is built.
 /// </summary>
 internal sealed class TensorCoreConvolutionStep : Step
 {
@@ -84,8 +84,7 @@ internal sealed class TensorCoreConvolutionStep : Step
     /// <inheritdoc />
     public override long ScratchBytes => _implicit is null ? checked((long)Plan.MaxBatchSize * Output.Dims.Plane * _columns * ElementBytes)
         : _input == FloatMmaInput.Fp16 ? checked((long)Plan.MaxBatchSize * Input().Dims.Volume * 2)
-        : Input().Offset % 16 == 0 ? 0 // TF32 on the arena floats; an unaligned view would take the im2col fallback's scratch
-        : checked((long)Plan.MaxBatchSize * Output.Dims.Plane * _columns * ElementBytes);
+        : 0;
 
     /// <inheritdoc />
     public override string KernelName => _implicit is null
@@ -148,10 +147,12 @@ internal sealed class TensorCoreConvolutionStep : Step
     internal const string ImplicitEnvironmentVariable = "ILGPUINT8_FP16_IMPLICIT_CONV";
 
     // The implicit-GEMM convolution for a convolution layer with C a multiple of 8 (FP16) or 4 (TF32) (CUDA: ConvFloat's
-    // choice; CPU accelerator: the injected test variant), else null (im2col + GEMM).
+    // choice; CPU accelerator: the injected test variant), else null (im2col + GEMM). TF32 reads the arena tensor itself
+    // with 16-byte cp.async copies: its offset in the 256-byte aligned arena must be a multiple of 16 (a view may not be).
     private static IFloatConvVariant? ImplicitFor(Engine engine, PlanNode node, FloatMmaInput input, ConvProblem p)
     {
         if (node.Layer is not ConvolutionLayer || p.C % (16 / ConvFloat.ElementBytes(input)) != 0
+            || (input == FloatMmaInput.Tf32 && engine.Plan.Tensors[node.Inputs[0]].Offset % 16 != 0)
             || Environment.GetEnvironmentVariable(ImplicitEnvironmentVariable) == "0")
         {
             return null;
@@ -195,7 +196,7 @@ internal sealed class TensorCoreConvolutionStep : Step
         var m = p.N * p.P * p.Q;
         var gemm = new GemmProblem(m, p.K, _columns);
         var x = context.View<float>(Input(), batch);
-        if (_implicit is not null && _input == FloatMmaInput.Tf32 && Kernels.Quantization.QuantArgs.Aligned16(x))
+        if (_implicit is not null && _input == FloatMmaInput.Tf32)
         {
             _implicit.Run(Device, x.Cast<sbyte>(), _weights, p, epilogue);
             return;
