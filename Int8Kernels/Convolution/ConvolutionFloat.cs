@@ -45,7 +45,7 @@ public static class ConvolutionFloat
 
     // The register-blocked kernel unless ILGPUINT8_FP32_CONV=tiled, where it can run.
     private static bool Simt(ConvProblem problem, ArrayView<float> x, ArrayView<float> weights, int stride) =>
-        weights.Length > 0 && Environment.GetEnvironmentVariable(TiledEnvironmentVariable) != "tiled" && ConvFloatSimt.CanImplement(problem, x, weights, stride) is null;
+        weights.Length > 0 && !TiledForced && ConvFloatSimt.CanImplement(problem, x, weights, stride) is null;
 
     /// <summary>
     /// Launches the register-blocked kernel on <paramref name="simtWeights"/> (rows of <see cref="ConvFloatSimt.WeightStride"/>
@@ -64,6 +64,12 @@ public static class ConvolutionFloat
     /// (opt-in until that path has run on a GPU).
     /// </summary>
     internal const string TiledEnvironmentVariable = "ILGPUINT8_FP32_CONV";
+
+    /// <summary><c>ILGPUINT8_FP32_CONV=tiled</c>: the tiled kernel where the register-blocked one could run.</summary>
+    internal static bool TiledForced => Environment.GetEnvironmentVariable(TiledEnvironmentVariable) == "tiled";
+
+    /// <summary><c>ILGPUINT8_FP32_CONV=simt</c>: the RGB stem on the register-blocked kernel on CUDA too (opt-in).</summary>
+    internal static bool PaddedOnCuda => Environment.GetEnvironmentVariable(TiledEnvironmentVariable) == "simt";
 
     /// <summary>Thread index = m·K + k, m = (n·P + p)·Q + q.</summary>
     internal static void Kernel<TAct>(Index1D index, ArrayView<float> x, ArrayView<float> w, ArrayView<float> bias, ArrayView<float> y, ConvGeometry g, TAct act)

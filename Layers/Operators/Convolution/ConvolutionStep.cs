@@ -76,7 +76,7 @@ internal sealed class ConvolutionStep : Step, ITunableStep
             // (its gathered-word loader). On CUDA opt-in (ILGPUINT8_FP32_CONV=simt) until that path has run on a GPU: the
             // session that wrote it had no device time left (CPU accelerator: bit for bit with the tiled kernel).
             var rows = cg * r * s;
-            bool paddedPath = !engine.Device.IsCuda || Environment.GetEnvironmentVariable(ConvolutionFloat.TiledEnvironmentVariable) == "simt";
+            bool paddedPath = !engine.Device.IsCuda || ConvolutionFloat.PaddedOnCuda;
             if (rows % 4 != 0 && cg == dims.C && paddedPath)
             {
                 _paddedWeights = Upload(WeightLayout.PadRows<float>(dense, k, rows, ConvFloatSimt.WeightStride(_problem(1))));
@@ -356,7 +356,7 @@ internal sealed class ConvolutionStep : Step, ITunableStep
         if (_int8 is null)
         {
             return p.CPerGroup != p.C ? "conv_f32_direct"
-                : Environment.GetEnvironmentVariable(ConvolutionFloat.TiledEnvironmentVariable) != "tiled" && (p.C % 4 == 0 || _paddedWeights.Length > 0)
+                : !ConvolutionFloat.TiledForced && (p.C % 4 == 0 || _paddedWeights.Length > 0)
                     ? $"conv_f32_simt_{ConvFloatSimt.Tile(Device, p).Name}" : "conv_f32_tiled";
         }
 
