@@ -99,7 +99,7 @@ public sealed class FloatConvBenchmark : IBenchmark
         fill((int)w.Length, w.View, 4, fp16 ? 1 : 0);
         var xv = x.View.AsContiguous().Cast<sbyte>();
         var wv = w.View.AsContiguous().Cast<sbyte>();
-        double Tflops(double ms) => 2.0 * p.Macs / (ms * 1e9);
+        double Tflops(double ms) => FloatConvBenchmark.Tflops(p, ms);
         string peer = fp16 ? "cuDNN fp16 NHWC" : "cuDNN tf32 NHWC";
         string kind = fp16 ? "fp16" : "tf32";
 
@@ -156,7 +156,7 @@ public sealed class FloatConvBenchmark : IBenchmark
     {
         using var bias = context.Device.Accelerator.Allocate1D<float>(p.K);
         bias.MemSetToZero();
-        double Tflops(double ms) => 2.0 * p.Macs / (ms * 1e9);
+        double Tflops(double ms) => FloatConvBenchmark.Tflops(p, ms);
         double simtMs = context.TimeMedianMs(() => ConvolutionFloat.Run(context.Device, x, w, bias.View, y, p, ActivationSpec.None), warmup: 1);
         context.Add(new BenchResult(Name, $"strict fp32 conv_f32_simt_{ConvFloatSimt.Tile(context.Device, p).Name} {caseName}", simtMs, Tflops(simtMs), "TFLOPS"));
         context.AddPeerRatios(Name, caseName, Tflops(simtMs), "strict fp32 simt", "cuDNN fp32 NHWC (strict, TF32 off)");
@@ -198,7 +198,10 @@ public sealed class FloatConvBenchmark : IBenchmark
                 }
             },
             warmup: 1);
-        double tflops = 2.0 * p.Macs / (ms * 1e9);
+        double tflops = Tflops(p, ms);
         context.Add(new BenchResult(Name, $"im2col_{(fp16 ? "f16" : "f32")} + {variant.Name} (before) {caseName}", ms, tflops, "TFLOPS", implicitTflops / tflops, "implicit GEMM speed-up"));
     }
+
+    // TFLOPS of a convolution timed at ms: 2·MACs / time.
+    private static double Tflops(ConvProblem p, double ms) => 2.0 * p.Macs / (ms * 1e9);
 }
