@@ -42,6 +42,11 @@ public static class GemmVariants
         var registry = new VariantRegistry<IGemmVariant>("GEMM", ForceEnvironmentVariable);
         registry.Register(new GemmWgmmaTn(256));
         registry.Register(new GemmWgmmaTn(128));
+
+        // The same tiles fed by the copy engine: registered after them (the heuristic order is unchanged until they
+        // are measured; tactic timing and Perf time them beside the cp.async ones).
+        registry.Register(new GemmWgmmaTn(256, tma: true));
+        registry.Register(new GemmWgmmaTn(128, tma: true));
         registry.Register(new GemmMmaTn128x256());
         registry.Register(new GemmMmaTn128x128());
         registry.Register(new GemmDp4aTiled());

@@ -17,8 +17,11 @@ public sealed class GemmWgmmaFloat : IFloatGemmVariant
 {
     private readonly bool _allowCpu;
 
-    /// <summary>A variant of 128×<paramref name="tileN"/> tiles (256: 4 stages, 128: 6); CPU accelerator for tests only.</summary>
-    public GemmWgmmaFloat(int tileN = 256, bool allowCpuAccelerator = false)
+    /// <summary>
+    /// A variant of 128×<paramref name="tileN"/> tiles (256: 4 stages, 128: 6); CPU accelerator for tests only; the copy
+    /// engine fills the stages where <paramref name="tma"/> (<see cref="WgmmaTmaMainloop"/>), cp.async otherwise.
+    /// </summary>
+    public GemmWgmmaFloat(int tileN = 256, bool allowCpuAccelerator = false, bool tma = false)
     {
         if (tileN is not (256 or 128))
         {
@@ -27,11 +30,12 @@ public sealed class GemmWgmmaFloat : IFloatGemmVariant
 
         TileN = tileN;
         _allowCpu = allowCpuAccelerator;
+        Tma = tma;
     }
 
-    /// <summary>The variants for an input precision (none for TF32), the widest tile first.</summary>
+    /// <summary>The variants for an input precision (none for TF32), the widest tile first, the cp.async feed before the TMA one.</summary>
     public static IReadOnlyList<GemmWgmmaFloat> All(FloatMmaInput input) =>
-        input == FloatMmaInput.Fp16 ? [new(256), new(128)] : [];
+        input == FloatMmaInput.Fp16 ? [new(256), new(128), new(256, tma: true), new(128, tma: true)] : [];
 
     /// <inheritdoc />
     public FloatMmaInput Input => FloatMmaInput.Fp16;
@@ -39,14 +43,17 @@ public sealed class GemmWgmmaFloat : IFloatGemmVariant
     /// <summary>Columns of C a block computes.</summary>
     public int TileN { get; }
 
+    /// <summary>True when the copy engine fills the stages (<see cref="WgmmaTmaMainloop"/>).</summary>
+    public bool Tma { get; }
+
     /// <summary>Pipeline stages of 128 bytes (64 halves) of K.</summary>
     public int Stages => GemmWgmmaTn.StagesFor(TileN);
 
     /// <inheritdoc />
-    public string Name => $"gemm_f16f16f32_tn_wgmma_128x{TileN}x64_s{Stages}";
+    public string Name => $"gemm_f16f16f32_tn_wgmma{(Tma ? "_tma" : string.Empty)}_128x{TileN}x64_s{Stages}";
 
-    /// <summary>Dynamic shared memory: the ring (or the staging tile) plus 1 KB to align it, as <see cref="GemmWgmmaTn"/>.</summary>
-    public int SharedBytes => Math.Max(Stages * WgmmaMainloop.StageBytes(TileN), WgmmaMainloop.TileM * (TileN + 8) * 4) + WgmmaDescriptor.AtomBytes;
+    /// <summary>Dynamic shared memory, as <see cref="GemmWgmmaTn.SharedBytes"/>.</summary>
+    public int SharedBytes => GemmWgmmaTn.SharedBytesFor(TileN, Tma);
 
     /// <inheritdoc />
     public string? CanImplement(Int8Device device, GemmProblem problem)
@@ -84,10 +91,6 @@ public sealed class GemmWgmmaFloat : IFloatGemmVariant
 
         int bytes = SharedBytes;
         bool cuda = device.IsCuda;
-        var kernel = device.GetKernel($"gemm.wgmmaf16.{Name}.{typeof(TEpilogue).FullName}", acc => cuda
-            ? PtxSm90aPass.LoadStreamKernel(acc, KernelFor<FloatBitsEpilogue<TEpilogue>>(ptx: true), bytes)
-            : acc.LoadStreamKernel(KernelFor<FloatBitsEpilogue<TEpilogue>>(ptx: false)));
-
         int tilesM = (problem.M + WgmmaMainloop.TileM - 1) / WgmmaMainloop.TileM, tilesN = (problem.N + TileN - 1) / TileN;
         int blocks = tilesM * tilesN;
         long kBytes = 2L * problem.K;
@@ -99,15 +102,23 @@ public sealed class GemmWgmmaFloat : IFloatGemmVariant
         // The kernel counts K and the leading dimensions in bytes.
         var args = new GemmMmaTn.Args(problem.M, problem.N, (int)kBytes, problem.Lda * 2, problem.Ldb * 2, tilesM, tilesN, (int)((kBytes + 127) / 128));
         using var scratch = cuda ? null : device.Accelerator.Allocate1D<int>((long)blocks * WgmmaMainloop.Threads * (TileN / 2));
-        kernel(
-            new KernelConfig(blocks, WgmmaMainloop.Threads, SharedMemoryConfig.RequestDynamic<int>(bytes / 4)),
-            GemmWgmmaTn.DeviceAddress(a),
-            GemmWgmmaTn.DeviceAddress(b),
-            a,
-            b,
-            scratch?.View ?? ArrayView<int>.Empty,
-            args,
-            new FloatBitsEpilogue<TEpilogue>(epilogue));
+        var config = new KernelConfig(blocks, WgmmaMainloop.Threads, SharedMemoryConfig.RequestDynamic<int>(bytes / 4));
+        if (Tma)
+        {
+            var (ta, tb) = GemmWgmmaTn.TmaOperands(device, a, b, args, TileN);
+            var tmaKernel = device.GetKernel($"gemm.wgmmaf16.{Name}.{typeof(TEpilogue).FullName}", acc => cuda
+                ? PtxSm90aPass.LoadStreamKernel(acc, TmaKernelFor<FloatBitsEpilogue<TEpilogue>>(ptx: true), bytes)
+                : acc.LoadStreamKernel(TmaKernelFor<FloatBitsEpilogue<TEpilogue>>(ptx: false)));
+            tmaKernel(config, ta, tb, scratch?.View ?? ArrayView<int>.Empty, args, new FloatBitsEpilogue<TEpilogue>(epilogue));
+        }
+        else
+        {
+            var kernel = device.GetKernel($"gemm.wgmmaf16.{Name}.{typeof(TEpilogue).FullName}", acc => cuda
+                ? PtxSm90aPass.LoadStreamKernel(acc, KernelFor<FloatBitsEpilogue<TEpilogue>>(ptx: true), bytes)
+                : acc.LoadStreamKernel(KernelFor<FloatBitsEpilogue<TEpilogue>>(ptx: false)));
+            kernel(config, GemmWgmmaTn.DeviceAddress(a), GemmWgmmaTn.DeviceAddress(b), a, b, scratch?.View ?? ArrayView<int>.Empty, args, new FloatBitsEpilogue<TEpilogue>(epilogue));
+        }
+
         if (!cuda)
         {
             device.Synchronize();
@@ -125,5 +136,15 @@ public sealed class GemmWgmmaFloat : IFloatGemmVariant
             (256, false) => GemmWgmmaTn.Kernel<EmulatedWgmmaF16N256, TEpilogue>,
             (_, true) => GemmWgmmaTn.Kernel<PtxWgmmaF16N128, TEpilogue>,
             _ => GemmWgmmaTn.Kernel<EmulatedWgmmaF16N128, TEpilogue>,
+        };
+
+    private Action<TmaOperand, TmaOperand, ArrayView<int>, GemmMmaTn.Args, TEpilogue> TmaKernelFor<TEpilogue>(bool ptx)
+        where TEpilogue : struct, IGemmEpilogue =>
+        (TileN, ptx) switch
+        {
+            (256, true) => GemmWgmmaTn.TmaKernel<PtxWgmmaF16N256, PtxTma, TEpilogue>,
+            (256, false) => GemmWgmmaTn.TmaKernel<EmulatedWgmmaF16N256, EmulatedTma, TEpilogue>,
+            (_, true) => GemmWgmmaTn.TmaKernel<PtxWgmmaF16N128, PtxTma, TEpilogue>,
+            _ => GemmWgmmaTn.TmaKernel<EmulatedWgmmaF16N128, EmulatedTma, TEpilogue>,
         };
 }

@@ -26,9 +26,11 @@ public sealed class GemmWgmmaTn : IGemmVariant
 
     /// <summary>
     /// Creates the variant for block tiles of 128×<paramref name="tileN"/> (256: 4 stages; 128: 6 stages);
-    /// <paramref name="allowCpuAccelerator"/> lets it run emulated on the CPU accelerator (tests only).
+    /// <paramref name="allowCpuAccelerator"/> lets it run emulated on the CPU accelerator (tests only); the copy engine
+    /// fills the stages where <paramref name="tma"/> (<see cref="WgmmaTmaMainloop"/>: tensor maps, mbarriers, no block
+    /// barrier in the main loop), per-thread cp.async otherwise (<see cref="WgmmaMainloop"/>).
     /// </summary>
-    public GemmWgmmaTn(int tileN = 256, bool allowCpuAccelerator = false)
+    public GemmWgmmaTn(int tileN = 256, bool allowCpuAccelerator = false, bool tma = false)
     {
         if (tileN is not (256 or 128))
         {
@@ -37,7 +39,11 @@ public sealed class GemmWgmmaTn : IGemmVariant
 
         TileN = tileN;
         _allowCpu = allowCpuAccelerator;
+        Tma = tma;
     }
+
+    /// <summary>True when the copy engine fills the stages (<see cref="WgmmaTmaMainloop"/>).</summary>
+    public bool Tma { get; }
 
     /// <summary>Columns of C a block computes.</summary>
     public int TileN { get; }
@@ -46,7 +52,7 @@ public sealed class GemmWgmmaTn : IGemmVariant
     public int Stages => StagesFor(TileN);
 
     /// <inheritdoc />
-    public string Name => $"gemm_s8s8s32_tn_wgmma_128x{TileN}x128_s{Stages}";
+    public string Name => $"gemm_s8s8s32_tn_wgmma{(Tma ? "_tma" : string.Empty)}_128x{TileN}x128_s{Stages}";
 
     /// <summary>Bytes of one pipeline stage: (128 + N) rows of 128 bytes.</summary>
     public int StageBytes => WgmmaMainloop.StageBytes(TileN);
@@ -55,7 +61,22 @@ public sealed class GemmWgmmaTn : IGemmVariant
     /// Dynamic shared memory a block: the ring, or (if larger) the staging tile [TileM][TileN + 8] int32 with the
     /// epilogue operand's tile [TileM][TileN] bytes behind it (<see cref="OperandTile"/>), plus 1 KB to align it to 1024 bytes.
     /// </summary>
-    public int SharedBytes => Math.Max(Stages * StageBytes, TileM * (((TileN + 8) * 4) + TileN)) + WgmmaDescriptor.AtomBytes;
+    public int SharedBytes => SharedBytesFor(TileN, Tma);
+
+    /// <summary>
+    /// Dynamic shared memory of a 128×<paramref name="tileN"/> wgmma GEMM block: the ring or the epilogue's staging and
+    /// operand tiles, whichever is larger, the TMA feed's barriers behind the ring, and 1 KB to align the ring.
+    /// </summary>
+    internal static int SharedBytesFor(int tileN, bool tma)
+    {
+        int stages = StagesFor(tileN), ring = stages * WgmmaMainloop.StageBytes(tileN);
+        int epilogue = TileM * (((tileN + 8) * 4) + tileN);
+
+        // The barriers sit right behind the ring, so the epilogue (which reuses the ring) must not reach them.
+        return tma && epilogue > ring
+            ? throw new InvalidOperationException($"wgmma TMA GEMM 128×{tileN}: the epilogue's {epilogue} bytes would overwrite the barriers behind the {ring}-byte ring.")
+            : Math.Max(ring, epilogue) + (tma ? WgmmaTmaMainloop.BarrierBytes(stages) : 0) + WgmmaDescriptor.AtomBytes;
+    }
 
     /// <summary>
     /// True when the wgmma variants should be preferred: a CUDA device of compute capability 9.x (the only one whose
@@ -127,16 +148,30 @@ public sealed class GemmWgmmaTn : IGemmVariant
 
         int bytes = SharedBytes;
         bool cuda = device.IsCuda;
-        var kernel = device.GetKernel($"gemm.wgmma.{Name}.{typeof(TEpilogue).FullName}", acc => cuda
-            ? PtxSm90aPass.LoadStreamKernel(acc, KernelFor<TEpilogue>(TileN, ptx: true), bytes)
-            : acc.LoadStreamKernel(KernelFor<TEpilogue>(TileN, ptx: false)));
-
         int tilesM = (problem.M + TileM - 1) / TileM, tilesN = (problem.N + TileN - 1) / TileN;
         int blocks = tilesM * tilesN;
         var args = new GemmMmaTn.Args(problem.M, problem.N, problem.K, problem.Lda, problem.Ldb, tilesM, tilesN, (problem.K + 127) / 128);
 
         // The emulation keeps each thread's N/2 accumulators in a scratch buffer; the PTX keeps them in registers.
         using var scratch = cuda ? null : device.Accelerator.Allocate1D<int>((long)blocks * Threads * (TileN / 2));
+        if (Tma)
+        {
+            var (ta, tb) = TmaOperands(device, a, b, args, TileN);
+            var tmaKernel = device.GetKernel($"gemm.wgmma.{Name}.{typeof(TEpilogue).FullName}", acc => cuda
+                ? PtxSm90aPass.LoadStreamKernel(acc, TmaKernelFor<TEpilogue>(TileN, ptx: true), bytes)
+                : acc.LoadStreamKernel(TmaKernelFor<TEpilogue>(TileN, ptx: false)));
+            tmaKernel(new KernelConfig(blocks, Threads, SharedMemoryConfig.RequestDynamic<int>(bytes / 4)), ta, tb, scratch?.View ?? ArrayView<int>.Empty, args, epilogue);
+            if (!cuda)
+            {
+                device.Synchronize();
+            }
+
+            return;
+        }
+
+        var kernel = device.GetKernel($"gemm.wgmma.{Name}.{typeof(TEpilogue).FullName}", acc => cuda
+            ? PtxSm90aPass.LoadStreamKernel(acc, KernelFor<TEpilogue>(TileN, ptx: true), bytes)
+            : acc.LoadStreamKernel(KernelFor<TEpilogue>(TileN, ptx: false)));
         kernel(
             new KernelConfig(blocks, Threads, SharedMemoryConfig.RequestDynamic<int>(bytes / 4)),
             DeviceAddress(a),
@@ -162,6 +197,48 @@ public sealed class GemmWgmmaTn : IGemmVariant
             (_, true) => Kernel<PtxWgmmaN128, TEpilogue>,
             _ => Kernel<EmulatedWgmmaN128, TEpilogue>,
         };
+
+    /// <summary>The kernel fed by the copy engine, for one tile width and epilogue (<see cref="WgmmaTmaMainloop"/>).</summary>
+    internal static Action<TmaOperand, TmaOperand, ArrayView<int>, GemmMmaTn.Args, TEpilogue> TmaKernelFor<TEpilogue>(int tileN, bool ptx)
+        where TEpilogue : struct, IGemmEpilogue =>
+        (tileN, ptx) switch
+        {
+            (256, true) => TmaKernel<PtxWgmmaN256, PtxTma, TEpilogue>,
+            (256, false) => TmaKernel<EmulatedWgmmaN256, EmulatedTma, TEpilogue>,
+            (_, true) => TmaKernel<PtxWgmmaN128, PtxTma, TEpilogue>,
+            _ => TmaKernel<EmulatedWgmmaN128, EmulatedTma, TEpilogue>,
+        };
+
+    /// <summary>
+    /// A and B as the copy engine reads them (args in bytes: K, lda, ldb): [M][K] at stride lda in boxes of 128 rows,
+    /// [N][K] at stride ldb in boxes of N rows; their tensor maps on CUDA (<see cref="TensorMaps"/>), none on the CPU.
+    /// </summary>
+    internal static (TmaOperand A, TmaOperand B) TmaOperands(Int8Device device, ArrayView<sbyte> a, ArrayView<sbyte> b, GemmMmaTn.Args args, int tileN)
+    {
+        long mapA = 0, mapB = 0;
+        if (device.IsCuda)
+        {
+            var maps = TensorMaps.Of(device);
+            mapA = maps.Map(DeviceAddress(a), args.M, args.K, args.Lda, TileM);
+            mapB = maps.Map(DeviceAddress(b), args.N, args.K, args.Ldb, tileN);
+        }
+
+        return (new TmaOperand(a, mapA, args.M, args.K, args.Lda), new TmaOperand(b, mapB, args.N, args.K, args.Ldb));
+    }
+
+    /// <summary>One 128×N tile of C through <see cref="WgmmaTmaMainloop"/>.</summary>
+    internal static void TmaKernel<TOps, TTma, TEpilogue>(TmaOperand a, TmaOperand b, ArrayView<int> scratch, GemmMmaTn.Args p, TEpilogue epilogue)
+        where TOps : struct, IWgmmaOps
+        where TTma : struct, ITmaOps
+        where TEpilogue : struct, IGemmEpilogue
+    {
+        var smem = SharedMemory.GetDynamic<int>();
+        var ops = default(TOps);
+        uint sbase = ops.DynamicSharedBase();
+        int align = WgmmaMainloop.AlignOffset(sbase);
+        GemmMmaTn.TileOf(Grid.IdxX, p, out int tileM, out int tileNIdx);
+        WgmmaTmaMainloop.Run(ops, default(TTma), smem, sbase, align, a, b, scratch, p, tileM * TileM, tileNIdx * ops.TileN, ref epilogue);
+    }
 
     private static string? Alignment(GemmProblem problem) =>
         problem.Lda % 16 != 0 || problem.Ldb % 16 != 0

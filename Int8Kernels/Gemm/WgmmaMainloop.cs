@@ -113,6 +113,23 @@ internal static class WgmmaMainloop
         ops.WaitMma(0);
         ops.WaitCopies(0);
         Group.Barrier();
+        Epilogue(ops, smem, sbase, align, scratch, p, blockRow, blockCol, ref epilogue);
+    }
+
+    /// <summary>
+    /// The epilogue every wgmma kernel shares, once the main loop's wgmma and copies have finished and the block has
+    /// met at a barrier (the ring is free): the accumulators staged through shared memory as [128][N + 8] int32, then
+    /// each thread finishes 4 consecutive columns at a time.
+    /// </summary>
+    public static void Epilogue<TOps, TEpilogue>(
+        TOps ops, ArrayView<int> smem, uint sbase, int align, ArrayView<int> scratch, GemmMmaTn.Args p, int blockRow, int blockCol, ref TEpilogue epilogue)
+        where TOps : struct, IWgmmaOps
+        where TEpilogue : struct, IGemmEpilogue
+    {
+        int tileN = ops.TileN;
+        uint ring = sbase + (uint)align;
+        int tid = Group.IdxX;
+        int wg = tid >> 7;
 
         // Staging tile [128][N + 8] int32 from the aligned base: thread (warp w of its warpgroup, g, t) owns row
         // 64·wg + 16·w + g, column 2t, and its registers fan out from there.

@@ -81,6 +81,21 @@ internal static partial class PtxSm90aPass
         return (config, a1, a2, a3, a4, a5, a6, a7) => launcher(accelerator.DefaultStream, config, a1, a2, a3, a4, a5, a6, a7);
     }
 
+    /// <summary>The same for a kernel of five parameters.</summary>
+    public static Action<KernelConfig, T1, T2, T3, T4, T5> LoadStreamKernel<T1, T2, T3, T4, T5>(
+        Accelerator accelerator, Action<T1, T2, T3, T4, T5> kernel, int dynamicSharedBytes)
+        where T1 : struct
+        where T2 : struct
+        where T3 : struct
+        where T4 : struct
+        where T5 : struct
+    {
+        ArgumentNullException.ThrowIfNull(kernel);
+        var launcher = LoadKernel(accelerator, kernel.Method, dynamicSharedBytes)
+            .CreateLauncherDelegate<Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5>>();
+        return (config, a1, a2, a3, a4, a5) => launcher(accelerator.DefaultStream, config, a1, a2, a3, a4, a5);
+    }
+
     /// <summary>
     /// Compiles, rewrites (both passes) and loads an explicitly grouped kernel; the caller makes its launcher with
     /// <c>CreateLauncherDelegate</c> (for kernels whose parameter count the typed overload does not cover).

@@ -116,6 +116,9 @@ public sealed class PtxBenchmark : IBenchmark
             yield return (wgmma.Name + "_int32", GemmWgmmaTn.KernelFor<Int32Epilogue>(tileN, ptx: true).Method, default);
             yield return (wgmma.Name + "_requant", GemmWgmmaTn.KernelFor<RequantizeEpilogue>(tileN, ptx: true).Method, default);
             yield return (wgmma.Name + "_residual", GemmWgmmaTn.KernelFor<ResidualRequantizeEpilogue>(tileN, ptx: true).Method, default);
+            var tma = new GemmWgmmaTn(tileN, tma: true);
+            yield return (tma.Name + "_int32", GemmWgmmaTn.TmaKernelFor<Int32Epilogue>(tileN, ptx: true).Method, default);
+            yield return (tma.Name + "_requant", GemmWgmmaTn.TmaKernelFor<RequantizeEpilogue>(tileN, ptx: true).Method, default);
         }
 
         foreach (var conv in Instances<ConvMma>())

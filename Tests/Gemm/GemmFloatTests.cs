@@ -35,6 +35,10 @@ public sealed class GemmFloatTests
         Check(TestDevices.Cpu, new GemmWgmmaFloat(128, allowCpuAccelerator: true), 5, 12, 72, padTo: 8, seed: 4, integers: false, halfOut: true, bias: true, relu: true);
 
     [Fact]
+    public void Emulated_fp16_wgmma_tma_matches_reference_order_on_cpu() =>
+        Check(TestDevices.Cpu, new GemmWgmmaFloat(128, allowCpuAccelerator: true, tma: true), 130, 131, 460, padTo: 8, seed: 5, integers: false, halfOut: false, bias: true, relu: false);
+
+    [Fact]
     public void Variants_explain_why_they_cannot_run()
     {
         foreach (var input in new[] { FloatMmaInput.Fp16, FloatMmaInput.Tf32 })

@@ -15,20 +15,31 @@ namespace ILGPUInt8.Tests.Gemm;
 /// </summary>
 public sealed class GemmWgmmaTests
 {
-    public static TheoryData<int> Widths => [128, 256];
+    public static TheoryData<int, bool> Widths => new() { { 128, false }, { 256, false }, { 128, true }, { 256, true } };
 
     [Theory]
     [MemberData(nameof(Widths))]
-    public void Emulated_int32_matches_reference_on_cpu(int tileN) =>
-        CheckInt32(TestDevices.Cpu, new GemmWgmmaTn(tileN, allowCpuAccelerator: true), 130, tileN + 3, 300, padTo: 16, seed: tileN, edges: false);
+    public void Emulated_int32_matches_reference_on_cpu(int tileN, bool tma) =>
+        CheckInt32(TestDevices.Cpu, new GemmWgmmaTn(tileN, allowCpuAccelerator: true, tma: tma), 130, tileN + 3, 300, padTo: 16, seed: tileN, edges: false);
 
-    [Fact]
-    public void Emulated_epilogues_match_reference_on_cpu()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Emulated_epilogues_match_reference_on_cpu(bool tma)
     {
-        var variant = new GemmWgmmaTn(128, allowCpuAccelerator: true);
+        var variant = new GemmWgmmaTn(128, allowCpuAccelerator: true, tma: tma);
         CheckRequantize(TestDevices.Cpu, variant, 17, 30, 64, relu: true, seed: 4);
         CheckResidual(TestDevices.Cpu, variant, 33, 20, 50, relu: true, seed: 5);
         CheckInt32(TestDevices.Cpu, variant, 9, 7, 129, padTo: 64, seed: 6, edges: true);
+    }
+
+    // The TMA feed: K over many ring rounds (the barriers' phases flip), a K tail, M and N tails, a padded stride.
+    [Fact]
+    public void Emulated_tma_feed_crosses_ring_rounds_on_cpu()
+    {
+        var variant = new GemmWgmmaTn(128, allowCpuAccelerator: true, tma: true);
+        CheckInt32(TestDevices.Cpu, variant, 131, 129, (128 * 13) + 5, padTo: 64, seed: 7, edges: true);
+        Assert.Equal("gemm_s8s8s32_tn_wgmma_tma_128x128x128_s6", variant.Name);
     }
 
     [Fact]
@@ -50,9 +61,9 @@ public sealed class GemmWgmmaTests
         var device = TestDevices.Cuda;
         Assert.SkipUnless(GemmWgmmaTn.Supported(device), "wgmma needs compute capability 9.0");
         var random = new Random(1313);
-        foreach (var tileN in new[] { 256, 128 })
+        foreach (var (tileN, tma) in new[] { (256, false), (128, false), (256, true), (128, true) })
         {
-            var variant = new GemmWgmmaTn(tileN);
+            var variant = new GemmWgmmaTn(tileN, tma: tma);
             for (var t = 0; t < 80; t++)
             {
                 int m = random.Next(1, 400), n = random.Next(1, 600), k = random.Next(1, 900);
@@ -67,9 +78,9 @@ public sealed class GemmWgmmaTests
     {
         var device = TestDevices.Cuda;
         Assert.SkipUnless(GemmWgmmaTn.Supported(device), "wgmma needs compute capability 9.0");
-        foreach (var tileN in new[] { 256, 128 })
+        foreach (var (tileN, tma) in new[] { (256, false), (128, false), (256, true), (128, true) })
         {
-            var variant = new GemmWgmmaTn(tileN);
+            var variant = new GemmWgmmaTn(tileN, tma: tma);
             foreach (var (m, n, k) in new[] { (128, 256, 128), (129, 257, 129), (1, 1, 1), (255, 383, 16), (64, 64, 4096), (1000, 1000, 1000), (257, 1024, 2200), (384, 512, 640) })
             {
                 CheckInt32(device, variant, m, n, k, padTo: 16, seed: m ^ k, edges: false);
