@@ -6,11 +6,12 @@ namespace ILGPUInt8.Kernels.Arch;
 
 /// <summary>
 /// One operand of a TMA-fed kernel: a row-major [Rows][RowBytes] byte matrix at row stride <see cref="Stride"/>
-/// (a multiple of 16), read in boxes of up to 256 rows × 128 bytes. On the GPU the copy engine reads it through the
-/// tensor map at device address <see cref="Map"/> (<c>Runtime.TensorMaps</c>); the emulation reads <see cref="Data"/>
-/// itself with the same bounds (elements past Rows or RowBytes read as 0).
+/// (a multiple of 16), read in boxes of up to 256 rows × <see cref="BoxBytes"/> (128 or 64) bytes, swizzled as wide
+/// (<see cref="TmaSwizzle"/>). On the GPU the copy engine reads it through the tensor map at device address
+/// <see cref="Map"/> (<c>Runtime.TensorMaps</c>); the emulation reads <see cref="Data"/> itself with the same bounds
+/// (elements past Rows or RowBytes read as 0).
 /// </summary>
-internal readonly struct TmaOperand(ArrayView<sbyte> data, long map, int rows, int rowBytes, int stride)
+internal readonly struct TmaOperand(ArrayView<sbyte> data, long map, int rows, int rowBytes, int stride, int boxBytes = 128)
 {
     /// <summary>The matrix (emulation only).</summary>
     public readonly ArrayView<sbyte> Data = data;
@@ -26,6 +27,71 @@ internal readonly struct TmaOperand(ArrayView<sbyte> data, long map, int rows, i
 
     /// <summary>Bytes between rows.</summary>
     public readonly int Stride = stride;
+
+    /// <summary>Bytes of a box row (128 or 64), which is also the swizzle width.</summary>
+    public readonly int BoxBytes = boxBytes;
+}
+
+/// <summary>
+/// The activation of a TMA-fed convolution as the copy engine's im2col mode reads it: NHWC bytes [N][H][W][C]. A load
+/// of tile start (c, w, h, n) and filter offset (offW, offH) fills <see cref="Pixels"/> box rows of
+/// <see cref="BoxBytes"/> channels c.. of the pixels met walking the base positions from (n, h, w) in W, then H, then N
+/// order, w from <see cref="LowerW"/> to <see cref="LastW"/> in steps of <see cref="StrideW"/> (h likewise): row i reads
+/// x[n, h + offH, w + offW, c..], zero outside the image or past N. With LowerW = −padW and LastW = (Q − 1)·strideW −
+/// padW the base positions are exactly the output pixels' top-left input corners, in output order (<c>ConvPixel</c>).
+/// </summary>
+internal readonly struct TmaIm2col(
+    ArrayView<sbyte> data, long map, int n, int h, int w, int c, int strideH, int strideW, int lowerH, int lowerW, int lastH, int lastW, int boxBytes)
+{
+    /// <summary>Box rows (pixels) a load fills.</summary>
+    public const int Pixels = 128;
+
+    /// <summary>The activation (emulation only).</summary>
+    public readonly ArrayView<sbyte> Data = data;
+
+    /// <summary>Device address of the 128-byte im2col tensor map (GPU only).</summary>
+    public readonly long Map = map;
+
+    /// <summary>Images.</summary>
+    public readonly int N = n;
+
+    /// <summary>Input height.</summary>
+    public readonly int H = h;
+
+    /// <summary>Input width.</summary>
+    public readonly int W = w;
+
+    /// <summary>Channels (bytes a pixel).</summary>
+    public readonly int C = c;
+
+    /// <summary>Vertical step between base positions (the convolution's stride).</summary>
+    public readonly int StrideH = strideH;
+
+    /// <summary>Horizontal step between base positions.</summary>
+    public readonly int StrideW = strideW;
+
+    /// <summary>First base row (−padH).</summary>
+    public readonly int LowerH = lowerH;
+
+    /// <summary>First base column (−padW).</summary>
+    public readonly int LowerW = lowerW;
+
+    /// <summary>Last base row ((P − 1)·strideH − padH).</summary>
+    public readonly int LastH = lastH;
+
+    /// <summary>Last base column ((Q − 1)·strideW − padW).</summary>
+    public readonly int LastW = lastW;
+
+    /// <summary>Channels (bytes) a box row holds: 128 or 64, also the swizzle width.</summary>
+    public readonly int BoxBytes = boxBytes;
+}
+
+/// <summary>Where the copy engine's 128- and 64-byte swizzles put byte <c>linear</c> of a box (from a 1024-aligned base).</summary>
+internal static class TmaSwizzle
+{
+    /// <summary>128-byte rows: address bits 4-6 XOR bits 7-9; 64-byte rows: bits 4-5 XOR bits 7-8.</summary>
+    public static int Address(int linear, int rowBytes) =>
+        rowBytes == 64 ? linear ^ (((linear >> 7) & 3) << 4) : linear ^ (((linear >> 7) & 7) << 4);
 }
 
 /// <summary>
@@ -54,6 +120,13 @@ internal interface ITmaOps
     /// lands at r·128 + b with address bits 4-6 XORed with bits 7-9. Completes on <paramref name="bar"/>.
     /// </summary>
     void Load(ArrayView<int> shared, uint dst, int dstOffset, TmaOperand operand, int k, int row, int boxRows, uint bar);
+
+    /// <summary>
+    /// The im2col box of <paramref name="operand"/> (<see cref="TmaIm2col"/>) at tile start (c, w, h, n) and filter
+    /// offset (offW, offH) to shared address <paramref name="dst"/>, swizzled as <see cref="TmaIm2col.BoxBytes"/>;
+    /// completes on <paramref name="bar"/>.
+    /// </summary>
+    void LoadIm2col(ArrayView<int> shared, uint dst, int dstOffset, TmaIm2col operand, int c, int w, int h, int n, int offW, int offH, uint bar);
 
     /// <summary>Waits until the barrier's phase <paramref name="parity"/> has completed (every thread that reads the stage).</summary>
     void WaitFull(uint bar, int parity);
@@ -95,6 +168,21 @@ internal readonly struct PtxTma : ITmaOps
             k,
             row,
             bar);
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void LoadIm2col(ArrayView<int> shared, uint dst, int dstOffset, TmaIm2col operand, int c, int w, int h, int n, int offW, int offH, uint bar) =>
+        CudaAsm.Emit(
+            "cp.async.bulk.tensor.4d.shared::cluster.global.im2col.mbarrier::complete_tx::bytes [%0], [%1, {%2, %3, %4, %5}], [%6], {%7, %8};",
+            dst,
+            operand.Map,
+            c,
+            w,
+            h,
+            n,
+            bar,
+            (short)offW,
+            (short)offH);
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -146,15 +234,46 @@ internal readonly struct EmulatedTma : ITmaOps
     public void Load(ArrayView<int> shared, uint dst, int dstOffset, TmaOperand operand, int k, int row, int boxRows, uint bar)
     {
         var bytes = shared.Cast<sbyte>();
+        int width = operand.BoxBytes;
         for (int r = 0; r < boxRows; r++)
         {
             int gr = row + r;
-            for (int b = 0; b < 128; b++)
+            for (int b = 0; b < width; b++)
             {
                 int gk = k + b;
-                int linear = dstOffset + (r * 128) + b;
-                bytes[linear ^ (((linear >> 7) & 7) << 4)] =
+                bytes[TmaSwizzle.Address(dstOffset + (r * width) + b, width)] =
                     gr < operand.Rows && gk < operand.RowBytes ? operand.Data[((long)gr * operand.Stride) + gk] : (sbyte)0;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public void LoadIm2col(ArrayView<int> shared, uint dst, int dstOffset, TmaIm2col operand, int c, int w, int h, int n, int offW, int offH, uint bar)
+    {
+        var bytes = shared.Cast<sbyte>();
+        int width = operand.BoxBytes;
+        for (int r = 0; r < TmaIm2col.Pixels; r++)
+        {
+            int y = h + offH, x = w + offW;
+            bool inside = n < operand.N && y >= 0 && y < operand.H && x >= 0 && x < operand.W;
+            long pixel = ((((long)n * operand.H) + y) * operand.W) + x;
+            for (int b = 0; b < width; b++)
+            {
+                bytes[TmaSwizzle.Address(dstOffset + (r * width) + b, width)] =
+                    inside && c + b < operand.C ? operand.Data[(pixel * operand.C) + c + b] : (sbyte)0;
+            }
+
+            // The next base position: W first, then H, then N.
+            w += operand.StrideW;
+            if (w > operand.LastW)
+            {
+                w = operand.LowerW;
+                h += operand.StrideH;
+                if (h > operand.LastH)
+                {
+                    h = operand.LowerH;
+                    n++;
+                }
             }
         }
     }

@@ -76,6 +76,8 @@ internal interface IWgmmaOps
 /// bits 62-63 swizzle mode (1 = 128 bytes). Rows are 128 bytes (one stage of K); inside each 8-row, 1024-byte atom the
 /// 16-byte chunk c of row r sits at chunk c ^ r, i.e. address bits 4-6 are XORed with bits 7-9.
 /// The k step j (32 bytes) of a stage adds 32·j to the start address (2·j to the descriptor).
+/// The TMA-fed convolution also uses the 64-byte swizzle for 64-byte K chunks (<see cref="Swizzle64"/>): rows of 64
+/// bytes, 8-row atoms of 512 bytes, swizzle mode 2, address bits 4-5 XORed with bits 7-8.
 /// </summary>
 internal static class WgmmaDescriptor
 {
@@ -86,6 +88,15 @@ internal static class WgmmaDescriptor
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static long Swizzle128(uint address) =>
         ((long)((address & 0x3FFFF) >> 4)) | (1L << 16) | ((long)(AtomBytes >> 4) << 32) | (1L << 62);
+
+    /// <summary>The descriptor of a K-major operand of 64-byte rows with the 64-byte swizzle (512-byte atoms, 512-aligned).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static long Swizzle64(uint address) =>
+        ((long)((address & 0x3FFFF) >> 4)) | (1L << 16) | ((long)(512 >> 4) << 32) | (2L << 62);
+
+    /// <summary>The descriptor for K chunks of <paramref name="rowBytes"/> (128: <see cref="Swizzle128"/>, 64: <see cref="Swizzle64"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static long ForRows(int rowBytes, uint address) => rowBytes == 64 ? Swizzle64(address) : Swizzle128(address);
 
     /// <summary>Start address (bytes) a descriptor encodes.</summary>
     public static int StartAddress(long descriptor) => (int)(descriptor & 0x3FFF) << 4;
@@ -102,12 +113,29 @@ internal static class WgmmaDescriptor
         int linear = start + ((row >> 3) * stride) + ((row & 7) * 128) + k;
         return linear ^ (((linear >> 7) & 7) << 4);
     }
+
+    /// <summary>
+    /// Byte address of element (row, k) of the operand a descriptor describes, in its swizzle mode: 128-byte rows as
+    /// <see cref="ElementAddress(int, int, int, int)"/>, or (mode 2) 64-byte rows, start + (row / 8)·stride +
+    /// (row % 8)·64 + k with bits 4-5 XORed with bits 7-8.
+    /// </summary>
+    public static int ElementAddress(long descriptor, int row, int k)
+    {
+        int start = StartAddress(descriptor), stride = StrideBytes(descriptor);
+        if ((ulong)descriptor >> 62 == 2)
+        {
+            int linear = start + ((row >> 3) * stride) + ((row & 7) * 64) + k;
+            return linear ^ (((linear >> 7) & 3) << 4);
+        }
+
+        return ElementAddress(start, stride, row, k);
+    }
 }
 
 /// <summary>
 /// What the emulated wgmma computes for one thread (any accelerator; the CPU accelerator in tests): accumulators in
 /// <c>scratch</c> at (block·threads + thread)·N/2; an m64nNk32 product reads A and B through the descriptors with
-/// <see cref="WgmmaDescriptor.ElementAddress"/>. Executed at issue, which is one legal schedule of the asynchronous
+/// <see cref="WgmmaDescriptor.ElementAddress(long, int, int)"/>. Executed at issue, which is one legal schedule of the asynchronous
 /// instruction (the kernels wait and fence exactly as the hardware needs, which the GPU tests check).
 /// </summary>
 internal static class WgmmaEmulation
@@ -134,8 +162,6 @@ internal static class WgmmaEmulation
         var bytes = shared.Cast<sbyte>();
         int thread = Group.IdxX & 127;
         int w = thread >> 5, g = (thread & 31) >> 2, t = thread & 3;
-        int startA = WgmmaDescriptor.StartAddress(descA), strideA = WgmmaDescriptor.StrideBytes(descA);
-        int startB = WgmmaDescriptor.StartAddress(descB), strideB = WgmmaDescriptor.StrideBytes(descB);
         long slot = Slot(n);
         for (int i = 0; i < n / 2; i++)
         {
@@ -144,7 +170,7 @@ internal static class WgmmaEmulation
             int sum = 0;
             for (int k = 0; k < 32; k++)
             {
-                sum += bytes[WgmmaDescriptor.ElementAddress(startA, strideA, row, k)] * bytes[WgmmaDescriptor.ElementAddress(startB, strideB, col, k)];
+                sum += bytes[WgmmaDescriptor.ElementAddress(descA, row, k)] * bytes[WgmmaDescriptor.ElementAddress(descB, col, k)];
             }
 
             scratch[slot + i] += sum;
@@ -161,8 +187,6 @@ internal static class WgmmaEmulation
         var halves = shared.Cast<ushort>();
         int thread = Group.IdxX & 127;
         int w = thread >> 5, g = (thread & 31) >> 2, t = thread & 3;
-        int startA = WgmmaDescriptor.StartAddress(descA), strideA = WgmmaDescriptor.StrideBytes(descA);
-        int startB = WgmmaDescriptor.StartAddress(descB), strideB = WgmmaDescriptor.StrideBytes(descB);
         long slot = Slot(n);
         for (int i = 0; i < n / 2; i++)
         {
@@ -174,8 +198,8 @@ internal static class WgmmaEmulation
                 // j → byte (quad q = j >> 2, then 0-3 in the low 16 bytes, 4-7 in the high 16).
                 int q = j >> 2, e = j & 3;
                 int k = (e < 2 ? 4 * q : 16 + (4 * q)) + (2 * (e & 1));
-                float x = HalfConvert.ToFloat(halves[WgmmaDescriptor.ElementAddress(startA, strideA, row, k) >> 1]);
-                float y = HalfConvert.ToFloat(halves[WgmmaDescriptor.ElementAddress(startB, strideB, col, k) >> 1]);
+                float x = HalfConvert.ToFloat(halves[WgmmaDescriptor.ElementAddress(descA, row, k) >> 1]);
+                float y = HalfConvert.ToFloat(halves[WgmmaDescriptor.ElementAddress(descB, col, k) >> 1]);
                 acc += x * y;
             }
 

@@ -237,7 +237,9 @@ public sealed class GemmWgmmaTn : IGemmVariant
         uint sbase = ops.DynamicSharedBase();
         int align = WgmmaMainloop.AlignOffset(sbase);
         GemmMmaTn.TileOf(Grid.IdxX, p, out int tileM, out int tileNIdx);
-        WgmmaTmaMainloop.Run(ops, default(TTma), smem, sbase, align, a, b, scratch, p, tileM * TileM, tileNIdx * ops.TileN, ref epilogue);
+        int blockRow = tileM * TileM, blockCol = tileNIdx * ops.TileN;
+        var source = new GemmTmaSource(a, b, blockRow, blockCol, ops.TileN);
+        WgmmaTmaMainloop.Run(ops, default(TTma), smem, sbase, align, source, scratch, p, blockRow, blockCol, ref epilogue);
     }
 
     private static string? Alignment(GemmProblem problem) =>

@@ -4,10 +4,43 @@ using ILGPUInt8.Kernels.Arch;
 namespace ILGPUInt8.Kernels.Gemm;
 
 /// <summary>
+/// What a TMA-fed wgmma kernel loads into one stage (a struct built once per block): the A rows (GEMM rows or the
+/// convolution's im2col pixels) and the B rows of K bytes [128·kt, 128·kt + 128) as 128 / <see cref="ChunkBytes"/>
+/// chunks, chunk j of A (128 rows × ChunkBytes) at stage byte j·128·ChunkBytes and of B (N rows) at 128·128 +
+/// j·N·ChunkBytes, each swizzled as wide as it is.
+/// </summary>
+internal interface ITmaStageSource
+{
+    /// <summary>Bytes of K a box row holds: 128 (one chunk a stage) or 64 (two).</summary>
+    int ChunkBytes { get; }
+
+    /// <summary>Asks the copy engine for stage <paramref name="kt"/> into the slot at byte <paramref name="slotOffset"/> of the ring, completing on <paramref name="full"/>.</summary>
+    void Request<TTma>(TTma tma, ArrayView<int> smem, uint ring, int align, int slotOffset, uint full, int kt)
+        where TTma : struct, ITmaOps;
+}
+
+/// <summary>The GEMM's stage: the A box of 128 rows at blockRow and the B box of N rows at blockCol, 128 bytes of K.</summary>
+internal readonly struct GemmTmaSource(TmaOperand a, TmaOperand b, int blockRow, int blockCol, int tileN) : ITmaStageSource
+{
+    /// <inheritdoc />
+    public int ChunkBytes => 128;
+
+    /// <inheritdoc />
+    public void Request<TTma>(TTma tma, ArrayView<int> smem, uint ring, int align, int slotOffset, uint full, int kt)
+        where TTma : struct, ITmaOps
+    {
+        int bAt = slotOffset + (WgmmaMainloop.TileM * 128);
+        tma.ExpectBytes(full, WgmmaMainloop.StageBytes(tileN));
+        tma.Load(smem, ring + (uint)slotOffset, align + slotOffset, a, 128 * kt, blockRow, WgmmaMainloop.TileM, full);
+        tma.Load(smem, ring + (uint)bAt, align + bAt, b, 128 * kt, blockCol, tileN, full);
+    }
+}
+
+/// <summary>
 /// The wgmma main loop fed by the copy engine (<see cref="ITmaOps"/>) instead of per-thread cp.async: the block's two
 /// warpgroups compute a 128×N tile as in <see cref="WgmmaMainloop"/>, over a ring of S stages of 128 bytes of K whose
-/// A box (128 rows) and B box (N rows) thread 0 asks of the copy engine, 128-byte swizzled, out-of-range rows and K
-/// bytes read as 0. Each slot has a "full" mbarrier (the copy engine's bytes have landed: one arrival with
+/// A and B boxes thread 0 asks of the copy engine (<see cref="ITmaStageSource"/>), out-of-range rows and K bytes read
+/// as 0; with 64-byte chunks the k steps 2 and 3 read the second chunk through 64-byte-swizzle descriptors. Each slot has a "full" mbarrier (the copy engine's bytes have landed: one arrival with
 /// expect_tx of the stage's bytes) and an "empty" one (each of the 8 warps has released it: 8 arrivals).
 /// <para>Schedule: the prologue asks for all S stages; at step kt every thread waits for stage kt's full barrier
 /// (phase kt / S), issues its four wgmma k steps and keeps one commit group in flight (<c>wait_group 1</c>), which
@@ -27,11 +60,12 @@ internal static class WgmmaTmaMainloop
     public static int BarrierBytes(int stages) => 16 * stages;
 
     /// <summary>Runs the main loop over p.KTiles stages and the epilogue of the tile at (blockRow, blockCol).</summary>
-    public static void Run<TOps, TTma, TEpilogue>(
-        TOps ops, TTma tma, ArrayView<int> smem, uint sbase, int align, TmaOperand a, TmaOperand b, ArrayView<int> scratch,
+    public static void Run<TOps, TTma, TSource, TEpilogue>(
+        TOps ops, TTma tma, ArrayView<int> smem, uint sbase, int align, TSource source, ArrayView<int> scratch,
         GemmMmaTn.Args p, int blockRow, int blockCol, ref TEpilogue epilogue)
         where TOps : struct, IWgmmaOps
         where TTma : struct, ITmaOps
+        where TSource : struct, ITmaStageSource
         where TEpilogue : struct, IGemmEpilogue
     {
         int tileN = ops.TileN;
@@ -59,27 +93,31 @@ internal static class WgmmaTmaMainloop
             {
                 if (s < p.KTiles)
                 {
-                    Request(tma, smem, ring, align, a, b, s * stageBytes, bars + (uint)(8 * s), s, blockRow, blockCol, tileN, stageBytes);
+                    source.Request(tma, smem, ring, align, s * stageBytes, bars + (uint)(8 * s), s);
                 }
             }
         }
 
         ops.ZeroAccumulators(scratch);
-        long descA0 = WgmmaDescriptor.Swizzle128(ring + (uint)(wg * 64 * 128));
-        long descB0 = WgmmaDescriptor.Swizzle128(ring + (uint)(WgmmaMainloop.TileM * 128));
+        int kw = source.ChunkBytes;
+        long descA0 = WgmmaDescriptor.ForRows(kw, ring + (uint)(wg * 64 * kw));
+        long descB0 = WgmmaDescriptor.ForRows(kw, ring + (uint)(WgmmaMainloop.TileM * 128));
+
+        // k steps 2 and 3 start 64 bytes into a 128-byte row (4 in the address field) or in the second 64-byte chunk.
+        long a2 = kw == 128 ? 4 : (WgmmaMainloop.TileM * 64) >> 4, b2 = kw == 128 ? 4 : (tileN * 64) >> 4;
         int slot = 0, round = 0;
         for (int kt = 0; kt < p.KTiles; kt++)
         {
             tma.WaitFull(bars + (uint)(8 * slot), round & 1);
 
-            // Four k steps of 32 bytes: the descriptors advance 32 bytes (2 in the address field) each.
+            // Four k steps of 32 bytes (2 in the descriptors' address field).
             long slotDesc = (long)(slot * stageBytes) >> 4;
             long da = descA0 + slotDesc, db = descB0 + slotDesc;
             ops.Fence();
             ops.Mma(smem, da, db, scratch);
             ops.Mma(smem, da + 2, db + 2, scratch);
-            ops.Mma(smem, da + 4, db + 4, scratch);
-            ops.Mma(smem, da + 6, db + 6, scratch);
+            ops.Mma(smem, da + a2, db + b2, scratch);
+            ops.Mma(smem, da + a2 + 2, db + b2 + 2, scratch);
             ops.CommitMma();
             ops.WaitMma(1);
             if (kt > 0)
@@ -93,7 +131,7 @@ internal static class WgmmaTmaMainloop
                 if (tid == 0 && next < p.KTiles)
                 {
                     tma.WaitEmpty(empty, prevRound & 1);
-                    Request(tma, smem, ring, align, a, b, prev * stageBytes, bars + (uint)(8 * prev), next, blockRow, blockCol, tileN, stageBytes);
+                    source.Request(tma, smem, ring, align, prev * stageBytes, bars + (uint)(8 * prev), next);
                 }
             }
 
@@ -107,18 +145,5 @@ internal static class WgmmaTmaMainloop
         ops.WaitMma(0);
         Group.Barrier();
         WgmmaMainloop.Epilogue(ops, smem, sbase, align, scratch, p, blockRow, blockCol, ref epilogue);
-    }
-
-    // Stage kt into the slot at byte slotOffset of the ring: A rows blockRow.. (128), then B rows blockCol.. (N), K bytes
-    // 128·kt.., both completing on the slot's full barrier, which first learns the stage's byte count.
-    private static void Request<TTma>(
-        TTma tma, ArrayView<int> smem, uint ring, int align, TmaOperand a, TmaOperand b, int slotOffset, uint full, int kt,
-        int blockRow, int blockCol, int tileN, int stageBytes)
-        where TTma : struct, ITmaOps
-    {
-        int bAt = slotOffset + (WgmmaMainloop.TileM * 128);
-        tma.ExpectBytes(full, stageBytes);
-        tma.Load(smem, ring + (uint)slotOffset, align + slotOffset, a, 128 * kt, blockRow, WgmmaMainloop.TileM, full);
-        tma.Load(smem, ring + (uint)bAt, align + bAt, b, 128 * kt, blockCol, tileN, full);
     }
 }

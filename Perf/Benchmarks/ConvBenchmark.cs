@@ -114,6 +114,22 @@ public sealed class ConvBenchmark : IBenchmark
                     best = tops;
                 }
 
+                if (variant is ConvWgmma { TileN: 0 })
+                {
+                    // The TMA-fed convolution (not registered yet: its tensor maps are made at the first launch on a
+                    // buffer, which a CUDA-graph capture must not see), run directly beside the cp.async one.
+                    foreach (var tma in new[] { new ConvWgmmaTma(0), new ConvWgmmaTma(64), new ConvWgmmaTma(128), new ConvWgmmaTma(256) })
+                    {
+                        if (tma.CanImplement(device, p, TensorFormat.NHWC) is null && (only.Length == 0 || tma.Name.Contains(only, StringComparison.Ordinal)))
+                        {
+                            double tmaMs = context.TimeMedianMs(() => tma.Run(device, x.View, TensorFormat.NHWC, weights, p, new Int32Epilogue(y.View, p.K)), warmup: 1);
+                            double tmaTops = 2.0 * p.Macs / (tmaMs * 1e9);
+                            string tmaPlan = tma.TileN == 0 ? $" [{tma.Choose(p).Name}]" : string.Empty;
+                            context.Add(new BenchResult(Name, $"{tma.Name}{tmaPlan} {name}", tmaMs, tmaTops, "TOPS", tmaTops / context.Ceilings.GetValueOrDefault(CeilingsBenchmark.Wgmma, double.NaN), CeilingsBenchmark.Wgmma));
+                        }
+                    }
+                }
+
                 if (variant is ConvMmaPersistent)
                 {
                     // The engine's int8 output (requantize + ReLU) through the persistent kernel, beside the selected one's below.
