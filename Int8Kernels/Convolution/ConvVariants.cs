@@ -76,6 +76,15 @@ public static class ConvVariants
         registry.Register(new ConvWgmma(128, stages: 3));
         registry.Register(new ConvWgmma(256));
 
+        // The TMA-fed wgmma convolution (im2col boxes): on an H100 1.07-1.44× cuDNN FP16 on the ResNet-50 layers with
+        // C ≥ 128, below the persistent and mma.sync kernels on the 64-channel ones (Perf/NOTES.md, 2026-12-07). Never
+        // chosen by the rule; build-time tactic timing picks it where it wins. Its tensor maps are made on the first
+        // launch on a buffer, which an execution context's first (plain) run of a batch size does before any capture.
+        registry.Register(new ConvWgmmaTma());
+        registry.Register(new ConvWgmmaTma(64));
+        registry.Register(new ConvWgmmaTma(128));
+        registry.Register(new ConvWgmmaTma(256));
+
         // Persistent wgmma convolutions for short reductions (the stem, 3×3 over 64 channels): resident weights, a ring
         // across tiles. Never chosen by the rule; build-time tactic timing picks them where they win.
         registry.Register(new ConvWgmmaPersistent(64, ring: 6));

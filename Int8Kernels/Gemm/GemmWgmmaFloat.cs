@@ -33,9 +33,12 @@ public sealed class GemmWgmmaFloat : IFloatGemmVariant
         Tma = tma;
     }
 
-    /// <summary>The variants for an input precision (none for TF32), the widest tile first, the cp.async feed before the TMA one.</summary>
+    /// <summary>
+    /// The variants for an input precision (none for TF32), the widest tile first, the copy engine's feed before cp.async
+    /// (on an H100, 8192³: 704 vs 559 TFLOPS).
+    /// </summary>
     public static IReadOnlyList<GemmWgmmaFloat> All(FloatMmaInput input) =>
-        input == FloatMmaInput.Fp16 ? [new(256), new(128), new(256, tma: true), new(128, tma: true)] : [];
+        input == FloatMmaInput.Fp16 ? [new(256, tma: true), new(128, tma: true), new(256), new(128)] : [];
 
     /// <inheritdoc />
     public FloatMmaInput Input => FloatMmaInput.Fp16;

@@ -12,19 +12,21 @@ namespace ILGPUInt8.Kernels.Runtime;
 /// boxes of boxRows × boxBytes (128 or 64) with the swizzle of that width (the layouts wgmma's descriptors read); an
 /// im2col map (<see cref="Im2col"/>) an NHWC activation read as a convolution's implicit-GEMM rows. Elements outside
 /// the tensor read as 0. Maps are cached per device by everything they encode, so a kernel launched again on the same
-/// operands (a benchmark, an engine) makes no driver call and no copy. Reading a map is a 128-byte upload the first
-/// time, so the first launch on new operands synchronises the device once.
+/// operands (a benchmark, an engine) makes no driver call and no copy. Making a map is a 128-byte upload, so the first
+/// launch on new operands synchronises the device once (an execution context's first run of a batch size is plain, so
+/// its maps exist before a CUDA graph is captured). A map never moves once made (full chunks stay, a new chunk of
+/// slots is added): a captured graph may hold its address.
 /// </summary>
 internal sealed partial class TensorMaps : IDisposable
 {
     /// <summary>Bytes of a CUtensorMap (64-byte aligned).</summary>
     public const int MapBytes = 128;
 
-    // Slots of the device buffer; when they run out the buffer is reused from slot 0 after a device synchronisation.
-    private const int Capacity = 512;
+    // Maps a chunk of device memory holds.
+    private const int ChunkMaps = 256;
 
     private readonly Accelerator _accelerator;
-    private readonly MemoryBuffer1D<long, Stride1D.Dense> _buffer;
+    private readonly List<MemoryBuffer1D<long, Stride1D.Dense>> _chunks = [];
     private readonly Dictionary<MapKey, long> _slots = [];
     private readonly object _gate = new();
     private int _next;
@@ -32,7 +34,6 @@ internal sealed partial class TensorMaps : IDisposable
     private TensorMaps(Accelerator accelerator)
     {
         _accelerator = accelerator;
-        _buffer = accelerator.Allocate1D<long>(Capacity * MapBytes / 8);
     }
 
     /// <summary>The cache of <paramref name="device"/> (one per device).</summary>
@@ -93,24 +94,28 @@ internal sealed partial class TensorMaps : IDisposable
             }
 
             var encoded = encode();
-            if (_next == Capacity)
+            if (_next % ChunkMaps == 0)
             {
-                // Every slot is taken: launches in flight may still read them, so wait before reusing the buffer.
-                _accelerator.Synchronize();
-                _slots.Clear();
-                _next = 0;
+                _chunks.Add(_accelerator.Allocate1D<long>(ChunkMaps * MapBytes / 8));
             }
 
-            int slot = _next++;
-            _buffer.View.SubView(slot * MapBytes / 8, MapBytes / 8).CopyFromCPU(encoded);
-            mapAddress = _buffer.NativePtr.ToInt64() + ((long)slot * MapBytes);
+            var chunk = _chunks[^1];
+            int slot = _next++ % ChunkMaps;
+            chunk.View.SubView(slot * MapBytes / 8, MapBytes / 8).CopyFromCPU(encoded);
+            mapAddress = chunk.NativePtr.ToInt64() + ((long)slot * MapBytes);
             _slots[key] = mapAddress;
             return mapAddress;
         }
     }
 
     /// <inheritdoc />
-    public void Dispose() => _buffer.Dispose();
+    public void Dispose()
+    {
+        foreach (var chunk in _chunks)
+        {
+            chunk.Dispose();
+        }
+    }
 
     // CUtensorMap enums (cuda.h): CU_TENSOR_MAP_DATA_TYPE_UINT8 = 0, INTERLEAVE_NONE = 0, SWIZZLE_64B = 2,
     // SWIZZLE_128B = 3, L2_PROMOTION_L2_256B = 3, FLOAT_OOB_FILL_NONE = 0 (out-of-bounds elements read as zero).
