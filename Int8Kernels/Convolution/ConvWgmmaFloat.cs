@@ -12,7 +12,9 @@ namespace ILGPUInt8.Kernels.Convolution;
 /// <c>wgmma.mma_async.sync.aligned.m64nNk16.f32.f16.f16</c> (<c>PtxWgmmaF16N*</c>, <c>Int8Kernels/gen/gen_wgmma_ptx.py</c>),
 /// FP32 accumulators read back as floats. FP16 only (wgmma truncates TF32 operands; TF32 stays on <see cref="ConvMmaFloat"/>).
 /// Tiles as <see cref="ConvWgmma"/>: 128×64, 128×128, 128×256, or 0 to choose per problem (128×64 with 4 stages when
-/// K ≤ 64, else 128×128 with 3).
+/// K ≤ 64, else 128×128 with 3). With <c>tma</c> the same FP16 instruction runs in <see cref="ConvWgmmaTma"/>'s kernel
+/// (the copy engine's im2col boxes of 64 halves, or 32 when C is not a multiple of 64; C a multiple of 32), the deepest
+/// ring of the tile.
 /// </summary>
 public sealed class ConvWgmmaFloat : IFloatConvVariant
 {
@@ -23,14 +25,23 @@ public sealed class ConvWgmmaFloat : IFloatConvVariant
     /// <paramref name="stages"/> (0: the deepest ring; 4 for N = 64 or 3 for N = 128: the shallow ones); CPU accelerator
     /// for tests only.
     /// </summary>
-    public ConvWgmmaFloat(int tileN = 0, int stages = 0, bool allowCpuAccelerator = false)
+    public ConvWgmmaFloat(int tileN = 0, int stages = 0, bool allowCpuAccelerator = false, bool tma = false)
     {
+        if (tma && stages != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(stages), stages, "the TMA-fed convolution runs the deepest ring of its tile (stages = 0).");
+        }
+
         // The int8 variant validates the same tile and ring choices.
         var shape = new ConvWgmma(tileN, allowCpuAccelerator, stages);
         TileN = shape.TileN;
         Stages = shape.Stages;
+        Tma = tma;
         _allowCpu = allowCpuAccelerator;
     }
+
+    /// <summary>True when the copy engine feeds the stages (<see cref="ConvWgmmaTma"/>'s kernel).</summary>
+    public bool Tma { get; }
 
     /// <inheritdoc />
     public FloatMmaInput Input => FloatMmaInput.Fp16;
@@ -42,7 +53,7 @@ public sealed class ConvWgmmaFloat : IFloatConvVariant
     public int Stages { get; }
 
     /// <inheritdoc />
-    public string Name => TileN == 0 ? "conv_f16f16f32_nhwc_wgmma_implicit_gemm" : $"conv_f16f16f32_nhwc_wgmma_implicit_gemm_128x{TileN}x64_s{Stages}";
+    public string Name => $"conv_f16f16f32_nhwc_wgmma{(Tma ? "_tma" : string.Empty)}_implicit_gemm" + (TileN == 0 ? string.Empty : $"_128x{TileN}x64_s{Stages}");
 
     /// <summary>
     /// Dynamic shared memory: the ring plus the pixel table (8 bytes a row), or the FP32 staging tile [128][TileN + 8],
@@ -54,12 +65,15 @@ public sealed class ConvWgmmaFloat : IFloatConvVariant
     public ConvWgmmaFloat Choose(ConvProblem problem)
     {
         ArgumentNullException.ThrowIfNull(problem);
-        return TileN != 0 ? this : new ConvWgmmaFloat(problem.K <= 64 ? 64 : 128, problem.K <= 64 ? 4 : 3, _allowCpu);
+        return TileN != 0 ? this
+            : Tma ? new ConvWgmmaFloat(problem.K <= 64 ? 64 : 128, 0, _allowCpu, tma: true)
+            : new ConvWgmmaFloat(problem.K <= 64 ? 64 : 128, problem.K <= 64 ? 4 : 3, _allowCpu);
     }
 
     /// <inheritdoc />
     public string? CanImplement(Int8Device device, ConvProblem problem) =>
-        GemmWgmmaTn.DeviceLimit(device, _allowCpu) ?? ConvFloat.Limit(device, problem, FloatMmaInput.Fp16, allowCpu: true);
+        GemmWgmmaTn.DeviceLimit(device, _allowCpu) ?? ConvFloat.Limit(device, problem, FloatMmaInput.Fp16, allowCpu: true)
+        ?? (Tma ? ConvWgmmaTma.MapLimit(ConvFloat.BytesProblem(problem, FloatMmaInput.Fp16)) : null);
 
     /// <inheritdoc />
     public void Run<TEpilogue>(Int8Device device, ArrayView<sbyte> x, ArrayView<sbyte> weights, ConvProblem problem, TEpilogue epilogue)
@@ -83,6 +97,14 @@ public sealed class ConvWgmmaFloat : IFloatConvVariant
         ConvFloat.CheckOperands(Name, x, weights, problem, FloatMmaInput.Fp16);
         var g = ConvGeometry.From(ConvFloat.BytesProblem(problem, FloatMmaInput.Fp16));
         int tileN = TileN, stages = Stages;
+        if (Tma)
+        {
+            ConvWgmmaTma.Launch(
+                device, $"conv.wgmmaf16.{Name}.{typeof(TEpilogue).FullName}", ptx => TmaKernelFor<FloatBitsEpilogue<TEpilogue>>(tileN, ptx),
+                tileN, x, weights, g.GemmK, g, new FloatBitsEpilogue<TEpilogue>(epilogue));
+            return;
+        }
+
         ConvWgmma.Launch(
             device, $"conv.wgmmaf16.{Name}.{typeof(TEpilogue).FullName}", ptx => KernelFor<FloatBitsEpilogue<TEpilogue>>(tileN, stages, ptx),
             SharedBytes, tileN, x, weights, g, g.GemmK, new FloatBitsEpilogue<TEpilogue>(epilogue));
@@ -106,5 +128,18 @@ public sealed class ConvWgmmaFloat : IFloatConvVariant
             (_, 4, false) => ConvWgmma.Kernel<EmulatedWgmmaF16N64S4, TEpilogue>,
             (_, _, true) => ConvWgmma.Kernel<PtxWgmmaF16N64, TEpilogue>,
             _ => ConvWgmma.Kernel<EmulatedWgmmaF16N64, TEpilogue>,
+        };
+
+    /// <summary>The TMA-fed convolution kernel with the FP16 wgmma ops of a tile width (its deepest ring): PTX or emulated.</summary>
+    internal static Action<TmaIm2col, TmaOperand, ArrayView<int>, ConvMma.Args, TEpilogue> TmaKernelFor<TEpilogue>(int tileN, bool ptx)
+        where TEpilogue : struct, IGemmEpilogue =>
+        (tileN, ptx) switch
+        {
+            (256, true) => ConvWgmmaTma.Kernel<PtxWgmmaF16N256, PtxTma, TEpilogue>,
+            (256, false) => ConvWgmmaTma.Kernel<EmulatedWgmmaF16N256, EmulatedTma, TEpilogue>,
+            (128, true) => ConvWgmmaTma.Kernel<PtxWgmmaF16N128, PtxTma, TEpilogue>,
+            (128, false) => ConvWgmmaTma.Kernel<EmulatedWgmmaF16N128, EmulatedTma, TEpilogue>,
+            (_, true) => ConvWgmmaTma.Kernel<PtxWgmmaF16N64, PtxTma, TEpilogue>,
+            _ => ConvWgmmaTma.Kernel<EmulatedWgmmaF16N64, EmulatedTma, TEpilogue>,
         };
 }

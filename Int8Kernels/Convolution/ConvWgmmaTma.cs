@@ -60,7 +60,7 @@ public sealed class ConvWgmmaTma : IConvVariant
         return TileN != 0 ? this : new ConvWgmmaTma(problem.K <= 64 ? 64 : 128, _allowCpu);
     }
 
-    /// <summary>K bytes a box row holds for a problem: 128 when C is a multiple of 128, else 64.</summary>
+    /// <summary>K bytes a box row holds for a problem: 128 when C is a multiple of 128, else 64 (as <see cref="Launch"/> picks).</summary>
     public static int ChunkBytes(ConvProblem problem)
     {
         ArgumentNullException.ThrowIfNull(problem);
@@ -70,19 +70,22 @@ public sealed class ConvWgmmaTma : IConvVariant
     /// <inheritdoc />
     public string? CanImplement(Int8Device device, ConvProblem problem, TensorFormat format, long inputOffset = 0)
     {
-        var limit = GemmWgmmaTn.DeviceLimit(device, _allowCpu) ?? ConvMma.Limit(device, problem, format, allowCpu: true);
-        if (limit is not null)
-        {
-            return limit;
-        }
+        var limit = GemmWgmmaTn.DeviceLimit(device, _allowCpu) ?? ConvMma.Limit(device, problem, format, allowCpu: true) ?? MapLimit(problem);
+        return limit ?? (inputOffset % 16 != 0 ? "x must start on a 16-byte boundary (the tensor map's base address)" : null);
+    }
 
+    /// <summary>
+    /// Why the copy engine cannot read a problem's activation (C counted in bytes), or null: C a multiple of 64, and the
+    /// im2col map's traversal strides 1..8, corners −pad and (P − 1)·stride − pad − (H − 1) in 8 bits, filter offsets
+    /// (R − 1)·dilation in 16 bits.
+    /// </summary>
+    internal static string? MapLimit(ConvProblem problem)
+    {
         if (problem.C % 64 != 0)
         {
-            return $"C ({problem.C}) must be a multiple of 64 (the copy engine's im2col boxes of 64 or 128 channels)";
+            return $"C ({problem.C} bytes a pixel) must be a multiple of 64 (the copy engine's im2col boxes of 64 or 128 bytes)";
         }
 
-        // The im2col map: traversal strides 1..8, corners −pad and (P − 1)·stride − pad − (H − 1) in 8 bits, filter
-        // offsets (R − 1)·dilation in 16 bits.
         int upperH = ((problem.P - 1) * problem.StrideH) - problem.PadH - (problem.H - 1);
         int upperW = ((problem.Q - 1) * problem.StrideW) - problem.PadW - (problem.W - 1);
         if (problem.StrideH > 8 || problem.StrideW > 8 || problem.PadH > 128 || problem.PadW > 128 || upperH is < -128 or > 127 || upperW is < -128 or > 127
@@ -91,7 +94,7 @@ public sealed class ConvWgmmaTma : IConvVariant
             return $"the im2col tensor map needs strides ≤ 8, paddings ≤ 128 and corners ({upperH}, {upperW}) in −128..127";
         }
 
-        return inputOffset % 16 != 0 ? "x must start on a 16-byte boundary (the tensor map's base address)" : null;
+        return null;
     }
 
     /// <inheritdoc />
@@ -105,25 +108,39 @@ public sealed class ConvWgmmaTma : IConvVariant
             return;
         }
 
-        var g = ConvGeometry.From(problem);
-        int tileN = TileN, kw = ChunkBytes(problem), bytes = SharedBytes;
+        int tileN = TileN;
+        Launch(device, $"conv.wgmma.{Name}.{typeof(TEpilogue).FullName}", ptx => KernelFor<TEpilogue>(tileN, ptx), tileN, x, weights.View, weights.Stride, ConvGeometry.From(problem), epilogue);
+    }
+
+    /// <summary>
+    /// Launches a TMA-fed convolution kernel (<see cref="Kernel{TOps, TTma, TEpilogue}"/> with some ops) over the byte
+    /// geometry <paramref name="g"/> (C in bytes a pixel, a multiple of 64): the im2col map of <paramref name="x"/>, the
+    /// tiled map of the weight rows (<paramref name="weightStride"/> bytes apart), one block per 128 × <paramref name="tileN"/>
+    /// output tile; on the CPU accelerator emulated, with the accumulator scratch, synchronously.
+    /// </summary>
+    internal static void Launch<TEpilogue>(
+        Int8Device device, string key, Func<bool, Action<TmaIm2col, TmaOperand, ArrayView<int>, ConvMma.Args, TEpilogue>> kernelFor,
+        int tileN, ArrayView<sbyte> x, ArrayView<sbyte> weights, int weightStride, ConvGeometry g, TEpilogue epilogue)
+        where TEpilogue : struct, IGemmEpilogue
+    {
+        int kw = g.C % 128 == 0 ? 128 : 64, bytes = GemmWgmmaTn.SharedBytesFor(tileN, tma: true);
         bool cuda = device.IsCuda;
         long mapA = 0, mapB = 0;
         if (cuda)
         {
             var maps = TensorMaps.Of(device);
             mapA = maps.Im2col(GemmWgmmaTn.DeviceAddress(x), g.N, g.H, g.W, g.C, g.StrideH, g.StrideW, g.PadH, g.PadW, g.P, g.Q, kw);
-            mapB = maps.Map(GemmWgmmaTn.DeviceAddress(weights.View), g.K, g.GemmK, weights.Stride, tileN, kw);
+            mapB = maps.Map(GemmWgmmaTn.DeviceAddress(weights), g.K, g.GemmK, weightStride, tileN, kw);
         }
 
         var a = new TmaIm2col(x, mapA, g.N, g.H, g.W, g.C, g.StrideH, g.StrideW, -g.PadH, -g.PadW, ((g.P - 1) * g.StrideH) - g.PadH, ((g.Q - 1) * g.StrideW) - g.PadW, kw);
-        var b = new TmaOperand(weights.View, mapB, g.K, g.GemmK, weights.Stride, kw);
-        var kernel = device.GetKernel($"conv.wgmma.{Name}.{typeof(TEpilogue).FullName}", acc => cuda
-            ? PtxSm90aPass.LoadStreamKernel(acc, KernelFor<TEpilogue>(tileN, ptx: true), bytes)
-            : acc.LoadStreamKernel(KernelFor<TEpilogue>(tileN, ptx: false)));
+        var b = new TmaOperand(weights, mapB, g.K, g.GemmK, weightStride, kw);
+        var kernel = device.GetKernel(key, acc => cuda
+            ? PtxSm90aPass.LoadStreamKernel(acc, kernelFor(true), bytes)
+            : acc.LoadStreamKernel(kernelFor(false)));
         int tilesM = (g.GemmM + WgmmaMainloop.TileM - 1) / WgmmaMainloop.TileM, tilesN = (g.K + tileN - 1) / tileN;
         int blocks = tilesM * tilesN;
-        var gemm = new GemmMmaTn.Args(g.GemmM, g.K, g.GemmK, 0, weights.Stride, tilesM, tilesN, (g.GemmK + 127) / 128);
+        var gemm = new GemmMmaTn.Args(g.GemmM, g.K, g.GemmK, 0, weightStride, tilesM, tilesN, (g.GemmK + 127) / 128);
         using var scratch = cuda ? null : device.Accelerator.Allocate1D<int>((long)blocks * WgmmaMainloop.Threads * (tileN / 2));
         kernel(new KernelConfig(blocks, WgmmaMainloop.Threads, SharedMemoryConfig.RequestDynamic<int>(bytes / 4)), a, b, scratch?.View ?? ArrayView<int>.Empty, new ConvMma.Args(gemm, g, gemm.KTiles), epilogue);
         if (!cuda)

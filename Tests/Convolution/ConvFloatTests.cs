@@ -76,6 +76,16 @@ public sealed class ConvFloatTests
     }
 
     [Fact]
+    public void Emulated_fp16_wgmma_tma_matches_reference_on_cpu()
+    {
+        // C = 32 halves: 64-byte im2col boxes, 9 taps = an odd chunk count; C = 64 halves: 128-byte boxes, stride 2.
+        Check(TestDevices.Cpu, new ConvWgmmaFloat(64, allowCpuAccelerator: true, tma: true), new ConvProblem(2, 32, 7, 9, 24, 3, 3, PadH: 1, PadW: 1), seed: 42, Kind.Random, halfOut: true, bias: true, relu: true);
+        Check(TestDevices.Cpu, new ConvWgmmaFloat(0, allowCpuAccelerator: true, tma: true), new ConvProblem(2, 64, 8, 8, 70, 3, 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1), seed: 43, Kind.Edges, halfOut: false, bias: false, relu: false);
+        Assert.Contains("multiple of 64", new ConvWgmmaFloat(tma: true, allowCpuAccelerator: true).CanImplement(TestDevices.Cpu, new ConvProblem(1, 16, 4, 4, 8, 3, 3)), StringComparison.Ordinal);
+        Assert.Equal("conv_f16f16f32_nhwc_wgmma_tma_implicit_gemm_128x128x64_s6", new ConvWgmmaFloat(tma: true).Choose(new ConvProblem(1, 64, 4, 4, 65, 3, 3)).Name);
+    }
+
+    [Fact]
     public void The_reference_equals_a_direct_double_sum_within_its_tolerance()
     {
         // The ordered reference is itself checked against a plain 7-loop convolution summed in double.
@@ -157,6 +167,12 @@ public sealed class ConvFloatTests
                 var p = new ConvProblem(
                     random.Next(1, 4), step * random.Next(1, 13), random.Next(r, 20), random.Next(s, 20), random.Next(1, 300), r, s,
                     StrideH: random.Next(1, 3), StrideW: random.Next(1, 3), PadH: random.Next(0, r), PadW: random.Next(0, s));
+                if (variant is ConvWgmmaFloat { Tma: true })
+                {
+                    // The copy engine's boxes need C a multiple of 32 halves.
+                    p = p with { C = 32 * ((p.C + 31) / 32) };
+                }
+
                 Check(device, variant, p, seed: t, t % 2 == 0 ? Kind.Integers : Kind.Random, halfOut: t % 3 == 0, bias: t % 4 != 1, relu: t % 5 == 0);
             }
         }
@@ -183,7 +199,7 @@ public sealed class ConvFloatTests
                 Check(device, variant, p, seed: 100 + i, i % 2 == 0 ? Kind.Integers : Kind.Random, halfOut: i % 2 == 1, bias: true, relu: i < 3);
             }
 
-            Check(device, variant, new ConvProblem(2, 16, 4, 5, 9, 3, 3, PadH: 1, PadW: 1), seed: 11, Kind.Edges, halfOut: true, bias: true, relu: false);
+            Check(device, variant, new ConvProblem(2, variant is ConvWgmmaFloat { Tma: true } ? 32 : 16, 4, 5, 9, 3, 3, PadH: 1, PadW: 1), seed: 11, Kind.Edges, halfOut: true, bias: true, relu: false);
         }
     }
 
@@ -218,6 +234,11 @@ public sealed class ConvFloatTests
             foreach (var (n, s) in new[] { (64, 0), (64, 4), (128, 0), (128, 3), (256, 0) })
             {
                 yield return new ConvWgmmaFloat(n, s);
+            }
+
+            foreach (var n in new[] { 64, 128, 256 })
+            {
+                yield return new ConvWgmmaFloat(n, tma: true);
             }
         }
     }
