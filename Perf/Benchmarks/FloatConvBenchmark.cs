@@ -75,6 +75,11 @@ public sealed class FloatConvBenchmark : IBenchmark
             {
                 yield return new ConvWgmmaFloat(n, s);
             }
+
+            foreach (var n in new[] { 64, 128, 256 })
+            {
+                yield return new ConvWgmmaFloat(n, tma: true);
+            }
         }
 
         foreach (var (m, n, s) in new[] { (128, 128, 4), (128, 128, 3), (128, 64, 4), (128, 64, 3) })
