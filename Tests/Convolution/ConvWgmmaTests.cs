@@ -50,13 +50,22 @@ public sealed class ConvWgmmaTests
         var tiles = new[] { new ConvWgmma(64), new ConvWgmma(128), new ConvWgmma(256), new ConvWgmma(64, stages: 4), new ConvWgmma(128, stages: 3) };
         for (var t = 0; t < 120; t++)
         {
-            int r = random.Next(1, 4), s = random.Next(1, 4);
-            int dh = random.Next(1, 3), dw = random.Next(1, 3);
-            int h = random.Next((dh * (r - 1)) + 1, 14), w = random.Next((dw * (s - 1)) + 1, 14);
-            var p = new ConvProblem(random.Next(1, 4), 16 * random.Next(1, 7), h, w, random.Next(1, 300), r, s,
-                StrideH: random.Next(1, 3), StrideW: random.Next(1, 3), PadH: random.Next(0, 3), PadW: random.Next(0, 3), DilationH: dh, DilationW: dw);
-            ConvMmaTests.CheckInt32(device, tiles[t % tiles.Length], p, seed: t, edges: t % 10 == 0);
+            ConvMmaTests.CheckInt32(device, tiles[t % tiles.Length], RandomProblem(random, channelStep: 16, channelSteps: 6), seed: t, edges: t % 10 == 0);
         }
+    }
+
+    /// <summary>
+    /// A random small convolution for the GPU fuzz tests: 1-3 images, C a multiple of <paramref name="channelStep"/> up to
+    /// <paramref name="channelSteps"/> of them, 1-299 output channels, 1-3 taps each way, strides 1-2, padding 0-2,
+    /// dilation 1-2, the input at least as large as the dilated filter and under 14 a side.
+    /// </summary>
+    internal static ConvProblem RandomProblem(Random random, int channelStep, int channelSteps)
+    {
+        int r = random.Next(1, 4), s = random.Next(1, 4);
+        int dh = random.Next(1, 3), dw = random.Next(1, 3);
+        int h = random.Next((dh * (r - 1)) + 1, 14), w = random.Next((dw * (s - 1)) + 1, 14);
+        return new ConvProblem(random.Next(1, 4), channelStep * random.Next(1, channelSteps + 1), h, w, random.Next(1, 300), r, s,
+            StrideH: random.Next(1, 3), StrideW: random.Next(1, 3), PadH: random.Next(0, 3), PadW: random.Next(0, 3), DilationH: dh, DilationW: dw);
     }
 
     [Fact]

@@ -58,12 +58,7 @@ public sealed class ConvWgmmaTmaTests
         var tiles = new[] { new ConvWgmmaTma(64), new ConvWgmmaTma(128), new ConvWgmmaTma(256) };
         for (var t = 0; t < 60; t++)
         {
-            int r = random.Next(1, 4), s = random.Next(1, 4);
-            int dh = random.Next(1, 3), dw = random.Next(1, 3);
-            int h = random.Next((dh * (r - 1)) + 1, 14), w = random.Next((dw * (s - 1)) + 1, 14);
-            var p = new ConvProblem(random.Next(1, 4), 64 * random.Next(1, 5), h, w, random.Next(1, 300), r, s,
-                StrideH: random.Next(1, 3), StrideW: random.Next(1, 3), PadH: random.Next(0, 3), PadW: random.Next(0, 3), DilationH: dh, DilationW: dw);
-            ConvMmaTests.CheckInt32(device, tiles[t % tiles.Length], p, seed: t, edges: t % 10 == 0);
+            ConvMmaTests.CheckInt32(device, tiles[t % tiles.Length], ConvWgmmaTests.RandomProblem(random, channelStep: 64, channelSteps: 4), seed: t, edges: t % 10 == 0);
         }
     }
 
