@@ -28,36 +28,58 @@ public sealed class ConvWgmmaTma : IConvVariant
 
     /// <summary>
     /// Creates the variant for 128×<paramref name="tileN"/> tiles (64, 128 or 256), or with 0 the one that picks the
-    /// tile per problem (<see cref="Choose"/>); <paramref name="allowCpuAccelerator"/>: emulated, tests only.
+    /// tile per problem (<see cref="Choose"/>); <paramref name="allowCpuAccelerator"/>: emulated, tests only. With
+    /// <paramref name="persistent"/> (tiles 64 or 128) one block a multiprocessor walks tiles b, b + G, … through one ring
+    /// (<see cref="WgmmaTmaMainloop.RunPersistent"/>): the next tile's first stages load during a tile's epilogue, whose
+    /// staging tile has its own shared memory (rings of 4 stages for 128×64, 3 for 128×128) — for short reductions
+    /// (ResNet's 64-channel layers: K = 4.5 stages) where the prologue and epilogue of one-tile blocks stay exposed.
     /// </summary>
-    public ConvWgmmaTma(int tileN = 0, bool allowCpuAccelerator = false)
+    public ConvWgmmaTma(int tileN = 0, bool allowCpuAccelerator = false, bool persistent = false)
     {
-        if (tileN is not (0 or 64 or 128 or 256))
+        if (tileN is not (0 or 64 or 128 or 256) || (persistent && tileN == 256))
         {
-            throw new ArgumentOutOfRangeException(nameof(tileN), tileN, "TMA wgmma convolution tiles are 128×64, 128×128 or 128×256 (0: chosen per problem).");
+            throw new ArgumentOutOfRangeException(nameof(tileN), tileN, "TMA wgmma convolution tiles are 128×64, 128×128 or 128×256, persistent ones 128×64 or 128×128 (0: chosen per problem).");
         }
 
         TileN = tileN;
+        Persistent = persistent;
         _allowCpu = allowCpuAccelerator;
     }
+
+    /// <summary>True for the persistent form (one block a multiprocessor, the ring running on across its tiles).</summary>
+    public bool Persistent { get; }
 
     /// <summary>Output channels a block computes (0: chosen per problem).</summary>
     public int TileN { get; }
 
     /// <summary>Pipeline stages of 128 bytes of K.</summary>
-    public int Stages => TileN == 0 ? 0 : GemmWgmmaTn.StagesFor(TileN);
+    public int Stages => TileN == 0 ? 0 : Persistent ? PersistentStages(TileN) : GemmWgmmaTn.StagesFor(TileN);
 
     /// <inheritdoc />
-    public string Name => TileN == 0 ? AutoName : $"conv_s8_nhwc_wgmma_tma_implicit_gemm_128x{TileN}x128_s{Stages}";
+    public string Name => (Persistent ? "conv_s8_nhwc_wgmma_tma_persistent" : "conv_s8_nhwc_wgmma_tma_implicit_gemm")
+        + (TileN == 0 ? "_auto" : $"_128x{TileN}x128_s{Stages}");
 
-    /// <summary>Dynamic shared memory: the ring and its barriers (the epilogue's tiles fit in the ring), plus 1 KB of alignment.</summary>
-    public int SharedBytes => TileN == 0 ? 0 : GemmWgmmaTn.SharedBytesFor(TileN, tma: true);
+    /// <summary>
+    /// Dynamic shared memory: the ring and its barriers (the epilogue's tiles fit in the ring), plus 1 KB of alignment;
+    /// persistent: the ring, its barriers, then the staging tile [128][N + 8] int32 and the epilogue operand's [128][N] bytes.
+    /// </summary>
+    public int SharedBytes => TileN == 0 ? 0 : Persistent ? PersistentStaging(TileN) + PersistentEpilogueBytes(TileN) + WgmmaDescriptor.AtomBytes : GemmWgmmaTn.SharedBytesFor(TileN, tma: true);
+
+    // Ring depth of the persistent tiles (the ops' constant): 4 stages of 24 KB for 128×64, 3 of 32 KB for 128×128.
+    private static int PersistentStages(int tileN) => tileN == 64 ? default(PtxWgmmaN64S4).Stages : default(PtxWgmmaN128S3).Stages;
+
+    // Byte offset (past the 1024-aligned base) of the persistent block's staging tile: behind the ring and its barriers.
+    private static int PersistentStaging(int tileN) =>
+        (PersistentStages(tileN) * WgmmaMainloop.StageBytes(tileN)) + WgmmaTmaMainloop.BarrierBytes(PersistentStages(tileN));
+
+    // The staging tile and the epilogue operand's tile.
+    private static int PersistentEpilogueBytes(int tileN) => WgmmaMainloop.TileM * (((tileN + 8) * 4) + tileN);
 
     /// <summary>The fixed tile for a problem: itself when fixed; else 128×64 for at most 64 output channels, 128×128 otherwise.</summary>
     public ConvWgmmaTma Choose(ConvProblem problem)
     {
         ArgumentNullException.ThrowIfNull(problem);
-        return TileN != 0 ? this : new ConvWgmmaTma(problem.K <= 64 ? 64 : 128, _allowCpu);
+        return TileN != 0 ? this : new ConvWgmmaTma(problem.K <= 64 ? 64 : 128, _allowCpu, Persistent);
     }
 
     /// <summary>K bytes a box row holds for a problem: 128 when C is a multiple of 128, else 64 (as <see cref="Launch"/> picks).</summary>
@@ -109,6 +131,14 @@ public sealed class ConvWgmmaTma : IConvVariant
         }
 
         int tileN = TileN;
+        if (Persistent)
+        {
+            Launch(
+                device, $"conv.wgmma.{Name}.{typeof(TEpilogue).FullName}", ptx => PersistentKernelFor<TEpilogue>(tileN, ptx), tileN, x, weights.View,
+                weights.Stride, ConvGeometry.From(problem), epilogue, SharedBytes, device.IsCuda ? device.Accelerator.NumMultiprocessors : 3);
+            return;
+        }
+
         Launch(device, $"conv.wgmma.{Name}.{typeof(TEpilogue).FullName}", ptx => KernelFor<TEpilogue>(tileN, ptx), tileN, x, weights.View, weights.Stride, ConvGeometry.From(problem), epilogue);
     }
 
@@ -118,12 +148,17 @@ public sealed class ConvWgmmaTma : IConvVariant
     /// tiled map of the weight rows (<paramref name="weightStride"/> bytes apart), one block per 128 × <paramref name="tileN"/>
     /// output tile; on the CPU accelerator emulated, with the accumulator scratch, synchronously.
     /// </summary>
+    /// <remarks>
+    /// A persistent kernel passes its <paramref name="sharedBytes"/> and the most blocks it may start,
+    /// <paramref name="maxBlocks"/> (one a multiprocessor); the grid is then min(tiles, maxBlocks).
+    /// </remarks>
     internal static void Launch<TEpilogue>(
         Int8Device device, string key, Func<bool, Action<TmaIm2col, TmaOperand, ArrayView<int>, ConvMma.Args, TEpilogue>> kernelFor,
-        int tileN, ArrayView<sbyte> x, ArrayView<sbyte> weights, int weightStride, ConvGeometry g, TEpilogue epilogue)
+        int tileN, ArrayView<sbyte> x, ArrayView<sbyte> weights, int weightStride, ConvGeometry g, TEpilogue epilogue,
+        int sharedBytes = 0, int maxBlocks = int.MaxValue)
         where TEpilogue : struct, IGemmEpilogue
     {
-        int kw = g.C % 128 == 0 ? 128 : 64, bytes = GemmWgmmaTn.SharedBytesFor(tileN, tma: true);
+        int kw = g.C % 128 == 0 ? 128 : 64, bytes = sharedBytes != 0 ? sharedBytes : GemmWgmmaTn.SharedBytesFor(tileN, tma: true);
         bool cuda = device.IsCuda;
         long mapA = 0, mapB = 0;
         if (cuda)
@@ -139,7 +174,7 @@ public sealed class ConvWgmmaTma : IConvVariant
             ? PtxSm90aPass.LoadStreamKernel(acc, kernelFor(true), bytes)
             : acc.LoadStreamKernel(kernelFor(false)));
         int tilesM = (g.GemmM + WgmmaMainloop.TileM - 1) / WgmmaMainloop.TileM, tilesN = (g.K + tileN - 1) / tileN;
-        int blocks = tilesM * tilesN;
+        int blocks = Math.Min(tilesM * tilesN, maxBlocks);
         var gemm = new GemmMmaTn.Args(g.GemmM, g.K, g.GemmK, 0, weightStride, tilesM, tilesN, (g.GemmK + 127) / 128);
         using var scratch = cuda ? null : device.Accelerator.Allocate1D<int>((long)blocks * WgmmaMainloop.Threads * (tileN / 2));
         kernel(new KernelConfig(blocks, WgmmaMainloop.Threads, SharedMemoryConfig.RequestDynamic<int>(bytes / 4)), a, b, scratch?.View ?? ArrayView<int>.Empty, new ConvMma.Args(gemm, g, gemm.KTiles), epilogue);
@@ -165,6 +200,32 @@ public sealed class ConvWgmmaTma : IConvVariant
             _ => Kernel<EmulatedWgmmaN64, EmulatedTma, TEpilogue>,
         };
 
+    /// <summary>The persistent kernel for one tile width (64: 4 stages, 128: 3) and epilogue: PTX or emulated.</summary>
+    internal static Action<TmaIm2col, TmaOperand, ArrayView<int>, ConvMma.Args, TEpilogue> PersistentKernelFor<TEpilogue>(int tileN, bool ptx)
+        where TEpilogue : struct, IGemmEpilogue =>
+        (tileN, ptx) switch
+        {
+            (128, true) => PersistentKernel<PtxWgmmaN128S3, PtxTma, TEpilogue>,
+            (128, false) => PersistentKernel<EmulatedWgmmaN128S3, EmulatedTma, TEpilogue>,
+            (_, true) => PersistentKernel<PtxWgmmaN64S4, PtxTma, TEpilogue>,
+            _ => PersistentKernel<EmulatedWgmmaN64S4, EmulatedTma, TEpilogue>,
+        };
+
+    /// <summary>A persistent block: its tiles through <see cref="WgmmaTmaMainloop.RunPersistent"/>, the staging tile behind the ring's barriers.</summary>
+    internal static void PersistentKernel<TOps, TTma, TEpilogue>(TmaIm2col a, TmaOperand b, ArrayView<int> scratch, ConvMma.Args c, TEpilogue epilogue)
+        where TOps : struct, IWgmmaOps
+        where TTma : struct, ITmaOps
+        where TEpilogue : struct, IGemmEpilogue
+    {
+        var smem = SharedMemory.GetDynamic<int>();
+        var ops = default(TOps);
+        uint sbase = ops.DynamicSharedBase();
+        int align = WgmmaMainloop.AlignOffset(sbase);
+        int staging = align + (ops.Stages * WgmmaMainloop.StageBytes(ops.TileN)) + WgmmaTmaMainloop.BarrierBytes(ops.Stages);
+        var tiles = new ConvTmaTiles(a, b, c.G, c.Gemm, ops.TileN);
+        WgmmaTmaMainloop.RunPersistent<TOps, TTma, ConvTmaSource, ConvTmaTiles, TEpilogue>(ops, default(TTma), smem, sbase, align, staging, tiles, scratch, c.Gemm, ref epilogue);
+    }
+
     /// <summary>One 128-pixel × N-channel tile: its first output pixel decoded once, then the TMA-fed main loop.</summary>
     internal static void Kernel<TOps, TTma, TEpilogue>(TmaIm2col a, TmaOperand b, ArrayView<int> scratch, ConvMma.Args c, TEpilogue epilogue)
         where TOps : struct, IWgmmaOps
@@ -181,6 +242,18 @@ public sealed class ConvWgmmaTma : IConvVariant
         var first = ConvPixel.Decode(blockRow, c.G);
         var source = new ConvTmaSource(a, b, c.G, first.N, first.H0, first.W0, blockCol, ops.TileN);
         WgmmaTmaMainloop.Run(ops, default(TTma), smem, sbase, align, source, scratch, p, blockRow, blockCol, ref epilogue);
+    }
+}
+
+/// <summary>A persistent block's tiles: tile t's first output pixel decoded into its <see cref="ConvTmaSource"/>.</summary>
+internal readonly struct ConvTmaTiles(TmaIm2col a, TmaOperand b, ConvGeometry g, GemmMmaTn.Args p, int tileN) : ITmaTileSources<ConvTmaSource>
+{
+    /// <inheritdoc />
+    public ConvTmaSource For(int tile)
+    {
+        GemmMmaTn.TileOf(tile, p, out int tileM, out int tileNIdx);
+        var first = ConvPixel.Decode(tileM * WgmmaMainloop.TileM, g);
+        return new ConvTmaSource(a, b, g, first.N, first.H0, first.W0, tileNIdx * tileN, tileN);
     }
 }
 

@@ -119,27 +119,29 @@ internal static class WgmmaMainloop
     /// <summary>
     /// The epilogue every wgmma kernel shares, once the main loop's wgmma and copies have finished and the block has
     /// met at a barrier (the ring is free): the accumulators staged through shared memory as [128][N + 8] int32, then
-    /// each thread finishes 4 consecutive columns at a time.
+    /// each thread finishes 4 consecutive columns at a time. The staging tile starts <paramref name="staging"/> bytes past
+    /// the dynamic shared base (16-byte aligned): the ring's start (<c>align</c>) for a block that computes one tile, a
+    /// region of its own for a persistent block whose ring keeps loading the next tile meanwhile.
     /// </summary>
     public static void Epilogue<TOps, TEpilogue>(
-        TOps ops, ArrayView<int> smem, uint sbase, int align, ArrayView<int> scratch, GemmMmaTn.Args p, int blockRow, int blockCol, ref TEpilogue epilogue)
+        TOps ops, ArrayView<int> smem, uint sbase, int staging, ArrayView<int> scratch, GemmMmaTn.Args p, int blockRow, int blockCol, ref TEpilogue epilogue)
         where TOps : struct, IWgmmaOps
         where TEpilogue : struct, IGemmEpilogue
     {
         int tileN = ops.TileN;
-        uint ring = sbase + (uint)align;
+        uint stagingAddress = sbase + (uint)staging;
         int tid = Group.IdxX;
         int wg = tid >> 7;
 
-        // Staging tile [128][N + 8] int32 from the aligned base: thread (warp w of its warpgroup, g, t) owns row
+        // Staging tile [128][N + 8] int32: thread (warp w of its warpgroup, g, t) owns row
         // 64·wg + 16·w + g, column 2t, and its registers fan out from there.
         int pitch = ops.StagingPitchBytes;
         int lane = tid & 31, warpInGroup = (tid >> 5) & 3;
         int own = (((64 * wg) + (16 * warpInGroup) + (lane >> 2)) * pitch) + (8 * (lane & 3));
 
         // The epilogue's int8 operand (a residual's skip), if any: its tile [128][N] behind the staging tile at byte
-        // align + 128·pitch, copied before the staging stores so that they hide its latency (OperandTile).
-        int at = align + (TileM * pitch);
+        // staging + 128·pitch, copied before the staging stores so that they hide its latency (OperandTile).
+        int at = staging + (TileM * pitch);
         var operand = epilogue.Operand;
         bool prefetch = OperandTile.Prefetches(operand);
         if (prefetch)
@@ -147,7 +149,7 @@ internal static class WgmmaMainloop
             OperandTile.Copy(smem, sbase, at, operand, p, blockRow, blockCol, TileM, tileN, tid, Threads);
         }
 
-        ops.StoreAccumulators(smem, ring + (uint)own, align + own, scratch);
+        ops.StoreAccumulators(smem, stagingAddress + (uint)own, staging + own, scratch);
         if (prefetch)
         {
             ops.WaitCopies(0);
@@ -158,7 +160,7 @@ internal static class WgmmaMainloop
         var tile4 = smem.Cast<Int4>();
         int quadsPerRow = tileN / 4;
         int passes = TileM * quadsPerRow / Threads;
-        int base4 = align >> 4, pitch4 = pitch >> 4;
+        int base4 = staging >> 4, pitch4 = pitch >> 4;
         for (int pass = 0; pass < passes; pass++)
         {
             int idx = (pass * Threads) + tid;

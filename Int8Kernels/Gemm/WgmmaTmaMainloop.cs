@@ -19,6 +19,14 @@ internal interface ITmaStageSource
         where TTma : struct, ITmaOps;
 }
 
+/// <summary>The stage sources of a persistent block's tiles (tile index → its source), for <see cref="WgmmaTmaMainloop.RunPersistent"/>.</summary>
+internal interface ITmaTileSources<TSource>
+    where TSource : struct, ITmaStageSource
+{
+    /// <summary>The source of tile <paramref name="tile"/> (row-major over the GEMM's tiles, as <see cref="GemmMmaTn.TileOf"/>).</summary>
+    TSource For(int tile);
+}
+
 /// <summary>The GEMM's stage: the A box of 128 rows at blockRow and the B box of N rows at blockCol, 128 bytes of K.</summary>
 internal readonly struct GemmTmaSource(TmaOperand a, TmaOperand b, int blockRow, int blockCol, int tileN) : ITmaStageSource
 {
@@ -110,16 +118,8 @@ internal static class WgmmaTmaMainloop
         {
             tma.WaitFull(bars + (uint)(8 * slot), round & 1);
 
-            // Four k steps of 32 bytes (2 in the descriptors' address field).
             long slotDesc = (long)(slot * stageBytes) >> 4;
-            long da = descA0 + slotDesc, db = descB0 + slotDesc;
-            ops.Fence();
-            ops.Mma(smem, da, db, scratch);
-            ops.Mma(smem, da + 2, db + 2, scratch);
-            ops.Mma(smem, da + a2, db + b2, scratch);
-            ops.Mma(smem, da + a2 + 2, db + b2 + 2, scratch);
-            ops.CommitMma();
-            ops.WaitMma(1);
+            MmaStage(ops, smem, scratch, descA0 + slotDesc, descB0 + slotDesc, a2, b2);
             if (kt > 0)
             {
                 // Stage kt − 1's wgmma are done: release its slot; thread 0 refills it with stage kt − 1 + S.
@@ -145,5 +145,126 @@ internal static class WgmmaTmaMainloop
         ops.WaitMma(0);
         Group.Barrier();
         WgmmaMainloop.Epilogue(ops, smem, sbase, align, scratch, p, blockRow, blockCol, ref epilogue);
+    }
+
+    /// <summary>
+    /// The persistent form: block b computes tiles b, b + G, b + 2G, … (G blocks) through one ring whose stages run on
+    /// across tiles: global stage g of the block is stage g mod KTiles of its (g / KTiles)-th tile, in slot g mod S, its
+    /// barriers in phase (g / S) mod 2. Thread 0 asks for stage g + S as soon as every warp has released stage g, so when
+    /// a tile's last stage is consumed the next tile's first S stages are already on their way, and they land while the
+    /// block runs the tile's epilogue, whose staging tile lives at <paramref name="staging"/> (outside the ring).
+    /// </summary>
+    public static void RunPersistent<TOps, TTma, TSource, TTiles, TEpilogue>(
+        TOps ops, TTma tma, ArrayView<int> smem, uint sbase, int align, int staging, TTiles tiles, ArrayView<int> scratch,
+        GemmMmaTn.Args p, ref TEpilogue epilogue)
+        where TOps : struct, IWgmmaOps
+        where TTma : struct, ITmaOps
+        where TSource : struct, ITmaStageSource
+        where TTiles : struct, ITmaTileSources<TSource>
+        where TEpilogue : struct, IGemmEpilogue
+    {
+        int tileN = ops.TileN;
+        int stages = ops.Stages;
+        int stageBytes = WgmmaMainloop.StageBytes(tileN);
+        uint ring = sbase + (uint)align;
+        uint bars = ring + (uint)(stages * stageBytes);
+        int tid = Group.IdxX;
+        int wg = tid >> 7;
+        int grid = Grid.DimX, first = Grid.IdxX;
+        int totalTiles = p.TilesM * p.TilesN;
+        int myTiles = first < totalTiles ? ((totalTiles - 1 - first) / grid) + 1 : 0;
+        int total = myTiles * p.KTiles;
+        if (tid == 0)
+        {
+            for (int s = 0; s < stages; s++)
+            {
+                tma.Init(bars + (uint)(8 * s), 1);
+                tma.Init(bars + (uint)(8 * (stages + s)), Warps);
+            }
+        }
+
+        tma.FenceInit();
+        if (tid == 0)
+        {
+            for (int g = 0; g < stages && g < total; g++)
+            {
+                RequestGlobal<TTma, TSource, TTiles>(tma, smem, ring, align, tiles, g, first, grid, p.KTiles, stages, stageBytes, bars);
+            }
+        }
+
+        int kw = tiles.For(first).ChunkBytes;
+        long descA0 = WgmmaDescriptor.ForRows(kw, ring + (uint)(wg * 64 * kw));
+        long descB0 = WgmmaDescriptor.ForRows(kw, ring + (uint)(WgmmaMainloop.TileM * 128));
+        long a2 = kw == 128 ? 4 : (WgmmaMainloop.TileM * 64) >> 4, b2 = kw == 128 ? 4 : (tileN * 64) >> 4;
+        int used = 0;
+        for (int i = 0; i < myTiles; i++)
+        {
+            ops.ZeroAccumulators(scratch);
+            for (int kt = 0; kt < p.KTiles; kt++)
+            {
+                int slot = used % stages;
+                tma.WaitFull(bars + (uint)(8 * slot), (used / stages) & 1);
+                long slotDesc = (long)(slot * stageBytes) >> 4;
+                MmaStage(ops, smem, scratch, descA0 + slotDesc, descB0 + slotDesc, a2, b2);
+                if (kt > 0)
+                {
+                    ReleaseAndRefill<TTma, TSource, TTiles>(tma, smem, ring, align, tiles, used - 1, total, first, grid, p.KTiles, stages, stageBytes, bars, tid);
+                }
+
+                used++;
+            }
+
+            // The tile's last stage: its wgmma done, its slot released and refilled with the next tile's stage.
+            ops.WaitMma(0);
+            ReleaseAndRefill<TTma, TSource, TTiles>(tma, smem, ring, align, tiles, used - 1, total, first, grid, p.KTiles, stages, stageBytes, bars, tid);
+            Group.Barrier();
+            GemmMmaTn.TileOf(first + (i * grid), p, out int tileM, out int tileNIdx);
+            WgmmaMainloop.Epilogue(ops, smem, sbase, staging, scratch, p, tileM * WgmmaMainloop.TileM, tileNIdx * tileN, ref epilogue);
+        }
+    }
+
+    // Four k steps of 32 bytes (2 in the descriptors' address field) from descriptors da, db; the third and fourth start
+    // a2 / b2 further (64 bytes into a 128-byte row, or the second 64-byte chunk). One commit group, one left in flight.
+    private static void MmaStage<TOps>(TOps ops, ArrayView<int> smem, ArrayView<int> scratch, long da, long db, long a2, long b2)
+        where TOps : struct, IWgmmaOps
+    {
+        ops.Fence();
+        ops.Mma(smem, da, db, scratch);
+        ops.Mma(smem, da + 2, db + 2, scratch);
+        ops.Mma(smem, da + a2, db + b2, scratch);
+        ops.Mma(smem, da + a2 + 2, db + b2 + 2, scratch);
+        ops.CommitMma();
+        ops.WaitMma(1);
+    }
+
+    // Every warp releases global stage g's slot; thread 0 waits for all of them and asks for stage g + S into it.
+    private static void ReleaseAndRefill<TTma, TSource, TTiles>(
+        TTma tma, ArrayView<int> smem, uint ring, int align, TTiles tiles, int g, int total, int first, int grid, int kTiles,
+        int stages, int stageBytes, uint bars, int tid)
+        where TTma : struct, ITmaOps
+        where TSource : struct, ITmaStageSource
+        where TTiles : struct, ITmaTileSources<TSource>
+    {
+        int slot = g % stages;
+        uint empty = bars + (uint)(8 * (stages + slot));
+        tma.Release(empty);
+        int next = g + stages;
+        if (tid == 0 && next < total)
+        {
+            tma.WaitEmpty(empty, (g / stages) & 1);
+            RequestGlobal<TTma, TSource, TTiles>(tma, smem, ring, align, tiles, next, first, grid, kTiles, stages, stageBytes, bars);
+        }
+    }
+
+    // Global stage g of the block into slot g mod S (its full barrier): stage g mod KTiles of the block's tile
+    // first + (g / KTiles)·grid.
+    private static void RequestGlobal<TTma, TSource, TTiles>(
+        TTma tma, ArrayView<int> smem, uint ring, int align, TTiles tiles, int g, int first, int grid, int kTiles, int stages, int stageBytes, uint bars)
+        where TTma : struct, ITmaOps
+        where TSource : struct, ITmaStageSource
+        where TTiles : struct, ITmaTileSources<TSource>
+    {
+        int i = g / kTiles, slot = g % stages;
+        tiles.For(first + (i * grid)).Request(tma, smem, ring, align, slot * stageBytes, bars + (uint)(8 * slot), g - (i * kTiles));
     }
 }

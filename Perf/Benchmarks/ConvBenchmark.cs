@@ -123,6 +123,17 @@ public sealed class ConvBenchmark : IBenchmark
                 }
             }
 
+            // The persistent TMA convolution (not registered until it has run on a GPU), timed beside the registered ones.
+            foreach (var persistent in new[] { new ConvWgmmaTma(64, persistent: true), new ConvWgmmaTma(128, persistent: true) })
+            {
+                if (persistent.CanImplement(device, p, TensorFormat.NHWC) is null && persistent.Name.Contains(only, StringComparison.Ordinal))
+                {
+                    double pms = context.TimeMedianMs(() => persistent.Run(device, x.View, TensorFormat.NHWC, weights, p, new Int32Epilogue(y.View, p.K)), warmup: 1);
+                    double ptops = 2.0 * p.Macs / (pms * 1e9);
+                    context.Add(new BenchResult(Name, $"{persistent.Name} {name}", pms, ptops, "TOPS", ptops / context.Ceilings.GetValueOrDefault(CeilingsBenchmark.Wgmma, double.NaN), CeilingsBenchmark.Wgmma));
+                }
+            }
+
             if (selected is ConvMmaAuto or ConvWgmma)
             {
                 // The requantize epilogue on the selected variant.

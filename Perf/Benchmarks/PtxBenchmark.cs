@@ -151,6 +151,18 @@ public sealed class PtxBenchmark : IBenchmark
             yield return (conv.Name + "_f16out", ConvWgmmaFloat.KernelFor<FloatBitsEpilogue<HalfOutEpilogue>>(conv.TileN, conv.Stages, ptx: true).Method, default);
         }
 
+        foreach (var tileN in new[] { 64, 128 })
+        {
+            // The TMA-fed convolution (im2col boxes), one tile a block and persistent; the FP16 one on the same kernel.
+            var tma = new ConvWgmmaTma(tileN);
+            yield return (tma.Name + "_requant", ConvWgmmaTma.KernelFor<RequantizeEpilogue>(tileN, ptx: true).Method, default);
+            var persistent = new ConvWgmmaTma(tileN, persistent: true);
+            yield return (persistent.Name + "_requant", ConvWgmmaTma.PersistentKernelFor<RequantizeEpilogue>(tileN, ptx: true).Method, default);
+            yield return (persistent.Name + "_residual", ConvWgmmaTma.PersistentKernelFor<RequantizeSumEpilogue>(tileN, ptx: true).Method, default);
+            var f16 = new ConvWgmmaFloat(tileN, tma: true);
+            yield return (f16.Name + "_f16out", ConvWgmmaFloat.TmaKernelFor<FloatBitsEpilogue<HalfOutEpilogue>>(tileN, ptx: true).Method, default);
+        }
+
         foreach (var stages in ConvMmaPersistent128x64.Stages)
         {
             // The persistent convolution: its epilogue works from the fragments, so the residual one is its own code path.

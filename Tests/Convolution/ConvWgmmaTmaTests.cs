@@ -29,6 +29,19 @@ public sealed class ConvWgmmaTmaTests
         ConvMmaTests.CheckRequantize(cpu, new ConvWgmmaTma(0, allowCpuAccelerator: true), new ConvProblem(1, 64, 5, 5, 6, 3, 3, PadH: 1, PadW: 1), relu: true, seed: 9);
     }
 
+    // The persistent form on 3 emulated blocks: 2 tiles a block (the ring's barrier phases run on across tiles, the next
+    // tile's stages land during an epilogue), a block with no tile, both widths, K of 4.5 and 9 stages, requantize.
+    [Fact]
+    public void Emulated_persistent_matches_reference_on_cpu()
+    {
+        var cpu = TestDevices.Cpu;
+        ConvMmaTests.CheckInt32(cpu, new ConvWgmmaTma(64, allowCpuAccelerator: true, persistent: true), new ConvProblem(3, 64, 9, 10, 70, 3, 3, PadH: 1, PadW: 1), seed: 11, edges: true);
+        ConvMmaTests.CheckInt32(cpu, new ConvWgmmaTma(128, allowCpuAccelerator: true, persistent: true), new ConvProblem(2, 128, 8, 9, 130, 3, 3, StrideH: 2, StrideW: 1, PadH: 1, PadW: 1), seed: 12, edges: false);
+        ConvMmaTests.CheckRequantize(cpu, new ConvWgmmaTma(0, allowCpuAccelerator: true, persistent: true), new ConvProblem(2, 64, 11, 12, 40, 3, 3, PadH: 1, PadW: 1), relu: true, seed: 13);
+        Assert.Equal("conv_s8_nhwc_wgmma_tma_persistent_128x64x128_s4", new ConvWgmmaTma(64, persistent: true).Name);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ConvWgmmaTma(256, persistent: true));
+    }
+
     [Fact]
     public void Declines_what_the_copy_engine_cannot_read_and_explains()
     {
@@ -55,7 +68,7 @@ public sealed class ConvWgmmaTmaTests
         var device = TestDevices.Cuda;
         Assert.SkipUnless(GemmWgmmaTn.Supported(device), "wgmma needs compute capability 9.0");
         var random = new Random(1414);
-        var tiles = new[] { new ConvWgmmaTma(64), new ConvWgmmaTma(128), new ConvWgmmaTma(256) };
+        var tiles = new[] { new ConvWgmmaTma(64), new ConvWgmmaTma(128), new ConvWgmmaTma(256), new ConvWgmmaTma(64, persistent: true), new ConvWgmmaTma(128, persistent: true) };
         for (var t = 0; t < 60; t++)
         {
             ConvMmaTests.CheckInt32(device, tiles[t % tiles.Length], ConvWgmmaTests.RandomProblem(random, channelStep: 64, channelSteps: 4), seed: t, edges: t % 10 == 0);
@@ -84,7 +97,12 @@ public sealed class ConvWgmmaTmaTests
             ConvMmaTests.CheckInt32(device, new ConvWgmmaTma(256), p, seed: p.C, edges: true);
         }
 
-        foreach (var tile in new[] { new ConvWgmmaTma(64), new ConvWgmmaTma(128), new ConvWgmmaTma(256) })
+        foreach (var p in layers)
+        {
+            ConvMmaTests.CheckInt32(device, new ConvWgmmaTma(0, persistent: true), p, seed: p.K + 1, edges: false);
+        }
+
+        foreach (var tile in new[] { new ConvWgmmaTma(64), new ConvWgmmaTma(128), new ConvWgmmaTma(256), new ConvWgmmaTma(64, persistent: true), new ConvWgmmaTma(128, persistent: true) })
         {
             ConvMmaTests.CheckRequantize(device, tile, new ConvProblem(2, 64, 9, 11, 100, 3, 3, PadH: 1, PadW: 1), relu: true, seed: 1);
             ConvMmaTests.CheckRequantize(device, tile, new ConvProblem(1, 128, 8, 8, 67, 3, 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1), relu: false, seed: 2);
