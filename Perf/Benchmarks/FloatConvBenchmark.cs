@@ -144,8 +144,8 @@ public sealed class FloatConvBenchmark : IBenchmark
             var selected = ConvFloat.Select(device, precision, p);
             double ms = context.TimeMedianMs(() => Launch(selected), warmup: 1);
             context.Add(new BenchResult(Name, $"selected {kind} ({selected.Name}) {caseName}", ms, Tflops(ms), "TFLOPS"));
-            context.AddPeerRatios(Name, caseName, Tflops(ms), $"selected {kind}", peer);
-            context.AddPeerRatios(Name, caseName, best, $"best {bestName}", peer);
+            context.AddLabelledPeerRatios(Name, caseName, Tflops(ms), $"selected {kind}", peer);
+            context.AddLabelledPeerRatios(Name, caseName, best, $"best {bestName}", peer);
             RunIm2Col(context, precision, caseName, p, Tflops(ms));
         }
 
@@ -164,7 +164,7 @@ public sealed class FloatConvBenchmark : IBenchmark
         double Tflops(double ms) => FloatConvBenchmark.Tflops(p, ms);
         double simtMs = context.TimeMedianMs(() => ConvolutionFloat.Run(context.Device, x, w, bias.View, y, p, ActivationSpec.None), warmup: 1);
         context.Add(new BenchResult(Name, $"strict fp32 conv_f32_simt_{ConvFloatSimt.Tile(context.Device, p).Name} {caseName}", simtMs, Tflops(simtMs), "TFLOPS"));
-        context.AddPeerRatios(Name, caseName, Tflops(simtMs), "strict fp32 simt", "cuDNN fp32 NHWC (strict, TF32 off)");
+        context.AddLabelledPeerRatios(Name, caseName, Tflops(simtMs), "strict fp32 simt", "cuDNN fp32 NHWC (strict, TF32 off)");
         double tiledMs = context.TimeMedianMs(() => ConvolutionFloat.Launch(context.Device, x, w, bias.View, y, p, ActivationSpec.None, simtWeights: default), warmup: 1);
         context.Add(new BenchResult(Name, $"strict fp32 conv_f32_tiled (before) {caseName}", tiledMs, Tflops(tiledMs), "TFLOPS", tiledMs / simtMs, "register-blocked speed-up"));
     }

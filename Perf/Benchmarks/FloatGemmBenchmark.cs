@@ -87,10 +87,10 @@ public sealed class FloatGemmBenchmark : IBenchmark
                     double selectedMs = context.TimeMedianMs(() => selected.Run(device, av, bv, problem, epilogue), warmup: 1);
                     double selectedTflops = 2.0 * problem.Macs / (selectedMs * 1e9);
                     context.Add(new BenchResult(Name, $"selected {precision} ({selected.Name}) {caseName}", selectedMs, selectedTflops, "TFLOPS"));
-                    context.AddPeerRatios(Name, caseName, selectedTflops, $"selected {selected.Name}", peer);
+                    context.AddLabelledPeerRatios(Name, caseName, selectedTflops, $"selected {selected.Name}", peer);
                 }
 
-                context.AddPeerRatios(Name, caseName, best, $"best {bestName}", peer);
+                context.AddLabelledPeerRatios(Name, caseName, best, $"best {bestName}", peer);
                 if (precision == FloatMmaInput.Fp16 && m == 8192 && n == 8192 && k == 8192)
                 {
                     RunHalfOut(context, variants, av, bv, problem, caseName);

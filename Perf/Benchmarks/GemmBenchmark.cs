@@ -78,8 +78,8 @@ public sealed class GemmBenchmark : IBenchmark
             double selectedMs = context.TimeMedianMs(() => GemmS8.Int32(device, a.View, b.View, c.View, problem), warmup: 1);
             double selectedTops = 2.0 * problem.Macs / (selectedMs * 1e9);
             context.Add(new BenchResult(Name, $"selected ({selected.Name}) {m}x{n}x{k}", selectedMs, selectedTops, "TOPS"));
-            context.AddPeerRatios(Name, $"{m}x{n}x{k}", selectedTops, $"selected {selected.Name}", "torch._int_mm (cuBLASLt int8 TN)", "cuBLAS fp16");
-            context.AddPeerRatios(Name, $"{m}x{n}x{k}", best, $"best of the variants ({bestName})", "torch._int_mm (cuBLASLt int8 TN)", "cuBLAS fp16");
+            context.AddLabelledPeerRatios(Name, $"{m}x{n}x{k}", selectedTops, $"selected {selected.Name}", "torch._int_mm (cuBLASLt int8 TN)", "cuBLAS fp16");
+            context.AddLabelledPeerRatios(Name, $"{m}x{n}x{k}", best, $"best of the variants ({bestName})", "torch._int_mm (cuBLASLt int8 TN)", "cuBLAS fp16");
             if (sweep && !context.Quick && (long)((m + 127) / 128) * ((n + 127) / 128) < 4L * acc.NumMultiprocessors)
             {
                 Sweep(context, problem, a.View, b.View, c.View);

@@ -63,7 +63,7 @@ public sealed class WgmmaGemmBenchmark : IBenchmark
             double selectedMs = context.TimeMedianMs(() => GemmS8.Int32(device, a.View, b.View, c.View, problem), warmup: 1);
             double selectedTops = 2.0 * problem.Macs / (selectedMs * 1e9);
             context.Add(new BenchResult(Name, $"selected ({selected.Name}) {caseName}", selectedMs, selectedTops, "TOPS", selectedTops / ceiling, CeilingsBenchmark.Wgmma));
-            context.AddPeerRatios(Name, caseName, selectedTops, "torch._int_mm (cuBLASLt int8 TN)", "cuBLAS fp16");
+            context.AddLabelledPeerRatios(Name, caseName, selectedTops, $"selected {selected.Name}", "torch._int_mm (cuBLASLt int8 TN)", "cuBLAS fp16");
             if (m == 8192 && n == 8192 && k == 8192)
             {
                 RunEpilogues(context, selected, a.View, b.View, problem, caseName);

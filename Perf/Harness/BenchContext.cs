@@ -53,10 +53,14 @@ public sealed class BenchContext
 
     /// <summary>Records, for each peer that was measured, a row with the peer's throughput and ours / theirs.</summary>
     public void AddPeerRatios(string benchmark, string caseName, double ours, params string[] peers) =>
-        AddPeerRatios(benchmark, caseName, ours, "ours", peers);
+        AddLabelledPeerRatios(benchmark, caseName, ours, "ours", peers);
 
-    /// <summary>As above, the ratio labelled <paramref name="oursLabel"/> / peer (e.g. "selected", "best of 4").</summary>
-    public void AddPeerRatios(string benchmark, string caseName, double ours, string oursLabel, params string[] peers)
+    /// <summary>
+    /// As above, the ratio labelled <paramref name="oursLabel"/> / peer (e.g. "selected", "best of 4"). A name of its
+    /// own: as an overload of the one above, a call with two or more peer names bound its first peer as the label, and
+    /// that peer's ratio was never printed (Perf wgmma lost torch._int_mm, Perf conv cuDNN strict FP32).
+    /// </summary>
+    public void AddLabelledPeerRatios(string benchmark, string caseName, double ours, string oursLabel, params string[] peers)
     {
         foreach (var peer in peers)
         {
