@@ -85,16 +85,7 @@ internal static class WgmmaTmaMainloop
         uint bars = ring + (uint)(stages * stageBytes);
         int tid = Group.IdxX;
         int wg = tid >> 7;
-        if (tid == 0)
-        {
-            for (int s = 0; s < stages; s++)
-            {
-                tma.Init(bars + (uint)(8 * s), 1);
-                tma.Init(bars + (uint)(8 * (stages + s)), Warps);
-            }
-        }
-
-        tma.FenceInit();
+        InitBarriers(tma, bars, stages, tid);
         if (tid == 0)
         {
             for (int s = 0; s < stages; s++)
@@ -174,16 +165,7 @@ internal static class WgmmaTmaMainloop
         int totalTiles = p.TilesM * p.TilesN;
         int myTiles = first < totalTiles ? ((totalTiles - 1 - first) / grid) + 1 : 0;
         int total = myTiles * p.KTiles;
-        if (tid == 0)
-        {
-            for (int s = 0; s < stages; s++)
-            {
-                tma.Init(bars + (uint)(8 * s), 1);
-                tma.Init(bars + (uint)(8 * (stages + s)), Warps);
-            }
-        }
-
-        tma.FenceInit();
+        InitBarriers(tma, bars, stages, tid);
         if (tid == 0)
         {
             for (int g = 0; g < stages && g < total; g++)
@@ -221,6 +203,23 @@ internal static class WgmmaTmaMainloop
             GemmMmaTn.TileOf(first + (i * grid), p, out int tileM, out int tileNIdx);
             WgmmaMainloop.Epilogue(ops, smem, sbase, staging, scratch, p, tileM * WgmmaMainloop.TileM, tileNIdx * tileN, ref epilogue);
         }
+    }
+
+    // Thread 0 sets up full[s] (one arrival: the producer's expect_tx) and empty[s] (one arrival a warp) for every slot,
+    // then every thread fences and meets the others.
+    private static void InitBarriers<TTma>(TTma tma, uint bars, int stages, int tid)
+        where TTma : struct, ITmaOps
+    {
+        if (tid == 0)
+        {
+            for (int s = 0; s < stages; s++)
+            {
+                tma.Init(bars + (uint)(8 * s), 1);
+                tma.Init(bars + (uint)(8 * (stages + s)), Warps);
+            }
+        }
+
+        tma.FenceInit();
     }
 
     // Four k steps of 32 bytes (2 in the descriptors' address field) from descriptors da, db; the third and fourth start
