@@ -98,19 +98,13 @@ internal static class WgmmaTmaMainloop
         }
 
         ops.ZeroAccumulators(scratch);
-        int kw = source.ChunkBytes;
-        long descA0 = WgmmaDescriptor.ForRows(kw, ring + (uint)(wg * 64 * kw));
-        long descB0 = WgmmaDescriptor.ForRows(kw, ring + (uint)(WgmmaMainloop.TileM * 128));
-
-        // k steps 2 and 3 start 64 bytes into a 128-byte row (4 in the address field) or in the second 64-byte chunk.
-        long a2 = kw == 128 ? 4 : (WgmmaMainloop.TileM * 64) >> 4, b2 = kw == 128 ? 4 : (tileN * 64) >> 4;
+        var desc = new StageDescriptors(source.ChunkBytes, ring, wg, tileN);
         int slot = 0, round = 0;
         for (int kt = 0; kt < p.KTiles; kt++)
         {
             tma.WaitFull(bars + (uint)(8 * slot), round & 1);
 
-            long slotDesc = (long)(slot * stageBytes) >> 4;
-            MmaStage(ops, smem, scratch, descA0 + slotDesc, descB0 + slotDesc, a2, b2);
+            desc.MmaStage(ops, smem, scratch, slot * stageBytes);
             if (kt > 0)
             {
                 // Stage kt − 1's wgmma are done: release its slot; thread 0 refills it with stage kt − 1 + S.
@@ -174,10 +168,7 @@ internal static class WgmmaTmaMainloop
             }
         }
 
-        int kw = tiles.For(first).ChunkBytes;
-        long descA0 = WgmmaDescriptor.ForRows(kw, ring + (uint)(wg * 64 * kw));
-        long descB0 = WgmmaDescriptor.ForRows(kw, ring + (uint)(WgmmaMainloop.TileM * 128));
-        long a2 = kw == 128 ? 4 : (WgmmaMainloop.TileM * 64) >> 4, b2 = kw == 128 ? 4 : (tileN * 64) >> 4;
+        var desc = new StageDescriptors(tiles.For(first).ChunkBytes, ring, wg, tileN);
         int used = 0;
         for (int i = 0; i < myTiles; i++)
         {
@@ -186,8 +177,7 @@ internal static class WgmmaTmaMainloop
             {
                 int slot = used % stages;
                 tma.WaitFull(bars + (uint)(8 * slot), (used / stages) & 1);
-                long slotDesc = (long)(slot * stageBytes) >> 4;
-                MmaStage(ops, smem, scratch, descA0 + slotDesc, descB0 + slotDesc, a2, b2);
+                desc.MmaStage(ops, smem, scratch, slot * stageBytes);
                 if (kt > 0)
                 {
                     ReleaseAndRefill<TTma, TSource, TTiles>(tma, smem, ring, align, tiles, used - 1, total, first, grid, p.KTiles, stages, stageBytes, bars, tid);
@@ -222,20 +212,6 @@ internal static class WgmmaTmaMainloop
         tma.FenceInit();
     }
 
-    // Four k steps of 32 bytes (2 in the descriptors' address field) from descriptors da, db; the third and fourth start
-    // a2 / b2 further (64 bytes into a 128-byte row, or the second 64-byte chunk). One commit group, one left in flight.
-    private static void MmaStage<TOps>(TOps ops, ArrayView<int> smem, ArrayView<int> scratch, long da, long db, long a2, long b2)
-        where TOps : struct, IWgmmaOps
-    {
-        ops.Fence();
-        ops.Mma(smem, da, db, scratch);
-        ops.Mma(smem, da + 2, db + 2, scratch);
-        ops.Mma(smem, da + a2, db + b2, scratch);
-        ops.Mma(smem, da + a2 + 2, db + b2 + 2, scratch);
-        ops.CommitMma();
-        ops.WaitMma(1);
-    }
-
     // Every warp releases global stage g's slot; thread 0 waits for all of them and asks for stage g + S into it.
     private static void ReleaseAndRefill<TTma, TSource, TTiles>(
         TTma tma, ArrayView<int> smem, uint ring, int align, TTiles tiles, int g, int total, int first, int grid, int kTiles,
@@ -265,5 +241,42 @@ internal static class WgmmaTmaMainloop
     {
         int i = g / kTiles, slot = g % stages;
         tiles.For(first + (i * grid)).Request(tma, smem, ring, align, slot * stageBytes, bars + (uint)(8 * slot), g - (i * kTiles));
+    }
+}
+
+/// <summary>
+/// The wgmma descriptors of a TMA-fed block's stages, computed once: warpgroup wg's A rows and the B rows at slot 0 of
+/// the ring, for K chunks of <c>kw</c> bytes (128: one 128-byte-swizzled chunk a stage; 64: two 64-byte-swizzled ones).
+/// </summary>
+internal readonly struct StageDescriptors
+{
+    private readonly long _a0, _b0, _a2, _b2;
+
+    public StageDescriptors(int kw, uint ring, int wg, int tileN)
+    {
+        _a0 = WgmmaDescriptor.ForRows(kw, ring + (uint)(wg * 64 * kw));
+        _b0 = WgmmaDescriptor.ForRows(kw, ring + (uint)(WgmmaMainloop.TileM * 128));
+
+        // k steps 2 and 3 start 64 bytes into a 128-byte row (4 in the address field) or in the second 64-byte chunk.
+        _a2 = kw == 128 ? 4 : (WgmmaMainloop.TileM * 64) >> 4;
+        _b2 = kw == 128 ? 4 : (tileN * 64) >> 4;
+    }
+
+    /// <summary>
+    /// The stage at byte <paramref name="slotBytes"/> of the ring: four k steps of 32 bytes (2 in the descriptors' address
+    /// field), one commit group, one group left in flight.
+    /// </summary>
+    public void MmaStage<TOps>(TOps ops, ArrayView<int> smem, ArrayView<int> scratch, int slotBytes)
+        where TOps : struct, IWgmmaOps
+    {
+        long slot = (long)slotBytes >> 4;
+        long da = _a0 + slot, db = _b0 + slot;
+        ops.Fence();
+        ops.Mma(smem, da, db, scratch);
+        ops.Mma(smem, da + 2, db + 2, scratch);
+        ops.Mma(smem, da + _a2, db + _b2, scratch);
+        ops.Mma(smem, da + _a2 + 2, db + _b2 + 2, scratch);
+        ops.CommitMma();
+        ops.WaitMma(1);
     }
 }
