@@ -27,39 +27,22 @@ public class OnnxMutationTests
         {
             byte[] seed = seeds[v % seeds.Length];
             var (bytes, what) = Mutate(seed, random, v);
-            var watch = Stopwatch.StartNew();
-            Exception? failure = null;
+            // The second is the importer's bound, not the scheduler's: a run over it is timed again (up to 3 runs,
+            // the fastest counts), so a stall of the test host (CI's 2 cores, other tests' threads) is not charged.
+            var elapsed = TimeSpan.MaxValue;
             bool ok = false;
-            var task = Task.Run(() =>
+            for (int run = 0; run < 3 && elapsed >= Limit; run++)
             {
-                try
+                var (time, done, failure) = await ImportTimed(bytes, v, what);
+                if (failure is not null)
                 {
-                    OnnxImporter.Import(OnnxModel.Parse(bytes));
-                    ok = true;
+                    Assert.Fail($"variant {v} ({what}) threw {failure.GetType().Name}: {failure}");
                 }
-                catch (OnnxImportException)
-                {
-                }
-                catch (Exception e)
-                {
-                    failure = e;
-                }
-            }, TestContext.Current.CancellationToken);
-            try
-            {
-                await task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+                elapsed = time < elapsed ? time : elapsed;
+                ok = done;
             }
-            catch (TimeoutException)
-            {
-                Assert.Fail($"variant {v} ({what}) hung");
-            }
-            watch.Stop();
-            if (failure is not null)
-            {
-                Assert.Fail($"variant {v} ({what}) threw {failure.GetType().Name}: {failure}");
-            }
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"variant {v} ({what}) took {watch.Elapsed.TotalMilliseconds:F0} ms");
-            slowest = watch.Elapsed > slowest ? watch.Elapsed : slowest;
+            Assert.True(elapsed < Limit, $"variant {v} ({what}) took {elapsed.TotalMilliseconds:F0} ms in each of 3 runs");
+            slowest = elapsed > slowest ? elapsed : slowest;
             if (ok)
             {
                 imported++;
@@ -72,6 +55,41 @@ public class OnnxMutationTests
         Assert.Equal(Variants, refused + imported);
         Assert.True(refused > Variants / 2, $"only {refused} of {Variants} variants were refused");
         TestContext.Current.SendDiagnosticMessage($"{refused} refused, {imported} imported, slowest {slowest.TotalMilliseconds:F0} ms");
+    }
+
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(1);
+
+    /// <summary>Parses and imports <paramref name="bytes"/> on a pool thread: wall time, whether it imported, and any exception other than <see cref="OnnxImportException"/>; a run over 10 s fails the test as a hang.</summary>
+    private static async Task<(TimeSpan Time, bool Imported, Exception? Failure)> ImportTimed(byte[] bytes, int variant, string what)
+    {
+        var watch = Stopwatch.StartNew();
+        Exception? failure = null;
+        bool ok = false;
+        var task = Task.Run(() =>
+        {
+            try
+            {
+                OnnxImporter.Import(OnnxModel.Parse(bytes));
+                ok = true;
+            }
+            catch (OnnxImportException)
+            {
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+        }, TestContext.Current.CancellationToken);
+        try
+        {
+            await task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"variant {variant} ({what}) hung");
+        }
+        watch.Stop();
+        return (watch.Elapsed, ok, failure);
     }
 
     [Fact]
