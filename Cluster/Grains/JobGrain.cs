@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using ILGPUInt8.Cluster.Jobs;
 using Orleans.Concurrency;
 using Orleans.Runtime.Placement;
@@ -46,7 +47,8 @@ public sealed class JobGrain(IClusterMembershipService membership, IGrainFactory
         var pending = new Queue<(ShardTask Task, int Attempts)>(tasks.Select(t => (t, 0)));
         var running = new Dictionary<SiloAddress, (Task<ShardResult> Call, ShardTask Task, int Attempts)>();
         var results = new List<ShardResult>();
-        var lonely = DateTime.UtcNow;
+        // How long no silo has run a shard: a monotonic clock (a wall-clock jump must not fail the pending shards).
+        var lonely = Stopwatch.StartNew();
 
         void Requeue(ShardTask task, int attempts, string why)
         {
@@ -86,7 +88,7 @@ public sealed class JobGrain(IClusterMembershipService membership, IGrainFactory
 
             if (running.Count == 0)
             {
-                if (DateTime.UtcNow - lonely > NoSiloLimit)
+                if (lonely.Elapsed > NoSiloLimit)
                 {
                     while (pending.TryDequeue(out var left))
                     {
@@ -98,7 +100,7 @@ public sealed class JobGrain(IClusterMembershipService membership, IGrainFactory
                 continue;
             }
 
-            lonely = DateTime.UtcNow;
+            lonely.Restart();
             await Task.WhenAny(running.Values.Select(r => (Task)r.Call).Append(Task.Delay(Tick)));
             foreach (var (silo, run) in running.Where(r => r.Value.Call.IsCompleted).ToList())
             {
