@@ -22,7 +22,7 @@ public enum ElementWiseOperation
 /// (ReLU for residual blocks). b may be shorter than a and repeat: b index = i mod len(b) (a constant broadcast over
 /// the batch). Float: y = f(a op b). Int8: see <see cref="Int8ElementWise"/> for the integer formulas.
 /// </summary>
-public static class ElementWise
+public static partial class ElementWise
 {
     /// <summary>y = f(a op b) over floats (asynchronous).</summary>
     public static void Float(Int8Device device, ArrayView<float> a, ArrayView<float> b, ArrayView<float> y, ElementWiseOperation operation, ActivationSpec activation)

@@ -1,5 +1,6 @@
 using ILGPU;
 using ILGPU.Runtime;
+using ILGPUInt8.Kernels.Arch;
 using ILGPUInt8.Kernels.IntegerOnly;
 using ILGPUInt8.Kernels.Quantization;
 using ILGPUInt8.Kernels.Runtime;
@@ -44,6 +45,29 @@ public static class Pooling
                 break;
             default:
                 LoadFloat<AverageFloat<CountValid>>(device)(index, x, y, g);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// FP16 pooling over 2-byte halves (asynchronous): the float pooling of the widened values (FP32 sum or max), one
+    /// rounding as it stores, y = half_RNE(pool(float(x))).
+    /// </summary>
+    public static void Half(Int8Device device, ArrayView<ushort> x, ArrayView<ushort> y, PoolProblem problem, PoolingMode mode)
+    {
+        Check(device, x.Length, y.Length, problem);
+        var g = problem.Geometry;
+        Index1D index = checked(g.C * g.N * g.P * g.Q);
+        switch (mode)
+        {
+            case PoolingMode.Max:
+                LoadHalf<MaxFloat>(device)(index, x, y, g);
+                break;
+            case PoolingMode.AverageCountPadding:
+                LoadHalf<AverageFloat<CountPadded>>(device)(index, x, y, g);
+                break;
+            default:
+                LoadHalf<AverageFloat<CountValid>>(device)(index, x, y, g);
                 break;
         }
     }
@@ -145,6 +169,11 @@ public static class Pooling
         device.GetKernel("pool.f32." + typeof(TOp).FullName, a =>
             a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, PoolGeometry>(FloatKernel<TOp>));
 
+    private static Action<Index1D, ArrayView<ushort>, ArrayView<ushort>, PoolGeometry> LoadHalf<TOp>(Int8Device device)
+        where TOp : struct, IFloatPool =>
+        device.GetKernel("pool.f16." + typeof(TOp).FullName, a =>
+            a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<ushort>, ArrayView<ushort>, PoolGeometry>(HalfKernel<TOp>));
+
     private static Action<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, ArrayView<float>, PoolGeometry> LoadInt8Average<TCount>(Int8Device device)
         where TCount : struct, IPoolDivisor =>
         device.GetKernel("pool.s8.avg." + typeof(TCount).Name, a =>
@@ -170,6 +199,28 @@ public static class Pooling
         }
 
         y[((long)m * g.C) + c] = op.Finish(acc, win);
+    }
+
+    /// <summary>Thread (c, m) of <see cref="FloatKernel{TOp}"/> on halves: widened as read, rounded as stored.</summary>
+    internal static void HalfKernel<TOp>(Index1D index, ArrayView<ushort> x, ArrayView<ushort> y, PoolGeometry g)
+        where TOp : struct, IFloatPool
+    {
+        int c = index % g.C, m = index / g.C;
+        int q = m % g.Q;
+        int p = (m / g.Q) % g.P;
+        int n = m / (g.Q * g.P);
+        var win = g.Window(p, q);
+        var op = default(TOp);
+        float acc = op.Start;
+        for (int h = win.H0; h < win.H1; h++)
+        {
+            for (int w = win.W0; w < win.W1; w++)
+            {
+                acc = op.Add(acc, HalfConvert.ToFloat(x[((((long)n * g.H) + h) * g.W + w) * g.C + c]));
+            }
+        }
+
+        y[((long)m * g.C) + c] = HalfConvert.FromFloat(op.Finish(acc, win));
     }
 
     private static Action<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, ArrayView<FixedPointChannel>, PoolGeometry> LoadInt8AverageFixedPoint<TCount>(Int8Device device)

@@ -6,18 +6,20 @@ using ILGPUInt8.Layers.Operators;
 namespace ILGPUInt8.Layers.Builder;
 
 /// <summary>
-/// Inserts quantize / dequantize / round-to-half steps where a step reads a tensor in another precision (INT8 steps read
-/// int8, FP32 steps float, FP16 steps half values, softmax INT8 reads int8 and writes float). A network input is stored
-/// int8 (quantized on the way in) when every reader wants int8. A constant read as int8 becomes an int8 constant
-/// (quantized once when the engine is made); one read by an FP16 step, a constant of its values rounded to half.
-/// FP16 values are float words holding halves: an FP16 step's output is one, and FP32 steps read it as it is (every
-/// half is a float); an FP16 step reading a float tensor gets a rounded copy (<see cref="ConvertKind.ToHalf"/>), one
-/// reading an int8 tensor a dequantized then rounded one. One conversion per tensor and precision, placed before its
-/// first reader. Checks that a constant feeds only the second operand of an element-wise step.
+/// Inserts quantize / dequantize / half conversions where a step reads a tensor in another precision (INT8 steps read
+/// int8, FP32 steps float, FP16 steps halves, softmax INT8 reads int8 and writes float). A network input is stored int8
+/// (quantized on the way in) when every reader wants int8. An FP16 step's output is stored as 2-byte halves
+/// (<see cref="DataType.Half"/>), except an engine output: float words holding the halves (the engine hands out floats).
+/// An FP16 step reading a float tensor gets a copy rounded to halves (<see cref="ConvertKind.ToHalf"/>), one reading
+/// int8 a dequantized then rounded one; an FP32 step reading halves gets them widened (<see cref="ConvertKind.FromHalf"/>,
+/// exact), an INT8 step widened then quantized. A constant read as int8 becomes an int8 constant (quantized once when
+/// the engine is made); one read by an FP16 step, a float constant of its values rounded to half. One conversion per
+/// tensor and precision, placed before its first reader. Checks that a constant feeds only the second operand of an
+/// element-wise step.
 /// </summary>
 internal static class ConvertPass
 {
-    /// <summary>Inserts the conversions; a tensor's precision here is int8, <see cref="DataType.Half"/> (half values in float words) or float.</summary>
+    /// <summary>Inserts the conversions and gives every FP16 step's output its storage.</summary>
     public static void Run(Plan plan)
     {
         foreach (var id in plan.Inputs)
@@ -29,8 +31,7 @@ internal static class ConvertPass
             }
         }
 
-        // Tensors holding half values: FP16 steps' outputs and the rounded copies made here.
-        var half = new HashSet<int>(plan.Nodes.Where(n => n.Half).Select(n => n.Output));
+        var outputs = plan.Outputs.ToHashSet();
         var converted = new Dictionary<(int, DataType), int>();
         for (var i = 0; i < plan.Nodes.Count; i++)
         {
@@ -44,24 +45,23 @@ internal static class ConvertPass
                 }
 
                 var want = node.Int8 ? DataType.Int8 : node.Half ? DataType.Half : DataType.Float;
-                var have = t.Type == DataType.Int8 ? DataType.Int8 : half.Contains(t.Id) ? DataType.Half : DataType.Float;
-                if (have == want || (want == DataType.Float && have == DataType.Half))
+                if (t.Type == want)
                 {
                     continue;
                 }
 
-                if (want == DataType.Half && have == DataType.Int8)
+                // Int8 ↔ half goes through float.
+                if (t.Type != DataType.Float && want != DataType.Float)
                 {
                     t = plan.Tensors[Converted(plan, t, DataType.Float, converted, ref i)];
                 }
 
-                var id = Converted(plan, t, want, converted, ref i);
-                if (want == DataType.Half)
-                {
-                    half.Add(id);
-                }
+                node.Inputs[j] = Converted(plan, t, want, converted, ref i);
+            }
 
-                node.Inputs[j] = id;
+            if (node.Half)
+            {
+                plan.Tensors[node.Output].Type = outputs.Contains(node.Output) ? DataType.Float : DataType.Half;
             }
         }
 
@@ -78,15 +78,23 @@ internal static class ConvertPass
 
         var suffix = want switch { DataType.Int8 => "_int8", DataType.Half => "_fp16", _ => "_float" };
         var c = plan.Add(t.Name + suffix, t.Dims);
-        c.Type = want == DataType.Int8 ? DataType.Int8 : DataType.Float;
         c.Threshold = t.Threshold;
         if (t.Constant is not null)
         {
+            // Constants stay float words (or int8): a half constant holds the rounded values.
+            c.Type = want == DataType.Int8 ? DataType.Int8 : DataType.Float;
             c.Constant = want == DataType.Half ? HalfConvert.Round(t.Constant) : t.Constant;
         }
         else
         {
-            var kind = want switch { DataType.Int8 => ConvertKind.Quantize, DataType.Half => ConvertKind.ToHalf, _ => ConvertKind.Dequantize };
+            c.Type = want;
+            var kind = (t.Type, want) switch
+            {
+                (_, DataType.Int8) => ConvertKind.Quantize,
+                (_, DataType.Half) => ConvertKind.ToHalf,
+                (DataType.Half, _) => ConvertKind.FromHalf,
+                _ => ConvertKind.Dequantize,
+            };
             var convert = new PlanNode(new ConvertLayer(c.Name, kind), [t.Id], c.Id, []) { Int8 = want == DataType.Int8 };
             plan.Nodes.Insert(i, convert);
             i++;

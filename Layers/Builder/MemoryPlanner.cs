@@ -18,7 +18,9 @@ internal static class MemoryPlanner
         {
             if (node.Inputs.Count > 0 && node.Layer.OutputIsView(plan.Tensors[node.Inputs[0]].Dims.WithBatch(1), plan.Tensors[node.Output].Dims.WithBatch(1)) is bool view)
             {
-                node.IsView = view && plan.Tensors[node.Inputs[0]].Constant is null;
+                // A view's bytes are its input's: same element type (an FP16 reshape to an engine output, float words, copies).
+                var input = plan.Tensors[node.Inputs[0]];
+                node.IsView = view && input.Constant is null && input.Type == plan.Tensors[node.Output].Type;
                 plan.Tensors[node.Output].AliasOf = node.IsView ? node.Inputs[0] : -1;
             }
         }

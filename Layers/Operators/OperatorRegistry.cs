@@ -18,16 +18,16 @@ internal static class OperatorRegistry
     /// <summary>The operator of a layer type, or null when none is registered.</summary>
     public static Operator? Find(LayerType type) => ByType.GetValueOrDefault(type);
 
-    /// <summary>The step that runs a plan node on the engine's backend (CPU when the engine has a host ISA); FP16 nodes round their output.</summary>
+    /// <summary>The step that runs a plan node on the engine's backend (CPU when the engine has a host ISA); FP16 nodes read and store halves.</summary>
     public static Step CreateStep(Engine engine, PlanNode node)
     {
         var op = Find(node.Layer.Type)
             ?? throw new NetworkException(node.Name, $"layer type {node.Layer.Type} has no operator to execute it.");
         var step = engine.HostIsa is null ? op.CreateCudaStep(engine, node) : op.CreateCpuStep(engine, node);
 
-        // An FP16 step stores halves: its float step, then the output rounded (a view's bytes are its input's halves),
-        // unless the step's epilogue already rounds.
-        return node.Half && !node.IsView && !step.StoresHalves ? new HalfStoreStep(step) : step;
+        // An FP16 step reads and stores halves: its float step between widening copies and the rounding store (a view's
+        // bytes are its input's halves), unless the step does both itself.
+        return node.Half && !node.IsView && !step.HandlesHalfStorage ? new HalfIoStep(step) : step;
     }
 
     private static FrozenDictionary<LayerType, Operator> Discover()

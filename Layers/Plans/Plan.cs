@@ -5,8 +5,9 @@ using ILGPUInt8.Layers.Network;
 namespace ILGPUInt8.Layers.Plans;
 
 /// <summary>
-/// A tensor of an engine plan. Activations live in the context's arena at <see cref="Offset"/> (NHWC, float or int8 with
-/// per-tensor scale); constants live in the engine; a view (<see cref="AliasOf"/>) shares another tensor's bytes.
+/// A tensor of an engine plan. Activations live in the context's arena at <see cref="Offset"/> (NHWC: float, 2-byte half
+/// or int8 with per-tensor scale); constants live in the engine (float or int8); a view (<see cref="AliasOf"/>) shares
+/// another tensor's bytes.
 /// </summary>
 internal sealed class PlanTensor
 {
@@ -23,7 +24,10 @@ internal sealed class PlanTensor
 
     public TensorDims Dims { get; }
 
-    /// <summary>Float or Int8.</summary>
+    /// <summary>
+    /// Float, Half (2-byte halves: the output of an FP16 step or of a conversion to FP16; engine files before version 9
+    /// keep FP16 values in float words) or Int8.
+    /// </summary>
     public DataType Type { get; set; } = DataType.Float;
 
     /// <summary>INT8 threshold T (scale T/127), or null when no range is known.</summary>
@@ -46,7 +50,7 @@ internal sealed class PlanTensor
     public long Offset { get; set; }
 
     /// <summary>Bytes of one batch item.</summary>
-    public long ItemBytes => Dims.Volume * (Type == DataType.Int8 ? 1 : 4);
+    public long ItemBytes => Dims.Volume * Type.ElementSize();
 
     public override string ToString() => $"#{Id} {Name} {Dims} {Type}{(Threshold is { } t ? $" T={t:G6}" : string.Empty)}";
 }
@@ -73,7 +77,8 @@ internal sealed class PlanNode
 
     /// <summary>
     /// Runs in FP16 (never with <see cref="Int8"/>): it reads half values, computes in FP32 with its weights rounded to
-    /// half and rounds its output to half (round-to-nearest-even) as it stores it; the tensors stay float words.
+    /// half and rounds its output to half (round-to-nearest-even) as it stores it, 2 bytes an element
+    /// (<see cref="DataType.Half"/>) except an engine output (float words holding the halves).
     /// </summary>
     public bool Half { get; set; }
 

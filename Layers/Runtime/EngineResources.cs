@@ -70,7 +70,8 @@ internal static class EngineResources
         long total = 0;
         foreach (var node in plan.Nodes)
         {
-            total = checked(total + (OperatorRegistry.Find(node.Layer.Type)?.ScratchBytes(plan, node, host) ?? 0));
+            // An FP16 node's widened inputs and float output (counted for every FP16 node: a step that handles halves itself needs less).
+            total = checked(total + (OperatorRegistry.Find(node.Layer.Type)?.ScratchBytes(plan, node, host) ?? 0) + HalfIoStep.ScratchFor(plan, node));
         }
 
         return total;

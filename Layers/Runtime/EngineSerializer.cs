@@ -11,7 +11,9 @@ namespace ILGPUInt8.Layers.Runtime;
 /// then the payload: the finished plan (tensors with types, ranges, constants and arena offsets; steps with their layer
 /// parameters, precision and fusion; inputs; outputs). Weights are stored as FP32 and quantized again when the engine is
 /// made (deterministic host code, so the same bits). A wrong magic, another version, a short file or a checksum mismatch
-/// is rejected with <see cref="InvalidDataException"/> saying which. Version 8 adds the TF32 switch after the
+/// is rejected with <see cref="InvalidDataException"/> saying which. Version 9 stores FP16 tensors as 2-byte halves
+/// (tensor type Half and the widening convert kind; older files keep FP16 values in float words, and their steps still
+/// run them so). Version 8 adds the TF32 switch after the
 /// integer-only flag (older files: strict FP32); version 7 adds each step's FP16 flag after its
 /// tactics (older files: every float step FP32) and the round-to-half convert kind (a byte where older files wrote the
 /// quantize bool: the same bytes for the old kinds); version 6 each step's timed tactics (batch, variant name);
@@ -21,7 +23,7 @@ namespace ILGPUInt8.Layers.Runtime;
 /// </summary>
 internal static class EngineSerializer
 {
-    public const int Version = 8;
+    public const int Version = 9;
 
     /// <summary>The oldest format this build still reads (version 2 lacks the fused residual sum: none was fused then).</summary>
     public const int OldestReadable = 2;
@@ -160,7 +162,7 @@ internal static class EngineSerializer
             t.IsOutput = r.ReadBoolean();
             t.AliasOf = r.ReadInt32();
             t.Offset = r.ReadInt64();
-            if (!t.Dims.IsValid || t.AliasOf >= tensors || t.Offset < 0 || (t.Type != DataType.Float && t.Type != DataType.Int8))
+            if (!t.Dims.IsValid || t.AliasOf >= tensors || t.Offset < 0 || (t.Type is not (DataType.Float or DataType.Int8) && !(t.Type == DataType.Half && version >= 9 && t.Constant is null)))
             {
                 throw new InvalidDataException($"Corrupt engine file: tensor '{t.Name}' is inconsistent.");
             }
@@ -230,7 +232,7 @@ internal static class EngineSerializer
         plan.Outputs.AddRange(r.ReadIntArray());
         plan.IntegerOnly = version >= 4 && r.ReadBoolean();
         plan.Tf32 = version >= 8 && r.ReadBoolean();
-        if (plan.MaxBatchSize <= 0 || plan.Inputs.Concat(plan.Outputs).Any(id => id < 0 || id >= tensors) || r.BaseStream.Position != r.BaseStream.Length)
+        if (plan.MaxBatchSize <= 0 || plan.Inputs.Concat(plan.Outputs).Any(id => id < 0 || id >= tensors || plan.Tensors[id].Type == DataType.Half) || r.BaseStream.Position != r.BaseStream.Length)
         {
             throw new InvalidDataException("Corrupt engine file: the plan is inconsistent.");
         }

@@ -436,12 +436,17 @@ public sealed partial class ExecutionContext : IDisposable
             return Engine.Constant(t.Id).SubView(0, t.ItemBytes).Cast<T>();
         }
 
+        if (RedirectOf(t) is { Length: > 0 } redirected)
+        {
+            return redirected.Cast<T>();
+        }
+
         return _arena.View.AsContiguous().SubView(t.Offset, t.ItemBytes * batch).Cast<T>();
     }
 
     /// <summary>The host address of a tensor's data (the CPU backend; its memory is the CPU accelerator's, on the host).</summary>
     internal unsafe T* Pointer<T>(PlanTensor t, int batch)
-        where T : unmanaged => _hostArena != IntPtr.Zero && t.Constant is null ? (T*)((byte*)_hostArena + t.Offset) : Pointer(View<T>(t, batch));
+        where T : unmanaged => _hostArena != IntPtr.Zero && t.Constant is null && _redirected == 0 ? (T*)((byte*)_hostArena + t.Offset) : Pointer(View<T>(t, batch));
 
     /// <summary>The host address of a view of host (CPU accelerator) memory.</summary>
     internal static unsafe T* Pointer<T>(ArrayView<T> view)

@@ -1,4 +1,5 @@
 using ILGPU.Runtime;
+using ILGPUInt8.Kernels.Arch;
 using ILGPUInt8.Kernels.Tensors;
 
 namespace ILGPUInt8.Layers.Runtime;
@@ -64,6 +65,13 @@ public static class TensorCapture
             else if (tensor.Type == DataType.Float)
             {
                 context.View<float>(tensor, batchSize).CopyToCPU(nhwc);
+            }
+            else if (tensor.Type == DataType.Half)
+            {
+                // 2-byte halves: their floats, exactly.
+                var h = new ushort[nhwc.Length];
+                context.View<ushort>(tensor, batchSize).CopyToCPU(h);
+                HalfConvert.ToFloats(h).CopyTo(nhwc, 0);
             }
             else
             {

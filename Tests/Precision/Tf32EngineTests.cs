@@ -201,7 +201,7 @@ public sealed class Tf32EngineTests
         using var engine = EngineBuilder.BuildCpu(net, Config(2, tf32));
         using var file = new MemoryStream();
         engine.Serialize(file);
-        Assert.Equal(8, EngineSerializer.Version);
+        Assert.Equal(9, EngineSerializer.Version);
         Assert.Equal(EngineSerializer.Version, BitConverter.ToInt32(file.GetBuffer(), 8));
         file.Position = 0;
         using var loaded = Engine.DeserializeCpu(file);

@@ -11,14 +11,21 @@ internal enum ConvertKind : byte
     /// <summary>float → int8: q = clamp(round_half_even(x · (1/s)), −127, 127).</summary>
     Quantize = 1,
 
-    /// <summary>float → FP16 values: x = HalfConvert.Round(x) (round-to-nearest-even), still float words.</summary>
+    /// <summary>
+    /// float → FP16: h = HalfConvert.FromFloat(x) (round-to-nearest-even), stored as 2-byte halves; in engine files before
+    /// version 9 the output is float words, x = HalfConvert.Round(x).
+    /// </summary>
     ToHalf = 2,
+
+    /// <summary>2-byte halves → float: x = HalfConvert.ToFloat(h) (exact), for an FP32 or INT8 step reading an FP16 tensor.</summary>
+    FromHalf = 3,
 }
 
 /// <summary>
 /// A precision conversion the builder inserts at a boundary between FP32, FP16 and INT8 steps: quantize (float → int8
-/// with the tensor's scale, q = clamp(round_half_even(x · (1/s)), −127, 127)), dequantize (x = q · s), or the rounding of
-/// float values to halves an FP16 step reads (a float input, an FP32 step's output). Not part of the public API.
+/// with the tensor's scale, q = clamp(round_half_even(x · (1/s)), −127, 127)), dequantize (x = q · s), the rounding of
+/// float values to the halves an FP16 step reads (a float input, an FP32 step's output), or the halves widened back to
+/// floats for an FP32 or INT8 reader. Not part of the public API.
 /// </summary>
 internal sealed class ConvertLayer : Layer
 {
@@ -51,7 +58,7 @@ internal sealed class ConvertLayer : Layer
     internal static ConvertLayer Read(string name, BinaryReader r)
     {
         var kind = r.ReadByte();
-        return kind <= (byte)ConvertKind.ToHalf ? new(name, (ConvertKind)kind) : throw new InvalidDataException($"Convert step '{name}' has unknown kind {kind}.");
+        return kind <= (byte)ConvertKind.FromHalf ? new(name, (ConvertKind)kind) : throw new InvalidDataException($"Convert step '{name}' has unknown kind {kind}.");
     }
 
     /// <inheritdoc />

@@ -3,7 +3,10 @@ using ILGPUInt8.Layers.Operators;
 
 namespace ILGPUInt8.Layers.Reference;
 
-/// <summary>The plan reference of a quantize (y = clamp(round(x / s), −127, 127)) dequantize (y = q·s) or rounding to halves (.NET's (Half) cast: round-to-nearest-even).</summary>
+/// <summary>
+/// The plan reference of a quantize (y = clamp(round(x / s), −127, 127)), dequantize (y = q·s), rounding to halves
+/// (.NET's (Half) cast: round-to-nearest-even) or widening of halves (exact: the values are already halves).
+/// </summary>
 internal sealed class ConvertPlanReference : PlanEvaluator<ConvertLayer>
 {
     /// <inheritdoc />
@@ -14,6 +17,7 @@ internal sealed class ConvertPlanReference : PlanEvaluator<ConvertLayer>
         {
             ConvertKind.Quantize => QuantizationReference.Quantize((float[])x, [e.Output.Scale], x.Length),
             ConvertKind.ToHalf => ((float[])x).Select(v => (float)(Half)v).ToArray(),
+            ConvertKind.FromHalf => ((float[])x).ToArray(),
             _ => QuantizationReference.Dequantize((sbyte[])x, [e.Sx], x.Length),
         };
     }

@@ -3,6 +3,7 @@ using ILGPUInt8.Kernels.Arch;
 using ILGPUInt8.Kernels.Convolution;
 using ILGPUInt8.Kernels.Gemm;
 using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Kernels.Tensors;
 using ILGPUInt8.Layers.Runtime;
 using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
 
@@ -15,13 +16,14 @@ namespace ILGPUInt8.Layers.Operators;
 /// Kp rounded up to 4: lda·4 bytes a multiple of 16); the weights B [K][Kp] (KRSC, zero-padded) are halves or floats;
 /// then <see cref="GemmFloat"/> (mma.sync or wgmma, FP32 accumulation): y[m][k] = max(Σ_j A[m][j]·B[k][j] + bias[k], lo),
 /// bias FP32, lo = 0 for a fused ReLU. FP16: products of halves exact in FP32; the epilogue rounds y to a half once
-/// (<see cref="HalfRoundedOutEpilogue"/>: the bits the engine's separate FP16 store, <see cref="HalfStoreStep"/>, gives,
-/// without its pass). TF32: the GEMM rounds every operand to TF32 (10 mantissa
+/// (<see cref="HalfOutEpilogue"/> into the 2-byte half output; <see cref="HalfRoundedOutEpilogue"/> into an output held in
+/// float words: the bits the engine's separate FP16 store, <see cref="HalfIoStep"/>, gives, without its pass). TF32: the GEMM rounds every operand to TF32 (10 mantissa
 /// bits, ties away from zero: <see cref="MmaFloat.Tf32Round"/>), the products of TF32 values exact in FP32. Either way the
 /// sum is the tensor core's order, not the reference's: the last float bits differ. Groups = 1 and no fused activation
 /// other than ReLU; every other float convolution runs the FP32 kernel (<see cref="ConvolutionStep"/>).
-/// An FP16 convolution with C a multiple of 8 skips the im2col matrix: the input is packed to halves in scratch
-/// (<see cref="HalfPack"/>, N·H·W·C × 2 bytes, exact for the half values of an FP16 tensor) and the implicit-GEMM
+/// An FP16 convolution with C a multiple of 8 skips the im2col matrix: it reads the 2-byte half input where it lies (an
+/// input in float words, from an engine file before version 9, is packed to halves in scratch first: <see cref="HalfPack"/>,
+/// N·H·W·C × 2 bytes, exact for half values) and the implicit-GEMM
 /// convolution (<see cref="ConvFloat"/>, the weights are then the dense KRSC halves: R·S·C is a multiple of 8) gathers
 /// its patches itself. A TF32 convolution with C a multiple of 4 reads the float arena tensor directly (no pack: the
 /// NHWC floats are the operand; R·S·C is then a multiple of 4, so the dense KRSC weights are the im2col weights). Both sum
@@ -73,23 +75,26 @@ internal sealed class TensorCoreConvolutionStep : Step
     internal static IFloatConvVariant? CpuConvVariant;
 
     /// <inheritdoc />
-    public override int Launches => _implicit is not null && _input == FloatMmaInput.Tf32 ? 1 : 2;
+    public override int Launches => _implicit is not null && !PacksInput ? 1 : 2;
 
     /// <inheritdoc />
     public override bool RunsTf32 => _input == FloatMmaInput.Tf32;
 
     /// <inheritdoc />
-    public override bool StoresHalves => _input == FloatMmaInput.Fp16;
+    public override bool HandlesHalfStorage => _input == FloatMmaInput.Fp16;
 
     /// <inheritdoc />
     public override long ScratchBytes => _implicit is null ? checked((long)Plan.MaxBatchSize * Output.Dims.Plane * _columns * ElementBytes)
-        : _input == FloatMmaInput.Fp16 ? checked((long)Plan.MaxBatchSize * Input().Dims.Volume * 2)
+        : PacksInput ? checked((long)Plan.MaxBatchSize * Input().Dims.Volume * 2)
         : 0;
 
     /// <inheritdoc />
     public override string KernelName => _implicit is null
         ? $"im2col_{(_input == FloatMmaInput.Fp16 ? "f16" : "f32")}+{Variant(_problem(Plan.MaxBatchSize)).Name}"
-        : _input == FloatMmaInput.Fp16 ? $"pack_f16+{_implicit.Name}" : _implicit.Name;
+        : PacksInput ? $"pack_f16+{_implicit.Name}" : _implicit.Name;
+
+    // FP16 on float words (engine files before version 9): the implicit GEMM packs them to halves first.
+    private bool PacksInput => _implicit is not null && _input == FloatMmaInput.Fp16 && Input().Type != DataType.Half;
 
     private int ElementBytes => _input == FloatMmaInput.Fp16 ? 2 : 4;
 
@@ -147,12 +152,12 @@ internal sealed class TensorCoreConvolutionStep : Step
     internal const string ImplicitEnvironmentVariable = "ILGPUINT8_FP16_IMPLICIT_CONV";
 
     // The implicit-GEMM convolution for a convolution layer with C a multiple of 8 (FP16) or 4 (TF32) (CUDA: ConvFloat's
-    // choice; CPU accelerator: the injected test variant), else null (im2col + GEMM). TF32 reads the arena tensor itself
+    // choice; CPU accelerator: the injected test variant), else null (im2col + GEMM). It reads the arena tensor itself
     // with 16-byte cp.async copies: its offset in the 256-byte aligned arena must be a multiple of 16 (a view may not be).
     private static IFloatConvVariant? ImplicitFor(Engine engine, PlanNode node, FloatMmaInput input, ConvProblem p)
     {
         if (node.Layer is not ConvolutionLayer || p.C % (16 / ConvFloat.ElementBytes(input)) != 0
-            || (input == FloatMmaInput.Tf32 && engine.Plan.Tensors[node.Inputs[0]].Offset % 16 != 0)
+            || engine.Plan.Tensors[node.Inputs[0]].Offset % 16 != 0
             || Environment.GetEnvironmentVariable(ImplicitEnvironmentVariable) == "0")
         {
             return null;
@@ -178,15 +183,19 @@ internal sealed class TensorCoreConvolutionStep : Step
     public override void Run(ExecutionContext context, int batch)
     {
         var p = _problem(batch);
-        var y = context.View<float>(Output, batch);
         var lo = FloatEpilogue.Lo(Node.Fused.Kind == Kernels.Ops.ActivationKind.Relu);
-        if (_input == FloatMmaInput.Fp16)
+        if (_input == FloatMmaInput.Fp16 && Output.Type == DataType.Half)
         {
-            Run(context, batch, p, new HalfRoundedOutEpilogue(y, p.K, _bias, lo));
+            Run(context, batch, p, new HalfOutEpilogue(context.View<ushort>(Output, batch), p.K, _bias, lo));
+        }
+        else if (_input == FloatMmaInput.Fp16)
+        {
+            // Float words holding halves: an engine output, or an engine file before version 9.
+            Run(context, batch, p, new HalfRoundedOutEpilogue(context.View<float>(Output, batch), p.K, _bias, lo));
         }
         else
         {
-            Run(context, batch, p, new FloatOutEpilogue(y, p.K, _bias, lo));
+            Run(context, batch, p, new FloatOutEpilogue(context.View<float>(Output, batch), p.K, _bias, lo));
         }
     }
 
@@ -195,19 +204,19 @@ internal sealed class TensorCoreConvolutionStep : Step
     {
         var m = p.N * p.P * p.Q;
         var gemm = new GemmProblem(m, p.K, _columns);
-        var x = context.View<float>(Input(), batch);
-        if (_implicit is not null && _input == FloatMmaInput.Tf32)
+        if (_implicit is not null && !PacksInput)
         {
-            _implicit.Run(Device, x.Cast<sbyte>(), _weights, p, epilogue);
+            // TF32 on the arena's floats, FP16 on the arena's halves.
+            _implicit.Run(Device, context.View<sbyte>(Input(), batch), _weights, p, epilogue);
             return;
         }
 
-        if (_implicit is not null && _input == FloatMmaInput.Fp16)
+        if (PacksInput)
         {
             long count = (long)p.N * p.H * p.W * p.C;
             var packed = context.Scratch<ushort>(this, count);
-            HalfPack.Run(Device, x, packed, count);
-            _implicit.Run(Device, packed.Cast<sbyte>(), _weights, p, epilogue);
+            HalfPack.Run(Device, context.View<float>(Input(), batch), packed, count);
+            _implicit!.Run(Device, packed.Cast<sbyte>(), _weights, p, epilogue);
             return;
         }
 
@@ -215,13 +224,21 @@ internal sealed class TensorCoreConvolutionStep : Step
         if (_input == FloatMmaInput.Fp16)
         {
             var halves = context.Scratch<ushort>(this, (long)m * _columns);
-            Im2ColHalf.Run(Device, x, p, halves, _columns);
+            if (Input().Type == DataType.Half)
+            {
+                Im2ColHalf.Run(Device, context.View<ushort>(Input(), batch), p, halves, _columns);
+            }
+            else
+            {
+                Im2ColHalf.Run(Device, context.View<float>(Input(), batch), p, halves, _columns);
+            }
+
             a = halves.Cast<sbyte>();
         }
         else
         {
             var floats = context.Scratch<float>(this, (long)m * _columns);
-            Im2ColFloat.Run(Device, x, p, floats, _columns);
+            Im2ColFloat.Run(Device, context.View<float>(Input(), batch), p, floats, _columns);
             a = floats.Cast<sbyte>();
         }
 

@@ -1,10 +1,15 @@
 using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Kernels.Tensors;
 using ILGPUInt8.Layers.Runtime;
 using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
 
 namespace ILGPUInt8.Layers.Operators;
 
-/// <summary>Element-wise binary: FP32 with any fused activation; INT8 integer sum / product / max with a fused ReLU.</summary>
+/// <summary>
+/// Element-wise binary: FP32 with any fused activation; FP16 on 2-byte halves (<see cref="ElementWise.Half"/>: FP32
+/// arithmetic, one rounding) when both operands and the output are halves, else through <see cref="HalfIoStep"/>; INT8
+/// integer sum / product / max with a fused ReLU.
+/// </summary>
 internal sealed class ElementWiseStep : Step
 {
     public ElementWiseStep(Engine engine, PlanNode node)
@@ -12,10 +17,20 @@ internal sealed class ElementWiseStep : Step
     {
     }
 
+    /// <inheritdoc />
+    public override bool HandlesHalfStorage => Node.Half && Input(0).Type == DataType.Half && Input(1).Type == DataType.Half && Output.Type == DataType.Half;
+
+    /// <inheritdoc />
+    public override string KernelName => HandlesHalfStorage ? "elementwise_f16" : base.KernelName;
+
     public override void Run(ExecutionContext context, int batch)
     {
         var op = ((ElementWiseLayer)Node.Layer).Operation;
-        if (Node.Int8)
+        if (HandlesHalfStorage)
+        {
+            ElementWise.Half(Device, context.View<ushort>(Input(0), batch), context.View<ushort>(Input(1), batch), context.View<ushort>(Output, batch), op, Node.Fused);
+        }
+        else if (Node.Int8)
         {
             Int8ElementWise.Run(
                 Device, context.View<sbyte>(Input(0), batch), context.View<sbyte>(Input(1), batch), context.View<sbyte>(Output, batch), op,

@@ -1,14 +1,16 @@
 using ILGPU;
 using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Kernels.Quantization;
+using ILGPUInt8.Kernels.Tensors;
 using ILGPUInt8.Layers.Runtime;
 using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
 
 namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>
-/// Pooling: FP32 max/average; INT8 max (same scale) or average (int32 sum requantized by a divisor table: float
-/// multipliers, or Q31 multipliers in integer-only engines).
+/// Pooling: FP32 max/average; FP16 on 2-byte halves (<see cref="Pooling.Half"/>: the FP32 pooling, one rounding) when
+/// input and output are halves, else through <see cref="HalfIoStep"/>; INT8 max (same scale) or average (int32 sum
+/// requantized by a divisor table: float multipliers, or Q31 multipliers in integer-only engines).
 /// </summary>
 internal sealed class PoolingStep : Step
 {
@@ -34,10 +36,20 @@ internal sealed class PoolingStep : Step
         }
     }
 
+    /// <inheritdoc />
+    public override bool HandlesHalfStorage => Node.Half && Input().Type == DataType.Half && Output.Type == DataType.Half;
+
+    /// <inheritdoc />
+    public override string KernelName => HandlesHalfStorage ? "pooling_f16" : base.KernelName;
+
     public override void Run(ExecutionContext context, int batch)
     {
         var p = _layer.Problem(batch, Input().Dims);
-        if (!Node.Int8)
+        if (HandlesHalfStorage)
+        {
+            Pooling.Half(Device, context.View<ushort>(Input(), batch), context.View<ushort>(Output, batch), p, _layer.Mode);
+        }
+        else if (!Node.Int8)
         {
             Pooling.Float(Device, context.View<float>(Input(), batch), context.View<float>(Output, batch), p, _layer.Mode);
         }

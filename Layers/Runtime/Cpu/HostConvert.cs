@@ -69,6 +69,50 @@ internal static unsafe class HostConvert
         HostStep.ForRanges(count, 65536, ref body);
     }
 
+    /// <summary>y = HalfConvert.FromFloat(x) element-wise: floats to 2-byte halves (round-to-nearest-even).</summary>
+    public static void PackHalf(float* x, ushort* y, long count)
+    {
+        var body = new PackRanges { X = x, Y = y };
+        HostStep.ForRanges(count, 65536, ref body);
+    }
+
+    /// <summary>y = HalfConvert.ToFloat(x) element-wise: 2-byte halves to floats (exact).</summary>
+    public static void UnpackHalf(ushort* x, float* y, long count)
+    {
+        var body = new UnpackRanges { X = x, Y = y };
+        HostStep.ForRanges(count, 65536, ref body);
+    }
+
+    private struct PackRanges : ICpuRangeBody
+    {
+        public float* X;
+        public ushort* Y;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run(long i0, long i1)
+        {
+            for (var i = i0; i < i1; i++)
+            {
+                Y[i] = HalfConvert.FromFloat(X[i]);
+            }
+        }
+    }
+
+    private struct UnpackRanges : ICpuRangeBody
+    {
+        public ushort* X;
+        public float* Y;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run(long i0, long i1)
+        {
+            for (var i = i0; i < i1; i++)
+            {
+                Y[i] = HalfConvert.ToFloat(X[i]);
+            }
+        }
+    }
+
     private struct HalfRanges : ICpuRangeBody
     {
         public float* X;

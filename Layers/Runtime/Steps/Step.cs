@@ -56,10 +56,10 @@ internal abstract class Step : IDisposable
     public virtual bool RunsTf32 => false;
 
     /// <summary>
-    /// The step rounds its own output to FP16 values (an FP16 node's step whose epilogue stores halves in float words):
-    /// no separate rounding pass (<see cref="HalfStoreStep"/>) follows it.
+    /// The step of an FP16 node reads its 2-byte half inputs and stores its output as halves (or as rounded float words
+    /// where the output tensor is float) itself: no <see cref="HalfIoStep"/> wraps it.
     /// </summary>
-    public virtual bool StoresHalves => false;
+    public virtual bool HandlesHalfStorage => false;
 
     /// <summary>Runs the step for a batch of <paramref name="batch"/> items.</summary>
     public abstract void Run(ExecutionContext context, int batch);

@@ -1,0 +1,109 @@
+using ILGPU.Runtime;
+using ILGPUInt8.Kernels.Arch;
+using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Tests.Infrastructure;
+using Xunit;
+
+namespace ILGPUInt8.Tests.Precision;
+
+/// <summary>
+/// The FP16 kernels on 2-byte halves against scalar references, bit for bit, on the CPU accelerator: element-wise (every
+/// operation, ReLU / leaky ReLU / none, the paired 32-bit path and the one-half path, a broadcast operand, a view that
+/// starts mid-word) and pooling (max, both averages, padding, strides) = the float kernel on the widened values, rounded
+/// once. Operands include ±0, subnormals, ±65504 (sums overflow to ∞) and ±∞.
+/// </summary>
+public sealed class HalfKernelTests
+{
+    private static readonly ushort[] Edges = [0x0000, 0x8000, 0x0001, 0x8001, 0x03FF, 0x0400, 0x7BFF, 0xFBFF, 0x7C00, 0xFC00, 0x3C00, 0x3C01];
+
+    [Theory]
+    [InlineData(1000, 1000, 0)]
+    [InlineData(999, 999, 0)]
+    [InlineData(1000, 10, 0)]
+    [InlineData(995, 5, 0)]
+    [InlineData(998, 998, 1)]
+    public void Element_wise_halves_equal_the_float_operation_rounded_once(int length, int bLength, int offset)
+    {
+        var random = new Random(length + bLength + offset);
+        var a = Halves(length + offset, random);
+        var b = Halves(bLength + offset, random);
+        var accelerator = TestDevices.Cpu.Accelerator;
+        using var da = accelerator.Allocate1D(a);
+        using var db = accelerator.Allocate1D(b);
+        using var dy = accelerator.Allocate1D<ushort>(length + offset);
+        foreach (var op in Enum.GetValues<ElementWiseOperation>())
+        {
+            foreach (var act in new[] { ActivationSpec.None, ActivationSpec.Relu, new ActivationSpec(ActivationKind.LeakyRelu, 0.1f) })
+            {
+                // offset 1: every view starts on the second half of a word, so the one-half kernel runs.
+                ElementWise.Half(TestDevices.Cpu, da.View.SubView(offset, length), db.View.SubView(offset, bLength), dy.View.SubView(offset, length), op, act);
+                TestDevices.Cpu.Synchronize();
+                var y = dy.GetAsArray1D();
+                for (var i = 0; i < length; i++)
+                {
+                    float x = HalfConvert.ToFloat(a[offset + i]), z = HalfConvert.ToFloat(b[offset + (i % bLength)]);
+                    var e = HalfConvert.FromFloat(act.Apply(op switch
+                    {
+                        ElementWiseOperation.Sum => x + z,
+                        ElementWiseOperation.Product => x * z,
+                        _ => x > z ? x : z,
+                    }));
+                    Assert.True(e == y[offset + i], $"{op} {act.Kind} [{i}]: {y[offset + i]:X4}, expected {e:X4} ({x} op {z})");
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(PoolingMode.Max)]
+    [InlineData(PoolingMode.AverageCountPadding)]
+    [InlineData(PoolingMode.AverageExcludePadding)]
+    public void Pooling_halves_equal_the_float_pooling_of_the_widened_values_rounded_once(PoolingMode mode)
+    {
+        var problems = new[]
+        {
+            new PoolProblem(2, 5, 9, 7, 3, 3, 2, 2, 1, 1),
+            new PoolProblem(1, 16, 8, 8, 2, 2, 2, 2),
+            new PoolProblem(3, 3, 7, 7, 7, 7, 1, 1),
+        };
+        var accelerator = TestDevices.Cpu.Accelerator;
+        foreach (var p in problems)
+        {
+            var random = new Random(p.C * 31);
+            var x = Halves(p.N * p.H * p.W * p.C, random);
+            long outputs = (long)p.N * p.P * p.Q * p.C;
+            using var dx = accelerator.Allocate1D(x);
+            using var dxf = accelerator.Allocate1D(HalfConvert.ToFloats(x));
+            using var dy = accelerator.Allocate1D<ushort>(outputs);
+            using var dyf = accelerator.Allocate1D<float>(outputs);
+            Pooling.Half(TestDevices.Cpu, dx.View, dy.View, p, mode);
+            Pooling.Float(TestDevices.Cpu, dxf.View, dyf.View, p, mode);
+            TestDevices.Cpu.Synchronize();
+            var expected = HalfConvert.FromFloats(dyf.GetAsArray1D());
+            Assert.Equal(expected, dy.GetAsArray1D());
+        }
+    }
+
+    [Fact]
+    public void Half_kernels_refuse_mismatched_lengths()
+    {
+        var accelerator = TestDevices.Cpu.Accelerator;
+        using var a = accelerator.Allocate1D<ushort>(10);
+        using var b = accelerator.Allocate1D<ushort>(3);
+        var ex = Assert.Throws<ArgumentException>(() => ElementWise.Half(TestDevices.Cpu, a.View, b.View, a.View, ElementWiseOperation.Sum, ActivationSpec.None));
+        Assert.Contains("whole multiple", ex.Message, StringComparison.Ordinal);
+        Assert.ThrowsAny<ArgumentException>(() => Pooling.Half(TestDevices.Cpu, b.View, a.View, new PoolProblem(1, 1, 4, 4, 2, 2, 2, 2), PoolingMode.Max));
+    }
+
+    // Random halves in ±8 (normal and subnormal), with every edge value among them.
+    private static ushort[] Halves(int count, Random random)
+    {
+        var h = new ushort[count];
+        for (var i = 0; i < count; i++)
+        {
+            h[i] = i % 37 < Edges.Length ? Edges[i % 37] : HalfConvert.FromFloat((float)((random.NextDouble() * 16) - 8) * (i % 5 == 0 ? 1e-5f : 1f));
+        }
+
+        return h;
+    }
+}

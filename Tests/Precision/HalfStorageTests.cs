@@ -1,0 +1,262 @@
+using System.Security.Cryptography;
+using ILGPU.Runtime;
+using ILGPUInt8.Kernels.Arch;
+using ILGPUInt8.Kernels.Convolution;
+using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Kernels.Tensors;
+using ILGPUInt8.Layers.Network;
+using ILGPUInt8.Layers.Operators;
+using ILGPUInt8.Layers.Runtime;
+using ILGPUInt8.Tests.Infrastructure;
+using ILGPUInt8.Tests.Networks;
+using Xunit;
+
+namespace ILGPUInt8.Tests.Precision;
+
+/// <summary>
+/// FP16 tensors stored as 2-byte halves (engine file version 9): an FP16 step's output is <see cref="DataType.Half"/>
+/// except an engine output (float words); FP32 and INT8 readers get widened copies; the arena shrinks; the conversions
+/// (<see cref="HalfPack"/>, <see cref="HalfUnpack"/>, the CPU backend's, the half im2col) are exact; and an engine file of
+/// version 8 (FP16 values in float words) still runs, to the same bits.
+/// </summary>
+public sealed class HalfStorageTests
+{
+    private static BuilderConfig Config(BuilderPrecision mode, int batch) => new() { MaxBatchSize = batch, Mode = mode };
+
+    [Fact]
+    public void Fp16_steps_store_two_byte_halves_and_the_arena_shrinks()
+    {
+        const int n = 64;
+        var net = TestNetworks.SmallCnn();
+        var inputs = TestNetworks.Inputs(net, n);
+        foreach (var cpu in new[] { true, false })
+        {
+            using var fp16 = cpu ? EngineBuilder.BuildCpu(net, Config(BuilderPrecision.Fp16, n)) : EngineBuilder.Build(net, Config(BuilderPrecision.Fp16, n), TestDevices.Cpu);
+            using var fp32 = cpu ? EngineBuilder.BuildCpu(net, Config(BuilderPrecision.Fp32, n)) : EngineBuilder.Build(net, Config(BuilderPrecision.Fp32, n), TestDevices.Cpu);
+            var plan = fp16.Plan;
+            foreach (var node in plan.Nodes.Where(n => n.Half))
+            {
+                var output = plan.Tensors[node.Output];
+                Assert.Equal(plan.Outputs.Contains(node.Output) ? DataType.Float : DataType.Half, output.Type);
+                Assert.Equal(output.Dims.Volume * (output.Type == DataType.Half ? 2 : 4), output.ItemBytes);
+            }
+
+            // The network input is rounded into halves once; the softmax output is an engine output: float words.
+            Assert.Equal(ConvertKind.ToHalf, ((ConvertLayer)plan.Nodes[0].Layer).Kind);
+            Assert.Equal(DataType.Half, plan.Tensors[plan.Nodes[0].Output].Type);
+            Assert.All(plan.Outputs, id => Assert.Equal(DataType.Float, plan.Tensors[id].Type));
+            TestContext.Current.SendDiagnosticMessage($"{fp16.BackendName}: arena FP16 {fp16.Memory.ArenaBytes} B, FP32 {fp32.Memory.ArenaBytes} B");
+            Assert.True(fp16.Memory.ArenaBytes * 10 <= fp32.Memory.ArenaBytes * 6, $"FP16 arena {fp16.Memory.ArenaBytes} B vs FP32 {fp32.Memory.ArenaBytes} B");
+            TestNetworks.Near(PlanReference.Outputs(plan, inputs, n), TestNetworks.Run(fp16, inputs, n), $"{fp16.BackendName} fp16 vs reference", rtol: 2e-3f, atol: 1e-4f);
+        }
+    }
+
+    [Fact]
+    public void An_fp16_residual_network_on_the_tensor_core_path_runs_on_halves_from_end_to_end()
+    {
+        // data (8, 6, 6) → conv 3×3 (8) + ReLU = a → conv 3×3 (8) = b → sum(a, b) + ReLU → max pool 2 → conv 1×1 (8) →
+        // output: on the CUDA path (emulated tensor cores on the CPU accelerator) every step reads and writes halves
+        // itself, no widening copy and no separate store; the last convolution writes the engine output's float words.
+        var net = new NetworkDefinition("residual_fp16");
+        var x = net.AddInput("data", new TensorDims(8, 6, 6));
+        var a = net.AddConvolution(x, 8, 3, TestNetworks.Weights(8 * 8 * 9, 72, 31), TestData.Float(8, 32, 0.2f), padding: 1, name: "conv_a").Output;
+        a = net.AddActivation(a, Kernels.Ops.ActivationKind.Relu, name: "relu_a").Output;
+        var b = net.AddConvolution(a, 8, 3, TestNetworks.Weights(8 * 8 * 9, 72, 33), null, padding: 1, name: "conv_b").Output;
+        var sum = net.AddElementWise(a, b, Kernels.Ops.ElementWiseOperation.Sum, "sum").Output;
+        sum = net.AddActivation(sum, Kernels.Ops.ActivationKind.Relu, name: "relu_sum").Output;
+        var pool = net.AddPooling(sum, PoolingType.Max, 2, name: "pool").Output;
+        net.MarkOutput(net.AddConvolution(pool, 8, 1, TestNetworks.Weights(8 * 8, 8, 35), TestData.Float(8, 36, 0.2f), name: "conv_out").Output);
+        var inputs = TestNetworks.Inputs(net, 1);
+        Engine engine;
+        TensorCoreConvolutionStep.CpuVariant = new Kernels.Gemm.GemmMmaFloat(Kernels.Gemm.FloatMmaInput.Fp16, allowCpuAccelerator: true);
+        TensorCoreConvolutionStep.CpuConvVariant = new Kernels.Convolution.ConvMmaFloat(Kernels.Gemm.FloatMmaInput.Fp16, 64, 64, allowCpuAccelerator: true);
+        try
+        {
+            engine = EngineBuilder.Build(net, Config(BuilderPrecision.Fp16, 1), TestDevices.Cpu);
+        }
+        finally
+        {
+            TensorCoreConvolutionStep.CpuVariant = null;
+            TensorCoreConvolutionStep.CpuConvVariant = null;
+        }
+
+        using (engine)
+        {
+            var names = engine.Layers.ToDictionary(l => l.Name, l => l.KernelName);
+            TestContext.Current.SendDiagnosticMessage(string.Join("; ", names.Select(kv => $"{kv.Key}: {kv.Value}")));
+            Assert.All(engine.Layers.Where(l => l.Type == LayerType.Convolution), l => Assert.StartsWith("conv_f16f16f32_nhwc_", l.KernelName, StringComparison.Ordinal));
+            Assert.Equal("elementwise_f16", names["sum"]);
+            Assert.Equal("pooling_f16", names["pool"]);
+            Assert.All(names.Values, k => Assert.DoesNotContain("pack_f16", k, StringComparison.Ordinal));
+            Assert.All(names.Values, k => Assert.DoesNotContain("round_f16", k, StringComparison.Ordinal));
+            Assert.Equal(DataType.Float, engine.Plan.Tensors[engine.Plan.Outputs[0]].Type);
+            TestNetworks.Near(PlanReference.Outputs(engine.Plan, inputs, 1), TestNetworks.Run(engine, inputs, 1), "fp16 residual on halves vs reference", rtol: 2e-3f, atol: 1e-4f);
+        }
+    }
+
+    [Fact]
+    public void Fp32_and_int8_steps_read_an_fp16_tensor_through_a_widened_copy()
+    {
+        var net = TestNetworks.SmallCnn();
+        var inputs = TestNetworks.Inputs(net, 2);
+        TestNetworks.SetRanges(net, inputs, 2);
+        foreach (var mode in new[] { BuilderPrecision.Fp32, BuilderPrecision.Int8 })
+        {
+            var config = Config(mode, 2);
+            config.LayerPrecisions["pool1"] = LayerPrecision.Half;
+            config.LayerPrecisions["pool2"] = LayerPrecision.Half;
+            foreach (var engine in new[] { EngineBuilder.BuildCpu(net, config), EngineBuilder.Build(net, config, TestDevices.Cpu) })
+            {
+                using (engine)
+                {
+                    var plan = engine.Plan;
+                    var widened = plan.Nodes.Where(n => n.Layer is ConvertLayer { Kind: ConvertKind.FromHalf }).ToList();
+                    Assert.NotEmpty(widened);
+                    Assert.All(widened, w => Assert.Equal(DataType.Half, plan.Tensors[w.Inputs[0]].Type));
+                    Assert.All(widened, w => Assert.Equal(DataType.Float, plan.Tensors[w.Output].Type));
+
+                    // Every non-FP16 step reads its own element type; INT8 after FP16 is widened, then quantized.
+                    foreach (var node in plan.Nodes.Where(n => !n.Half && n.Layer is not ConvertLayer))
+                    {
+                        Assert.All(node.Inputs, id => Assert.NotEqual(DataType.Half, plan.Tensors[id].Type));
+                    }
+
+                    if (mode == BuilderPrecision.Int8)
+                    {
+                        Assert.Contains(plan.Nodes, q => q.Layer is ConvertLayer { Kind: ConvertKind.Quantize } && plan.Producer(q.Inputs[0])?.Layer is ConvertLayer { Kind: ConvertKind.FromHalf });
+                    }
+
+                    TestNetworks.Near(PlanReference.Outputs(plan, inputs, 2), TestNetworks.Run(engine, inputs, 2), $"{mode} {engine.BackendName} with fp16 pools", rtol: 2e-3f, atol: 1e-4f);
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void A_version_8_fp16_engine_file_keeps_float_words_and_gives_the_same_bits()
+    {
+        var net = TestNetworks.SmallCnn();
+        var inputs = TestNetworks.Inputs(net, 2);
+        foreach (var cpu in new[] { true, false })
+        {
+            using var engine = cpu ? EngineBuilder.BuildCpu(net, Config(BuilderPrecision.Fp16, 2)) : EngineBuilder.Build(net, Config(BuilderPrecision.Fp16, 2), TestDevices.Cpu);
+            using var file = new MemoryStream();
+            engine.Serialize(file);
+            file.Position = 0;
+            var plan = EngineSerializer.Read(file);
+            Assert.Contains(plan.Tensors, t => t.Type == DataType.Half);
+
+            // What session 14's builder made of the same network: FP16 values in float words, no widening steps.
+            foreach (var t in plan.Tensors.Where(t => t.Type == DataType.Half))
+            {
+                t.Type = DataType.Float;
+            }
+
+            foreach (var widen in plan.Nodes.Where(n => n.Layer is ConvertLayer { Kind: ConvertKind.FromHalf }).ToList())
+            {
+                foreach (var reader in plan.Consumers(widen.Output))
+                {
+                    reader.Inputs[reader.Inputs.IndexOf(widen.Output)] = widen.Inputs[0];
+                }
+
+                plan.Nodes.Remove(widen);
+            }
+
+            plan.Compact();
+            MemoryPlanner.Run(plan, reuse: true);
+            using var old = Load(Version8(plan), cpu);
+            Assert.DoesNotContain(old.Plan.Tensors, t => t.Type == DataType.Half);
+            Assert.True(old.Memory.ArenaBytes > engine.Memory.ArenaBytes, $"v8 arena {old.Memory.ArenaBytes} B, v9 {engine.Memory.ArenaBytes} B");
+            TestNetworks.SameBits(TestNetworks.Run(engine, inputs, 2), TestNetworks.Run(old, inputs, 2), $"{engine.BackendName}: v9 halves vs v8 float words");
+        }
+    }
+
+    [Fact]
+    public void A_version_8_file_with_a_half_tensor_is_refused()
+    {
+        var net = TestNetworks.SmallCnn();
+        using var engine = EngineBuilder.BuildCpu(net, Config(BuilderPrecision.Fp16, 2));
+        using var file = new MemoryStream();
+        engine.Serialize(file);
+        file.Position = 0;
+        var ex = Assert.Throws<InvalidDataException>(() => Load(Version8(EngineSerializer.Read(file)), cpu: true));
+        Assert.Contains("is inconsistent", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public unsafe void Widening_packing_and_the_half_im2col_are_exact()
+    {
+        // Every half bit pattern widens to HalfConvert.ToFloat's float: the kernel and the CPU backend.
+        var bits = Enumerable.Range(0, 1 << 16).Select(i => (ushort)i).ToArray();
+        var expected = bits.Select(b => HalfConvert.ToFloat(b)).ToArray();
+        var accelerator = TestDevices.Cpu.Accelerator;
+        using (var x = accelerator.Allocate1D(bits))
+        using (var y = accelerator.Allocate1D<float>(bits.Length))
+        {
+            HalfUnpack.Run(TestDevices.Cpu, x.View, y.View, bits.Length);
+            TestDevices.Cpu.Synchronize();
+            Exact.EqualBits(expected, y.GetAsArray1D(), "HalfUnpack kernel");
+        }
+
+        var host = new float[bits.Length];
+        fixed (ushort* px = bits)
+        fixed (float* py = host)
+        {
+            HostConvert.UnpackHalf(px, py, bits.Length);
+        }
+
+        Exact.EqualBits(expected, host, "HostConvert.UnpackHalf");
+
+        // Floats pack to the RNE half (ties, overflow, subnormals, NaN): the kernel and the CPU backend; halves round-trip.
+        var random = new Random(9);
+        var floats = expected.Where(v => !float.IsNaN(v)).Concat(Enumerable.Range(0, 20000).Select(_ => BitConverter.Int32BitsToSingle(random.Next()))).Append(65520f).Append(float.NaN).ToArray();
+        var packed = floats.Select(HalfConvert.FromFloat).ToArray();
+        Assert.Equal(bits.Where(b => !float.IsNaN(HalfConvert.ToFloat(b))), packed.Take(expected.Count(v => !float.IsNaN(v))));
+        using (var x = accelerator.Allocate1D(floats))
+        using (var y = accelerator.Allocate1D<ushort>(floats.Length))
+        {
+            HalfPack.Run(TestDevices.Cpu, x.View, y.View, floats.Length);
+            TestDevices.Cpu.Synchronize();
+            Assert.Equal(packed, y.GetAsArray1D());
+        }
+
+        var hostPacked = new ushort[floats.Length];
+        fixed (float* px = floats)
+        fixed (ushort* py = hostPacked)
+        {
+            HostConvert.PackHalf(px, py, floats.Length);
+        }
+
+        Assert.Equal(packed, hostPacked);
+
+        // The im2col of a half input copies the halves the float overload rounds from the same values (padding, stride, dilation).
+        var p = new ConvProblem(2, 3, 9, 7, 5, 3, 3, StrideH: 2, StrideW: 1, PadH: 2, PadW: 1, DilationH: 2, DilationW: 1);
+        var values = HalfConvert.Round(TestData.Float(2 * 9 * 7 * 3, 4, 3f));
+        int columns = Im2ColHalf.Columns(p), rows = p.N * p.P * p.Q;
+        using var xf = accelerator.Allocate1D(values);
+        using var xh = accelerator.Allocate1D(HalfConvert.FromFloats(values));
+        using var fromFloats = accelerator.Allocate1D<ushort>((long)rows * columns);
+        using var fromHalves = accelerator.Allocate1D<ushort>((long)rows * columns);
+        Im2ColHalf.Run(TestDevices.Cpu, xf.View, p, fromFloats.View, columns);
+        Im2ColHalf.Run(TestDevices.Cpu, xh.View, p, fromHalves.View, columns);
+        TestDevices.Cpu.Synchronize();
+        var a = fromFloats.GetAsArray1D();
+        Assert.Contains(a, v => v != 0);
+        Assert.Equal(a, fromHalves.GetAsArray1D());
+    }
+
+    // The plan written as an engine file of version 8 (header rewritten, checksum recomputed).
+    private static byte[] Version8(Plan plan)
+    {
+        using var file = new MemoryStream();
+        EngineSerializer.Write(plan, file);
+        var bytes = file.ToArray();
+        const int header = 8 + 4 + 8 + 32;
+        BitConverter.GetBytes(8).CopyTo(bytes, 8);
+        SHA256.HashData(bytes.AsSpan(header)).CopyTo(bytes, 20);
+        return bytes;
+    }
+
+    private static Engine Load(byte[] file, bool cpu) =>
+        cpu ? Engine.DeserializeCpu(new MemoryStream(file)) : Engine.Deserialize(new MemoryStream(file), TestDevices.Cpu);
+}
