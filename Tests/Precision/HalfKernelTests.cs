@@ -9,8 +9,8 @@ namespace ILGPUInt8.Tests.Precision;
 /// <summary>
 /// The FP16 kernels on 2-byte halves against scalar references, bit for bit, on the CPU accelerator: element-wise (every
 /// operation, ReLU / leaky ReLU / none, the paired 32-bit path and the one-half path, a broadcast operand, a view that
-/// starts mid-word) and pooling (max, both averages, padding, strides) = the float kernel on the widened values, rounded
-/// once. Operands include ±0, subnormals, ±65504 (sums overflow to ∞) and ±∞.
+/// starts mid-word), pooling (max, both averages, padding, strides) and activations (every half) = the float kernel on
+/// the widened values, rounded once. Operands include ±0, subnormals, ±65504 (sums overflow to ∞) and ±∞.
 /// </summary>
 public sealed class HalfKernelTests
 {
@@ -81,6 +81,36 @@ public sealed class HalfKernelTests
             TestDevices.Cpu.Synchronize();
             var expected = HalfConvert.FromFloats(dyf.GetAsArray1D());
             Assert.Equal(expected, dy.GetAsArray1D());
+        }
+    }
+
+    [Fact]
+    public void Activations_on_every_half_equal_the_float_function_rounded_once()
+    {
+        var bits = Enumerable.Range(0, 1 << 16).Select(i => (ushort)i).ToArray();
+        var accelerator = TestDevices.Cpu.Accelerator;
+        using var dx = accelerator.Allocate1D(bits);
+        using var dxf = accelerator.Allocate1D(HalfConvert.ToFloats(bits));
+        using var dy = accelerator.Allocate1D<ushort>(bits.Length);
+        using var dyf = accelerator.Allocate1D<float>(bits.Length);
+        var activations = new[]
+        {
+            ActivationSpec.Relu, new ActivationSpec(ActivationKind.LeakyRelu, 0.01f), new ActivationSpec(ActivationKind.Clip, 0f, 6f),
+            new ActivationSpec(ActivationKind.Sigmoid), new ActivationSpec(ActivationKind.Tanh), new ActivationSpec(ActivationKind.HardSwish),
+            new ActivationSpec(ActivationKind.Silu),
+        };
+        foreach (var act in activations)
+        {
+            Activation.Half(TestDevices.Cpu, dx.View, dy.View, act);
+            Activation.Float(TestDevices.Cpu, dxf.View, dyf.View, act);
+            TestDevices.Cpu.Synchronize();
+            var expected = HalfConvert.FromFloats(dyf.GetAsArray1D());
+            var actual = dy.GetAsArray1D();
+            for (var i = 0; i < bits.Length; i++)
+            {
+                // NaN inputs: any NaN out.
+                Assert.True(expected[i] == actual[i] || (float.IsNaN(HalfConvert.ToFloat(expected[i])) && float.IsNaN(HalfConvert.ToFloat(actual[i]))), $"{act.Kind} of {bits[i]:X4}: {actual[i]:X4}, expected {expected[i]:X4}");
+            }
         }
     }
 

@@ -1,11 +1,16 @@
 using ILGPU;
 using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Kernels.Tensors;
 using ILGPUInt8.Layers.Runtime;
 using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
 
 namespace ILGPUInt8.Layers.Operators;
 
-/// <summary>Activation: FP32 kernel with the function as a type parameter; INT8 the exact table from s_in to s_out.</summary>
+/// <summary>
+/// Activation: FP32 kernel with the function as a type parameter; FP16 the same function on 2-byte halves
+/// (<see cref="Activation.Half"/>) when input and output are halves, else through <see cref="HalfIoStep"/>; INT8 the exact
+/// table from s_in to s_out.
+/// </summary>
 internal sealed class ActivationStep : Step
 {
     private readonly ArrayView<sbyte> _lut;
@@ -19,9 +24,19 @@ internal sealed class ActivationStep : Step
         }
     }
 
+    /// <inheritdoc />
+    public override bool HandlesHalfStorage => Node.Half && Input().Type == DataType.Half && Output.Type == DataType.Half;
+
+    /// <inheritdoc />
+    public override string KernelName => HandlesHalfStorage ? "activation_f16" : base.KernelName;
+
     public override void Run(ExecutionContext context, int batch)
     {
-        if (Node.Int8)
+        if (HandlesHalfStorage)
+        {
+            Activation.Half(Device, context.View<ushort>(Input(), batch), context.View<ushort>(Output, batch), ((ActivationLayer)Node.Layer).Activation);
+        }
+        else if (Node.Int8)
         {
             Activation.Int8(Device, context.View<sbyte>(Input(), batch), context.View<sbyte>(Output, batch), _lut);
         }
