@@ -83,6 +83,48 @@ public sealed class Fp16EngineTests
     }
 
     [Fact]
+    public void Fp16_rgb_stem_folds_into_the_implicit_gemm_within_a_half_ulp_of_the_reference()
+    {
+        // A 7×7/2 stem on 3 channels (odd image): the CUDA path folds the input's halves space-to-depth (2×2 → 12 halves,
+        // 16 with zeros) and runs the stride-1 4×4 implicit GEMM on them (no im2col matrix); on the CPU accelerator's
+        // emulated tensor cores, batches 2 and 1.
+        var net = new NetworkDefinition("stem");
+        var x = net.AddInput("data", new TensorDims(3, 15, 13));
+        var c = net.AddConvolution(x, 16, 7, TestNetworks.Weights(16 * 3 * 49, 147, 5), TestData.Float(16, 6, 0.2f), stride: 2, padding: 3, name: "stem").Output;
+        net.MarkOutput(net.AddActivation(c, Kernels.Ops.ActivationKind.Relu, name: "relu").Output);
+        Engine engine;
+        TensorCoreConvolutionStep.CpuVariant = new Kernels.Gemm.GemmMmaFloat(Kernels.Gemm.FloatMmaInput.Fp16, allowCpuAccelerator: true);
+        TensorCoreConvolutionStep.CpuConvVariant = new Kernels.Convolution.ConvMmaFloat(Kernels.Gemm.FloatMmaInput.Fp16, 64, 64, allowCpuAccelerator: true);
+        try
+        {
+            engine = EngineBuilder.Build(net, Config(BuilderPrecision.Fp16, 2), TestDevices.Cpu);
+        }
+        finally
+        {
+            TensorCoreConvolutionStep.CpuVariant = null;
+            TensorCoreConvolutionStep.CpuConvVariant = null;
+        }
+
+        using (engine)
+        {
+            var stem = engine.Layers.Single(l => l.Type == LayerType.Convolution);
+            Assert.StartsWith("stem_fold_f16 4x4x16+conv_f16f16f32_nhwc_mma_implicit_gemm_64x64", stem.KernelName, StringComparison.Ordinal);
+            foreach (var n in new[] { 2, 1 })
+            {
+                var inputs = TestNetworks.Inputs(net, n, seed: 40 + n);
+                var expected = PlanReference.Outputs(engine.Plan, inputs, n)["relu"];
+                var actual = TestNetworks.Run(engine, inputs, n)["relu"];
+                Assert.Contains(expected, v => v > 0f);
+                for (var i = 0; i < expected.Length; i++)
+                {
+                    Assert.Equal(actual[i], HalfConvert.Round(actual[i]));
+                    Assert.True(Math.Abs(actual[i] - expected[i]) <= HalfUlp(expected[i]), $"batch {n} [{i}]: {actual[i]:R} vs {expected[i]:R}");
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void Fp16_implicit_gemm_convolution_step_equals_the_im2col_step_bit_for_bit()
     {
         // C = 8: the CUDA path packs the input to halves and runs ConvFloat (no im2col matrix). On the CPU accelerator's

@@ -1,8 +1,10 @@
+using System.Runtime.InteropServices;
 using ILGPU;
 using ILGPUInt8.Kernels.Arch;
 using ILGPUInt8.Kernels.Convolution;
 using ILGPUInt8.Kernels.Gemm;
 using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Kernels.Runtime;
 using ILGPUInt8.Kernels.Tensors;
 using ILGPUInt8.Layers.Runtime;
 using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
@@ -40,13 +42,15 @@ internal sealed class TensorCoreConvolutionStep : Step
     private readonly FloatMmaInput _input;
     private readonly IFloatGemmVariant? _variant;
     private readonly IFloatConvVariant? _implicit;
+    private readonly ConvStemFold? _fold;
 
-    private TensorCoreConvolutionStep(Engine engine, PlanNode node, FloatMmaInput input, IFloatGemmVariant? variant, IFloatConvVariant? implicitConv)
+    private TensorCoreConvolutionStep(Engine engine, PlanNode node, FloatMmaInput input, IFloatGemmVariant? variant, IFloatConvVariant? implicitConv, ConvStemFold? fold = null)
         : base(engine, node)
     {
         _input = input;
         _variant = variant;
         _implicit = implicitConv;
+        _fold = fold;
         var dims = Input().Dims;
         var (problem, w, bias, k) = Shape(node, dims);
         _problem = problem;
@@ -54,8 +58,16 @@ internal sealed class TensorCoreConvolutionStep : Step
         _columns = Columns(input, p1);
         var fc = node.Layer is FullyConnectedLayer;
         var krsc = fc ? WeightLayout.FullyConnectedNchwToNhwc<float>(w, k, dims.C, dims.H, dims.W) : WeightLayout.KcrsToKrsc<float>(w, k, p1.C, p1.R, p1.S);
-        var padded = WeightLayout.PadRows<float>(krsc, k, p1.R * p1.S * p1.C, _columns);
-        _weights = input == FloatMmaInput.Fp16 ? Upload(HalfConvert.FromFloats(padded)).Cast<sbyte>() : Upload(padded).Cast<sbyte>();
+        if (fold is not null)
+        {
+            // The KRSC halves as bytes (C·2 byte channels), folded as the input is.
+            _weights = Upload(fold.FoldWeights(MemoryMarshal.Cast<ushort, sbyte>(HalfConvert.FromFloats(krsc))));
+        }
+        else
+        {
+            var padded = WeightLayout.PadRows<float>(krsc, k, p1.R * p1.S * p1.C, _columns);
+            _weights = input == FloatMmaInput.Fp16 ? Upload(HalfConvert.FromFloats(padded)).Cast<sbyte>() : Upload(padded).Cast<sbyte>();
+        }
 
         _bias = Upload(bias ?? new float[k]);
     }
@@ -75,7 +87,7 @@ internal sealed class TensorCoreConvolutionStep : Step
     internal static IFloatConvVariant? CpuConvVariant;
 
     /// <inheritdoc />
-    public override int Launches => _implicit is not null && !PacksInput ? 1 : 2;
+    public override int Launches => _implicit is not null && !PacksInput && _fold is null ? 1 : 2;
 
     /// <inheritdoc />
     public override bool RunsTf32 => _input == FloatMmaInput.Tf32;
@@ -84,13 +96,14 @@ internal sealed class TensorCoreConvolutionStep : Step
     public override bool HandlesHalfStorage => _input == FloatMmaInput.Fp16;
 
     /// <inheritdoc />
-    public override long ScratchBytes => _implicit is null ? checked((long)Plan.MaxBatchSize * Output.Dims.Plane * _columns * ElementBytes)
+    public override long ScratchBytes => _fold is not null ? _fold.FoldedBytes
+        : _implicit is null ? checked((long)Plan.MaxBatchSize * Output.Dims.Plane * _columns * ElementBytes)
         : PacksInput ? checked((long)Plan.MaxBatchSize * Input().Dims.Volume * 2)
         : 0;
 
     /// <inheritdoc />
-    public override string KernelName => _implicit is null
-        ? $"im2col_{(_input == FloatMmaInput.Fp16 ? "f16" : "f32")}+{Variant(_problem(Plan.MaxBatchSize)).Name}"
+    public override string KernelName => _fold is not null ? $"stem_fold_f16 {_fold.Folded.R}x{_fold.Folded.S}x{_fold.Folded.C / 2}+{_implicit!.Name}"
+        : _implicit is null ? $"im2col_{(_input == FloatMmaInput.Fp16 ? "f16" : "f32")}+{Variant(_problem(Plan.MaxBatchSize)).Name}"
         : PacksInput ? $"pack_f16+{_implicit.Name}" : _implicit.Name;
 
     // FP16 on float words (engine files before version 9): the implicit GEMM packs them to halves first.
@@ -127,6 +140,11 @@ internal sealed class TensorCoreConvolutionStep : Step
 
         var gemm = new GemmProblem(p.N * p.P * p.Q, p.K, Columns(input, p));
         var implicitConv = ImplicitFor(engine, node, input, p);
+        if (implicitConv is null && FoldFor(engine, node, input, p) is var (fold, foldedConv))
+        {
+            return new TensorCoreConvolutionStep(engine, node, input, variant, foldedConv, fold);
+        }
+
         if (variant is not null)
         {
             return implicitConv is not null || variant.CanImplement(device, gemm) is null ? new TensorCoreConvolutionStep(engine, node, input, variant, implicitConv) : null;
@@ -163,7 +181,39 @@ internal sealed class TensorCoreConvolutionStep : Step
             return null;
         }
 
-        var device = engine.Device;
+        return ImplicitVariant(engine.Device, input, p);
+    }
+
+    /// <summary>
+    /// Set to <c>im2col</c> to keep the FP16 stems on im2col + GEMM (A/B runs); by default a strided FP16 convolution with
+    /// C not a multiple of 8 (the RGB stem) folds (<see cref="FoldFor"/>).
+    /// </summary>
+    internal const string StemEnvironmentVariable = "ILGPUINT8_FP16_STEM";
+
+    // The space-to-depth fold of an FP16 stem: a strided convolution layer whose C is not a multiple of 8, reading a
+    // 2-byte half tensor. The halves are the int8 fold's bytes (C·2 byte channels, ConvStemFold's alignment of 16 bytes = 8
+    // halves), so the folded problem (stride 1, R2×S2 taps, C2 = 16-byte-rounded sh·sw·C·2 / 2 halves) runs the implicit
+    // GEMM: same products plus zero ones, no im2col matrix (M × Kp halves) in memory, only the folded input
+    // (N·H2·W2·C2 halves, about sh·sw·C2/C of the input). Null when no fold applies or no variant runs it.
+    private static (ConvStemFold Fold, IFloatConvVariant Variant)? FoldFor(Engine engine, PlanNode node, FloatMmaInput input, ConvProblem p)
+    {
+        if (input != FloatMmaInput.Fp16 || node.Layer is not ConvolutionLayer || p.C % 8 == 0 || p.StrideH * p.StrideW == 1
+            || engine.Plan.Tensors[node.Inputs[0]].Type != DataType.Half
+            || string.Equals(Environment.GetEnvironmentVariable(StemEnvironmentVariable), "im2col", StringComparison.OrdinalIgnoreCase)
+            || ConvStemFold.Plan(ConvFloat.BytesProblem(p, input)) is not { } fold)
+        {
+            return null;
+        }
+
+        return ImplicitVariant(engine.Device, input, HalvesOf(fold.Folded)) is { } variant ? (fold, variant) : null;
+    }
+
+    // The folded problem in halves (its C counts bytes).
+    private static ConvProblem HalvesOf(ConvProblem bytes) => bytes with { C = bytes.C / 2 };
+
+    // The implicit-GEMM variant for a problem: CUDA's ConvFloat choice, the CPU accelerator's injected test variant.
+    private static IFloatConvVariant? ImplicitVariant(Int8Device device, FloatMmaInput input, ConvProblem p)
+    {
         if (!device.IsCuda)
         {
             return CpuConvVariant is { } v && v.Input == input && v.CanImplement(device, p) is null ? v : null;
@@ -204,6 +254,16 @@ internal sealed class TensorCoreConvolutionStep : Step
     {
         var m = p.N * p.P * p.Q;
         var gemm = new GemmProblem(m, p.K, _columns);
+        if (_fold is not null)
+        {
+            // z = the fold of the input's bytes, then the stride-1 convolution of z.
+            var fold = _fold.WithBatch(batch);
+            var z = context.Scratch<sbyte>(this, fold.FoldedBytes);
+            StemFold.FromS8Nhwc(Device, context.View<sbyte>(Input(), batch), fold, z);
+            _implicit!.Run(Device, z, _weights, HalvesOf(fold.Folded), epilogue);
+            return;
+        }
+
         if (_implicit is not null && !PacksInput)
         {
             // TF32 on the arena's floats, FP16 on the arena's halves.
