@@ -201,9 +201,9 @@ public sealed class Fp16EngineTests
         var inputs = TestNetworks.Inputs(net, n, seed: 7);
         using var cuda = EngineBuilder.Build(net, Config(BuilderPrecision.Fp16, n), TestDevices.Cuda);
         using var cpu = EngineBuilder.BuildCpu(net, Config(BuilderPrecision.Fp16, n));
-        // The stem (C = 3) runs im2col + GEMM; every convolution with C a multiple of 8 the implicit-GEMM one, on the
-        // arena's halves (no pack).
-        Assert.All(cuda.Layers.Where(l => l.Type == LayerType.Convolution), l => Assert.True(l.KernelName.StartsWith("im2col_f16+", StringComparison.Ordinal) || l.KernelName.StartsWith("conv_f16f16f32_nhwc_", StringComparison.Ordinal), l.KernelName));
+        // The stem (C = 3) folds into the implicit GEMM; every convolution with C a multiple of 8 runs the implicit GEMM
+        // on the arena's halves (no pack).
+        Assert.All(cuda.Layers.Where(l => l.Type == LayerType.Convolution), l => Assert.True(l.KernelName.StartsWith("stem_fold_f16 ", StringComparison.Ordinal) || l.KernelName.StartsWith("conv_f16f16f32_nhwc_", StringComparison.Ordinal), l.KernelName));
         Assert.True(cuda.Layers.Count(l => l.KernelName.StartsWith("conv_f16f16f32_nhwc_", StringComparison.Ordinal)) >= 15, "ResNet-18's 19 convolutions after the stem should run the implicit GEMM");
         var error = new QuantizationError();
         error.Add(TestNetworks.Run(cpu, inputs, n)[fc.Output.Name], TestNetworks.Run(cuda, inputs, n)[fc.Output.Name]);
