@@ -11,8 +11,8 @@ namespace ILGPUInt8.Layers.Builder;
 /// (quantized on the way in) when every reader wants int8. An FP16 step's output is stored as 2-byte halves
 /// (<see cref="DataType.Half"/>), except an engine output: float words holding the halves (the engine hands out floats).
 /// An FP16 step reading a float tensor gets a copy rounded to halves (<see cref="ConvertKind.ToHalf"/>), one reading
-/// int8 a dequantized then rounded one; an FP32 step reading halves gets them widened (<see cref="ConvertKind.FromHalf"/>,
-/// exact), an INT8 step widened then quantized. A constant read as int8 becomes an int8 constant (quantized once when
+/// int8 a copy dequantized to halves (one pass, h = half(q · s)); an FP32 step reading halves gets them widened
+/// (<see cref="ConvertKind.FromHalf"/>, exact), an INT8 step quantized from the halves (one pass). A constant read as int8 becomes an int8 constant (quantized once when
 /// the engine is made); one read by an FP16 step, a float constant of its values rounded to half. One conversion per
 /// tensor and precision, placed before its first reader. Checks that a constant feeds only the second operand of an
 /// element-wise step.
@@ -50,12 +50,6 @@ internal static class ConvertPass
                     continue;
                 }
 
-                // Int8 ↔ half goes through float.
-                if (t.Type != DataType.Float && want != DataType.Float)
-                {
-                    t = plan.Tensors[Converted(plan, t, DataType.Float, converted, ref i)];
-                }
-
                 node.Inputs[j] = Converted(plan, t, want, converted, ref i);
             }
 
@@ -88,12 +82,13 @@ internal static class ConvertPass
         else
         {
             c.Type = want;
+            // Int8 ↔ half in one pass: a quantize of halves, a dequantize to halves (the bits of the way through float).
             var kind = (t.Type, want) switch
             {
                 (_, DataType.Int8) => ConvertKind.Quantize,
+                (DataType.Int8, _) => ConvertKind.Dequantize,
                 (_, DataType.Half) => ConvertKind.ToHalf,
-                (DataType.Half, _) => ConvertKind.FromHalf,
-                _ => ConvertKind.Dequantize,
+                _ => ConvertKind.FromHalf,
             };
             var convert = new PlanNode(new ConvertLayer(c.Name, kind), [t.Id], c.Id, []) { Int8 = want == DataType.Int8 };
             plan.Nodes.Insert(i, convert);

@@ -1,6 +1,8 @@
 using ILGPU.Runtime;
 using ILGPUInt8.Kernels.Arch;
 using ILGPUInt8.Kernels.Ops;
+using ILGPUInt8.Kernels.Quantization;
+using ILGPUInt8.Layers.Runtime;
 using ILGPUInt8.Tests.Infrastructure;
 using Xunit;
 
@@ -112,6 +114,40 @@ public sealed class HalfKernelTests
                 Assert.True(expected[i] == actual[i] || (float.IsNaN(HalfConvert.ToFloat(expected[i])) && float.IsNaN(HalfConvert.ToFloat(actual[i]))), $"{act.Kind} of {bits[i]:X4}: {actual[i]:X4}, expected {expected[i]:X4}");
             }
         }
+    }
+
+    [Fact]
+    public unsafe void Quantizing_halves_and_dequantizing_to_halves_equal_the_two_step_paths()
+    {
+        const float scale = 0.0371f;
+        var bits = Enumerable.Range(0, 1 << 16).Select(i => (ushort)i).ToArray();
+        var q = Enumerable.Range(-128, 256).Select(v => (sbyte)v).ToArray();
+        var expectedQ = bits.Select(b => (sbyte)QuantMath.Quantize(HalfConvert.ToFloat(b), scale)).ToArray();
+        var expectedH = q.Select(v => HalfConvert.FromFloat(QuantMath.Dequantize(v, scale))).ToArray();
+        var accelerator = TestDevices.Cpu.Accelerator;
+        using var dh = accelerator.Allocate1D(bits);
+        using var dq = accelerator.Allocate1D<sbyte>(bits.Length);
+        using var dq8 = accelerator.Allocate1D(q);
+        using var dh8 = accelerator.Allocate1D<ushort>(q.Length);
+        HalfQuantize.Quantize(TestDevices.Cpu, dh.View, dq.View, bits.Length, scale);
+        HalfQuantize.Dequantize(TestDevices.Cpu, dq8.View, dh8.View, q.Length, scale);
+        TestDevices.Cpu.Synchronize();
+        Assert.Equal(expectedQ, dq.GetAsArray1D());
+        Assert.Equal(expectedH, dh8.GetAsArray1D());
+
+        var hostQ = new sbyte[bits.Length];
+        var hostH = new ushort[q.Length];
+        fixed (ushort* ph = bits, pyh = hostH)
+        fixed (sbyte* pyq = hostQ, pq = q)
+        {
+            HostConvert.QuantizeHalf(ph, pyq, bits.Length, scale);
+            HostConvert.DequantizeToHalf(pq, pyh, q.Length, scale);
+        }
+
+        Assert.Equal(expectedQ, hostQ);
+        Assert.Equal(expectedH, hostH);
+        Assert.Contains(expectedQ, v => v == 127);
+        Assert.Contains(expectedQ, v => v == -127);
     }
 
     [Fact]

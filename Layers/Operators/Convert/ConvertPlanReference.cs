@@ -1,10 +1,12 @@
 using ILGPUInt8.Kernels.Reference;
+using ILGPUInt8.Kernels.Tensors;
 using ILGPUInt8.Layers.Operators;
 
 namespace ILGPUInt8.Layers.Reference;
 
 /// <summary>
-/// The plan reference of a quantize (y = clamp(round(x / s), −127, 127)), dequantize (y = q·s), rounding to halves
+/// The plan reference of a quantize (y = clamp(round(x / s), −127, 127)), dequantize (y = q·s; rounded to half when
+/// the output is an FP16 tensor), rounding to halves
 /// (.NET's (Half) cast: round-to-nearest-even) or widening of halves (exact: the values are already halves).
 /// </summary>
 internal sealed class ConvertPlanReference : PlanEvaluator<ConvertLayer>
@@ -18,6 +20,7 @@ internal sealed class ConvertPlanReference : PlanEvaluator<ConvertLayer>
             ConvertKind.Quantize => QuantizationReference.Quantize((float[])x, [e.Output.Scale], x.Length),
             ConvertKind.ToHalf => ((float[])x).Select(v => (float)(Half)v).ToArray(),
             ConvertKind.FromHalf => ((float[])x).ToArray(),
+            _ when e.Output.Type == DataType.Half => QuantizationReference.Dequantize((sbyte[])x, [e.Sx], x.Length).Select(v => (float)(Half)v).ToArray(),
             _ => QuantizationReference.Dequantize((sbyte[])x, [e.Sx], x.Length),
         };
     }

@@ -22,6 +22,12 @@ internal sealed class ConvertStep(Engine engine, PlanNode node) : Step(engine, n
             case ConvertKind.FromHalf:
                 Kernels.Ops.HalfUnpack.Run(Device, context.View<ushort>(Input(), batch), context.View<float>(Output, batch), shape.Elements);
                 break;
+            case ConvertKind.Quantize when Input().Type == DataType.Half:
+                Kernels.Ops.HalfQuantize.Quantize(Device, context.View<ushort>(Input(), batch), context.View<sbyte>(Output, batch), shape.Elements, Output.Scale);
+                break;
+            case ConvertKind.Dequantize when Output.Type == DataType.Half:
+                Kernels.Ops.HalfQuantize.Dequantize(Device, context.View<sbyte>(Input(), batch), context.View<ushort>(Output, batch), shape.Elements, Input().Scale);
+                break;
             case ConvertKind.Quantize:
                 Kernels.Ops.Convert.Quantize(Device, context.View<float>(Input(), batch), TensorFormat.NHWC, context.View<sbyte>(Output, batch), TensorFormat.NHWC, shape, Output.Scale);
                 break;

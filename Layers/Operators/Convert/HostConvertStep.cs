@@ -22,6 +22,12 @@ internal sealed unsafe class HostConvertStep(Engine engine, PlanNode node) : Hos
             case ConvertKind.FromHalf:
                 HostConvert.UnpackHalf(context.Pointer<ushort>(Input(), batch), context.Pointer<float>(Output, batch), count);
                 break;
+            case ConvertKind.Quantize when Input().Type == DataType.Half:
+                HostConvert.QuantizeHalf(context.Pointer<ushort>(Input(), batch), context.Pointer<sbyte>(Output, batch), count, Output.Scale);
+                break;
+            case ConvertKind.Dequantize when Output.Type == DataType.Half:
+                HostConvert.DequantizeToHalf(context.Pointer<sbyte>(Input(), batch), context.Pointer<ushort>(Output, batch), count, Input().Scale);
+                break;
             case ConvertKind.Quantize:
                 HostConvert.Quantize(context.Pointer<float>(Input(), batch), context.Pointer<sbyte>(Output, batch), count, Output.Scale);
                 break;

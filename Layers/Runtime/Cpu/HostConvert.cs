@@ -83,6 +83,52 @@ internal static unsafe class HostConvert
         HostStep.ForRanges(count, 65536, ref body);
     }
 
+    /// <summary>y = Quantize(float(x), s) element-wise from 2-byte halves.</summary>
+    public static void QuantizeHalf(ushort* x, sbyte* y, long count, float scale)
+    {
+        var body = new QuantizeHalfRanges { X = x, Y = y, Inverse = QuantMath.Inverse(scale) };
+        HostStep.ForRanges(count, 65536, ref body);
+    }
+
+    /// <summary>y = half(q · s) element-wise to 2-byte halves.</summary>
+    public static void DequantizeToHalf(sbyte* x, ushort* y, long count, float scale)
+    {
+        var body = new DequantizeHalfRanges { X = x, Y = y, Scale = scale };
+        HostStep.ForRanges(count, 65536, ref body);
+    }
+
+    private struct QuantizeHalfRanges : ICpuRangeBody
+    {
+        public ushort* X;
+        public sbyte* Y;
+        public float Inverse;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run(long i0, long i1)
+        {
+            for (var i = i0; i < i1; i++)
+            {
+                Y[i] = (sbyte)QuantMath.QuantizeWithInverse(HalfConvert.ToFloat(X[i]), Inverse);
+            }
+        }
+    }
+
+    private struct DequantizeHalfRanges : ICpuRangeBody
+    {
+        public sbyte* X;
+        public ushort* Y;
+        public float Scale;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public readonly void Run(long i0, long i1)
+        {
+            for (var i = i0; i < i1; i++)
+            {
+                Y[i] = HalfConvert.FromFloat(QuantMath.Dequantize(X[i], Scale));
+            }
+        }
+    }
+
     private struct PackRanges : ICpuRangeBody
     {
         public float* X;
