@@ -16,31 +16,30 @@ public static class Activation
     /// <summary>y = f(x) over floats (x and y may be the same view).</summary>
     public static void Float(Int8Device device, ArrayView<float> x, ArrayView<float> y, ActivationSpec activation)
     {
-        ArgumentNullException.ThrowIfNull(device);
-        OpArgs.SameLength(x.Length, y.Length, nameof(y));
-        activation.Validate(nameof(activation));
-        if (x.Length == 0)
+        if (Checked(device, x.Length, y.Length, activation))
         {
-            return;
+            var launcher = new FloatLauncher(device, x, y);
+            activation.Accept(ref launcher);
         }
-
-        var launcher = new FloatLauncher(device, x, y);
-        activation.Accept(ref launcher);
     }
 
     /// <summary>y = half(f(float(x))) over 2-byte halves (x and y may be the same view).</summary>
     public static void Half(Int8Device device, ArrayView<ushort> x, ArrayView<ushort> y, ActivationSpec activation)
     {
-        ArgumentNullException.ThrowIfNull(device);
-        OpArgs.SameLength(x.Length, y.Length, nameof(y));
-        activation.Validate(nameof(activation));
-        if (x.Length == 0)
+        if (Checked(device, x.Length, y.Length, activation))
         {
-            return;
+            var launcher = new HalfLauncher(device, x, y);
+            activation.Accept(ref launcher);
         }
+    }
 
-        var launcher = new HalfLauncher(device, x, y);
-        activation.Accept(ref launcher);
+    // The arguments checked; false when there is nothing to compute.
+    private static bool Checked(Int8Device device, long x, long y, ActivationSpec activation)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        OpArgs.SameLength(x, y, nameof(y));
+        activation.Validate(nameof(activation));
+        return x != 0;
     }
 
     /// <summary>y = lut[x + 128] over int8 (x and y may be the same view); <paramref name="lut"/> holds 256 entries.</summary>

@@ -15,40 +15,11 @@ public static partial class ElementWise
     /// </summary>
     public static void Half(Int8Device device, ArrayView<ushort> a, ArrayView<ushort> b, ArrayView<ushort> y, ElementWiseOperation operation, ActivationSpec activation)
     {
-        ArgumentNullException.ThrowIfNull(device);
-        OpArgs.SameLength(a.Length, y.Length, nameof(y));
-        activation.Validate(nameof(activation));
-        if (b.Length == 0 || a.Length % b.Length != 0)
+        if (Checked(device, a.Length, b.Length, y.Length, activation))
         {
-            throw new ArgumentException($"b has {b.Length} elements; a's {a.Length} must be a whole multiple of it.", nameof(b));
+            var launch = new HalfLaunch(device, a, b, y, activation);
+            ForOperation(operation, ref launch);
         }
-
-        if (a.Length == 0)
-        {
-            return;
-        }
-
-        switch (operation)
-        {
-            case ElementWiseOperation.Sum:
-                DispatchHalf<SumFloat>(device, a, b, y, activation);
-                break;
-            case ElementWiseOperation.Product:
-                DispatchHalf<ProductFloat>(device, a, b, y, activation);
-                break;
-            case ElementWiseOperation.Max:
-                DispatchHalf<MaxFloat2>(device, a, b, y, activation);
-                break;
-            default:
-                throw new ArgumentOutOfRangeException(nameof(operation), operation, "Unknown element-wise operation.");
-        }
-    }
-
-    private static void DispatchHalf<TOp>(Int8Device device, ArrayView<ushort> a, ArrayView<ushort> b, ArrayView<ushort> y, ActivationSpec activation)
-        where TOp : struct, IFloatBinary
-    {
-        var launcher = new HalfLauncher<TOp>(device, a, b, y);
-        activation.Accept(ref launcher);
     }
 
     /// <summary>Thread i: y[i] = half(f(a[i] op b[i mod len(b)])).</summary>
@@ -71,6 +42,16 @@ public static partial class ElementWise
 
     // The view starts on a 4-byte boundary.
     private static bool Words(ArrayView<ushort> v) => ((IContiguousArrayView)v).IndexInBytes % 4 == 0;
+
+    private readonly struct HalfLaunch(Int8Device device, ArrayView<ushort> a, ArrayView<ushort> b, ArrayView<ushort> y, ActivationSpec activation) : IOperationVisitor
+    {
+        public void Visit<TOp>()
+            where TOp : struct, IFloatBinary
+        {
+            var launcher = new HalfLauncher<TOp>(device, a, b, y);
+            activation.Accept(ref launcher);
+        }
+    }
 
     private readonly struct HalfLauncher<TOp>(Int8Device device, ArrayView<ushort> a, ArrayView<ushort> b, ArrayView<ushort> y) : IActivationVisitor
         where TOp : struct, IFloatBinary

@@ -27,40 +27,45 @@ public static partial class ElementWise
     /// <summary>y = f(a op b) over floats (asynchronous).</summary>
     public static void Float(Int8Device device, ArrayView<float> a, ArrayView<float> b, ArrayView<float> y, ElementWiseOperation operation, ActivationSpec activation)
     {
+        if (Checked(device, a.Length, b.Length, y.Length, activation))
+        {
+            var launch = new FloatLaunch(device, a, b, y, activation);
+            ForOperation(operation, ref launch);
+        }
+    }
+
+    // The arguments checked (y as long as a, a a whole multiple of b); false when there is nothing to compute.
+    private static bool Checked(Int8Device device, long a, long b, long y, ActivationSpec activation)
+    {
         ArgumentNullException.ThrowIfNull(device);
-        OpArgs.SameLength(a.Length, y.Length, nameof(y));
+        OpArgs.SameLength(a, y, nameof(y));
         activation.Validate(nameof(activation));
-        if (b.Length == 0 || a.Length % b.Length != 0)
+        if (b == 0 || a % b != 0)
         {
-            throw new ArgumentException($"b has {b.Length} elements; a's {a.Length} must be a whole multiple of it.", nameof(b));
+            throw new ArgumentException($"b has {b} elements; a's {a} must be a whole multiple of it.", nameof(b));
         }
 
-        if (a.Length == 0)
-        {
-            return;
-        }
+        return a != 0;
+    }
 
+    // Hands the operation's struct to the visitor.
+    private static void ForOperation<TVisitor>(ElementWiseOperation operation, ref TVisitor visitor)
+        where TVisitor : struct, IOperationVisitor
+    {
         switch (operation)
         {
             case ElementWiseOperation.Sum:
-                Dispatch<SumFloat>(device, a, b, y, activation);
+                visitor.Visit<SumFloat>();
                 break;
             case ElementWiseOperation.Product:
-                Dispatch<ProductFloat>(device, a, b, y, activation);
+                visitor.Visit<ProductFloat>();
                 break;
             case ElementWiseOperation.Max:
-                Dispatch<MaxFloat2>(device, a, b, y, activation);
+                visitor.Visit<MaxFloat2>();
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(operation), operation, "Unknown element-wise operation.");
         }
-    }
-
-    private static void Dispatch<TOp>(Int8Device device, ArrayView<float> a, ArrayView<float> b, ArrayView<float> y, ActivationSpec activation)
-        where TOp : struct, IFloatBinary
-    {
-        var launcher = new Launcher<TOp>(device, a, b, y);
-        activation.Accept(ref launcher);
     }
 
     /// <summary>Thread i: y[i] = f(a[i] op b[i mod len(b)]).</summary>
@@ -68,6 +73,23 @@ public static partial class ElementWise
         where TOp : struct, IFloatBinary
         where TAct : struct, IActivation =>
         y[i] = act.Apply(default(TOp).Apply(a[i], b[i % bLength]));
+
+    /// <summary>Receives the struct of an operation.</summary>
+    private interface IOperationVisitor
+    {
+        void Visit<TOp>()
+            where TOp : struct, IFloatBinary;
+    }
+
+    private readonly struct FloatLaunch(Int8Device device, ArrayView<float> a, ArrayView<float> b, ArrayView<float> y, ActivationSpec activation) : IOperationVisitor
+    {
+        public void Visit<TOp>()
+            where TOp : struct, IFloatBinary
+        {
+            var launcher = new Launcher<TOp>(device, a, b, y);
+            activation.Accept(ref launcher);
+        }
+    }
 
     private readonly struct Launcher<TOp>(Int8Device device, ArrayView<float> a, ArrayView<float> b, ArrayView<float> y) : IActivationVisitor
         where TOp : struct, IFloatBinary

@@ -18,11 +18,7 @@ public static class HalfQuantize
     /// <summary>y = Quantize(float(x), s) for the first <paramref name="count"/> elements (asynchronous).</summary>
     public static void Quantize(Int8Device device, ArrayView<ushort> x, ArrayView<sbyte> y, long count, float scale)
     {
-        ArgumentNullException.ThrowIfNull(device);
-        OpArgs.Scale(scale, nameof(scale));
-        OpArgs.AtLeast(x.Length, count, nameof(x));
-        OpArgs.AtLeast(y.Length, count, nameof(y));
-        if (count == 0)
+        if (!Checked(device, x.Length, y.Length, count, scale))
         {
             return;
         }
@@ -34,17 +30,23 @@ public static class HalfQuantize
     /// <summary>y = half(q · s) for the first <paramref name="count"/> elements (asynchronous).</summary>
     public static void Dequantize(Int8Device device, ArrayView<sbyte> x, ArrayView<ushort> y, long count, float scale)
     {
-        ArgumentNullException.ThrowIfNull(device);
-        OpArgs.Scale(scale, nameof(scale));
-        OpArgs.AtLeast(x.Length, count, nameof(x));
-        OpArgs.AtLeast(y.Length, count, nameof(y));
-        if (count == 0)
+        if (!Checked(device, x.Length, y.Length, count, scale))
         {
             return;
         }
 
         var kernel = device.GetKernel("half.dequantize", a => a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<ushort>, float>(DequantizeKernel));
         kernel(checked((int)count), x, y, scale);
+    }
+
+    // The arguments checked; false when there is nothing to convert.
+    private static bool Checked(Int8Device device, long x, long y, long count, float scale)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        OpArgs.Scale(scale, nameof(scale));
+        OpArgs.AtLeast(x, count, nameof(x));
+        OpArgs.AtLeast(y, count, nameof(y));
+        return count != 0;
     }
 
     /// <summary>Thread i quantizes element i.</summary>

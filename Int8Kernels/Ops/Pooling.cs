@@ -33,20 +33,8 @@ public static class Pooling
     public static void Float(Int8Device device, ArrayView<float> x, ArrayView<float> y, PoolProblem problem, PoolingMode mode)
     {
         Check(device, x.Length, y.Length, problem);
-        var g = problem.Geometry;
-        Index1D index = checked(g.C * g.N * g.P * g.Q);
-        switch (mode)
-        {
-            case PoolingMode.Max:
-                LoadFloat<MaxFloat>(device)(index, x, y, g);
-                break;
-            case PoolingMode.AverageCountPadding:
-                LoadFloat<AverageFloat<CountPadded>>(device)(index, x, y, g);
-                break;
-            default:
-                LoadFloat<AverageFloat<CountValid>>(device)(index, x, y, g);
-                break;
-        }
+        var launch = new FloatLaunch(device, x, y, problem.Geometry);
+        ForMode(mode, ref launch);
     }
 
     /// <summary>
@@ -56,18 +44,24 @@ public static class Pooling
     public static void Half(Int8Device device, ArrayView<ushort> x, ArrayView<ushort> y, PoolProblem problem, PoolingMode mode)
     {
         Check(device, x.Length, y.Length, problem);
-        var g = problem.Geometry;
-        Index1D index = checked(g.C * g.N * g.P * g.Q);
+        var launch = new HalfLaunch(device, x, y, problem.Geometry);
+        ForMode(mode, ref launch);
+    }
+
+    // Hands the float window reduction of the mode to the visitor.
+    private static void ForMode<TVisitor>(PoolingMode mode, ref TVisitor visitor)
+        where TVisitor : struct, IPoolVisitor
+    {
         switch (mode)
         {
             case PoolingMode.Max:
-                LoadHalf<MaxFloat>(device)(index, x, y, g);
+                visitor.Visit<MaxFloat>();
                 break;
             case PoolingMode.AverageCountPadding:
-                LoadHalf<AverageFloat<CountPadded>>(device)(index, x, y, g);
+                visitor.Visit<AverageFloat<CountPadded>>();
                 break;
             default:
-                LoadHalf<AverageFloat<CountValid>>(device)(index, x, y, g);
+                visitor.Visit<AverageFloat<CountValid>>();
                 break;
         }
     }
@@ -164,15 +158,28 @@ public static class Pooling
         OpArgs.AtLeast(yLength, (long)problem.N * problem.P * problem.Q * problem.C, "y");
     }
 
-    private static Action<Index1D, ArrayView<float>, ArrayView<float>, PoolGeometry> LoadFloat<TOp>(Int8Device device)
-        where TOp : struct, IFloatPool =>
-        device.GetKernel("pool.f32." + typeof(TOp).FullName, a =>
-            a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, PoolGeometry>(FloatKernel<TOp>));
+    /// <summary>Receives the struct of a float window reduction.</summary>
+    private interface IPoolVisitor
+    {
+        void Visit<TOp>()
+            where TOp : struct, IFloatPool;
+    }
 
-    private static Action<Index1D, ArrayView<ushort>, ArrayView<ushort>, PoolGeometry> LoadHalf<TOp>(Int8Device device)
-        where TOp : struct, IFloatPool =>
-        device.GetKernel("pool.f16." + typeof(TOp).FullName, a =>
-            a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<ushort>, ArrayView<ushort>, PoolGeometry>(HalfKernel<TOp>));
+    private readonly struct FloatLaunch(Int8Device device, ArrayView<float> x, ArrayView<float> y, PoolGeometry g) : IPoolVisitor
+    {
+        public void Visit<TOp>()
+            where TOp : struct, IFloatPool =>
+            device.GetKernel("pool.f32." + typeof(TOp).FullName, a =>
+                a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, PoolGeometry>(FloatKernel<TOp>))(checked(g.C * g.N * g.P * g.Q), x, y, g);
+    }
+
+    private readonly struct HalfLaunch(Int8Device device, ArrayView<ushort> x, ArrayView<ushort> y, PoolGeometry g) : IPoolVisitor
+    {
+        public void Visit<TOp>()
+            where TOp : struct, IFloatPool =>
+            device.GetKernel("pool.f16." + typeof(TOp).FullName, a =>
+                a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<ushort>, ArrayView<ushort>, PoolGeometry>(HalfKernel<TOp>))(checked(g.C * g.N * g.P * g.Q), x, y, g);
+    }
 
     private static Action<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, ArrayView<float>, PoolGeometry> LoadInt8Average<TCount>(Int8Device device)
         where TCount : struct, IPoolDivisor =>

@@ -55,18 +55,7 @@ public sealed class Fp16EngineTests
         var c = net.AddConvolution(x, 12, 3, TestNetworks.Weights(12 * 5 * 9, 45, 3), TestData.Float(12, 4, 0.2f), padding: 1, name: "conv").Output;
         net.MarkOutput(net.AddActivation(c, Kernels.Ops.ActivationKind.Relu, name: "relu").Output);
         var inputs = TestNetworks.Inputs(net, 1);
-        TensorCoreConvolutionStep.CpuVariant = new Kernels.Gemm.GemmMmaFloat(Kernels.Gemm.FloatMmaInput.Fp16, allowCpuAccelerator: true);
-        Engine engine;
-        try
-        {
-            engine = EngineBuilder.Build(net, Config(BuilderPrecision.Fp16, 1), TestDevices.Cpu);
-        }
-        finally
-        {
-            TensorCoreConvolutionStep.CpuVariant = null;
-        }
-
-        using (engine)
+        using (var engine = EmulatedTensorCores.Build(net, Config(BuilderPrecision.Fp16, 1), Kernels.Gemm.FloatMmaInput.Fp16, implicitConv: false))
         {
             Assert.StartsWith("im2col_f16+", engine.Layers.Single(l => l.Type == LayerType.Convolution).KernelName, StringComparison.Ordinal);
             var expected = PlanReference.Outputs(engine.Plan, inputs, 1);
@@ -92,20 +81,7 @@ public sealed class Fp16EngineTests
         var x = net.AddInput("data", new TensorDims(3, 15, 13));
         var c = net.AddConvolution(x, 16, 7, TestNetworks.Weights(16 * 3 * 49, 147, 5), TestData.Float(16, 6, 0.2f), stride: 2, padding: 3, name: "stem").Output;
         net.MarkOutput(net.AddActivation(c, Kernels.Ops.ActivationKind.Relu, name: "relu").Output);
-        Engine engine;
-        TensorCoreConvolutionStep.CpuVariant = new Kernels.Gemm.GemmMmaFloat(Kernels.Gemm.FloatMmaInput.Fp16, allowCpuAccelerator: true);
-        TensorCoreConvolutionStep.CpuConvVariant = new Kernels.Convolution.ConvMmaFloat(Kernels.Gemm.FloatMmaInput.Fp16, 64, 64, allowCpuAccelerator: true);
-        try
-        {
-            engine = EngineBuilder.Build(net, Config(BuilderPrecision.Fp16, 2), TestDevices.Cpu);
-        }
-        finally
-        {
-            TensorCoreConvolutionStep.CpuVariant = null;
-            TensorCoreConvolutionStep.CpuConvVariant = null;
-        }
-
-        using (engine)
+        using (var engine = EmulatedTensorCores.Build(net, Config(BuilderPrecision.Fp16, 2), Kernels.Gemm.FloatMmaInput.Fp16, implicitConv: true))
         {
             var stem = engine.Layers.Single(l => l.Type == LayerType.Convolution);
             Assert.StartsWith("stem_fold_f16 4x4x16+conv_f16f16f32_nhwc_mma_implicit_gemm_64x64", stem.KernelName, StringComparison.Ordinal);
@@ -135,20 +111,7 @@ public sealed class Fp16EngineTests
         var c = net.AddConvolution(x, 12, 3, TestNetworks.Weights(12 * 8 * 9, 46, 3), TestData.Float(12, 5, 0.2f), padding: 1, name: "conv").Output;
         net.MarkOutput(net.AddActivation(c, Kernels.Ops.ActivationKind.Relu, name: "relu").Output);
         var inputs = TestNetworks.Inputs(net, 2);
-        Engine Build(bool implicitGemm)
-        {
-            TensorCoreConvolutionStep.CpuVariant = new Kernels.Gemm.GemmMmaFloat(Kernels.Gemm.FloatMmaInput.Fp16, allowCpuAccelerator: true);
-            TensorCoreConvolutionStep.CpuConvVariant = implicitGemm ? new Kernels.Convolution.ConvMmaFloat(Kernels.Gemm.FloatMmaInput.Fp16, 64, 64, allowCpuAccelerator: true) : null;
-            try
-            {
-                return EngineBuilder.Build(net, Config(BuilderPrecision.Fp16, 2), TestDevices.Cpu);
-            }
-            finally
-            {
-                TensorCoreConvolutionStep.CpuVariant = null;
-                TensorCoreConvolutionStep.CpuConvVariant = null;
-            }
-        }
+        Engine Build(bool implicitGemm) => EmulatedTensorCores.Build(net, Config(BuilderPrecision.Fp16, 2), Kernels.Gemm.FloatMmaInput.Fp16, implicitGemm);
 
         using var im2col = Build(implicitGemm: false);
         using var implicitConv = Build(implicitGemm: true);

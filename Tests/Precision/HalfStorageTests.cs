@@ -68,20 +68,7 @@ public sealed class HalfStorageTests
         var pool = net.AddPooling(sum, PoolingType.Max, 2, name: "pool").Output;
         net.MarkOutput(net.AddConvolution(pool, 8, 1, TestNetworks.Weights(8 * 8, 8, 35), TestData.Float(8, 36, 0.2f), name: "conv_out").Output);
         var inputs = TestNetworks.Inputs(net, 1);
-        Engine engine;
-        TensorCoreConvolutionStep.CpuVariant = new Kernels.Gemm.GemmMmaFloat(Kernels.Gemm.FloatMmaInput.Fp16, allowCpuAccelerator: true);
-        TensorCoreConvolutionStep.CpuConvVariant = new Kernels.Convolution.ConvMmaFloat(Kernels.Gemm.FloatMmaInput.Fp16, 64, 64, allowCpuAccelerator: true);
-        try
-        {
-            engine = EngineBuilder.Build(net, Config(BuilderPrecision.Fp16, 1), TestDevices.Cpu);
-        }
-        finally
-        {
-            TensorCoreConvolutionStep.CpuVariant = null;
-            TensorCoreConvolutionStep.CpuConvVariant = null;
-        }
-
-        using (engine)
+        using (var engine = EmulatedTensorCores.Build(net, Config(BuilderPrecision.Fp16, 1), Kernels.Gemm.FloatMmaInput.Fp16, implicitConv: true))
         {
             var names = engine.Layers.ToDictionary(l => l.Name, l => l.KernelName);
             TestContext.Current.SendDiagnosticMessage(string.Join("; ", names.Select(kv => $"{kv.Key}: {kv.Value}")));

@@ -36,18 +36,8 @@ public sealed class Tf32EngineTests
         return net;
     }
 
-    private static Engine BuildWithEmulatedTf32(NetworkDefinition net, BuilderConfig config)
-    {
-        TensorCoreConvolutionStep.CpuVariant = new GemmMmaFloat(FloatMmaInput.Tf32, allowCpuAccelerator: true);
-        try
-        {
-            return EngineBuilder.Build(net, config, TestDevices.Cpu);
-        }
-        finally
-        {
-            TensorCoreConvolutionStep.CpuVariant = null;
-        }
-    }
+    private static Engine BuildWithEmulatedTf32(NetworkDefinition net, BuilderConfig config, bool implicitConv = false) =>
+        EmulatedTensorCores.Build(net, config, FloatMmaInput.Tf32, implicitConv);
 
     [Fact]
     public void Tf32_convolution_on_the_emulated_tensor_cores_is_the_tf32_reference_and_within_the_tf32_bound_of_fp32()
@@ -104,18 +94,7 @@ public sealed class Tf32EngineTests
         var c = net.AddConvolution(x, K, 3, TestNetworks.Weights(K * 8 * 9, 46, 3), TestData.Float(K, 5, 0.2f), padding: 1, name: "conv").Output;
         net.MarkOutput(net.AddActivation(c, ActivationKind.Relu, name: "relu").Output);
         var inputs = TestNetworks.Inputs(net, 2);
-        Engine Build(bool implicitGemm)
-        {
-            TensorCoreConvolutionStep.CpuConvVariant = implicitGemm ? new ConvMmaFloat(FloatMmaInput.Tf32, 64, 64, allowCpuAccelerator: true) : null;
-            try
-            {
-                return BuildWithEmulatedTf32(net, Config(2, tf32: true));
-            }
-            finally
-            {
-                TensorCoreConvolutionStep.CpuConvVariant = null;
-            }
-        }
+        Engine Build(bool implicitGemm) => BuildWithEmulatedTf32(net, Config(2, tf32: true), implicitGemm);
 
         using var im2col = Build(implicitGemm: false);
         using var implicitConv = Build(implicitGemm: true);
