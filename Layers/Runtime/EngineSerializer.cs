@@ -218,6 +218,11 @@ internal static class EngineSerializer
                 throw new InvalidDataException($"Corrupt engine file: step '{layer.Name}' is both INT8 and FP16.");
             }
 
+            if (HalfMismatch(plan, node) is { } why)
+            {
+                throw new InvalidDataException($"Corrupt engine file: step '{layer.Name}' {why}.");
+            }
+
             plan.Nodes.Add(node);
 
             // The shapes must agree with the parameters, as when the network was built.
@@ -238,6 +243,29 @@ internal static class EngineSerializer
         }
 
         return plan;
+    }
+
+    /// <summary>
+    /// Why a step cannot read or write the 2-byte half tensors it names, or null: only FP16 steps and the conversions to
+    /// and from halves touch them (ToHalf: float → half or float words; FromHalf: half → float; Quantize: float or half →
+    /// int8; Dequantize: int8 → float or half), and a view has its input's element type.
+    /// </summary>
+    private static string? HalfMismatch(Plan plan, PlanNode node)
+    {
+        var input = plan.Tensors[node.Inputs.Count > 0 ? node.Inputs[0] : node.Output].Type;
+        var output = plan.Tensors[node.Output].Type;
+        bool halves = node.Inputs.Append(node.Output).Any(id => plan.Tensors[id].Type == DataType.Half);
+        bool fits = node.Layer is ConvertLayer convert
+            ? (convert.Kind, input, output) switch
+            {
+                (ConvertKind.ToHalf, DataType.Float, DataType.Half or DataType.Float) => true,
+                (ConvertKind.FromHalf, DataType.Half, DataType.Float) => true,
+                (ConvertKind.Quantize, DataType.Float or DataType.Half, DataType.Int8) => true,
+                (ConvertKind.Dequantize, DataType.Int8, DataType.Float or DataType.Half) => true,
+                _ => false,
+            }
+            : node.IsView ? !halves || input == output : node.Half || !halves;
+        return fits ? null : $"reads {input} and writes {output} as a {(node.Layer is ConvertLayer c ? c.Kind.ToString() : node.Precision)} step";
     }
 
     private static int Count(BinaryReader r, string what)

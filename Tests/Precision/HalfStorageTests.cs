@@ -175,6 +175,30 @@ public sealed class HalfStorageTests
     }
 
     [Fact]
+    public void An_engine_file_whose_fp32_step_reads_halves_is_refused()
+    {
+        // A checksummed file whose FP32 step names a half tensor (a widening conversion dropped): refused at load with
+        // the step's name, never run on bytes of the wrong size.
+        var net = TestNetworks.SmallCnn();
+        var config = Config(BuilderPrecision.Fp32, 2);
+        config.LayerPrecisions["pool1"] = LayerPrecision.Half;
+        using var engine = EngineBuilder.BuildCpu(net, config);
+        using var file = new MemoryStream();
+        engine.Serialize(file);
+        file.Position = 0;
+        var plan = EngineSerializer.Read(file);
+        var widen = plan.Nodes.First(n => n.Layer is ConvertLayer { Kind: ConvertKind.FromHalf });
+        var reader = plan.Consumers(widen.Output).First();
+        reader.Inputs[reader.Inputs.IndexOf(widen.Output)] = widen.Inputs[0];
+        plan.Nodes.Remove(widen);
+        plan.Compact();
+        using var bad = new MemoryStream();
+        EngineSerializer.Write(plan, bad);
+        var ex = Assert.Throws<InvalidDataException>(() => Engine.DeserializeCpu(new MemoryStream(bad.ToArray())));
+        Assert.Contains($"step '{reader.Name}' reads Half", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public unsafe void Widening_packing_and_the_half_im2col_are_exact()
     {
         // Every half bit pattern widens to HalfConvert.ToFloat's float: the kernel and the CPU backend.
