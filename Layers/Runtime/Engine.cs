@@ -118,10 +118,15 @@ public sealed class Engine : IDisposable
         Inputs = [.. plan.Inputs.Select(i => new EngineBinding(plan.Tensors[i].Name, plan.Tensors[i].Dims))];
         Outputs = [.. plan.Outputs.Select(i => new EngineBinding(plan.Tensors[i].Name, plan.Tensors[i].Dims))];
         Layers = DescribeSteps();
-        Memory = new MemoryReport(plan.ArenaBytes, plan.UnsharedBytes, plan.Tensors.Count(t => t.Constant is null && t.AliasOf < 0), _steps.Sum(s => s.ScratchBytes));
+        Memory = new MemoryReport(plan.ArenaBytes, plan.UnsharedBytes, plan.Tensors.Count(t => t.Constant is null && t.AliasOf < 0), ScratchInContext());
         Int8Thresholds = plan.Tensors.Where(t => t.Type == DataType.Int8 && t.Threshold is not null)
             .GroupBy(t => t.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Threshold!.Value, StringComparer.Ordinal);
     }
+
+    // Scratch bytes of one context: every step's own, and the FP16 steps' one widening buffer (the largest need) once.
+    private long ScratchInContext() =>
+        _steps.Sum(s => s.ScratchBytes - (s is HalfIoStep h ? h.WideningBytes : 0))
+        + _steps.OfType<HalfIoStep>().Select(h => h.WideningBytes).DefaultIfEmpty(0).Max();
 
     // What Layers reports of every step (built again after tactic timing changed the kernels).
     private IReadOnlyList<EngineLayerInfo> DescribeSteps() =>

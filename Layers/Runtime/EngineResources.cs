@@ -67,14 +67,17 @@ internal static class EngineResources
     /// <summary>Bytes of every step's scratch buffer in one context (checked: a size that overflows throws).</summary>
     public static long Scratch(Plan plan, bool host)
     {
-        long total = 0;
+        long total = 0, widening = 0;
         foreach (var node in plan.Nodes)
         {
-            // An FP16 node's widened inputs and float output (counted for every FP16 node: a step that handles halves itself needs less).
-            total = checked(total + (OperatorRegistry.Find(node.Layer.Type)?.ScratchBytes(plan, node, host) ?? 0) + HalfIoStep.ScratchFor(plan, node));
+            total = checked(total + (OperatorRegistry.Find(node.Layer.Type)?.ScratchBytes(plan, node, host) ?? 0));
+
+            // The FP16 steps' one widening buffer: the largest need (counted for every FP16 node: a step that handles
+            // halves itself needs none).
+            widening = Math.Max(widening, HalfIoStep.ScratchFor(plan, node));
         }
 
-        return total;
+        return checked(total + widening);
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using ILGPU;
+using ILGPU.Runtime;
 
 namespace ILGPUInt8.Layers.Runtime;
 
@@ -12,6 +13,7 @@ public sealed partial class ExecutionContext
     // By tensor id: the bytes a redirected tensor is read and written at; a zero-length view where none is set.
     private ArrayView<byte>[]? _redirects;
     private int _redirected;
+    private MemoryBuffer1D<float, Stride1D.Dense>? _widening;
 
     /// <summary>Makes <paramref name="t"/> read and write <paramref name="bytes"/> until <see cref="ClearRedirects"/>.</summary>
     internal void Redirect(PlanTensor t, ArrayView<byte> bytes)
@@ -35,6 +37,24 @@ public sealed partial class ExecutionContext
 
         Array.Clear(_redirects!);
         _redirected = 0;
+    }
+
+    /// <summary>
+    /// The one buffer of float copies every <see cref="HalfIoStep"/> of this context uses (they run one after another),
+    /// grown to the largest request (a captured graph addresses the old buffer: the graphs are dropped then).
+    /// </summary>
+    internal ArrayView<float> WideningScratch(long floats)
+    {
+        if (_widening is null || _widening.Length < floats)
+        {
+            DropGraphs();
+            _widening?.Dispose();
+            _widening = null;
+            var accelerator = Engine.Device.Accelerator;
+            _widening = EngineResources.Allocating("the FP16 steps' widening buffer", floats * sizeof(float), () => accelerator.Allocate1D<float>(floats));
+        }
+
+        return _widening.View.SubView(0, floats);
     }
 
     // The redirected bytes of a tensor, or a zero-length view.

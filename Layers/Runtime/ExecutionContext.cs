@@ -504,6 +504,8 @@ public sealed partial class ExecutionContext : IDisposable
             b.Dispose();
         }
 
+        _widening?.Dispose();
+
         _imageBytes?.Dispose();
         _imageTable?.Dispose();
     }

@@ -83,6 +83,25 @@ public sealed class HalfStorageTests
     }
 
     [Fact]
+    public void The_fp16_steps_of_a_context_share_one_widening_buffer_sized_for_the_largest()
+    {
+        // On the CPU backend every FP16 step widens its halves (no native half kernels there): one buffer a context, not
+        // one a step, in the engine's memory report and in the memory check made before the engine is built.
+        const int n = 8;
+        var net = TestNetworks.SmallCnn();
+        using var engine = EngineBuilder.BuildCpu(net, Config(BuilderPrecision.Fp16, n));
+        var plan = engine.Plan;
+        var needs = plan.Nodes.Select(node => HalfIoStep.ScratchFor(plan, node)).Where(b => b > 0).ToList();
+        Assert.True(needs.Count >= 5, $"{needs.Count} FP16 steps widen");
+        Assert.Equal(needs.Max(), engine.Memory.ScratchBytes);
+        Assert.Equal(needs.Max(), EngineResources.Scratch(plan, host: true));
+        Assert.Equal(needs.Max(), engine.Layers.Max(l => l.ScratchBytes));
+        Assert.True(engine.Layers.Sum(l => l.ScratchBytes) > engine.Memory.ScratchBytes);
+        var inputs = TestNetworks.Inputs(net, n);
+        TestNetworks.Near(PlanReference.Outputs(plan, inputs, n), TestNetworks.Run(engine, inputs, n), "fp16 cpu, shared widening", rtol: 2e-3f, atol: 1e-4f);
+    }
+
+    [Fact]
     public void Fp32_and_int8_steps_read_an_fp16_tensor_through_one_conversion()
     {
         var net = TestNetworks.SmallCnn();

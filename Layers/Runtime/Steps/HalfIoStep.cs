@@ -5,7 +5,7 @@ namespace ILGPUInt8.Layers.Runtime;
 
 /// <summary>
 /// An FP16 step made of the layer's float step (FP32 arithmetic on half inputs and, for weight layers, half weights):
-/// its 2-byte half inputs are widened into float copies in this step's scratch (exact), the float step runs on those
+/// its 2-byte half inputs are widened into float copies in the context's widening buffer (exact), the float step runs on those
 /// copies (<see cref="ExecutionContext.Redirect"/>) and writes a float copy of the output, which is stored as halves,
 /// h = HalfConvert.FromFloat(y) (round-to-nearest-even: <see cref="HalfPack"/> on the ILGPU backends,
 /// <see cref="HostConvert.PackHalf"/> on the CPU backend, the same integer arithmetic). An output held in float words (an
@@ -28,8 +28,14 @@ internal sealed unsafe class HalfIoStep : Step
     /// <inheritdoc />
     public override int Launches => _inner.Launches + _halfInputs.Length + 1;
 
+    /// <summary>
+    /// What this step uses of the context's one widening buffer (<see cref="ExecutionContext.WideningScratch"/>, shared by
+    /// every FP16 step that needs one: they run one after another), at the maximum batch.
+    /// </summary>
+    public long WideningBytes => FloatsPerItem * Plan.MaxBatchSize * sizeof(float);
+
     /// <inheritdoc />
-    public override long ScratchBytes => _inner.ScratchBytes + (FloatsPerItem * Plan.MaxBatchSize * sizeof(float));
+    public override long ScratchBytes => _inner.ScratchBytes + WideningBytes;
 
     /// <inheritdoc />
     public override int FusedInput => _inner.FusedInput;
@@ -43,7 +49,7 @@ internal sealed unsafe class HalfIoStep : Step
     // Floats of one batch item in scratch: a copy of each half input, then of a half output.
     private long FloatsPerItem => _halfInputs.Sum(t => t.Dims.Volume) + (HalfOutput ? Output.Dims.Volume : 0);
 
-    /// <summary>Scratch bytes of the wrapper (without its float step's) for an FP16 node, from the plan alone.</summary>
+    /// <summary>Widening bytes of the wrapper (without its float step's scratch) for an FP16 node, from the plan alone.</summary>
     public static long ScratchFor(Plan plan, PlanNode node)
     {
         if (!node.Half || node.IsView)
@@ -60,7 +66,7 @@ internal sealed unsafe class HalfIoStep : Step
     /// <inheritdoc />
     public override void Run(ExecutionContext context, int batch)
     {
-        var scratch = FloatsPerItem == 0 ? default : context.Scratch<float>(this, FloatsPerItem * Plan.MaxBatchSize);
+        var scratch = FloatsPerItem == 0 ? default : context.WideningScratch(FloatsPerItem * Plan.MaxBatchSize);
         long at = 0;
         try
         {
