@@ -18,11 +18,16 @@ internal sealed unsafe class HalfIoStep : Step
     private readonly Step _inner;
     private readonly PlanTensor[] _halfInputs;
 
+    // Floats of one batch item in the widening buffer: a copy of each half input, then of a half output (made once: a
+    // step allocates nothing when it runs).
+    private readonly long _floatsPerItem;
+
     public HalfIoStep(Step inner)
         : base(inner.Engine, inner.Node)
     {
         _inner = Own(inner);
         _halfInputs = [.. Node.Inputs.Distinct().Select(id => Plan.Tensors[id]).Where(t => t.Type == DataType.Half)];
+        _floatsPerItem = ScratchFor(Plan, Node) / Plan.MaxBatchSize / sizeof(float);
     }
 
     /// <inheritdoc />
@@ -32,7 +37,7 @@ internal sealed unsafe class HalfIoStep : Step
     /// What this step uses of the context's one widening buffer (<see cref="ExecutionContext.WideningScratch"/>, shared by
     /// every FP16 step that needs one: they run one after another), at the maximum batch.
     /// </summary>
-    public long WideningBytes => FloatsPerItem * Plan.MaxBatchSize * sizeof(float);
+    public long WideningBytes => _floatsPerItem * Plan.MaxBatchSize * sizeof(float);
 
     /// <inheritdoc />
     public override long ScratchBytes => _inner.ScratchBytes + WideningBytes;
@@ -45,9 +50,6 @@ internal sealed unsafe class HalfIoStep : Step
         (_halfInputs.Length > 0 ? "unpack_f16+" : string.Empty) + _inner.KernelName + (HalfOutput ? "+pack_f16" : "+round_f16");
 
     private bool HalfOutput => Output.Type == DataType.Half;
-
-    // Floats of one batch item in scratch: a copy of each half input, then of a half output.
-    private long FloatsPerItem => _halfInputs.Sum(t => t.Dims.Volume) + (HalfOutput ? Output.Dims.Volume : 0);
 
     /// <summary>Widening bytes of the wrapper (without its float step's scratch) for an FP16 node, from the plan alone.</summary>
     public static long ScratchFor(Plan plan, PlanNode node)
@@ -66,7 +68,7 @@ internal sealed unsafe class HalfIoStep : Step
     /// <inheritdoc />
     public override void Run(ExecutionContext context, int batch)
     {
-        var scratch = FloatsPerItem == 0 ? default : context.WideningScratch(FloatsPerItem * Plan.MaxBatchSize);
+        var scratch = _floatsPerItem == 0 ? default : context.WideningScratch(_floatsPerItem * Plan.MaxBatchSize);
         long at = 0;
         try
         {
