@@ -10,6 +10,7 @@ using ILGPUInt8.Kernels.Convolution;
 using ILGPUInt8.Kernels.Gemm;
 using ILGPUInt8.Kernels.Runtime;
 using ILGPUInt8.Perf.Harness;
+using Ops = ILGPUInt8.Kernels.Ops;
 
 namespace ILGPUInt8.Perf.Benchmarks;
 
@@ -41,9 +42,11 @@ public sealed class PtxBenchmark : IBenchmark
         string only = context.Option("only", string.Empty);
         string compare = context.Option("compare", string.Empty);
         var verdicts = new List<string>();
-        foreach (var (name, method, specialization) in Kernels().Where(k => k.Name.Contains(only, StringComparison.Ordinal)))
+        var kernels = Kernels().Select(k => (k.Name, k.Method, k.Specialization, Implicit: false))
+            .Concat(Ops.HalfStorageKernels.All().Select(k => (k.Name, k.Method, Specialization: default(KernelSpecialization), Implicit: true)));
+        foreach (var (name, method, specialization, implicitlyGrouped) in kernels.Where(k => k.Name.Contains(only, StringComparison.Ordinal)))
         {
-            var entry = EntryPointDescription.FromExplicitlyGroupedKernel(method);
+            var entry = implicitlyGrouped ? EntryPointDescription.FromImplicitlyGroupedKernel(method) : EntryPointDescription.FromExplicitlyGroupedKernel(method);
             var compiled = (PTXCompiledKernel)backend.Compile(entry, specialization);
             var path = Path.Combine(dir, name + ".ptx");
             // The tensor-core kernels are loaded through the rewrite of ILGPU's inline-asm output slots (as at run time).

@@ -1,7 +1,12 @@
+using ILGPU;
+using ILGPU.Backends.EntryPoints;
+using ILGPU.Backends.PTX;
 using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
 using ILGPUInt8.Kernels.Arch;
 using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Kernels.Quantization;
+using ILGPUInt8.Kernels.Runtime;
 using ILGPUInt8.Layers.Runtime;
 using ILGPUInt8.Tests.Infrastructure;
 using Xunit;
@@ -148,6 +153,31 @@ public sealed class HalfKernelTests
         Assert.Equal(expectedH, hostH);
         Assert.Contains(expectedQ, v => v == 127);
         Assert.Contains(expectedQ, v => v == -127);
+    }
+
+    [Fact]
+    public void Half_kernels_compile_to_ptx_and_the_paired_one_moves_words()
+    {
+        // No GPU needed: ILGPU's PTX backend for sm_90 at O2, as on the device. The paired element-wise kernel loads
+        // and stores 32-bit words (two halves), never single halves.
+        using var context = Context.Create(b => Int8Device.Configure(b.Optimize(OptimizationLevel.O2)));
+        using var backend = new PTXBackend(context, CudaArchitecture.SM_90, CudaInstructionSet.ISA_88, null!);
+        var names = new List<string>();
+        foreach (var (name, method) in HalfStorageKernels.All())
+        {
+            var ptx = ((PTXCompiledKernel)backend.Compile(EntryPointDescription.FromImplicitlyGroupedKernel(method), KernelSpecialization.Empty)).PTXAssembly;
+            Assert.Contains(".entry", ptx, StringComparison.Ordinal);
+            names.Add(name);
+            if (name == "eltwise_f16x2_sum_relu")
+            {
+                var lines = ptx.Split('\n');
+                Assert.Equal(2, lines.Count(l => l.Contains("ld.global", StringComparison.Ordinal) && l.Contains("32", StringComparison.Ordinal)));
+                Assert.Equal(1, lines.Count(l => l.Contains("st.global", StringComparison.Ordinal) && l.Contains("32", StringComparison.Ordinal)));
+                Assert.DoesNotContain(lines, l => l.Contains("ld.global.u16", StringComparison.Ordinal) || l.Contains("st.global.b16", StringComparison.Ordinal) || l.Contains("st.global.u16", StringComparison.Ordinal));
+            }
+        }
+
+        Assert.Equal(11, names.Count);
     }
 
     [Fact]
