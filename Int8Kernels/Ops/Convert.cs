@@ -1,5 +1,6 @@
 using ILGPU;
 using ILGPU.Runtime;
+using ILGPUInt8.Kernels.Arch;
 using ILGPUInt8.Kernels.Quantization;
 using ILGPUInt8.Kernels.Runtime;
 using ILGPUInt8.Kernels.Tensors;
@@ -9,7 +10,7 @@ namespace ILGPUInt8.Kernels.Ops;
 /// <summary>
 /// Data-type and layout conversion of a whole tensor (the reformat layers at precision and engine boundaries):
 /// quantize q = clamp(round_half_even(x · (1/s)), −127, 127) (<see cref="QuantMath.Quantize"/>, 1/s rounded on the host),
-/// dequantize x = q · s, or a float copy; from NCHW or NHWC to NCHW or NHWC.
+/// dequantize x = q · s, a float copy, or float to 2-byte halves; from NCHW or NHWC to NCHW or NHWC.
 /// <para>
 /// Same layout (or a layout change that moves nothing: H = W = 1 or C = 1): the vectorised kernels of
 /// <see cref="Quantizer"/> and <see cref="Dequantizer"/> (16 / 8 elements a thread, 16-byte accesses) or a device copy.
@@ -30,6 +31,13 @@ public static class Convert
         OpArgs.Scale(scale, nameof(scale));
         Dispatch(device, x, from, y, to, shape, new QuantizeElement(QuantMath.Inverse(scale)));
     }
+
+    /// <summary>
+    /// Float → 2-byte halves (round-to-nearest-even, <see cref="HalfConvert.FromFloat"/>), with a layout change: an FP16
+    /// engine's input in one pass.
+    /// </summary>
+    public static void ToHalf(Int8Device device, ArrayView<float> x, TensorFormat from, ArrayView<ushort> y, TensorFormat to, TensorShape shape) =>
+        Dispatch(device, x, from, y, to, shape, default(HalfElement));
 
     /// <summary>Int8 → float (dequantize with scale <paramref name="scale"/>), with a layout change.</summary>
     public static void Dequantize(Int8Device device, ArrayView<sbyte> x, TensorFormat from, ArrayView<float> y, TensorFormat to, TensorShape shape, float scale)
@@ -144,6 +152,20 @@ public static class Convert
         /// <inheritdoc />
         public bool RgbQuads(Int8Device device, ArrayView<float> x, ArrayView<sbyte> y, TensorShape shape) =>
             ConvertRgb.TryLaunch<sbyte, RgbQuantize, int>(device, x, y, shape, new RgbQuantize(Inverse));
+    }
+
+    /// <summary>h = half_RNE(x).</summary>
+    internal readonly struct HalfElement : IElementConvert<float, ushort>
+    {
+        /// <inheritdoc />
+        public ushort Convert(float x) => HalfConvert.FromFloat(x);
+
+        /// <inheritdoc />
+        public void Same(Int8Device device, ArrayView<float> x, ArrayView<ushort> y) => HalfPack.Run(device, x, y, x.Length);
+
+        /// <inheritdoc />
+        public bool RgbQuads(Int8Device device, ArrayView<float> x, ArrayView<ushort> y, TensorShape shape) =>
+            ConvertRgb.TryLaunch<ushort, RgbHalf, long>(device, x, y, shape, default);
     }
 
     /// <summary>x = q · s.</summary>

@@ -8,7 +8,7 @@ namespace ILGPUInt8.Layers.Builder;
 /// <summary>
 /// Inserts quantize / dequantize / half conversions where a step reads a tensor in another precision (INT8 steps read
 /// int8, FP32 steps float, FP16 steps halves, softmax INT8 reads int8 and writes float). A network input is stored int8
-/// (quantized on the way in) when every reader wants int8. An FP16 step's output is stored as 2-byte halves
+/// (quantized on the way in) when every reader wants int8, as halves (rounded on the way in) when every reader is FP16. An FP16 step's output is stored as 2-byte halves
 /// (<see cref="DataType.Half"/>), except an engine output: float words holding the halves (the engine hands out floats).
 /// An FP16 step reading a float tensor gets a copy rounded to halves (<see cref="ConvertKind.ToHalf"/>), one reading
 /// int8 a copy dequantized to halves (one pass, h = half(q · s)); an FP32 step reading halves gets them widened
@@ -28,6 +28,10 @@ internal static class ConvertPass
             if (readers.Count > 0 && readers.TrueForAll(n => n.Int8) && plan.Tensors[id].Threshold is not null)
             {
                 plan.Tensors[id].Type = DataType.Int8;
+            }
+            else if (readers.Count > 0 && readers.TrueForAll(n => n.Half))
+            {
+                plan.Tensors[id].Type = DataType.Half;
             }
         }
 

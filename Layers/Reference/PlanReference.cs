@@ -24,7 +24,10 @@ internal static class PlanReference
         {
             var t = plan.Tensors[id];
             var x = inputs[t.Name];
-            values[id] = t.Type == DataType.Int8 ? QuantizationReference.Quantize(x, [t.Scale], x.Length) : x;
+            // An int8 input is quantized, a half one rounded ((Half) cast: round-to-nearest-even) as it comes in.
+            values[id] = t.Type == DataType.Int8 ? QuantizationReference.Quantize(x, [t.Scale], x.Length)
+                : t.Type == DataType.Half ? x.Select(v => (float)(Half)v).ToArray()
+                : x;
         }
 
         Array Get(int id)

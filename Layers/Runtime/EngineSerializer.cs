@@ -237,7 +237,7 @@ internal static class EngineSerializer
         plan.Outputs.AddRange(r.ReadIntArray());
         plan.IntegerOnly = version >= 4 && r.ReadBoolean();
         plan.Tf32 = version >= 8 && r.ReadBoolean();
-        if (plan.MaxBatchSize <= 0 || plan.Inputs.Concat(plan.Outputs).Any(id => id < 0 || id >= tensors || plan.Tensors[id].Type == DataType.Half) || r.BaseStream.Position != r.BaseStream.Length)
+        if (plan.MaxBatchSize <= 0 || plan.Inputs.Concat(plan.Outputs).Any(id => id < 0 || id >= tensors) || plan.Outputs.Any(id => plan.Tensors[id].Type == DataType.Half) || r.BaseStream.Position != r.BaseStream.Length)
         {
             throw new InvalidDataException("Corrupt engine file: the plan is inconsistent.");
         }

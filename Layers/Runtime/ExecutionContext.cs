@@ -369,7 +369,7 @@ public sealed partial class ExecutionContext : IDisposable
         }
     }
 
-    /// <summary>Converts input <paramref name="i"/> from its NCHW float staging buffer into the engine's tensor.</summary>
+    /// <summary>Converts input <paramref name="i"/> from its NCHW float staging buffer into the engine's tensor (float, halves or int8).</summary>
     private PlanTensor ConvertInput(int i, int batchSize)
     {
         var plan = Engine.Plan;
@@ -389,6 +389,10 @@ public sealed partial class ExecutionContext : IDisposable
         if (t.Type == DataType.Int8)
         {
             Kernels.Ops.Convert.Quantize(Engine.Device, staging, TensorFormat.NCHW, View<sbyte>(t, batchSize), TensorFormat.NHWC, shape, t.Scale);
+        }
+        else if (t.Type == DataType.Half)
+        {
+            Kernels.Ops.Convert.ToHalf(Engine.Device, staging, TensorFormat.NCHW, View<ushort>(t, batchSize), TensorFormat.NHWC, shape);
         }
         else
         {

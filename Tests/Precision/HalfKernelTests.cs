@@ -7,6 +7,7 @@ using ILGPUInt8.Kernels.Arch;
 using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Kernels.Quantization;
 using ILGPUInt8.Kernels.Runtime;
+using ILGPUInt8.Kernels.Tensors;
 using ILGPUInt8.Layers.Runtime;
 using ILGPUInt8.Tests.Infrastructure;
 using Xunit;
@@ -178,6 +179,38 @@ public sealed class HalfKernelTests
         }
 
         Assert.Equal(11, names.Count);
+    }
+
+    [Theory]
+    [InlineData(3, 6, 8, TensorFormat.NCHW)]
+    [InlineData(3, 5, 7, TensorFormat.NCHW)]
+    [InlineData(5, 4, 4, TensorFormat.NCHW)]
+    [InlineData(5, 4, 4, TensorFormat.NHWC)]
+    public void The_input_conversion_to_halves_rounds_each_value_once(int c, int h, int w, TensorFormat from)
+    {
+        // RGB with H·W a multiple of 4: the four-pixel kernel; other shapes the permute kernel; NHWC → NHWC the pack.
+        var shape = new TensorShape(2, c, h, w);
+        var random = new Random(c * h * w);
+        var x = Enumerable.Range(0, (int)shape.Elements).Select(i => i % 97 == 0 ? 65520f : (float)((random.NextDouble() * 8) - 4)).ToArray();
+        var accelerator = TestDevices.Cpu.Accelerator;
+        using var dx = accelerator.Allocate1D(x);
+        using var dy = accelerator.Allocate1D<ushort>(x.Length);
+        Kernels.Ops.Convert.ToHalf(TestDevices.Cpu, dx.View, from, dy.View, TensorFormat.NHWC, shape);
+        TestDevices.Cpu.Synchronize();
+        var y = dy.GetAsArray1D();
+        for (var n = 0; n < shape.N; n++)
+        {
+            for (var ch = 0; ch < c; ch++)
+            {
+                for (var p = 0; p < h * w; p++)
+                {
+                    var source = from == TensorFormat.NCHW ? x[(((n * c) + ch) * h * w) + p] : x[(((n * h * w) + p) * c) + ch];
+                    Assert.Equal(HalfConvert.FromFloat(source), y[(((n * h * w) + p) * c) + ch]);
+                }
+            }
+        }
+
+        Assert.Contains(y, v => v == 0x7C00);
     }
 
     [Fact]

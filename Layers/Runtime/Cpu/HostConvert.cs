@@ -16,7 +16,7 @@ namespace ILGPUInt8.Layers.Runtime;
 /// </summary>
 internal static unsafe class HostConvert
 {
-    /// <summary>NCHW float at <paramref name="src"/> → tensor <paramref name="t"/> (NHWC, float or int8).</summary>
+    /// <summary>NCHW float at <paramref name="src"/> → tensor <paramref name="t"/> (NHWC: float, 2-byte halves or int8).</summary>
     public static void FromNchw(float* src, ExecutionContext context, PlanTensor t, TensorShape shape)
     {
         bool int8 = t.Type == DataType.Int8;
@@ -25,6 +25,7 @@ internal static unsafe class HostConvert
             X = src,
             Y = int8 ? context.Pointer<sbyte>(t, shape.N) : context.Pointer<float>(t, shape.N),
             Int8 = int8,
+            Half = t.Type == DataType.Half,
             Inverse = int8 ? QuantMath.Inverse(t.Scale) : 0f,
             C = shape.C,
             Hw = shape.H * shape.W,
@@ -179,6 +180,7 @@ internal static unsafe class HostConvert
         public float* X;
         public void* Y;
         public bool Int8;
+        public bool Half;
         public float Inverse;
         public int C, Hw;
 
@@ -187,6 +189,23 @@ internal static unsafe class HostConvert
         {
             int c = C, hw = Hw;
             var p = p0;
+            if (Half)
+            {
+                // An FP16 engine's input: each value rounded to the nearest half (RNE) as it is stored.
+                for (; p < p1; p++)
+                {
+                    long n = p / hw, pix = p % hw;
+                    float* x = X + (n * c * hw) + pix;
+                    ushort* y = (ushort*)Y + (p * c);
+                    for (var j = 0; j < c; j++)
+                    {
+                        y[j] = HalfConvert.FromFloat(x[j * hw]);
+                    }
+                }
+
+                return;
+            }
+
             if (Int8)
             {
                 // 8 pixels of one image at a time: each channel's 8 floats quantized together, their bytes spread to NHWC.
