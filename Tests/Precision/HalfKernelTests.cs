@@ -178,7 +178,7 @@ public sealed class HalfKernelTests
             }
         }
 
-        Assert.Equal(11, names.Count);
+        Assert.Equal(12, names.Count);
     }
 
     [Theory]
