@@ -7,9 +7,8 @@ namespace ILGPUInt8.Kernels.Ops;
 /// <summary>
 /// The one-thread-an-element kernels of 2-byte FP16 storage (auto-grouped: <c>Index1D</c>) as methods, for compiling
 /// them to PTX on a machine without a GPU (<c>Perf ptx</c>, and the tests): widen, pack, the RGB input to halves, the
-/// int8 boundary, the half
-/// im2col, element-wise (paired and single), pooling and activation on halves, and the stem fold the FP16 stem runs on
-/// the halves' bytes.
+/// int8 boundary, the half im2col, element-wise (paired and single), pooling and activation on halves, and the stem fold
+/// the FP16 stem runs on the halves' bytes.
 /// </summary>
 internal static class HalfStorageKernels
 {
