@@ -23,6 +23,15 @@ public static class Concat
         kernel(checked(channels * pixels), x, y, channels, totalChannels, offset);
     }
 
+    /// <summary>Copies one input of 2-byte halves into its channel slice (asynchronous).</summary>
+    public static void Half(Int8Device device, ArrayView<ushort> x, ArrayView<ushort> y, int pixels, int channels, int totalChannels, int offset)
+    {
+        Check(device, x.Length, y.Length, pixels, channels, totalChannels, offset);
+        var kernel = device.GetKernel("concat.f16", a =>
+            a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<ushort>, ArrayView<ushort>, int, int, int>(HalfKernel));
+        kernel(checked(channels * pixels), x, y, channels, totalChannels, offset);
+    }
+
     /// <summary>Requantizes one int8 input into its channel slice (asynchronous).</summary>
     public static void Int8(Int8Device device, ArrayView<sbyte> x, ArrayView<sbyte> y, int pixels, int channels, int totalChannels, int offset, float multiplier)
     {
@@ -58,6 +67,13 @@ public static class Concat
 
     /// <summary>Thread i = p·channels + c writes y[p, offset + c].</summary>
     internal static void FloatKernel(Index1D i, ArrayView<float> x, ArrayView<float> y, int channels, int total, int offset)
+    {
+        int t = i;
+        y[((long)(t / channels) * total) + offset + (t % channels)] = x[t];
+    }
+
+    /// <summary>Thread i = p·channels + c writes y[p, offset + c] = x[i] (halves).</summary>
+    internal static void HalfKernel(Index1D i, ArrayView<ushort> x, ArrayView<ushort> y, int channels, int total, int offset)
     {
         int t = i;
         y[((long)(t / channels) * total) + offset + (t % channels)] = x[t];

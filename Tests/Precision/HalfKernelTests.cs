@@ -178,7 +178,7 @@ public sealed class HalfKernelTests
             }
         }
 
-        Assert.Equal(12, names.Count);
+        Assert.Equal(13, names.Count);
     }
 
     [Theory]

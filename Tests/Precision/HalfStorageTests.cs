@@ -84,6 +84,38 @@ public sealed class HalfStorageTests
     }
 
     [Fact]
+    public void Fp16_layout_steps_copy_halves_without_widening()
+    {
+        // data (8, 5, 6) → 1×1 conv (8) → pad 1 → max pool 2 | slice of channels 2..5 → channel shuffle (2 groups) →
+        // padded; the pool's first 4 channels → nearest resize ×2; concat of both (12, 6, 8) → reshape (12, 8, 6) (a copy:
+        // the NHWC layout changes) → sigmoid → output. On the ILGPU backend every step between the convolution and the
+        // sigmoid (which writes the engine output's float words through HalfIoStep) reads and writes halves itself.
+        var net = new NetworkDefinition("layout_fp16");
+        var x = net.AddInput("data", new TensorDims(8, 5, 6));
+        var c = net.AddConvolution(x, 8, 1, TestNetworks.Weights(8 * 8, 8, 41), TestData.Float(8, 42, 0.2f), name: "conv").Output;
+        var padded = net.AddPadding(c, new(1, 1), new(1, 1), 0.25f, name: "pad").Output;
+        var pooled = net.AddPooling(padded, PoolingType.Max, 2, name: "pool").Output;
+        var slice = net.AddSlice(c, ItemAxis.Channel, 2, 4, name: "slice").Output;
+        var shuffled = net.AddChannelShuffle(slice, 2, name: "shuffle").Output;
+        var small = net.AddSlice(pooled, ItemAxis.Channel, 0, 4, name: "pool_slice").Output;
+        var resized = net.AddResize(small, 6, 8, 2f, 2f, name: "resize").Output;
+        var wide = net.AddPadding(shuffled, new(0, 0), new(1, 2), 0f, name: "pad_w").Output;
+        var cat = net.AddConcatenation([resized, wide, resized], name: "concat").Output;
+        var reshaped = net.AddReshape(cat, new TensorDims(12, 8, 6), name: "reshape").Output;
+        net.MarkOutput(net.AddActivation(reshaped, Kernels.Ops.ActivationKind.Sigmoid, name: "sigmoid").Output);
+        var inputs = TestNetworks.Inputs(net, 2);
+        using var engine = EngineBuilder.Build(net, Config(BuilderPrecision.Fp16, 2), TestDevices.Cpu);
+        var names = engine.Layers.ToDictionary(l => l.Name, l => l.KernelName);
+        TestContext.Current.SendDiagnosticMessage(string.Join("; ", names.Select(kv => $"{kv.Key}: {kv.Value}")));
+        foreach (var name in new[] { "pad", "pool", "slice", "shuffle", "pool_slice", "resize", "pad_w", "concat", "reshape" })
+        {
+            Assert.True(names[name].EndsWith("_f16", StringComparison.Ordinal) && !names[name].Contains('+', StringComparison.Ordinal), $"{name}: {names[name]}");
+        }
+
+        TestNetworks.Near(PlanReference.Outputs(engine.Plan, inputs, 2), TestNetworks.Run(engine, inputs, 2), "fp16 layout steps vs reference", rtol: 2e-3f, atol: 1e-4f);
+    }
+
+    [Fact]
     public void The_fp16_steps_of_a_context_share_one_widening_buffer_sized_for_the_largest()
     {
         // On the CPU backend every FP16 step widens its halves (no native half kernels there): one buffer a context, not

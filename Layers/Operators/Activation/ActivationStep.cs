@@ -1,6 +1,5 @@
 using ILGPU;
 using ILGPUInt8.Kernels.Ops;
-using ILGPUInt8.Kernels.Tensors;
 using ILGPUInt8.Layers.Runtime;
 using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
 
@@ -25,10 +24,7 @@ internal sealed class ActivationStep : Step
     }
 
     /// <inheritdoc />
-    public override bool HandlesHalfStorage => Node.Half && Input().Type == DataType.Half && Output.Type == DataType.Half;
-
-    /// <inheritdoc />
-    public override string KernelName => HandlesHalfStorage ? "activation_f16" : base.KernelName;
+    public override bool HandlesHalfStorage => AllHalves;
 
     public override void Run(ExecutionContext context, int batch)
     {

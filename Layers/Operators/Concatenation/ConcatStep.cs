@@ -7,7 +7,7 @@ using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
 namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>
-/// Concatenation along an axis: one strided block copy (FP32) or requantizing copy (INT8) per input. Seen as
+/// Concatenation along an axis: one strided block copy (FP32, FP16 halves) or requantizing copy (INT8) per input. Seen as
 /// [outer, length, inner] (<see cref="TensorDims.Nhwc"/>), input i's blocks of length_i·inner values go to offset
 /// Σ_{j&lt;i} length_j·inner of each output block of length·inner (the channel kernel with pixels = outer). Integer-only
 /// engines rescale with a Q31 multiplier (<see cref="IntegerRescale"/>).
@@ -20,6 +20,9 @@ internal sealed class ConcatStep(Engine engine, PlanNode node) : Step(engine, no
 
     public override int Launches => Node.Inputs.Count;
 
+    /// <inheritdoc />
+    public override bool HandlesHalfStorage => AllHalves;
+
     public override void Run(ExecutionContext context, int batch)
     {
         int pixels = Output.Dims.Nhwc(((ConcatenationLayer)Node.Layer).Axis, batch).Outer;
@@ -28,7 +31,11 @@ internal sealed class ConcatStep(Engine engine, PlanNode node) : Step(engine, no
         {
             var t = Input(i);
             var (block, offset) = blocks[i];
-            if (Node.Int8 && Plan.IntegerOnly)
+            if (HandlesHalfStorage)
+            {
+                Concat.Half(Device, context.View<ushort>(t, batch), context.View<ushort>(Output, batch), pixels, block, total, offset);
+            }
+            else if (Node.Int8 && Plan.IntegerOnly)
             {
                 Concat.Int8FixedPoint(Device, context.View<sbyte>(t, batch), context.View<sbyte>(Output, batch), pixels, block, total, offset, IntegerRescale.Ratio(t.Scale, Output.Scale));
             }

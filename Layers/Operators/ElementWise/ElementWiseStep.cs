@@ -1,5 +1,4 @@
 using ILGPUInt8.Kernels.Ops;
-using ILGPUInt8.Kernels.Tensors;
 using ILGPUInt8.Layers.Runtime;
 using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
 
@@ -18,10 +17,7 @@ internal sealed class ElementWiseStep : Step
     }
 
     /// <inheritdoc />
-    public override bool HandlesHalfStorage => Node.Half && Input(0).Type == DataType.Half && Input(1).Type == DataType.Half && Output.Type == DataType.Half;
-
-    /// <inheritdoc />
-    public override string KernelName => HandlesHalfStorage ? "elementwise_f16" : base.KernelName;
+    public override bool HandlesHalfStorage => AllHalves;
 
     public override void Run(ExecutionContext context, int batch)
     {

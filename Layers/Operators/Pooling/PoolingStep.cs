@@ -1,7 +1,6 @@
 using ILGPU;
 using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Kernels.Quantization;
-using ILGPUInt8.Kernels.Tensors;
 using ILGPUInt8.Layers.Runtime;
 using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
 
@@ -37,10 +36,7 @@ internal sealed class PoolingStep : Step
     }
 
     /// <inheritdoc />
-    public override bool HandlesHalfStorage => Node.Half && Input().Type == DataType.Half && Output.Type == DataType.Half;
-
-    /// <inheritdoc />
-    public override string KernelName => HandlesHalfStorage ? "pooling_f16" : base.KernelName;
+    public override bool HandlesHalfStorage => AllHalves;
 
     public override void Run(ExecutionContext context, int batch)
     {

@@ -18,7 +18,7 @@ internal interface IItemGather
     int[] ItemMap(TensorDims input, TensorDims output);
 }
 
-/// <summary>Gather on the device (NHWC, float or int8): thread i copies y[i] = x[(i / out)·in + map[i mod out]].</summary>
+/// <summary>Gather on the device (NHWC: float, 2-byte halves or int8): thread i copies y[i] = x[(i / out)·in + map[i mod out]].</summary>
 internal sealed class GatherStep : Step
 {
     private readonly ArrayView<int> _map;
@@ -26,10 +26,20 @@ internal sealed class GatherStep : Step
     public GatherStep(Engine engine, PlanNode node)
         : base(engine, node) => _map = Upload(((IItemGather)node.Layer).ItemMap(Input().Dims, Output.Dims));
 
+    /// <inheritdoc />
+    public override bool HandlesHalfStorage => AllHalves;
+
     public override void Run(ExecutionContext context, int batch)
     {
         int inItem = (int)Input().Dims.Volume, outItem = (int)Output.Dims.Volume;
-        if (Node.Int8)
+        if (HandlesHalfStorage)
+        {
+            var y = context.View<ushort>(Output, batch);
+            var kernel = Device.GetKernel("gather.f16", a =>
+                a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<ushort>, ArrayView<ushort>, ArrayView<int>, int, int>(Kernel));
+            kernel((int)y.Length, context.View<ushort>(Input(), batch), y, _map, inItem, outItem);
+        }
+        else if (Node.Int8)
         {
             var y = context.View<sbyte>(Output, batch);
             var kernel = Device.GetKernel("gather.s8", a =>

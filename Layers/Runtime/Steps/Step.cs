@@ -48,9 +48,10 @@ internal abstract class Step : IDisposable
 
     /// <summary>
     /// The kernel (and variant or tile) a run at the maximum batch launches, for --layer-info: by default the operation
-    /// and its precision (<c>pooling_s8</c>, <c>softmax_f32</c>); steps that choose among variants name the one chosen.
+    /// and its precision (<c>pooling_s8</c>, <c>pooling_f16</c> on halves, <c>softmax_f32</c>); steps that choose among
+    /// variants name the one chosen.
     /// </summary>
-    public virtual string KernelName => $"{Node.Layer.Type.ToString().ToLowerInvariant()}_{(Node.Int8 ? "s8" : "f32")}";
+    public virtual string KernelName => $"{Node.Layer.Type.ToString().ToLowerInvariant()}_{(Node.Int8 ? "s8" : HandlesHalfStorage ? "f16" : "f32")}";
 
     /// <summary>An FP32 step that multiplies on the tensor cores in TF32 (shown as precision "TF32").</summary>
     public virtual bool RunsTf32 => false;
@@ -60,6 +61,10 @@ internal abstract class Step : IDisposable
     /// where the output tensor is float) itself: no <see cref="HalfIoStep"/> wraps it.
     /// </summary>
     public virtual bool HandlesHalfStorage => false;
+
+    /// <summary>An FP16 step whose inputs and output are all 2-byte halves (what the steps with half kernels run natively).</summary>
+    private protected bool AllHalves => Node.Half && Output.Type == Kernels.Tensors.DataType.Half
+        && Node.Inputs.TrueForAll(id => Plan.Tensors[id].Type == Kernels.Tensors.DataType.Half);
 
     /// <summary>Runs the step for a batch of <paramref name="batch"/> items.</summary>
     public abstract void Run(ExecutionContext context, int batch);
