@@ -64,115 +64,80 @@ internal static unsafe class HostConvert
     }
 
     /// <summary>y = HalfConvert.Round(x) element-wise (the store of an FP16 step; <paramref name="x"/> may be <paramref name="y"/>).</summary>
-    public static void RoundToHalf(float* x, float* y, long count)
-    {
-        var body = new HalfRanges { X = x, Y = y };
-        HostStep.ForRanges(count, 65536, ref body);
-    }
+    public static void RoundToHalf(float* x, float* y, long count) => Map(x, y, count, default(RoundHalf));
 
     /// <summary>y = HalfConvert.FromFloat(x) element-wise: floats to 2-byte halves (round-to-nearest-even).</summary>
-    public static void PackHalf(float* x, ushort* y, long count)
-    {
-        var body = new PackRanges { X = x, Y = y };
-        HostStep.ForRanges(count, 65536, ref body);
-    }
+    public static void PackHalf(float* x, ushort* y, long count) => Map(x, y, count, default(PackToHalf));
 
     /// <summary>y = HalfConvert.ToFloat(x) element-wise: 2-byte halves to floats (exact).</summary>
-    public static void UnpackHalf(ushort* x, float* y, long count)
-    {
-        var body = new UnpackRanges { X = x, Y = y };
-        HostStep.ForRanges(count, 65536, ref body);
-    }
+    public static void UnpackHalf(ushort* x, float* y, long count) => Map(x, y, count, default(WidenHalf));
 
     /// <summary>y = Quantize(float(x), s) element-wise from 2-byte halves.</summary>
-    public static void QuantizeHalf(ushort* x, sbyte* y, long count, float scale)
-    {
-        var body = new QuantizeHalfRanges { X = x, Y = y, Inverse = QuantMath.Inverse(scale) };
-        HostStep.ForRanges(count, 65536, ref body);
-    }
+    public static void QuantizeHalf(ushort* x, sbyte* y, long count, float scale) => Map(x, y, count, new QuantizeFromHalf(QuantMath.Inverse(scale)));
 
     /// <summary>y = half(q · s) element-wise to 2-byte halves.</summary>
-    public static void DequantizeToHalf(sbyte* x, ushort* y, long count, float scale)
+    public static void DequantizeToHalf(sbyte* x, ushort* y, long count, float scale) => Map(x, y, count, new DequantizeToHalfMap(scale));
+
+    // y[i] = map(x[i]) for i < count, in ranges on the worker threads.
+    private static void Map<TIn, TOut, TMap>(TIn* x, TOut* y, long count, TMap map)
+        where TIn : unmanaged
+        where TOut : unmanaged
+        where TMap : struct, IElementMap<TIn, TOut>
     {
-        var body = new DequantizeHalfRanges { X = x, Y = y, Scale = scale };
+        var body = new MapRanges<TIn, TOut, TMap> { X = x, Y = y, Map = map };
         HostStep.ForRanges(count, 65536, ref body);
     }
 
-    private struct QuantizeHalfRanges : ICpuRangeBody
+    /// <summary>One element's conversion (struct type parameter).</summary>
+    private interface IElementMap<TIn, TOut>
+        where TIn : unmanaged
+        where TOut : unmanaged
     {
-        public ushort* X;
-        public sbyte* Y;
-        public float Inverse;
+        TOut Apply(TIn x);
+    }
+
+    private struct MapRanges<TIn, TOut, TMap> : ICpuRangeBody
+        where TIn : unmanaged
+        where TOut : unmanaged
+        where TMap : struct, IElementMap<TIn, TOut>
+    {
+        public TIn* X;
+        public TOut* Y;
+        public TMap Map;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public readonly void Run(long i0, long i1)
         {
             for (var i = i0; i < i1; i++)
             {
-                Y[i] = (sbyte)QuantMath.QuantizeWithInverse(HalfConvert.ToFloat(X[i]), Inverse);
+                Y[i] = Map.Apply(X[i]);
             }
         }
     }
 
-    private struct DequantizeHalfRanges : ICpuRangeBody
+    private readonly struct RoundHalf : IElementMap<float, float>
     {
-        public sbyte* X;
-        public ushort* Y;
-        public float Scale;
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public readonly void Run(long i0, long i1)
-        {
-            for (var i = i0; i < i1; i++)
-            {
-                Y[i] = HalfConvert.FromFloat(QuantMath.Dequantize(X[i], Scale));
-            }
-        }
+        public float Apply(float x) => HalfConvert.Round(x);
     }
 
-    private struct PackRanges : ICpuRangeBody
+    private readonly struct PackToHalf : IElementMap<float, ushort>
     {
-        public float* X;
-        public ushort* Y;
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public readonly void Run(long i0, long i1)
-        {
-            for (var i = i0; i < i1; i++)
-            {
-                Y[i] = HalfConvert.FromFloat(X[i]);
-            }
-        }
+        public ushort Apply(float x) => HalfConvert.FromFloat(x);
     }
 
-    private struct UnpackRanges : ICpuRangeBody
+    private readonly struct WidenHalf : IElementMap<ushort, float>
     {
-        public ushort* X;
-        public float* Y;
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public readonly void Run(long i0, long i1)
-        {
-            for (var i = i0; i < i1; i++)
-            {
-                Y[i] = HalfConvert.ToFloat(X[i]);
-            }
-        }
+        public float Apply(ushort x) => HalfConvert.ToFloat(x);
     }
 
-    private struct HalfRanges : ICpuRangeBody
+    private readonly record struct QuantizeFromHalf(float Inverse) : IElementMap<ushort, sbyte>
     {
-        public float* X;
-        public float* Y;
+        public sbyte Apply(ushort x) => (sbyte)QuantMath.QuantizeWithInverse(HalfConvert.ToFloat(x), Inverse);
+    }
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public readonly void Run(long i0, long i1)
-        {
-            for (var i = i0; i < i1; i++)
-            {
-                Y[i] = HalfConvert.Round(X[i]);
-            }
-        }
+    private readonly record struct DequantizeToHalfMap(float Scale) : IElementMap<sbyte, ushort>
+    {
+        public ushort Apply(sbyte q) => HalfConvert.FromFloat(QuantMath.Dequantize(q, Scale));
     }
 
     private struct FromNchwRanges : ICpuRangeBody
