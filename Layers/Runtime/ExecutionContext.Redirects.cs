@@ -13,7 +13,7 @@ public sealed partial class ExecutionContext
     // By tensor id: the bytes a redirected tensor is read and written at; a zero-length view where none is set.
     private ArrayView<byte>[]? _redirects;
     private int _redirected;
-    private MemoryBuffer1D<float, Stride1D.Dense>? _widening;
+    private MemoryBuffer1D<byte, Stride1D.Dense>? _widening;
 
     /// <summary>Makes <paramref name="t"/> read and write <paramref name="bytes"/> until <see cref="ClearRedirects"/>.</summary>
     internal void Redirect(PlanTensor t, ArrayView<byte> bytes)
@@ -45,16 +45,13 @@ public sealed partial class ExecutionContext
     /// </summary>
     internal ArrayView<float> WideningScratch(long floats)
     {
-        if (_widening is null || _widening.Length < floats)
+        long bytes = floats * sizeof(float);
+        if (_widening is null || _widening.Length < bytes)
         {
-            DropGraphs();
-            _widening?.Dispose();
-            _widening = null;
-            var accelerator = Engine.Device.Accelerator;
-            _widening = EngineResources.Allocating("the FP16 steps' widening buffer", floats * sizeof(float), () => accelerator.Allocate1D<float>(floats));
+            _widening = GrowScratch("the FP16 steps' widening buffer", _widening, bytes);
         }
 
-        return _widening.View.SubView(0, floats);
+        return _widening.View.AsContiguous().SubView(0, bytes).Cast<float>();
     }
 
     // The redirected bytes of a tensor, or a zero-length view.

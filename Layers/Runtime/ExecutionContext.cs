@@ -466,25 +466,24 @@ public sealed partial class ExecutionContext : IDisposable
         var bytes = length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
         if (!_scratch.TryGetValue(step, out var buffer) || buffer.Length < bytes)
         {
-            buffer = GrowScratch(step, buffer, bytes);
+            buffer = _scratch[step] = GrowScratch($"the scratch buffer of step '{step.Node.Name}'", buffer, bytes);
         }
 
         return buffer.View.AsContiguous().SubView(0, bytes).Cast<T>();
     }
 
     /// <summary>
-    /// Replaces a step's scratch buffer by one of at least <paramref name="bytes"/> bytes (rounded up to 16). A method of
-    /// its own so that the allocation lambda's closure is created only here, not on every <see cref="Scratch{T}"/> call.
+    /// Replaces a scratch buffer (<paramref name="what"/>, for the error message) by one of at least
+    /// <paramref name="bytes"/> bytes (rounded up to 16). A method of its own so that the allocation lambda's closure is
+    /// created only here, not on every <see cref="Scratch{T}"/> call.
     /// </summary>
-    private MemoryBuffer1D<byte, Stride1D.Dense> GrowScratch(Step step, MemoryBuffer1D<byte, Stride1D.Dense>? old, long bytes)
+    private MemoryBuffer1D<byte, Stride1D.Dense> GrowScratch(string what, MemoryBuffer1D<byte, Stride1D.Dense>? old, long bytes)
     {
         // Captured graphs address the old buffer.
         DropGraphs();
         old?.Dispose();
         var accelerator = Engine.Device.Accelerator;
-        var buffer = EngineResources.Allocating($"the scratch buffer of step '{step.Node.Name}'", bytes, () => accelerator.Allocate1D<byte>((bytes + 15) / 16 * 16));
-        _scratch[step] = buffer;
-        return buffer;
+        return EngineResources.Allocating(what, bytes, () => accelerator.Allocate1D<byte>((bytes + 15) / 16 * 16));
     }
 
     /// <inheritdoc />

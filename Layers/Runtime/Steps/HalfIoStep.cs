@@ -18,16 +18,15 @@ internal sealed unsafe class HalfIoStep : Step
     private readonly Step _inner;
     private readonly PlanTensor[] _halfInputs;
 
-    // Floats of one batch item in the widening buffer: a copy of each half input, then of a half output (made once: a
-    // step allocates nothing when it runs).
+    // FloatsPerItem, made once: a step allocates nothing when it runs.
     private readonly long _floatsPerItem;
 
     public HalfIoStep(Step inner)
         : base(inner.Engine, inner.Node)
     {
         _inner = Own(inner);
-        _halfInputs = [.. Node.Inputs.Distinct().Select(id => Plan.Tensors[id]).Where(t => t.Type == DataType.Half)];
-        _floatsPerItem = ScratchFor(Plan, Node) / Plan.MaxBatchSize / sizeof(float);
+        _halfInputs = HalfInputs(Plan, Node);
+        _floatsPerItem = FloatsPerItem(Plan, Node);
     }
 
     /// <inheritdoc />
@@ -52,17 +51,18 @@ internal sealed unsafe class HalfIoStep : Step
     private bool HalfOutput => Output.Type == DataType.Half;
 
     /// <summary>Widening bytes of the wrapper (without its float step's scratch) for an FP16 node, from the plan alone.</summary>
-    public static long ScratchFor(Plan plan, PlanNode node)
-    {
-        if (!node.Half || node.IsView)
-        {
-            return 0;
-        }
+    public static long ScratchFor(Plan plan, PlanNode node) =>
+        !node.Half || node.IsView ? 0 : checked(FloatsPerItem(plan, node) * plan.MaxBatchSize * sizeof(float));
 
+    // The node's distinct 2-byte half inputs (constants are float words).
+    private static PlanTensor[] HalfInputs(Plan plan, PlanNode node) =>
+        [.. node.Inputs.Distinct().Select(id => plan.Tensors[id]).Where(t => t.Type == DataType.Half)];
+
+    // Floats of one batch item in the widening buffer: a copy of each half input, then of a half output.
+    private static long FloatsPerItem(Plan plan, PlanNode node)
+    {
         var output = plan.Tensors[node.Output];
-        long floats = node.Inputs.Distinct().Select(id => plan.Tensors[id]).Where(t => t.Type == DataType.Half).Sum(t => t.Dims.Volume)
-            + (output.Type == DataType.Half ? output.Dims.Volume : 0);
-        return checked(floats * plan.MaxBatchSize * sizeof(float));
+        return HalfInputs(plan, node).Sum(t => t.Dims.Volume) + (output.Type == DataType.Half ? output.Dims.Volume : 0);
     }
 
     /// <inheritdoc />
