@@ -9,10 +9,11 @@ namespace ILGPUInt8.Kernels.Ops;
 
 /// <summary>
 /// NCHW → NHWC of a float tensor with C = 3 (the network image input), four pixels a thread. Thread t = n·(H·W/4) + k
-/// reads a = x[n, 0, 4k..4k+3], b = x[n, 1, 4k..], c = x[n, 2, 4k..] (one 16-byte load a plane) and writes the 12 values
-/// of pixels 4k..4k+3, pixel-major, at element 12·t of y: a0 b0 c0 a1 | b1 c1 a2 b2 | c2 a3 b3 c3, each value through
-/// the store's element conversion (float copy, half rounding packed four to 8 bytes, or <see cref="QuantMath.QuantizeWithInverse"/> packed four to a word).
-/// Needs H·W a multiple of 4, x on 16 bytes, y on 16 (float), 8 (half) or 4 (int8) bytes; else the caller's general kernel runs.
+/// reads a = x[n, 0, 4k..4k+3], b = x[n, 1, 4k..], c = x[n, 2, 4k..] (one 16-byte load a plane) and writes the 12
+/// values of pixels 4k..4k+3, pixel-major, at element 12·t of y: a0 b0 c0 a1 | b1 c1 a2 b2 | c2 a3 b3 c3, each value
+/// through the store's element conversion (float copy, half rounding packed four to 8 bytes, or
+/// <see cref="QuantMath.QuantizeWithInverse"/> packed four to a word). Needs H·W a multiple of 4, x on 16 bytes, y on
+/// 16 (float), 8 (half) or 4 (int8) bytes; else the caller's general kernel runs.
 /// </summary>
 internal static class ConvertRgb
 {

@@ -8,14 +8,14 @@ namespace ILGPUInt8.Layers.Builder;
 /// <summary>
 /// Inserts quantize / dequantize / half conversions where a step reads a tensor in another precision (INT8 steps read
 /// int8, FP32 steps float, FP16 steps halves, softmax INT8 reads int8 and writes float). A network input is stored int8
-/// (quantized on the way in) when every reader wants int8, as halves (rounded on the way in) when every reader is FP16. An FP16 step's output is stored as 2-byte halves
-/// (<see cref="DataType.Half"/>), except an engine output: float words holding the halves (the engine hands out floats).
-/// An FP16 step reading a float tensor gets a copy rounded to halves (<see cref="ConvertKind.ToHalf"/>), one reading
-/// int8 a copy dequantized to halves (one pass, h = half(q · s)); an FP32 step reading halves gets them widened
-/// (<see cref="ConvertKind.FromHalf"/>, exact), an INT8 step quantized from the halves (one pass). A constant read as int8 becomes an int8 constant (quantized once when
-/// the engine is made); one read by an FP16 step, a float constant of its values rounded to half. One conversion per
-/// tensor and precision, placed before its first reader. Checks that a constant feeds only the second operand of an
-/// element-wise step.
+/// (quantized on the way in) when every reader wants int8, as halves (rounded on the way in) when every reader is FP16.
+/// An FP16 step's output is stored as 2-byte halves (<see cref="DataType.Half"/>), except an engine output: float words
+/// holding the halves (the engine hands out floats). An FP16 step reading a float tensor gets a copy rounded to halves
+/// (<see cref="ConvertKind.ToHalf"/>), one reading int8 a copy dequantized to halves (one pass, h = half(q · s)); an
+/// FP32 step reading halves gets them widened (<see cref="ConvertKind.FromHalf"/>, exact), an INT8 step quantized from
+/// the halves (one pass). A constant read as int8 becomes an int8 constant (quantized once when the engine is made);
+/// one read by an FP16 step, a float constant of its values rounded to half. One conversion per tensor and precision,
+/// placed before its first reader. Checks that a constant feeds only the second operand of an element-wise step.
 /// </summary>
 internal static class ConvertPass
 {

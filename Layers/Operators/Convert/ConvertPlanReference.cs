@@ -5,9 +5,9 @@ using ILGPUInt8.Layers.Operators;
 namespace ILGPUInt8.Layers.Reference;
 
 /// <summary>
-/// The plan reference of a quantize (y = clamp(round(x / s), −127, 127)), dequantize (y = q·s; rounded to half when
-/// the output is an FP16 tensor), rounding to halves
-/// (.NET's (Half) cast: round-to-nearest-even) or widening of halves (exact: the values are already halves).
+/// The plan reference of a quantize (y = clamp(round(x / s), −127, 127)), dequantize (y = q·s; rounded to half when the
+/// output is an FP16 tensor), rounding to halves (.NET's (Half) cast: round-to-nearest-even) or widening of halves
+/// (exact: the values are already halves).
 /// </summary>
 internal sealed class ConvertPlanReference : PlanEvaluator<ConvertLayer>
 {

@@ -13,27 +13,28 @@ namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>
 /// A float convolution or fully connected step on the tensor cores, FP16 or TF32 (one home for both: they differ in the
-/// element of the GEMM operands only). The input's im2col rows go to a scratch matrix A [N·P·Q][Kp]: FP16 rounds them to
-/// halves (<see cref="Im2ColHalf"/>, Kp = R·S·C rounded up to 8), TF32 copies the floats (<see cref="Im2ColFloat"/>,
+/// element of the GEMM operands only). The input's im2col rows go to a scratch matrix A [N·P·Q][Kp]: FP16 rounds them
+/// to halves (<see cref="Im2ColHalf"/>, Kp = R·S·C rounded up to 8), TF32 copies the floats (<see cref="Im2ColFloat"/>,
 /// Kp rounded up to 4: lda·4 bytes a multiple of 16); the weights B [K][Kp] (KRSC, zero-padded) are halves or floats;
-/// then <see cref="GemmFloat"/> (mma.sync or wgmma, FP32 accumulation): y[m][k] = max(Σ_j A[m][j]·B[k][j] + bias[k], lo),
-/// bias FP32, lo = 0 for a fused ReLU. FP16: products of halves exact in FP32; the epilogue rounds y to a half once
-/// (<see cref="HalfOutEpilogue"/> into the 2-byte half output; <see cref="HalfRoundedOutEpilogue"/> into an output held in
-/// float words: the bits the engine's separate FP16 store, <see cref="HalfIoStep"/>, gives, without its pass). TF32: the
-/// GEMM rounds every operand to TF32 (10 mantissa bits, ties away from zero: <see cref="MmaFloat.Tf32Round"/>), the products of TF32 values exact in FP32. Either way the
-/// sum is the tensor core's order, not the reference's: the last float bits differ. Groups = 1 and no fused activation
-/// other than ReLU; every other float convolution runs the FP32 kernel (<see cref="ConvolutionStep"/>).
-/// An FP16 convolution with C a multiple of 8 skips the im2col matrix: it reads the 2-byte half input where it lies (an
-/// input in float words, from an engine file before version 9, is packed to halves in scratch first: <see cref="HalfPack"/>,
-/// N·H·W·C × 2 bytes, exact for half values) and the implicit-GEMM
-/// convolution (<see cref="ConvFloat"/>, the weights are then the dense KRSC halves: R·S·C is a multiple of 8) gathers
-/// its patches itself. A TF32 convolution with C a multiple of 4 reads the float arena tensor directly (no pack: the
-/// NHWC floats are the operand; R·S·C is then a multiple of 4, so the dense KRSC weights are the im2col weights). Both sum
-/// the same products in the same order as im2col + <see cref="GemmFloat"/> (j = (r·S + s)·C + c, 32-byte k steps), so
-/// they give the same bits on the emulated instructions. An input view whose start is not 16-byte aligned (cp.async)
-/// keeps im2col + GEMM, decided when the step is built. A strided FP16 convolution whose C is not a multiple of 8 (the RGB
-/// stem) on a 2-byte half input folds space-to-depth instead (<see cref="FoldFor"/>): the folded input in scratch, then
-/// the stride-1 implicit GEMM on it (the same products plus zero ones, summed in another order than im2col's).
+/// then <see cref="GemmFloat"/> (mma.sync or wgmma, FP32 accumulation): y[m][k] = max(Σ_j A[m][j]·B[k][j] + bias[k],
+/// lo), bias FP32, lo = 0 for a fused ReLU. FP16: products of halves exact in FP32; the epilogue rounds y to a half
+/// once (<see cref="HalfOutEpilogue"/> into the 2-byte half output; <see cref="HalfRoundedOutEpilogue"/> into an output
+/// held in float words: the bits the engine's separate FP16 store, <see cref="HalfIoStep"/>, gives, without its pass).
+/// TF32: the GEMM rounds every operand to TF32 (10 mantissa bits, ties away from zero:
+/// <see cref="MmaFloat.Tf32Round"/>), the products of TF32 values exact in FP32. Either way the sum is the tensor
+/// core's order, not the reference's: the last float bits differ. Groups = 1 and no fused activation other than ReLU;
+/// every other float convolution runs the FP32 kernel (<see cref="ConvolutionStep"/>). An FP16 convolution with C a
+/// multiple of 8 skips the im2col matrix: it reads the 2-byte half input where it lies (an input in float words, from
+/// an engine file before version 9, is packed to halves in scratch first: <see cref="HalfPack"/>, N·H·W·C × 2 bytes,
+/// exact for half values) and the implicit-GEMM convolution (<see cref="ConvFloat"/>, the weights are then the dense
+/// KRSC halves: R·S·C is a multiple of 8) gathers its patches itself. A TF32 convolution with C a multiple of 4 reads
+/// the float arena tensor directly (no pack: the NHWC floats are the operand; R·S·C is then a multiple of 4, so the
+/// dense KRSC weights are the im2col weights). Both sum the same products in the same order as im2col +
+/// <see cref="GemmFloat"/> (j = (r·S + s)·C + c, 32-byte k steps), so they give the same bits on the emulated
+/// instructions. An input view whose start is not 16-byte aligned (cp.async) keeps im2col + GEMM, decided when the step
+/// is built. A strided FP16 convolution whose C is not a multiple of 8 (the RGB stem) on a 2-byte half input folds
+/// space-to-depth instead (<see cref="FoldFor"/>): the folded input in scratch, then the stride-1 implicit GEMM on it
+/// (the same products plus zero ones, summed in another order than im2col's).
 /// </summary>
 internal sealed class TensorCoreConvolutionStep : Step
 {
