@@ -38,6 +38,7 @@ public sealed class ClusterHostCommand : CliCommand
     public override int Run(CliInvocation run)
     {
         ArgumentNullException.ThrowIfNull(run);
+        using var stopping = new CancellationTokenSource();
         var settings = new SiloSettings
         {
             SiloPort = run.Get(_siloPort),
@@ -47,6 +48,7 @@ public sealed class ClusterHostCommand : CliCommand
             Name = run.Get(_name),
             // Orleans' warnings on a working silo are notes (ServerGC, slow threads); its errors go to stderr.
             LogLevel = LogLevel.Error,
+            Quiet = stopping.Token,
         };
         var stopAfter = run.Get(_stopAfter);
         var json = run.Get(_json);
@@ -116,6 +118,9 @@ public sealed class ClusterHostCommand : CliCommand
             }
 
             stop.Token.WaitHandle.WaitOne();
+
+            // The stop asked for: what Orleans says of the work it cancels while stopping is not an error of this run.
+            stopping.Cancel();
             silo.StopAsync(CancellationToken.None).GetAwaiter().GetResult();
         }
 

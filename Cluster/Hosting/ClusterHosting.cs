@@ -32,6 +32,12 @@ public sealed record SiloSettings
 
     /// <summary>The least severe log messages shown (on stderr).</summary>
     public LogLevel LogLevel { get; init; } = LogLevel.Warning;
+
+    /// <summary>
+    /// Once canceled, the silo logs nothing more: a stop its user asked for (Ctrl-C), where Orleans reports the calls and
+    /// background work it cancels as errors that are not the user's.
+    /// </summary>
+    public CancellationToken Quiet { get; init; }
 }
 
 /// <summary>
@@ -69,7 +75,7 @@ public static class ClusterHosting
     {
         ArgumentNullException.ThrowIfNull(settings);
         var builder = Host.CreateApplicationBuilder();
-        Logging(builder, settings.LogLevel);
+        Logging(builder, settings.LogLevel, settings.Quiet);
         builder.UseOrleans(silo =>
         {
             var primary = settings.PrimarySiloPort is { } p ? new IPEndPoint(IPAddress.Loopback, p) : null;
@@ -114,10 +120,14 @@ public static class ClusterHosting
         return host;
     }
 
-    /// <summary>Log messages from <paramref name="level"/> up, all on stderr (stdout is the command's: tables, JSON).</summary>
-    private static void Logging(HostApplicationBuilder builder, LogLevel level)
+    /// <summary>
+    /// Log messages from <paramref name="level"/> up, all on stderr (stdout is the command's: tables, JSON); none once
+    /// <paramref name="quiet"/> is canceled.
+    /// </summary>
+    private static void Logging(HostApplicationBuilder builder, LogLevel level, CancellationToken quiet = default)
     {
         builder.Logging.SetMinimumLevel(level);
+        builder.Logging.AddFilter((_, _, l) => l >= level && !quiet.IsCancellationRequested);
         builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
     }
 }
