@@ -30,12 +30,15 @@ public sealed class HalfKernelTests
     [InlineData(1000, 10, 0)]
     [InlineData(995, 5, 0)]
     [InlineData(998, 998, 1)]
-    public void Element_wise_halves_equal_the_float_operation_rounded_once(int length, int bLength, int offset)
+    public void Element_wise_halves_equal_the_float_operation_rounded_once(int length, int bLength, int offset) =>
+        ElementWiseCase(TestDevices.Cpu, length, bLength, offset);
+
+    private static void ElementWiseCase(Int8Device device, int length, int bLength, int offset)
     {
         var random = new Random(length + bLength + offset);
         var a = Halves(length + offset, random);
         var b = Halves(bLength + offset, random);
-        var accelerator = TestDevices.Cpu.Accelerator;
+        var accelerator = device.Accelerator;
         using var da = accelerator.Allocate1D(a);
         using var db = accelerator.Allocate1D(b);
         using var dy = accelerator.Allocate1D<ushort>(length + offset);
@@ -44,8 +47,8 @@ public sealed class HalfKernelTests
             foreach (var act in new[] { ActivationSpec.None, ActivationSpec.Relu, new ActivationSpec(ActivationKind.LeakyRelu, 0.1f) })
             {
                 // offset 1: every view starts on the second half of a word, so the one-half kernel runs.
-                ElementWise.Half(TestDevices.Cpu, da.View.SubView(offset, length), db.View.SubView(offset, bLength), dy.View.SubView(offset, length), op, act);
-                TestDevices.Cpu.Synchronize();
+                ElementWise.Half(device, da.View.SubView(offset, length), db.View.SubView(offset, bLength), dy.View.SubView(offset, length), op, act);
+                device.Synchronize();
                 var y = dy.GetAsArray1D();
                 for (var i = 0; i < length; i++)
                 {
@@ -66,7 +69,10 @@ public sealed class HalfKernelTests
     [InlineData(PoolingMode.Max)]
     [InlineData(PoolingMode.AverageCountPadding)]
     [InlineData(PoolingMode.AverageExcludePadding)]
-    public void Pooling_halves_equal_the_float_pooling_of_the_widened_values_rounded_once(PoolingMode mode)
+    public void Pooling_halves_equal_the_float_pooling_of_the_widened_values_rounded_once(PoolingMode mode) =>
+        PoolingCase(TestDevices.Cpu, mode);
+
+    private static void PoolingCase(Int8Device device, PoolingMode mode)
     {
         var problems = new[]
         {
@@ -74,7 +80,7 @@ public sealed class HalfKernelTests
             new PoolProblem(1, 16, 8, 8, 2, 2, 2, 2),
             new PoolProblem(3, 3, 7, 7, 7, 7, 1, 1),
         };
-        var accelerator = TestDevices.Cpu.Accelerator;
+        var accelerator = device.Accelerator;
         foreach (var p in problems)
         {
             var random = new Random(p.C * 31);
@@ -84,19 +90,21 @@ public sealed class HalfKernelTests
             using var dxf = accelerator.Allocate1D(HalfConvert.ToFloats(x));
             using var dy = accelerator.Allocate1D<ushort>(outputs);
             using var dyf = accelerator.Allocate1D<float>(outputs);
-            Pooling.Half(TestDevices.Cpu, dx.View, dy.View, p, mode);
-            Pooling.Float(TestDevices.Cpu, dxf.View, dyf.View, p, mode);
-            TestDevices.Cpu.Synchronize();
+            Pooling.Half(device, dx.View, dy.View, p, mode);
+            Pooling.Float(device, dxf.View, dyf.View, p, mode);
+            device.Synchronize();
             var expected = HalfConvert.FromFloats(dyf.GetAsArray1D());
             Assert.Equal(expected, dy.GetAsArray1D());
         }
     }
 
     [Fact]
-    public void Activations_on_every_half_equal_the_float_function_rounded_once()
+    public void Activations_on_every_half_equal_the_float_function_rounded_once() => ActivationCase(TestDevices.Cpu);
+
+    private static void ActivationCase(Int8Device device)
     {
         var bits = Enumerable.Range(0, 1 << 16).Select(i => (ushort)i).ToArray();
-        var accelerator = TestDevices.Cpu.Accelerator;
+        var accelerator = device.Accelerator;
         using var dx = accelerator.Allocate1D(bits);
         using var dxf = accelerator.Allocate1D(HalfConvert.ToFloats(bits));
         using var dy = accelerator.Allocate1D<ushort>(bits.Length);
@@ -109,9 +117,9 @@ public sealed class HalfKernelTests
         };
         foreach (var act in activations)
         {
-            Activation.Half(TestDevices.Cpu, dx.View, dy.View, act);
-            Activation.Float(TestDevices.Cpu, dxf.View, dyf.View, act);
-            TestDevices.Cpu.Synchronize();
+            Activation.Half(device, dx.View, dy.View, act);
+            Activation.Float(device, dxf.View, dyf.View, act);
+            device.Synchronize();
             var expected = HalfConvert.FromFloats(dyf.GetAsArray1D());
             var actual = dy.GetAsArray1D();
             for (var i = 0; i < bits.Length; i++)
@@ -123,21 +131,23 @@ public sealed class HalfKernelTests
     }
 
     [Fact]
-    public unsafe void Quantizing_halves_and_dequantizing_to_halves_equal_the_two_step_paths()
+    public void Quantizing_halves_and_dequantizing_to_halves_equal_the_two_step_paths() => QuantizeCase(TestDevices.Cpu);
+
+    private static unsafe void QuantizeCase(Int8Device device)
     {
         const float scale = 0.0371f;
         var bits = Enumerable.Range(0, 1 << 16).Select(i => (ushort)i).ToArray();
         var q = Enumerable.Range(-128, 256).Select(v => (sbyte)v).ToArray();
         var expectedQ = bits.Select(b => (sbyte)QuantMath.Quantize(HalfConvert.ToFloat(b), scale)).ToArray();
         var expectedH = q.Select(v => HalfConvert.FromFloat(QuantMath.Dequantize(v, scale))).ToArray();
-        var accelerator = TestDevices.Cpu.Accelerator;
+        var accelerator = device.Accelerator;
         using var dh = accelerator.Allocate1D(bits);
         using var dq = accelerator.Allocate1D<sbyte>(bits.Length);
         using var dq8 = accelerator.Allocate1D(q);
         using var dh8 = accelerator.Allocate1D<ushort>(q.Length);
-        HalfQuantize.Quantize(TestDevices.Cpu, dh.View, dq.View, bits.Length, scale);
-        HalfQuantize.Dequantize(TestDevices.Cpu, dq8.View, dh8.View, q.Length, scale);
-        TestDevices.Cpu.Synchronize();
+        HalfQuantize.Quantize(device, dh.View, dq.View, bits.Length, scale);
+        HalfQuantize.Dequantize(device, dq8.View, dh8.View, q.Length, scale);
+        device.Synchronize();
         Assert.Equal(expectedQ, dq.GetAsArray1D());
         Assert.Equal(expectedH, dh8.GetAsArray1D());
 
@@ -186,17 +196,20 @@ public sealed class HalfKernelTests
     [InlineData(3, 5, 7, TensorFormat.NCHW)]
     [InlineData(5, 4, 4, TensorFormat.NCHW)]
     [InlineData(5, 4, 4, TensorFormat.NHWC)]
-    public void The_input_conversion_to_halves_rounds_each_value_once(int c, int h, int w, TensorFormat from)
+    public void The_input_conversion_to_halves_rounds_each_value_once(int c, int h, int w, TensorFormat from) =>
+        InputConversionCase(TestDevices.Cpu, c, h, w, from);
+
+    private static void InputConversionCase(Int8Device device, int c, int h, int w, TensorFormat from)
     {
         // RGB with H·W a multiple of 4: the four-pixel kernel; other shapes the permute kernel; NHWC → NHWC the pack.
         var shape = new TensorShape(2, c, h, w);
         var random = new Random(c * h * w);
         var x = Enumerable.Range(0, (int)shape.Elements).Select(i => i % 97 == 0 ? 65520f : (float)((random.NextDouble() * 8) - 4)).ToArray();
-        var accelerator = TestDevices.Cpu.Accelerator;
+        var accelerator = device.Accelerator;
         using var dx = accelerator.Allocate1D(x);
         using var dy = accelerator.Allocate1D<ushort>(x.Length);
-        Kernels.Ops.Convert.ToHalf(TestDevices.Cpu, dx.View, from, dy.View, TensorFormat.NHWC, shape);
-        TestDevices.Cpu.Synchronize();
+        Kernels.Ops.Convert.ToHalf(device, dx.View, from, dy.View, TensorFormat.NHWC, shape);
+        device.Synchronize();
         var y = dy.GetAsArray1D();
         for (var n = 0; n < shape.N; n++)
         {
@@ -211,6 +224,28 @@ public sealed class HalfKernelTests
         }
 
         Assert.Contains(y, v => v == 0x7C00);
+    }
+
+    [Fact]
+    [Trait("Category", "Gpu")]
+    public void Half_kernels_on_cuda_equal_their_references()
+    {
+        // The same cases on the GPU: the paired and one-half element-wise paths, every pooling mode, every half through
+        // each activation and the int8 conversions, and each input-conversion kernel.
+        var cuda = TestDevices.Cuda;
+        ElementWiseCase(cuda, 100_000, 100_000, 0);
+        ElementWiseCase(cuda, 99_999, 13, 0);
+        ElementWiseCase(cuda, 998, 998, 1);
+        foreach (var mode in Enum.GetValues<PoolingMode>())
+        {
+            PoolingCase(cuda, mode);
+        }
+
+        ActivationCase(cuda);
+        QuantizeCase(cuda);
+        InputConversionCase(cuda, 3, 16, 16, TensorFormat.NCHW);
+        InputConversionCase(cuda, 3, 5, 7, TensorFormat.NCHW);
+        InputConversionCase(cuda, 5, 4, 4, TensorFormat.NHWC);
     }
 
     [Fact]
