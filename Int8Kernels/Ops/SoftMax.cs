@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Runtime;
@@ -78,6 +79,35 @@ public static class SoftMax
         warp(WarpConfig(pixels), x, y, pixels, channels);
     }
 
+    /// <summary>
+    /// Softmax of 2-byte halves, half output (asynchronous): the float softmax of the widened values (exact), each output
+    /// rounded once to half (round-to-nearest-even), so the bits equal the float kernel on the widened input, packed.
+    /// </summary>
+    public static void Half(Int8Device device, ArrayView<ushort> x, ArrayView<ushort> y, int pixels, int channels) =>
+        HalfRows(device, new HalfRows(x, y), x.Length, y.Length, pixels, channels);
+
+    /// <summary>
+    /// Softmax of 2-byte halves into float words (an engine output of an FP16 step): y = HalfConvert.Round(softmax), the
+    /// half value held in a float (asynchronous).
+    /// </summary>
+    public static void Half(Int8Device device, ArrayView<ushort> x, ArrayView<float> y, int pixels, int channels) =>
+        HalfRows(device, new HalfToFloatRows(x, y), x.Length, y.Length, pixels, channels);
+
+    private static void HalfRows<TRows>(Int8Device device, TRows rows, long xLength, long yLength, int pixels, int channels)
+        where TRows : struct, ISoftMaxRows
+    {
+        Check(device, xLength, yLength, pixels, channels);
+        if (LanesPerRow(channels) == 1)
+        {
+            SoftMaxStrided.Rows(device, rows, pixels, channels, 1);
+            return;
+        }
+
+        var warp = device.GetKernel($"softmax.{typeof(TRows).Name}.warp", a =>
+            a.LoadStreamKernel<TRows, int, int>(HalfWarpKernel<TRows>));
+        warp(WarpConfig(pixels), rows, pixels, channels);
+    }
+
     /// <summary>Int8 input, float output; <paramref name="expTable"/> holds 256 entries.</summary>
     public static void Int8(Int8Device device, ArrayView<sbyte> x, ArrayView<float> y, ArrayView<float> expTable, int pixels, int channels)
     {
@@ -112,8 +142,18 @@ public static class SoftMax
         OpArgs.AtLeast(yLength, (long)pixels * channels, "y");
     }
 
+    /// <summary>Warp w, lane l: row w of floats (<see cref="WarpRow{TRows}"/>).</summary>
+    internal static void FloatWarpKernel(ArrayView<float> x, ArrayView<float> y, int pixels, int channels) =>
+        WarpRow(new FloatRows(x, y), pixels, channels);
+
+    /// <summary>Warp w, lane l: row w of 2-byte halves, widened exactly, the outputs rounded once as <typeparamref name="TRows"/> stores them.</summary>
+    internal static void HalfWarpKernel<TRows>(TRows rows, int pixels, int channels)
+        where TRows : struct, ISoftMaxRows => WarpRow(rows, pixels, channels);
+
     /// <summary>Warp w, lane l: row w; lane l reads channels l, l + 32, … (coalesced), the sums combined by the butterfly.</summary>
-    internal static void FloatWarpKernel(ArrayView<float> x, ArrayView<float> y, int pixels, int channels)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WarpRow<TRows>(TRows io, int pixels, int channels)
+        where TRows : struct, ISoftMaxRows
     {
         int row = Grid.GlobalIndex.X / WarpSize;
         if (row >= pixels)
@@ -122,7 +162,7 @@ public static class SoftMax
         }
 
         int lane = Warp.LaneIdx;
-        int start = row * channels;
+        long start = (long)row * channels;
 
         // Each loop takes four of the lane's channels a step (four independent loads in flight), then the rest one at a
         // time; the sum still adds e_l, e_{l+32}, … in order.
@@ -130,7 +170,7 @@ public static class SoftMax
         int c = lane;
         for (; c + (3 * WarpSize) < channels; c += 4 * WarpSize)
         {
-            float v0 = x[start + c], v1 = x[start + c + WarpSize], v2 = x[start + c + (2 * WarpSize)], v3 = x[start + c + (3 * WarpSize)];
+            float v0 = io.X(start + c), v1 = io.X(start + c + WarpSize), v2 = io.X(start + c + (2 * WarpSize)), v3 = io.X(start + c + (3 * WarpSize));
             max = v0 > max ? v0 : max;
             max = v1 > max ? v1 : max;
             max = v2 > max ? v2 : max;
@@ -139,7 +179,7 @@ public static class SoftMax
 
         for (; c < channels; c += WarpSize)
         {
-            float v = x[start + c];
+            float v = io.X(start + c);
             max = v > max ? v : max;
         }
 
@@ -148,7 +188,7 @@ public static class SoftMax
         c = lane;
         for (; c + (3 * WarpSize) < channels; c += 4 * WarpSize)
         {
-            float v0 = x[start + c], v1 = x[start + c + WarpSize], v2 = x[start + c + (2 * WarpSize)], v3 = x[start + c + (3 * WarpSize)];
+            float v0 = io.X(start + c), v1 = io.X(start + c + WarpSize), v2 = io.X(start + c + (2 * WarpSize)), v3 = io.X(start + c + (3 * WarpSize));
             sum += XMath.Exp(v0 - max);
             sum += XMath.Exp(v1 - max);
             sum += XMath.Exp(v2 - max);
@@ -157,23 +197,23 @@ public static class SoftMax
 
         for (; c < channels; c += WarpSize)
         {
-            sum += XMath.Exp(x[start + c] - max);
+            sum += XMath.Exp(io.X(start + c) - max);
         }
 
         sum = WarpSum(sum);
         c = lane;
         for (; c + (3 * WarpSize) < channels; c += 4 * WarpSize)
         {
-            float v0 = x[start + c], v1 = x[start + c + WarpSize], v2 = x[start + c + (2 * WarpSize)], v3 = x[start + c + (3 * WarpSize)];
-            y[start + c] = XMath.Exp(v0 - max) / sum;
-            y[start + c + WarpSize] = XMath.Exp(v1 - max) / sum;
-            y[start + c + (2 * WarpSize)] = XMath.Exp(v2 - max) / sum;
-            y[start + c + (3 * WarpSize)] = XMath.Exp(v3 - max) / sum;
+            float v0 = io.X(start + c), v1 = io.X(start + c + WarpSize), v2 = io.X(start + c + (2 * WarpSize)), v3 = io.X(start + c + (3 * WarpSize));
+            io.Y(start + c, XMath.Exp(v0 - max) / sum);
+            io.Y(start + c + WarpSize, XMath.Exp(v1 - max) / sum);
+            io.Y(start + c + (2 * WarpSize), XMath.Exp(v2 - max) / sum);
+            io.Y(start + c + (3 * WarpSize), XMath.Exp(v3 - max) / sum);
         }
 
         for (; c < channels; c += WarpSize)
         {
-            y[start + c] = XMath.Exp(x[start + c] - max) / sum;
+            io.Y(start + c, XMath.Exp(io.X(start + c) - max) / sum);
         }
     }
 

@@ -1,6 +1,7 @@
 using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Runtime;
+using ILGPUInt8.Kernels.Arch;
 using ILGPUInt8.Kernels.Runtime;
 
 namespace ILGPUInt8.Kernels.Ops;
@@ -17,6 +18,14 @@ public static class SoftMaxStrided
     /// <summary>Float softmax along the middle axis of [outer, length, inner] (asynchronous).</summary>
     public static void Float(Int8Device device, ArrayView<float> x, ArrayView<float> y, int outer, int length, int inner)
     {
+        Check(device, x.Length, y.Length, outer, length, inner);
+        var kernel = device.GetKernel("softmax.strided.f32", a =>
+            a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(FloatKernel));
+        kernel(outer * inner, x, y, length, inner);
+    }
+
+    private static void Check(Int8Device device, long xLength, long yLength, int outer, int length, int inner)
+    {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(outer);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
@@ -27,39 +36,103 @@ public static class SoftMaxStrided
             throw new ArgumentException($"[{outer}, {length}, {inner}] has over 2^31 elements.", nameof(outer));
         }
 
-        OpArgs.AtLeast(x.Length, total, nameof(x));
-        OpArgs.AtLeast(y.Length, total, nameof(y));
-        var kernel = device.GetKernel("softmax.strided.f32", a =>
-            a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(FloatKernel));
-        kernel(outer * inner, x, y, length, inner);
+        OpArgs.AtLeast(xLength, total, "x");
+        OpArgs.AtLeast(yLength, total, "y");
     }
 
-    /// <summary>Thread t = o·inner + i: the softmax of x[(o·length + j)·inner + i] over j.</summary>
-    internal static void FloatKernel(Index1D t, ArrayView<float> x, ArrayView<float> y, int length, int inner)
+    /// <summary>
+    /// Softmax of 2-byte halves along the middle axis of [outer, length, inner], half output: the float softmax of the
+    /// widened values, each output rounded once (asynchronous).
+    /// </summary>
+    public static void Half(Int8Device device, ArrayView<ushort> x, ArrayView<ushort> y, int outer, int length, int inner)
+    {
+        Check(device, x.Length, y.Length, outer, length, inner);
+        Rows(device, new HalfRows(x, y), outer, length, inner);
+    }
+
+    /// <summary>
+    /// Softmax of 2-byte halves along the middle axis into float words: y = HalfConvert.Round(softmax), the half value
+    /// held in a float (an FP16 step writing an engine output; asynchronous).
+    /// </summary>
+    public static void Half(Int8Device device, ArrayView<ushort> x, ArrayView<float> y, int outer, int length, int inner)
+    {
+        Check(device, x.Length, y.Length, outer, length, inner);
+        Rows(device, new HalfToFloatRows(x, y), outer, length, inner);
+    }
+
+    /// <summary>One thread per (o, i) over <typeparamref name="TRows"/> (checked by the caller).</summary>
+    internal static void Rows<TRows>(Int8Device device, TRows rows, int outer, int length, int inner)
+        where TRows : struct, ISoftMaxRows
+    {
+        var kernel = device.GetKernel($"softmax.strided.{typeof(TRows).Name}", a =>
+            a.LoadAutoGroupedStreamKernel<Index1D, TRows, int, int>(RowsKernel));
+        kernel(outer * inner, rows, length, inner);
+    }
+
+    /// <summary>Thread t = o·inner + i: the float softmax of x[(o·length + j)·inner + i] over j (<see cref="RowsKernel{TRows}"/>).</summary>
+    internal static void FloatKernel(Index1D t, ArrayView<float> x, ArrayView<float> y, int length, int inner) =>
+        RowsKernel(t, new FloatRows(x, y), length, inner);
+
+    /// <summary>
+    /// Thread t = o·inner + i: max_j x_j, sum = Σ_j exp(x_j − max), then y_j = exp(x_j − max) / sum (each exp computed
+    /// again rather than parked in y, whose elements may be halves).
+    /// </summary>
+    internal static void RowsKernel<TRows>(Index1D t, TRows io, int length, int inner)
+        where TRows : struct, ISoftMaxRows
     {
         int o = t / inner, i = t % inner;
         long start = ((long)o * length * inner) + i;
-        float max = x[start];
+        float max = io.X(start);
         for (int j = 1; j < length; j++)
         {
-            float v = x[start + ((long)j * inner)];
+            float v = io.X(start + ((long)j * inner));
             max = v > max ? v : max;
         }
 
-        // sum = Σ_j exp(x_j − max), the exps parked in y; then y_j = exp(x_j − max) / sum.
         float sum = 0f;
         for (int j = 0; j < length; j++)
         {
-            long e = start + ((long)j * inner);
-            float v = XMath.Exp(x[e] - max);
-            y[e] = v;
-            sum += v;
+            sum += XMath.Exp(io.X(start + ((long)j * inner)) - max);
         }
 
         for (int j = 0; j < length; j++)
         {
             long e = start + ((long)j * inner);
-            y[e] = y[e] / sum;
+            io.Y(e, XMath.Exp(io.X(e) - max) / sum);
         }
     }
+}
+
+/// <summary>Where a softmax reads x_i and writes y_i (a struct type parameter of the softmax kernels).</summary>
+internal interface ISoftMaxRows
+{
+    /// <summary>Input element i as a float.</summary>
+    float X(long i);
+
+    /// <summary>Stores output element i.</summary>
+    void Y(long i, float value);
+}
+
+/// <summary>Float input and output.</summary>
+internal readonly struct FloatRows(ArrayView<float> x, ArrayView<float> y) : ISoftMaxRows
+{
+    public float X(long i) => x[i];
+
+    public void Y(long i, float value) => y[i] = value;
+}
+
+/// <summary>2-byte halves in (widened exactly) and out (rounded once, round-to-nearest-even).</summary>
+internal readonly struct HalfRows(ArrayView<ushort> x, ArrayView<ushort> y) : ISoftMaxRows
+{
+    public float X(long i) => HalfConvert.ToFloat(x[i]);
+
+    public void Y(long i, float value) => y[i] = HalfConvert.FromFloat(value);
+}
+
+/// <summary>2-byte halves in, the half-rounded value out in a float word (an FP16 step writing an engine output).</summary>
+internal readonly struct HalfToFloatRows(ArrayView<ushort> x, ArrayView<float> y) : ISoftMaxRows
+{
+    public float X(long i) => HalfConvert.ToFloat(x[i]);
+
+    public void Y(long i, float value) => y[i] = HalfConvert.Round(value);
 }

@@ -166,6 +166,56 @@ public sealed class HalfKernelTests
         Assert.Contains(expectedQ, v => v == -127);
     }
 
+    [Theory]
+    [InlineData(1000)]
+    [InlineData(33)]
+    [InlineData(10)]
+    public void Softmax_of_halves_equals_the_float_softmax_of_the_widened_values_rounded_once(int channels) =>
+        SoftMaxCase(TestDevices.Cpu, channels);
+
+    // Rows of C halves (a warp a row from 32 channels, a thread a row below; and along the middle axis of [3, C, 5]):
+    // halves out = the float kernel on the widened values, packed; float-word out = the same values rounded in place.
+    private static void SoftMaxCase(Int8Device device, int channels)
+    {
+        const int pixels = 15;
+        var random = new Random(channels);
+        var x = Halves(pixels * channels, random);
+        for (var i = 0; i < x.Length; i++)
+        {
+            // Softmax rows: finite inputs (an infinity makes the row NaN in both paths, checked elsewhere).
+            x[i] = (x[i] & 0x7C00) == 0x7C00 ? (ushort)0x3C00 : x[i];
+        }
+
+        var accelerator = device.Accelerator;
+        using var dx = accelerator.Allocate1D(x);
+        using var dxf = accelerator.Allocate1D(HalfConvert.ToFloats(x));
+        using var dy = accelerator.Allocate1D<ushort>(x.Length);
+        using var dyw = accelerator.Allocate1D<float>(x.Length);
+        using var dyf = accelerator.Allocate1D<float>(x.Length);
+        foreach (var strided in new[] { false, true })
+        {
+            if (strided)
+            {
+                SoftMaxStrided.Half(device, dx.View, dy.View, 3, channels, 5);
+                SoftMaxStrided.Half(device, dx.View, dyw.View, 3, channels, 5);
+                SoftMaxStrided.Float(device, dxf.View, dyf.View, 3, channels, 5);
+            }
+            else
+            {
+                SoftMax.Half(device, dx.View, dy.View, pixels, channels);
+                SoftMax.Half(device, dx.View, dyw.View, pixels, channels);
+                SoftMax.Float(device, dxf.View, dyf.View, pixels, channels);
+            }
+
+            device.Synchronize();
+            int n = strided ? 3 * channels * 5 : x.Length;
+            var expected = HalfConvert.FromFloats(dyf.GetAsArray1D().AsSpan(0, n));
+            Assert.Equal(expected, dy.GetAsArray1D()[..n]);
+            Assert.Equal(HalfConvert.ToFloats(expected), dyw.GetAsArray1D()[..n]);
+            Assert.Contains(expected, h => h != 0);
+        }
+    }
+
     [Fact]
     public void Half_kernels_compile_to_ptx_and_the_paired_one_moves_words()
     {
@@ -188,7 +238,7 @@ public sealed class HalfKernelTests
             }
         }
 
-        Assert.Equal(13, names.Count);
+        Assert.Equal(14, names.Count);
     }
 
     [Theory]
@@ -231,7 +281,7 @@ public sealed class HalfKernelTests
     public void Half_kernels_on_cuda_equal_their_references()
     {
         // The same cases on the GPU: the paired and one-half element-wise paths, every pooling mode, every half through
-        // each activation and the int8 conversions, and each input-conversion kernel.
+        // each activation and the int8 conversions, softmax rows (warp and thread), and each input-conversion kernel.
         var cuda = TestDevices.Cuda;
         ElementWiseCase(cuda, 100_000, 100_000, 0);
         ElementWiseCase(cuda, 99_999, 13, 0);
@@ -243,6 +293,8 @@ public sealed class HalfKernelTests
 
         ActivationCase(cuda);
         QuantizeCase(cuda);
+        SoftMaxCase(cuda, 1000);
+        SoftMaxCase(cuda, 10);
         InputConversionCase(cuda, 3, 16, 16, TensorFormat.NCHW);
         InputConversionCase(cuda, 3, 5, 7, TensorFormat.NCHW);
         InputConversionCase(cuda, 5, 4, 4, TensorFormat.NHWC);

@@ -9,7 +9,8 @@ using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
 namespace ILGPUInt8.Layers.Operators;
 
 /// <summary>
-/// Softmax across channels: FP32, or int8 input through the exp table (float output), or in an integer-only engine
+/// Softmax across channels: FP32, FP16 on 2-byte halves (float arithmetic, each output rounded once to half, or held in
+/// float words where it is an engine output), or int8 input through the exp table (float output), or in an integer-only engine
 /// int8 to int8 with integers only (<see cref="IntegerSoftMax"/>); along H or W, FP32 strided.
 /// </summary>
 internal sealed class SoftMaxStep : Step
@@ -30,11 +31,18 @@ internal sealed class SoftMaxStep : Step
         }
     }
 
+    /// <inheritdoc />
+    public override bool HandlesHalfStorage => Node.Half && Input().Type == DataType.Half && Output.Type is DataType.Half or DataType.Float;
+
     public override void Run(ExecutionContext context, int batch)
     {
         var d = Input().Dims;
         var axis = ((SoftMaxLayer)Node.Layer).Axis;
-        if (axis != ItemAxis.Channel)
+        if (HandlesHalfStorage)
+        {
+            RunHalf(context, batch, axis);
+        }
+        else if (axis != ItemAxis.Channel)
         {
             var (outer, length, inner) = d.Nhwc(axis, batch);
             SoftMaxStrided.Float(Device, context.View<float>(Input(), batch), context.View<float>(Output, batch), outer, length, inner);
@@ -50,6 +58,34 @@ internal sealed class SoftMaxStep : Step
         else
         {
             SoftMax.Float(Device, context.View<float>(Input(), batch), context.View<float>(Output, batch), batch * d.Plane, d.C);
+        }
+    }
+
+    // Halves in; halves out, or the half-rounded values in float words where the output is an engine output.
+    private void RunHalf(ExecutionContext context, int batch, ItemAxis axis)
+    {
+        var d = Input().Dims;
+        var x = context.View<ushort>(Input(), batch);
+        bool halves = Output.Type == DataType.Half;
+        if (axis != ItemAxis.Channel)
+        {
+            var (outer, length, inner) = d.Nhwc(axis, batch);
+            if (halves)
+            {
+                SoftMaxStrided.Half(Device, x, context.View<ushort>(Output, batch), outer, length, inner);
+            }
+            else
+            {
+                SoftMaxStrided.Half(Device, x, context.View<float>(Output, batch), outer, length, inner);
+            }
+        }
+        else if (halves)
+        {
+            SoftMax.Half(Device, x, context.View<ushort>(Output, batch), batch * d.Plane, d.C);
+        }
+        else
+        {
+            SoftMax.Half(Device, x, context.View<float>(Output, batch), batch * d.Plane, d.C);
         }
     }
 }
