@@ -8,25 +8,35 @@ namespace ILGPUInt8.Kernels.Ops;
 /// <summary>
 /// Local response normalization across channels (as ONNX LRN), NHWC float, one thread per element:
 /// y_c = x_c / (k + alpha/size · Σ_{j = c − ⌊(size−1)/2⌋}^{c + ⌈(size−1)/2⌉} x_j²)^beta, channels outside [0, C) skipped.
+/// Half: 2-byte halves widened exactly, the same float arithmetic, each output rounded once to half.
 /// </summary>
 public static class Lrn
 {
     /// <summary>Launches over [pixels, channels] (asynchronous).</summary>
     public static void Float(Int8Device device, ArrayView<float> x, ArrayView<float> y, int pixels, int channels, int size, float alpha, float beta, float k)
+        => Launch(device, new FloatAccess(x, y), x.Length, y.Length, pixels, channels, size, alpha, beta, k);
+
+    /// <summary>Launches over [pixels, channels] of 2-byte halves (asynchronous).</summary>
+    public static void Half(Int8Device device, ArrayView<ushort> x, ArrayView<ushort> y, int pixels, int channels, int size, float alpha, float beta, float k)
+        => Launch(device, new HalfAccess(x, y), x.Length, y.Length, pixels, channels, size, alpha, beta, k);
+
+    private static void Launch<TAccess>(Int8Device device, TAccess access, long xLength, long yLength, int pixels, int channels, int size, float alpha, float beta, float k)
+        where TAccess : struct, IFloatAccess
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(pixels);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(channels);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(size);
-        OpArgs.AtLeast(x.Length, (long)pixels * channels, nameof(x));
-        OpArgs.AtLeast(y.Length, (long)pixels * channels, nameof(y));
-        var kernel = device.GetKernel("lrn.f32", a =>
-            a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, LrnArgs>(Kernel));
-        kernel((int)((long)pixels * channels), x, y, new LrnArgs(channels, (size - 1) / 2, size / 2, alpha / size, beta, k));
+        OpArgs.AtLeast(xLength, (long)pixels * channels, "x");
+        OpArgs.AtLeast(yLength, (long)pixels * channels, "y");
+        var kernel = device.GetKernel($"lrn.{typeof(TAccess).Name}", a =>
+            a.LoadAutoGroupedStreamKernel<Index1D, TAccess, LrnArgs>(Kernel));
+        kernel((int)((long)pixels * channels), access, new LrnArgs(channels, (size - 1) / 2, size / 2, alpha / size, beta, k));
     }
 
     /// <summary>Thread i = pixel·C + c.</summary>
-    internal static void Kernel(Index1D i, ArrayView<float> x, ArrayView<float> y, LrnArgs a)
+    internal static void Kernel<TAccess>(Index1D i, TAccess x, LrnArgs a)
+        where TAccess : struct, IFloatAccess
     {
         int c = i % a.C;
         long start = i - c;
@@ -35,11 +45,11 @@ public static class Lrn
         float sum = 0f;
         for (int j = lo; j <= hi; j++)
         {
-            float v = x[start + j];
+            float v = x.X(start + j);
             sum += v * v;
         }
 
-        y[i] = x[i] / XMath.Pow(a.K + (a.AlphaOverSize * sum), a.Beta);
+        x.Y(i, x.X(i) / XMath.Pow(a.K + (a.AlphaOverSize * sum), a.Beta));
     }
 
     /// <summary>Kernel arguments.</summary>

@@ -84,17 +84,17 @@ public static class SoftMax
     /// rounded once to half (round-to-nearest-even), so the bits equal the float kernel on the widened input, packed.
     /// </summary>
     public static void Half(Int8Device device, ArrayView<ushort> x, ArrayView<ushort> y, int pixels, int channels) =>
-        HalfRows(device, new HalfRows(x, y), x.Length, y.Length, pixels, channels);
+        HalfRows(device, new HalfAccess(x, y), x.Length, y.Length, pixels, channels);
 
     /// <summary>
     /// Softmax of 2-byte halves into float words (an engine output of an FP16 step): y = HalfConvert.Round(softmax), the
     /// half value held in a float (asynchronous).
     /// </summary>
     public static void Half(Int8Device device, ArrayView<ushort> x, ArrayView<float> y, int pixels, int channels) =>
-        HalfRows(device, new HalfToFloatRows(x, y), x.Length, y.Length, pixels, channels);
+        HalfRows(device, new HalfToFloatWordAccess(x, y), x.Length, y.Length, pixels, channels);
 
-    private static void HalfRows<TRows>(Int8Device device, TRows rows, long xLength, long yLength, int pixels, int channels)
-        where TRows : struct, ISoftMaxRows
+    private static void HalfRows<TAccess>(Int8Device device, TAccess rows, long xLength, long yLength, int pixels, int channels)
+        where TAccess : struct, IFloatAccess
     {
         Check(device, xLength, yLength, pixels, channels);
         if (LanesPerRow(channels) == 1)
@@ -103,8 +103,8 @@ public static class SoftMax
             return;
         }
 
-        var warp = device.GetKernel($"softmax.{typeof(TRows).Name}.warp", a =>
-            a.LoadStreamKernel<TRows, int, int>(HalfWarpKernel<TRows>));
+        var warp = device.GetKernel($"softmax.{typeof(TAccess).Name}.warp", a =>
+            a.LoadStreamKernel<TAccess, int, int>(HalfWarpKernel<TAccess>));
         warp(WarpConfig(pixels), rows, pixels, channels);
     }
 
@@ -142,18 +142,18 @@ public static class SoftMax
         OpArgs.AtLeast(yLength, (long)pixels * channels, "y");
     }
 
-    /// <summary>Warp w, lane l: row w of floats (<see cref="WarpRow{TRows}"/>).</summary>
+    /// <summary>Warp w, lane l: row w of floats (<see cref="WarpRow{TAccess}"/>).</summary>
     internal static void FloatWarpKernel(ArrayView<float> x, ArrayView<float> y, int pixels, int channels) =>
-        WarpRow(new FloatRows(x, y), pixels, channels);
+        WarpRow(new FloatAccess(x, y), pixels, channels);
 
-    /// <summary>Warp w, lane l: row w of 2-byte halves, widened exactly, the outputs rounded once as <typeparamref name="TRows"/> stores them.</summary>
-    internal static void HalfWarpKernel<TRows>(TRows rows, int pixels, int channels)
-        where TRows : struct, ISoftMaxRows => WarpRow(rows, pixels, channels);
+    /// <summary>Warp w, lane l: row w of 2-byte halves, widened exactly, the outputs rounded once as <typeparamref name="TAccess"/> stores them.</summary>
+    internal static void HalfWarpKernel<TAccess>(TAccess rows, int pixels, int channels)
+        where TAccess : struct, IFloatAccess => WarpRow(rows, pixels, channels);
 
     /// <summary>Warp w, lane l: row w; lane l reads channels l, l + 32, … (coalesced), the sums combined by the butterfly.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WarpRow<TRows>(TRows io, int pixels, int channels)
-        where TRows : struct, ISoftMaxRows
+    private static void WarpRow<TAccess>(TAccess io, int pixels, int channels)
+        where TAccess : struct, IFloatAccess
     {
         int row = Grid.GlobalIndex.X / WarpSize;
         if (row >= pixels)

@@ -1,7 +1,6 @@
 using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Runtime;
-using ILGPUInt8.Kernels.Arch;
 using ILGPUInt8.Kernels.Runtime;
 
 namespace ILGPUInt8.Kernels.Ops;
@@ -47,7 +46,7 @@ public static class SoftMaxStrided
     public static void Half(Int8Device device, ArrayView<ushort> x, ArrayView<ushort> y, int outer, int length, int inner)
     {
         Check(device, x.Length, y.Length, outer, length, inner);
-        Rows(device, new HalfRows(x, y), outer, length, inner);
+        Rows(device, new HalfAccess(x, y), outer, length, inner);
     }
 
     /// <summary>
@@ -57,28 +56,28 @@ public static class SoftMaxStrided
     public static void Half(Int8Device device, ArrayView<ushort> x, ArrayView<float> y, int outer, int length, int inner)
     {
         Check(device, x.Length, y.Length, outer, length, inner);
-        Rows(device, new HalfToFloatRows(x, y), outer, length, inner);
+        Rows(device, new HalfToFloatWordAccess(x, y), outer, length, inner);
     }
 
-    /// <summary>One thread per (o, i) over <typeparamref name="TRows"/> (checked by the caller).</summary>
-    internal static void Rows<TRows>(Int8Device device, TRows rows, int outer, int length, int inner)
-        where TRows : struct, ISoftMaxRows
+    /// <summary>One thread per (o, i) over <typeparamref name="TAccess"/> (checked by the caller).</summary>
+    internal static void Rows<TAccess>(Int8Device device, TAccess rows, int outer, int length, int inner)
+        where TAccess : struct, IFloatAccess
     {
-        var kernel = device.GetKernel($"softmax.strided.{typeof(TRows).Name}", a =>
-            a.LoadAutoGroupedStreamKernel<Index1D, TRows, int, int>(RowsKernel));
+        var kernel = device.GetKernel($"softmax.strided.{typeof(TAccess).Name}", a =>
+            a.LoadAutoGroupedStreamKernel<Index1D, TAccess, int, int>(RowsKernel));
         kernel(outer * inner, rows, length, inner);
     }
 
-    /// <summary>Thread t = o·inner + i: the float softmax of x[(o·length + j)·inner + i] over j (<see cref="RowsKernel{TRows}"/>).</summary>
+    /// <summary>Thread t = o·inner + i: the float softmax of x[(o·length + j)·inner + i] over j (<see cref="RowsKernel{TAccess}"/>).</summary>
     internal static void FloatKernel(Index1D t, ArrayView<float> x, ArrayView<float> y, int length, int inner) =>
-        RowsKernel(t, new FloatRows(x, y), length, inner);
+        RowsKernel(t, new FloatAccess(x, y), length, inner);
 
     /// <summary>
     /// Thread t = o·inner + i: max_j x_j, sum = Σ_j exp(x_j − max), then y_j = exp(x_j − max) / sum (each exp computed
     /// again rather than parked in y, whose elements may be halves).
     /// </summary>
-    internal static void RowsKernel<TRows>(Index1D t, TRows io, int length, int inner)
-        where TRows : struct, ISoftMaxRows
+    internal static void RowsKernel<TAccess>(Index1D t, TAccess io, int length, int inner)
+        where TAccess : struct, IFloatAccess
     {
         int o = t / inner, i = t % inner;
         long start = ((long)o * length * inner) + i;
@@ -101,38 +100,4 @@ public static class SoftMaxStrided
             io.Y(e, XMath.Exp(io.X(e) - max) / sum);
         }
     }
-}
-
-/// <summary>Where a softmax reads x_i and writes y_i (a struct type parameter of the softmax kernels).</summary>
-internal interface ISoftMaxRows
-{
-    /// <summary>Input element i as a float.</summary>
-    float X(long i);
-
-    /// <summary>Stores output element i.</summary>
-    void Y(long i, float value);
-}
-
-/// <summary>Float input and output.</summary>
-internal readonly struct FloatRows(ArrayView<float> x, ArrayView<float> y) : ISoftMaxRows
-{
-    public float X(long i) => x[i];
-
-    public void Y(long i, float value) => y[i] = value;
-}
-
-/// <summary>2-byte halves in (widened exactly) and out (rounded once, round-to-nearest-even).</summary>
-internal readonly struct HalfRows(ArrayView<ushort> x, ArrayView<ushort> y) : ISoftMaxRows
-{
-    public float X(long i) => HalfConvert.ToFloat(x[i]);
-
-    public void Y(long i, float value) => y[i] = HalfConvert.FromFloat(value);
-}
-
-/// <summary>2-byte halves in, the half-rounded value out in a float word (an FP16 step writing an engine output).</summary>
-internal readonly struct HalfToFloatRows(ArrayView<ushort> x, ArrayView<float> y) : ISoftMaxRows
-{
-    public float X(long i) => HalfConvert.ToFloat(x[i]);
-
-    public void Y(long i, float value) => y[i] = HalfConvert.Round(value);
 }

@@ -217,6 +217,32 @@ public sealed class HalfKernelTests
     }
 
     [Fact]
+    public void Lrn_of_halves_equals_the_float_lrn_of_the_widened_values_rounded_once() => LrnCase(TestDevices.Cpu);
+
+    // 9 pixels of 13 channels, windows of 5 and 2 (clipped at both ends), ONNX's defaults and a large alpha.
+    private static void LrnCase(Int8Device device)
+    {
+        var x = Halves(9 * 13, new Random(13));
+        var accelerator = device.Accelerator;
+        using var dx = accelerator.Allocate1D(x);
+        using var dxf = accelerator.Allocate1D(HalfConvert.ToFloats(x));
+        using var dy = accelerator.Allocate1D<ushort>(x.Length);
+        using var dyf = accelerator.Allocate1D<float>(x.Length);
+        foreach (var (size, alpha, beta, k) in new[] { (5, 1e-4f, 0.75f, 1f), (2, 0.5f, 0.6f, 2f) })
+        {
+            Lrn.Half(device, dx.View, dy.View, 9, 13, size, alpha, beta, k);
+            Lrn.Float(device, dxf.View, dyf.View, 9, 13, size, alpha, beta, k);
+            device.Synchronize();
+            var expected = HalfConvert.FromFloats(dyf.GetAsArray1D());
+            var actual = dy.GetAsArray1D();
+            for (var i = 0; i < x.Length; i++)
+            {
+                Assert.True(expected[i] == actual[i] || (float.IsNaN(HalfConvert.ToFloat(expected[i])) && float.IsNaN(HalfConvert.ToFloat(actual[i]))), $"LRN size {size} [{i}]: {actual[i]:X4}, expected {expected[i]:X4}");
+            }
+        }
+    }
+
+    [Fact]
     public void Half_kernels_compile_to_ptx_and_the_paired_one_moves_words()
     {
         // No GPU needed: ILGPU's PTX backend for sm_90 at O2, as on the device. The paired element-wise kernel loads
@@ -281,7 +307,7 @@ public sealed class HalfKernelTests
     public void Half_kernels_on_cuda_equal_their_references()
     {
         // The same cases on the GPU: the paired and one-half element-wise paths, every pooling mode, every half through
-        // each activation and the int8 conversions, softmax rows (warp and thread), and each input-conversion kernel.
+        // each activation and the int8 conversions, softmax rows (warp and thread), LRN, and each input-conversion kernel.
         var cuda = TestDevices.Cuda;
         ElementWiseCase(cuda, 100_000, 100_000, 0);
         ElementWiseCase(cuda, 99_999, 13, 0);
@@ -295,6 +321,7 @@ public sealed class HalfKernelTests
         QuantizeCase(cuda);
         SoftMaxCase(cuda, 1000);
         SoftMaxCase(cuda, 10);
+        LrnCase(cuda);
         InputConversionCase(cuda, 3, 16, 16, TensorFormat.NCHW);
         InputConversionCase(cuda, 3, 5, 7, TensorFormat.NCHW);
         InputConversionCase(cuda, 5, 4, 4, TensorFormat.NHWC);
