@@ -218,29 +218,34 @@ public static class SoftMax
     }
 
     /// <summary>Thread p: the int8 softmax of pixel p's channels through the exp table (L = 1).</summary>
-    internal static void Int8Kernel(Index1D p, ArrayView<sbyte> x, ArrayView<float> y, ArrayView<float> exp, int channels)
+    internal static void Int8Kernel(Index1D p, ArrayView<sbyte> x, ArrayView<float> y, ArrayView<float> exp, int channels) =>
+        Int8ThreadRow(new Int8Access(x), y, exp, (long)p.X * channels, channels);
+
+    /// <summary>One thread, the int8 softmax of the row at <paramref name="start"/> in channel order (L = 1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Int8ThreadRow<TAccess>(TAccess x, ArrayView<float> y, ArrayView<float> exp, long start, int channels)
+        where TAccess : struct, IInt8Access
     {
-        int start = p * channels;
-        int max = x[start];
+        int max = x.X(start);
         for (int c = 1; c < channels; c++)
         {
-            int v = x[start + c];
+            int v = x.X(start + c);
             max = v > max ? v : max;
         }
 
         float sum = 0f;
         for (int c = 0; c < channels; c++)
         {
-            sum += exp[max - x[start + c]];
+            sum += exp[max - x.X(start + c)];
         }
 
         for (int c = 0; c < channels; c++)
         {
-            y[start + c] = exp[max - x[start + c]] / sum;
+            y[start + c] = exp[max - x.X(start + c)] / sum;
         }
     }
 
-    /// <summary>Warp w, lane l: the int8 softmax of row w, lane l summing e_l, e_{l+32}, …, then the butterfly.</summary>
+    /// <summary>Warp w, lane l: the int8 softmax of row w (<see cref="Int8WarpRow{TAccess}"/>).</summary>
     internal static void Int8WarpKernel(ArrayView<sbyte> x, ArrayView<float> y, ArrayView<float> exp, int pixels, int channels)
     {
         int row = Grid.GlobalIndex.X / WarpSize;
@@ -249,21 +254,31 @@ public static class SoftMax
             return;
         }
 
+        Int8WarpRow(new Int8Access(x), y, exp, (long)row * channels, channels);
+    }
+
+    /// <summary>
+    /// The calling warp, lane l: the int8 softmax of the row at <paramref name="start"/>, lane l summing e_l, e_{l+32}, …,
+    /// then the butterfly (every lane of the warp calls it).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Int8WarpRow<TAccess>(TAccess x, ArrayView<float> y, ArrayView<float> exp, long start, int channels)
+        where TAccess : struct, IInt8Access
+    {
         int lane = Warp.LaneIdx;
-        int start = row * channels;
 
         // Four of the lane's channels a step, then the rest (as the float kernel); the sum adds e_l, e_{l+32}, … in order.
         int max = -128;
         int c = lane;
         for (; c + (3 * WarpSize) < channels; c += 4 * WarpSize)
         {
-            int v0 = x[start + c], v1 = x[start + c + WarpSize], v2 = x[start + c + (2 * WarpSize)], v3 = x[start + c + (3 * WarpSize)];
+            int v0 = x.X(start + c), v1 = x.X(start + c + WarpSize), v2 = x.X(start + c + (2 * WarpSize)), v3 = x.X(start + c + (3 * WarpSize));
             max = IntrinsicMath.Max(max, IntrinsicMath.Max(IntrinsicMath.Max(v0, v1), IntrinsicMath.Max(v2, v3)));
         }
 
         for (; c < channels; c += WarpSize)
         {
-            max = IntrinsicMath.Max(max, (int)x[start + c]);
+            max = IntrinsicMath.Max(max, x.X(start + c));
         }
 
         max = WarpMax(max);
@@ -271,7 +286,7 @@ public static class SoftMax
         c = lane;
         for (; c + (3 * WarpSize) < channels; c += 4 * WarpSize)
         {
-            int v0 = x[start + c], v1 = x[start + c + WarpSize], v2 = x[start + c + (2 * WarpSize)], v3 = x[start + c + (3 * WarpSize)];
+            int v0 = x.X(start + c), v1 = x.X(start + c + WarpSize), v2 = x.X(start + c + (2 * WarpSize)), v3 = x.X(start + c + (3 * WarpSize));
             float e0 = exp[max - v0], e1 = exp[max - v1], e2 = exp[max - v2], e3 = exp[max - v3];
             sum += e0;
             sum += e1;
@@ -281,14 +296,14 @@ public static class SoftMax
 
         for (; c < channels; c += WarpSize)
         {
-            sum += exp[max - x[start + c]];
+            sum += exp[max - x.X(start + c)];
         }
 
         sum = WarpSum(sum);
         c = lane;
         for (; c + (3 * WarpSize) < channels; c += 4 * WarpSize)
         {
-            int v0 = x[start + c], v1 = x[start + c + WarpSize], v2 = x[start + c + (2 * WarpSize)], v3 = x[start + c + (3 * WarpSize)];
+            int v0 = x.X(start + c), v1 = x.X(start + c + WarpSize), v2 = x.X(start + c + (2 * WarpSize)), v3 = x.X(start + c + (3 * WarpSize));
             float e0 = exp[max - v0], e1 = exp[max - v1], e2 = exp[max - v2], e3 = exp[max - v3];
             y[start + c] = e0 / sum;
             y[start + c + WarpSize] = e1 / sum;
@@ -298,7 +313,7 @@ public static class SoftMax
 
         for (; c < channels; c += WarpSize)
         {
-            y[start + c] = exp[max - x[start + c]] / sum;
+            y[start + c] = exp[max - x.X(start + c)] / sum;
         }
     }
 

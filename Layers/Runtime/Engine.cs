@@ -51,9 +51,18 @@ public sealed record EngineLayerInfo(string Name, LayerType Type, bool Int8, IRe
     /// <summary>An INT8 residual sum (a skip connection's add) is fused into this convolution's epilogue.</summary>
     public bool FusedResidualSum { get; init; }
 
-    /// <summary>What was fused into the step, in order: "+Add" for a residual sum, then "+" and the activation ("" for none).</summary>
+    /// <summary>
+    /// The INT8 softmax after this fully connected step (and its dequantize to the float output) runs in this step's launch;
+    /// the softmax step is then listed with no kernel.
+    /// </summary>
+    public bool FusedSoftMax { get; init; }
+
+    /// <summary>
+    /// What was fused into the step, in order: "+Add" for a residual sum, then "+" and the activation, then "+SoftMax"
+    /// ("" for none).
+    /// </summary>
     public string Fusions =>
-        string.Join(" ", new[] { FusedResidualSum ? "+Add" : null, FusedActivation.IsNone ? null : "+" + FusedActivation }.OfType<string>());
+        string.Join(" ", new[] { FusedResidualSum ? "+Add" : null, FusedActivation.IsNone ? null : "+" + FusedActivation, FusedSoftMax ? "+SoftMax" : null }.OfType<string>());
 
     /// <inheritdoc />
     public override string ToString() =>
@@ -139,6 +148,7 @@ public sealed class Engine : IDisposable
             KernelName = _steps[i].KernelName,
             ScratchBytes = _steps[i].ScratchBytes,
             FusedResidualSum = n.ResidualThreshold is not null,
+            FusedSoftMax = _steps[i] is ConvolutionStep { FusedSoftMax: not null },
         })];
 
     /// <summary>

@@ -458,15 +458,20 @@ public sealed partial class ExecutionContext : IDisposable
 
     /// <summary>
     /// A step's private work buffer in this context (allocated on first use, kept until the context is disposed; for
-    /// data that lives only inside one step, such as channel-padded copies).
+    /// data that lives only inside one step, such as channel-padded copies). <paramref name="zeroed"/>: set to zero when
+    /// allocated (for state the step itself returns to zero after each use, such as the counters of a last-block reduction).
     /// </summary>
-    internal ArrayView<T> Scratch<T>(Step step, long length)
+    internal ArrayView<T> Scratch<T>(Step step, long length, bool zeroed = false)
         where T : unmanaged
     {
         var bytes = length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
         if (!_scratch.TryGetValue(step, out var buffer) || buffer.Length < bytes)
         {
             buffer = _scratch[step] = GrowScratch($"the scratch buffer of step '{step.Node.Name}'", buffer, bytes);
+            if (zeroed)
+            {
+                buffer.MemSetToZero();
+            }
         }
 
         return buffer.View.AsContiguous().SubView(0, bytes).Cast<T>();

@@ -4,6 +4,7 @@ using ILGPUInt8.Kernels.Gemm;
 using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Kernels.Quantization;
 using ILGPUInt8.Kernels.Tensors;
+using ILGPUInt8.Layers.Network;
 using ILGPUInt8.Layers.Runtime;
 using ExecutionContext = ILGPUInt8.Layers.Runtime.ExecutionContext;
 
@@ -21,6 +22,9 @@ namespace ILGPUInt8.Layers.Operators;
 /// writes the folded input (from the engine's float input with its quantize fused when this step is the input's only
 /// reader, <see cref="FusedInput"/>; or from uint8 images through a table) and the implicit GEMM gathers the folded
 /// patch itself. <c>ILGPUINT8_STEM</c> = <c>im2col</c> forces the im2col path, <c>fold</c> the fold without the input fusion.
+/// An INT8 fully connected layer whose only reader is an INT8 channel softmax with float output (a classifier's tail)
+/// runs the softmax and its dequantize in the same launch (<see cref="FullyConnectedSoftMax"/>, <see cref="FusedSoftMax"/>);
+/// the softmax step then does nothing. <c>ILGPUINT8_FC_SOFTMAX</c> = <c>off</c> keeps them apart.
 /// </summary>
 internal sealed class ConvolutionStep : Step, ITunableStep
 {
@@ -42,6 +46,8 @@ internal sealed class ConvolutionStep : Step, ITunableStep
     private readonly ConvStemFold? _fold;
     private readonly int _fusedInput = -1;
     private readonly long _scratchBytes;
+    private readonly ArrayView<Int4> _softMaxWeights;
+    private readonly ArrayView<float> _softMaxExp;
 
     public ConvolutionStep(Engine engine, PlanNode node)
         : base(engine, node)
@@ -122,6 +128,15 @@ internal sealed class ConvolutionStep : Step, ITunableStep
         }
 
         _packed = Own(new PackedConvWeights(Device, krsc, _problem(1)));
+        if (SoftMaxAfter(Plan, node) is { } softMax)
+        {
+            // The fused classifier tail: the weights [K][C] again as 16-byte words [C/16][K], and the softmax's exp table
+            // from this step's output scale (what the softmax step would build from its input).
+            FusedSoftMax = softMax;
+            _softMaxWeights = Upload(FullyConnectedSoftMax.Pack(krsc, k, cg));
+            _softMaxExp = Upload(Int8LookupTable.SoftMaxExp(Output.Scale));
+        }
+
         _multiplier = Upload(_int8.Multiplier);
         _biasQ = Upload(_int8.Bias);
         _lut = Upload(_int8.Lut ?? new sbyte[256]);
@@ -174,6 +189,35 @@ internal sealed class ConvolutionStep : Step, ITunableStep
 
     public override long ScratchBytes => _scratchBytes;
 
+    /// <summary>The environment variable that keeps the classifier tail unfused: <c>off</c>.</summary>
+    internal const string FcSoftMaxEnvironmentVariable = "ILGPUINT8_FC_SOFTMAX";
+
+    /// <summary>The softmax step whose work this fully connected step does in the same launch, or null.</summary>
+    public PlanNode? FusedSoftMax { get; }
+
+    /// <summary>True when this step runs <see cref="FusedSoftMax"/>'s work in <paramref name="context"/> (not while every tensor must be written by its own step).</summary>
+    public bool SoftMaxIn(ExecutionContext context) => FusedSoftMax is not null && !context.Unfused;
+
+    /// <summary>
+    /// The softmax an INT8 fully connected <paramref name="node"/> can run in its own launch: the only reader of its output
+    /// (which is no engine output), INT8 along the channels with float output, in a plan that is not integer-only, no
+    /// fused residual sum, and <c>ILGPUINT8_FC_SOFTMAX</c> is not <c>off</c>; else null.
+    /// </summary>
+    internal static PlanNode? SoftMaxAfter(Plan plan, PlanNode node)
+    {
+        if (!node.Int8 || node.Layer is not FullyConnectedLayer || plan.IntegerOnly || node.ResidualThreshold is not null
+            || plan.Outputs.Contains(node.Output) || plan.Tensors[node.Output].Type != DataType.Int8
+            || string.Equals(Environment.GetEnvironmentVariable(FcSoftMaxEnvironmentVariable), "off", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var readers = plan.Consumers(node.Output).ToList();
+        return readers is [{ Int8: true, Layer: SoftMaxLayer { Axis: ItemAxis.Channel } } softMax] && softMax.Inputs.Count == 1
+            && plan.Tensors[softMax.Output].Type == DataType.Float
+            ? softMax : null;
+    }
+
     /// <summary>
     /// How an INT8 convolution widens its input (problem at batch 1): the im2col columns Kp of a stem (groups = 1,
     /// C &lt; 16, R·S &gt; 1), else C rounded up to a multiple of 4 (groups = 1, C &lt; 16 not a multiple of 4), else zeros.
@@ -190,6 +234,12 @@ internal sealed class ConvolutionStep : Step, ITunableStep
     /// </summary>
     internal static long ScratchFor(Plan plan, PlanNode node)
     {
+        if (node.Int8 && node.Layer is FullyConnectedLayer && SoftMaxAfter(plan, node) is not null)
+        {
+            // The fused softmax's row-group counters.
+            return FullyConnectedSoftMax.Counters(plan.MaxBatchSize) * sizeof(int);
+        }
+
         if (!node.Int8 || node.Layer is not ConvolutionLayer conv)
         {
             return 0;
@@ -215,7 +265,7 @@ internal sealed class ConvolutionStep : Step, ITunableStep
     /// (ConvFloatSimt) with its tile, the tiled kernel, or the
     /// direct one for a grouped convolution.
     /// </summary>
-    public override string KernelName => ChooseKernelName();
+    public override string KernelName => FusedSoftMax is { } softMax ? $"fc_softmax_s8 (+ softmax '{softMax.Name}' and its dequantize, one launch)" : ChooseKernelName();
 
     public override void Run(ExecutionContext context, int batch)
     {
@@ -270,6 +320,15 @@ internal sealed class ConvolutionStep : Step, ITunableStep
         }
 
         var y = context.View<sbyte>(Output, batch);
+        if (SoftMaxIn(context))
+        {
+            // y holds the logits q; the softmax's float output is written in the same launch.
+            var counters = context.Scratch<int>(this, FullyConnectedSoftMax.Counters(Plan.MaxBatchSize), zeroed: true);
+            var requantize = new FullyConnectedRequantize(_multiplier, _biasQ, _int8.Lo, _int8.Lut is null ? default : _lut);
+            FullyConnectedSoftMax.Int8(Device, x, _softMaxWeights, requantize, _softMaxExp, y, counters, context.View<float>(Plan.Tensors[FusedSoftMax!.Output], batch), batch, p.C, p.K);
+            return;
+        }
+
         var variant = VariantFor(p, batch);
         if (_int8.FixedPoint is not null && _residual is { } fixedSum)
         {
@@ -307,8 +366,9 @@ internal sealed class ConvolutionStep : Step, ITunableStep
     /// <inheritdoc />
     public IReadOnlyList<string> Candidates(int batch)
     {
-        if (_int8 is null || Environment.GetEnvironmentVariable(ConvVariants.ForceEnvironmentVariable) is { Length: > 0 })
+        if (_int8 is null || FusedSoftMax is not null || Environment.GetEnvironmentVariable(ConvVariants.ForceEnvironmentVariable) is { Length: > 0 })
         {
+            // Nothing to choose: FP32, the fused classifier tail (one kernel), or a forced variant.
             return [];
         }
 

@@ -17,10 +17,13 @@ internal sealed class SoftMaxStep : Step
 {
     private readonly ArrayView<float> _exp;
     private readonly ArrayView<int> _integerExp;
+    private readonly ConvolutionStep? _producer;
 
     public SoftMaxStep(Engine engine, PlanNode node)
         : base(engine, node)
     {
+        // An INT8 fully connected step before it may run this softmax in its own launch (ConvolutionStep.FusedSoftMax).
+        _producer = engine.Steps.OfType<ConvolutionStep>().FirstOrDefault(s => s.FusedSoftMax == node);
         if (node.Int8 && Output.Type == DataType.Int8)
         {
             _integerExp = Upload(IntegerSoftMax.ExpTable(Input().Scale));
@@ -34,8 +37,20 @@ internal sealed class SoftMaxStep : Step
     /// <inheritdoc />
     public override bool HandlesHalfStorage => Node.Half && Input().Type == DataType.Half && Output.Type is DataType.Half or DataType.Float;
 
+    /// <inheritdoc />
+    public override string KernelName => _producer is null ? base.KernelName : $"none (fused into '{_producer.Node.Name}')";
+
+    /// <inheritdoc />
+    public override int Launches => _producer is null ? 1 : 0;
+
     public override void Run(ExecutionContext context, int batch)
     {
+        if (_producer is { } fc && fc.SoftMaxIn(context))
+        {
+            // Written by the fully connected step.
+            return;
+        }
+
         var d = Input().Dims;
         var axis = ((SoftMaxLayer)Node.Layer).Axis;
         if (HandlesHalfStorage)

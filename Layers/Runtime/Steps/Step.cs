@@ -36,7 +36,7 @@ internal abstract class Step : IDisposable
 
     /// <summary>
     /// Bytes of the private work buffer each execution context allocates for this step (on first use, sized for the
-    /// maximum batch; <see cref="ExecutionContext.Scratch{T}(Step, long)"/>), 0 when it needs none.
+    /// maximum batch; <see cref="ExecutionContext.Scratch{T}(Step, long, bool)"/>), 0 when it needs none.
     /// </summary>
     public virtual long ScratchBytes => 0;
 

@@ -1,0 +1,37 @@
+using ILGPU;
+using ILGPU.Runtime.Cuda;
+
+namespace ILGPUInt8.Kernels.Ops;
+
+/// <summary>How a kernel reads int8 element i (a struct type parameter of the int8 softmax rows).</summary>
+internal interface IInt8Access
+{
+    /// <summary>Element i, sign-extended.</summary>
+    int X(long i);
+}
+
+/// <summary>Plain loads of an int8 view.</summary>
+internal readonly struct Int8Access(ArrayView<sbyte> x) : IInt8Access
+{
+    public int X(long i) => x[i];
+}
+
+/// <summary>
+/// Loads that bypass the multiprocessor's L1 cache (<c>ld.global.cg.s8</c>: cached in L2 only, which every
+/// multiprocessor shares), for values other blocks of the same launch wrote (after a device-scope fence and an atomic
+/// that orders them before this read); L1 is not coherent across multiprocessors. Address is the device address of
+/// element 0. Off CUDA (the CPU accelerator's shared memory is coherent) plain loads.
+/// </summary>
+internal readonly struct Int8L2Access(ArrayView<sbyte> x, long address) : IInt8Access
+{
+    public int X(long i)
+    {
+        if (CudaAsm.IsSupported)
+        {
+            CudaAsm.Emit("ld.global.cg.s8 %0, [%1];", out int v, address + i);
+            return v;
+        }
+
+        return x[i];
+    }
+}
