@@ -22,8 +22,9 @@ namespace ILGPUInt8.Kernels.Ops;
 /// parts of C (each part every fourth 16-byte word; int32 partial sums added in shared memory). x comes through shared
 /// memory 1 KiB of each row at a time, the weights as 16-byte words laid out [C/16][K] (<see cref="Pack"/>: a warp reads
 /// 512 contiguous bytes), each word feeding 8 rows × 4 dp4a. The block writes its q (int8) into the logits buffer, fences, and counts itself done on its row group's counter; the last of the
-/// group's ⌈K/64⌉ blocks (the classic last-block reduction) reads the group's q through L2 (<see cref="Int8L2Access"/>)
-/// and runs the softmax, one warp a row, then sets the counter back to 0 for the next launch (counters start at 0 and
+/// group's ⌈K/64⌉ blocks (the classic last-block reduction) copies the group's q into shared memory through L2 (8-byte
+/// loads, <see cref="Int8L2Access"/>: L1 is not coherent across multiprocessors; when they fit, 16 KiB, and the buffer
+/// is 8-byte aligned; else it reads them from L2 where they lie) and runs the softmax, one warp a row, then sets the counter back to 0 for the next launch (counters start at 0 and
 /// are the caller's, one per <see cref="Rows"/> rows: two launches at once must not share them).
 /// </para>
 /// </summary>
@@ -38,6 +39,7 @@ public static class FullyConnectedSoftMax
     private const int Parts = 4;
     private const int Threads = Columns * Parts;
     private const int ChunkWords = 64;
+    private const int StagedWords = 2048;
 
     /// <summary>16-byte words in a row of C bytes: ⌈C / 16⌉.</summary>
     public static int Words(int c) => (c + 15) / 16;
@@ -99,7 +101,11 @@ public static class FullyConnectedSoftMax
             throw new ArgumentException("The activation table must hold 256 entries, or none.", nameof(requantize));
         }
 
-        var shape = new FullyConnectedSoftMaxShape(n, c, k, (k + Columns - 1) / Columns, OperandTile.DeviceAddress(logits));
+        // The last block stages its rows' q in shared memory when 8 rows fit and 8-byte loads are aligned (8·K bytes a
+        // group: every group starts 8-byte aligned when the buffer does; off CUDA any view qualifies).
+        long address = OperandTile.DeviceAddress(logits);
+        bool staged = (long)Rows * k <= StagedWords * 8 && (!device.IsCuda || address % 8 == 0) && ((IContiguousArrayView)logits).IndexInBytes % 8 == 0;
+        var shape = new FullyConnectedSoftMaxShape(n, c, k, (k + Columns - 1) / Columns, address, staged ? 1 : 0);
         var kernel = device.GetKernel("fc_softmax_s8", a =>
             a.LoadStreamKernel<ArrayView<sbyte>, ArrayView<Int4>, FullyConnectedRequantize, ArrayView<float>, ArrayView<sbyte>, ArrayView<int>, ArrayView<float>, FullyConnectedSoftMaxShape>(Kernel));
         kernel(new KernelConfig(shape.ColumnBlocks * Counters(n), Threads), x, weights, requantize, expTable, logits, counters, y, shape);
@@ -113,6 +119,7 @@ public static class FullyConnectedSoftMax
         var xs = SharedMemory.Allocate<Int4>(Rows * ChunkWords);
         var partial = SharedMemory.Allocate<int>(Parts * Rows * Columns);
         var last = SharedMemory.Allocate<int>(1);
+        var stagedWords = SharedMemory.Allocate<long>(StagedWords);
         int t = Group.IdxX;
         int g = Grid.IdxX / s.ColumnBlocks;
         int k0 = (Grid.IdxX - (g * s.ColumnBlocks)) * Columns;
@@ -203,24 +210,76 @@ public static class FullyConnectedSoftMax
         }
 
         MemoryFence.DeviceLevel();
-        int softRow = row0 + (t / 32);
-        if (softRow < s.N)
+        var l2 = new Int8L2Access(logits, s.LogitsAddress);
+        long origin = (long)row0 * s.K;
+        if (s.Staged != 0)
         {
-            var q = new Int8L2Access(logits, s.LogitsAddress);
-            long start = (long)softRow * s.K;
-            if (SoftMax.LanesPerRow(s.K) > 1)
+            // The group's q: whole 8-byte words (four loads in flight a thread), then the < 8 bytes of the tail.
+            int bytes = IntrinsicMath.Min(Rows, s.N - row0) * s.K;
+            int qWords = bytes >> 3;
+            long first = origin >> 3;
+            for (int i = t; i < qWords; i += 4 * Threads)
             {
-                SoftMax.Int8WarpRow(q, y, exp, start, s.K);
+                long w0 = l2.Word(first + i);
+                long w1 = i + Threads < qWords ? l2.Word(first + i + Threads) : 0;
+                long w2 = i + (2 * Threads) < qWords ? l2.Word(first + i + (2 * Threads)) : 0;
+                long w3 = i + (3 * Threads) < qWords ? l2.Word(first + i + (3 * Threads)) : 0;
+                stagedWords[i] = w0;
+                if (i + Threads < qWords)
+                {
+                    stagedWords[i + Threads] = w1;
+                }
+
+                if (i + (2 * Threads) < qWords)
+                {
+                    stagedWords[i + (2 * Threads)] = w2;
+                }
+
+                if (i + (3 * Threads) < qWords)
+                {
+                    stagedWords[i + (3 * Threads)] = w3;
+                }
             }
-            else if (Warp.LaneIdx == 0)
+
+            var stagedBytes = stagedWords.Cast<sbyte>();
+            int tail = (qWords << 3) + t;
+            if (tail < bytes)
             {
-                SoftMax.Int8ThreadRow(q, y, exp, start, s.K);
+                stagedBytes[tail] = (sbyte)l2.X(origin + tail);
             }
+
+            Group.Barrier();
+            SoftMaxRows(new Int8ShiftedAccess(stagedBytes, origin), y, exp, s, row0, t);
+        }
+        else
+        {
+            SoftMaxRows(l2, y, exp, s, row0, t);
         }
 
         if (t == 0)
         {
             counters[g] = 0;
+        }
+    }
+
+    // Warp w: the softmax of row row0 + w (the softmax kernels' own row code: the same sum order, the same bits).
+    private static void SoftMaxRows<TAccess>(TAccess q, ArrayView<float> y, ArrayView<float> exp, FullyConnectedSoftMaxShape s, int row0, int t)
+        where TAccess : struct, IInt8Access
+    {
+        int row = row0 + (t / 32);
+        if (row >= s.N)
+        {
+            return;
+        }
+
+        long start = (long)row * s.K;
+        if (SoftMax.LanesPerRow(s.K) > 1)
+        {
+            SoftMax.Int8WarpRow(q, y, exp, start, s.K);
+        }
+        else if (Warp.LaneIdx == 0)
+        {
+            SoftMax.Int8ThreadRow(q, y, exp, start, s.K);
         }
     }
 
@@ -236,5 +295,5 @@ public static class FullyConnectedSoftMax
 /// <param name="Lut">An activation's table (index q + 128), or empty.</param>
 public readonly record struct FullyConnectedRequantize(ArrayView<float> Multiplier, ArrayView<int> Bias, int Lo, ArrayView<sbyte> Lut);
 
-/// <summary>The problem of one <see cref="FullyConnectedSoftMax"/> launch.</summary>
-internal readonly record struct FullyConnectedSoftMaxShape(int N, int C, int K, int ColumnBlocks, long LogitsAddress);
+/// <summary>The problem of one <see cref="FullyConnectedSoftMax"/> launch; Staged = 1 when the last block copies the group's q into shared memory first.</summary>
+internal readonly record struct FullyConnectedSoftMaxShape(int N, int C, int K, int ColumnBlocks, long LogitsAddress, int Staged);

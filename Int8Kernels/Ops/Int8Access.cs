@@ -16,6 +16,12 @@ internal readonly struct Int8Access(ArrayView<sbyte> x) : IInt8Access
     public int X(long i) => x[i];
 }
 
+/// <summary>Plain loads of a view that holds elements [origin, origin + length) of the row space (a shared-memory copy).</summary>
+internal readonly struct Int8ShiftedAccess(ArrayView<sbyte> x, long origin) : IInt8Access
+{
+    public int X(long i) => x[i - origin];
+}
+
 /// <summary>
 /// Loads that bypass the multiprocessor's L1 cache (<c>ld.global.cg.s8</c>: cached in L2 only, which every
 /// multiprocessor shares), for values other blocks of the same launch wrote (after a device-scope fence and an atomic
@@ -33,5 +39,17 @@ internal readonly struct Int8L2Access(ArrayView<sbyte> x, long address) : IInt8A
         }
 
         return x[i];
+    }
+
+    /// <summary>The 8 bytes at element 8·<paramref name="word"/> (8-byte aligned) as one load, L2 only likewise.</summary>
+    public long Word(long word)
+    {
+        if (CudaAsm.IsSupported)
+        {
+            CudaAsm.Emit("ld.global.cg.u64 %0, [%1];", out long v, address + (8 * word));
+            return v;
+        }
+
+        return x.Cast<long>()[word];
     }
 }

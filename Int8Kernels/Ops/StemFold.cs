@@ -39,8 +39,11 @@ public static class StemFold
     public static bool RowTiled(ConvStemFold fold)
     {
         ArgumentNullException.ThrowIfNull(fold);
-        return (long)fold.Problem.StrideH * fold.Problem.W * fold.Problem.C <= MaxRowBytes;
+        return !PerWordForced && (long)fold.Problem.StrideH * fold.Problem.W * fold.Problem.C <= MaxRowBytes;
     }
+
+    /// <summary>Runs the per-word kernel whatever the row width (the Perf suite's A/B of the two schedules).</summary>
+    internal static bool PerWordForced { get; set; }
 
     /// <summary>z from int8 NHWC x [N, H, W, C] (asynchronous).</summary>
     public static void FromS8Nhwc(Int8Device device, ArrayView<sbyte> x, ConvStemFold fold, ArrayView<sbyte> z)

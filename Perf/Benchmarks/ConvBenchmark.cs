@@ -221,5 +221,36 @@ public sealed class ConvBenchmark : IBenchmark
         context.Add(new BenchResult(Name, $"channel pad + {before.Name} (before) {name}", old, Tops(old), "TOPS"));
         context.Add(new BenchResult(Name, $"im2col + 1x1 gemm {name}", both, Tops(both), "TOPS", old / both, "speed-up over channel pad"));
         context.AddPeerRatios(Name, name, Tops(both), "cuDNN fp32 NHWC (strict, TF32 off)", "cuDNN tf32 NHWC", "cuDNN fp16 NHWC");
+        RunFold(context, name, p);
+    }
+
+    // The engine's first pass of a folded stem on float input: float NCHW read once, the folded int8 z written once
+    // (StemFold.FromF32Nchw, the input's quantize fused); GB/s of those bytes against the copy kernel's.
+    private void RunFold(BenchContext context, string name, ConvProblem p)
+    {
+        if (ConvStemFold.Plan(p) is not { } fold)
+        {
+            return;
+        }
+
+        var acc = context.Device.Accelerator;
+        using var x = acc.Allocate1D(Enumerable.Range(0, (int)((long)p.N * p.C * p.H * p.W)).Select(i => ((i * 7919) % 255 - 127) * 0.01f).ToArray());
+        using var z = acc.Allocate1D<sbyte>(fold.FoldedBytes);
+        context.Ceilings.TryGetValue(CeilingsBenchmark.Copy, out var copy);
+        foreach (var perWord in new[] { false, true })
+        {
+            StemFold.PerWordForced = perWord;
+            try
+            {
+                string kernel = StemFold.RowTiled(fold) ? "row-tiled" : "per-word";
+                double ms = context.TimeMedianMs(() => StemFold.FromF32Nchw(context.Device, x.View, fold, z.View, 0.01f), warmup: 1);
+                double gbs = ((x.Length * 4) + z.Length) / (ms * 1e6);
+                context.Add(new BenchResult(Name, $"fold f32 NCHW -> {fold.Folded.C}-channel z ({kernel}) {name}", ms, gbs, "GB/s", copy > 0 ? gbs / copy : null, copy > 0 ? CeilingsBenchmark.Copy : null));
+            }
+            finally
+            {
+                StemFold.PerWordForced = false;
+            }
+        }
     }
 }

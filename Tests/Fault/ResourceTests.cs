@@ -1,3 +1,4 @@
+using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Layers.Network;
 using ILGPUInt8.Layers.Runtime;
 using ILGPUInt8.Tests.Infrastructure;
@@ -44,12 +45,13 @@ public sealed class ResourceTests
     public void The_memory_computed_up_front_counts_the_step_scratch()
     {
         // SmallCnn's convolutions are stems on the ILGPU backends (C < 16, 3×3): conv1 im2col into [N·8·8, 32] int8
-        // (R·S·C = 27 → 32), conv2 into [N·4·4, 96] (72 → 96), at batch 2. The CPU backend needs no scratch.
+        // (R·S·C = 27 → 32), conv2 into [N·4·4, 96] (72 → 96), at batch 2; the fc step runs the softmax after it and keeps
+        // one counter a group of 8 rows (FullyConnectedSoftMax.Counters). The CPU backend needs no scratch.
         var net = TestNetworks.SmallCnn();
         TestNetworks.SetRanges(net, TestNetworks.Inputs(net, 2), 2);
         using var engine = TestNetworks.Build(net, 2, int8: true);
         var scratch = EngineResources.Scratch(engine.Plan, host: false);
-        Assert.Equal((2L * 8 * 8 * 32) + (2L * 4 * 4 * 96), scratch);
+        Assert.Equal((2L * 8 * 8 * 32) + (2L * 4 * 4 * 96) + (FullyConnectedSoftMax.Counters(2) * sizeof(int)), scratch);
         Assert.Equal(engine.Memory.ScratchBytes, scratch);
         Assert.Equal(0, EngineResources.Scratch(engine.Plan, host: true));
         Assert.Equal(EngineResources.Required(engine.Plan, host: true).Context + scratch, EngineResources.Required(engine.Plan).Context);

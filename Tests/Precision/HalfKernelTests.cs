@@ -310,7 +310,7 @@ public sealed class HalfKernelTests
         // each activation and the int8 conversions, softmax rows (warp and thread), LRN, and each input-conversion kernel.
         var cuda = TestDevices.Cuda;
         ElementWiseCase(cuda, 100_000, 100_000, 0);
-        ElementWiseCase(cuda, 99_999, 13, 0);
+        ElementWiseCase(cuda, 99_996, 13, 0); // 13 · 7 692: an odd broadcast period
         ElementWiseCase(cuda, 998, 998, 1);
         foreach (var mode in Enum.GetValues<PoolingMode>())
         {

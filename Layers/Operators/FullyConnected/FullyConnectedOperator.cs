@@ -13,6 +13,9 @@ internal sealed class FullyConnectedOperator : Operator
     public override Layer Read(string name, BinaryReader reader) => FullyConnectedLayer.Read(name, reader);
 
     /// <inheritdoc />
+    public override long ScratchBytes(Plan plan, PlanNode node, bool host) => host ? 0 : ConvolutionStep.ScratchFor(plan, node);
+
+    /// <inheritdoc />
     public override Step CreateCudaStep(Engine engine, PlanNode node) => TensorCoreConvolutionStep.TryCreate(engine, node) ?? new ConvolutionStep(engine, node);
 
     /// <inheritdoc />
