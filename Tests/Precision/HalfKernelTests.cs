@@ -77,8 +77,10 @@ public sealed class HalfKernelTests
         var problems = new[]
         {
             new PoolProblem(2, 5, 9, 7, 3, 3, 2, 2, 1, 1),
-            new PoolProblem(1, 16, 8, 8, 2, 2, 2, 2),
+            new PoolProblem(1, 16, 8, 8, 2, 2, 2, 2),  // C a multiple of 8: the 8-channel vector kernel
             new PoolProblem(3, 3, 7, 7, 7, 7, 1, 1),
+            new PoolProblem(2, 64, 11, 10, 3, 3, 2, 2, 1, 1), // the ResNet stem's 3×3/2 pad 1, vector kernel
+            new PoolProblem(1, 24, 5, 6, 2, 3, 1, 2),
         };
         var accelerator = device.Accelerator;
         foreach (var p in problems)
