@@ -61,13 +61,45 @@ public sealed class ConvWgmmaFloat : IFloatConvVariant
     /// </summary>
     public int SharedBytes => Math.Max((Stages * WgmmaMainloop.StageBytes(TileN)) + (8 * WgmmaMainloop.TileM), WgmmaMainloop.TileM * (TileN + 8) * 4) + WgmmaDescriptor.AtomBytes;
 
-    /// <summary>The fixed tile for a problem: itself when fixed, else 128×64 (4 stages) when K ≤ 64 and 128×128 (3) otherwise.</summary>
+    /// <summary>
+    /// Tiles a TMA-fed tile width must give to be chosen: half a wave of a 132-multiprocessor H100/H200 (one block a
+    /// multiprocessor). Measured on an H100 (session 17, `Perf fp16conv`): the widest tile that keeps this many was the
+    /// fastest on every ResNet-18 b256 and ResNet-50 b32 3×3 layer (e.g. r18 256@14: 128×256 0.132 ms vs 128×128 0.199;
+    /// r50 512@7: 128×64 0.056 vs 128×128 0.064).
+    /// </summary>
+    public const int HalfWaveTiles = 66;
+
+    /// <summary>
+    /// The fixed tile for a problem: itself when fixed; fed by the copy engine, the widest of 128×256, 128×128, 128×64
+    /// not wider than K (rounded up to 64) that still makes <see cref="HalfWaveTiles"/> tiles, else 128×64; by cp.async
+    /// 128×64 (4 stages) when K ≤ 64 and 128×128 (3) otherwise.
+    /// </summary>
     public ConvWgmmaFloat Choose(ConvProblem problem)
     {
         ArgumentNullException.ThrowIfNull(problem);
-        return TileN != 0 ? this
-            : Tma ? new ConvWgmmaFloat(problem.K <= 64 ? 64 : 128, 0, _allowCpu, tma: true)
-            : new ConvWgmmaFloat(problem.K <= 64 ? 64 : 128, problem.K <= 64 ? 4 : 3, _allowCpu);
+        if (TileN != 0)
+        {
+            return this;
+        }
+
+        if (Tma)
+        {
+            // tiles(N) = ⌈M / 128⌉ · ⌈K / N⌉, M = batch · P · Q output pixels.
+            long rows = ((long)problem.N * problem.P * problem.Q + WgmmaMainloop.TileM - 1) / WgmmaMainloop.TileM;
+            int tile = 64;
+            foreach (var n in new[] { 256, 128 })
+            {
+                if (problem.K > n / 2 && rows * ((problem.K + n - 1) / n) >= HalfWaveTiles)
+                {
+                    tile = n;
+                    break;
+                }
+            }
+
+            return new ConvWgmmaFloat(tile, 0, _allowCpu, tma: true);
+        }
+
+        return new ConvWgmmaFloat(problem.K <= 64 ? 64 : 128, problem.K <= 64 ? 4 : 3, _allowCpu);
     }
 
     /// <inheritdoc />

@@ -80,9 +80,11 @@ public sealed class ConvFloatTests
     {
         // C = 32 halves: 64-byte im2col boxes, 9 taps = an odd chunk count; C = 64 halves: 128-byte boxes, stride 2.
         Check(TestDevices.Cpu, new ConvWgmmaFloat(64, allowCpuAccelerator: true, tma: true), new ConvProblem(2, 32, 7, 9, 24, 3, 3, PadH: 1, PadW: 1), seed: 42, Kind.Random, halfOut: true, bias: true, relu: true);
-        Check(TestDevices.Cpu, new ConvWgmmaFloat(0, allowCpuAccelerator: true, tma: true), new ConvProblem(2, 64, 8, 8, 70, 3, 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1), seed: 43, Kind.Edges, halfOut: false, bias: false, relu: false);
+        Check(TestDevices.Cpu, new ConvWgmmaFloat(128, allowCpuAccelerator: true, tma: true), new ConvProblem(2, 64, 8, 8, 70, 3, 3, StrideH: 2, StrideW: 2, PadH: 1, PadW: 1), seed: 43, Kind.Edges, halfOut: false, bias: false, relu: false);
         Assert.Contains("multiple of 64", new ConvWgmmaFloat(tma: true, allowCpuAccelerator: true).CanImplement(TestDevices.Cpu, new ConvProblem(1, 16, 4, 4, 8, 3, 3)), StringComparison.Ordinal);
-        Assert.Equal("conv_f16f16f32_nhwc_wgmma_tma_implicit_gemm_128x128x64_s6", new ConvWgmmaFloat(tma: true).Choose(new ConvProblem(1, 64, 4, 4, 65, 3, 3)).Name);
+        // Two 128×128 tiles are far from half a wave: the narrow tile (more blocks).
+        Assert.Equal("conv_f16f16f32_nhwc_wgmma_tma_implicit_gemm_128x64x64_s8", new ConvWgmmaFloat(tma: true).Choose(new ConvProblem(1, 64, 4, 4, 65, 3, 3)).Name);
+        Assert.Equal("conv_f16f16f32_nhwc_wgmma_tma_implicit_gemm_128x128x64_s6", new ConvWgmmaFloat(tma: true).Choose(new ConvProblem(64, 64, 16, 16, 65, 3, 3)).Name);
     }
 
     [Fact]
@@ -150,6 +152,15 @@ public sealed class ConvFloatTests
         Assert.Equal("conv_f16f16f32_nhwc_mma_implicit_gemm_128x64x64_s3", new ConvMmaFloat(FloatMmaInput.Fp16).Choose(p).Name);
         Assert.Equal("conv_tf32tf32f32_nhwc_mma_implicit_gemm_128x128x32_s3", new ConvMmaFloat(FloatMmaInput.Tf32).Choose(p with { K = 65 }).Name);
         Assert.Equal("conv_f16f16f32_nhwc_wgmma_implicit_gemm_128x128x64_s3", new ConvWgmmaFloat().Choose(p with { K = 65 }).Name);
+
+        // The copy engine's tile: the widest (≤ K) that still makes half a wave of tiles, as measured fastest on an H100.
+        int TmaTile(int n, int c, int hw, int k) => new ConvWgmmaFloat(tma: true).Choose(new ConvProblem(n, c, hw, hw, k, 3, 3, PadH: 1, PadW: 1)).TileN;
+        Assert.Equal(256, TmaTile(256, 256, 14, 256)); // r18 layer3: 392 tiles of 128×256
+        Assert.Equal(256, TmaTile(256, 512, 7, 512));  // r18 layer4: 196
+        Assert.Equal(128, TmaTile(256, 128, 28, 128)); // K = 128
+        Assert.Equal(128, TmaTile(32, 256, 14, 256));  // r50 b32: 49 tiles of 128×256 are too few, 98 of 128×128 not
+        Assert.Equal(64, TmaTile(32, 512, 7, 512));    // r50 b32 512@7: 26 / 52 / 104
+        Assert.Equal(64, TmaTile(256, 64, 56, 64));    // K = 64
     }
 
     [Fact]
