@@ -18,8 +18,7 @@ namespace ILGPUInt8.Kernels.Ops;
 /// <see cref="QuantMath.QuantizeWithInverse"/> with 1/s rounded to float on the host, the bits of the input convert;</item>
 /// <item>uint8 NHWC images: v = table[c·256 + x[n, h, w, c]], the table built on the host (normalization then quantize).</item>
 /// </list>
-/// One thread a folded pixel (<see cref="PixelKernel{TSource}"/>: its C2 channels in order, (i, j, c) stepped without
-/// divisions, C2/4 consecutive words stored), or, for A/B runs (<see cref="PerWordForced"/>), one thread a word of z.
+/// One thread a word of z (4 folded channels).
 /// </summary>
 public static class StemFold
 {
@@ -58,65 +57,13 @@ public static class StemFold
         }
     }
 
-    /// <summary>The per-word kernel instead of the per-pixel one (the Perf suite's A/B of the two schedules).</summary>
-    internal static bool PerWordForced { get; set; }
-
     private static void Launch<TSource>(Int8Device device, string name, ArrayView<sbyte> z, ConvStemFold fold, TSource source)
         where TSource : struct, IStemSource
     {
-        var args = FoldArgs.From(fold);
-        var words = z.SubView(0, fold.FoldedBytes).Cast<int>();
-        if (!PerWordForced)
-        {
-            var pixels = device.GetKernel("stemfold.pixel." + name, a =>
-                a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, FoldArgs, TSource>(PixelKernel));
-            pixels((int)(fold.FoldedBytes / fold.Folded.C), words, args, source);
-            return;
-        }
-
         var kernel = device.GetKernel("stemfold." + name, a =>
             a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, FoldArgs, TSource>(Kernel));
-        kernel((int)(fold.FoldedBytes / 4), words, args, source);
-    }
-
-    /// <summary>
-    /// Thread t: folded pixel t = (n, y, x), its channels c' = (i·sw + j)·C + c in order, 4 to a word, words
-    /// t·C2/4 … stored one after another; 0 past sh·sw·C and outside the image.
-    /// </summary>
-    internal static void PixelKernel<TSource>(Index1D t, ArrayView<int> z, FoldArgs a, TSource source)
-        where TSource : struct, IStemSource
-    {
-        int x2 = t % a.W2;
-        int rest = t / a.W2;
-        int y2 = rest % a.H2;
-        int n = rest / a.H2;
-        int h0 = (a.StrideH * y2) - a.OffsetH, w0 = (a.StrideW * x2) - a.OffsetW;
-        int words = a.C2 >> 2;
-        long at = (long)t.X * words;
-        int i = 0, j = 0, c = 0, folded = 0;
-        for (int q = 0; q < words; q++)
-        {
-            int word = 0;
-            for (int b = 0; b < 4; b++, folded++)
-            {
-                int h = h0 + i, w = w0 + j;
-                bool inside = folded < a.DataChannels && h >= 0 && h < a.H && w >= 0 && w < a.W;
-                word |= (inside ? source.Load(n, c, h, w, a) & 0xFF : 0) << (8 * b);
-
-                // The next channel: c, then j, then i.
-                if (++c == a.C)
-                {
-                    c = 0;
-                    if (++j == a.StrideW)
-                    {
-                        j = 0;
-                        i++;
-                    }
-                }
-            }
-
-            z[at + q] = word;
-        }
+        var args = FoldArgs.From(fold);
+        kernel((int)(fold.FoldedBytes / 4), z.SubView(0, fold.FoldedBytes).Cast<int>(), args, source);
     }
 
     /// <summary>Thread t: word t of z, folded channels 4·(t mod C2/4) .. +3 of folded pixel t / (C2/4).</summary>

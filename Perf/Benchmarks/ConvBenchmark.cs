@@ -236,20 +236,9 @@ public sealed class ConvBenchmark : IBenchmark
         var acc = context.Device.Accelerator;
         using var x = acc.Allocate1D(Enumerable.Range(0, (int)((long)p.N * p.C * p.H * p.W)).Select(i => ((i * 7919) % 255 - 127) * 0.01f).ToArray());
         using var z = acc.Allocate1D<sbyte>(fold.FoldedBytes);
+        double ms = context.TimeMedianMs(() => StemFold.FromF32Nchw(context.Device, x.View, fold, z.View, 0.01f), warmup: 1);
+        double gbs = ((x.Length * 4) + z.Length) / (ms * 1e6);
         context.Ceilings.TryGetValue(CeilingsBenchmark.Copy, out var copy);
-        foreach (var perWord in new[] { false, true })
-        {
-            StemFold.PerWordForced = perWord;
-            try
-            {
-                double ms = context.TimeMedianMs(() => StemFold.FromF32Nchw(context.Device, x.View, fold, z.View, 0.01f), warmup: 1);
-                double gbs = ((x.Length * 4) + z.Length) / (ms * 1e6);
-                context.Add(new BenchResult(Name, $"fold f32 NCHW -> {fold.Folded.C}-channel z ({(perWord ? "per-word" : "per-pixel")}) {name}", ms, gbs, "GB/s", copy > 0 ? gbs / copy : null, copy > 0 ? CeilingsBenchmark.Copy : null));
-            }
-            finally
-            {
-                StemFold.PerWordForced = false;
-            }
-        }
+        context.Add(new BenchResult(Name, $"fold f32 NCHW -> {fold.Folded.C}-channel z {name}", ms, gbs, "GB/s", copy > 0 ? gbs / copy : null, copy > 0 ? CeilingsBenchmark.Copy : null));
     }
 }
