@@ -38,14 +38,11 @@ internal sealed class SoftMaxStep : Step
     public override bool HandlesHalfStorage => Node.Half && Input().Type == DataType.Half && Output.Type is DataType.Half or DataType.Float;
 
     /// <inheritdoc />
-    public override string KernelName => _producer is null ? base.KernelName : $"none (fused into '{_producer.Node.Name}')";
-
-    /// <inheritdoc />
-    public override int Launches => _producer is null ? 1 : 0;
+    public override string KernelName => _producer is null ? base.KernelName : $"{base.KernelName} (fused into '{_producer.Node.Name}' up to batch {ConvolutionStep.FusedSoftMaxBatchLimit})";
 
     public override void Run(ExecutionContext context, int batch)
     {
-        if (_producer is { } fc && fc.SoftMaxIn(context))
+        if (_producer is { } fc && fc.SoftMaxIn(context, batch))
         {
             // Written by the fully connected step.
             return;
