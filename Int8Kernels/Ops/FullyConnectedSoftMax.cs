@@ -21,11 +21,12 @@ namespace ILGPUInt8.Kernels.Ops;
 /// Schedule: a block owns <see cref="Rows"/> rows and <see cref="Columns"/> outputs; its 256 threads are 64 outputs × 4
 /// parts of C (each part every fourth 16-byte word; int32 partial sums added in shared memory). x comes through shared
 /// memory 1 KiB of each row at a time, the weights as 16-byte words laid out [C/16][K] (<see cref="Pack"/>: a warp reads
-/// 512 contiguous bytes), each word feeding 8 rows × 4 dp4a. The block writes its q (int8) into the logits buffer, fences, and counts itself done on its row group's counter; the last of the
-/// group's ⌈K/64⌉ blocks (the classic last-block reduction) copies the group's q into shared memory through L2 (8-byte
-/// loads, <see cref="Int8L2Access"/>: L1 is not coherent across multiprocessors; when they fit, 16 KiB, and the buffer
-/// is 8-byte aligned; else it reads them from L2 where they lie) and runs the softmax, one warp a row, then sets the counter back to 0 for the next launch (counters start at 0 and
-/// are the caller's, one per <see cref="Rows"/> rows: two launches at once must not share them).
+/// 512 contiguous bytes), each word feeding 8 rows × 4 dp4a. The block writes its q (int8) into the logits buffer,
+/// fences, and counts itself done on its row group's counter; the last of the group's ⌈K/64⌉ blocks (the classic
+/// last-block reduction) copies the group's q into shared memory through L2 (8-byte loads, <see cref="Int8L2Access"/>:
+/// L1 is not coherent across multiprocessors) when they fit, 16 KiB, and the buffer is 8-byte aligned, else reads them
+/// from L2 where they lie, and runs the softmax, one warp a row; then it sets the counter back to 0 for the next launch
+/// (counters start at 0 and are the caller's, one per <see cref="Rows"/> rows: two launches at once must not share them).
 /// </para>
 /// </summary>
 public static class FullyConnectedSoftMax

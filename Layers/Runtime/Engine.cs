@@ -52,8 +52,8 @@ public sealed record EngineLayerInfo(string Name, LayerType Type, bool Int8, IRe
     public bool FusedResidualSum { get; init; }
 
     /// <summary>
-    /// The INT8 softmax after this fully connected step (and its dequantize to the float output) runs in this step's launch;
-    /// the softmax step is then listed with no kernel.
+    /// The INT8 softmax after this fully connected step (and its dequantize to the float output) runs in this step's launch
+    /// at small batches; the softmax step's kernel name says up to which.
     /// </summary>
     public bool FusedSoftMax { get; init; }
 

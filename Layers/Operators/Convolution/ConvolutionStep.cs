@@ -23,8 +23,9 @@ namespace ILGPUInt8.Layers.Operators;
 /// reader, <see cref="FusedInput"/>; or from uint8 images through a table) and the implicit GEMM gathers the folded
 /// patch itself. <c>ILGPUINT8_STEM</c> = <c>im2col</c> forces the im2col path, <c>fold</c> the fold without the input fusion.
 /// An INT8 fully connected layer whose only reader is an INT8 channel softmax with float output (a classifier's tail)
-/// runs the softmax and its dequantize in the same launch (<see cref="FullyConnectedSoftMax"/>, <see cref="FusedSoftMax"/>);
-/// the softmax step then does nothing. <c>ILGPUINT8_FC_SOFTMAX</c> = <c>off</c> keeps them apart.
+/// runs the softmax and its dequantize in the same launch up to <see cref="FusedSoftMaxBatchLimit"/> rows
+/// (<see cref="FullyConnectedSoftMax"/>, <see cref="FusedSoftMax"/>); the softmax step then does nothing at that batch.
+/// <c>ILGPUINT8_FC_SOFTMAX</c> = <c>off</c> keeps them apart.
 /// </summary>
 internal sealed class ConvolutionStep : Step, ITunableStep
 {
@@ -208,6 +209,9 @@ internal sealed class ConvolutionStep : Step, ITunableStep
     /// </summary>
     public bool SoftMaxIn(ExecutionContext context, int batch) => FusedSoftMax is not null && !context.Unfused && batch <= FusedSoftMaxBatchLimit;
 
+    // The fused softmax's row-group counters: enough for the largest batch that runs fused.
+    private static int SoftMaxCounters(Plan plan) => FullyConnectedSoftMax.Counters(Math.Min(plan.MaxBatchSize, FusedSoftMaxBatchLimit));
+
     /// <summary>
     /// The softmax an INT8 fully connected <paramref name="node"/> can run in its own launch: the only reader of its output
     /// (which is no engine output), INT8 along the channels with float output, in a plan that is not integer-only, no
@@ -244,10 +248,9 @@ internal sealed class ConvolutionStep : Step, ITunableStep
     /// </summary>
     internal static long ScratchFor(Plan plan, PlanNode node)
     {
-        if (node.Int8 && node.Layer is FullyConnectedLayer && SoftMaxAfter(plan, node) is not null)
+        if (SoftMaxAfter(plan, node) is not null)
         {
-            // The fused softmax's row-group counters.
-            return FullyConnectedSoftMax.Counters(plan.MaxBatchSize) * sizeof(int);
+            return SoftMaxCounters(plan) * sizeof(int);
         }
 
         if (!node.Int8 || node.Layer is not ConvolutionLayer conv)
@@ -333,7 +336,7 @@ internal sealed class ConvolutionStep : Step, ITunableStep
         if (SoftMaxIn(context, batch))
         {
             // y holds the logits q; the softmax's float output is written in the same launch.
-            var counters = context.Scratch<int>(this, FullyConnectedSoftMax.Counters(Plan.MaxBatchSize), zeroed: true);
+            var counters = context.Scratch<int>(this, SoftMaxCounters(Plan), zeroed: true);
             var requantize = new FullyConnectedRequantize(_multiplier, _biasQ, _int8.Lo, _int8.Lut is null ? default : _lut);
             FullyConnectedSoftMax.Int8(Device, x, _softMaxWeights, requantize, _softMaxExp, y, counters, context.View<float>(Plan.Tensors[FusedSoftMax!.Output], batch), batch, p.C, p.K);
             return;
