@@ -116,12 +116,20 @@ internal static class WgmmaDescriptor
 
     /// <summary>
     /// Byte address of element (row, k) of the operand a descriptor describes, in its swizzle mode: 128-byte rows as
-    /// <see cref="ElementAddress(int, int, int, int)"/>, or (mode 2) 64-byte rows, start + (row / 8)·stride +
+    /// <see cref="ElementAddress(int, int, int, int)"/>; (mode 0, no swizzle) start + (row / 8)·stride + (row % 8)·16 +
+    /// (k / 16)·leading + k % 16; or (mode 2) 64-byte rows, start + (row / 8)·stride +
     /// (row % 8)·64 + k with bits 4-5 XORed with bits 7-8.
     /// </summary>
     public static int ElementAddress(long descriptor, int row, int k)
     {
         int start = StartAddress(descriptor), stride = StrideBytes(descriptor);
+        if ((ulong)descriptor >> 62 == 0)
+        {
+            // No swizzle: core matrices of 8 rows × 16 contiguous bytes, the next 16 bytes of K a leading byte offset further.
+            int leading = (int)((descriptor >> 16) & 0x3FFF) << 4;
+            return start + ((row >> 3) * stride) + ((row & 7) * 16) + ((k >> 4) * leading) + (k & 15);
+        }
+
         if ((ulong)descriptor >> 62 == 2)
         {
             int linear = start + ((row >> 3) * stride) + ((row & 7) * 64) + k;

@@ -29,11 +29,18 @@ public static class ConvFloat
             // Listed cp.async first; Select moves the TMA-fed one ahead for filters wider than 1×1.
             list.Add(new ConvWgmmaFloat());
             list.Add(new ConvWgmmaFloat(tma: true));
+            list.Add(new ConvWgmmaHaloFloat());
         }
 
         list.Add(new ConvMmaFloat(input));
         return list;
     }
+
+    /// <summary>
+    /// Set to <c>on</c> to try the halo-tile convolution (<see cref="ConvWgmmaHaloFloat"/>) first for filters wider than
+    /// 1×1 (A/B runs until it has been timed on a GPU).
+    /// </summary>
+    public const string HaloEnvironmentVariable = "ILGPUINT8_FP16_HALO";
 
     /// <summary>
     /// The variant <see cref="Fp16"/> or <see cref="Tf32"/> runs for a problem, or throws saying why none can. A filter
@@ -48,7 +55,8 @@ public static class ConvFloat
         var variants = Variants(device, input);
         if (problem.R * problem.S > 1)
         {
-            variants = [.. variants.OrderBy(v => v is ConvWgmmaFloat { Tma: true } ? 0 : 1)];
+            bool halo = string.Equals(Environment.GetEnvironmentVariable(HaloEnvironmentVariable), "on", StringComparison.OrdinalIgnoreCase);
+            variants = [.. variants.OrderBy(v => v switch { ConvWgmmaHaloFloat when halo => 0, ConvWgmmaFloat { Tma: true } => 1, _ => 2 })];
         }
 
         foreach (var variant in variants)

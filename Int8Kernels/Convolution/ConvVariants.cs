@@ -90,6 +90,10 @@ public static class ConvVariants
         registry.Register(new ConvWgmmaPersistent(64, ring: 6));
         registry.Register(new ConvWgmmaPersistent(64, ring: 3));
         registry.Register(new ConvWgmmaPersistent(128, ring: 4));
+
+        // The halo-tile wgmma convolution (stride 1: every tap a shifted descriptor over one shared input tile, resident
+        // weights). Never chosen by the rule until measured; build-time tactic timing picks it where it wins.
+        registry.Register(new ConvWgmmaHalo());
         registry.Register(new ConvDepthwise());
         registry.Register(new ConvDirect());
         return registry;

@@ -38,6 +38,8 @@ public sealed class ConvBenchmark : IBenchmark
     [
         ("r18 stem fold 4x4x16@113 b256", ConvStemFold.Plan(new ConvProblem(256, 3, 224, 224, 64, 7, 7, 2, 2, 3, 3))!.Folded),
         ("r18 3x3 64@56 b256", new ConvProblem(256, 64, 56, 56, 64, 3, 3, PadH: 1, PadW: 1)),
+        ("r18 3x3 128@28 b256", new ConvProblem(256, 128, 28, 28, 128, 3, 3, PadH: 1, PadW: 1)),
+        ("r18 3x3 256@14 b256", new ConvProblem(256, 256, 14, 14, 256, 3, 3, PadH: 1, PadW: 1)),
     ];
 
     /// <summary>The ResNet-18 stem (name, problem); the name matches the peer script's case.</summary>
@@ -108,14 +110,14 @@ public sealed class ConvBenchmark : IBenchmark
                     ConvWgmmaTma { TileN: 0 } tma => $" [{tma.Choose(p).Name}]",
                     _ => string.Empty,
                 };
-                string ceiling = variant is ConvWgmma or ConvWgmmaTma ? CeilingsBenchmark.Wgmma : variant is ConvMma or ConvMmaAuto or ConvMmaSplitK or ConvMmaPersistent ? CeilingsBenchmark.Mma : CeilingsBenchmark.Dp4a;
+                string ceiling = variant is ConvWgmma or ConvWgmmaTma or ConvWgmmaHalo ? CeilingsBenchmark.Wgmma : variant is ConvMma or ConvMmaAuto or ConvMmaSplitK or ConvMmaPersistent ? CeilingsBenchmark.Mma : CeilingsBenchmark.Dp4a;
                 context.Add(new BenchResult(Name, $"{variant.Name}{plan} {name}", ms, tops, "TOPS", tops / context.Ceilings.GetValueOrDefault(ceiling, double.NaN), ceiling));
                 if (variant == selected)
                 {
                     best = tops;
                 }
 
-                if (variant is ConvMmaPersistent)
+                if (variant is ConvMmaPersistent or ConvWgmmaHalo)
                 {
                     // The engine's int8 output (requantize + ReLU) through the persistent kernel, beside the selected one's below.
                     double rq = RequantizeTops(out double rqMs, variant.Name);

@@ -1,0 +1,377 @@
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPUInt8.Kernels.Arch;
+using ILGPUInt8.Kernels.Gemm;
+using ILGPUInt8.Kernels.Quantization;
+using ILGPUInt8.Kernels.Runtime;
+using ILGPUInt8.Kernels.Tensors;
+
+namespace ILGPUInt8.Kernels.Convolution;
+
+/// <summary>
+/// Hopper direct convolution from a shared-memory halo tile (sm_90a; stride 1, dilation 1, groups = 1, NHWC int8 input
+/// with C a multiple of 32, KRSC weights): no im2col rows are gathered at all. A warpgroup computes 64 output pixels ×
+/// 64 channels, the pixels as 8 "core rows" of 8 horizontally consecutive pixels (<see cref="HaloShape"/>: 8 image rows
+/// × 8 columns, 4 × 16, 2 × 32 or 1 × 64). Its input halo ((8/G + R − 1) image rows, each cut into G pieces of 8 + S − 1
+/// pixels: "virtual rows") is copied once into shared memory in wgmma's no-swizzle K-major layout,
+/// [C/16 chunks][virtual row][8 + S − 1 pixels][16 bytes], so that for every filter tap (r, s) the A operand of
+/// <c>wgmma.mma_async.m64n64k32</c> is the same buffer seen through a descriptor whose start moves by
+/// (r·G·(8 + S − 1) + s)·16 bytes: core matrix q (8 pixels × 16 bytes, contiguous) of tap (r, s) is virtual row
+/// r·G + q, at the uniform stride (8 + S − 1)·16 (the descriptor's stride byte offset), and the next 16 channels are one
+/// chunk plane further (its leading byte offset). The weights stay resident for the block's life as
+/// [R·S·C/16 chunks][64 channels][16 bytes]. So the tensor cores read every input byte from shared memory R·S times
+/// but global memory and L2 deliver it about (8/G + R − 1)(8 + S − 1)/64 times (1.56 for 3×3 on 8 × 8), where the
+/// implicit GEMM gathers every tap's rows again.
+/// <para>
+/// A block is two warpgroups on two consecutive 64-pixel tiles of one 64-channel column; it walks tiles b, b + G', …
+/// (persistent, G' = resident blocks of the column): at each step it waits for the copies of its current halos, issues
+/// the next step's halo copies into the other buffer (cp.async, zero outside the image), runs the R·S·C/32 wgmma of the
+/// tile in one commit group, then stages the int32 accumulators through shared memory to the epilogue, 4 channels a
+/// thread. The same kernel runs FP16 on the halves' bytes with the FP16 wgmma ops (<see cref="ConvWgmmaHaloFloat"/>).
+/// </para>
+/// </summary>
+public sealed class ConvWgmmaHalo : IConvVariant
+{
+    /// <summary>Output channels a warpgroup computes (m64n64 wgmma).</summary>
+    public const int TileN = 64;
+
+    /// <summary>Output pixels a warpgroup computes.</summary>
+    public const int WarpgroupPixels = 64;
+
+    private const int StagingBytes = WgmmaMainloop.TileM * (TileN + 8) * 4;
+
+    /// <summary>Shared memory of a multiprocessor on sm_90 (228 KB), of which the driver keeps 1 KB a block.</summary>
+    private const int SharedPerMultiprocessor = 233472;
+
+    private readonly bool _allowCpu;
+    private readonly int _blocksPerColumn;
+
+    /// <summary>
+    /// Creates the variant. <paramref name="allowCpuAccelerator"/> runs it emulated on the CPU accelerator (tests);
+    /// <paramref name="blocksPerColumn"/> fixes the resident blocks a column (0: the multiprocessors' worth; tests force
+    /// a few so that each block walks several tiles).
+    /// </summary>
+    public ConvWgmmaHalo(bool allowCpuAccelerator = false, int blocksPerColumn = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(blocksPerColumn);
+        _allowCpu = allowCpuAccelerator;
+        _blocksPerColumn = blocksPerColumn;
+    }
+
+    /// <inheritdoc />
+    public string Name => "conv_s8_nhwc_wgmma_halo_64x64";
+
+    /// <inheritdoc />
+    public string? CanImplement(Int8Device device, ConvProblem problem, TensorFormat format, long inputOffset = 0)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        return GemmWgmmaTn.DeviceLimit(device, _allowCpu)
+            ?? ConvMma.Limit(device, problem, format, allowCpu: true)
+            ?? Limit(problem)
+            ?? (inputOffset % 16 != 0 ? "x must start on a 16-byte boundary (16-byte cp.async copies)" : null);
+    }
+
+    /// <summary>Why the halo kernel cannot run a problem whose C counts bytes (null when it can).</summary>
+    internal static string? Limit(ConvProblem problem)
+    {
+        if (problem.StrideH != 1 || problem.StrideW != 1 || problem.DilationH != 1 || problem.DilationW != 1)
+        {
+            return "the halo kernel runs stride 1, dilation 1 only (the taps are shifts of one shared tile)";
+        }
+
+        if (problem.C % 32 != 0)
+        {
+            return $"{problem.C} bytes a pixel is not a multiple of 32 (one wgmma k step must not straddle two taps)";
+        }
+
+        var shape = HaloShape.For(problem);
+        int bytes = SharedBytes(problem, shape);
+        if (bytes > ConvWgmmaPersistent.MaxSharedBytes)
+        {
+            return $"the resident weights ({problem.R}×{problem.S}×{problem.C} bytes × 64 channels) with two halo buffers and staging need {bytes} bytes of shared memory, over {ConvWgmmaPersistent.MaxSharedBytes}";
+        }
+
+        // Descriptor offsets hold 14 bits of 16-byte units.
+        return shape.ChunkStride(problem) >= 1 << 18 ? "the halo tile is too large for a wgmma descriptor's leading byte offset" : null;
+    }
+
+    /// <summary>
+    /// Dynamic shared memory a block: 128 bytes of alignment, the resident weights R·S·C·64, two halo buffers for each of
+    /// the two warpgroups (C·halo pixels each), and the int32 staging tile 128 × 72.
+    /// </summary>
+    internal static int SharedBytes(ConvProblem problem, HaloShape shape) =>
+        128 + (problem.R * problem.S * problem.C * TileN) + (4 * problem.C * shape.HaloPixels(problem)) + StagingBytes;
+
+    /// <inheritdoc />
+    public void Run<TEpilogue>(Int8Device device, ArrayView<sbyte> x, TensorFormat format, PackedConvWeights weights, ConvProblem problem, TEpilogue epilogue)
+        where TEpilogue : struct, IGemmEpilogue
+    {
+        ConvMma.CheckRun(this, device, x, format, weights, problem);
+        Launch(
+            device, $"conv.wgmma.halo.{typeof(TEpilogue).FullName}", ptx => ptx ? Kernel<PtxWgmmaN64, TEpilogue> : Kernel<EmulatedWgmmaN64, TEpilogue>,
+            x, weights.View, weights.Stride, problem, _blocksPerColumn, epilogue);
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => Name;
+
+    /// <summary>
+    /// Launches the halo kernel <paramref name="kernelFor"/> gives (PTX or emulated) on a problem whose C counts bytes,
+    /// weights rows <paramref name="ldb"/> bytes apart.
+    /// </summary>
+    internal static void Launch<TEpilogue>(
+        Int8Device device, string key, Func<bool, Action<long, long, ArrayView<sbyte>, ArrayView<sbyte>, ArrayView<int>, Args, TEpilogue>> kernelFor,
+        ArrayView<sbyte> x, ArrayView<sbyte> weights, int ldb, ConvProblem problem, int blocksPerColumn, TEpilogue epilogue)
+        where TEpilogue : struct, IGemmEpilogue
+    {
+        bool cuda = device.IsCuda;
+        var shape = HaloShape.For(problem);
+        int bytes = SharedBytes(problem, shape);
+        var kernel = device.GetKernel(key, acc => cuda
+            ? PtxSm90aPass.LoadStreamKernel(acc, kernelFor(true), ConvWgmmaPersistent.MaxSharedBytes)
+            : acc.LoadStreamKernel(kernelFor(false)));
+
+        var g = ConvGeometry.From(problem);
+        int tilesY = (g.P + shape.Rows - 1) / shape.Rows, tilesX = (g.Q + shape.Columns - 1) / shape.Columns;
+        int tiles = g.N * tilesY * tilesX;
+        int pairs = (tiles + 1) / 2;
+        int tilesN = (g.K + TileN - 1) / TileN;
+        int perColumn = blocksPerColumn > 0
+            ? Math.Min(blocksPerColumn, pairs)
+            : Math.Max(1, Math.Min(pairs, device.Accelerator.NumMultiprocessors * Math.Max(1, SharedPerMultiprocessor / (bytes + 1024)) / tilesN));
+        int blocks = perColumn * tilesN;
+        var gemm = new GemmMmaTn.Args(g.GemmM, g.K, g.GemmK, 0, ldb, pairs, tilesN, 0);
+        var args = new Args(gemm, g, shape.Groups, tilesY, tilesX, tiles, perColumn);
+        using var scratch = cuda ? null : device.Accelerator.Allocate1D<int>((long)blocks * WgmmaMainloop.Threads * (TileN / 2));
+        kernel(
+            new KernelConfig(blocks, WgmmaMainloop.Threads, SharedMemoryConfig.RequestDynamic<int>(bytes / 4)),
+            GemmWgmmaTn.DeviceAddress(x),
+            GemmWgmmaTn.DeviceAddress(weights),
+            x,
+            weights,
+            scratch?.View ?? ArrayView<int>.Empty,
+            args,
+            epilogue);
+        if (!cuda)
+        {
+            device.Synchronize();
+        }
+    }
+
+    /// <summary>
+    /// Block b: column b mod TilesN, tile pairs b / TilesN + i·BlocksPerColumn; warpgroup w of the block takes tile
+    /// 2·pair + w. Shared memory from the first 128-byte aligned address: the weights [R·S·C/16][64][16], the halos
+    /// [buffer 2][warpgroup 2][C/16][halo pixels][16], the staging tile [128][72] int32.
+    /// </summary>
+    internal static void Kernel<TOps, TEpilogue>(long xAddress, long wAddress, ArrayView<sbyte> x, ArrayView<sbyte> w, ArrayView<int> scratch, Args a, TEpilogue epilogue)
+        where TOps : struct, IWgmmaOps
+        where TEpilogue : struct, IGemmEpilogue
+    {
+        var smem = SharedMemory.GetDynamic<int>();
+        var ops = default(TOps);
+        var p = a.Gemm;
+        var g = a.G;
+        uint sbase = ops.DynamicSharedBase();
+        int align = (int)(((sbase + 127u) & ~127u) - sbase);
+        int tid = Group.IdxX;
+        int wg = tid >> 7, lt = tid & 127;
+        int column = Grid.IdxX % p.TilesN;
+        int first = Grid.IdxX / p.TilesN;
+        int blockCol = column * TileN;
+        int groups = a.Groups, rows = 8 / groups;
+        int vw = 8 + g.S - 1;
+        int haloPixels = (rows + g.R - 1) * groups * vw;
+        int c16 = g.C >> 4;
+        int chunkStride = haloPixels * 16;
+        int haloBytes = c16 * chunkStride;
+        int kChunks = p.K >> 4;
+        int bAt = align, haloAt = bAt + (kChunks * TileN * 16);
+        int stagingAt = haloAt + (4 * haloBytes);
+
+        // The weights, once: chunk kc of channel blockCol + n at (kc·64 + n)·16, zero past N.
+        for (int i = tid; i < kChunks * TileN; i += WgmmaMainloop.Threads)
+        {
+            int kc = i >> 6, n = i & 63;
+            int inside = GemmMmaTn.IfRowInside(16, p.N - blockCol, n);
+            long src = inside != 0 ? ((long)(blockCol + n) * p.Ldb) + (kc * 16L) : 0;
+            ops.Copy16(smem, sbase, bAt + (i * 16), w, wAddress, src, inside);
+        }
+
+        int pair = first;
+        if (pair < p.TilesM)
+        {
+            CopyHalo(ops, smem, sbase, haloAt + (wg * haloBytes), x, xAddress, g, a, (2 * pair) + wg, lt, rows, vw, haloPixels, c16);
+        }
+
+        ops.CommitCopies();
+
+        int buffer = 0;
+        int taps = g.R * g.S, kSteps = g.C >> 5;
+        for (; pair < p.TilesM; pair += a.BlocksPerColumn)
+        {
+            ops.WaitCopies(0);
+            ops.FenceProxyAsync();
+            Group.Barrier();
+            int next = pair + a.BlocksPerColumn;
+            if (next < p.TilesM)
+            {
+                int at = haloAt + ((((1 - buffer) * 2) + wg) * haloBytes);
+                CopyHalo(ops, smem, sbase, at, x, xAddress, g, a, (2 * next) + wg, lt, rows, vw, haloPixels, c16);
+            }
+
+            ops.CommitCopies();
+
+            // Tap (r, s), k step j: A from virtual row r·G of this warpgroup's halo, shifted s pixels, chunk 2j;
+            // B from chunk (r·S + s)·C/16 + 2j of the weights.
+            uint aBase = sbase + (uint)(haloAt + (((buffer * 2) + wg) * haloBytes));
+            uint bBase = sbase + (uint)bAt;
+            ops.ZeroAccumulators(scratch);
+            ops.Fence();
+            for (int t = 0; t < taps; t++)
+            {
+                int r = t / g.S, s = t - (r * g.S);
+                uint aTap = aBase + (uint)((((r * groups) * vw) + s) * 16);
+                uint bTap = bBase + (uint)(t * c16 * TileN * 16);
+                for (int j = 0; j < kSteps; j++)
+                {
+                    long da = NoSwizzle(aTap + (uint)(2 * j * chunkStride), chunkStride, vw * 16);
+                    long db = NoSwizzle(bTap + (uint)(2 * j * TileN * 16), TileN * 16, 128);
+                    ops.Mma(smem, da, db, scratch);
+                }
+            }
+
+            ops.CommitMma();
+            ops.WaitMma(0);
+            Finish(ops, smem, sbase, stagingAt, scratch, p, g, a, pair, blockCol, tid, wg, rows, ref epilogue);
+            buffer = 1 - buffer;
+        }
+
+        ops.WaitCopies(0);
+    }
+
+    /// <summary>
+    /// The no-swizzle K-major descriptor (PTX ISA, "Matrix Descriptor Format", mode 0): core matrices of 8 rows × 16
+    /// contiguous bytes, the next 16 bytes of K <paramref name="leadingBytes"/> further, the next 8 rows
+    /// <paramref name="strideBytes"/> further.
+    /// </summary>
+    internal static long NoSwizzle(uint address, int leadingBytes, int strideBytes) =>
+        ((long)((address & 0x3FFFF) >> 4)) | ((long)((leadingBytes >> 4) & 0x3FFF) << 16) | ((long)((strideBytes >> 4) & 0x3FFF) << 32);
+
+    /// <summary>
+    /// Copies the halo of 64-pixel tile <paramref name="tile"/> (nothing past the last tile) with this warpgroup's 128
+    /// threads: chunk c of halo pixel h (virtual row v = h / vw, pixel u = h mod vw: image row y0 − pad + v / G,
+    /// column x0 − pad + 8·(v mod G) + u) from x, zero outside the image, to <paramref name="at"/> + (c·halo pixels + h)·16.
+    /// </summary>
+    private static void CopyHalo<TOps>(
+        TOps ops, ArrayView<int> smem, uint sbase, int at, ArrayView<sbyte> x, long xAddress, ConvGeometry g, Args a, int tile,
+        int lt, int rows, int vw, int haloPixels, int c16)
+        where TOps : struct, IWgmmaOps
+    {
+        if (tile >= a.Tiles)
+        {
+            return;
+        }
+
+        int perImage = a.TilesY * a.TilesX;
+        int img = tile / perImage;
+        int rest = tile - (img * perImage);
+        int ty = rest / a.TilesX;
+        int y0 = (ty * rows) - g.PadH, x0 = ((rest - (ty * a.TilesX)) * 8 * a.Groups) - g.PadW;
+        long imageBase = (long)img * g.H * g.W * g.C;
+        int total = c16 * haloPixels;
+        for (int i = lt; i < total; i += 128)
+        {
+            int h = i / c16, c = i - (h * c16);
+            int v = h / vw, u = h - (v * vw);
+            int vr = v / a.Groups;
+            int y = y0 + vr, xx = x0 + (8 * (v - (vr * a.Groups))) + u;
+            bool inside = y >= 0 && y < g.H && xx >= 0 && xx < g.W;
+            long src = inside ? imageBase + (((long)y * g.W) + xx) * g.C + (c * 16L) : 0;
+            ops.Copy16(smem, sbase, at + (((c * haloPixels) + h) * 16), x, xAddress, src, inside ? 16 : 0);
+        }
+    }
+
+    /// <summary>
+    /// The tile pair's epilogue: accumulators into the staging tile (warpgroup w's row i is its pixel: core row i / 8,
+    /// pixel i mod 8), a barrier, then 4 consecutive channels a thread through
+    /// <see cref="GemmMmaTn.Finish{TEpilogue}(ref TEpilogue, GemmMmaTn.Args, int, int, int, int, int, int)"/> at GEMM row
+    /// m = (n·P + y)·Q + x, skipping pixels outside the output.
+    /// </summary>
+    private static void Finish<TOps, TEpilogue>(
+        TOps ops, ArrayView<int> smem, uint sbase, int stagingAt, ArrayView<int> scratch, GemmMmaTn.Args p, ConvGeometry g, Args a,
+        int pair, int blockCol, int tid, int wg, int rows, ref TEpilogue epilogue)
+        where TOps : struct, IWgmmaOps
+        where TEpilogue : struct, IGemmEpilogue
+    {
+        int pitch = ops.StagingPitchBytes;
+        int lane = tid & 31, warpInGroup = (tid >> 5) & 3;
+        int own = (((64 * wg) + (16 * warpInGroup) + (lane >> 2)) * pitch) + (8 * (lane & 3));
+        ops.StoreAccumulators(smem, sbase + (uint)(stagingAt + own), stagingAt + own, scratch);
+        Group.Barrier();
+        var tile4 = smem.Cast<Int4>();
+        int base4 = stagingAt >> 4, pitch4 = pitch >> 4;
+        int perImage = a.TilesY * a.TilesX;
+        for (int pass = 0; pass < WgmmaMainloop.TileM * (TileN / 4) / WgmmaMainloop.Threads; pass++)
+        {
+            int idx = (pass * WgmmaMainloop.Threads) + tid;
+            int row = idx >> 4, col4 = idx & 15;
+            int tile = (2 * pair) + (row >> 6);
+            int i = row & 63, q = i >> 3;
+            int img = tile / perImage;
+            int rest = tile - (img * perImage);
+            int ty = rest / a.TilesX;
+            int y = (ty * rows) + (q / a.Groups);
+            int xx = ((rest - (ty * a.TilesX)) * 8 * a.Groups) + (8 * (q - ((q / a.Groups) * a.Groups))) + (i & 7);
+            if (tile < a.Tiles && y < g.P && xx < g.Q)
+            {
+                Int4 v = tile4[base4 + (row * pitch4) + col4];
+                GemmMmaTn.Finish(ref epilogue, p, (((img * g.P) + y) * g.Q) + xx, blockCol + (4 * col4), v.X, v.Y, v.Z, v.W);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Kernel arguments: the GEMM view (M output pixels, N channels, K = R·S·C bytes, Ldb; TilesM = tile pairs, TilesN
+    /// = 64-channel columns), the geometry, the core rows' pieces G, the tile grid and count, and the resident blocks a
+    /// column.
+    /// </summary>
+    internal readonly record struct Args(GemmMmaTn.Args Gemm, ConvGeometry G, int Groups, int TilesY, int TilesX, int Tiles, int BlocksPerColumn);
+
+    /// <summary>
+    /// How a warpgroup's 64 pixels lie in the image: <see cref="Groups"/> (G = 1, 2, 4 or 8) pieces of 8 columns on each
+    /// of 8/G rows. For a problem, the G with the fewest tiles over its P × Q output, ties to the smaller halo.
+    /// </summary>
+    internal readonly record struct HaloShape(int Groups)
+    {
+        /// <summary>Image rows a tile covers.</summary>
+        public int Rows => 8 / Groups;
+
+        /// <summary>Image columns a tile covers.</summary>
+        public int Columns => 8 * Groups;
+
+        /// <summary>Halo pixels: (8/G + R − 1) rows × G pieces × (8 + S − 1).</summary>
+        public int HaloPixels(ConvProblem problem) => (Rows + problem.R - 1) * Groups * (8 + problem.S - 1);
+
+        /// <summary>Bytes between the halo's 16-channel chunk planes: halo pixels × 16.</summary>
+        public int ChunkStride(ConvProblem problem) => HaloPixels(problem) * 16;
+
+        /// <summary>The shape for a problem (tiles = ⌈P / rows⌉·⌈Q / columns⌉ per image).</summary>
+        public static HaloShape For(ConvProblem problem)
+        {
+            var best = new HaloShape(1);
+            long bestTiles = long.MaxValue;
+            foreach (int groups in new[] { 1, 2, 4, 8 })
+            {
+                var shape = new HaloShape(groups);
+                long tiles = (long)((problem.P + shape.Rows - 1) / shape.Rows) * ((problem.Q + shape.Columns - 1) / shape.Columns);
+                if (tiles < bestTiles || (tiles == bestTiles && shape.HaloPixels(problem) < best.HaloPixels(problem)))
+                {
+                    best = shape;
+                    bestTiles = tiles;
+                }
+            }
+
+            return best;
+        }
+    }
+}
