@@ -10,7 +10,7 @@ namespace ILGPUInt8.Kernels.Convolution;
 
 /// <summary>
 /// Hopper direct convolution from a shared-memory halo tile (sm_90a; stride 1, dilation 1, groups = 1, NHWC int8 input
-/// with C a multiple of 32, KRSC weights): no im2col rows are gathered at all. A warpgroup computes 64 output pixels ×
+/// with C a multiple of 32, or C = 16 with an even filter width: the folded stem, KRSC weights): no im2col rows are gathered at all. A warpgroup computes 64 output pixels ×
 /// 64 channels, the pixels as 8 "core rows" of 8 horizontally consecutive pixels (<see cref="HaloShape"/>: 8 image rows
 /// × 8 columns, 4 × 16, 2 × 32 or 1 × 64). Its input halo ((8/G + R − 1) image rows, each cut into G pieces of 8 + S − 1
 /// pixels: "virtual rows") is copied once into shared memory in wgmma's no-swizzle K-major layout,
@@ -27,7 +27,8 @@ namespace ILGPUInt8.Kernels.Convolution;
 /// (persistent, G' = resident blocks of the column): at each step it waits for the copies of its current halos, issues
 /// the next step's halo copies into the other buffer (cp.async, zero outside the image), runs the R·S·C/32 wgmma of the
 /// tile in one commit group, then stages the int32 accumulators through shared memory to the epilogue, 4 channels a
-/// thread. The same kernel runs FP16 on the halves' bytes with the FP16 wgmma ops (<see cref="ConvWgmmaHaloFloat"/>).
+/// thread. With C = 16 one k step spans taps (r, s) and (r, s + 1): the A descriptor's leading byte offset is then one
+/// pixel (16 bytes), the core matrices of the two halves overlapping in the halo. The same kernel runs FP16 on the halves' bytes with the FP16 wgmma ops (<see cref="ConvWgmmaHaloFloat"/>).
 /// </para>
 /// </summary>
 public sealed class ConvWgmmaHalo : IConvVariant
@@ -79,9 +80,9 @@ public sealed class ConvWgmmaHalo : IConvVariant
             return "the halo kernel runs stride 1, dilation 1 only (the taps are shifts of one shared tile)";
         }
 
-        if (problem.C % 32 != 0)
+        if (problem.C % 32 != 0 && (problem.C != 16 || problem.S % 2 != 0))
         {
-            return $"{problem.C} bytes a pixel is not a multiple of 32 (one wgmma k step must not straddle two taps)";
+            return $"{problem.C} bytes a pixel is neither a multiple of 32 nor 16 with an even filter width (a wgmma k step is 32 bytes: one tap's, or two neighbouring taps' 16)";
         }
 
         var shape = HaloShape.For(problem);
@@ -227,16 +228,31 @@ public sealed class ConvWgmmaHalo : IConvVariant
             uint bBase = sbase + (uint)bAt;
             ops.ZeroAccumulators(scratch);
             ops.Fence();
-            for (int t = 0; t < taps; t++)
+            if (c16 == 1)
             {
-                int r = t / g.S, s = t - (r * g.S);
-                uint aTap = aBase + (uint)((((r * groups) * vw) + s) * 16);
-                uint bTap = bBase + (uint)(t * c16 * TileN * 16);
-                for (int j = 0; j < kSteps; j++)
+                // 16 bytes a pixel (the folded stem): a k step is taps (r, s) and (r, s + 1), the second one pixel
+                // (16 bytes) further in the halo and one chunk further in the weights.
+                for (int t = 0; t < taps; t += 2)
                 {
-                    long da = NoSwizzle(aTap + (uint)(2 * j * chunkStride), chunkStride, vw * 16);
-                    long db = NoSwizzle(bTap + (uint)(2 * j * TileN * 16), TileN * 16, 128);
+                    int r = t / g.S, s = t - (r * g.S);
+                    long da = NoSwizzle(aBase + (uint)((((r * groups) * vw) + s) * 16), 16, vw * 16);
+                    long db = NoSwizzle(bBase + (uint)(t * TileN * 16), TileN * 16, 128);
                     ops.Mma(smem, da, db, scratch);
+                }
+            }
+            else
+            {
+                for (int t = 0; t < taps; t++)
+                {
+                    int r = t / g.S, s = t - (r * g.S);
+                    uint aTap = aBase + (uint)((((r * groups) * vw) + s) * 16);
+                    uint bTap = bBase + (uint)(t * c16 * TileN * 16);
+                    for (int j = 0; j < kSteps; j++)
+                    {
+                        long da = NoSwizzle(aTap + (uint)(2 * j * chunkStride), chunkStride, vw * 16);
+                        long db = NoSwizzle(bTap + (uint)(2 * j * TileN * 16), TileN * 16, 128);
+                        ops.Mma(smem, da, db, scratch);
+                    }
                 }
             }
 

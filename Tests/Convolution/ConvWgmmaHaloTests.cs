@@ -31,6 +31,16 @@ public sealed class ConvWgmmaHaloTests
     }
 
     [Fact]
+    public void Folded_stem_shape_of_16_channels_matches_reference_on_cpu()
+    {
+        var cpu = TestDevices.Cpu;
+        // The folded ResNet stem's form (4×4 over 16 bytes, no padding, stride 1): taps paired along the row.
+        ConvMmaTests.CheckInt32(cpu, new ConvWgmmaHalo(allowCpuAccelerator: true, blocksPerColumn: 1), new ConvProblem(2, 16, 12, 11, 20, 4, 4), seed: 7, edges: true);
+        ConvMmaTests.CheckRequantize(cpu, new ConvWgmmaHalo(allowCpuAccelerator: true, blocksPerColumn: 2), new ConvProblem(1, 16, 9, 20, 64, 2, 2, PadH: 1, PadW: 1), relu: true, seed: 8);
+        Assert.Contains("even filter width", new ConvWgmmaHalo(allowCpuAccelerator: true).CanImplement(cpu, new ConvProblem(1, 16, 9, 9, 8, 3, 3), TensorFormat.NHWC), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Epilogues_match_reference_on_cpu()
     {
         var cpu = TestDevices.Cpu;
@@ -85,10 +95,11 @@ public sealed class ConvWgmmaHaloTests
         var checkedCount = 0;
         for (var t = 0; t < 100; t++)
         {
-            int r = random.Next(1, 6), s = random.Next(1, 6);
+            // Every fifth problem has 16 channels (the folded stem's form), which needs an even filter width.
+            int c = t % 5 == 0 ? 16 : 32 * random.Next(1, 5);
+            int r = random.Next(1, 6), s = c == 16 ? 2 * random.Next(1, 3) : random.Next(1, 6);
             int h = random.Next(r, 40), w = random.Next(s, 70);
-            var p = new ConvProblem(random.Next(1, 5), 32 * random.Next(1, 5), h, w, random.Next(1, 200), r, s,
-                PadH: random.Next(0, r), PadW: random.Next(0, s));
+            var p = new ConvProblem(random.Next(1, 5), c, h, w, random.Next(1, 200), r, s, PadH: random.Next(0, r), PadW: random.Next(0, s));
             var variant = new ConvWgmmaHalo(blocksPerColumn: t % 3 == 0 ? random.Next(1, 4) : 0);
             if (variant.CanImplement(device, p, TensorFormat.NHWC) is not null)
             {
@@ -113,6 +124,7 @@ public sealed class ConvWgmmaHaloTests
             new(8, 64, 56, 56, 64, 3, 3, PadH: 1, PadW: 1), // ResNet layer1 3×3
             new(4, 128, 28, 28, 128, 3, 3, PadH: 1, PadW: 1), // layer2
             new(4, 256, 14, 14, 256, 3, 3, PadH: 1, PadW: 1), // layer3
+            new(8, 16, 115, 115, 64, 4, 4), // the folded stem
         ];
         var variant = new ConvWgmmaHalo();
         foreach (var p in layers)
