@@ -1,5 +1,6 @@
 using ILGPU;
 using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
 using ILGPUInt8.Kernels.Arch;
 using ILGPUInt8.Kernels.Gemm;
 using ILGPUInt8.Kernels.Quantization;
@@ -27,7 +28,8 @@ namespace ILGPUInt8.Kernels.Convolution;
 /// (persistent, G' = resident blocks of the column): at each step it waits for the copies of its current halos, issues
 /// the next step's halo copies into the other buffer (cp.async, zero outside the image), runs the R·S·C/32 wgmma of the
 /// tile in one commit group, then stages the int32 accumulators through shared memory to the epilogue, 4 channels a
-/// thread. With C = 16 one k step spans taps (r, s) and (r, s + 1): the A descriptor's leading byte offset is then one
+/// thread. After the weights, each warpgroup syncs only its own threads (named barriers), so one warpgroup's epilogue
+/// overlaps the other's wgmma. With C = 16 one k step spans taps (r, s) and (r, s + 1): the A descriptor's leading byte offset is then one
 /// pixel (16 bytes), the core matrices of the two halves overlapping in the halo. The same kernel runs FP16 on the halves' bytes with the FP16 wgmma ops (<see cref="ConvWgmmaHaloFloat"/>).
 /// </para>
 /// </summary>
@@ -206,13 +208,18 @@ public sealed class ConvWgmmaHalo : IConvVariant
 
         ops.CommitCopies();
 
+        // The weights are everyone's: one block-wide barrier; from here on each warpgroup syncs only its own 128 threads
+        // (its halos and staging rows are its own), so one warpgroup's epilogue runs beside the other's wgmma.
+        ops.WaitCopies(0);
+        ops.FenceProxyAsync();
+        Group.Barrier();
         int buffer = 0;
         int taps = g.R * g.S, kSteps = g.C >> 5;
         for (; pair < p.TilesM; pair += a.BlocksPerColumn)
         {
             ops.WaitCopies(0);
             ops.FenceProxyAsync();
-            Group.Barrier();
+            WarpgroupBarrier(wg);
             int next = pair + a.BlocksPerColumn;
             if (next < p.TilesM)
             {
@@ -266,6 +273,22 @@ public sealed class ConvWgmmaHalo : IConvVariant
     }
 
     /// <summary>
+    /// Syncs warpgroup <paramref name="wg"/>'s 128 threads: <c>bar.sync 1 + wg, 128</c> on CUDA (barrier 0 is the
+    /// block's); elsewhere the whole block (the CPU accelerator: both warpgroups walk the same number of steps).
+    /// </summary>
+    private static void WarpgroupBarrier(int wg)
+    {
+        if (CudaAsm.IsSupported)
+        {
+            CudaAsm.Emit("bar.sync %0, 128;", 1 + wg);
+        }
+        else
+        {
+            Group.Barrier();
+        }
+    }
+
+    /// <summary>
     /// The no-swizzle K-major descriptor (PTX ISA, "Matrix Descriptor Format", mode 0): core matrices of 8 rows × 16
     /// contiguous bytes, the next 16 bytes of K <paramref name="leadingBytes"/> further, the next 8 rows
     /// <paramref name="strideBytes"/> further.
@@ -308,8 +331,8 @@ public sealed class ConvWgmmaHalo : IConvVariant
     }
 
     /// <summary>
-    /// The tile pair's epilogue: accumulators into the staging tile (warpgroup w's row i is its pixel: core row i / 8,
-    /// pixel i mod 8), a barrier, then 4 consecutive channels a thread through
+    /// A warpgroup's epilogue: its accumulators into its 64 rows of the staging tile (row i is its pixel: core row i / 8,
+    /// pixel i mod 8), a warpgroup barrier, then 4 consecutive channels a thread through
     /// <see cref="GemmMmaTn.Finish{TEpilogue}(ref TEpilogue, GemmMmaTn.Args, int, int, int, int, int, int)"/> at GEMM row
     /// m = (n·P + y)·Q + x, skipping pixels outside the output.
     /// </summary>
@@ -323,24 +346,30 @@ public sealed class ConvWgmmaHalo : IConvVariant
         int lane = tid & 31, warpInGroup = (tid >> 5) & 3;
         int own = (((64 * wg) + (16 * warpInGroup) + (lane >> 2)) * pitch) + (8 * (lane & 3));
         ops.StoreAccumulators(smem, sbase + (uint)(stagingAt + own), stagingAt + own, scratch);
-        Group.Barrier();
+        WarpgroupBarrier(wg);
+        int tile = (2 * pair) + wg;
+        if (tile >= a.Tiles)
+        {
+            return;
+        }
+
         var tile4 = smem.Cast<Int4>();
         int base4 = stagingAt >> 4, pitch4 = pitch >> 4;
         int perImage = a.TilesY * a.TilesX;
-        for (int pass = 0; pass < WgmmaMainloop.TileM * (TileN / 4) / WgmmaMainloop.Threads; pass++)
+        int img = tile / perImage;
+        int rest = tile - (img * perImage);
+        int ty = rest / a.TilesX;
+        int y0 = ty * rows, x0 = (rest - (ty * a.TilesX)) * 8 * a.Groups;
+        int lt = tid & 127;
+        for (int pass = 0; pass < WarpgroupPixels * (TileN / 4) / 128; pass++)
         {
-            int idx = (pass * WgmmaMainloop.Threads) + tid;
-            int row = idx >> 4, col4 = idx & 15;
-            int tile = (2 * pair) + (row >> 6);
-            int i = row & 63, q = i >> 3;
-            int img = tile / perImage;
-            int rest = tile - (img * perImage);
-            int ty = rest / a.TilesX;
-            int y = (ty * rows) + (q / a.Groups);
-            int xx = ((rest - (ty * a.TilesX)) * 8 * a.Groups) + (8 * (q - ((q / a.Groups) * a.Groups))) + (i & 7);
-            if (tile < a.Tiles && y < g.P && xx < g.Q)
+            int idx = (pass * 128) + lt;
+            int i = idx >> 4, col4 = idx & 15, q = i >> 3;
+            int qr = q / a.Groups;
+            int y = y0 + qr, xx = x0 + (8 * (q - (qr * a.Groups))) + (i & 7);
+            if (y < g.P && xx < g.Q)
             {
-                Int4 v = tile4[base4 + (row * pitch4) + col4];
+                Int4 v = tile4[base4 + (((64 * wg) + i) * pitch4) + col4];
                 GemmMmaTn.Finish(ref epilogue, p, (((img * g.P) + y) * g.Q) + xx, blockCol + (4 * col4), v.X, v.Y, v.Z, v.W);
             }
         }
