@@ -14,13 +14,13 @@ namespace ILGPUInt8.Kernels.Convolution;
 /// with C a multiple of 32, or C = 16 with an even filter width: the folded stem, KRSC weights): no im2col rows are gathered at all. A warpgroup computes 64 output pixels ×
 /// 64 channels, the pixels as 8 "core rows" of 8 horizontally consecutive pixels (<see cref="HaloShape"/>: 8 image rows
 /// × 8 columns, 4 × 16, 2 × 32 or 1 × 64). Its input halo ((8/G + R − 1) image rows, each cut into G pieces of 8 + S − 1
-/// pixels: "virtual rows") is copied once into shared memory in wgmma's no-swizzle K-major layout,
-/// [C/16 chunks][virtual row][8 + S − 1 pixels][16 bytes], so that for every filter tap (r, s) the A operand of
+/// pixels, padded to odd: "virtual rows") is copied once into shared memory in wgmma's no-swizzle K-major layout,
+/// [C/16 chunks][virtual row][(8 + S − 1) | 1 pixels][16 bytes], so that for every filter tap (r, s) the A operand of
 /// <c>wgmma.mma_async.m64n64k32</c> is the same buffer seen through a descriptor whose start moves by
-/// (r·G·(8 + S − 1) + s)·16 bytes: core matrix q (8 pixels × 16 bytes, contiguous) of tap (r, s) is virtual row
-/// r·G + q, at the uniform stride (8 + S − 1)·16 (the descriptor's stride byte offset), and the next 16 channels are one
-/// chunk plane further (its leading byte offset). The weights stay resident for the block's life as
-/// [R·S·C/16 chunks][64 channels][16 bytes]. So the tensor cores read every input byte from shared memory R·S times
+/// (r·G·W + s)·16 bytes (W the padded row): core matrix q (8 pixels × 16 bytes, contiguous) of tap (r, s) is virtual row
+/// r·G + q, at the uniform stride W·16 (the descriptor's stride byte offset), and the next 16 channels are one
+/// chunk plane further (its leading byte offset). The weights stay resident for the block's life in the GEMMs' layout,
+/// 128-byte K stages of [64 channels][128 bytes] with the 128-byte swizzle. So the tensor cores read every input byte from shared memory R·S times
 /// but global memory and L2 deliver it about (8/G + R − 1)(8 + S − 1)/64 times (1.56 for 3×3 on 8 × 8), where the
 /// implicit GEMM gathers every tap's rows again.
 /// <para>
@@ -99,11 +99,12 @@ public sealed class ConvWgmmaHalo : IConvVariant
     }
 
     /// <summary>
-    /// Dynamic shared memory a block: 128 bytes of alignment, the resident weights R·S·C·64, two halo buffers for each of
-    /// the two warpgroups (C·halo pixels each), and the int32 staging tile 128 × 72.
+    /// Dynamic shared memory a block: 1 KB of alignment (the weights' swizzle atoms), the resident weights
+    /// ⌈R·S·C / 128⌉ stages of 64 × 128 bytes, two halo buffers for each of the two warpgroups (C·halo pixels each), and
+    /// the int32 staging tile 128 × 72.
     /// </summary>
     internal static int SharedBytes(ConvProblem problem, HaloShape shape) =>
-        128 + (problem.R * problem.S * problem.C * TileN) + (4 * problem.C * shape.HaloPixels(problem)) + StagingBytes;
+        WgmmaDescriptor.AtomBytes + (((problem.R * problem.S * problem.C) + 127) / 128 * TileN * 128) + (4 * problem.C * shape.HaloPixels(problem)) + StagingBytes;
 
     /// <inheritdoc />
     public void Run<TEpilogue>(Int8Device device, ArrayView<sbyte> x, TensorFormat format, PackedConvWeights weights, ConvProblem problem, TEpilogue epilogue)
@@ -175,29 +176,31 @@ public sealed class ConvWgmmaHalo : IConvVariant
         var p = a.Gemm;
         var g = a.G;
         uint sbase = ops.DynamicSharedBase();
-        int align = (int)(((sbase + 127u) & ~127u) - sbase);
+        int align = WgmmaMainloop.AlignOffset(sbase);
         int tid = Group.IdxX;
         int wg = tid >> 7, lt = tid & 127;
         int column = Grid.IdxX % p.TilesN;
         int first = Grid.IdxX / p.TilesN;
         int blockCol = column * TileN;
         int groups = a.Groups, rows = 8 / groups;
-        int vw = 8 + g.S - 1;
+        int vw = HaloShape.RowPixels(g.S);
         int haloPixels = (rows + g.R - 1) * groups * vw;
         int c16 = g.C >> 4;
         int chunkStride = haloPixels * 16;
         int haloBytes = c16 * chunkStride;
-        int kChunks = p.K >> 4;
-        int bAt = align, haloAt = bAt + (kChunks * TileN * 16);
+        int kChunks = p.K >> 4, kStages = (p.K + 127) >> 7;
+        int bAt = align, haloAt = bAt + (kStages * TileN * 128);
         int stagingAt = haloAt + (4 * haloBytes);
 
-        // The weights, once: chunk kc of channel blockCol + n at (kc·64 + n)·16, zero past N.
-        for (int i = tid; i < kChunks * TileN; i += WgmmaMainloop.Threads)
+        // The weights, once, as the GEMMs keep B: stage k/128 of [64 rows][128 bytes] with the 128-byte swizzle (chunk c
+        // of row n at c ^ (n mod 8)); zero past N and past K.
+        for (int i = tid; i < kStages * 8 * TileN; i += WgmmaMainloop.Threads)
         {
-            int kc = i >> 6, n = i & 63;
-            int inside = GemmMmaTn.IfRowInside(16, p.N - blockCol, n);
+            int stage = i >> 9, n = (i >> 3) & 63, chunk = i & 7;
+            int kc = (stage * 8) + chunk;
+            int inside = kc < kChunks ? GemmMmaTn.IfRowInside(16, p.N - blockCol, n) : 0;
             long src = inside != 0 ? ((long)(blockCol + n) * p.Ldb) + (kc * 16L) : 0;
-            ops.Copy16(smem, sbase, bAt + (i * 16), w, wAddress, src, inside);
+            ops.Copy16(smem, sbase, bAt + (stage * TileN * 128) + (n * 128) + ((chunk ^ (n & 7)) << 4), w, wAddress, src, inside);
         }
 
         int pair = first;
@@ -243,7 +246,7 @@ public sealed class ConvWgmmaHalo : IConvVariant
                 {
                     int r = t / g.S, s = t - (r * g.S);
                     long da = NoSwizzle(aBase + (uint)((((r * groups) * vw) + s) * 16), 16, vw * 16);
-                    long db = NoSwizzle(bBase + (uint)(t * TileN * 16), TileN * 16, 128);
+                    long db = WeightDescriptor(bBase, t * 16);
                     ops.Mma(smem, da, db, scratch);
                 }
             }
@@ -253,11 +256,10 @@ public sealed class ConvWgmmaHalo : IConvVariant
                 {
                     int r = t / g.S, s = t - (r * g.S);
                     uint aTap = aBase + (uint)((((r * groups) * vw) + s) * 16);
-                    uint bTap = bBase + (uint)(t * c16 * TileN * 16);
                     for (int j = 0; j < kSteps; j++)
                     {
                         long da = NoSwizzle(aTap + (uint)(2 * j * chunkStride), chunkStride, vw * 16);
-                        long db = NoSwizzle(bTap + (uint)(2 * j * TileN * 16), TileN * 16, 128);
+                        long db = WeightDescriptor(bBase, (t * g.C) + (32 * j));
                         ops.Mma(smem, da, db, scratch);
                     }
                 }
@@ -287,6 +289,13 @@ public sealed class ConvWgmmaHalo : IConvVariant
             Group.Barrier();
         }
     }
+
+    /// <summary>
+    /// The weights' descriptor for the 32 bytes of K from byte <paramref name="k"/> (a multiple of 32): stage k / 128
+    /// (8 KB each, 128-byte swizzle), start advanced k mod 128 bytes inside the row, as the GEMMs step K.
+    /// </summary>
+    private static long WeightDescriptor(uint bBase, int k) =>
+        WgmmaDescriptor.Swizzle128(bBase + (uint)((k >> 7) * TileN * 128)) + ((k & 127) >> 4);
 
     /// <summary>
     /// The no-swizzle K-major descriptor (PTX ISA, "Matrix Descriptor Format", mode 0): core matrices of 8 rows × 16
@@ -394,8 +403,14 @@ public sealed class ConvWgmmaHalo : IConvVariant
         /// <summary>Image columns a tile covers.</summary>
         public int Columns => 8 * Groups;
 
-        /// <summary>Halo pixels: (8/G + R − 1) rows × G pieces × (8 + S − 1).</summary>
-        public int HaloPixels(ConvProblem problem) => (Rows + problem.R - 1) * Groups * (8 + problem.S - 1);
+        /// <summary>
+        /// Pixels a virtual row holds: 8 + S − 1 rounded up to odd, so that the 8 core matrices of a wgmma (one virtual
+        /// row apart: (8 + S − 1)·16 bytes) start in 8 different 16-byte bank groups.
+        /// </summary>
+        public static int RowPixels(int s) => (8 + s - 1) | 1;
+
+        /// <summary>Halo pixels: (8/G + R − 1) rows × G pieces × <see cref="RowPixels"/>.</summary>
+        public int HaloPixels(ConvProblem problem) => (Rows + problem.R - 1) * Groups * RowPixels(problem.S);
 
         /// <summary>Bytes between the halo's 16-channel chunk planes: halo pixels × 16.</summary>
         public int ChunkStride(ConvProblem problem) => HaloPixels(problem) * 16;

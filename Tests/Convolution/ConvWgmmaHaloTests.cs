@@ -51,11 +51,12 @@ public sealed class ConvWgmmaHaloTests
     [Fact]
     public void Picks_the_tile_shape_with_fewest_tiles_and_declines_what_it_cannot_run()
     {
-        // 56×56: 8×8 tiles fit exactly (49); 28×28: 4×16 (14 tiles) beats 8×8 (16); 14×14 ties at 4 tiles, the smaller halo (8×8: 100 pixels) wins.
+        // 56×56: 8×8 tiles fit exactly (49); 28×28: 4×16 (14 tiles) beats 8×8 (16); 14×14 ties at 4 tiles, the smaller halo (8×8) wins.
         Assert.Equal(1, ConvWgmmaHalo.HaloShape.For(new ConvProblem(1, 64, 56, 56, 64, 3, 3, PadH: 1, PadW: 1)).Groups);
         Assert.Equal(2, ConvWgmmaHalo.HaloShape.For(new ConvProblem(1, 128, 28, 28, 128, 3, 3, PadH: 1, PadW: 1)).Groups);
         Assert.Equal(1, ConvWgmmaHalo.HaloShape.For(new ConvProblem(1, 256, 14, 14, 256, 3, 3, PadH: 1, PadW: 1)).Groups);
-        Assert.Equal(100, new ConvWgmmaHalo.HaloShape(1).HaloPixels(new ConvProblem(1, 64, 56, 56, 64, 3, 3, PadH: 1, PadW: 1)));
+        // 10 rows of 10 pixels, each row padded to 11 (odd: the core matrices' bank groups differ).
+        Assert.Equal(110, new ConvWgmmaHalo.HaloShape(1).HaloPixels(new ConvProblem(1, 64, 56, 56, 64, 3, 3, PadH: 1, PadW: 1)));
 
         var cpu = TestDevices.Cpu;
         var p = new ConvProblem(2, 64, 56, 56, 64, 3, 3, PadH: 1, PadW: 1);
@@ -98,8 +99,8 @@ public sealed class ConvWgmmaHaloTests
             // Every fifth problem has 16 channels (the folded stem's form), which needs an even filter width.
             int c = t % 5 == 0 ? 16 : 32 * random.Next(1, 5);
             int r = random.Next(1, 6), s = c == 16 ? 2 * random.Next(1, 3) : random.Next(1, 6);
-            int h = random.Next(r, 40), w = random.Next(s, 70);
-            var p = new ConvProblem(random.Next(1, 5), c, h, w, random.Next(1, 200), r, s, PadH: random.Next(0, r), PadW: random.Next(0, s));
+            int h = random.Next(r, 24), w = random.Next(s, 40);
+            var p = new ConvProblem(random.Next(1, 4), c, h, w, random.Next(1, 130), r, s, PadH: random.Next(0, r), PadW: random.Next(0, s));
             var variant = new ConvWgmmaHalo(blocksPerColumn: t % 3 == 0 ? random.Next(1, 4) : 0);
             if (variant.CanImplement(device, p, TensorFormat.NHWC) is not null)
             {
