@@ -55,11 +55,24 @@ public sealed class ConvWgmmaHalo : IConvVariant
     /// a few so that each block walks several tiles).
     /// </summary>
     public ConvWgmmaHalo(bool allowCpuAccelerator = false, int blocksPerColumn = 0)
+        : this(allowCpuAccelerator, blocksPerColumn, ablate: 0)
+    {
+    }
+
+    /// <summary>
+    /// A diagnostic build for Perf (wrong results): <paramref name="ablate"/> bits skip the wgmma (1), the epilogue (2),
+    /// the next tile's halo copies (4), to find what a step costs.
+    /// </summary>
+    internal ConvWgmmaHalo(bool allowCpuAccelerator, int blocksPerColumn, int ablate)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(blocksPerColumn);
         _allowCpu = allowCpuAccelerator;
         _blocksPerColumn = blocksPerColumn;
+        Ablate = ablate;
     }
+
+    /// <summary>The diagnostic bits (0 in every real run).</summary>
+    internal int Ablate { get; }
 
     /// <inheritdoc />
     public string Name => "conv_s8_nhwc_wgmma_halo_64x64";
@@ -113,7 +126,7 @@ public sealed class ConvWgmmaHalo : IConvVariant
         ConvMma.CheckRun(this, device, x, format, weights, problem);
         Launch(
             device, $"conv.wgmma.halo.{typeof(TEpilogue).FullName}", ptx => ptx ? Kernel<PtxWgmmaN64, TEpilogue> : Kernel<EmulatedWgmmaN64, TEpilogue>,
-            x, weights.View, weights.Stride, problem, _blocksPerColumn, epilogue);
+            x, weights.View, weights.Stride, problem, _blocksPerColumn, epilogue, Ablate);
     }
 
     /// <inheritdoc />
@@ -125,7 +138,7 @@ public sealed class ConvWgmmaHalo : IConvVariant
     /// </summary>
     internal static void Launch<TEpilogue>(
         Int8Device device, string key, Func<bool, Action<long, long, ArrayView<sbyte>, ArrayView<sbyte>, ArrayView<int>, Args, TEpilogue>> kernelFor,
-        ArrayView<sbyte> x, ArrayView<sbyte> weights, int ldb, ConvProblem problem, int blocksPerColumn, TEpilogue epilogue)
+        ArrayView<sbyte> x, ArrayView<sbyte> weights, int ldb, ConvProblem problem, int blocksPerColumn, TEpilogue epilogue, int ablate = 0)
         where TEpilogue : struct, IGemmEpilogue
     {
         bool cuda = device.IsCuda;
@@ -145,7 +158,7 @@ public sealed class ConvWgmmaHalo : IConvVariant
             : Math.Max(1, Math.Min(pairs, device.Accelerator.NumMultiprocessors * Math.Max(1, SharedPerMultiprocessor / (bytes + 1024)) / tilesN));
         int blocks = perColumn * tilesN;
         var gemm = new GemmMmaTn.Args(g.GemmM, g.K, g.GemmK, 0, ldb, pairs, tilesN, 0);
-        var args = new Args(gemm, g, shape.Groups, tilesY, tilesX, tiles, perColumn);
+        var args = new Args(gemm, g, shape.Groups, tilesY, tilesX, tiles, perColumn, ablate);
         using var scratch = cuda ? null : device.Accelerator.Allocate1D<int>((long)blocks * WgmmaMainloop.Threads * (TileN / 2));
         kernel(
             new KernelConfig(blocks, WgmmaMainloop.Threads, SharedMemoryConfig.RequestDynamic<int>(bytes / 4)),
@@ -224,7 +237,7 @@ public sealed class ConvWgmmaHalo : IConvVariant
             ops.FenceProxyAsync();
             WarpgroupBarrier(wg);
             int next = pair + a.BlocksPerColumn;
-            if (next < p.TilesM)
+            if (next < p.TilesM && (a.Ablate & 4) == 0)
             {
                 int at = haloAt + ((((1 - buffer) * 2) + wg) * haloBytes);
                 CopyHalo(ops, smem, sbase, at, x, xAddress, g, a, (2 * next) + wg, lt, rows, vw, haloPixels, c16);
@@ -238,7 +251,11 @@ public sealed class ConvWgmmaHalo : IConvVariant
             uint bBase = sbase + (uint)bAt;
             ops.ZeroAccumulators(scratch);
             ops.Fence();
-            if (c16 == 1)
+            if ((a.Ablate & 1) != 0)
+            {
+                // Diagnostic: no wgmma.
+            }
+            else if (c16 == 1)
             {
                 // 16 bytes a pixel (the folded stem): a k step is taps (r, s) and (r, s + 1), the second one pixel
                 // (16 bytes) further in the halo and one chunk further in the weights.
@@ -267,7 +284,11 @@ public sealed class ConvWgmmaHalo : IConvVariant
 
             ops.CommitMma();
             ops.WaitMma(0);
-            Finish(ops, smem, sbase, stagingAt, scratch, p, g, a, pair, blockCol, tid, wg, rows, ref epilogue);
+            if ((a.Ablate & 2) == 0)
+            {
+                Finish(ops, smem, sbase, stagingAt, scratch, p, g, a, pair, blockCol, tid, wg, rows, ref epilogue);
+            }
+
             buffer = 1 - buffer;
         }
 
@@ -387,9 +408,9 @@ public sealed class ConvWgmmaHalo : IConvVariant
     /// <summary>
     /// Kernel arguments: the GEMM view (M output pixels, N channels, K = R·S·C bytes, Ldb; TilesM = tile pairs, TilesN
     /// = 64-channel columns), the geometry, the core rows' pieces G, the tile grid and count, and the resident blocks a
-    /// column.
+    /// column, the diagnostic bits (0).
     /// </summary>
-    internal readonly record struct Args(GemmMmaTn.Args Gemm, ConvGeometry G, int Groups, int TilesY, int TilesX, int Tiles, int BlocksPerColumn);
+    internal readonly record struct Args(GemmMmaTn.Args Gemm, ConvGeometry G, int Groups, int TilesY, int TilesX, int Tiles, int BlocksPerColumn, int Ablate);
 
     /// <summary>
     /// How a warpgroup's 64 pixels lie in the image: <see cref="Groups"/> (G = 1, 2, 4 or 8) pieces of 8 columns on each

@@ -117,6 +117,18 @@ public sealed class ConvBenchmark : IBenchmark
                     best = tops;
                 }
 
+                if (variant is ConvWgmmaHalo && context.Option("halo-ablate", "no") != "no")
+                {
+                    // What each step of the halo kernel costs: the same launch without the wgmma (1), the epilogue (2),
+                    // the next halo's copies (4), and with only the loop, barriers and weights left (7).
+                    foreach (int bits in new[] { 1, 2, 4, 3, 7 })
+                    {
+                        var ablated = new ConvWgmmaHalo(false, 0, bits);
+                        double ams = context.TimeMedianMs(() => ablated.Run(device, x.View, TensorFormat.NHWC, weights, p, new Int32Epilogue(y.View, p.K)), warmup: 1);
+                        context.Add(new BenchResult(Name, $"{variant.Name} ablate {bits} {name}", ams, 2.0 * p.Macs / (ams * 1e9), "TOPS"));
+                    }
+                }
+
                 if (variant is ConvMmaPersistent or ConvWgmmaHalo)
                 {
                     // The engine's int8 output (requantize + ReLU) through the persistent kernel, beside the selected one's below.
