@@ -180,7 +180,7 @@ public sealed class ConvMmaTests
         Assert.IsType<ConvMmaAuto>(ConvVariants.Select(device, q, TensorFormat.NHWC));
     }
 
-    private static (sbyte[] X, sbyte[] W) Operands(ConvProblem p, int seed, bool edges)
+    internal static (sbyte[] X, sbyte[] W) Operands(ConvProblem p, int seed, bool edges)
     {
         var x = TestData.Int8(p.N * p.H * p.W * p.C, seed);
         var w = TestData.Int8(p.K * p.R * p.S * p.C, seed + 100);

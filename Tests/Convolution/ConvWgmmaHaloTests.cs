@@ -1,3 +1,4 @@
+using ILGPU.Runtime;
 using ILGPUInt8.Kernels.Arch;
 using ILGPUInt8.Kernels.Convolution;
 using ILGPUInt8.Kernels.Gemm;
@@ -70,6 +71,26 @@ public sealed class ConvWgmmaHaloTests
         Assert.Contains("shared memory", emulated.CanImplement(cpu, p with { C = 512 }, TensorFormat.NHWC), StringComparison.Ordinal);
         Assert.Contains("16-byte", emulated.CanImplement(cpu, p, TensorFormat.NHWC, inputOffset: 8), StringComparison.Ordinal);
         Assert.Equal("conv_s8_nhwc_wgmma_halo_64x64", ConvVariants.Get("conv_s8_nhwc_wgmma_halo_64x64").Name);
+    }
+
+    [Fact]
+    public void Diagnostic_ablation_skips_exactly_the_step_it_names()
+    {
+        // Perf's --halo-ablate: without the epilogue (2) nothing is written; without the wgmma (1) the output is the
+        // epilogue of zero accumulators.
+        var cpu = TestDevices.Cpu;
+        var p = new ConvProblem(1, 32, 9, 9, 8, 3, 3, PadH: 1, PadW: 1);
+        var (x, w) = ConvMmaTests.Operands(p, seed: 9, edges: false);
+        using var weights = new PackedConvWeights(cpu, w, p);
+        using var dx = cpu.Accelerator.Allocate1D(x);
+        using var dy = cpu.Accelerator.Allocate1D<int>((long)p.N * p.P * p.Q * p.K);
+        foreach (var (bits, expected) in new[] { (2, 0x5A5A5A5A), (1, 0) })
+        {
+            dy.MemSet(0x5A);
+            new ConvWgmmaHalo(true, 1, bits).Run(cpu, dx.View, TensorFormat.NHWC, weights, p, new Int32Epilogue(dy.View, p.K));
+            cpu.Synchronize();
+            Assert.All(dy.GetAsArray1D(), v => Assert.Equal(expected, v));
+        }
     }
 
     [Fact]
