@@ -13,7 +13,8 @@ namespace ILGPUInt8.Perf.Benchmarks;
 /// variant as a fraction of the dp4a or mma.sync ceiling, with ratios of the variant the operator selects to cuDNN FP32
 /// and FP16 (NHWC) measured by Perf/peers/gemm_conv_peers.py in the same device call; the tensor-core variant's int8
 /// requantize epilogue is timed too. <c>--sweep</c> adds every dp4a tile × split-K count; <c>--only TEXT</c> times only
-/// the variants whose name contains TEXT. The ResNet-18 stem (batch 256, 224×224×3, 7×7/2, K = 64, int8 requantize out) is
+/// the variants whose name contains TEXT; <c>--halo-ablate yes</c> times the halo-tile kernel without each of its steps
+/// (diagnostic builds, wrong results). The ResNet-18 stem (batch 256, 224×224×3, 7×7/2, K = 64, int8 requantize out) is
 /// timed as the engine runs it, <see cref="Im2Col"/> + the 1×1 convolution of the im2col matrix, each part alone, and as
 /// it ran before (channel pad 3 → 4 + implicit GEMM on C = 4), with ratios to cuDNN (peer case "r18 stem 7x7/2 3->64@224").
 /// </summary>
