@@ -76,6 +76,7 @@ internal interface IWgmmaOps
 /// bits 62-63 swizzle mode (1 = 128 bytes). Rows are 128 bytes (one stage of K); inside each 8-row, 1024-byte atom the
 /// 16-byte chunk c of row r sits at chunk c ^ r, i.e. address bits 4-6 are XORed with bits 7-9.
 /// The k step j (32 bytes) of a stage adds 32·j to the start address (2·j to the descriptor).
+/// The halo-tile convolution reads its shifted input tile through the no-swizzle form (<see cref="NoSwizzle"/>).
 /// The TMA-fed convolution also uses the 64-byte swizzle for 64-byte K chunks (<see cref="Swizzle64"/>): rows of 64
 /// bytes, 8-row atoms of 512 bytes, swizzle mode 2, address bits 4-5 XORed with bits 7-8.
 /// </summary>
@@ -88,6 +89,15 @@ internal static class WgmmaDescriptor
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static long Swizzle128(uint address) =>
         ((long)((address & 0x3FFFF) >> 4)) | (1L << 16) | ((long)(AtomBytes >> 4) << 32) | (1L << 62);
+
+    /// <summary>
+    /// The no-swizzle K-major descriptor (PTX ISA, "Matrix Descriptor Format", mode 0): core matrices of 8 rows × 16
+    /// contiguous bytes, the next 16 bytes of K <paramref name="leadingBytes"/> further, the next 8 rows
+    /// <paramref name="strideBytes"/> further.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static long NoSwizzle(uint address, int leadingBytes, int strideBytes) =>
+        ((long)((address & 0x3FFFF) >> 4)) | ((long)((leadingBytes >> 4) & 0x3FFF) << 16) | ((long)((strideBytes >> 4) & 0x3FFF) << 32);
 
     /// <summary>The descriptor of a K-major operand of 64-byte rows with the 64-byte swizzle (512-byte atoms, 512-aligned).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

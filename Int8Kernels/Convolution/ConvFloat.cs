@@ -127,6 +127,22 @@ public static class ConvFloat
         return ConvMma.Limit(device, bytes, TensorFormat.NHWC, allowCpu)?.Replace("mma.sync.m16n8k32", $"{input} mma.sync", StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// What every float convolution checks before it runs: the arguments, a valid problem, and that
+    /// <paramref name="variant"/> can run it (else <see cref="NotSupportedException"/> with its reason).
+    /// </summary>
+    internal static void CheckRun(IFloatConvVariant variant, Int8Device device, ConvProblem problem)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentNullException.ThrowIfNull(problem);
+        problem.Validate();
+        var reason = variant.CanImplement(device, problem);
+        if (reason is not null)
+        {
+            throw new NotSupportedException($"{variant.Name} cannot run {problem}: {reason}");
+        }
+    }
+
     /// <summary>Checks the operand views of a run (sizes in elements of the input precision, 16-byte alignment).</summary>
     internal static void CheckOperands(string name, ArrayView<sbyte> x, ArrayView<sbyte> weights, ConvProblem problem, FloatMmaInput input)
     {

@@ -98,14 +98,7 @@ public sealed class ConvMmaFloat : IFloatConvVariant
     public void Run<TEpilogue>(Int8Device device, ArrayView<sbyte> x, ArrayView<sbyte> weights, ConvProblem problem, TEpilogue epilogue)
         where TEpilogue : struct, IFloatGemmEpilogue
     {
-        ArgumentNullException.ThrowIfNull(device);
-        ArgumentNullException.ThrowIfNull(problem);
-        problem.Validate();
-        var reason = CanImplement(device, problem);
-        if (reason is not null)
-        {
-            throw new NotSupportedException($"{Name} cannot run {problem}: {reason}");
-        }
+        ConvFloat.CheckRun(this, device, problem);
 
         if (TileM == 0)
         {

@@ -43,9 +43,6 @@ public sealed class ConvWgmmaHalo : IConvVariant
 
     private const int StagingBytes = WgmmaMainloop.TileM * (TileN + 8) * 4;
 
-    /// <summary>Shared memory of a multiprocessor on sm_90 (228 KB), of which the driver keeps 1 KB a block.</summary>
-    private const int SharedPerMultiprocessor = 233472;
-
     private readonly bool _allowCpu;
     private readonly int _blocksPerColumn;
 
@@ -155,7 +152,7 @@ public sealed class ConvWgmmaHalo : IConvVariant
         int tilesN = (g.K + TileN - 1) / TileN;
         int perColumn = blocksPerColumn > 0
             ? Math.Min(blocksPerColumn, pairs)
-            : Math.Max(1, Math.Min(pairs, device.Accelerator.NumMultiprocessors * Math.Max(1, SharedPerMultiprocessor / (bytes + 1024)) / tilesN));
+            : ConvWgmmaPersistent.ResidentPerColumn(device, bytes, pairs, tilesN);
         int blocks = perColumn * tilesN;
         var gemm = new GemmMmaTn.Args(g.GemmM, g.K, g.GemmK, 0, ldb, pairs, tilesN, 0);
         var args = new Args(gemm, g, shape.Groups, tilesY, tilesX, tiles, perColumn, ablate);
@@ -262,7 +259,7 @@ public sealed class ConvWgmmaHalo : IConvVariant
                 for (int t = 0; t < taps; t += 2)
                 {
                     int r = t / g.S, s = t - (r * g.S);
-                    long da = NoSwizzle(aBase + (uint)((((r * groups) * vw) + s) * 16), 16, vw * 16);
+                    long da = WgmmaDescriptor.NoSwizzle(aBase + (uint)((((r * groups) * vw) + s) * 16), 16, vw * 16);
                     long db = WeightDescriptor(bBase, t * 16);
                     ops.Mma(smem, da, db, scratch);
                 }
@@ -275,7 +272,7 @@ public sealed class ConvWgmmaHalo : IConvVariant
                     uint aTap = aBase + (uint)((((r * groups) * vw) + s) * 16);
                     for (int j = 0; j < kSteps; j++)
                     {
-                        long da = NoSwizzle(aTap + (uint)(2 * j * chunkStride), chunkStride, vw * 16);
+                        long da = WgmmaDescriptor.NoSwizzle(aTap + (uint)(2 * j * chunkStride), chunkStride, vw * 16);
                         long db = WeightDescriptor(bBase, (t * g.C) + (32 * j));
                         ops.Mma(smem, da, db, scratch);
                     }
@@ -319,14 +316,6 @@ public sealed class ConvWgmmaHalo : IConvVariant
         WgmmaDescriptor.Swizzle128(bBase + (uint)((k >> 7) * TileN * 128)) + ((k & 127) >> 4);
 
     /// <summary>
-    /// The no-swizzle K-major descriptor (PTX ISA, "Matrix Descriptor Format", mode 0): core matrices of 8 rows × 16
-    /// contiguous bytes, the next 16 bytes of K <paramref name="leadingBytes"/> further, the next 8 rows
-    /// <paramref name="strideBytes"/> further.
-    /// </summary>
-    internal static long NoSwizzle(uint address, int leadingBytes, int strideBytes) =>
-        ((long)((address & 0x3FFFF) >> 4)) | ((long)((leadingBytes >> 4) & 0x3FFF) << 16) | ((long)((strideBytes >> 4) & 0x3FFF) << 32);
-
-    /// <summary>
     /// Copies the halo of 64-pixel tile <paramref name="tile"/> (nothing past the last tile) with this warpgroup's 128
     /// threads: chunk c of halo pixel h (virtual row v = h / vw, pixel u = h mod vw: image row y0 − pad + v / G,
     /// column x0 − pad + 8·(v mod G) + u) from x, zero outside the image, to <paramref name="at"/> + (c·halo pixels + h)·16.
@@ -341,11 +330,9 @@ public sealed class ConvWgmmaHalo : IConvVariant
             return;
         }
 
-        int perImage = a.TilesY * a.TilesX;
-        int img = tile / perImage;
-        int rest = tile - (img * perImage);
-        int ty = rest / a.TilesX;
-        int y0 = (ty * rows) - g.PadH, x0 = ((rest - (ty * a.TilesX)) * 8 * a.Groups) - g.PadW;
+        TileOrigin(a, tile, rows, out int img, out int y0, out int x0);
+        y0 -= g.PadH;
+        x0 -= g.PadW;
         long imageBase = (long)img * g.H * g.W * g.C;
         int total = c16 * haloPixels;
         for (int i = lt; i < total; i += 128)
@@ -358,6 +345,20 @@ public sealed class ConvWgmmaHalo : IConvVariant
             long src = inside ? imageBase + (((long)y * g.W) + xx) * g.C + (c * 16L) : 0;
             ops.Copy16(smem, sbase, at + (((c * haloPixels) + h) * 16), x, xAddress, src, inside ? 16 : 0);
         }
+    }
+
+    /// <summary>
+    /// Where 64-pixel tile <paramref name="tile"/> lies: image <paramref name="img"/>, its first output row
+    /// <paramref name="y0"/> and column <paramref name="x0"/> (tiles row-major over ⌈P / rows⌉ × ⌈Q / 8G⌉ an image).
+    /// </summary>
+    private static void TileOrigin(Args a, int tile, int rows, out int img, out int y0, out int x0)
+    {
+        int perImage = a.TilesY * a.TilesX;
+        img = tile / perImage;
+        int rest = tile - (img * perImage);
+        int ty = rest / a.TilesX;
+        y0 = ty * rows;
+        x0 = (rest - (ty * a.TilesX)) * 8 * a.Groups;
     }
 
     /// <summary>
@@ -385,11 +386,7 @@ public sealed class ConvWgmmaHalo : IConvVariant
 
         var tile4 = smem.Cast<Int4>();
         int base4 = stagingAt >> 4, pitch4 = pitch >> 4;
-        int perImage = a.TilesY * a.TilesX;
-        int img = tile / perImage;
-        int rest = tile - (img * perImage);
-        int ty = rest / a.TilesX;
-        int y0 = ty * rows, x0 = (rest - (ty * a.TilesX)) * 8 * a.Groups;
+        TileOrigin(a, tile, rows, out int img, out int y0, out int x0);
         int lt = tid & 127;
         for (int pass = 0; pass < WarpgroupPixels * (TileN / 4) / 128; pass++)
         {

@@ -110,7 +110,17 @@ public sealed class ConvWgmmaPersistent : IConvVariant
             return Math.Min(_blocksPerColumn, tilesM);
         }
 
-        int perSm = Math.Max(1, SharedPerMultiprocessor / (SharedBytes(kTiles) + 1024));
+        return ResidentPerColumn(device, SharedBytes(kTiles), tilesM, tilesN);
+    }
+
+    /// <summary>
+    /// Blocks of <paramref name="sharedBytes"/> dynamic shared memory each that stay resident for a column tile: the
+    /// multiprocessors × blocks that fit one (the driver keeps 1 KB a block) spread over <paramref name="tilesN"/>
+    /// columns, at least one, at most <paramref name="tilesM"/> (one a row tile).
+    /// </summary>
+    internal static int ResidentPerColumn(Int8Device device, int sharedBytes, int tilesM, int tilesN)
+    {
+        int perSm = Math.Max(1, SharedPerMultiprocessor / (sharedBytes + 1024));
         int resident = device.Accelerator.NumMultiprocessors * perSm;
         return Math.Max(1, Math.Min(tilesM, resident / tilesN));
     }

@@ -97,7 +97,7 @@ public sealed class ConvWgmmaHaloTests
     public void No_swizzle_descriptor_addresses_core_matrices_as_the_isa_defines()
     {
         // Leading byte offset 2880 (the next 16 bytes of K), stride 160 (the next 8 rows), start 4096 + 48.
-        long d = ConvWgmmaHalo.NoSwizzle(4096 + 48, 2880, 160);
+        long d = WgmmaDescriptor.NoSwizzle(4096 + 48, 2880, 160);
         Assert.Equal(0L, (long)((ulong)d >> 62));
         Assert.Equal(4096 + 48, WgmmaDescriptor.StartAddress(d));
         Assert.Equal(160, WgmmaDescriptor.StrideBytes(d));
