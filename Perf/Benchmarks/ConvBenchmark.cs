@@ -13,7 +13,8 @@ namespace ILGPUInt8.Perf.Benchmarks;
 /// variant as a fraction of the dp4a or mma.sync ceiling, with ratios of the variant the operator selects to cuDNN FP32
 /// and FP16 (NHWC) measured by Perf/peers/gemm_conv_peers.py in the same device call; the tensor-core variant's int8
 /// requantize epilogue is timed too. <c>--sweep</c> adds every dp4a tile × split-K count; <c>--only TEXT</c> times only
-/// the variants whose name contains TEXT; <c>--halo-ablate yes</c> times the halo-tile kernel without each of its steps
+/// the variants whose name contains TEXT, <c>--layer TEXT</c> only the layers whose name contains it (a single layer for a
+/// profiler); <c>--halo-ablate</c> times the halo-tile kernel without each of its steps
 /// (diagnostic builds, wrong results). The ResNet-18 stem (batch 256, 224×224×3, 7×7/2, K = 64, int8 requantize out) is
 /// timed as the engine runs it, <see cref="Im2Col"/> + the 1×1 convolution of the im2col matrix, each part alone, and as
 /// it ran before (channel pad 3 → 4 + implicit GEMM on C = 4), with ratios to cuDNN (peer case "r18 stem 7x7/2 3->64@224").
@@ -66,7 +67,9 @@ public sealed class ConvBenchmark : IBenchmark
         bool sweep = context.Option("sweep", "no") != "no";
         (string Name, ConvProblem Problem)[] layers = context.Quick ? [("quick 3x3 16@8", new ConvProblem(1, 16, 8, 8, 16, 3, 3, PadH: 1, PadW: 1))] : [.. Layers, .. ResNet18Layers];
         string only = context.Option("only", string.Empty);
-        if (only.Length == 0 || "stem".Contains(only, StringComparison.Ordinal))
+        string layer = context.Option("layer", string.Empty);
+        layers = [.. layers.Where(l => l.Name.Contains(layer, StringComparison.Ordinal))];
+        if (layer.Length == 0 && (only.Length == 0 || "stem".Contains(only, StringComparison.Ordinal)))
         {
             RunStem(context);
         }
@@ -118,7 +121,7 @@ public sealed class ConvBenchmark : IBenchmark
                     best = tops;
                 }
 
-                if (variant is ConvWgmmaHalo && context.Option("halo-ablate", "no") != "no")
+                if (variant is ConvWgmmaHalo && context.Option("halo-ablate", "false") == "true")
                 {
                     // What each step of the halo kernel costs: the same launch without the wgmma (1), the epilogue (2),
                     // the next halo's copies (4), and with only the loop, barriers and weights left (7).

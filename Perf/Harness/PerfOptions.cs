@@ -18,6 +18,7 @@ public static class PerfOptions
         ("variant", "gemm/tensorcore/fp16gemm/fp16conv: only this kernel variant"),
         ("input", "fp16gemm/fp16conv: only fp16 or tf32"),
         ("only", "conv/fp16conv/ptx: only this case; cpu-engine: gemm, models, fashion or resnet18"),
+        ("layer", "conv: only the layers whose name contains this (e.g. \"r18 3x3 64@56\"; the stem runs only when it is empty)"),
         ("compare", "ptx: compare against this PTX file"),
         ("ptx-version", "ptx: the PTX ISA version to write"),
         ("ptxas", "ptx: the ptxas executable"),
@@ -44,6 +45,7 @@ public static class PerfOptions
         ("spin-ab", "cpu-engine: also time the INT8 engine with the CPU worker pool sleeping between parallel regions (no spin)"),
         ("with-fp32", "cpu-engine: time our FP32 engine too"),
         ("direct-ab", "cpu-engine: also time the INT8 engine built without the direct convolution (im2col path, no fused pools)"),
+        ("halo-ablate", "conv: also time the halo-tile convolution without each of its steps (diagnostic builds, wrong results)"),
         ("residual-ab", "engine: also build each INT8 network with residual-sum fusion flipped (FuseResidualSums A/B, same call)"),
     ];
 
