@@ -28,6 +28,6 @@ internal static class HalfStorageKernels
         yield return ("concat_f16", ((Action<Index1D, ArrayView<ushort>, ArrayView<ushort>, int, int, int>)Concat.HalfKernel).Method);
         yield return ("act_f16_sigmoid", ((Action<Index1D, ArrayView<ushort>, ArrayView<ushort>, SigmoidActivation>)Activation.HalfKernel).Method);
         yield return ("softmax_f16_rows", ((Action<Index1D, HalfAccess, int, int>)SoftMaxStrided.RowsKernel).Method);
-        yield return ("stem_fold_s8", ((Action<Index1D, ArrayView<int>, FoldArgs, S8NhwcSource>)StemFold.Kernel).Method);
+        yield return ("stem_fold_s8", ((Action<ArrayView<int>, FoldArgs, S8NhwcSource>)StemFold.Kernel).Method);
     }
 }

@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Runtime;
-using ILGPUInt8.Kernels.Arch;
 using ILGPUInt8.Kernels.Convolution;
 using ILGPUInt8.Kernels.Quantization;
 using ILGPUInt8.Kernels.Runtime;
@@ -18,7 +17,7 @@ namespace ILGPUInt8.Kernels.Ops;
 /// <see cref="QuantMath.QuantizeWithInverse"/> with 1/s rounded to float on the host, the bits of the input convert;</item>
 /// <item>uint8 NHWC images: v = table[c·256 + x[n, h, w, c]], the table built on the host (normalization then quantize).</item>
 /// </list>
-/// One thread a word of z (4 folded channels).
+/// One thread a folded pixel (its C2/4 words), no division in its index arithmetic.
 /// </summary>
 public static class StemFold
 {
@@ -61,42 +60,65 @@ public static class StemFold
         where TSource : struct, IStemSource
     {
         var kernel = device.GetKernel("stemfold." + name, a =>
-            a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, FoldArgs, TSource>(Kernel));
+            a.LoadStreamKernel<ArrayView<int>, FoldArgs, TSource>(Kernel));
         var args = FoldArgs.From(fold);
-        kernel((int)(fold.FoldedBytes / 4), z.SubView(0, fold.FoldedBytes).Cast<int>(), args, source);
+        var f = fold.Folded;
+        // Block (bx, y, n): folded pixels 128·bx … of row y of image n (grid y, z ≤ 65 535: H2 and N are).
+        kernel(new KernelConfig(new Index3D((f.W + GroupSize - 1) / GroupSize, f.H, f.N), new Index3D(GroupSize, 1, 1)), z.SubView(0, fold.FoldedBytes).Cast<int>(), args, source);
     }
 
-    /// <summary>Thread t: word t of z, folded channels 4·(t mod C2/4) .. +3 of folded pixel t / (C2/4).</summary>
-    internal static void Kernel<TSource>(Index1D t, ArrayView<int> z, FoldArgs a, TSource source)
+    private const int GroupSize = 128;
+
+    /// <summary>
+    /// One thread a folded pixel (n, y, x) = (grid z, grid y, 128·grid x + thread): its C2/4 words of z in channel order
+    /// c' = (i·sw + j)·C + c, walking i, j, c without a division (4 values packed a word, the words past sh·sw·C zero).
+    /// </summary>
+    internal static void Kernel<TSource>(ArrayView<int> z, FoldArgs a, TSource source)
         where TSource : struct, IStemSource
     {
+        int x = (Grid.IdxX * GroupSize) + Group.IdxX;
+        if (x >= a.W2)
+        {
+            return;
+        }
+
+        int y = Grid.IdxY, n = Grid.IdxZ;
         int words = a.C2 >> 2;
-        int pixel = t / words;
-        int c0 = (t - (pixel * words)) << 2;
-        int x2 = pixel % a.W2;
-        int rest = pixel / a.W2;
-        int y2 = rest % a.H2;
-        int n = rest / a.H2;
-        z[t] = PackedInt8.Pack(
-            Value(source, a, n, y2, x2, c0),
-            Value(source, a, n, y2, x2, c0 + 1),
-            Value(source, a, n, y2, x2, c0 + 2),
-            Value(source, a, n, y2, x2, c0 + 3));
-    }
+        long at = ((((long)n * a.H2) + y) * a.W2 + x) * words;
+        int word = 0, shift = 0, packed = 0;
+        for (int i = 0; i < a.StrideH; i++)
+        {
+            int h = (a.StrideH * y) - a.OffsetH + i;
+            for (int j = 0; j < a.StrideW; j++)
+            {
+                int w = (a.StrideW * x) - a.OffsetW + j;
+                bool inside = h >= 0 && h < a.H && w >= 0 && w < a.W;
+                for (int c = 0; c < a.C; c++)
+                {
+                    int v = inside ? source.Load(n, c, h, w, a) : 0;
+                    packed |= (v & 0xFF) << shift;
+                    shift += 8;
+                    if (shift == 32)
+                    {
+                        z[at + word] = packed;
+                        word++;
+                        packed = 0;
+                        shift = 0;
+                    }
+                }
+            }
+        }
 
-    // v for folded channel c' = (i·sw + j)·C + c of folded pixel (n, y, x); 0 past sh·sw·C and outside the image.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Value<TSource>(TSource source, FoldArgs a, int n, int y, int x, int folded)
-        where TSource : struct, IStemSource
-    {
-        int ij = folded / a.C;
-        int c = folded - (ij * a.C);
-        int i = ij / a.StrideW;
-        int j = ij - (i * a.StrideW);
-        int h = (a.StrideH * y) - a.OffsetH + i;
-        int w = (a.StrideW * x) - a.OffsetW + j;
-        bool inside = folded < a.DataChannels && h >= 0 && h < a.H && w >= 0 && w < a.W;
-        return inside ? source.Load(n, c, h, w, a) : 0;
+        if (shift != 0)
+        {
+            z[at + word] = packed;
+            word++;
+        }
+
+        for (; word < words; word++)
+        {
+            z[at + word] = 0;
+        }
     }
 }
 

@@ -257,6 +257,6 @@ public sealed class ConvBenchmark : IBenchmark
         double ms = context.TimeMedianMs(() => StemFold.FromF32Nchw(context.Device, x.View, fold, z.View, 0.01f), warmup: 1);
         double gbs = ((x.Length * 4) + z.Length) / (ms * 1e6);
         context.Ceilings.TryGetValue(CeilingsBenchmark.Copy, out var copy);
-        context.Add(new BenchResult(Name, $"fold f32 NCHW -> {fold.Folded.C}-channel z {name}", ms, gbs, "GB/s", copy > 0 ? gbs / copy : null, copy > 0 ? CeilingsBenchmark.Copy : null));
+        context.Add(new BenchResult(Name, $"fold f32 NCHW -> {fold.Folded.C}-channel z (per-pixel) {name}", ms, gbs, "GB/s", copy > 0 ? gbs / copy : null, copy > 0 ? CeilingsBenchmark.Copy : null));
     }
 }
