@@ -6,6 +6,7 @@ using ILGPU.Backends.PTX;
 using ILGPU.Runtime;
 using ILGPU.Runtime.Cuda;
 using ILGPUInt8.Calibration.IO;
+using ILGPUInt8.Kernels.Arch;
 using ILGPUInt8.Kernels.Convolution;
 using ILGPUInt8.Kernels.Gemm;
 using ILGPUInt8.Kernels.Runtime;
@@ -174,6 +175,11 @@ public sealed class PtxBenchmark : IBenchmark
             yield return (name + "_requant", ConvMmaPersistent128x64.KernelFor<RequantizeEpilogue>(stages, ptx: true).Method, default);
             yield return (name + "_residual", ConvMmaPersistent128x64.KernelFor<RequantizeSumEpilogue>(stages, ptx: true).Method, default);
         }
+
+        // The halo-tile convolution (stride 1; its taps are descriptor shifts of one shared-memory halo).
+        var halo = new ConvWgmmaHalo().Name;
+        yield return (halo + "_int32", ((Action<long, long, ArrayView<sbyte>, ArrayView<sbyte>, ArrayView<int>, ConvWgmmaHalo.Args, Int32Epilogue>)ConvWgmmaHalo.Kernel<PtxWgmmaN64, Int32Epilogue>).Method, default);
+        yield return (halo + "_requant", ((Action<long, long, ArrayView<sbyte>, ArrayView<sbyte>, ArrayView<int>, ConvWgmmaHalo.Args, RequantizeEpilogue>)ConvWgmmaHalo.Kernel<PtxWgmmaN64, RequantizeEpilogue>).Method, default);
     }
 
     // One instance of every concrete subclass of T in the kernels assembly (each generated tile shape and stage count).
