@@ -97,11 +97,21 @@ public sealed class ConvWgmmaHalo : IConvVariant
             return $"{problem.C} bytes a pixel is neither a multiple of 32 nor 16 with an even filter width (a wgmma k step is 32 bytes: one tap's, or two neighbouring taps' 16)";
         }
 
+        if ((long)problem.H * problem.W * problem.C > int.MaxValue)
+        {
+            return "an image of over 2^31 bytes (the halo copy computes offsets inside an image in 32 bits)";
+        }
+
         var shape = HaloShape.For(problem);
         int bytes = SharedBytes(problem, shape);
         if (bytes > ConvWgmmaPersistent.MaxSharedBytes)
         {
             return $"the resident weights ({problem.R}×{problem.S}×{problem.C} bytes × 64 channels) with two halo buffers and staging need {bytes} bytes of shared memory, over {ConvWgmmaPersistent.MaxSharedBytes}";
+        }
+
+        if ((long)(problem.C >> 4) * (problem.C >> 4) * shape.HaloPixels(problem) >= 1L << 32)
+        {
+            return "the halo has too many 16-byte chunks for the copy's reciprocal division";
         }
 
         // Descriptor offsets hold 14 bits of 16-byte units.
@@ -110,11 +120,22 @@ public sealed class ConvWgmmaHalo : IConvVariant
 
     /// <summary>
     /// Dynamic shared memory a block: 1 KB of alignment (the weights' swizzle atoms), the resident weights
-    /// ⌈R·S·C / 128⌉ stages of 64 × 128 bytes, two halo buffers for each of the two warpgroups (C·halo pixels each), and
-    /// the int32 staging tile 128 × 72.
+    /// ⌈R·S·C / 128⌉ stages of 64 × 128 bytes, two halo buffers for each of the two warpgroups (C·halo pixels each),
+    /// the int32 staging tile 128 × 72, and the halo pixel table (an int a halo pixel, 16-byte rounded).
     /// </summary>
     internal static int SharedBytes(ConvProblem problem, HaloShape shape) =>
-        WgmmaDescriptor.AtomBytes + (((problem.R * problem.S * problem.C) + 127) / 128 * TileN * 128) + (4 * problem.C * shape.HaloPixels(problem)) + StagingBytes;
+        WgmmaDescriptor.AtomBytes + (((problem.R * problem.S * problem.C) + 127) / 128 * TileN * 128) + (4 * problem.C * shape.HaloPixels(problem)) + StagingBytes
+        + TableBytes(shape.HaloPixels(problem));
+
+    /// <summary>
+    /// ⌈2^32 / d⌉ for the 16-byte chunks d = C/16 a pixel: i / d = (i · magic) &gt;&gt; 32 exactly for every halo element
+    /// i &lt; 2^32 / d (the error i·(magic − 2^32/d)/2^32 &lt; i·d/2^32 &lt; 1/d stays below the smallest gap to the next
+    /// integer); <see cref="Limit"/> keeps C/16 × halo elements under 2^32.
+    /// </summary>
+    internal static long ChunkMagic(int d) => (long)((1UL << 32) + (ulong)d - 1) / d;
+
+    /// <summary>Bytes of the halo pixel table: 4 a halo pixel, rounded up to 16.</summary>
+    private static int TableBytes(int haloPixels) => ((4 * haloPixels) + 15) & ~15;
 
     /// <inheritdoc />
     public void Run<TEpilogue>(Int8Device device, ArrayView<sbyte> x, TensorFormat format, PackedConvWeights weights, ConvProblem problem, TEpilogue epilogue)
@@ -155,7 +176,7 @@ public sealed class ConvWgmmaHalo : IConvVariant
             : ConvWgmmaPersistent.ResidentPerColumn(device, bytes, pairs, tilesN);
         int blocks = perColumn * tilesN;
         var gemm = new GemmMmaTn.Args(g.GemmM, g.K, g.GemmK, 0, ldb, pairs, tilesN, 0);
-        var args = new Args(gemm, g, shape.Groups, tilesY, tilesX, tiles, perColumn, ablate);
+        var args = new Args(gemm, g, shape.Groups, System.Numerics.BitOperations.Log2((uint)shape.Groups), ChunkMagic(g.C >> 4), tilesY, tilesX, tiles, perColumn, ablate);
         using var scratch = cuda ? null : device.Accelerator.Allocate1D<int>((long)blocks * WgmmaMainloop.Threads * (TileN / 2));
         kernel(
             new KernelConfig(blocks, WgmmaMainloop.Threads, SharedMemoryConfig.RequestDynamic<int>(bytes / 4)),
@@ -175,7 +196,9 @@ public sealed class ConvWgmmaHalo : IConvVariant
     /// <summary>
     /// Block b: column b mod TilesN, tile pairs b / TilesN + i·BlocksPerColumn; warpgroup w of the block takes tile
     /// 2·pair + w. Shared memory from the first 128-byte aligned address: the weights [R·S·C/16][64][16], the halos
-    /// [buffer 2][warpgroup 2][C/16][halo pixels][16], the staging tile [128][72] int32.
+    /// [buffer 2][warpgroup 2][C/16][halo pixels][16], the staging tile [128][72] int32, the halo pixel table.
+    /// The index arithmetic a tile repeats has no integer division: the halo pixels' (row, column) come from the table,
+    /// 16-byte chunks from a reciprocal, the tile's pieces G from shifts, the descriptors from one base plus 16-byte steps.
     /// </summary>
     internal static void Kernel<TOps, TEpilogue>(long xAddress, long wAddress, ArrayView<sbyte> x, ArrayView<sbyte> w, ArrayView<int> scratch, Args a, TEpilogue epilogue)
         where TOps : struct, IWgmmaOps
@@ -201,6 +224,7 @@ public sealed class ConvWgmmaHalo : IConvVariant
         int kChunks = p.K >> 4, kStages = (p.K + 127) >> 7;
         int bAt = align, haloAt = bAt + (kStages * TileN * 128);
         int stagingAt = haloAt + (4 * haloBytes);
+        int tableAt = stagingAt + StagingBytes;
 
         // The weights, once, as the GEMMs keep B: stage k/128 of [64 rows][128 bytes] with the 128-byte swizzle (chunk c
         // of row n at c ^ (n mod 8)); zero past N and past K.
@@ -213,10 +237,20 @@ public sealed class ConvWgmmaHalo : IConvVariant
             ops.Copy16(smem, sbase, bAt + (stage * TileN * 128) + (n * 128) + ((chunk ^ (n & 7)) << 4), w, wAddress, src, inside);
         }
 
+        // The halo pixel table, once: pixel h = v·W' + u of virtual row v lies at image row v / G and column
+        // 8·(v mod G) + u of the tile's halo; entry = row << 16 | column.
+        for (int h = tid; h < haloPixels; h += WgmmaMainloop.Threads)
+        {
+            int v = h / vw, u = h - (v * vw);
+            int vr = v >> a.GroupShift;
+            smem[(tableAt >> 2) + h] = (vr << 16) | ((8 * (v - (vr << a.GroupShift))) + u);
+        }
+
+        Group.Barrier();
         int pair = first;
         if (pair < p.TilesM)
         {
-            CopyHalo(ops, smem, sbase, haloAt + (wg * haloBytes), x, xAddress, g, a, (2 * pair) + wg, lt, rows, vw, haloPixels, c16);
+            CopyHalo(ops, smem, sbase, haloAt + (wg * haloBytes), tableAt, x, xAddress, g, a, (2 * pair) + wg, lt, rows, haloPixels, c16);
         }
 
         ops.CommitCopies();
@@ -227,7 +261,10 @@ public sealed class ConvWgmmaHalo : IConvVariant
         ops.FenceProxyAsync();
         Group.Barrier();
         int buffer = 0;
-        int taps = g.R * g.S, kSteps = g.C >> 5;
+        int kSteps = g.C >> 5;
+        // Descriptor steps in 16-byte units: a halo row r·G·W' pixels, a tap s pixels, a k step two chunk planes; the
+        // weights' 8 KB stage (k / 128) and 16-byte chunk ((k mod 128) / 16) for K byte k.
+        int rowStep = groups * vw, planeStep = 2 * (chunkStride >> 4);
         for (; pair < p.TilesM; pair += a.BlocksPerColumn)
         {
             ops.WaitCopies(0);
@@ -237,15 +274,15 @@ public sealed class ConvWgmmaHalo : IConvVariant
             if (next < p.TilesM && (a.Ablate & 4) == 0)
             {
                 int at = haloAt + ((((1 - buffer) * 2) + wg) * haloBytes);
-                CopyHalo(ops, smem, sbase, at, x, xAddress, g, a, (2 * next) + wg, lt, rows, vw, haloPixels, c16);
+                CopyHalo(ops, smem, sbase, at, tableAt, x, xAddress, g, a, (2 * next) + wg, lt, rows, haloPixels, c16);
             }
 
             ops.CommitCopies();
 
             // Tap (r, s), k step j: A from virtual row r·G of this warpgroup's halo, shifted s pixels, chunk 2j;
-            // B from chunk (r·S + s)·C/16 + 2j of the weights.
+            // B from K byte k = (r·S + s)·C + 32j of the weights.
             uint aBase = sbase + (uint)(haloAt + (((buffer * 2) + wg) * haloBytes));
-            uint bBase = sbase + (uint)bAt;
+            long descB = WgmmaDescriptor.Swizzle128(sbase + (uint)bAt);
             ops.ZeroAccumulators(scratch);
             ops.Fence();
             if ((a.Ablate & 1) != 0)
@@ -255,26 +292,34 @@ public sealed class ConvWgmmaHalo : IConvVariant
             else if (c16 == 1)
             {
                 // 16 bytes a pixel (the folded stem): a k step is taps (r, s) and (r, s + 1), the second one pixel
-                // (16 bytes) further in the halo and one chunk further in the weights.
-                for (int t = 0; t < taps; t += 2)
+                // (16 bytes, the leading byte offset) further in the halo and one chunk further in the weights.
+                long descA = WgmmaDescriptor.NoSwizzle(aBase, 16, vw * 16);
+                int k = 0;
+                for (int r = 0; r < g.R; r++)
                 {
-                    int r = t / g.S, s = t - (r * g.S);
-                    long da = WgmmaDescriptor.NoSwizzle(aBase + (uint)((((r * groups) * vw) + s) * 16), 16, vw * 16);
-                    long db = WeightDescriptor(bBase, t * 16);
-                    ops.Mma(smem, da, db, scratch);
+                    long rowA = descA + (r * rowStep);
+                    for (int s = 0; s < g.S; s += 2)
+                    {
+                        ops.Mma(smem, rowA + s, descB + ((k >> 7) << 9) + ((k & 127) >> 4), scratch);
+                        k += 32;
+                    }
                 }
             }
             else
             {
-                for (int t = 0; t < taps; t++)
+                long descA = WgmmaDescriptor.NoSwizzle(aBase, chunkStride, vw * 16);
+                int k = 0;
+                for (int r = 0; r < g.R; r++)
                 {
-                    int r = t / g.S, s = t - (r * g.S);
-                    uint aTap = aBase + (uint)((((r * groups) * vw) + s) * 16);
-                    for (int j = 0; j < kSteps; j++)
+                    long rowA = descA + (r * rowStep);
+                    for (int s = 0; s < g.S; s++)
                     {
-                        long da = WgmmaDescriptor.NoSwizzle(aTap + (uint)(2 * j * chunkStride), chunkStride, vw * 16);
-                        long db = WeightDescriptor(bBase, (t * g.C) + (32 * j));
-                        ops.Mma(smem, da, db, scratch);
+                        long tapA = rowA + s;
+                        for (int j = 0; j < kSteps; j++)
+                        {
+                            ops.Mma(smem, tapA + (j * planeStep), descB + ((k >> 7) << 9) + ((k & 127) >> 4), scratch);
+                            k += 32;
+                        }
                     }
                 }
             }
@@ -309,20 +354,14 @@ public sealed class ConvWgmmaHalo : IConvVariant
     }
 
     /// <summary>
-    /// The weights' descriptor for the 32 bytes of K from byte <paramref name="k"/> (a multiple of 32): stage k / 128
-    /// (8 KB each, 128-byte swizzle), start advanced k mod 128 bytes inside the row, as the GEMMs step K.
-    /// </summary>
-    private static long WeightDescriptor(uint bBase, int k) =>
-        WgmmaDescriptor.Swizzle128(bBase + (uint)((k >> 7) * TileN * 128)) + ((k & 127) >> 4);
-
-    /// <summary>
     /// Copies the halo of 64-pixel tile <paramref name="tile"/> (nothing past the last tile) with this warpgroup's 128
-    /// threads: chunk c of halo pixel h (virtual row v = h / vw, pixel u = h mod vw: image row y0 − pad + v / G,
-    /// column x0 − pad + 8·(v mod G) + u) from x, zero outside the image, to <paramref name="at"/> + (c·halo pixels + h)·16.
+    /// threads: element i = h·C/16 + c is chunk c of halo pixel h (h by the reciprocal <see cref="ChunkMagic"/>), whose
+    /// (row, column) in the halo the table at <paramref name="tableAt"/> holds; from x at image row y0 − pad + row,
+    /// column x0 − pad + column (zero outside the image) to <paramref name="at"/> + (c·halo pixels + h)·16.
     /// </summary>
     private static void CopyHalo<TOps>(
-        TOps ops, ArrayView<int> smem, uint sbase, int at, ArrayView<sbyte> x, long xAddress, ConvGeometry g, Args a, int tile,
-        int lt, int rows, int vw, int haloPixels, int c16)
+        TOps ops, ArrayView<int> smem, uint sbase, int at, int tableAt, ArrayView<sbyte> x, long xAddress, ConvGeometry g, Args a, int tile,
+        int lt, int rows, int haloPixels, int c16)
         where TOps : struct, IWgmmaOps
     {
         if (tile >= a.Tiles)
@@ -334,16 +373,22 @@ public sealed class ConvWgmmaHalo : IConvVariant
         y0 -= g.PadH;
         x0 -= g.PadW;
         long imageBase = (long)img * g.H * g.W * g.C;
+        if (imageBase < 0 || y0 < -g.PadH || x0 < -g.PadW)
+        {
+            // Never for a tile below a.Tiles; using the origin here keeps its divisions and products out of the loop
+            // (ILGPU places a value beside its uses, inside the loop when all of them are there).
+            return;
+        }
+
         int total = c16 * haloPixels;
         for (int i = lt; i < total; i += 128)
         {
-            int h = i / c16, c = i - (h * c16);
-            int v = h / vw, u = h - (v * vw);
-            int vr = v / a.Groups;
-            int y = y0 + vr, xx = x0 + (8 * (v - (vr * a.Groups))) + u;
-            bool inside = y >= 0 && y < g.H && xx >= 0 && xx < g.W;
-            long src = inside ? imageBase + (((long)y * g.W) + xx) * g.C + (c * 16L) : 0;
-            ops.Copy16(smem, sbase, at + (((c * haloPixels) + h) * 16), x, xAddress, src, inside ? 16 : 0);
+            int h = (int)(((ulong)(uint)i * (ulong)a.ChunkMagic) >> 32), c = i - (h * c16);
+            int entry = smem[(tableAt >> 2) + h];
+            int y = y0 + (entry >> 16), xx = x0 + (entry & 0xFFFF);
+            bool inside = (uint)y < (uint)g.H && (uint)xx < (uint)g.W;
+            long src = inside ? imageBase + (((y * g.W) + xx) * g.C) + (c << 4) : 0;
+            ops.Copy16(smem, sbase, at + (((c * haloPixels) + h) << 4), x, xAddress, src, inside ? 16 : 0);
         }
     }
 
@@ -365,7 +410,8 @@ public sealed class ConvWgmmaHalo : IConvVariant
     /// A warpgroup's epilogue: its accumulators into its 64 rows of the staging tile (row i is its pixel: core row i / 8,
     /// pixel i mod 8), a warpgroup barrier, then 4 consecutive channels a thread through
     /// <see cref="GemmMmaTn.Finish{TEpilogue}(ref TEpilogue, GemmMmaTn.Args, int, int, int, int, int, int)"/> at GEMM row
-    /// m = (n·P + y)·Q + x, skipping pixels outside the output.
+    /// m = (n·P + y)·Q + x, skipping pixels outside the output. The tile's first row is decoded once; core row q lies
+    /// q >> log2 G image rows and 8·(q mod G) columns further.
     /// </summary>
     private static void Finish<TOps, TEpilogue>(
         TOps ops, ArrayView<int> smem, uint sbase, int stagingAt, ArrayView<int> scratch, GemmMmaTn.Args p, ConvGeometry g, Args a,
@@ -384,30 +430,37 @@ public sealed class ConvWgmmaHalo : IConvVariant
             return;
         }
 
+        TileOrigin(a, tile, rows, out int img, out int y0, out int x0);
+        int rowBase = (((img * g.P) + y0) * g.Q) + x0;
+        if (rowBase >= p.M)
+        {
+            // Never for a tile below a.Tiles; keeps the origin's divisions out of the loop below.
+            return;
+        }
+
         var tile4 = smem.Cast<Int4>();
         int base4 = stagingAt >> 4, pitch4 = pitch >> 4;
-        TileOrigin(a, tile, rows, out int img, out int y0, out int x0);
-        int lt = tid & 127;
+        int lt = tid & 127, col4 = lt & 15;
+        int yLeft = g.P - y0, xLeft = g.Q - x0;
         for (int pass = 0; pass < WarpgroupPixels * (TileN / 4) / 128; pass++)
         {
-            int idx = (pass * 128) + lt;
-            int i = idx >> 4, col4 = idx & 15, q = i >> 3;
-            int qr = q / a.Groups;
-            int y = y0 + qr, xx = x0 + (8 * (q - (qr * a.Groups))) + (i & 7);
-            if (y < g.P && xx < g.Q)
+            int i = (pass * 8) + (lt >> 4), q = i >> 3;
+            int qr = q >> a.GroupShift;
+            int qx = (8 * (q - (qr << a.GroupShift))) + (i & 7);
+            if (qr < yLeft && qx < xLeft)
             {
                 Int4 v = tile4[base4 + (((64 * wg) + i) * pitch4) + col4];
-                GemmMmaTn.Finish(ref epilogue, p, (((img * g.P) + y) * g.Q) + xx, blockCol + (4 * col4), v.X, v.Y, v.Z, v.W);
+                GemmMmaTn.Finish(ref epilogue, p, rowBase + (qr * g.Q) + qx, blockCol + (4 * col4), v.X, v.Y, v.Z, v.W);
             }
         }
     }
 
     /// <summary>
     /// Kernel arguments: the GEMM view (M output pixels, N channels, K = R·S·C bytes, Ldb; TilesM = tile pairs, TilesN
-    /// = 64-channel columns), the geometry, the core rows' pieces G, the tile grid and count, and the resident blocks a
-    /// column, the diagnostic bits (0).
+    /// = 64-channel columns), the geometry, the core rows' pieces G and log2 G, the reciprocal of C/16
+    /// (<see cref="ChunkMagic"/>), the tile grid and count, the resident blocks a column, the diagnostic bits (0).
     /// </summary>
-    internal readonly record struct Args(GemmMmaTn.Args Gemm, ConvGeometry G, int Groups, int TilesY, int TilesX, int Tiles, int BlocksPerColumn, int Ablate);
+    internal readonly record struct Args(GemmMmaTn.Args Gemm, ConvGeometry G, int Groups, int GroupShift, long ChunkMagic, int TilesY, int TilesX, int Tiles, int BlocksPerColumn, int Ablate);
 
     /// <summary>
     /// How a warpgroup's 64 pixels lie in the image: <see cref="Groups"/> (G = 1, 2, 4 or 8) pieces of 8 columns on each

@@ -29,6 +29,8 @@ public sealed class ConvWgmmaHaloTests
         ConvMmaTests.CheckInt32(cpu, new ConvWgmmaHalo(allowCpuAccelerator: true, blocksPerColumn: 1), new ConvProblem(1, 32, 2, 60, 8, 1, 5, PadW: 2), seed: 3, edges: false);
         // 2×2 without padding over three images of 5×40 (4×39 out: G = 2, 3 tiles an image, 9 tiles = 5 pairs, 2 blocks).
         ConvMmaTests.CheckInt32(cpu, new ConvWgmmaHalo(allowCpuAccelerator: true, blocksPerColumn: 2), new ConvProblem(3, 32, 5, 40, 8, 2, 2), seed: 4, edges: false);
+        // C = 96: six 16-byte chunks a pixel, not a power of two (the halo copy divides instead of shifting).
+        ConvMmaTests.CheckInt32(cpu, new ConvWgmmaHalo(allowCpuAccelerator: true, blocksPerColumn: 1), new ConvProblem(1, 96, 6, 20, 8, 3, 3, PadH: 1, PadW: 1), seed: 9, edges: true);
     }
 
     [Fact]
@@ -47,6 +49,20 @@ public sealed class ConvWgmmaHaloTests
         var cpu = TestDevices.Cpu;
         ConvMmaTests.CheckRequantize(cpu, new ConvWgmmaHalo(allowCpuAccelerator: true, blocksPerColumn: 1), new ConvProblem(1, 32, 9, 9, 12, 3, 3, PadH: 1, PadW: 1), relu: true, seed: 5);
         ConvMmaTests.CheckDequantize(cpu, new ConvWgmmaHalo(allowCpuAccelerator: true, blocksPerColumn: 1), new ConvProblem(1, 32, 6, 11, 5, 3, 3, PadH: 2, PadW: 0), seed: 6);
+    }
+
+    [Fact]
+    public void Chunk_reciprocal_divides_exactly()
+    {
+        // i / d = (i · ⌈2^32/d⌉) >> 32 for every d = C/16 up to 64 and every halo element i the kernel forms (and more).
+        for (int d = 1; d <= 64; d++)
+        {
+            ulong magic = (ulong)ConvWgmmaHalo.ChunkMagic(d);
+            for (uint i = 0; i < d * 8192u; i++)
+            {
+                Assert.Equal(i / (uint)d, (uint)((i * magic) >> 32));
+            }
+        }
     }
 
     [Fact]
