@@ -7,8 +7,8 @@ namespace ILGPUInt8.Kernels.Ops;
 /// <summary>
 /// The one-thread-an-element kernels of 2-byte FP16 storage (auto-grouped: <c>Index1D</c>) as methods, for compiling
 /// them to PTX on a machine without a GPU (<c>Perf ptx</c>, and the tests): widen, pack, the RGB input to halves, the
-/// int8 boundary, the half im2col, element-wise (paired and single), pooling, concatenation, activation and softmax (a thread a row) on halves,
-/// and the stem fold the FP16 stem runs on the halves' bytes.
+/// int8 boundary, the half im2col, element-wise (paired and single), pooling, concatenation, activation and softmax (a thread a row) on halves.
+/// (The stem fold the FP16 stem runs on the halves' bytes is explicitly grouped: <see cref="StemFold.Kernel{TSource}"/>.)
 /// </summary>
 internal static class HalfStorageKernels
 {
@@ -28,6 +28,5 @@ internal static class HalfStorageKernels
         yield return ("concat_f16", ((Action<Index1D, ArrayView<ushort>, ArrayView<ushort>, int, int, int>)Concat.HalfKernel).Method);
         yield return ("act_f16_sigmoid", ((Action<Index1D, ArrayView<ushort>, ArrayView<ushort>, SigmoidActivation>)Activation.HalfKernel).Method);
         yield return ("softmax_f16_rows", ((Action<Index1D, HalfAccess, int, int>)SoftMaxStrided.RowsKernel).Method);
-        yield return ("stem_fold_s8", ((Action<ArrayView<int>, FoldArgs, S8NhwcSource>)StemFold.Kernel).Method);
     }
 }

@@ -176,6 +176,9 @@ public sealed class PtxBenchmark : IBenchmark
             yield return (name + "_residual", ConvMmaPersistent128x64.KernelFor<RequantizeSumEpilogue>(stages, ptx: true).Method, default);
         }
 
+        // The stem fold (one thread a folded pixel on a 3-D grid).
+        yield return ("stem_fold_s8", ((Action<ArrayView<int>, Ops.FoldArgs, Ops.S8NhwcSource>)Ops.StemFold.Kernel).Method, default);
+
         // The halo-tile convolution (stride 1; its taps are descriptor shifts of one shared-memory halo).
         var halo = new ConvWgmmaHalo().Name;
         yield return (halo + "_int32", ((Action<long, long, ArrayView<sbyte>, ArrayView<sbyte>, ArrayView<int>, ConvWgmmaHalo.Args, Int32Epilogue>)ConvWgmmaHalo.Kernel<PtxWgmmaN64, Int32Epilogue>).Method, default);

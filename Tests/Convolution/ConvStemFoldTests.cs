@@ -17,6 +17,24 @@ namespace ILGPUInt8.Tests.Convolution;
 public sealed class ConvStemFoldTests
 {
     [Fact]
+    public void Fold_kernel_has_no_integer_division()
+    {
+        // One thread a folded pixel on a (W2/128, H2, N) grid walking i, j, c: the index arithmetic has no div/rem
+        // (the per-word kernel had ~11 a thread), for each of the three sources.
+        foreach (var method in new[]
+        {
+            ((Action<ILGPU.ArrayView<int>, FoldArgs, S8NhwcSource>)StemFold.Kernel).Method,
+            ((Action<ILGPU.ArrayView<int>, FoldArgs, F32NchwSource>)StemFold.Kernel).Method,
+            ((Action<ILGPU.ArrayView<int>, FoldArgs, U8NhwcSource>)StemFold.Kernel).Method,
+        })
+        {
+            var ptx = KernelPtx.Sm90(method);
+            Assert.Contains(".entry", ptx, StringComparison.Ordinal);
+            Assert.DoesNotContain(ptx.Split('\n'), l => l.TrimStart().StartsWith("div.", StringComparison.Ordinal) || l.TrimStart().StartsWith("rem.", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
     public void Folded_convolution_equals_the_original_on_random_stems()
     {
         var random = new Random(20261205);

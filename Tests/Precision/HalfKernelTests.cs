@@ -268,7 +268,7 @@ public sealed class HalfKernelTests
             }
         }
 
-        Assert.Equal(14, names.Count);
+        Assert.Equal(13, names.Count);
     }
 
     [Theory]
