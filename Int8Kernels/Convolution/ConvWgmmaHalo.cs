@@ -128,9 +128,9 @@ public sealed class ConvWgmmaHalo : IConvVariant
         + TableBytes(shape.HaloPixels(problem));
 
     /// <summary>
-    /// ⌈2^32 / d⌉ for the 16-byte chunks d = C/16 a pixel: i / d = (i · magic) &gt;&gt; 32 exactly for every halo element
-    /// i &lt; 2^32 / d (the error i·(magic − 2^32/d)/2^32 &lt; i·d/2^32 &lt; 1/d stays below the smallest gap to the next
-    /// integer); <see cref="Limit"/> keeps C/16 × halo elements under 2^32.
+    /// magic = ⌈2^32 / d⌉ for the 16-byte chunks d = C/16 a pixel: i / d = (i · magic) &gt;&gt; 32 exactly when i·d &lt; 2^32
+    /// (with d·magic = 2^32 + r, r &lt; d, the product over 2^32 is i/d + i·r/(d·2^32), and the error i·r/(d·2^32) &lt; 1/d
+    /// never reaches the next integer, at least 1/d above i/d); <see cref="Limit"/> keeps (C/16)² × halo pixels under 2^32.
     /// </summary>
     internal static long ChunkMagic(int d) => (long)((1UL << 32) + (ulong)d - 1) / d;
 
