@@ -176,7 +176,7 @@ public sealed class ConvWgmmaHalo : IConvVariant
             : ConvWgmmaPersistent.ResidentPerColumn(device, bytes, pairs, tilesN);
         int blocks = perColumn * tilesN;
         var gemm = new GemmMmaTn.Args(g.GemmM, g.K, g.GemmK, 0, ldb, pairs, tilesN, 0);
-        var args = new Args(gemm, g, shape.Groups, System.Numerics.BitOperations.Log2((uint)shape.Groups), ChunkMagic(g.C >> 4), tilesY, tilesX, tiles, perColumn, ablate);
+        var args = new Args(gemm, g, System.Numerics.BitOperations.Log2((uint)shape.Groups), ChunkMagic(g.C >> 4), tilesY, tilesX, tiles, perColumn, ablate);
         using var scratch = cuda ? null : device.Accelerator.Allocate1D<int>((long)blocks * WgmmaMainloop.Threads * (TileN / 2));
         kernel(
             new KernelConfig(blocks, WgmmaMainloop.Threads, SharedMemoryConfig.RequestDynamic<int>(bytes / 4)),
@@ -457,10 +457,14 @@ public sealed class ConvWgmmaHalo : IConvVariant
 
     /// <summary>
     /// Kernel arguments: the GEMM view (M output pixels, N channels, K = R·S·C bytes, Ldb; TilesM = tile pairs, TilesN
-    /// = 64-channel columns), the geometry, the core rows' pieces G and log2 G, the reciprocal of C/16
+    /// = 64-channel columns), the geometry, log2 of the core rows' pieces G, the reciprocal of C/16
     /// (<see cref="ChunkMagic"/>), the tile grid and count, the resident blocks a column, the diagnostic bits (0).
     /// </summary>
-    internal readonly record struct Args(GemmMmaTn.Args Gemm, ConvGeometry G, int Groups, int GroupShift, long ChunkMagic, int TilesY, int TilesX, int Tiles, int BlocksPerColumn, int Ablate);
+    internal readonly record struct Args(GemmMmaTn.Args Gemm, ConvGeometry G, int GroupShift, long ChunkMagic, int TilesY, int TilesX, int Tiles, int BlocksPerColumn, int Ablate)
+    {
+        /// <summary>The core rows' pieces G = 2^GroupShift.</summary>
+        public int Groups => 1 << GroupShift;
+    }
 
     /// <summary>
     /// How a warpgroup's 64 pixels lie in the image: <see cref="Groups"/> (G = 1, 2, 4 or 8) pieces of 8 columns on each

@@ -123,10 +123,10 @@ public static class StemFold
 }
 
 /// <summary>Kernel arguments of <see cref="StemFold"/>: the image, the strides and offsets, the folded sizes.</summary>
-internal readonly record struct FoldArgs(int C, int H, int W, int StrideH, int StrideW, int OffsetH, int OffsetW, int DataChannels, int H2, int W2, int C2)
+internal readonly record struct FoldArgs(int C, int H, int W, int StrideH, int StrideW, int OffsetH, int OffsetW, int H2, int W2, int C2)
 {
     public static FoldArgs From(ConvStemFold f) => new(
-        f.Problem.C, f.Problem.H, f.Problem.W, f.Problem.StrideH, f.Problem.StrideW, f.OffsetH, f.OffsetW, f.DataChannels, f.Folded.H, f.Folded.W, f.Folded.C);
+        f.Problem.C, f.Problem.H, f.Problem.W, f.Problem.StrideH, f.Problem.StrideW, f.OffsetH, f.OffsetW, f.Folded.H, f.Folded.W, f.Folded.C);
 }
 
 /// <summary>Where the int8 value of image n, channel c, row h, column w comes from (struct type parameter).</summary>

@@ -29,7 +29,7 @@ public sealed class ConvWgmmaHaloTests
         ConvMmaTests.CheckInt32(cpu, new ConvWgmmaHalo(allowCpuAccelerator: true, blocksPerColumn: 1), new ConvProblem(1, 32, 2, 60, 8, 1, 5, PadW: 2), seed: 3, edges: false);
         // 2×2 without padding over three images of 5×40 (4×39 out: G = 2, 3 tiles an image, 9 tiles = 5 pairs, 2 blocks).
         ConvMmaTests.CheckInt32(cpu, new ConvWgmmaHalo(allowCpuAccelerator: true, blocksPerColumn: 2), new ConvProblem(3, 32, 5, 40, 8, 2, 2), seed: 4, edges: false);
-        // C = 96: six 16-byte chunks a pixel, not a power of two (the halo copy divides instead of shifting).
+        // C = 96: six 16-byte chunks a pixel, not a power of two (the copy's reciprocal split, ChunkMagic, must hold for it).
         ConvMmaTests.CheckInt32(cpu, new ConvWgmmaHalo(allowCpuAccelerator: true, blocksPerColumn: 1), new ConvProblem(1, 96, 6, 20, 8, 3, 3, PadH: 1, PadW: 1), seed: 9, edges: true);
     }
 
