@@ -43,6 +43,9 @@ public sealed class ConvWgmmaHalo : IConvVariant
 
     private const int StagingBytes = WgmmaMainloop.TileM * (TileN + 8) * 4;
 
+    // Epilogue passes a warpgroup makes over its 64 × 64 tile, 128 threads × 4 channels a pass.
+    private const int Passes = WarpgroupPixels * (TileN / 4) / 128;
+
     private readonly bool _allowCpu;
     private readonly int _blocksPerColumn;
 
@@ -442,7 +445,30 @@ public sealed class ConvWgmmaHalo : IConvVariant
         int base4 = stagingAt >> 4, pitch4 = pitch >> 4;
         int lt = tid & 127, col4 = lt & 15;
         int yLeft = g.P - y0, xLeft = g.Q - x0;
-        for (int pass = 0; pass < WarpgroupPixels * (TileN / 4) / 128; pass++)
+        int col = blockCol + (4 * col4);
+        if (col + 3 < p.N)
+        {
+            // A thread's four channels are the same in every pass: their parameters are read once, not once a pass.
+            var columns = epilogue.LoadColumns4(col);
+            var operand = epilogue.Operand;
+            bool hasOperand = operand.View.Length > 0;
+            for (int pass = 0; pass < Passes; pass++)
+            {
+                int i = (pass * 8) + (lt >> 4), q = i >> 3;
+                int qr = q >> a.GroupShift;
+                int qx = (8 * (q - (qr << a.GroupShift))) + (i & 7);
+                if (qr < yLeft && qx < xLeft)
+                {
+                    Int4 v = tile4[base4 + (((64 * wg) + i) * pitch4) + col4];
+                    int row = rowBase + (qr * g.Q) + qx;
+                    epilogue.Apply4(row, col, columns, v.X, v.Y, v.Z, v.W, hasOperand ? operand.Read4(row, col) : 0);
+                }
+            }
+
+            return;
+        }
+
+        for (int pass = 0; pass < Passes; pass++)
         {
             int i = (pass * 8) + (lt >> 4), q = i >> 3;
             int qr = q >> a.GroupShift;

@@ -360,6 +360,27 @@ public sealed class ConvWgmmaPersistent : IConvVariant
         int quadsPerRow = ops.TileN / 4;
         int passes = WgmmaMainloop.TileM * quadsPerRow / WgmmaMainloop.Threads;
         int base4 = stagingAt >> 4, pitch4 = pitch >> 4;
+        int column = blockCol + (4 * (tid % quadsPerRow));
+        if (column + 3 < p.N && WgmmaMainloop.Threads % quadsPerRow == 0)
+        {
+            // A thread's four columns are the same in every pass: their parameters are read once, not once a pass.
+            int col4 = tid % quadsPerRow;
+            var columns = epilogue.LoadColumns4(column);
+            var operand = epilogue.Operand;
+            bool hasOperand = operand.View.Length > 0;
+            for (int pass = 0; pass < passes; pass++)
+            {
+                int row = ((pass * WgmmaMainloop.Threads) + tid) / quadsPerRow;
+                if (blockRow + row < p.M)
+                {
+                    Int4 v = tile4[base4 + (row * pitch4) + col4];
+                    epilogue.Apply4(blockRow + row, column, columns, v.X, v.Y, v.Z, v.W, hasOperand ? operand.Read4(blockRow + row, column) : 0);
+                }
+            }
+
+            return;
+        }
+
         for (int pass = 0; pass < passes; pass++)
         {
             int idx = (pass * WgmmaMainloop.Threads) + tid;

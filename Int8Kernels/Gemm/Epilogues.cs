@@ -31,6 +31,12 @@ public readonly record struct Int32Epilogue(ArrayView<int> Output, int Ld) : IGe
 
     /// <inheritdoc />
     public void Apply4(int row, int col, int acc0, int acc1, int acc2, int acc3, int operand) => Apply4(row, col, acc0, acc1, acc2, acc3);
+
+    /// <inheritdoc />
+    public EpilogueColumns LoadColumns4(int col) => default;
+
+    /// <inheritdoc />
+    public void Apply4(int row, int col, EpilogueColumns columns, int acc0, int acc1, int acc2, int acc3, int operand) => Apply4(row, col, acc0, acc1, acc2, acc3, operand);
 }
 
 /// <summary>
@@ -50,15 +56,7 @@ public readonly record struct RequantizeEpilogue(ArrayView<sbyte> Output, int Ld
         Output[((long)row * Ld) + col] = (sbyte)QuantMath.Requantize(acc, Bias[col], Multiplier[col], Lo);
 
     /// <inheritdoc />
-    public void Apply4(int row, int col, int acc0, int acc1, int acc2, int acc3)
-    {
-        long i = ((long)row * Ld) + col;
-        int q0 = QuantMath.Requantize(acc0, Bias[col], Multiplier[col], Lo);
-        int q1 = QuantMath.Requantize(acc1, Bias[col + 1], Multiplier[col + 1], Lo);
-        int q2 = QuantMath.Requantize(acc2, Bias[col + 2], Multiplier[col + 2], Lo);
-        int q3 = QuantMath.Requantize(acc3, Bias[col + 3], Multiplier[col + 3], Lo);
-        Int8Store.Store4(Output, i, q0, q1, q2, q3);
-    }
+    public void Apply4(int row, int col, int acc0, int acc1, int acc2, int acc3) => Apply4(row, col, LoadColumns4(col), acc0, acc1, acc2, acc3, 0);
 
     /// <inheritdoc />
     public EpilogueOperand Operand
@@ -69,6 +67,20 @@ public readonly record struct RequantizeEpilogue(ArrayView<sbyte> Output, int Ld
 
     /// <inheritdoc />
     public void Apply4(int row, int col, int acc0, int acc1, int acc2, int acc3, int operand) => Apply4(row, col, acc0, acc1, acc2, acc3);
+
+    /// <summary>Multipliers (floats) and biases (ints) of columns col..col+3.</summary>
+    public EpilogueColumns LoadColumns4(int col) => EpilogueColumns.Load(Multiplier, Bias, col);
+
+    /// <inheritdoc />
+    public void Apply4(int row, int col, EpilogueColumns columns, int acc0, int acc1, int acc2, int acc3, int operand)
+    {
+        long i = ((long)row * Ld) + col;
+        int q0 = QuantMath.Requantize(acc0, columns.I0, columns.F0, Lo);
+        int q1 = QuantMath.Requantize(acc1, columns.I1, columns.F1, Lo);
+        int q2 = QuantMath.Requantize(acc2, columns.I2, columns.F2, Lo);
+        int q3 = QuantMath.Requantize(acc3, columns.I3, columns.F3, Lo);
+        Int8Store.Store4(Output, i, q0, q1, q2, q3);
+    }
 }
 
 /// <summary>
@@ -83,21 +95,10 @@ public readonly record struct RequantizeEpilogue(ArrayView<sbyte> Output, int Ld
 public readonly record struct DequantizeEpilogue(ArrayView<float> Output, int Ld, ArrayView<float> Alpha, float Beta) : IGemmEpilogue
 {
     /// <inheritdoc />
-    public void Apply(int row, int col, int acc)
-    {
-        long i = ((long)row * Ld) + col;
-        float y = Alpha[col] * acc;
-        Output[i] = Beta == 0f ? y : y + (Beta * Output[i]);
-    }
+    public void Apply(int row, int col, int acc) => Store(((long)row * Ld) + col, Alpha[col] * acc);
 
     /// <inheritdoc />
-    public void Apply4(int row, int col, int acc0, int acc1, int acc2, int acc3)
-    {
-        Apply(row, col, acc0);
-        Apply(row, col + 1, acc1);
-        Apply(row, col + 2, acc2);
-        Apply(row, col + 3, acc3);
-    }
+    public void Apply4(int row, int col, int acc0, int acc1, int acc2, int acc3) => Apply4(row, col, LoadColumns4(col), acc0, acc1, acc2, acc3, 0);
 
     /// <inheritdoc />
     public EpilogueOperand Operand
@@ -108,4 +109,20 @@ public readonly record struct DequantizeEpilogue(ArrayView<float> Output, int Ld
 
     /// <inheritdoc />
     public void Apply4(int row, int col, int acc0, int acc1, int acc2, int acc3, int operand) => Apply4(row, col, acc0, acc1, acc2, acc3);
+
+    /// <summary>Alphas (floats) of columns col..col+3.</summary>
+    public EpilogueColumns LoadColumns4(int col) => EpilogueColumns.Load(Alpha, col);
+
+    /// <inheritdoc />
+    public void Apply4(int row, int col, EpilogueColumns columns, int acc0, int acc1, int acc2, int acc3, int operand)
+    {
+        long i = ((long)row * Ld) + col;
+        Store(i, columns.F0 * acc0);
+        Store(i + 1, columns.F1 * acc1);
+        Store(i + 2, columns.F2 * acc2);
+        Store(i + 3, columns.F3 * acc3);
+    }
+
+    // y[i] = alpha·acc (already in y) + beta · y_old, y_old read only when beta ≠ 0.
+    private void Store(long i, float y) => Output[i] = Beta == 0f ? y : y + (Beta * Output[i]);
 }

@@ -51,6 +51,12 @@ public readonly record struct FixedPointRequantizeEpilogue(ArrayView<sbyte> Outp
 
     /// <inheritdoc />
     public void Apply4(int row, int col, int acc0, int acc1, int acc2, int acc3, int operand) => Apply4(row, col, acc0, acc1, acc2, acc3);
+
+    /// <summary>Default: a column's four fixed-point words do not fit <see cref="EpilogueColumns"/>; they are read per element.</summary>
+    public EpilogueColumns LoadColumns4(int col) => default;
+
+    /// <inheritdoc />
+    public void Apply4(int row, int col, EpilogueColumns columns, int acc0, int acc1, int acc2, int acc3, int operand) => Apply4(row, col, acc0, acc1, acc2, acc3, operand);
 }
 
 /// <summary>
@@ -99,4 +105,10 @@ public readonly record struct FixedPointRequantizeSumEpilogue(
 
     /// <inheritdoc />
     public void Apply4(int row, int col, int acc0, int acc1, int acc2, int acc3, int operand) => Apply4(row, col, acc0, acc1, acc2, acc3);
+
+    /// <summary>Default: a column's four fixed-point words do not fit <see cref="EpilogueColumns"/>; they are read per element.</summary>
+    public EpilogueColumns LoadColumns4(int col) => default;
+
+    /// <inheritdoc />
+    public void Apply4(int row, int col, EpilogueColumns columns, int acc0, int acc1, int acc2, int acc3, int operand) => Apply4(row, col, acc0, acc1, acc2, acc3, operand);
 }

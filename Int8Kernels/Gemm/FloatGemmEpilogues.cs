@@ -15,6 +15,12 @@ public interface IFloatGemmEpilogue
 
     /// <summary>Finishes (row, col..col+3); the caller guarantees col % 4 == 0 and col + 3 &lt; N.</summary>
     void Apply4(int row, int col, float acc0, float acc1, float acc2, float acc3);
+
+    /// <summary>The per-column parameters of columns col..col+3, read once (as <see cref="IGemmEpilogue.LoadColumns4"/>).</summary>
+    EpilogueColumns LoadColumns4(int col);
+
+    /// <summary><see cref="Apply4(int, int, float, float, float, float)"/> with <paramref name="columns"/> = <see cref="LoadColumns4"/>(<paramref name="col"/>): the same bits.</summary>
+    void Apply4(int row, int col, EpilogueColumns columns, float acc0, float acc1, float acc2, float acc3);
 }
 
 /// <summary>
@@ -48,6 +54,15 @@ internal readonly struct FloatBitsEpilogue<TInner> : IGemmEpilogue
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Apply4(int row, int col, int acc0, int acc1, int acc2, int acc3, int operand) => Apply4(row, col, acc0, acc1, acc2, acc3);
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public EpilogueColumns LoadColumns4(int col) => _inner.LoadColumns4(col);
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Apply4(int row, int col, EpilogueColumns columns, int acc0, int acc1, int acc2, int acc3, int operand) =>
+        _inner.Apply4(row, col, columns, Interop.IntAsFloat((uint)acc0), Interop.IntAsFloat((uint)acc1), Interop.IntAsFloat((uint)acc2), Interop.IntAsFloat((uint)acc3));
 }
 
 /// <summary>Constants of the float epilogues.</summary>
@@ -76,10 +91,25 @@ internal static class FloatEpilogueMath
         float y = bias.Length > 0 ? acc + bias[col] : acc;
         return y < lo ? lo : y;
     }
+
+    /// <summary>
+    /// <see cref="Finish(float, ArrayView{float}, int, float)"/> with the column's bias <paramref name="b"/> read already
+    /// (<paramref name="hasBias"/>: the bias view is not empty; without one acc is kept as is, −0 included).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Finish(float acc, bool hasBias, float b, float lo)
+    {
+        float y = hasBias ? acc + b : acc;
+        return y < lo ? lo : y;
+    }
+
+    /// <summary>The biases of columns col..col+3 as the floats of <see cref="EpilogueColumns"/>; zeros without a bias.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static EpilogueColumns LoadBias4(ArrayView<float> bias, int col) => bias.Length > 0 ? EpilogueColumns.Load(bias, col) : default;
 }
 
 /// <summary>
-/// FP32 output: y[row·ld + col] = max(acc + bias[col], Lo) (<see cref="FloatEpilogueMath.Finish"/>).
+/// FP32 output: y[row·ld + col] = max(acc + bias[col], Lo) (<see cref="FloatEpilogueMath.Finish(float, ArrayView{float}, int, float)"/>).
 /// </summary>
 /// <param name="Output">Row-major float output.</param>
 /// <param name="Ld">Leading dimension (elements between rows).</param>
@@ -92,19 +122,26 @@ public readonly record struct FloatOutEpilogue(ArrayView<float> Output, int Ld, 
         Output[((long)row * Ld) + col] = FloatEpilogueMath.Finish(acc, Bias, col, Lo);
 
     /// <inheritdoc />
-    public void Apply4(int row, int col, float acc0, float acc1, float acc2, float acc3)
+    public void Apply4(int row, int col, float acc0, float acc1, float acc2, float acc3) => Apply4(row, col, LoadColumns4(col), acc0, acc1, acc2, acc3);
+
+    /// <summary>Biases (floats) of columns col..col+3.</summary>
+    public EpilogueColumns LoadColumns4(int col) => FloatEpilogueMath.LoadBias4(Bias, col);
+
+    /// <inheritdoc />
+    public void Apply4(int row, int col, EpilogueColumns columns, float acc0, float acc1, float acc2, float acc3)
     {
         long i = ((long)row * Ld) + col;
-        Output[i] = FloatEpilogueMath.Finish(acc0, Bias, col, Lo);
-        Output[i + 1] = FloatEpilogueMath.Finish(acc1, Bias, col + 1, Lo);
-        Output[i + 2] = FloatEpilogueMath.Finish(acc2, Bias, col + 2, Lo);
-        Output[i + 3] = FloatEpilogueMath.Finish(acc3, Bias, col + 3, Lo);
+        bool hasBias = Bias.Length > 0;
+        Output[i] = FloatEpilogueMath.Finish(acc0, hasBias, columns.F0, Lo);
+        Output[i + 1] = FloatEpilogueMath.Finish(acc1, hasBias, columns.F1, Lo);
+        Output[i + 2] = FloatEpilogueMath.Finish(acc2, hasBias, columns.F2, Lo);
+        Output[i + 3] = FloatEpilogueMath.Finish(acc3, hasBias, columns.F3, Lo);
     }
 }
 
 /// <summary>
 /// FP16 values in FP32 words (the engine's FP16 tensors): y[row·ld + col] = float(half_RNE(max(acc + bias[col], Lo))),
-/// the FP32 result of <see cref="FloatEpilogueMath.Finish"/> rounded once to FP16 (<see cref="HalfConvert.Round(float)"/>, as
+/// the FP32 result of <see cref="FloatEpilogueMath.Finish(float, ArrayView{float}, int, float)"/> rounded once to FP16 (<see cref="HalfConvert.Round(float)"/>, as
 /// the separate rounding pass <c>HalfRound</c> computes it) and stored as the float of that half.
 /// </summary>
 /// <param name="Output">Row-major FP32 output.</param>
@@ -118,19 +155,26 @@ public readonly record struct HalfRoundedOutEpilogue(ArrayView<float> Output, in
         Output[((long)row * Ld) + col] = HalfConvert.Round(FloatEpilogueMath.Finish(acc, Bias, col, Lo));
 
     /// <inheritdoc />
-    public void Apply4(int row, int col, float acc0, float acc1, float acc2, float acc3)
+    public void Apply4(int row, int col, float acc0, float acc1, float acc2, float acc3) => Apply4(row, col, LoadColumns4(col), acc0, acc1, acc2, acc3);
+
+    /// <summary>Biases (floats) of columns col..col+3.</summary>
+    public EpilogueColumns LoadColumns4(int col) => FloatEpilogueMath.LoadBias4(Bias, col);
+
+    /// <inheritdoc />
+    public void Apply4(int row, int col, EpilogueColumns columns, float acc0, float acc1, float acc2, float acc3)
     {
         long i = ((long)row * Ld) + col;
-        Output[i] = HalfConvert.Round(FloatEpilogueMath.Finish(acc0, Bias, col, Lo));
-        Output[i + 1] = HalfConvert.Round(FloatEpilogueMath.Finish(acc1, Bias, col + 1, Lo));
-        Output[i + 2] = HalfConvert.Round(FloatEpilogueMath.Finish(acc2, Bias, col + 2, Lo));
-        Output[i + 3] = HalfConvert.Round(FloatEpilogueMath.Finish(acc3, Bias, col + 3, Lo));
+        bool hasBias = Bias.Length > 0;
+        Output[i] = HalfConvert.Round(FloatEpilogueMath.Finish(acc0, hasBias, columns.F0, Lo));
+        Output[i + 1] = HalfConvert.Round(FloatEpilogueMath.Finish(acc1, hasBias, columns.F1, Lo));
+        Output[i + 2] = HalfConvert.Round(FloatEpilogueMath.Finish(acc2, hasBias, columns.F2, Lo));
+        Output[i + 3] = HalfConvert.Round(FloatEpilogueMath.Finish(acc3, hasBias, columns.F3, Lo));
     }
 }
 
 /// <summary>
 /// FP16 output: y[row·ld + col] = half_RNE(max(acc + bias[col], Lo)): the FP32 result of
-/// <see cref="FloatEpilogueMath.Finish"/> rounded once to FP16, to nearest with ties to even
+/// <see cref="FloatEpilogueMath.Finish(float, ArrayView{float}, int, float)"/> rounded once to FP16, to nearest with ties to even
 /// (<see cref="HalfConvert.FromFloat"/>; ±∞ past 65504). Stored as half bit patterns.
 /// </summary>
 /// <param name="Output">Row-major half output (bit patterns), starting on a 4-byte boundary (pairs are stored as int32).</param>
@@ -144,11 +188,18 @@ public readonly record struct HalfOutEpilogue(ArrayView<ushort> Output, int Ld, 
         Output[((long)row * Ld) + col] = HalfConvert.FromFloat(FloatEpilogueMath.Finish(acc, Bias, col, Lo));
 
     /// <inheritdoc />
-    public void Apply4(int row, int col, float acc0, float acc1, float acc2, float acc3)
+    public void Apply4(int row, int col, float acc0, float acc1, float acc2, float acc3) => Apply4(row, col, LoadColumns4(col), acc0, acc1, acc2, acc3);
+
+    /// <summary>Biases (floats) of columns col..col+3.</summary>
+    public EpilogueColumns LoadColumns4(int col) => FloatEpilogueMath.LoadBias4(Bias, col);
+
+    /// <inheritdoc />
+    public void Apply4(int row, int col, EpilogueColumns columns, float acc0, float acc1, float acc2, float acc3)
     {
         long i = ((long)row * Ld) + col;
-        float y0 = FloatEpilogueMath.Finish(acc0, Bias, col, Lo), y1 = FloatEpilogueMath.Finish(acc1, Bias, col + 1, Lo);
-        float y2 = FloatEpilogueMath.Finish(acc2, Bias, col + 2, Lo), y3 = FloatEpilogueMath.Finish(acc3, Bias, col + 3, Lo);
+        bool hasBias = Bias.Length > 0;
+        float y0 = FloatEpilogueMath.Finish(acc0, hasBias, columns.F0, Lo), y1 = FloatEpilogueMath.Finish(acc1, hasBias, columns.F1, Lo);
+        float y2 = FloatEpilogueMath.Finish(acc2, hasBias, columns.F2, Lo), y3 = FloatEpilogueMath.Finish(acc3, hasBias, columns.F3, Lo);
         if ((i & 1) == 0)
         {
             // Two 32-bit stores of packed pairs (low half first, little-endian).

@@ -34,6 +34,46 @@ public interface IGemmEpilogue
     /// col + j. Epilogues without an operand ignore it.
     /// </summary>
     void Apply4(int row, int col, int acc0, int acc1, int acc2, int acc3, int operand);
+
+    /// <summary>
+    /// Reads the per-column parameters of columns col..col+3 once, for a kernel thread that finishes many rows at the same
+    /// four columns (the caller guarantees col % 4 == 0 and col + 3 &lt; N). Epilogues with no per-column parameters, or
+    /// more than <see cref="EpilogueColumns"/> holds, return default and read theirs in
+    /// <see cref="Apply4(int, int, EpilogueColumns, int, int, int, int, int)"/>.
+    /// </summary>
+    EpilogueColumns LoadColumns4(int col);
+
+    /// <summary>
+    /// <see cref="Apply4(int, int, int, int, int, int, int)"/> with <paramref name="columns"/> =
+    /// <see cref="LoadColumns4"/>(<paramref name="col"/>) instead of reading them again: the same bits.
+    /// </summary>
+    void Apply4(int row, int col, EpilogueColumns columns, int acc0, int acc1, int acc2, int acc3, int operand);
+}
+
+/// <summary>
+/// The per-column parameters of four consecutive output columns col..col+3, read once by
+/// <see cref="IGemmEpilogue.LoadColumns4"/>: a float and an int a column, whose meaning is the epilogue's (a requantize's
+/// multiplier and bias, a dequantize's alpha, a float epilogue's bias).
+/// </summary>
+/// <param name="F0">Column col's float.</param>
+/// <param name="F1">Column col + 1's float.</param>
+/// <param name="F2">Column col + 2's float.</param>
+/// <param name="F3">Column col + 3's float.</param>
+/// <param name="I0">Column col's int.</param>
+/// <param name="I1">Column col + 1's int.</param>
+/// <param name="I2">Column col + 2's int.</param>
+/// <param name="I3">Column col + 3's int.</param>
+public readonly record struct EpilogueColumns(float F0, float F1, float F2, float F3, int I0, int I1, int I2, int I3)
+{
+    /// <summary>Floats from <paramref name="f"/>[col..col+3], ints from <paramref name="i"/>[col..col+3].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static EpilogueColumns Load(ArrayView<float> f, ArrayView<int> i, int col) =>
+        new(f[col], f[col + 1], f[col + 2], f[col + 3], i[col], i[col + 1], i[col + 2], i[col + 3]);
+
+    /// <summary>Floats from <paramref name="f"/>[col..col+3], ints zero.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static EpilogueColumns Load(ArrayView<float> f, int col) =>
+        new(f[col], f[col + 1], f[col + 2], f[col + 3], 0, 0, 0, 0);
 }
 
 /// <summary>
@@ -50,6 +90,23 @@ public readonly record struct EpilogueOperand(ArrayView<sbyte> View, int Ld, lon
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get => default;
+    }
+
+    /// <summary>
+    /// Elements (row, col..col+3) packed as <see cref="IGemmEpilogue.Apply4(int, int, int, int, int, int, int)"/> takes
+    /// them (lane 0 in the low byte): one 4-byte load when <see cref="Address"/> is known and Address + row·ld + col is a
+    /// multiple of 4, else four byte loads.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Read4(int row, int col)
+    {
+        long r = ((long)row * Ld) + col;
+        if (Address != 0 && ((Address | r) & 3) == 0)
+        {
+            return View.Cast<int>()[r >> 2];
+        }
+
+        return (View[r] & 0xFF) | ((View[r + 1] & 0xFF) << 8) | ((View[r + 2] & 0xFF) << 16) | (View[r + 3] << 24);
     }
 }
 

@@ -21,13 +21,19 @@ public readonly record struct RequantizeLutEpilogue(ArrayView<sbyte> Output, int
         Output[((long)row * Ld) + col] = Lut[QuantMath.Requantize(acc, Bias[col], Multiplier[col], -127) + 128];
 
     /// <inheritdoc />
-    public void Apply4(int row, int col, int acc0, int acc1, int acc2, int acc3)
+    public void Apply4(int row, int col, int acc0, int acc1, int acc2, int acc3) => Apply4(row, col, LoadColumns4(col), acc0, acc1, acc2, acc3, 0);
+
+    /// <summary>Multipliers (floats) and biases (ints) of columns col..col+3.</summary>
+    public EpilogueColumns LoadColumns4(int col) => EpilogueColumns.Load(Multiplier, Bias, col);
+
+    /// <inheritdoc />
+    public void Apply4(int row, int col, EpilogueColumns columns, int acc0, int acc1, int acc2, int acc3, int operand)
     {
         long i = ((long)row * Ld) + col;
-        int q0 = Lut[QuantMath.Requantize(acc0, Bias[col], Multiplier[col], -127) + 128];
-        int q1 = Lut[QuantMath.Requantize(acc1, Bias[col + 1], Multiplier[col + 1], -127) + 128];
-        int q2 = Lut[QuantMath.Requantize(acc2, Bias[col + 2], Multiplier[col + 2], -127) + 128];
-        int q3 = Lut[QuantMath.Requantize(acc3, Bias[col + 3], Multiplier[col + 3], -127) + 128];
+        int q0 = Lut[QuantMath.Requantize(acc0, columns.I0, columns.F0, -127) + 128];
+        int q1 = Lut[QuantMath.Requantize(acc1, columns.I1, columns.F1, -127) + 128];
+        int q2 = Lut[QuantMath.Requantize(acc2, columns.I2, columns.F2, -127) + 128];
+        int q3 = Lut[QuantMath.Requantize(acc3, columns.I3, columns.F3, -127) + 128];
         Int8Store.Store4(Output, i, q0, q1, q2, q3);
     }
 

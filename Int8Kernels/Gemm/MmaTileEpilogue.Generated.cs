@@ -22,7 +22,9 @@ internal static class MmaTileEpilogue
     /// (g = lane &gt;&gt; 2, t = lane &amp; 3) holds cI_J_R = C[64·wm + 16I + g + 8(R &gt;&gt; 1)][64·wn + 8J + 2t + (R &amp; 1)]
     /// (m16 tile I, n8 tile J, register R). After a barrier, pass k (of <paramref name="passes"/>) reads Int4 idx =
     /// k·<paramref name="threads"/> + tid: row idx &gt;&gt; <paramref name="colShift"/> (= log2(TileN / 4)),
-    /// columns 4·(idx mod TileN / 4) .. +3, and applies the epilogue to those inside M × N (<see cref="GemmMmaTn.Finish{TEpilogue}(ref TEpilogue, GemmMmaTn.Args, int, int, int, int, int, int)"/>).
+    /// columns 4·(idx mod TileN / 4) .. +3, and applies the epilogue to those inside M × N (<see cref="GemmMmaTn.Finish{TEpilogue}(ref TEpilogue, GemmMmaTn.Args, int, int, int, int, int, int)"/>);
+    /// with all four columns inside N (and threads a multiple of TileN / 4, so that they are the thread's in every pass) the
+    /// columns' parameters are read once (<see cref="IGemmEpilogue.LoadColumns4"/>).
     /// An epilogue with an int8 operand (<see cref="IGemmEpilogue.Operand"/>) gets its tile [TileM][TileN] copied by
     /// cp.async behind the staging tile (byte TileM·lds·4, TileM = passes·threads·4 / TileN) before the staging stores, and
     /// each pass reads its 4 operand bytes as one shared int (<see cref="OperandTile"/>).
@@ -199,6 +201,29 @@ internal static class MmaTileEpilogue
 
         Group.Barrier();
         var tile4 = smem.Cast<Int4>();
+        int mask = (1 << colShift) - 1;
+        int column = blockCol + (4 * (tid & mask));
+        if (column + 3 < p.N && (threads & mask) == 0)
+        {
+            // threads is a multiple of TileN / 4, so a thread's four columns are the same in every pass: their
+            // parameters are read once (IGemmEpilogue.LoadColumns4), not once a pass.
+            int col4 = tid & mask;
+            var columns = epilogue.LoadColumns4(column);
+            bool hasOperand = operand.View.Length > 0;
+            for (int pass = 0; pass < passes; pass++)
+            {
+                int row = ((pass * threads) + tid) >> colShift;
+                if (blockRow + row < p.M)
+                {
+                    Int4 v = tile4[(row * (lds >> 2)) + col4];
+                    int packed = prefetch ? smem[(at >> 2) + (row << colShift) + col4] : hasOperand ? operand.Read4(blockRow + row, column) : 0;
+                    epilogue.Apply4(blockRow + row, column, columns, v.X, v.Y, v.Z, v.W, packed);
+                }
+            }
+
+            return;
+        }
+
         for (int pass = 0; pass < passes; pass++)
         {
             int idx = (pass * threads) + tid;
@@ -392,6 +417,29 @@ internal static class MmaTileEpilogue
 
         Group.Barrier();
         var tile4 = smem.Cast<Int4>();
+        int mask = (1 << colShift) - 1;
+        int column = blockCol + (4 * (tid & mask));
+        if (column + 3 < p.N && (threads & mask) == 0)
+        {
+            // threads is a multiple of TileN / 4, so a thread's four columns are the same in every pass: their
+            // parameters are read once (IGemmEpilogue.LoadColumns4), not once a pass.
+            int col4 = tid & mask;
+            var columns = epilogue.LoadColumns4(column);
+            bool hasOperand = operand.View.Length > 0;
+            for (int pass = 0; pass < passes; pass++)
+            {
+                int row = ((pass * threads) + tid) >> colShift;
+                if (blockRow + row < p.M)
+                {
+                    Int4 v = tile4[(row * (lds >> 2)) + col4];
+                    int packed = prefetch ? smem[(at >> 2) + (row << colShift) + col4] : hasOperand ? operand.Read4(blockRow + row, column) : 0;
+                    epilogue.Apply4(blockRow + row, column, columns, v.X, v.Y, v.Z, v.W, packed);
+                }
+            }
+
+            return;
+        }
+
         for (int pass = 0; pass < passes; pass++)
         {
             int idx = (pass * threads) + tid;

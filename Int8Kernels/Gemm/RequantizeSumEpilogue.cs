@@ -48,32 +48,22 @@ public readonly record struct RequantizeSumEpilogue(
     }
 
     /// <inheritdoc />
-    public void Apply4(int row, int col, int acc0, int acc1, int acc2, int acc3)
-    {
-        long r = ((long)row * SkipLd) + col;
-        if (SkipAddress != 0 && ((SkipAddress | r) & 3) == 0)
-        {
-            // The four skip bytes as one 4-byte load (lane 0 in the low byte).
-            Apply4(row, col, acc0, acc1, acc2, acc3, Skip.Cast<int>()[r >> 2]);
-            return;
-        }
-
-        long i = ((long)row * Ld) + col;
-        int q0 = Reference(acc0, Bias[col], Multiplier[col], Skip[r], Sum);
-        int q1 = Reference(acc1, Bias[col + 1], Multiplier[col + 1], Skip[r + 1], Sum);
-        int q2 = Reference(acc2, Bias[col + 2], Multiplier[col + 2], Skip[r + 2], Sum);
-        int q3 = Reference(acc3, Bias[col + 3], Multiplier[col + 3], Skip[r + 3], Sum);
-        Int8Store.Store4(Output, i, q0, q1, q2, q3);
-    }
+    public void Apply4(int row, int col, int acc0, int acc1, int acc2, int acc3) => Apply4(row, col, acc0, acc1, acc2, acc3, Operand.Read4(row, col));
 
     /// <inheritdoc />
-    public void Apply4(int row, int col, int acc0, int acc1, int acc2, int acc3, int operand)
+    public void Apply4(int row, int col, int acc0, int acc1, int acc2, int acc3, int operand) => Apply4(row, col, LoadColumns4(col), acc0, acc1, acc2, acc3, operand);
+
+    /// <summary>Multipliers (floats) and biases (ints) of columns col..col+3.</summary>
+    public EpilogueColumns LoadColumns4(int col) => EpilogueColumns.Load(Multiplier, Bias, col);
+
+    /// <inheritdoc />
+    public void Apply4(int row, int col, EpilogueColumns columns, int acc0, int acc1, int acc2, int acc3, int operand)
     {
         long i = ((long)row * Ld) + col;
-        int q0 = Reference(acc0, Bias[col], Multiplier[col], Int8Store.Lane(operand, 0), Sum);
-        int q1 = Reference(acc1, Bias[col + 1], Multiplier[col + 1], Int8Store.Lane(operand, 1), Sum);
-        int q2 = Reference(acc2, Bias[col + 2], Multiplier[col + 2], Int8Store.Lane(operand, 2), Sum);
-        int q3 = Reference(acc3, Bias[col + 3], Multiplier[col + 3], Int8Store.Lane(operand, 3), Sum);
+        int q0 = Reference(acc0, columns.I0, columns.F0, Int8Store.Lane(operand, 0), Sum);
+        int q1 = Reference(acc1, columns.I1, columns.F1, Int8Store.Lane(operand, 1), Sum);
+        int q2 = Reference(acc2, columns.I2, columns.F2, Int8Store.Lane(operand, 2), Sum);
+        int q3 = Reference(acc3, columns.I3, columns.F3, Int8Store.Lane(operand, 3), Sum);
         Int8Store.Store4(Output, i, q0, q1, q2, q3);
     }
 }

@@ -40,14 +40,23 @@ public readonly record struct ResidualRequantizeEpilogue(
         Output[((long)row * Ld) + col] = (sbyte)Reference(acc, Bias[col], Multiplier[col], Residual[((long)row * ResidualLd) + col], ResidualScale, Lo);
 
     /// <inheritdoc />
-    public void Apply4(int row, int col, int acc0, int acc1, int acc2, int acc3)
+    public void Apply4(int row, int col, int acc0, int acc1, int acc2, int acc3) => Apply4(row, col, LoadColumns4(col), acc0, acc1, acc2, acc3, 0);
+
+    /// <summary>Multipliers (floats) and biases (ints) of columns col..col+3.</summary>
+    public EpilogueColumns LoadColumns4(int col) => EpilogueColumns.Load(Multiplier, Bias, col);
+
+    /// <summary>
+    /// <see cref="Apply4(int, int, int, int, int, int)"/> with the columns' parameters given; the residual bytes are read
+    /// here (<see cref="Operand"/> is none, so <paramref name="operand"/> is ignored).
+    /// </summary>
+    public void Apply4(int row, int col, EpilogueColumns columns, int acc0, int acc1, int acc2, int acc3, int operand)
     {
         long i = ((long)row * Ld) + col;
         long r = ((long)row * ResidualLd) + col;
-        int q0 = Reference(acc0, Bias[col], Multiplier[col], Residual[r], ResidualScale, Lo);
-        int q1 = Reference(acc1, Bias[col + 1], Multiplier[col + 1], Residual[r + 1], ResidualScale, Lo);
-        int q2 = Reference(acc2, Bias[col + 2], Multiplier[col + 2], Residual[r + 2], ResidualScale, Lo);
-        int q3 = Reference(acc3, Bias[col + 3], Multiplier[col + 3], Residual[r + 3], ResidualScale, Lo);
+        int q0 = Reference(acc0, columns.I0, columns.F0, Residual[r], ResidualScale, Lo);
+        int q1 = Reference(acc1, columns.I1, columns.F1, Residual[r + 1], ResidualScale, Lo);
+        int q2 = Reference(acc2, columns.I2, columns.F2, Residual[r + 2], ResidualScale, Lo);
+        int q3 = Reference(acc3, columns.I3, columns.F3, Residual[r + 3], ResidualScale, Lo);
         Int8Store.Store4(Output, i, q0, q1, q2, q3);
     }
 

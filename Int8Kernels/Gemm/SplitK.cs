@@ -36,6 +36,12 @@ public readonly record struct AtomicAddEpilogue(ArrayView<int> Workspace, int Ld
 
     /// <inheritdoc />
     public void Apply4(int row, int col, int acc0, int acc1, int acc2, int acc3, int operand) => Apply4(row, col, acc0, acc1, acc2, acc3);
+
+    /// <inheritdoc />
+    public EpilogueColumns LoadColumns4(int col) => default;
+
+    /// <inheritdoc />
+    public void Apply4(int row, int col, EpilogueColumns columns, int acc0, int acc1, int acc2, int acc3, int operand) => Apply4(row, col, acc0, acc1, acc2, acc3, operand);
 }
 
 /// <summary>

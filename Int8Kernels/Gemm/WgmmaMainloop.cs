@@ -161,6 +161,28 @@ internal static class WgmmaMainloop
         int quadsPerRow = tileN / 4;
         int passes = TileM * quadsPerRow / Threads;
         int base4 = staging >> 4, pitch4 = pitch >> 4;
+        int column = blockCol + (4 * (tid % quadsPerRow));
+        if (column + 3 < p.N && Threads % quadsPerRow == 0)
+        {
+            // Threads is a multiple of N / 4, so a thread's four columns are the same in every pass: their parameters
+            // are read once (IGemmEpilogue.LoadColumns4), not once a pass.
+            int col4 = tid % quadsPerRow;
+            var columns = epilogue.LoadColumns4(column);
+            bool hasOperand = operand.View.Length > 0;
+            for (int pass = 0; pass < passes; pass++)
+            {
+                int row = ((pass * Threads) + tid) / quadsPerRow;
+                if (blockRow + row < p.M)
+                {
+                    Int4 v = tile4[base4 + (row * pitch4) + col4];
+                    int packed = prefetch ? smem[(at >> 2) + (row * quadsPerRow) + col4] : hasOperand ? operand.Read4(blockRow + row, column) : 0;
+                    epilogue.Apply4(blockRow + row, column, columns, v.X, v.Y, v.Z, v.W, packed);
+                }
+            }
+
+            return;
+        }
+
         for (int pass = 0; pass < passes; pass++)
         {
             int idx = (pass * Threads) + tid;

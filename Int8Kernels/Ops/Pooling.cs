@@ -40,14 +40,22 @@ public static class Pooling
     /// <summary>
     /// FP16 pooling over 2-byte halves (asynchronous): the float pooling of the widened values (FP32 sum or max), one
     /// rounding as it stores, y = half_RNE(pool(float(x))). With C a multiple of 8 and both views 16-byte aligned a
-    /// thread takes 8 channels of an output pixel (16-byte loads and stores, <see cref="Half8Kernel{TOp}"/>), else one
-    /// channel; each channel's arithmetic is the same either way, so are the bits.
+    /// thread takes 8 channels of an output pixel (16-byte loads and stores): a max over a window at most 3 wide in
+    /// 3×3 blocks of independent loads (<see cref="PoolingMax.RunHalf"/>, ResNet's stem pool), anything else tap by tap
+    /// (<see cref="Half8Kernel{TOp}"/>); else one channel a thread. Each channel's arithmetic and tap order are the same
+    /// every way, so are the bits.
     /// </summary>
     public static void Half(Int8Device device, ArrayView<ushort> x, ArrayView<ushort> y, PoolProblem problem, PoolingMode mode)
     {
         Check(device, x.Length, y.Length, problem);
         if (problem.C % 8 == 0 && QuantArgs.Aligned16(x) && QuantArgs.Aligned16(y))
         {
+            if (mode == PoolingMode.Max && problem.S <= 3)
+            {
+                PoolingMax.RunHalf(device, x, y, problem.Geometry);
+                return;
+            }
+
             var vector = new Half8Launch(device, x, y, problem.Geometry);
             ForMode(mode, ref vector);
             return;
@@ -77,12 +85,12 @@ public static class Pooling
 
     /// <summary>
     /// Int8 max pooling (asynchronous); the output has the input's scale. One thread an output pixel's 16 channels when
-    /// C is a multiple of 16 (16-byte accesses), else 4 or 1 (see <see cref="PoolingMaxInt8"/>).
+    /// C is a multiple of 16 (16-byte accesses), else 4 or 1 (see <see cref="PoolingMax"/>).
     /// </summary>
     public static void Int8Max(Int8Device device, ArrayView<sbyte> x, ArrayView<sbyte> y, PoolProblem problem)
     {
         Check(device, x.Length, y.Length, problem);
-        PoolingMaxInt8.Run(device, x, y, problem.Geometry);
+        PoolingMax.Run(device, x, y, problem.Geometry);
     }
 
     /// <summary>

@@ -25,7 +25,7 @@ public sealed class FastOpsPtxTests
     [Fact]
     public void Int8_max_pool_16_lanes_loads_and_stores_16_bytes()
     {
-        var kernel = typeof(PoolingMaxInt8).GetMethod(nameof(PoolingMaxInt8.Kernel), BindingFlags.NonPublic | BindingFlags.Static)!;
+        var kernel = typeof(PoolingMax).GetMethod(nameof(PoolingMax.Kernel), BindingFlags.NonPublic | BindingFlags.Static)!;
         var ptx = Ptx(kernel.MakeGenericMethod(typeof(Int4), typeof(MaxLanes16)));
         Assert.True(ptx.Contains("ld.global.v4", StringComparison.Ordinal), $"no 16-byte load in\n{ptx}");
         Assert.True(ptx.Contains("st.global.v4", StringComparison.Ordinal), $"no 16-byte store in\n{ptx}");

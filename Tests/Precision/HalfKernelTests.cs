@@ -83,6 +83,7 @@ public sealed class HalfKernelTests
             new PoolProblem(3, 3, 7, 7, 7, 7, 1, 1),
             new PoolProblem(2, 64, 11, 10, 3, 3, 2, 2, 1, 1), // the ResNet stem's 3×3/2 pad 1, vector kernel
             new PoolProblem(1, 24, 5, 6, 2, 3, 1, 2),
+            new PoolProblem(2, 16, 11, 6, 5, 2, 2, 1, 2, 1, CeilMode: true), // 5 rows: two 3×3 blocks, the second clamped
         };
         var accelerator = device.Accelerator;
         foreach (var p in problems)
@@ -98,6 +99,33 @@ public sealed class HalfKernelTests
             Pooling.Float(device, dxf.View, dyf.View, p, mode);
             device.Synchronize();
             var expected = HalfConvert.FromFloats(dyf.GetAsArray1D());
+            Assert.Equal(expected, dy.GetAsArray1D());
+        }
+    }
+
+    [Fact]
+    public void Max_pooling_halves_keep_the_first_of_equal_zeros_and_skip_nan() => SignedZeroMaxCase(TestDevices.Cpu);
+
+    // Windows of +0, −0, NaN and −1 only: the maximum is a zero whose sign is the first one met in the reference's
+    // row-by-row order, so the blocked kernel must meet the taps in that order (and never let a NaN in).
+    private static void SignedZeroMaxCase(Int8Device device)
+    {
+        ushort[] values = [0x0000, 0x8000, 0x7E00, 0xBC00];
+        var random = new Random(77);
+        foreach (var p in new[] { new PoolProblem(2, 16, 9, 9, 3, 3, 2, 2, 1, 1), new PoolProblem(1, 8, 10, 7, 5, 3, 1, 2, 2, 1) })
+        {
+            var x = Enumerable.Range(0, p.N * p.H * p.W * p.C).Select(_ => values[random.Next(values.Length)]).ToArray();
+            long outputs = (long)p.N * p.P * p.Q * p.C;
+            using var dx = device.Accelerator.Allocate1D(x);
+            using var dxf = device.Accelerator.Allocate1D(HalfConvert.ToFloats(x));
+            using var dy = device.Accelerator.Allocate1D<ushort>(outputs);
+            using var dyf = device.Accelerator.Allocate1D<float>(outputs);
+            Pooling.Half(device, dx.View, dy.View, p, PoolingMode.Max);
+            Pooling.Float(device, dxf.View, dyf.View, p, PoolingMode.Max);
+            device.Synchronize();
+            var expected = HalfConvert.FromFloats(dyf.GetAsArray1D());
+            Assert.Contains((ushort)0x8000, expected);
+            Assert.Contains((ushort)0x0000, expected);
             Assert.Equal(expected, dy.GetAsArray1D());
         }
     }
@@ -321,6 +349,7 @@ public sealed class HalfKernelTests
             PoolingCase(cuda, mode);
         }
 
+        SignedZeroMaxCase(cuda);
         ActivationCase(cuda);
         QuantizeCase(cuda);
         SoftMaxCase(cuda, 1000);
