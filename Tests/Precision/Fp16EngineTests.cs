@@ -168,6 +168,12 @@ public sealed class Fp16EngineTests
         // on the arena's halves (no pack).
         Assert.All(cuda.Layers.Where(l => l.Type == LayerType.Convolution), l => Assert.True(l.KernelName.StartsWith("stem_fold_f16 ", StringComparison.Ordinal) || l.KernelName.StartsWith("conv_f16f16f32_nhwc_", StringComparison.Ordinal), l.KernelName));
         Assert.True(cuda.Layers.Count(l => l.KernelName.StartsWith("conv_f16f16f32_nhwc_", StringComparison.Ordinal)) >= 15, "ResNet-18's 19 convolutions after the stem should run the implicit GEMM");
+
+        // Tactic timing (on by default on CUDA) chose among the FP16 convolutions, each choice one that can run its layer.
+        var fp16Choices = cuda.Tactics.Where(t => t.Variant.StartsWith("conv_f16f16f32_nhwc_", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(fp16Choices);
+        Assert.All(fp16Choices, c => Assert.True(c.FromCache || c.Candidates.ContainsKey(c.Variant), $"{c.Layer}: {c.Variant}"));
+        Assert.Contains(cuda.Layers, l => l.KernelName.EndsWith("[timed]", StringComparison.Ordinal) && l.KernelName.Contains("f16f16f32", StringComparison.Ordinal));
         var error = new QuantizationError();
         error.Add(TestNetworks.Run(cpu, inputs, n)[fc.Output.Name], TestNetworks.Run(cuda, inputs, n)[fc.Output.Name]);
         TestContext.Current.SendDiagnosticMessage($"ResNet-18 FP16 CUDA vs CPU logits: cosine {error.Cosine:F7}, SQNR {error.SqnrDb:F1} dB");

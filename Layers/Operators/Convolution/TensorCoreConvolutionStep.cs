@@ -36,7 +36,14 @@ namespace ILGPUInt8.Layers.Operators;
 /// space-to-depth instead (<see cref="FoldFor"/>): the folded input in scratch, then the stride-1 implicit GEMM on it
 /// (the same products plus zero ones, summed in another order than im2col's).
 /// </summary>
-internal sealed class TensorCoreConvolutionStep : Step
+/// <para>
+/// On CUDA the implicit-GEMM variant is a tactic (<see cref="ITunableStep"/>): build-time timing tries every FP16/TF32
+/// convolution that can run the problem (the wgmma ones fed by cp.async or the copy engine, the halo tile, mma.sync) and
+/// keeps the fastest. Unlike the INT8 convolutions' they do not give the same bits: each sums the FP32 products in its own
+/// order, within the tolerance <c>ConvFloatTests</c> holds them to, so a float engine's bits follow its tactics, which its
+/// engine file keeps.
+/// </para>
+internal sealed class TensorCoreConvolutionStep : Step, ITunableStep
 {
     private readonly Func<int, ConvProblem> _problem;
     private readonly ArrayView<sbyte> _weights;
@@ -46,6 +53,7 @@ internal sealed class TensorCoreConvolutionStep : Step
     private readonly IFloatGemmVariant? _variant;
     private readonly IFloatConvVariant? _implicit;
     private readonly ConvStemFold? _fold;
+    private IReadOnlyList<IFloatConvVariant>? _candidates;
 
     private TensorCoreConvolutionStep(Engine engine, PlanNode node, FloatMmaInput input, IFloatGemmVariant? variant, IFloatConvVariant? implicitConv, ConvStemFold? fold = null)
         : base(engine, node)
@@ -105,9 +113,41 @@ internal sealed class TensorCoreConvolutionStep : Step
         : 0;
 
     /// <inheritdoc />
-    public override string KernelName => _fold is not null ? $"stem_fold_f16 {_fold.Folded.R}x{_fold.Folded.S}x{_fold.Folded.C / 2}+{_implicit!.Name}"
+    public override string KernelName => _fold is not null ? $"stem_fold_f16 {_fold.Folded.R}x{_fold.Folded.S}x{_fold.Folded.C / 2}+{ImplicitName}"
         : _implicit is null ? $"im2col_{(_input == FloatMmaInput.Fp16 ? "f16" : "f32")}+{Variant(_problem(Plan.MaxBatchSize)).Name}"
-        : PacksInput ? $"pack_f16+{_implicit.Name}" : _implicit.Name;
+        : PacksInput ? $"pack_f16+{_implicit.Name}" : ImplicitName;
+
+    /// <inheritdoc />
+    public string? Trial { get; set; }
+
+    // The implicit GEMM's name at the largest batch, marked when a timed tactic chose it.
+    private string ImplicitName
+    {
+        get
+        {
+            var chosen = ImplicitAt(Plan.MaxBatchSize);
+            return chosen.Name + (Node.Tactics.Any(t => t.Variant == chosen.Name) ? " [timed]" : string.Empty);
+        }
+    }
+
+    /// <summary>
+    /// The FP16/TF32 implicit-GEMM convolutions that can run the step's (folded) problem at <paramref name="batch"/>: CUDA
+    /// only (the CPU accelerator has its one injected variant), none when the input is packed first.
+    /// </summary>
+    public IReadOnlyList<string> Candidates(int batch)
+    {
+        if (_implicit is null || PacksInput || !Device.IsCuda)
+        {
+            return [];
+        }
+
+        var p = ImplicitProblem(batch);
+        return [.. AllImplicit().Where(v => v.CanImplement(Device, p) is null).Select(v => v.Name)];
+    }
+
+    /// <inheritdoc />
+    public string TimingProblem(int batch) =>
+        $"conv {_input} {ImplicitProblem(batch)} {(Output.Type == DataType.Half ? "f16out" : "f32out")} {(_fold is not null ? "fold" : $"x%16={Input().Offset % 16}")}";
 
     // FP16 on float words (engine files before version 9): the implicit GEMM packs them to halves first.
     private bool PacksInput => _implicit is not null && _input == FloatMmaInput.Fp16 && Input().Type != DataType.Half;
@@ -214,6 +254,36 @@ internal sealed class TensorCoreConvolutionStep : Step
     // The folded problem in halves (its C counts bytes).
     private static ConvProblem HalvesOf(ConvProblem bytes) => bytes with { C = bytes.C / 2 };
 
+    // The problem the implicit GEMM runs at a batch: the folded one for a stem fold.
+    private ConvProblem ImplicitProblem(int batch) => _fold is not null ? HalvesOf(_fold.WithBatch(batch).Folded) : _problem(batch);
+
+    // Every implicit-GEMM variant of this precision on CUDA, made once.
+    private IReadOnlyList<IFloatConvVariant> AllImplicit() => _candidates ??= Device.IsCuda ? ConvFloat.Variants(Device, _input) : [];
+
+    // The implicit GEMM a run at a batch uses: the trial of tactic timing (a name no variant has, or one that cannot run the
+    // problem, is refused, so the timer skips it); else the tactic timed at the nearest batch (|log2 ratio|) when it can run
+    // the problem; else the heuristic choice made when the step was built.
+    private IFloatConvVariant ImplicitAt(int batch)
+    {
+        var p = ImplicitProblem(batch);
+        if (Trial is not null)
+        {
+            return AllImplicit().FirstOrDefault(v => v.Name == Trial && v.CanImplement(Device, p) is null)
+                ?? throw new NotSupportedException($"{Node.Name}: no FP16/TF32 convolution named {Trial} runs {p}.");
+        }
+
+        if (Node.Tactics.Count > 0)
+        {
+            var name = Node.Tactics.MinBy(t => Math.Abs(Math.Log2((double)t.Batch / batch))).Variant;
+            if (AllImplicit().FirstOrDefault(v => v.Name == name && v.CanImplement(Device, p) is null) is { } timed)
+            {
+                return timed;
+            }
+        }
+
+        return _implicit!;
+    }
+
     // The implicit-GEMM variant for a problem: CUDA's ConvFloat choice, the CPU accelerator's injected test variant.
     private static IFloatConvVariant? ImplicitVariant(Int8Device device, FloatMmaInput input, ConvProblem p)
     {
@@ -263,14 +333,14 @@ internal sealed class TensorCoreConvolutionStep : Step
             var fold = _fold.WithBatch(batch);
             var z = context.Scratch<sbyte>(this, fold.FoldedBytes);
             StemFold.FromS8Nhwc(Device, context.View<sbyte>(Input(), batch), fold, z);
-            _implicit!.Run(Device, z, _weights, HalvesOf(fold.Folded), epilogue);
+            ImplicitAt(batch).Run(Device, z, _weights, HalvesOf(fold.Folded), epilogue);
             return;
         }
 
         if (_implicit is not null && !PacksInput)
         {
             // TF32 on the arena's floats, FP16 on the arena's halves.
-            _implicit.Run(Device, context.View<sbyte>(Input(), batch), _weights, p, epilogue);
+            ImplicitAt(batch).Run(Device, context.View<sbyte>(Input(), batch), _weights, p, epilogue);
             return;
         }
 

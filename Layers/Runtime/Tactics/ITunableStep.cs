@@ -1,8 +1,10 @@
 namespace ILGPUInt8.Layers.Runtime;
 
 /// <summary>
-/// A step that can run one of several kernel variants (tactics), all giving the same bits: build-time tactic timing
-/// (<see cref="TacticTimer"/>) times each candidate and keeps the fastest in the plan node's tactics.
+/// A step that can run one of several kernel variants (tactics): build-time tactic timing (<see cref="TacticTimer"/>)
+/// times each candidate and keeps the fastest in the plan node's tactics. An INT8 step's candidates all give the same
+/// bits; a float step's (FP16/TF32 convolutions) the same values within their kernels' tolerance, each summing in its own
+/// order.
 /// </summary>
 internal interface ITunableStep
 {

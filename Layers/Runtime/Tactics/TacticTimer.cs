@@ -14,12 +14,13 @@ public sealed record TacticChoice(string Layer, int Batch, string Variant, doubl
 
 /// <summary>
 /// Build-time tactic timing, as TensorRT does it: for every step that can run several kernel variants
-/// (<see cref="ITunableStep"/>: the INT8 convolutions and fully connected layers), at each batch size asked for, run each
-/// candidate on the engine's own buffers (one untimed run that also loads it, then <c>repeats</c> timed runs: CUDA
-/// profiling markers around each launch sequence on the device, a synchronised stopwatch elsewhere) and keep the one with
-/// the smallest median in the plan node's tactics, which the engine file stores. Every candidate computes the same
-/// bits, so the choice changes time only. A <see cref="TimingCache"/> entry for the device and problem is used instead of
-/// timing when its variant can run the step.
+/// (<see cref="ITunableStep"/>: the INT8 convolutions and fully connected layers, the FP16/TF32 convolutions), at each
+/// batch size asked for, run each candidate on the engine's own buffers (one untimed run that also loads it, then
+/// <c>repeats</c> timed runs: CUDA profiling markers around each launch sequence on the device, a synchronised stopwatch
+/// elsewhere) and keep the one with the smallest median in the plan node's tactics, which the engine file stores. An INT8
+/// step's candidates compute the same bits, so the choice changes time only; a float step's differ in their FP32
+/// summation order (within their tolerance). A <see cref="TimingCache"/> entry for the device and problem is used instead
+/// of timing when its variant can run the step.
 /// </summary>
 internal static class TacticTimer
 {
