@@ -37,9 +37,9 @@ public static class ConvFloat
     }
 
     /// <summary>
-    /// Set to <c>on</c> to try the halo-tile convolution (<see cref="ConvWgmmaHaloFloat"/>) first for filters wider than
-    /// 1×1 (A/B runs). Off by default: on an H100 (session 18) it ran r18 3×3 64@56 b256 in 0.547 ms against the TMA
-    /// kernel's 0.490, and the FP16 ResNet-18 engine 6 % slower with it.
+    /// Set to <c>on</c> to make the halo-tile convolution (<see cref="ConvWgmmaHaloFloat"/>) the heuristic's first choice
+    /// for filters wider than 1×1 (A/B runs; with build-time tactic timing the engine times it beside the others anyway).
+    /// Off by default: on an H100 (session 18) it ran r18 3×3 64@56 b256 in 0.547 ms against the TMA kernel's 0.490.
     /// </summary>
     public const string HaloEnvironmentVariable = "ILGPUINT8_FP16_HALO";
 

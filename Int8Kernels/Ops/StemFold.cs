@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Runtime;
+using ILGPUInt8.Kernels.Arch;
 using ILGPUInt8.Kernels.Convolution;
 using ILGPUInt8.Kernels.Quantization;
 using ILGPUInt8.Kernels.Runtime;
@@ -16,6 +17,8 @@ namespace ILGPUInt8.Kernels.Ops;
 /// <item>float NCHW (the engine's input, fused quantize): v = clamp(round_half_even(x[n, c, h, w] · (1/s)), −127, 127),
 /// <see cref="QuantMath.QuantizeWithInverse"/> with 1/s rounded to float on the host, the bits of the input convert;</item>
 /// <item>uint8 NHWC images: v = table[c·256 + x[n, h, w, c]], the table built on the host (normalization then quantize).</item>
+/// <item>float NCHW into FP16 (the FP16 engine's input, fused convert): the fold of the halves' bytes, byte channel
+/// c = 2·c_x + b being byte b of half_RNE(x[n, c_x, h, w]) (<see cref="HalfConvert.FromFloat"/>, the input convert's bits).</item>
 /// </list>
 /// One thread a folded pixel (its C2/4 words), no division in its index arithmetic.
 /// </summary>
@@ -33,6 +36,22 @@ public static class StemFold
     {
         Check(device, x.Length, fold, z, nameof(x));
         Launch(device, "f32", z, fold, new F32NchwSource(x, QuantMath.Inverse(scale)));
+    }
+
+    /// <summary>
+    /// z of the FP16 stem from float NCHW x [N, C/2, H, W] (asynchronous): <paramref name="fold"/>'s problem counts bytes
+    /// (C = 2 bytes a half), and byte b of channel c_x is byte b of half_RNE(x[n, c_x, h, w]).
+    /// </summary>
+    public static void FromF32NchwHalves(Int8Device device, ArrayView<float> x, ConvStemFold fold, ArrayView<sbyte> z)
+    {
+        ArgumentNullException.ThrowIfNull(fold);
+        if (fold.Problem.C % 2 != 0)
+        {
+            throw new ArgumentException($"The fold of halves counts 2 bytes a channel; its C ({fold.Problem.C}) is odd.", nameof(fold));
+        }
+
+        Check(device, x.Length * 2, fold, z, nameof(x));
+        Launch(device, "f32.f16", z, fold, new F32NchwHalfSource(x));
     }
 
     /// <summary>z from uint8 NHWC images x [N, H, W, C] through <paramref name="table"/> [C][256] (asynchronous).</summary>
@@ -151,6 +170,18 @@ internal readonly record struct F32NchwSource(ArrayView<float> X, float Inverse)
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Load(int n, int c, int h, int w, FoldArgs a) =>
         QuantMath.QuantizeWithInverse(X[((((long)n * a.C) + c) * a.H + h) * a.W + w], Inverse);
+}
+
+/// <summary>
+/// Float NCHW as FP16 bytes: byte channel c = 2·c_x + b is byte b of half_RNE(x[n, c_x, h, w]) (a.C counts bytes; the
+/// fold keeps the low byte of what this returns).
+/// </summary>
+internal readonly record struct F32NchwHalfSource(ArrayView<float> X) : IStemSource
+{
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Load(int n, int c, int h, int w, FoldArgs a) =>
+        HalfConvert.FromFloat(X[((((long)n * (a.C >> 1)) + (c >> 1)) * a.H + h) * a.W + w]) >> (8 * (c & 1));
 }
 
 /// <summary>Uint8 NHWC through a per-channel table [C][256].</summary>

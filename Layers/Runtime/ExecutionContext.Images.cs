@@ -48,7 +48,7 @@ public sealed partial class ExecutionContext
         }
 
         Bind();
-        if (!IsFused(0))
+        if (!TakesImages(0))
         {
             // Normalize on the host: x[n, c, h, w] = Apply(images[n, h, w, c], c).
             var x = new float[need];
@@ -86,7 +86,7 @@ public sealed partial class ExecutionContext
         ArgumentNullException.ThrowIfNull(preprocessing);
         Bind();
         var d = Engine.Plan.Tensors[Engine.Plan.Inputs[0]].Dims;
-        if (Engine.Inputs.Count != 1 || !IsFused(0) || Engine.HostIsa is not null)
+        if (Engine.Inputs.Count != 1 || !TakesImages(0) || Engine.HostIsa is not null)
         {
             return "uint8 images stream to the device only into an engine whose folded INT8 stem reads its single input itself (not an FP32 input, the CPU backend or an unfolded stem)";
         }
@@ -178,6 +178,9 @@ public sealed partial class ExecutionContext
     /// <summary>The float NCHW staging buffer of input <paramref name="i"/> for a batch.</summary>
     internal ArrayView<float> InputStaging(int i, int batchSize) =>
         _inputs[i].View.SubView(0, Engine.Plan.Tensors[Engine.Plan.Inputs[i]].Dims.Volume * batchSize);
+
+    /// <summary>Whether the step that reads input <paramref name="i"/> itself also takes its uint8 images on the device.</summary>
+    private bool TakesImages(int i) => Engine.Steps.Any(s => s.FusedInput == i && s.FusedInputTakesImages);
 
     /// <summary>Whether a step reads input <paramref name="i"/> itself (its convert is fused).</summary>
     private bool IsFused(int i)

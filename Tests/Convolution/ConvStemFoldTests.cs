@@ -1,4 +1,5 @@
 using ILGPU.Runtime;
+using ILGPUInt8.Kernels.Arch;
 using ILGPUInt8.Kernels.Convolution;
 using ILGPUInt8.Kernels.Ops;
 using ILGPUInt8.Kernels.Quantization;
@@ -26,6 +27,7 @@ public sealed class ConvStemFoldTests
             ((Action<ILGPU.ArrayView<int>, FoldArgs, S8NhwcSource>)StemFold.Kernel).Method,
             ((Action<ILGPU.ArrayView<int>, FoldArgs, F32NchwSource>)StemFold.Kernel).Method,
             ((Action<ILGPU.ArrayView<int>, FoldArgs, U8NhwcSource>)StemFold.Kernel).Method,
+            ((Action<ILGPU.ArrayView<int>, FoldArgs, F32NchwHalfSource>)StemFold.Kernel).Method,
         })
         {
             var ptx = KernelPtx.Sm90(method);
@@ -135,5 +137,30 @@ public sealed class ConvStemFoldTests
         using var ts = device.Accelerator.Allocate1D(table);
         StemFold.FromU8Nhwc(device, us.View, ts.View, fold, z.View);
         Exact.Equal<sbyte>(StemFoldReference.Forward(mapped, fold), z.GetAsArray1D(), what + " from u8");
+
+        // float NCHW into FP16 (the FP16 stem's fused convert): the fold of the NHWC halves' bytes (2 byte channels a
+        // channel), with signed zero, infinity, NaN and a value that rounds to the largest half among the inputs.
+        // (Shapes whose byte channels do not fold are skipped.)
+        if (ConvStemFold.Plan(p with { C = 2 * c }) is not { } halfFold)
+        {
+            return;
+        }
+
+        float[] edges = [-0f, float.PositiveInfinity, float.NaN, 65519f, 1e-8f];
+        edges.CopyTo(f, 2);
+        var halfBytes = new sbyte[2 * f.Length];
+        for (var i = 0; i < f.Length; i++)
+        {
+            int nn = i / (c * h * w), cc = i / (h * w) % c, hw = i % (h * w);
+            ushort half = HalfConvert.FromFloat(f[i]);
+            long at = 2 * ((((long)nn * h * w) + hw) * c + cc);
+            halfBytes[at] = (sbyte)(half & 0xFF);
+            halfBytes[at + 1] = (sbyte)(half >> 8);
+        }
+
+        using var zh = device.Accelerator.Allocate1D<sbyte>(halfFold.FoldedBytes);
+        fs.View.CopyFromCPU(f);
+        StemFold.FromF32NchwHalves(device, fs.View, halfFold, zh.View);
+        Exact.Equal<sbyte>(StemFoldReference.Forward(halfBytes, halfFold), zh.GetAsArray1D(), what + " from f32 into halves");
     }
 }

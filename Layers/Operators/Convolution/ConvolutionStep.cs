@@ -175,17 +175,18 @@ internal sealed class ConvolutionStep : Step, ITunableStep
 
     /// <summary>
     /// The engine input (index into <see cref="Plan.Inputs"/>) a folded stem reads straight from its float staging buffer
-    /// (the input convert fused into the fold): its INT8 input tensor is an engine input that no other node reads and
-    /// that is no output; else −1 (also under <c>ILGPUINT8_STEM=fold</c>).
+    /// (the input convert fused into the fold): its input tensor, of <paramref name="type"/> (INT8, or FP16 for the FP16
+    /// stem), is an engine input that no other node reads and that is no output; else −1 (also when
+    /// <paramref name="environmentVariable"/> is <c>fold</c>: <c>ILGPUINT8_STEM</c>, <c>ILGPUINT8_FP16_STEM</c>).
     /// </summary>
-    internal static int FusedInputOf(Plan plan, PlanNode node)
+    internal static int FusedInputOf(Plan plan, PlanNode node, DataType type = DataType.Int8, string environmentVariable = StemEnvironmentVariable)
     {
         int id = node.Inputs[0];
         int index = plan.Inputs.IndexOf(id);
         var t = plan.Tensors[id];
         bool alone = plan.Nodes.Sum(n => n.Inputs.Count(i => i == id)) == 1 && !plan.Outputs.Contains(id);
-        bool off = string.Equals(Environment.GetEnvironmentVariable(StemEnvironmentVariable), "fold", StringComparison.OrdinalIgnoreCase);
-        return index >= 0 && alone && !off && t.Type == DataType.Int8 && t.Constant is null && t.AliasOf < 0 ? index : -1;
+        bool off = string.Equals(Environment.GetEnvironmentVariable(environmentVariable), "fold", StringComparison.OrdinalIgnoreCase);
+        return index >= 0 && alone && !off && t.Type == type && t.Constant is null && t.AliasOf < 0 ? index : -1;
     }
 
     public override long ScratchBytes => _scratchBytes;

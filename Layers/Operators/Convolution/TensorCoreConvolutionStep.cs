@@ -53,6 +53,7 @@ internal sealed class TensorCoreConvolutionStep : Step, ITunableStep
     private readonly IFloatGemmVariant? _variant;
     private readonly IFloatConvVariant? _implicit;
     private readonly ConvStemFold? _fold;
+    private readonly int _fusedInput = -1;
     private IReadOnlyList<IFloatConvVariant>? _candidates;
 
     private TensorCoreConvolutionStep(Engine engine, PlanNode node, FloatMmaInput input, IFloatGemmVariant? variant, IFloatConvVariant? implicitConv, ConvStemFold? fold = null)
@@ -62,6 +63,12 @@ internal sealed class TensorCoreConvolutionStep : Step, ITunableStep
         _variant = variant;
         _implicit = implicitConv;
         _fold = fold;
+        if (fold is not null)
+        {
+            // The FP16 stem reads the engine's float input itself when it alone reads it (the convert to halves fused).
+            _fusedInput = ConvolutionStep.FusedInputOf(Plan, node, DataType.Half, StemEnvironmentVariable);
+        }
+
         var dims = Input().Dims;
         var (problem, w, bias, k) = Shape(node, dims);
         _problem = problem;
@@ -113,12 +120,18 @@ internal sealed class TensorCoreConvolutionStep : Step, ITunableStep
         : 0;
 
     /// <inheritdoc />
-    public override string KernelName => _fold is not null ? $"stem_fold_f16 {_fold.Folded.R}x{_fold.Folded.S}x{_fold.Folded.C / 2}+{ImplicitName}"
+    public override string KernelName => _fold is not null ? $"stem_fold_f16{(_fusedInput >= 0 ? " (input convert fused)" : string.Empty)} {_fold.Folded.R}x{_fold.Folded.S}x{_fold.Folded.C / 2}+{ImplicitName}"
         : _implicit is null ? $"im2col_{(_input == FloatMmaInput.Fp16 ? "f16" : "f32")}+{Variant(_problem(Plan.MaxBatchSize)).Name}"
         : PacksInput ? $"pack_f16+{_implicit.Name}" : ImplicitName;
 
     /// <inheritdoc />
     public string? Trial { get; set; }
+
+    /// <summary>The engine input a folded FP16 stem reads from its float staging buffer (the convert fused), or −1.</summary>
+    public override int FusedInput => _fusedInput;
+
+    /// <summary>False: uint8 images are normalized on the host into the float staging buffer this step reads.</summary>
+    public override bool FusedInputTakesImages => false;
 
     // The implicit GEMM's name at the largest batch, marked when a timed tactic chose it.
     private string ImplicitName
@@ -228,8 +241,9 @@ internal sealed class TensorCoreConvolutionStep : Step, ITunableStep
     }
 
     /// <summary>
-    /// Set to <c>im2col</c> to keep the FP16 stems on im2col + GEMM (A/B runs); by default a strided FP16 convolution with
-    /// C not a multiple of 8 (the RGB stem) folds (<see cref="FoldFor"/>).
+    /// Set to <c>im2col</c> to keep the FP16 stems on im2col + GEMM (A/B runs), or to <c>fold</c> to fold without reading
+    /// the float input itself; by default a strided FP16 convolution with C not a multiple of 8 (the RGB stem) folds
+    /// (<see cref="FoldFor"/>), straight from the engine's float input when it alone reads that input.
     /// </summary>
     internal const string StemEnvironmentVariable = "ILGPUINT8_FP16_STEM";
 
@@ -332,7 +346,15 @@ internal sealed class TensorCoreConvolutionStep : Step, ITunableStep
             // z = the fold of the input's bytes, then the stride-1 convolution of z.
             var fold = _fold.WithBatch(batch);
             var z = context.Scratch<sbyte>(this, fold.FoldedBytes);
-            StemFold.FromS8Nhwc(Device, context.View<sbyte>(Input(), batch), fold, z);
+            if (_fusedInput >= 0)
+            {
+                StemFold.FromF32NchwHalves(Device, context.InputStaging(_fusedInput, batch), fold, z);
+            }
+            else
+            {
+                StemFold.FromS8Nhwc(Device, context.View<sbyte>(Input(), batch), fold, z);
+            }
+
             ImplicitAt(batch).Run(Device, z, _weights, HalvesOf(fold.Folded), epilogue);
             return;
         }

@@ -45,6 +45,9 @@ internal sealed unsafe class HalfIoStep : Step
     public override int FusedInput => _inner.FusedInput;
 
     /// <inheritdoc />
+    public override bool FusedInputTakesImages => _inner.FusedInputTakesImages;
+
+    /// <inheritdoc />
     public override string KernelName =>
         (_halfInputs.Length > 0 ? "unpack_f16+" : string.Empty) + _inner.KernelName + (HalfOutput ? "+pack_f16" : "+round_f16");
 

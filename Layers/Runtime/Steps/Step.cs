@@ -47,6 +47,12 @@ internal abstract class Step : IDisposable
     public virtual int FusedInput => -1;
 
     /// <summary>
+    /// Whether the step that fuses its input's convert also takes uint8 images on the device (the INT8 stem, through its
+    /// quantize table); otherwise images are normalized on the host into the float staging buffer the step reads.
+    /// </summary>
+    public virtual bool FusedInputTakesImages => FusedInput >= 0;
+
+    /// <summary>
     /// The kernel (and variant or tile) a run at the maximum batch launches, for --layer-info: by default the operation
     /// and its precision (<c>pooling_s8</c>, <c>pooling_f16</c> on halves, <c>softmax_f32</c>); steps that choose among
     /// variants name the one chosen.

@@ -14,17 +14,17 @@ nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv > $o/gpu.t
 (bash .gpu/run.sh Perf --help > /dev/null 2>&1)
 TD="env DOTNET_ROOT=/tmp/gpu-dotnet /tmp/gpu-dotnet/dotnet /tmp/gpu-app/Tests/ILGPUInt8.Tests.dll"
 C=ILGPUInt8.Tests
-ILGPUINT8_TACTICS=off timeout $(left 150) $TD -class $C.Gemm.EpilogueColumnsTests -class $C.Convolution.ConvWgmmaHaloTests \
+ILGPUINT8_TACTICS=off timeout $(left 140) $TD -class $C.Gemm.EpilogueColumnsTests -class $C.Convolution.ConvWgmmaHaloTests \
   -class $C.Convolution.ConvMmaTests -class $C.Gemm.GemmMmaTests -class $C.Gemm.GemmWgmmaTests -class $C.Convolution.ResidualPrefetchTests \
   -class $C.Convolution.ConvFloatTests -class $C.Precision.HalfKernelTests -trait Category=Gpu -reporter verbose > $o/tests.log 2>&1; el tests
 pack
-timeout $(left 70) $TD -class $C.Precision.Fp16EngineTests -class $C.Networks.TacticTimingTests -trait Category=Gpu -reporter verbose > $o/tests-engine.log 2>&1; el tests-engine
+timeout $(left 60) $TD -class $C.Precision.Fp16EngineTests -class $C.Networks.TacticTimingTests -trait Category=Gpu -reporter verbose > $o/tests-engine.log 2>&1; el tests-engine
 pack
-timeout $(left 50) bash .gpu/run.sh Perf conv --only halo --layer r18 --repeats 5 --out $o/conv > $o/conv.log 2>&1; el conv
+timeout $(left 40) bash .gpu/run.sh Perf conv --only halo --layer r18 --repeats 5 --out $o/conv > $o/conv.log 2>&1; el conv
 pack
-PYTHONUNBUFFERED=1 timeout $(left 80) python3 Perf/peers/engine_peers.py $o/peers.json --compile --no-autotune --nets resnet18 > $o/engine-peers.log 2>&1; el peers
+PYTHONUNBUFFERED=1 timeout $(left 70) python3 Perf/peers/engine_peers.py $o/peers.json --compile --no-autotune --nets resnet18 > $o/engine-peers.log 2>&1; el peers
 pack
-timeout $(left 150) bash .gpu/run.sh Perf engine --cases resnet18 --precisions int8,fp16 --out $o/engine --repeats 5 --peers $o/peers.json > $o/engine.log 2>&1; el engine
+timeout $(left 200) bash .gpu/run.sh Perf engine --cases resnet18 --precisions int8,fp16 --residual-ab --out $o/engine --repeats 5 --peers $o/peers.json > $o/engine.log 2>&1; el engine
 pack
 cat $o/times.txt; grep -E "Total:|\[FAIL\]" $o/tests*.log | tail -6; grep -E "^  conv " $o/conv.log | head -20
 grep -E "^  engine         resnet18|best peer|conv1|maxpool|layer1.0" $o/engine.log | head -30
