@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Runtime;
 using ILGPU.Runtime.Cuda;
@@ -454,9 +455,7 @@ public sealed class ConvWgmmaHalo : IConvVariant
             bool hasOperand = operand.View.Length > 0;
             for (int pass = 0; pass < Passes; pass++)
             {
-                int i = (pass * 8) + (lt >> 4), q = i >> 3;
-                int qr = q >> a.GroupShift;
-                int qx = (8 * (q - (qr << a.GroupShift))) + (i & 7);
+                int i = PassPixel(pass, lt, a, out int qr, out int qx);
                 if (qr < yLeft && qx < xLeft)
                 {
                     Int4 v = tile4[base4 + (((64 * wg) + i) * pitch4) + col4];
@@ -470,15 +469,27 @@ public sealed class ConvWgmmaHalo : IConvVariant
 
         for (int pass = 0; pass < Passes; pass++)
         {
-            int i = (pass * 8) + (lt >> 4), q = i >> 3;
-            int qr = q >> a.GroupShift;
-            int qx = (8 * (q - (qr << a.GroupShift))) + (i & 7);
+            int i = PassPixel(pass, lt, a, out int qr, out int qx);
             if (qr < yLeft && qx < xLeft)
             {
                 Int4 v = tile4[base4 + (((64 * wg) + i) * pitch4) + col4];
                 GemmMmaTn.Finish(ref epilogue, p, rowBase + (qr * g.Q) + qx, blockCol + (4 * col4), v.X, v.Y, v.Z, v.W);
             }
         }
+    }
+
+    /// <summary>
+    /// The staging row i = 8·pass + lt / 16 (the warpgroup's pixel) thread <paramref name="lt"/> finishes in a pass, and
+    /// where it lies from the tile's origin: core row q = i / 8 is <paramref name="qr"/> = q &gt;&gt; log2 G image rows and
+    /// <paramref name="qx"/> = 8·(q mod G) + i mod 8 columns further.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int PassPixel(int pass, int lt, Args a, out int qr, out int qx)
+    {
+        int i = (pass * 8) + (lt >> 4), q = i >> 3;
+        qr = q >> a.GroupShift;
+        qx = (8 * (q - (qr << a.GroupShift))) + (i & 7);
+        return i;
     }
 
     /// <summary>
