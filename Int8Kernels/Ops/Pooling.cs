@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Runtime;
 using ILGPUInt8.Kernels.Arch;
@@ -258,7 +259,8 @@ public static class Pooling
 
     /// <summary>
     /// Thread (c8, m): channels 8·c8 … 8·c8 + 7 of output pixel m, each as <see cref="HalfKernel{TOp}"/> computes it
-    /// (the window in the same order, FP32 per channel), read and written as 16-byte words of 8 halves.
+    /// (the window in the same order, FP32 per channel), read and written as 16-byte words of 8 halves, a row's taps four
+    /// loads at a time.
     /// </summary>
     internal static void Half8Kernel<TOp>(Index1D index, ArrayView<Int4> x, ArrayView<Int4> y, PoolGeometry g)
         where TOp : struct, IFloatPool
@@ -271,19 +273,33 @@ public static class Pooling
         var win = g.Window(p, q);
         var op = default(TOp);
         float a0 = op.Start, a1 = op.Start, a2 = op.Start, a3 = op.Start, a4 = op.Start, a5 = op.Start, a6 = op.Start, a7 = op.Start;
+        int wLast = win.W1 - 1;
         for (int h = win.H0; h < win.H1; h++)
         {
-            for (int w = win.W0; w < win.W1; w++)
+            long rowAt = (((long)n * g.H) + h) * g.W;
+            for (int w = win.W0; w <= wLast; w += 4)
             {
-                var v = x[((((long)n * g.H) + h) * g.W + w) * words + c8];
-                a0 = op.Add(a0, HalfConvert.Low(v.X));
-                a1 = op.Add(a1, HalfConvert.High(v.X));
-                a2 = op.Add(a2, HalfConvert.Low(v.Y));
-                a3 = op.Add(a3, HalfConvert.High(v.Y));
-                a4 = op.Add(a4, HalfConvert.Low(v.Z));
-                a5 = op.Add(a5, HalfConvert.High(v.Z));
-                a6 = op.Add(a6, HalfConvert.Low(v.W));
-                a7 = op.Add(a7, HalfConvert.High(v.W));
+                // Four taps of the row loaded at once (columns clamped to the last valid one, so always inside), folded
+                // in in the reference's order, each repeat skipped.
+                var t0 = x[((rowAt + w) * words) + c8];
+                var t1 = x[((rowAt + IntrinsicMath.Min(w + 1, wLast)) * words) + c8];
+                var t2 = x[((rowAt + IntrinsicMath.Min(w + 2, wLast)) * words) + c8];
+                var t3 = x[((rowAt + IntrinsicMath.Min(w + 3, wLast)) * words) + c8];
+                Add8(op, t0, ref a0, ref a1, ref a2, ref a3, ref a4, ref a5, ref a6, ref a7);
+                if (w + 1 <= wLast)
+                {
+                    Add8(op, t1, ref a0, ref a1, ref a2, ref a3, ref a4, ref a5, ref a6, ref a7);
+                }
+
+                if (w + 2 <= wLast)
+                {
+                    Add8(op, t2, ref a0, ref a1, ref a2, ref a3, ref a4, ref a5, ref a6, ref a7);
+                }
+
+                if (w + 3 <= wLast)
+                {
+                    Add8(op, t3, ref a0, ref a1, ref a2, ref a3, ref a4, ref a5, ref a6, ref a7);
+                }
             }
         }
 
@@ -294,6 +310,21 @@ public static class Pooling
             Z = HalfConvert.Pack(op.Finish(a4, win), op.Finish(a5, win)),
             W = HalfConvert.Pack(op.Finish(a6, win), op.Finish(a7, win)),
         };
+    }
+
+    // Folds the 8 halves of one tap into the 8 running values.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Add8<TOp>(TOp op, Int4 v, ref float a0, ref float a1, ref float a2, ref float a3, ref float a4, ref float a5, ref float a6, ref float a7)
+        where TOp : struct, IFloatPool
+    {
+        a0 = op.Add(a0, HalfConvert.Low(v.X));
+        a1 = op.Add(a1, HalfConvert.High(v.X));
+        a2 = op.Add(a2, HalfConvert.Low(v.Y));
+        a3 = op.Add(a3, HalfConvert.High(v.Y));
+        a4 = op.Add(a4, HalfConvert.Low(v.Z));
+        a5 = op.Add(a5, HalfConvert.High(v.Z));
+        a6 = op.Add(a6, HalfConvert.Low(v.W));
+        a7 = op.Add(a7, HalfConvert.High(v.W));
     }
 
     private static Action<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, ArrayView<FixedPointChannel>, PoolGeometry> LoadInt8AverageFixedPoint<TCount>(Int8Device device)

@@ -35,6 +35,23 @@ public sealed class FastOpsPtxTests
     }
 
     [Fact]
+    public void Fp16_pool_kernels_load_16_bytes_and_keep_their_lanes_in_registers()
+    {
+        // The blocked max (S <= 3) and the four-taps-a-row kernel (averages, wider windows): 8 halves a 16-byte access,
+        // the 8 running values in registers (no local memory).
+        var blocked = Ptx(typeof(PoolingMax).GetMethod(nameof(PoolingMax.Kernel), BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(typeof(Int4), typeof(HalfMaxLanes8)));
+        var average = Ptx(typeof(Pooling).GetMethod(nameof(Pooling.Half8Kernel), BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(typeof(AverageFloat<CountValid>)));
+        foreach (var (name, ptx) in new[] { ("blocked max", blocked), ("average", average) })
+        {
+            Assert.True(ptx.Contains("ld.global.v4", StringComparison.Ordinal), $"{name}: no 16-byte load in\n{ptx}");
+            Assert.True(ptx.Contains("st.global.v4", StringComparison.Ordinal), $"{name}: no 16-byte store in\n{ptx}");
+            Assert.DoesNotContain(ptx.Split('\n'), l => l.TrimStart().StartsWith("ld.local", StringComparison.Ordinal) || l.TrimStart().StartsWith("st.local", StringComparison.Ordinal));
+        }
+
+        Assert.True(average.Split("ld.global.v4").Length - 1 >= 4, "the average kernel should load four taps of a row at once");
+    }
+
+    [Fact]
     public void Rgb_convert_kernels_load_16_bytes()
     {
         var kernel = typeof(ConvertRgb).GetMethod(nameof(ConvertRgb.Kernel), BindingFlags.NonPublic | BindingFlags.Static)!;
