@@ -41,23 +41,16 @@ public static class Pooling
     /// <summary>
     /// FP16 pooling over 2-byte halves (asynchronous): the float pooling of the widened values (FP32 sum or max), one
     /// rounding as it stores, y = half_RNE(pool(float(x))). With C a multiple of 8 and both views 16-byte aligned a
-    /// thread takes 8 channels of an output pixel (16-byte loads and stores): a max over a window at most 3 wide in
-    /// 3×3 blocks of independent loads (<see cref="PoolingMax.RunHalf"/>, ResNet's stem pool), anything else tap by tap
-    /// (<see cref="Half8Kernel{TOp}"/>); else one channel a thread. Each channel's arithmetic and tap order are the same
-    /// every way, so are the bits.
+    /// thread takes 8 channels of an output pixel (16-byte loads and stores): a max tap by tap
+    /// (<see cref="Half8Kernel{TOp}"/>), an average a row's taps four loads at a time (<see cref="Half8RowsKernel{TOp}"/>);
+    /// else one channel a thread. Each channel's arithmetic and tap order are the same every way, so are the bits.
     /// </summary>
     public static void Half(Int8Device device, ArrayView<ushort> x, ArrayView<ushort> y, PoolProblem problem, PoolingMode mode)
     {
         Check(device, x.Length, y.Length, problem);
         if (problem.C % 8 == 0 && QuantArgs.Aligned16(x) && QuantArgs.Aligned16(y))
         {
-            if (mode == PoolingMode.Max && problem.S <= 3)
-            {
-                PoolingMax.RunHalf(device, x, y, problem.Geometry);
-                return;
-            }
-
-            var vector = new Half8Launch(device, x, y, problem.Geometry);
+            var vector = new Half8Launch(device, x, y, problem.Geometry, rows: mode != PoolingMode.Max);
             ForMode(mode, ref vector);
             return;
         }
@@ -86,12 +79,12 @@ public static class Pooling
 
     /// <summary>
     /// Int8 max pooling (asynchronous); the output has the input's scale. One thread an output pixel's 16 channels when
-    /// C is a multiple of 16 (16-byte accesses), else 4 or 1 (see <see cref="PoolingMax"/>).
+    /// C is a multiple of 16 (16-byte accesses), else 4 or 1 (see <see cref="PoolingMaxInt8"/>).
     /// </summary>
     public static void Int8Max(Int8Device device, ArrayView<sbyte> x, ArrayView<sbyte> y, PoolProblem problem)
     {
         Check(device, x.Length, y.Length, problem);
-        PoolingMax.Run(device, x, y, problem.Geometry);
+        PoolingMaxInt8.Run(device, x, y, problem.Geometry);
     }
 
     /// <summary>
@@ -199,13 +192,18 @@ public static class Pooling
                 a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<ushort>, ArrayView<ushort>, PoolGeometry>(HalfKernel<TOp>))(checked(g.C * g.N * g.P * g.Q), x, y, g);
     }
 
-    private readonly struct Half8Launch(Int8Device device, ArrayView<ushort> x, ArrayView<ushort> y, PoolGeometry g) : IPoolVisitor
+    // rows: the four-taps-a-row kernel (averages; measured on an H100, session 20: the ResNet-18 FP16 global average pool
+    // b256 0.061 → 0.048 ms), else tap by tap (max: a 3×3 block of loads measured slower there, 0.600 → 0.674 ms at
+    // the stem pool, where the software half → float conversions bound the kernel, not the loads).
+    private readonly struct Half8Launch(Int8Device device, ArrayView<ushort> x, ArrayView<ushort> y, PoolGeometry g, bool rows) : IPoolVisitor
     {
         public void Visit<TOp>()
-            where TOp : struct, IFloatPool =>
-            device.GetKernel("pool.f16x8." + typeof(TOp).FullName, a =>
-                a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<Int4>, ArrayView<Int4>, PoolGeometry>(Half8Kernel<TOp>))(
-                checked(g.C / 8 * g.N * g.P * g.Q), x.Cast<Int4>(), y.Cast<Int4>(), g);
+            where TOp : struct, IFloatPool
+        {
+            Action<Index1D, ArrayView<Int4>, ArrayView<Int4>, PoolGeometry> kernel = rows ? Half8RowsKernel<TOp> : Half8Kernel<TOp>;
+            device.GetKernel((rows ? "pool.f16x8.rows." : "pool.f16x8.") + typeof(TOp).FullName, a =>
+                a.LoadAutoGroupedStreamKernel(kernel))(checked(g.C / 8 * g.N * g.P * g.Q), x.Cast<Int4>(), y.Cast<Int4>(), g);
+        }
     }
 
     private static Action<Index1D, ArrayView<sbyte>, ArrayView<sbyte>, ArrayView<float>, PoolGeometry> LoadInt8Average<TCount>(Int8Device device)
@@ -259,10 +257,49 @@ public static class Pooling
 
     /// <summary>
     /// Thread (c8, m): channels 8·c8 … 8·c8 + 7 of output pixel m, each as <see cref="HalfKernel{TOp}"/> computes it
-    /// (the window in the same order, FP32 per channel), read and written as 16-byte words of 8 halves, a row's taps four
-    /// loads at a time.
+    /// (the window in the same order, FP32 per channel), read and written as 16-byte words of 8 halves.
     /// </summary>
     internal static void Half8Kernel<TOp>(Index1D index, ArrayView<Int4> x, ArrayView<Int4> y, PoolGeometry g)
+        where TOp : struct, IFloatPool
+    {
+        int words = g.C >> 3;
+        int c8 = index % words, m = index / words;
+        int q = m % g.Q;
+        int p = (m / g.Q) % g.P;
+        int n = m / (g.Q * g.P);
+        var win = g.Window(p, q);
+        var op = default(TOp);
+        float a0 = op.Start, a1 = op.Start, a2 = op.Start, a3 = op.Start, a4 = op.Start, a5 = op.Start, a6 = op.Start, a7 = op.Start;
+        for (int h = win.H0; h < win.H1; h++)
+        {
+            for (int w = win.W0; w < win.W1; w++)
+            {
+                var v = x[((((long)n * g.H) + h) * g.W + w) * words + c8];
+                a0 = op.Add(a0, HalfConvert.Low(v.X));
+                a1 = op.Add(a1, HalfConvert.High(v.X));
+                a2 = op.Add(a2, HalfConvert.Low(v.Y));
+                a3 = op.Add(a3, HalfConvert.High(v.Y));
+                a4 = op.Add(a4, HalfConvert.Low(v.Z));
+                a5 = op.Add(a5, HalfConvert.High(v.Z));
+                a6 = op.Add(a6, HalfConvert.Low(v.W));
+                a7 = op.Add(a7, HalfConvert.High(v.W));
+            }
+        }
+
+        y[((long)m * words) + c8] = new Int4
+        {
+            X = HalfConvert.Pack(op.Finish(a0, win), op.Finish(a1, win)),
+            Y = HalfConvert.Pack(op.Finish(a2, win), op.Finish(a3, win)),
+            Z = HalfConvert.Pack(op.Finish(a4, win), op.Finish(a5, win)),
+            W = HalfConvert.Pack(op.Finish(a6, win), op.Finish(a7, win)),
+        };
+    }
+
+    /// <summary>
+    /// <see cref="Half8Kernel{TOp}"/> with a row's taps four 16-byte loads at a time (the loads in flight together): the
+    /// same values folded in the same order.
+    /// </summary>
+    internal static void Half8RowsKernel<TOp>(Index1D index, ArrayView<Int4> x, ArrayView<Int4> y, PoolGeometry g)
         where TOp : struct, IFloatPool
     {
         int words = g.C >> 3;

@@ -25,7 +25,7 @@ public sealed class FastOpsPtxTests
     [Fact]
     public void Int8_max_pool_16_lanes_loads_and_stores_16_bytes()
     {
-        var kernel = typeof(PoolingMax).GetMethod(nameof(PoolingMax.Kernel), BindingFlags.NonPublic | BindingFlags.Static)!;
+        var kernel = typeof(PoolingMaxInt8).GetMethod(nameof(PoolingMaxInt8.Kernel), BindingFlags.NonPublic | BindingFlags.Static)!;
         var ptx = Ptx(kernel.MakeGenericMethod(typeof(Int4), typeof(MaxLanes16)));
         Assert.True(ptx.Contains("ld.global.v4", StringComparison.Ordinal), $"no 16-byte load in\n{ptx}");
         Assert.True(ptx.Contains("st.global.v4", StringComparison.Ordinal), $"no 16-byte store in\n{ptx}");
@@ -37,11 +37,11 @@ public sealed class FastOpsPtxTests
     [Fact]
     public void Fp16_pool_kernels_load_16_bytes_and_keep_their_lanes_in_registers()
     {
-        // The blocked max (S <= 3) and the four-taps-a-row kernel (averages, wider windows): 8 halves a 16-byte access,
-        // the 8 running values in registers (no local memory).
-        var blocked = Ptx(typeof(PoolingMax).GetMethod(nameof(PoolingMax.Kernel), BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(typeof(Int4), typeof(HalfMaxLanes8)));
-        var average = Ptx(typeof(Pooling).GetMethod(nameof(Pooling.Half8Kernel), BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(typeof(AverageFloat<CountValid>)));
-        foreach (var (name, ptx) in new[] { ("blocked max", blocked), ("average", average) })
+        // The tap-by-tap kernel (max) and the four-taps-a-row kernel (averages): 8 halves a 16-byte access, the 8 running
+        // values in registers (no local memory), four loads of a row at once in the second.
+        var max = Ptx(typeof(Pooling).GetMethod(nameof(Pooling.Half8Kernel), BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(typeof(MaxFloat)));
+        var average = Ptx(typeof(Pooling).GetMethod(nameof(Pooling.Half8RowsKernel), BindingFlags.NonPublic | BindingFlags.Static)!.MakeGenericMethod(typeof(AverageFloat<CountValid>)));
+        foreach (var (name, ptx) in new[] { ("max", max), ("average", average) })
         {
             Assert.True(ptx.Contains("ld.global.v4", StringComparison.Ordinal), $"{name}: no 16-byte load in\n{ptx}");
             Assert.True(ptx.Contains("st.global.v4", StringComparison.Ordinal), $"{name}: no 16-byte store in\n{ptx}");
