@@ -262,37 +262,18 @@ public static class Pooling
     internal static void Half8Kernel<TOp>(Index1D index, ArrayView<Int4> x, ArrayView<Int4> y, PoolGeometry g)
         where TOp : struct, IFloatPool
     {
-        int words = g.C >> 3;
-        int c8 = index % words, m = index / words;
-        int q = m % g.Q;
-        int p = (m / g.Q) % g.P;
-        int n = m / (g.Q * g.P);
-        var win = g.Window(p, q);
+        var win = Window8(index, g, out int words, out int c8, out int m, out int n);
         var op = default(TOp);
         float a0 = op.Start, a1 = op.Start, a2 = op.Start, a3 = op.Start, a4 = op.Start, a5 = op.Start, a6 = op.Start, a7 = op.Start;
         for (int h = win.H0; h < win.H1; h++)
         {
             for (int w = win.W0; w < win.W1; w++)
             {
-                var v = x[((((long)n * g.H) + h) * g.W + w) * words + c8];
-                a0 = op.Add(a0, HalfConvert.Low(v.X));
-                a1 = op.Add(a1, HalfConvert.High(v.X));
-                a2 = op.Add(a2, HalfConvert.Low(v.Y));
-                a3 = op.Add(a3, HalfConvert.High(v.Y));
-                a4 = op.Add(a4, HalfConvert.Low(v.Z));
-                a5 = op.Add(a5, HalfConvert.High(v.Z));
-                a6 = op.Add(a6, HalfConvert.Low(v.W));
-                a7 = op.Add(a7, HalfConvert.High(v.W));
+                Add8(op, x[((((long)n * g.H) + h) * g.W + w) * words + c8], ref a0, ref a1, ref a2, ref a3, ref a4, ref a5, ref a6, ref a7);
             }
         }
 
-        y[((long)m * words) + c8] = new Int4
-        {
-            X = HalfConvert.Pack(op.Finish(a0, win), op.Finish(a1, win)),
-            Y = HalfConvert.Pack(op.Finish(a2, win), op.Finish(a3, win)),
-            Z = HalfConvert.Pack(op.Finish(a4, win), op.Finish(a5, win)),
-            W = HalfConvert.Pack(op.Finish(a6, win), op.Finish(a7, win)),
-        };
+        y[((long)m * words) + c8] = Finish8(op, win, a0, a1, a2, a3, a4, a5, a6, a7);
     }
 
     /// <summary>
@@ -302,12 +283,7 @@ public static class Pooling
     internal static void Half8RowsKernel<TOp>(Index1D index, ArrayView<Int4> x, ArrayView<Int4> y, PoolGeometry g)
         where TOp : struct, IFloatPool
     {
-        int words = g.C >> 3;
-        int c8 = index % words, m = index / words;
-        int q = m % g.Q;
-        int p = (m / g.Q) % g.P;
-        int n = m / (g.Q * g.P);
-        var win = g.Window(p, q);
+        var win = Window8(index, g, out int words, out int c8, out int m, out int n);
         var op = default(TOp);
         float a0 = op.Start, a1 = op.Start, a2 = op.Start, a3 = op.Start, a4 = op.Start, a5 = op.Start, a6 = op.Start, a7 = op.Start;
         int wLast = win.W1 - 1;
@@ -340,14 +316,32 @@ public static class Pooling
             }
         }
 
-        y[((long)m * words) + c8] = new Int4
+        y[((long)m * words) + c8] = Finish8(op, win, a0, a1, a2, a3, a4, a5, a6, a7);
+    }
+
+    // Thread (c8, m) of the 8-halves kernels: words = C/8 a pixel, m = (n·P + p)·Q + q, and its window.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static PoolWindow Window8(Index1D index, PoolGeometry g, out int words, out int c8, out int m, out int n)
+    {
+        words = g.C >> 3;
+        c8 = index % words;
+        m = index / words;
+        int q = m % g.Q;
+        int p = (m / g.Q) % g.P;
+        n = m / (g.Q * g.P);
+        return g.Window(p, q);
+    }
+
+    // The 8 finished values rounded to halves, packed as 16 bytes (half 2j low in word j).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Int4 Finish8<TOp>(TOp op, PoolWindow win, float a0, float a1, float a2, float a3, float a4, float a5, float a6, float a7)
+        where TOp : struct, IFloatPool => new()
         {
             X = HalfConvert.Pack(op.Finish(a0, win), op.Finish(a1, win)),
             Y = HalfConvert.Pack(op.Finish(a2, win), op.Finish(a3, win)),
             Z = HalfConvert.Pack(op.Finish(a4, win), op.Finish(a5, win)),
             W = HalfConvert.Pack(op.Finish(a6, win), op.Finish(a7, win)),
         };
-    }
 
     // Folds the 8 halves of one tap into the 8 running values.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
