@@ -35,7 +35,6 @@ namespace ILGPUInt8.Layers.Operators;
 /// is built. A strided FP16 convolution whose C is not a multiple of 8 (the RGB stem) on a 2-byte half input folds
 /// space-to-depth instead (<see cref="FoldFor"/>): the folded input in scratch, then the stride-1 implicit GEMM on it
 /// (the same products plus zero ones, summed in another order than im2col's).
-/// </summary>
 /// <para>
 /// On CUDA the implicit-GEMM variant is a tactic (<see cref="ITunableStep"/>): build-time timing tries every FP16/TF32
 /// convolution that can run the problem (the wgmma ones fed by cp.async or the copy engine, the halo tile, mma.sync) and
@@ -43,6 +42,7 @@ namespace ILGPUInt8.Layers.Operators;
 /// order, within the tolerance <c>ConvFloatTests</c> holds them to, so a float engine's bits follow its tactics, which its
 /// engine file keeps.
 /// </para>
+/// </summary>
 internal sealed class TensorCoreConvolutionStep : Step, ITunableStep
 {
     private readonly Func<int, ConvProblem> _problem;
